@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "laba",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "labad", targets: ["labad"]),
+        .executable(name: "laba", targets: ["laba"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries, module maps only.
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CEBUR128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
+        .systemLibrary(name: "CLinux"),
+
+        // Pure core: configuration, calendar, zones, planning, arbiter.
+        .target(name: "LabaCore", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // The only target that touches libasound, libsndfile and libebur128.
+        .target(name: "LabaAudio", dependencies: ["LabaCore", "CALSA", "CSndFile", "CEBUR128",
+                                                  .product(name: "Logging", package: "swift-log")]),
+        // Durable state (history, queue, occurrence ledger, loudness cache).
+        .target(name: "LabaStore", dependencies: ["LabaCore"]),
+        // API types shared by the daemon and the CLI.
+        .target(name: "LabaControl", dependencies: ["LabaCore"]),
+        // Services and their composition.
+        .target(name: "LabaDaemon", dependencies: ["LabaCore", "LabaAudio", "LabaStore", "LabaControl", "CLinux",
+                                                   .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "labad", dependencies: [
+            "LabaDaemon", "LabaCore", "LabaControl",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "laba", dependencies: [
+            "LabaCore", "LabaAudio", "LabaControl",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "LabaCoreTests", dependencies: ["LabaCore"]),
+        .testTarget(name: "LabaAudioTests", dependencies: ["LabaAudio", "LabaCore", "CSndFile"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["LabaCore"]),
+    ]
+)

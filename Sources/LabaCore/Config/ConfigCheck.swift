@@ -1,0 +1,155 @@
+// What `laba check` reports beyond the file itself: the recordings each schedule needs, and
+// zones no output reaches.
+
+/// The recordings present for the messages a schedule uses, and the gaps per zone.
+public struct Coverage: Sendable, Codable {
+    public struct Row: Sendable, Codable {
+        public var message: String
+        /// language → whether a recording exists.
+        public var languages: [String: Bool]
+        public var neutral: Bool
+    }
+
+    public struct Gap: Sendable, Codable, Hashable {
+        public var zone: String
+        public var message: String
+        public var missing: [String]
+
+        public init(zone: String, message: String, missing: [String]) {
+            self.zone = zone
+            self.message = message
+            self.missing = missing
+        }
+    }
+
+    /// Languages used by any zone or entry, built-in order first.
+    public var languages: [String]
+    /// Messages used by any schedule entry, in first-use order.
+    public var rows: [Row]
+    /// Per zone and message, the languages it needs but has no recording for.
+    public var gaps: [Gap]
+}
+
+public struct ConfigCheck: Sendable {
+    public var diagnostics: [Diagnostic]
+    public var coverage: Coverage
+
+    public var isValid: Bool { !diagnostics.hasErrors }
+
+    /// Checks `config` against the recordings in `library`; returns the new diagnostics only.
+    public init(config: Config, library: MessageLibrary) {
+        let tree = ZoneTree(config)
+        var out: [Diagnostic] = []
+
+        for note in library.notes {
+            out.append(.warning(note, at: config.audioDirectoryLocation))
+        }
+        let languageIDs = Set(config.languages.map(\.id))
+        var usedMessages: [String] = []
+        var firstUse: [String: SourceLocation] = [:]
+        for zone in config.zones {
+            for entry in zone.schedule where !entry.message.value.isEmpty {
+                if firstUse[entry.message.value] == nil {
+                    firstUse[entry.message.value] = entry.message.location
+                    usedMessages.append(entry.message.value)
+                }
+                if !library.has(message: entry.message.value) {
+                    out.append(.error("unknown message '\(entry.message.value)': no recordings in "
+                                      + "\(library.directory)/\(entry.message.value)/"
+                                      + didYouMean(entry.message.value, library.messages), at: entry.message.location))
+                }
+            }
+        }
+        for bad in library.unreadable {
+            out.append(.warning("recording \(bad.path) cannot be opened: \(bad.reason)",
+                                at: firstUse[bad.message] ?? config.audioDirectoryLocation))
+        }
+        for message in library.messages {
+            for language in library.recordings[message, default: [:]].keys.sorted()
+            where language != Language.neutral && !languageIDs.contains(language) {
+                out.append(.warning("recording \(library.recordings[message]![language]!.path) is for an unknown language '\(language)'"
+                                    + didYouMean(language, languageIDs), at: config.audioDirectoryLocation))
+            }
+        }
+
+        // Chimes.
+        let chimeSettings = [config.defaults.chime] + config.zones.map(\.settings.chime)
+        for case let chime? in chimeSettings {
+            guard let id = chime.value else { continue }
+            if !library.has(message: id) {
+                out.append(.error("unknown message '\(id)' for chime: no recordings in \(library.directory)/\(id)/"
+                                  + didYouMean(id, library.messages), at: chime.location))
+            } else if library.neutral(of: id) == nil {
+                out.append(.warning("chime '\(id)' has no neutral recording (\(id)/neutral.<ext>); it is not played",
+                                    at: chime.location))
+            }
+        }
+
+        // Metadata for messages without recordings.
+        for info in config.messages where !library.has(message: info.id.value) {
+            out.append(.warning("message '\(info.id.value)' has no recordings in \(library.directory)/\(info.id.value)/",
+                                at: info.id.location))
+        }
+
+        // Languages each zone needs for each entry it inherits: one warning per entry and set of
+        // missing languages, naming the zones.
+        var gaps: [Coverage.Gap] = []
+        var groups: [(entry: ScheduleEntry, missing: [String], silent: Bool, zones: [String])] = []
+        for zone in tree.zones {
+            for entry in zone.entries where library.has(message: entry.message.value) {
+                let wanted = entry.languages?.value.map(\.value) ?? zone.languages
+                let present = library.languages(of: entry.message.value)
+                let missing = wanted.filter { !present.contains($0) }
+                guard !missing.isEmpty else { continue }
+                if !gaps.contains(where: { $0.zone == zone.id && $0.message == entry.message.value }) {
+                    gaps.append(Coverage.Gap(zone: zone.id, message: entry.message.value, missing: missing))
+                }
+                let silent = missing.count == wanted.count && library.neutral(of: entry.message.value) == nil
+                if let i = groups.firstIndex(where: { $0.entry.id == entry.id && $0.missing == missing && $0.silent == silent }) {
+                    groups[i].zones.append(zone.id)
+                } else {
+                    groups.append((entry, missing, silent, [zone.id]))
+                }
+            }
+        }
+        for group in groups {
+            let zones = (group.zones.count == 1 ? "zone " : "zones ") + group.zones.joined(separator: ", ")
+            let text = "message '\(group.entry.message.value)' has no \(group.missing.joined(separator: ", ")) "
+                + "recording, needed in \(zones)"
+                + (group.silent ? "; nothing plays there" : " (it plays in the other languages)")
+            out.append(.warning(text, at: group.entry.message.location))
+        }
+
+        // Zones no output reaches.
+        for zone in config.zones {
+            // Reached when an output serves it or a zone above it (its schedule plays there), or a zone
+            // below it (a broadcast aimed at it plays there).
+            let reached = config.outputs.contains {
+                tree.zone(zone.id.value, isWithin: $0.zone.value) || tree.zone($0.zone.value, isWithin: zone.id.value)
+            }
+            if !reached, tree[zone.id.value] != nil {
+                out.append(.warning("no output serves zone '\(zone.id.value)' or a zone above or below it "
+                                    + "(a mobile output can be moved there with laba zone)", at: zone.id.location))
+            }
+        }
+
+        var languageColumns: [String] = []
+        for zone in tree.zones {
+            for language in zone.languages + zone.entries.flatMap({ $0.languages?.value.map(\.value) ?? [] })
+            where !languageColumns.contains(language) {
+                languageColumns.append(language)
+            }
+        }
+        let order = config.languages.map(\.id)
+        languageColumns.sort { (order.firstIndex(of: $0) ?? .max) < (order.firstIndex(of: $1) ?? .max) }
+        let rows = usedMessages.map { message in
+            Coverage.Row(message: message,
+                         languages: Dictionary(uniqueKeysWithValues: languageColumns.map {
+                             ($0, library.recording(message: message, language: $0) != nil)
+                         }),
+                         neutral: library.neutral(of: message) != nil)
+        }
+        self.diagnostics = out
+        self.coverage = Coverage(languages: languageColumns, rows: rows, gaps: gaps)
+    }
+}

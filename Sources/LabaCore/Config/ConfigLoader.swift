@@ -1,0 +1,296 @@
+// YAML text → `Config`, with every problem at its file:line:column.
+
+import Foundation
+import Yams
+
+/// The outcome of reading a configuration file: the config (when the YAML could be read at all)
+/// and every error and warning found on the way.
+public struct ConfigLoadResult: Sendable {
+    public var config: Config?
+    public var diagnostics: [Diagnostic]
+
+    public var isValid: Bool { config != nil && !diagnostics.hasErrors }
+}
+
+public enum ConfigLoader {
+    /// Where installed audio lives when the file names no `audio_dir`.
+    public static let defaultAudioDirectory = "/var/lib/laba/audio"
+
+    /// Reads and checks the file at `path`. Never throws: an unreadable file is a diagnostic.
+    public static func load(path: String) -> ConfigLoadResult {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
+            return ConfigLoadResult(config: nil, diagnostics: [.error("\(path) \(reason)", at: nil)])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            return ConfigLoadResult(config: nil, diagnostics: [
+                .error("not valid UTF-8", at: SourceLocation(file: path, line: 1, column: 1)),
+            ])
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        return parse(yaml: text, file: path, directory: directory.isEmpty ? "." : directory)
+    }
+
+    /// Decodes `yaml` as if read from `file`; relative paths resolve against `directory`.
+    public static func parse(yaml: String, file: String, directory: String) -> ConfigLoadResult {
+        var reader = NodeReader(file: file)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            return ConfigLoadResult(config: nil, diagnostics: [syntaxDiagnostic(error, file: file)])
+        }
+        guard let root, !reader.isNull(root) else {
+            return ConfigLoadResult(config: nil, diagnostics: [
+                .error("the file is empty", at: SourceLocation(file: file, line: 1, column: 1)),
+            ])
+        }
+        guard let top = reader.mapping(root, "the configuration", known: Config.keys) else {
+            return ConfigLoadResult(config: nil, diagnostics: reader.diagnostics)
+        }
+
+        var timeZone = TimeZone.current
+        var timeZoneName: Located<String>?
+        if let node = top["timezone"], let name = reader.string(node, "timezone") {
+            if let zone = TimeZone(identifier: name.value) {
+                timeZone = zone
+                timeZoneName = name
+            } else {
+                reader.error("unknown time zone '\(name.value)' (use an IANA name such as Asia/Shanghai)",
+                             at: name.location)
+            }
+        }
+
+        var audioDirectory = defaultAudioDirectory
+        var audioDirectoryLocation = top.location
+        if let node = top["audio_dir"], let dir = reader.string(node, "audio_dir") {
+            audioDirectoryLocation = dir.location
+            audioDirectory = dir.value.hasPrefix("/") ? dir.value : (directory as NSString).appendingPathComponent(dir.value)
+        }
+        audioDirectory = (audioDirectory as NSString).standardizingPath
+
+        var defaults = ZoneSettings()
+        if let node = top["defaults"], let fields = reader.mapping(node, "defaults", known: ZoneSettings.keys) {
+            defaults = readSettings(fields, into: &reader)
+        }
+
+        var languages = Language.builtIn
+        if let node = top["languages"], let items = reader.sequence(node, "languages") {
+            for item in items {
+                if let language = readLanguage(item, &reader, existing: languages) { languages.append(language) }
+            }
+        }
+
+        var outputs: [OutputConfig] = []
+        if let node = top["outputs"], let items = reader.sequence(node, "outputs") {
+            outputs = items.compactMap { readOutput($0, &reader) }
+        }
+        var zones: [ZoneConfig] = []
+        if let node = top["zones"], let items = reader.sequence(node, "zones") {
+            zones = items.compactMap { readZone($0, &reader) }
+        }
+        var messages: [MessageInfo] = []
+        if let node = top["messages"], let items = reader.sequence(node, "messages") {
+            messages = items.compactMap { readMessageInfo($0, &reader) }
+        }
+        var control = ControlConfig()
+        if let node = top["control"], let fields = reader.mapping(node, "control", known: ControlConfig.keys) {
+            if let g = fields["group"], let group = reader.string(g, "control.group") {
+                if group.value.isEmpty || group.value.contains(where: { $0 == ":" || $0.isWhitespace }) {
+                    reader.error("control.group '\(group.value)' is not a valid group name", at: group.location)
+                } else {
+                    control.group = group
+                }
+            }
+        }
+
+        let config = Config(file: file, timeZoneName: timeZoneName, timeZone: timeZone,
+                            audioDirectory: audioDirectory, audioDirectoryLocation: audioDirectoryLocation, defaults: defaults, languages: languages,
+                            outputs: outputs, zones: zones, messages: messages, control: control)
+        var diagnostics = reader.diagnostics
+        diagnostics += ConfigValidator.validate(config, rootLocation: top.location)
+        return ConfigLoadResult(config: config, diagnostics: diagnostics.sortedByLocation())
+    }
+
+    static func syntaxDiagnostic(_ error: Error, file: String) -> Diagnostic {
+        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
+        switch error {
+        case YamlError.scanner(let context, let problem, let mark, _),
+             YamlError.parser(let context, let problem, let mark, _),
+             YamlError.composer(let context, let problem, let mark, _):
+            let prefix = context.map { "\($0.text): " } ?? ""
+            return .error("YAML syntax: \(prefix)\(problem)", at: at(mark))
+        case YamlError.duplicatedKeysInMapping(let duplicates, let context):
+            return .error("duplicate key '\(duplicates.joined(separator: "', '"))' in the same mapping",
+                          at: at(context.mark))
+        case YamlError.reader(let problem, let offset, _, let yaml):
+            var location = SourceLocation(file: file, line: 1, column: 1)
+            if let offset {
+                let prefix = yaml.utf8.prefix(offset)
+                let line = prefix.filter { $0 == UInt8(ascii: "\n") }.count + 1
+                let lastLine = prefix.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).last ?? []
+                location = SourceLocation(file: file, line: line, column: (String(decoding: lastLine, as: UTF8.self).unicodeScalars.count) + 1)
+            }
+            return .error("YAML: \(problem)", at: location)
+        default:
+            return .error("YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
+        }
+    }
+
+    static func readSettings(_ fields: Fields, into reader: inout NodeReader) -> ZoneSettings {
+        var s = ZoneSettings()
+        if let n = fields["languages"] { s.languages = reader.idList(n, "languages") }
+        if let n = fields["gap"] { s.gap = reader.timeSpan(n, "gap") }
+        if let n = fields["chime"] {
+            if reader.isNull(n) || n.scalar?.string == "none" {
+                s.chime = Located(nil, at: reader.location(n))
+            } else if let id = reader.id(n, "chime") {
+                s.chime = id.map { Optional($0) }
+            }
+        }
+        if let n = fields["loudness_lufs"] {
+            if n.scalar?.string == "off" {
+                s.loudness = Located(.off, at: reader.location(n))
+            } else if let v = reader.number(n, "loudness_lufs") {
+                if v.value > 0 || v.value < -70 {
+                    reader.error("loudness_lufs must be between -70 and 0, or off; found \(v.value)", at: v.location)
+                } else {
+                    s.loudness = v.map { .lufs($0) }
+                }
+            }
+        }
+        if let n = fields["volume_db"], let v = reader.number(n, "volume_db") {
+            if abs(v.value) > 60 {
+                reader.error("volume_db must be between -60 and 60, found \(v.value)", at: v.location)
+            } else {
+                s.volumeDB = v
+            }
+        }
+        if let n = fields["quiet_hours"] {
+            if reader.isNull(n) || n.scalar?.string == "none" {
+                s.quietHours = Located(nil, at: reader.location(n))
+            } else if let text = reader.string(n, "quiet_hours") {
+                if let q = QuietHours(parsing: text.value) {
+                    s.quietHours = Located(q, at: text.location)
+                } else {
+                    reader.error("quiet_hours must be a time range HH:MM-HH:MM such as 22:00-07:00, "
+                                 + "found '\(text.value)'", at: text.location)
+                }
+            }
+        }
+        return s
+    }
+
+    static func readLanguage(_ node: Node, _ reader: inout NodeReader, existing: [Language]) -> Language? {
+        var id: Located<String>?
+        var name: String?
+        var code: String?
+        if case .scalar = node {
+            id = reader.id(node, "language")
+        } else if let f = reader.mapping(node, "a language", known: Language.keys) {
+            if let n = f["id"] { id = reader.id(n, "language id") } else { reader.error("a language needs an id", at: f.location) }
+            if let n = f["name"] { name = reader.string(n, "language name")?.value }
+            if let n = f["code"] { code = reader.string(n, "language code")?.value }
+        }
+        guard let id else { return nil }
+        if existing.contains(where: { $0.id == id.value }) {
+            reader.error("duplicate language '\(id.value)'"
+                         + (Language.builtIn.contains { $0.id == id.value } ? " (it is built in)" : ""),
+                         at: id.location)
+            return nil
+        }
+        return Language(id: id.value, name: name ?? id.value, code: code)
+    }
+
+    static func readOutput(_ node: Node, _ reader: inout NodeReader) -> OutputConfig? {
+        guard let f = reader.mapping(node, "an output", known: OutputConfig.keys) else { return nil }
+        let id = f["id"].flatMap { reader.id($0, "output id") }
+        if f["id"] == nil { reader.error("an output needs an id", at: f.location) }
+        var device: Located<String>?
+        if let n = f["device"] {
+            if let d = reader.string(n, "device") {
+                if d.value.trimmingCharacters(in: .whitespaces).isEmpty {
+                    reader.error("device is empty; name an ALSA PCM such as \"plughw:CARD=Device,DEV=0\" "
+                                 + "(laba devices lists them)", at: d.location)
+                } else {
+                    device = d
+                }
+            }
+        } else {
+            reader.error("output needs a device (an ALSA PCM name; laba devices lists them)", at: f.location)
+        }
+        var zone: Located<String>?
+        if let n = f["zone"] { zone = reader.id(n, "output zone") } else {
+            reader.error("output needs a zone (the zone it serves at start)", at: f.location)
+        }
+        let volume = f["volume_db"].flatMap { reader.number($0, "volume_db") }
+        let rate = f["rate"].flatMap { reader.integer($0, "rate", in: 4000...768_000) }
+        let channels = f["channels"].flatMap { reader.integer($0, "channels", in: 1...32) }
+        guard let id, let device, let zone else { return nil }
+        return OutputConfig(id: id, device: device, zone: zone, volumeDB: volume, rate: rate, channels: channels,
+                            location: f.location)
+    }
+
+    static func readZone(_ node: Node, _ reader: inout NodeReader) -> ZoneConfig? {
+        guard let f = reader.mapping(node, "a zone", known: ZoneConfig.keys) else { return nil }
+        guard let idNode = f["id"] else {
+            reader.error("a zone needs an id", at: f.location)
+            return nil
+        }
+        guard let id = reader.id(idNode, "zone id") else { return nil }
+        let name = f["name"].flatMap { reader.string($0, "zone name")?.value }
+        let parent = f["parent"].flatMap { reader.id($0, "parent") }
+        let settings = readSettings(f, into: &reader)
+        var schedule: [ScheduleEntry] = []
+        if let n = f["schedule"], let items = reader.sequence(n, "schedule") {
+            for (index, item) in items.enumerated() {
+                if let entry = readEntry(item, zone: id.value, index: index + 1, &reader) { schedule.append(entry) }
+            }
+        }
+        return ZoneConfig(id: id, name: name, parent: parent, settings: settings, schedule: schedule,
+                          location: f.location)
+    }
+
+    static func readEntry(_ node: Node, zone: String, index: Int, _ reader: inout NodeReader) -> ScheduleEntry? {
+        guard let f = reader.mapping(node, "a schedule entry", known: ScheduleEntry.keys) else { return nil }
+        let message = f["message"].flatMap { reader.id($0, "message") }
+        if f["message"] == nil { reader.error("a schedule entry needs a message", at: f.location) }
+        let at = f["at"].flatMap { reader.string($0, "at") }
+        if f["at"] == nil { reader.error("a schedule entry needs 'at' (a calendar expression)", at: f.location) }
+        var entry = ScheduleEntry(id: "\(zone)#\(index)", zone: zone, location: f.location,
+                                  message: message ?? Located("", at: f.location),
+                                  at: at ?? Located("", at: f.location))
+        entry.repeatCount = f["repeat"].flatMap { reader.integer($0, "repeat", in: 1...100) }
+        entry.from = f["from"].flatMap { reader.date($0, "from") }
+        entry.until = f["until"].flatMap { reader.date($0, "until") }
+        entry.catchUp = f["catch_up"].flatMap { reader.timeSpan($0, "catch_up") }
+        entry.maxDelay = f["max_delay"].flatMap { reader.timeSpan($0, "max_delay") }
+        entry.languages = f["languages"].flatMap { reader.idList($0, "languages") }
+        if let n = f["every"], let span = reader.timeSpan(n, "every") {
+            let day = TimeSpan.seconds(86_400).microseconds
+            if span.value.microseconds < day || span.value.microseconds % day != 0 {
+                reader.error("every must be a whole number of days such as 5d, found '\(span.value)'", at: span.location)
+            } else {
+                entry.everyDays = span.map { Int($0.microseconds / day) }
+                if entry.from == nil {
+                    reader.error("every needs 'from', the day the count starts", at: span.location)
+                }
+            }
+        }
+        guard message != nil, at != nil else { return nil }
+        return entry
+    }
+
+    static func readMessageInfo(_ node: Node, _ reader: inout NodeReader) -> MessageInfo? {
+        guard let f = reader.mapping(node, "a message", known: MessageInfo.keys) else { return nil }
+        guard let idNode = f["id"] else {
+            reader.error("a message needs an id", at: f.location)
+            return nil
+        }
+        guard let id = reader.id(idNode, "message id") else { return nil }
+        return MessageInfo(id: id, title: f["title"].flatMap { reader.string($0, "title")?.value },
+                           validFrom: f["valid_from"].flatMap { reader.date($0, "valid_from") },
+                           validUntil: f["valid_until"].flatMap { reader.date($0, "valid_until") },
+                           location: f.location)
+    }
+}

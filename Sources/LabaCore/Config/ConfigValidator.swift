@@ -1,0 +1,93 @@
+// Checks that need the whole file: duplicate ids, references between sections, the zone tree.
+
+enum ConfigValidator {
+    static func validate(_ config: Config, rootLocation: SourceLocation) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+
+        func checkDuplicates(_ ids: [Located<String>], _ what: String) {
+            var seen: [String: SourceLocation] = [:]
+            for id in ids {
+                if let first = seen[id.value] {
+                    out.append(.error("duplicate \(what) id '\(id.value)' (first defined at \(first.line):\(first.column))",
+                                      at: id.location))
+                } else {
+                    seen[id.value] = id.location
+                }
+            }
+        }
+        checkDuplicates(config.zones.map(\.id), "zone")
+        checkDuplicates(config.outputs.map(\.id), "output")
+        checkDuplicates(config.messages.map(\.id), "message")
+
+        let zoneIDs = Set(config.zones.map(\.id.value))
+        let languageIDs = config.languages.map(\.id)
+
+        func checkLanguages(_ list: Located<[Located<String>]>?) {
+            for language in list?.value ?? [] where !languageIDs.contains(language.value) {
+                out.append(.error("unknown language '\(language.value)'\(didYouMean(language.value, languageIDs))",
+                                  at: language.location))
+            }
+        }
+        checkLanguages(config.defaults.languages)
+
+        for output in config.outputs where !zoneIDs.contains(output.zone.value) {
+            out.append(.error("unknown zone '\(output.zone.value)'\(didYouMean(output.zone.value, zoneIDs))",
+                              at: output.zone.location))
+        }
+        for zone in config.zones {
+            if let parent = zone.parent, !zoneIDs.contains(parent.value) {
+                out.append(.error("unknown parent zone '\(parent.value)'\(didYouMean(parent.value, zoneIDs))",
+                                  at: parent.location))
+            }
+            checkLanguages(zone.settings.languages)
+            for entry in zone.schedule {
+                checkLanguages(entry.languages)
+                if let from = entry.from, let until = entry.until, until.value < from.value {
+                    out.append(.error("until \(until.value) is before from \(from.value)", at: until.location))
+                }
+            }
+        }
+        for message in config.messages {
+            if let from = message.validFrom, let until = message.validUntil, until.value < from.value {
+                out.append(.error("valid_until \(until.value) is before valid_from \(from.value)", at: until.location))
+            }
+        }
+        out += cycleErrors(config.zones)
+
+        if config.outputs.isEmpty {
+            out.append(.warning("no outputs are configured: nothing will play", at: rootLocation))
+        }
+        if config.zones.isEmpty {
+            out.append(.warning("no zones are configured", at: rootLocation))
+        }
+        return out
+    }
+
+    /// One error per cycle, at the `parent` of the cycle's zone that comes first in the file.
+    static func cycleErrors(_ zones: [ZoneConfig]) -> [Diagnostic] {
+        var parentOf: [String: Located<String>] = [:]
+        for zone in zones where parentOf[zone.id.value] == nil {
+            if let parent = zone.parent { parentOf[zone.id.value] = parent }
+        }
+        var reported = Set<String>()
+        var out: [Diagnostic] = []
+        for zone in zones where !reported.contains(zone.id.value) {
+            var path = [zone.id.value]
+            var current = zone.id.value
+            while let parent = parentOf[current]?.value {
+                if let start = path.firstIndex(of: parent) {
+                    let cycle = Array(path[start...])
+                    if cycle.first == zone.id.value, !cycle.contains(where: reported.contains) {
+                        reported.formUnion(cycle)
+                        let text = (cycle + [cycle[0]]).joined(separator: " → ")
+                        out.append(.error("the zone tree has a cycle: \(text)", at: parentOf[zone.id.value]!.location))
+                    }
+                    break
+                }
+                path.append(parent)
+                current = parent
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,170 @@
+// Reads a composed YAML tree into typed values, collecting every problem with its position
+// instead of stopping at the first.
+
+import Yams
+
+/// Walks Yams nodes. Scalars are always read from their source text, so `08:00` stays a time
+/// and `no` stays a word unless a boolean is asked for.
+struct NodeReader {
+    let file: String
+    private(set) var diagnostics: [Diagnostic] = []
+
+    init(file: String) { self.file = file }
+
+    func location(_ node: Node) -> SourceLocation {
+        let mark = node.mark
+        return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+
+    mutating func error(_ message: String, at location: SourceLocation) {
+        diagnostics.append(.error(message, at: location))
+    }
+
+    mutating func warning(_ message: String, at location: SourceLocation) {
+        diagnostics.append(.warning(message, at: location))
+    }
+
+    mutating func append(_ diagnostic: Diagnostic) { diagnostics.append(diagnostic) }
+
+    /// A plain `~`, `null` or empty scalar.
+    func isNull(_ node: Node) -> Bool {
+        guard case .scalar(let s) = node, s.style == .plain || s.style == .any else { return false }
+        return ["", "~", "null", "Null", "NULL"].contains(s.string)
+    }
+
+    private func kind(_ node: Node) -> String {
+        switch node {
+        case .scalar: isNull(node) ? "nothing" : "a single value"
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        case .alias: "an alias"
+        }
+    }
+
+    /// The keys of a mapping; an unknown key is an error with a suggestion.
+    mutating func mapping(_ node: Node, _ what: String, known: [String]) -> Fields? {
+        guard case .mapping(let mapping) = node else {
+            error("\(what) must be a mapping, found \(kind(node))", at: location(node))
+            return nil
+        }
+        var fields = Fields(location: location(node))
+        for (key, value) in mapping {
+            guard case .scalar(let k) = key else {
+                error("keys in \(what) must be plain words", at: location(key))
+                continue
+            }
+            if known.contains(k.string) {
+                fields.values[k.string] = value
+                fields.keyLocations[k.string] = location(key)
+            } else {
+                error("unknown key '\(k.string)' in \(what)\(didYouMean(k.string, known))", at: location(key))
+            }
+        }
+        return fields
+    }
+
+    /// The items of a list; nothing (`~`) is an empty list.
+    mutating func sequence(_ node: Node, _ what: String) -> [Node]? {
+        if isNull(node) { return [] }
+        guard case .sequence(let seq) = node else {
+            error("\(what) must be a list, found \(kind(node))", at: location(node))
+            return nil
+        }
+        return Array(seq)
+    }
+
+    /// The text of a scalar exactly as written.
+    mutating func string(_ node: Node, _ what: String) -> Located<String>? {
+        guard case .scalar(let s) = node else {
+            error("\(what) must be a single value, found \(kind(node))", at: location(node))
+            return nil
+        }
+        if isNull(node) {
+            error("\(what) has no value", at: location(node))
+            return nil
+        }
+        return Located(s.string, at: location(node))
+    }
+
+    /// An id: `[a-z0-9][a-z0-9_-]*`.
+    mutating func id(_ node: Node, _ what: String) -> Located<String>? {
+        guard let text = string(node, what) else { return nil }
+        guard Self.isValidID(text.value) else {
+            error("\(what) '\(text.value)' is not a valid id (lower-case letters, digits, '_' and '-', "
+                  + "starting with a letter or digit)", at: text.location)
+            return nil
+        }
+        return text
+    }
+
+    static func isValidID(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first else { return false }
+        func ok(_ c: Unicode.Scalar, first: Bool) -> Bool {
+            ("a"..."z").contains(c) || ("0"..."9").contains(c) || (!first && (c == "_" || c == "-"))
+        }
+        return ok(first, first: true) && text.unicodeScalars.dropFirst().allSatisfy { ok($0, first: false) }
+    }
+
+    mutating func number(_ node: Node, _ what: String) -> Located<Double>? {
+        guard let text = string(node, what) else { return nil }
+        guard let value = Double(text.value.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+            error("\(what) must be a number, found '\(text.value)'", at: text.location)
+            return nil
+        }
+        return Located(value, at: text.location)
+    }
+
+    mutating func integer(_ node: Node, _ what: String, in range: ClosedRange<Int>) -> Located<Int>? {
+        guard let text = string(node, what) else { return nil }
+        guard let value = Int(text.value.trimmingCharacters(in: .whitespaces)) else {
+            error("\(what) must be a whole number, found '\(text.value)'", at: text.location)
+            return nil
+        }
+        guard range.contains(value) else {
+            error("\(what) must be between \(range.lowerBound) and \(range.upperBound), found \(value)",
+                  at: text.location)
+            return nil
+        }
+        return Located(value, at: text.location)
+    }
+
+    mutating func timeSpan(_ node: Node, _ what: String) -> Located<TimeSpan>? {
+        guard let text = string(node, what) else { return nil }
+        do {
+            return Located(try TimeSpan(parsing: text.value), at: text.location)
+        } catch {
+            self.error("\(what): invalid time span '\(text.value)': \(error)", at: text.location)
+            return nil
+        }
+    }
+
+    mutating func date(_ node: Node, _ what: String) -> Located<LocalDate>? {
+        guard let text = string(node, what) else { return nil }
+        guard let date = LocalDate(parsing: text.value) else {
+            error("\(what) must be a date YYYY-MM-DD, found '\(text.value)'", at: text.location)
+            return nil
+        }
+        return Located(date, at: text.location)
+    }
+
+    /// A list of ids; a single id is taken as a list of one.
+    mutating func idList(_ node: Node, _ what: String) -> Located<[Located<String>]>? {
+        let items: [Node]
+        if case .scalar = node, !isNull(node) {
+            items = [node]
+        } else {
+            guard let seq = sequence(node, what) else { return nil }
+            items = seq
+        }
+        return Located(items.compactMap { id($0, what) }, at: location(node))
+    }
+}
+
+/// The values of one mapping, by key, with the position of each key.
+struct Fields {
+    var location: SourceLocation
+    var values: [String: Node] = [:]
+    var keyLocations: [String: SourceLocation] = [:]
+
+    subscript(key: String) -> Node? { values[key] }
+}

@@ -1,0 +1,130 @@
+// The recordings in `audio_dir`: `<message>/<language>.<ext>` and `<message>/neutral.<ext>`.
+
+import Foundation
+
+/// What a decoder learns from a recording's header.
+public struct AudioFormat: Hashable, Sendable {
+    public var format: String
+    public var sampleRate: Int
+    public var channels: Int
+    public var frames: Int64
+
+    public init(format: String, sampleRate: Int, channels: Int, frames: Int64) {
+        self.format = format
+        self.sampleRate = sampleRate
+        self.channels = channels
+        self.frames = frames
+    }
+
+    public var duration: Double { sampleRate > 0 ? Double(frames) / Double(sampleRate) : 0 }
+}
+
+/// One recording that opened.
+public struct Recording: Hashable, Sendable {
+    public var message: String
+    /// A language id, or `Language.neutral`.
+    public var language: String
+    public var path: String
+    public var audio: AudioFormat
+
+    public var isNeutral: Bool { language == Language.neutral }
+}
+
+/// A file that looks like a recording but did not open.
+public struct UnreadableRecording: Hashable, Sendable {
+    public var message: String
+    public var language: String
+    public var path: String
+    public var reason: String
+}
+
+/// Opens a file far enough to read its format; LabaAudio provides the libsndfile one.
+public protocol RecordingProbe: Sendable {
+    /// - Returns: the format, or the decoder's reason for refusing the file.
+    func probe(path: String) -> Result<AudioFormat, ProbeFailure>
+}
+
+public struct ProbeFailure: Error, Hashable, Sendable {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+}
+
+public struct MessageLibrary: Sendable {
+    public var directory: String
+    /// message → language (or "neutral") → recording.
+    public private(set) var recordings: [String: [String: Recording]] = [:]
+    public private(set) var unreadable: [UnreadableRecording] = []
+    /// Messages with a folder, sorted.
+    public private(set) var messages: [String] = []
+    /// Problems with the folder itself or its naming, as plain sentences.
+    public private(set) var notes: [String] = []
+
+    /// File endings taken as recordings; anything else in a message folder is passed over.
+    public static let audioExtensions: Set<String> = [
+        "wav", "wave", "flac", "ogg", "oga", "opus", "mp3", "aif", "aiff", "aifc", "au", "snd", "caf", "w64", "rf64",
+    ]
+
+    public init(directory: String) { self.directory = directory }
+
+    /// Lists `directory` and probes every recording in it.
+    public static func scan(directory: String, probe: some RecordingProbe) -> MessageLibrary {
+        var library = MessageLibrary(directory: directory)
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            library.notes.append("audio_dir \(directory) does not exist or is not a folder")
+            return library
+        }
+        let folders = ((try? fm.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+        for folder in folders where !folder.hasPrefix(".") {
+            let folderPath = (directory as NSString).appendingPathComponent(folder)
+            guard fm.fileExists(atPath: folderPath, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            let files = ((try? fm.contentsOfDirectory(atPath: folderPath)) ?? []).sorted()
+            var found = false
+            for file in files where !file.hasPrefix(".") {
+                let ext = (file as NSString).pathExtension.lowercased()
+                guard audioExtensions.contains(ext) else { continue }
+                found = true
+                let language = (file as NSString).deletingPathExtension
+                let path = (folderPath as NSString).appendingPathComponent(file)
+                switch probe.probe(path: path) {
+                case .success(let format):
+                    if let existing = library.recordings[folder]?[language] {
+                        library.notes.append("\(folder)/\(language) has two recordings; "
+                                             + "using \((existing.path as NSString).lastPathComponent), not \(file)")
+                        continue
+                    }
+                    library.recordings[folder, default: [:]][language] =
+                        Recording(message: folder, language: language, path: path, audio: format)
+                case .failure(let failure):
+                    library.unreadable.append(UnreadableRecording(message: folder, language: language, path: path,
+                                                                  reason: failure.reason))
+                }
+            }
+            if found { library.messages.append(folder) }
+        }
+        return library
+    }
+
+    public func has(message: String) -> Bool { messages.contains(message) }
+
+    public func recording(message: String, language: String) -> Recording? {
+        recordings[message]?[language]
+    }
+
+    /// The languages a message has recordings for, without "neutral".
+    public func languages(of message: String) -> Set<String> {
+        Set((recordings[message] ?? [:]).keys).subtracting([Language.neutral])
+    }
+
+    public func neutral(of message: String) -> Recording? { recording(message: message, language: Language.neutral) }
+
+    /// Adds a recording directly, for callers that build a library without a folder (tests, uploads).
+    public mutating func add(_ recording: Recording) {
+        recordings[recording.message, default: [:]][recording.language] = recording
+        if !messages.contains(recording.message) {
+            messages.append(recording.message)
+            messages.sort()
+        }
+    }
+}

@@ -1,0 +1,31 @@
+// laba: the operator's command line. One type per subcommand.
+
+import ArgumentParser
+import Foundation
+import LabaControl
+import LabaControl
+
+@main
+struct Laba: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "laba",
+        abstract: "Check, plan and control Laba broadcasts.",
+        version: LabaVersion.string,
+        subcommands: [Check.self])
+}
+
+/// `--config`, for the commands that read the configuration.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The configuration file.", valueName: "path"))
+    var config: String?
+
+    /// The flag, then `LABA_CONFIG`, then the installed file.
+    var path: String {
+        config ?? ProcessInfo.processInfo.environment["LABA_CONFIG"] ?? "/etc/laba/laba.yaml"
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

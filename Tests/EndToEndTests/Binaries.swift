@@ -1,0 +1,68 @@
+import Foundation
+
+/// Runs the built `laba` and `labad` binaries.
+enum Binaries {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The repository's root, from this file's place in it.
+    static func repo(_ relative: String = "") -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        return relative.isEmpty ? root : root + "/" + relative
+    }
+
+    /// The folder of the built binaries: `LABA_BIN_DIR`, else beside the test bundle.
+    static var directory: String {
+        if let dir = ProcessInfo.processInfo.environment["LABA_BIN_DIR"] { return dir }
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        while url.path != "/" {
+            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("laba").path) { return url.path }
+            url.deleteLastPathComponent()
+        }
+        return repo(".build/debug")
+    }
+
+    /// Runs a binary to completion with the given environment additions.
+    static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:],
+                    stdin: String? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: directory + "/" + name)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        // Read both pipes to the end before waiting, so a chatty child cannot block on a full pipe.
+        let errBox = DataBox()
+        let errDone = DispatchSemaphore(value: 0)
+        let errHandle = err.fileHandleForReading
+        Thread.detachNewThread {
+            errBox.data = errHandle.readDataToEndOfFile()
+            errDone.signal()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        errDone.wait()
+        process.waitUntilExit()
+        let errData = errBox.data
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    private final class DataBox: @unchecked Sendable {
+        var data = Data()
+    }
+
+    static func temporaryDirectory() throws -> String {
+        var template = Array(((NSTemporaryDirectory() as NSString).appendingPathComponent("laba-e2e-XXXXXX")).utf8CString)
+        guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
+        return String(cString: made)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+@Suite struct CheckCommandTests {
+    @Test(arguments: ["Config/demo.yaml", "Config/lijiang.yaml"])
+    func shippedConfigsAreValid(_ config: String) throws {
+        let result = try Binaries.run("laba", ["check", "--config", Binaries.repo(config)])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("message  "), "prints the coverage table")
+        #expect(result.stdout.contains(": valid ("))
+        #expect(!result.stdout.contains(": error: "))
+    }
+
+    @Test func brokenConfigExitsOneWithPositions() throws {
+        let dir = try Binaries.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/broken.yaml"
+        try """
+            audio_dir: \(Binaries.repo("Audio"))
+            defaults:
+              languges: [naxi]
+              gap: 2 parsecs
+            outputs:
+              - {id: a, device: hw, zone: one}
+            zones:
+              - id: one
+                parent: two
+                colour: red
+              - id: two
+                parent: one
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try Binaries.run("laba", ["check", "--config", path])
+        #expect(result.status == 1)
+        let errors = result.stdout.split(separator: "\n").filter { $0.contains(": error: ") }
+        #expect(errors == [
+            "\(path):3:3: error: unknown key 'languges' in defaults; did you mean 'languages'?",
+            "\(path):4:8: error: gap: invalid time span '2 parsecs': unknown time unit 'parsecs' (use us, ms, s, min, h, d, w, M, y)",
+            "\(path):9:13: error: the zone tree has a cycle: one → two → one",
+            "\(path):10:5: error: unknown key 'colour' in a zone",
+        ])
+    }
+
+    @Test func jsonOutputIsOneDocument() throws {
+        let result = try Binaries.run("laba", ["check", "--json", "--config", Binaries.repo("Config/lijiang.yaml")])
+        #expect(result.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(object?["valid"] as? Bool == true)
+        let coverage = object?["coverage"] as? [String: Any]
+        #expect((coverage?["languages"] as? [String])?.count == 7)
+    }
+
+    @Test func unknownFlagIsBadUsage() throws {
+        let result = try Binaries.run("laba", ["check", "--bogus"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("Unknown option '--bogus'"))
+    }
+
+    @Test func missingConfigFails() throws {
+        let result = try Binaries.run("laba", ["check", "--config", "/nonexistent/laba.yaml"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("error: /nonexistent/laba.yaml does not exist"))
+    }
+}
