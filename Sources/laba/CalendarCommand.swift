@@ -1,0 +1,94 @@
+// `laba calendar`: the next instants of calendar expressions, as `systemd-analyze calendar` gives them.
+
+import ArgumentParser
+import Foundation
+import LabaCore
+
+struct CalendarCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calendar",
+        abstract: "Print the next instants of calendar expressions.",
+        discussion: """
+            Each expression uses systemd's OnCalendar syntax (man systemd.time). One RFC 3339 line is \
+            printed per instant; the blocks of several expressions are separated by an empty line.
+            """)
+
+    @Argument(help: "Calendar expressions, e.g. 'Mon..Fri 07:30'.")
+    var expressions: [String]
+
+    @Option(help: ArgumentHelp("Count from this time: RFC 3339, YYYY-MM-DD[ HH:MM[:SS]] or @EPOCH.", valueName: "time"))
+    var baseTime: String?
+
+    @Option(help: "How many instants to print per expression.")
+    var iterations = 1
+
+    @Option(help: ArgumentHelp("The IANA time zone; default: the system's.", valueName: "tz"))
+    var timezone: String?
+
+    func validate() throws {
+        guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
+    }
+
+    func run() throws {
+        let zone: TimeZone
+        let base: Instant
+        do {
+            zone = try timezone.map(TimeParsing.zone) ?? TimeZone.current
+            base = try baseTime.map { try TimeParsing.instant($0, in: zone) } ?? Instant(Date())
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        var specs: [CalendarSpec] = []
+        var failed = false
+        for expression in expressions {
+            do {
+                specs.append(try CalendarSpec(parsing: expression))
+            } catch {
+                printError("laba: invalid calendar expression '\(expression)': \(error)")
+                failed = true
+            }
+        }
+        if failed { throw ExitCode.failure }
+
+        var out = OutputBuffer()
+        var display = ZoneConverter(zone)
+        for (index, spec) in specs.enumerated() {
+            if index > 0 { out.append("\n") }
+            var converter = ZoneConverter(spec.effectiveZone(zone))
+            var now = base
+            for _ in 0..<iterations {
+                guard let next = spec.next(after: now, converter: &converter) else { break }
+                out.append(RFC3339.format(next, converter: &display, fractionDigits: -1))
+                out.append("\n")
+                now = next
+            }
+        }
+        out.flush()
+    }
+}
+
+/// Collects output and writes it in large blocks: a hundred thousand lines should not be a hundred
+/// thousand system calls.
+struct OutputBuffer {
+    private var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(1 << 16) }
+
+    mutating func append(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+        if bytes.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        guard !bytes.isEmpty else { return }
+        bytes.withUnsafeBufferPointer { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = write(1, buffer.baseAddress! + offset, buffer.count - offset)
+                if n <= 0 { break }
+                offset += n
+            }
+        }
+        bytes.removeAll(keepingCapacity: true)
+    }
+}
