@@ -41,31 +41,41 @@ extension CalendarSpec {
         }
     }
 
-    /// The first civil time at or after `start` that every field matches (systemd's `find_next`).
+    /// The first civil time at or after `start` that every field matches: systemd's `find_next`,
+    /// step for step, as the systemd that `laba calendar` is checked against takes it.
+    ///
+    /// When a field is pushed past its range (hour 26 on 31 March), systemd carries it as mktime()
+    /// does (1 April 02:00), resets only the field below the highest one that changed (the day, to 1),
+    /// and searches on from there; so `00/13:45` goes from 13:45 on 31 March to 13:45 on 1 April.
+    /// Laba gives the same instants.
     func nextCivil(from start: CivilTime) -> CivilTime? {
         var c = start
-        while true {
+        // systemd's safety valve against a search that does not converge.
+        for _ in 0..<1000 {
             c = Self.normalized(c)
-            if c.year > Self.maxYear { return nil }
 
             var r = Self.match(year, &c.year, endOfMonth: nil)
             if r > 0 { c.month = 1; c.day = 1; c.hour = 0; c.minute = 0; c.microsecond = 0 }
-            if r < 0 || c.year > Self.maxYear { return nil }
+            if r < 0 || Self.withinBounds(&c) <= 0 { return nil }
 
             r = Self.match(month, &c.month, endOfMonth: nil)
             if r > 0 { c.day = 1; c.hour = 0; c.minute = 0; c.microsecond = 0 }
+            if r >= 0 { r = Self.withinBounds(&c) }
             if r < 0 {
                 c.year += 1; c.month = 1; c.day = 1; c.hour = 0; c.minute = 0; c.microsecond = 0
                 continue
             }
+            if r == 0 { continue }
 
             let monthLength = LocalDate.daysInMonth(year: c.year, month: c.month)
             r = Self.match(day, &c.day, endOfMonth: endOfMonth ? monthLength : nil)
             if r > 0 { c.hour = 0; c.minute = 0; c.microsecond = 0 }
-            if r < 0 || c.day > monthLength || c.day < 1 {
+            if r >= 0 { r = Self.withinBounds(&c) }
+            if r < 0 {
                 c.month += 1; c.day = 1; c.hour = 0; c.minute = 0; c.microsecond = 0
                 continue
             }
+            if r == 0 { continue }
 
             if let weekdays, weekdays & (1 << c.date.weekday) == 0 {
                 c.day += 1; c.hour = 0; c.minute = 0; c.microsecond = 0
@@ -74,25 +84,54 @@ extension CalendarSpec {
 
             r = Self.match(hour, &c.hour, endOfMonth: nil)
             if r > 0 { c.minute = 0; c.microsecond = 0 }
-            if r < 0 || c.hour > 23 {
+            if r >= 0 { r = Self.withinBounds(&c) }
+            if r < 0 {
                 c.day += 1; c.hour = 0; c.minute = 0; c.microsecond = 0
                 continue
             }
+            if r == 0 { continue }
 
             r = Self.match(minute, &c.minute, endOfMonth: nil)
             if r > 0 { c.microsecond = 0 }
-            if r < 0 || c.minute > 59 {
+            if r >= 0 { r = Self.withinBounds(&c) }
+            if r < 0 {
                 c.hour += 1; c.minute = 0; c.microsecond = 0
                 continue
             }
+            if r == 0 { continue }
 
             r = Self.match(microsecond, &c.microsecond, endOfMonth: nil)
-            if r < 0 || c.microsecond >= 60 * Self.usecPerSecond {
+            if r >= 0 { r = Self.withinBounds(&c) }
+            if r < 0 {
                 c.minute += 1; c.microsecond = 0
                 continue
             }
+            if r == 0 { continue }
             return c
         }
+        return nil
+    }
+
+    /// systemd's `tm_within_bounds`: -1 past the last year, 0 when a field overflowed (and `c` now
+    /// holds the carried value, with the field below the highest changed one reset), 1 when every
+    /// field is in range.
+    static func withinBounds(_ c: inout CivilTime) -> Int {
+        if c.year > maxYear { return -1 }
+        var t = normalized(c)
+        if t == c { return 1 }
+        if t.year != c.year {
+            t.month = 1
+        } else if t.month != c.month {
+            t.day = 1
+        } else if t.day != c.day {
+            t.hour = 0
+        } else if t.hour != c.hour {
+            t.minute = 0
+        } else if t.minute != c.minute {
+            t.microsecond %= usecPerSecond
+        }
+        c = t
+        return 0
     }
 
     /// Carries overflowing fields upward, as mktime() does.

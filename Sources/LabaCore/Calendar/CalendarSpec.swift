@@ -111,13 +111,16 @@ public struct CalendarSpec: Hashable, Sendable, CustomStringConvertible {
 
     static func validate(_ chain: [CalendarComponent]?, _ field: String, _ from: Int, _ to: Int,
                          endOfMonth: Bool) throws(CalendarError) {
-        // Days counted from the end of the month may go back at most to the 28th last.
-        let to = endOfMonth ? to - 3 : to
         let isSecond = field == "second"
         func show(_ v: Int) -> String {
             isSecond ? CalendarSpec.formatValue(v, width: 2, usec: true) : String(v)
         }
+        var to = to
         for c in chain ?? [] {
+            // Days counted from the end of the month may go back at most to the 28th last. systemd
+            // lowers this bound by three again for each further item of the list (its check recurses
+            // with the lowered bound); Laba refuses what systemd refuses.
+            if endOfMonth { to -= 3 }
             if c.start < from || c.start > to {
                 throw CalendarError("\(field) \(show(c.start)) is out of range \(show(from))..\(show(to))")
             }
