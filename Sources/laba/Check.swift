@@ -59,7 +59,7 @@ struct CheckReport: Encodable {
         var coverage: Coverage?
         if let config = loaded.config {
             let library = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
-            let check = ConfigCheck(config: config, library: library)
+            let check = ConfigCheck(config: config, library: library, now: Instant(Date()))
             diagnostics += check.diagnostics
             coverage = check.coverage
         }

@@ -15,6 +15,7 @@ struct TextTable {
                 let isLast = i == cells.count - 1
                 out += cell + (isLast ? "" : String(repeating: " ", count: widths[i] - displayWidth(cell) + 2))
             }
+            while out.hasSuffix(" ") { out.removeLast() }
             return out
         }
         return ([line(header)] + rows.map(line)).joined(separator: "\n")

@@ -64,7 +64,7 @@ import Testing
         let config = try #require(loaded.config)
         #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
         let library = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
-        let check = ConfigCheck(config: config, library: library)
+        let check = ConfigCheck(config: config, library: library, now: Instant(seconds: 1_800_000_000))
         let lines = check.diagnostics.sortedByLocation().map { d in
             "\(d.location!.line):\(d.location!.column) \(d.severity.rawValue): \(d.message)"
         }

@@ -36,8 +36,9 @@ public struct ConfigCheck: Sendable {
 
     public var isValid: Bool { !diagnostics.hasErrors }
 
-    /// Checks `config` against the recordings in `library`; returns the new diagnostics only.
-    public init(config: Config, library: MessageLibrary) {
+    /// Checks `config` against the recordings in `library`, and its schedule from `now` on;
+    /// `diagnostics` holds only what the loader did not already report.
+    public init(config: Config, library: MessageLibrary, now: Instant) {
         let tree = ZoneTree(config)
         var out: [Diagnostic] = []
 
@@ -133,6 +134,8 @@ public struct ConfigCheck: Sendable {
             }
         }
 
+        out += Self.scheduleWarnings(config: config, tree: tree, now: now)
+
         var languageColumns: [String] = []
         for zone in tree.zones {
             for language in zone.languages + zone.entries.flatMap({ $0.languages?.value.map(\.value) ?? [] })
@@ -151,5 +154,44 @@ public struct ConfigCheck: Sendable {
         }
         self.diagnostics = out
         self.coverage = Coverage(languages: languageColumns, rows: rows, gaps: gaps)
+    }
+
+    /// Entries that never fire after `now`, and entries whose every occurrence in a zone falls in
+    /// that zone's quiet hours (judged on the next 500 occurrences).
+    static func scheduleWarnings(config: Config, tree: ZoneTree, now: Instant) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        for zone in config.zones {
+            for entry in zone.schedule {
+                guard !entry.calendars.isEmpty, let at = entry.at.first?.location else { continue }
+                var stream = Stream(entry: entry, timeZone: config.timeZone)
+                guard stream.advance(after: now) else {
+                    let why = entry.until.map { " (its last day, \($0.value), has passed)" } ?? ""
+                    out.append(.warning("this entry never fires after \(RFC3339.format(now, in: config.timeZone))\(why)",
+                                        at: at))
+                    continue
+                }
+                // Local times of day of the next occurrences.
+                var minutes: [Double] = []
+                var local = ZoneConverter(config.timeZone)
+                repeat {
+                    let c = local.civil(stream.next)
+                    minutes.append(Double(c.hour * 60 + c.minute) + Double(c.microsecond) / 60e6)
+                } while minutes.count < 500 && stream.advance(after: stream.next)
+
+                var silenced: [String] = []
+                var window: QuietHours?
+                for resolved in tree.zones where resolved.entries.contains(where: { $0.id == entry.id }) {
+                    guard let quiet = resolved.quietHours, minutes.allSatisfy(quiet.contains(minuteOfDay:)) else { continue }
+                    silenced.append(resolved.id)
+                    window = quiet
+                }
+                if let window, !silenced.isEmpty {
+                    out.append(.warning("this entry always falls in quiet hours (\(window)) in zone"
+                                        + (silenced.count == 1 ? " " : "s ") + silenced.joined(separator: ", ")
+                                        + ": it never plays there", at: at))
+                }
+            }
+        }
+        return out
     }
 }

@@ -255,11 +255,28 @@ public enum ConfigLoader {
         guard let f = reader.mapping(node, "a schedule entry", known: ScheduleEntry.keys) else { return nil }
         let message = f["message"].flatMap { reader.id($0, "message") }
         if f["message"] == nil { reader.error("a schedule entry needs a message", at: f.location) }
-        let at = f["at"].flatMap { reader.string($0, "at") }
-        if f["at"] == nil { reader.error("a schedule entry needs 'at' (a calendar expression)", at: f.location) }
+        var at: [Located<String>] = []
+        var calendars: [CalendarSpec] = []
+        if let n = f["at"] {
+            let items: [Node]
+            if case .sequence = n { items = reader.sequence(n, "at") ?? [] } else { items = [n] }
+            for item in items {
+                guard let text = reader.string(item, "at") else { continue }
+                at.append(text)
+                do {
+                    calendars.append(try CalendarSpec(parsing: text.value))
+                } catch {
+                    reader.error("invalid calendar expression '\(text.value)': \(error)\(calendarHint(text.value))",
+                                 at: text.location)
+                }
+            }
+            if items.isEmpty { reader.error("'at' needs at least one calendar expression", at: reader.location(n)) }
+        } else {
+            reader.error("a schedule entry needs 'at' (a calendar expression)", at: f.location)
+        }
         var entry = ScheduleEntry(id: "\(zone)#\(index)", zone: zone, location: f.location,
-                                  message: message ?? Located("", at: f.location),
-                                  at: at ?? Located("", at: f.location))
+                                  message: message ?? Located("", at: f.location), at: at)
+        entry.calendars = calendars
         entry.repeatCount = f["repeat"].flatMap { reader.integer($0, "repeat", in: 1...100) }
         entry.from = f["from"].flatMap { reader.date($0, "from") }
         entry.until = f["until"].flatMap { reader.date($0, "until") }
@@ -277,8 +294,14 @@ public enum ConfigLoader {
                 }
             }
         }
-        guard message != nil, at != nil else { return nil }
+        guard message != nil, !at.isEmpty else { return nil }
         return entry
+    }
+
+    /// A hint for a mistake systemd's grammar does not forgive: a list of whole times.
+    static func calendarHint(_ text: String) -> String {
+        guard text.range(of: #"[0-9]:[0-9]{2},[0-9]"#, options: .regularExpression) != nil else { return "" }
+        return "; for several times list the expressions (at: [\"08:00\", \"12:00\"]) or list the hours (08,12:00)"
     }
 
     static func readMessageInfo(_ node: Node, _ reader: inout NodeReader) -> MessageInfo? {

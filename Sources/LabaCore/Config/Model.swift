@@ -157,8 +157,10 @@ public struct ScheduleEntry: Sendable {
     public var zone: String
     public var location: SourceLocation
     public var message: Located<String>
-    /// The calendar expression as written; `Calendar` parses it.
-    public var at: Located<String>
+    /// The calendar expressions as written: `at: "Mon..Fri 10:30"` or a list of them.
+    public var at: [Located<String>]
+    /// The expressions of `at` that parsed (all of them in a valid configuration).
+    public var calendars: [CalendarSpec] = []
     public var repeatCount: Located<Int>?
     public var from: Located<LocalDate>?
     public var until: Located<LocalDate>?

@@ -1,0 +1,257 @@
+// Schedule + zones + messages → the broadcasts each output will be asked to play, lazily, in
+// time order: a heap of one stream per (output, entry), so the next K cost O(K log E).
+
+import Foundation
+
+/// Why a planned broadcast will not play.
+public enum SkipReason: Hashable, Sendable, CustomStringConvertible {
+    case quietHours(QuietHours)
+    case messageNotYetValid(LocalDate)
+    case messageExpired(LocalDate)
+    case noRecording
+
+    public var description: String {
+        switch self {
+        case .quietHours(let q): "quiet hours \(q)"
+        case .messageNotYetValid(let d): "message valid from \(d)"
+        case .messageExpired(let d): "message expired on \(d)"
+        case .noRecording: "no recording in any of the zone's languages"
+        }
+    }
+
+    /// The broadcast outcome this skip is recorded as.
+    public var outcome: String {
+        switch self {
+        case .quietHours, .noRecording: "skipped"
+        case .messageNotYetValid, .messageExpired: "expired"
+        }
+    }
+}
+
+/// One occurrence of a schedule entry on one output.
+public struct PlannedBroadcast: Hashable, Sendable {
+    public var time: Instant
+    /// `zone#N` of the declaring zone.
+    public var entry: String
+    public var output: String
+    /// The zone the output serves.
+    public var zone: String
+    public var message: String
+    /// The languages that will play, in order (those with a recording).
+    public var languages: [String]
+    /// Languages the zone or entry asks for that have no recording.
+    public var missingLanguages: [String]
+    /// A language-neutral recording plays instead of (or besides) the languages.
+    public var neutral: Bool
+    public var chime: String?
+    public var repeatCount: Int
+    /// Give up if it cannot start by then.
+    public var deadline: Instant
+    /// Play once after a clock jump or restart if missed by at most this much.
+    public var catchUp: TimeSpan
+    public var skip: SkipReason?
+}
+
+/// Plans from a configuration. Pure: the caller passes the instant to start from.
+public struct Planner: Sendable {
+    public let config: Config
+    public let tree: ZoneTree
+    public let library: MessageLibrary?
+    /// The zone each output serves now (mobile outputs move).
+    public var outputZones: [String: String]
+
+    /// - Parameters:
+    ///   - library: the recordings; nil plans every language as if recorded.
+    ///   - outputZones: overrides of the outputs' starting zones.
+    public init(config: Config, library: MessageLibrary?, outputZones: [String: String] = [:]) {
+        self.config = config
+        self.tree = ZoneTree(config)
+        self.library = library
+        var zones: [String: String] = [:]
+        for output in config.outputs { zones[output.id.value] = outputZones[output.id.value] ?? output.zone.value }
+        self.outputZones = zones
+    }
+
+    /// Every planned broadcast strictly after `after`, in time order (ties by output order in the
+    /// file, then entry order), optionally only in zone `zone` (or below it) or on output `output`.
+    /// The sequence is lazy and may be endless.
+    public func broadcasts(after: Instant, zone: String? = nil, output: String? = nil) -> PlanSequence {
+        var heap = Heap<Stream>()
+        for (outputIndex, out) in config.outputs.enumerated() {
+            let id = out.id.value
+            guard output == nil || output == id, let current = outputZones[id], let resolved = tree[current] else { continue }
+            if let zone, !tree.zone(current, isWithin: zone) { continue }
+            for (entryIndex, entry) in resolved.entries.enumerated() {
+                var stream = Stream(entry: entry, timeZone: config.timeZone, output: id, outputIndex: outputIndex,
+                                    entryIndex: entryIndex)
+                if stream.advance(after: after) { heap.push(stream) }
+            }
+        }
+        return PlanSequence(planner: self, heap: heap)
+    }
+
+    /// The next `count` planned broadcasts strictly after `after`.
+    public func upcoming(after: Instant, count: Int, zone: String? = nil, output: String? = nil) -> [PlannedBroadcast] {
+        Array(broadcasts(after: after, zone: zone, output: output).prefix(count))
+    }
+
+    /// The planned broadcasts in (after, through].
+    public func occurrences(after: Instant, through: Instant) -> [PlannedBroadcast] {
+        Array(broadcasts(after: after).prefix { $0.time <= through })
+    }
+
+    /// The broadcast one stream's current occurrence stands for.
+    func plan(_ stream: Stream) -> PlannedBroadcast {
+        let entry = stream.entry
+        let zoneID = outputZones[stream.output]!
+        let zone = tree[zoneID]!
+        let wanted = entry.languages?.value.map(\.value) ?? zone.languages
+        let message = entry.message.value
+        var languages = wanted, missing: [String] = [], neutral = false
+        if let library {
+            let present = library.languages(of: message)
+            languages = wanted.filter { present.contains($0) }
+            missing = wanted.filter { !present.contains($0) }
+            neutral = library.neutral(of: message) != nil
+        }
+        var local = stream.local
+        let civil = local.civil(stream.next)
+        var skip: SkipReason?
+        if let info = config.messageInfo(message) {
+            if let from = info.validFrom?.value, civil.date < from { skip = .messageNotYetValid(from) }
+            if let until = info.validUntil?.value, civil.date > until { skip = .messageExpired(until) }
+        }
+        if skip == nil, languages.isEmpty, !neutral { skip = .noRecording }
+        if skip == nil, let quiet = zone.quietHours,
+           quiet.contains(minuteOfDay: Double(civil.hour * 60 + civil.minute) + Double(civil.microsecond) / 60e6) {
+            skip = .quietHours(quiet)
+        }
+        return PlannedBroadcast(time: stream.next, entry: entry.id, output: stream.output, zone: zoneID,
+                                message: message, languages: languages, missingLanguages: missing, neutral: neutral,
+                                chime: zone.chime, repeatCount: entry.repeats, deadline: stream.next + entry.deadlineDelay,
+                                catchUp: entry.catchUpWindow, skip: skip)
+    }
+}
+
+/// Planned broadcasts in time order, merged from one stream per (output, entry).
+public struct PlanSequence: Sequence, IteratorProtocol {
+    let planner: Planner
+    var heap: Heap<Stream>
+
+    public mutating func next() -> PlannedBroadcast? {
+        guard var stream = heap.pop() else { return nil }
+        let planned = planner.plan(stream)
+        if stream.advance(after: stream.next) { heap.push(stream) }
+        return planned
+    }
+}
+
+/// The occurrences of one entry on one output.
+struct Stream: Comparable {
+    var output: String
+    var outputIndex: Int
+    var entryIndex: Int
+    var entry: ScheduleEntry
+    /// Each calendar of the entry with a converter for its zone.
+    var calendars: [(spec: CalendarSpec, converter: ZoneConverter)]
+    /// For local dates (`from`, `until`, `every`) in the configuration's zone.
+    var local: ZoneConverter
+    var next = Instant(microseconds: 0)
+
+    init(entry: ScheduleEntry, timeZone: TimeZone, output: String = "", outputIndex: Int = 0, entryIndex: Int = 0) {
+        self.entry = entry
+        self.output = output
+        self.outputIndex = outputIndex
+        self.entryIndex = entryIndex
+        self.calendars = entry.calendars.map { ($0, ZoneConverter($0.effectiveZone(timeZone))) }
+        self.local = ZoneConverter(timeZone)
+    }
+
+    /// The earliest instant after `base` of any of the entry's calendars.
+    mutating func nextOfAny(after base: Instant) -> Instant? {
+        var best: Instant?
+        for i in calendars.indices {
+            if let n = calendars[i].spec.next(after: base, converter: &calendars[i].converter), best.map({ n < $0 }) ?? true {
+                best = n
+            }
+        }
+        return best
+    }
+
+    /// Moves to the first occurrence strictly after `after`; false when there is none.
+    mutating func advance(after: Instant) -> Bool {
+        var base = after
+        // Each turn either returns or jumps forward by at least a day.
+        for _ in 0..<100_000 {
+            guard let candidate = nextOfAny(after: base) else { return false }
+            let date = local.civil(candidate).date
+            if let until = entry.until?.value, date > until { return false }
+            if let from = entry.from?.value {
+                if date < from {
+                    base = startOfDay(from) - TimeSpan(microseconds: 1)
+                    continue
+                }
+                if let every = entry.everyDays?.value {
+                    let offset = (date.dayNumber - from.dayNumber) % every
+                    if offset != 0 {
+                        base = startOfDay(date.adding(days: every - offset)) - TimeSpan(microseconds: 1)
+                        continue
+                    }
+                }
+            }
+            next = candidate
+            return true
+        }
+        return false
+    }
+
+    /// The first instant of a local date.
+    mutating func startOfDay(_ date: LocalDate) -> Instant {
+        let (instants, gapEnd) = local.instants(for: CivilTime(year: date.year, month: date.month, day: date.day))
+        return Instant(microseconds: instants.first ?? gapEnd ?? 0)
+    }
+
+    static func < (a: Stream, b: Stream) -> Bool {
+        (a.next, a.outputIndex, a.entryIndex) < (b.next, b.outputIndex, b.entryIndex)
+    }
+
+    static func == (a: Stream, b: Stream) -> Bool {
+        (a.next, a.outputIndex, a.entryIndex) == (b.next, b.outputIndex, b.entryIndex)
+    }
+}
+
+/// A binary min-heap.
+struct Heap<Element: Comparable> {
+    private var items: [Element] = []
+
+    var isEmpty: Bool { items.isEmpty }
+    var count: Int { items.count }
+
+    mutating func push(_ item: Element) {
+        items.append(item)
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard items[i] < items[parent] else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> Element? {
+        guard !items.isEmpty else { return nil }
+        items.swapAt(0, items.count - 1)
+        let top = items.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var smallest = i
+            if l < items.count, items[l] < items[smallest] { smallest = l }
+            if r < items.count, items[r] < items[smallest] { smallest = r }
+            if smallest == i { break }
+            items.swapAt(i, smallest)
+            i = smallest
+        }
+        return top
+    }
+}
