@@ -76,8 +76,10 @@ struct Next: ParsableCommand {
                              languages, note])
             }
             if !rows.isEmpty {
-                out.append(TextTable(header: ["TIME", "OUTPUT", "ZONE", "MESSAGE", "LANGUAGES", "NOTE"], rows: rows).render())
-                out.append("\n")
+                TextTable(header: ["TIME", "OUTPUT", "ZONE", "MESSAGE", "LANGUAGES", "NOTE"], rows: rows).render {
+                    out.append($0)
+                    out.append("\n")
+                }
             }
         }
         out.flush()
@@ -85,6 +87,7 @@ struct Next: ParsableCommand {
 
     static func json(_ b: PlannedBroadcast, converter: inout ZoneConverter) -> String {
         func s(_ text: String) -> String {
+            if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) { return "\"" + text + "\"" }
             var out = "\""
             for c in text.unicodeScalars {
                 switch c {

@@ -5,26 +5,45 @@ struct TextTable {
     var rows: [[String]]
 
     func render() -> String {
+        var out = ""
+        render { out += $0 + "\n" }
+        if !out.isEmpty { out.removeLast() }
+        return out
+    }
+
+    /// Hands each line, without its newline, to `emit`.
+    func render(_ emit: (String) -> Void) {
         var widths = header.map(displayWidth)
+        var cellWidths: [[Int]] = []
+        cellWidths.reserveCapacity(rows.count)
         for row in rows {
-            for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], displayWidth(cell)) }
+            let w = row.map(displayWidth)
+            for (i, width) in w.enumerated() where i < widths.count { widths[i] = max(widths[i], width) }
+            cellWidths.append(w)
         }
-        func line(_ cells: [String]) -> String {
+        func line(_ cells: [String], _ cellWidth: [Int]) -> String {
             var out = ""
+            var pending = 0
             for (i, cell) in cells.enumerated() {
-                let isLast = i == cells.count - 1
-                out += cell + (isLast ? "" : String(repeating: " ", count: widths[i] - displayWidth(cell) + 2))
+                if cell.isEmpty {
+                    pending += widths[i] + 2
+                    continue
+                }
+                if pending > 0 { out += String(repeating: " ", count: pending) }
+                out += cell
+                pending = widths[i] - cellWidth[i] + 2
             }
-            while out.hasSuffix(" ") { out.removeLast() }
             return out
         }
-        return ([line(header)] + rows.map(line)).joined(separator: "\n")
+        emit(line(header, header.map(displayWidth)))
+        for (row, w) in zip(rows, cellWidths) { emit(line(row, w)) }
     }
 }
 
 /// Terminal columns a string takes: East Asian wide and full-width characters take two.
 func displayWidth(_ text: String) -> Int {
-    text.unicodeScalars.reduce(0) { width, c in
+    if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.utf8.count }
+    return text.unicodeScalars.reduce(0) { width, c in
         switch c.value {
         case 0x0300...0x036F, 0x200B...0x200F: width
         case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,

@@ -160,10 +160,11 @@ public struct ConfigCheck: Sendable {
     /// that zone's quiet hours (judged on the next 500 occurrences).
     static func scheduleWarnings(config: Config, tree: ZoneTree, now: Instant) -> [Diagnostic] {
         var out: [Diagnostic] = []
+        let local = ZoneConverter(config.timeZone)
         for zone in config.zones {
             for entry in zone.schedule {
                 guard !entry.calendars.isEmpty, let at = entry.at.first?.location else { continue }
-                var stream = Stream(entry: entry, timeZone: config.timeZone)
+                var stream = Stream(entry: entry, local: local)
                 guard stream.advance(after: now) else {
                     let why = entry.until.map { " (its last day, \($0.value), has passed)" } ?? ""
                     out.append(.warning("this entry never fires after \(RFC3339.format(now, in: config.timeZone))\(why)",
@@ -172,9 +173,8 @@ public struct ConfigCheck: Sendable {
                 }
                 // Local times of day of the next occurrences.
                 var minutes: [Double] = []
-                var local = ZoneConverter(config.timeZone)
                 repeat {
-                    let c = local.civil(stream.next)
+                    let c = stream.local.civil(stream.next)
                     minutes.append(Double(c.hour * 60 + c.minute) + Double(c.microsecond) / 60e6)
                 } while minutes.count < 500 && stream.advance(after: stream.next)
 
@@ -186,9 +186,11 @@ public struct ConfigCheck: Sendable {
                     window = quiet
                 }
                 if let window, !silenced.isEmpty {
+                    let names = silenced.count > 8
+                        ? silenced.prefix(8).joined(separator: ", ") + " and \(silenced.count - 8) more"
+                        : silenced.joined(separator: ", ")
                     out.append(.warning("this entry always falls in quiet hours (\(window)) in zone"
-                                        + (silenced.count == 1 ? " " : "s ") + silenced.joined(separator: ", ")
-                                        + ": it never plays there", at: at))
+                                        + (silenced.count == 1 ? " " : "s ") + names + ": it never plays there", at: at))
                 }
             }
         }

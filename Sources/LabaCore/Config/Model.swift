@@ -25,7 +25,11 @@ public struct LocalDate: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     public var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        func pad(_ v: Int, _ width: Int) -> String {
+            let s = String(v)
+            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
     }
 
     public static func < (a: LocalDate, b: LocalDate) -> Bool {
@@ -114,7 +118,8 @@ public struct QuietHours: Hashable, Sendable, CustomStringConvertible {
     public var length: Int { start < end ? end - start : 24 * 60 - start + end }
 
     public var description: String {
-        String(format: "%02d:%02d-%02d:%02d", start / 60, start % 60, end / 60, end % 60)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(two(start / 60)):\(two(start % 60))-\(two(end / 60)):\(two(end % 60))"
     }
 }
 

@@ -59,6 +59,9 @@ public struct Planner: Sendable {
     public let library: MessageLibrary?
     /// The zone each output serves now (mobile outputs move).
     public var outputZones: [String: String]
+    /// Per message: the languages recorded, and whether a neutral recording exists.
+    private let recorded: [String: (languages: Set<String>, neutral: Bool)]
+    private let messageInfo: [String: MessageInfo]
 
     /// - Parameters:
     ///   - library: the recordings; nil plans every language as if recorded.
@@ -70,24 +73,31 @@ public struct Planner: Sendable {
         var zones: [String: String] = [:]
         for output in config.outputs { zones[output.id.value] = outputZones[output.id.value] ?? output.zone.value }
         self.outputZones = zones
+        var recorded: [String: (languages: Set<String>, neutral: Bool)] = [:]
+        for message in library?.messages ?? [] {
+            recorded[message] = (library!.languages(of: message), library!.neutral(of: message) != nil)
+        }
+        self.recorded = recorded
+        self.messageInfo = Dictionary(config.messages.map { ($0.id.value, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Every planned broadcast strictly after `after`, in time order (ties by output order in the
     /// file, then entry order), optionally only in zone `zone` (or below it) or on output `output`.
     /// The sequence is lazy and may be endless.
     public func broadcasts(after: Instant, zone: String? = nil, output: String? = nil) -> PlanSequence {
-        var heap = Heap<Stream>()
+        var sequence = PlanSequence(planner: self)
+        let local = ZoneConverter(config.timeZone)
         for (outputIndex, out) in config.outputs.enumerated() {
             let id = out.id.value
             guard output == nil || output == id, let current = outputZones[id], let resolved = tree[current] else { continue }
             if let zone, !tree.zone(current, isWithin: zone) { continue }
             for (entryIndex, entry) in resolved.entries.enumerated() {
-                var stream = Stream(entry: entry, timeZone: config.timeZone, output: id, outputIndex: outputIndex,
+                var stream = Stream(entry: entry, local: local, output: id, outputIndex: outputIndex,
                                     entryIndex: entryIndex)
-                if stream.advance(after: after) { heap.push(stream) }
+                if stream.advance(after: after) { sequence.add(stream) }
             }
         }
-        return PlanSequence(planner: self, heap: heap)
+        return sequence
     }
 
     /// The next `count` planned broadcasts strictly after `after`.
@@ -108,16 +118,16 @@ public struct Planner: Sendable {
         let wanted = entry.languages?.value.map(\.value) ?? zone.languages
         let message = entry.message.value
         var languages = wanted, missing: [String] = [], neutral = false
-        if let library {
-            let present = library.languages(of: message)
-            languages = wanted.filter { present.contains($0) }
-            missing = wanted.filter { !present.contains($0) }
-            neutral = library.neutral(of: message) != nil
+        if library != nil {
+            let present = recorded[message]
+            languages = wanted.filter { present?.languages.contains($0) ?? false }
+            missing = wanted.filter { !(present?.languages.contains($0) ?? false) }
+            neutral = present?.neutral ?? false
         }
         var local = stream.local
         let civil = local.civil(stream.next)
         var skip: SkipReason?
-        if let info = config.messageInfo(message) {
+        if let info = messageInfo[message] {
             if let from = info.validFrom?.value, civil.date < from { skip = .messageNotYetValid(from) }
             if let until = info.validUntil?.value, civil.date > until { skip = .messageExpired(until) }
         }
@@ -135,19 +145,42 @@ public struct Planner: Sendable {
 
 /// Planned broadcasts in time order, merged from one stream per (output, entry).
 public struct PlanSequence: Sequence, IteratorProtocol {
+    /// What the heap orders: small, so that sifting moves little.
+    struct Key: Comparable {
+        var next: Instant
+        var outputIndex: Int
+        var entryIndex: Int
+        var stream: Int
+
+        static func < (a: Key, b: Key) -> Bool {
+            (a.next, a.outputIndex, a.entryIndex) < (b.next, b.outputIndex, b.entryIndex)
+        }
+    }
+
     let planner: Planner
-    var heap: Heap<Stream>
+    var streams: [Stream] = []
+    var heap = Heap<Key>()
+
+    init(planner: Planner) { self.planner = planner }
+
+    mutating func add(_ stream: Stream) {
+        heap.push(Key(next: stream.next, outputIndex: stream.outputIndex, entryIndex: stream.entryIndex, stream: streams.count))
+        streams.append(stream)
+    }
 
     public mutating func next() -> PlannedBroadcast? {
-        guard var stream = heap.pop() else { return nil }
-        let planned = planner.plan(stream)
-        if stream.advance(after: stream.next) { heap.push(stream) }
+        guard var key = heap.pop() else { return nil }
+        let planned = planner.plan(streams[key.stream])
+        if streams[key.stream].advance(after: key.next) {
+            key.next = streams[key.stream].next
+            heap.push(key)
+        }
         return planned
     }
 }
 
 /// The occurrences of one entry on one output.
-struct Stream: Comparable {
+struct Stream {
     var output: String
     var outputIndex: Int
     var entryIndex: Int
@@ -158,13 +191,17 @@ struct Stream: Comparable {
     var local: ZoneConverter
     var next = Instant(microseconds: 0)
 
-    init(entry: ScheduleEntry, timeZone: TimeZone, output: String = "", outputIndex: Int = 0, entryIndex: Int = 0) {
+    /// - Parameter local: a converter for the configuration's zone, copied (creating one asks the
+    ///   zone database, which costs more than the rest of a stream's set-up).
+    init(entry: ScheduleEntry, local: ZoneConverter, output: String = "", outputIndex: Int = 0, entryIndex: Int = 0) {
         self.entry = entry
         self.output = output
         self.outputIndex = outputIndex
         self.entryIndex = entryIndex
-        self.calendars = entry.calendars.map { ($0, ZoneConverter($0.effectiveZone(timeZone))) }
-        self.local = ZoneConverter(timeZone)
+        self.calendars = entry.calendars.map { spec in
+            (spec, spec.utc || spec.timeZoneName != nil ? ZoneConverter(spec.effectiveZone(local.zone)) : local)
+        }
+        self.local = local
     }
 
     /// The earliest instant after `base` of any of the entry's calendars.
@@ -211,13 +248,6 @@ struct Stream: Comparable {
         return Instant(microseconds: instants.first ?? gapEnd ?? 0)
     }
 
-    static func < (a: Stream, b: Stream) -> Bool {
-        (a.next, a.outputIndex, a.entryIndex) < (b.next, b.outputIndex, b.entryIndex)
-    }
-
-    static func == (a: Stream, b: Stream) -> Bool {
-        (a.next, a.outputIndex, a.entryIndex) == (b.next, b.outputIndex, b.entryIndex)
-    }
 }
 
 /// A binary min-heap.
