@@ -6,7 +6,7 @@ CONFIG   ?= Config/demo.yaml
 PACKAGES := $(shell cat Scripts/debian-packages.txt)
 BIN       = .build/debug
 
-.PHONY: all deps build run test check clean audio
+.PHONY: all deps build release run test check bench clean audio
 
 all: build
 
@@ -33,6 +33,13 @@ check: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+release: deps
+	$(SWIFT) build -c release
+
+# Side-by-side benchmarks; prints a table and writes bench-report.md.
+bench: release
+	Bench/run.sh
 
 # Remakes the placeholder recordings in Audio/ (needs espeak-ng and sox).
 audio:

@@ -58,8 +58,8 @@ struct CalendarCommand: ParsableCommand {
             var now = base
             for _ in 0..<iterations {
                 guard let next = spec.next(after: now, converter: &converter) else { break }
-                out.append(RFC3339.format(next, converter: &display, fractionDigits: -1))
-                out.append("\n")
+                out.appendTimestamp(next, converter: &display)
+                out.appendByte(0x0A)
                 now = next
             }
         }
@@ -77,6 +77,16 @@ struct OutputBuffer {
     mutating func append(_ text: String) {
         bytes.append(contentsOf: text.utf8)
         if bytes.count >= 1 << 16 { flush() }
+    }
+
+    mutating func appendByte(_ byte: UInt8) {
+        bytes.append(byte)
+        if bytes.count >= 1 << 16 { flush() }
+    }
+
+    /// An RFC 3339 timestamp with as many fraction digits as it needs.
+    mutating func appendTimestamp(_ instant: Instant, converter: inout ZoneConverter) {
+        RFC3339.append(instant, converter: &converter, fractionDigits: -1, to: &bytes)
     }
 
     mutating func flush() {

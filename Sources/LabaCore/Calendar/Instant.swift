@@ -121,6 +121,11 @@ public struct ZoneConverter {
         // Offsets in force within a day either side cover every real transition.
         let before = offset(at: local - 86_400_000_000)
         let after = offset(at: local + 86_400_000_000)
+        if before == after {
+            // No transition near: one reading, the common case.
+            let t = local - before
+            if offset(at: t) == before { return ([t], nil) }
+        }
         var found: [Int64] = []
         for candidateOffset in Set([before, after]).sorted(by: >) {
             let t = local - candidateOffset
@@ -154,28 +159,49 @@ public enum RFC3339 {
     }
 
     public static func format(_ instant: Instant, converter: inout ZoneConverter, fractionDigits: Int = 0) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        append(instant, converter: &converter, fractionDigits: fractionDigits, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the timestamp's UTF-8 bytes: the fast path for long listings.
+    public static func append(_ instant: Instant, converter: inout ZoneConverter, fractionDigits: Int = 0,
+                              to out: inout [UInt8]) {
         let offset = converter.offset(at: instant.microseconds)
         let c = CivilTime(linear: instant.microseconds + offset)
-        var out = pad(c.year, 4) + "-" + pad(c.month, 2) + "-" + pad(c.day, 2) + "T" + pad(c.hour, 2) + ":"
-            + pad(c.minute, 2) + ":" + pad(c.second, 2)
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var v = value
+            if v >= divisor * 10 {  // wider than asked: print it all
+                for ch in String(v).utf8 { out.append(ch) }
+                return
+            }
+            while divisor > 0 {
+                out.append(UInt8(48 + v / divisor))
+                v %= divisor
+                divisor /= 10
+            }
+        }
+        digits(c.year, 4); out.append(0x2D); digits(c.month, 2); out.append(0x2D); digits(c.day, 2)
+        out.append(0x54); digits(c.hour, 2); out.append(0x3A); digits(c.minute, 2); out.append(0x3A); digits(c.second, 2)
         let fraction = c.microsecond % 1_000_000
         if fractionDigits > 0 {
             var divisor = 1
             for _ in 0..<(6 - min(6, fractionDigits)) { divisor *= 10 }
-            out += "." + pad(fraction / divisor, min(6, fractionDigits))
+            out.append(0x2E)
+            digits(fraction / divisor, min(6, fractionDigits))
         } else if fractionDigits < 0, fraction > 0 {
             // As many digits as the value needs.
-            var digits = pad(fraction, 6)
-            while digits.hasSuffix("0") { digits.removeLast() }
-            out += "." + digits
+            var f = fraction, width = 6
+            while f % 10 == 0 { f /= 10; width -= 1 }
+            out.append(0x2E)
+            digits(f, width)
         }
         let minutes = Int(offset / 60_000_000)
-        out += (minutes < 0 ? "-" : "+") + pad(abs(minutes) / 60, 2) + ":" + pad(abs(minutes) % 60, 2)
-        return out
+        out.append(minutes < 0 ? 0x2D : 0x2B)
+        digits(abs(minutes) / 60, 2); out.append(0x3A); digits(abs(minutes) % 60, 2)
     }
 
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let s = String(value)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-    }
 }

@@ -157,10 +157,15 @@ public struct ConfigCheck: Sendable {
     }
 
     /// Entries that never fire after `now`, and entries whose every occurrence in a zone falls in
-    /// that zone's quiet hours (judged on the next 500 occurrences).
+    /// that zone's quiet hours (judged on the next 200 occurrences).
     static func scheduleWarnings(config: Config, tree: ZoneTree, now: Instant) -> [Diagnostic] {
         var out: [Diagnostic] = []
         let local = ZoneConverter(config.timeZone)
+        // The zones with quiet hours that each entry reaches.
+        var quietZones: [String: [ResolvedZone]] = [:]
+        for zone in tree.zones where zone.quietHours != nil {
+            for entry in zone.entries { quietZones[entry.id, default: []].append(zone) }
+        }
         for zone in config.zones {
             for entry in zone.schedule {
                 guard !entry.calendars.isEmpty, let at = entry.at.first?.location else { continue }
@@ -171,16 +176,17 @@ public struct ConfigCheck: Sendable {
                                         at: at))
                     continue
                 }
+                guard let candidates = quietZones[entry.id] else { continue }
                 // Local times of day of the next occurrences.
                 var minutes: [Double] = []
                 repeat {
                     let c = stream.local.civil(stream.next)
                     minutes.append(Double(c.hour * 60 + c.minute) + Double(c.microsecond) / 60e6)
-                } while minutes.count < 500 && stream.advance(after: stream.next)
+                } while minutes.count < 200 && stream.advance(after: stream.next)
 
                 var silenced: [String] = []
                 var window: QuietHours?
-                for resolved in tree.zones where resolved.entries.contains(where: { $0.id == entry.id }) {
+                for resolved in candidates {
                     guard let quiet = resolved.quietHours, minutes.allSatisfy(quiet.contains(minuteOfDay:)) else { continue }
                     silenced.append(resolved.id)
                     window = quiet
