@@ -43,7 +43,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "LabaCoreTests", dependencies: ["LabaCore"]),
-        .testTarget(name: "LabaAudioTests", dependencies: ["LabaAudio", "LabaCore", "CSndFile"]),
+        .testTarget(name: "LabaAudioTests", dependencies: ["LabaAudio", "LabaCore", "CSndFile", "CEBUR128"]),
         .testTarget(name: "EndToEndTests", dependencies: ["LabaCore"]),
     ]
 )

@@ -11,7 +11,7 @@ struct Laba: ParsableCommand {
         commandName: "laba",
         abstract: "Check, plan and control Laba broadcasts.",
         version: LabaVersion.string,
-        subcommands: [Check.self, CalendarCommand.self, Next.self])
+        subcommands: [Check.self, CalendarCommand.self, Next.self, PlayFile.self])
 }
 
 /// `--config`, for the commands that read the configuration.

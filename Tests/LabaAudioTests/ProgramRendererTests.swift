@@ -1,0 +1,266 @@
+import Foundation
+import LabaAudio
+import LabaCore
+import Testing
+
+/// One tone frequency per language, so that a capture tells which language played when.
+let toneOf: [String: Double] = ["naxi": 300, "bai": 400, "yi": 500, "pumi": 600, "mosuo": 700, "lisu": 800, "mandarin": 900]
+
+/// Tone recordings in a fresh folder: `<language>.wav`, 1 s, 16 kHz mono at -6 dBFS peak.
+func toneLibrary(rate: Int = 16000, seconds: Double = 1, amplitude: Double = 0.5) throws -> TemporaryDirectory {
+    let dir = try TemporaryDirectory()
+    for (language, frequency) in toneOf {
+        try TestAudio.writeTone(dir.file("\(language).wav"), frequency: frequency, seconds: seconds, rate: rate,
+                                amplitude: amplitude)
+    }
+    return dir
+}
+
+func segments(_ languages: [String], in dir: TemporaryDirectory, target: Double = -16) throws -> [ProgramSegment] {
+    try languages.map { language in
+        let path = dir.file("\(language).wav")
+        let gain = Loudness.gain(for: try Loudness.measure(path: path), target: .lufs(target), volumeDB: 0)
+        return ProgramSegment(label: language, path: path, gainDB: gain)
+    }
+}
+
+func approximately(_ a: Double, _ b: Double, within tolerance: Double) -> Bool { abs(a - b) <= tolerance }
+
+@Suite struct ProgramRendererTests {
+    @Test func languagesPlayInOrderWithGapsAtTheTargetLoudness() throws {
+        let dir = try toneLibrary()
+        defer { dir.remove() }
+        let pcm = TestPCMs.shared.capturePCM()
+        let program = Program(segments: try segments(["naxi", "yi", "mandarin"], in: dir), gap: .milliseconds(500),
+                              repeatCount: 2)
+        var events: [RenderEvent] = []
+        let result = ProgramRenderer(output: PCMOutput(device: pcm.name)).play(program) { event in
+            if case .progress = event { return }
+            events.append(event)
+        }
+        #expect(result.outcome == .completed)
+        #expect(result.segments.map(\.label) == ["naxi", "yi", "mandarin", "naxi", "yi", "mandarin"])
+        #expect(events.first == .segmentStarted(index: 0, label: "naxi"))
+        #expect(events.last == .segmentFinished(index: 5, label: "mandarin", outcome: .played(frames: 16000)))
+
+        let capture = try Capture(path: pcm.file)
+        #expect(capture.rate == 16000 && capture.channels == 1)
+        // Six tones of one second and five gaps of half a second.
+        #expect(capture.frames == 6 * 16000 + 5 * 8000)
+        let regions = capture.regions()
+        #expect(regions.count == 6)
+        let frequencies = regions.map { capture.frequency($0) }
+        let expected = [300.0, 500, 900, 300, 500, 900]
+        #expect(zip(frequencies, expected).allSatisfy { approximately($0, $1, within: $1 * 0.02) }, "\(frequencies)")
+        for (a, b) in zip(regions, regions.dropFirst()) {
+            #expect(approximately(Double(b.start - a.end) / 16000, 0.5, within: 0.03))
+        }
+        for region in regions {
+            #expect(approximately(capture.loudness(region), -16, within: 0.5), "\(capture.loudness(region)) LUFS")
+        }
+        // The peak guard: nothing above -1 dBFS (one 16-bit step of tolerance).
+        #expect(capture.peak <= Float(pow(10, -1.0 / 20)) + 1.0 / 32768)
+    }
+
+    @Test func everySegmentFadesInAndOut() throws {
+        let dir = try toneLibrary()
+        defer { dir.remove() }
+        let pcm = TestPCMs.shared.capturePCM()
+        let program = Program(segments: try segments(["bai", "lisu"], in: dir), gap: .milliseconds(200))
+        _ = ProgramRenderer(output: PCMOutput(device: pcm.name)).play(program)
+        let capture = try Capture(path: pcm.file)
+        let full = capture.peak(from: 4000, to: 8000)
+        #expect(full > 0.1)
+        // 10 ms at 16 kHz is 160 frames: the first and last millisecond stay near silence.
+        #expect(capture.peak(from: 0, to: 16) < full * 0.12)
+        #expect(capture.peak(from: 16000 - 16, to: 16000) < full * 0.12)
+        #expect(capture.peak(from: 200, to: 400) > full * 0.9)
+        let second = 16000 + 3200
+        #expect(capture.peak(from: second, to: second + 16) < full * 0.12)
+        #expect(capture.peak(from: second + 16000 - 16, to: second + 16000) < full * 0.12)
+    }
+
+    @Test func monoRecordingOnAStereoPCMPlaysOnBothChannels() throws {
+        let dir = try toneLibrary()
+        defer { dir.remove() }
+        let pcm = TestPCMs.shared.capturePCM()
+        let renderer = ProgramRenderer(output: PCMOutput(device: pcm.name), fixedChannels: 2)
+        let result = renderer.play(Program(segments: try segments(["pumi"], in: dir)))
+        #expect(result.outcome == .completed)
+        let capture = try Capture(path: pcm.file)
+        #expect(capture.channels == 2)
+        #expect(capture.channel(0) == capture.channel(1))
+        #expect(capture.peak > 0.1)
+    }
+
+    @Test(arguments: [(22050, nil, 22050), (48000, nil, 48000), (22050, 48000, 48000), (48000, 16000, 16000)] as [(Int, Int?, Int)])
+    func recordingsAtOtherRates(_ recordingRate: Int, _ fixedRate: Int?, _ capturedRate: Int) throws {
+        let dir = try toneLibrary(rate: recordingRate)
+        defer { dir.remove() }
+        let pcm = TestPCMs.shared.capturePCM()
+        let renderer = ProgramRenderer(output: PCMOutput(device: pcm.name), fixedRate: fixedRate)
+        let result = renderer.play(Program(segments: try segments(["mosuo"], in: dir)))
+        #expect(result.outcome == .completed)
+        #expect(result.segments.map(\.outcome) == [.played(frames: recordingRate)], "\(result)")
+        let capture = try Capture(path: pcm.file)
+        #expect(capture.rate == capturedRate)
+        #expect(approximately(Double(capture.frames) / Double(capture.rate), 1.0, within: 0.01))
+        let regions = capture.regions()
+        try #require(regions.count == 1)
+        #expect(approximately(capture.frequency(regions[0]), 700, within: 14))
+        #expect(capture.peak <= Float(pow(10, -1.0 / 20)) + 1.0 / 32768)
+    }
+
+    @Test func brokenRecordingsAreSkippedAndTheProgramGoesOn() throws {
+        let dir = try toneLibrary()
+        defer { dir.remove() }
+        try dir.write("text.wav", "this is not audio\n")
+        try TestAudio.writeTone(dir.file("truncated.flac"), frequency: 440, seconds: 2, container: .flac16)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: dir.file("truncated.flac")))
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: dir.file("truncated.flac")))
+        let pcm = TestPCMs.shared.capturePCM()
+        let program = Program(segments: [
+            ProgramSegment(label: "naxi", path: dir.file("naxi.wav")),
+            ProgramSegment(label: "text", path: dir.file("text.wav")),
+            ProgramSegment(label: "missing", path: dir.file("missing.wav")),
+            ProgramSegment(label: "truncated", path: dir.file("truncated.flac")),
+            ProgramSegment(label: "mandarin", path: dir.file("mandarin.wav")),
+        ], gap: .milliseconds(100))
+        let result = ProgramRenderer(output: PCMOutput(device: pcm.name)).play(program)
+        #expect(result.outcome == .completed)
+        let outcomes = Dictionary(uniqueKeysWithValues: result.segments.map { ($0.label, $0.outcome) })
+        #expect(outcomes["naxi"] == .played(frames: 16000))
+        #expect(outcomes["text"] == .failed(.decode(path: dir.file("text.wav"), reason: "Format not recognised.")))
+        if case .failed(.decode(_, let reason)) = outcomes["missing"] {
+            #expect(reason.contains("No such file or directory"))
+        } else {
+            Issue.record("a missing file must fail: \(String(describing: outcomes["missing"]))")
+        }
+        // A truncated FLAC plays what it has, or fails part way; either way the program goes on.
+        switch outcomes["truncated"] {
+        case .played(let frames)?: #expect(frames < 32000)
+        case .failed?: break
+        default: Issue.record("truncated: \(String(describing: outcomes["truncated"]))")
+        }
+        #expect(outcomes["mandarin"] == .played(frames: 16000))
+        let capture = try Capture(path: pcm.file)
+        let frequencies = capture.regions().map { capture.frequency($0) }
+        #expect(approximately(frequencies.first ?? 0, 300, within: 6) && approximately(frequencies.last ?? 0, 900, within: 18))
+    }
+
+    @Test func aPCMThatDoesNotExistIsADeviceError() throws {
+        let dir = try toneLibrary()
+        defer { dir.remove() }
+        let result = ProgramRenderer(output: PCMOutput(device: "laba_no_such_pcm"))
+            .play(Program(segments: try segments(["naxi"], in: dir)))
+        #expect(result.outcome == .deviceFailed(segment: 0, .open(device: "laba_no_such_pcm", call: "snd_pcm_open",
+                                                                    reason: "No such file or directory")))
+    }
+
+    @Test func resumesFromAGivenSegmentAndLoopsUntilStopped() throws {
+        let dir = try toneLibrary(seconds: 0.2)
+        defer { dir.remove() }
+        let pcm = TestPCMs.shared.capturePCM()
+        let program = Program(segments: try segments(["naxi", "bai", "yi"], in: dir), gap: .milliseconds(100), loop: true)
+        let cancel = CancelToken()
+        let result = ProgramRenderer(output: PCMOutput(device: pcm.name)).play(program, from: 2, cancel: cancel) { event in
+            if case .segmentFinished(index: 6, _, _) = event { cancel.cancel() }
+        }
+        #expect(result.outcome == .cancelled(segment: 7))
+        #expect(result.segments.map(\.label) == ["yi", "naxi", "bai", "yi", "naxi"])
+        let capture = try Capture(path: pcm.file)
+        let frequencies = capture.regions().map { (capture.frequency($0) / 100).rounded() * 100 }
+        #expect(frequencies == [500, 300, 400, 500, 300])
+    }
+
+    @Test func stoppingCutsWithinAPeriodWithAShortFade() throws {
+        let dir = try toneLibrary(seconds: 2)
+        defer { dir.remove() }
+        let pcm = TestPCMs.shared.capturePCM()
+        let cancel = CancelToken()
+        var framesAtStop = 0
+        let result = ProgramRenderer(output: PCMOutput(device: pcm.name))
+            .play(Program(segments: try segments(["lisu"], in: dir)), cancel: cancel) { event in
+                if case .progress(_, _, let frames) = event, frames >= 8000, framesAtStop == 0 {
+                    framesAtStop = frames
+                    cancel.cancel()
+                }
+            }
+        #expect(result.outcome == .cancelled(segment: 0))
+        let capture = try Capture(path: pcm.file)
+        // Nothing more than the fade was written after the stop: 30 ms at 16 kHz.
+        #expect(capture.frames - framesAtStop <= 480)
+        #expect(capture.frames > framesAtStop)
+        let full = capture.peak(from: framesAtStop - 1600, to: framesAtStop)
+        #expect(capture.peak(from: capture.frames - 16, to: capture.frames) < full * 0.1)
+    }
+}
+
+/// Tests on PulseAudio null sinks, which play in real time; one at a time, and (in `make test`)
+/// in a process of their own, so that the load of other tests does not stall the sound server.
+@Suite(.serialized) struct RealTimePlaybackTests {
+    /// The sound server dies after the first segment: the second fails as a lost device.
+    @Test(.enabled(if: PulseServer.available))
+    func aDeviceThatVanishesPartWayNamesTheSegment() throws {
+        let dir = try toneLibrary(seconds: 0.3)
+        defer { dir.remove() }
+        guard let server = PulseServer(socket: TestPCMs.shared.directory + "/vanishing.sock") else {
+            Issue.record("the PulseAudio null sink did not start")
+            return
+        }
+        let program = Program(segments: try segments(["naxi", "yi"], in: dir), gap: .milliseconds(100))
+        let result = ProgramRenderer(output: PCMOutput(device: "vanishing")).play(program) { event in
+            if case .segmentFinished(index: 0, _, _) = event { server.kill() }
+        }
+        #expect(result.segments.first?.outcome == .played(frames: 4800))
+        guard case .deviceFailed(segment: 1, let error) = result.outcome, error.isDeviceLost else {
+            Issue.record("\(result.outcome)")
+            return
+        }
+    }
+
+    /// On a PCM that plays in real time, a stop from another thread ends playback quickly and
+    /// with a fade: the rest of the two-second tone is not played.
+    @Test(.enabled(if: PulseServer.available))
+    func stopFromAnotherThreadOnARealTimePCM() throws {
+        guard PulseServer.shared != nil else {
+            Issue.record("the PulseAudio null sink did not start")
+            return
+        }
+        let dir = try toneLibrary(seconds: 2)
+        defer { dir.remove() }
+        let pcm = TestPCMs.shared.pacedPCM()
+        let cancel = CancelToken()
+        let playing = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        let program = Program(segments: try segments(["lisu"], in: dir))
+        let box = ResultBox()
+        let thread = Thread {
+            var signalled = false
+            box.result = ProgramRenderer(output: PCMOutput(device: pcm.name)).play(program, cancel: cancel) { event in
+                if case .progress(_, _, let frames) = event, frames >= 4000, !signalled {
+                    signalled = true
+                    playing.signal()
+                }
+            }
+            done.signal()
+        }
+        thread.start()
+        playing.wait()
+        let stop = Date()
+        cancel.cancel()
+        done.wait()
+        let elapsed = Date().timeIntervalSince(stop)
+        #expect(box.result?.outcome == .cancelled(segment: 0))
+        // Far less than the 1.75 s left of the tone.
+        #expect(elapsed < 0.5, "stopped after \(elapsed) s")
+        let capture = try Capture(path: pcm.file)
+        #expect(capture.frames < 16000)
+        let full = capture.peak(from: 1000, to: 3000)
+        #expect(capture.peak(from: capture.frames - 16, to: capture.frames) < full * 0.1)
+    }
+}
+
+final class ResultBox: @unchecked Sendable {
+    var result: RenderResult?
+}
