@@ -23,8 +23,10 @@ for message in "${!MESSAGE_TEXT[@]}"; do
   mkdir -p "$message"
   for language in "${!LANG_NAME[@]}"; do
     espeak-ng -v cmn -s 150 -w "$tmp/raw.wav" "${LANG_NAME[$language]}。${MESSAGE_TEXT[$message]}。"
-    # 16 kHz mono, a quarter second of silence at each end, as a careful recording would have.
-    sox "$tmp/raw.wav" -r 16000 -c 1 -b 16 "$message/$language.flac" pad 0.25 0.25
+    # 16 kHz mono; compressed as speech for an outdoor horn usually is, so that it reaches
+    # -16 LUFS with its peaks under -1 dBFS; a quarter second of silence at each end.
+    sox "$tmp/raw.wav" -r 16000 -c 1 -b 16 "$message/$language.flac" \
+      compand 0,0.3 -90,-90,-50,-25,-25,-13,-10,-9,0,-8 0 -90 0.005 norm -3 pad 0.25 0.25
   done
 done
 
