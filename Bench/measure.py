@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """measure.py RUNS CMD...: runs CMD RUNS times with stdout to /dev/null; prints the median wall
-seconds and the largest peak RSS in KiB (from the kernel's rusage of the child)."""
+seconds, the largest peak RSS in KiB and the median CPU seconds (user + system), from the
+kernel's rusage of the child."""
 import os
 import statistics
 import subprocess
@@ -9,7 +10,7 @@ import time
 
 runs = int(sys.argv[1])
 cmd = sys.argv[2:]
-walls, rss = [], 0
+walls, cpus, rss = [], [], 0
 for _ in range(runs):
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -19,4 +20,5 @@ for _ in range(runs):
         sys.stderr.write(proc.stderr.read().decode())
         sys.exit(1)
     rss = max(rss, usage.ru_maxrss)
-print(f"{statistics.median(walls):.3f} {rss}")
+    cpus.append(usage.ru_utime + usage.ru_stime)
+print(f"{statistics.median(walls):.3f} {rss} {statistics.median(cpus):.3f}")

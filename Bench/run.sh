@@ -20,18 +20,42 @@ row() { rows+=("$(printf '| %s | %s | %s | %s |' "$1" "$2" "$3" "$4")"); }
 echo "Calendar: 100,000 iterations, laba calendar against systemd-analyze calendar"
 # Expressions that still fire 100,000 times before 2199, where systemd stops.
 for expr in 'Mon..Fri 07..18:30' '*:0/15' '*-*-* 08,12,18:00' 'Sat,Sun *-*-01..07 *:00/10' '*-*~01..07 06..21:00'; do
-  read -r lw lr < <(measure $BIN/laba calendar "$expr" --iterations 100000 --base-time 2026-11-29 --timezone Asia/Shanghai)
-  read -r sw sr < <(measure env TZ=Asia/Shanghai systemd-analyze calendar "$expr" --iterations=100000 --base-time='2026-11-29 00:00:00')
+  read -r lw lr _ < <(measure $BIN/laba calendar "$expr" --iterations 100000 --base-time 2026-11-29 --timezone Asia/Shanghai)
+  read -r sw sr _ < <(measure env TZ=Asia/Shanghai systemd-analyze calendar "$expr" --iterations=100000 --base-time='2026-11-29 00:00:00')
   row "calendar \`$expr\` ×100k" "laba ${lw}s, ${lr} KiB" "systemd-analyze ${sw}s, ${sr} KiB" "$(ratio "$sw" "$lw") faster"
   echo "  $expr: laba ${lw}s, systemd-analyze ${sw}s"
 done
 
 echo "Planning: laba next --count 100000 on 400 zones and 2,000 entries"
 python3 Bench/gen-config.py "$work/county.yaml" 400 2000 "$(pwd)/Audio" >/dev/null
-read -r nw nr < <(measure $BIN/laba next --config "$work/county.yaml" --count 100000 --from 2026-11-30)
+read -r nw nr _ < <(measure $BIN/laba next --config "$work/county.yaml" --count 100000 --from 2026-11-30)
 row "\`laba next --count 100000\`, 400 zones, 2,000 entries" "${nw}s, ${nr} KiB" "goal < 1 s" "$(python3 -c "print('met' if $nw < 1 else 'NOT met')")"
-read -r cw cr < <(measure $BIN/laba check --config "$work/county.yaml")
+read -r cw cr _ < <(measure $BIN/laba check --config "$work/county.yaml")
 row "\`laba check\`, 400 zones, 2,000 entries" "${cw}s, ${cr} KiB" "goal < 1 s" "$(python3 -c "print('met' if $cw < 1 else 'NOT met')")"
+
+echo "Playback: 10 minutes at 48 kHz stereo through an ALSA file PCM into /dev/null"
+cat > "$work/asound.conf" <<CONF
+pcm.benchnull {
+    type plug
+    slave { pcm { type file slave.pcm "null" file "/dev/null" format "raw" } format S16_LE }
+}
+CONF
+export ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$work/asound.conf"
+sox -n -r 48000 -c 2 -b 16 "$work/ten.wav" synth 600 sine 440 sine 660 vol 0.5
+sox "$work/ten.wav" "$work/ten.flac"
+perhour() { python3 -c "import sys; print(f'{float(sys.argv[1]) * 6:.2f}')" "$1"; }
+mib() { python3 -c "import sys; print(f'{int(sys.argv[1]) / 1024:.1f}')" "$1"; }
+read -r _ ar ac < <(measure aplay -q -D benchnull "$work/ten.wav")
+for f in wav flac; do
+  read -r _ lr lc < <(measure $BIN/laba play-file --device benchnull --gain-db -3 "$work/ten.$f")
+  read -r _ xr xc < <(measure sox -q "$work/ten.$f" -t alsa benchnull gain -3)
+  row "\`laba play-file --gain-db -3\`, 10 min $f: CPU s per hour of audio, peak RSS" \
+      "$(perhour "$lc") s, $(mib "$lr") MiB" \
+      "sox (same gain) $(perhour "$xc") s, $(mib "$xr") MiB; aplay (no gain, wav) $(perhour "$ac") s, $(mib "$ar") MiB" \
+      "$(ratio "$lc" "$xc" | sed 's/×//')× sox's CPU, $(ratio "$lc" "$ac" | sed 's/×//')× aplay's"
+  echo "  $f: laba ${lc}s CPU ${lr} KiB, sox ${xc}s ${xr} KiB, aplay ${ac}s ${ar} KiB"
+done
+unset ALSA_CONFIG_PATH
 
 {
   echo "# Laba benchmark report"

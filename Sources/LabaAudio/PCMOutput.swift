@@ -134,13 +134,15 @@ public final class PCMOutput {
             if code < 0 { throw .open(device: device, call: call, reason: alsaReason(code)) }
         }
         var dir: Int32 = 0
-        // Float is best, but some plugin chains (plug over file over PulseAudio) only install
-        // integer formats: try each format through to snd_pcm_hw_params. For each, ask for a
+        // S16, converted here from float, is what USB cards and horns take, and spares alsa-lib's
+        // slow generic float conversion (half the CPU of playback otherwise); some plugin chains
+        // (plug over file over PulseAudio) install only some formats, so try each through to
+        // snd_pcm_hw_params. For each, ask for a
         // 500 ms buffer of 25 ms periods, then the buffer alone, then the device's own choice.
         var lastError: AudioError = .open(device: device, call: "snd_pcm_hw_params_set_format",
                                           reason: "no float, S32 or S16 format")
         var installed = false
-        search: for candidate in [SampleFormat.float, .s32, .s16] {
+        search: for candidate in [SampleFormat.s16, .s32, .float] {
             for attempt in 0..<3 {
                 do throws(AudioError) {
                     try check(snd_pcm_hw_params_any(handle, hw), "snd_pcm_hw_params_any")
@@ -226,16 +228,23 @@ public final class PCMOutput {
             case .s32:
                 let count = remaining * channels
                 if conversion.count < count { conversion = [Int32](repeating: 0, count: count) }
-                for i in 0..<count {
-                    let v = max(-1, min(1, Double(source[i])))
-                    conversion[i] = Int32(clamping: Int64((v * 2_147_483_647).rounded()))
+                conversion.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<count {
+                        // 2^31 - 128: the largest float below 2^31, so full scale cannot overflow.
+                        out[i] = Int32(max(-1, min(1, source[i])) * 2_147_483_520)
+                    }
                 }
                 n = conversion.withUnsafeBufferPointer { snd_pcm_writei(pcm, $0.baseAddress, snd_pcm_uframes_t(remaining)) }
             case .s16:
                 let count = remaining * channels
                 if conversion16.count < count { conversion16 = [Int16](repeating: 0, count: count) }
-                for i in 0..<count {
-                    conversion16[i] = Int16(clamping: Int((max(-1, min(1, source[i])) * 32767).rounded()))
+                conversion16.withUnsafeMutableBufferPointer { out in
+                    // Clamp, then round by adding 1.5 × 2^23: the sum's low 16 bits are the
+                    // rounded sample in two's complement. No trapping conversion, so it vectorises.
+                    for i in 0..<count {
+                        let v = max(-32767, min(32767, source[i] * 32767)) + 12_582_912
+                        out[i] = Int16(truncatingIfNeeded: v.bitPattern)
+                    }
                 }
                 n = conversion16.withUnsafeBufferPointer { snd_pcm_writei(pcm, $0.baseAddress, snd_pcm_uframes_t(remaining)) }
             }

@@ -220,12 +220,13 @@ public final class ProgramRenderer {
             let isLast = nextCount == 0
             // Gain, fade in at the start, fade out over the last `edge` frames, channel mapping.
             let tailStart = isLast ? max(0, count - edge) : count
-            for frame in 0..<count {
-                var envelope = gain
-                let p = position + frame
-                if p < edge { envelope *= Float(p) / Float(edge) }
-                if frame >= tailStart { envelope *= Float(count - 1 - frame) / Float(max(1, count - tailStart)) }
-                Self.mapChannels(current, frame, sourceChannels, into: &out, frame, format.channels, scale: envelope)
+            let headEnd = max(0, min(count, edge - position))
+            Self.scale(current, into: &out, frames: count, from: sourceChannels, to: format.channels, gain: gain)
+            for frame in 0..<headEnd {
+                Self.multiply(&out, frame, format.channels, by: Float(position + frame) / Float(edge))
+            }
+            for frame in tailStart..<count {
+                Self.multiply(&out, frame, format.channels, by: Float(count - 1 - frame) / Float(max(1, count - tailStart)))
             }
             let accepted = try out.withUnsafeBufferPointer { (p) throws(AudioError) -> Int in
                 try output.write(p.baseAddress!, frames: count, cancel: cancel)
@@ -255,20 +256,32 @@ public final class ProgramRenderer {
         return .played(frames: written)
     }
 
-    /// Copies one frame, scaled, from `sourceChannels` to `targetChannels`: mono to every channel,
+    /// Copies `frames` frames, scaled by `gain`, from `sc` channels to `tc`: mono to every channel,
     /// many to mono as their average, otherwise channel by channel (wrapping).
-    @inline(__always)
-    static func mapChannels(_ source: [Float], _ sf: Int, _ sc: Int, into target: inout [Float], _ tf: Int, _ tc: Int,
-                            scale: Float) {
-        if sc == tc {
-            for c in 0..<tc { target[tf * tc + c] = source[sf * sc + c] * scale }
-        } else if tc == 1 {
-            var sum: Float = 0
-            for c in 0..<sc { sum += source[sf * sc + c] }
-            target[tf] = sum / Float(sc) * scale
-        } else {
-            for c in 0..<tc { target[tf * tc + c] = source[sf * sc + c % sc] * scale }
+    static func scale(_ source: [Float], into target: inout [Float], frames: Int, from sc: Int, to tc: Int, gain: Float) {
+        source.withUnsafeBufferPointer { src in
+            target.withUnsafeMutableBufferPointer { dst in
+                if sc == tc {
+                    for i in 0..<(frames * tc) { dst[i] = src[i] * gain }
+                } else if tc == 1 {
+                    let g = gain / Float(sc)
+                    for f in 0..<frames {
+                        var sum: Float = 0
+                        for c in 0..<sc { sum += src[f * sc + c] }
+                        dst[f] = sum * g
+                    }
+                } else {
+                    for f in 0..<frames {
+                        for c in 0..<tc { dst[f * tc + c] = src[f * sc + c % sc] * gain }
+                    }
+                }
+            }
         }
+    }
+
+    @inline(__always)
+    static func multiply(_ buffer: inout [Float], _ frame: Int, _ channels: Int, by factor: Float) {
+        for c in 0..<channels { buffer[frame * channels + c] *= factor }
     }
 
     /// Writes `seconds` of silence in the open format.

@@ -17,10 +17,10 @@ struct PlayFile: ParsableCommand {
     @Flag(help: "Bring each file to the target loudness (EBU R128).")
     var normalize = false
 
-    @Option(help: ArgumentHelp("Loudness target for --normalize, in LUFS.", valueName: "lufs"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Loudness target for --normalize, in LUFS.", valueName: "lufs"))
     var targetLufs = -16.0
 
-    @Option(help: ArgumentHelp("Extra gain in dB.", valueName: "db"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Extra gain in dB (negative to attenuate).", valueName: "db"))
     var gainDb = 0.0
 
     @Argument(help: "Audio files (anything libsndfile reads).")
