@@ -219,6 +219,31 @@ func approximately(_ a: Double, _ b: Double, within tolerance: Double) -> Bool {
         }
     }
 
+    /// The writer stalls longer than the queue lasts: the underrun is recovered, counted, and the
+    /// program completes.
+    @Test(.enabled(if: PulseServer.available))
+    func anUnderrunIsRecoveredAndCounted() throws {
+        guard PulseServer.shared != nil else {
+            Issue.record("the PulseAudio null sink did not start")
+            return
+        }
+        let dir = try toneLibrary(seconds: 1.5)
+        defer { dir.remove() }
+        let pcm = TestPCMs.shared.pacedPCM()
+        var stalled = false
+        let result = ProgramRenderer(output: PCMOutput(device: pcm.name))
+            .play(Program(segments: try segments(["bai"], in: dir))) { event in
+                // Fault injection on the writer's own thread: it stops writing for 1.2 s.
+                if case .progress(_, _, let frames) = event, frames >= 12000, !stalled {
+                    stalled = true
+                    usleep(1_200_000)
+                }
+            }
+        #expect(result.outcome == .completed)
+        #expect(result.xruns >= 1)
+        #expect(result.segments.map(\.outcome) == [.played(frames: 24000)])
+    }
+
     /// On a PCM that plays in real time, a stop from another thread ends playback quickly and
     /// with a fade: the rest of the two-second tone is not played.
     @Test(.enabled(if: PulseServer.available))
@@ -263,4 +288,34 @@ func approximately(_ a: Double, _ b: Double, within tolerance: Double) -> Bool {
 
 final class ResultBox: @unchecked Sendable {
     var result: RenderResult?
+}
+
+@Suite struct LoudnessTests {
+    @Test func measuresOncePerContent() throws {
+        let dir = try toneLibrary()
+        defer { dir.remove() }
+        let cache = LoudnessCache()
+        let (first, measured) = try cache.measurement(path: dir.file("mandarin.wav"))
+        #expect(measured)
+        // A 900 Hz sine at half scale, mono: -9 LUFS (K-weighting is flat there); true peak -6 dBTP.
+        #expect(abs(first.integrated - -9.0) < 0.3)
+        #expect(abs(first.truePeak - -6.0) < 0.3)
+        // The same bytes under another name come from the cache.
+        try FileManager.default.copyItem(atPath: dir.file("mandarin.wav"), toPath: dir.file("copy.wav"))
+        let (second, measuredAgain) = try cache.measurement(path: dir.file("copy.wav"))
+        #expect(!measuredAgain && second == first && cache.count == 1)
+    }
+
+    @Test(arguments: [
+        (-9.0, -6.0, LoudnessTarget.lufs(-16), 0.0, -7.0),   // normalised down
+        (-30.0, -20.0, .lufs(-16), 0.0, 14.0),               // normalised up, peak still under -1
+        (-20.0, -2.0, .lufs(-16), 0.0, 1.0),                 // the peak guard stops at -1 dBFS
+        (-20.0, -10.0, .lufs(-16), -3.0, 1.0),               // zone and output volume add
+        (-20.0, -10.0, .off, -3.0, -3.0),                    // off: only the volume
+        (-20.0, 0.5, .off, 0.0, -1.5),                       // off, but the peak guard holds
+    ] as [(Double, Double, LoudnessTarget, Double, Double)])
+    func gain(_ integrated: Double, _ peak: Double, _ target: LoudnessTarget, _ volume: Double, _ expected: Double) {
+        let gain = Loudness.gain(for: LoudnessMeasurement(integrated: integrated, truePeak: peak), target: target, volumeDB: volume)
+        #expect(abs(gain - expected) < 1e-9)
+    }
 }
