@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C libraries, module maps only.
@@ -26,7 +27,7 @@ let package = Package(
         .target(name: "LabaAudio", dependencies: ["LabaCore", "CALSA", "CSndFile", "CEBUR128",
                                                   .product(name: "Logging", package: "swift-log")]),
         // Durable state (history, queue, occurrence ledger, loudness cache).
-        .target(name: "LabaStore", dependencies: ["LabaCore"]),
+        .target(name: "LabaStore", dependencies: ["LabaCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // API types shared by the daemon and the CLI.
         .target(name: "LabaControl", dependencies: ["LabaCore"]),
         // Services and their composition.
@@ -44,6 +45,7 @@ let package = Package(
 
         .testTarget(name: "LabaCoreTests", dependencies: ["LabaCore"]),
         .testTarget(name: "LabaAudioTests", dependencies: ["LabaAudio", "LabaCore", "CSndFile", "CEBUR128"]),
+        .testTarget(name: "LabaStoreTests", dependencies: ["LabaStore", "LabaCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["LabaCore"]),
     ]
 )

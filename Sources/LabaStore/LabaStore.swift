@@ -1,7 +1,9 @@
-// LabaStore: durable state under the state dir (history, queue, occurrence ledger, loudness cache).
-// The SQLite schema arrives with the daemon; until then this target holds the state-dir layout.
+// LabaStore: durable state under the state dir — broadcasts (queue and history), the occurrence
+// ledger, the outputs' current zones, the loudness cache — in SQLite (WAL) through GRDB.
 
 import Foundation
+import GRDB
+import LabaCore
 
 /// Where Laba keeps its files.
 public struct StateLayout: Sendable {
@@ -13,4 +15,251 @@ public struct StateLayout: Sendable {
 
     public var database: String { (directory as NSString).appendingPathComponent("laba.sqlite") }
     public var uploads: String { (directory as NSString).appendingPathComponent("uploads") }
+}
+
+/// One broadcast: queued, playing or done (SPEC 5). Times are microseconds since the epoch.
+public struct BroadcastRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "broadcast"
+
+    public enum State: String, Codable, Sendable { case queued, playing, done }
+    public enum Source: String, Codable, Sendable { case schedule, manual, emergency, upload }
+
+    public var id: String
+    public var source: Source
+    /// `zone#N` for scheduled broadcasts.
+    public var entry: String?
+    public var message: String
+    /// The recording of an uploaded broadcast, under the state dir.
+    public var uploadPath: String?
+    public var output: String
+    public var zone: String
+    public var priority: Priority
+    public var plannedLanguages: [String]
+    public var playedLanguages: [String]
+    public var repeatCount: Int
+    public var loop: Bool
+    public var plannedAt: Int64
+    public var deadline: Int64?
+    public var startedAt: Int64?
+    public var endedAt: Int64?
+    public var state: State
+    /// Where a resume starts.
+    public var segment: Int
+    public var outcome: BroadcastOutcome?
+    public var reason: String?
+    public var requestedUID: Int?
+    public var requestedUser: String?
+    public var frames: Int
+    public var xruns: Int
+
+    public init(id: String, source: Source, entry: String? = nil, message: String, uploadPath: String? = nil,
+                output: String, zone: String, priority: Priority, plannedLanguages: [String], repeatCount: Int = 1,
+                loop: Bool = false, plannedAt: Int64, deadline: Int64?, requestedUID: Int? = nil, requestedUser: String? = nil) {
+        self.id = id
+        self.source = source
+        self.entry = entry
+        self.message = message
+        self.uploadPath = uploadPath
+        self.output = output
+        self.zone = zone
+        self.priority = priority
+        self.plannedLanguages = plannedLanguages
+        self.playedLanguages = []
+        self.repeatCount = repeatCount
+        self.loop = loop
+        self.plannedAt = plannedAt
+        self.deadline = deadline
+        self.state = .queued
+        self.segment = 0
+        self.frames = 0
+        self.xruns = 0
+        self.requestedUID = requestedUID
+        self.requestedUser = requestedUser
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, source, entry, message, uploadPath = "upload_path", output, zone, priority
+        case plannedLanguages = "planned_languages", playedLanguages = "played_languages"
+        case repeatCount = "repeat_count", loop, plannedAt = "planned_at", deadline
+        case startedAt = "started_at", endedAt = "ended_at", state, segment, outcome, reason
+        case requestedUID = "requested_uid", requestedUser = "requested_user", frames, xruns
+    }
+}
+
+/// The database. Thread-safe: GRDB serialises writes and lets reads run beside them.
+public final class Store: Sendable {
+    public let path: String
+    let database: DatabasePool
+
+    /// Opens (creating when needed) and migrates the database at `path`.
+    ///
+    /// - Throws: GRDB's error, with SQLite's reason, when the file cannot be opened or migrated.
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        database = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(database)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "broadcast") { t in
+                t.primaryKey("id", .text)
+                t.column("source", .text).notNull()
+                t.column("entry", .text)
+                t.column("message", .text).notNull()
+                t.column("upload_path", .text)
+                t.column("output", .text).notNull()
+                t.column("zone", .text).notNull()
+                t.column("priority", .integer).notNull()
+                t.column("planned_languages", .text).notNull()
+                t.column("played_languages", .text).notNull()
+                t.column("repeat_count", .integer).notNull()
+                t.column("loop", .boolean).notNull()
+                t.column("planned_at", .integer).notNull()
+                t.column("deadline", .integer)
+                t.column("started_at", .integer)
+                t.column("ended_at", .integer)
+                t.column("state", .text).notNull()
+                t.column("segment", .integer).notNull()
+                t.column("outcome", .text)
+                t.column("reason", .text)
+                t.column("requested_uid", .integer)
+                t.column("requested_user", .text)
+                t.column("frames", .integer).notNull()
+                t.column("xruns", .integer).notNull()
+            }
+            try db.create(index: "broadcast_state", on: "broadcast", columns: ["state", "output"])
+            try db.create(index: "broadcast_planned", on: "broadcast", columns: ["planned_at"])
+            // The occurrence ledger: one row per (entry, output, planned instant), so that an
+            // occurrence is played at most once per output, across restarts and clock jumps.
+            try db.create(table: "occurrence") { t in
+                t.column("entry", .text).notNull()
+                t.column("output", .text).notNull()
+                t.column("planned_at", .integer).notNull()
+                t.column("broadcast", .text)
+                t.column("outcome", .text)
+                t.primaryKey(["entry", "output", "planned_at"])
+            }
+            try db.create(table: "output_zone") { t in
+                t.primaryKey("output", .text)
+                t.column("zone", .text).notNull()
+                t.column("moved_at", .integer).notNull()
+            }
+            try db.create(table: "loudness") { t in
+                t.primaryKey("content_key", .text)
+                t.column("integrated", .double).notNull()
+                t.column("true_peak", .double).notNull()
+            }
+        }
+        return migrator
+    }
+
+    // MARK: Broadcasts
+
+    /// Commits a new broadcast; returns once it is on disk (WAL, synchronous commit).
+    public func insert(_ broadcast: BroadcastRecord) throws {
+        try database.write { try broadcast.insert($0) }
+    }
+
+    public func update(_ broadcast: BroadcastRecord) throws {
+        try database.write { try broadcast.update($0) }
+    }
+
+    public func broadcast(id: String) throws -> BroadcastRecord? {
+        try database.read { try BroadcastRecord.fetchOne($0, key: id) }
+    }
+
+    /// Broadcasts not done (queued or interrupted by a crash while playing), oldest first.
+    public func unfinished() throws -> [BroadcastRecord] {
+        try database.read { db in
+            try BroadcastRecord.filter(Column("state") != BroadcastRecord.State.done.rawValue)
+                .order(Column("planned_at"), Column("id")).fetchAll(db)
+        }
+    }
+
+    /// History and queue, newest first, filtered.
+    public func broadcasts(zone: String? = nil, message: String? = nil, output: String? = nil,
+                           outcome: BroadcastOutcome? = nil, state: BroadcastRecord.State? = nil,
+                           since: Int64? = nil, until: Int64? = nil, limit: Int = 100) throws -> [BroadcastRecord] {
+        try database.read { db in
+            var request = BroadcastRecord.all()
+            if let zone { request = request.filter(Column("zone") == zone) }
+            if let message { request = request.filter(Column("message") == message) }
+            if let output { request = request.filter(Column("output") == output) }
+            if let outcome { request = request.filter(Column("outcome") == outcome.rawValue) }
+            if let state { request = request.filter(Column("state") == state.rawValue) }
+            if let since { request = request.filter(Column("planned_at") >= since) }
+            if let until { request = request.filter(Column("planned_at") < until) }
+            return try request.order(Column("planned_at").desc, Column("id").desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    // MARK: Occurrence ledger
+
+    /// Claims a scheduled occurrence for an output. Returns false if it was claimed before
+    /// (it played, or was recorded missed or skipped): it must not play again.
+    public func claim(entry: String, output: String, plannedAt: Int64, broadcast: String?, outcome: BroadcastOutcome?) throws -> Bool {
+        try database.write { db in
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO occurrence (entry, output, planned_at, broadcast, outcome) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [entry, output, plannedAt, broadcast, outcome?.rawValue])
+            return db.changesCount == 1
+        }
+    }
+
+    /// The latest planned instant in the ledger, per (entry, output): where the scheduler resumes.
+    public func lastOccurrences() throws -> [String: Int64] {
+        try database.read { db in
+            var out: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT entry, output, MAX(planned_at) AS last FROM occurrence GROUP BY entry, output") {
+                out["\(row["entry"] as String) \(row["output"] as String)"] = row["last"]
+            }
+            return out
+        }
+    }
+
+    // MARK: Outputs' zones
+
+    public func setZone(_ zone: String, of output: String, at instant: Int64) throws {
+        try database.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO output_zone (output, zone, moved_at) VALUES (?, ?, ?)",
+                           arguments: [output, zone, instant])
+        }
+    }
+
+    public func outputZones() throws -> [String: String] {
+        try database.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT output, zone FROM output_zone")
+                .map { ($0["output"] as String, $0["zone"] as String) })
+        }
+    }
+
+    // MARK: Loudness cache
+
+    public func saveLoudness(key: String, integrated: Double, truePeak: Double) throws {
+        try database.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO loudness (content_key, integrated, true_peak) VALUES (?, ?, ?)",
+                           arguments: [key, integrated.isFinite ? integrated : -1e9, truePeak.isFinite ? truePeak : -1e9])
+        }
+    }
+
+    /// content key → (integrated LUFS, true peak dBTP); -infinity for silence.
+    public func loudness() throws -> [String: (integrated: Double, truePeak: Double)] {
+        try database.read { db in
+            var out: [String: (Double, Double)] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT content_key, integrated, true_peak FROM loudness") {
+                let i: Double = row["integrated"], p: Double = row["true_peak"]
+                out[row["content_key"]] = (i <= -1e9 ? -.infinity : i, p <= -1e9 ? -.infinity : p)
+            }
+            return out
+        }
+    }
+
+    /// SQLite's own check of the file: "ok" when sound.
+    public func integrityCheck() throws -> String {
+        try database.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") ?? "" }
+    }
 }
