@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries, module maps only.
@@ -32,7 +33,9 @@ let package = Package(
         .target(name: "LabaControl", dependencies: ["LabaCore"]),
         // Services and their composition.
         .target(name: "LabaDaemon", dependencies: ["LabaCore", "LabaAudio", "LabaStore", "LabaControl", "CLinux",
-                                                   .product(name: "Logging", package: "swift-log")]),
+                                                   .product(name: "Logging", package: "swift-log"),
+                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                                   .product(name: "UnixSignals", package: "swift-service-lifecycle")]),
         .executableTarget(name: "labad", dependencies: [
             "LabaDaemon", "LabaCore", "LabaControl",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -46,6 +49,7 @@ let package = Package(
         .testTarget(name: "LabaCoreTests", dependencies: ["LabaCore"]),
         .testTarget(name: "LabaAudioTests", dependencies: ["LabaAudio", "LabaCore", "CSndFile", "CEBUR128"]),
         .testTarget(name: "LabaStoreTests", dependencies: ["LabaStore", "LabaCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["LabaCore"]),
+        .testTarget(name: "LabaDaemonTests", dependencies: ["LabaDaemon", "LabaStore", "LabaCore", "LabaAudio"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["LabaCore", "LabaStore"]),
     ]
 )

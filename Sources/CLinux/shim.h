@@ -1,8 +1,4 @@
-// Linux interfaces that Glibc's Swift overlay does not expose: timerfd, eventfd, peer credentials.
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
+// Linux interfaces that Glibc's Swift overlay does not expose: timerfd and eventfd.
+// (Peer credentials use Glibc's getsockopt with SO_PEERCRED directly.)
 #include <sys/timerfd.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
-#include <sys/types.h>

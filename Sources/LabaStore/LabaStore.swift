@@ -148,6 +148,10 @@ public final class Store: Sendable {
                 t.column("zone", .text).notNull()
                 t.column("moved_at", .integer).notNull()
             }
+            try db.create(table: "meta") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .text).notNull()
+            }
             try db.create(table: "loudness") { t in
                 t.primaryKey("content_key", .text)
                 t.column("integrated", .double).notNull()
@@ -255,6 +259,19 @@ public final class Store: Sendable {
                 out[row["content_key"]] = (i <= -1e9 ? -.infinity : i, p <= -1e9 ? -.infinity : p)
             }
             return out
+        }
+    }
+
+    // MARK: Scheduler horizon
+
+    /// The instant up to which the scheduler has handled occurrences (µs), if it ever ran.
+    public func horizon() throws -> Int64? {
+        try database.read { try String.fetchOne($0, sql: "SELECT value FROM meta WHERE key = 'horizon'") }.flatMap(Int64.init)
+    }
+
+    public func setHorizon(_ microseconds: Int64) throws {
+        try database.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('horizon', ?)", arguments: [String(microseconds)])
         }
     }
 

@@ -1,0 +1,152 @@
+// The daemon's composition: configuration, store, engine, players, scheduling loop, signals,
+// systemd notification. `labad` parses its flags and calls `Daemon.run`.
+
+import Foundation
+import LabaAudio
+import LabaControl
+import LabaCore
+import LabaStore
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+public struct DaemonOptions: Sendable {
+    public var configPath: String
+    public var stateDirectory: String
+    public var socketPath: String
+
+    public init(configPath: String, stateDirectory: String, socketPath: String) {
+        self.configPath = configPath
+        self.stateDirectory = stateDirectory
+        self.socketPath = socketPath
+    }
+}
+
+public enum DaemonError: Error, CustomStringConvertible {
+    /// The configuration is invalid; its diagnostics are attached (exit 78).
+    case invalidConfig([Diagnostic])
+    case state(String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfig(let diagnostics): diagnostics.map(\.description).joined(separator: "\n")
+        case .state(let message): message
+        }
+    }
+}
+
+/// Loads and checks a configuration with its recordings, as `laba check` does.
+public func loadSetup(path: String, now: Instant) throws(DaemonError) -> Setup {
+    let loaded = ConfigLoader.load(path: path)
+    guard let config = loaded.config else { throw .invalidConfig(loaded.diagnostics) }
+    let library = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
+    let check = ConfigCheck(config: config, library: library, now: now)
+    let diagnostics = (loaded.diagnostics + check.diagnostics).sortedByLocation()
+    if diagnostics.hasErrors { throw .invalidConfig(diagnostics) }
+    return Setup(config: config, library: library)
+}
+
+public enum Daemon {
+    /// Runs until SIGTERM or SIGINT: fades out, persists, returns.
+    ///
+    /// - Throws: `DaemonError.invalidConfig` before anything starts when the file is invalid.
+    public static func run(_ options: DaemonOptions, logger: Logger) async throws {
+        let notifier = Notifier()
+        let setup = try loadSetup(path: options.configPath, now: Instant(Date()))
+        for warning in setup.config.outputs.isEmpty ? ["no outputs configured"] : [] { logger.warning("\(warning)") }
+        do {
+            try FileManager.default.createDirectory(atPath: options.stateDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw DaemonError.state("cannot create the state directory \(options.stateDirectory): \(error.localizedDescription)")
+        }
+        let store = try Store(path: StateLayout(directory: options.stateDirectory).database)
+        let loudness = LoudnessCache(try store.loudness().mapValues { LoudnessMeasurement(integrated: $0.integrated, truePeak: $0.truePeak) })
+        let engine = try Engine(setup: setup, store: store, loudness: loudness, logger: logger) { Instant(Date()) }
+        let loop = try SchedulerLoop(engine: engine, notifier: notifier, logger: logger)
+        await engine.setRescheduleHandler { loop.rearm($0) }
+        try await engine.start()
+        loop.start()
+
+        let outputs = setup.config.outputs.count
+        notifier.send("READY=1\nSTATUS=Playing on \(outputs) output\(outputs == 1 ? "" : "s") from \(options.configPath)")
+        logger.notice("labad \(LabaVersion.string) ready", metadata: ["config": "\(options.configPath)", "outputs": "\(outputs)"])
+
+        let service = SignalService(engine: engine, options: options, store: store, loudness: loudness,
+                                    notifier: notifier, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger))
+        try await group.run()
+
+        notifier.send("STOPPING=1\nSTATUS=Stopping")
+        loop.stop()
+        await engine.shutdown()
+        // Let the players' fades (30 ms) reach the device.
+        try? await Task.sleep(for: .milliseconds(100))
+        for (key, m) in loudness.snapshot { try? store.saveLoudness(key: key, integrated: m.integrated, truePeak: m.truePeak) }
+        logger.notice("labad stopped")
+    }
+}
+
+/// Waits for SIGHUP (reload) until the service group shuts down.
+struct SignalService: Service {
+    let engine: Engine
+    let options: DaemonOptions
+    let store: Store
+    let loudness: LoudnessCache
+    let notifier: Notifier
+    let logger: Logger
+
+    func run() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in hangups.cancelOnGracefulShutdown() {
+            await reload()
+        }
+    }
+
+    func reload() async {
+        notifier.send("RELOADING=1\nSTATUS=Reloading \(options.configPath)")
+        do {
+            let setup = try loadSetup(path: options.configPath, now: Instant(Date()))
+            await engine.reload(setup)
+            logger.notice("configuration reloaded", metadata: ["config": "\(options.configPath)"])
+        } catch {
+            logger.error("the new configuration is invalid; the running one stays in force\n\(error)")
+        }
+        notifier.send("READY=1\nSTATUS=Running")
+    }
+}
+
+/// Logs to standard error; with `<N>` priority prefixes when journald reads the stream.
+public struct DaemonLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    let journal: Bool
+    let label: String
+
+    public init(label: String, level: Logger.Level, journal: Bool = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil) {
+        self.label = label
+        self.logLevel = level
+        self.journal = journal
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        let all = metadata.merging(event.metadata ?? [:]) { $1 }
+        let fields = all.isEmpty ? "" : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let priority: Int
+        switch event.level {
+        case .trace, .debug: priority = 7
+        case .info: priority = 6
+        case .notice: priority = 5
+        case .warning: priority = 4
+        case .error: priority = 3
+        case .critical: priority = 2
+        }
+        let prefix = journal ? "<\(priority)>" : "\(event.level): "
+        FileHandle.standardError.write(Data((prefix + "\(event.message)\(fields)\n").utf8))
+    }
+}

@@ -1,0 +1,141 @@
+// One output's player: its own thread, because ALSA blocks (never Swift's cooperative pool).
+
+import Foundation
+import LabaAudio
+import LabaCore
+import Logging
+
+/// What a player tells the engine, on the player's thread.
+enum PlayerReport: Sendable {
+    case segmentStarted(id: String, segment: Int, label: String)
+    case finished(id: String, result: RenderResult)
+    case deviceBack
+}
+
+/// Plays one broadcast at a time on one PCM, on a thread of its own.
+///
+/// Thread rules: `play`, `stop` and `probe` may be called from any thread; they hand work to the
+/// player's thread and return at once.
+final class Player: @unchecked Sendable {
+    let output: String
+    private let device: String
+    private let fixedRate: Int?
+    private let fixedChannels: Int?
+    private let logger: Logger
+    private let report: @Sendable (PlayerReport) -> Void
+
+    private enum Command {
+        case play(id: String, build: @Sendable () -> Program, from: Int, cancel: CancelToken)
+        case probe(after: Double)
+    }
+
+    private let condition = NSCondition()
+    private var commands: [Command] = []
+    private var current: (id: String, cancel: CancelToken)?
+    private var shuttingDown = false
+    private var thread: Thread?
+
+    init(output: String, device: String, fixedRate: Int?, fixedChannels: Int?, logger: Logger,
+         report: @escaping @Sendable (PlayerReport) -> Void) {
+        self.output = output
+        self.device = device
+        self.fixedRate = fixedRate
+        self.fixedChannels = fixedChannels
+        self.logger = logger
+        self.report = report
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "laba-output-\(output)"
+        thread.start()
+        self.thread = thread
+    }
+
+    /// Plays a program built on the player's thread (building measures loudness, which blocks).
+    func play(id: String, from segment: Int, build: @escaping @Sendable () -> Program) {
+        enqueue(.play(id: id, build: build, from: segment, cancel: CancelToken()))
+    }
+
+    /// Fades out the broadcast `id` if it is the one playing.
+    func stop(id: String) {
+        condition.lock()
+        if let current, current.id == id { current.cancel.cancel() }
+        // Not started yet: drop it from the commands.
+        commands.removeAll { if case .play(let cid, _, _, _) = $0 { cid == id } else { false } }
+        condition.unlock()
+    }
+
+    /// Tries the device after `seconds`, then with doubling waits up to a minute, until it opens.
+    func probe(after seconds: Double) { enqueue(.probe(after: seconds)) }
+
+    /// Stops what plays and ends the thread.
+    func shutdown() {
+        condition.lock()
+        shuttingDown = true
+        current?.cancel.cancel()
+        commands.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func enqueue(_ command: Command) {
+        condition.lock()
+        commands.append(command)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func run() {
+        let renderer = ProgramRenderer(output: PCMOutput(device: device), fixedRate: fixedRate, fixedChannels: fixedChannels)
+        while true {
+            condition.lock()
+            while commands.isEmpty, !shuttingDown { condition.wait() }
+            if shuttingDown {
+                condition.unlock()
+                return
+            }
+            let command = commands.removeFirst()
+            if case .play(let id, _, _, let cancel) = command { current = (id, cancel) }
+            condition.unlock()
+
+            switch command {
+            case .play(let id, let build, let from, let cancel):
+                let program = build()
+                let result = renderer.play(program, from: from, cancel: cancel) { [report] event in
+                    if case .segmentStarted(let index, let label) = event {
+                        report(.segmentStarted(id: id, segment: index, label: label))
+                    }
+                }
+                condition.lock()
+                current = nil
+                condition.unlock()
+                report(.finished(id: id, result: result))
+            case .probe(let after):
+                var wait = after
+                while !waitOrShutdown(seconds: wait) {
+                    do {
+                        let pcm = PCMOutput(device: device)
+                        try pcm.open(PCMOutput.Format(rate: fixedRate ?? 48000, channels: fixedChannels ?? 2))
+                        pcm.close()
+                        logger.notice("output is back", metadata: ["output": "\(output)"])
+                        report(.deviceBack)
+                        break
+                    } catch {
+                        logger.debug("output still unavailable", metadata: ["output": "\(output)", "error": "\(error)"])
+                        wait = min(60, wait * 2)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits on the condition; true when shutting down.
+    private func waitOrShutdown(seconds: Double) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date().addingTimeInterval(seconds)
+        while !shuttingDown, condition.wait(until: deadline) {}
+        return shuttingDown
+    }
+}

@@ -1,0 +1,49 @@
+// A broadcast record → the program its output renders: chime, languages, gains.
+
+import LabaAudio
+import LabaCore
+import LabaStore
+
+/// What the configuration, the recordings and the loudness cache say a broadcast sounds like.
+struct ProgramBuilder: Sendable {
+    let config: Config
+    let tree: ZoneTree
+    let library: MessageLibrary
+    let loudness: LoudnessCache
+
+    /// The program, and the languages it holds in order.
+    ///
+    /// Blocking: measures recordings not yet in the loudness cache (call it on the output's thread).
+    func program(for record: BroadcastRecord) -> (Program, languages: [String]) {
+        let zone = tree[record.zone]
+        let outputVolume = config.output(record.output)?.volumeDB?.value ?? 0
+        let volume = (zone?.volumeDB ?? 0) + outputVolume
+        let target = zone?.loudness ?? ZoneTree.defaultLoudness
+        func segment(_ label: String, _ path: String) -> ProgramSegment {
+            let measurement = try? loudness.measurement(path: path).0
+            return ProgramSegment(label: label, path: path,
+                                  gainDB: Loudness.gain(for: measurement, target: target, volumeDB: volume))
+        }
+        var segments: [ProgramSegment] = []
+        if let chime = zone?.chime, let recording = library.neutral(of: chime) {
+            segments.append(segment("chime", recording.path))
+        }
+        var languages: [String] = []
+        if let path = record.uploadPath {
+            segments.append(segment("upload", path))
+        } else {
+            for language in record.plannedLanguages {
+                if let recording = library.recording(message: record.message, language: language) {
+                    segments.append(segment(language, recording.path))
+                    languages.append(language)
+                }
+            }
+            if languages.isEmpty, let neutral = library.neutral(of: record.message) {
+                segments.append(segment(Language.neutral, neutral.path))
+            }
+        }
+        let program = Program(segments: segments, gap: zone?.gap ?? ZoneTree.defaultGap,
+                              repeatCount: record.repeatCount, loop: record.loop)
+        return (program, languages)
+    }
+}

@@ -1,0 +1,53 @@
+// labad: the Laba daemon. Flags, logging and signals; the work is in LabaDaemon.
+
+import ArgumentParser
+import Foundation
+import LabaControl
+import LabaCore
+import LabaDaemon
+import Logging
+
+@main
+struct Labad: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "labad",
+        abstract: "Schedule and play public-information recordings over ALSA.",
+        discussion: "Runs in the foreground. SIGHUP reloads the configuration; SIGTERM fades out and exits.",
+        version: LabaVersion.string)
+
+    static let environment = ProcessInfo.processInfo.environment
+
+    @Option(help: ArgumentHelp("The configuration file (LABA_CONFIG).", valueName: "path"))
+    var config: String = Self.environment["LABA_CONFIG"] ?? "/etc/laba/laba.yaml"
+
+    @Option(help: ArgumentHelp("Where the database and uploads live (LABA_STATE_DIR).", valueName: "dir"))
+    var stateDir: String = Self.environment["LABA_STATE_DIR"] ?? "/var/lib/laba"
+
+    @Option(help: ArgumentHelp("The control socket (LABA_SOCKET).", valueName: "path"))
+    var socket: String = Self.environment["LABA_SOCKET"] ?? ControlProtocol.defaultSocket
+
+    @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("unknown log level '\(logLevel)'")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { DaemonLogHandler(label: $0, level: level) }
+        let logger = Logger(label: "labad")
+        do {
+            try await Daemon.run(DaemonOptions(configPath: config, stateDirectory: stateDir, socketPath: socket), logger: logger)
+        } catch let error as DaemonError {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            if case .invalidConfig = error {
+                FileHandle.standardError.write(Data("labad: \(config) is invalid; nothing started\n".utf8))
+                throw ExitCode(78)
+            }
+            throw ExitCode(1)
+        }
+    }
+}
