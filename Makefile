@@ -22,9 +22,17 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# Runs Laba on $(CONFIG). Until the daemon exists this checks the configuration and its recordings.
+# Runs the daemon on $(CONFIG) in the foreground (Ctrl-C stops it): on the sound card when there
+# is one, otherwise into WAV captures under .run/captures. State lives in .run/state.
+RUN_DIR  = .run
+ALSA_RUN = $(if $(wildcard /dev/snd),Config/alsa-card.conf,Config/alsa-capture.conf)
+
 run: build
-	$(BIN)/laba check --config $(CONFIG)
+	@mkdir -p $(RUN_DIR)/captures $(RUN_DIR)/state
+	$(BIN)/laba check --config $(CONFIG) > /dev/null || $(BIN)/laba check --config $(CONFIG)
+	@echo "labad on $(CONFIG) with $(ALSA_RUN); captures (if any) in $(RUN_DIR)/captures"
+	ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:$(ALSA_RUN) LABA_CAPTURE_DIR=$(RUN_DIR)/captures \
+		$(BIN)/labad --config $(CONFIG) --state-dir $(RUN_DIR)/state --socket $(RUN_DIR)/laba.sock
 
 check: build
 	$(BIN)/laba check --config Config/demo.yaml

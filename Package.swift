@@ -49,7 +49,6 @@ let package = Package(
         .testTarget(name: "LabaCoreTests", dependencies: ["LabaCore"]),
         .testTarget(name: "LabaAudioTests", dependencies: ["LabaAudio", "LabaCore", "CSndFile", "CEBUR128"]),
         .testTarget(name: "LabaStoreTests", dependencies: ["LabaStore", "LabaCore"]),
-        .testTarget(name: "LabaDaemonTests", dependencies: ["LabaDaemon", "LabaStore", "LabaCore", "LabaAudio"]),
         .testTarget(name: "EndToEndTests", dependencies: ["LabaCore", "LabaStore"]),
     ]
 )

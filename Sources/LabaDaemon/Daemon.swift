@@ -67,12 +67,13 @@ public enum Daemon {
         try await engine.start()
         loop.start()
 
+        // Trap SIGHUP before saying we are ready: a reload must never kill the daemon.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         let outputs = setup.config.outputs.count
         notifier.send("READY=1\nSTATUS=Playing on \(outputs) output\(outputs == 1 ? "" : "s") from \(options.configPath)")
         logger.notice("labad \(LabaVersion.string) ready", metadata: ["config": "\(options.configPath)", "outputs": "\(outputs)"])
 
-        let service = SignalService(engine: engine, options: options, store: store, loudness: loudness,
-                                    notifier: notifier, logger: logger)
+        let service = SignalService(engine: engine, options: options, hangups: hangups, notifier: notifier, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger))
         try await group.run()
@@ -91,13 +92,11 @@ public enum Daemon {
 struct SignalService: Service {
     let engine: Engine
     let options: DaemonOptions
-    let store: Store
-    let loudness: LoudnessCache
+    let hangups: UnixSignalsSequence
     let notifier: Notifier
     let logger: Logger
 
     func run() async throws {
-        let hangups = await UnixSignalsSequence(trapping: .sighup)
         for await _ in hangups.cancelOnGracefulShutdown() {
             await reload()
         }

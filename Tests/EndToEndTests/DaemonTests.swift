@@ -1,0 +1,168 @@
+import Foundation
+import LabaCore
+import LabaStore
+import Testing
+
+/// A running `labad` on a temporary configuration, state dir and capture PCMs.
+final class DaemonFixture {
+    let dir: String
+    var process: Process?
+    var log: Pipe?
+
+    init() throws { dir = try Binaries.temporaryDirectory() }
+
+    deinit {
+        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    var configPath: String { dir + "/laba.yaml" }
+    var database: String { dir + "/state/laba.sqlite" }
+    var environment: [String: String] {
+        ["ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:" + Binaries.repo("Config/alsa-capture.conf"),
+         "LABA_CAPTURE_DIR": dir, "LABA_STATE_DIR": dir + "/state", "LABA_SOCKET": dir + "/laba.sock"]
+    }
+
+    /// One tone per language: naxi 300 Hz, yi 500 Hz, mandarin 900 Hz, 0.3 s each.
+    func writeTones() throws {
+        for (language, frequency) in [("naxi", 300), ("yi", 500), ("mandarin", 900)] {
+            try FileManager.default.createDirectory(atPath: dir + "/audio/notice", withIntermediateDirectories: true)
+            let sox = try Binaries.run(path: "/usr/bin/sox", ["-n", "-r", "16000", "-c", "1", "-b", "16",
+                                                              dir + "/audio/notice/\(language).wav", "synth", "0.3",
+                                                              "sine", "\(frequency)", "vol", "0.5"])
+            _ = sox
+        }
+    }
+
+    func writeConfig(at: String, extra: String = "") throws {
+        try """
+            timezone: UTC
+            audio_dir: audio
+            defaults:
+              gap: 200ms
+              loudness_lufs: -16
+            outputs:
+              - {id: square, device: laba_square, zone: town}
+            zones:
+              - id: town
+                languages: [naxi, yi, mandarin]
+                schedule:
+                  - {message: notice, at: "\(at)"}
+            \(extra)
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Binaries.directory + "/labad")
+        process.arguments = ["--config", configPath]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let log = Pipe()
+        process.standardError = log
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        self.log = log
+    }
+
+    /// Reads labad's log until a line contains `text` (or the process ends).
+    func waitForLog(_ text: String) -> Bool {
+        guard let handle = log?.fileHandleForReading else { return false }
+        var buffer = ""
+        while true {
+            let data = handle.availableData
+            if data.isEmpty { return false }
+            buffer += String(decoding: data, as: UTF8.self)
+            if buffer.contains(text) { return true }
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    func terminate() -> Int32 {
+        guard let process else { return -1 }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+@Suite(.serialized) struct DaemonTests {
+    /// An instant a few seconds ahead, as a calendar expression in UTC.
+    static func soon(_ seconds: Int) -> String {
+        let t = Instant(Date()).seconds + Int64(seconds)
+        let c = CivilTime(linear: t * 1_000_000)
+        return String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year, c.month, c.day, c.hour, c.minute, c.second)
+    }
+
+    @Test func aScheduledBroadcastPlaysTheZonesLanguagesInOrder() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        try fixture.writeConfig(at: Self.soon(2))
+        try fixture.start()
+        #expect(fixture.waitForLog("labad 0.1.0 ready"))
+        #expect(fixture.waitForLog("broadcast completed"))
+        #expect(fixture.terminate() == 0)
+
+        let store = try Store(path: fixture.database)
+        let records = try store.broadcasts()
+        #expect(records.count == 1)
+        let record = try #require(records.first)
+        #expect(record.source == .schedule && record.entry == "town#1" && record.outcome == .completed)
+        #expect(record.playedLanguages == ["naxi", "yi", "mandarin"])
+        #expect(record.startedAt.map { $0 - record.plannedAt } ?? .max < 1_000_000, "started within a second of its time")
+        // The capture holds the three tones in the zone's order.
+        let frequencies = try Binaries.toneFrequencies(of: fixture.dir + "/laba_square.wav")
+        #expect(frequencies == [300, 500, 900], "\(frequencies)")
+    }
+
+    @Test func anInvalidConfigurationStopsTheStartWithExit78() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        try fixture.writeConfig(at: "Mon..Fri 25:00")
+        let result = try Binaries.run("labad", ["--config", fixture.configPath], environment: fixture.environment)
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("laba.yaml:12:31: error: invalid calendar expression 'Mon..Fri 25:00': hour 25 is out of range 0..23"))
+    }
+
+    @Test func sighupWithABrokenFileKeepsTheRunningConfiguration() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        try fixture.writeConfig(at: Self.soon(4))
+        try fixture.start()
+        #expect(fixture.waitForLog("ready"))
+        try "zones: [".write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        kill(fixture.process!.processIdentifier, SIGHUP)
+        #expect(fixture.waitForLog("the new configuration is invalid; the running one stays in force"))
+        // The old schedule still plays.
+        #expect(fixture.waitForLog("broadcast completed"))
+        #expect(fixture.terminate() == 0)
+    }
+}
+
+extension Binaries {
+    /// The tone frequencies of a capture, one per sounding region, rounded to 100 Hz (via sox).
+    static func toneFrequencies(of path: String) throws -> [Int] {
+        let script = """
+            import array, subprocess, sys
+            raw = subprocess.run(["sox", sys.argv[1], "-t", "f32", "-c", "1", "-"], capture_output=True, check=True).stdout
+            rate = int(subprocess.run(["soxi", "-r", sys.argv[1]], capture_output=True, text=True).stdout)
+            s = array.array("f", raw)
+            regions, start, last = [], None, -10**9
+            for i, v in enumerate(s):
+                if abs(v) > 0.001:
+                    if start is not None and i - last > rate // 20:
+                        regions.append((start, last)); start = i
+                    elif start is None:
+                        start = i
+                    last = i
+            if start is not None: regions.append((start, last))
+            out = []
+            for a, b in regions:
+                crossings = sum(1 for i in range(a + 1, b) if (s[i - 1] < 0) != (s[i] < 0))
+                out.append(round(crossings / 2 / ((b - a) / rate) / 100) * 100)
+            print(" ".join(map(str, out)))
+            """
+        let out = try run(path: "/usr/bin/python3", ["-c", script, path])
+        return out.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+}
