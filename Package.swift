@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // C libraries, module maps only.
@@ -35,7 +37,8 @@ let package = Package(
         .target(name: "LabaDaemon", dependencies: ["LabaCore", "LabaAudio", "LabaStore", "LabaControl", "CLinux",
                                                    .product(name: "Logging", package: "swift-log"),
                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                                                   .product(name: "UnixSignals", package: "swift-service-lifecycle")]),
+                                                   .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                                                   .product(name: "Hummingbird", package: "hummingbird")]),
         .executableTarget(name: "labad", dependencies: [
             "LabaDaemon", "LabaCore", "LabaControl",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -43,6 +46,7 @@ let package = Package(
         ]),
         .executableTarget(name: "laba", dependencies: [
             "LabaCore", "LabaAudio", "LabaControl",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

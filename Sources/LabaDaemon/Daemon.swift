@@ -8,6 +8,7 @@ import LabaCore
 import LabaStore
 import Logging
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 public struct DaemonOptions: Sendable {
@@ -67,16 +68,24 @@ public enum Daemon {
         try await engine.start()
         loop.start()
 
-        // Trap SIGHUP before saying we are ready: a reload must never kill the daemon.
+        // Trap SIGHUP before anything can send one: a reload must never kill the daemon.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let outputs = setup.config.outputs.count
-        notifier.send("READY=1\nSTATUS=Playing on \(outputs) output\(outputs == 1 ? "" : "s") from \(options.configPath)")
-        logger.notice("labad \(LabaVersion.string) ready", metadata: ["config": "\(options.configPath)", "outputs": "\(outputs)"])
-
-        let service = SignalService(engine: engine, options: options, hangups: hangups, notifier: notifier, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint],
+        let reloader = Reloader(engine: engine, configPath: options.configPath, notifier: notifier, logger: logger)
+        let server = try ControlServer.build(
+            engine: engine, socketPath: options.socketPath, configPath: options.configPath,
+            loadedAt: { reloader.loadedAt }, reload: { await reloader.reload() }, logger: logger,
+            onListening: {
+                notifier.send("READY=1\nSTATUS=Playing on \(outputs) output\(outputs == 1 ? "" : "s") from \(options.configPath)")
+                logger.notice("labad \(LabaVersion.string) ready", metadata: [
+                    "config": "\(options.configPath)", "outputs": "\(outputs)", "socket": "\(options.socketPath)",
+                ])
+            })
+        let signals = SignalService(hangups: hangups, reloader: reloader)
+        let group = ServiceGroup(configuration: .init(services: [server, signals], gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger))
         try await group.run()
+        try? FileManager.default.removeItem(atPath: options.socketPath)
 
         notifier.send("STOPPING=1\nSTATUS=Stopping")
         loop.stop()
@@ -88,30 +97,52 @@ public enum Daemon {
     }
 }
 
-/// Waits for SIGHUP (reload) until the service group shuts down.
-struct SignalService: Service {
+/// Re-reads the configuration for SIGHUP and `POST /v1/reload`; an invalid file leaves the running
+/// configuration in force.
+final class Reloader: Sendable {
     let engine: Engine
-    let options: DaemonOptions
-    let hangups: UnixSignalsSequence
+    let configPath: String
     let notifier: Notifier
     let logger: Logger
+    private let loaded = Mutex<Instant>(Instant(Date()))
+
+    init(engine: Engine, configPath: String, notifier: Notifier, logger: Logger) {
+        self.engine = engine
+        self.configPath = configPath
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    var loadedAt: Instant { loaded.withLock { $0 } }
+
+    func reload() async -> ReloadJSON {
+        notifier.send("RELOADING=1\nSTATUS=Reloading \(configPath)")
+        defer { notifier.send("READY=1\nSTATUS=Running") }
+        do {
+            let setup = try loadSetup(path: configPath, now: Instant(Date()))
+            await engine.reload(setup)
+            loaded.withLock { $0 = Instant(Date()) }
+            logger.notice("configuration reloaded", metadata: ["config": "\(configPath)"])
+            return ReloadJSON(reloaded: true, diagnostics: [])
+        } catch {
+            logger.error("the new configuration is invalid; the running one stays in force\n\(error)")
+            if case .invalidConfig(let diagnostics) = error {
+                return ReloadJSON(reloaded: false, diagnostics: diagnostics.map(\.description))
+            }
+            return ReloadJSON(reloaded: false, diagnostics: ["\(error)"])
+        }
+    }
+}
+
+/// Waits for SIGHUP until the service group shuts down.
+struct SignalService: Service {
+    let hangups: UnixSignalsSequence
+    let reloader: Reloader
 
     func run() async throws {
         for await _ in hangups.cancelOnGracefulShutdown() {
-            await reload()
+            _ = await reloader.reload()
         }
-    }
-
-    func reload() async {
-        notifier.send("RELOADING=1\nSTATUS=Reloading \(options.configPath)")
-        do {
-            let setup = try loadSetup(path: options.configPath, now: Instant(Date()))
-            await engine.reload(setup)
-            logger.notice("configuration reloaded", metadata: ["config": "\(options.configPath)"])
-        } catch {
-            logger.error("the new configuration is invalid; the running one stays in force\n\(error)")
-        }
-        notifier.send("READY=1\nSTATUS=Running")
     }
 }
 

@@ -36,10 +36,10 @@ public actor Engine {
     let loudness: LoudnessCache
     let logger: Logger
     let now: @Sendable () -> Instant
-    private(set) var setup: Setup
+    var setup: Setup
     private var builder: ProgramBuilder
-    private var scheduler: SchedulerCore
-    private var arbiters: [String: Arbiter] = [:]
+    var scheduler: SchedulerCore
+    var arbiters: [String: Arbiter] = [:]
     private var players: [String: Player] = [:]
     /// Told the next wake-up whenever it may have moved (a reload, a new deadline).
     private var rescheduleHandler: @Sendable (Instant?) -> Void = { _ in }
@@ -209,7 +209,7 @@ public actor Engine {
         }
     }
 
-    private func newID() -> String {
+    func newID() -> String {
         while true {
             let id = String(format: "%08x", UInt32.random(in: 0...UInt32.max))
             if (try? store.broadcast(id: id)) == nil { return id }
@@ -218,7 +218,7 @@ public actor Engine {
 
     // MARK: Arbiter actions
 
-    private func feed(_ output: String, _ event: Arbiter.Event) {
+    func feed(_ output: String, _ event: Arbiter.Event) {
         guard var arbiter = arbiters[output] else { return }
         let actions = arbiter.handle(event, now: now())
         arbiters[output] = arbiter

@@ -1,0 +1,222 @@
+// The control API's requests, responses and error codes (SPEC 8), shared by labad and laba.
+
+import Foundation
+
+/// `POST /v1/broadcasts`.
+public struct BroadcastRequest: Codable, Sendable, Equatable {
+    public var message: String
+    public var zones: [String]
+    public var languages: [String]?
+    /// "manual" or "emergency".
+    public var priority: String?
+    public var `repeat`: Int?
+    public var loop: Bool?
+    /// Play even in quiet hours (manual broadcasts).
+    public var force: Bool?
+    /// Give up if it cannot start within this time span (systemd syntax); default 1h for manual.
+    public var within: String?
+
+    public init(message: String, zones: [String], languages: [String]? = nil, priority: String? = nil,
+                repeat: Int? = nil, loop: Bool? = nil, force: Bool? = nil, within: String? = nil) {
+        self.message = message
+        self.zones = zones
+        self.languages = languages
+        self.priority = priority
+        self.repeat = `repeat`
+        self.loop = loop
+        self.force = force
+        self.within = within
+    }
+}
+
+/// `POST /v1/stop`.
+public struct StopRequest: Codable, Sendable, Equatable {
+    public var zones: [String]
+    public var clear: Bool?
+
+    public init(zones: [String], clear: Bool? = nil) {
+        self.zones = zones
+        self.clear = clear
+    }
+}
+
+/// One broadcast, as `GET /v1/broadcasts` and `laba history --format json` show it.
+public struct BroadcastJSON: Codable, Sendable, Equatable {
+    public struct Languages: Codable, Sendable, Equatable {
+        public var planned: [String]
+        public var played: [String]
+
+        public init(planned: [String], played: [String]) {
+            self.planned = planned
+            self.played = played
+        }
+    }
+
+    public struct Requester: Codable, Sendable, Equatable {
+        public var uid: Int
+        public var user: String?
+
+        public init(uid: Int, user: String?) {
+            self.uid = uid
+            self.user = user
+        }
+    }
+
+    public var id: String
+    public var source: String
+    public var entry: String?
+    public var message: String
+    public var output: String
+    public var zone: String
+    public var priority: String
+    public var languages: Languages
+    public var plannedAt: String
+    public var startedAt: String?
+    public var endedAt: String?
+    public var state: String
+    public var outcome: String?
+    public var reason: String?
+    public var requestedBy: Requester?
+    public var frames: Int
+    public var xruns: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, source, entry, message, output, zone, priority, languages
+        case plannedAt = "planned_at", startedAt = "started_at", endedAt = "ended_at"
+        case state, outcome, reason, requestedBy = "requested_by", frames, xruns
+    }
+
+    public init(id: String, source: String, entry: String?, message: String, output: String, zone: String,
+                priority: String, languages: Languages, plannedAt: String, startedAt: String?, endedAt: String?,
+                state: String, outcome: String?, reason: String?, requestedBy: Requester?, frames: Int, xruns: Int) {
+        self.id = id
+        self.source = source
+        self.entry = entry
+        self.message = message
+        self.output = output
+        self.zone = zone
+        self.priority = priority
+        self.languages = languages
+        self.plannedAt = plannedAt
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.state = state
+        self.outcome = outcome
+        self.reason = reason
+        self.requestedBy = requestedBy
+        self.frames = frames
+        self.xruns = xruns
+    }
+
+    /// Always written, as `null` when absent: clients read one shape.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(source, forKey: .source)
+        try c.encode(entry, forKey: .entry)
+        try c.encode(message, forKey: .message)
+        try c.encode(output, forKey: .output)
+        try c.encode(zone, forKey: .zone)
+        try c.encode(priority, forKey: .priority)
+        try c.encode(languages, forKey: .languages)
+        try c.encode(plannedAt, forKey: .plannedAt)
+        try c.encode(startedAt, forKey: .startedAt)
+        try c.encode(endedAt, forKey: .endedAt)
+        try c.encode(state, forKey: .state)
+        try c.encode(outcome, forKey: .outcome)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(requestedBy, forKey: .requestedBy)
+        try c.encode(frames, forKey: .frames)
+        try c.encode(xruns, forKey: .xruns)
+    }
+}
+
+public struct BroadcastList: Codable, Sendable, Equatable {
+    public var broadcasts: [BroadcastJSON]
+    public init(broadcasts: [BroadcastJSON]) { self.broadcasts = broadcasts }
+}
+
+/// `GET /v1/status`.
+public struct StatusJSON: Codable, Sendable, Equatable {
+    public struct Output: Codable, Sendable, Equatable {
+        public var id: String
+        public var zone: String
+        /// "idle", "playing" or "unavailable".
+        public var state: String
+        public var playing: BroadcastJSON?
+        public var queue: [String]
+        public var next: String?
+
+        public init(id: String, zone: String, state: String, playing: BroadcastJSON?, queue: [String], next: String?) {
+            self.id = id
+            self.zone = zone
+            self.state = state
+            self.playing = playing
+            self.queue = queue
+            self.next = next
+        }
+    }
+
+    public var version: String
+    public var api: Int
+    public var config: String
+    public var loadedAt: String
+    public var outputs: [Output]
+
+    enum CodingKeys: String, CodingKey { case version, api, config, loadedAt = "loaded_at", outputs }
+
+    public init(version: String, api: Int, config: String, loadedAt: String, outputs: [Output]) {
+        self.version = version
+        self.api = api
+        self.config = config
+        self.loadedAt = loadedAt
+        self.outputs = outputs
+    }
+}
+
+/// `{"error": {"code": ..., "message": ...}}`.
+public struct ErrorJSON: Codable, Sendable, Equatable, Error {
+    public struct Body: Codable, Sendable, Equatable {
+        public var code: String
+        public var message: String
+    }
+
+    public var error: Body
+
+    public init(_ code: APIErrorCode, _ message: String) { error = Body(code: code.rawValue, message: message) }
+}
+
+/// Named error codes, each with its HTTP status.
+public enum APIErrorCode: String, Sendable, CaseIterable {
+    case badRequest = "bad_request"
+    case notFound = "not_found"
+    case quietHours = "quiet_hours"
+    case expired = "expired"
+    case tooLarge = "too_large"
+    case invalidConfig = "invalid_config"
+    case queueFull = "queue_full"
+    case internalError = "internal"
+
+    public var status: Int {
+        switch self {
+        case .badRequest: 400
+        case .notFound: 404
+        case .quietHours, .expired: 409
+        case .tooLarge: 413
+        case .invalidConfig: 422
+        case .queueFull: 503
+        case .internalError: 500
+        }
+    }
+}
+
+/// `POST /v1/reload` with errors: the new file's diagnostics.
+public struct ReloadJSON: Codable, Sendable, Equatable {
+    public var reloaded: Bool
+    public var diagnostics: [String]
+
+    public init(reloaded: Bool, diagnostics: [String]) {
+        self.reloaded = reloaded
+        self.diagnostics = diagnostics
+    }
+}

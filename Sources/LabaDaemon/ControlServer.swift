@@ -1,0 +1,189 @@
+// The control API (SPEC 8): HTTP/1.1 with JSON over the Unix socket, served by HummingbirdCore's
+// server inside our own service group (not `Application.run`, whose date-cache timer would wake an
+// idle daemon every second).
+
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import LabaControl
+import LabaCore
+import LabaStore
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+enum ControlServer {
+    static let maxJSONBody = 64 * 1024
+
+    /// Builds the server service on `socketPath`, replacing a stale socket file.
+    static func build(engine: Engine, socketPath: String, configPath: String, loadedAt: @escaping @Sendable () -> Instant,
+                      reload: @escaping @Sendable () async -> ReloadJSON, logger: Logger,
+                      onListening: @escaping @Sendable () -> Void) throws -> any Service {
+        let router = Router(context: ControlContext.self)
+        let prefix = ControlProtocol.pathPrefix
+
+        router.get("\(prefix)/status") { _, _ in
+            try json(await engine.status(configPath: configPath, loadedAt: loadedAt()))
+        }
+        router.post("\(prefix)/broadcasts") { request, context in
+            let body: BroadcastRequest = try await decode(request, context)
+            let records = try await guarded { () throws(APIFailure) in try await engine.accept(body, requester: requester(context)) }
+            var list: [BroadcastJSON] = []
+            for record in records { list.append(await engine.json(record)) }
+            return try json(BroadcastList(broadcasts: list), status: .accepted)
+        }
+        router.get("\(prefix)/broadcasts") { request, _ in
+            let q = request.uri.queryParameters
+            func parameter(_ key: String) -> String? { q[Substring(key)].map(String.init) }
+            let zone = await engine.configuration.timeZone
+            func time(_ key: String) throws -> Int64? {
+                guard let text = parameter(key) else { return nil }
+                do { return try TimeParsing.instant(text, in: zone).microseconds } catch {
+                    throw APIFailure(.badRequest, "\(key): \(error)")
+                }
+            }
+            var state: BroadcastRecord.State?
+            if let s = parameter("state") {
+                guard let parsed = BroadcastRecord.State(rawValue: s) else {
+                    throw APIFailure(.badRequest, "state must be queued, playing or done")
+                }
+                state = parsed
+            }
+            let limit = try parameter("limit").map { text -> Int in
+                guard let n = Int(text), (1...10_000).contains(n) else {
+                    throw APIFailure(.badRequest, "limit must be a number from 1 to 10000")
+                }
+                return n
+            } ?? 100
+            let since = try time("since"), until = try time("until")
+            let records = await engine.history(zone: parameter("zone"), message: parameter("message"),
+                                               output: parameter("output"), state: state, since: since,
+                                               until: until, limit: limit)
+            var list: [BroadcastJSON] = []
+            for record in records { list.append(await engine.json(record)) }
+            return try json(BroadcastList(broadcasts: list))
+        }
+        router.get("\(prefix)/broadcasts/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            guard let record = await engine.record(id: id) else { throw APIFailure(.notFound, "no broadcast '\(id)'") }
+            return try json(await engine.json(record))
+        }
+        router.delete("\(prefix)/broadcasts/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            guard await engine.record(id: id) != nil else { throw APIFailure(.notFound, "no broadcast '\(id)'") }
+            _ = try? await engine.cancel(id: id)
+            guard let record = await engine.record(id: id) else { throw APIFailure(.notFound, "no broadcast '\(id)'") }
+            return try json(await engine.json(record), status: .accepted)
+        }
+        router.post("\(prefix)/stop") { request, context in
+            let body: StopRequest = try await decode(request, context)
+            let outputs = try await guarded { () throws(APIFailure) in try await engine.stop(zones: body.zones, clear: body.clear ?? false) }
+            return try json(["outputs": outputs], status: .accepted)
+        }
+        router.post("\(prefix)/reload") { _, _ in
+            let result = await reload()
+            return try json(result, status: result.reloaded ? .ok : .unprocessableContent)
+        }
+
+        let responder = router.buildResponder()
+        if FileManager.default.fileExists(atPath: socketPath) { try? FileManager.default.removeItem(atPath: socketPath) }
+        let server = try HTTPServerBuilder.http1().buildServer(
+            configuration: ServerConfiguration(address: .unixDomainSocket(path: socketPath), serverName: "labad"),
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger
+        ) { request, responseWriter, channel in
+            let context = ControlContext(source: .init(channel: channel, logger: logger))
+            let response: Response
+            do {
+                let routed = try await responder.respond(to: request, context: context)
+                // The router answers an unknown path with a bare 404: give it the API's error shape.
+                response = routed.status == .notFound && routed.headers[.contentType] == nil
+                    ? errorResponse(APIFailure(.notFound, "no endpoint \(request.method) \(request.uri.path)")) : routed
+            } catch {
+                response = errorResponse(error)
+            }
+            try await responseWriter.write(response: response.head, body: response.body)
+        } onServerRunning: { _ in
+            chmod(socketPath, 0o660)
+            onListening()
+        }
+        return server
+    }
+
+    /// Runs an engine call whose typed error becomes the API's error.
+    static func guarded<T>(_ body: () async throws(APIFailure) -> T) async throws -> T {
+        do { return try await body() } catch { throw error }
+    }
+
+    static func decode<T: Decodable>(_ request: Request, _ context: ControlContext) async throws -> T {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: maxJSONBody)
+        } catch {
+            throw APIFailure(.tooLarge, "the request body is larger than \(maxJSONBody / 1024) KiB")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw APIFailure(.badRequest, "missing field '\(key.stringValue)'")
+        } catch let DecodingError.typeMismatch(_, c) {
+            throw APIFailure(.badRequest, "wrong type at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'")
+        } catch {
+            throw APIFailure(.badRequest, "the body is not the expected JSON")
+        }
+    }
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(value)
+        data.append(0x0A)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func errorResponse(_ error: any Error) -> Response {
+        let failure: APIFailure
+        switch error {
+        case let f as APIFailure: failure = f
+        case let e as HTTPResponseError:
+            failure = APIFailure(e.status.code == 404 ? .notFound : e.status.code == 413 ? .tooLarge : .badRequest,
+                                 e.status.code == 404 ? "no such endpoint" : "\(e.status.reasonPhrase)")
+        default: failure = APIFailure(.internalError, "\(error)")
+        }
+        let status = HTTPResponse.Status(code: failure.code.status)
+        return (try? json(ErrorJSON(failure.code, failure.message), status: status)) ?? Response(status: status)
+    }
+
+    /// The caller, from the socket's peer credentials (SO_PEERCRED).
+    static func requester(_ context: ControlContext) async -> Requester? {
+        guard let provider = context.channel as? any SocketOptionProvider else { return nil }
+        guard let credentials = try? await provider.unsafeGetSocketOption(
+            level: NIOBSDSocket.OptionLevel.socket, name: NIOBSDSocket.Option(rawValue: SO_PEERCRED)).get() as PeerCredentials
+        else { return nil }
+        let uid = Int(credentials.uid)
+        var user: String?
+        if let entry = getpwuid(credentials.uid), let name = entry.pointee.pw_name { user = String(cString: name) }
+        return Requester(uid: uid, user: user)
+    }
+}
+
+/// A request context that keeps the connection, for its peer credentials.
+struct ControlContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}
+
+/// `struct ucred` of <sys/socket.h>.
+struct PeerCredentials {
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
+}
