@@ -6,12 +6,13 @@ import LabaControl
 import LabaControl
 
 @main
-struct Laba: ParsableCommand {
+struct Laba: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "laba",
         abstract: "Check, plan and control Laba broadcasts.",
         version: LabaVersion.string,
-        subcommands: [Check.self, CalendarCommand.self, Next.self, PlayFile.self])
+        subcommands: [Check.self, CalendarCommand.self, Next.self, Play.self, Stop.self, Status.self, Queue.self,
+                      Reload.self, PlayFile.self])
 }
 
 /// `--config`, for the commands that read the configuration.

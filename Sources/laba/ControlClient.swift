@@ -1,0 +1,69 @@
+// Talks to labad over its Unix socket with AsyncHTTPClient (`http+unix` URLs).
+
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import LabaControl
+import NIOCore
+import NIOHTTP1
+
+/// `--socket`, for the commands that talk to the daemon.
+struct SocketOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("labad's control socket (LABA_SOCKET).", valueName: "path"))
+    var socket: String?
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    var path: String { socket ?? ProcessInfo.processInfo.environment["LABA_SOCKET"] ?? ControlProtocol.defaultSocket }
+}
+
+struct ControlClient {
+    let socket: String
+
+    struct Reply {
+        var status: Int
+        var body: Data
+
+        func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: body) }
+
+        /// The API's error message, if the body is one.
+        var errorMessage: String? { (try? decode(ErrorJSON.self))?.error.message }
+    }
+
+    /// Sends one request.
+    ///
+    /// - Throws: `ExitCode(69)` after a helpful message when the daemon cannot be reached.
+    func send(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = nil as String?) async throws -> Reply {
+        guard let url = URL(httpURLWithSocketPath: socket, uri: ControlProtocol.pathPrefix + path) else {
+            printError("laba: bad socket path \(socket)")
+            throw ExitCode(64)
+        }
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = method
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        }
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let buffer = try await response.body.collect(upTo: 64 << 20)
+            return Reply(status: Int(response.status.code), body: Data(buffer.readableBytesView))
+        } catch {
+            printError(Self.unreachable(socket, error))
+            throw ExitCode(69)
+        }
+    }
+
+    static func unreachable(_ socket: String, _ error: any Error) -> String {
+        var reason = "\(error)"
+        if access(socket, F_OK) != 0 {
+            reason = "there is no socket at \(socket)"
+        } else if access(socket, R_OK | W_OK) != 0 {
+            reason = "permission denied on \(socket): join the group that owns it (ls -l \(socket)), then log in again"
+        } else if "\(error)".contains("connectionRefused") || "\(error)".contains("Connection refused") {
+            reason = "nothing listens on \(socket)"
+        }
+        return "laba: cannot reach labad: \(reason). Is it running? (systemctl status laba)"
+    }
+}

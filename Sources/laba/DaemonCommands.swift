@@ -1,0 +1,203 @@
+// The commands that talk to the daemon: play, stop, status, queue, reload.
+
+import ArgumentParser
+import Foundation
+import LabaControl
+import LabaCore
+
+struct Play: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Broadcast a message now, in zones or everywhere.",
+        discussion: "Prints the id of the broadcast on each output reached. With --wait, follows them to their outcome.")
+
+    @Argument(help: "The message (a folder of the audio directory).")
+    var message: String
+
+    @Option(name: .customLong("zone"), help: ArgumentHelp("A zone to reach (repeat for more).", valueName: "zone"))
+    var zones: [String] = []
+
+    @Flag(help: "Every zone.")
+    var all = false
+
+    @Option(name: .customLong("lang"), help: ArgumentHelp("Languages, comma-separated; default: each zone's.", valueName: "a,b"))
+    var languages: String?
+
+    @Option(help: "manual or emergency.")
+    var priority = "manual"
+
+    @Option(name: .customLong("repeat"), help: "Play the program this many times.")
+    var repeatCount: Int?
+
+    @Flag(help: "Repeat until stopped (an evacuation call).")
+    var loop = false
+
+    @Flag(help: "Play in quiet hours too.")
+    var force = false
+
+    @Option(help: ArgumentHelp("Give up if it cannot start within this time (e.g. 30min).", valueName: "span"))
+    var within: String?
+
+    @Flag(help: "Wait for the outcome; exit 1 unless every broadcast completed.")
+    var wait = false
+
+    @OptionGroup var socket: SocketOptions
+    @OptionGroup var config: ConfigOptions
+
+    func validate() throws {
+        if all == !zones.isEmpty { throw ValidationError("name zones with --zone, or --all") }
+        if !["manual", "emergency"].contains(priority) { throw ValidationError("--priority is manual or emergency") }
+    }
+
+    func run() async throws {
+        var targets = zones
+        if all {
+            let loaded = ConfigLoader.load(path: config.path)
+            guard let cfg = loaded.config else {
+                printError("laba: --all needs the configuration: \(loaded.diagnostics.map(\.description).joined(separator: "; "))")
+                throw ExitCode.failure
+            }
+            targets = cfg.zones.filter { $0.parent == nil }.map(\.id.value)
+        }
+        let request = BroadcastRequest(message: message, zones: targets,
+                                       languages: languages?.split(separator: ",").map(String.init),
+                                       priority: priority, repeat: repeatCount, loop: loop ? true : nil,
+                                       force: force ? true : nil, within: within)
+        let client = ControlClient(socket: socket.path)
+        let reply = try await client.send(.POST, "/broadcasts", body: request)
+        guard reply.status == 202, let list = try? reply.decode(BroadcastList.self) else {
+            printError("laba: \(reply.errorMessage ?? "the daemon answered \(reply.status)")")
+            throw ExitCode.failure
+        }
+        for b in list.broadcasts { print(socket.json ? try jsonLine(b) : "\(b.id)  \(b.output)  \(b.zone)  \(b.languages.planned.joined(separator: ","))") }
+        guard wait else { return }
+        var outcomes: [String: String] = [:]
+        while outcomes.count < list.broadcasts.count {
+            for b in list.broadcasts where outcomes[b.id] == nil {
+                let r = try await client.send(.GET, "/broadcasts/\(b.id)")
+                if let current = try? r.decode(BroadcastJSON.self), current.state == "done" {
+                    outcomes[b.id] = current.outcome ?? "failed"
+                    print("\(b.id)  \(current.outcome ?? "?")" + (current.reason.map { "  (\($0))" } ?? ""))
+                }
+            }
+            if outcomes.count < list.broadcasts.count { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        if outcomes.values.contains(where: { $0 != "completed" }) { throw ExitCode.failure }
+    }
+}
+
+struct Stop: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stop a broadcast, or what plays in zones.")
+
+    @Argument(help: "A broadcast id.")
+    var id: String?
+
+    @Option(name: .customLong("zone"), help: ArgumentHelp("A zone (repeat for more).", valueName: "zone"))
+    var zones: [String] = []
+
+    @Flag(help: "Every zone.")
+    var all = false
+
+    @Flag(help: "Also cancel what waits.")
+    var clear = false
+
+    @OptionGroup var socket: SocketOptions
+    @OptionGroup var config: ConfigOptions
+
+    func validate() throws {
+        let ways = (id == nil ? 0 : 1) + (zones.isEmpty ? 0 : 1) + (all ? 1 : 0)
+        if ways != 1 { throw ValidationError("give a broadcast id, --zone, or --all") }
+    }
+
+    func run() async throws {
+        let client = ControlClient(socket: socket.path)
+        if let id {
+            let reply = try await client.send(.DELETE, "/broadcasts/\(id)")
+            guard reply.status == 202 else {
+                printError("laba: \(reply.errorMessage ?? "the daemon answered \(reply.status)")")
+                throw ExitCode.failure
+            }
+            return
+        }
+        var targets = zones
+        if all {
+            guard let cfg = ConfigLoader.load(path: config.path).config else {
+                printError("laba: --all needs the configuration \(config.path)")
+                throw ExitCode.failure
+            }
+            targets = cfg.zones.filter { $0.parent == nil }.map(\.id.value)
+        }
+        let reply = try await client.send(.POST, "/stop", body: StopRequest(zones: targets, clear: clear ? true : nil))
+        guard reply.status == 202 else {
+            printError("laba: \(reply.errorMessage ?? "the daemon answered \(reply.status)")")
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "What plays and waits on each output.")
+
+    @OptionGroup var socket: SocketOptions
+
+    func run() async throws {
+        let reply = try await ControlClient(socket: socket.path).send(.GET, "/status")
+        if socket.json {
+            FileHandle.standardOutput.write(reply.body)
+            return
+        }
+        let status = try reply.decode(StatusJSON.self)
+        print("labad \(status.version), API v\(status.api), \(status.config) (loaded \(status.loadedAt))")
+        let rows = status.outputs.map { o in
+            [o.id, o.zone, o.state, o.playing.map { "\($0.message) (\($0.id))" } ?? "", "\(o.queue.count)", o.next ?? ""]
+        }
+        print(TextTable(header: ["OUTPUT", "ZONE", "STATE", "PLAYING", "WAITING", "NEXT"], rows: rows).render())
+    }
+}
+
+struct Queue: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The broadcasts waiting and playing, per output.")
+
+    @OptionGroup var socket: SocketOptions
+
+    func run() async throws {
+        let client = ControlClient(socket: socket.path)
+        var all: [BroadcastJSON] = []
+        for state in ["playing", "queued"] {
+            let reply = try await client.send(.GET, "/broadcasts?state=\(state)&limit=10000")
+            all += try reply.decode(BroadcastList.self).broadcasts
+        }
+        if socket.json {
+            print(try jsonLine(BroadcastList(broadcasts: all)))
+            return
+        }
+        let rows = all.sorted { ($0.output, $0.state == "playing" ? 0 : 1, $0.plannedAt) < ($1.output, $1.state == "playing" ? 0 : 1, $1.plannedAt) }
+            .map { [$0.output, $0.state, $0.id, $0.priority, $0.message, $0.languages.planned.joined(separator: ","), $0.plannedAt] }
+        print(rows.isEmpty ? "nothing waits" :
+              TextTable(header: ["OUTPUT", "STATE", "ID", "PRIORITY", "MESSAGE", "LANGUAGES", "PLANNED"], rows: rows).render())
+    }
+}
+
+struct Reload: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ask labad to re-read its configuration.",
+        discussion: "Prints the new file's errors and exits 1 when it was refused (the running configuration stays).")
+
+    @OptionGroup var socket: SocketOptions
+
+    func run() async throws {
+        let reply = try await ControlClient(socket: socket.path).send(.POST, "/reload")
+        let result = try reply.decode(ReloadJSON.self)
+        for line in result.diagnostics { print(line) }
+        if !result.reloaded {
+            printError("laba: the new configuration was refused; the running one stays in force")
+            throw ExitCode.failure
+        }
+        print("reloaded")
+    }
+}
+
+func jsonLine<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
