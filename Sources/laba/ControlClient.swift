@@ -39,6 +39,11 @@ struct ControlClient {
             printError("laba: bad socket path \(socket)")
             throw ExitCode(64)
         }
+        // Fail at once, with the reason, where no connection can succeed.
+        if access(socket, F_OK) != 0 || access(socket, R_OK | W_OK) != 0 {
+            printError(Self.unreachable(socket, POSIXError(.ENOENT)))
+            throw ExitCode(69)
+        }
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = method
         if let body {

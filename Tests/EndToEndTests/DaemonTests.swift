@@ -166,3 +166,100 @@ extension Binaries {
         return out.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 }
+
+@Suite(.serialized) struct ControlTests {
+    func laba(_ fixture: DaemonFixture, _ arguments: [String]) throws -> Binaries.Result {
+        try Binaries.run("laba", arguments, environment: fixture.environment)
+    }
+
+    @Test func aManualBroadcastWithWait() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        try fixture.writeConfig(at: "2099-01-01")
+        try fixture.start()
+        #expect(fixture.waitForLog("ready"))
+        let result = try laba(fixture, ["play", "notice", "--zone", "town", "--lang", "mandarin,naxi", "--wait"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        #expect(lines.count == 2)
+        #expect(lines.first?.dropFirst() == ["square", "town", "mandarin,naxi"])
+        #expect(lines.last?.last == "completed")
+        #expect(fixture.terminate() == 0)
+        let record = try #require(try Store(path: fixture.database).broadcasts().first)
+        #expect(record.source == .manual && record.playedLanguages == ["mandarin", "naxi"])
+        #expect(record.requestedUID == Int(getuid()))
+        #expect(try Binaries.toneFrequencies(of: fixture.dir + "/laba_square.wav") == [900, 300])
+    }
+
+    @Test func theDaemonCannotBeReached() throws {
+        let fixture = try DaemonFixture()
+        let result = try laba(fixture, ["status"])
+        #expect(result.status == 69)
+        #expect(result.stderr.contains("laba: cannot reach labad: there is no socket at \(fixture.dir)/laba.sock"))
+    }
+
+    @Test func malformedRequestsGetErrorsAndTheDaemonStaysUp() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        try fixture.writeConfig(at: "2099-01-01")
+        try fixture.start()
+        #expect(fixture.waitForLog("ready"))
+        let socket = fixture.dir + "/laba.sock"
+        func curl(_ args: [String]) throws -> (status: Int, body: String) {
+            let out = try Binaries.run(path: "/usr/bin/curl", ["-s", "-o", "-", "-w", "\n%{http_code}", "--unix-socket", socket] + args)
+            let parts = out.split(separator: "\n")
+            return (Int(parts.last ?? "") ?? 0, parts.dropLast().joined(separator: "\n"))
+        }
+        let big = String(repeating: "x", count: 70 * 1024)
+        let cases: [([String], Int, String)] = [
+            (["-X", "POST", "-d", "{not json", "http://laba/v1/broadcasts"], 400, "bad_request"),
+            (["-X", "POST", "-d", "{\"message\": 5, \"zones\": [\"town\"]}", "http://laba/v1/broadcasts"], 400, "bad_request"),
+            (["-X", "POST", "-d", "{\"zones\": [\"town\"]}", "http://laba/v1/broadcasts"], 400, "bad_request"),
+            (["-X", "POST", "-d", "{\"message\": \"notice\", \"zones\": [\"mars\"]}", "http://laba/v1/broadcasts"], 404, "not_found"),
+            (["-X", "POST", "-d", "{\"message\": \"notice\", \"zones\": [\"town\"], \"priority\": \"loud\"}", "http://laba/v1/broadcasts"], 400, "bad_request"),
+            (["-X", "POST", "-d", "{\"message\": \"\(big)\", \"zones\": [\"town\"]}", "http://laba/v1/broadcasts"], 413, "too_large"),
+            (["http://laba/v1/broadcasts/..%2F..%2Fetc%2Fpasswd"], 404, "not_found"),
+            (["http://laba/v1/broadcasts?limit=99999999999999999999"], 400, "bad_request"),
+            (["http://laba/v1/nothing"], 404, "not_found"),
+        ]
+        for (args, status, code) in cases {
+            let (got, body) = try curl(args)
+            #expect(got == status, "\(args.last!): \(body)")
+            #expect(body.contains("\"code\":\"\(code)\""), "\(args.last!): \(body)")
+        }
+        #expect(try curl(["http://laba/v1/status"]).status == 200)
+        #expect(fixture.terminate() == 0)
+    }
+
+    /// kill -9 with three broadcasts waiting for a device; after a restart with the device back,
+    /// each plays exactly once.
+    @Test func killNineLosesNothing() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        try fixture.writeConfig(at: "2099-01-01")
+        let good = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
+        try good.replacingOccurrences(of: "device: laba_square", with: "device: laba_missing")
+            .write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        try fixture.start()
+        #expect(fixture.waitForLog("ready"))
+        var ids: [String] = []
+        for _ in 0..<3 {
+            let result = try laba(fixture, ["play", "notice", "--zone", "town"])
+            #expect(result.status == 0, "\(result.stderr)")
+            ids += result.stdout.split(separator: " ").prefix(1).map(String.init)
+        }
+        #expect(fixture.waitForLog("output unavailable"))
+        kill(fixture.process!.processIdentifier, SIGKILL)
+        fixture.process!.waitUntilExit()
+
+        try good.write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        try fixture.start()
+        for _ in 0..<3 { #expect(fixture.waitForLog("broadcast completed")) }
+        #expect(fixture.terminate() == 0)
+        let store = try Store(path: fixture.database)
+        #expect(try store.integrityCheck() == "ok")
+        let records = try store.broadcasts()
+        #expect(Set(records.map(\.id)) == Set(ids))
+        #expect(records.allSatisfy { $0.outcome == .completed && $0.playedLanguages == ["naxi", "yi", "mandarin"] })
+    }
+}
