@@ -51,8 +51,9 @@ let package = Package(
         ]),
 
         .testTarget(name: "LabaCoreTests", dependencies: ["LabaCore"]),
-        .testTarget(name: "LabaAudioTests", dependencies: ["LabaAudio", "LabaCore", "CSndFile", "CEBUR128"]),
+        .target(name: "LabaTestSupport", path: "Tests/LabaTestSupport"),
+        .testTarget(name: "LabaAudioTests", dependencies: ["LabaAudio", "LabaCore", "CSndFile", "CEBUR128", "LabaTestSupport"]),
         .testTarget(name: "LabaStoreTests", dependencies: ["LabaStore", "LabaCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["LabaCore", "LabaStore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["LabaCore", "LabaStore", "LabaTestSupport"]),
     ]
 )

@@ -27,8 +27,10 @@ enum Binaries {
     }
 
     /// Runs a binary to completion with the given environment additions.
+    /// Runs a binary to completion; one that takes longer than `timeout` seconds is killed, so
+    /// that a hung child fails its test instead of hanging the run.
     static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:],
-                    stdin: String? = nil) throws -> Result {
+                    stdin: String? = nil, timeout: Double = 60) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: directory + "/" + name)
         process.arguments = arguments
@@ -38,6 +40,10 @@ enum Binaries {
         process.standardError = err
         process.standardInput = input
         try process.run()
+        let pid = process.processIdentifier
+        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        defer { watchdog.cancel() }
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
         // Read both pipes to the end before waiting, so a chatty child cannot block on a full pipe.

@@ -1,6 +1,7 @@
 import Foundation
 import LabaCore
 import LabaStore
+import LabaTestSupport
 import Testing
 
 /// A running `labad` on a temporary configuration, state dir and capture PCMs.
@@ -19,19 +20,50 @@ final class DaemonFixture {
     var configPath: String { dir + "/laba.yaml" }
     var database: String { dir + "/state/laba.sqlite" }
     var environment: [String: String] {
-        ["ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:" + Binaries.repo("Config/alsa-capture.conf"),
+        ["ALSA_CONFIG_PATH": alsaConfig,
          "LABA_CAPTURE_DIR": dir, "LABA_STATE_DIR": dir + "/state", "LABA_SOCKET": dir + "/laba.sock"]
     }
 
-    /// One tone per language: naxi 300 Hz, yi 500 Hz, mandarin 900 Hz, 0.3 s each.
-    func writeTones() throws {
-        for (language, frequency) in [("naxi", 300), ("yi", 500), ("mandarin", 900)] {
-            try FileManager.default.createDirectory(atPath: dir + "/audio/notice", withIntermediateDirectories: true)
-            let sox = try Binaries.run(path: "/usr/bin/sox", ["-n", "-r", "16000", "-c", "1", "-b", "16",
-                                                              dir + "/audio/notice/\(language).wav", "synth", "0.3",
-                                                              "sine", "\(frequency)", "vol", "0.5"])
-            _ = sox
+    /// One tone per language: naxi 300 Hz, yi 500 Hz, mandarin 900 Hz, `seconds` each; and an
+    /// `alarm` message, a 1,200 Hz tone in Mandarin.
+    func writeTones(seconds: Double = 0.3) throws {
+        for (message, language, frequency) in [("notice", "naxi", 300), ("notice", "yi", 500), ("notice", "mandarin", 900),
+                                               ("alarm", "mandarin", 1200)] {
+            try FileManager.default.createDirectory(atPath: dir + "/audio/\(message)", withIntermediateDirectories: true)
+            _ = try Binaries.run(path: "/usr/bin/sox", ["-n", "-r", "16000", "-c", "1", "-b", "16",
+                                                        dir + "/audio/\(message)/\(language).wav", "synth", "\(seconds)",
+                                                        "sine", "\(frequency)", "vol", "0.5"])
         }
+    }
+
+    /// Makes `laba_square` play in real time, on a PulseAudio null sink of its own, still captured.
+    func usePacedPCM() throws -> PulseServer? {
+        let socket = dir + "/pulse.sock"
+        guard let server = PulseServer(socket: socket) else { return nil }
+        try """
+            pcm.laba_square {
+                type plug
+                slave {
+                    pcm { type file slave.pcm { type pulse server "unix:\(socket)" } file "\(dir)/laba_square.wav" format "wav" }
+                    format S16_LE
+                }
+            }
+            """.write(toFile: dir + "/paced.conf", atomically: true, encoding: .utf8)
+        alsaConfig = "/usr/share/alsa/alsa.conf:" + dir + "/paced.conf"
+        return server
+    }
+
+    var alsaConfig = "/usr/share/alsa/alsa.conf:" + Binaries.repo("Config/alsa-capture.conf")
+
+    /// Polls the database until `condition` holds for the broadcasts (or 20 s pass).
+    func waitForRecords(_ condition: ([BroadcastRecord]) -> Bool) throws -> Bool {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: database),
+               let records = try? Store(path: database).broadcasts(), condition(records) { return true }
+            usleep(20_000)
+        }
+        return false
     }
 
     func writeConfig(at: String, extra: String = "") throws {
@@ -77,11 +109,18 @@ final class DaemonFixture {
         }
     }
 
-    /// Sends SIGTERM and waits for the exit status.
+    /// Sends SIGTERM and waits for the exit status; after 5 s (SPEC: 2 s) it kills and returns -9.
     func terminate() -> Int32 {
         guard let process else { return -1 }
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        let pid = process.processIdentifier
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning, Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            kill(pid, SIGKILL)
+            process.waitUntilExit()
+            return -9
+        }
         return process.terminationStatus
     }
 }
@@ -263,3 +302,38 @@ extension Binaries {
         #expect(records.allSatisfy { $0.outcome == .completed && $0.playedLanguages == ["naxi", "yi", "mandarin"] })
     }
 }
+
+@Suite(.serialized) struct PreemptionTests {
+    /// On a PCM that plays in real time: an emergency cuts a scheduled broadcast during its second
+    /// language; the scheduled one resumes afterwards from the start of that language.
+    @Test(.enabled(if: PulseServer.available))
+    func anEmergencyInterruptsAndTheScheduledOneResumesFromTheCutLanguage() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones(seconds: 1.0)
+        let pulse = try fixture.usePacedPCM()
+        try #require(pulse != nil, "the PulseAudio null sink did not start")
+        defer { pulse?.kill() }
+        try fixture.writeConfig(at: DaemonTests.soon(2))
+        try fixture.start()
+        #expect(fixture.waitForLog("ready"))
+        // The scheduled broadcast has reached its second language, yi.
+        #expect(try fixture.waitForRecords { $0.first?.playedLanguages.contains("yi") == true })
+        let play = try Binaries.run("laba", ["play", "alarm", "--zone", "town", "--priority", "emergency", "--wait"],
+                                    environment: fixture.environment)
+        #expect(play.status == 0, "\(play.stderr)")
+        #expect(try fixture.waitForRecords { records in records.count == 2 && records.allSatisfy { $0.state == .done } })
+        #expect(fixture.terminate() == 0)
+
+        let records = try Store(path: fixture.database).broadcasts()
+        let scheduled = try #require(records.first { $0.source == .schedule })
+        let emergency = try #require(records.first { $0.source == .emergency })
+        #expect(scheduled.outcome == .completed && emergency.outcome == .completed)
+        #expect(scheduled.playedLanguages == ["naxi", "yi", "mandarin"])
+        // The emergency started soon after it was accepted (the cut, the fade and the switch).
+        let latency = (emergency.startedAt ?? .max) - emergency.plannedAt
+        #expect(latency < 500_000, "emergency started \(latency / 1000) ms after it was accepted")
+        // The last program on the PCM is the resumed one: yi, then mandarin.
+        #expect(try Binaries.toneFrequencies(of: fixture.dir + "/laba_square.wav") == [500, 900])
+    }
+}
+

@@ -2,6 +2,7 @@ import CEBUR128
 import CSndFile
 import Foundation
 import LabaAudio
+import LabaTestSupport
 import Synchronization
 
 /// ALSA PCMs for tests, from one configuration generated when first used: `cap0` ... `cap63`
@@ -9,6 +10,8 @@ import Synchronization
 /// `paced0` ... `paced7` do the same over a PulseAudio null sink (real time).
 enum TestPCMs {
     static let shared: Setup = Setup()
+    /// The null sink behind `paced0` ... `paced7`.
+    static let pulse: PulseServer? = PulseServer(socket: shared.pulseSocket)
 
     final class Setup: Sendable {
         let directory: String
@@ -58,57 +61,6 @@ enum TestPCMs {
             precondition(n < 8)
             return ("paced\(n)", "\(directory)/paced\(n).wav")
         }
-    }
-}
-
-/// A PulseAudio server with a null sink, started for the tests that need playback to take real time.
-final class PulseServer: Sendable {
-    static let shared: PulseServer? = PulseServer(socket: TestPCMs.shared.pulseSocket)
-
-    static var available: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/pulseaudio") }
-
-    let process: Process
-
-    init?(socket: String) {
-        guard Self.available else { return nil }
-        // Each server needs a runtime folder of its own (it keeps its pid file there).
-        let runtime = socket + ".runtime"
-        try? FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/pulseaudio")
-        process.arguments = ["-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit", "--log-target=stderr",
-                             "-L", "module-null-sink", "-L", "module-native-protocol-unix socket=\(socket) auth-anonymous=1"]
-        process.environment = ["HOME": runtime, "XDG_RUNTIME_DIR": runtime, "PULSE_RUNTIME_PATH": runtime]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        // The server is ready when its socket accepts a connection.
-        let deadline = Date().addingTimeInterval(10)
-        while !Self.accepts(socket) {
-            if Date() > deadline || !process.isRunning { return nil }
-            usleep(20_000)
-        }
-        atexit { PulseServer.shared?.process.terminate() }
-    }
-
-    func kill() {
-        Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    static func accepts(_ path: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let bytes = Array(path.utf8.prefix(raw.count - 1))
-            raw.copyBytes(from: bytes + [0])
-        }
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        } == 0
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import LabaAudio
 import LabaCore
+import LabaTestSupport
 import Testing
 
 /// One tone frequency per language, so that a capture tells which language played when.
@@ -223,7 +224,7 @@ func approximately(_ a: Double, _ b: Double, within tolerance: Double) -> Bool {
     /// program completes.
     @Test(.enabled(if: PulseServer.available))
     func anUnderrunIsRecoveredAndCounted() throws {
-        guard PulseServer.shared != nil else {
+        guard TestPCMs.pulse != nil else {
             Issue.record("the PulseAudio null sink did not start")
             return
         }
@@ -248,7 +249,7 @@ func approximately(_ a: Double, _ b: Double, within tolerance: Double) -> Bool {
     /// with a fade: the rest of the two-second tone is not played.
     @Test(.enabled(if: PulseServer.available))
     func stopFromAnotherThreadOnARealTimePCM() throws {
-        guard PulseServer.shared != nil else {
+        guard TestPCMs.pulse != nil else {
             Issue.record("the PulseAudio null sink did not start")
             return
         }
