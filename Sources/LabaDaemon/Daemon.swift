@@ -67,6 +67,7 @@ public enum Daemon {
         await engine.setRescheduleHandler { loop.rearm($0) }
         try await engine.start()
         loop.start()
+        warmLoudness(setup.library, cache: loudness, store: store, logger: logger)
 
         // Trap SIGHUP before anything can send one: a reload must never kill the daemon.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
@@ -97,6 +98,24 @@ public enum Daemon {
     }
 }
 
+/// Measures every recording not yet in the loudness cache, on a thread of its own, so that no
+/// broadcast waits for a measurement when it starts (an emergency least of all).
+func warmLoudness(_ library: MessageLibrary, cache: LoudnessCache, store: Store, logger: Logger) {
+    let recordings = library.recordings.values.flatMap(\.values).map(\.path)
+    let thread = Thread {
+        var measured = 0
+        for path in recordings {
+            guard let key = try? Loudness.contentKey(path: path), cache[key] == nil,
+                  let (m, fresh) = try? cache.measurement(path: path), fresh else { continue }
+            try? store.saveLoudness(key: key, integrated: m.integrated, truePeak: m.truePeak)
+            measured += 1
+        }
+        if measured > 0 { logger.info("loudness measured", metadata: ["recordings": "\(measured)"]) }
+    }
+    thread.name = "laba-loudness"
+    thread.start()
+}
+
 /// Re-reads the configuration for SIGHUP and `POST /v1/reload`; an invalid file leaves the running
 /// configuration in force.
 final class Reloader: Sendable {
@@ -121,6 +140,7 @@ final class Reloader: Sendable {
         do {
             let setup = try loadSetup(path: configPath, now: Instant(Date()))
             await engine.reload(setup)
+            warmLoudness(setup.library, cache: await engine.loudness, store: await engine.store, logger: logger)
             loaded.withLock { $0 = Instant(Date()) }
             logger.notice("configuration reloaded", metadata: ["config": "\(configPath)"])
             return ReloadJSON(reloaded: true, diagnostics: [])

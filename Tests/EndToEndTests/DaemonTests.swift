@@ -335,5 +335,43 @@ extension Binaries {
         // The last program on the PCM is the resumed one: yi, then mandarin.
         #expect(try Binaries.toneFrequencies(of: fixture.dir + "/laba_square.wav") == [500, 900])
     }
-}
 
+    /// The sound server of one output dies mid-program: that output becomes unavailable and its
+    /// broadcast waits to resume, while the other output completes its own.
+    @Test(.enabled(if: PulseServer.available))
+    func aDeviceLostMidProgramLeavesTheOtherOutputPlaying() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones(seconds: 1.0)
+        let pulse = try #require(try fixture.usePacedPCM(), "the PulseAudio null sink did not start")
+        try fixture.writeConfig(at: "2099-01-01")
+        let config = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "  - {id: square, device: laba_square, zone: town}",
+                                  with: "  - {id: square, device: laba_square, zone: town}\n  - {id: van, device: laba_van, zone: town}")
+        try config.write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        // laba_van captures over `null` (instant).
+        try """
+            pcm.laba_van {
+                type plug
+                slave { pcm { type file slave.pcm "null" file "\(fixture.dir)/laba_van.wav" format "wav" } format S16_LE }
+            }
+            """.write(toFile: fixture.dir + "/van.conf", atomically: true, encoding: .utf8)
+        fixture.alsaConfig += ":" + fixture.dir + "/van.conf"
+        try fixture.start()
+        #expect(fixture.waitForLog("ready"))
+        let play = try Binaries.run("laba", ["play", "notice", "--zone", "town"], environment: fixture.environment)
+        #expect(play.status == 0, "\(play.stderr)")
+        #expect(try fixture.waitForRecords { $0.contains { $0.output == "square" && !$0.playedLanguages.isEmpty } })
+        pulse.kill()
+        #expect(fixture.waitForLog("output unavailable"))
+        #expect(try fixture.waitForRecords { records in
+            records.contains { $0.output == "van" && $0.outcome == .completed }
+                && records.contains { $0.output == "square" && $0.state == .queued }
+        })
+        let status = try Binaries.run("laba", ["status", "--json"], environment: fixture.environment)
+        let outputs = (try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["outputs"] as? [[String: Any]]
+        let square = try #require(outputs?.first { $0["id"] as? String == "square" })
+        #expect(square["state"] as? String == "unavailable")
+        #expect((square["queue"] as? [String])?.count == 1)
+        #expect(fixture.terminate() == 0)
+    }
+}
