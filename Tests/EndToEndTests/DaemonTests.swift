@@ -19,9 +19,11 @@ final class DaemonFixture {
 
     var configPath: String { dir + "/laba.yaml" }
     var database: String { dir + "/state/laba.sqlite" }
+    var extraEnvironment: [String: String] = [:]
+
     var environment: [String: String] {
-        ["ALSA_CONFIG_PATH": alsaConfig,
-         "LABA_CAPTURE_DIR": dir, "LABA_STATE_DIR": dir + "/state", "LABA_SOCKET": dir + "/laba.sock"]
+        extraEnvironment.merging(["ALSA_CONFIG_PATH": alsaConfig,
+         "LABA_CAPTURE_DIR": dir, "LABA_STATE_DIR": dir + "/state", "LABA_SOCKET": dir + "/laba.sock"]) { $1 }
     }
 
     /// One tone per language: naxi 300 Hz, yi 500 Hz, mandarin 900 Hz, `seconds` each; and an
@@ -88,7 +90,8 @@ final class DaemonFixture {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.directory + "/labad")
         process.arguments = ["--config", configPath]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.filter { !["NOTIFY_SOCKET", "WATCHDOG_USEC"].contains($0.key) }
+            .merging(environment) { $1 }
         let log = Pipe()
         process.standardError = log
         process.standardOutput = FileHandle.nullDevice

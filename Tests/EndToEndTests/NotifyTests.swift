@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+
+/// A datagram socket standing in for systemd's $NOTIFY_SOCKET.
+final class NotifySocket {
+    let path: String
+    let fd: Int32
+
+    init(path: String) throws {
+        self.path = path
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in raw.copyBytes(from: Array(path.utf8) + [0]) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    /// The next datagram, or nil after 10 s without one.
+    func receive() -> String? {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : nil
+    }
+
+    /// Receives until a datagram contains `text`; nil when none does in time.
+    func waitFor(_ text: String) -> String? {
+        while let message = receive() {
+            if message.contains(text) { return message }
+        }
+        return nil
+    }
+}
+
+@Suite(.serialized) struct NotifyTests {
+    @Test func readyWatchdogReloadingAndStoppingReachSystemd() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        try fixture.writeConfig(at: "2099-01-01")
+        let notify = try NotifySocket(path: fixture.dir + "/notify.sock")
+        fixture.extraEnvironment = ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"]
+        try fixture.start()
+        let ready = try #require(notify.waitFor("READY=1"))
+        #expect(ready.contains("STATUS=Playing on 1 output"))
+        // The scheduling loop pings at least every half watchdog interval.
+        #expect(notify.waitFor("WATCHDOG=1") != nil)
+        kill(fixture.process!.processIdentifier, SIGHUP)
+        #expect(notify.waitFor("RELOADING=1") != nil)
+        #expect(notify.waitFor("READY=1") != nil)
+        kill(fixture.process!.processIdentifier, SIGTERM)
+        #expect(notify.waitFor("STOPPING=1") != nil)
+        #expect(fixture.terminate() == 0)
+    }
+}
