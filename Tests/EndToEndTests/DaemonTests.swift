@@ -177,6 +177,11 @@ final class DaemonFixture {
         #expect(fixture.waitForLog("the new configuration is invalid; the running one stays in force"))
         // The old schedule still plays.
         #expect(fixture.waitForLog("broadcast completed"))
+        // `laba reload` shows the new file's errors and fails.
+        let reload = try Binaries.run("laba", ["reload"], environment: fixture.environment)
+        #expect(reload.status == 1)
+        #expect(reload.stdout.contains("laba.yaml:2:1: error: YAML syntax"), "\(reload.stdout)")
+        #expect(reload.stderr.contains("the new configuration was refused; the running one stays in force"))
         #expect(fixture.terminate() == 0)
     }
 }
@@ -334,6 +339,7 @@ extension Binaries {
         #expect(scheduled.playedLanguages == ["naxi", "yi", "mandarin"])
         // The emergency started soon after it was accepted (the cut, the fade and the switch).
         let latency = (emergency.startedAt ?? .max) - emergency.plannedAt
+        print("preemption: the emergency started \(latency / 1000) ms after it was accepted")
         #expect(latency < 500_000, "emergency started \(latency / 1000) ms after it was accepted")
         // The last program on the PCM is the resumed one: yi, then mandarin.
         #expect(try Binaries.toneFrequencies(of: fixture.dir + "/laba_square.wav") == [500, 900])
