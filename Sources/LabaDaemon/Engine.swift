@@ -90,10 +90,18 @@ public actor Engine {
     private func addPlayer(_ output: OutputConfig) {
         let id = output.id.value
         arbiters[id] = Arbiter()
+        // Reports reach the engine in the order the player sent them: one stream per player,
+        // drained by one task (separate tasks per report could run out of order).
+        let (reports, continuation) = AsyncStream.makeStream(of: PlayerReport.self)
+        Task { [weak self] in
+            for await report in reports {
+                guard let self else { return }
+                await self.playerReported(output: id, report)
+            }
+        }
         let player = Player(output: id, device: output.device.value, fixedRate: output.rate?.value,
-                            fixedChannels: output.channels?.value, logger: logger) { [weak self] report in
-            guard let self else { return }
-            Task { await self.playerReported(output: id, report) }
+                            fixedChannels: output.channels?.value, logger: logger) { report in
+            continuation.yield(report)
         }
         players[id] = player
         player.start()
