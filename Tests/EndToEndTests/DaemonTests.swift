@@ -98,17 +98,29 @@ final class DaemonFixture {
         try process.run()
         self.process = process
         self.log = log
+        logBuffer = ""
     }
 
-    /// Reads labad's log until a line contains `text` (or the process ends).
-    func waitForLog(_ text: String) -> Bool {
-        guard let handle = log?.fileHandleForReading else { return false }
-        var buffer = ""
+    private var logBuffer = ""
+
+    /// Reads labad's log until it contains `text` after what earlier waits consumed; false when the
+    /// process ends or 20 s pass first.
+    func waitForLog(_ text: String, timeout: Double = 20) -> Bool {
+        guard let fd = log?.fileHandleForReading.fileDescriptor else { return false }
+        let deadline = Date().addingTimeInterval(timeout)
         while true {
-            let data = handle.availableData
-            if data.isEmpty { return false }
-            buffer += String(decoding: data, as: UTF8.self)
-            if buffer.contains(text) { return true }
+            if let range = logBuffer.range(of: text) {
+                logBuffer.removeSubrange(logBuffer.startIndex..<range.upperBound)
+                return true
+            }
+            let left = deadline.timeIntervalSinceNow
+            if left <= 0 { return false }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pfd, 1, Int32(left * 1000)) > 0 else { return false }
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            let n = read(fd, &chunk, chunk.count)
+            if n <= 0 { return false }
+            logBuffer += String(decoding: chunk[0..<n], as: UTF8.self)
         }
     }
 
@@ -139,7 +151,7 @@ final class DaemonFixture {
     @Test func aScheduledBroadcastPlaysTheZonesLanguagesInOrder() throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones()
-        try fixture.writeConfig(at: Self.soon(2))
+        try fixture.writeConfig(at: Self.soon(3))
         try fixture.start()
         #expect(fixture.waitForLog("labad 0.1.0 ready"))
         #expect(fixture.waitForLog("broadcast completed"))
@@ -169,7 +181,7 @@ final class DaemonFixture {
     @Test func sighupWithABrokenFileKeepsTheRunningConfiguration() throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones()
-        try fixture.writeConfig(at: Self.soon(4))
+        try fixture.writeConfig(at: Self.soon(5))
         try fixture.start()
         #expect(fixture.waitForLog("ready"))
         try "zones: [".write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
@@ -321,7 +333,7 @@ extension Binaries {
         let pulse = try fixture.usePacedPCM()
         try #require(pulse != nil, "the PulseAudio null sink did not start")
         defer { pulse?.kill() }
-        try fixture.writeConfig(at: DaemonTests.soon(2))
+        try fixture.writeConfig(at: DaemonTests.soon(3))
         try fixture.start()
         #expect(fixture.waitForLog("ready"))
         // The scheduled broadcast has reached its second language, yi.
