@@ -142,12 +142,8 @@ public struct Arbiter: Sendable {
             switch why {
             case .preempted(let by)?:
                 current.segment = segment
-                if current.hasExpired(at: now) {
-                    actions.append(.record(id: id, outcome: .preempted, reason: "interrupted by \(by); its deadline passed"))
-                } else {
-                    insert(current)
-                    actions.append(.requeue(id: id, segment: segment))
-                }
+                actions.append(requeueOrEnd(current, now: now, outcome: .preempted,
+                                            reason: "interrupted by \(by); its deadline passed"))
             case .stopped?, nil:
                 actions.append(.record(id: id, outcome: .stopped, reason: nil))
             }
@@ -158,12 +154,8 @@ public struct Arbiter: Sendable {
             playing = nil
             stopping = nil
             current.segment = segment
-            if current.hasExpired(at: now) {
-                actions.append(.record(id: id, outcome: .failed, reason: "the device failed and its deadline passed"))
-            } else {
-                insert(current)
-                actions.append(.requeue(id: id, segment: segment))
-            }
+            actions.append(requeueOrEnd(current, now: now, outcome: .failed,
+                                        reason: "the device failed and its deadline passed"))
 
         case .stop(let clear):
             if clear {
@@ -201,6 +193,14 @@ public struct Arbiter: Sendable {
 
     /// The earliest deadline among waiting broadcasts: when to send `.tick`.
     public var nextDeadline: Instant? { queue.compactMap(\.deadline).min() }
+
+    /// An interrupted broadcast waits again to resume at its segment, unless its deadline passed.
+    private mutating func requeueOrEnd(_ item: ArbiterItem, now: Instant, outcome: BroadcastOutcome,
+                                       reason: String) -> Action {
+        if item.hasExpired(at: now) { return .record(id: item.id, outcome: outcome, reason: reason) }
+        insert(item)
+        return .requeue(id: item.id, segment: item.segment)
+    }
 
     private mutating func insert(_ item: ArbiterItem) {
         let index = queue.firstIndex { item.comesBefore($0) } ?? queue.endIndex
