@@ -31,8 +31,14 @@ enum Binaries {
     /// that a hung child fails its test instead of hanging the run.
     static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:],
                     stdin: String? = nil, timeout: Double = 60) throws -> Result {
+        try run(executable: directory + "/" + name, arguments, environment: environment, stdin: stdin, timeout: timeout)
+    }
+
+    /// Runs any program by its path, with the same rules.
+    static func run(executable: String, _ arguments: [String], environment: [String: String] = [:],
+                    stdin: String? = nil, timeout: Double = 60) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: directory + "/" + name)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe(), input = Pipe()

@@ -77,16 +77,8 @@ extension Binaries {
         return Double(out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? .nan
     }
 
+    /// A program's standard output.
     static func run(path: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try run(executable: path, arguments).stdout
     }
 }
