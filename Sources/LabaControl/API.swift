@@ -220,3 +220,29 @@ public struct ReloadJSON: Codable, Sendable, Equatable {
         self.diagnostics = diagnostics
     }
 }
+
+/// `GET /v1/outputs`, and the answer to `PUT /v1/outputs/{id}/zone`.
+public struct OutputJSON: Codable, Sendable, Equatable {
+    public var id: String
+    public var device: String
+    public var zone: String
+    public var available: Bool
+
+    public init(id: String, device: String, zone: String, available: Bool) {
+        self.id = id
+        self.device = device
+        self.zone = zone
+        self.available = available
+    }
+}
+
+public struct OutputList: Codable, Sendable, Equatable {
+    public var outputs: [OutputJSON]
+    public init(outputs: [OutputJSON]) { self.outputs = outputs }
+}
+
+/// `PUT /v1/outputs/{id}/zone`.
+public struct ZoneMove: Codable, Sendable, Equatable {
+    public var zone: String
+    public init(zone: String) { self.zone = zone }
+}

@@ -81,6 +81,15 @@ enum ControlServer {
             let outputs = try await guarded { () throws(APIFailure) in try await engine.stop(zones: body.zones, clear: body.clear ?? false) }
             return try json(["outputs": outputs], status: .accepted)
         }
+        router.get("\(prefix)/outputs") { _, _ in
+            try json(OutputList(outputs: await engine.outputs()))
+        }
+        router.put("\(prefix)/outputs/:id/zone") { request, context in
+            let body: ZoneMove = try await decode(request, context)
+            let id = context.parameters.get("id") ?? ""
+            let output = try await guarded { () throws(APIFailure) in try await engine.move(output: id, to: body.zone) }
+            return try json(output)
+        }
         router.post("\(prefix)/reload") { _, _ in
             let result = await reload()
             return try json(result, status: result.reloaded ? .ok : .unprocessableContent)

@@ -65,6 +65,8 @@ public actor Engine {
 
     private func onReschedule() { rescheduleHandler(nextWake()) }
 
+    func onRescheduleNow() { onReschedule() }
+
     /// Starts one player per output and takes up what was queued or playing when Laba last stopped.
     public func start() throws {
         for output in setup.config.outputs {

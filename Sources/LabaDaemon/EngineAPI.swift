@@ -168,3 +168,40 @@ extension Engine {
 
     public var configuration: Config { setup.config }
 }
+
+extension Engine {
+    /// The outputs with their devices and current zones.
+    public func outputs() -> [OutputJSON] {
+        setup.config.outputs.map { output in
+            OutputJSON(id: output.id.value, device: output.device.value,
+                       zone: scheduler.planner.outputZones[output.id.value] ?? output.zone.value,
+                       available: arbiters[output.id.value]?.available ?? false)
+        }
+    }
+
+    /// Moves a (mobile) output to another zone, persistently. From now on it follows that zone's
+    /// schedule and languages; scheduled broadcasts still waiting for the old zone are dropped, with
+    /// the reason recorded.
+    public func move(output: String, to zone: String) throws(APIFailure) -> OutputJSON {
+        guard setup.config.output(output) != nil else { throw APIFailure(.notFound, "unknown output '\(output)'") }
+        guard scheduler.planner.tree[zone] != nil else { throw APIFailure(.notFound, "unknown zone '\(zone)'") }
+        do {
+            try store.setZone(zone, of: output, at: now().microseconds)
+        } catch {
+            throw APIFailure(.internalError, "cannot store the move: \(error)")
+        }
+        let from = scheduler.planner.outputZones[output]
+        scheduler.planner.outputZones[output] = zone
+        for item in arbiters[output]?.queue ?? [] {
+            guard let record = try? store.broadcast(id: item.id), record.source == .schedule, record.zone != zone else { continue }
+            feed(output, .cancel(id: item.id))
+            if var done = try? store.broadcast(id: item.id) {
+                done.reason = "the output moved from \(from ?? "?") to \(zone) before it played"
+                try? store.update(done)
+            }
+        }
+        logger.notice("output moved", metadata: ["output": "\(output)", "from": "\(from ?? "")", "zone": "\(zone)"])
+        onRescheduleNow()
+        return outputs().first { $0.id == output }!
+    }
+}

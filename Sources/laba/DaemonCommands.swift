@@ -201,3 +201,42 @@ func jsonLine<T: Encodable>(_ value: T) throws -> String {
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
+
+struct Zone: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the outputs and their zones, or move an output (a mobile unit) to another zone.",
+        discussion: "The move is kept across restarts; from then on the output follows the new zone's schedule and languages.")
+
+    @Argument(help: "The output to move.")
+    var output: String?
+
+    @Argument(help: "The zone it now serves.")
+    var zone: String?
+
+    @OptionGroup var socket: SocketOptions
+
+    func validate() throws {
+        if (output == nil) != (zone == nil) { throw ValidationError("give both an output and a zone, or neither") }
+    }
+
+    func run() async throws {
+        let client = ControlClient(socket: socket.path)
+        if let output, let zone {
+            let reply = try await client.send(.PUT, "/outputs/\(output)/zone", body: ZoneMove(zone: zone))
+            guard reply.status == 200, let moved = try? reply.decode(OutputJSON.self) else {
+                printError("laba: \(reply.errorMessage ?? "the daemon answered \(reply.status)")")
+                throw ExitCode.failure
+            }
+            print(socket.json ? try jsonLine(moved) : "\(moved.id) now serves \(moved.zone)")
+            return
+        }
+        let reply = try await client.send(.GET, "/outputs")
+        let list = try reply.decode(OutputList.self)
+        if socket.json {
+            print(try jsonLine(list))
+            return
+        }
+        print(TextTable(header: ["OUTPUT", "DEVICE", "ZONE", "STATE"],
+                        rows: list.outputs.map { [$0.id, $0.device, $0.zone, $0.available ? "available" : "unavailable"] }).render())
+    }
+}

@@ -11,7 +11,7 @@ struct Laba: AsyncParsableCommand {
         commandName: "laba",
         abstract: "Check, plan and control Laba broadcasts.",
         version: LabaVersion.string,
-        subcommands: [Check.self, CalendarCommand.self, Next.self, Play.self, Stop.self, Status.self, Queue.self,
+        subcommands: [Check.self, CalendarCommand.self, Next.self, Play.self, Stop.self, Status.self, Queue.self, Zone.self,
                       Reload.self, PlayFile.self])
 }
 

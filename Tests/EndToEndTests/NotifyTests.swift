@@ -58,3 +58,36 @@ final class NotifySocket {
         #expect(fixture.terminate() == 0)
     }
 }
+
+@Suite(.serialized) struct ZoneMoveTests {
+    /// A mobile unit drives from the town to the village: broadcasts follow it there, in the
+    /// village's languages, and the move survives a restart.
+    @Test func aMovedOutputFollowsItsNewZoneAcrossARestart() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        try fixture.writeConfig(at: "2099-01-01", extra: """
+              - id: village
+                languages: [yi]
+            """)
+        try fixture.start()
+        #expect(fixture.waitForLog("ready"))
+        let move = try Binaries.run("laba", ["zone", "square", "village"], environment: fixture.environment)
+        #expect(move.status == 0 && move.stdout == "square now serves village\n", "\(move.stderr)")
+        let unknown = try Binaries.run("laba", ["zone", "square", "atlantis"], environment: fixture.environment)
+        #expect(unknown.status == 1 && unknown.stderr.contains("unknown zone 'atlantis'"))
+        // The town has no output now; the village has the square, in Yi.
+        let toTown = try Binaries.run("laba", ["play", "notice", "--zone", "town"], environment: fixture.environment)
+        #expect(toTown.status == 1 && toTown.stderr.contains("no output serves town now"))
+        #expect(fixture.terminate() == 0)
+
+        try fixture.start()
+        #expect(fixture.waitForLog("ready"))
+        let list = try Binaries.run("laba", ["zone"], environment: fixture.environment)
+        #expect(list.stdout.split(separator: "\n").last?.split(separator: " ", omittingEmptySubsequences: true)
+                    .map(String.init) == ["square", "laba_square", "village", "available"])
+        let play = try Binaries.run("laba", ["play", "notice", "--zone", "village", "--wait"], environment: fixture.environment)
+        #expect(play.status == 0, "\(play.stderr)")
+        #expect(play.stdout.contains("square  village  yi"))
+        #expect(fixture.terminate() == 0)
+    }
+}
