@@ -246,3 +246,31 @@ public struct ZoneMove: Codable, Sendable, Equatable {
     public var zone: String
     public init(zone: String) { self.zone = zone }
 }
+
+/// `GET /v1/report`.
+public struct ReportJSON: Codable, Sendable, Equatable {
+    public struct Row: Codable, Sendable, Equatable {
+        public var key: String
+        public var broadcasts: Int
+        public var airtimeSeconds: Double
+        /// outcome → count
+        public var outcomes: [String: Int]
+
+        enum CodingKeys: String, CodingKey { case key, broadcasts, airtimeSeconds = "airtime_seconds", outcomes }
+
+        public init(key: String, broadcasts: Int, airtimeSeconds: Double, outcomes: [String: Int]) {
+            self.key = key
+            self.broadcasts = broadcasts
+            self.airtimeSeconds = airtimeSeconds
+            self.outcomes = outcomes
+        }
+    }
+
+    public var by: String
+    public var rows: [Row]
+
+    public init(by: String, rows: [Row]) {
+        self.by = by
+        self.rows = rows
+    }
+}

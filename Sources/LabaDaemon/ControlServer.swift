@@ -57,8 +57,15 @@ enum ControlServer {
                 return n
             } ?? 100
             let since = try time("since"), until = try time("until")
+            var outcome: BroadcastOutcome?
+            if let o = parameter("outcome") {
+                guard let parsed = BroadcastOutcome(rawValue: o) else {
+                    throw APIFailure(.badRequest, "outcome must be one of \(BroadcastOutcome.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                outcome = parsed
+            }
             let records = await engine.history(zone: parameter("zone"), message: parameter("message"),
-                                               output: parameter("output"), state: state, since: since,
+                                               output: parameter("output"), outcome: outcome, state: state, since: since,
                                                until: until, limit: limit)
             var list: [BroadcastJSON] = []
             for record in records { list.append(await engine.json(record)) }
@@ -80,6 +87,22 @@ enum ControlServer {
             let body: StopRequest = try await decode(request, context)
             let outputs = try await guarded { () throws(APIFailure) in try await engine.stop(zones: body.zones, clear: body.clear ?? false) }
             return try json(["outputs": outputs], status: .accepted)
+        }
+        router.get("\(prefix)/report") { request, _ in
+            let q = request.uri.queryParameters
+            func parameter(_ key: String) -> String? { q[Substring(key)].map(String.init) }
+            let zone = await engine.configuration.timeZone
+            func time(_ key: String) throws -> Int64? {
+                guard let text = parameter(key) else { return nil }
+                do { return try TimeParsing.instant(text, in: zone).microseconds } catch {
+                    throw APIFailure(.badRequest, "\(key): \(error)")
+                }
+            }
+            let by = parameter("by") ?? "zone"
+            guard ["zone", "language", "message", "output"].contains(by) else {
+                throw APIFailure(.badRequest, "by must be zone, language, message or output")
+            }
+            return try json(await engine.report(by: by, since: try time("since"), until: try time("until")))
         }
         router.get("\(prefix)/outputs") { _, _ in
             try json(OutputList(outputs: await engine.outputs()))

@@ -160,10 +160,36 @@ extension Engine {
 
     public func record(id: String) -> BroadcastRecord? { try? store.broadcast(id: id) }
 
-    public func history(zone: String?, message: String?, output: String?, state: BroadcastRecord.State?,
-                        since: Int64?, until: Int64?, limit: Int) -> [BroadcastRecord] {
-        (try? store.broadcasts(zone: zone, message: message, output: output, state: state, since: since,
-                               until: until, limit: limit)) ?? []
+    public func history(zone: String?, message: String?, output: String?, outcome: BroadcastOutcome? = nil,
+                        state: BroadcastRecord.State?, since: Int64?, until: Int64?, limit: Int) -> [BroadcastRecord] {
+        (try? store.broadcasts(zone: zone, message: message, output: output, outcome: outcome, state: state,
+                               since: since, until: until, limit: limit)) ?? []
+    }
+
+    /// Counts and airtime per zone, language, message or output, split by outcome, over finished
+    /// broadcasts planned in [since, until). A broadcast's airtime (start to end) is shared equally
+    /// among the languages it played when grouped by language.
+    public func report(by: String, since: Int64?, until: Int64?) -> ReportJSON {
+        let records = ((try? store.broadcasts(state: .done, since: since, until: until, limit: Int.max)) ?? [])
+        var rows: [String: ReportJSON.Row] = [:]
+        for r in records {
+            let airtime = Double(max(0, (r.endedAt ?? 0) - (r.startedAt ?? r.endedAt ?? 0))) / 1e6
+            let keys: [String]
+            switch by {
+            case "language": keys = r.playedLanguages.isEmpty ? r.plannedLanguages : r.playedLanguages
+            case "message": keys = [r.message]
+            case "output": keys = [r.output]
+            default: keys = [r.zone]
+            }
+            for key in keys {
+                var row = rows[key] ?? ReportJSON.Row(key: key, broadcasts: 0, airtimeSeconds: 0, outcomes: [:])
+                row.broadcasts += 1
+                row.airtimeSeconds += r.startedAt == nil ? 0 : airtime / Double(max(1, keys.count))
+                row.outcomes[r.outcome?.rawValue ?? "unknown", default: 0] += 1
+                rows[key] = row
+            }
+        }
+        return ReportJSON(by: by, rows: rows.values.sorted { $0.key < $1.key })
     }
 
     public var configuration: Config { setup.config }

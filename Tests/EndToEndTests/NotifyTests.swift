@@ -91,3 +91,41 @@ final class NotifySocket {
         #expect(fixture.terminate() == 0)
     }
 }
+
+@Suite(.serialized) struct RecordTests {
+    @Test func historyAndReportAgreeWithTheRecords() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        try fixture.writeConfig(at: "2099-01-01")
+        try fixture.start()
+        #expect(fixture.waitForLog("ready"))
+        for languages in ["naxi,yi", "mandarin"] {
+            let play = try Binaries.run("laba", ["play", "notice", "--zone", "town", "--lang", languages, "--wait"],
+                                        environment: fixture.environment)
+            #expect(play.status == 0, "\(play.stderr)")
+        }
+        let csv = try Binaries.run("laba", ["history", "--format", "csv"], environment: fixture.environment)
+        let lines = csv.stdout.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        #expect(lines.count == 3)
+        #expect(lines[0].hasPrefix("\u{FEFF}id,source,entry,message,output,zone,priority,planned_languages"))
+        #expect(lines.dropFirst().allSatisfy { $0.contains(",manual,,notice,square,town,manual,") && $0.contains(",completed,") })
+
+        let completed = try Binaries.run("laba", ["history", "--outcome", "completed", "--json"], environment: fixture.environment)
+        let list = try JSONSerialization.jsonObject(with: Data(completed.stdout.utf8)) as? [String: Any]
+        #expect((list?["broadcasts"] as? [Any])?.count == 2)
+        let none = try Binaries.run("laba", ["history", "--outcome", "missed"], environment: fixture.environment)
+        #expect(none.stdout == "no broadcasts\n")
+        let bad = try Binaries.run("laba", ["history", "--outcome", "great"], environment: fixture.environment)
+        #expect(bad.status == 1 && bad.stderr.contains("outcome must be one of"))
+
+        let report = try Binaries.run("laba", ["report", "--by", "language", "--json"], environment: fixture.environment)
+        let rows = (try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])?["rows"] as? [[String: Any]]
+        let counts = Dictionary(uniqueKeysWithValues: (rows ?? []).map { ($0["key"] as! String, $0["broadcasts"] as! Int) })
+        #expect(counts == ["naxi": 1, "yi": 1, "mandarin": 1])
+        let byZone = try Binaries.run("laba", ["report", "--by", "zone", "--format", "csv"], environment: fixture.environment)
+        let zoneLines = byZone.stdout.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        #expect(zoneLines.last?.hasPrefix("town,2,") == true, "\(byZone.stdout)")
+        #expect(zoneLines.last?.hasSuffix(",2,0,0,0,0,0,0") == true)
+        #expect(fixture.terminate() == 0)
+    }
+}

@@ -1,0 +1,101 @@
+// `laba history` and `laba report`: the record of what was played where.
+
+import ArgumentParser
+import Foundation
+import LabaControl
+
+enum RecordFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, csv, json
+}
+
+/// Query parameters, percent-encoded.
+func query(_ items: [(String, String?)]) -> String {
+    let allowed = CharacterSet.urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))
+    let parts = items.compactMap { key, value in
+        value.map { "\(key)=\($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0)" }
+    }
+    return parts.isEmpty ? "" : "?" + parts.joined(separator: "&")
+}
+
+/// RFC 4180 CSV with a UTF-8 byte-order mark, so that spreadsheets read Chinese names right.
+func csv(_ rows: [[String]]) -> String {
+    func field(_ text: String) -> String {
+        text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+    return "\u{FEFF}" + rows.map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+}
+
+struct History: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The record of broadcasts: what played where, and how it ended.")
+
+    @Option(help: "Only this zone.") var zone: String?
+    @Option(help: "Only this message.") var message: String?
+    @Option(help: "Only this output.") var output: String?
+    @Option(help: "Only this outcome (completed, preempted, stopped, failed, skipped, missed, expired).") var outcome: String?
+    @Option(help: ArgumentHelp("From this time (RFC 3339 or YYYY-MM-DD[ HH:MM]).", valueName: "time")) var since: String?
+    @Option(help: ArgumentHelp("Before this time.", valueName: "time")) var until: String?
+    @Option(help: "At most this many, newest first.") var limit = 100
+    @Option(help: "table, csv or json.") var format = RecordFormat.table
+    @OptionGroup var socket: SocketOptions
+
+    func run() async throws {
+        let path = "/broadcasts" + query([("zone", zone), ("message", message), ("output", output), ("outcome", outcome),
+                                          ("since", since), ("until", until), ("limit", String(limit))])
+        let reply = try await ControlClient(socket: socket.path).send(.GET, path)
+        guard reply.status == 200, let list = try? reply.decode(BroadcastList.self) else {
+            printError("laba: \(reply.errorMessage ?? "the daemon answered \(reply.status)")")
+            throw ExitCode.failure
+        }
+        switch socket.json ? .json : format {
+        case .json:
+            print(try jsonLine(list))
+        case .csv:
+            let header = ["id", "source", "entry", "message", "output", "zone", "priority", "planned_languages",
+                          "played_languages", "planned_at", "started_at", "ended_at", "state", "outcome", "reason",
+                          "requested_uid", "requested_user", "frames", "xruns"]
+            let rows = list.broadcasts.map { b in
+                [b.id, b.source, b.entry ?? "", b.message, b.output, b.zone, b.priority,
+                 b.languages.planned.joined(separator: " "), b.languages.played.joined(separator: " "), b.plannedAt,
+                 b.startedAt ?? "", b.endedAt ?? "", b.state, b.outcome ?? "", b.reason ?? "",
+                 b.requestedBy.map { String($0.uid) } ?? "", b.requestedBy?.user ?? "", String(b.frames), String(b.xruns)]
+            }
+            FileHandle.standardOutput.write(Data(csv([header] + rows).utf8))
+        case .table:
+            let rows = list.broadcasts.map { b in
+                [b.plannedAt, b.output, b.zone, b.message, b.languages.played.joined(separator: ","), b.outcome ?? b.state,
+                 b.reason ?? ""]
+            }
+            print(rows.isEmpty ? "no broadcasts" :
+                  TextTable(header: ["PLANNED", "OUTPUT", "ZONE", "MESSAGE", "PLAYED", "OUTCOME", "REASON"], rows: rows).render())
+        }
+    }
+}
+
+struct Report: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Counts and airtime per zone, language, message or output, by outcome.")
+
+    @Option(help: "zone, language, message or output.") var by = "zone"
+    @Option(help: ArgumentHelp("From this time.", valueName: "time")) var since: String?
+    @Option(help: ArgumentHelp("Before this time.", valueName: "time")) var until: String?
+    @Option(help: "table, csv or json.") var format = RecordFormat.table
+    @OptionGroup var socket: SocketOptions
+
+    func run() async throws {
+        let reply = try await ControlClient(socket: socket.path)
+            .send(.GET, "/report" + query([("by", by), ("since", since), ("until", until)]))
+        guard reply.status == 200, let report = try? reply.decode(ReportJSON.self) else {
+            printError("laba: \(reply.errorMessage ?? "the daemon answered \(reply.status)")")
+            throw ExitCode.failure
+        }
+        let outcomes = ["completed", "preempted", "stopped", "failed", "skipped", "missed", "expired"]
+        let header = [by, "broadcasts", "airtime_s"] + outcomes
+        let rows = report.rows.map { r in
+            [r.key, String(r.broadcasts), String(format: "%.1f", r.airtimeSeconds)] + outcomes.map { String(r.outcomes[$0] ?? 0) }
+        }
+        switch socket.json ? .json : format {
+        case .json: print(try jsonLine(report))
+        case .csv: FileHandle.standardOutput.write(Data(csv([header] + rows).utf8))
+        case .table: print(rows.isEmpty ? "no broadcasts" : TextTable(header: header.map { $0.uppercased() }, rows: rows).render())
+        }
+    }
+}
