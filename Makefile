@@ -6,7 +6,7 @@ CONFIG   ?= Config/demo.yaml
 PACKAGES := $(shell cat Scripts/debian-packages.txt)
 BIN       = .build/debug
 
-.PHONY: all deps build release run test check bench clean audio
+.PHONY: all deps build release run test check bench clean audio install install-files uninstall
 
 all: build
 
@@ -57,3 +57,35 @@ audio:
 
 clean:
 	rm -rf .build
+
+# Installs the release build: binaries, systemd unit, sysusers file, an example configuration
+# (only when none is there) and the placeholder audio. DESTDIR stages it elsewhere.
+DESTDIR  ?=
+SYSCONF  ?= /etc
+UNITDIR  ?= /etc/systemd/system
+SYSUSERS ?= /usr/lib/sysusers.d
+STATEDIR ?= /var/lib/laba
+INSTALL_BIN ?= .build/release
+
+install: release install-files
+	@echo "Installed. Next: systemd-sysusers && systemctl daemon-reload && systemctl enable --now laba"
+
+install-files:
+	install -Dm755 $(INSTALL_BIN)/labad $(DESTDIR)$(PREFIX)/bin/labad
+	install -Dm755 $(INSTALL_BIN)/laba $(DESTDIR)$(PREFIX)/bin/laba
+	sed 's#/usr/local/bin#$(PREFIX)/bin#g' Config/laba.service | install -Dm644 /dev/stdin $(DESTDIR)$(UNITDIR)/laba.service
+	install -Dm644 Config/laba.sysusers $(DESTDIR)$(SYSUSERS)/laba.conf
+	@if [ -e $(DESTDIR)$(SYSCONF)/laba/laba.yaml ]; then \
+		echo "keeping $(DESTDIR)$(SYSCONF)/laba/laba.yaml"; \
+	else \
+		sed 's#^audio_dir: .*#audio_dir: $(STATEDIR)/audio#' Config/lijiang.yaml | install -Dm644 /dev/stdin $(DESTDIR)$(SYSCONF)/laba/laba.yaml; \
+	fi
+	install -d $(DESTDIR)$(STATEDIR)/audio
+	cp -R Audio/. $(DESTDIR)$(STATEDIR)/audio/
+	rm -f $(DESTDIR)$(STATEDIR)/audio/README.md
+
+# Removes what install put in place, except the configuration and the state (history, audio).
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/labad $(DESTDIR)$(PREFIX)/bin/laba
+	rm -f $(DESTDIR)$(UNITDIR)/laba.service $(DESTDIR)$(SYSUSERS)/laba.conf
+	@echo "Kept $(SYSCONF)/laba and $(STATEDIR); remove them by hand if you want them gone."

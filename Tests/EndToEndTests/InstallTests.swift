@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+
+/// `make install-files DESTDIR=...` (what `make install` runs after the release build) lays out
+/// the files; a second install keeps the operator's configuration; uninstall keeps it and the state.
+@Suite struct InstallTests {
+    func make(_ target: String, _ dest: String) throws -> Binaries.Result {
+        try Binaries.run(executable: "/usr/bin/make", ["-s", "-C", Binaries.repo(), target, "DESTDIR=\(dest)",
+                                                       "INSTALL_BIN=\(Binaries.directory)"])
+    }
+
+    @Test func installLaysOutTheFiles() throws {
+        let dest = try Binaries.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dest) }
+        let install = try make("install-files", dest)
+        #expect(install.status == 0, "\(install.stderr)")
+        for file in ["/usr/local/bin/labad", "/usr/local/bin/laba", "/etc/systemd/system/laba.service",
+                     "/usr/lib/sysusers.d/laba.conf", "/etc/laba/laba.yaml", "/var/lib/laba/audio/chime/neutral.flac",
+                     "/var/lib/laba/audio/masks/naxi.flac"] {
+            #expect(FileManager.default.fileExists(atPath: dest + file), "\(file)")
+        }
+        #expect(FileManager.default.isExecutableFile(atPath: dest + "/usr/local/bin/labad"))
+        let config = try String(contentsOfFile: dest + "/etc/laba/laba.yaml", encoding: .utf8)
+        #expect(config.contains("\naudio_dir: /var/lib/laba/audio\n"))
+
+        // The operator's edits survive a second install.
+        try "# edited\n".write(toFile: dest + "/etc/laba/laba.yaml", atomically: true, encoding: .utf8)
+        #expect(try make("install-files", dest).status == 0)
+        #expect(try String(contentsOfFile: dest + "/etc/laba/laba.yaml", encoding: .utf8) == "# edited\n")
+
+        #expect(try make("uninstall", dest).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: dest + "/usr/local/bin/labad"))
+        #expect(!FileManager.default.fileExists(atPath: dest + "/etc/systemd/system/laba.service"))
+        #expect(FileManager.default.fileExists(atPath: dest + "/etc/laba/laba.yaml"))
+        #expect(FileManager.default.fileExists(atPath: dest + "/var/lib/laba/audio/masks/naxi.flac"))
+    }
+}
