@@ -54,7 +54,7 @@ public enum Daemon {
     public static func run(_ options: DaemonOptions, logger: Logger) async throws {
         let notifier = Notifier()
         let setup = try loadSetup(path: options.configPath, now: Instant(Date()))
-        for warning in setup.config.outputs.isEmpty ? ["no outputs configured"] : [] { logger.warning("\(warning)") }
+        if setup.config.outputs.isEmpty { logger.warning("no outputs are configured: nothing will play") }
         do {
             try FileManager.default.createDirectory(atPath: options.stateDirectory, withIntermediateDirectories: true)
         } catch {
