@@ -17,7 +17,8 @@ enum ControlServer {
     static let maxJSONBody = 64 * 1024
 
     /// Builds the server service on `socketPath`, replacing a stale socket file.
-    static func build(engine: Engine, socketPath: String, configPath: String, loadedAt: @escaping @Sendable () -> Instant,
+    static func build(engine: Engine, socketPath: String, group: String, configPath: String,
+                      loadedAt: @escaping @Sendable () -> Instant,
                       reload: @escaping @Sendable () async -> ReloadJSON, logger: Logger,
                       onListening: @escaping @Sendable () -> Void) throws -> any Service {
         let router = Router(context: ControlContext.self)
@@ -136,7 +137,16 @@ enum ControlServer {
             }
             try await responseWriter.write(response: response.head, body: response.body)
         } onServerRunning: { _ in
+            // 0660, owned by control.group: its members may use the API, nobody else.
             chmod(socketPath, 0o660)
+            if let entry = getgrnam(group) {
+                if chown(socketPath, uid_t.max, entry.pointee.gr_gid) != 0 {
+                    logger.warning("cannot give the control socket to group \(group)", metadata: ["errno": "\(errno)"])
+                }
+            } else {
+                logger.warning("group \(group) does not exist: only \(getuid() == 0 ? "root" : "this user") can use the control socket",
+                               metadata: ["socket": "\(socketPath)"])
+            }
             onListening()
         }
         return server

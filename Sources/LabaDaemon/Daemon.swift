@@ -74,7 +74,8 @@ public enum Daemon {
         let outputs = setup.config.outputs.count
         let reloader = Reloader(engine: engine, configPath: options.configPath, notifier: notifier, logger: logger)
         let server = try ControlServer.build(
-            engine: engine, socketPath: options.socketPath, configPath: options.configPath,
+            engine: engine, socketPath: options.socketPath, group: setup.config.control.groupName,
+            configPath: options.configPath,
             loadedAt: { reloader.loadedAt }, reload: { await reloader.reload() }, logger: logger,
             onListening: {
                 notifier.send("READY=1\nSTATUS=Playing on \(outputs) output\(outputs == 1 ? "" : "s") from \(options.configPath)")

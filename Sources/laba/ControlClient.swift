@@ -65,7 +65,10 @@ struct ControlClient {
         if access(socket, F_OK) != 0 {
             reason = "there is no socket at \(socket)"
         } else if access(socket, R_OK | W_OK) != 0 {
-            reason = "permission denied on \(socket): join the group that owns it (ls -l \(socket)), then log in again"
+            var st = stat()
+            let group = stat(socket, &st) == 0 ? getgrgid(st.st_gid).map { String(cString: $0.pointee.gr_name) } : nil
+            reason = "permission denied on \(socket): join the group \(group.map { "'\($0)'" } ?? "that owns it")"
+                + " (sudo usermod -aG \(group ?? "GROUP") $USER), then log in again"
         } else if "\(error)".contains("connectionRefused") || "\(error)".contains("Connection refused") {
             reason = "nothing listens on \(socket)"
         }

@@ -1,4 +1,5 @@
 import Foundation
+import LabaStore
 import Testing
 
 /// A datagram socket standing in for systemd's $NOTIFY_SOCKET.
@@ -127,5 +128,38 @@ final class NotifySocket {
         #expect(zoneLines.last?.hasPrefix("town,2,") == true, "\(byZone.stdout)")
         #expect(zoneLines.last?.hasSuffix(",2,0,0,0,0,0,0") == true)
         #expect(fixture.terminate() == 0)
+    }
+}
+
+@Suite(.serialized) struct SocketAccessTests {
+    static var available: Bool { getuid() == 0 && getgrnam("audio") != nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") }
+
+    /// The socket is 0660, group `control.group`: a user outside it is told which group to join;
+    /// a member may broadcast, and is recorded as the requester.
+    @Test(.enabled(if: available)) func onlyTheControlGroupMayUseTheSocket() throws {
+        let fixture = try DaemonFixture()
+        chmod(fixture.dir, 0o755)
+        try fixture.writeTones()
+        try fixture.writeConfig(at: "2099-01-01", extra: "control:\n  group: audio")
+        try fixture.start()
+        #expect(fixture.waitForLog("ready"))
+        var st = stat()
+        #expect(stat(fixture.dir + "/laba.sock", &st) == 0)
+        #expect(st.st_mode & 0o777 == 0o660 && st.st_gid == getgrnam("audio")!.pointee.gr_gid)
+
+        let laba = Binaries.directory + "/laba"
+        let outsider = try Binaries.run(executable: "/usr/bin/setpriv",
+                                        ["--reuid=65534", "--regid=65534", "--clear-groups", laba, "status"],
+                                        environment: fixture.environment)
+        #expect(outsider.status == 69)
+        #expect(outsider.stderr.contains("join the group 'audio'"), "\(outsider.stderr)")
+
+        let audio = Int(getgrnam("audio")!.pointee.gr_gid)
+        let member = try Binaries.run(executable: "/usr/bin/setpriv",
+                                      ["--reuid=65534", "--regid=65534", "--groups=\(audio)", laba, "play", "notice",
+                                       "--zone", "town", "--wait"], environment: fixture.environment)
+        #expect(member.status == 0, "\(member.stderr)")
+        #expect(fixture.terminate() == 0)
+        #expect(try Store(path: fixture.database).broadcasts().first?.requestedUID == 65534)
     }
 }
