@@ -12,7 +12,7 @@ struct Laba: AsyncParsableCommand {
         abstract: "Check, plan and control Laba broadcasts.",
         version: LabaVersion.string,
         subcommands: [Check.self, CalendarCommand.self, Next.self, Play.self, Stop.self, Status.self, Queue.self, Zone.self,
-                      History.self, Report.self,
+                      History.self, Report.self, DevicesCommand.self,
                       Reload.self, PlayFile.self])
 }
 

@@ -61,3 +61,16 @@ import Testing
         #expect(result.stdout.contains("error: /nonexistent/laba.yaml does not exist"))
     }
 }
+
+@Suite struct DevicesCommandTests {
+    @Test func listsALSAsPCMsAndMarksTheConfiguredOnes() throws {
+        let result = try Binaries.run("laba", ["devices", "--config", Binaries.repo("Config/demo.yaml")],
+                                      environment: ["ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf"])
+        #expect(result.status == 0)
+        let rows = result.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        #expect(rows.first == ["PCM", "USE", "DESCRIPTION"])
+        #expect(rows.contains { $0.first == "null" })
+        #expect(rows.contains { $0.prefix(4) == ["laba_square", "used", "by", "square"] })
+        #expect(rows.contains { $0.prefix(4) == ["laba_van", "used", "by", "van"] })
+    }
+}
