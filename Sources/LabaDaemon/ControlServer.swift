@@ -35,38 +35,30 @@ enum ControlServer {
             return try json(BroadcastList(broadcasts: list), status: .accepted)
         }
         router.get("\(prefix)/broadcasts") { request, _ in
-            let q = request.uri.queryParameters
-            func parameter(_ key: String) -> String? { q[Substring(key)].map(String.init) }
-            let zone = await engine.configuration.timeZone
-            func time(_ key: String) throws -> Int64? {
-                guard let text = parameter(key) else { return nil }
-                do { return try TimeParsing.instant(text, in: zone).microseconds } catch {
-                    throw APIFailure(.badRequest, "\(key): \(error)")
-                }
-            }
+            let query = Query(request, zone: await engine.configuration.timeZone)
             var state: BroadcastRecord.State?
-            if let s = parameter("state") {
+            if let s = query["state"] {
                 guard let parsed = BroadcastRecord.State(rawValue: s) else {
                     throw APIFailure(.badRequest, "state must be queued, playing or done")
                 }
                 state = parsed
             }
-            let limit = try parameter("limit").map { text -> Int in
+            let limit = try query["limit"].map { text -> Int in
                 guard let n = Int(text), (1...10_000).contains(n) else {
                     throw APIFailure(.badRequest, "limit must be a number from 1 to 10000")
                 }
                 return n
             } ?? 100
-            let since = try time("since"), until = try time("until")
+            let since = try query.time("since"), until = try query.time("until")
             var outcome: BroadcastOutcome?
-            if let o = parameter("outcome") {
+            if let o = query["outcome"] {
                 guard let parsed = BroadcastOutcome(rawValue: o) else {
                     throw APIFailure(.badRequest, "outcome must be one of \(BroadcastOutcome.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 outcome = parsed
             }
-            let records = await engine.history(zone: parameter("zone"), message: parameter("message"),
-                                               output: parameter("output"), outcome: outcome, state: state, since: since,
+            let records = await engine.history(zone: query["zone"], message: query["message"],
+                                               output: query["output"], outcome: outcome, state: state, since: since,
                                                until: until, limit: limit)
             var list: [BroadcastJSON] = []
             for record in records { list.append(await engine.json(record)) }
@@ -90,20 +82,12 @@ enum ControlServer {
             return try json(["outputs": outputs], status: .accepted)
         }
         router.get("\(prefix)/report") { request, _ in
-            let q = request.uri.queryParameters
-            func parameter(_ key: String) -> String? { q[Substring(key)].map(String.init) }
-            let zone = await engine.configuration.timeZone
-            func time(_ key: String) throws -> Int64? {
-                guard let text = parameter(key) else { return nil }
-                do { return try TimeParsing.instant(text, in: zone).microseconds } catch {
-                    throw APIFailure(.badRequest, "\(key): \(error)")
-                }
-            }
-            let by = parameter("by") ?? "zone"
+            let query = Query(request, zone: await engine.configuration.timeZone)
+            let by = query["by"] ?? "zone"
             guard ["zone", "language", "message", "output"].contains(by) else {
                 throw APIFailure(.badRequest, "by must be zone, language, message or output")
             }
-            return try json(await engine.report(by: by, since: try time("since"), until: try time("until")))
+            return try json(await engine.report(by: by, since: try query.time("since"), until: try query.time("until")))
         }
         router.get("\(prefix)/outputs") { _, _ in
             try json(OutputList(outputs: await engine.outputs()))
@@ -209,6 +193,29 @@ enum ControlServer {
         var user: String?
         if let entry = getpwuid(credentials.uid), let name = entry.pointee.pw_name { user = String(cString: name) }
         return Requester(uid: uid, user: user)
+    }
+}
+
+/// A request's query parameters, with times read in the configuration's zone.
+struct Query {
+    let items: [Substring: Substring]
+    let zone: TimeZone
+
+    init(_ request: Request, zone: TimeZone) {
+        var items: [Substring: Substring] = [:]
+        for (key, value) in request.uri.queryParameters { items[key] = value }
+        self.items = items
+        self.zone = zone
+    }
+
+    subscript(key: String) -> String? { items[Substring(key)].map(String.init) }
+
+    /// A TIME parameter (RFC 3339, local `YYYY-MM-DD[ HH:MM[:SS]]` or `@EPOCH`) in microseconds.
+    func time(_ key: String) throws(APIFailure) -> Int64? {
+        guard let text = self[key] else { return nil }
+        do { return try TimeParsing.instant(text, in: zone).microseconds } catch {
+            throw APIFailure(.badRequest, "\(key): \(error)")
+        }
     }
 }
 
