@@ -93,8 +93,12 @@ public enum Loudness {
 }
 
 /// Measurements by content key. Thread-safe.
+///
+/// A file's content key is remembered with its size and modification time, so that playing a
+/// recording again does not read it whole to hash it: only a changed file is hashed again.
 public final class LoudnessCache: Sendable {
     private let entries = Mutex<[String: LoudnessMeasurement]>([:])
+    private let keys = Mutex<[String: (size: Int64, modified: Int64, key: String)]>([:])
 
     public init(_ initial: [String: LoudnessMeasurement] = [:]) {
         entries.withLock { $0 = initial }
@@ -108,14 +112,26 @@ public final class LoudnessCache: Sendable {
 
     public var snapshot: [String: LoudnessMeasurement] { entries.withLock { $0 } }
 
+    /// The file's content key, hashed only when the file is new or changed.
+    public func key(path: String) throws(AudioError) -> String {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw .decode(path: path, reason: String(cString: strerror(errno))) }
+        let size = Int64(st.st_size)
+        let modified = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+        if let known = keys.withLock({ $0[path] }), known.size == size, known.modified == modified { return known.key }
+        let key = try Loudness.contentKey(path: path)
+        keys.withLock { $0[path] = (size, modified, key) }
+        return key
+    }
+
     /// The cached measurement of the file's content, measuring it on a miss.
     ///
-    /// - Returns: the measurement and whether it was measured now.
-    public func measurement(path: String) throws(AudioError) -> (LoudnessMeasurement, measured: Bool) {
-        let key = try Loudness.contentKey(path: path)
-        if let known = self[key] { return (known, false) }
+    /// - Returns: the measurement, its content key, and whether it was measured now.
+    public func measurement(path: String) throws(AudioError) -> (LoudnessMeasurement, key: String, measured: Bool) {
+        let key = try key(path: path)
+        if let known = self[key] { return (known, key, false) }
         let m = try Loudness.measure(path: path)
         entries.withLock { $0[key] = m }
-        return (m, true)
+        return (m, key, true)
     }
 }

@@ -106,8 +106,7 @@ func warmLoudness(_ library: MessageLibrary, cache: LoudnessCache, store: Store,
     let thread = Thread {
         var measured = 0
         for path in recordings {
-            guard let key = try? Loudness.contentKey(path: path), cache[key] == nil,
-                  let (m, fresh) = try? cache.measurement(path: path), fresh else { continue }
+            guard let (m, key, fresh) = try? cache.measurement(path: path), fresh else { continue }
             try? store.saveLoudness(key: key, integrated: m.integrated, truePeak: m.truePeak)
             measured += 1
         }

@@ -163,11 +163,6 @@ public actor Engine {
         return true
     }
 
-    /// Queue and current broadcast per output.
-    public func snapshot() -> [String: (playing: String?, queued: [String], available: Bool)] {
-        arbiters.mapValues { ($0.playing?.id, $0.queue.map(\.id), $0.available) }
-    }
-
     // MARK: Schedule
 
     /// Handles every occurrence up to now; returns when to wake next.

@@ -296,15 +296,19 @@ final class ResultBox: @unchecked Sendable {
         let dir = try toneLibrary()
         defer { dir.remove() }
         let cache = LoudnessCache()
-        let (first, measured) = try cache.measurement(path: dir.file("mandarin.wav"))
+        let (first, key, measured) = try cache.measurement(path: dir.file("mandarin.wav"))
         #expect(measured)
         // A 900 Hz sine at half scale, mono: -9 LUFS (K-weighting is flat there); true peak -6 dBTP.
         #expect(abs(first.integrated - -9.0) < 0.3)
         #expect(abs(first.truePeak - -6.0) < 0.3)
         // The same bytes under another name come from the cache.
         try FileManager.default.copyItem(atPath: dir.file("mandarin.wav"), toPath: dir.file("copy.wav"))
-        let (second, measuredAgain) = try cache.measurement(path: dir.file("copy.wav"))
-        #expect(!measuredAgain && second == first && cache.count == 1)
+        let (second, copyKey, measuredAgain) = try cache.measurement(path: dir.file("copy.wav"))
+        #expect(!measuredAgain && second == first && copyKey == key && cache.count == 1)
+        // A recording replaced in place is measured again.
+        try TestAudio.writeTone(dir.file("mandarin.wav"), frequency: 900, seconds: 1, amplitude: 0.25)
+        let (quieter, newKey, remeasured) = try cache.measurement(path: dir.file("mandarin.wav"))
+        #expect(remeasured && newKey != key && abs(quieter.integrated - -15.0) < 0.3)
     }
 
     @Test(arguments: [
