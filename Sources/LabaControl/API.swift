@@ -194,6 +194,10 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
     case expired = "expired"
     case tooLarge = "too_large"
     case invalidConfig = "invalid_config"
+    /// An uploaded body that libsndfile cannot read as audio.
+    case notAudio = "not_audio"
+    /// The state dir cannot take what the request needs to store.
+    case storageFull = "storage_full"
     case queueFull = "queue_full"
     case internalError = "internal"
 
@@ -203,7 +207,8 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
         case .notFound: 404
         case .quietHours, .expired: 409
         case .tooLarge: 413
-        case .invalidConfig: 422
+        case .invalidConfig, .notAudio: 422
+        case .storageFull: 503
         case .queueFull: 503
         case .internalError: 500
         }

@@ -17,7 +17,7 @@ enum ControlServer {
     static let maxJSONBody = 64 * 1024
 
     /// Builds the server service on `socketPath`, replacing a stale socket file.
-    static func build(engine: Engine, socketPath: String, group: String, configPath: String,
+    static func build(engine: Engine, socketPath: String, group: String, configPath: String, stateDirectory: String,
                       loadedAt: @escaping @Sendable () -> Instant,
                       reload: @escaping @Sendable () async -> ReloadJSON, logger: Logger,
                       onListening: @escaping @Sendable () -> Void) throws -> any Service {
@@ -30,6 +30,26 @@ enum ControlServer {
         router.post("\(prefix)/broadcasts") { request, context in
             let body: BroadcastRequest = try await decode(request, context)
             let records = try await guarded { () throws(APIFailure) in try await engine.accept(body, requester: requester(context)) }
+            var list: [BroadcastJSON] = []
+            for record in records { list.append(await engine.json(record)) }
+            return try json(BroadcastList(broadcasts: list), status: .accepted)
+        }
+        router.post("\(prefix)/broadcasts/audio") { request, context in
+            let body = try Uploads.request(Query(request, zone: await engine.configuration.timeZone))
+            let received = try await Uploads.receive(request, into: StateLayout(directory: stateDirectory).uploads)
+            let loudness = await engine.loudness
+            let path = try await NIOThreadPool.singleton.runIfActive { () throws(APIFailure) in
+                try Uploads.admit(received, loudness: loudness)
+            }
+            let records: [BroadcastRecord]
+            do {
+                records = try await guarded { () throws(APIFailure) in
+                    try await engine.accept(body, requester: requester(context), upload: path)
+                }
+            } catch {
+                unlink(path)
+                throw error
+            }
             var list: [BroadcastJSON] = []
             for record in records { list.append(await engine.json(record)) }
             return try json(BroadcastList(broadcasts: list), status: .accepted)

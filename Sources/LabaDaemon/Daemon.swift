@@ -75,7 +75,7 @@ public enum Daemon {
         let reloader = Reloader(engine: engine, configPath: options.configPath, notifier: notifier, logger: logger)
         let server = try ControlServer.build(
             engine: engine, socketPath: options.socketPath, group: setup.config.control.groupName,
-            configPath: options.configPath,
+            configPath: options.configPath, stateDirectory: options.stateDirectory,
             loadedAt: { reloader.loadedAt }, reload: { await reloader.reload() }, logger: logger,
             onListening: {
                 notifier.send("READY=1\nSTATUS=Playing on \(outputs) output\(outputs == 1 ? "" : "s") from \(options.configPath)")

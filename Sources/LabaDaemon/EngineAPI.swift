@@ -32,7 +32,11 @@ extension Engine {
 
     /// Accepts a manual or emergency broadcast for every output serving the zones: all of them are
     /// committed to the database before this returns, or none is.
-    public func accept(_ request: BroadcastRequest, requester: Requester?) throws(APIFailure) -> [BroadcastRecord] {
+    ///
+    /// - Parameter upload: an uploaded recording under the state dir, played instead of the
+    ///   message's recordings; `request.message` is then only its name in the record.
+    public func accept(_ request: BroadcastRequest, requester: Requester?,
+                       upload: String? = nil) throws(APIFailure) -> [BroadcastRecord] {
         let config = setup.config
         let library = setup.library
         let tree = scheduler.planner.tree
@@ -43,7 +47,7 @@ extension Engine {
         case "emergency": priority = .emergency
         default: throw APIFailure(.badRequest, "priority must be manual or emergency, not '\(request.priority ?? "")'")
         }
-        guard library.has(message: request.message) else {
+        guard upload != nil || library.has(message: request.message) else {
             throw APIFailure(.notFound, "unknown message '\(request.message)': no recordings in \(library.directory)/\(request.message)/")
         }
         guard !request.zones.isEmpty else { throw APIFailure(.badRequest, "name at least one zone") }
@@ -63,7 +67,7 @@ extension Engine {
         }
         var local = ZoneConverter(config.timeZone)
         let civil = local.civil(t)
-        if let info = config.messageInfo(request.message) {
+        if upload == nil, let info = config.messageInfo(request.message) {
             if let until = info.validUntil?.value, civil.date > until {
                 throw APIFailure(.expired, "message '\(request.message)' expired on \(until)")
             }
@@ -90,16 +94,21 @@ extension Engine {
             if let arbiter = arbiters[output], arbiter.queue.count >= Arbiter.queueLimit {
                 throw APIFailure(.queueFull, "the queue of output '\(output)' is full (\(Arbiter.queueLimit) waiting)")
             }
-            let wanted = request.languages ?? zone.languages
-            let present = library.languages(of: request.message)
-            let languages = wanted.filter(present.contains)
-            if languages.isEmpty, library.neutral(of: request.message) == nil {
-                throw APIFailure(.notFound, "message '\(request.message)' has no recording in \(wanted.joined(separator: ", "))")
+            let languages: [String]
+            if upload != nil {
+                languages = request.languages ?? []
+            } else {
+                let wanted = request.languages ?? zone.languages
+                let present = library.languages(of: request.message)
+                languages = wanted.filter(present.contains)
+                if languages.isEmpty, library.neutral(of: request.message) == nil {
+                    throw APIFailure(.notFound, "message '\(request.message)' has no recording in \(wanted.joined(separator: ", "))")
+                }
             }
             records.append(BroadcastRecord(
-                id: newID(), source: priority == .emergency ? .emergency : .manual, message: request.message,
-                output: output, zone: zoneID, priority: priority, plannedLanguages: languages, repeatCount: repeatCount,
-                loop: request.loop ?? false, plannedAt: t.microseconds,
+                id: newID(), source: upload != nil ? .upload : priority == .emergency ? .emergency : .manual,
+                message: request.message, uploadPath: upload, output: output, zone: zoneID, priority: priority,
+                plannedLanguages: languages, repeatCount: repeatCount, loop: request.loop ?? false, plannedAt: t.microseconds,
                 deadline: priority == .emergency ? nil : (t + within).microseconds,
                 requestedUID: requester?.uid, requestedUser: requester?.user))
         }

@@ -30,7 +30,8 @@ struct ProgramBuilder: Sendable {
         }
         var languages: [String] = []
         if let path = record.uploadPath {
-            segments.append(segment("upload", path))
+            // Labelled with its language when the uploader named one, so that it is recorded as played.
+            segments.append(segment(record.plannedLanguages.first ?? "upload", path))
         } else {
             for language in record.plannedLanguages {
                 if let recording = library.recording(message: record.message, language: language) {

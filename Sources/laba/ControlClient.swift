@@ -35,6 +35,12 @@ struct ControlClient {
     ///
     /// - Throws: `ExitCode(69)` after a helpful message when the daemon cannot be reached.
     func send(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = nil as String?) async throws -> Reply {
+        try await send(method, path, contentType: body == nil ? nil : "application/json",
+                       bytes: try body.map { ByteBuffer(bytes: try JSONEncoder().encode($0)) })
+    }
+
+    /// Sends one request with a body of any type (an uploaded recording).
+    func send(_ method: HTTPMethod, _ path: String, contentType: String?, bytes: ByteBuffer?) async throws -> Reply {
         guard let url = URL(httpURLWithSocketPath: socket, uri: ControlProtocol.pathPrefix + path) else {
             printError("laba: bad socket path \(socket)")
             throw ExitCode(64)
@@ -46,12 +52,12 @@ struct ControlClient {
         }
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = method
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        if let bytes {
+            if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+            request.body = .bytes(bytes)
         }
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(30 + (bytes?.readableBytes ?? 0) >> 20)))
             let buffer = try await response.body.collect(upTo: 64 << 20)
             return Reply(status: Int(response.status.code), body: Data(buffer.readableBytesView))
         } catch {

@@ -4,14 +4,22 @@ import ArgumentParser
 import Foundation
 import LabaControl
 import LabaCore
+import NIOCore
 
 struct Play: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Broadcast a message now, in zones or everywhere.",
-        discussion: "Prints the id of the broadcast on each output reached. With --wait, follows them to their outcome.")
+        discussion: """
+            Prints the id of the broadcast on each output reached. With --wait, follows them to their outcome.
+            With --file, uploads a fresh recording (WAV, FLAC, Ogg…, at most 64 MiB) and broadcasts it; \
+            MESSAGE is then only the name it is recorded under (default: the file's name).
+            """)
 
     @Argument(help: "The message (a folder of the audio directory).")
-    var message: String
+    var message: String?
+
+    @Option(help: ArgumentHelp("Upload this recording and broadcast it.", valueName: "path"))
+    var file: String?
 
     @Option(name: .customLong("zone"), help: ArgumentHelp("A zone to reach (repeat for more).", valueName: "zone"))
     var zones: [String] = []
@@ -46,6 +54,7 @@ struct Play: AsyncParsableCommand {
     func validate() throws {
         if all == !zones.isEmpty { throw ValidationError("name zones with --zone, or --all") }
         if !["manual", "emergency"].contains(priority) { throw ValidationError("--priority is manual or emergency") }
+        if message == nil, file == nil { throw ValidationError("name a message, or a recording with --file") }
     }
 
     func run() async throws {
@@ -58,12 +67,17 @@ struct Play: AsyncParsableCommand {
             }
             targets = cfg.zones.filter { $0.parent == nil }.map(\.id.value)
         }
-        let request = BroadcastRequest(message: message, zones: targets,
-                                       languages: languages?.split(separator: ",").map(String.init),
-                                       priority: priority, repeat: repeatCount, loop: loop ? true : nil,
-                                       force: force ? true : nil, within: within)
         let client = ControlClient(socket: socket.path)
-        let reply = try await client.send(.POST, "/broadcasts", body: request)
+        let reply: ControlClient.Reply
+        if let file {
+            reply = try await upload(file, zones: targets, client: client)
+        } else {
+            let request = BroadcastRequest(message: message ?? "", zones: targets,
+                                           languages: languages?.split(separator: ",").map(String.init),
+                                           priority: priority, repeat: repeatCount, loop: loop ? true : nil,
+                                           force: force ? true : nil, within: within)
+            reply = try await client.send(.POST, "/broadcasts", body: request)
+        }
         guard reply.status == 202, let list = try? reply.decode(BroadcastList.self) else {
             printError("laba: \(reply.errorMessage ?? "the daemon answered \(reply.status)")")
             throw ExitCode.failure
@@ -82,6 +96,38 @@ struct Play: AsyncParsableCommand {
             if outcomes.count < list.broadcasts.count { try await Task.sleep(for: .milliseconds(200)) }
         }
         if outcomes.values.contains(where: { $0 != "completed" }) { throw ExitCode.failure }
+    }
+
+    /// `POST /v1/broadcasts/audio` with the file as the body and the options in the query.
+    private func upload(_ path: String, zones: [String], client: ControlClient) async throws -> ControlClient.Reply {
+        let data: Data
+        do {
+            let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+            guard size <= 64 << 20 else {
+                printError("laba: \(path) is \(size >> 20) MiB; the daemon takes recordings of at most 64 MiB")
+                throw ExitCode.failure
+            }
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch let error as ArgumentParser.ExitCode {
+            throw error
+        } catch {
+            printError("laba: cannot read \(path): \(error.localizedDescription)")
+            throw ExitCode.failure
+        }
+        let name = message ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        var items = [URLQueryItem(name: "zones", value: zones.joined(separator: ",")),
+                     URLQueryItem(name: "priority", value: priority), URLQueryItem(name: "name", value: name)]
+        if let languages { items.append(URLQueryItem(name: "languages", value: languages)) }
+        if let repeatCount { items.append(URLQueryItem(name: "repeat", value: String(repeatCount))) }
+        if loop { items.append(URLQueryItem(name: "loop", value: "true")) }
+        if force { items.append(URLQueryItem(name: "force", value: "true")) }
+        if let within { items.append(URLQueryItem(name: "within", value: within)) }
+        var components = URLComponents()
+        components.queryItems = items
+        // URLComponents leaves '+' alone, which a server may read as a space.
+        let query = (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
+        return try await client.send(.POST, "/broadcasts/audio?\(query)", contentType: "application/octet-stream",
+                                     bytes: ByteBuffer(bytes: data))
     }
 }
 

@@ -1,0 +1,121 @@
+// `POST /v1/broadcasts/audio`: a recording sent in the request body, kept under the state dir,
+// checked with libsndfile, measured for loudness and broadcast like a manual message.
+
+import Foundation
+import Hummingbird
+import LabaAudio
+import LabaControl
+import LabaCore
+import LabaStore
+import NIOCore
+import NIOPosix
+
+enum Uploads {
+    static let maxBody = 64 * 1024 * 1024
+
+    /// The broadcast request an upload's query string describes:
+    /// `zones=a,b&priority=&languages=&repeat=&loop=&force=&within=&name=`.
+    static func request(_ query: Query) throws(APIFailure) -> BroadcastRequest {
+        func list(_ key: String) -> [String]? {
+            query[key].map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        }
+        func flag(_ key: String) throws(APIFailure) -> Bool? {
+            guard let text = query[key] else { return nil }
+            switch text {
+            case "true", "1", "yes": return true
+            case "false", "0", "no": return false
+            default: throw APIFailure(.badRequest, "\(key) must be true or false, not '\(text)'")
+            }
+        }
+        guard let zones = list("zones"), !zones.isEmpty else {
+            throw APIFailure(.badRequest, "name the zones to play in: ?zones=a,b")
+        }
+        var repeatCount: Int?
+        if let text = query["repeat"] {
+            guard let n = Int(text) else { throw APIFailure(.badRequest, "repeat must be a number, not '\(text)'") }
+            repeatCount = n
+        }
+        let name = query["name"] ?? "upload"
+        guard !name.isEmpty, name.count <= 200, !name.contains("/"), !name.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+            throw APIFailure(.badRequest, "name must be 1 to 200 characters, without '/' or control characters")
+        }
+        return BroadcastRequest(message: name, zones: zones, languages: list("languages"), priority: query["priority"],
+                                repeat: repeatCount, loop: try flag("loop"), force: try flag("force"), within: query["within"])
+    }
+
+    /// Streams the body into a new file under `directory`, refusing more than `maxBody` bytes.
+    /// Returns the file's path; removes it on any failure.
+    static func receive(_ request: Request, into directory: String) async throws -> String {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBody {
+            throw APIFailure(.tooLarge, "the recording is larger than \(maxBody / 1024 / 1024) MiB")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw APIFailure(.storageFull, "cannot create \(directory): \(error.localizedDescription)")
+        }
+        let path = (directory as NSString).appendingPathComponent(".receiving-\(UInt64.random(in: 0...UInt64.max))")
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw APIFailure(.storageFull, "cannot store the recording: \(String(cString: strerror(errno)))") }
+        var kept = false
+        defer {
+            close(fd)
+            if !kept { unlink(path) }
+        }
+        var total = 0
+        for try await buffer in request.body {
+            total += buffer.readableBytes
+            guard total <= maxBody else {
+                throw APIFailure(.tooLarge, "the recording is larger than \(maxBody / 1024 / 1024) MiB")
+            }
+            try buffer.withUnsafeReadableBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        let reason = String(cString: strerror(errno))
+                        throw APIFailure(errno == ENOSPC || errno == EFBIG || errno == EDQUOT ? .storageFull : .internalError,
+                                         "cannot store the recording: \(reason)")
+                    }
+                    offset += n
+                }
+            }
+        }
+        guard total > 0 else { throw APIFailure(.notAudio, "the body is empty: send the recording's bytes") }
+        guard fsync(fd) == 0 else {
+            throw APIFailure(.storageFull, "cannot store the recording: \(String(cString: strerror(errno)))")
+        }
+        kept = true
+        return path
+    }
+
+    /// Checks that the received file is audio libsndfile can decode from start to end, measures its
+    /// loudness into the cache, and gives it its final name (`<stamp>-<random>.<format>`).
+    /// Blocking: call it off the event loop.
+    static func admit(_ path: String, loudness: LoudnessCache) throws(APIFailure) -> String {
+        func refuse(_ reason: String) -> APIFailure {
+            unlink(path)
+            return APIFailure(.notAudio, "the upload is not a recording Laba can play: \(reason)")
+        }
+        let format: AudioFormat
+        switch SndFileProbe().probe(path: path) {
+        case .success(let f): format = f
+        case .failure(let failure): throw refuse(failure.reason)
+        }
+        do {
+            _ = try loudness.measurement(path: path)
+        } catch {
+            throw refuse("\(error)")
+        }
+        let ext = format.format.split(separator: " ").first.map { $0.lowercased() } ?? "audio"
+        let stamp = Int64(Date().timeIntervalSince1970)
+        let final = ((path as NSString).deletingLastPathComponent as NSString)
+            .appendingPathComponent("\(stamp)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16)).\(ext)")
+        guard rename(path, final) == 0 else {
+            unlink(path)
+            throw APIFailure(.internalError, "cannot keep the recording: \(String(cString: strerror(errno)))")
+        }
+        return final
+    }
+}
