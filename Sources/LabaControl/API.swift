@@ -1,6 +1,7 @@
 // The control API's requests, responses and error codes (SPEC 8), shared by labad and laba.
 
 import Foundation
+import LabaCore
 
 /// `POST /v1/broadcasts`.
 public struct BroadcastRequest: Codable, Sendable, Equatable {
@@ -277,5 +278,55 @@ public struct ReportJSON: Codable, Sendable, Equatable {
     public init(by: String, rows: [Row]) {
         self.by = by
         self.rows = rows
+    }
+}
+
+/// One upcoming scheduled broadcast: `GET /v1/schedule` and `laba next --json`.
+public struct ScheduleItem: Codable, Sendable, Equatable {
+    /// RFC 3339 in the configuration's time zone.
+    public var time: String
+    public var output: String
+    public var zone: String
+    public var entry: String
+    public var message: String
+    /// The languages that will play, in order.
+    public var languages: [String]
+    /// Languages asked for that have no recording.
+    public var missingLanguages: [String]
+    public var neutral: Bool
+    public var `repeat`: Int
+    /// Why it will not play (quiet hours, expired), or nil.
+    public var skipped: String?
+
+    enum CodingKeys: String, CodingKey {
+        case time, output, zone, entry, message, languages, missingLanguages = "missing_languages", neutral, `repeat`, skipped
+    }
+
+    public init(time: String, output: String, zone: String, entry: String, message: String, languages: [String],
+                missingLanguages: [String], neutral: Bool, repeat: Int, skipped: String?) {
+        self.time = time
+        self.output = output
+        self.zone = zone
+        self.entry = entry
+        self.message = message
+        self.languages = languages
+        self.missingLanguages = missingLanguages
+        self.neutral = neutral
+        self.repeat = `repeat`
+        self.skipped = skipped
+    }
+}
+
+public struct ScheduleList: Codable, Sendable, Equatable {
+    public var schedule: [ScheduleItem]
+    public init(schedule: [ScheduleItem]) { self.schedule = schedule }
+}
+
+extension ScheduleItem {
+    /// A planned broadcast, its time written in the converter's zone.
+    public init(_ b: PlannedBroadcast, converter: inout ZoneConverter) {
+        self.init(time: RFC3339.format(b.time, converter: &converter, fractionDigits: -1), output: b.output, zone: b.zone,
+                  entry: b.entry, message: b.message, languages: b.languages, missingLanguages: b.missingLanguages,
+                  neutral: b.neutral, repeat: b.repeatCount, skipped: b.skip?.description)
     }
 }

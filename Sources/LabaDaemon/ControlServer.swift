@@ -109,6 +109,19 @@ enum ControlServer {
             }
             return try json(await engine.report(by: by, since: try query.time("since"), until: try query.time("until")))
         }
+        router.get("\(prefix)/schedule") { request, _ in
+            let query = Query(request, zone: await engine.configuration.timeZone)
+            let count = try query["count"].map { text -> Int in
+                guard let n = Int(text), (0...100_000).contains(n) else {
+                    throw APIFailure(.badRequest, "count must be a number from 0 to 100000")
+                }
+                return n
+            } ?? 10
+            let items = try await guarded { () throws(APIFailure) in
+                try await engine.schedule(from: try query.time("from"), count: count, zone: query["zone"], output: query["output"])
+            }
+            return try json(ScheduleList(schedule: items))
+        }
         router.get("\(prefix)/outputs") { _, _ in
             try json(OutputList(outputs: await engine.outputs()))
         }

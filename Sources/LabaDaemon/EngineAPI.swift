@@ -202,6 +202,18 @@ extension Engine {
     }
 
     public var configuration: Config { setup.config }
+
+    /// The next `count` scheduled broadcasts from `from` (default now), as planned with the
+    /// outputs' current zones.
+    public func schedule(from: Int64?, count: Int, zone: String?, output: String?) throws(APIFailure) -> [ScheduleItem] {
+        let planner = scheduler.planner
+        if let zone, planner.tree[zone] == nil { throw APIFailure(.notFound, "unknown zone '\(zone)'") }
+        if let output, setup.config.output(output) == nil { throw APIFailure(.notFound, "unknown output '\(output)'") }
+        let start = from.map(Instant.init(microseconds:)) ?? now()
+        var converter = ZoneConverter(setup.config.timeZone)
+        return planner.broadcasts(after: Instant(microseconds: start.microseconds - 1), zone: zone, output: output)
+            .prefix(count).map { ScheduleItem($0, converter: &converter) }
+    }
 }
 
 extension Engine {

@@ -41,14 +41,29 @@ struct ControlClient {
 
     /// Sends one request with a body of any type (an uploaded recording).
     func send(_ method: HTTPMethod, _ path: String, contentType: String?, bytes: ByteBuffer?) async throws -> Reply {
+        do {
+            return try await attempt(method, path, contentType: contentType, bytes: bytes)
+        } catch let error as Unreachable {
+            printError(error.message)
+            throw ExitCode(69)
+        }
+    }
+
+    /// The daemon could not be reached; `message` says why, for the operator.
+    struct Unreachable: Error {
+        var message: String
+    }
+
+    /// Sends one request; throws `Unreachable` (nothing printed) when the daemon cannot be reached.
+    func attempt(_ method: HTTPMethod, _ path: String, contentType: String? = nil,
+                 bytes: ByteBuffer? = nil) async throws -> Reply {
         guard let url = URL(httpURLWithSocketPath: socket, uri: ControlProtocol.pathPrefix + path) else {
             printError("laba: bad socket path \(socket)")
             throw ExitCode(64)
         }
         // Fail at once, with the reason, where no connection can succeed.
         if access(socket, F_OK) != 0 || access(socket, R_OK | W_OK) != 0 {
-            printError(Self.unreachable(socket, POSIXError(.ENOENT)))
-            throw ExitCode(69)
+            throw Unreachable(message: Self.unreachable(socket, POSIXError(.ENOENT)))
         }
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = method
@@ -61,8 +76,7 @@ struct ControlClient {
             let buffer = try await response.body.collect(upTo: 64 << 20)
             return Reply(status: Int(response.status.code), body: Data(buffer.readableBytesView))
         } catch {
-            printError(Self.unreachable(socket, error))
-            throw ExitCode(69)
+            throw Unreachable(message: Self.unreachable(socket, error))
         }
     }
 

@@ -61,19 +61,34 @@ final class NotifySocket {
 }
 
 @Suite(.serialized) struct ZoneMoveTests {
-    /// A mobile unit drives from the town to the village: broadcasts follow it there, in the
-    /// village's languages, and the move survives a restart.
+    /// A mobile unit drives from the town to the village: the village's schedule and languages
+    /// follow it (`laba next` asks the daemon), and the move survives a restart, after which the
+    /// village's scheduled broadcast plays on it in Yi.
     @Test func aMovedOutputFollowsItsNewZoneAcrossARestart() throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones()
+        let at = DaemonTests.soon(7)
         try fixture.writeConfig(at: "2099-01-01", extra: """
               - id: village
                 languages: [yi]
+                schedule:
+                  - {message: notice, at: "\(at)"}
             """)
         try fixture.start()
         #expect(fixture.waitForLog("ready"))
+        func next() throws -> [[String: Any]] {
+            let result = try Binaries.run("laba", ["next", "--json", "--count", "1"], environment: fixture.environment)
+            return (try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]) ?? []
+        }
+        #expect(try next().first?["zone"] as? String == "town")
         let move = try Binaries.run("laba", ["zone", "square", "village"], environment: fixture.environment)
         #expect(move.status == 0 && move.stdout == "square now serves village\n", "\(move.stderr)")
+        let planned = try #require(try next().first)
+        #expect(planned["entry"] as? String == "village#1" && planned["output"] as? String == "square")
+        #expect(planned["languages"] as? [String] == ["yi"])
+        // The configuration alone does not know about the move.
+        let offline = try Binaries.run("laba", ["next", "--config", fixture.configPath, "--count", "1"], environment: fixture.environment)
+        #expect(offline.stdout.contains("town") && !offline.stdout.contains("village"))
         let unknown = try Binaries.run("laba", ["zone", "square", "atlantis"], environment: fixture.environment)
         #expect(unknown.status == 1 && unknown.stderr.contains("unknown zone 'atlantis'"))
         // The town has no output now; the village has the square, in Yi.
@@ -86,9 +101,11 @@ final class NotifySocket {
         let list = try Binaries.run("laba", ["zone"], environment: fixture.environment)
         #expect(list.stdout.split(separator: "\n").last?.split(separator: " ", omittingEmptySubsequences: true)
                     .map(String.init) == ["square", "laba_square", "village", "available"])
-        let play = try Binaries.run("laba", ["play", "notice", "--zone", "village", "--wait"], environment: fixture.environment)
-        #expect(play.status == 0, "\(play.stderr)")
-        #expect(play.stdout.contains("square  village  yi"))
+        #expect(try fixture.waitForRecords { $0.contains { $0.entry == "village#1" && $0.outcome != nil } })
+        let record = try #require(try Store(path: fixture.database).broadcasts().first { $0.entry == "village#1" })
+        #expect(record.outcome == .completed && record.zone == "village" && record.playedLanguages == ["yi"],
+                "\(record.outcome.map(\.rawValue) ?? "-") \(record.reason ?? "")")
+        #expect(try Binaries.toneFrequencies(of: fixture.dir + "/laba_square.wav") == [500])
         #expect(fixture.terminate() == 0)
     }
 }
