@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import LabaAudio
+import LabaControl
 import LabaCore
 
 struct Check: ParsableCommand {
@@ -11,15 +12,32 @@ struct Check: ParsableCommand {
         discussion: """
             Prints every error and warning as FILE:LINE:COL: error|warning: MESSAGE, then a table of \
             the recordings each scheduled message has per language. Exits 1 when the configuration is invalid.
+            With --diff OLD, also lists the broadcasts of the next 24 hours that the change from OLD adds, \
+            removes, moves to another time or changes (zone, languages).
             """)
 
     @OptionGroup var options: ConfigOptions
+
+    @Option(help: ArgumentHelp("Compare the next 24 hours of the plan with this (older) configuration.",
+                               valueName: "old"))
+    var diff: String?
 
     @Flag(help: "Print one JSON document instead of text.")
     var json = false
 
     func run() throws {
-        let report = CheckReport.make(path: options.path)
+        var report = CheckReport.make(path: options.path)
+        var change: PlanChange?
+        if let diff, report.valid, let new = report.loaded.config {
+            let old = ConfigLoader.load(path: diff)
+            guard let oldConfig = old.config, old.isValid else {
+                for d in old.diagnostics.errors { printError(d.description) }
+                printError("laba: \(diff) is invalid: cannot compare with it")
+                throw ExitCode.failure
+            }
+            change = PlanChange(old: oldConfig, new: new)
+            report.diff = change.map(PlanChange.JSON.init)
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -27,6 +45,10 @@ struct Check: ParsableCommand {
             print()
         } else {
             report.printText()
+            if let change {
+                print()
+                change.printText()
+            }
         }
         if !report.valid { throw ExitCode.failure }
     }
@@ -48,13 +70,19 @@ struct CheckReport: Encodable {
     var warnings: Int
     var diagnostics: [Item]
     var coverage: Coverage?
+    var diff: PlanChange.JSON?
 
     private var ordered: [Diagnostic] = []
+    /// What was checked.
+    private(set) var loaded: ConfigLoadResult!
 
-    enum CodingKeys: String, CodingKey { case config, valid, errors, warnings, diagnostics, coverage }
+    enum CodingKeys: String, CodingKey { case config, valid, errors, warnings, diagnostics, coverage, diff }
 
     static func make(path: String) -> CheckReport {
-        let loaded = ConfigLoader.load(path: path)
+        make(ConfigLoader.load(path: path), path: path)
+    }
+
+    static func make(_ loaded: ConfigLoadResult, path: String) -> CheckReport {
         var diagnostics = loaded.diagnostics
         var coverage: Coverage?
         if let config = loaded.config {
@@ -73,6 +101,7 @@ struct CheckReport: Encodable {
             },
             coverage: coverage)
         report.ordered = diagnostics
+        report.loaded = loaded
         return report
     }
 
@@ -100,5 +129,72 @@ struct CheckReport: Encodable {
             [row.message] + coverage.languages.map { row.languages[$0] == true ? "✓" : "·" } + [row.neutral ? "✓" : "·"]
         }
         return TextTable(header: header, rows: rows).render()
+    }
+}
+
+/// What a new configuration changes in the next 24 hours of the plan (`laba check --diff`, `laba edit`).
+struct PlanChange {
+    let diff: PlanDiff
+    let from: Instant
+    let timeZone: TimeZone
+
+    static let window = TimeSpan.seconds(24 * 3600)
+
+    /// - Parameter outputZones: the outputs' current zones (from the daemon), if known.
+    init(old: Config, new: Config, outputZones: [String: String] = [:], from: Instant = Instant(Date())) {
+        let oldLibrary = MessageLibrary.scan(directory: old.audioDirectory, probe: SndFileProbe())
+        let newLibrary = old.audioDirectory == new.audioDirectory
+            ? oldLibrary : MessageLibrary.scan(directory: new.audioDirectory, probe: SndFileProbe())
+        diff = PlanDiff(old: Planner(config: old, library: oldLibrary, outputZones: outputZones),
+                        new: Planner(config: new, library: newLibrary, outputZones: outputZones),
+                        after: from, through: from + Self.window)
+        self.from = Instant(microseconds: from.microseconds - from.microseconds % 1_000_000)
+        timeZone = new.timeZone
+    }
+
+    func printText() {
+        var converter = ZoneConverter(timeZone)
+        func time(_ t: Instant) -> String { RFC3339.format(t, converter: &converter, fractionDigits: -1) }
+        func what(_ b: PlannedBroadcast) -> String {
+            "\(b.output)  \(b.zone)  \(b.message)  \(b.languages.isEmpty && b.neutral ? "neutral" : b.languages.joined(separator: ","))"
+        }
+        print("Next 24 hours from \(time(from)): \(diff.added.count) added, \(diff.removed.count) removed, "
+            + "\(diff.moved.count) moved, \(diff.changed.count) changed")
+        var lines: [(Instant, String)] = []
+        for b in diff.added { lines.append((b.time, "+ \(time(b.time))  \(what(b))")) }
+        for b in diff.removed { lines.append((b.time, "- \(time(b.time))  \(what(b))")) }
+        for m in diff.moved {
+            lines.append((m.new.time, "~ \(time(m.old.time)) → \(time(m.new.time))  \(what(m.new))"))
+        }
+        for m in diff.changed {
+            lines.append((m.new.time, "~ \(time(m.new.time))  \(what(m.old)) → \(m.new.zone)  "
+                + (m.new.languages.isEmpty && m.new.neutral ? "neutral" : m.new.languages.joined(separator: ","))))
+        }
+        for line in lines.sorted(by: { $0.0 < $1.0 }) { print("  " + line.1) }
+    }
+
+    /// The diff in `laba check --json`.
+    struct JSON: Encodable {
+        struct Move: Encodable {
+            var old: ScheduleItem
+            var new: ScheduleItem
+        }
+
+        var from: String
+        var added: [ScheduleItem]
+        var removed: [ScheduleItem]
+        var moved: [Move]
+        var changed: [Move]
+
+        init(_ change: PlanChange) {
+            var converter = ZoneConverter(change.timeZone)
+            func item(_ b: PlannedBroadcast) -> ScheduleItem { ScheduleItem(b, converter: &converter) }
+            func move(_ m: PlanDiff.Move) -> Move { Move(old: item(m.old), new: item(m.new)) }
+            from = RFC3339.format(change.from, converter: &converter, fractionDigits: -1)
+            added = change.diff.added.map(item)
+            removed = change.diff.removed.map(item)
+            moved = change.diff.moved.map(move)
+            changed = change.diff.changed.map(move)
+        }
     }
 }

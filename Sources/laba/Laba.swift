@@ -3,7 +3,6 @@
 import ArgumentParser
 import Foundation
 import LabaControl
-import LabaControl
 
 @main
 struct Laba: AsyncParsableCommand {
@@ -11,7 +10,7 @@ struct Laba: AsyncParsableCommand {
         commandName: "laba",
         abstract: "Check, plan and control Laba broadcasts.",
         version: LabaVersion.string,
-        subcommands: [Check.self, CalendarCommand.self, Next.self, Play.self, Stop.self, Status.self, Queue.self, Zone.self,
+        subcommands: [Check.self, Edit.self, CalendarCommand.self, Next.self, Play.self, Stop.self, Status.self, Queue.self, Zone.self,
                       History.self, Report.self, DevicesCommand.self,
                       Reload.self, PlayFile.self])
 }
