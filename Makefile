@@ -41,6 +41,7 @@ check: build
 # Real-time playback tests run on their own after the rest, away from the others' load.
 test: deps
 	$(SWIFT) build --build-tests
+	$(SWIFT) build --product generate-manual
 	$(SWIFT) test --skip-build --skip RealTimePlaybackTests --skip PreemptionTests
 	$(SWIFT) test --skip-build --filter "RealTimePlaybackTests|PreemptionTests"
 
@@ -58,21 +59,36 @@ audio:
 clean:
 	rm -rf .build
 
-# Installs the release build: binaries, systemd unit, sysusers file, an example configuration
-# (only when none is there) and the placeholder audio. DESTDIR stages it elsewhere.
+# Installs the release build: binaries, their man pages and bash/zsh/fish completions, systemd
+# unit, sysusers file, an example configuration (only when none is there) and the placeholder audio. DESTDIR stages it elsewhere.
 DESTDIR  ?=
 SYSCONF  ?= /etc
 UNITDIR  ?= /etc/systemd/system
 SYSUSERS ?= /usr/lib/sysusers.d
 STATEDIR ?= /var/lib/laba
 INSTALL_BIN ?= .build/release
+# Man pages come from the argument parsers, through swift-argument-parser's generate-manual.
+GENMAN   ?= $(INSTALL_BIN)/generate-manual
+MANDIR   ?= $(PREFIX)/share/man/man1
+BASHDIR  ?= $(PREFIX)/share/bash-completion/completions
+ZSHDIR   ?= $(PREFIX)/share/zsh/site-functions
+FISHDIR  ?= $(PREFIX)/share/fish/vendor_completions.d
 
-install: release install-files
+install: release
+	$(SWIFT) build -c release --product generate-manual
+	$(MAKE) install-files
 	@echo "Installed. Next: systemd-sysusers && systemctl daemon-reload && systemctl enable --now laba"
 
 install-files:
 	install -Dm755 $(INSTALL_BIN)/labad $(DESTDIR)$(PREFIX)/bin/labad
 	install -Dm755 $(INSTALL_BIN)/laba $(DESTDIR)$(PREFIX)/bin/laba
+	@set -e; for tool in laba labad; do \
+		install -d $(DESTDIR)$(BASHDIR) $(DESTDIR)$(ZSHDIR) $(DESTDIR)$(FISHDIR) $(DESTDIR)$(MANDIR); \
+		$(INSTALL_BIN)/$$tool --generate-completion-script bash > $(DESTDIR)$(BASHDIR)/$$tool; \
+		$(INSTALL_BIN)/$$tool --generate-completion-script zsh > $(DESTDIR)$(ZSHDIR)/_$$tool; \
+		$(INSTALL_BIN)/$$tool --generate-completion-script fish > $(DESTDIR)$(FISHDIR)/$$tool.fish; \
+		$(GENMAN) $(INSTALL_BIN)/$$tool --output-directory $(DESTDIR)$(MANDIR) > /dev/null; \
+	done
 	sed 's#/usr/local/bin#$(PREFIX)/bin#g' Config/laba.service | install -Dm644 /dev/stdin $(DESTDIR)$(UNITDIR)/laba.service
 	install -Dm644 Config/laba.sysusers $(DESTDIR)$(SYSUSERS)/laba.conf
 	@if [ -e $(DESTDIR)$(SYSCONF)/laba/laba.yaml ]; then \
@@ -87,5 +103,8 @@ install-files:
 # Removes what install put in place, except the configuration and the state (history, audio).
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/labad $(DESTDIR)$(PREFIX)/bin/laba
+	rm -f $(DESTDIR)$(MANDIR)/laba.1 $(DESTDIR)$(MANDIR)/labad.1
+	rm -f $(DESTDIR)$(BASHDIR)/laba $(DESTDIR)$(BASHDIR)/labad $(DESTDIR)$(ZSHDIR)/_laba $(DESTDIR)$(ZSHDIR)/_labad
+	rm -f $(DESTDIR)$(FISHDIR)/laba.fish $(DESTDIR)$(FISHDIR)/labad.fish
 	rm -f $(DESTDIR)$(UNITDIR)/laba.service $(DESTDIR)$(SYSUSERS)/laba.conf
 	@echo "Kept $(SYSCONF)/laba and $(STATEDIR); remove them by hand if you want them gone."
