@@ -25,7 +25,7 @@ struct Next: AsyncParsableCommand {
     @Option(help: "Only this output.")
     var output: String?
 
-    @Option(help: ArgumentHelp("Start from this time: RFC 3339, YYYY-MM-DD[ HH:MM[:SS]] or @EPOCH; default: now.",
+    @Option(help: ArgumentHelp("Start from this time: RFC 3339, YYYY-MM-DD[ HH:MM[:SS]], @EPOCH, today…; default: now.",
                                valueName: "time"))
     var from: String?
 

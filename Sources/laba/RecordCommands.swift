@@ -32,7 +32,7 @@ struct History: AsyncParsableCommand {
     @Option(help: "Only this message.") var message: String?
     @Option(help: "Only this output.") var output: String?
     @Option(help: "Only this outcome (completed, preempted, stopped, failed, skipped, missed, expired).") var outcome: String?
-    @Option(help: ArgumentHelp("From this time (RFC 3339 or YYYY-MM-DD[ HH:MM]).", valueName: "time")) var since: String?
+    @Option(help: ArgumentHelp("From this time (RFC 3339, YYYY-MM-DD[ HH:MM], today, yesterday…).", valueName: "time")) var since: String?
     @Option(help: ArgumentHelp("Before this time.", valueName: "time")) var until: String?
     @Option(help: "At most this many, newest first.") var limit = 100
     @Option(help: "table, csv or json.") var format = RecordFormat.table

@@ -63,6 +63,12 @@ import Testing
         // 02:30 on the autumn day exists twice: the first.
         #expect(try TimeParsing.instant("2026-10-25 02:30", in: berlin) == TimeParsing.instant("2026-10-25T02:30:00+02:00", in: berlin))
         #expect(try TimeParsing.instant("@1796342400", in: berlin) == Instant(seconds: 1_796_342_400))
-        #expect(throws: CalendarError.self) { try TimeParsing.instant("tomorrow", in: berlin) }
+        #expect(throws: CalendarError.self) { try TimeParsing.instant("the day after", in: berlin) }
+        // systemd's words, at local midnight; the day of the DST change has 23 hours.
+        let now = try TimeParsing.instant("2026-03-29T15:00:00+02:00", in: berlin)
+        #expect(try TimeParsing.instant("today", in: berlin, now: now) == TimeParsing.instant("2026-03-29T00:00:00+01:00", in: berlin))
+        #expect(try TimeParsing.instant("yesterday", in: berlin, now: now) == TimeParsing.instant("2026-03-28T00:00:00+01:00", in: berlin))
+        #expect(try TimeParsing.instant("tomorrow", in: berlin, now: now) == TimeParsing.instant("2026-03-30T00:00:00+02:00", in: berlin))
+        #expect(try TimeParsing.instant("now", in: berlin, now: now) == now)
     }
 }

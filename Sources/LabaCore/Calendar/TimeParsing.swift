@@ -1,4 +1,5 @@
-// The TIME arguments of the CLI: RFC 3339, `YYYY-MM-DD[ HH:MM[:SS]]` in a zone, or `@EPOCH`.
+// The TIME arguments of the CLI: RFC 3339, `YYYY-MM-DD[ HH:MM[:SS]]` in a zone, `@EPOCH`, or
+// systemd's words `now`, `today`, `yesterday` and `tomorrow` (midnight, local).
 
 import Foundation
 
@@ -6,8 +7,17 @@ public enum TimeParsing {
     /// Reads `text` as an instant; local forms are read in `zone` with Laba's daylight-saving rules.
     ///
     /// - Throws: `CalendarError` saying which forms are accepted.
-    public static func instant(_ text: String, in zone: TimeZone) throws(CalendarError) -> Instant {
+    public static func instant(_ text: String, in zone: TimeZone, now: Instant = Instant(Date())) throws(CalendarError) -> Instant {
         let t = text.trimmingCharacters(in: .whitespaces)
+        if let days = ["yesterday": -1, "today": 0, "tomorrow": 1][t] {
+            var converter = ZoneConverter(zone)
+            var civil = converter.civil(now)
+            civil = CivilTime(linear: CivilTime(year: civil.year, month: civil.month, day: civil.day).linear
+                              + Int64(days) * 86_400_000_000)
+            let (instants, gapEnd) = converter.instants(for: civil)
+            return Instant(microseconds: instants.first ?? gapEnd ?? civil.linear)
+        }
+        if t == "now" { return now }
         if t.hasPrefix("@") {
             guard let seconds = Double(t.dropFirst()), seconds.isFinite else {
                 throw CalendarError("bad time '\(text)': expected @SECONDS since the epoch")
@@ -33,7 +43,7 @@ public enum TimeParsing {
             return true
         }
         let bad = CalendarError("bad time '\(text)': expected RFC 3339 (2026-11-30T07:30:00+08:00), "
-                                + "YYYY-MM-DD[ HH:MM[:SS]] or @SECONDS")
+                                + "YYYY-MM-DD[ HH:MM[:SS]], @SECONDS, now, today, yesterday or tomorrow")
         guard let y = number(4), expect("-"), let mo = number(2), expect("-"), let d = number(2),
               (1...12).contains(mo), d >= 1, d <= LocalDate.daysInMonth(year: y, month: mo)
         else { throw bad }
