@@ -2,6 +2,7 @@
 
 import CALSA
 import Glibc
+import LabaCore
 
 /// One ALSA playback PCM.
 ///
@@ -200,7 +201,7 @@ public final class PCMOutput {
         var done = 0
         while done < frames {
             if cancel?.isCancelled == true { return done }
-            try waitForRoom(pcm)
+            guard try waitForRoom(pcm, cancel: cancel) else { continue }
             let chunk = min(periodFrames, frames - done)
             try writeAll(pcm, samples + done * format.channels, frames: chunk, channels: format.channels)
             done += chunk
@@ -208,15 +209,63 @@ public final class PCMOutput {
         return done
     }
 
-    /// Blocks until the queue is down to about `queuedPeriods` periods.
-    private func waitForRoom(_ pcm: OpaquePointer) throws(AudioError) {
-        guard snd_pcm_state(pcm) == SND_PCM_STATE_RUNNING else { return }
-        let timeout = Int32(max(10, 4 * Self.periodTime / 1000))
-        let r = snd_pcm_wait(pcm, timeout)
-        if r < 0 { try recover(pcm, r, call: "snd_pcm_wait") }
+    /// Waits until the queue is down to `queuedPeriods` periods, `cancel` is raised, or two
+    /// periods pass; true when a period fits in the buffer now. Never blocks longer, so that a stop
+    /// is seen at once even on a device (a sound server) that holds far more than our queue.
+    private func waitForRoom(_ pcm: OpaquePointer, cancel: CancelToken?) throws(AudioError) -> Bool {
+        guard snd_pcm_state(pcm) == SND_PCM_STATE_RUNNING else { return true }
+        let timeout = Int32(max(10, 2 * Self.periodTime / 1000))
+        let count = Int(snd_pcm_poll_descriptors_count(pcm))
+        var fds = [pollfd](repeating: pollfd(), count: max(0, count) + 1)
+        let filled = count > 0 ? Int(snd_pcm_poll_descriptors(pcm, &fds, UInt32(count))) : 0
+        guard filled > 0 else {
+            // No descriptors to poll (some plugins): ALSA's own wait.
+            let r = snd_pcm_wait(pcm, timeout)
+            if r < 0 { try recover(pcm, r, call: "snd_pcm_wait") }
+            return r != 0 || Int(max(0, snd_pcm_avail_update(pcm))) >= periodFrames
+        }
+        fds[filled] = pollfd(fd: cancel?.pollDescriptor ?? -1, events: Int16(POLLIN), revents: 0)
+        let n = poll(&fds, nfds_t(filled + 1), timeout)
+        if n < 0 { return false }  // EINTR: look again
+        if fds[filled].revents != 0 { return false }  // cancelled: the caller sees it
+        if n > 0 {
+            var revents: UInt16 = 0
+            let r = snd_pcm_poll_descriptors_revents(pcm, &fds, UInt32(filled), &revents)
+            if r < 0 { try recover(pcm, r, call: "snd_pcm_poll_descriptors_revents") }
+            if revents & UInt16(POLLERR) != 0 {
+                let state = snd_pcm_state(pcm)
+                try recover(pcm, state == SND_PCM_STATE_XRUN ? -EPIPE : state == SND_PCM_STATE_SUSPENDED ? -ESTRPIPE : -EIO,
+                            call: "poll")
+                return true
+            }
+            if revents & UInt16(POLLOUT) != 0 { return true }
+        }
+        let avail = snd_pcm_avail_update(pcm)
+        if avail < 0 {
+            try recover(pcm, Int32(avail), call: "snd_pcm_avail_update")
+            return true
+        }
+        return Int(avail) >= periodFrames
     }
 
+    /// Writes the frames only if they fit in the buffer at once (a stop's fade, which must not wait).
+    public func writeIfRoom(_ samples: UnsafePointer<Float>, frames: Int) throws(AudioError) -> Int {
+        guard let pcm, let format else { return 0 }
+        let avail = snd_pcm_avail_update(pcm)
+        guard avail >= frames else { return 0 }
+        try writeAll(pcm, samples, frames: frames, channels: format.channels)
+        return frames
+    }
+
+    /// When the first frames went to the device since the PCM was opened (a broadcast's start).
+    public private(set) var firstWrite: Instant?
+
     private func writeAll(_ pcm: OpaquePointer, _ samples: UnsafePointer<Float>, frames: Int, channels: Int) throws(AudioError) {
+        if firstWrite == nil {
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            firstWrite = Instant(microseconds: Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1_000)
+        }
         var offset = 0
         while offset < frames {
             let remaining = frames - offset
@@ -282,6 +331,35 @@ public final class PCMOutput {
         return snd_pcm_delay(pcm, &delay) < 0 ? 0 : max(0, Int(delay))
     }
 
+    /// Plays what is queued unless `cancel` is raised first (then drops it at once and returns
+    /// false), then stops the stream (the PCM stays open). A sound server may hold seconds of
+    /// audio, so that a stop must not wait for a blocking drain.
+    public func drain(cancel: CancelToken) throws(AudioError) -> Bool {
+        guard let pcm, let format else { return true }
+        if snd_pcm_state(pcm) == SND_PCM_STATE_PREPARED, queuedFrames > 0 { snd_pcm_start(pcm) }
+        // Some PCMs report a residual delay that never plays out (a rate converter's history):
+        // past the time the queue needs, ALSA's own drain finishes the job.
+        let limit = Self.monotonic() + Double(queuedFrames) / Double(format.rate) + 0.25
+        while snd_pcm_state(pcm) == SND_PCM_STATE_RUNNING, Self.monotonic() < limit {
+            let queued = queuedFrames
+            if queued <= 0 { break }
+            if cancel.isCancelled {
+                drop()
+                return false
+            }
+            // Wake at most every 10 ms to look at the token; less when little is left.
+            usleep(UInt32(min(10_000, max(1_000, queued * 1_000_000 / max(1, format.rate)))))
+        }
+        try drain()
+        return true
+    }
+
+    static func monotonic() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
     /// Plays what is queued, then stops the stream (the PCM stays open).
     public func drain() throws(AudioError) {
         guard let pcm else { return }
@@ -299,7 +377,13 @@ public final class PCMOutput {
     /// Lets what is queued play for at most `limit` seconds, then discards the rest: the end of a
     /// stop, bounded even on PCMs (PulseAudio's) that buffer far more than the queue we keep.
     public func drain(limit: Double) {
-        guard let pcm else { return }
+        guard let pcm, let format else { return }
+        // More queued than the limit (a sound server's buffer): the fade at its end would not be
+        // heard in time anyway, so stop now.
+        if Double(queuedFrames) / Double(format.rate) > limit {
+            drop()
+            return
+        }
         if snd_pcm_state(pcm) == SND_PCM_STATE_PREPARED, queuedFrames > 0 { snd_pcm_start(pcm) }
         var deadline = timespec()
         clock_gettime(CLOCK_MONOTONIC, &deadline)
@@ -327,6 +411,7 @@ public final class PCMOutput {
     }
 
     public func close() {
+        firstWrite = nil
         if let pcm { snd_pcm_close(pcm) }
         pcm = nil
         format = nil

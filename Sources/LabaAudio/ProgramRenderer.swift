@@ -146,7 +146,9 @@ public final class ProgramRenderer {
             let format = PCMOutput.Format(rate: decoder.format.sampleRate,
                                           channels: fixedChannels ?? decoder.format.channels)
             do {
-                if output.isOpen, output.format != format { try output.drain() }
+                if output.isOpen, output.format != format, try !output.drain(cancel: cancel) {
+                    return finish(.cancelled(segment: index))
+                }
                 try output.open(format, deviceRate: fixedRate, deviceChannels: fixedChannels)
             } catch {
                 return finish(.deviceFailed(segment: index, error))
@@ -179,7 +181,8 @@ public final class ProgramRenderer {
             index += 1
         }
         do {
-            try output.drain()
+            // Stopped while the device still held the end: the last segment is what was cut.
+            if try !output.drain(cancel: cancel) { return finish(.cancelled(segment: max(start, index - 1))) }
         } catch {
             return finish(.deviceFailed(segment: index, error))
         }
@@ -242,7 +245,7 @@ public final class ProgramRenderer {
                     for c in 0..<format.channels { tail[frame * format.channels + c] = out[(accepted + frame) * format.channels + c] * ramp }
                 }
                 written += try tail.withUnsafeBufferPointer { (p) throws(AudioError) -> Int in
-                    try output.write(p.baseAddress!, frames: n)
+                    try output.writeIfRoom(p.baseAddress!, frames: n)
                 }
                 output.drain(limit: output.stopLimit)
                 return .cut(frames: written)

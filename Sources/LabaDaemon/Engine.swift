@@ -237,7 +237,6 @@ public actor Engine {
             case .start(let id, let segment):
                 guard var record = try? store.broadcast(id: id) else { continue }
                 record.state = .playing
-                if record.startedAt == nil { record.startedAt = t.microseconds }
                 try? store.update(record)
                 let builder = self.builder
                 let playing = record
@@ -296,6 +295,12 @@ public actor Engine {
                 try? store.update(record)
             }
             feed(output, .segmentStarted(id: id, segment: segment))
+        case .firstFrame(let id, let at):
+            // Kept from the first play: a broadcast resumed after an interruption started earlier.
+            if var record = try? store.broadcast(id: id), record.startedAt == nil {
+                record.startedAt = at.microseconds
+                try? store.update(record)
+            }
         case .finished(let id, let result):
             if var record = try? store.broadcast(id: id) {
                 record.frames += result.frames

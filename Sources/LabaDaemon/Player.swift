@@ -8,6 +8,8 @@ import Logging
 /// What a player tells the engine, on the player's thread.
 enum PlayerReport: Sendable {
     case segmentStarted(id: String, segment: Int, label: String)
+    /// The first frames of this play went to the device (the record's `started_at`).
+    case firstFrame(id: String, at: Instant)
     case finished(id: String, result: RenderResult)
     case deviceBack
 }
@@ -102,9 +104,15 @@ final class Player: @unchecked Sendable {
             switch command {
             case .play(let id, let build, let from, let cancel):
                 let program = build()
+                var wroteFirst = false
                 let result = renderer.play(program, from: from, cancel: cancel) { [report] event in
-                    if case .segmentStarted(let index, let label) = event {
+                    switch event {
+                    case .segmentStarted(let index, let label):
                         report(.segmentStarted(id: id, segment: index, label: label))
+                    case .progress where !wroteFirst:
+                        wroteFirst = true
+                        report(.firstFrame(id: id, at: renderer.output.firstWrite ?? Instant(Date())))
+                    default: break
                     }
                 }
                 condition.lock()

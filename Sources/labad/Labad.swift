@@ -8,6 +8,19 @@ import LabaDaemon
 import Logging
 
 @main
+enum LabadMain {
+    /// Hands Swift Concurrency to NIO's event loops before any task exists, then runs the command.
+    static func main() {
+        if ProcessInfo.processInfo.environment["LABA_DISPATCH_EXECUTOR"] == nil { ConcurrencyTakeOver.install() }
+        signal(SIGXFSZ, SIG_IGN)  // a file-size limit makes writes fail (and be reported), not kill us
+        Task {
+            await Labad.main()
+            exit(0)
+        }
+        dispatchMain()
+    }
+}
+
 struct Labad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "labad",

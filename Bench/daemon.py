@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""Daemon figures for `make bench`, on the real labad and laba binaries.
+
+    daemon.py idle BIN SECONDS        idle wake-ups per minute (per thread) and RSS on Config/lijiang.yaml
+    daemon.py trigger BIN N           laba play invoked -> first frame written, over N triggers
+    daemon.py preempt BIN N           emergency accepted -> first emergency frame, on a paced PCM
+    daemon.py scheduled BIN N         planned instant -> first frame, over N occurrences on a paced PCM,
+                                      confirmed from outside by listening to the sound server
+
+Each prints one JSON object. The first-frame times come from the daemon's records (millisecond
+precision: `started_at` is when the first frames of a broadcast went to the device).
+"""
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def percentile(values, p):
+    values = sorted(values)
+    if not values:
+        return None
+    k = (len(values) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def parse_time(text):
+    return datetime.datetime.fromisoformat(text).timestamp()
+
+
+class Daemon:
+    """A labad on a temporary state dir and socket, its log read on a thread."""
+
+    def __init__(self, bin_dir, config, env=None):
+        self.dir = tempfile.mkdtemp(prefix="laba-bench-")
+        self.socket = os.path.join(self.dir, "laba.sock")
+        self.bin = bin_dir
+        self.env = dict(os.environ)
+        for key in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"):
+            self.env.pop(key, None)
+        self.env.update({"LABA_SOCKET": self.socket, "LABA_STATE_DIR": os.path.join(self.dir, "state")})
+        self.env.update(env or {})
+        self.log = []
+        self.ready = threading.Event()
+        self.proc = subprocess.Popen([os.path.join(bin_dir, "labad"), "--config", config],
+                                     env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+        if not self.ready.wait(30):
+            self.stop()
+            raise SystemExit("labad did not become ready:\n" + "".join(self.log))
+
+    def _read(self):
+        for line in self.proc.stderr:
+            self.log.append(line)
+            if "ready" in line:
+                self.ready.set()
+
+    def laba(self, *args, check=True):
+        out = subprocess.run([os.path.join(self.bin, "laba"), *args], env=self.env, capture_output=True, text=True)
+        if check and out.returncode != 0:
+            raise SystemExit(f"laba {' '.join(args)}: {out.stderr}")
+        return out.stdout
+
+    def broadcasts(self):
+        return json.loads(self.laba("history", "--format", "json", "--limit", "10000"))["broadcasts"]
+
+    def wait_records(self, condition, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            records = self.broadcasts()
+            if condition(records):
+                return records
+            time.sleep(0.05)
+        raise SystemExit("timed out waiting for the records")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def lijiang(path, devices="null"):
+    text = open(os.path.join(REPO, "Config/lijiang.yaml"), encoding="utf-8").read()
+    text = text.replace("audio_dir: ../Audio", "audio_dir: " + os.path.join(REPO, "Audio"))
+    text = re.sub(r'device: ("[^"]*"|\S+)', f'device: "{devices}"', text)
+    open(path, "w", encoding="utf-8").write(text)
+
+
+def threads(pid):
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            name = open(f"/proc/{pid}/task/{tid}/comm").read().strip()
+            status = open(f"/proc/{pid}/task/{tid}/status").read()
+        except OSError:
+            continue
+        switches = int(re.search(r"voluntary_ctxt_switches:\s+(\d+)", status).group(1))
+        out[tid] = (name, switches)
+    return out
+
+
+def idle(bin_dir, seconds):
+    work = tempfile.mkdtemp(prefix="laba-idle-")
+    config = os.path.join(work, "lijiang.yaml")
+    lijiang(config)
+    daemon = Daemon(bin_dir, config)
+    try:
+        # Let the start-up work end (the loudness warm-up thread measures every recording once).
+        time.sleep(3)
+        before_records = len(daemon.broadcasts())
+        a = threads(daemon.proc.pid)
+        time.sleep(seconds)
+        b = threads(daemon.proc.pid)
+        status = open(f"/proc/{daemon.proc.pid}/status").read()
+        rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+        hwm = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
+        events = len(daemon.broadcasts()) - before_records
+        per_thread = {}
+        for tid, (name, n) in b.items():
+            delta = n - a.get(tid, (name, 0))[1]
+            if delta:
+                per_thread[f"{name}({tid})"] = delta
+        total = sum(per_thread.values())
+        print(json.dumps({"seconds": seconds, "wakeups_per_minute": total * 60 / seconds, "per_thread": per_thread,
+                          "threads": len(b), "rss_kib": rss, "peak_rss_kib": hwm, "broadcasts_in_window": events}))
+    finally:
+        daemon.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def tones(directory, seconds=0.3):
+    for message, language, freq in [("notice", "naxi", 300), ("notice", "mandarin", 900), ("alarm", "mandarin", 1200)]:
+        os.makedirs(os.path.join(directory, message), exist_ok=True)
+        subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", os.path.join(directory, message, language + ".wav"),
+                        "synth", str(seconds), "sine", str(freq), "vol", "0.5"], check=True)
+
+
+def small_config(path, audio, device, schedule="2099-01-01"):
+    open(path, "w").write(f"""timezone: UTC
+audio_dir: {audio}
+defaults:
+  gap: 100ms
+  loudness_lufs: -16
+outputs:
+  - {{id: square, device: {device}, zone: town}}
+zones:
+  - id: town
+    languages: [naxi, mandarin]
+    schedule:
+      - {{message: notice, at: "{schedule}", max_delay: 30s}}
+""")
+
+
+def trigger(bin_dir, count):
+    work = tempfile.mkdtemp(prefix="laba-trigger-")
+    tones(os.path.join(work, "audio"), seconds=0.05)
+    config = os.path.join(work, "laba.yaml")
+    small_config(config, os.path.join(work, "audio"), "laba_bench")
+    open(os.path.join(work, "asound.conf"), "w").write(
+        'pcm.laba_bench { type plug slave { pcm { type file slave.pcm "null" file "/dev/null" format "raw" } format S16_LE } }\n')
+    daemon = Daemon(bin_dir, config, {"ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:" + os.path.join(work, "asound.conf")})
+    try:
+        invoked = {}
+        for _ in range(count):
+            t0 = time.time()
+            out = daemon.laba("play", "notice", "--zone", "town", "--force")
+            invoked[out.split()[0]] = t0
+            # One at a time: the next waits for this one's record to be done.
+            daemon.wait_records(lambda rs: all(r["state"] == "done" for r in rs))
+        records = {r["id"]: r for r in daemon.broadcasts()}
+        latencies = [(parse_time(records[i]["started_at"]) - t) * 1000 for i, t in invoked.items()]
+        accepted = [(parse_time(records[i]["planned_at"]) - t) * 1000 for i, t in invoked.items()]
+        print(json.dumps({"n": len(latencies), "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99),
+                          "max_ms": max(latencies), "accepted_p50_ms": percentile(accepted, 50)}))
+    finally:
+        daemon.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+class Pulse:
+    """A PulseAudio server with a null sink, on a socket of its own."""
+
+    def __init__(self, directory):
+        self.socket = os.path.join(directory, "pulse.sock")
+        env = dict(os.environ, HOME=directory, XDG_RUNTIME_DIR=directory)
+        self.proc = subprocess.Popen(["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
+                                      "-L", "module-null-sink sink_name=bench rate=48000",
+                                      "-L", f"module-native-protocol-unix socket={self.socket} auth-anonymous=1"]
+                                     + (["--system=false"] if os.getuid() != 0 else []),
+                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while not os.path.exists(self.socket):
+            if time.time() > deadline or self.proc.poll() is not None:
+                raise SystemExit("PulseAudio did not start")
+            time.sleep(0.02)
+        self.env = {"PULSE_SERVER": "unix:" + self.socket}
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def paced_conf(path, pulse):
+    open(path, "w").write(
+        f'pcm.laba_bench {{ type plug slave {{ pcm {{ type pulse server "unix:{pulse.socket}" }} format S16_LE }} }}\n')
+
+
+def preempt(bin_dir, count):
+    work = tempfile.mkdtemp(prefix="laba-preempt-")
+    tones(os.path.join(work, "audio"), seconds=0.4)
+    config = os.path.join(work, "laba.yaml")
+    small_config(config, os.path.join(work, "audio"), "laba_bench")
+    pulse = Pulse(work)
+    paced_conf(os.path.join(work, "asound.conf"), pulse)
+    daemon = Daemon(bin_dir, config, {"ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:" + os.path.join(work, "asound.conf"),
+                                      **pulse.env})
+    try:
+        latencies = []
+        daemon.laba("play", "notice", "--zone", "town", "--loop", "--force")
+        for _ in range(count):
+            # The looping manual broadcast plays; an emergency cuts in.
+            daemon.wait_records(lambda rs: any(r["state"] == "playing" and r["source"] == "manual" for r in rs))
+            time.sleep(0.3)
+            out = daemon.laba("play", "alarm", "--zone", "town", "--priority", "emergency")
+            eid = out.split()[0]
+            rs = daemon.wait_records(lambda rs: any(r["id"] == eid and r["state"] == "done" for r in rs))
+            r = next(r for r in rs if r["id"] == eid)
+            latencies.append((parse_time(r["started_at"]) - parse_time(r["planned_at"])) * 1000)
+            if os.environ.get("LABA_BENCH_VERBOSE"):
+                print(f"{latencies[-1]:.0f} ms", file=sys.stderr)
+        daemon.laba("stop", "--zone", "town", "--clear")
+        print(json.dumps({"n": len(latencies), "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99),
+                          "max_ms": max(latencies)}))
+    finally:
+        daemon.stop()
+        pulse.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def scheduled(bin_dir, count):
+    """Occurrences every 2 s; each start error from the records, and from the sound itself: parec
+    records the null sink's monitor and the onset of each tone is timed on the wall clock."""
+    work = tempfile.mkdtemp(prefix="laba-sched-")
+    tones(os.path.join(work, "audio"), seconds=0.2)
+    config = os.path.join(work, "laba.yaml")
+    small_config(config, os.path.join(work, "audio"), "laba_bench", schedule="*:*:0/2")
+    pulse = Pulse(work)
+    paced_conf(os.path.join(work, "asound.conf"), pulse)
+    env = dict(os.environ, **pulse.env)
+    # The monitor's samples, timestamped as they arrive (10 ms fragments).
+    rec = subprocess.Popen(["parec", "-d", "bench.monitor", "--format=s16le", "--rate=48000", "--channels=1",
+                            "--latency-msec=5", "--process-time-msec=5"], env=env, stdout=subprocess.PIPE)
+    onsets = []
+
+    def listen():
+        previous_loud = 0.0
+        while True:
+            chunk = rec.stdout.read1(4096) if hasattr(rec.stdout, "read1") else rec.stdout.read(960)
+            now = time.time()
+            if not chunk:
+                return
+            samples = memoryview(chunk).cast("h") if len(chunk) % 2 == 0 else memoryview(chunk[:-1]).cast("h")
+            n = len(samples)
+            for i in range(n):
+                if abs(samples[i]) > 300:
+                    at = now - (n - i) / 48000
+                    if at - previous_loud > 0.8:
+                        onsets.append(at)
+                    previous_loud = at
+                    # The rest of this chunk belongs to the same tone.
+                    previous_loud = now
+                    break
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    daemon = Daemon(bin_dir, config, {"ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:" + os.path.join(work, "asound.conf"),
+                                      **pulse.env})
+    try:
+        rs = daemon.wait_records(lambda rs: sum(1 for r in rs if r["source"] == "schedule" and r["state"] == "done") >= count + 1,
+                                 timeout=count * 2 + 30)
+        done = sorted((r for r in rs if r["source"] == "schedule" and r["state"] == "done"), key=lambda r: r["planned_at"])[1:count + 1]
+        errors = [(parse_time(r["started_at"]) - parse_time(r["planned_at"])) * 1000 for r in done if r["started_at"]]
+        outside = []
+        for r in done:
+            planned = parse_time(r["planned_at"])
+            near = [o for o in onsets if -0.5 < o - planned < 1.0]
+            if near:
+                outside.append((near[0] - planned) * 1000)
+        outcomes = {}
+        for r in done:
+            outcomes[r["outcome"]] = outcomes.get(r["outcome"], 0) + 1
+        print(json.dumps({"n": len(errors), "p50_ms": percentile(errors, 50), "p99_ms": percentile(errors, 99),
+                          "max_ms": max(errors), "outcomes": outcomes,
+                          "heard_n": len(outside), "heard_p50_ms": percentile(outside, 50),
+                          "heard_p99_ms": percentile(outside, 99)}))
+    finally:
+        daemon.stop()
+        rec.terminate()
+        pulse.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    mode, bin_dir, n = sys.argv[1], sys.argv[2], sys.argv[3]
+    {"idle": lambda: idle(bin_dir, float(n)), "trigger": lambda: trigger(bin_dir, int(n)),
+     "preempt": lambda: preempt(bin_dir, int(n)), "scheduled": lambda: scheduled(bin_dir, int(n))}[mode]()
