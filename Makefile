@@ -6,7 +6,7 @@ CONFIG   ?= Config/demo.yaml
 PACKAGES := $(shell cat Scripts/debian-packages.txt)
 BIN       = .build/debug
 
-.PHONY: all deps build release run test check bench clean audio install install-files uninstall
+.PHONY: all deps build release run test check bench soak fuzz clean audio install install-files uninstall
 
 all: build
 
@@ -51,6 +51,27 @@ release: deps
 # Side-by-side benchmarks; prints a table and writes bench-report.md.
 bench: release
 	Bench/run.sh
+
+# The long fault runs: 100 kill -9 rounds, 200 SIGHUPs, clock jumps, 5 × 1,000 concurrent
+# triggers, a full state dir. ROUNDS=N and SEED=N change them.
+soak: release
+	python3 Bench/soak.py .build/release
+
+# libFuzzer on the configuration loader and the calendar parser (FUZZ_SECONDS each, seeded with
+# the shipped configurations and the tests' expressions), then malformed requests against a real
+# labad's API. A crash leaves its input in .build/fuzz/crash-*; make it a regression test.
+FUZZ_SECONDS ?= 180
+FUZZ_FLAGS = --scratch-path .build/fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+fuzz: deps
+	LABA_FUZZ=1 $(SWIFT) build $(FUZZ_FLAGS) --product fuzz-config
+	LABA_FUZZ=1 $(SWIFT) build $(FUZZ_FLAGS) --product fuzz-calendar
+	python3 Fuzz/seed.py .build/fuzz/corpus
+	.build/fuzz/debug/fuzz-config -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+		-artifact_prefix=.build/fuzz/crash-config- .build/fuzz/corpus/config
+	.build/fuzz/debug/fuzz-calendar -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+		-artifact_prefix=.build/fuzz/crash-calendar- .build/fuzz/corpus/calendar
+	$(SWIFT) build
+	python3 Fuzz/api.py .build/debug $(FUZZ_SECONDS)
 
 # Remakes the placeholder recordings in Audio/ (needs espeak-ng and sox).
 audio:

@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -57,3 +58,15 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["LabaCore", "LabaStore", "LabaTestSupport"]),
     ]
 )
+
+// `make fuzz` only (LABA_FUZZ=1, built with -sanitize=fuzzer): libFuzzer targets, whose main is libFuzzer's.
+if ProcessInfo.processInfo.environment["LABA_FUZZ"] != nil {
+    package.targets += [
+        .executableTarget(name: "fuzz-config", dependencies: ["LabaCore"], path: "Fuzz/Config"),
+        .executableTarget(name: "fuzz-calendar", dependencies: ["LabaCore"], path: "Fuzz/Calendar"),
+    ]
+    package.products += [
+        .executable(name: "fuzz-config", targets: ["fuzz-config"]),
+        .executable(name: "fuzz-calendar", targets: ["fuzz-calendar"]),
+    ]
+}

@@ -121,8 +121,12 @@ def idle(bin_dir, seconds):
     lijiang(config)
     daemon = Daemon(bin_dir, config)
     try:
-        # Let the start-up work end (the loudness warm-up thread measures every recording once).
-        time.sleep(3)
+        # Let the start-up work end: the loudness warm-up thread measures every recording once, then
+        # reports to the engine and exits.
+        deadline = time.time() + 120
+        while any(name == "laba-loudness" for name, _ in threads(daemon.proc.pid).values()) and time.time() < deadline:
+            time.sleep(0.2)
+        time.sleep(1)
         before_records = len(daemon.broadcasts())
         a = threads(daemon.proc.pid)
         time.sleep(seconds)
@@ -254,7 +258,7 @@ def preempt(bin_dir, count):
 
 
 def scheduled(bin_dir, count):
-    """Occurrences every 2 s; each start error from the records, and from the sound itself: parec
+    """Occurrences every 2 s (a program and the sound server's drain take about 1.3 s); each start error from the records, and from the sound itself: parec
     records the null sink's monitor and the onset of each tone is timed on the wall clock."""
     work = tempfile.mkdtemp(prefix="laba-sched-")
     tones(os.path.join(work, "audio"), seconds=0.2)
@@ -280,7 +284,7 @@ def scheduled(bin_dir, count):
             for i in range(n):
                 if abs(samples[i]) > 300:
                     at = now - (n - i) / 48000
-                    if at - previous_loud > 0.8:
+                    if at - previous_loud > 0.5:
                         onsets.append(at)
                     previous_loud = at
                     # The rest of this chunk belongs to the same tone.
@@ -299,7 +303,7 @@ def scheduled(bin_dir, count):
         outside = []
         for r in done:
             planned = parse_time(r["planned_at"])
-            near = [o for o in onsets if -0.5 < o - planned < 1.0]
+            near = [o for o in onsets if -0.3 < o - planned < 0.5]
             if near:
                 outside.append((near[0] - planned) * 1000)
         outcomes = {}

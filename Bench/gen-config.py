@@ -2,10 +2,15 @@
 """Writes a county-scale configuration for benchmarks: ZONES zones in a tree, ENTRIES schedule
 entries spread over them, one output per leaf zone, all playing the shipped placeholder audio.
 
-usage: gen-config.py OUT.yaml [ZONES] [ENTRIES] [AUDIO_DIR]
+usage: gen-config.py OUT.yaml [ZONES] [ENTRIES] [AUDIO_DIR] [RECORDINGS]
+
+With RECORDINGS, AUDIO_DIR is filled with that many short WAV recordings (messages m0, m1, ...
+in the seven languages), and the entries play those messages.
 """
+import os
 import random
 import sys
+import wave
 
 out = sys.argv[1]
 zones = int(sys.argv[2]) if len(sys.argv) > 2 else 400
@@ -14,6 +19,22 @@ audio = sys.argv[4] if len(sys.argv) > 4 else "../Audio"
 rng = random.Random(42)
 languages = ["naxi", "bai", "yi", "pumi", "mosuo", "lisu", "mandarin"]
 messages = ["masks", "handwash", "gathering"]
+if len(sys.argv) > 5:
+    recordings = int(sys.argv[5])
+    count = (recordings + len(languages) - 1) // len(languages)
+    messages = [f"m{i}" for i in range(count)]
+    made = 0
+    for m in messages:
+        os.makedirs(os.path.join(audio, m), exist_ok=True)
+        for language in languages:
+            if made == recordings:
+                break
+            with wave.open(os.path.join(audio, m, language + ".wav"), "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(8000)
+                w.writeframes(bytes(1600))
+            made += 1
 times = ["Mon..Fri 07:30", "*-*-* 08,12,18:00", "Sat,Sun 09:30", "*:0/30", "Mon,Wed,Fri 10:15",
          "*-*-* 06:45:00", "hourly", "*-*~1 17:00", "Tue..Thu 14:00..16:00/20", "daily"]
 
@@ -46,6 +67,6 @@ for z in ids:
     if per_zone[z]:
         lines.append("    schedule:")
         for e in per_zone[z]:
-            lines.append(f"      - {{message: {messages[e % 3]}, at: \"{times[e % len(times)]}\"}}")
+            lines.append(f"      - {{message: {messages[e % len(messages)]}, at: \"{times[e % len(times)]}\"}}")
 open(out, "w").write("\n".join(lines) + "\n")
 print(f"{out}: {zones} zones, {entries} entries, {len(leaves)} outputs")

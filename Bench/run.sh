@@ -32,6 +32,10 @@ read -r nw nr _ < <(measure $BIN/laba next --config "$work/county.yaml" --count 
 row "\`laba next --count 100000\`, 400 zones, 2,000 entries" "${nw}s, ${nr} KiB" "goal < 1 s" "$(python3 -c "print('met' if $nw < 1 else 'NOT met')")"
 read -r cw cr _ < <(measure $BIN/laba check --config "$work/county.yaml")
 row "\`laba check\`, 400 zones, 2,000 entries" "${cw}s, ${cr} KiB" "goal < 1 s" "$(python3 -c "print('met' if $cw < 1 else 'NOT met')")"
+python3 Bench/gen-config.py "$work/recorded.yaml" 400 3000 "$work/audio" 3000 >/dev/null
+read -r cw cr _ < <(measure $BIN/laba check --config "$work/recorded.yaml")
+row "\`laba check\`, 400 zones, 3,000 entries, 3,000 recordings" "${cw}s, ${cr} KiB" "goal < 1 s" "$(python3 -c "print('met' if $cw < 1 else 'NOT met')")"
+echo "  laba check with 3,000 recordings: ${cw}s"
 
 echo "Playback: 10 minutes at 48 kHz stereo through an ALSA file PCM into /dev/null"
 cat > "$work/asound.conf" <<CONF
@@ -56,6 +60,41 @@ for f in wav flac; do
   echo "  $f: laba ${lc}s CPU ${lr} KiB, sox ${xc}s ${xr} KiB, aplay ${ac}s ${ar} KiB"
 done
 unset ALSA_CONFIG_PATH
+
+# The daemon: the real labad and laba, figures from its records (started_at is the first frame
+# written) and, for the scheduled start, from the sound server's monitor (outside the process).
+j() { python3 -c "import json, sys; d = json.loads(sys.argv[1]); print(eval(sys.argv[2], {}, d))" "$1" "$2"; }
+IDLE_SECONDS=${IDLE_SECONDS:-60}
+echo "Idle labad on Config/lijiang.yaml for ${IDLE_SECONDS} s (devices: ALSA's null PCM)"
+idle=$(python3 Bench/daemon.py idle $BIN "$IDLE_SECONDS")
+idle_dispatch=$(LABA_DISPATCH_EXECUTOR=1 python3 Bench/daemon.py idle $BIN "$IDLE_SECONDS")
+echo "  $idle"
+row "idle \`labad\`, \`Config/lijiang.yaml\`, ${IDLE_SECONDS} s: wake-ups (voluntary context switches) per minute, RSS" \
+    "$(j "$idle" "f'{wakeups_per_minute:.0f}/min, {rss_kib / 1024:.1f} MiB'")" \
+    "cron: 1/min; labad on libdispatch's executor: $(j "$idle_dispatch" "f'{wakeups_per_minute:.0f}/min'")" \
+    "$(j "$idle" "('met' if wakeups_per_minute == 0 else 'NOT met') + ' (0/min); RSS ' + ('met' if rss_kib <= 24 * 1024 else 'NOT met') + ' (24 MiB)'")"
+TRIGGERS=${TRIGGERS:-100}
+echo "Trigger latency: laba play invoked -> first frame, ${TRIGGERS} triggers"
+trig=$(python3 Bench/daemon.py trigger $BIN "$TRIGGERS")
+echo "  $trig"
+row "trigger: \`laba play\` invoked → first frame written, ${TRIGGERS} triggers" \
+    "$(j "$trig" "f'p50 {p50_ms:.0f} ms, p99 {p99_ms:.0f} ms'")" "(of which the laba process until accepted: $(j "$trig" "f'{accepted_p50_ms:.0f} ms'") p50)" \
+    "$(j "$trig" "('met' if p99_ms <= 50 else 'NOT met') + ' (p99 ≤ 50 ms)'")"
+PREEMPTS=${PREEMPTS:-30}
+echo "Preemption on a PulseAudio null sink, ${PREEMPTS} emergencies"
+pre=$(python3 Bench/daemon.py preempt $BIN "$PREEMPTS")
+echo "  $pre"
+row "preemption: emergency accepted → first emergency frame, ${PREEMPTS} times, PulseAudio null sink" \
+    "$(j "$pre" "f'p50 {p50_ms:.0f} ms, p99 {p99_ms:.0f} ms'")" "—" \
+    "$(j "$pre" "('met' if p99_ms <= 150 else 'NOT met') + ' (p99 ≤ 150 ms)'")"
+OCCURRENCES=${OCCURRENCES:-100}
+echo "Scheduled start error: ${OCCURRENCES} occurrences, one every 2 s, PulseAudio null sink"
+sched=$(python3 Bench/daemon.py scheduled $BIN "$OCCURRENCES")
+echo "  $sched"
+row "scheduled start: planned instant → first frame, ${OCCURRENCES} occurrences, PulseAudio null sink" \
+    "$(j "$sched" "f'records: p50 {p50_ms:.0f} ms, p99 {p99_ms:.0f} ms; heard on the sink monitor ({heard_n} onsets): p50 {heard_p50_ms:.0f} ms, p99 {heard_p99_ms:.0f} ms'")" \
+    "systemd timers: 1 min default accuracy (AccuracySec=)" \
+    "$(j "$sched" "('met' if p99_ms <= 20 else 'NOT met') + ' (p99 ≤ 20 ms)'")"
 
 {
   echo "# Laba benchmark report"

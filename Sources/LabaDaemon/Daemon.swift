@@ -62,8 +62,9 @@ public enum Daemon {
         }
         let store = try Store(path: StateLayout(directory: options.stateDirectory).database)
         let loudness = LoudnessCache(try store.loudness().mapValues { LoudnessMeasurement(integrated: $0.integrated, truePeak: $0.truePeak) })
-        let engine = try Engine(setup: setup, store: store, loudness: loudness, logger: logger) { Instant(Date()) }
-        let loop = try SchedulerLoop(engine: engine, notifier: notifier, logger: logger)
+        let clock = WallClock()
+        let engine = try Engine(setup: setup, store: store, loudness: loudness, logger: logger) { clock.now() }
+        let loop = try SchedulerLoop(engine: engine, clock: clock, notifier: notifier, logger: logger)
         await engine.setRescheduleHandler { loop.rearm($0) }
         try await engine.start()
         loop.start()
@@ -84,7 +85,13 @@ public enum Daemon {
                 ])
             })
         let signals = SignalService(hangups: hangups, reloader: reloader)
-        let group = ServiceGroup(configuration: .init(services: [server, signals], gracefulShutdownSignals: [.sigterm, .sigint],
+        var services: [any Service] = [server, signals]
+        if clock.offsetFile != nil {
+            logger.warning("test clock: SIGUSR2 re-reads the offset from \(clock.offsetFile ?? "")")
+            services.append(TestClockService(signals: await UnixSignalsSequence(trapping: .sigusr2), clock: clock, loop: loop,
+                                             logger: logger))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger))
         try await group.run()
         try? FileManager.default.removeItem(atPath: options.socketPath)
@@ -198,5 +205,21 @@ public struct DaemonLogHandler: LogHandler {
         }
         let prefix = journal ? "<\(priority)>" : "\(event.level): "
         FileHandle.standardError.write(Data((prefix + "\(event.message)\(fields)\n").utf8))
+    }
+}
+
+/// Tests only: SIGUSR2 moves the daemon's clock to the offset in LABA_TEST_CLOCK_OFFSET_FILE.
+struct TestClockService: Service {
+    let signals: UnixSignalsSequence
+    let clock: WallClock
+    let loop: SchedulerLoop
+    let logger: Logger
+
+    func run() async {
+        for await _ in signals.cancelOnGracefulShutdown() {
+            clock.reloadOffset()
+            logger.notice("test clock set", metadata: ["now": "\(RFC3339.format(clock.now(), in: TimeZone(identifier: "UTC")!))"])
+            loop.clockWasSet()
+        }
     }
 }

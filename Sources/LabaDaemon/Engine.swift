@@ -81,7 +81,7 @@ public actor Engine {
             }
             if r.state == .playing {
                 r.state = .queued
-                try? store.update(r)
+                persist(r)
             }
             let item = ArbiterItem(id: r.id, priority: r.priority, plannedAt: Instant(microseconds: r.plannedAt),
                                    deadline: r.deadline.map(Instant.init(microseconds:)), segment: r.segment)
@@ -143,12 +143,33 @@ public actor Engine {
     ///
     /// - Throws: `EngineError.queueFull` (nothing is stored then), or the store's error.
     public func submit(_ record: BroadcastRecord) throws {
-        guard let arbiter = arbiters[record.output] else { throw EngineError.unknownOutput(record.output) }
-        if arbiter.queue.count >= Arbiter.queueLimit { throw EngineError.queueFull(output: record.output) }
-        try store.insert(record)
-        let item = ArbiterItem(id: record.id, priority: record.priority, plannedAt: Instant(microseconds: record.plannedAt),
-                               deadline: record.deadline.map(Instant.init(microseconds:)), segment: record.segment)
-        feed(record.output, .enqueue(item))
+        try submit([record])
+    }
+
+    /// Queues broadcasts on their outputs: all of them are stored (one transaction) or none.
+    public func submit(_ records: [BroadcastRecord]) throws {
+        for record in records {
+            guard let arbiter = arbiters[record.output] else { throw EngineError.unknownOutput(record.output) }
+            if arbiter.queue.count >= Arbiter.queueLimit { throw EngineError.queueFull(output: record.output) }
+        }
+        try store.insert(records)
+        for record in records {
+            let item = ArbiterItem(id: record.id, priority: record.priority, plannedAt: Instant(microseconds: record.plannedAt),
+                                   deadline: record.deadline.map(Instant.init(microseconds:)), segment: record.segment)
+            feed(record.output, .enqueue(item))
+        }
+    }
+
+    /// Writes a changed record. A failure (a full disk) is logged, not hidden: the broadcast goes
+    /// on from memory, and the log says which record is behind.
+    func persist(_ record: BroadcastRecord) {
+        do {
+            try store.update(record)
+        } catch {
+            logger.error("cannot record the progress of a broadcast", metadata: [
+                "broadcast": "\(record.id)", "state": "\(record.state.rawValue)", "error": "\(error)",
+            ])
+        }
     }
 
     /// Stops what plays on `outputs`; with `clear`, cancels what waits there too.
@@ -237,7 +258,7 @@ public actor Engine {
             case .start(let id, let segment):
                 guard var record = try? store.broadcast(id: id) else { continue }
                 record.state = .playing
-                try? store.update(record)
+                persist(record)
                 let builder = self.builder
                 let playing = record
                 players[output]?.play(id: id, from: segment) { builder.program(for: playing).0 }
@@ -251,12 +272,12 @@ public actor Engine {
                     outcome = .failed
                     reason = "no recording could be played"
                 }
-                finish(&record, outcome: outcome, reason: reason, at: t)
+                finish(&record, outcome: outcome, reason: reason ?? record.reason, at: t)
             case .requeue(let id, let segment):
                 guard var record = try? store.broadcast(id: id) else { continue }
                 record.state = .queued
                 record.segment = segment
-                try? store.update(record)
+                persist(record)
             case .reject(let id, let reason):
                 guard var record = try? store.broadcast(id: id) else { continue }
                 finish(&record, outcome: .failed, reason: reason, at: t)
@@ -292,20 +313,30 @@ public actor Engine {
                 if record.plannedLanguages.contains(label), !record.playedLanguages.contains(label) {
                     record.playedLanguages.append(label)
                 }
-                try? store.update(record)
+                persist(record)
             }
             feed(output, .segmentStarted(id: id, segment: segment))
         case .firstFrame(let id, let at):
             // Kept from the first play: a broadcast resumed after an interruption started earlier.
             if var record = try? store.broadcast(id: id), record.startedAt == nil {
-                record.startedAt = at.microseconds
-                try? store.update(record)
+                // `at` is the system's time; the engine's clock may differ (a test's offset).
+                record.startedAt = at.microseconds + (now().microseconds - Instant(Date()).microseconds)
+                persist(record)
             }
         case .finished(let id, let result):
             if var record = try? store.broadcast(id: id) {
                 record.frames += result.frames
                 record.xruns += result.xruns
-                try? store.update(record)
+                // A recording broken or deleted since the last check: the rest played; say which did not.
+                let failed = result.segments.compactMap { segment -> String? in
+                    if case .failed(let error) = segment.2 { "\(segment.1) (\(error))" } else { nil }
+                }
+                if !failed.isEmpty {
+                    record.reason = "not played: " + failed.joined(separator: "; ")
+                    logger.warning("a recording could not be played", metadata: ["broadcast": "\(id)", "output": "\(output)",
+                                                                              "reason": "\(record.reason ?? "")"])
+                }
+                persist(record)
             }
             switch result.outcome {
             case .completed:

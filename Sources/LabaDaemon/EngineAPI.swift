@@ -112,12 +112,17 @@ extension Engine {
                 deadline: priority == .emergency ? nil : (t + within).microseconds,
                 requestedUID: requester?.uid, requestedUser: requester?.user))
         }
-        for record in records {
-            do {
-                try submit(record)
-            } catch {
-                throw APIFailure(.internalError, "cannot store the broadcast: \(error)")
-            }
+        do {
+            try submit(records)
+        } catch let error as EngineError {
+            if case .queueFull = error { throw APIFailure(.queueFull, error.description) }
+            throw APIFailure(.internalError, error.description)
+        } catch let error where Store.isStorageFailure(error) {
+            logger.error("a broadcast was refused: the state dir cannot store it", metadata: ["error": "\(error)"])
+            throw APIFailure(.storageFull, "the state dir cannot store the broadcast (disk full or not writable): \(error); "
+                             + "nothing was queued")
+        } catch {
+            throw APIFailure(.internalError, "cannot store the broadcast: \(error); nothing was queued")
         }
         return records
     }

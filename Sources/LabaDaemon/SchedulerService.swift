@@ -14,11 +14,14 @@ final class SchedulerLoop: @unchecked Sendable {
     /// Half the systemd watchdog interval, when one is set: the loop pings at least this often.
     private let watchdogInterval: TimeSpan?
     private let fd: Int32
+    private let clock: WallClock
     private let lock = NSLock()
     private var stopping = false
+    private var clockSet = false
 
-    init(engine: Engine, notifier: Notifier, logger: Logger) throws {
+    init(engine: Engine, clock: WallClock, notifier: Notifier, logger: Logger) throws {
         self.engine = engine
+        self.clock = clock
         self.logger = logger
         self.notifier = notifier
         if let usec = ProcessInfo.processInfo.environment["WATCHDOG_USEC"].flatMap(Int64.init), usec > 0 {
@@ -48,10 +51,18 @@ final class SchedulerLoop: @unchecked Sendable {
     /// Sets the timer for an absolute wall-clock instant; nil: far away (a month), so that a clock
     /// change still wakes the loop.
     func rearm(_ wake: Instant?) {
-        let now = Instant(Date())
+        let now = clock.now()
         var target = wake ?? (now + .seconds(30 * 86_400))
         if let watchdogInterval { target = min(target, now + watchdogInterval) }
-        arm(at: target)
+        arm(at: clock.system(target))
+    }
+
+    /// The clock's test offset changed: handled as the kernel's notice that the clock was set.
+    func clockWasSet() {
+        lock.lock()
+        clockSet = true
+        lock.unlock()
+        arm(at: Instant(microseconds: 1))
     }
 
     private func arm(at instant: Instant) {
@@ -84,15 +95,18 @@ final class SchedulerLoop: @unchecked Sendable {
         var expirations: UInt64 = 0
         while true {
             let n = read(fd, &expirations, 8)
+            let failure = errno
             lock.lock()
             let done = stopping
+            let set = clockSet
+            clockSet = false
             lock.unlock()
             if done { return }
             if watchdogInterval != nil { notifier.send("WATCHDOG=1") }
-            if n < 0, errno == ECANCELED {
+            if (n < 0 && failure == ECANCELED) || set {
                 logger.notice("the wall clock was set")
                 rearm(call { await $0.clockChanged() })
-            } else if n < 0, errno == EINTR {
+            } else if n < 0, failure == EINTR {
                 continue
             } else {
                 rearm(call { await $0.runSchedule() })

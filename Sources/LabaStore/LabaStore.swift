@@ -168,6 +168,19 @@ public final class Store: Sendable {
         try database.write { try broadcast.insert($0) }
     }
 
+    /// Inserts all of them in one transaction, or none.
+    public func insert(_ broadcasts: [BroadcastRecord]) throws {
+        try database.write { db in
+            for broadcast in broadcasts { try broadcast.insert(db) }
+        }
+    }
+
+    /// Whether `error` says the state dir cannot take more (disk full, a file-size limit, read-only).
+    public static func isStorageFailure(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN].contains(error.resultCode.primaryResultCode)
+    }
+
     public func update(_ broadcast: BroadcastRecord) throws {
         try database.write { try broadcast.update($0) }
     }

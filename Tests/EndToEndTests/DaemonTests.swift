@@ -20,6 +20,8 @@ final class DaemonFixture {
     var configPath: String { dir + "/laba.yaml" }
     var database: String { dir + "/state/laba.sqlite" }
     var extraEnvironment: [String: String] = [:]
+    /// A command that runs labad (`prlimit --fsize=N --`), if any.
+    var launcher: [String] = []
 
     var environment: [String: String] {
         extraEnvironment.merging(["ALSA_CONFIG_PATH": alsaConfig,
@@ -62,7 +64,7 @@ final class DaemonFixture {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if FileManager.default.fileExists(atPath: database),
-               let records = try? Store(path: database).broadcasts(), condition(records) { return true }
+               let records = try? Store(path: database).broadcasts(limit: .max), condition(records) { return true }
             usleep(20_000)
         }
         return false
@@ -88,8 +90,9 @@ final class DaemonFixture {
 
     func start() throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Binaries.directory + "/labad")
-        process.arguments = ["--config", configPath]
+        let command = launcher + [Binaries.directory + "/labad", "--config", configPath]
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.environment = ProcessInfo.processInfo.environment.filter { !["NOTIFY_SOCKET", "WATCHDOG_USEC"].contains($0.key) }
             .merging(environment) { $1 }
         let log = Pipe()
@@ -244,7 +247,7 @@ extension Binaries {
         #expect(lines.first?.dropFirst() == ["square", "town", "mandarin,naxi"])
         #expect(lines.last?.last == "completed")
         #expect(fixture.terminate() == 0)
-        let record = try #require(try Store(path: fixture.database).broadcasts().first)
+        let record = try #require(try Store(path: fixture.database).broadcasts(limit: .max).first)
         #expect(record.source == .manual && record.playedLanguages == ["mandarin", "naxi"])
         #expect(record.requestedUID == Int(getuid()))
         #expect(try Binaries.toneFrequencies(of: fixture.dir + "/laba_square.wav") == [900, 300])
@@ -344,7 +347,7 @@ extension Binaries {
         #expect(try fixture.waitForRecords { records in records.count == 2 && records.allSatisfy { $0.state == .done } })
         #expect(fixture.terminate() == 0)
 
-        let records = try Store(path: fixture.database).broadcasts()
+        let records = try Store(path: fixture.database).broadcasts(limit: .max)
         let scheduled = try #require(records.first { $0.source == .schedule })
         let emergency = try #require(records.first { $0.source == .emergency })
         #expect(scheduled.outcome == .completed && emergency.outcome == .completed)

@@ -102,7 +102,7 @@ final class NotifySocket {
         #expect(list.stdout.split(separator: "\n").last?.split(separator: " ", omittingEmptySubsequences: true)
                     .map(String.init) == ["square", "laba_square", "village", "available"])
         #expect(try fixture.waitForRecords { $0.contains { $0.entry == "village#1" && $0.outcome != nil } })
-        let record = try #require(try Store(path: fixture.database).broadcasts().first { $0.entry == "village#1" })
+        let record = try #require(try Store(path: fixture.database).broadcasts(limit: .max).first { $0.entry == "village#1" })
         #expect(record.outcome == .completed && record.zone == "village" && record.playedLanguages == ["yi"],
                 "\(record.outcome.map(\.rawValue) ?? "-") \(record.reason ?? "")")
         #expect(try Binaries.toneFrequencies(of: fixture.dir + "/laba_square.wav") == [500])
@@ -177,6 +177,6 @@ final class NotifySocket {
                                        "--zone", "town", "--wait"], environment: fixture.environment)
         #expect(member.status == 0, "\(member.stderr)")
         #expect(fixture.terminate() == 0)
-        #expect(try Store(path: fixture.database).broadcasts().first?.requestedUID == 65534)
+        #expect(try Store(path: fixture.database).broadcasts(limit: .max).first?.requestedUID == 65534)
     }
 }

@@ -36,7 +36,7 @@ import Testing
 
         let kept = uploads(fixture)
         #expect(kept.count == 1 && kept.first?.hasSuffix(".flac") == true, "\(kept)")
-        let record = try #require(try Store(path: fixture.database).broadcasts().first)
+        let record = try #require(try Store(path: fixture.database).broadcasts(limit: .max).first)
         #expect(record.source == .upload && record.message == "fresh notice")
         #expect(record.uploadPath == fixture.dir + "/state/uploads/" + (kept.first ?? ""))
         #expect(record.plannedLanguages == ["yi"] && record.playedLanguages == ["yi"])
@@ -76,7 +76,7 @@ import Testing
         #expect(try laba(fixture, ["history", "--format", "json"]).stdout.contains("\"broadcasts\":[]"))
         #expect(uploads(fixture).isEmpty)
         #expect(fixture.terminate() == 0)
-        #expect(try Store(path: fixture.database).broadcasts().isEmpty)
+        #expect(try Store(path: fixture.database).broadcasts(limit: .max).isEmpty)
     }
 
     @Test func anOversizeBodyGets413WithOrWithoutALength() throws {

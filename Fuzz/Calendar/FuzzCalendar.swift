@@ -1,0 +1,27 @@
+// libFuzzer target: calendar expressions (and the next instants of those that parse), time spans
+// and the CLI's TIME arguments. Built by `make fuzz` with -sanitize=fuzzer,address.
+
+import Foundation
+import LabaCore
+
+nonisolated(unsafe) let zones = [TimeZone(identifier: "UTC")!, TimeZone(identifier: "Asia/Shanghai")!,
+                                 TimeZone(identifier: "Europe/Berlin")!]
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzCalendar(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+    if let spec = try? CalendarSpec(parsing: text) {
+        _ = spec.description
+        for zone in zones {
+            var t = Instant(seconds: 1_796_342_400)
+            for _ in 0..<3 {
+                guard let next = spec.next(after: t, in: zone) else { break }
+                precondition(next > t, "\(text): next \(next) is not after \(t)")
+                t = next
+            }
+        }
+    }
+    _ = try? TimeSpan(parsing: text)
+    _ = try? TimeParsing.instant(text, in: zones[1])
+    return 0
+}
