@@ -111,7 +111,8 @@ def random_json():
 paths = ["/v1/broadcasts", "/v1/broadcasts/audio", "/v1/stop", "/v1/reload", "/v1/outputs/square/zone", "/v1/status",
          "/v1/schedule", "/v1/report", "/v1/outputs", "/v1/broadcasts/../../etc/passwd", "/v1/broadcasts/%00",
          "/v1/broadcasts/" + "a" * 3000, "/v2/status", "/", "*", "/v1/broadcasts?limit=99999999999999999999",
-         "/v1/report?by=" + "x" * 100, "/v1/schedule?count=-5&from=garbage", "/v1/broadcasts/audio?zones=town&repeat=1e9"]
+         "/v1/report?by=" + "x" * 100, "/v1/schedule?count=-5&from=garbage",
+         "/v1/broadcasts?since=@13977163966666666666666", "/v1/report?since=@-1e300&until=9999-99-99", "/v1/broadcasts/audio?zones=town&repeat=1e9"]
 
 
 def case():

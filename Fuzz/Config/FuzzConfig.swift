@@ -17,3 +17,17 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     for b in planner.upcoming(after: now, count: 20) { _ = b.skip?.description }
     return 0
 }
+
+// The entry point SwiftPM gives an executable (fuzz_config_main, aliased to main at link time):
+// it hands over to libFuzzer's driver with the function above.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runDriver(_ argc: UnsafeMutablePointer<CInt>,
+               _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+               _ body: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+
+@_cdecl("fuzz_config_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    var count = argc
+    var arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv
+    return withUnsafeMutablePointer(to: &arguments) { runDriver(&count, $0, fuzzConfig) }
+}

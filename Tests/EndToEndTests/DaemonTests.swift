@@ -282,6 +282,9 @@ extension Binaries {
             (["-X", "POST", "-d", "{\"message\": \"\(big)\", \"zones\": [\"town\"]}", "http://laba/v1/broadcasts"], 413, "too_large"),
             (["http://laba/v1/broadcasts/..%2F..%2Fetc%2Fpasswd"], 404, "not_found"),
             (["http://laba/v1/broadcasts?limit=99999999999999999999"], 400, "bad_request"),
+            // Found by `make fuzz` (in the TIME parser): this crashed the daemon.
+            (["http://laba/v1/broadcasts?since=@13977163966666666666666"], 400, "bad_request"),
+            (["http://laba/v1/schedule?from=@1e300"], 400, "bad_request"),
             (["http://laba/v1/nothing"], 404, "not_found"),
         ]
         for (args, status, code) in cases {

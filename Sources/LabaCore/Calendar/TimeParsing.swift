@@ -19,8 +19,9 @@ public enum TimeParsing {
         }
         if t == "now" { return now }
         if t.hasPrefix("@") {
-            guard let seconds = Double(t.dropFirst()), seconds.isFinite else {
-                throw CalendarError("bad time '\(text)': expected @SECONDS since the epoch")
+            // Years 1 to 9999, as everywhere else (and far from Int64's microsecond limit).
+            guard let seconds = Double(t.dropFirst()), seconds.isFinite, abs(seconds) < 253_402_300_800 else {
+                throw CalendarError("bad time '\(text)': expected @SECONDS since the epoch, before the year 10000")
             }
             return Instant(microseconds: Int64((seconds * 1_000_000).rounded()))
         }
