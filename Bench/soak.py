@@ -143,6 +143,11 @@ def kill_rounds():
             time.sleep(rng.uniform(0, 1.5))
             labad.kill9()
         labad.start()
+        # No new occurrences from now on, so that everything can end: what was accepted or planned
+        # before still plays out (or misses its deadline) and gets its outcome.
+        bench.small_config(config, os.path.join(work, "audio"), "laba_bench")
+        if labad.laba("reload").returncode != 0:
+            fail("the final reload was refused")
         rs = labad.wait_done(db, len(accepted))
         labad.stop()
         ids = {r[0] for r in rs}
