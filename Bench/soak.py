@@ -114,6 +114,12 @@ def setup(name, schedule="2099-01-01", tone=0.3, device="laba_bench", extra=""):
     return work, config
 
 
+def null_conf(work):
+    """laba_null: a PCM that consumes at once, through the same plug and file layers as the tests."""
+    open(os.path.join(work, "asound.conf"), "w").write(
+        'pcm.laba_null { type plug slave { pcm { type file slave.pcm "null" file "/dev/null" format "raw" } format S16_LE } }\n')
+
+
 def kill_rounds():
     work, config = setup("kill", schedule="*:*:0/3")
     pulse = bench.Pulse(work)
@@ -203,8 +209,7 @@ def clock_jumps():
     minute = (time.localtime().tm_min + 5) % 10
     work, config = setup("clock", schedule=f"*:{minute}/10", tone=0.05, device="laba_null",
                          extra=f"  - id: hall\n    parent: town\n    schedule:\n      - {{message: alarm, at: \"*:{minute}/10\", catch_up: 2h}}\n")
-    open(os.path.join(work, "asound.conf"), "w").write(
-        'pcm.laba_null { type plug slave { pcm { type file slave.pcm "null" file "/dev/null" format "raw" } format S16_LE } }\n')
+    null_conf(work)
     text = open(config).read().replace("  - {id: square, device: laba_null, zone: town}",
                                        "  - {id: square, device: laba_null, zone: town}\n  - {id: hall, device: laba_null, zone: hall}")
     open(config, "w").write(text)
@@ -240,8 +245,7 @@ def clock_jumps():
 
 def concurrent_triggers():
     work, config = setup("burst", tone=0.02, device="laba_null")
-    open(os.path.join(work, "asound.conf"), "w").write(
-        'pcm.laba_null { type plug slave { pcm { type file slave.pcm "null" file "/dev/null" format "raw" } format S16_LE } }\n')
+    null_conf(work)
     labad = Labad(work, config, {"ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:" + os.path.join(work, "asound.conf")})
     db = os.path.join(work, "state", "laba.sqlite")
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "burst.py")
@@ -268,8 +272,7 @@ def concurrent_triggers():
 
 def full_disk():
     work, config = setup("full", tone=0.02, device="laba_null")
-    open(os.path.join(work, "asound.conf"), "w").write(
-        'pcm.laba_null { type plug slave { pcm { type file slave.pcm "null" file "/dev/null" format "raw" } format S16_LE } }\n')
+    null_conf(work)
     state = os.path.join(work, "state")
     os.makedirs(state)
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", state], capture_output=True).returncode == 0
