@@ -110,8 +110,8 @@ public actor Engine {
     }
 
     /// Takes a new configuration: what plays goes on; the schedule, languages and gains follow the
-    /// new file from the next broadcast on. Outputs that were removed stop; new ones start.
-    /// (An output whose device changed keeps its old PCM until Laba restarts.)
+    /// new file from the next broadcast on. Outputs that were removed stop; new ones start; an
+    /// output whose device changed opens the new one from its next broadcast (or probe) on.
     public func reload(_ setup: Setup) {
         self.setup = setup
         let tree = ZoneTree(setup.config)
@@ -128,7 +128,13 @@ public actor Engine {
                 finish(&record, outcome: .stopped, reason: "its output was removed from the configuration", at: t)
             }
         }
-        for output in setup.config.outputs where players[output.id.value] == nil { addPlayer(output) }
+        for output in setup.config.outputs {
+            if let player = players[output.id.value] {
+                player.reconfigure(device: output.device.value, fixedRate: output.rate?.value, fixedChannels: output.channels?.value)
+            } else {
+                addPlayer(output)
+            }
+        }
         onReschedule()
     }
 

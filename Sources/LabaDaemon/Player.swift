@@ -20,9 +20,6 @@ enum PlayerReport: Sendable {
 /// player's thread and return at once.
 final class Player: @unchecked Sendable {
     let output: String
-    private let device: String
-    private let fixedRate: Int?
-    private let fixedChannels: Int?
     private let logger: Logger
     private let report: @Sendable (PlayerReport) -> Void
 
@@ -35,14 +32,22 @@ final class Player: @unchecked Sendable {
     private var commands: [Command] = []
     private var current: (id: String, cancel: CancelToken)?
     private var shuttingDown = false
+    /// The PCM and its fixed format; a reload may change them (guarded by `condition`).
+    private var device: Device
+    /// Set by `reconfigure`, so that a device probe tries the new PCM at once.
+    private var deviceChanged = false
+
+    private struct Device: Equatable {
+        var name: String
+        var rate: Int?
+        var channels: Int?
+    }
     private var thread: Thread?
 
     init(output: String, device: String, fixedRate: Int?, fixedChannels: Int?, logger: Logger,
          report: @escaping @Sendable (PlayerReport) -> Void) {
         self.output = output
-        self.device = device
-        self.fixedRate = fixedRate
-        self.fixedChannels = fixedChannels
+        self.device = Device(name: device, rate: fixedRate, channels: fixedChannels)
         self.logger = logger
         self.report = report
     }
@@ -68,6 +73,24 @@ final class Player: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Takes another PCM (a reload changed `device:`, `rate:` or `channels:`): what plays finishes
+    /// on the old one, the next broadcast opens the new one, and a device probe tries it at once.
+    func reconfigure(device: String, fixedRate: Int?, fixedChannels: Int?) {
+        condition.lock()
+        defer { condition.unlock() }
+        let new = Device(name: device, rate: fixedRate, channels: fixedChannels)
+        guard new != self.device else { return }
+        self.device = new
+        deviceChanged = true
+        condition.broadcast()
+    }
+
+    private var currentDevice: Device {
+        condition.lock()
+        defer { condition.unlock() }
+        return device
+    }
+
     /// Tries the device after `seconds`, then with doubling waits up to a minute, until it opens.
     func probe(after seconds: Double) { enqueue(.probe(after: seconds)) }
 
@@ -89,7 +112,11 @@ final class Player: @unchecked Sendable {
     }
 
     private func run() {
-        let renderer = ProgramRenderer(output: PCMOutput(device: device), fixedRate: fixedRate, fixedChannels: fixedChannels)
+        func makeRenderer(for device: Device) -> ProgramRenderer {
+            ProgramRenderer(output: PCMOutput(device: device.name), fixedRate: device.rate, fixedChannels: device.channels)
+        }
+        var renderedDevice = currentDevice
+        var renderer = makeRenderer(for: renderedDevice)
         while true {
             condition.lock()
             while commands.isEmpty, !shuttingDown { condition.wait() }
@@ -103,6 +130,10 @@ final class Player: @unchecked Sendable {
 
             switch command {
             case .play(let id, let build, let from, let cancel):
+                if currentDevice != renderedDevice {
+                    renderedDevice = currentDevice
+                    renderer = makeRenderer(for: renderedDevice)
+                }
                 let program = build()
                 var wroteFirst = false
                 let result = renderer.play(program, from: from, cancel: cancel) { [report] event in
@@ -123,8 +154,9 @@ final class Player: @unchecked Sendable {
                 var wait = after
                 while !waitOrShutdown(seconds: wait) {
                     do {
-                        let pcm = PCMOutput(device: device)
-                        try pcm.open(PCMOutput.Format(rate: fixedRate ?? 48000, channels: fixedChannels ?? 2))
+                        let device = currentDevice
+                        let pcm = PCMOutput(device: device.name)
+                        try pcm.open(PCMOutput.Format(rate: device.rate ?? 48000, channels: device.channels ?? 2))
                         pcm.close()
                         logger.notice("output is back", metadata: ["output": "\(output)"])
                         report(.deviceBack)
@@ -143,7 +175,8 @@ final class Player: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         let deadline = Date().addingTimeInterval(seconds)
-        while !shuttingDown, condition.wait(until: deadline) {}
+        while !shuttingDown, !deviceChanged, condition.wait(until: deadline) {}
+        deviceChanged = false
         return shuttingDown
     }
 }

@@ -48,6 +48,34 @@ import Testing
         #expect(fixture.terminate() == 0)
     }
 
+    /// The operator fixes `device:` and reloads: an output waiting on a missing PCM opens the new one
+    /// at once (no back-off wait), and a working output moves to another PCM from its next broadcast.
+    @Test func aReloadWithAnotherDeviceTakesEffectWithoutARestart() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        try fixture.writeConfig(at: "2099-01-01")
+        let good = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
+        try good.replacingOccurrences(of: "device: laba_square", with: "device: laba_missing")
+            .write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        try fixture.start()
+        #expect(fixture.waitForLog("ready"))
+        #expect(try laba(fixture, ["play", "notice", "--zone", "town", "--lang", "naxi"]).status == 0)
+        #expect(fixture.waitForLog("output unavailable"))
+        // The fix: the waiting output tries the new PCM at once, not at its next back-off step.
+        try good.write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        #expect(try laba(fixture, ["reload"]).status == 0)
+        #expect(fixture.waitForLog("output is back", timeout: 3))
+        #expect(try fixture.waitForRecords { $0.count == 1 && $0.allSatisfy { $0.outcome == .completed } })
+        #expect(try Binaries.toneFrequencies(of: fixture.dir + "/laba_square.wav") == [300])
+
+        try good.replacingOccurrences(of: "device: laba_square", with: "device: laba_van")
+            .write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        #expect(try laba(fixture, ["reload"]).status == 0)
+        #expect(try laba(fixture, ["play", "notice", "--zone", "town", "--lang", "yi", "--wait"]).status == 0)
+        #expect(try Binaries.toneFrequencies(of: fixture.dir + "/laba_van.wav") == [500])
+        #expect(fixture.terminate() == 0)
+    }
+
     @Test func aRecordingBrokenOrDeletedAfterTheCheckIsSkippedAndNamed() throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones()
