@@ -88,6 +88,16 @@ final class DaemonFixture {
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
+    /// Writes the configuration with its output on a PCM that does not exist; returns the text with
+    /// the real one, to write back when the device should "return".
+    func writeConfigOnAMissingDevice(at: String) throws -> String {
+        try writeConfig(at: at)
+        let good = try String(contentsOfFile: configPath, encoding: .utf8)
+        try good.replacingOccurrences(of: "device: laba_square", with: "device: laba_missing")
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        return good
+    }
+
     func start() throws {
         let process = Process()
         let command = launcher + [Binaries.directory + "/labad", "--config", configPath]
@@ -301,10 +311,7 @@ extension Binaries {
     @Test func killNineLosesNothing() throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones()
-        try fixture.writeConfig(at: "2099-01-01")
-        let good = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
-        try good.replacingOccurrences(of: "device: laba_square", with: "device: laba_missing")
-            .write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        let good = try fixture.writeConfigOnAMissingDevice(at: "2099-01-01")
         try fixture.start()
         #expect(fixture.waitForLog("ready"))
         var ids: [String] = []

@@ -53,10 +53,7 @@ import Testing
     @Test func aReloadWithAnotherDeviceTakesEffectWithoutARestart() throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones()
-        try fixture.writeConfig(at: "2099-01-01")
-        let good = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
-        try good.replacingOccurrences(of: "device: laba_square", with: "device: laba_missing")
-            .write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        let good = try fixture.writeConfigOnAMissingDevice(at: "2099-01-01")
         try fixture.start()
         #expect(fixture.waitForLog("ready"))
         #expect(try laba(fixture, ["play", "notice", "--zone", "town", "--lang", "naxi"]).status == 0)
