@@ -95,7 +95,7 @@ public final class ProgramRenderer {
     public var fixedRate: Int?
     public var fixedChannels: Int?
 
-    private let blockFrames = 2048
+    private let blockFrames = 4096
 
     public init(output: PCMOutput, fixedRate: Int? = nil, fixedChannels: Int? = nil) {
         self.output = output
