@@ -126,8 +126,9 @@ def idle(bin_dir, seconds):
         deadline = time.time() + 120
         while any(name == "laba-loudness" for name, _ in threads(daemon.proc.pid).values()) and time.time() < deadline:
             time.sleep(0.2)
-        time.sleep(1)
         before_records = len(daemon.broadcasts())
+        # Let the server see that request's connection close before counting.
+        time.sleep(1)
         a = threads(daemon.proc.pid)
         time.sleep(seconds)
         b = threads(daemon.proc.pid)
