@@ -82,8 +82,21 @@ struct Edit: AsyncParsableCommand {
     /// Asks labad to reload, when it runs on this file.
     private func reload(_ path: String) async throws {
         let client = ControlClient(socket: socket.path)
-        guard let status = try? await client.attempt(.GET, "/status"), let info = try? status.decode(StatusJSON.self) else {
-            print("labad is not running: it reads the new file when it starts.")
+        let status: ControlClient.Reply
+        do {
+            status = try await client.attempt(.GET, "/status")
+        } catch let error as ControlClient.Unreachable {
+            if access(socket.path, F_OK) == 0 {
+                // A socket we cannot use (not in its group): say so rather than "not running".
+                print(error.message.replacingOccurrences(of: "laba: cannot reach labad", with: "labad was not asked to reload")
+                    + " — or reload it with: sudo systemctl reload laba")
+            } else {
+                print("labad is not running: it reads the new file when it starts.")
+            }
+            return
+        }
+        guard let info = try? status.decode(StatusJSON.self) else {
+            print("labad answered \(status.status) to a status request; not reloaded.")
             return
         }
         guard Self.samePath(info.config, path) else {
@@ -166,7 +179,9 @@ struct Edit: AsyncParsableCommand {
 
     /// Writes `data` beside `path` with its owner and mode, syncs it, renames it over `path` and
     /// syncs the directory: a crash leaves either the old file or the new one.
-    static func replace(_ path: String, with data: Data) throws {
+    static func replace(_ link: String, with data: Data) throws {
+        // A symbolic link stays one: what it points to is replaced.
+        let path = URL(fileURLWithPath: link).resolvingSymlinksInPath().path
         var info = stat()
         guard stat(path, &info) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent

@@ -89,6 +89,20 @@ import Testing
         #expect(valid.status == 0 && valid.stdout.contains("labad is not running"), "\(valid.stdout) \(valid.stderr)")
     }
 
+    /// A configuration reached through a symbolic link: the link stays, its target is replaced.
+    @Test func aLinkedConfigurationStaysALink() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        try fixture.writeConfig(at: "08:00")
+        let target = fixture.dir + "/real.yaml"
+        try FileManager.default.moveItem(atPath: fixture.configPath, toPath: target)
+        try FileManager.default.createSymbolicLink(atPath: fixture.configPath, withDestinationPath: target)
+        let result = try Binaries.run("laba", ["edit"], environment: try editor(fixture, #"sed -i 's/08:00/09:00/' "$f""#))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: fixture.configPath) == target)
+        #expect(try String(contentsOfFile: target, encoding: .utf8).contains("09:00"))
+    }
+
     @Test func checkDiffListsWhatTheChangeDoesToTheNextDay() throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones()
