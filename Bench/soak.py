@@ -206,7 +206,7 @@ def hangups():
 
 
 def clock_jumps():
-    minute = (time.localtime().tm_min + 5) % 10
+    minute = (time.gmtime().tm_min + 5) % 10  # the configuration's time zone is UTC
     work, config = setup("clock", schedule=f"*:{minute}/10", tone=0.05, device="laba_null",
                          extra=f"  - id: hall\n    parent: town\n    schedule:\n      - {{message: alarm, at: \"*:{minute}/10\", catch_up: 2h}}\n")
     null_conf(work)

@@ -195,7 +195,9 @@ import Testing
         let fixture = try DaemonFixture()
         try fixture.writeTones(seconds: 0.05)
         // Every 10 minutes, at minutes 5 minutes away from now, so that none falls in the test.
-        let minute = (Calendar(identifier: .gregorian).component(.minute, from: Date()) + 5) % 10
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let minute = (utc.component(.minute, from: Date()) + 5) % 10
         try fixture.writeConfig(at: "*:\(minute)/10", extra: """
               - id: hall
                 languages: [mandarin]
