@@ -215,22 +215,24 @@ public final class PCMOutput {
     private func waitForRoom(_ pcm: OpaquePointer, cancel: CancelToken?) throws(AudioError) -> Bool {
         guard snd_pcm_state(pcm) == SND_PCM_STATE_RUNNING else { return true }
         let timeout = Int32(max(10, 2 * Self.periodTime / 1000))
+        // The PCM's descriptors and the token's, in an array kept between periods (no allocation
+        // on the writer's path).
         let count = Int(snd_pcm_poll_descriptors_count(pcm))
-        var fds = [pollfd](repeating: pollfd(), count: max(0, count) + 1)
-        let filled = count > 0 ? Int(snd_pcm_poll_descriptors(pcm, &fds, UInt32(count))) : 0
+        if pollDescriptors.count < max(0, count) + 1 { pollDescriptors = [pollfd](repeating: pollfd(), count: max(0, count) + 1) }
+        let filled = count > 0 ? Int(snd_pcm_poll_descriptors(pcm, &pollDescriptors, UInt32(count))) : 0
         guard filled > 0 else {
             // No descriptors to poll (some plugins): ALSA's own wait.
             let r = snd_pcm_wait(pcm, timeout)
             if r < 0 { try recover(pcm, r, call: "snd_pcm_wait") }
             return r != 0 || Int(max(0, snd_pcm_avail_update(pcm))) >= periodFrames
         }
-        fds[filled] = pollfd(fd: cancel?.pollDescriptor ?? -1, events: Int16(POLLIN), revents: 0)
-        let n = poll(&fds, nfds_t(filled + 1), timeout)
+        pollDescriptors[filled] = pollfd(fd: cancel?.pollDescriptor ?? -1, events: Int16(POLLIN), revents: 0)
+        let n = poll(&pollDescriptors, nfds_t(filled + 1), timeout)
         if n < 0 { return false }  // EINTR: look again
-        if fds[filled].revents != 0 { return false }  // cancelled: the caller sees it
+        if pollDescriptors[filled].revents != 0 { return false }  // cancelled: the caller sees it
         if n > 0 {
             var revents: UInt16 = 0
-            let r = snd_pcm_poll_descriptors_revents(pcm, &fds, UInt32(filled), &revents)
+            let r = snd_pcm_poll_descriptors_revents(pcm, &pollDescriptors, UInt32(filled), &revents)
             if r < 0 { try recover(pcm, r, call: "snd_pcm_poll_descriptors_revents") }
             if revents & UInt16(POLLERR) != 0 {
                 let state = snd_pcm_state(pcm)
@@ -256,6 +258,8 @@ public final class PCMOutput {
         try writeAll(pcm, samples, frames: frames, channels: format.channels)
         return frames
     }
+
+    private var pollDescriptors: [pollfd] = []
 
     /// When the first frames went to the device since the PCM was opened (a broadcast's start).
     public private(set) var firstWrite: Instant?
@@ -385,13 +389,8 @@ public final class PCMOutput {
             return
         }
         if snd_pcm_state(pcm) == SND_PCM_STATE_PREPARED, queuedFrames > 0 { snd_pcm_start(pcm) }
-        var deadline = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &deadline)
-        let end = Double(deadline.tv_sec) + Double(deadline.tv_nsec) / 1e9 + limit
-        while queuedFrames > 0, snd_pcm_state(pcm) == SND_PCM_STATE_RUNNING {
-            var now = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &now)
-            if Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 >= end { break }
+        let end = Self.monotonic() + limit
+        while queuedFrames > 0, snd_pcm_state(pcm) == SND_PCM_STATE_RUNNING, Self.monotonic() < end {
             usleep(5_000)
         }
         drop()

@@ -30,9 +30,7 @@ enum ControlServer {
         router.post("\(prefix)/broadcasts") { request, context in
             let body: BroadcastRequest = try await decode(request, context)
             let records = try await guarded { () throws(APIFailure) in try await engine.accept(body, requester: requester(context)) }
-            var list: [BroadcastJSON] = []
-            for record in records { list.append(await engine.json(record)) }
-            return try json(BroadcastList(broadcasts: list), status: .accepted)
+            return try json(await engine.list(records), status: .accepted)
         }
         router.post("\(prefix)/broadcasts/audio") { request, context in
             let body = try Uploads.request(Query(request, zone: await engine.configuration.timeZone))
@@ -50,9 +48,7 @@ enum ControlServer {
                 unlink(path)
                 throw error
             }
-            var list: [BroadcastJSON] = []
-            for record in records { list.append(await engine.json(record)) }
-            return try json(BroadcastList(broadcasts: list), status: .accepted)
+            return try json(await engine.list(records), status: .accepted)
         }
         router.get("\(prefix)/broadcasts") { request, _ in
             let query = Query(request, zone: await engine.configuration.timeZone)
@@ -63,12 +59,7 @@ enum ControlServer {
                 }
                 state = parsed
             }
-            let limit = try query["limit"].map { text -> Int in
-                guard let n = Int(text), (1...10_000).contains(n) else {
-                    throw APIFailure(.badRequest, "limit must be a number from 1 to 10000")
-                }
-                return n
-            } ?? 100
+            let limit = try query.number("limit", in: 1...10_000) ?? 100
             let since = try query.time("since"), until = try query.time("until")
             var outcome: BroadcastOutcome?
             if let o = query["outcome"] {
@@ -80,9 +71,7 @@ enum ControlServer {
             let records = await engine.history(zone: query["zone"], message: query["message"],
                                                output: query["output"], outcome: outcome, state: state, since: since,
                                                until: until, limit: limit)
-            var list: [BroadcastJSON] = []
-            for record in records { list.append(await engine.json(record)) }
-            return try json(BroadcastList(broadcasts: list))
+            return try json(await engine.list(records))
         }
         router.get("\(prefix)/broadcasts/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
@@ -111,12 +100,7 @@ enum ControlServer {
         }
         router.get("\(prefix)/schedule") { request, _ in
             let query = Query(request, zone: await engine.configuration.timeZone)
-            let count = try query["count"].map { text -> Int in
-                guard let n = Int(text), (0...100_000).contains(n) else {
-                    throw APIFailure(.badRequest, "count must be a number from 0 to 100000")
-                }
-                return n
-            } ?? 10
+            let count = try query.number("count", in: 0...100_000) ?? 10
             let items = try await guarded { () throws(APIFailure) in
                 try await engine.schedule(from: try query.time("from"), count: count, zone: query["zone"], output: query["output"])
             }
@@ -242,6 +226,15 @@ struct Query {
     }
 
     subscript(key: String) -> String? { items[Substring(key)].map(String.init) }
+
+    /// A whole-number parameter within `range`.
+    func number(_ key: String, in range: ClosedRange<Int>) throws(APIFailure) -> Int? {
+        guard let text = self[key] else { return nil }
+        guard let n = Int(text), range.contains(n) else {
+            throw APIFailure(.badRequest, "\(key) must be a number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return n
+    }
 
     /// A TIME parameter (RFC 3339, local `YYYY-MM-DD[ HH:MM[:SS]]` or `@EPOCH`) in microseconds.
     func time(_ key: String) throws(APIFailure) -> Int64? {

@@ -152,6 +152,11 @@ extension Engine {
             frames: record.frames, xruns: record.xruns)
     }
 
+    /// Broadcasts as the API lists them (one hop to the engine for all of them).
+    public func list(_ records: [BroadcastRecord]) -> BroadcastList {
+        BroadcastList(broadcasts: records.map(json))
+    }
+
     public func status(configPath: String, loadedAt: Instant) -> StatusJSON {
         var converter = ZoneConverter(setup.config.timeZone)
         var outputs: [StatusJSON.Output] = []

@@ -28,14 +28,14 @@ struct Check: ParsableCommand {
     func run() throws {
         var report = CheckReport.make(path: options.path)
         var change: PlanChange?
-        if let diff, report.valid, let new = report.loaded.config {
+        if let diff, report.valid, let new = report.loaded.config, let library = report.library {
             let old = ConfigLoader.load(path: diff)
             guard let oldConfig = old.config, old.isValid else {
                 for d in old.diagnostics.errors { printError(d.description) }
                 printError("laba: \(diff) is invalid: cannot compare with it")
                 throw ExitCode.failure
             }
-            change = PlanChange(old: oldConfig, new: new)
+            change = PlanChange(old: oldConfig, new: new, newLibrary: library)
             report.diff = change.map(PlanChange.JSON.init)
         }
         if json {
@@ -73,8 +73,9 @@ struct CheckReport: Encodable {
     var diff: PlanChange.JSON?
 
     private var ordered: [Diagnostic] = []
-    /// What was checked.
+    /// What was checked, and the recordings found for it.
     private(set) var loaded: ConfigLoadResult!
+    private(set) var library: MessageLibrary?
 
     enum CodingKeys: String, CodingKey { case config, valid, errors, warnings, diagnostics, coverage, diff }
 
@@ -85,9 +86,11 @@ struct CheckReport: Encodable {
     static func make(_ loaded: ConfigLoadResult, path: String) -> CheckReport {
         var diagnostics = loaded.diagnostics
         var coverage: Coverage?
+        var library: MessageLibrary?
         if let config = loaded.config {
-            let library = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
-            let check = ConfigCheck(config: config, library: library, now: Instant(Date()))
+            let scanned = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
+            library = scanned
+            let check = ConfigCheck(config: config, library: scanned, now: Instant(Date()))
             diagnostics += check.diagnostics
             coverage = check.coverage
         }
@@ -102,6 +105,7 @@ struct CheckReport: Encodable {
             coverage: coverage)
         report.ordered = diagnostics
         report.loaded = loaded
+        report.library = library
         return report
     }
 
@@ -140,11 +144,14 @@ struct PlanChange {
 
     static let window = TimeSpan.seconds(24 * 3600)
 
-    /// - Parameter outputZones: the outputs' current zones (from the daemon), if known.
-    init(old: Config, new: Config, outputZones: [String: String] = [:], from: Instant = Instant(Date())) {
-        let oldLibrary = MessageLibrary.scan(directory: old.audioDirectory, probe: SndFileProbe())
-        let newLibrary = old.audioDirectory == new.audioDirectory
-            ? oldLibrary : MessageLibrary.scan(directory: new.audioDirectory, probe: SndFileProbe())
+    /// - Parameters:
+    ///   - newLibrary: the recordings `laba check` found for `new` (scanned again for `old` only
+    ///     when it names another audio directory).
+    ///   - outputZones: the outputs' current zones (from the daemon), if known.
+    init(old: Config, new: Config, newLibrary: MessageLibrary, outputZones: [String: String] = [:],
+         from: Instant = Instant(Date())) {
+        let oldLibrary = old.audioDirectory == new.audioDirectory
+            ? newLibrary : MessageLibrary.scan(directory: old.audioDirectory, probe: SndFileProbe())
         diff = PlanDiff(old: Planner(config: old, library: oldLibrary, outputZones: outputZones),
                         new: Planner(config: new, library: newLibrary, outputZones: outputZones),
                         after: from, through: from + Self.window)

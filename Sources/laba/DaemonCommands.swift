@@ -115,18 +115,10 @@ struct Play: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let name = message ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        var items = [URLQueryItem(name: "zones", value: zones.joined(separator: ",")),
-                     URLQueryItem(name: "priority", value: priority), URLQueryItem(name: "name", value: name)]
-        if let languages { items.append(URLQueryItem(name: "languages", value: languages)) }
-        if let repeatCount { items.append(URLQueryItem(name: "repeat", value: String(repeatCount))) }
-        if loop { items.append(URLQueryItem(name: "loop", value: "true")) }
-        if force { items.append(URLQueryItem(name: "force", value: "true")) }
-        if let within { items.append(URLQueryItem(name: "within", value: within)) }
-        var components = URLComponents()
-        components.queryItems = items
-        // URLComponents leaves '+' alone, which a server may read as a space.
-        let query = (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
-        return try await client.send(.POST, "/broadcasts/audio?\(query)", contentType: "application/octet-stream",
+        let parameters = query([("zones", zones.joined(separator: ",")), ("priority", priority), ("name", name),
+                                ("languages", languages), ("repeat", repeatCount.map(String.init)),
+                                ("loop", loop ? "true" : nil), ("force", force ? "true" : nil), ("within", within)])
+        return try await client.send(.POST, "/broadcasts/audio" + parameters, contentType: "application/octet-stream",
                                      bytes: ByteBuffer(bytes: data))
     }
 }

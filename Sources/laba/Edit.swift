@@ -48,10 +48,10 @@ struct Edit: AsyncParsableCommand {
             let report = CheckReport.make(ConfigLoader.parse(yaml: text, file: copy, directory: directory), path: copy)
             if report.valid {
                 for d in report.loaded.diagnostics where d.severity == .warning { print(d.description) }
-                if let new = report.loaded.config {
+                if let new = report.loaded.config, let library = report.library {
                     let old = ConfigLoader.load(path: path)
                     if let oldConfig = old.config, old.isValid {
-                        PlanChange(old: oldConfig, new: new, outputZones: await outputZones()).printText()
+                        PlanChange(old: oldConfig, new: new, newLibrary: library, outputZones: await outputZones()).printText()
                     }
                 }
                 break

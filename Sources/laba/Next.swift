@@ -51,16 +51,10 @@ struct Next: AsyncParsableCommand {
     private func fromDaemon() async throws -> [ScheduleItem]? {
         let path = socket ?? ProcessInfo.processInfo.environment["LABA_SOCKET"] ?? ControlProtocol.defaultSocket
         guard access(path, F_OK) == 0 else { return nil }
-        var query = [URLQueryItem(name: "count", value: String(count))]
-        if let zone { query.append(URLQueryItem(name: "zone", value: zone)) }
-        if let output { query.append(URLQueryItem(name: "output", value: output)) }
-        if let from { query.append(URLQueryItem(name: "from", value: from)) }
-        var components = URLComponents()
-        components.queryItems = query
         let reply: ControlClient.Reply
         do {
             reply = try await ControlClient(socket: path).attempt(
-                .GET, "/schedule?" + (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B"))
+                .GET, "/schedule" + query([("count", String(count)), ("zone", zone), ("output", output), ("from", from)]))
         } catch let error as ControlClient.Unreachable {
             printError(error.message.replacingOccurrences(of: " Is it running? (systemctl status laba)", with: "")
                 + "; listing from \(options.path)")
