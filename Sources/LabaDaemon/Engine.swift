@@ -63,9 +63,7 @@ public actor Engine {
 
     public func setRescheduleHandler(_ handler: @escaping @Sendable (Instant?) -> Void) { rescheduleHandler = handler }
 
-    private func onReschedule() { rescheduleHandler(nextWake()) }
-
-    func onRescheduleNow() { onReschedule() }
+    func onReschedule() { rescheduleHandler(nextWake()) }
 
     /// Starts one player per output and takes up what was queued or playing when Laba last stopped.
     public func start() throws {

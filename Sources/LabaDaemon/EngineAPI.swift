@@ -258,7 +258,7 @@ extension Engine {
             }
         }
         logger.notice("output moved", metadata: ["output": "\(output)", "from": "\(from ?? "")", "zone": "\(zone)"])
-        onRescheduleNow()
+        onReschedule()
         return outputs().first { $0.id == output }!
     }
 }

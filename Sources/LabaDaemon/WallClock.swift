@@ -26,12 +26,10 @@ public final class WallClock: Sendable {
         Instant(microseconds: instant.microseconds - offset.load(ordering: .relaxed))
     }
 
-    /// Reads the offset file; true when the offset changed.
-    @discardableResult
-    func reloadOffset() -> Bool {
+    /// Reads the offset file (a file that cannot be read leaves the offset as it was).
+    func reloadOffset() {
         guard let offsetFile, let text = try? String(contentsOfFile: offsetFile, encoding: .utf8),
-              let seconds = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return false }
-        let us = Int64(seconds * 1_000_000)
-        return offset.exchange(us, ordering: .relaxed) != us
+              let seconds = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
+        offset.store(Int64(seconds * 1_000_000), ordering: .relaxed)
     }
 }
