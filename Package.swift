@@ -55,6 +55,8 @@ let package = Package(
         .target(name: "LabaTestSupport", path: "Tests/LabaTestSupport"),
         .testTarget(name: "LabaAudioTests", dependencies: ["LabaAudio", "LabaCore", "CSndFile", "CEBUR128", "LabaTestSupport"]),
         .testTarget(name: "LabaStoreTests", dependencies: ["LabaStore", "LabaCore"]),
+        .testTarget(name: "LabaDaemonTests", dependencies: ["LabaDaemon", "LabaCore", "LabaStore", "LabaAudio",
+                                                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EndToEndTests", dependencies: ["LabaCore", "LabaStore", "LabaTestSupport"]),
     ]
 )

@@ -3,24 +3,59 @@
 import Foundation
 import LabaCore
 
+/// A value of a closed set that a newer daemon may extend: known, or kept as the text it came as.
+public enum Open<Known: WireName>: Hashable, Sendable, Codable, CustomStringConvertible {
+    case known(Known)
+    case unknown(String)
+
+    public init(_ value: Known) { self = .known(value) }
+
+    public var known: Known? {
+        if case .known(let value) = self { return value }
+        return nil
+    }
+
+    public var description: String {
+        switch self {
+        case .known(let value): value.wireName
+        case .unknown(let text): text
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        self = Known(wireName: text).map(Open.known) ?? .unknown(text)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+
+    public static func == (a: Open, b: Known) -> Bool { a.known == b }
+}
+
 /// `POST /v1/broadcasts`.
 public struct BroadcastRequest: Codable, Sendable, Equatable {
     public var message: String
-    public var zones: [String]
+    public var zones: [String]?
+    /// Every zone: the daemon resolves it.
+    public var all: Bool?
     public var languages: [String]?
-    /// "manual" or "emergency".
-    public var priority: String?
+    /// `manual` (the default) or `emergency`.
+    public var priority: Priority?
     public var `repeat`: Int?
     public var loop: Bool?
     /// Play even in quiet hours (manual broadcasts).
     public var force: Bool?
     /// Give up if it cannot start within this time span (systemd syntax); default 1h for manual.
-    public var within: String?
+    public var within: TimeSpan?
 
-    public init(message: String, zones: [String], languages: [String]? = nil, priority: String? = nil,
-                repeat: Int? = nil, loop: Bool? = nil, force: Bool? = nil, within: String? = nil) {
+    public init(message: String, zones: [String]? = nil, all: Bool? = nil, languages: [String]? = nil,
+                priority: Priority? = nil, repeat: Int? = nil, loop: Bool? = nil, force: Bool? = nil, within: TimeSpan? = nil) {
         self.message = message
         self.zones = zones
+        self.all = all
         self.languages = languages
         self.priority = priority
         self.repeat = `repeat`
@@ -32,11 +67,13 @@ public struct BroadcastRequest: Codable, Sendable, Equatable {
 
 /// `POST /v1/stop`.
 public struct StopRequest: Codable, Sendable, Equatable {
-    public var zones: [String]
+    public var zones: [String]?
+    public var all: Bool?
     public var clear: Bool?
 
-    public init(zones: [String], clear: Bool? = nil) {
+    public init(zones: [String]? = nil, all: Bool? = nil, clear: Bool? = nil) {
         self.zones = zones
+        self.all = all
         self.clear = clear
     }
 }
@@ -53,60 +90,77 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         }
     }
 
-    public struct Requester: Codable, Sendable, Equatable {
-        public var uid: Int
-        public var user: String?
-
-        public init(uid: Int, user: String?) {
-            self.uid = uid
-            self.user = user
-        }
-    }
-
     public var id: String
-    public var source: String
+    public var source: Open<BroadcastSource>
+    public var drill: Bool
     public var entry: String?
     public var message: String
     public var output: String
     public var zone: String
-    public var priority: String
+    public var priority: Open<Priority>
     public var languages: Languages
     public var plannedAt: String
     public var startedAt: String?
     public var endedAt: String?
-    public var state: String
-    public var outcome: String?
+    public var state: Open<BroadcastState>
+    public var outcome: Open<BroadcastOutcome>?
     public var reason: String?
-    public var requestedBy: Requester?
+    public var requestedBy: RequestedBy?
     public var frames: Int
     public var xruns: Int
 
     enum CodingKeys: String, CodingKey {
-        case id, source, entry, message, output, zone, priority, languages
+        case id, source, drill, entry, message, output, zone, priority, languages
         case plannedAt = "planned_at", startedAt = "started_at", endedAt = "ended_at"
         case state, outcome, reason, requestedBy = "requested_by", frames, xruns
     }
 
-    public init(id: String, source: String, entry: String?, message: String, output: String, zone: String,
-                priority: String, languages: Languages, plannedAt: String, startedAt: String?, endedAt: String?,
-                state: String, outcome: String?, reason: String?, requestedBy: Requester?, frames: Int, xruns: Int) {
+    public init(id: String, source: BroadcastSource, drill: Bool = false, entry: String?, message: String, output: String,
+                zone: String, priority: Priority, languages: Languages, plannedAt: String, startedAt: String?,
+                endedAt: String?, state: BroadcastState, outcome: BroadcastOutcome?, reason: String?,
+                requestedBy: RequestedBy?, frames: Int, xruns: Int) {
         self.id = id
-        self.source = source
+        self.source = .known(source)
+        self.drill = drill
         self.entry = entry
         self.message = message
         self.output = output
         self.zone = zone
-        self.priority = priority
+        self.priority = .known(priority)
         self.languages = languages
         self.plannedAt = plannedAt
         self.startedAt = startedAt
         self.endedAt = endedAt
-        self.state = state
-        self.outcome = outcome
+        self.state = .known(state)
+        self.outcome = outcome.map(Open.known)
         self.reason = reason
         self.requestedBy = requestedBy
         self.frames = frames
         self.xruns = xruns
+    }
+
+    /// Lenient where a newer daemon may say more: a requester of an unknown kind is left out, a
+    /// missing `drill` is false.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        source = try c.decode(Open<BroadcastSource>.self, forKey: .source)
+        drill = try c.decodeIfPresent(Bool.self, forKey: .drill) ?? false
+        entry = try c.decodeIfPresent(String.self, forKey: .entry)
+        message = try c.decode(String.self, forKey: .message)
+        output = try c.decode(String.self, forKey: .output)
+        zone = try c.decode(String.self, forKey: .zone)
+        priority = try c.decode(Open<Priority>.self, forKey: .priority)
+        languages = try c.decode(Languages.self, forKey: .languages)
+        plannedAt = try c.decode(String.self, forKey: .plannedAt)
+        startedAt = try c.decodeIfPresent(String.self, forKey: .startedAt)
+        endedAt = try c.decodeIfPresent(String.self, forKey: .endedAt)
+        state = try c.decode(Open<BroadcastState>.self, forKey: .state)
+        outcome = try c.decodeIfPresent(Open<BroadcastOutcome>.self, forKey: .outcome)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        requestedBy = try? c.decodeIfPresent(RequestedBy.self, forKey: .requestedBy)
+        frames = try c.decodeIfPresent(Int.self, forKey: .frames) ?? 0
+        xruns = try c.decodeIfPresent(Int.self, forKey: .xruns) ?? 0
     }
 
     /// Always written, as `null` when absent: clients read one shape.
@@ -114,6 +168,7 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
         try c.encode(source, forKey: .source)
+        try c.encode(drill, forKey: .drill)
         try c.encode(entry, forKey: .entry)
         try c.encode(message, forKey: .message)
         try c.encode(output, forKey: .output)
@@ -132,26 +187,46 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
     }
 }
 
+/// One output that refused a request for several (SPEC 8).
+public struct RefusedJSON: Codable, Sendable, Equatable {
+    public var output: String?
+    public var code: String
+    public var message: String
+
+    public init(output: String?, code: String, message: String) {
+        self.output = output
+        self.code = code
+        self.message = message
+    }
+}
+
+/// `GET /v1/broadcasts`; the answer of `POST /v1/broadcasts` (with what each other output refused).
 public struct BroadcastList: Codable, Sendable, Equatable {
     public var broadcasts: [BroadcastJSON]
-    public init(broadcasts: [BroadcastJSON]) { self.broadcasts = broadcasts }
+    public var refused: [RefusedJSON]?
+
+    public init(broadcasts: [BroadcastJSON], refused: [RefusedJSON]? = nil) {
+        self.broadcasts = broadcasts
+        self.refused = refused
+    }
 }
 
 /// `GET /v1/status`.
 public struct StatusJSON: Codable, Sendable, Equatable {
+    public enum OutputState: String, Codable, Sendable, CaseIterable, WireName { case idle, playing, unavailable }
+
     public struct Output: Codable, Sendable, Equatable {
         public var id: String
         public var zone: String
-        /// "idle", "playing" or "unavailable".
-        public var state: String
+        public var state: Open<OutputState>
         public var playing: BroadcastJSON?
         public var queue: [String]
         public var next: String?
 
-        public init(id: String, zone: String, state: String, playing: BroadcastJSON?, queue: [String], next: String?) {
+        public init(id: String, zone: String, state: OutputState, playing: BroadcastJSON?, queue: [String], next: String?) {
             self.id = id
             self.zone = zone
-            self.state = state
+            self.state = .known(state)
             self.playing = playing
             self.queue = queue
             self.next = next
@@ -163,15 +238,24 @@ public struct StatusJSON: Codable, Sendable, Equatable {
     public var config: String
     public var loadedAt: String
     public var outputs: [Output]
+    /// Records kept in memory because the state dir does not take them (a full disk); 0 normally.
+    public var recordsBehind: Int?
+    /// The configuration's warnings, as `laba check` prints them.
+    public var warnings: [String]?
 
-    enum CodingKeys: String, CodingKey { case version, api, config, loadedAt = "loaded_at", outputs }
+    enum CodingKeys: String, CodingKey {
+        case version, api, config, loadedAt = "loaded_at", outputs, recordsBehind = "records_behind", warnings
+    }
 
-    public init(version: String, api: Int, config: String, loadedAt: String, outputs: [Output]) {
+    public init(version: String, api: Int, config: String, loadedAt: String, outputs: [Output], recordsBehind: Int,
+                warnings: [String]) {
         self.version = version
         self.api = api
         self.config = config
         self.loadedAt = loadedAt
         self.outputs = outputs
+        self.recordsBehind = recordsBehind
+        self.warnings = warnings
     }
 }
 
@@ -200,13 +284,15 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
     /// The state dir cannot take what the request needs to store.
     case storageFull = "storage_full"
     case queueFull = "queue_full"
+    /// The broadcast to stop had already ended.
+    case alreadyEnded = "already_ended"
     case internalError = "internal"
 
     public var status: Int {
         switch self {
         case .badRequest: 400
         case .notFound: 404
-        case .quietHours, .expired: 409
+        case .quietHours, .expired, .alreadyEnded: 409
         case .tooLarge: 413
         case .invalidConfig, .notAudio: 422
         case .storageFull: 503
@@ -253,6 +339,11 @@ public struct ZoneMove: Codable, Sendable, Equatable {
     public init(zone: String) { self.zone = zone }
 }
 
+/// What `GET /v1/report` groups by.
+public enum ReportKey: String, Codable, Sendable, CaseIterable, WireName {
+    case zone, language, message, output
+}
+
 /// `GET /v1/report`.
 public struct ReportJSON: Codable, Sendable, Equatable {
     public struct Row: Codable, Sendable, Equatable {
@@ -272,10 +363,15 @@ public struct ReportJSON: Codable, Sendable, Equatable {
         }
     }
 
-    public var by: String
+    public var by: Open<ReportKey>
     public var rows: [Row]
 
-    public init(by: String, rows: [Row]) {
+    public init(by: ReportKey, rows: [Row]) {
+        self.by = .known(by)
+        self.rows = rows
+    }
+
+    public init(by: Open<ReportKey>, rows: [Row]) {
         self.by = by
         self.rows = rows
     }

@@ -4,19 +4,14 @@
 ///
 /// Changelog:
 /// - v1: first version (status, outputs, broadcasts, stop, schedule, report, reload).
+///   Later additions within v1 (readers ignore what they do not know): `all` in broadcast and stop
+///   requests; `refused` in the answer of a request for several outputs; `drill`, the sources
+///   `live`, `alert` and `fleet`, and the tagged `requested_by`; `records_behind` and `warnings` in
+///   the status; `within` as a time span or a number of seconds.
 public enum ControlProtocol {
     public static let version = 1
     public static let pathPrefix = "/v1"
     public static let defaultSocket = "/run/laba/laba.sock"
-}
-
-/// Exit codes shared by `laba` and `labad` (sysexits.h).
-public enum ExitCode: Int32, Sendable {
-    case success = 0
-    case failure = 1
-    case usage = 64
-    case unavailable = 69
-    case config = 78
 }
 
 /// The version of `laba` and `labad`, shown by `--version` and `GET /v1/status`.

@@ -13,110 +13,145 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
+/// A refused request: the code (and so the HTTP status) and a sentence for the operator.
+public struct APIFailure: Error, Equatable, Sendable {
+    public var code: APIErrorCode
+    public var message: String
+
+    public init(_ code: APIErrorCode, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// Admission's refusal in the API's terms.
+    init(_ refusal: Refusal) {
+        switch refusal.code {
+        case .badRequest, .unknownLanguage: self.init(.badRequest, refusal.message)
+        case .unknownMessage, .unknownZone, .noOutput, .noRecording: self.init(.notFound, refusal.message)
+        case .quietHours: self.init(.quietHours, refusal.message)
+        case .expired, .notYetValid: self.init(.expired, refusal.message)
+        case .queueFull: self.init(.queueFull, refusal.message)
+        }
+    }
+
+    init(_ error: EngineError) {
+        switch error {
+        case .storageFull(let m): self.init(.storageFull, m)
+        case .notFound(let m): self.init(.notFound, m)
+        case .alreadyEnded(let m): self.init(.alreadyEnded, m)
+        }
+    }
+}
+
 enum ControlServer {
     static let maxJSONBody = 64 * 1024
 
     /// Builds the server service on `socketPath`, replacing a stale socket file.
     static func build(engine: Engine, socketPath: String, group: String, configPath: String, stateDirectory: String,
-                      loadedAt: @escaping @Sendable () -> Instant,
-                      reload: @escaping @Sendable () async -> ReloadJSON, logger: Logger,
-                      onListening: @escaping @Sendable () -> Void) throws -> any Service {
+                      reloader: Reloader, logger: Logger, onListening: @escaping @Sendable () -> Void) throws -> any Service {
         let router = Router(context: ControlContext.self)
         let prefix = ControlProtocol.pathPrefix
+        @Sendable func wire() async -> WireFormat { WireFormat(await engine.configuration.timeZone) }
+        @Sendable func query(_ request: Request) async -> Query {
+            Query(request, zone: await engine.configuration.timeZone, now: await engine.now())
+        }
 
         router.get("\(prefix)/status") { _, _ in
-            try json(await engine.status(configPath: configPath, loadedAt: loadedAt()))
+            var w = await wire()
+            return try json(w.status(await engine.status(), configPath: configPath, loadedAt: reloader.loadedAt))
         }
         router.post("\(prefix)/broadcasts") { request, context in
             let body: BroadcastRequest = try await decode(request, context)
-            let records = try await guarded { () throws(APIFailure) in try await engine.accept(body, requester: requester(context)) }
-            return try json(await engine.list(records), status: .accepted)
+            let admission = try await admit(
+                AdmissionRequest(content: .message(body.message), target: try target(body.zones, all: body.all),
+                                 languages: body.languages, priority: try priority(body.priority),
+                                 repeatCount: body.repeat ?? 1, loop: body.loop ?? false, within: body.within,
+                                 force: body.force ?? false, requestedBy: await requester(context)), engine)
+            var w = await wire()
+            return try json(w.list(admission.records, refused: admission.refused), status: .accepted)
         }
         router.post("\(prefix)/broadcasts/audio") { request, context in
-            let body = try Uploads.request(Query(request, zone: await engine.configuration.timeZone))
+            let q = await query(request)
+            var body = try Uploads.request(q)
             let received = try await Uploads.receive(request, into: StateLayout(directory: stateDirectory).uploads)
             let loudness = await engine.loudness
             let path = try await NIOThreadPool.singleton.runIfActive { () throws(APIFailure) in
                 try Uploads.admit(received, loudness: loudness)
             }
-            let records: [BroadcastRecord]
+            body.requestedBy = await requester(context)
+            body.content = .recording(path: path, name: body.messageName)
+            let admission: Admitted
             do {
-                records = try await guarded { () throws(APIFailure) in
-                    try await engine.accept(body, requester: requester(context), upload: path)
-                }
+                admission = try await admit(body, engine)
             } catch {
                 unlink(path)
                 throw error
             }
-            return try json(await engine.list(records), status: .accepted)
+            var w = await wire()
+            return try json(w.list(admission.records, refused: admission.refused), status: .accepted)
         }
         router.get("\(prefix)/broadcasts") { request, _ in
-            let query = Query(request, zone: await engine.configuration.timeZone)
-            var state: BroadcastRecord.State?
-            if let s = query["state"] {
-                guard let parsed = BroadcastRecord.State(rawValue: s) else {
-                    throw APIFailure(.badRequest, "state must be queued, playing or done")
-                }
-                state = parsed
-            }
-            let limit = try query.number("limit", in: 1...10_000) ?? 100
-            let since = try query.time("since"), until = try query.time("until")
-            var outcome: BroadcastOutcome?
-            if let o = query["outcome"] {
-                guard let parsed = BroadcastOutcome(rawValue: o) else {
-                    throw APIFailure(.badRequest, "outcome must be one of \(BroadcastOutcome.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                outcome = parsed
-            }
-            let records = await engine.history(zone: query["zone"], message: query["message"],
-                                               output: query["output"], outcome: outcome, state: state, since: since,
-                                               until: until, limit: limit)
-            return try json(await engine.list(records))
+            let q = await query(request)
+            let filter = BroadcastFilter(
+                zone: q["zone"], message: q["message"], output: q["output"], outcome: try q.name("outcome"),
+                state: try q.name("state"), since: try q.time("since"), until: try q.time("until"),
+                limit: try q.number("limit", in: 1...10_000) ?? 100)
+            var w = await wire()
+            return try json(w.list(await engine.history(filter)))
         }
         router.get("\(prefix)/broadcasts/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
             guard let record = await engine.record(id: id) else { throw APIFailure(.notFound, "no broadcast '\(id)'") }
-            return try json(await engine.json(record))
+            var w = await wire()
+            return try json(w.broadcast(record))
         }
         router.delete("\(prefix)/broadcasts/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
-            guard await engine.record(id: id) != nil else { throw APIFailure(.notFound, "no broadcast '\(id)'") }
-            _ = try? await engine.cancel(id: id)
-            guard let record = await engine.record(id: id) else { throw APIFailure(.notFound, "no broadcast '\(id)'") }
-            return try json(await engine.json(record), status: .accepted)
+            let record: BroadcastRecord
+            do { record = try await engine.cancel(id: id) } catch let error as EngineError { throw APIFailure(error) }
+            var w = await wire()
+            return try json(w.broadcast(record), status: .accepted)
         }
         router.post("\(prefix)/stop") { request, context in
             let body: StopRequest = try await decode(request, context)
-            let outputs = try await guarded { () throws(APIFailure) in try await engine.stop(zones: body.zones, clear: body.clear ?? false) }
+            let target = try target(body.zones, all: body.all)
+            let outputs: [String]
+            do { outputs = try await engine.stop(target, clear: body.clear ?? false) } catch let refusal as Refusal {
+                throw APIFailure(refusal)
+            }
             return try json(["outputs": outputs], status: .accepted)
         }
         router.get("\(prefix)/report") { request, _ in
-            let query = Query(request, zone: await engine.configuration.timeZone)
-            let by = query["by"] ?? "zone"
-            guard ["zone", "language", "message", "output"].contains(by) else {
-                throw APIFailure(.badRequest, "by must be zone, language, message or output")
-            }
-            return try json(await engine.report(by: by, since: try query.time("since"), until: try query.time("until")))
+            let q = await query(request)
+            let key: ReportKey = try q.name("by") ?? .zone
+            let records = await engine.history(BroadcastFilter(state: .done, since: try q.time("since"), until: try q.time("until"),
+                                                               limit: .max))
+            return try json(ReportJSON(by: key, records: records))
         }
         router.get("\(prefix)/schedule") { request, _ in
-            let query = Query(request, zone: await engine.configuration.timeZone)
-            let count = try query.number("count", in: 0...100_000) ?? 10
-            let items = try await guarded { () throws(APIFailure) in
-                try await engine.schedule(from: try query.time("from"), count: count, zone: query["zone"], output: query["output"])
-            }
-            return try json(ScheduleList(schedule: items))
+            let q = await query(request)
+            let count = try q.number("count", in: 0...100_000) ?? 10
+            let from = try q.time("from").map(Instant.init(microseconds:))
+            let planned: [PlannedBroadcast]
+            do {
+                planned = try await engine.schedule(from: from, count: count, zone: q["zone"], output: q["output"])
+            } catch let error as EngineError { throw APIFailure(error) }
+            var w = await wire()
+            return try json(w.schedule(planned))
         }
         router.get("\(prefix)/outputs") { _, _ in
-            try json(OutputList(outputs: await engine.outputs()))
+            let w = await wire()
+            return try json(OutputList(outputs: await engine.status().outputs.map(w.output)))
         }
         router.put("\(prefix)/outputs/:id/zone") { request, context in
             let body: ZoneMove = try await decode(request, context)
             let id = context.parameters.get("id") ?? ""
-            let output = try await guarded { () throws(APIFailure) in try await engine.move(output: id, to: body.zone) }
-            return try json(output)
+            let moved: OutputStatus
+            do { moved = try await engine.move(output: id, to: body.zone) } catch let error as EngineError { throw APIFailure(error) }
+            return try json(await wire().output(moved))
         }
         router.post("\(prefix)/reload") { _, _ in
-            let result = await reload()
+            let result = await reloader.reload()
             return try json(result, status: result.reloaded ? .ok : .unprocessableContent)
         }
 
@@ -153,9 +188,32 @@ enum ControlServer {
         return server
     }
 
-    /// Runs an engine call whose typed error becomes the API's error.
-    static func guarded<T>(_ body: () async throws(APIFailure) -> T) async throws -> T {
-        do { return try await body() } catch { throw error }
+    /// Admits a request; the engine's and admission's refusals become the API's errors.
+    static func admit(_ request: AdmissionRequest, _ engine: Engine) async throws -> Admitted {
+        do {
+            return try await engine.admit(request)
+        } catch let refusal as Refusal {
+            throw APIFailure(refusal)
+        } catch let error as EngineError {
+            throw APIFailure(error)
+        }
+    }
+
+    /// `zones` or `all`, one of them.
+    static func target(_ zones: [String]?, all: Bool?) throws(APIFailure) -> AdmissionRequest.Target {
+        if all == true {
+            guard zones?.isEmpty ?? true else { throw APIFailure(.badRequest, "name zones or all, not both") }
+            return .all
+        }
+        guard let zones, !zones.isEmpty else { throw APIFailure(.badRequest, "name at least one zone, or all") }
+        return .zones(zones)
+    }
+
+    /// A request's priority: manual (the default) or emergency.
+    static func priority(_ p: Priority?) throws(APIFailure) -> Priority {
+        let p = p ?? .manual
+        guard p != .scheduled else { throw APIFailure(.badRequest, "priority must be manual or emergency, not scheduled") }
+        return p
     }
 
     static func decode<T: Decodable>(_ request: Request, _ context: ControlContext) async throws -> T {
@@ -172,6 +230,8 @@ enum ControlServer {
             throw APIFailure(.badRequest, "missing field '\(key.stringValue)'")
         } catch let DecodingError.typeMismatch(_, c) {
             throw APIFailure(.badRequest, "wrong type at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'")
+        } catch let DecodingError.dataCorrupted(c) where !c.codingPath.isEmpty {
+            throw APIFailure(.badRequest, "\(c.codingPath.map(\.stringValue).joined(separator: ".")): \(c.debugDescription)")
         } catch {
             throw APIFailure(.badRequest, "the body is not the expected JSON")
         }
@@ -201,7 +261,7 @@ enum ControlServer {
     }
 
     /// The caller, from the socket's peer credentials (SO_PEERCRED).
-    static func requester(_ context: ControlContext) async -> Requester? {
+    static func requester(_ context: ControlContext) async -> RequestedBy? {
         guard let provider = context.channel as? any SocketOptionProvider else { return nil }
         guard let credentials = try? await provider.unsafeGetSocketOption(
             level: NIOBSDSocket.OptionLevel.socket, name: NIOBSDSocket.Option(rawValue: SO_PEERCRED)).get() as PeerCredentials
@@ -209,7 +269,7 @@ enum ControlServer {
         let uid = Int(credentials.uid)
         var user: String?
         if let entry = getpwuid(credentials.uid), let name = entry.pointee.pw_name { user = String(cString: name) }
-        return Requester(uid: uid, user: user)
+        return .socket(uid: uid, user: user)
     }
 }
 
@@ -217,12 +277,24 @@ enum ControlServer {
 struct Query {
     let items: [Substring: Substring]
     let zone: TimeZone
+    /// The daemon's clock, for `now`, `today` and the like.
+    let now: Instant
 
-    init(_ request: Request, zone: TimeZone) {
+    init(_ request: Request, zone: TimeZone, now: Instant) {
         var items: [Substring: Substring] = [:]
         for (key, value) in request.uri.queryParameters { items[key] = value }
         self.items = items
         self.zone = zone
+        self.now = now
+    }
+
+    /// One of a closed set of names.
+    func name<T: WireName>(_ key: String) throws(APIFailure) -> T? {
+        guard let text = self[key] else { return nil }
+        guard let value = T(wireName: text) else {
+            throw APIFailure(.badRequest, "\(key) must be one of \(T.allCases.map(\.wireName).joined(separator: ", "))")
+        }
+        return value
     }
 
     subscript(key: String) -> String? { items[Substring(key)].map(String.init) }
@@ -239,7 +311,7 @@ struct Query {
     /// A TIME parameter (RFC 3339, local `YYYY-MM-DD[ HH:MM[:SS]]` or `@EPOCH`) in microseconds.
     func time(_ key: String) throws(APIFailure) -> Int64? {
         guard let text = self[key] else { return nil }
-        do { return try TimeParsing.instant(text, in: zone).microseconds } catch {
+        do { return try TimeParsing.instant(text, in: zone, now: now).microseconds } catch {
             throw APIFailure(.badRequest, "\(key): \(error)")
         }
     }

@@ -1,6 +1,7 @@
-// The engine: the arbiters of all outputs, the scheduler core and the store, wired together.
-// An actor, so that scheduler wake-ups, API requests and player reports are handled one at a time;
-// players run on their own threads and report back.
+// The engine: the owner of every live broadcast. It holds the arbiters of all outputs, the
+// scheduler core and the broadcasts that wait or play, in memory; it writes the store on each
+// transition and never reads it on the hot path. An actor, so that scheduler wake-ups, requests and
+// player reports are handled one at a time; players run on their own threads and report back.
 
 import Foundation
 import LabaAudio
@@ -12,64 +13,99 @@ import Logging
 public struct Setup: Sendable {
     public var config: Config
     public var library: MessageLibrary
+    /// What `laba check` would warn about in this configuration.
+    public var warnings: [Diagnostic]
 
-    public init(config: Config, library: MessageLibrary) {
+    public init(config: Config, library: MessageLibrary, warnings: [Diagnostic] = []) {
         self.config = config
         self.library = library
+        self.warnings = warnings
     }
 }
 
+/// What the engine refuses beyond admission's rules.
 public enum EngineError: Error, Equatable, CustomStringConvertible {
-    case queueFull(output: String)
-    case unknownOutput(String)
+    /// The state dir cannot take a new broadcast (disk full, not writable); nothing was queued.
+    case storageFull(String)
+    case notFound(String)
+    /// The broadcast had already ended.
+    case alreadyEnded(String)
 
     public var description: String {
         switch self {
-        case .queueFull(let output): "the queue of output '\(output)' is full (\(Arbiter.queueLimit) waiting)"
-        case .unknownOutput(let output): "unknown output '\(output)'"
+        case .storageFull(let m), .notFound(let m), .alreadyEnded(let m): m
         }
     }
+}
+
+/// What changed, for whoever follows the engine (the console's live page, the fleet's reports,
+/// tests waiting for an event instead of a time).
+public enum EngineEvent: Sendable {
+    /// A broadcast was queued, started, or ended (its record as it is now).
+    case broadcast(BroadcastRecord)
+    /// An output moved or changed availability.
+    case output(String)
+    /// The scheduler handled every occurrence up to this instant (after a wake or a clock change).
+    case scheduleWalked(horizon: Instant, clockChanged: Bool)
+    case reloaded
+}
+
+/// Where the engine asks to be woken: the scheduling loop's timer.
+public protocol WakeTimer: Sendable {
+    /// Arms the timer for an absolute instant of the engine's clock; nil: no wake needed.
+    func arm(_ wake: Instant?)
 }
 
 public actor Engine {
     let store: Store
     let loudness: LoudnessCache
     let logger: Logger
+    /// The daemon's clock: the only source of "now" (tests pass a manual one).
     let now: @Sendable () -> Instant
+    let timer: any WakeTimer
+    let players: PlayerPool
     var setup: Setup
-    private var builder: ProgramBuilder
+    var builder: ProgramBuilder
     var scheduler: SchedulerCore
     var arbiters: [String: Arbiter] = [:]
-    private var players: [String: Player] = [:]
-    /// Told the next wake-up whenever it may have moved (a reload, a new deadline).
-    private var rescheduleHandler: @Sendable (Instant?) -> Void = { _ in }
+    /// Every broadcast that waits or plays, by id: the engine's own copy, written through to the store.
+    var live: [String: BroadcastRecord] = [:]
+    /// Records and occurrence claims the store did not take (a full disk), retried at each write.
+    var behind: [String: BroadcastRecord] = [:]
+    var behindClaims: [PlannedBroadcast] = []
+    private var followers: [UUID: AsyncStream<EngineEvent>.Continuation] = [:]
+    private var shuttingDown = false
 
     /// - Parameters:
     ///   - now: the clock; tests pass a manual one.
-    public init(setup: Setup, store: Store, loudness: LoudnessCache, logger: Logger,
-                now: @escaping @Sendable () -> Instant) throws {
+    ///   - timer: told the next wake-up once per event handled.
+    public init(setup: Setup, store: Store, loudness: LoudnessCache, players: PlayerPool, timer: any WakeTimer,
+                logger: Logger, now: @escaping @Sendable () -> Instant) throws {
         self.setup = setup
         self.store = store
         self.loudness = loudness
+        self.players = players
+        self.timer = timer
         self.logger = logger
         self.now = now
-        let tree = ZoneTree(setup.config)
-        self.builder = ProgramBuilder(config: setup.config, tree: tree, library: setup.library, loudness: loudness)
-        let zones = try store.outputZones()
+        self.builder = ProgramBuilder(config: setup.config, tree: ZoneTree(setup.config), library: setup.library, loudness: loudness)
+        // A ledger written when entries were named by position takes the stable ids, once.
+        var renames: [String: String] = [:]
+        for zone in setup.config.zones {
+            for (index, entry) in zone.schedule.enumerated() { renames["\(zone.id.value)#\(index + 1)"] = entry.id }
+        }
+        if try store.adoptEntryIDs(renames) { logger.info("schedule entries now have stable ids") }
+        let tree = builder.tree
+        let zones = try store.outputZones().filter { tree[$0.value] != nil }
         let horizon = try store.horizon().map(Instant.init(microseconds:)) ?? now()
         self.scheduler = SchedulerCore(planner: Planner(config: setup.config, library: setup.library, outputZones: zones),
                                        horizon: horizon)
+        for output in setup.config.outputs { arbiters[output.id.value] = Arbiter() }
     }
-
-    public func setRescheduleHandler(_ handler: @escaping @Sendable (Instant?) -> Void) { rescheduleHandler = handler }
-
-    func onReschedule() { rescheduleHandler(nextWake()) }
 
     /// Starts one player per output and takes up what was queued or playing when Laba last stopped.
     public func start() throws {
-        for output in setup.config.outputs {
-            addPlayer(output)
-        }
+        for output in setup.config.outputs { players.add(output) }
         let t = now()
         for record in try store.unfinished() {
             var r = record
@@ -77,34 +113,21 @@ public actor Engine {
                 finish(&r, outcome: .failed, reason: "its output is no longer configured", at: t)
                 continue
             }
-            if r.state == .playing {
-                r.state = .queued
-                persist(r)
-            }
-            let item = ArbiterItem(id: r.id, priority: r.priority, plannedAt: Instant(microseconds: r.plannedAt),
-                                   deadline: r.deadline.map(Instant.init(microseconds:)), segment: r.segment)
-            feed(r.output, .enqueue(item))
+            r.state = .queued
+            live[r.id] = r
+            write(r)
+            feed(r.output, .enqueue(item(r)))
         }
+        rearm()
     }
 
-    private func addPlayer(_ output: OutputConfig) {
-        let id = output.id.value
-        arbiters[id] = Arbiter()
-        // Reports reach the engine in the order the player sent them: one stream per player,
-        // drained by one task (separate tasks per report could run out of order).
-        let (reports, continuation) = AsyncStream.makeStream(of: PlayerReport.self)
-        Task { [weak self] in
-            for await report in reports {
-                guard let self else { return }
-                await self.playerReported(output: id, report)
-            }
-        }
-        let player = Player(output: id, device: output.device.value, fixedRate: output.rate?.value,
-                            fixedChannels: output.channels?.value, logger: logger) { report in
-            continuation.yield(report)
-        }
-        players[id] = player
-        player.start()
+    /// Stops every player: what plays fades out, each thread is joined, and what was cut waits in
+    /// the store to resume after the restart (by its deadline). For shutdown.
+    public func shutdown() {
+        shuttingDown = true
+        players.shutdown()
+        for continuation in followers.values { continuation.finish() }
+        followers.removeAll()
     }
 
     /// Takes a new configuration: what plays goes on; the schedule, languages and gains follow the
@@ -112,103 +135,196 @@ public actor Engine {
     /// output whose device changed opens the new one from its next broadcast (or probe) on.
     public func reload(_ setup: Setup) {
         self.setup = setup
-        let tree = ZoneTree(setup.config)
-        builder = ProgramBuilder(config: setup.config, tree: tree, library: setup.library, loudness: loudness)
-        let zones = ((try? store.outputZones()) ?? [:]).filter { tree[$0.value] != nil }
+        builder = ProgramBuilder(config: setup.config, tree: ZoneTree(setup.config), library: setup.library, loudness: loudness)
+        let tree = builder.tree
+        let zones = scheduler.planner.outputZones.filter { tree[$0.value] != nil }
         scheduler = SchedulerCore(planner: Planner(config: setup.config, library: setup.library, outputZones: zones),
                                   horizon: scheduler.horizon)
         let t = now()
-        for id in Array(players.keys) where setup.config.output(id) == nil {
-            players[id]?.shutdown()
-            players[id] = nil
+        for id in Array(arbiters.keys) where setup.config.output(id) == nil {
+            players.remove(id)
             arbiters[id] = nil
-            for var record in (try? store.unfinished()) ?? [] where record.output == id {
+            for var record in live.values where record.output == id {
                 finish(&record, outcome: .stopped, reason: "its output was removed from the configuration", at: t)
             }
         }
         for output in setup.config.outputs {
-            if let player = players[output.id.value] {
-                player.reconfigure(device: output.device.value, fixedRate: output.rate?.value, fixedChannels: output.channels?.value)
-            } else {
-                addPlayer(output)
+            if arbiters[output.id.value] == nil { arbiters[output.id.value] = Arbiter() }
+            players.add(output)
+        }
+        publish(.reloaded)
+        rearm()
+    }
+
+    // MARK: Following
+
+    /// A stream of what changes from now on; it ends at shutdown or when the caller stops reading.
+    public func follow() -> AsyncStream<EngineEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: EngineEvent.self, bufferingPolicy: .bufferingNewest(1000))
+        let id = UUID()
+        followers[id] = continuation
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.unfollow(id) }
+        }
+        return stream
+    }
+
+    private func unfollow(_ id: UUID) { followers[id] = nil }
+
+    func publish(_ event: EngineEvent) {
+        for continuation in followers.values { continuation.yield(event) }
+    }
+
+    // MARK: Queueing
+
+    /// Queues admitted broadcasts. With `durable`, each is committed to the store first, or none is
+    /// queued (`EngineError.storageFull`), except emergencies, which play from memory and are
+    /// recorded when the disk takes them.
+    func enqueue(_ records: [BroadcastRecord], durable: Bool) throws(EngineError) {
+        if durable, !records.allSatisfy({ $0.priority == .emergency }) {
+            flushBehind()
+            do {
+                try store.insert(records)
+            } catch {
+                logger.error("a broadcast was refused: the state dir cannot store it", metadata: ["error": "\(error)"])
+                throw .storageFull("the state dir cannot store the broadcast (disk full or not writable): \(error); "
+                                   + "nothing was queued")
             }
+        } else {
+            for record in records { write(record) }
         }
-        onReschedule()
-    }
-
-    /// Stops every player (what plays fades out); for shutdown.
-    public func shutdown() {
-        for player in players.values { player.shutdown() }
-    }
-
-    // MARK: Requests
-
-    /// Accepts a broadcast: committed to the database before this returns.
-    ///
-    /// - Throws: `EngineError.queueFull` (nothing is stored then), or the store's error.
-    public func submit(_ record: BroadcastRecord) throws {
-        try submit([record])
-    }
-
-    /// Queues broadcasts on their outputs: all of them are stored (one transaction) or none.
-    public func submit(_ records: [BroadcastRecord]) throws {
         for record in records {
-            guard let arbiter = arbiters[record.output] else { throw EngineError.unknownOutput(record.output) }
-            if arbiter.queue.count >= Arbiter.queueLimit { throw EngineError.queueFull(output: record.output) }
-        }
-        try store.insert(records)
-        for record in records {
-            let item = ArbiterItem(id: record.id, priority: record.priority, plannedAt: Instant(microseconds: record.plannedAt),
-                                   deadline: record.deadline.map(Instant.init(microseconds:)), segment: record.segment)
-            feed(record.output, .enqueue(item))
+            live[record.id] = record
+            publish(.broadcast(record))
+            feed(record.output, .enqueue(item(record)))
         }
     }
 
-    /// Writes a changed record. A failure (a full disk) is logged, not hidden: the broadcast goes
-    /// on from memory, and the log says which record is behind.
-    func persist(_ record: BroadcastRecord) {
+    /// The broadcasts waiting on each output that count against its queue limit.
+    var waitingCounts: [String: Int] {
+        var counts: [String: Int] = [:]
+        for (id, arbiter) in arbiters { counts[id] = arbiter.waiting }
+        return counts
+    }
+
+    func item(_ r: BroadcastRecord) -> ArbiterItem {
+        ArbiterItem(id: r.id, priority: r.priority, plannedAt: Instant(microseconds: r.plannedAt),
+                    deadline: r.deadline.map(Instant.init(microseconds:)), segment: r.segment)
+    }
+
+    func newID() -> String {
+        while true {
+            let id = String(format: "%08x", UInt32.random(in: 0...UInt32.max))
+            if live[id] == nil, behind[id] == nil, (try? store.broadcast(id: id)) == nil { return id }
+        }
+    }
+
+    // MARK: Writing
+
+    /// Writes a record's new state. The one policy for a store that refuses (a full disk): the
+    /// broadcast goes on from memory, the record is kept and written at the next write the disk
+    /// accepts, and `laba status` counts what is behind.
+    func write(_ record: BroadcastRecord) {
+        flushBehind()
         do {
-            try store.update(record)
+            try store.save(record)
         } catch {
-            logger.error("cannot record the progress of a broadcast", metadata: [
-                "broadcast": "\(record.id)", "state": "\(record.state.rawValue)", "error": "\(error)",
-            ])
+            if behind.isEmpty {
+                logger.error("cannot record a broadcast; it goes on from memory", metadata: [
+                    "broadcast": "\(record.id)", "state": "\(record.state.rawValue)", "error": "\(error)",
+                ])
+            }
+            behind[record.id] = record
         }
     }
 
-    /// Stops what plays on `outputs`; with `clear`, cancels what waits there too.
-    public func stop(outputs: [String], clear: Bool) {
-        for output in outputs where arbiters[output] != nil { feed(output, .stop(clear: clear)) }
+    /// Retries what the store refused before.
+    private func flushBehind() {
+        guard !behind.isEmpty || !behindClaims.isEmpty else { return }
+        do {
+            for record in behind.values.sorted(by: { $0.plannedAt < $1.plannedAt }) {
+                try store.save(record)
+                behind[record.id] = nil
+            }
+            while let p = behindClaims.first {
+                _ = try store.claim(entry: p.entry, output: p.output, plannedAt: p.time.microseconds, broadcast: nil, outcome: nil)
+                behindClaims.removeFirst()
+            }
+            logger.notice("the state dir takes records again; every record is written")
+        } catch {
+            // Still refused: kept for the next write.
+        }
     }
 
-    /// Cancels one broadcast, waiting or playing; false when it is not active.
-    public func cancel(id: String) throws -> Bool {
-        guard let record = try store.broadcast(id: id), record.state != .done else { return false }
-        feed(record.output, .cancel(id: id))
-        return true
+    func finish(_ record: inout BroadcastRecord, outcome: BroadcastOutcome, reason: String?, at t: Instant) {
+        record.state = .done
+        record.outcome = outcome
+        record.reason = reason
+        record.endedAt = t.microseconds
+        live[record.id] = nil
+        write(record)
+        publish(.broadcast(record))
+        logger.info("broadcast \(outcome.rawValue)", metadata: [
+            "broadcast": "\(record.id)", "output": "\(record.output)", "message": "\(record.message)",
+            "reason": "\(reason ?? "")",
+        ])
     }
 
-    // MARK: Schedule
+    // MARK: Arbiter actions
 
-    /// Handles every occurrence up to now; returns when to wake next.
-    @discardableResult
-    public func runSchedule() -> Instant? {
+    /// Feeds one event to an output's arbiter and carries out its actions. Callers re-arm the
+    /// timer once when they are done (`rearm`), not once per feed.
+    func feed(_ output: String, _ event: Arbiter.Event) {
+        guard var arbiter = arbiters[output] else { return }
         let t = now()
-        let decisions = scheduler.advance(to: t) { planned, kind in
-            let claimed = (try? store.claim(entry: planned.entry, output: planned.output,
-                                            plannedAt: planned.time.microseconds, broadcast: nil, outcome: nil)) ?? false
-            return claimed
-        }
-        for decision in decisions { apply(decision, at: t) }
-        try? store.setHorizon(t.microseconds)
-        for output in Array(arbiters.keys) { feed(output, .tick) }
-        return nextWake()
+        let actions = arbiter.handle(event, now: t)
+        arbiters[output] = arbiter
+        for action in actions { perform(output, action, at: t) }
     }
 
-    /// The wall clock was set (a timerfd cancel): re-walk or catch up.
-    public func clockChanged() -> Instant? {
-        scheduler.clockChanged(now: now())
-        return runSchedule()
+    private func perform(_ output: String, _ action: Arbiter.Action, at t: Instant) {
+        switch action {
+        case .start(let id, let segment):
+            guard var record = live[id] else {
+                // Never expected: the arbiter plays only what the engine holds. Free the output.
+                logger.error("a broadcast to start is unknown", metadata: ["broadcast": "\(id)", "output": "\(output)"])
+                feed(output, .cancelled(id: id, segment: 0))
+                return
+            }
+            record.state = .playing
+            live[id] = record
+            write(record)
+            publish(.broadcast(record))
+            let builder = self.builder
+            let playing = record
+            players.play(output: output, id: id, from: segment) { builder.program(for: playing).0 }
+        case .fadeStop(let id):
+            players.stop(output: output, id: id)
+        case .record(let id, let outcome, let reason):
+            guard var record = live[id] else { return }
+            var outcome = outcome
+            var reason = reason ?? record.reason
+            if outcome == .completed, record.frames == 0 {
+                outcome = .failed
+                reason = "no recording could be played"
+            }
+            finish(&record, outcome: outcome, reason: reason, at: t)
+        case .requeue(let id, let segment):
+            guard var record = live[id] else { return }
+            record.state = .queued
+            record.segment = segment
+            live[id] = record
+            write(record)
+            publish(.broadcast(record))
+        case .reject(let id, let reason):
+            guard var record = live[id] else { return }
+            finish(&record, outcome: .failed, reason: reason, at: t)
+        }
+    }
+
+    /// Arms the scheduling loop's timer for the next occurrence or waiting deadline: once per event.
+    func rearm() {
+        timer.arm(nextWake())
     }
 
     /// The next scheduled occurrence or waiting deadline.
@@ -216,119 +332,31 @@ public actor Engine {
         ([scheduler.nextWake()] + arbiters.values.map(\.nextDeadline)).compactMap { $0 }.min()
     }
 
-    private func apply(_ decision: SchedulerDecision, at t: Instant) {
-        let p = decision.planned
-        var record = BroadcastRecord(id: newID(), source: .schedule, entry: p.entry, message: p.message, output: p.output,
-                                     zone: p.zone, priority: .scheduled, plannedLanguages: p.languages,
-                                     repeatCount: p.repeatCount, plannedAt: p.time.microseconds,
-                                     deadline: p.deadline.microseconds)
-        switch decision.kind {
-        case .enqueue(let deadline, _):
-            record.deadline = deadline.microseconds
-            do {
-                try submit(record)
-            } catch {
-                logger.error("cannot queue a scheduled broadcast", metadata: ["output": "\(p.output)", "error": "\(error)"])
-                finish(&record, outcome: .failed, reason: "\(error)", at: t, insert: true)
-            }
-        case .skip(let reason):
-            finish(&record, outcome: BroadcastOutcome(rawValue: reason.outcome) ?? .skipped, reason: reason.description,
-                   at: t, insert: true)
-        case .missed(let reason):
-            finish(&record, outcome: .missed, reason: reason, at: t, insert: true)
-        }
-    }
-
-    func newID() -> String {
-        while true {
-            let id = String(format: "%08x", UInt32.random(in: 0...UInt32.max))
-            if (try? store.broadcast(id: id)) == nil { return id }
-        }
-    }
-
-    // MARK: Arbiter actions
-
-    func feed(_ output: String, _ event: Arbiter.Event) {
-        guard var arbiter = arbiters[output] else { return }
-        let actions = arbiter.handle(event, now: now())
-        arbiters[output] = arbiter
-        perform(output, actions)
-    }
-
-    private func perform(_ output: String, _ actions: [Arbiter.Action]) {
-        let t = now()
-        for action in actions {
-            switch action {
-            case .start(let id, let segment):
-                guard var record = try? store.broadcast(id: id) else { continue }
-                record.state = .playing
-                persist(record)
-                let builder = self.builder
-                let playing = record
-                players[output]?.play(id: id, from: segment) { builder.program(for: playing).0 }
-            case .fadeStop(let id):
-                players[output]?.stop(id: id)
-            case .record(let id, let outcome, let reason):
-                guard var record = try? store.broadcast(id: id) else { continue }
-                var outcome = outcome
-                var reason = reason
-                if outcome == .completed, record.frames == 0 {
-                    outcome = .failed
-                    reason = "no recording could be played"
-                }
-                finish(&record, outcome: outcome, reason: reason ?? record.reason, at: t)
-            case .requeue(let id, let segment):
-                guard var record = try? store.broadcast(id: id) else { continue }
-                record.state = .queued
-                record.segment = segment
-                persist(record)
-            case .reject(let id, let reason):
-                guard var record = try? store.broadcast(id: id) else { continue }
-                finish(&record, outcome: .failed, reason: reason, at: t)
-            }
-        }
-        onReschedule()
-    }
-
-    private func finish(_ record: inout BroadcastRecord, outcome: BroadcastOutcome, reason: String?, at t: Instant,
-                        insert: Bool = false) {
-        record.state = .done
-        record.outcome = outcome
-        record.reason = reason
-        record.endedAt = t.microseconds
-        do {
-            if insert { try store.insert(record) } else { try store.update(record) }
-        } catch {
-            logger.error("cannot record a broadcast", metadata: ["broadcast": "\(record.id)", "error": "\(error)"])
-        }
-        logger.info("broadcast \(outcome.rawValue)", metadata: [
-            "broadcast": "\(record.id)", "output": "\(record.output)", "message": "\(record.message)",
-            "reason": "\(reason ?? "")",
-        ])
-    }
-
     // MARK: Player reports
 
-    func playerReported(output: String, _ report: PlayerReport) {
+    public func playerReported(_ report: PlayerReport) {
+        defer { rearm() }
         switch report {
-        case .segmentStarted(let id, let segment, let label):
-            if var record = try? store.broadcast(id: id) {
+        case .segmentStarted(let output, let id, let segment, let label):
+            if var record = live[id] {
                 record.segment = segment
                 if record.plannedLanguages.contains(label), !record.playedLanguages.contains(label) {
                     record.playedLanguages.append(label)
                 }
-                persist(record)
+                live[id] = record
+                write(record)
             }
             feed(output, .segmentStarted(id: id, segment: segment))
-        case .firstFrame(let id, let at):
-            // Kept from the first play: a broadcast resumed after an interruption started earlier.
-            if var record = try? store.broadcast(id: id), record.startedAt == nil {
-                // `at` is the system's time; the engine's clock may differ (a test's offset).
-                record.startedAt = at.microseconds + (now().microseconds - Instant(Date()).microseconds)
-                persist(record)
+        case .firstFrame(_, let id):
+            // Stamped by the engine's clock; kept from the first play (a resumed broadcast started earlier).
+            if var record = live[id], record.startedAt == nil {
+                record.startedAt = now().microseconds
+                live[id] = record
+                write(record)
+                publish(.broadcast(record))
             }
-        case .finished(let id, let result):
-            if var record = try? store.broadcast(id: id) {
+        case .finished(let output, let id, let result):
+            if var record = live[id] {
                 record.frames += result.frames
                 record.xruns += result.xruns
                 // A recording broken or deleted since the last check: the rest played; say which did not.
@@ -340,7 +368,13 @@ public actor Engine {
                     logger.warning("a recording could not be played", metadata: ["broadcast": "\(id)", "output": "\(output)",
                                                                               "reason": "\(record.reason ?? "")"])
                 }
-                persist(record)
+                live[id] = record
+            }
+            if shuttingDown, case .cancelled(let segment) = result.outcome, var record = live[id] {
+                record.state = .queued
+                record.segment = segment
+                write(record)
+                return
             }
             switch result.outcome {
             case .completed:
@@ -350,10 +384,12 @@ public actor Engine {
             case .deviceFailed(let segment, let error):
                 logger.error("output unavailable", metadata: ["output": "\(output)", "error": "\(error)"])
                 feed(output, .deviceFailed(id: id, segment: segment))
-                players[output]?.probe(after: 1)
+                publish(.output(output))
+                players.probe(output: output, after: 1)
             }
-        case .deviceBack:
+        case .deviceBack(let output):
             feed(output, .deviceBack)
+            publish(.output(output))
         }
     }
 }

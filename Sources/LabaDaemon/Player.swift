@@ -6,12 +6,12 @@ import LabaCore
 import Logging
 
 /// What a player tells the engine, on the player's thread.
-enum PlayerReport: Sendable {
-    case segmentStarted(id: String, segment: Int, label: String)
-    /// The first frames of this play went to the device (the record's `started_at`).
-    case firstFrame(id: String, at: Instant)
-    case finished(id: String, result: RenderResult)
-    case deviceBack
+public enum PlayerReport: Sendable {
+    case segmentStarted(output: String, id: String, segment: Int, label: String)
+    /// The first frames of this play went to the device; the engine stamps the record's `started_at`.
+    case firstFrame(output: String, id: String)
+    case finished(output: String, id: String, result: RenderResult)
+    case deviceBack(output: String)
 }
 
 /// Plays one broadcast at a time on one PCM, on a thread of its own.
@@ -94,7 +94,7 @@ final class Player: @unchecked Sendable {
     /// Tries the device after `seconds`, then with doubling waits up to a minute, until it opens.
     func probe(after seconds: Double) { enqueue(.probe(after: seconds)) }
 
-    /// Stops what plays and ends the thread.
+    /// Stops what plays (it fades out) and asks the thread to end; `join` waits for it.
     func shutdown() {
         condition.lock()
         shuttingDown = true
@@ -104,6 +104,15 @@ final class Player: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Returns once the thread has ended (after `shutdown`, the fade has reached the device).
+    func join() {
+        finished.wait()
+        finished.signal()
+    }
+
+    /// Signalled by the thread as it ends.
+    private let finished = DispatchSemaphore(value: 0)
+
     private func enqueue(_ command: Command) {
         condition.lock()
         commands.append(command)
@@ -112,6 +121,7 @@ final class Player: @unchecked Sendable {
     }
 
     private func run() {
+        defer { finished.signal() }
         func makeRenderer(for device: Device) -> ProgramRenderer {
             ProgramRenderer(output: PCMOutput(device: device.name), fixedRate: device.rate, fixedChannels: device.channels)
         }
@@ -136,20 +146,21 @@ final class Player: @unchecked Sendable {
                 }
                 let program = build()
                 var wroteFirst = false
+                let output = self.output
                 let result = renderer.play(program, from: from, cancel: cancel) { [report] event in
                     switch event {
                     case .segmentStarted(let index, let label):
-                        report(.segmentStarted(id: id, segment: index, label: label))
+                        report(.segmentStarted(output: output, id: id, segment: index, label: label))
                     case .progress where !wroteFirst:
                         wroteFirst = true
-                        report(.firstFrame(id: id, at: renderer.output.firstWrite ?? Instant(Date())))
+                        report(.firstFrame(output: output, id: id))
                     default: break
                     }
                 }
                 condition.lock()
                 current = nil
                 condition.unlock()
-                report(.finished(id: id, result: result))
+                report(.finished(output: output, id: id, result: result))
             case .probe(let after):
                 var wait = after
                 while !waitOrShutdown(seconds: wait) {
@@ -159,7 +170,7 @@ final class Player: @unchecked Sendable {
                         try pcm.open(PCMOutput.Format(rate: device.rate ?? 48000, channels: device.channels ?? 2))
                         pcm.close()
                         logger.notice("output is back", metadata: ["output": "\(output)"])
-                        report(.deviceBack)
+                        report(.deviceBack(output: output))
                         break
                     } catch {
                         logger.debug("output still unavailable", metadata: ["output": "\(output)", "error": "\(error)"])

@@ -24,8 +24,9 @@ struct ProgramBuilder: Sendable {
             return ProgramSegment(label: label, path: path,
                                   gainDB: Loudness.gain(for: measurement, target: target, volumeDB: volume))
         }
+        // The choices were made at admission or planning; here they only become files.
         var segments: [ProgramSegment] = []
-        if let chime = zone?.chime, let recording = library.neutral(of: chime) {
+        if let chime = record.chime, let recording = library.neutral(of: chime) {
             segments.append(segment("chime", recording.path))
         }
         var languages: [String] = []
@@ -39,7 +40,7 @@ struct ProgramBuilder: Sendable {
                     languages.append(language)
                 }
             }
-            if languages.isEmpty, let neutral = library.neutral(of: record.message) {
+            if record.neutral, let neutral = library.neutral(of: record.message) {
                 segments.append(segment(Language.neutral, neutral.path))
             }
         }

@@ -5,26 +5,29 @@ import CLinux
 import Foundation
 import LabaCore
 import Logging
+import ServiceLifecycle
 
-/// Runs on a thread of its own; `rearm` may be called from any thread.
-final class SchedulerLoop: @unchecked Sendable {
-    private let engine: Engine
-    private let logger: Logger
-    private let notifier: Notifier
-    /// Half the systemd watchdog interval, when one is set: the loop pings at least this often.
-    private let watchdogInterval: TimeSpan?
+/// A CLOCK_REALTIME timerfd the engine arms (absolute, cancelled when the clock is set).
+///
+/// Thread rules: `arm`, `clockWasSet` and `stop` may be called from any thread; `wait` blocks and
+/// belongs to the loop's own thread.
+public final class ClockTimer: WakeTimer, @unchecked Sendable {
+    enum Wake: Equatable { case timer, clockSet, stopped }
+
     private let fd: Int32
     private let clock: WallClock
-    private let lock = NSLock()
+    private let logger: Logger
+    /// Half the systemd watchdog interval, when one is set: the loop wakes at least this often.
+    let watchdogInterval: TimeSpan?
+    private let condition = NSCondition()
+    private var armed = false
     private var stopping = false
     private var clockSet = false
 
-    init(engine: Engine, clock: WallClock, notifier: Notifier, logger: Logger) throws {
-        self.engine = engine
+    public init(clock: WallClock, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.clock = clock
         self.logger = logger
-        self.notifier = notifier
-        if let usec = ProcessInfo.processInfo.environment["WATCHDOG_USEC"].flatMap(Int64.init), usec > 0 {
+        if let usec = environment["WATCHDOG_USEC"].flatMap(Int64.init), usec > 0 {
             watchdogInterval = TimeSpan(microseconds: usec / 2)
         } else {
             watchdogInterval = nil
@@ -35,82 +38,121 @@ final class SchedulerLoop: @unchecked Sendable {
 
     deinit { close(fd) }
 
-    func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "laba-scheduler"
-        thread.start()
-    }
-
-    func stop() {
-        lock.lock()
-        stopping = true
-        lock.unlock()
-        arm(at: Instant(microseconds: 1))
-    }
-
-    /// Sets the timer for an absolute wall-clock instant; nil: far away (a month), so that a clock
-    /// change still wakes the loop.
-    func rearm(_ wake: Instant?) {
+    /// Sets the timer for an instant of the daemon's clock; nil: far away (a month), so that a
+    /// clock change still wakes the loop.
+    public func arm(_ wake: Instant?) {
         let now = clock.now()
         var target = wake ?? (now + .seconds(30 * 86_400))
         if let watchdogInterval { target = min(target, now + watchdogInterval) }
-        arm(at: clock.system(target))
+        set(clock.system(target))
     }
 
     /// The clock's test offset changed: handled as the kernel's notice that the clock was set.
     func clockWasSet() {
-        lock.lock()
+        condition.lock()
         clockSet = true
-        lock.unlock()
-        arm(at: Instant(microseconds: 1))
+        condition.unlock()
+        set(Instant(microseconds: 1))
     }
 
-    private func arm(at instant: Instant) {
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.unlock()
+        set(Instant(microseconds: 1))
+    }
+
+    private func set(_ instant: Instant) {
         var spec = itimerspec()
         let us = max(1, instant.microseconds)
         spec.it_value.tv_sec = Int(us / 1_000_000)
         spec.it_value.tv_nsec = Int(us % 1_000_000) * 1000
+        condition.lock()
         if timerfd_settime(fd, Int32(TFD_TIMER_ABSTIME) | Int32(TFD_TIMER_CANCEL_ON_SET), &spec, nil) < 0 {
             logger.error("timerfd_settime failed", metadata: ["errno": "\(errno)"])
         }
+        armed = true
+        condition.signal()
+        condition.unlock()
     }
 
-    /// Calls into the engine from this thread and waits for the answer.
-    private func call(_ body: @escaping @Sendable (Engine) async -> Instant?) -> Instant? {
-        let done = DispatchSemaphore(value: 0)
-        let box = Box()
-        let engine = self.engine
-        Task {
-            box.value = await body(engine)
-            done.signal()
-        }
-        done.wait()
-        return box.value
-    }
-
-    private final class Box: @unchecked Sendable { var value: Instant? }
-
-    private func run() {
-        rearm(call { await $0.runSchedule() })
+    /// Blocks until the armed timer fires or the clock is set.
+    func wait() -> Wake {
+        condition.lock()
+        while !armed { condition.wait() }
+        condition.unlock()
         var expirations: UInt64 = 0
         while true {
             let n = read(fd, &expirations, 8)
             let failure = errno
-            lock.lock()
-            let done = stopping
-            let set = clockSet
-            clockSet = false
-            lock.unlock()
-            if done { return }
-            if watchdogInterval != nil { notifier.send("WATCHDOG=1") }
-            if (n < 0 && failure == ECANCELED) || set {
-                logger.notice("the wall clock was set")
-                rearm(call { await $0.clockChanged() })
-            } else if n < 0, failure == EINTR {
-                continue
-            } else {
-                rearm(call { await $0.runSchedule() })
+            if n < 0, failure == EINTR { continue }
+            condition.lock()
+            defer { condition.unlock() }
+            armed = false
+            if stopping { return .stopped }
+            if (n < 0 && failure == ECANCELED) || clockSet {
+                clockSet = false
+                return .clockSet
             }
+            return .timer
+        }
+    }
+}
+
+/// Runs the engine's schedule at each wake of the timer, in the service group.
+struct SchedulerService: Service {
+    let engine: Engine
+    let timer: ClockTimer
+    let notifier: Notifier
+    let logger: Logger
+
+    func run() async throws {
+        let (wakes, continuation) = AsyncStream.makeStream(of: ClockTimer.Wake.self)
+        // The blocking read lives on its own thread; it only hands wakes on.
+        let timer = self.timer
+        let thread = Thread {
+            while true {
+                let wake = timer.wait()
+                if wake == .stopped { break }
+                continuation.yield(wake)
+            }
+            continuation.finish()
+        }
+        thread.name = "laba-scheduler"
+        thread.start()
+        await engine.runSchedule()
+        await withGracefulShutdownHandler {
+            for await wake in wakes {
+                if timer.watchdogInterval != nil { notifier.send("WATCHDOG=1") }
+                switch wake {
+                case .clockSet:
+                    logger.notice("the wall clock was set")
+                    await engine.clockChanged()
+                case .timer, .stopped:
+                    await engine.runSchedule()
+                }
+            }
+        } onGracefulShutdown: {
+            timer.stop()
+        }
+    }
+}
+
+/// Hands the players' reports to the engine, in order; at shutdown, fades the players out and
+/// joins their threads.
+struct EngineService: Service {
+    let engine: Engine
+    let players: PlayerPool
+
+    func run() async throws {
+        try await engine.start()
+        await withGracefulShutdownHandler {
+            for await report in players.reports {
+                await engine.playerReported(report)
+            }
+        } onGracefulShutdown: {
+            // The engine stops the players (the stream ends once their fades are reported).
+            Task { await engine.shutdown() }
         }
     }
 }

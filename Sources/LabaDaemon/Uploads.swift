@@ -14,8 +14,9 @@ enum Uploads {
     static let maxBody = 64 * 1024 * 1024
 
     /// The broadcast request an upload's query string describes:
-    /// `zones=a,b&priority=&languages=&repeat=&loop=&force=&within=&name=`.
-    static func request(_ query: Query) throws(APIFailure) -> BroadcastRequest {
+    /// `zones=a,b` or `all=true`, `&priority=&languages=&repeat=&loop=&force=&within=&name=`. Its
+    /// recording's path is filled in once the body is stored.
+    static func request(_ query: Query) throws(APIFailure) -> AdmissionRequest {
         func list(_ key: String) -> [String]? {
             query[key].map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         }
@@ -27,20 +28,26 @@ enum Uploads {
             default: throw APIFailure(.badRequest, "\(key) must be true or false, not '\(text)'")
             }
         }
-        guard let zones = list("zones"), !zones.isEmpty else {
-            throw APIFailure(.badRequest, "name the zones to play in: ?zones=a,b")
-        }
-        var repeatCount: Int?
+        let target = try ControlServer.target(list("zones"), all: try flag("all"))
+        var repeatCount = 1
         if let text = query["repeat"] {
             guard let n = Int(text) else { throw APIFailure(.badRequest, "repeat must be a number, not '\(text)'") }
             repeatCount = n
         }
+        var within: TimeSpan?
+        if let text = query["within"] {
+            do { within = try TimeSpan(parsing: text) } catch {
+                throw APIFailure(.badRequest, "within: invalid time span '\(text)': \(error)")
+            }
+        }
+        let priority: Priority? = try query.name("priority")
         let name = query["name"] ?? "upload"
         guard !name.isEmpty, name.count <= 200, !name.contains("/"), !name.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
             throw APIFailure(.badRequest, "name must be 1 to 200 characters, without '/' or control characters")
         }
-        return BroadcastRequest(message: name, zones: zones, languages: list("languages"), priority: query["priority"],
-                                repeat: repeatCount, loop: try flag("loop"), force: try flag("force"), within: query["within"])
+        return AdmissionRequest(content: .recording(path: "", name: name), target: target, languages: list("languages"),
+                                priority: try ControlServer.priority(priority), repeatCount: repeatCount,
+                                loop: try flag("loop") ?? false, within: within, force: try flag("force") ?? false)
     }
 
     /// Streams the body into a new file under `directory`, refusing more than `maxBody` bytes.

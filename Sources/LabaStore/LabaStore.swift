@@ -21,12 +21,12 @@ public struct StateLayout: Sendable {
 public struct BroadcastRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "broadcast"
 
-    public enum State: String, Codable, Sendable { case queued, playing, done }
-    public enum Source: String, Codable, Sendable { case schedule, manual, emergency, upload }
+    public typealias State = BroadcastState
+    public typealias Source = BroadcastSource
 
     public var id: String
     public var source: Source
-    /// `zone#N` for scheduled broadcasts.
+    /// The schedule entry's id, for scheduled broadcasts.
     public var entry: String?
     public var message: String
     /// The recording of an uploaded broadcast, under the state dir.
@@ -36,6 +36,12 @@ public struct BroadcastRecord: Codable, Equatable, Sendable, FetchableRecord, Pe
     public var priority: Priority
     public var plannedLanguages: [String]
     public var playedLanguages: [String]
+    /// The chime message played first, if any (chosen at admission or planning).
+    public var chime: String?
+    /// The message's language-neutral recording plays (no language version does).
+    public var neutral: Bool
+    /// An exercise: recorded as a drill.
+    public var drill: Bool
     public var repeatCount: Int
     public var loop: Bool
     public var plannedAt: Int64
@@ -47,14 +53,14 @@ public struct BroadcastRecord: Codable, Equatable, Sendable, FetchableRecord, Pe
     public var segment: Int
     public var outcome: BroadcastOutcome?
     public var reason: String?
-    public var requestedUID: Int?
-    public var requestedUser: String?
+    public var requestedBy: RequestedBy?
     public var frames: Int
     public var xruns: Int
 
     public init(id: String, source: Source, entry: String? = nil, message: String, uploadPath: String? = nil,
-                output: String, zone: String, priority: Priority, plannedLanguages: [String], repeatCount: Int = 1,
-                loop: Bool = false, plannedAt: Int64, deadline: Int64?, requestedUID: Int? = nil, requestedUser: String? = nil) {
+                output: String, zone: String, priority: Priority, plannedLanguages: [String], chime: String? = nil,
+                neutral: Bool = false, drill: Bool = false, repeatCount: Int = 1, loop: Bool = false, plannedAt: Int64,
+                deadline: Int64?, requestedBy: RequestedBy? = nil) {
         self.id = id
         self.source = source
         self.entry = entry
@@ -65,6 +71,9 @@ public struct BroadcastRecord: Codable, Equatable, Sendable, FetchableRecord, Pe
         self.priority = priority
         self.plannedLanguages = plannedLanguages
         self.playedLanguages = []
+        self.chime = chime
+        self.neutral = neutral
+        self.drill = drill
         self.repeatCount = repeatCount
         self.loop = loop
         self.plannedAt = plannedAt
@@ -73,16 +82,63 @@ public struct BroadcastRecord: Codable, Equatable, Sendable, FetchableRecord, Pe
         self.segment = 0
         self.frames = 0
         self.xruns = 0
-        self.requestedUID = requestedUID
-        self.requestedUser = requestedUser
+        self.requestedBy = requestedBy
+    }
+
+    /// The record of an admitted broadcast, queued.
+    public init(id: String, _ b: AdmittedBroadcast) {
+        self.init(id: id, source: b.source, message: b.message, uploadPath: b.recordingPath, output: b.output, zone: b.zone,
+                  priority: b.priority, plannedLanguages: b.choice.languages, chime: b.chime, neutral: b.choice.neutral,
+                  drill: b.drill, repeatCount: b.repeatCount, loop: b.loop, plannedAt: b.plannedAt.microseconds,
+                  deadline: b.deadline?.microseconds, requestedBy: b.requestedBy)
+    }
+
+    /// The record of a scheduled occurrence, queued.
+    public init(id: String, _ p: PlannedBroadcast) {
+        self.init(id: id, source: .schedule, entry: p.entry, message: p.message, output: p.output, zone: p.zone,
+                  priority: .scheduled, plannedLanguages: p.languages, chime: p.chime, neutral: p.neutral,
+                  repeatCount: p.repeatCount, plannedAt: p.time.microseconds, deadline: p.deadline.microseconds)
     }
 
     enum CodingKeys: String, CodingKey {
         case id, source, entry, message, uploadPath = "upload_path", output, zone, priority
-        case plannedLanguages = "planned_languages", playedLanguages = "played_languages"
+        case plannedLanguages = "planned_languages", playedLanguages = "played_languages", chime, neutral, drill
         case repeatCount = "repeat_count", loop, plannedAt = "planned_at", deadline
         case startedAt = "started_at", endedAt = "ended_at", state, segment, outcome, reason
-        case requestedUID = "requested_uid", requestedUser = "requested_user", frames, xruns
+        case requestedBy = "requested_by", frames, xruns
+    }
+}
+
+/// Which broadcasts to list: every field that is set must match.
+public struct BroadcastFilter: Sendable, Equatable {
+    public var zone: String?
+    public var message: String?
+    public var output: String?
+    public var outcome: BroadcastOutcome?
+    public var state: BroadcastRecord.State?
+    /// Planned at or after (µs).
+    public var since: Int64?
+    /// Planned before (µs).
+    public var until: Int64?
+    public var limit: Int
+
+    public init(zone: String? = nil, message: String? = nil, output: String? = nil, outcome: BroadcastOutcome? = nil,
+                state: BroadcastRecord.State? = nil, since: Int64? = nil, until: Int64? = nil, limit: Int = 100) {
+        self.zone = zone
+        self.message = message
+        self.output = output
+        self.outcome = outcome
+        self.state = state
+        self.since = since
+        self.until = until
+        self.limit = limit
+    }
+
+    /// The same test as the SQL query, for records held in memory.
+    public func matches(_ r: BroadcastRecord) -> Bool {
+        (zone == nil || r.zone == zone) && (message == nil || r.message == message) && (output == nil || r.output == output)
+            && (outcome == nil || r.outcome == outcome) && (state == nil || r.state == state)
+            && (since.map { r.plannedAt >= $0 } ?? true) && (until.map { r.plannedAt < $0 } ?? true)
     }
 }
 
@@ -158,6 +214,21 @@ public final class Store: Sendable {
                 t.column("true_peak", .double).notNull()
             }
         }
+        // v2: the chime and neutral choices travel in the record; drills; a tagged requester.
+        migrator.registerMigration("v2") { db in
+            try db.alter(table: "broadcast") { t in
+                t.add(column: "chime", .text)
+                t.add(column: "neutral", .boolean).notNull().defaults(to: false)
+                t.add(column: "drill", .boolean).notNull().defaults(to: false)
+                t.add(column: "requested_by", .text)
+            }
+            try db.execute(sql: """
+                UPDATE broadcast SET requested_by = json_object('uid', requested_uid, 'user', requested_user)
+                WHERE requested_uid IS NOT NULL
+                """)
+            try db.execute(sql: "UPDATE broadcast SET priority = CASE priority WHEN 0 THEN 'scheduled' WHEN 1 THEN 'manual' "
+                           + "WHEN 2 THEN 'emergency' ELSE priority END")
+        }
         return migrator
     }
 
@@ -181,6 +252,11 @@ public final class Store: Sendable {
         return [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN].contains(error.resultCode.primaryResultCode)
     }
 
+    /// Writes a broadcast, new or changed.
+    public func save(_ broadcast: BroadcastRecord) throws {
+        try database.write { try broadcast.save($0) }
+    }
+
     public func update(_ broadcast: BroadcastRecord) throws {
         try database.write { try broadcast.update($0) }
     }
@@ -201,16 +277,21 @@ public final class Store: Sendable {
     public func broadcasts(zone: String? = nil, message: String? = nil, output: String? = nil,
                            outcome: BroadcastOutcome? = nil, state: BroadcastRecord.State? = nil,
                            since: Int64? = nil, until: Int64? = nil, limit: Int = 100) throws -> [BroadcastRecord] {
+        try broadcasts(BroadcastFilter(zone: zone, message: message, output: output, outcome: outcome, state: state,
+                                       since: since, until: until, limit: limit))
+    }
+
+    public func broadcasts(_ f: BroadcastFilter) throws -> [BroadcastRecord] {
         try database.read { db in
             var request = BroadcastRecord.all()
-            if let zone { request = request.filter(Column("zone") == zone) }
-            if let message { request = request.filter(Column("message") == message) }
-            if let output { request = request.filter(Column("output") == output) }
-            if let outcome { request = request.filter(Column("outcome") == outcome.rawValue) }
-            if let state { request = request.filter(Column("state") == state.rawValue) }
-            if let since { request = request.filter(Column("planned_at") >= since) }
-            if let until { request = request.filter(Column("planned_at") < until) }
-            return try request.order(Column("planned_at").desc, Column("id").desc).limit(limit).fetchAll(db)
+            if let zone = f.zone { request = request.filter(Column("zone") == zone) }
+            if let message = f.message { request = request.filter(Column("message") == message) }
+            if let output = f.output { request = request.filter(Column("output") == output) }
+            if let outcome = f.outcome { request = request.filter(Column("outcome") == outcome.rawValue) }
+            if let state = f.state { request = request.filter(Column("state") == state.rawValue) }
+            if let since = f.since { request = request.filter(Column("planned_at") >= since) }
+            if let until = f.until { request = request.filter(Column("planned_at") < until) }
+            return try request.order(Column("planned_at").desc, Column("id").desc).limit(f.limit).fetchAll(db)
         }
     }
 
@@ -235,6 +316,20 @@ public final class Store: Sendable {
                 out["\(row["entry"] as String) \(row["output"] as String)"] = row["last"]
             }
             return out
+        }
+    }
+
+    /// Renames schedule entries in the ledger and the record, once: the ledger of a version that
+    /// named entries by position (`zone#N`) takes the stable ids. Returns false when done before.
+    public func adoptEntryIDs(_ renames: [String: String]) throws -> Bool {
+        try database.write { db in
+            if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'entry_ids'") == "stable" { return false }
+            for (old, new) in renames where old != new {
+                try db.execute(sql: "UPDATE OR IGNORE occurrence SET entry = ? WHERE entry = ?", arguments: [new, old])
+                try db.execute(sql: "UPDATE broadcast SET entry = ? WHERE entry = ?", arguments: [new, old])
+            }
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('entry_ids', 'stable')")
+            return true
         }
     }
 

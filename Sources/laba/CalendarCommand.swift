@@ -34,7 +34,7 @@ struct CalendarCommand: ParsableCommand {
         let base: Instant
         do {
             zone = try timezone.map(TimeParsing.zone) ?? TimeZone.current
-            base = try baseTime.map { try TimeParsing.instant($0, in: zone) } ?? Instant(Date())
+            base = try baseTime.map { try TimeParsing.instant($0, in: zone, now: Instant(Date())) } ?? Instant(Date())
         } catch {
             throw ValidationError("\(error)")
         }

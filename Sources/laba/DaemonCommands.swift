@@ -54,28 +54,27 @@ struct Play: AsyncParsableCommand {
     func validate() throws {
         if all == !zones.isEmpty { throw ValidationError("name zones with --zone, or --all") }
         if !["manual", "emergency"].contains(priority) { throw ValidationError("--priority is manual or emergency") }
+        if let within {
+            do {
+                guard try TimeSpan(parsing: within) > .zero else { throw ValidationError("--within must be longer than 0, such as 30min") }
+            } catch let error as TimeSpan.ParseError {
+                throw ValidationError("--within: \(error)")
+            }
+        }
         if message == nil, file == nil { throw ValidationError("name a message, or a recording with --file") }
     }
 
     func run() async throws {
-        var targets = zones
-        if all {
-            let loaded = ConfigLoader.load(path: config.path)
-            guard let cfg = loaded.config else {
-                printError("laba: --all needs the configuration: \(loaded.diagnostics.map(\.description).joined(separator: "; "))")
-                throw ExitCode.failure
-            }
-            targets = cfg.zones.filter { $0.parent == nil }.map(\.id.value)
-        }
+        // `--all` is resolved by the daemon, from the configuration it runs.
         let client = ControlClient(socket: socket.path)
         let reply: ControlClient.Reply
         if let file {
-            reply = try await upload(file, zones: targets, client: client)
+            reply = try await upload(file, client: client)
         } else {
-            let request = BroadcastRequest(message: message ?? "", zones: targets,
+            let request = BroadcastRequest(message: message ?? "", zones: all ? nil : zones, all: all ? true : nil,
                                            languages: languages?.split(separator: ",").map(String.init),
-                                           priority: priority, repeat: repeatCount, loop: loop ? true : nil,
-                                           force: force ? true : nil, within: within)
+                                           priority: Priority(name: priority), repeat: repeatCount, loop: loop ? true : nil,
+                                           force: force ? true : nil, within: try within.map { try TimeSpan(parsing: $0) })
             reply = try await client.send(.POST, "/broadcasts", body: request)
         }
         guard reply.status == 202, let list = try? reply.decode(BroadcastList.self) else {
@@ -83,23 +82,24 @@ struct Play: AsyncParsableCommand {
             throw ExitCode.failure
         }
         for b in list.broadcasts { print(socket.json ? try jsonLine(b) : "\(b.id)  \(b.output)  \(b.zone)  \(b.languages.planned.joined(separator: ","))") }
+        for r in list.refused ?? [] { printError("laba: not on \(r.output ?? "?"): \(r.message)") }
         guard wait else { return }
-        var outcomes: [String: String] = [:]
+        var outcomes: [String: Open<BroadcastOutcome>] = [:]
         while outcomes.count < list.broadcasts.count {
             for b in list.broadcasts where outcomes[b.id] == nil {
                 let r = try await client.send(.GET, "/broadcasts/\(b.id)")
-                if let current = try? r.decode(BroadcastJSON.self), current.state == "done" {
-                    outcomes[b.id] = current.outcome ?? "failed"
-                    print("\(b.id)  \(current.outcome ?? "?")" + (current.reason.map { "  (\($0))" } ?? ""))
+                if let current = try? r.decode(BroadcastJSON.self), current.state == .done {
+                    outcomes[b.id] = current.outcome ?? .known(.failed)
+                    print("\(b.id)  \(current.outcome?.description ?? "?")" + (current.reason.map { "  (\($0))" } ?? ""))
                 }
             }
             if outcomes.count < list.broadcasts.count { try await Task.sleep(for: .milliseconds(200)) }
         }
-        if outcomes.values.contains(where: { $0 != "completed" }) { throw ExitCode.failure }
+        if outcomes.values.contains(where: { $0 != .known(.completed) }) { throw ExitCode.failure }
     }
 
     /// `POST /v1/broadcasts/audio` with the file as the body and the options in the query.
-    private func upload(_ path: String, zones: [String], client: ControlClient) async throws -> ControlClient.Reply {
+    private func upload(_ path: String, client: ControlClient) async throws -> ControlClient.Reply {
         let data: Data
         do {
             let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
@@ -115,7 +115,8 @@ struct Play: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let name = message ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        let parameters = query([("zones", zones.joined(separator: ",")), ("priority", priority), ("name", name),
+        let parameters = query([("zones", all ? nil : zones.joined(separator: ",")), ("all", all ? "true" : nil),
+                                ("priority", priority), ("name", name),
                                 ("languages", languages), ("repeat", repeatCount.map(String.init)),
                                 ("loop", loop ? "true" : nil), ("force", force ? "true" : nil), ("within", within)])
         return try await client.send(.POST, "/broadcasts/audio" + parameters, contentType: "application/octet-stream",
@@ -156,15 +157,8 @@ struct Stop: AsyncParsableCommand {
             }
             return
         }
-        var targets = zones
-        if all {
-            guard let cfg = ConfigLoader.load(path: config.path).config else {
-                printError("laba: --all needs the configuration \(config.path)")
-                throw ExitCode.failure
-            }
-            targets = cfg.zones.filter { $0.parent == nil }.map(\.id.value)
-        }
-        let reply = try await client.send(.POST, "/stop", body: StopRequest(zones: targets, clear: clear ? true : nil))
+        let reply = try await client.send(.POST, "/stop", body: StopRequest(zones: all ? nil : zones, all: all ? true : nil,
+                                                                            clear: clear ? true : nil))
         guard reply.status == 202 else {
             printError("laba: \(reply.errorMessage ?? "the daemon answered \(reply.status)")")
             throw ExitCode.failure
@@ -186,7 +180,7 @@ struct Status: AsyncParsableCommand {
         let status = try reply.decode(StatusJSON.self)
         print("labad \(status.version), API v\(status.api), \(status.config) (loaded \(status.loadedAt))")
         let rows = status.outputs.map { o in
-            [o.id, o.zone, o.state, o.playing.map { "\($0.message) (\($0.id))" } ?? "", "\(o.queue.count)", o.next ?? ""]
+            [o.id, o.zone, o.state.description, o.playing.map { "\($0.message) (\($0.id))" } ?? "", "\(o.queue.count)", o.next ?? ""]
         }
         print(TextTable(header: ["OUTPUT", "ZONE", "STATE", "PLAYING", "WAITING", "NEXT"], rows: rows).render())
     }
@@ -208,8 +202,8 @@ struct Queue: AsyncParsableCommand {
             print(try jsonLine(BroadcastList(broadcasts: all)))
             return
         }
-        let rows = all.sorted { ($0.output, $0.state == "playing" ? 0 : 1, $0.plannedAt) < ($1.output, $1.state == "playing" ? 0 : 1, $1.plannedAt) }
-            .map { [$0.output, $0.state, $0.id, $0.priority, $0.message, $0.languages.planned.joined(separator: ","), $0.plannedAt] }
+        let rows = all.sorted { ($0.output, $0.state == .playing ? 0 : 1, $0.plannedAt) < ($1.output, $1.state == .playing ? 0 : 1, $1.plannedAt) }
+            .map { [$0.output, $0.state.description, $0.id, $0.priority.description, $0.message, $0.languages.planned.joined(separator: ","), $0.plannedAt] }
         print(rows.isEmpty ? "nothing waits" :
               TextTable(header: ["OUTPUT", "STATE", "ID", "PRIORITY", "MESSAGE", "LANGUAGES", "PLANNED"], rows: rows).render())
     }

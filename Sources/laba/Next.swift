@@ -82,7 +82,7 @@ struct Next: AsyncParsableCommand {
         }
         let start: Instant
         do {
-            start = try from.map { try TimeParsing.instant($0, in: config.timeZone) } ?? Instant(Date())
+            start = try from.map { try TimeParsing.instant($0, in: config.timeZone, now: Instant(Date())) } ?? Instant(Date())
         } catch {
             throw ValidationError("\(error)")
         }

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import LabaControl
+import LabaCore
 
 enum RecordFormat: String, ExpressibleByArgument, CaseIterable {
     case table, csv, json
@@ -54,15 +55,17 @@ struct History: AsyncParsableCommand {
                           "played_languages", "planned_at", "started_at", "ended_at", "state", "outcome", "reason",
                           "requested_uid", "requested_user", "frames", "xruns"]
             let rows = list.broadcasts.map { b in
-                [b.id, b.source, b.entry ?? "", b.message, b.output, b.zone, b.priority,
+                [b.id, b.source.description, b.entry ?? "", b.message, b.output, b.zone, b.priority.description,
                  b.languages.planned.joined(separator: " "), b.languages.played.joined(separator: " "), b.plannedAt,
-                 b.startedAt ?? "", b.endedAt ?? "", b.state, b.outcome ?? "", b.reason ?? "",
-                 b.requestedBy.map { String($0.uid) } ?? "", b.requestedBy?.user ?? "", String(b.frames), String(b.xruns)]
+                 b.startedAt ?? "", b.endedAt ?? "", b.state.description, b.outcome?.description ?? "", b.reason ?? "",
+                 b.requestedBy.flatMap { if case .socket(let uid, _) = $0 { String(uid) } else { nil } } ?? "",
+                 b.requestedBy?.label ?? "", String(b.frames), String(b.xruns)]
             }
             FileHandle.standardOutput.write(Data(csv([header] + rows).utf8))
         case .table:
             let rows = list.broadcasts.map { b in
-                [b.plannedAt, b.output, b.zone, b.message, b.languages.played.joined(separator: ","), b.outcome ?? b.state,
+                [b.plannedAt, b.output, b.zone, b.message, b.languages.played.joined(separator: ","),
+                 b.outcome?.description ?? b.state.description,
                  b.reason ?? ""]
             }
             print(rows.isEmpty ? "no broadcasts" :
@@ -87,7 +90,7 @@ struct Report: AsyncParsableCommand {
             printError("laba: \(reply.errorMessage ?? "the daemon answered \(reply.status)")")
             throw ExitCode.failure
         }
-        let outcomes = ["completed", "preempted", "stopped", "failed", "skipped", "missed", "expired"]
+        let outcomes = BroadcastOutcome.allCases.map(\.rawValue)
         let header = [by, "broadcasts", "airtime_s"] + outcomes
         let rows = report.rows.map { r in
             [r.key, String(r.broadcasts), String(format: "%.1f", r.airtimeSeconds)] + outcomes.map { String(r.outcomes[$0] ?? 0) }

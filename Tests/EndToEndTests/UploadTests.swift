@@ -40,7 +40,7 @@ import Testing
         #expect(record.source == .upload && record.message == "fresh notice")
         #expect(record.uploadPath == fixture.dir + "/state/uploads/" + (kept.first ?? ""))
         #expect(record.plannedLanguages == ["yi"] && record.playedLanguages == ["yi"])
-        #expect(record.outcome == .completed && record.requestedUID == Int(getuid()))
+        #expect(record.outcome == .completed && record.requestedBy?.uid == Int(getuid()))
         #expect(try Binaries.toneFrequencies(of: fixture.dir + "/laba_square.wav") == [700])
         // Normalised: played near the zone's -16 LUFS, not at the recording's own level (~ -36).
         let loudness = try Binaries.run(path: "/usr/bin/python3", ["-c", """

@@ -113,9 +113,13 @@ func item(_ id: String, _ priority: Priority, at planned: Int64 = 0, deadline: I
         for i in 0..<Arbiter.queueLimit {
             #expect(arbiter.handle(.enqueue(item("w\(i)", .manual, at: Int64(i))), now: Instant(seconds: 0)).isEmpty)
         }
-        #expect(arbiter.handle(.enqueue(item("one-too-many", .emergency)), now: Instant(seconds: 0))
+        #expect(arbiter.handle(.enqueue(item("one-too-many", .manual)), now: Instant(seconds: 0))
                 == [.reject(id: "one-too-many", reason: "the queue of this output is full (100 waiting)")])
         #expect(arbiter.queue.count == Arbiter.queueLimit)
         #expect(arbiter.nextDeadline == Instant(seconds: 600))
+        // An emergency is never refused: it cuts in, and the limit still holds for the others.
+        #expect(arbiter.handle(.enqueue(item("emergency", .emergency)), now: Instant(seconds: 0)) == [.fadeStop(id: "playing")])
+        #expect(arbiter.queue.first?.id == "emergency" && arbiter.waiting == Arbiter.queueLimit)
+        #expect(arbiter.handle(.enqueue(item("still-too-many", .manual)), now: Instant(seconds: 0)).count == 1)
     }
 }

@@ -18,7 +18,7 @@ import Testing
         #expect(zone.schedule.map { $0.at.map(\.value) } == [["08:00"], ["Mon..Fri 10:30"]])
         #expect(zone.schedule.map(\.message.value) == ["no", "yes"])
         #expect(zone.settings.quietHours?.value == QuietHours(start: 22 * 60, end: 7 * 60))
-        #expect(zone.schedule[0].id == "t#1")
+        #expect(zone.schedule[0].id == "t#no-e7317da5")
         #expect(zone.schedule[1].at[0].location.line == 8 && zone.schedule[1].at[0].location.column == 13)
     }
 

@@ -31,7 +31,7 @@ import Testing
     }
 
     func diff(_ new: String, zones: [String: String] = [:]) throws -> PlanDiff {
-        let from = try TimeParsing.instant("2026-11-30 00:00", in: TimeZone(identifier: "Asia/Shanghai")!)
+        let from = try TimeParsing.instant("2026-11-30 00:00", in: TimeZone(identifier: "Asia/Shanghai")!, now: Instant(seconds: 0))
         return PlanDiff(old: try planner(Self.base, zones: zones), new: try planner(new, zones: zones),
                         after: from, through: from + .seconds(24 * 3600))
     }

@@ -34,7 +34,7 @@ import Testing
     }
 
     static func at(_ text: String) throws -> Instant {
-        try TimeParsing.instant(text, in: TimeZone(identifier: "Asia/Shanghai")!)
+        try TimeParsing.instant(text, in: TimeZone(identifier: "Asia/Shanghai")!, now: Instant(seconds: 0))
     }
 
     static func describe(_ d: SchedulerDecision) -> String {

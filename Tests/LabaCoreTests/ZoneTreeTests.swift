@@ -42,12 +42,12 @@ import Testing
         #expect(city.languages == ["mandarin"] && city.gap == .seconds(2) && city.chime == "chime")
         #expect(city.loudness == .lufs(-18) && city.volumeDB == -1)
         #expect(city.quietHours == QuietHours(start: 1320, end: 420))
-        #expect(city.entries.map(\.id) == ["city#1"])
+        #expect(city.entries.map(\.id) == ["city#masks-e7317da5"])
 
         let district = try #require(tree["district"])
         #expect(district.languages == ["naxi", "mandarin"] && district.gap == .milliseconds(500))
         #expect(district.chime == "chime" && district.loudness == .lufs(-18))
-        #expect(district.entries.map(\.id) == ["city#1", "district#1"])
+        #expect(district.entries.map(\.id) == ["city#masks-e7317da5", "district#handwash-b7f504a1"])
         #expect(district.ancestors == ["city"])
 
         let community = try #require(tree["community"])
@@ -55,12 +55,12 @@ import Testing
         #expect(community.chime == nil, "an explicit 'none' overrides the inherited chime")
         #expect(community.quietHours == nil, "an explicit 'none' overrides inherited quiet hours")
         #expect(community.volumeDB == -6 && community.loudness == .lufs(-18))
-        #expect(community.entries.map(\.id) == ["city#1", "district#1", "community#1"])
+        #expect(community.entries.map(\.id) == ["city#masks-e7317da5", "district#handwash-b7f504a1", "community#gathering-6089f278"])
         #expect(community.entries[1].languages?.value.map(\.value) == ["naxi"])
         #expect(community.ancestors == ["district", "city"])
 
         let other = try #require(tree["other"])
-        #expect(other.languages == ["mandarin"] && other.entries.map(\.id) == ["city#1"])
+        #expect(other.languages == ["mandarin"] && other.entries.map(\.id) == ["city#masks-e7317da5"])
     }
 
     @Test func subtreesAndMembership() throws {

@@ -22,7 +22,7 @@ func record(_ id: String, output: String = "truck-1", zone: String = "xianghe", 
             priority: Priority = .manual) -> BroadcastRecord {
     BroadcastRecord(id: id, source: .manual, message: "masks", output: output, zone: zone, priority: priority,
                     plannedLanguages: ["naxi", "mandarin"], plannedAt: planned, deadline: planned + 3_600_000_000,
-                    requestedUID: 1000, requestedUser: "operator")
+                    requestedBy: .socket(uid: 1000, user: "operator"))
 }
 
 @Suite struct StoreTests {

@@ -74,8 +74,8 @@ public struct Arbiter: Sendable {
         case deviceFailed(id: String, segment: Int)
         /// Stop what plays; with `clear`, cancel what waits too.
         case stop(clear: Bool)
-        /// Cancel one broadcast, waiting or playing.
-        case cancel(id: String)
+        /// Cancel one broadcast, waiting or playing; the reason goes in its record.
+        case cancel(id: String, reason: String? = nil)
         /// Time passed: drop waiting broadcasts whose deadline has gone.
         case tick
         case deviceBack
@@ -114,7 +114,7 @@ public struct Arbiter: Sendable {
         var actions: [Action] = []
         switch event {
         case .enqueue(let item):
-            if queue.count >= Self.queueLimit {
+            guard Self.admits(item.priority, waiting: waiting) else {
                 return [.reject(id: item.id, reason: "the queue of this output is full (\(Self.queueLimit) waiting)")]
             }
             insert(item)
@@ -167,10 +167,10 @@ public struct Arbiter: Sendable {
                 actions.append(.fadeStop(id: current.id))
             }
 
-        case .cancel(let id):
+        case .cancel(let id, let reason):
             if let i = queue.firstIndex(where: { $0.id == id }) {
                 queue.remove(at: i)
-                actions.append(.record(id: id, outcome: .stopped, reason: "cancelled"))
+                actions.append(.record(id: id, outcome: .stopped, reason: reason ?? "cancelled"))
             } else if playing?.id == id, stopping != .stopped {
                 stopping = .stopped
                 actions.append(.fadeStop(id: id))
@@ -190,6 +190,15 @@ public struct Arbiter: Sendable {
         }
         return actions
     }
+
+    /// Whether a broadcast of `priority` may join a queue where `waiting` scheduled and manual
+    /// broadcasts wait: the limit holds for them; an emergency is never refused.
+    public static func admits(_ priority: Priority, waiting: Int) -> Bool {
+        priority == .emergency || waiting < queueLimit
+    }
+
+    /// The scheduled and manual broadcasts waiting (what the queue limit counts).
+    public var waiting: Int { queue.count { $0.priority < .emergency } }
 
     /// The earliest deadline among waiting broadcasts: when to send `.tick`.
     public var nextDeadline: Instant? { queue.compactMap(\.deadline).min() }

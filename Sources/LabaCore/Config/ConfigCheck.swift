@@ -99,13 +99,13 @@ public struct ConfigCheck: Sendable {
         for zone in tree.zones {
             for entry in zone.entries where library.has(message: entry.message.value) {
                 let wanted = entry.languages?.value.map(\.value) ?? zone.languages
-                let present = library.languages(of: entry.message.value)
-                let missing = wanted.filter { !present.contains($0) }
+                let choice = Rules.languages(wanted: wanted, message: entry.message.value, in: library)
+                let missing = choice.missing
                 guard !missing.isEmpty else { continue }
                 if !gaps.contains(where: { $0.zone == zone.id && $0.message == entry.message.value }) {
                     gaps.append(Coverage.Gap(zone: zone.id, message: entry.message.value, missing: missing))
                 }
-                let silent = missing.count == wanted.count && library.neutral(of: entry.message.value) == nil
+                let silent = choice.isSilent
                 if let i = groups.firstIndex(where: { $0.entry.id == entry.id && $0.missing == missing && $0.silent == silent }) {
                     groups[i].zones.append(zone.id)
                 } else {
@@ -177,17 +177,17 @@ public struct ConfigCheck: Sendable {
                     continue
                 }
                 guard let candidates = quietZones[entry.id] else { continue }
-                // Local times of day of the next occurrences.
-                var minutes: [Double] = []
+                // Local times of the next occurrences.
+                var times: [CivilTime] = []
                 repeat {
-                    let c = stream.local.civil(stream.next)
-                    minutes.append(Double(c.hour * 60 + c.minute) + Double(c.microsecond) / 60e6)
-                } while minutes.count < 200 && stream.advance(after: stream.next)
+                    times.append(stream.local.civil(stream.next))
+                } while times.count < 200 && stream.advance(after: stream.next)
 
                 var silenced: [String] = []
                 var window: QuietHours?
                 for resolved in candidates {
-                    guard let quiet = resolved.quietHours, minutes.allSatisfy(quiet.contains(minuteOfDay:)) else { continue }
+                    guard let quiet = resolved.quietHours, times.allSatisfy({ Rules.quietHours(of: resolved, at: $0) != nil })
+                    else { continue }
                     silenced.append(resolved.id)
                     window = quiet
                 }

@@ -243,15 +243,15 @@ public enum ConfigLoader {
         let settings = readSettings(f, into: &reader)
         var schedule: [ScheduleEntry] = []
         if let n = f["schedule"], let items = reader.sequence(n, "schedule") {
-            for (index, item) in items.enumerated() {
-                if let entry = readEntry(item, zone: id.value, index: index + 1, &reader) { schedule.append(entry) }
+            for item in items {
+                if let entry = readEntry(item, zone: id.value, &reader) { schedule.append(entry) }
             }
         }
         return ZoneConfig(id: id, name: name, parent: parent, settings: settings, schedule: schedule,
                           location: f.location)
     }
 
-    static func readEntry(_ node: Node, zone: String, index: Int, _ reader: inout NodeReader) -> ScheduleEntry? {
+    static func readEntry(_ node: Node, zone: String, _ reader: inout NodeReader) -> ScheduleEntry? {
         guard let f = reader.mapping(node, "a schedule entry", known: ScheduleEntry.keys) else { return nil }
         let message = f["message"].flatMap { reader.id($0, "message") }
         if f["message"] == nil { reader.error("a schedule entry needs a message", at: f.location) }
@@ -274,8 +274,11 @@ public enum ConfigLoader {
         } else {
             reader.error("a schedule entry needs 'at' (a calendar expression)", at: f.location)
         }
-        var entry = ScheduleEntry(id: "\(zone)#\(index)", zone: zone, location: f.location,
+        let explicitID = f["id"].flatMap { reader.id($0, "entry id") }
+        let entryID = explicitID?.value ?? ScheduleEntry.derivedID(zone: zone, message: message?.value ?? "", at: at.map(\.value))
+        var entry = ScheduleEntry(id: entryID, zone: zone, location: f.location,
                                   message: message ?? Located("", at: f.location), at: at)
+        entry.idLocation = explicitID?.location ?? f.location
         entry.calendars = calendars
         entry.repeatCount = f["repeat"].flatMap { reader.integer($0, "repeat", in: 1...100) }
         entry.from = f["from"].flatMap { reader.date($0, "from") }

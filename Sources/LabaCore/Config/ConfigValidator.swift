@@ -18,6 +18,17 @@ enum ConfigValidator {
         checkDuplicates(config.zones.map(\.id), "zone")
         checkDuplicates(config.outputs.map(\.id), "output")
         checkDuplicates(config.messages.map(\.id), "message")
+        var entries: [String: SourceLocation] = [:]
+        for entry in config.zones.flatMap(\.schedule) {
+            if let first = entries[entry.id] {
+                let hint = entry.id.contains("#")
+                    ? "two entries of zone '\(entry.zone)' play '\(entry.message.value)' at the same times; give one an id: "
+                    : "duplicate schedule entry id '\(entry.id)'"
+                out.append(.error("\(hint) (first defined at \(first.line):\(first.column))", at: entry.idLocation))
+            } else {
+                entries[entry.id] = entry.idLocation
+            }
+        }
 
         let zoneIDs = Set(config.zones.map(\.id.value))
         let languageIDs = config.languages.map(\.id)

@@ -156,9 +156,12 @@ public struct ZoneSettings: Sendable {
 
 /// When a message plays in a zone and every zone below it.
 public struct ScheduleEntry: Sendable {
-    /// `zone#N`: the declaring zone and the entry's 1-based index there; stable across reloads
-    /// as long as the entries are not reordered.
+    /// Its `id:` when the file gives one, else `zone#message-HASH` of the declaring zone, the message
+    /// and the calendar expressions: never its position, so that inserting, moving or removing
+    /// another entry does not change it (the occurrence ledger is keyed by it).
     public var id: String
+    /// Where the id is given (or the entry, for a derived id).
+    public var idLocation: SourceLocation
     public var zone: String
     public var location: SourceLocation
     public var message: Located<String>
@@ -181,7 +184,26 @@ public struct ScheduleEntry: Sendable {
     public var catchUpWindow: TimeSpan { catchUp?.value ?? .zero }
     public var deadlineDelay: TimeSpan { maxDelay?.value ?? Self.defaultMaxDelay }
 
-    static let keys = ["message", "at", "repeat", "from", "until", "every", "catch_up", "max_delay", "languages"]
+    static let keys = ["id", "message", "at", "repeat", "from", "until", "every", "catch_up", "max_delay", "languages"]
+
+    public init(id: String, zone: String, location: SourceLocation, message: Located<String>, at: [Located<String>]) {
+        self.id = id
+        self.idLocation = location
+        self.zone = zone
+        self.location = location
+        self.message = message
+        self.at = at
+    }
+
+    /// `zone#message-HASH`, HASH being 8 hex digits of an FNV-1a hash of the expressions as written.
+    public static func derivedID(zone: String, message: String, at: [String]) -> String {
+        var hash: UInt32 = 2_166_136_261
+        for byte in at.joined(separator: "\n").utf8 {
+            hash = (hash ^ UInt32(byte)) &* 16_777_619
+        }
+        let hex = String(hash, radix: 16)
+        return "\(zone)#\(message)-" + String(repeating: "0", count: 8 - hex.count) + hex
+    }
 }
 
 public struct ZoneConfig: Sendable {

@@ -41,7 +41,7 @@ public struct PlannedBroadcast: Hashable, Sendable {
     public var languages: [String]
     /// Languages the zone or entry asks for that have no recording.
     public var missingLanguages: [String]
-    /// A language-neutral recording plays instead of (or besides) the languages.
+    /// The language-neutral recording plays, because no language version does.
     public var neutral: Bool
     public var chime: String?
     public var repeatCount: Int
@@ -110,6 +110,9 @@ public struct Planner: Sendable {
         Array(broadcasts(after: after).prefix { $0.time <= through })
     }
 
+    /// A chime plays only when it has a neutral recording (`laba check` warns otherwise).
+    private func chimeIsRecorded(_ chime: String) -> Bool { library == nil || recorded[chime]?.neutral == true }
+
     /// The broadcast one stream's current occurrence stands for.
     func plan(_ stream: Stream) -> PlannedBroadcast {
         let entry = stream.entry
@@ -117,28 +120,15 @@ public struct Planner: Sendable {
         let zone = tree[zoneID]!
         let wanted = entry.languages?.value.map(\.value) ?? zone.languages
         let message = entry.message.value
-        var languages = wanted, missing: [String] = [], neutral = false
-        if library != nil {
-            let present = recorded[message]
-            languages = wanted.filter { present?.languages.contains($0) ?? false }
-            missing = wanted.filter { !(present?.languages.contains($0) ?? false) }
-            neutral = present?.neutral ?? false
-        }
+        let choice = Rules.languages(wanted: wanted, recorded: library == nil ? nil : recorded[message] ?? ([], false))
         var local = stream.local
         let civil = local.civil(stream.next)
-        var skip: SkipReason?
-        if let info = messageInfo[message] {
-            if let from = info.validFrom?.value, civil.date < from { skip = .messageNotYetValid(from) }
-            if let until = info.validUntil?.value, civil.date > until { skip = .messageExpired(until) }
-        }
-        if skip == nil, languages.isEmpty, !neutral { skip = .noRecording }
-        if skip == nil, let quiet = zone.quietHours,
-           quiet.contains(minuteOfDay: Double(civil.hour * 60 + civil.minute) + Double(civil.microsecond) / 60e6) {
-            skip = .quietHours(quiet)
-        }
+        var skip = Rules.validity(of: messageInfo[message], on: civil.date)
+        if skip == nil, choice.isSilent { skip = .noRecording }
+        if skip == nil, let quiet = Rules.quietHours(of: zone, at: civil) { skip = .quietHours(quiet) }
         return PlannedBroadcast(time: stream.next, entry: entry.id, output: stream.output, zone: zoneID,
-                                message: message, languages: languages, missingLanguages: missing, neutral: neutral,
-                                chime: zone.chime, repeatCount: entry.repeats, deadline: stream.next + entry.deadlineDelay,
+                                message: message, languages: choice.languages, missingLanguages: choice.missing,
+                                neutral: choice.neutral, chime: zone.chime.flatMap { chimeIsRecorded($0) ? $0 : nil }, repeatCount: entry.repeats, deadline: stream.next + entry.deadlineDelay,
                                 catchUp: entry.catchUpWindow, skip: skip)
     }
 }

@@ -20,9 +20,14 @@ public struct SchedulerCore: Sendable {
     /// A wake-up this late is still on time; later means a clock jump or a restart.
     public static let onTimeGrace = TimeSpan.seconds(5)
 
-    public var planner: Planner
+    public private(set) var planner: Planner
     /// Occurrences up to this instant have been handled.
-    public private(set) var horizon: Instant
+    public private(set) var horizon: Instant {
+        didSet { if horizon != oldValue { cachedWake = nil } }
+    }
+    /// The next occurrence after the horizon, kept until the plan or the horizon changes (finding
+    /// it builds the plan's heap).
+    private var cachedWake: Instant??
 
     /// - Parameter horizon: the instant handled last (persisted), or now on a first start: an
     ///   occurrence before it is never considered again.
@@ -32,9 +37,18 @@ public struct SchedulerCore: Sendable {
     }
 
     /// When the next occurrence falls: the instant to sleep until.
-    public func nextWake() -> Instant? {
+    public mutating func nextWake() -> Instant? {
+        if let cachedWake { return cachedWake }
         var sequence = planner.broadcasts(after: horizon)
-        return sequence.next()?.time
+        let wake = sequence.next()?.time
+        cachedWake = .some(wake)
+        return wake
+    }
+
+    /// An output now serves another zone: its schedule changes from now on.
+    public mutating func setZone(_ zone: String, of output: String) {
+        planner.outputZones[output] = zone
+        cachedWake = nil
     }
 
     /// Decides every occurrence in (horizon, now] and moves the horizon to `now`.

@@ -1,0 +1,155 @@
+// What the engine does when asked: admit a broadcast, stop, cancel, move an output, and tell its
+// state. Every source of broadcasts (the control socket, the console, the fleet, alerts, live talk)
+// comes through `admit`, which decides with LabaCore's `Admission`.
+
+import Foundation
+import LabaCore
+import LabaStore
+
+/// The admitted part of a request, as records, and what each other output refused.
+public struct Admitted: Sendable {
+    public var records: [BroadcastRecord]
+    public var refused: [Refusal]
+}
+
+/// One output as the status shows it.
+public struct OutputStatus: Sendable {
+    public var id: String
+    public var device: String
+    public var zone: String
+    public var available: Bool
+    public var playing: BroadcastRecord?
+    /// The waiting broadcasts' ids, in the order they will play.
+    public var queue: [String]
+    public var next: PlannedBroadcast?
+}
+
+public struct EngineStatus: Sendable {
+    public var outputs: [OutputStatus]
+    /// Records the state dir has not taken yet (a full disk): they are kept in memory.
+    public var recordsBehind: Int
+    public var warnings: [Diagnostic]
+}
+
+extension Engine {
+    public var configuration: Config { setup.config }
+
+    /// Admits a request on every output it reaches and queues it there.
+    ///
+    /// Committed to the store before this returns, except an emergency the disk cannot take, which
+    /// plays from memory (SPEC 5).
+    /// - Throws: `Refusal` when no output admitted it; `EngineError.storageFull` when the store
+    ///   cannot take a non-emergency broadcast (nothing is queued then).
+    public func admit(_ request: AdmissionRequest) throws -> Admitted {
+        let context = Admission.Context(config: setup.config, tree: builder.tree, library: setup.library,
+                                        outputZones: scheduler.planner.outputZones, waiting: waitingCounts, now: now())
+        let admission = try Admission.admit(request, in: context)
+        let records = admission.admitted.map { BroadcastRecord(id: newID(), $0) }
+        try enqueue(records, durable: true)
+        rearm()
+        return Admitted(records: records, refused: admission.refused)
+    }
+
+    /// The outputs serving `target` now.
+    public func outputs(serving target: AdmissionRequest.Target) throws(Refusal) -> [String] {
+        let tree = builder.tree
+        switch target {
+        case .all:
+            return setup.config.outputs.map(\.id.value)
+        case .zones(let zones):
+            for zone in zones where tree[zone] == nil {
+                throw Refusal(.unknownZone, "unknown zone '\(zone)'")
+            }
+            return Rules.outputs(serving: zones, config: setup.config, tree: tree, outputZones: scheduler.planner.outputZones)
+        }
+    }
+
+    /// Stops what plays on the outputs serving `target` (and with `clear`, what waits there).
+    /// - Returns: the outputs reached.
+    public func stop(_ target: AdmissionRequest.Target, clear: Bool) throws(Refusal) -> [String] {
+        let outputs = try outputs(serving: target)
+        for output in outputs { feed(output, .stop(clear: clear)) }
+        rearm()
+        return outputs
+    }
+
+    /// Cancels one broadcast, waiting or playing.
+    ///
+    /// - Returns: the record as it is now (a playing one is fading out).
+    /// - Throws: `EngineError.notFound`, or `.alreadyEnded` for a broadcast that is done.
+    public func cancel(id: String) throws(EngineError) -> BroadcastRecord {
+        guard let record = live[id] else {
+            if let done = self.record(id: id) { throw .alreadyEnded("broadcast \(id) had already ended (\(done.outcome?.rawValue ?? "done"))") }
+            throw .notFound("no broadcast '\(id)'")
+        }
+        feed(record.output, .cancel(id: id))
+        rearm()
+        return live[id] ?? self.record(id: id) ?? record
+    }
+
+    /// One broadcast: the engine's copy while it is live, the store's once done.
+    public func record(id: String) -> BroadcastRecord? {
+        live[id] ?? behind[id] ?? (try? store.broadcast(id: id)) ?? nil
+    }
+
+    /// History and queue, newest first; what waits or plays comes from memory.
+    public func history(_ filter: BroadcastFilter) -> [BroadcastRecord] {
+        var records = (try? store.broadcasts(filter)) ?? []
+        // The engine's copies are newer than the store's (and may not be there at all, when behind).
+        let fresh = live.merging(behind) { a, _ in a }
+        records = records.map { fresh[$0.id] ?? $0 }
+        let known = Set(records.map(\.id))
+        records += fresh.values.filter { !known.contains($0.id) && filter.matches($0) }
+        records = records.filter(filter.matches)
+        records.sort { ($0.plannedAt, $0.id) > ($1.plannedAt, $1.id) }
+        return Array(records.prefix(filter.limit))
+    }
+
+    public func status() -> EngineStatus {
+        let t = now()
+        let outputs = setup.config.outputs.map { output in
+            let id = output.id.value
+            let arbiter = arbiters[id]
+            return OutputStatus(
+                id: id, device: output.device.value, zone: scheduler.planner.outputZones[id] ?? output.zone.value,
+                available: arbiter?.available ?? false, playing: arbiter?.playing.flatMap { live[$0.id] },
+                queue: arbiter?.queue.map(\.id) ?? [],
+                next: scheduler.planner.upcoming(after: t, count: 1, output: id).first)
+        }
+        return EngineStatus(outputs: outputs, recordsBehind: behind.count + behindClaims.count, warnings: setup.warnings)
+    }
+
+    /// The next `count` scheduled broadcasts from `from` (default now), as planned with the
+    /// outputs' current zones.
+    public func schedule(from: Instant?, count: Int, zone: String?, output: String?) throws(EngineError) -> [PlannedBroadcast] {
+        let planner = scheduler.planner
+        if let zone, planner.tree[zone] == nil { throw .notFound("unknown zone '\(zone)'") }
+        if let output, setup.config.output(output) == nil { throw .notFound("unknown output '\(output)'") }
+        let start = from ?? now()
+        return Array(planner.broadcasts(after: Instant(microseconds: start.microseconds - 1), zone: zone, output: output)
+            .prefix(count))
+    }
+
+    /// Moves a (mobile) output to another zone, persistently. From now on it follows that zone's
+    /// schedule and languages; scheduled broadcasts still waiting for the old zone are dropped, with
+    /// the reason recorded.
+    public func move(output: String, to zone: String) throws(EngineError) -> OutputStatus {
+        guard setup.config.output(output) != nil else { throw .notFound("unknown output '\(output)'") }
+        guard builder.tree[zone] != nil else { throw .notFound("unknown zone '\(zone)'") }
+        do {
+            try store.setZone(zone, of: output, at: now().microseconds)
+        } catch {
+            throw .storageFull("cannot store the move: \(error)")
+        }
+        let from = scheduler.planner.outputZones[output]
+        scheduler.setZone(zone, of: output)
+        for item in arbiters[output]?.queue ?? [] {
+            guard let record = live[item.id], record.source == .schedule, record.zone != zone else { continue }
+            feed(output, .cancel(id: item.id, reason: "the output moved from \(from ?? "?") to \(zone) before it played"))
+        }
+        logger.notice("output moved", metadata: ["output": "\(output)", "from": "\(from ?? "")", "zone": "\(zone)"])
+        publish(.output(output))
+        rearm()
+        return status().outputs.first { $0.id == output }!
+    }
+}

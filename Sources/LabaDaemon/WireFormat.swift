@@ -1,0 +1,76 @@
+// The engine's values in the control API's JSON (SPEC 8): built here, at the edge, not in the engine.
+
+import Foundation
+import LabaControl
+import LabaCore
+import LabaStore
+
+/// Writes times in the configuration's zone.
+struct WireFormat {
+    var converter: ZoneConverter
+
+    init(_ zone: TimeZone) { converter = ZoneConverter(zone) }
+
+    mutating func time(_ us: Int64?) -> String? {
+        us.map { RFC3339.format(Instant(microseconds: $0), converter: &converter, fractionDigits: 3) }
+    }
+
+    mutating func broadcast(_ r: BroadcastRecord) -> BroadcastJSON {
+        BroadcastJSON(
+            id: r.id, source: r.source, drill: r.drill, entry: r.entry, message: r.message, output: r.output, zone: r.zone,
+            priority: r.priority, languages: .init(planned: r.plannedLanguages, played: r.playedLanguages),
+            plannedAt: time(r.plannedAt)!, startedAt: time(r.startedAt), endedAt: time(r.endedAt), state: r.state,
+            outcome: r.outcome, reason: r.reason, requestedBy: r.requestedBy, frames: r.frames, xruns: r.xruns)
+    }
+
+    mutating func list(_ records: [BroadcastRecord], refused: [Refusal]? = nil) -> BroadcastList {
+        BroadcastList(broadcasts: records.map { broadcast($0) },
+                      refused: refused.map { $0.map { RefusedJSON(output: $0.output, code: $0.code.rawValue, message: $0.message) } })
+    }
+
+    mutating func status(_ s: EngineStatus, configPath: String, loadedAt: Instant) -> StatusJSON {
+        let outputs = s.outputs.map { o in
+            StatusJSON.Output(
+                id: o.id, zone: o.zone, state: !o.available ? .unavailable : o.playing == nil ? .idle : .playing,
+                playing: o.playing.map { broadcast($0) }, queue: o.queue,
+                next: o.next.map { "\(RFC3339.format($0.time, converter: &converter)) \($0.message)" })
+        }
+        return StatusJSON(version: LabaVersion.string, api: ControlProtocol.version, config: configPath,
+                          loadedAt: RFC3339.format(loadedAt, converter: &converter), outputs: outputs,
+                          recordsBehind: s.recordsBehind, warnings: s.warnings.map(\.description))
+    }
+
+    func output(_ o: OutputStatus) -> OutputJSON {
+        OutputJSON(id: o.id, device: o.device, zone: o.zone, available: o.available)
+    }
+
+    mutating func schedule(_ planned: [PlannedBroadcast]) -> ScheduleList {
+        ScheduleList(schedule: planned.map { ScheduleItem($0, converter: &converter) })
+    }
+}
+
+extension ReportJSON {
+    /// Counts and airtime per key, split by outcome, over finished broadcasts. A broadcast's
+    /// airtime (start to end) is shared equally among the languages it played when grouped by language.
+    init(by key: ReportKey, records: [BroadcastRecord]) {
+        var rows: [String: Row] = [:]
+        for r in records {
+            let airtime = Double(max(0, (r.endedAt ?? 0) - (r.startedAt ?? r.endedAt ?? 0))) / 1e6
+            let keys: [String]
+            switch key {
+            case .language: keys = r.playedLanguages.isEmpty ? r.plannedLanguages : r.playedLanguages
+            case .message: keys = [r.message]
+            case .output: keys = [r.output]
+            case .zone: keys = [r.zone]
+            }
+            for k in keys {
+                var row = rows[k] ?? Row(key: k, broadcasts: 0, airtimeSeconds: 0, outcomes: [:])
+                row.broadcasts += 1
+                row.airtimeSeconds += r.startedAt == nil ? 0 : airtime / Double(max(1, keys.count))
+                row.outcomes[r.outcome?.rawValue ?? "unknown", default: 0] += 1
+                rows[k] = row
+            }
+        }
+        self.init(by: key, rows: rows.values.sorted { $0.key < $1.key })
+    }
+}
