@@ -1,6 +1,9 @@
 # Laba. `make run` and `make test` are the two commands of the quick start.
 
 SWIFT    ?= swift
+# A failing test run must fail the recipe, also when its output goes through tee.
+SHELL        := /bin/bash
+.SHELLFLAGS  := -o pipefail -c
 PREFIX   ?= /usr/local
 CONFIG   ?= Config/demo.yaml
 PACKAGES := $(shell cat Scripts/debian-packages.txt)
@@ -38,12 +41,16 @@ check: build
 	$(BIN)/laba check --config Config/demo.yaml
 	$(BIN)/laba check --config Config/lijiang.yaml
 
-# Real-time playback tests run on their own after the rest, away from the others' load.
+# Real-time playback tests run on their own after the rest, away from the others' load. Each
+# suite's time is printed at the end (Scripts/suite-times.sh), so that slow suites are seen: one
+# over a minute belongs in `make soak`.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) build --product generate-manual
-	$(SWIFT) test --skip-build --skip RealTimePlaybackTests --skip PreemptionTests
-	$(SWIFT) test --skip-build --filter "RealTimePlaybackTests|PreemptionTests"
+	@mkdir -p .build
+	$(SWIFT) test --skip-build --skip RealTimePlaybackTests --skip PreemptionTests 2>&1 | tee .build/test.log
+	$(SWIFT) test --skip-build --filter "RealTimePlaybackTests|PreemptionTests" 2>&1 | tee -a .build/test.log
+	@Scripts/suite-times.sh .build/test.log
 
 release: deps
 	$(SWIFT) build -c release

@@ -25,6 +25,9 @@ extension Engine {
         }
         // Deadlines of waiting broadcasts.
         for output in Array(arbiters.keys) { feed(output, .tick) }
+        if clockChanged {
+            logger.notice("schedule walked after the clock was set", metadata: ["decisions": "\(decisions.count)"])
+        }
         publish(.scheduleWalked(horizon: t, clockChanged: clockChanged))
         rearm()
     }

@@ -98,6 +98,16 @@ final class DaemonFixture {
         return good
     }
 
+    /// Starts the daemon's clock (the test offset, LABA_TEST_CLOCK_OFFSET_FILE) `seconds` before a
+    /// UTC time `YYYY-MM-DD HH:MM:SS`, counted from now.
+    func setClock(justBefore time: String, seconds: Double = 0.3) throws {
+        let target = try TimeParsing.instant(time, in: TimeZone(identifier: "UTC")!, now: Instant(Date()))
+        let offset = Double(target.microseconds - Instant(Date()).microseconds) / 1e6 - seconds
+        let file = dir + "/clock-offset"
+        try "\(offset)\n".write(toFile: file, atomically: true, encoding: .utf8)
+        extraEnvironment["LABA_TEST_CLOCK_OFFSET_FILE"] = file
+    }
+
     func start() throws {
         let process = Process()
         let command = launcher + [Binaries.directory + "/labad", "--config", configPath]
@@ -155,16 +165,15 @@ final class DaemonFixture {
 
 @Suite(.serialized) struct DaemonTests {
     /// An instant a few seconds ahead, as a calendar expression in UTC.
-    static func soon(_ seconds: Int) -> String {
-        let t = Instant(Date()).seconds + Int64(seconds)
-        let c = CivilTime(linear: t * 1_000_000)
-        return String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year, c.month, c.day, c.hour, c.minute, c.second)
-    }
+    /// When the scheduled tests' broadcast falls (UTC); `DaemonFixture.setClock(justBefore:)` starts
+    /// the daemon's clock a moment before it, so that no test waits real seconds for it.
+    static let scheduledAt = "2099-01-01 08:00:00"
 
     @Test func aScheduledBroadcastPlaysTheZonesLanguagesInOrder() throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones()
-        try fixture.writeConfig(at: Self.soon(3))
+        try fixture.writeConfig(at: Self.scheduledAt)
+        try fixture.setClock(justBefore: Self.scheduledAt)
         try fixture.start()
         #expect(fixture.waitForLog("labad 0.1.0 ready"))
         #expect(fixture.waitForLog("broadcast completed"))
@@ -194,7 +203,8 @@ final class DaemonFixture {
     @Test func sighupWithABrokenFileKeepsTheRunningConfiguration() throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones()
-        try fixture.writeConfig(at: Self.soon(5))
+        try fixture.writeConfig(at: Self.scheduledAt)
+        try fixture.setClock(justBefore: Self.scheduledAt, seconds: 1)
         try fixture.start()
         #expect(fixture.waitForLog("ready"))
         try "zones: [".write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
@@ -346,7 +356,8 @@ extension Binaries {
         let pulse = try fixture.usePacedPCM()
         try #require(pulse != nil, "the PulseAudio null sink did not start")
         defer { pulse?.kill() }
-        try fixture.writeConfig(at: DaemonTests.soon(3))
+        try fixture.writeConfig(at: DaemonTests.scheduledAt)
+        try fixture.setClock(justBefore: DaemonTests.scheduledAt)
         try fixture.start()
         #expect(fixture.waitForLog("ready"))
         // The scheduled broadcast has reached its second language, yi.

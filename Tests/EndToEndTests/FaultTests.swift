@@ -220,6 +220,8 @@ import Testing
         try "86400\n".write(toFile: offsetFile, atomically: true, encoding: .utf8)
         kill(pid, SIGUSR2)
         #expect(fixture.waitForLog("test clock set"))
+        // The re-walk's own line, written once it has run.
+        #expect(fixture.waitForLog("schedule walked after the clock was set"))
         // About 2 × 144 records (one per occurrence), all done: the catch-up played, the rest missed.
         #expect(try fixture.waitForRecords { records in records.count >= 286 && records.allSatisfy { $0.state == .done } })
         let afterForward = try Store(path: fixture.database).broadcasts(limit: .max)
@@ -231,6 +233,8 @@ import Testing
         try "82800\n".write(toFile: offsetFile, atomically: true, encoding: .utf8)
         kill(pid, SIGUSR2)
         #expect(fixture.waitForLog("test clock set"))
+        // The re-walk's own line, written once it has run.
+        #expect(fixture.waitForLog("schedule walked after the clock was set"))
         #expect(try laba(fixture, ["status"]).status == 0)
         #expect(fixture.terminate() == 0)
         let records = try Store(path: fixture.database).broadcasts(limit: .max)

@@ -67,13 +67,14 @@ final class NotifySocket {
     @Test func aMovedOutputFollowsItsNewZoneAcrossARestart() throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones()
-        let at = DaemonTests.soon(7)
+        let at = DaemonTests.scheduledAt
         try fixture.writeConfig(at: "2099-01-01", extra: """
               - id: village
                 languages: [yi]
                 schedule:
                   - {message: notice, at: "\(at)"}
             """)
+        try fixture.setClock(justBefore: at, seconds: 3_600)
         try fixture.start()
         #expect(fixture.waitForLog("ready"))
         func next() throws -> [[String: Any]] {
@@ -96,6 +97,7 @@ final class NotifySocket {
         #expect(toTown.status == 1 && toTown.stderr.contains("no output serves town now"))
         #expect(fixture.terminate() == 0)
 
+        try fixture.setClock(justBefore: at)
         try fixture.start()
         #expect(fixture.waitForLog("ready"))
         let list = try Binaries.run("laba", ["zone"], environment: fixture.environment)
