@@ -117,4 +117,22 @@ func record(_ id: String, output: String = "truck-1", zone: String = "xianghe", 
     @Test func anUnopenableFileIsAnError() {
         #expect(throws: (any Error).self) { try Store(path: "/nonexistent/folder/laba.sqlite") }
     }
+
+    /// A ledger written when entries were named by position takes the stable ids once; an
+    /// occurrence claimed under the old name stays claimed under the new one.
+    @Test func theLedgerAdoptsStableEntryIDsOnce() throws {
+        let tmp = try TemporaryStore()
+        defer { tmp.remove() }
+        let store = try tmp.open()
+        #expect(try store.claim(entry: "town#1", output: "square", plannedAt: 100, broadcast: nil, outcome: nil))
+        var b = record("b1")
+        b.entry = "town#1"
+        try store.insert(b)
+        #expect(try store.adoptEntryIDs(["town#1": "morning", "town#2": "town#notice-0000abcd"]))
+        #expect(try !store.claim(entry: "morning", output: "square", plannedAt: 100, broadcast: nil, outcome: nil))
+        #expect(try store.broadcast(id: "b1")?.entry == "morning")
+        // Once only: a later start does not rename again.
+        #expect(try !store.adoptEntryIDs(["morning": "elsewhere"]))
+        #expect(try store.broadcast(id: "b1")?.entry == "morning")
+    }
 }

@@ -86,11 +86,11 @@ public struct ZoneConverter {
 
     public init(_ zone: TimeZone) {
         self.zone = zone
-        // A zone with no transitions at all has one offset forever.
-        let now = Date()
+        // A zone with no transitions at all has one offset forever (compared at 1970 and 2100).
+        let later = Date(timeIntervalSince1970: 4_102_444_800)
         if zone.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: 0)) == nil,
-           zone.secondsFromGMT(for: Date(timeIntervalSince1970: 0)) == zone.secondsFromGMT(for: now) {
-            fixedOffset = Int64(zone.secondsFromGMT(for: now)) * 1_000_000
+           zone.secondsFromGMT(for: Date(timeIntervalSince1970: 0)) == zone.secondsFromGMT(for: later) {
+            fixedOffset = Int64(zone.secondsFromGMT(for: later)) * 1_000_000
         } else {
             fixedOffset = nil
         }
