@@ -281,6 +281,8 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
     case invalidConfig = "invalid_config"
     /// An uploaded body that libsndfile cannot read as audio.
     case notAudio = "not_audio"
+    /// An uploaded recording longer than `uploads.max_duration`.
+    case tooLong = "too_long"
     /// The state dir cannot take what the request needs to store.
     case storageFull = "storage_full"
     case queueFull = "queue_full"
@@ -294,7 +296,7 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
         case .notFound: 404
         case .quietHours, .expired, .alreadyEnded: 409
         case .tooLarge: 413
-        case .invalidConfig, .notAudio: 422
+        case .invalidConfig, .notAudio, .tooLong: 422
         case .storageFull: 503
         case .queueFull: 503
         case .internalError: 500

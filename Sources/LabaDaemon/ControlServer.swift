@@ -74,9 +74,11 @@ enum ControlServer {
             let q = await query(request)
             var body = try Uploads.request(q)
             let received = try await Uploads.receive(request, into: StateLayout(directory: stateDirectory).uploads)
-            let loudness = await engine.loudness
+            let name = body.messageName
+            let maxDuration = await engine.configuration.uploads.maxDurationValue
+            let now = await engine.now()
             let path = try await NIOThreadPool.singleton.runIfActive { () throws(APIFailure) in
-                try Uploads.admit(received, loudness: loudness)
+                try Uploads.admit(received, name: name, maxDuration: maxDuration, now: now)
             }
             body.requestedBy = await requester(context)
             body.content = .recording(path: path, name: body.messageName)

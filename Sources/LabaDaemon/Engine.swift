@@ -297,7 +297,7 @@ public actor Engine {
             publish(.broadcast(record))
             let builder = self.builder
             let playing = record
-            players.play(output: output, id: id, from: segment) { builder.program(for: playing).0 }
+            players.play(output: output, id: id, from: segment) { try builder.program(for: playing).0 }
         case .fadeStop(let id):
             players.stop(output: output, id: id)
         case .record(let id, let outcome, let reason):
@@ -306,7 +306,7 @@ public actor Engine {
             var reason = reason ?? record.reason
             if outcome == .completed, record.frames == 0 {
                 outcome = .failed
-                reason = "no recording could be played"
+                reason = record.reason ?? "no recording could be played"
             }
             finish(&record, outcome: outcome, reason: reason, at: t)
         case .requeue(let id, let segment):
@@ -387,6 +387,10 @@ public actor Engine {
                 publish(.output(output))
                 players.probe(output: output, after: 1)
             }
+        case .unplayable(let output, let id, let reason):
+            logger.error("a broadcast cannot be played", metadata: ["broadcast": "\(id)", "output": "\(output)", "reason": "\(reason)"])
+            live[id]?.reason = reason
+            feed(output, .completed(id: id))
         case .deviceBack(let output):
             feed(output, .deviceBack)
             publish(.output(output))

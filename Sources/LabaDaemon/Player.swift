@@ -11,6 +11,8 @@ public enum PlayerReport: Sendable {
     /// The first frames of this play went to the device; the engine stamps the record's `started_at`.
     case firstFrame(output: String, id: String)
     case finished(output: String, id: String, result: RenderResult)
+    /// The program could not be built (an upload that cannot be measured): nothing played.
+    case unplayable(output: String, id: String, reason: String)
     case deviceBack(output: String)
 }
 
@@ -24,7 +26,7 @@ final class Player: @unchecked Sendable {
     private let report: @Sendable (PlayerReport) -> Void
 
     private enum Command {
-        case play(id: String, build: @Sendable () -> Program, from: Int, cancel: CancelToken)
+        case play(id: String, build: @Sendable () throws -> Program, from: Int, cancel: CancelToken)
         case probe(after: Double)
     }
 
@@ -60,7 +62,7 @@ final class Player: @unchecked Sendable {
     }
 
     /// Plays a program built on the player's thread (building measures loudness, which blocks).
-    func play(id: String, from segment: Int, build: @escaping @Sendable () -> Program) {
+    func play(id: String, from segment: Int, build: @escaping @Sendable () throws -> Program) {
         enqueue(.play(id: id, build: build, from: segment, cancel: CancelToken()))
     }
 
@@ -144,7 +146,14 @@ final class Player: @unchecked Sendable {
                     renderedDevice = currentDevice
                     renderer = makeRenderer(for: renderedDevice)
                 }
-                let program = build()
+                let program: Program
+                do { program = try build() } catch {
+                    condition.lock()
+                    current = nil
+                    condition.unlock()
+                    report(.unplayable(output: output, id: id, reason: "\(error)"))
+                    continue
+                }
                 var wroteFirst = false
                 let output = self.output
                 let result = renderer.play(program, from: from, cancel: cancel) { [report] event in

@@ -42,7 +42,7 @@ public final class PlayerPool: Sendable {
         player.join()
     }
 
-    func play(output: String, id: String, from segment: Int, build: @escaping @Sendable () -> Program) {
+    func play(output: String, id: String, from segment: Int, build: @escaping @Sendable () throws -> Program) {
         players.withLock { $0[output] }?.play(id: id, from: segment, build: build)
     }
 

@@ -11,10 +11,17 @@ struct ProgramBuilder: Sendable {
     let library: MessageLibrary
     let loudness: LoudnessCache
 
+    /// An uploaded recording that cannot be measured: it is never played.
+    struct Unplayable: Error, CustomStringConvertible {
+        var description: String
+    }
+
     /// The program, and the languages it holds in order.
     ///
     /// Blocking: measures recordings not yet in the loudness cache (call it on the output's thread).
-    func program(for record: BroadcastRecord) -> (Program, languages: [String]) {
+    /// - Throws: `Unplayable` for an upload whose loudness cannot be measured (a file broken past
+    ///   its header); a library recording that fails is left out and the rest plays.
+    func program(for record: BroadcastRecord) throws(Unplayable) -> (Program, languages: [String]) {
         let zone = tree[record.zone]
         let outputVolume = config.output(record.output)?.volumeDB?.value ?? 0
         let volume = (zone?.volumeDB ?? 0) + outputVolume
@@ -31,6 +38,10 @@ struct ProgramBuilder: Sendable {
         }
         var languages: [String] = []
         if let path = record.uploadPath {
+            do { _ = try loudness.measurement(path: path) } catch {
+                throw Unplayable(description: "the upload '\(record.message)' cannot be played: "
+                                 + "\(error)".replacingOccurrences(of: path, with: "'\(record.message)'"))
+            }
             // Labelled with its language when the uploader named one, so that it is recorded as played.
             segments.append(segment(record.plannedLanguages.first ?? "upload", path))
         } else {

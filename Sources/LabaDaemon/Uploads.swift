@@ -45,6 +45,12 @@ enum Uploads {
         guard !name.isEmpty, name.count <= 200, !name.contains("/"), !name.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
             throw APIFailure(.badRequest, "name must be 1 to 200 characters, without '/' or control characters")
         }
+        // Bidirectional controls make a name read differently from what it is (U+202E turns
+        // "gpj.exe" around); a record must show what was played.
+        if name.unicodeScalars.contains(where: { (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value)
+            || $0.value == 0x200E || $0.value == 0x200F || $0.value == 0x061C }) {
+            throw APIFailure(.badRequest, "name must not contain bidirectional control characters (such as U+202E)")
+        }
         return AdmissionRequest(content: .recording(path: "", name: name), target: target, languages: list("languages"),
                                 priority: try ControlServer.priority(priority), repeatCount: repeatCount,
                                 loop: try flag("loop") ?? false, within: within, force: try flag("force") ?? false)
@@ -97,31 +103,32 @@ enum Uploads {
         return path
     }
 
-    /// Checks that the received file is audio libsndfile can decode from start to end, measures its
-    /// loudness into the cache, and gives it its final name (`<stamp>-<random>.<format>`).
+    /// Checks the received file's header (audio libsndfile reads, at most `maxDuration` long) and
+    /// gives it its final name (`<stamp>-<random>.<format>`). Its loudness is measured when it
+    /// plays, off the request path; a file that fails then is recorded as failed, never played.
+    /// Errors name the upload as the sender did (`name`), never the file under the state dir.
     /// Blocking: call it off the event loop.
-    static func admit(_ path: String, loudness: LoudnessCache) throws(APIFailure) -> String {
-        func refuse(_ reason: String) -> APIFailure {
+    static func admit(_ path: String, name: String, maxDuration: TimeSpan, now: Instant) throws(APIFailure) -> String {
+        func refuse(_ code: APIErrorCode, _ reason: String) -> APIFailure {
             unlink(path)
-            return APIFailure(.notAudio, "the upload is not a recording Laba can play: \(reason)")
+            return APIFailure(code, reason.replacingOccurrences(of: path, with: "'\(name)'"))
         }
         let format: AudioFormat
         switch SndFileProbe().probe(path: path) {
         case .success(let f): format = f
-        case .failure(let failure): throw refuse(failure.reason)
+        case .failure(let failure):
+            throw refuse(.notAudio, "the upload '\(name)' is not a recording Laba can play: \(failure.reason)")
         }
-        do {
-            _ = try loudness.measurement(path: path)
-        } catch {
-            throw refuse("\(error)")
+        guard format.frames > 0 else { throw refuse(.notAudio, "the upload '\(name)' holds no sound") }
+        guard format.duration <= maxDuration.seconds else {
+            throw refuse(.tooLong, "the upload '\(name)' lasts \(TimeSpan(microseconds: Int64(format.duration * 1e6)).rounded) "
+                         + "and the longest allowed is \(maxDuration) (uploads.max_duration)")
         }
         let ext = format.format.split(separator: " ").first.map { $0.lowercased() } ?? "audio"
-        let stamp = Int64(Date().timeIntervalSince1970)
         let final = ((path as NSString).deletingLastPathComponent as NSString)
-            .appendingPathComponent("\(stamp)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16)).\(ext)")
+            .appendingPathComponent("\(now.seconds)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16)).\(ext)")
         guard rename(path, final) == 0 else {
-            unlink(path)
-            throw APIFailure(.internalError, "cannot keep the recording: \(String(cString: strerror(errno)))")
+            throw refuse(.internalError, "cannot keep the upload '\(name)': \(String(cString: strerror(errno)))")
         }
         return final
     }

@@ -155,6 +155,7 @@ struct Stop: AsyncParsableCommand {
                 printError("laba: \(reply.errorMessage ?? "the daemon answered \(reply.status)")")
                 throw ExitCode.failure
             }
+            if socket.json { FileHandle.standardOutput.write(reply.body) }
             return
         }
         let reply = try await client.send(.POST, "/stop", body: StopRequest(zones: all ? nil : zones, all: all ? true : nil,
@@ -163,6 +164,7 @@ struct Stop: AsyncParsableCommand {
             printError("laba: \(reply.errorMessage ?? "the daemon answered \(reply.status)")")
             throw ExitCode.failure
         }
+        if socket.json { FileHandle.standardOutput.write(reply.body) }
     }
 }
 

@@ -101,4 +101,42 @@ import Testing
         #expect(try curl(fixture, ["http://laba/v1/status"]).status == 200)
         #expect(fixture.terminate() == 0)
     }
+
+    /// Issue 12: a recording longer than uploads.max_duration is refused from its header (a day of
+    /// silence used to be decoded in the request and then hold the output for a day); errors name
+    /// the upload as sent, never the file under the state dir; bidirectional controls in a name are
+    /// refused; stopping a broadcast that has ended says so.
+    @Test func aLongUploadIsRefusedFromItsHeaderAndErrorsNameTheUploadAsSent() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        try fixture.writeConfig(at: "2099-01-01")
+        try (try String(contentsOfFile: fixture.configPath, encoding: .utf8) + "uploads:\n  max_duration: 2s\n")
+            .write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        let long = fixture.dir + "/long silence.flac"
+        _ = try Binaries.run(path: "/usr/bin/sox", ["-n", "-r", "8000", "-c", "1", "-b", "16", long, "trim", "0", "3"])
+        try fixture.start()
+        #expect(fixture.waitForLog("ready"))
+        let refused = try curl(fixture, ["-X", "POST", "--data-binary", "@" + long,
+                                         "http://laba/v1/broadcasts/audio?zones=town&name=long%20silence"])
+        #expect(refused.status == 422 && refused.body.contains("\"code\":\"too_long\""), "\(refused.body)")
+        #expect(refused.body.contains("'long silence' lasts 3s") && refused.body.contains("longest allowed is 2s"), "\(refused.body)")
+        #expect(!refused.body.contains("/uploads/") && !refused.body.contains(".receiving"), "\(refused.body)")
+        let text = fixture.dir + "/minutes.wav"
+        try "Meeting at the school on Friday.\n".write(toFile: text, atomically: true, encoding: .utf8)
+        let notAudio = try laba(fixture, ["play", "--file", text, "--zone", "town"])
+        #expect(notAudio.stderr.contains("'minutes'") && !notAudio.stderr.contains("/uploads/"), "\(notAudio.stderr)")
+        let bidi = try curl(fixture, ["-X", "POST", "--data-binary", "@" + fixture.dir + "/audio/notice/naxi.wav",
+                                      "http://laba/v1/broadcasts/audio?zones=town&name=%E2%80%AEgpj.exe"])
+        #expect(bidi.status == 400 && bidi.body.contains("bidirectional"), "\(bidi.body)")
+        #expect(uploads(fixture).isEmpty)
+
+        // A broadcast that has ended cannot be stopped: 409, exit 1, and the CLI says why.
+        let played = try laba(fixture, ["play", "notice", "--zone", "town", "--wait", "--json"])
+        let first = try #require(played.stdout.split(separator: "\n").first, "\(played.stdout)")
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])?["id"] as? String)
+        let stop = try laba(fixture, ["stop", id])
+        #expect(stop.status == 1 && stop.stderr.contains("had already ended"), "\(stop.stderr)")
+        #expect(try curl(fixture, ["-X", "DELETE", "http://laba/v1/broadcasts/\(id)"]).status == 409)
+        #expect(fixture.terminate() == 0)
+    }
 }

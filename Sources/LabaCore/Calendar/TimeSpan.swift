@@ -16,6 +16,9 @@ public struct TimeSpan: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     public static func < (a: TimeSpan, b: TimeSpan) -> Bool { a.microseconds < b.microseconds }
 
+    /// To the nearest whole second, for messages ("24h", not "23h 59min 59s 998ms").
+    public var rounded: TimeSpan { TimeSpan(microseconds: (microseconds + 500_000) / 1_000_000 * 1_000_000) }
+
     /// A form systemd's parser reads back, largest unit first: "2h 30min", "1s 500ms", "0".
     public var description: String {
         if microseconds == 0 { return "0" }

@@ -104,9 +104,21 @@ public enum ConfigLoader {
             }
         }
 
-        let config = Config(file: file, timeZoneName: timeZoneName, timeZone: timeZone,
+        var uploads = UploadsConfig()
+        if let node = top["uploads"], let fields = reader.mapping(node, "uploads", known: UploadsConfig.keys) {
+            if let n = fields["max_duration"], let span = reader.timeSpan(n, "uploads.max_duration") {
+                if span.value <= .zero {
+                    reader.error("uploads.max_duration must be longer than 0, such as 15min", at: span.location)
+                } else {
+                    uploads.maxDuration = span
+                }
+            }
+        }
+
+        var config = Config(file: file, timeZoneName: timeZoneName, timeZone: timeZone,
                             audioDirectory: audioDirectory, audioDirectoryLocation: audioDirectoryLocation, defaults: defaults, languages: languages,
                             outputs: outputs, zones: zones, messages: messages, control: control)
+        config.uploads = uploads
         var diagnostics = reader.diagnostics
         diagnostics += ConfigValidator.validate(config, rootLocation: top.location)
         return ConfigLoadResult(config: config, diagnostics: diagnostics.sortedByLocation())

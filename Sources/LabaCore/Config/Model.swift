@@ -283,6 +283,19 @@ public struct ControlConfig: Sendable {
     static let keys = ["group"]
 }
 
+/// What the daemon takes as an uploaded recording.
+public struct UploadsConfig: Sendable {
+    /// The longest recording an upload may be (checked from its header).
+    public var maxDuration: Located<TimeSpan>?
+
+    public static let defaultMaxDuration = TimeSpan.seconds(15 * 60)
+    public var maxDurationValue: TimeSpan { maxDuration?.value ?? Self.defaultMaxDuration }
+
+    public init() {}
+
+    static let keys = ["max_duration"]
+}
+
 /// A whole configuration file, decoded and checked on its own (without the recordings).
 public struct Config: Sendable {
     /// The path it was read from, as given.
@@ -301,10 +314,11 @@ public struct Config: Sendable {
     public var zones: [ZoneConfig]
     public var messages: [MessageInfo]
     public var control: ControlConfig
+    public var uploads = UploadsConfig()
 
     public func language(_ id: String) -> Language? { languages.first { $0.id == id } }
     public func output(_ id: String) -> OutputConfig? { outputs.first { $0.id.value == id } }
     public func messageInfo(_ id: String) -> MessageInfo? { messages.first { $0.id.value == id } }
 
-    static let keys = ["timezone", "audio_dir", "defaults", "languages", "outputs", "zones", "messages", "control"]
+    static let keys = ["timezone", "audio_dir", "defaults", "languages", "outputs", "zones", "messages", "control", "uploads"]
 }
