@@ -97,13 +97,7 @@ struct NodeReader {
         return text
     }
 
-    static func isValidID(_ text: String) -> Bool {
-        guard let first = text.unicodeScalars.first else { return false }
-        func ok(_ c: Unicode.Scalar, first: Bool) -> Bool {
-            ("a"..."z").contains(c) || ("0"..."9").contains(c) || (!first && (c == "_" || c == "-"))
-        }
-        return ok(first, first: true) && text.unicodeScalars.dropFirst().allSatisfy { ok($0, first: false) }
-    }
+    static func isValidID(_ text: String) -> Bool { Config.isValidID(text) }
 
     mutating func number(_ node: Node, _ what: String) -> Located<Double>? {
         guard let text = string(node, what) else { return nil }
@@ -157,6 +151,17 @@ struct NodeReader {
             items = seq
         }
         return Located(items.compactMap { id($0, what) }, at: location(node))
+    }
+}
+
+extension Config {
+    /// Whether `text` is an id: `[a-z0-9][a-z0-9_-]*` (zones, outputs, messages, languages).
+    public static func isValidID(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first else { return false }
+        func ok(_ c: Unicode.Scalar, first: Bool) -> Bool {
+            ("a"..."z").contains(c) || ("0"..."9").contains(c) || (!first && (c == "_" || c == "-"))
+        }
+        return ok(first, first: true) && text.unicodeScalars.dropFirst().allSatisfy { ok($0, first: false) }
     }
 }
 
