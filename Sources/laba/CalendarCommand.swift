@@ -37,9 +37,14 @@ struct CalendarCommand: ParsableCommand {
         let base: Instant
         do {
             zone = try timezone.map(TimeParsing.zone) ?? TimeZone.current
-            base = try baseTime.map { try TimeParsing.instant($0, in: zone) } ?? Instant(Date())
         } catch {
-            throw ValidationError("\(error)")
+            throw ValidationError("--timezone: \(error)")
+        }
+        do {
+            let now = Instant(Date())
+            base = try baseTime.map { try TimeParsing.instant($0, in: zone, now: now) } ?? now
+        } catch {
+            throw ValidationError("--base-time: \(error)")
         }
         var specs: [CalendarSpec] = []
         var failed = false

@@ -91,7 +91,8 @@ struct Next: AsyncParsableCommand {
         }
         let start: Instant
         do {
-            start = try from.map { try TimeParsing.instant($0, in: config.timeZone) } ?? Instant(Date())
+            let now = Instant(Date())
+            start = try from.map { try TimeParsing.instant($0, in: config.timeZone, now: now) } ?? now
         } catch {
             throw ValidationError("\(error)")
         }

@@ -134,7 +134,7 @@ final class NotifySocket {
         let none = try Binaries.run("laba", ["history", "--outcome", "missed"], environment: fixture.environment)
         #expect(none.stdout == "no broadcasts\n")
         let bad = try Binaries.run("laba", ["history", "--outcome", "great"], environment: fixture.environment)
-        #expect(bad.status == 1 && bad.stderr.contains("outcome must be one of"))
+        #expect(bad.status == 64 && bad.stderr.contains("The value 'great' is invalid for '--outcome <outcome>'"))
 
         let report = try Binaries.run("laba", ["report", "--by", "language", "--json"], environment: fixture.environment)
         let rows = (try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])?["rows"] as? [[String: Any]]
