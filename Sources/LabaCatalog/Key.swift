@@ -18,6 +18,7 @@ extension Catalog {
         case notAnID
         case badSpan
         case spanNotPositive
+        case bidiControl
         case unknownZone
         case unknownOutput
         case zoneOrAll

@@ -19,6 +19,7 @@ extension Catalog {
         .notAnID: "{option} '{value}' is not a valid name (lower-case letters, digits, '_' and '-')",
         .badSpan: "{option}: invalid time span '{value}': {error}",
         .spanNotPositive: "{option} must be longer than 0, found '{value}'",
+        .bidiControl: "{option}: the name contains a bidirectional control character ({code}), which makes it read differently from what it is; remove it",
         .unknownZone: "unknown zone '{zone}'",
         .unknownOutput: "unknown output '{output}'",
         .zoneOrAll: "name zones with --zone, or --all",

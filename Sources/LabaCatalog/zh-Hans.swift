@@ -19,6 +19,7 @@ extension Catalog {
         .notAnID: "{option} '{value}' 不是有效的名称（只能用小写字母、数字、'_' 和 '-'）",
         .badSpan: "{option}：无效的时长 '{value}'：{error}",
         .spanNotPositive: "{option} 必须大于 0，实际为 '{value}'",
+        .bidiControl: "{option}：名称中含有双向控制字符（{code}），会让名称看起来与实际不同；请删除它",
         .unknownZone: "未知区域 '{zone}'",
         .unknownOutput: "未知输出 '{output}'",
         .zoneOrAll: "请用 --zone 指定区域，或用 --all",

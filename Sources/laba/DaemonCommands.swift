@@ -31,7 +31,7 @@ struct Play: AsyncParsableCommand {
     @Option(name: .customLong("lang"), help: ArgumentHelp("Languages, comma-separated, each once; default: each zone's.", valueName: "a,b"))
     var languages: String?
 
-    @Option(help: "manual or emergency.")
+    @Option(help: "How urgent: an emergency cuts in at once, everywhere it is sent.")
     var priority = PriorityArgument.manual
 
     @Option(name: .customLong("repeat"), parsing: .unconditional,
@@ -60,6 +60,12 @@ struct Play: AsyncParsableCommand {
         try validateSpan(within, option: "--within")
         try validateIDs(zones, option: "--zone", known: localConfig(config.path)?.zones.map(\.id.value) ?? [])
         _ = try idList(languages, option: "--lang", known: Self.knownLanguages(config.path))
+        if let file { try validateName(uploadName(file), option: message == nil ? "--file" : "MESSAGE") }
+    }
+
+    /// The name an upload is recorded under: MESSAGE, else the file's name without its ending.
+    func uploadName(_ path: String) -> String {
+        message ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
     }
 
     /// The languages a suggestion may name: the readable configuration's, else the built-in ones.
@@ -121,7 +127,7 @@ struct Play: AsyncParsableCommand {
             complain(.cannotRead, ["path": path, "reason": error.localizedDescription])
             throw ExitCode.failure
         }
-        let name = message ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        let name = uploadName(path)
         let parameters = query([("zones", zones.joined(separator: ",")), ("priority", priority.rawValue), ("name", name),
                                 ("languages", languages), ("repeat", repeatCount.map(String.init)),
                                 ("loop", loop ? "true" : nil), ("force", force ? "true" : nil), ("within", within)])

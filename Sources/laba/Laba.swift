@@ -109,6 +109,15 @@ func idList(_ text: String?, option: String, known: @autoclosure () -> [String])
     return items
 }
 
+/// A name that is shown to others (an upload's): no bidirectional controls, which make a name read
+/// differently from what it is (`U+202E` turns `gnp.exe` around).
+func validateName(_ name: String, option: String) throws {
+    let bidi: Set<UInt32> = [0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069]
+    if let c = name.unicodeScalars.first(where: { bidi.contains($0.value) }) {
+        throw ValidationError(t(.bidiControl, ["option": option, "code": String(format: "U+%04X", c.value)]))
+    }
+}
+
 /// The configuration the CLI can read, for suggestions only (the daemon's may differ); nil when it
 /// cannot be read.
 func localConfig(_ path: String = ConfigOptions.defaultPath) -> Config? {

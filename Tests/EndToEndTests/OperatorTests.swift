@@ -47,6 +47,10 @@ struct UsageCase: CustomTestStringConvertible, Sendable {
               says: "Error: unknown zone 'Baisha'; did you mean 'baisha'?"),
         .init(arguments: ["next", "--config", lijiang, "--zone", "baisah"], status: 64,
               says: "Error: unknown zone 'baisah'; did you mean 'baisha'?"),
+        .init(arguments: ["play", "--file", "/nonexistent/a.wav", "--zone", "x", "notice\u{202E}vaw.exe"], status: 64,
+              says: "Error: MESSAGE: the name contains a bidirectional control character (U+202E)"),
+        .init(arguments: ["play", "--file", "/nonexistent/\u{202E}gnp.wav", "--zone", "x"], status: 64,
+              says: "Error: --file: the name contains a bidirectional control character (U+202E)"),
         // Unknown enum values, times and spans.
         .init(arguments: ["play", "masks", "--zone", "x", "--priority", "urgent"], status: 64, says: "Error: The value 'urgent' is invalid for '--priority <priority>'"),
         .init(arguments: ["history", "--outcome", "great"], status: 64, says: "Error: The value 'great' is invalid for '--outcome <outcome>'"),
