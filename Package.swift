@@ -25,6 +25,9 @@ let package = Package(
         .systemLibrary(name: "CEBUR128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
         .systemLibrary(name: "CLinux"),
 
+        // The message catalogue (en, zh-Hans) of everything a clerk reads; Foundation only, so that the
+        // CLI and the web console share it.
+        .target(name: "LabaCatalog"),
         // Pure core: configuration, calendar, zones, planning, arbiter.
         .target(name: "LabaCore", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The only target that touches libasound, libsndfile and libebur128.
@@ -46,11 +49,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "laba", dependencies: [
-            "LabaCore", "LabaAudio", "LabaControl",
+            "LabaCore", "LabaAudio", "LabaControl", "LabaCatalog",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .testTarget(name: "LabaCatalogTests", dependencies: ["LabaCatalog"]),
+        // The CLI's own logic (argument repairs, CSV), as tables; the binary itself is in EndToEndTests.
+        .testTarget(name: "LabaCLITests", dependencies: ["laba"]),
         .testTarget(name: "LabaCoreTests", dependencies: ["LabaCore"]),
         .target(name: "LabaTestSupport", path: "Tests/LabaTestSupport"),
         .testTarget(name: "LabaAudioTests", dependencies: ["LabaAudio", "LabaCore", "CSndFile", "CEBUR128", "LabaTestSupport"]),

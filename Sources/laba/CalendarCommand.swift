@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import LabaCatalog
 import LabaCore
 
 struct CalendarCommand: ParsableCommand {
@@ -10,7 +11,9 @@ struct CalendarCommand: ParsableCommand {
         abstract: "Print the next instants of calendar expressions.",
         discussion: """
             Each expression uses systemd's OnCalendar syntax (man systemd.time). One RFC 3339 line is \
-            printed per instant; the blocks of several expressions are separated by an empty line.
+            printed per instant; the blocks of several expressions are separated by an empty line. An \
+            expression that never elapses (2100-02-29) prints nothing on standard output, says "never" \
+            on standard error and exits 0, as systemd-analyze calendar does.
             """)
 
     @Argument(help: "Calendar expressions, e.g. 'Mon..Fri 07:30'.")
@@ -19,14 +22,14 @@ struct CalendarCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Count from this time: RFC 3339, YYYY-MM-DD[ HH:MM[:SS]] or @EPOCH.", valueName: "time"))
     var baseTime: String?
 
-    @Option(help: "How many instants to print per expression.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("How many instants to print per expression (at least 1).", valueName: "n"))
     var iterations = 1
 
     @Option(help: ArgumentHelp("The IANA time zone; default: the system's.", valueName: "tz"))
     var timezone: String?
 
     func validate() throws {
-        guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
+        try validateCount(iterations, option: "--iterations", in: 1...Int.max)
     }
 
     func run() throws {
@@ -34,9 +37,14 @@ struct CalendarCommand: ParsableCommand {
         let base: Instant
         do {
             zone = try timezone.map(TimeParsing.zone) ?? TimeZone.current
-            base = try baseTime.map { try TimeParsing.instant($0, in: zone, now: Instant(Date())) } ?? Instant(Date())
         } catch {
-            throw ValidationError("\(error)")
+            throw ValidationError("--timezone: \(error)")
+        }
+        do {
+            let now = Instant(Date())
+            base = try baseTime.map { try TimeParsing.instant($0, in: zone, now: now) } ?? now
+        } catch {
+            throw ValidationError("--base-time: \(error)")
         }
         var specs: [CalendarSpec] = []
         var failed = false
@@ -44,7 +52,7 @@ struct CalendarCommand: ParsableCommand {
             do {
                 specs.append(try CalendarSpec(parsing: expression))
             } catch {
-                printError("laba: invalid calendar expression '\(expression)': \(error)")
+                complain(.calendarInvalid, ["expression": expression, "error": "\(error)"])
                 failed = true
             }
         }
@@ -52,6 +60,7 @@ struct CalendarCommand: ParsableCommand {
 
         var out = OutputBuffer()
         var display = ZoneConverter(zone)
+        var never: [String] = []
         for (index, spec) in specs.enumerated() {
             if index > 0 { out.append("\n") }
             var converter = ZoneConverter(spec.effectiveZone(zone))
@@ -62,8 +71,13 @@ struct CalendarCommand: ParsableCommand {
                 out.appendByte(0x0A)
                 now = next
             }
+            if now == base { never.append(expressions[index]) }
         }
         out.flush()
+        // Standard output stays the instants only, so that scripts keep working; the word is for people.
+        for expression in never {
+            complain(.calendarNever, ["expression": expression, "base": RFC3339.format(base, in: zone)])
+        }
     }
 }
 

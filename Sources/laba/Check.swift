@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import LabaAudio
+import LabaCatalog
 import LabaControl
 import LabaCore
 
@@ -32,7 +33,7 @@ struct Check: ParsableCommand {
             let old = ConfigLoader.load(path: diff)
             guard let oldConfig = old.config, old.isValid else {
                 for d in old.diagnostics.errors { printError(d.description) }
-                printError("laba: \(diff) is invalid: cannot compare with it")
+                complain(.diffInvalid, ["path": diff])
                 throw ExitCode.failure
             }
             change = PlanChange(old: oldConfig, new: new, newLibrary: library)
@@ -116,19 +117,26 @@ struct CheckReport: Encodable {
             print(coverageTable(coverage))
             if !coverage.gaps.isEmpty {
                 print()
-                print("Zones missing a language:")
+                print(t(.zonesMissingALanguage))
                 for gap in coverage.gaps {
-                    print("  \(gap.zone): \(gap.message) has no \(gap.missing.joined(separator: ", "))")
+                    print("  " + t(.zoneGap, ["zone": gap.zone, "message": gap.message,
+                                              "languages": gap.missing.joined(separator: ", ")]))
                 }
             }
         }
         print()
-        let summary = "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
-        print(valid ? "\(config): valid (\(summary))" : "\(config): invalid (\(summary))")
+        let summary = Self.summary(errors: errors, warnings: warnings)
+        print(t(valid ? .checkValid : .checkInvalid, ["config": config, "summary": summary]))
+    }
+
+    /// "2 errors, 1 warning"
+    static func summary(errors: Int, warnings: Int) -> String {
+        t(.errorsAndWarnings, ["errors": Catalog.plural(errors, one: .errorsOne, other: .errorsOther),
+                               "warnings": Catalog.plural(warnings, one: .warningsOne, other: .warningsOther)])
     }
 
     func coverageTable(_ coverage: Coverage) -> String {
-        let header = ["message"] + coverage.languages + ["neutral"]
+        let header = [t(.coverageMessage)] + coverage.languages + [t(.neutral)]
         let rows = coverage.rows.map { row in
             [row.message] + coverage.languages.map { row.languages[$0] == true ? "✓" : "·" } + [row.neutral ? "✓" : "·"]
         }
@@ -163,10 +171,10 @@ struct PlanChange {
         var converter = ZoneConverter(timeZone)
         func time(_ t: Instant) -> String { RFC3339.format(t, converter: &converter, fractionDigits: -1) }
         func what(_ b: PlannedBroadcast) -> String {
-            "\(b.output)  \(b.zone)  \(b.message)  \(b.languages.isEmpty && b.neutral ? "neutral" : b.languages.joined(separator: ","))"
+            "\(b.output)  \(b.zone)  \(b.message)  \(b.languages.isEmpty && b.neutral ? t(.neutral) : b.languages.joined(separator: ","))"
         }
-        print("Next 24 hours from \(time(from)): \(diff.added.count) added, \(diff.removed.count) removed, "
-            + "\(diff.moved.count) moved, \(diff.changed.count) changed")
+        print(t(.planChange, ["from": time(from), "added": String(diff.added.count), "removed": String(diff.removed.count),
+                              "moved": String(diff.moved.count), "changed": String(diff.changed.count)]))
         var lines: [(Instant, String)] = []
         for b in diff.added { lines.append((b.time, "+ \(time(b.time))  \(what(b))")) }
         for b in diff.removed { lines.append((b.time, "- \(time(b.time))  \(what(b))")) }
@@ -175,7 +183,7 @@ struct PlanChange {
         }
         for m in diff.changed {
             lines.append((m.new.time, "~ \(time(m.new.time))  \(what(m.old)) → \(m.new.zone)  "
-                + (m.new.languages.isEmpty && m.new.neutral ? "neutral" : m.new.languages.joined(separator: ","))))
+                + (m.new.languages.isEmpty && m.new.neutral ? t(.neutral) : m.new.languages.joined(separator: ","))))
         }
         for line in lines.sorted(by: { $0.0 < $1.0 }) { print("  " + line.1) }
     }

@@ -3,6 +3,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import LabaCatalog
 import LabaControl
 import NIOCore
 import NIOHTTP1
@@ -29,6 +30,16 @@ struct ControlClient {
 
         /// The API's error message, if the body is one.
         var errorMessage: String? { (try? decode(ErrorJSON.self))?.error.message }
+
+        /// The API's error code, if the body is one with a code this CLI knows.
+        var errorCode: APIErrorCode? { (try? decode(ErrorJSON.self)).flatMap { APIErrorCode(rawValue: $0.error.code) } }
+
+        /// Prints the daemon's refusal (and `hint`, if any) and returns the exit code: 64 for a
+        /// request it calls malformed (400: bad usage, SPEC §9), else 1.
+        func refusal(hint: String = "") -> ArgumentParser.ExitCode {
+            printError("laba: " + (errorMessage ?? Catalog.text(.daemonAnswered, ["status": String(status)])) + hint)
+            return status == 400 ? ArgumentParser.ExitCode(64) : .failure
+        }
     }
 
     /// Sends one request.
@@ -49,21 +60,24 @@ struct ControlClient {
         }
     }
 
-    /// The daemon could not be reached; `message` says why, for the operator.
+    /// The daemon could not be reached; `reason` says why, for the operator.
     struct Unreachable: Error {
-        var message: String
+        var reason: String
+
+        /// "laba: cannot reach labad: REASON. Is it running? (systemctl status laba)"
+        var message: String { "laba: " + Catalog.text(.unreachable, ["reason": reason]) }
     }
 
     /// Sends one request; throws `Unreachable` (nothing printed) when the daemon cannot be reached.
     func attempt(_ method: HTTPMethod, _ path: String, contentType: String? = nil,
                  bytes: ByteBuffer? = nil) async throws -> Reply {
         guard let url = URL(httpURLWithSocketPath: socket, uri: ControlProtocol.pathPrefix + path) else {
-            printError("laba: bad socket path \(socket)")
+            printError("laba: " + Catalog.text(.badSocketPath, ["socket": socket]))
             throw ExitCode(64)
         }
         // Fail at once, with the reason, where no connection can succeed.
         if access(socket, F_OK) != 0 || access(socket, R_OK | W_OK) != 0 {
-            throw Unreachable(message: Self.unreachable(socket, POSIXError(.ENOENT)))
+            throw Unreachable(reason: Self.unreachable(socket, POSIXError(.ENOENT)))
         }
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = method
@@ -76,22 +90,22 @@ struct ControlClient {
             let buffer = try await response.body.collect(upTo: 64 << 20)
             return Reply(status: Int(response.status.code), body: Data(buffer.readableBytesView))
         } catch {
-            throw Unreachable(message: Self.unreachable(socket, error))
+            throw Unreachable(reason: Self.unreachable(socket, error))
         }
     }
 
+    /// Why `socket` cannot be used, for the operator.
     static func unreachable(_ socket: String, _ error: any Error) -> String {
-        var reason = "\(error)"
         if access(socket, F_OK) != 0 {
-            reason = "there is no socket at \(socket)"
+            return Catalog.text(.noSocket, ["socket": socket])
         } else if access(socket, R_OK | W_OK) != 0 {
             var st = stat()
             let group = stat(socket, &st) == 0 ? getgrgid(st.st_gid).map { String(cString: $0.pointee.gr_name) } : nil
-            reason = "permission denied on \(socket): join the group \(group.map { "'\($0)'" } ?? "that owns it")"
-                + " (sudo usermod -aG \(group ?? "GROUP") $USER), then log in again"
+            return group.map { Catalog.text(.socketPermission, ["socket": socket, "group": $0]) }
+                ?? Catalog.text(.socketPermissionNoGroup, ["socket": socket])
         } else if "\(error)".contains("connectionRefused") || "\(error)".contains("Connection refused") {
-            reason = "nothing listens on \(socket)"
+            return Catalog.text(.nothingListens, ["socket": socket])
         }
-        return "laba: cannot reach labad: \(reason). Is it running? (systemctl status laba)"
+        return "\(error)"
     }
 }

@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import LabaCatalog
 import LabaControl
 import LabaCore
 import NIOCore
@@ -27,13 +28,14 @@ struct Play: AsyncParsableCommand {
     @Flag(help: "Every zone.")
     var all = false
 
-    @Option(name: .customLong("lang"), help: ArgumentHelp("Languages, comma-separated; default: each zone's.", valueName: "a,b"))
+    @Option(name: .customLong("lang"), help: ArgumentHelp("Languages, comma-separated, each once; default: each zone's.", valueName: "a,b"))
     var languages: String?
 
-    @Option(help: "manual or emergency.")
-    var priority = "manual"
+    @Option(help: "How urgent: an emergency cuts in at once, everywhere it is sent.")
+    var priority = PriorityArgument.manual
 
-    @Option(name: .customLong("repeat"), help: "Play the program this many times.")
+    @Option(name: .customLong("repeat"), parsing: .unconditional,
+            help: ArgumentHelp("Play the program this many times (1–100).", valueName: "n"))
     var repeatCount: Int?
 
     @Flag(help: "Repeat until stopped (an evacuation call).")
@@ -52,34 +54,46 @@ struct Play: AsyncParsableCommand {
     @OptionGroup var config: ConfigOptions
 
     func validate() throws {
-        if all == !zones.isEmpty { throw ValidationError("name zones with --zone, or --all") }
-        if !["manual", "emergency"].contains(priority) { throw ValidationError("--priority is manual or emergency") }
-        if let within {
-            do {
-                guard try TimeSpan(parsing: within) > .zero else { throw ValidationError("--within must be longer than 0, such as 30min") }
-            } catch let error as TimeSpan.ParseError {
-                throw ValidationError("--within: \(error)")
-            }
-        }
-        if message == nil, file == nil { throw ValidationError("name a message, or a recording with --file") }
+        if message == nil, file == nil { throw ValidationError(t(.playMessageOrFile)) }
+        if all == !zones.isEmpty { throw ValidationError(t(.zoneOrAll)) }
+        try validateCount(repeatCount, option: "--repeat", in: 1...100)
+        try validateSpan(within, option: "--within")
+        try validateIDs(zones, option: "--zone", known: localConfig(config.path)?.zones.map(\.id.value) ?? [])
+        _ = try idList(languages, option: "--lang", known: Self.knownLanguages(config.path))
+        if let file { try validateName(uploadName(file), option: message == nil ? "--file" : "MESSAGE") }
+    }
+
+    /// The name an upload is recorded under: MESSAGE, else the file's name without its ending.
+    func uploadName(_ path: String) -> String {
+        message ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+    }
+
+    /// The languages a suggestion may name: the readable configuration's, else the built-in ones.
+    static func knownLanguages(_ path: String) -> [String] {
+        (localConfig(path)?.languages ?? Language.builtIn).map(\.id)
     }
 
     func run() async throws {
         // `--all` is resolved by the daemon, from the configuration it runs.
         let client = ControlClient(socket: socket.path)
+        let requested = try idList(languages, option: "--lang", known: [])
         let reply: ControlClient.Reply
         if let file {
             reply = try await upload(file, client: client)
         } else {
             let request = BroadcastRequest(message: message ?? "", zones: all ? nil : zones, all: all ? true : nil,
-                                           languages: languages?.split(separator: ",").map(String.init),
-                                           priority: Priority(name: priority), repeat: repeatCount, loop: loop ? true : nil,
-                                           force: force ? true : nil, within: try within.map { try TimeSpan(parsing: $0) })
+                                           languages: requested, priority: Priority(name: priority.rawValue),
+                                           repeat: repeatCount, loop: loop ? true : nil, force: force ? true : nil,
+                                           within: try within.map { try TimeSpan(parsing: $0) })
             reply = try await client.send(.POST, "/broadcasts", body: request)
         }
         guard reply.status == 202, let list = try? reply.decode(BroadcastList.self) else {
-            printError("laba: \(reply.errorMessage ?? "the daemon answered \(reply.status)")")
-            throw ExitCode.failure
+            var hint = reply.errorCode == .quietHours ? t(.quietHoursHint) : ""
+            if let local = localConfig(config.path), let text = reply.errorMessage {
+                hint += suggestion(in: text, for: zones, known: local.zones.map(\.id.value))
+                    + suggestion(in: text, for: requested ?? [], known: local.languages.map(\.id))
+            }
+            throw reply.refusal(hint: hint)
         }
         for b in list.broadcasts { print(socket.json ? try jsonLine(b) : "\(b.id)  \(b.output)  \(b.zone)  \(b.languages.planned.joined(separator: ","))") }
         for r in list.refused ?? [] { printError("laba: not on \(r.output ?? "?"): \(r.message)") }
@@ -98,30 +112,64 @@ struct Play: AsyncParsableCommand {
         if outcomes.values.contains(where: { $0 != .known(.completed) }) { throw ExitCode.failure }
     }
 
-    /// `POST /v1/broadcasts/audio` with the file as the body and the options in the query.
+    /// `POST /v1/broadcasts/audio` with the file as the body and the options in the query. Size
+    /// and readability are checked here, before anything is sent.
     private func upload(_ path: String, client: ControlClient) async throws -> ControlClient.Reply {
         let data: Data
         do {
             let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
             guard size <= 64 << 20 else {
-                printError("laba: \(path) is \(size >> 20) MiB; the daemon takes recordings of at most 64 MiB")
+                complain(.uploadTooLarge, ["path": path, "size": String(size >> 20)])
                 throw ExitCode.failure
             }
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch let error as ArgumentParser.ExitCode {
             throw error
         } catch {
-            printError("laba: cannot read \(path): \(error.localizedDescription)")
+            complain(.cannotRead, ["path": path, "reason": error.localizedDescription])
             throw ExitCode.failure
         }
-        let name = message ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        let name = uploadName(path)
         let parameters = query([("zones", all ? nil : zones.joined(separator: ",")), ("all", all ? "true" : nil),
-                                ("priority", priority), ("name", name),
+                                ("priority", priority.rawValue), ("name", name),
                                 ("languages", languages), ("repeat", repeatCount.map(String.init)),
                                 ("loop", loop ? "true" : nil), ("force", force ? "true" : nil), ("within", within)])
         return try await client.send(.POST, "/broadcasts/audio" + parameters, contentType: "application/octet-stream",
                                      bytes: ByteBuffer(bytes: data))
     }
+}
+
+/// `--priority`.
+enum PriorityArgument: String, ExpressibleByArgument, CaseIterable {
+    case manual, emergency
+}
+
+/// The current zone of every output, as the daemon knows them: `--all` reaches each output once,
+/// whatever the CLI's copy of the configuration says.
+///
+/// - Throws: `ExitCode(69)` when the daemon cannot be reached, `ExitCode.failure` when it has no output.
+func everyOutputZone(_ client: ControlClient) async throws -> [String] {
+    let reply = try await client.send(.GET, "/outputs")
+    guard reply.status == 200, let list = try? reply.decode(OutputList.self) else { throw reply.refusal() }
+    var zones: [String] = []
+    for output in list.outputs where !zones.contains(output.zone) { zones.append(output.zone) }
+    if zones.isEmpty {
+        complain(.noOutputs)
+        throw ExitCode.failure
+    }
+    return zones
+}
+
+/// "; did you mean 'x'?" for the first of `given` that the daemon's refusal `text` names ('x') and
+/// that is close to one of `known`, else "".
+func suggestion(in text: String, for given: [String], known: [String]) -> String {
+    // The daemon may have made the suggestion itself.
+    if text.contains("did you mean") { return "" }
+    for item in given where text.contains("'\(item)'") && !known.contains(item) {
+        let hint = didYouMean(item, known)
+        if !hint.isEmpty { return hint }
+    }
+    return ""
 }
 
 struct Stop: AsyncParsableCommand {
@@ -144,25 +192,23 @@ struct Stop: AsyncParsableCommand {
 
     func validate() throws {
         let ways = (id == nil ? 0 : 1) + (zones.isEmpty ? 0 : 1) + (all ? 1 : 0)
-        if ways != 1 { throw ValidationError("give a broadcast id, --zone, or --all") }
+        if ways != 1 { throw ValidationError(t(.stopWhich)) }
+        try validateIDs(zones, option: "--zone", known: localConfig(config.path)?.zones.map(\.id.value) ?? [])
     }
 
     func run() async throws {
         let client = ControlClient(socket: socket.path)
         if let id {
             let reply = try await client.send(.DELETE, "/broadcasts/\(id)")
-            guard reply.status == 202 else {
-                printError("laba: \(reply.errorMessage ?? "the daemon answered \(reply.status)")")
-                throw ExitCode.failure
-            }
+            guard reply.status == 202 else { throw reply.refusal() }
             if socket.json { FileHandle.standardOutput.write(reply.body) }
             return
         }
         let reply = try await client.send(.POST, "/stop", body: StopRequest(zones: all ? nil : zones, all: all ? true : nil,
                                                                             clear: clear ? true : nil))
         guard reply.status == 202 else {
-            printError("laba: \(reply.errorMessage ?? "the daemon answered \(reply.status)")")
-            throw ExitCode.failure
+            let hint = localConfig(config.path).map { suggestion(in: reply.errorMessage ?? "", for: zones, known: $0.zones.map(\.id.value)) }
+            throw reply.refusal(hint: hint ?? "")
         }
         if socket.json { FileHandle.standardOutput.write(reply.body) }
     }
@@ -180,11 +226,13 @@ struct Status: AsyncParsableCommand {
             return
         }
         let status = try reply.decode(StatusJSON.self)
-        print("labad \(status.version), API v\(status.api), \(status.config) (loaded \(status.loadedAt))")
+        print(t(.statusHeadline, ["version": status.version, "api": String(status.api), "config": status.config,
+                                  "loaded": status.loadedAt]))
         let rows = status.outputs.map { o in
             [o.id, o.zone, o.state.description, o.playing.map { "\($0.message) (\($0.id))" } ?? "", "\(o.queue.count)", o.next ?? ""]
         }
-        print(TextTable(header: ["OUTPUT", "ZONE", "STATE", "PLAYING", "WAITING", "NEXT"], rows: rows).render())
+        print(TextTable(header: [t(.columnOutput), t(.columnZone), t(.columnState), t(.columnPlaying), t(.columnWaiting),
+                                 t(.columnNext)], rows: rows).render())
     }
 }
 
@@ -206,8 +254,9 @@ struct Queue: AsyncParsableCommand {
         }
         let rows = all.sorted { ($0.output, $0.state == .playing ? 0 : 1, $0.plannedAt) < ($1.output, $1.state == .playing ? 0 : 1, $1.plannedAt) }
             .map { [$0.output, $0.state.description, $0.id, $0.priority.description, $0.message, $0.languages.planned.joined(separator: ","), $0.plannedAt] }
-        print(rows.isEmpty ? "nothing waits" :
-              TextTable(header: ["OUTPUT", "STATE", "ID", "PRIORITY", "MESSAGE", "LANGUAGES", "PLANNED"], rows: rows).render())
+        print(rows.isEmpty ? t(.nothingWaits) :
+              TextTable(header: [t(.columnOutput), t(.columnState), t(.columnID), t(.columnPriority), t(.columnMessage),
+                                 t(.columnLanguages), t(.columnPlanned)], rows: rows).render())
     }
 }
 
@@ -223,10 +272,10 @@ struct Reload: AsyncParsableCommand {
         let result = try reply.decode(ReloadJSON.self)
         for line in result.diagnostics { print(line) }
         if !result.reloaded {
-            printError("laba: the new configuration was refused; the running one stays in force")
+            complain(.reloadRefused)
             throw ExitCode.failure
         }
-        print("reloaded")
+        print(t(.reloaded))
     }
 }
 
@@ -250,7 +299,7 @@ struct Zone: AsyncParsableCommand {
     @OptionGroup var socket: SocketOptions
 
     func validate() throws {
-        if (output == nil) != (zone == nil) { throw ValidationError("give both an output and a zone, or neither") }
+        if (output == nil) != (zone == nil) { throw ValidationError(t(.zoneBothOrNeither)) }
     }
 
     func run() async throws {
@@ -258,10 +307,13 @@ struct Zone: AsyncParsableCommand {
         if let output, let zone {
             let reply = try await client.send(.PUT, "/outputs/\(output)/zone", body: ZoneMove(zone: zone))
             guard reply.status == 200, let moved = try? reply.decode(OutputJSON.self) else {
-                printError("laba: \(reply.errorMessage ?? "the daemon answered \(reply.status)")")
-                throw ExitCode.failure
+                let hint = localConfig().map {
+                    suggestion(in: reply.errorMessage ?? "", for: [zone], known: $0.zones.map(\.id.value))
+                        + suggestion(in: reply.errorMessage ?? "", for: [output], known: $0.outputs.map(\.id.value))
+                }
+                throw reply.refusal(hint: hint ?? "")
             }
-            print(socket.json ? try jsonLine(moved) : "\(moved.id) now serves \(moved.zone)")
+            print(socket.json ? try jsonLine(moved) : t(.zoneMoved, ["output": moved.id, "zone": moved.zone]))
             return
         }
         let reply = try await client.send(.GET, "/outputs")
@@ -270,7 +322,7 @@ struct Zone: AsyncParsableCommand {
             print(try jsonLine(list))
             return
         }
-        print(TextTable(header: ["OUTPUT", "DEVICE", "ZONE", "STATE"],
+        print(TextTable(header: [t(.columnOutput), t(.columnDevice), t(.columnZone), t(.columnState)],
                         rows: list.outputs.map { [$0.id, $0.device, $0.zone, $0.available ? "available" : "unavailable"] }).render())
     }
 }

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import LabaAudio
+import LabaCatalog
 import LabaCore
 
 struct DevicesCommand: ParsableCommand {
@@ -16,11 +17,13 @@ struct DevicesCommand: ParsableCommand {
         let used = Dictionary(grouping: ConfigLoader.load(path: options.path).config?.outputs ?? [], by: \.device.value)
             .mapValues { $0.map(\.id.value) }
         let hints = Devices.playbackPCMs()
-        var rows = hints.map { [$0.name, used[$0.name].map { "used by " + $0.joined(separator: ", ") } ?? "", $0.description] }
+        func usedBy(_ outputs: [String]) -> String { t(.usedBy, ["outputs": outputs.joined(separator: ", ")]) }
+        var rows = hints.map { [$0.name, used[$0.name].map(usedBy) ?? "", $0.description] }
         // Configured devices that ALSA does not list (plugins without hints, or cards that are absent).
         for (device, outputs) in used.sorted(by: { $0.key < $1.key }) where !hints.contains(where: { $0.name == device }) {
-            rows.append([device, "used by " + outputs.joined(separator: ", "), "(not listed by ALSA)"])
+            rows.append([device, usedBy(outputs), t(.notListedByALSA)])
         }
-        print(rows.isEmpty ? "ALSA lists no playback PCM" : TextTable(header: ["PCM", "USE", "DESCRIPTION"], rows: rows).render())
+        print(rows.isEmpty ? t(.noPlaybackPCM) :
+              TextTable(header: [t(.columnPCM), t(.columnUse), t(.columnDescription)], rows: rows).render())
     }
 }

@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import Foundation
+import LabaCatalog
 import LabaControl
 import LabaCore
 
@@ -22,12 +23,12 @@ struct Edit: AsyncParsableCommand {
     func run() async throws {
         let path = options.path
         guard let original = FileManager.default.contents(atPath: path) else {
-            printError("laba: cannot read \(path): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
+            complain(.cannotRead, ["path": path, "reason": t(FileManager.default.fileExists(atPath: path) ? .permissionDenied : .noSuchFile)])
             throw ExitCode.failure
         }
         let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         guard access(directory, W_OK) == 0, access(path, W_OK) == 0 else {
-            printError("laba: \(path) cannot be replaced by this user (try sudo laba edit)")
+            complain(.editNotWritable, ["path": path])
             throw ExitCode.failure
         }
         let copy = try Self.temporaryCopy(of: original, name: (path as NSString).lastPathComponent)
@@ -36,13 +37,13 @@ struct Edit: AsyncParsableCommand {
             try Self.runEditor(on: copy)
             edited = FileManager.default.contents(atPath: copy) ?? Data()
             if edited == original {
-                print("No changes; \(path) is unchanged.")
+                print(t(.editNoChanges, ["path": path]))
                 Self.discard(copy)
                 return
             }
             guard let text = String(data: edited, encoding: .utf8) else {
-                printError("\(copy):1:1: error: not valid UTF-8")
-                if Self.ask("Edit again?") { continue }
+                printError(Diagnostic.error(t(.notUTF8), at: SourceLocation(file: copy, line: 1, column: 1)).description)
+                if Self.ask(t(.editAgain)) { continue }
                 Self.refuse(path: path, copy: copy)
             }
             let report = CheckReport.make(ConfigLoader.parse(yaml: text, file: copy, directory: directory), path: copy)
@@ -57,18 +58,18 @@ struct Edit: AsyncParsableCommand {
                 break
             }
             for d in report.loaded.diagnostics.sortedByLocation() { printError(d.description) }
-            printError("laba: the edited copy is invalid (\(report.errors) error\(report.errors == 1 ? "" : "s"))")
-            if Self.ask("Edit again?") { continue }
+            complain(.editInvalid, ["errors": Catalog.plural(report.errors, one: .errorsOne, other: .errorsOther)])
+            if Self.ask(t(.editAgain)) { continue }
             Self.refuse(path: path, copy: copy)
         }
         do {
             try Self.replace(path, with: edited)
         } catch {
-            printError("laba: cannot install the new file: \(error); your edit is kept in \(copy)")
+            complain(.editCannotInstall, ["error": "\(error)", "copy": copy])
             throw ExitCode.failure
         }
         Self.discard(copy)
-        print("Installed \(path).")
+        print(t(.editInstalled, ["path": path]))
         try await reload(path)
     }
 
@@ -88,29 +89,28 @@ struct Edit: AsyncParsableCommand {
         } catch let error as ControlClient.Unreachable {
             if access(socket.path, F_OK) == 0 {
                 // A socket we cannot use (not in its group): say so rather than "not running".
-                print(error.message.replacingOccurrences(of: "laba: cannot reach labad", with: "labad was not asked to reload")
-                    + " — or reload it with: sudo systemctl reload laba")
+                print(t(.editNotAskedToReload, ["reason": error.reason]))
             } else {
-                print("labad is not running: it reads the new file when it starts.")
+                print(t(.editDaemonNotRunning))
             }
             return
         }
         guard let info = try? status.decode(StatusJSON.self) else {
-            print("labad answered \(status.status) to a status request; not reloaded.")
+            print(t(.editStatusAnswered, ["status": String(status.status)]))
             return
         }
         guard Self.samePath(info.config, path) else {
-            print("labad runs on \(info.config), not on \(path): not reloaded.")
+            print(t(.editOtherConfig, ["running": info.config, "path": path]))
             return
         }
         let reply = try await client.send(.POST, "/reload")
         let result = try reply.decode(ReloadJSON.self)
         guard result.reloaded else {
             for line in result.diagnostics { printError(line) }
-            printError("laba: labad refused the new file; the running configuration stays in force")
+            complain(.editReloadRefused)
             throw ExitCode.failure
         }
-        print("labad reloaded it.")
+        print(t(.editReloaded))
     }
 
     static func samePath(_ a: String, _ b: String) -> Bool {
@@ -126,16 +126,16 @@ struct Edit: AsyncParsableCommand {
 
     /// Leaves the installed file alone and keeps the operator's work.
     static func refuse(path: String, copy: String) -> Never {
-        printError("laba: \(path) is unchanged; your edit is kept in \(copy)")
+        complain(.editUnchanged, ["path": path, "copy": copy])
         Foundation.exit(1)
     }
 
     /// A yes/no question on the terminal; no terminal (or end of input) means no.
     static func ask(_ question: String) -> Bool {
         guard isatty(STDIN_FILENO) != 0 else { return false }
-        FileHandle.standardError.write(Data("\(question) [Y/n] ".utf8))
+        FileHandle.standardError.write(Data("\(question) \(t(.yesNo)) ".utf8))
         guard let answer = readLine() else { return false }
-        return ["", "y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased())
+        return ["", "y", "yes", "是", "好"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased())
     }
 
     /// A private copy in $TMPDIR that keeps the file's name (and so the editor's YAML mode).
@@ -143,12 +143,12 @@ struct Edit: AsyncParsableCommand {
         let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
         var template = Array("\(base)/laba-edit-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
-            printError("laba: cannot make a directory in \(base): \(String(cString: strerror(errno)))")
+            complain(.editNoTemporaryDirectory, ["directory": base, "error": String(cString: strerror(errno))])
             throw ExitCode.failure
         }
         let copy = String(cString: made) + "/" + name
         guard FileManager.default.createFile(atPath: copy, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            printError("laba: cannot write \(copy)")
+            complain(.cannotWrite, ["path": copy])
             throw ExitCode.failure
         }
         return copy
@@ -164,15 +164,15 @@ struct Edit: AsyncParsableCommand {
         defer { for p in cArgs { free(p) } }
         let spawned = posix_spawn(&pid, "/bin/sh", nil, nil, &cArgs, environ)
         guard spawned == 0 else {
-            printError("laba: cannot run the editor '\(editor)': \(String(cString: strerror(spawned)))")
+            complain(.editCannotRunEditor, ["editor": editor, "error": String(cString: strerror(spawned))])
             throw ExitCode.failure
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
         let exited = status & 0x7f == 0
         guard exited, (status >> 8) & 0xff == 0 else {
-            printError("laba: the editor '\(editor)' failed (\(exited ? "exit \((status >> 8) & 0xff)" : "signal \(status & 0x7f)")); "
-                + "your edit is kept in \(file)")
+            let how = exited ? t(.exitStatus, ["status": String((status >> 8) & 0xff)]) : t(.killedBySignal, ["signal": String(status & 0x7f)])
+            complain(.editEditorFailed, ["editor": editor, "how": how, "path": file])
             throw ExitCode.failure
         }
     }

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import LabaAudio
+import LabaCatalog
 import LabaControl
 import LabaCore
 
@@ -29,14 +30,15 @@ struct Next: AsyncParsableCommand {
                                valueName: "time"))
     var from: String?
 
-    @Option(help: "How many broadcasts to list.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("How many broadcasts to list (1–100000).", valueName: "n"))
     var count = 10
 
     @Flag(help: "Print JSON.")
     var json = false
 
     func validate() throws {
-        guard count >= 0 else { throw ValidationError("--count must not be negative") }
+        try validateCount(count, option: "--count", in: 1...100_000)
+        try validateTime(from, option: "--from")
     }
 
     func run() async throws {
@@ -56,13 +58,15 @@ struct Next: AsyncParsableCommand {
             reply = try await ControlClient(socket: path).attempt(
                 .GET, "/schedule" + query([("count", String(count)), ("zone", zone), ("output", output), ("from", from)]))
         } catch let error as ControlClient.Unreachable {
-            printError(error.message.replacingOccurrences(of: " Is it running? (systemctl status laba)", with: "")
-                + "; listing from \(options.path)")
+            complain(.listingFromConfig, ["reason": error.reason, "path": options.path])
             return nil
         }
         guard reply.status == 200, let list = try? reply.decode(ScheduleList.self) else {
-            printError("laba: \(reply.errorMessage ?? "the daemon answered \(reply.status)")")
-            throw ExitCode.failure
+            let hint = localConfig(options.path).map {
+                suggestion(in: reply.errorMessage ?? "", for: zone.map { [$0] } ?? [], known: $0.zones.map(\.id.value))
+                    + suggestion(in: reply.errorMessage ?? "", for: output.map { [$0] } ?? [], known: $0.outputs.map(\.id.value))
+            }
+            throw reply.refusal(hint: hint ?? "")
         }
         return list.schedule
     }
@@ -70,19 +74,25 @@ struct Next: AsyncParsableCommand {
     private func fromConfig() throws -> [ScheduleItem] {
         let loaded = ConfigLoader.load(path: options.path)
         guard let config = loaded.config, loaded.isValid else {
-            for d in loaded.diagnostics.errors { printError(d.description) }
-            printError("laba: \(options.path) is invalid; run laba check")
+            if loaded.config == nil, loaded.diagnostics.count == 1, loaded.diagnostics[0].location == nil {
+                // The file cannot be read: one line says so.
+                printError("laba: " + loaded.diagnostics[0].message)
+            } else {
+                for d in loaded.diagnostics.errors { printError(d.description) }
+                complain(.configInvalid, ["path": options.path])
+            }
             throw ExitCode.failure
         }
         if let zone, config.zones.first(where: { $0.id.value == zone }) == nil {
-            throw ValidationError("unknown zone '\(zone)'")
+            throw ValidationError(t(.unknownZone, ["zone": zone]) + didYouMean(zone, config.zones.map(\.id.value)))
         }
         if let output, config.output(output) == nil {
-            throw ValidationError("unknown output '\(output)'")
+            throw ValidationError(t(.unknownOutput, ["output": output]) + didYouMean(output, config.outputs.map(\.id.value)))
         }
         let start: Instant
         do {
-            start = try from.map { try TimeParsing.instant($0, in: config.timeZone, now: Instant(Date())) } ?? Instant(Date())
+            let now = Instant(Date())
+            start = try from.map { try TimeParsing.instant($0, in: config.timeZone, now: now) } ?? now
         } catch {
             throw ValidationError("\(error)")
         }
@@ -105,17 +115,19 @@ struct Next: AsyncParsableCommand {
         } else if !items.isEmpty {
             var rows: [[String]] = []
             rows.reserveCapacity(items.count)
+            let neutral = t(.neutral)
             for b in items {
-                var note = b.skipped.map { "skipped: \($0)" } ?? ""
+                var note = b.skipped.map { t(.skipped, ["reason": $0]) } ?? ""
                 if !b.missingLanguages.isEmpty {
-                    note += (note.isEmpty ? "" : "; ") + "no recording in " + b.missingLanguages.joined(separator: ", ")
+                    note += (note.isEmpty ? "" : "; ") + t(.noRecordingIn, ["languages": b.missingLanguages.joined(separator: ", ")])
                 }
                 var languages = b.languages.joined(separator: ",")
-                if b.languages.isEmpty, b.neutral { languages = "neutral" }
+                if b.languages.isEmpty, b.neutral { languages = neutral }
                 if b.repeat > 1 { languages += " ×\(b.repeat)" }
                 rows.append([b.time, b.output, b.zone, b.message, languages, note])
             }
-            TextTable(header: ["TIME", "OUTPUT", "ZONE", "MESSAGE", "LANGUAGES", "NOTE"], rows: rows).render {
+            TextTable(header: [t(.columnTime), t(.columnOutput), t(.columnZone), t(.columnMessage), t(.columnLanguages),
+                               t(.columnNote)], rows: rows).render {
                 out.append($0)
                 out.append("\n")
             }

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import LabaAudio
+import LabaCatalog
 import LabaCore
 
 struct PlayFile: ParsableCommand {
@@ -48,10 +49,11 @@ struct PlayFile: ParsableCommand {
             switch event {
             case .segmentStarted(let index, let label):
                 let info = (try? Decoder(path: label)).map { d in
-                    String(format: "%@, %d Hz, %d ch, %.1f s, gain %+.1f dB", d.format.format, d.format.sampleRate,
-                           d.format.channels, d.format.duration, segments[index].gainDB)
-                } ?? ""
-                print("playing \(label)" + (info.isEmpty ? "" : " (\(info))"))
+                    t(.playFileFormat, ["format": d.format.format, "rate": String(d.format.sampleRate),
+                                        "channels": String(d.format.channels), "seconds": String(format: "%.1f", d.format.duration),
+                                        "gain": String(format: "%+.1f", segments[index].gainDB)])
+                }
+                print(info.map { t(.playFilePlayingWithFormat, ["file": label, "format": $0]) } ?? t(.playFilePlaying, ["file": label]))
             case .segmentFinished(_, _, .failed(let error)):
                 printError("laba: \(error)")
             case .segmentFinished, .progress:
@@ -62,7 +64,7 @@ struct PlayFile: ParsableCommand {
             printError("laba: \(error)")
             throw ExitCode.failure
         }
-        if result.xruns > 0 { printError("laba: \(result.xruns) underrun(s) recovered") }
+        if result.xruns > 0 { printError("laba: " + Catalog.plural(result.xruns, one: .underrunsOne, other: .underrunsOther)) }
         if failed || result.segments.contains(where: { if case .failed = $0.outcome { true } else { false } }) {
             throw ExitCode.failure
         }

@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import LabaCatalog
 import LabaControl
 import LabaCore
 
@@ -18,12 +19,34 @@ func query(_ items: [(String, String?)]) -> String {
     return parts.isEmpty ? "" : "?" + parts.joined(separator: "&")
 }
 
+/// `--outcome`: the outcomes a record can have.
+enum OutcomeArgument: String, ExpressibleByArgument, CaseIterable {
+    case completed, preempted, stopped, failed, skipped, missed, expired
+}
+
+/// `--by`: how `laba report` groups the record.
+enum ReportKey: String, ExpressibleByArgument, CaseIterable {
+    case zone, language, message, output
+}
+
 /// RFC 4180 CSV with a UTF-8 byte-order mark, so that spreadsheets read Chinese names right.
 func csv(_ rows: [[String]]) -> String {
     func field(_ text: String) -> String {
-        text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        let text = defusedFormula(text)
+        return text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
     return "\u{FEFF}" + rows.map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+}
+
+/// A text cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or CR first: an
+/// upload named `=HYPERLINK(...)`) gets a leading apostrophe, as OWASP recommends against CSV
+/// injection; a plain number (`-3`, `+1.5`) stays a number.
+func defusedFormula(_ text: String) -> String {
+    guard let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return text }
+    let rest = text.unicodeScalars.dropFirst()
+    let number = (first == "-" || first == "+") && !rest.isEmpty && rest.first != "." && rest.last != "."
+        && rest.allSatisfy { ("0"..."9").contains($0) || $0 == "." } && rest.filter { $0 == "." }.count <= 1
+    return number ? text : "'" + text
 }
 
 struct History: AsyncParsableCommand {
@@ -32,21 +55,24 @@ struct History: AsyncParsableCommand {
     @Option(help: "Only this zone.") var zone: String?
     @Option(help: "Only this message.") var message: String?
     @Option(help: "Only this output.") var output: String?
-    @Option(help: "Only this outcome (completed, preempted, stopped, failed, skipped, missed, expired).") var outcome: String?
+    @Option(help: "Only this outcome.") var outcome: OutcomeArgument?
     @Option(help: ArgumentHelp("From this time (RFC 3339, YYYY-MM-DD[ HH:MM], today, yesterday…).", valueName: "time")) var since: String?
     @Option(help: ArgumentHelp("Before this time.", valueName: "time")) var until: String?
-    @Option(help: "At most this many, newest first.") var limit = 100
+    @Option(parsing: .unconditional, help: ArgumentHelp("At most this many, newest first (1–10000).", valueName: "n")) var limit = 100
     @Option(help: "table, csv or json.") var format = RecordFormat.table
     @OptionGroup var socket: SocketOptions
 
+    func validate() throws {
+        try validateCount(limit, option: "--limit", in: 1...10_000)
+        try validateTime(since, option: "--since")
+        try validateTime(until, option: "--until")
+    }
+
     func run() async throws {
-        let path = "/broadcasts" + query([("zone", zone), ("message", message), ("output", output), ("outcome", outcome),
+        let path = "/broadcasts" + query([("zone", zone), ("message", message), ("output", output), ("outcome", outcome?.rawValue),
                                           ("since", since), ("until", until), ("limit", String(limit))])
         let reply = try await ControlClient(socket: socket.path).send(.GET, path)
-        guard reply.status == 200, let list = try? reply.decode(BroadcastList.self) else {
-            printError("laba: \(reply.errorMessage ?? "the daemon answered \(reply.status)")")
-            throw ExitCode.failure
-        }
+        guard reply.status == 200, let list = try? reply.decode(BroadcastList.self) else { throw reply.refusal() }
         switch socket.json ? .json : format {
         case .json:
             print(try jsonLine(list))
@@ -68,8 +94,9 @@ struct History: AsyncParsableCommand {
                  b.outcome?.description ?? b.state.description,
                  b.reason ?? ""]
             }
-            print(rows.isEmpty ? "no broadcasts" :
-                  TextTable(header: ["PLANNED", "OUTPUT", "ZONE", "MESSAGE", "PLAYED", "OUTCOME", "REASON"], rows: rows).render())
+            print(rows.isEmpty ? t(.noBroadcasts) :
+                  TextTable(header: [t(.columnPlanned), t(.columnOutput), t(.columnZone), t(.columnMessage), t(.columnPlayed),
+                                     t(.columnOutcome), t(.columnReason)], rows: rows).render())
         }
     }
 }
@@ -77,28 +104,40 @@ struct History: AsyncParsableCommand {
 struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Counts and airtime per zone, language, message or output, by outcome.")
 
-    @Option(help: "zone, language, message or output.") var by = "zone"
+    @Option(help: "zone, language, message or output.") var by = ReportKey.zone
     @Option(help: ArgumentHelp("From this time.", valueName: "time")) var since: String?
     @Option(help: ArgumentHelp("Before this time.", valueName: "time")) var until: String?
     @Option(help: "table, csv or json.") var format = RecordFormat.table
     @OptionGroup var socket: SocketOptions
 
+    func validate() throws {
+        try validateTime(since, option: "--since")
+        try validateTime(until, option: "--until")
+    }
+
     func run() async throws {
         let reply = try await ControlClient(socket: socket.path)
-            .send(.GET, "/report" + query([("by", by), ("since", since), ("until", until)]))
-        guard reply.status == 200, let report = try? reply.decode(ReportJSON.self) else {
-            printError("laba: \(reply.errorMessage ?? "the daemon answered \(reply.status)")")
-            throw ExitCode.failure
-        }
-        let outcomes = BroadcastOutcome.allCases.map(\.rawValue)
-        let header = [by, "broadcasts", "airtime_s"] + outcomes
+            .send(.GET, "/report" + query([("by", by.rawValue), ("since", since), ("until", until)]))
+        guard reply.status == 200, let report = try? reply.decode(ReportJSON.self) else { throw reply.refusal() }
+        let outcomes = OutcomeArgument.allCases.map(\.rawValue)
+        // CSV keeps the API's field names (for scripts); the table's headers are the operator's.
+        let header = [by.rawValue, "broadcasts", "airtime_s"] + outcomes
         let rows = report.rows.map { r in
             [r.key, String(r.broadcasts), String(format: "%.1f", r.airtimeSeconds)] + outcomes.map { String(r.outcomes[$0] ?? 0) }
         }
         switch socket.json ? .json : format {
         case .json: print(try jsonLine(report))
         case .csv: FileHandle.standardOutput.write(Data(csv([header] + rows).utf8))
-        case .table: print(rows.isEmpty ? "no broadcasts" : TextTable(header: header.map { $0.uppercased() }, rows: rows).render())
+        case .table:
+            let keyColumn: Catalog.Key = switch by {
+            case .zone: .columnZone
+            case .language: .columnLanguage
+            case .message: .columnMessage
+            case .output: .columnOutput
+            }
+            print(rows.isEmpty ? t(.noBroadcasts) :
+                  TextTable(header: [t(keyColumn), t(.columnBroadcasts), t(.columnAirtime)] + outcomes.map { $0.uppercased() },
+                            rows: rows).render())
         }
     }
 }

@@ -52,7 +52,7 @@ import Testing
     @Test func unknownFlagIsBadUsage() throws {
         let result = try Binaries.run("laba", ["check", "--bogus"])
         #expect(result.status == 64)
-        #expect(result.stderr.contains("Unknown option '--bogus'"))
+        #expect(result.stderr.contains("unknown option '--bogus'"))
     }
 
     @Test func missingConfigFails() throws {

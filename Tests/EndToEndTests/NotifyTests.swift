@@ -68,7 +68,8 @@ final class NotifySocket {
         let fixture = try DaemonFixture()
         try fixture.writeTones()
         let at = DaemonTests.scheduledAt
-        try fixture.writeConfig(at: "2099-01-01", extra: """
+        // The town's entry an hour after the village's, both ahead of the daemon's clock.
+        try fixture.writeConfig(at: "2099-01-01 09:00:00", extra: """
               - id: village
                 languages: [yi]
                 schedule:
@@ -136,7 +137,7 @@ final class NotifySocket {
         let none = try Binaries.run("laba", ["history", "--outcome", "missed"], environment: fixture.environment)
         #expect(none.stdout == "no broadcasts\n")
         let bad = try Binaries.run("laba", ["history", "--outcome", "great"], environment: fixture.environment)
-        #expect(bad.status == 1 && bad.stderr.contains("outcome must be one of"))
+        #expect(bad.status == 64 && bad.stderr.contains("The value 'great' is invalid for '--outcome <outcome>'"))
 
         let report = try Binaries.run("laba", ["report", "--by", "language", "--json"], environment: fixture.environment)
         let rows = (try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])?["rows"] as? [[String: Any]]

@@ -1,6 +1,6 @@
 import Foundation
 import LabaAudio
-import LabaCore
+@testable import LabaCore
 import Testing
 
 @Suite struct MessageLibraryTests {
@@ -83,6 +83,64 @@ import Testing
         let masks = check.coverage.rows[0]
         #expect(masks.languages == ["naxi": true, "bai": false, "yi": false, "lisu": false, "mandarin": true])
         #expect(check.coverage.gaps.first == Coverage.Gap(zone: "town", message: "masks", missing: ["yi", "bai", "lisu"]))
+    }
+
+    /// What the library passes over is named, at the file itself, with what to do: a phone's
+    /// recording (with the command that converts it), an empty file, a folder that is not an id.
+    @Test func ignoredRecordingsAreNamedWithTheirReasons() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try TestAudio.writeTone(dir.file("audio/masks/naxi.wav"), frequency: 440, seconds: 0.5)
+        try dir.write("audio/masks/mandarin.m4a", "\0\0\0\u{18}ftypM4A not really")
+        try dir.write("audio/masks/yi.amr", "#!AMR\n")
+        try dir.write("audio/masks/bai.wav", "")
+        try TestAudio.writeTone(dir.file("audio/通知/naxi.wav"), frequency: 440, seconds: 0.5)
+        try TestAudio.writeTone(dir.file("audio/Handwash/naxi.wav"), frequency: 440, seconds: 0.5)
+        try dir.write("laba.yaml", """
+            audio_dir: audio
+            outputs:
+              - {id: o, device: hw, zone: town}
+            zones:
+              - id: town
+                languages: [naxi]
+                schedule:
+                  - {message: masks, at: "08:00"}
+            """)
+        let config = try #require(ConfigLoader.load(path: dir.file("laba.yaml")).config)
+        let library = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
+        let audio = dir.file("audio")
+        #expect(library.messages == ["masks"])
+        #expect(library.unreadable.isEmpty, "\(library.unreadable)")
+        #expect(Set(library.ignored) == [
+            IgnoredEntry(path: "\(audio)/masks/mandarin.m4a", reason: .unsupportedFormat("m4a")),
+            IgnoredEntry(path: "\(audio)/masks/yi.amr", reason: .unsupportedFormat("amr")),
+            IgnoredEntry(path: "\(audio)/masks/bai.wav", reason: .empty),
+            IgnoredEntry(path: "\(audio)/通知", reason: .folderNotAnID),
+            IgnoredEntry(path: "\(audio)/Handwash", reason: .folderNotAnID),
+        ])
+
+        let check = ConfigCheck(config: config, library: library, now: Instant(seconds: 1_800_000_000))
+        let lines = Set(check.diagnostics.map(\.description))
+        let yaml = dir.file("laba.yaml")
+        let expected: Set<String> = [
+            "\(audio)/masks/mandarin.m4a:1:1: warning: recording ignored: libsndfile cannot read .m4a files (a phone's "
+                + "format); convert it with: ffmpeg -i \(audio)/masks/mandarin.m4a \(audio)/masks/mandarin.flac",
+            "\(audio)/masks/yi.amr:1:1: warning: recording ignored: libsndfile cannot read .amr files (a phone's "
+                + "format); convert it with: ffmpeg -i \(audio)/masks/yi.amr \(audio)/masks/yi.flac",
+            "\(audio)/masks/bai.wav:1:1: warning: recording ignored: empty file (0 bytes); copy it again or remove it",
+            "\(yaml):1:12: warning: folder \(audio)/通知/ is ignored: '通知' is not a valid message id (lower-case letters, "
+                + "digits, '_' and '-', starting with a letter or digit); rename it, e.g. to notice, and use that name in the configuration",
+            "\(yaml):1:12: warning: folder \(audio)/Handwash/ is ignored: 'Handwash' is not a valid message id (lower-case letters, "
+                + "digits, '_' and '-', starting with a letter or digit); rename it, e.g. to notice, and use that name in the configuration",
+        ]
+        #expect(expected.subtracting(lines).isEmpty, "missing: \(expected.subtracting(lines))")
+        #expect(lines.count == expected.count, "\(lines.subtracting(expected))")
+    }
+
+    @Test func shellQuotingOfPathsWithSpacesAndChinese() {
+        #expect(ConfigCheck.shellQuoted("/srv/audio/masks/naxi.m4a") == "/srv/audio/masks/naxi.m4a")
+        #expect(ConfigCheck.shellQuoted("/srv/录音/通知 1.m4a") == "'/srv/录音/通知 1.m4a'")
+        #expect(ConfigCheck.shellQuoted("it's.m4a") == "'it'\\''s.m4a'")
     }
 
     @Test func missingAudioDirectoryIsReported() throws {

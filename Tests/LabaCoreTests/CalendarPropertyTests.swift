@@ -73,7 +73,7 @@ struct ExpressionGenerator {
     mutating func expression() -> String {
         if chance(0.06) {
             return ["minutely", "hourly", "daily", "weekly", "monthly", "yearly", "annually", "quarterly",
-                    "semiannually"][int(0...8)]
+                    "semiannually", "semi-annually", "bi-annually"][int(0...10)]
         }
         var parts: [String] = []
         if chance(0.35) { parts.append(weekdays()) }

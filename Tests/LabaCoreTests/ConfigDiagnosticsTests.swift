@@ -33,7 +33,7 @@ let minimalZones = """
         .init(name: "YAML syntax error", yaml: "zones:\n  - id: a\n   name: b\n", line: 3, column: 4, severity: .error,
               message: "YAML syntax: while parsing a block collection: did not find expected '-' indicator"),
         .init(name: "tab indentation", yaml: "zones:\n\t- id: a\n", line: 2, column: 1, severity: .error,
-              message: "YAML syntax: while scanning for the next token: found character that cannot start any token"),
+              message: "indent with spaces, not tabs"),
         .init(name: "duplicate key", yaml: "timezone: UTC\ntimezone: UTC\n", line: 1, column: 1, severity: .error,
               message: "duplicate key 'timezone' in the same mapping"),
         .init(name: "unknown top-level key", yaml: "timezon: UTC\n", line: 1, column: 1, severity: .error,

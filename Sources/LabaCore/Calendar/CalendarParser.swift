@@ -69,7 +69,7 @@ extension CalendarSpec {
                 $0.month = [1, 4, 7, 10].map { CalendarComponent(start: $0) }
                 $0.day = first; $0.hour = zero; $0.minute = zero; $0.microsecond = zero
             }
-        case "semiannually", "biannually":
+        case "semiannually", "semi-annually", "biannually", "bi-annually":
             return {
                 $0.month = [1, 7].map { CalendarComponent(start: $0) }
                 $0.day = first; $0.hour = zero; $0.minute = zero; $0.microsecond = zero

@@ -1,6 +1,8 @@
 // What `laba check` reports beyond the file itself: the recordings each schedule needs, and
 // zones no output reaches.
 
+import Foundation
+
 /// The recordings present for the messages a schedule uses, and the gaps per zone.
 public struct Coverage: Sendable, Codable {
     public struct Row: Sendable, Codable {
@@ -45,6 +47,7 @@ public struct ConfigCheck: Sendable {
         for note in library.notes {
             out.append(.warning(note, at: config.audioDirectoryLocation))
         }
+        out += library.ignored.map { Self.warning(for: $0, audioDirectory: config.audioDirectoryLocation) }
         let languageIDs = Set(config.languages.map(\.id))
         var usedMessages: [String] = []
         var firstUse: [String: SourceLocation] = [:]
@@ -154,6 +157,33 @@ public struct ConfigCheck: Sendable {
         }
         self.diagnostics = out
         self.coverage = Coverage(languages: languageColumns, rows: rows, gaps: gaps)
+    }
+
+    /// Why a file or folder is passed over, and what to do: a folder at `audio_dir` (where the
+    /// listing comes from), a file at the file itself.
+    static func warning(for entry: IgnoredEntry, audioDirectory: SourceLocation) -> Diagnostic {
+        let atFile = SourceLocation(file: entry.path, line: 1, column: 1)
+        switch entry.reason {
+        case .folderNotAnID:
+            let name = (entry.path as NSString).lastPathComponent
+            return .warning("folder \(entry.path)/ is ignored: '\(name)' is not a valid message id (lower-case letters, "
+                            + "digits, '_' and '-', starting with a letter or digit); rename it, e.g. to notice, and use "
+                            + "that name in the configuration", at: audioDirectory)
+        case .unsupportedFormat(let ext):
+            let flac = ((entry.path as NSString).deletingPathExtension as NSString).appendingPathExtension("flac") ?? entry.path
+            return .warning("recording ignored: libsndfile cannot read .\(ext) files (a phone's format); convert it "
+                            + "with: ffmpeg -i \(shellQuoted(entry.path)) \(shellQuoted(flac))", at: atFile)
+        case .empty:
+            return .warning("recording ignored: empty file (0 bytes); copy it again or remove it", at: atFile)
+        }
+    }
+
+    /// `text` as one shell word.
+    static func shellQuoted(_ text: String) -> String {
+        if !text.isEmpty, text.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "/._-+,:@%".unicodeScalars.contains($0)) }) {
+            return text
+        }
+        return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// Entries that never fire after `now`, and entries whose every occurrence in a zone falls in

@@ -33,12 +33,12 @@ public enum ConfigLoader {
 
     /// Decodes `yaml` as if read from `file`; relative paths resolve against `directory`.
     public static func parse(yaml: String, file: String, directory: String) -> ConfigLoadResult {
-        var reader = NodeReader(file: file)
+        var reader = NodeReader(file: file, text: yaml)
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
-            return ConfigLoadResult(config: nil, diagnostics: [syntaxDiagnostic(error, file: file)])
+            return ConfigLoadResult(config: nil, diagnostics: syntaxDiagnostics(error, yaml: yaml, file: file))
         }
         guard let root, !reader.isNull(root) else {
             return ConfigLoadResult(config: nil, diagnostics: [
@@ -56,8 +56,7 @@ public enum ConfigLoader {
                 timeZone = zone
                 timeZoneName = name
             } else {
-                reader.error("unknown time zone '\(name.value)' (use an IANA name such as Asia/Shanghai)",
-                             at: name.location)
+                reader.reject(name, "unknown time zone '\(name.value)' (use an IANA name such as Asia/Shanghai)")
             }
         }
 
@@ -97,7 +96,7 @@ public enum ConfigLoader {
         if let node = top["control"], let fields = reader.mapping(node, "control", known: ControlConfig.keys) {
             if let g = fields["group"], let group = reader.string(g, "control.group") {
                 if group.value.isEmpty || group.value.contains(where: { $0 == ":" || $0.isWhitespace }) {
-                    reader.error("control.group '\(group.value)' is not a valid group name", at: group.location)
+                    reader.reject(group, "control.group '\(group.value)' is not a valid group name")
                 } else {
                     control.group = group
                 }
@@ -122,6 +121,17 @@ public enum ConfigLoader {
         var diagnostics = reader.diagnostics
         diagnostics += ConfigValidator.validate(config, rootLocation: top.location)
         return ConfigLoadResult(config: config, diagnostics: diagnostics.sortedByLocation())
+    }
+
+    /// libyaml's error, or, when the text has tabs in its indentation or full-width punctuation
+    /// where YAML syntax is expected at or before the line libyaml complains about, those instead:
+    /// libyaml notices a `：` only at the next line, and a tab as a character "that cannot start
+    /// any token".
+    static func syntaxDiagnostics(_ error: Error, yaml: String, file: String) -> [Diagnostic] {
+        let syntax = syntaxDiagnostic(error, file: file)
+        let errorLine = syntax.location?.line ?? Int.max
+        let slips = TypingSlips.scan(yaml, file: file).filter { ($0.location?.line ?? 0) <= errorLine }
+        return slips.isEmpty ? [syntax] : slips
     }
 
     static func syntaxDiagnostic(_ error: Error, file: String) -> Diagnostic {
@@ -185,8 +195,8 @@ public enum ConfigLoader {
                 if let q = QuietHours(parsing: text.value) {
                     s.quietHours = Located(q, at: text.location)
                 } else {
-                    reader.error("quiet_hours must be a time range HH:MM-HH:MM such as 22:00-07:00, "
-                                 + "found '\(text.value)'", at: text.location)
+                    reader.reject(text, "quiet_hours must be a time range HH:MM-HH:MM such as 22:00-07:00, "
+                                  + "found '\(text.value)'")
                 }
             }
         }
@@ -200,7 +210,7 @@ public enum ConfigLoader {
         if case .scalar = node {
             id = reader.id(node, "language")
         } else if let f = reader.mapping(node, "a language", known: Language.keys) {
-            if let n = f["id"] { id = reader.id(n, "language id") } else { reader.error("a language needs an id", at: f.location) }
+            if let n = f["id"] { id = reader.id(n, "language id") } else { reader.missing("a language needs an id", in: f) }
             if let n = f["name"] { name = reader.string(n, "language name")?.value }
             if let n = f["code"] { code = reader.string(n, "language code")?.value }
         }
@@ -217,7 +227,7 @@ public enum ConfigLoader {
     static func readOutput(_ node: Node, _ reader: inout NodeReader) -> OutputConfig? {
         guard let f = reader.mapping(node, "an output", known: OutputConfig.keys) else { return nil }
         let id = f["id"].flatMap { reader.id($0, "output id") }
-        if f["id"] == nil { reader.error("an output needs an id", at: f.location) }
+        if f["id"] == nil { reader.missing("an output needs an id", in: f) }
         var device: Located<String>?
         if let n = f["device"] {
             if let d = reader.string(n, "device") {
@@ -229,11 +239,11 @@ public enum ConfigLoader {
                 }
             }
         } else {
-            reader.error("output needs a device (an ALSA PCM name; laba devices lists them)", at: f.location)
+            reader.missing("output needs a device (an ALSA PCM name; laba devices lists them)", in: f)
         }
         var zone: Located<String>?
         if let n = f["zone"] { zone = reader.id(n, "output zone") } else {
-            reader.error("output needs a zone (the zone it serves at start)", at: f.location)
+            reader.missing("output needs a zone (the zone it serves at start)", in: f)
         }
         let volume = f["volume_db"].flatMap { reader.number($0, "volume_db") }
         let rate = f["rate"].flatMap { reader.integer($0, "rate", in: 4000...768_000) }
@@ -246,7 +256,7 @@ public enum ConfigLoader {
     static func readZone(_ node: Node, _ reader: inout NodeReader) -> ZoneConfig? {
         guard let f = reader.mapping(node, "a zone", known: ZoneConfig.keys) else { return nil }
         guard let idNode = f["id"] else {
-            reader.error("a zone needs an id", at: f.location)
+            reader.missing("a zone needs an id", in: f)
             return nil
         }
         guard let id = reader.id(idNode, "zone id") else { return nil }
@@ -266,7 +276,7 @@ public enum ConfigLoader {
     static func readEntry(_ node: Node, zone: String, _ reader: inout NodeReader) -> ScheduleEntry? {
         guard let f = reader.mapping(node, "a schedule entry", known: ScheduleEntry.keys) else { return nil }
         let message = f["message"].flatMap { reader.id($0, "message") }
-        if f["message"] == nil { reader.error("a schedule entry needs a message", at: f.location) }
+        if f["message"] == nil { reader.missing("a schedule entry needs a message", in: f) }
         var at: [Located<String>] = []
         var calendars: [CalendarSpec] = []
         if let n = f["at"] {
@@ -278,13 +288,12 @@ public enum ConfigLoader {
                 do {
                     calendars.append(try CalendarSpec(parsing: text.value))
                 } catch {
-                    reader.error("invalid calendar expression '\(text.value)': \(error)\(calendarHint(text.value))",
-                                 at: text.location)
+                    reader.reject(text, "invalid calendar expression '\(text.value)': \(error)\(calendarHint(text.value))")
                 }
             }
             if items.isEmpty { reader.error("'at' needs at least one calendar expression", at: reader.location(n)) }
         } else {
-            reader.error("a schedule entry needs 'at' (a calendar expression)", at: f.location)
+            reader.missing("a schedule entry needs 'at' (a calendar expression)", in: f)
         }
         let explicitID = f["id"].flatMap { reader.id($0, "entry id") }
         let entryID = explicitID?.value ?? ScheduleEntry.derivedID(zone: zone, message: message?.value ?? "", at: at.map(\.value))
@@ -322,7 +331,7 @@ public enum ConfigLoader {
     static func readMessageInfo(_ node: Node, _ reader: inout NodeReader) -> MessageInfo? {
         guard let f = reader.mapping(node, "a message", known: MessageInfo.keys) else { return nil }
         guard let idNode = f["id"] else {
-            reader.error("a message needs an id", at: f.location)
+            reader.missing("a message needs an id", in: f)
             return nil
         }
         guard let id = reader.id(idNode, "message id") else { return nil }

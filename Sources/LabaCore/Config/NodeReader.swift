@@ -8,8 +8,14 @@ import Yams
 struct NodeReader {
     let file: String
     private(set) var diagnostics: [Diagnostic] = []
+    /// The file's text, to find full-width characters in a refused value.
+    private let text: String
+    private var lines: [[Unicode.Scalar]]?
 
-    init(file: String) { self.file = file }
+    init(file: String, text: String = "") {
+        self.file = file
+        self.text = text
+    }
 
     func location(_ node: Node) -> SourceLocation {
         let mark = node.mark
@@ -25,6 +31,29 @@ struct NodeReader {
     }
 
     mutating func append(_ diagnostic: Diagnostic) { diagnostics.append(diagnostic) }
+
+    /// A required key is missing from `fields`; not said when a key of that mapping was already
+    /// refused for full-width punctuation (`{id：o}` is the id, typed wrong).
+    mutating func missing(_ message: String, in fields: Fields) {
+        if !fields.slipped { error(message, at: fields.location) }
+    }
+
+    /// Refuses a value: when it holds full-width punctuation typed by a Chinese input method
+    /// (`naxi，mandarin`), each such character is named at its own place with the ASCII one to
+    /// type, instead of `message`.
+    mutating func reject(_ value: Located<String>, _ message: String) {
+        if value.value.unicodeScalars.allSatisfy({ $0.isASCII }) {
+            error(message, at: value.location)
+            return
+        }
+        if lines == nil { lines = TypingSlips.lines(text) }
+        let slips = TypingSlips.inScalar(value.value, at: value.location, text: lines ?? [])
+        if slips.isEmpty {
+            error(message, at: value.location)
+        } else {
+            diagnostics += slips
+        }
+    }
 
     /// A plain `~`, `null` or empty scalar.
     func isNull(_ node: Node) -> Bool {
@@ -44,7 +73,8 @@ struct NodeReader {
     /// The keys of a mapping; an unknown key is an error with a suggestion.
     mutating func mapping(_ node: Node, _ what: String, known: [String]) -> Fields? {
         guard case .mapping(let mapping) = node else {
-            error("\(what) must be a mapping, found \(kind(node))", at: location(node))
+            let message = "\(what) must be a mapping, found \(kind(node))"
+            if case .scalar(let s) = node { reject(Located(s.string, at: location(node)), message) } else { error(message, at: location(node)) }
             return nil
         }
         var fields = Fields(location: location(node))
@@ -57,7 +87,9 @@ struct NodeReader {
                 fields.values[k.string] = value
                 fields.keyLocations[k.string] = location(key)
             } else {
-                error("unknown key '\(k.string)' in \(what)\(didYouMean(k.string, known))", at: location(key))
+                let before = diagnostics.count
+                reject(Located(k.string, at: location(key)), "unknown key '\(k.string)' in \(what)\(didYouMean(k.string, known))")
+                if diagnostics.count > before, diagnostics[before].message.hasPrefix("unknown key") == false { fields.slipped = true }
             }
         }
         return fields
@@ -67,7 +99,16 @@ struct NodeReader {
     mutating func sequence(_ node: Node, _ what: String) -> [Node]? {
         if isNull(node) { return [] }
         guard case .sequence(let seq) = node else {
-            error("\(what) must be a list, found \(kind(node))", at: location(node))
+            let message = "\(what) must be a list, found \(kind(node))"
+            switch node {
+            case .scalar(let s):
+                reject(Located(s.string, at: location(node)), message)
+            case .mapping(let m) where m.first?.key.scalar != nil:
+                // `－ id: a`: a full-width hyphen makes the entry a key.
+                reject(Located(m.first!.key.scalar!.string, at: location(m.first!.key)), message)
+            default:
+                error(message, at: location(node))
+            }
             return nil
         }
         return Array(seq)
@@ -90,25 +131,19 @@ struct NodeReader {
     mutating func id(_ node: Node, _ what: String) -> Located<String>? {
         guard let text = string(node, what) else { return nil }
         guard Self.isValidID(text.value) else {
-            error("\(what) '\(text.value)' is not a valid id (lower-case letters, digits, '_' and '-', "
-                  + "starting with a letter or digit)", at: text.location)
+            reject(text, "\(what) '\(text.value)' is not a valid id (lower-case letters, digits, '_' and '-', "
+                   + "starting with a letter or digit)")
             return nil
         }
         return text
     }
 
-    static func isValidID(_ text: String) -> Bool {
-        guard let first = text.unicodeScalars.first else { return false }
-        func ok(_ c: Unicode.Scalar, first: Bool) -> Bool {
-            ("a"..."z").contains(c) || ("0"..."9").contains(c) || (!first && (c == "_" || c == "-"))
-        }
-        return ok(first, first: true) && text.unicodeScalars.dropFirst().allSatisfy { ok($0, first: false) }
-    }
+    static func isValidID(_ text: String) -> Bool { Config.isValidID(text) }
 
     mutating func number(_ node: Node, _ what: String) -> Located<Double>? {
         guard let text = string(node, what) else { return nil }
         guard let value = Double(text.value.trimmingCharacters(in: .whitespaces)), value.isFinite else {
-            error("\(what) must be a number, found '\(text.value)'", at: text.location)
+            reject(text, "\(what) must be a number, found '\(text.value)'")
             return nil
         }
         return Located(value, at: text.location)
@@ -117,7 +152,7 @@ struct NodeReader {
     mutating func integer(_ node: Node, _ what: String, in range: ClosedRange<Int>) -> Located<Int>? {
         guard let text = string(node, what) else { return nil }
         guard let value = Int(text.value.trimmingCharacters(in: .whitespaces)) else {
-            error("\(what) must be a whole number, found '\(text.value)'", at: text.location)
+            reject(text, "\(what) must be a whole number, found '\(text.value)'")
             return nil
         }
         guard range.contains(value) else {
@@ -133,7 +168,7 @@ struct NodeReader {
         do {
             return Located(try TimeSpan(parsing: text.value), at: text.location)
         } catch {
-            self.error("\(what): invalid time span '\(text.value)': \(error)", at: text.location)
+            reject(text, "\(what): invalid time span '\(text.value)': \(error)")
             return nil
         }
     }
@@ -141,7 +176,7 @@ struct NodeReader {
     mutating func date(_ node: Node, _ what: String) -> Located<LocalDate>? {
         guard let text = string(node, what) else { return nil }
         guard let date = LocalDate(parsing: text.value) else {
-            error("\(what) must be a date YYYY-MM-DD, found '\(text.value)'", at: text.location)
+            reject(text, "\(what) must be a date YYYY-MM-DD, found '\(text.value)'")
             return nil
         }
         return Located(date, at: text.location)
@@ -160,11 +195,24 @@ struct NodeReader {
     }
 }
 
+extension Config {
+    /// Whether `text` is an id: `[a-z0-9][a-z0-9_-]*` (zones, outputs, messages, languages).
+    public static func isValidID(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first else { return false }
+        func ok(_ c: Unicode.Scalar, first: Bool) -> Bool {
+            ("a"..."z").contains(c) || ("0"..."9").contains(c) || (!first && (c == "_" || c == "-"))
+        }
+        return ok(first, first: true) && text.unicodeScalars.dropFirst().allSatisfy { ok($0, first: false) }
+    }
+}
+
 /// The values of one mapping, by key, with the position of each key.
 struct Fields {
     var location: SourceLocation
     var values: [String: Node] = [:]
     var keyLocations: [String: SourceLocation] = [:]
+    /// A key was refused for full-width punctuation: a required key may be hidden in it.
+    var slipped = false
 
     subscript(key: String) -> Node? { values[key] }
 }

@@ -39,6 +39,26 @@ public struct UnreadableRecording: Hashable, Sendable {
 }
 
 /// Opens a file far enough to read its format; LabaAudio provides the libsndfile one.
+/// A file or folder of `audio_dir` that the library passes over, and why; `laba check` names each.
+public struct IgnoredEntry: Hashable, Sendable {
+    public enum Reason: Hashable, Sendable {
+        /// A folder whose name is not a message id (`通知/`): no configuration could name it.
+        case folderNotAnID
+        /// A format libsndfile cannot read, as phones record (`.m4a`, `.amr`, `.aac`); the file's ending.
+        case unsupportedFormat(String)
+        /// A recording of 0 bytes (an interrupted copy).
+        case empty
+    }
+
+    public var path: String
+    public var reason: Reason
+
+    public init(path: String, reason: Reason) {
+        self.path = path
+        self.reason = reason
+    }
+}
+
 public protocol RecordingProbe: Sendable {
     /// - Returns: the format, or the decoder's reason for refusing the file.
     func probe(path: String) -> Result<AudioFormat, ProbeFailure>
@@ -58,10 +78,18 @@ public struct MessageLibrary: Sendable {
     public private(set) var messages: [String] = []
     /// Problems with the folder itself or its naming, as plain sentences.
     public private(set) var notes: [String] = []
+    /// Files and folders passed over, each with its reason.
+    public private(set) var ignored: [IgnoredEntry] = []
 
     /// File endings taken as recordings; anything else in a message folder is passed over.
     public static let audioExtensions: Set<String> = [
         "wav", "wave", "flac", "ogg", "oga", "opus", "mp3", "aif", "aiff", "aifc", "au", "snd", "caf", "w64", "rf64",
+    ]
+
+    /// Endings of formats that phones and messaging apps record and libsndfile cannot read: such a
+    /// file is named by `laba check` with the command that converts it, never silently passed over.
+    public static let unsupportedExtensions: Set<String> = [
+        "m4a", "aac", "amr", "awb", "3gp", "3ga", "mp4", "m4b", "wma", "webm", "mka", "ape", "ra", "ac3",
     ]
 
     public init(directory: String) { self.directory = directory }
@@ -79,14 +107,27 @@ public struct MessageLibrary: Sendable {
         for folder in folders where !folder.hasPrefix(".") {
             let folderPath = (directory as NSString).appendingPathComponent(folder)
             guard fm.fileExists(atPath: folderPath, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            guard Config.isValidID(folder) else {
+                library.ignored.append(IgnoredEntry(path: folderPath, reason: .folderNotAnID))
+                continue
+            }
             let files = ((try? fm.contentsOfDirectory(atPath: folderPath)) ?? []).sorted()
             var found = false
             for file in files where !file.hasPrefix(".") {
                 let ext = (file as NSString).pathExtension.lowercased()
+                let path = (folderPath as NSString).appendingPathComponent(file)
+                if unsupportedExtensions.contains(ext) {
+                    found = true
+                    library.ignored.append(IgnoredEntry(path: path, reason: .unsupportedFormat(ext)))
+                    continue
+                }
                 guard audioExtensions.contains(ext) else { continue }
                 found = true
+                if (try? fm.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value == 0 {
+                    library.ignored.append(IgnoredEntry(path: path, reason: .empty))
+                    continue
+                }
                 let language = (file as NSString).deletingPathExtension
-                let path = (folderPath as NSString).appendingPathComponent(file)
                 switch probe.probe(path: path) {
                 case .success(let format):
                     if let existing = library.recordings[folder]?[language] {
