@@ -58,7 +58,10 @@ extension ReportJSON {
             let airtime = Double(max(0, (r.endedAt ?? 0) - (r.startedAt ?? r.endedAt ?? 0))) / 1e6
             let keys: [String]
             switch key {
-            case .language: keys = r.playedLanguages.isEmpty ? r.plannedLanguages : r.playedLanguages
+            case .language:
+                // An upload sent without a language counts as "unknown", so that totals agree across keys.
+                let languages = r.playedLanguages.isEmpty ? r.plannedLanguages : r.playedLanguages
+                keys = languages.isEmpty ? [r.neutral ? Language.neutral : "unknown"] : languages
             case .message: keys = [r.message]
             case .output: keys = [r.output]
             case .zone: keys = [r.zone]
