@@ -200,6 +200,23 @@ final class DaemonFixture {
         #expect(result.stderr.contains("laba.yaml:12:31: error: invalid calendar expression 'Mon..Fri 25:00': hour 25 is out of range 0..23"))
     }
 
+    /// Issue 12: labad passes on the configuration's warnings, at start (log) and on reload (the
+    /// answer and `laba reload`), as `laba check` prints them.
+    @Test func warningsArePassedOnAtStartAndOnReload() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        try fixture.writeConfig(at: "2099-01-01", extra: "  - id: island\n")
+        let check = try Binaries.run("laba", ["check", "--config", fixture.configPath], environment: fixture.environment)
+        let warning = try #require(check.stdout.split(separator: "\n").first { $0.contains("warning:") && $0.contains("island") },
+                                   "\(check.stdout)")
+        try fixture.start()
+        #expect(fixture.waitForLog(String(warning)))
+        #expect(fixture.waitForLog("ready"))
+        let reload = try Binaries.run("laba", ["reload"], environment: fixture.environment)
+        #expect(reload.status == 0 && reload.stdout.contains(String(warning)), "\(reload.stdout)")
+        #expect(fixture.terminate() == 0)
+    }
+
     @Test func sighupWithABrokenFileKeepsTheRunningConfiguration() throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones()
