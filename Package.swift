@@ -23,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CEBUR128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         .systemLibrary(name: "CLinux"),
 
         // The message catalogue (en, zh-Hans) of everything a clerk reads; Foundation only, so that the
@@ -30,8 +31,8 @@ let package = Package(
         .target(name: "LabaCatalog"),
         // Pure core: configuration, calendar, zones, planning, arbiter.
         .target(name: "LabaCore", dependencies: [.product(name: "Yams", package: "Yams")]),
-        // The only target that touches libasound, libsndfile and libebur128.
-        .target(name: "LabaAudio", dependencies: ["LabaCore", "CALSA", "CSndFile", "CEBUR128",
+        // The only target that touches libasound, libsndfile, libebur128 and libsoxr.
+        .target(name: "LabaAudio", dependencies: ["LabaCore", "CALSA", "CSndFile", "CEBUR128", "CSoxr",
                                                   .product(name: "Logging", package: "swift-log")]),
         // Durable state (history, queue, occurrence ledger, loudness cache).
         .target(name: "LabaStore", dependencies: ["LabaCore", .product(name: "GRDB", package: "GRDB.swift")]),
