@@ -359,6 +359,13 @@ public actor Engine {
             if var record = live[id] {
                 record.frames += result.frames
                 record.xruns += result.xruns
+                if let rate = result.format?.rate { record.rate = rate }
+                for segment in result.segments {
+                    switch segment.outcome {
+                    case .played(let frames), .cut(let frames): record.segmentFrames[segment.label, default: 0] += frames
+                    case .failed: break
+                    }
+                }
                 // A recording broken or deleted since the last check: the rest played; say which did not.
                 let failed = result.segments.compactMap { segment -> String? in
                     if case .failed(let error) = segment.2 { "\(segment.1) (\(error))" } else { nil }

@@ -31,4 +31,17 @@ import Testing
         #expect(totals(.language).1 == totals(.message).1 && totals(.message).1 == totals(.zone).1)
         #expect(totals(.message).0 == 2 && totals(.zone).0 == 2)
     }
+
+    /// Airtime is what was played, not wall time: three hours played into an instant PCM in 2.7 s
+    /// count three hours; by language, each language its own segments.
+    @Test func airtimeIsFramesAtTheOutputsRate() {
+        var r = Self.record("c", languages: ["naxi", "mandarin"], upload: false, seconds: 0)
+        r.endedAt = 2_700_000
+        r.rate = 48_000
+        r.segmentFrames = ["chime": 48_000, "naxi": 48_000 * 3_600, "mandarin": 48_000 * 7_000]
+        r.frames = 48_000 * 10_800
+        #expect(ReportJSON(by: .zone, records: [r]).rows.first?.airtimeSeconds == 10_800)
+        let byLanguage = Dictionary(uniqueKeysWithValues: ReportJSON(by: .language, records: [r]).rows.map { ($0.key, $0.airtimeSeconds) })
+        #expect(byLanguage == ["naxi": 3_600, "mandarin": 7_000])
+    }
 }
