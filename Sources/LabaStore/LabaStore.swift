@@ -158,6 +158,7 @@ public final class Store: Sendable {
                 t.column("true_peak", .double).notNull()
             }
         }
+        registerFleetMigrations(&migrator)
         return migrator
     }
 

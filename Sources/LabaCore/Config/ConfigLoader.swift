@@ -104,9 +104,10 @@ public enum ConfigLoader {
             }
         }
 
-        let config = Config(file: file, timeZoneName: timeZoneName, timeZone: timeZone,
+        var config = Config(file: file, timeZoneName: timeZoneName, timeZone: timeZone,
                             audioDirectory: audioDirectory, audioDirectoryLocation: audioDirectoryLocation, defaults: defaults, languages: languages,
                             outputs: outputs, zones: zones, messages: messages, control: control)
+        config.fleet = top["fleet"].flatMap { readFleet($0, zones: zones, directory: directory, &reader) }
         var diagnostics = reader.diagnostics
         diagnostics += ConfigValidator.validate(config, rootLocation: top.location)
         return ConfigLoadResult(config: config, diagnostics: diagnostics.sortedByLocation())

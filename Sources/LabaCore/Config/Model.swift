@@ -279,10 +279,12 @@ public struct Config: Sendable {
     public var zones: [ZoneConfig]
     public var messages: [MessageInfo]
     public var control: ControlConfig
+    /// `fleet:`: this daemon is a unit of a fleet (SPEC 11).
+    public var fleet: FleetConfig? = nil
 
     public func language(_ id: String) -> Language? { languages.first { $0.id == id } }
     public func output(_ id: String) -> OutputConfig? { outputs.first { $0.id.value == id } }
     public func messageInfo(_ id: String) -> MessageInfo? { messages.first { $0.id.value == id } }
 
-    static let keys = ["timezone", "audio_dir", "defaults", "languages", "outputs", "zones", "messages", "control"]
+    static let keys = ["timezone", "audio_dir", "defaults", "languages", "outputs", "zones", "messages", "control", "fleet"]
 }
