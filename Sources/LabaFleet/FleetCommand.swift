@@ -93,11 +93,13 @@ public struct FleetCommand: Sendable, Equatable {
     public var expiresAt: Instant
     public var body: Body
 
+    /// The times are cut to the millisecond, as the JSON carries them, so that a command equals
+    /// itself after a round trip.
     public init(id: String = FleetCommand.newID(), issuer: String, issuedAt: Instant, expiresAt: Instant, body: Body) {
         self.id = id
         self.issuer = issuer
-        self.issuedAt = issuedAt
-        self.expiresAt = expiresAt
+        self.issuedAt = FleetTime.milliseconds(issuedAt)
+        self.expiresAt = FleetTime.milliseconds(expiresAt)
         self.body = body
     }
 
@@ -177,6 +179,12 @@ public struct FleetTime: Codable, Sendable, Equatable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(Self.format(instant))
+    }
+
+    /// `instant` cut to the millisecond (down), the precision of the JSON.
+    public static func milliseconds(_ instant: Instant) -> Instant {
+        let us = instant.microseconds
+        return Instant(microseconds: us - ((us % 1000) + 1000) % 1000)
     }
 
     public static func format(_ instant: Instant) -> String {
