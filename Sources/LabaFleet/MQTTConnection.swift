@@ -273,8 +273,10 @@ public final class MQTTConnection: @unchecked Sendable {
             return !state.started
         }
         guard first else { return }
-        let thread = Thread { [self] in run() }
-        thread.name = "mqtt \(options.clientID)"
+        let thread = Thread { [self] in
+            nameThread("mqtt \(options.clientID)")
+            run()
+        }
         thread.start()
     }
 
@@ -423,6 +425,16 @@ public final class MQTTConnection: @unchecked Sendable {
         } else {
             connectFailed(reason)
         }
+    }
+
+    /// Names the calling thread for ps and /proc (Linux keeps 15 bytes; Foundation's `Thread.name`
+    /// does not reach the kernel there, and glibc's pthread_setname_np is not in Swift's overlay).
+    private func nameThread(_ name: String) {
+        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        let bytes = Array(name.utf8.prefix(15))
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
     }
 
     private func wakeBackoff() {

@@ -189,3 +189,42 @@ let statusTopic = FleetTopics(fleet: "lijiang").topic(.unitStatus(unit: "unit-a"
         #expect(try await unitLog.message().payload == Array("after".utf8))
     }
 }
+
+@Suite struct MQTTIdleTests {
+    /// Wake-ups (voluntary context switches) and CPU time (clock ticks) of this process's thread named `name`.
+    static func usage(ofThread name: String) -> (wakeUps: Int, ticks: Int)? {
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return nil }
+        for task in tasks {
+            let base = "/proc/self/task/\(task)/"
+            let comm = (try? String(contentsOfFile: base + "comm", encoding: .utf8)) ?? ""
+            guard comm.trimmingCharacters(in: .newlines) == name,
+                  let status = try? String(contentsOfFile: base + "status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("voluntary_ctxt_switches:") }),
+                  let wakeUps = Int(line.split(separator: "\t").last!.trimmingCharacters(in: .whitespaces)),
+                  let stat = try? String(contentsOfFile: base + "stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")")
+            else { continue }
+            // After "pid (comm) ": state is field 3; utime and stime are fields 14 and 15.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { continue }
+            return (wakeUps, user + system)
+        }
+        return nil
+    }
+
+    @Test func anIdleConnectionSleepsUntilItsKeepalive() async throws {
+        let broker = try MosquittoBroker()
+        defer { broker.kill(signal: SIGKILL); broker.folder.remove() }
+        // Thread names are cut to 15 bytes: "mqtt " and ten of the client id.
+        let (connection, log) = try connect(broker, "idle-check")
+        defer { Task { await connection.stop() } }
+        connection.subscribe(statusTopic)
+        _ = try await log.subscribed()
+        let before = try #require(Self.usage(ofThread: "mqtt idle-check"))
+        // Watching an idle second and a half: the network thread neither wakes nor spins (keepalive 60 s).
+        try await Task.sleep(for: .milliseconds(1500))
+        let after = try #require(Self.usage(ofThread: "mqtt idle-check"))
+        #expect(after.wakeUps - before.wakeUps <= 1, "\(after.wakeUps - before.wakeUps) wake-ups")
+        #expect(after.ticks - before.ticks <= 1, "\(after.ticks - before.ticks) ticks of CPU")
+    }
+}
