@@ -44,6 +44,7 @@ import Testing
         #expect(!stranger.isConnected)
         #expect(!strangerLog.all.contains { if case .connected = $0 { true } else { false } })
         await stranger.stop()
+        await unit.stop()  // before its certificates go with the folder
     }
 
     @Test func anUnreadableCertificateIsNamed() throws {

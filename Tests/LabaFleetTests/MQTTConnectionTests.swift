@@ -143,6 +143,25 @@ let statusTopic = FleetTopics(fleet: "lijiang").topic(.unitStatus(unit: "unit-a"
         #expect(throws: MQTTError.expired) { try unit.publish(topic: topic, payload: [1], expiresAt: expiry, now: expiry) }
     }
 
+    @Test func aUnitThatMovesStopsHearingItsOldZone() async throws {
+        let broker = try MosquittoBroker()
+        defer { broker.kill(signal: SIGKILL); broker.folder.remove() }
+        let topics = FleetTopics(fleet: "lijiang")
+        let old = topics.topic(.zoneCommand(zone: "xianghe")), new = topics.topic(.zoneCommand(zone: "yulong"))
+        let (unit, log) = try connect(broker, "truck-1")
+        defer { Task { await unit.stop() } }
+        unit.subscribe(old)
+        unit.subscribe(new)
+        _ = try await log.subscribed()
+        _ = try await log.subscribed()
+        unit.unsubscribe(old)
+        // The broker handles one connection's packets in order: the UNSUBSCRIBE before these.
+        try unit.publish(topic: old, payload: Array("old".utf8))
+        try unit.publish(topic: new, payload: Array("new".utf8))
+        #expect(try await log.message().payload == Array("new".utf8))
+        #expect(!log.all.contains { if case .message(let m) = $0 { m.topic == old } else { false } })
+    }
+
     @Test func publishingWithoutAConnectionSaysSoAtOnce() throws {
         var options = MQTTOptions(host: "127.0.0.1", port: try MosquittoBroker.freePort(), clientID: "alone")
         options.keepalive = 60
