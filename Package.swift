@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries, module maps only.
@@ -25,6 +26,7 @@ let package = Package(
         .systemLibrary(name: "CEBUR128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         .systemLibrary(name: "CLinux"),
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
 
         // The message catalogue (en, zh-Hans) of everything a clerk reads; Foundation only, so that the
         // CLI and the web console share it.
@@ -38,6 +40,10 @@ let package = Package(
         .target(name: "LabaStore", dependencies: ["LabaCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // API types shared by the daemon and the CLI.
         .target(name: "LabaControl", dependencies: ["LabaCore"]),
+        // The fleet: the MQTT connection (the only target that touches libmosquitto), signed commands, topics.
+        .target(name: "LabaFleet", dependencies: ["LabaCore", "CMosquitto",
+                                                  .product(name: "Crypto", package: "swift-crypto"),
+                                                  .product(name: "Logging", package: "swift-log")]),
         // Services and their composition.
         .target(name: "LabaDaemon", dependencies: ["LabaCore", "LabaAudio", "LabaStore", "LabaControl", "CLinux",
                                                    .product(name: "Logging", package: "swift-log"),
@@ -50,7 +56,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "laba", dependencies: [
-            "LabaCore", "LabaAudio", "LabaControl", "LabaCatalog",
+            "LabaCore", "LabaAudio", "LabaControl", "LabaCatalog", "LabaFleet",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -64,6 +70,7 @@ let package = Package(
         .testTarget(name: "LabaStoreTests", dependencies: ["LabaStore", "LabaCore"]),
         .testTarget(name: "LabaDaemonTests", dependencies: ["LabaDaemon", "LabaCore", "LabaStore", "LabaAudio",
                                                             .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "LabaFleetTests", dependencies: ["LabaFleet", "LabaCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["LabaCore", "LabaStore", "LabaTestSupport"]),
     ]
 )

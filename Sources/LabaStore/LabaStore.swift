@@ -244,6 +244,7 @@ public final class Store: Sendable {
                 t.add(column: "segment_frames", .text).notNull().defaults(to: "{}")
             }
         }
+        registerFleetMigrations(&migrator)
         return migrator
     }
 
