@@ -197,7 +197,7 @@ public struct FleetTime: Codable, Sendable, Equatable {
         // Only the full form: TimeParsing would also read local times, which mean nothing here.
         guard text.range(of: #"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"#,
                          options: .regularExpression) != nil else { return nil }
-        return try? TimeParsing.instant(text.uppercased(), in: utc)
+        return try? TimeParsing.instant(text.uppercased(), in: utc, now: Instant(microseconds: 0))
     }
 
     static let utc = TimeZone(identifier: "UTC")!
