@@ -303,9 +303,10 @@ public final class ProgramRenderer {
             return false
         }
 
-        func resample(_ input: UnsafePointer<Float>?, _ frames: Int) throws(AudioError) -> (consumed: Int, produced: Int) {
+        func resample(_ resampler: Resampler, _ input: UnsafePointer<Float>?,
+                      _ frames: Int) throws(AudioError) -> (consumed: Int, produced: Int) {
             do {
-                return try resampler!.process(input, frames: frames, into: resampled, capacity: capacity)
+                return try resampler.process(input, frames: frames, into: resampled, capacity: capacity)
             } catch {
                 throw .decode(path: segment.path, reason: "cannot resample: \(error.reason)")
             }
@@ -332,17 +333,17 @@ public final class ProgramRenderer {
             for frame in tailStart..<count {
                 Self.multiply(current, frame, sourceChannels, by: Float(count - 1 - frame) / Float(max(1, count - tailStart)))
             }
-            if resampler != nil {
+            if let resampler {
                 var consumed = 0
                 while consumed < count {
-                    let (used, produced) = try resample(current + consumed * sourceChannels, count - consumed)
+                    let (used, produced) = try resample(resampler, current + consumed * sourceChannels, count - consumed)
                     consumed += used
                     if produced > 0, try !emit(resampled, produced, bound: nil) { return .cut(frames: written) }
                     if used == 0, produced == 0 { break }
                 }
                 // The end of the recording: what the filter still holds.
                 while isLast {
-                    let (_, produced) = try resample(nil, 0)
+                    let (_, produced) = try resample(resampler, nil, 0)
                     if produced == 0 { break }
                     if try !emit(resampled, produced, bound: nil) { return .cut(frames: written) }
                 }
