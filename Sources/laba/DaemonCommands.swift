@@ -196,6 +196,7 @@ struct Stop: AsyncParsableCommand {
         if let id {
             let reply = try await client.send(.DELETE, "/broadcasts/\(id)")
             guard reply.status == 202 else { throw reply.refusal() }
+            printJSON(reply)
             return
         }
         let targets = all ? try await everyOutputZone(client) : zones
@@ -204,6 +205,14 @@ struct Stop: AsyncParsableCommand {
             let hint = localConfig(config.path).map { suggestion(in: reply.errorMessage ?? "", for: zones, known: $0.zones.map(\.id.value)) }
             throw reply.refusal(hint: hint ?? "")
         }
+        printJSON(reply)
+    }
+
+    /// With --json, the daemon's answer (the broadcast stopped, or the outputs); without, nothing.
+    private func printJSON(_ reply: ControlClient.Reply) {
+        guard socket.json else { return }
+        FileHandle.standardOutput.write(reply.body)
+        if reply.body.last != UInt8(ascii: "\n") { print() }
     }
 }
 
