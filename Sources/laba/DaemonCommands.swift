@@ -201,7 +201,7 @@ struct Stop: AsyncParsableCommand {
         if let id {
             let reply = try await client.send(.DELETE, "/broadcasts/\(id)")
             guard reply.status == 202 else { throw reply.refusal() }
-            if socket.json { FileHandle.standardOutput.write(reply.body) }
+            printJSON(reply)
             return
         }
         let reply = try await client.send(.POST, "/stop", body: StopRequest(zones: all ? nil : zones, all: all ? true : nil,
@@ -210,7 +210,14 @@ struct Stop: AsyncParsableCommand {
             let hint = localConfig(config.path).map { suggestion(in: reply.errorMessage ?? "", for: zones, known: $0.zones.map(\.id.value)) }
             throw reply.refusal(hint: hint ?? "")
         }
-        if socket.json { FileHandle.standardOutput.write(reply.body) }
+        printJSON(reply)
+    }
+
+    /// With --json, the daemon's answer (the broadcast stopped, or the outputs); without, nothing.
+    private func printJSON(_ reply: ControlClient.Reply) {
+        guard socket.json else { return }
+        FileHandle.standardOutput.write(reply.body)
+        if reply.body.last != UInt8(ascii: "\n") { print() }
     }
 }
 
