@@ -144,22 +144,6 @@ enum PriorityArgument: String, ExpressibleByArgument, CaseIterable {
     case manual, emergency
 }
 
-/// The current zone of every output, as the daemon knows them: `--all` reaches each output once,
-/// whatever the CLI's copy of the configuration says.
-///
-/// - Throws: `ExitCode(69)` when the daemon cannot be reached, `ExitCode.failure` when it has no output.
-func everyOutputZone(_ client: ControlClient) async throws -> [String] {
-    let reply = try await client.send(.GET, "/outputs")
-    guard reply.status == 200, let list = try? reply.decode(OutputList.self) else { throw reply.refusal() }
-    var zones: [String] = []
-    for output in list.outputs where !zones.contains(output.zone) { zones.append(output.zone) }
-    if zones.isEmpty {
-        complain(.noOutputs)
-        throw ExitCode.failure
-    }
-    return zones
-}
-
 /// "; did you mean 'x'?" for the first of `given` that the daemon's refusal `text` names ('x') and
 /// that is close to one of `known`, else "".
 func suggestion(in text: String, for given: [String], known: [String]) -> String {
