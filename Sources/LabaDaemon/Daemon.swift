@@ -68,6 +68,7 @@ public enum Daemon {
         let players = PlayerPool(logger: logger)
         let engine = try Engine(setup: setup, store: store, loudness: loudness, players: players, timer: timer,
                                 logger: logger) { clock.now() }
+        try await engine.start()
         warmLoudness(setup.library, cache: loudness, store: store, logger: logger)
 
         // Trap SIGHUP before anything can send one: a reload must never kill the daemon.
