@@ -166,7 +166,7 @@ final class DaemonFixture {
         try fixture.writeTones()
         try fixture.writeConfig(at: Self.soon(3))
         try fixture.start()
-        #expect(fixture.waitForLog("labad 0.1.0 ready"))
+        #expect(fixture.waitForLog("labad 0.1.0 (dev) ready"))
         #expect(fixture.waitForLog("broadcast completed"))
         #expect(fixture.terminate() == 0)
 
