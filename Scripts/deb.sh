@@ -32,8 +32,8 @@ if [ "$ARCH" != "$HOST_ARCH" ]; then
         SWIFT_SDK=$($SWIFT sdk list 2>/dev/null | grep -E "${TRIPLE%%-*}" | head -n1 || true)
     fi
     if [ -z "$SWIFT_SDK" ]; then
-        echo "deb: ARCH=$ARCH needs a Swift SDK for $TRIPLE, and none is installed ('$SWIFT sdk list':" \
-             "$($SWIFT sdk list 2>&1 | head -n1))." >&2
+        echo "deb: ARCH=$ARCH needs a Swift SDK for $TRIPLE, and none is installed" \
+             "('$SWIFT sdk list' says: $($SWIFT sdk list 2>&1 | head -n1))" >&2
         echo "deb: install one (README, 'Building for arm64'), or name it with SWIFT_SDK=..." >&2
         exit 2
     fi
