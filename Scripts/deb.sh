@@ -116,8 +116,9 @@ else
 fi
 [ -n "$shlibs" ] || { echo "deb: no shared libraries found in the binaries" >&2; exit 1; }
 if grep -qi swift <<< "$shlibs"; then echo "deb: a Swift package in Depends: $shlibs" >&2; exit 1; fi
-# systemd-sysusers creates the user in postinst.
-depends="$shlibs, systemd | systemd-sysusers"
+# Beside the libraries: systemd-sysusers creates the user in postinst, and the unit's ExecReload=
+# runs /bin/kill (procps, which a minimal Debian lacks).
+depends="$shlibs, procps, systemd | systemd-sysusers"
 
 installed_size=$(du -sk --exclude=DEBIAN "$STAGE" | cut -f1)
 sed -e "s|@VERSION@|$VERSION|" -e "s|@ARCH@|$ARCH|" -e "s|@MAINTAINER@|$MAINTAINER|" \

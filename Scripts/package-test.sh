@@ -26,10 +26,11 @@ failed=0
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL - $1"; failed=$((failed + 1)); }
 # check DESCRIPTION COMMAND...: one line per check; the command's output is shown when it fails.
+# The command runs in this shell (not a subshell), so that start_labad's process stays ours.
 check() {
-    local what=$1 out
+    local what=$1
     shift
-    if out=$("$@" 2>&1); then ok "$what"; else fail "$what"; printf '%s\n' "$out" | sed 's/^/    /' | tail -n 20; fi
+    if "$@" > "$DIR/check.out" 2>&1; then ok "$what"; else fail "$what"; sed 's/^/    /' "$DIR/check.out" | tail -n 20; fi
 }
 # Runs a command inside the bare system, with a clean environment.
 in_root() {
