@@ -80,7 +80,7 @@ rm -rf "$WORK"
 mkdir -p "$WORK/bin" "$STAGE/DEBIAN"
 
 # Stripped binaries; their debug information goes to .debug files in the scratch folder, linked
-# by name (gdb finds them there with `set debug-file-directory`).
+# by name and checksum (gdb finds one beside the binary or under /usr/lib/debug/usr/bin/).
 OBJCOPY=$(dirname "$(readlink -f "$(command -v "$SWIFT")")")/llvm-objcopy
 [ -x "$OBJCOPY" ] || OBJCOPY=$(command -v llvm-objcopy || command -v objcopy)
 for tool in labad laba; do
