@@ -15,6 +15,15 @@ public enum ControlProtocol {
 }
 
 /// The version of `laba` and `labad`, shown by `--version` and `GET /v1/status`.
+///
+/// `make deb` compiles with `-D LABA_BUILD_STAMP` and writes `BuildStamp.swift` beside this file
+/// (gitignored) with the commit it builds; a plain `swift build` says `dev` instead.
 public enum LabaVersion {
-    public static let string = "0.1.0"
+    /// The release this tree is; `make deb` names the package after it.
+    public static let release = "0.1.0"
+    #if LABA_BUILD_STAMP
+    public static let string = "\(release) (commit \(LabaBuildStamp.commit))"
+    #else
+    public static let string = "\(release) (dev)"
+    #endif
 }

@@ -175,7 +175,7 @@ final class DaemonFixture {
         try fixture.writeConfig(at: Self.scheduledAt)
         try fixture.setClock(justBefore: Self.scheduledAt)
         try fixture.start()
-        #expect(fixture.waitForLog("labad 0.1.0 ready"))
+        #expect(fixture.waitForLog("labad 0.1.0 (dev) ready"))
         #expect(fixture.waitForLog("broadcast completed"))
         #expect(fixture.terminate() == 0)
 
