@@ -200,7 +200,7 @@ def main():
             print("| mapping | RSS | shared clean | private clean | private dirty |")
             print("|---|---|---|---|---|")
             for g, v in sorted(groups.items(), key=lambda kv: -kv[1]["Rss"]):
-                if v["Rss"]:
+                if v["Rss"] >= 64:
                     print(f"| {g} | {v['Rss'] / MIB:.1f} | {v['Shared_Clean'] / MIB:.1f} | "
                           f"{v['Private_Clean'] / MIB:.1f} | {(v['Private_Dirty'] + v['Shared_Dirty']) / MIB:.1f} |")
 
