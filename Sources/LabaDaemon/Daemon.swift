@@ -94,10 +94,12 @@ public enum Daemon {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let outputs = setup.config.outputs.count
         let reloader = Reloader(engine: engine, configPath: options.configPath, stateDirectory: options.stateDirectory, clock: clock, notifier: notifier, logger: logger)
+        // One editor for every client of the operators' schedule (the API; the console's page).
+        let editor = ScheduleEditor(engine: engine, store: store, stateDirectory: options.stateDirectory, logger: logger)
         let server = try ControlServer.build(
             engine: engine, socketPath: options.socketPath, group: setup.config.control.groupName,
             configPath: options.configPath, stateDirectory: options.stateDirectory, reloader: reloader,
-            editor: ScheduleEditor(engine: engine, store: store, stateDirectory: options.stateDirectory, logger: logger), logger: logger,
+            editor: editor, logger: logger,
             onListening: {
                 notifier.send("READY=1\nSTATUS=Playing on \(outputs) output\(outputs == 1 ? "" : "s") from \(options.configPath)")
                 logger.notice("labad \(LabaVersion.string) ready", metadata: [

@@ -9,9 +9,9 @@ import LabaStore
 import Logging
 
 /// A refused change: the HTTP status and the JSON body.
-struct ScheduleRefusal: Error {
-    var code: APIErrorCode
-    var body: ScheduleRefusalJSON
+public struct ScheduleRefusal: Error {
+    public var code: APIErrorCode
+    public var body: ScheduleRefusalJSON
 
     init(_ code: APIErrorCode, _ message: String, diagnostics: [String]? = nil, changes: [ScheduleLogItem]? = nil) {
         self.code = code
@@ -22,9 +22,10 @@ struct ScheduleRefusal: Error {
 /// One change at a time; reads and writes the operators' file and reloads the engine.
 ///
 /// Thread rules: an actor; changes are serialised across their awaits by `gate`, so that the
-/// engine always ends up running the file last written.
-actor ScheduleEditor {
-    enum Action: String, Sendable {
+/// engine always ends up running the file last written. The control API and the console share
+/// one editor (`Daemon.run` makes it).
+public actor ScheduleEditor {
+    public enum Action: String, Sendable {
         case add, change, pause, resume, remove
     }
 
@@ -35,7 +36,7 @@ actor ScheduleEditor {
     private var busy = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
-    init(engine: Engine, store: Store, stateDirectory: String, logger: Logger) {
+    public init(engine: Engine, store: Store, stateDirectory: String, logger: Logger) {
         self.engine = engine
         self.store = store
         file = (stateDirectory as NSString).appendingPathComponent(OperatorSchedule.fileName)
@@ -57,7 +58,7 @@ actor ScheduleEditor {
     // MARK: Reading
 
     /// Every entry of both layers (those that play in `zone`, when given), with the version.
-    func entries(zone: String?) async throws(ScheduleRefusal) -> ScheduleEntriesJSON {
+    public func entries(zone: String?) async throws(ScheduleRefusal) -> ScheduleEntriesJSON {
         let setup = await engine.setup
         let technician = setup.technician
         let tree = ZoneTree(technician)
@@ -78,7 +79,7 @@ actor ScheduleEditor {
     }
 
     /// The audit log, oldest first.
-    func log(since: Int64?, until: Int64?, limit: Int) async throws -> ScheduleLogJSON {
+    public func log(since: Int64?, until: Int64?, limit: Int) async throws -> ScheduleLogJSON {
         let zone = await engine.configuration.timeZone
         return ScheduleLogJSON(changes: try store.scheduleChanges(since: since, until: until, limit: limit).map { Self.item($0, zone) })
     }
@@ -100,7 +101,7 @@ actor ScheduleEditor {
     /// - Throws: `ScheduleRefusal`: `bad_request`, `not_found`, `forbidden` (a technician's entry,
     ///   a zone operators may not schedule in), `conflict` (with the changes since),
     ///   `invalid_config` (with the diagnostics; nothing written), `storage_full`.
-    func apply(_ action: Action, id: String?, request: ScheduleEntryRequest?, baseVersion: Int?,
+    public func apply(_ action: Action, id: String?, request: ScheduleEntryRequest?, baseVersion: Int?,
                requester: RequestedBy?) async throws(ScheduleRefusal) -> ScheduleChangeJSON {
         await enter()
         defer { leave() }
