@@ -7,7 +7,8 @@
 ///   Later additions within v1 (readers ignore what they do not know): `all` in broadcast and stop
 ///   requests; `refused` in the answer of a request for several outputs; `drill`, the sources
 ///   `live`, `alert` and `fleet`, and the tagged `requested_by`; `records_behind` and `warnings` in
-///   the status; `within` as a time span or a number of seconds.
+///   the status; `within` as a time span or a number of seconds; `/v1/schedule/entries` and
+///   `/v1/schedule/log` (the operators' schedule), with the codes `conflict` and `forbidden`.
 public enum ControlProtocol {
     public static let version = 1
     public static let pathPrefix = "/v1"

@@ -15,11 +15,17 @@ public struct Setup: Sendable {
     public var library: MessageLibrary
     /// What `laba check` would warn about in this configuration.
     public var warnings: [Diagnostic]
+    /// The technician's configuration alone (`config` holds the operators' entries too).
+    public var technician: Config
+    /// The operators' schedule as read, and its entries that do not play (with the reason).
+    public var operators: OperatorScheduleLoad = .none(OperatorSchedule.fileName)
+    public var disabled: [String: String] = [:]
 
     public init(config: Config, library: MessageLibrary, warnings: [Diagnostic] = []) {
         self.config = config
         self.library = library
         self.warnings = warnings
+        technician = config
     }
 }
 

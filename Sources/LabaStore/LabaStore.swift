@@ -245,6 +245,7 @@ public final class Store: Sendable {
             }
         }
         registerFleetMigrations(&migrator)
+        registerScheduleMigrations(&migrator)
         return migrator
     }
 

@@ -224,6 +224,8 @@ struct Status: AsyncParsableCommand {
         }
         print(TextTable(header: [t(.columnOutput), t(.columnZone), t(.columnState), t(.columnPlaying), t(.columnWaiting),
                                  t(.columnNext)], rows: rows).render())
+        // The operators' entries a technician's edit disabled: the clerk who made them reads this.
+        for warning in status.warnings ?? [] where warning.contains("/" + OperatorSchedule.fileName + ":") { print(warning) }
     }
 }
 
