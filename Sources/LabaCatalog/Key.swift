@@ -115,5 +115,22 @@ extension Catalog {
         case usedBy
         case notListedByALSA
         case noPlaybackPCM
+        case columnUnit
+        case columnSince
+        case columnVersion
+        case columnLastRecord
+        case columnMissing
+        case columnCommand
+        case columnCode
+        case fleetCommand
+        case fleetConnected
+        case fleetNotConnected
+        case fleetRefusals
+        case fleetNoUnits
+        case fleetCommandsWaiting
+        case fleetOutbox
+        case libraryPublished
+        case statusFleetConnected
+        case statusFleetNotConnected
     }
 }

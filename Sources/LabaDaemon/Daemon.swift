@@ -37,14 +37,28 @@ public enum DaemonError: Error, CustomStringConvertible {
 }
 
 /// Loads and checks a configuration with its recordings, as `laba check` does.
-public func loadSetup(path: String, now: Instant) throws(DaemonError) -> Setup {
+///
+/// - Parameter stateDirectory: where a fleet unit keeps the recordings of its commanders, which
+///   join those of `audio_dir`.
+public func loadSetup(path: String, now: Instant, stateDirectory: String? = nil) throws(DaemonError) -> Setup {
     let loaded = ConfigLoader.load(path: path)
     guard let config = loaded.config else { throw .invalidConfig(loaded.diagnostics) }
-    let library = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
-    let check = ConfigCheck(config: config, library: library, now: now)
-    let diagnostics = (loaded.diagnostics + check.diagnostics).sortedByLocation()
-    if diagnostics.hasErrors { throw .invalidConfig(diagnostics) }
-    return Setup(config: config, library: library, warnings: diagnostics)
+    let library = scanLibrary(config, stateDirectory: stateDirectory)
+    let setup = Setup(config: config, configDiagnostics: loaded.diagnostics, library: library, now: now)
+    if setup.warnings.hasErrors { throw .invalidConfig(setup.warnings) }
+    return setup
+}
+
+/// The recordings of `audio_dir`, and for a fleet unit those received from its commanders.
+public func scanLibrary(_ config: Config, stateDirectory: String?) -> MessageLibrary {
+    var library = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
+    if config.fleet != nil, let stateDirectory {
+        let fleet = StateLayout(directory: stateDirectory).library
+        if FileManager.default.fileExists(atPath: fleet) {
+            library.overlay(MessageLibrary.scan(directory: fleet, probe: SndFileProbe()))
+        }
+    }
+    return library
 }
 
 public enum Daemon {
@@ -54,7 +68,7 @@ public enum Daemon {
     public static func run(_ options: DaemonOptions, logger: Logger) async throws {
         let notifier = Notifier()
         let clock = WallClock()
-        let setup = try loadSetup(path: options.configPath, now: clock.now())
+        let setup = try loadSetup(path: options.configPath, now: clock.now(), stateDirectory: options.stateDirectory)
         if setup.config.outputs.isEmpty { logger.warning("no outputs are configured: nothing will play") }
         for warning in setup.warnings { logger.warning("\(warning)") }
         do {
@@ -70,12 +84,22 @@ public enum Daemon {
                                 logger: logger) { clock.now() }
         warmLoudness(setup.library, cache: loudness, store: store, logger: logger)
 
+        // A fleet unit (SPEC 11): its connection to the broker, which never holds up local playback.
+        var fleet: FleetService?
+        if setup.config.fleet != nil {
+            let service = try FleetService(config: setup.config, engine: engine, store: store, stateDirectory: options.stateDirectory,
+                                           configPath: options.configPath, now: { clock.now() }, logger: logger)
+            await engine.setReporter(service.reporter(timeZone: setup.config.timeZone))
+            fleet = service
+        }
+
         // Trap SIGHUP before anything can send one: a reload must never kill the daemon.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let outputs = setup.config.outputs.count
-        let reloader = Reloader(engine: engine, configPath: options.configPath, clock: clock, notifier: notifier, logger: logger)
+        let reloader = Reloader(engine: engine, configPath: options.configPath, stateDirectory: options.stateDirectory,
+                                clock: clock, notifier: notifier, logger: logger)
         let server = try ControlServer.build(
-            engine: engine, socketPath: options.socketPath, group: setup.config.control.groupName,
+            engine: engine, fleet: fleet, socketPath: options.socketPath, group: setup.config.control.groupName,
             configPath: options.configPath, stateDirectory: options.stateDirectory, reloader: reloader, logger: logger,
             onListening: {
                 notifier.send("READY=1\nSTATUS=Playing on \(outputs) output\(outputs == 1 ? "" : "s") from \(options.configPath)")
@@ -87,6 +111,9 @@ public enum Daemon {
         var services: [any Service] = [
             EngineService(engine: engine, players: players),
             SchedulerService(engine: engine, timer: timer, notifier: notifier, logger: logger),
+        ]
+        if let fleet { services.append(fleet) }
+        services += [
             server,
             SignalService(hangups: hangups, reloader: reloader),
         ]

@@ -55,6 +55,18 @@ struct Check: ParsableCommand {
     }
 }
 
+/// The recordings a daemon on `config` plays: those of `audio_dir` and, for a fleet unit, those
+/// its commanders published, kept under its state dir (`LABA_STATE_DIR`, else /var/lib/laba).
+func recordings(of config: Config) -> MessageLibrary {
+    var library = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
+    if config.fleet != nil {
+        let state = ProcessInfo.processInfo.environment["LABA_STATE_DIR"] ?? "/var/lib/laba"
+        let fleet = (state as NSString).appendingPathComponent("library")
+        if FileManager.default.fileExists(atPath: fleet) { library.overlay(MessageLibrary.scan(directory: fleet, probe: SndFileProbe())) }
+    }
+    return library
+}
+
 /// Everything `laba check` says, in a form that prints as text or encodes as JSON.
 struct CheckReport: Encodable {
     struct Item: Encodable {
@@ -89,7 +101,7 @@ struct CheckReport: Encodable {
         var coverage: Coverage?
         var library: MessageLibrary?
         if let config = loaded.config {
-            let scanned = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
+            let scanned = recordings(of: config)
             library = scanned
             let check = ConfigCheck(config: config, library: scanned, now: Instant(Date()))
             diagnostics += check.diagnostics

@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct FleetStoreTests {
     func outboxCommand(_ id: String, at created: Int64, expires: Int64) -> OutboxCommand {
-        OutboxCommand(id: id, topic: "laba/v1/lijiang/zone/gucheng/command", envelope: Data("{\"v\":1}".utf8),
+        OutboxCommand(id: id, topics: ["laba/v1/lijiang/zone/gucheng/command"], envelope: Data("{\"v\":1}".utf8),
                       zones: ["gucheng"], createdAt: created, expiresAt: expires)
     }
 
