@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "LabaStoreTests", dependencies: ["LabaStore", "LabaCore"]),
         .testTarget(name: "LabaDaemonTests", dependencies: ["LabaDaemon", "LabaCore", "LabaStore", "LabaAudio",
                                                             .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "LabaFleetTests", dependencies: ["LabaFleet", "LabaCore"]),
+        .testTarget(name: "LabaFleetTests", dependencies: ["LabaFleet", "LabaCore", "LabaTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["LabaCore", "LabaStore", "LabaFleet", "LabaTestSupport"]),
     ]
 )
