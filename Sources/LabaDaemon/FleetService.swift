@@ -164,6 +164,10 @@ public actor FleetService: Service {
             reason = nil
             refusedSeqs = []
             logger.notice("connected to the fleet's broker", metadata: ["broker": "\(broker)"])
+            // What was on its way when the connection was lost goes again: the broker's PUBACK is
+            // the only proof it arrived (a repeat is harmless, records and acks are keyed).
+            inFlight = [:]
+            inFlightSeqs = []
             lastStatus = nil
             await publishStatus()
             flushOutbox()
