@@ -45,7 +45,7 @@ let package = Package(
                                                   .product(name: "Crypto", package: "swift-crypto"),
                                                   .product(name: "Logging", package: "swift-log")]),
         // Services and their composition.
-        .target(name: "LabaDaemon", dependencies: ["LabaCore", "LabaAudio", "LabaStore", "LabaControl", "CLinux",
+        .target(name: "LabaDaemon", dependencies: ["LabaCore", "LabaAudio", "LabaStore", "LabaControl", "LabaFleet", "CLinux",
                                                    .product(name: "Logging", package: "swift-log"),
                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                    .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -70,8 +70,8 @@ let package = Package(
         .testTarget(name: "LabaStoreTests", dependencies: ["LabaStore", "LabaCore"]),
         .testTarget(name: "LabaDaemonTests", dependencies: ["LabaDaemon", "LabaCore", "LabaStore", "LabaAudio",
                                                             .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "LabaFleetTests", dependencies: ["LabaFleet", "LabaCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["LabaCore", "LabaStore", "LabaTestSupport"]),
+        .testTarget(name: "LabaFleetTests", dependencies: ["LabaFleet", "LabaCore", "LabaTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["LabaCore", "LabaStore", "LabaFleet", "LabaTestSupport"]),
     ]
 )
 

@@ -140,5 +140,21 @@ extension Catalog {
         case stateDisabled
         case originTechnician
         case originOperator
+        case columnUnit
+        case columnSince
+        case columnLastRecord
+        case columnMissing
+        case columnCommand
+        case columnCode
+        case fleetCommand
+        case fleetConnected
+        case fleetNotConnected
+        case fleetRefusals
+        case fleetNoUnits
+        case fleetCommandsWaiting
+        case fleetOutbox
+        case libraryPublished
+        case statusFleetConnected
+        case statusFleetNotConnected
     }
 }

@@ -152,5 +152,23 @@ extension Catalog {
         .stateDisabled: "disabled: {reason}",
         .originTechnician: "technician",
         .originOperator: "operator",
+
+        // The fleet
+        .columnUnit: "UNIT",
+        .columnSince: "SINCE",
+        .columnLastRecord: "LAST RECORD",
+        .columnMissing: "MISSING",
+        .columnCommand: "COMMAND",
+        .columnCode: "CODE",
+        .fleetCommand: "fleet command {id} published for {zones}",
+        .fleetConnected: "fleet {fleet}: unit {unit} ({role}), broker {broker}: connected since {since}",
+        .fleetNotConnected: "fleet {fleet}: unit {unit} ({role}), broker {broker}: not connected since {since} ({reason})",
+        .fleetRefusals: "refused (newest first):",
+        .fleetNoUnits: "no units known yet",
+        .fleetCommandsWaiting: "commands waiting for answers:",
+        .fleetOutbox: "{count} messages wait for the broker",
+        .libraryPublished: "published {recording} ({format}, {size} bytes, sha256 {sha256}, version {version}) on {topic}",
+        .statusFleetConnected: "fleet: unit {unit} ({role}), broker {broker} connected since {since}",
+        .statusFleetNotConnected: "fleet: unit {unit} ({role}), broker {broker} NOT connected since {since} ({reason}); local playback goes on",
     ]
 }

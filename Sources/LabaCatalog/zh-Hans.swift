@@ -152,5 +152,23 @@ extension Catalog {
         .stateDisabled: "已停用：{reason}",
         .originTechnician: "技术员",
         .originOperator: "操作员",
+
+        // 集群
+        .columnUnit: "单元",
+        .columnSince: "自",
+        .columnLastRecord: "最近记录",
+        .columnMissing: "缺少录音",
+        .columnCommand: "指令",
+        .columnCode: "代码",
+        .fleetCommand: "已向 {zones} 发布集群指令 {id}",
+        .fleetConnected: "集群 {fleet}：单元 {unit}（{role}），代理 {broker}：自 {since} 起已连接",
+        .fleetNotConnected: "集群 {fleet}：单元 {unit}（{role}），代理 {broker}：自 {since} 起未连接（{reason}）",
+        .fleetRefusals: "拒绝的指令（最新在前）：",
+        .fleetNoUnits: "尚无已知单元",
+        .fleetCommandsWaiting: "等待回复的指令：",
+        .fleetOutbox: "{count} 条消息等待发送到代理",
+        .libraryPublished: "已发布 {recording}（{format}，{size} 字节，sha256 {sha256}，版本 {version}）到 {topic}",
+        .statusFleetConnected: "集群：单元 {unit}（{role}），代理 {broker} 自 {since} 起已连接",
+        .statusFleetNotConnected: "集群：单元 {unit}（{role}），代理 {broker} 自 {since} 起未连接（{reason}）；本地播放照常",
     ]
 }

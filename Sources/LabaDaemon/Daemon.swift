@@ -41,7 +41,7 @@ public enum DaemonError: Error, CustomStringConvertible {
 public func loadSetup(path: String, stateDirectory: String? = nil, now: Instant) throws(DaemonError) -> Setup {
     let loaded = ConfigLoader.load(path: path)
     guard let config = loaded.config else { throw .invalidConfig(loaded.diagnostics) }
-    let library = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
+    let library = scanLibrary(config, stateDirectory: stateDirectory)
     let operators = stateDirectory.map { OperatorScheduleLoad.load(stateDirectory: $0) }
         ?? .none(OperatorSchedule.fileName)
     if loaded.diagnostics.hasErrors { throw .invalidConfig(loaded.diagnostics.sortedByLocation()) }
@@ -60,11 +60,23 @@ func mergeSetup(technician: Config, technicianDiagnostics: [Diagnostic], library
     let check = ConfigCheck(config: merged.config, library: library, now: now)
     let diagnostics = (technicianDiagnostics + merged.diagnostics + check.diagnostics).sortedByLocation()
     if diagnostics.hasErrors { throw .invalidConfig(diagnostics) }
-    var setup = Setup(config: merged.config, library: library, warnings: diagnostics)
+    var setup = Setup(config: merged.config, configDiagnostics: technicianDiagnostics + merged.diagnostics, library: library, now: now)
     setup.technician = technician
     setup.operators = operators
     setup.disabled = merged.disabled
     return setup
+}
+
+/// The recordings of `audio_dir`, and for a fleet unit those received from its commanders.
+public func scanLibrary(_ config: Config, stateDirectory: String?) -> MessageLibrary {
+    var library = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
+    if config.fleet != nil, let stateDirectory {
+        let fleet = StateLayout(directory: stateDirectory).library
+        if FileManager.default.fileExists(atPath: fleet) {
+            library.overlay(MessageLibrary.scan(directory: fleet, probe: SndFileProbe()))
+        }
+    }
+    return library
 }
 
 public enum Daemon {
@@ -91,14 +103,24 @@ public enum Daemon {
         try await engine.start()
         warmLoudness(setup.library, cache: loudness, store: store, logger: logger)
 
+        // A fleet unit (SPEC 11): its connection to the broker, which never holds up local playback.
+        var fleet: FleetService?
+        if setup.config.fleet != nil {
+            let service = try FleetService(config: setup.config, engine: engine, store: store, stateDirectory: options.stateDirectory,
+                                           configPath: options.configPath, now: { clock.now() }, logger: logger)
+            await engine.setReporter(service.reporter(timeZone: setup.config.timeZone))
+            fleet = service
+        }
+
         // Trap SIGHUP before anything can send one: a reload must never kill the daemon.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let outputs = setup.config.outputs.count
-        let reloader = Reloader(engine: engine, configPath: options.configPath, stateDirectory: options.stateDirectory, clock: clock, notifier: notifier, logger: logger)
+        let reloader = Reloader(engine: engine, configPath: options.configPath, stateDirectory: options.stateDirectory,
+                                clock: clock, notifier: notifier, logger: logger)
         // One editor for every client of the operators' schedule (the API; the console's page).
         let editor = ScheduleEditor(engine: engine, store: store, stateDirectory: options.stateDirectory, logger: logger)
         let server = try ControlServer.build(
-            engine: engine, socketPath: options.socketPath, group: setup.config.control.groupName,
+            engine: engine, fleet: fleet, socketPath: options.socketPath, group: setup.config.control.groupName,
             configPath: options.configPath, stateDirectory: options.stateDirectory, reloader: reloader,
             editor: editor, logger: logger,
             onListening: {
@@ -111,6 +133,9 @@ public enum Daemon {
         var services: [any Service] = [
             EngineService(engine: engine, players: players),
             SchedulerService(engine: engine, timer: timer, notifier: notifier, logger: logger),
+        ]
+        if let fleet { services.append(fleet) }
+        services += [
             server,
             SignalService(hangups: hangups, reloader: reloader),
         ]

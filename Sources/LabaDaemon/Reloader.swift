@@ -9,13 +9,13 @@ import Synchronization
 final class Reloader: Sendable {
     let engine: Engine
     let configPath: String
-    let stateDirectory: String?
+    let stateDirectory: String
     let clock: WallClock
     let notifier: Notifier
     let logger: Logger
     private let loaded: Mutex<Instant>
 
-    init(engine: Engine, configPath: String, stateDirectory: String? = nil, clock: WallClock, notifier: Notifier, logger: Logger) {
+    init(engine: Engine, configPath: String, stateDirectory: String, clock: WallClock, notifier: Notifier, logger: Logger) {
         self.engine = engine
         self.configPath = configPath
         self.stateDirectory = stateDirectory

@@ -3,6 +3,7 @@
 import Foundation
 import LabaControl
 import LabaCore
+import LabaFleet
 import LabaStore
 
 /// Writes times in the configuration's zone.
@@ -23,12 +24,13 @@ struct WireFormat {
             outcome: r.outcome, reason: r.reason, requestedBy: r.requestedBy, frames: r.frames, xruns: r.xruns)
     }
 
-    mutating func list(_ records: [BroadcastRecord], refused: [Refusal]? = nil) -> BroadcastList {
+    mutating func list(_ records: [BroadcastRecord], refused: [Refusal]? = nil, command: String? = nil) -> BroadcastList {
         BroadcastList(broadcasts: records.map { broadcast($0) },
-                      refused: refused.map { $0.map { RefusedJSON(output: $0.output, code: $0.code.rawValue, message: $0.message) } })
+                      refused: refused.map { $0.map { RefusedJSON(output: $0.output, code: $0.code.rawValue, message: $0.message) } },
+                      command: command)
     }
 
-    mutating func status(_ s: EngineStatus, configPath: String, loadedAt: Instant) -> StatusJSON {
+    mutating func status(_ s: EngineStatus, configPath: String, loadedAt: Instant, fleet: FleetStateJSON? = nil) -> StatusJSON {
         let outputs = s.outputs.map { o in
             StatusJSON.Output(
                 id: o.id, zone: o.zone, state: !o.available ? .unavailable : o.playing == nil ? .idle : .playing,
@@ -37,7 +39,7 @@ struct WireFormat {
         }
         return StatusJSON(version: LabaVersion.string, api: ControlProtocol.version, config: configPath,
                           loadedAt: RFC3339.format(loadedAt, converter: &converter), outputs: outputs,
-                          recordsBehind: s.recordsBehind, warnings: s.warnings.map(\.description))
+                          recordsBehind: s.recordsBehind, warnings: s.warnings.map(\.description), fleet: fleet)
     }
 
     func output(_ o: OutputStatus) -> OutputJSON {
@@ -49,13 +51,34 @@ struct WireFormat {
     }
 }
 
+extension BroadcastRecord {
+    /// A unit's record as a commander received it (SPEC 8's JSON), for reports; nil when its
+    /// times or names cannot be read. Its airtime is its wall time (the JSON has no rate).
+    init?(fleet json: BroadcastJSON) {
+        guard let planned = FleetTime.parse(json.plannedAt) else { return nil }
+        self.init(id: json.id, source: json.source.known ?? .fleet, entry: json.entry, message: json.message, output: json.output,
+                  zone: json.zone, priority: json.priority.known ?? .manual, plannedLanguages: json.languages.planned,
+                  drill: json.drill, plannedAt: planned.microseconds, deadline: nil, requestedBy: json.requestedBy)
+        playedLanguages = json.languages.played
+        startedAt = json.startedAt.flatMap(FleetTime.parse)?.microseconds
+        endedAt = json.endedAt.flatMap(FleetTime.parse)?.microseconds
+        state = json.state.known ?? .done
+        outcome = json.outcome?.known
+        reason = json.reason
+        frames = json.frames
+        xruns = json.xruns
+    }
+}
+
 extension ReportJSON {
     /// Counts and airtime per key, split by outcome, over finished broadcasts. Airtime is what was
     /// played: frames at the output's rate (gaps and chime included); by language, the frames of
     /// that language's segments. A record from before rates were kept counts its wall time.
-    init(by key: ReportKey, records: [BroadcastRecord]) {
+    ///
+    /// - Parameter units: the fleet unit of each record (by unit).
+    init(by key: ReportKey, records: [BroadcastRecord], units: [String]? = nil) {
         var rows: [String: Row] = [:]
-        for r in records {
+        for (index, r) in records.enumerated() {
             let wall = Double(max(0, (r.endedAt ?? 0) - (r.startedAt ?? r.endedAt ?? 0))) / 1e6
             let airtime = r.airtime ?? (r.startedAt == nil ? 0 : wall)
             let keys: [String]
@@ -67,6 +90,7 @@ extension ReportJSON {
             case .message: keys = [r.message]
             case .output: keys = [r.output]
             case .zone: keys = [r.zone]
+            case .unit: keys = [units?[index] ?? "local"]
             }
             for k in keys {
                 var row = rows[k] ?? Row(key: k, broadcasts: 0, airtimeSeconds: 0, outcomes: [:])

@@ -39,6 +39,10 @@ public enum FleetRefusalCode: String, Sendable, Codable, CaseIterable {
     /// An id obeyed before.
     case duplicate
     case expired
+    /// A library recording whose audio does not match its signed SHA-256.
+    case badDigest = "bad_digest"
+    /// A command kind this unit does not carry out (an `alert` before CAP alerts are read).
+    case unsupported
 }
 
 public struct FleetRefusal: Error, Sendable, Equatable, CustomStringConvertible {

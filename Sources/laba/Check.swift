@@ -74,6 +74,18 @@ struct Check: ParsableCommand {
     }
 }
 
+/// The recordings a daemon on `config` plays: those of `audio_dir` and, for a fleet unit, those
+/// its commanders published, kept under its state dir (`LABA_STATE_DIR`, else /var/lib/laba).
+func recordings(of config: Config) -> MessageLibrary {
+    var library = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
+    if config.fleet != nil {
+        let state = ProcessInfo.processInfo.environment["LABA_STATE_DIR"] ?? "/var/lib/laba"
+        let fleet = (state as NSString).appendingPathComponent("library")
+        if FileManager.default.fileExists(atPath: fleet) { library.overlay(MessageLibrary.scan(directory: fleet, probe: SndFileProbe())) }
+    }
+    return library
+}
+
 /// Everything `laba check` says, in a form that prints as text or encodes as JSON.
 struct CheckReport: Encodable {
     struct Item: Encodable {
@@ -110,7 +122,7 @@ struct CheckReport: Encodable {
         var coverage: Coverage?
         var library: MessageLibrary?
         if var config = loaded.config {
-            let scanned = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
+            let scanned = recordings(of: config)
             library = scanned
             if let stateDirectory {
                 let merged = MergedConfig(technician: config, operators: OperatorScheduleLoad.load(stateDirectory: stateDirectory),

@@ -96,7 +96,15 @@ struct Play: AsyncParsableCommand {
             throw reply.refusal(hint: hint)
         }
         for b in list.broadcasts { print(socket.json ? try jsonLine(b) : "\(b.id)  \(b.output)  \(b.zone)  \(b.languages.planned.joined(separator: ","))") }
-        for r in list.refused ?? [] { printError("laba: not on \(r.output ?? "?"): \(r.message)") }
+        if let command = list.command {
+            print(socket.json ? try jsonLine(["command": command])
+                              : t(.fleetCommand, ["id": command, "zones": zones.joined(separator: ", ")]))
+        }
+        for r in list.refused ?? [] {
+            // On a commander, a zone no output here serves is the units' to play: not a refusal to show.
+            if list.command != nil, r.code == "no_output" { continue }
+            printError("laba: not on \(r.output ?? "?"): \(r.message)")
+        }
         guard wait else { return }
         var outcomes: [String: Open<BroadcastOutcome>] = [:]
         while outcomes.count < list.broadcasts.count {
@@ -195,6 +203,9 @@ struct Stop: AsyncParsableCommand {
             throw reply.refusal(hint: hint ?? "")
         }
         printJSON(reply)
+        if !socket.json, let command = (try? reply.decode(StopJSON.self))?.command {
+            print(t(.fleetCommand, ["id": command, "zones": zones.joined(separator: ", ")]))
+        }
     }
 
     /// With --json, the daemon's answer (the broadcast stopped, or the outputs); without, nothing.
@@ -219,6 +230,11 @@ struct Status: AsyncParsableCommand {
         let status = try reply.decode(StatusJSON.self)
         print(t(.statusHeadline, ["version": status.version, "api": String(status.api), "config": status.config,
                                   "loaded": status.loadedAt]))
+        if let fleet = status.fleet {
+            let values = ["unit": fleet.unit, "role": fleet.role, "broker": fleet.broker, "since": fleet.since,
+                          "reason": fleet.reason ?? "?"]
+            print(t(fleet.connected ? .statusFleetConnected : .statusFleetNotConnected, values))
+        }
         let rows = status.outputs.map { o in
             [o.id, o.zone, o.state.description, o.playing.map { "\($0.message) (\($0.id))" } ?? "", "\(o.queue.count)", o.next ?? ""]
         }

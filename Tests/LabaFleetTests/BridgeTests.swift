@@ -4,6 +4,7 @@
 import Foundation
 import LabaCore
 import LabaFleet
+import LabaTestSupport
 import Testing
 
 @Suite struct BridgeTests {

@@ -3,6 +3,7 @@
 import Foundation
 import LabaCore
 @testable import LabaFleet
+import LabaTestSupport
 import Testing
 
 /// lijiang > gucheng > xianghe, lijiang > yulong; and a second root, dali.

@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct FleetStoreTests {
     func outboxCommand(_ id: String, at created: Int64, expires: Int64) -> OutboxCommand {
-        OutboxCommand(id: id, topic: "laba/v1/lijiang/zone/gucheng/command", envelope: Data("{\"v\":1}".utf8),
+        OutboxCommand(id: id, topics: ["laba/v1/lijiang/zone/gucheng/command"], envelope: Data("{\"v\":1}".utf8),
                       zones: ["gucheng"], createdAt: created, expiresAt: expires)
     }
 
@@ -101,5 +101,62 @@ import Testing
                 == ["horn-2 offline 150 150", "truck-1 online 100 200"])
         try store.saveUnitStatus(unit: "truck-1", status: Data("{\"state\":\"offline\"}".utf8), state: "offline", at: 300)
         #expect(try store.units().last?.since == 300)
+    }
+}
+
+@Suite struct FleetStoreRecordTests {
+    func row(_ unit: String, _ id: String, planned: Int64, zone: String = "east") -> FleetRecordRow {
+        FleetRecordRow(unit: unit, id: id, command: "c1", zone: zone, message: "notice", output: "square", outcome: "completed",
+                       plannedAt: planned, record: Data("{}".utf8), receivedAt: planned + 5)
+    }
+
+    @Test func aCommanderKeepsUnitsRecordsOnceEachNewestFirst() throws {
+        let tmp = try TemporaryStore()
+        defer { tmp.remove() }
+        let store = try tmp.open()
+        try store.saveFleetRecord(row("east-1", "b1", planned: 10))
+        try store.saveFleetRecord(row("west-1", "b1", planned: 20, zone: "west"))   // the same id on another unit
+        try store.saveFleetRecord(row("east-1", "b2", planned: 30))
+        try store.saveFleetRecord(row("east-1", "b2", planned: 30))                  // delivered twice
+        #expect(try store.fleetRecords(unit: nil, BroadcastFilter()).map { "\($0.unit)/\($0.id)" } == ["east-1/b2", "west-1/b1", "east-1/b1"])
+        #expect(try store.fleetRecords(unit: "east-1", BroadcastFilter(since: 20)).map(\.id) == ["b2"])
+        #expect(try store.fleetRecords(unit: nil, BroadcastFilter(zone: "west")).map(\.unit) == ["west-1"])
+        #expect(try store.fleetRecords(unit: nil, BroadcastFilter(state: .queued)).isEmpty)
+        #expect(try store.lastFleetRecords().mapValues(\.id) == ["east-1": "b2", "west-1": "b1"])
+    }
+
+    @Test func aDuplicateAckNeverHidesTheFirstAnswer() throws {
+        let tmp = try TemporaryStore()
+        defer { tmp.remove() }
+        let store = try tmp.open()
+        try store.recordAck(FleetAckRow(command: "c1", unit: "east-1", result: "accepted", broadcasts: ["b1"], at: 1))
+        try store.recordAck(FleetAckRow(command: "c1", unit: "east-1", result: "refused", code: "duplicate", at: 2))
+        try store.recordAck(FleetAckRow(command: "c2", unit: "east-1", result: "refused", code: "duplicate", at: 3))
+        #expect(try store.acks(command: "c1").map(\.result) == ["accepted"])
+        #expect(try store.acks(command: "c2").map(\.code) == ["duplicate"])
+    }
+
+    @Test func aFinishedBroadcastAndItsReportAreWrittenTogether() throws {
+        let tmp = try TemporaryStore()
+        defer { tmp.remove() }
+        let store = try tmp.open()
+        var record = BroadcastRecord(id: "b1", source: .fleet, message: "notice", output: "square", zone: "east", priority: .manual,
+                                     plannedLanguages: ["naxi"], plannedAt: 1, deadline: nil)
+        try store.save(record, reporting: nil, at: 1)
+        record.state = .done
+        record.outcome = .completed
+        try store.save(record, reporting: ("t/record", Data("r".utf8)), at: 2)
+        #expect(try store.broadcast(id: "b1")?.outcome == .completed)
+        #expect(try store.outgoing().map(\.kind) == [.record])
+        // A command's claim with the records of a command that arrived expired, their reports and the ack.
+        record.id = "b2"
+        record.outcome = .expired
+        #expect(try store.acceptCommand(id: "c9", expiresAt: 5, at: 3, broadcasts: [record], reports: [("t/record", Data("x".utf8))],
+                                        ack: ("t/ack", Data("a".utf8))))
+        #expect(try store.outgoing().map(\.kind) == [.record, .record, .ack])
+        #expect(try !store.acceptCommand(id: "c9", expiresAt: 5, at: 4, broadcasts: [], ack: ("t/ack", Data("a".utf8))))
+        // A commander's own command is claimed when it is issued: the broker bringing it back finds it seen.
+        try store.enqueueCommand(OutboxCommand(id: "c10", topics: ["t"], envelope: Data(), zones: [], createdAt: 1, expiresAt: 9))
+        #expect(try store.hasSeenCommand("c10"))
     }
 }
