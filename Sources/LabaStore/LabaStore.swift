@@ -229,6 +229,7 @@ public final class Store: Sendable {
             try db.execute(sql: "UPDATE broadcast SET priority = CASE priority WHEN 0 THEN 'scheduled' WHEN 1 THEN 'manual' "
                            + "WHEN 2 THEN 'emergency' ELSE priority END")
         }
+        migrator.registerMigration("console-v1", migrate: migrateConsole)
         return migrator
     }
 

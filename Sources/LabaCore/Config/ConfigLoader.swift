@@ -118,6 +118,7 @@ public enum ConfigLoader {
                             audioDirectory: audioDirectory, audioDirectoryLocation: audioDirectoryLocation, defaults: defaults, languages: languages,
                             outputs: outputs, zones: zones, messages: messages, control: control)
         config.uploads = uploads
+        config.console = top["console"].flatMap { readConsole($0, directory: directory, &reader) }
         var diagnostics = reader.diagnostics
         diagnostics += ConfigValidator.validate(config, rootLocation: top.location)
         return ConfigLoadResult(config: config, diagnostics: diagnostics.sortedByLocation())

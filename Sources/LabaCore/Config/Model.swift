@@ -315,10 +315,12 @@ public struct Config: Sendable {
     public var messages: [MessageInfo]
     public var control: ControlConfig
     public var uploads = UploadsConfig()
+    /// The web console; nil: none.
+    public var console: ConsoleConfig?
 
     public func language(_ id: String) -> Language? { languages.first { $0.id == id } }
     public func output(_ id: String) -> OutputConfig? { outputs.first { $0.id.value == id } }
     public func messageInfo(_ id: String) -> MessageInfo? { messages.first { $0.id.value == id } }
 
-    static let keys = ["timezone", "audio_dir", "defaults", "languages", "outputs", "zones", "messages", "control", "uploads"]
+    static let keys = ["timezone", "audio_dir", "defaults", "languages", "outputs", "zones", "messages", "control", "uploads", "console"]
 }
