@@ -62,7 +62,9 @@ enum Assets {
     td.missing { color: var(--muted); }
     audio { width: 100%; min-width: 10rem; max-width: 16rem; height: 2.2rem; }
     .login { max-width: 24rem; margin: 3rem auto; }
-    @media (max-width: 30rem) { main { padding: .75rem; } button { width: 100%; } header .brand { width: 100%; } }
+    .state { white-space: nowrap; }
+    @media (max-width: 30rem) { main { padding: .75rem; } button { width: 100%; } header .brand { width: 100%; }
+      .wide { display: none; } table { font-size: .85rem; } th, td { padding: .35rem .3rem; } }
     """#
 
     static let script = #"""

@@ -49,6 +49,10 @@ public enum Console {
             var response: Response
             do {
                 response = try await responder.respond(to: request, context: context)
+                // The router answers an unknown path with a bare 404: give it the console's own answer.
+                if response.status == .notFound, response.headers[.contentType] == nil {
+                    response = await site.failure(Failure.notFound, request, context)
+                }
             } catch {
                 response = await site.failure(error, request, context)
             }

@@ -266,7 +266,9 @@ final class Site: Sendable {
             return request.method == .get || request.method == .head ? Self.redirect("/login") : Self.text(texts(.webSignInFirst), status: .unauthorized)
         case Failure.forbidden: return problem(.webForbidden, .forbidden)
         case Failure.csrf: return problem(.webCSRF, .forbidden)
-        case Failure.notFound: return problem(.webNotFound, .notFound)
+        case Failure.notFound:
+            // Without a session nothing is told, not even whether a page exists.
+            return visit == nil && request.method == .get ? Self.redirect("/login") : problem(.webNotFound, .notFound)
         case Failure.badRequest(let message):
             return Self.text(message, status: .badRequest)
         case let e as HTTPResponseError where e.status == .notFound:

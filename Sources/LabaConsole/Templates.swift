@@ -84,9 +84,9 @@ enum Templates {
     </div>
     <h2>{{t.webRecent}}</h2>
     <div class="scroll"><table id="recent">
-    <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnMessage}}</th><th>{{t.webColumnOutput}}</th><th>{{t.webColumnOutcome}}</th><th>{{t.webColumnBy}}</th></tr>
+    <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnMessage}}</th><th class="wide">{{t.webColumnOutput}}</th><th>{{t.webColumnOutcome}}</th><th>{{t.webColumnBy}}</th></tr>
     {{#page.recent}}
-    <tr id="b-{{id}}" data-outcome="{{outcome}}"><td>{{time}}</td><td>{{title}} <span class="id">{{message}}</span></td><td>{{output}}</td><td><span class="state {{outcome}}">{{outcomeName}}</span></td><td>{{by}}</td></tr>
+    <tr id="b-{{id}}" data-outcome="{{outcome}}"><td>{{time}}</td><td>{{title}} <span class="id">{{message}}</span></td><td class="wide">{{output}}</td><td><span class="state {{outcome}}">{{outcomeName}}</span></td><td>{{by}}</td></tr>
     {{/page.recent}}
     </table></div>
     """

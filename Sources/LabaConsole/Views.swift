@@ -90,6 +90,12 @@ struct Naming {
         return String(text.prefix(19)).replacingOccurrences(of: "T", with: " ")
     }
 
+    /// `12-02 18:30` in the configuration's zone, for lists of the last days.
+    mutating func shortTime(_ us: Int64?) -> String {
+        let full = time(us)
+        return full.count >= 16 ? String(full.dropFirst(5).prefix(11)) : full
+    }
+
     /// The zones depth first, in the file's order, for a tree picker.
     var zonesInTreeOrder: [(zone: ResolvedZone, depth: Int)] {
         var children: [String: [ResolvedZone]] = [:]
@@ -178,7 +184,7 @@ struct OverviewPage {
         }
         recent = records.map { r in
             let outcome = r.outcome?.rawValue ?? r.state.rawValue
-            return Recent(id: r.id, time: naming.time(r.plannedAt), message: r.message, title: naming.message(r.message),
+            return Recent(id: r.id, time: naming.shortTime(r.plannedAt), message: r.message, title: naming.message(r.message),
                           output: r.output, outcome: outcome, outcomeName: texts.state(outcome), by: r.requestedBy?.label ?? "")
         }
     }

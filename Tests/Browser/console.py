@@ -127,10 +127,17 @@ def browser(language="zh-CN"):
 
 
 def wait(driver, condition, what, timeout=20):
+    def holds(d):
+        # A page being replaced (a navigation, or an event re-rendering the live part) is not yet an answer.
+        try:
+            return condition(d)
+        except Exception:
+            return False
     try:
-        WebDriverWait(driver, timeout, poll_frequency=0.05).until(lambda d: condition(d))
+        WebDriverWait(driver, timeout, poll_frequency=0.05).until(holds)
     except Exception:
-        raise AssertionError(f"timed out: {what}")
+        live = driver.execute_script("var l = document.getElementById('live'); return l ? l.innerText : ''")
+        raise AssertionError(f"timed out: {what} (at {driver.current_url}, title {driver.title!r}; {live[:600]!r})")
     print("ok -", what, flush=True)
 
 
@@ -173,9 +180,8 @@ def clerk():
         d.find_element(By.NAME, "name").send_keys("zhang")
         d.find_element(By.NAME, "password").send_keys("password-zhang")
         d.find_element(By.ID, "login").click()
-        wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, ".card.output"), "signed in, the overview shows the outputs")
-        ids = sorted(e.get_attribute("id") for e in d.find_elements(By.CSS_SELECTOR, ".card.output"))
-        check(ids == ["output-square", "output-van"], f"both outputs are on the overview ({ids})")
+        wait(d, lambda d: sorted(e.get_attribute("id") for e in d.find_elements(By.CSS_SELECTOR, ".card.output"))
+             == ["output-square", "output-van"], "signed in, the overview shows both outputs")
         check("概况" in d.title, f"the title is Chinese ({d.title})")
 
         # Page load on loopback: the navigation's own timing and bytes.
@@ -187,17 +193,17 @@ def clerk():
         figures["overview_load_ms"] = round(nav["ms"], 1)
         figures["overview_bytes_html"] = nav["html"]
         figures["overview_bytes_total"] = nav["all"]
-        d.save_screenshot(os.path.join(SHOTS, "overview-desktop.png"))
 
         # A manual broadcast from the broadcast page, followed on the overview without reloading.
         d.get(BASE + "/broadcast")
+        d.find_element(By.CSS_SELECTOR, '#message option[value="notice"]').click()
         d.find_element(By.ID, "zone-town").click()
         d.find_element(By.ID, "send").click()
         wait(d, lambda d: d.find_elements(By.ID, "flash"), "the broadcast is sent and the overview says so")
         marker = d.execute_script("window.__notReloaded = true; return true;")
-        wait(d, lambda d: d.find_element(By.ID, "output-square").get_attribute("data-state") == "playing",
-             "the square output shows playing (server-sent events)")
-        check("正在播放" in d.find_element(By.ID, "output-square").text, "with what plays now")
+        wait(d, lambda d: d.find_element(By.ID, "output-square").get_attribute("data-state") == "playing"
+             and "正在播放: 防疫通知" in d.find_element(By.ID, "output-square").text,
+             "the square output shows playing, and what (server-sent events)")
         wait(d, lambda d: d.find_element(By.ID, "output-square").get_attribute("data-state") == "idle"
              and d.find_elements(By.CSS_SELECTOR, '#recent tr[data-outcome="completed"]'),
              "then idle, and the broadcast completed, without a reload")
@@ -268,6 +274,8 @@ def clerk():
         check(heard == [700], f"broadcasting it plays the microphone's tone ({heard})")
 
         # Screenshots, and a phone's width.
+        d.get(BASE + "/")
+        d.save_screenshot(os.path.join(SHOTS, "overview-desktop.png"))
         d.get(BASE + "/broadcast")
         d.save_screenshot(os.path.join(SHOTS, "broadcast-desktop.png"))
         d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": True})
@@ -284,11 +292,37 @@ def clerk():
         d.quit()
 
 
+def actions():
+    """What an operator does besides broadcasting, by plain HTTP (after the browser's part)."""
+    _, _, cookie = sign_in("zhang", "password-zhang")
+    token = csrf_of(cookie)
+    status, _, body = request("PUT", "/recordings/notice/naxi", body=b"not a recording at all", cookie=cookie,
+                              headers={"X-CSRF-Token": token, "Content-Type": "audio/wav"})
+    check(status == 422 and "不是可用的录音" in body.decode(), f"an upload that is not audio is refused ({status} {body.decode()})")
+    status, _, body = request("PUT", "/recordings/Bad%20Name/naxi", body=b"x", cookie=cookie,
+                              headers={"X-CSRF-Token": token, "Content-Type": "audio/wav"})
+    check(status == 400, f"a message name that is not an id is refused ({status})")
+    status, _, body = request("GET", "/recordings/notice/naxi", cookie=cookie)
+    check(status == 200 and body[:4] == b"RIFF", "the naxi recording is still the one it was, and plays in its cell")
+    status, headers, _ = request("POST", "/zones/move", urllib.parse.urlencode({"csrf": token, "output": "van", "zone": "town"}),
+                                 cookie=cookie)
+    check(status == 303, f"the van moves to town ({status})")
+    _, _, page = request("GET", "/zones", cookie=cookie)
+    check(re.search(rb'id="move-van">.*?<option value="town" selected>', page, re.S) is not None, "the zones page shows the van in town")
+    status, headers, _ = request("POST", "/stop", urllib.parse.urlencode({"csrf": token, "zone": "town", "clear": "true"}), cookie=cookie)
+    check(status == 303 and headers.get("location") == "/?stopped=2", f"stop reaches both outputs now in town ({headers.get('location')})")
+    _, _, page = request("GET", "/schedule", cookie=cookie)
+    check("播出计划".encode() in page and b"square" in page, "the schedule page lists the outputs")
+    status, _, page = request("GET", "/accounts", cookie=cookie)
+    check(status == 200 and b"wang" in page, "an admin sees the accounts")
+
+
 if __name__ == "__main__":
     started = time.time()
     try:
         security()
         clerk()
+        actions()
     except AssertionError as e:
         print("FAILED:", e, flush=True)
         sys.exit(1)

@@ -35,13 +35,17 @@ import Testing
         defer { pulse.kill() }
         let port = try Self.freePort()
         try fixture.writeConfig(at: "2099-01-01", extra: """
+            messages:
+              - {id: notice, title: 防疫通知}
+              - {id: alarm, title: 火警}
             console:
               listen: "127.0.0.1:\(port)"
             """)
         let config = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
             .replacingOccurrences(of: "  - {id: square, device: laba_square, zone: town}",
                                   with: "  - {id: square, device: laba_square, zone: town}\n  - {id: van, device: laba_van, zone: hills}")
-            .replacingOccurrences(of: "zones:\n", with: "zones:\n  - {id: hills, name: 山区, languages: [mandarin]}\n")
+            .replacingOccurrences(of: "zones:\n", with: "zones:\n  - {id: hills, name: 拉市海山区, languages: [mandarin]}\n")
+            .replacingOccurrences(of: "  - id: town\n", with: "  - id: town\n    name: 古城区祥和街道\n")
         try config.write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
         try """
             pcm.laba_van {
