@@ -212,6 +212,10 @@ extension Catalog {
         case webScheduleHint
         case webSkipped
         case webSkipReason
+        case webSkipQuietHours
+        case webSkipNotYetValid
+        case webSkipExpired
+        case webSkipNoRecording
         case webAny
         case webSince
         case webUntil

@@ -211,7 +211,7 @@ extension Site {
             SchedulePage.Output(id: o.id, zone: o.zone, zoneName: naming.zone(o.zone), items: planned.filter { $0.output == o.id }.map { p in
                 SchedulePage.Item(time: naming.time(p.time.microseconds), message: p.message, title: naming.message(p.message),
                                   languages: p.languages.map(naming.language).joined(separator: "、"),
-                                  skipped: p.skip.map { visit.texts(.webSkipReason, ["reason": "\($0)"]) })
+                                  skipped: p.skip.map { visit.texts(.webSkipReason, ["reason": visit.texts.skip($0)]) })
             })
         }
         return page("schedule", visit, title: .webSchedule, page: SchedulePage(outputs: outputs))

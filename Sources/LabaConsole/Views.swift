@@ -50,6 +50,16 @@ struct Texts: Sendable {
         }
     }
 
+    /// Why a scheduled occurrence will not play.
+    func skip(_ reason: SkipReason) -> String {
+        switch reason {
+        case .quietHours(let q): self(.webSkipQuietHours, ["hours": "\(q)"])
+        case .messageNotYetValid(let d): self(.webSkipNotYetValid, ["date": "\(d)"])
+        case .messageExpired(let d): self(.webSkipExpired, ["date": "\(d)"])
+        case .noRecording: self(.webSkipNoRecording)
+        }
+    }
+
     /// Admission's refusal in the clerk's words, with its own sentence after.
     func refusal(_ refusal: Refusal) -> String {
         let key: Catalog.Key = switch refusal.code {

@@ -28,6 +28,17 @@ struct StateOptions: ParsableArguments {
             throw ExitCode.failure
         }
     }
+
+    /// Run as root, gives the database files it may have created back to the state dir's owner
+    /// (the laba user), so that labad can still write them.
+    func handBack() {
+        guard getuid() == 0, let owner = try? FileManager.default.attributesOfItem(atPath: directory)[.ownerAccountID] as? NSNumber,
+              let group = try? FileManager.default.attributesOfItem(atPath: directory)[.groupOwnerAccountID] as? NSNumber else { return }
+        let database = StateLayout(directory: directory).database
+        for path in [database, database + "-wal", database + "-shm"] where FileManager.default.fileExists(atPath: path) {
+            _ = chown(path, uid_t(owner.uint32Value), gid_t(group.uint32Value))
+        }
+    }
 }
 
 /// The bcrypt cost of the console's password hashes (OWASP's minimum; a small board checks one in
@@ -55,6 +66,7 @@ struct User: ParsableCommand {
 
         func run() throws {
             let store = try state.store()
+            defer { state.handBack() }
             if (try? store.account(name)) ?? nil != nil {
                 complain(.accountExists, ["name": name])
                 throw ExitCode.failure
@@ -79,6 +91,7 @@ struct User: ParsableCommand {
 
         func run() throws {
             let store = try state.store()
+            defer { state.handBack() }
             guard (try? store.account(name)) ?? nil != nil else {
                 complain(.accountMissing, ["name": name])
                 throw ExitCode.failure
@@ -95,6 +108,7 @@ struct User: ParsableCommand {
         @OptionGroup var state: StateOptions
 
         func run() throws {
+            defer { state.handBack() }
             do { try state.store().removeAccount(name) } catch AccountError.notFound {
                 complain(.accountMissing, ["name": name])
                 throw ExitCode.failure
@@ -108,6 +122,7 @@ struct User: ParsableCommand {
         @OptionGroup var state: StateOptions
 
         func run() throws {
+            defer { state.handBack() }
             let accounts = try state.store().accounts()
             if accounts.isEmpty {
                 print(t(.noAccounts))
