@@ -42,14 +42,27 @@ extension Site {
         headers[.contentType] = "text/event-stream; charset=utf-8"
         headers[.cacheControl] = "no-store"
         let engine = self.engine
+        let channel = context.channel
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            let stream = await engine.follow()
+            // The engine's events, until the browser goes away (the connection closes) or labad stops.
+            let (changes, relay) = AsyncStream.makeStream(of: EngineEvent.self, bufferingPolicy: .bufferingNewest(100))
+            let events = await engine.follow()
+            let pump = Task {
+                for await event in events { relay.yield(event) }
+                relay.finish()
+            }
+            channel.closeFuture.whenComplete { _ in
+                relay.finish()
+                pump.cancel()
+            }
+            defer { pump.cancel() }
             // The state as it is now (what changed since the page was rendered), then every change.
             try await writer.write(ByteBuffer(string: await self.liveEvent(visit)))
-            for await event in stream.cancelOnGracefulShutdown() {
+            for await event in changes.cancelOnGracefulShutdown() {
                 if case .scheduleWalked(_, false) = event { continue }
                 try await writer.write(ByteBuffer(string: await self.liveEvent(visit)))
             }
+            self.logger.debug("console: a live view closed", metadata: ["console": "\(visit.name)"])
             try await writer.finish(nil)
         })
     }

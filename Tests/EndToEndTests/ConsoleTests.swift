@@ -151,5 +151,20 @@ import Testing
             #expect(openssl.stdout.contains(fingerprint), "\(openssl.stdout) vs \(fingerprint)")
         }
         #expect(fixture.terminate() == 0)
+
+        // With `tls:` (here the same files, moved beside the configuration) it serves HTTPS on loopback too.
+        for name in ["console.crt", "console.key"] {
+            try FileManager.default.moveItem(atPath: fixture.dir + "/state/console/\(name)", toPath: fixture.dir + "/\(name)")
+        }
+        try fixture.writeConfig(at: "2099-01-01", extra: "console: {listen: \"127.0.0.1:\(port)\", tls: {cert: console.crt, key: console.key}}")
+        try fixture.start()
+        #expect(fixture.waitForLog("console listening on https://127.0.0.1:\(port)"))
+        let own = try Binaries.run("laba", ["console", "cert", "--config", fixture.configPath], environment: fixture.environment)
+        #expect(own.stdout.contains(fingerprint) && own.stdout.contains(fixture.dir + "/console.crt"), "\(own.stdout)")
+        let again = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-k", "-o", "/dev/null", "-w", "%{http_code}",
+                                                                   "https://127.0.0.1:\(port)/login"])
+        #expect(again.stdout == "200")
+        #expect(!FileManager.default.fileExists(atPath: fixture.dir + "/state/console/console.crt"), "no certificate is made when tls is given")
+        #expect(fixture.terminate() == 0)
     }
 }
