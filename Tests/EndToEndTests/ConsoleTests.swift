@@ -168,3 +168,23 @@ import Testing
         #expect(fixture.terminate() == 0)
     }
 }
+
+/// Config/laba-console.conf opens the service's network for the console and no further: the unit
+/// with it still verifies and rates 2.0 or lower (SPEC 10).
+@Suite struct ConsoleServiceUnitTests {
+    @Test(.enabled(if: ServiceUnitTests.available)) func theConsoleDropInKeepsTheUnitHardened() throws {
+        let dir = try Binaries.temporaryDirectory()
+        let unit = try String(contentsOfFile: Binaries.repo("Config/laba.service"), encoding: .utf8)
+            .replacingOccurrences(of: "/usr/local/bin", with: Binaries.directory)
+        let dropIn = try String(contentsOfFile: Binaries.repo("Config/laba-console.conf"), encoding: .utf8)
+        #expect(dropIn.contains("PrivateNetwork=no") && dropIn.contains("AF_INET"))
+        // A drop-in's settings come after the unit's: the same as appending its section.
+        try (unit + "\n" + dropIn).write(toFile: dir + "/laba.service", atomically: true, encoding: .utf8)
+        let verify = try Binaries.run(executable: "/usr/bin/systemd-analyze", ["verify", dir + "/laba.service"])
+        #expect(verify.status == 0 && verify.stderr.isEmpty, "\(verify.stderr)")
+        let out = try Binaries.run(executable: "/usr/bin/systemd-analyze", ["security", "--offline=true", dir + "/laba.service"])
+        let line = try #require(out.stdout.split(separator: "\n").first { $0.contains("Overall exposure level") })
+        let level = Double(line.split(separator: ":").last!.split(separator: " ").first!) ?? 99
+        #expect(level <= 2.0, "\(line)")
+    }
+}
