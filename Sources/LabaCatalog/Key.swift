@@ -216,6 +216,8 @@ extension Catalog {
         case webSkipNotYetValid
         case webSkipExpired
         case webSkipNoRecording
+        case webPlay
+        case webNeutral
         case webAny
         case webSince
         case webUntil

@@ -227,6 +227,8 @@ extension Catalog {
         .webSkipNotYetValid: "the message is valid from {date}",
         .webSkipExpired: "the message expired on {date}",
         .webSkipNoRecording: "no recording in the zone's languages",
+        .webPlay: "Play",
+        .webNeutral: "any language (chime)",
         .webAny: "any",
         .webSince: "From",
         .webUntil: "To",

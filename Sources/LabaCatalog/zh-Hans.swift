@@ -227,6 +227,8 @@ extension Catalog {
         .webSkipNotYetValid: "该内容 {date} 起生效",
         .webSkipExpired: "该内容已于 {date} 过期",
         .webSkipNoRecording: "区域的语言都没有录音",
+        .webPlay: "播放",
+        .webNeutral: "不分语言（提示音）",
         .webAny: "全部",
         .webSince: "从",
         .webUntil: "到",

@@ -59,7 +59,14 @@ enum Assets {
     table { border-collapse: collapse; width: 100%; background: #fff; font-size: .95rem; }
     th, td { border-bottom: 1px solid var(--line); padding: .4rem .5rem; text-align: left; vertical-align: top; }
     th { background: #eef1f4; }
-    td.missing { color: var(--muted); }
+    td.missing { color: var(--muted); text-align: center; }
+    td.name { min-width: 8rem; overflow-wrap: normal; }
+    a.play { display: inline-block; min-width: 2.6rem; padding: .35rem .6rem; border-radius: .4rem; background: #e8ecf0;
+             color: var(--fg); text-decoration: none; text-align: center; }
+    a.play.on { background: var(--ok); color: #fff; }
+    .filters label { display: flex; flex-direction: column; }
+    #coverage td:not(.name) { text-align: center; }
+    button:disabled { opacity: .45; cursor: default; }
     audio { width: 100%; min-width: 10rem; max-width: 16rem; height: 2.2rem; }
     .login { max-width: 24rem; margin: 3rem auto; }
     .state { white-space: nowrap; }
@@ -85,6 +92,18 @@ enum Assets {
         radio.addEventListener("change", function () {
           var send = document.getElementById("send");
           if (send) send.classList.toggle("emergency", radio.value === "emergency" && radio.checked);
+        });
+      });
+
+      // The coverage matrix: one player for every cell's button (a plain link without the script).
+      var player = new Audio(), playing = null;
+      player.addEventListener("ended", function () { if (playing) playing.classList.remove("on"); playing = null; });
+      document.querySelectorAll("a.play").forEach(function (a) {
+        a.addEventListener("click", function (e) {
+          e.preventDefault();
+          if (playing) playing.classList.remove("on");
+          if (playing === a) { player.pause(); playing = null; return; }
+          player.src = a.href; player.play(); playing = a; a.classList.add("on");
         });
       });
 

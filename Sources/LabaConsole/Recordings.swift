@@ -40,7 +40,9 @@ extension Site {
         let naming = Naming(config)
         // The languages the zones use, then any other that has a recording.
         let used = Set(ZoneTree(config).zones.flatMap(\.languages) + library.recordings.values.flatMap(\.keys))
-        let languages = config.languages.filter { used.contains($0.id) }
+        var languages = config.languages.filter { used.contains($0.id) }
+        // Chimes and sirens: the language-neutral recordings, in a column of their own.
+        if used.contains(Language.neutral) { languages.append(Language(id: Language.neutral, name: visit.texts(.webNeutral), code: nil)) }
         let rows = library.recordings.keys.sorted().map { message in
             RecordingsPage.Row(id: message, title: naming.message(message), cells: languages.map {
                 RecordingsPage.Cell(message: message, language: $0.id, present: library.recordings[message]?[$0.id] != nil)

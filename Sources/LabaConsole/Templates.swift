@@ -104,7 +104,7 @@ enum Templates {
     <form class="stack" method="post" action="/broadcast" id="broadcast-form">
     <input type="hidden" name="csrf" value="{{csrf}}">
     <fieldset><legend>{{t.webMessage}}</legend>
-    <select name="message" id="message">{{#page.messages}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}} ({{id}})</option>{{/page.messages}}</select>
+    <select name="message" id="message"><option value="">{{t.webChooseMessage}}</option>{{#page.messages}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}} ({{id}})</option>{{/page.messages}}</select>
     </fieldset>
     <fieldset class="tree"><legend>{{t.webZones}}</legend>
     <label><input type="checkbox" name="all" value="true" id="zone-all">{{t.webAllZones}}</label>
@@ -179,7 +179,7 @@ enum Templates {
     static let record = """
     {{> top}}
     <h1>{{t.webRecord}}</h1>
-    <form method="get" action="/record" class="row">
+    <form method="get" action="/record" class="row filters">
     <label>{{t.webColumnZone}}<select name="zone"><option value="">{{t.webAny}}</option>{{#page.zones}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/page.zones}}</select></label>
     <label>{{t.webColumnMessage}}<select name="message"><option value="">{{t.webAny}}</option>{{#page.messages}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}}</option>{{/page.messages}}</select></label>
     <label>{{t.webColumnOutput}}<select name="output"><option value="">{{t.webAny}}</option>{{#page.outputs}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{id}}</option>{{/page.outputs}}</select></label>
@@ -201,7 +201,7 @@ enum Templates {
     <h1>{{t.webRecordings}}</h1>
     <div class="scroll"><table id="coverage">
     <tr><th>{{t.webColumnMessage}}</th>{{#page.languages}}<th>{{name}} <span class="id">{{id}}</span></th>{{/page.languages}}</tr>
-    {{#page.rows}}<tr><td>{{title}} <span class="id">{{id}}</span></td>{{#cells}}{{#present}}<td id="cell-{{message}}-{{language}}"><audio controls preload="none" src="/recordings/{{message}}/{{language}}"></audio></td>{{/present}}{{^present}}<td class="missing" id="cell-{{message}}-{{language}}">—</td>{{/present}}{{/cells}}</tr>{{/page.rows}}
+    {{#page.rows}}<tr><td class="name">{{title}} <span class="id">{{id}}</span></td>{{#cells}}{{#present}}<td id="cell-{{message}}-{{language}}"><a class="play" href="/recordings/{{message}}/{{language}}" title="{{t.webPlay}}">▶</a></td>{{/present}}{{^present}}<td class="missing" id="cell-{{message}}-{{language}}">—</td>{{/present}}{{/cells}}</tr>{{/page.rows}}
     </table></div>
     {{#canOperate}}
     <h2>{{t.webAddRecording}}</h2>

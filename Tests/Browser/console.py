@@ -239,6 +239,7 @@ def clerk():
 
         # The emergency asks once more.
         d.get(BASE + "/broadcast")
+        d.find_element(By.CSS_SELECTOR, '#message option[value="alarm"]').click()
         d.find_element(By.ID, "zone-town").click()
         d.find_element(By.ID, "priority-emergency").click()
         d.find_element(By.ID, "send").click()
@@ -261,7 +262,10 @@ def clerk():
         wait(d, lambda d: "LUFS" in d.find_element(By.ID, "rec-status").text, "saved, trimmed and measured", timeout=30)
         print("   ", d.find_element(By.ID, "rec-status").text)
         d.get(BASE + "/recordings")
-        check(d.find_elements(By.CSS_SELECTOR, "#cell-mic-test-mandarin audio"), "the coverage matrix has a player for it")
+        check(d.find_elements(By.CSS_SELECTOR, "#cell-mic-test-mandarin a.play"), "the coverage matrix has a player for it")
+        d.find_element(By.CSS_SELECTOR, "#cell-mic-test-mandarin a.play").click()
+        wait(d, lambda d: d.execute_script("return document.querySelector('#cell-mic-test-mandarin a.play').classList.contains('on')"),
+             "its player plays it")
         d.get(BASE + "/broadcast")
         d.find_element(By.CSS_SELECTOR, '#message option[value="mic-test"]').click()
         d.find_element(By.ID, "zone-town").click()
