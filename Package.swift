@@ -21,7 +21,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
-        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"4.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
@@ -31,20 +31,26 @@ let package = Package(
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CEBUR128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         .systemLibrary(name: "CLinux"),
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
 
         // The message catalogue (en, zh-Hans) of everything a clerk reads; Foundation only, so that the
         // CLI and the web console share it.
         .target(name: "LabaCatalog"),
         // Pure core: configuration, calendar, zones, planning, arbiter.
         .target(name: "LabaCore", dependencies: [.product(name: "Yams", package: "Yams")]),
-        // The only target that touches libasound, libsndfile and libebur128.
-        .target(name: "LabaAudio", dependencies: ["LabaCore", "CALSA", "CSndFile", "CEBUR128",
+        // The only target that touches libasound, libsndfile, libebur128 and libsoxr.
+        .target(name: "LabaAudio", dependencies: ["LabaCore", "CALSA", "CSndFile", "CEBUR128", "CSoxr",
                                                   .product(name: "Logging", package: "swift-log")]),
         // Durable state (history, queue, occurrence ledger, loudness cache).
         .target(name: "LabaStore", dependencies: ["LabaCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // API types shared by the daemon and the CLI.
         .target(name: "LabaControl", dependencies: ["LabaCore"]),
+        // The fleet: the MQTT connection (the only target that touches libmosquitto), signed commands, topics.
+        .target(name: "LabaFleet", dependencies: ["LabaCore", "CMosquitto",
+                                                  .product(name: "Crypto", package: "swift-crypto"),
+                                                  .product(name: "Logging", package: "swift-log")]),
         // Services and their composition.
         .target(name: "LabaDaemon", dependencies: ["LabaCore", "LabaAudio", "LabaStore", "LabaControl", "CLinux",
                                                    .product(name: "Logging", package: "swift-log"),
@@ -72,7 +78,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "laba", dependencies: [
-            "LabaCore", "LabaAudio", "LabaControl", "LabaCatalog", "LabaStore",
+            "LabaCore", "LabaAudio", "LabaControl", "LabaCatalog", "LabaFleet", "LabaStore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -89,6 +95,7 @@ let package = Package(
         .testTarget(name: "LabaStoreTests", dependencies: ["LabaStore", "LabaCore"]),
         .testTarget(name: "LabaDaemonTests", dependencies: ["LabaDaemon", "LabaCore", "LabaStore", "LabaAudio",
                                                             .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "LabaFleetTests", dependencies: ["LabaFleet", "LabaCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["LabaCore", "LabaStore", "LabaTestSupport"]),
     ]
 )

@@ -54,6 +54,8 @@ public final class PCMOutput {
     public let pcmName: String
     public private(set) var format: Format?
     public private(set) var xruns = 0
+    /// Times the PCM was opened (a program opens it once).
+    public private(set) var opens = 0
     /// Frames per period and in the whole buffer, as ALSA granted them.
     public private(set) var periodFrames = 0
     public private(set) var bufferFrames = 0
@@ -100,6 +102,7 @@ public final class PCMOutput {
         }
         pcm = handle
         self.format = format
+        opens += 1
     }
 
     /// Opens `plug` over the device with its rate or channel count fixed: the global ALSA
@@ -248,6 +251,12 @@ public final class PCMOutput {
             return true
         }
         return Int(avail) >= periodFrames
+    }
+
+    /// Frames that fit in the buffer now, without waiting.
+    public var room: Int {
+        guard let pcm else { return 0 }
+        return max(0, Int(snd_pcm_avail_update(pcm)))
     }
 
     /// Writes the frames only if they fit in the buffer at once (a stop's fade, which must not wait).

@@ -1,5 +1,6 @@
 // A program: optional chime, the message in each language, gaps, repeats; rendered to a PCM
-// with gain, 10 ms fades at every edge, and a 30 ms fade when stopped.
+// opened once, in one format, with resampling, gain, a peak guard, 10 ms fades at every edge, and
+// a 30 ms fade when stopped.
 
 import Foundation
 import LabaCore
@@ -55,7 +56,7 @@ public enum SegmentOutcome: Equatable, Sendable {
 /// Progress, reported on the output's thread as it happens.
 public enum RenderEvent: Equatable, Sendable {
     case segmentStarted(index: Int, label: String)
-    /// Frames of the segment written so far, after each block (about 2,048 frames).
+    /// Frames of the segment written so far, after each block (about 4,096 frames at the output's rate).
     case progress(index: Int, label: String, frames: Int)
     case segmentFinished(index: Int, label: String, outcome: SegmentOutcome)
 }
@@ -72,30 +73,49 @@ public struct RenderResult: Equatable, Sendable {
 
     public var outcome: Outcome
     public var segments: [(index: Int, label: String, outcome: SegmentOutcome)]
-    /// Frames written to the PCM, silence included.
+    /// Frames written to the PCM, silence included, at `format`'s rate.
     public var frames: Int
     public var xruns: Int
+    /// What the PCM played at (one format for the whole program); nil when it was never opened.
+    public var format: PCMOutput.Format?
 
     public static func == (a: RenderResult, b: RenderResult) -> Bool {
-        a.outcome == b.outcome && a.frames == b.frames && a.xruns == b.xruns
+        a.outcome == b.outcome && a.frames == b.frames && a.xruns == b.xruns && a.format == b.format
             && a.segments.map(\.index) == b.segments.map(\.index) && a.segments.map(\.outcome) == b.segments.map(\.outcome)
     }
 }
 
 /// Renders programs to one output.
 ///
+/// A program plays in one format from its first recording to its last: the output's fixed `rate`
+/// and `channels`, else 48 kHz and the device's own channel count. The PCM is opened once per
+/// program; recordings at other rates are resampled (libsoxr) and their channels mixed, so that
+/// the languages follow each other in one stream.
+///
 /// Thread rules: `play` blocks for the length of the program; call it on the output's own thread.
 /// Only the `CancelToken` may be touched from elsewhere.
 public final class ProgramRenderer {
     public static let edgeFade = 0.010
     public static let stopFade = 0.030
+    /// The rate an output runs at when its configuration fixes none.
+    public static let defaultRate = 48_000
+    /// The channel count when the device's own cannot be found out.
+    public static let defaultChannels = 2
+    /// The peak guard's ceiling as a sample value (-1 dBFS).
+    static let ceiling = Float(pow(10, Loudness.ceilingDBFS / 20))
 
     public let output: PCMOutput
-    /// The output's fixed rate and channel count; nil: the recording's own.
+    /// The output's fixed rate and channel count; nil: 48 kHz and the device's channels.
     public var fixedRate: Int?
     public var fixedChannels: Int?
 
     private let blockFrames = 4096
+    /// The device's channel count, once found out.
+    private var deviceChannels: Int?
+    /// Kept from segment to segment and program to program, one per conversion met.
+    private var resamplers: [ResamplerKey: Resampler] = [:]
+    private let sourceBuffers = (SampleBuffer(), SampleBuffer())
+    private let resampledBuffer = SampleBuffer(), mixedBuffer = SampleBuffer(), tailBuffer = SampleBuffer()
 
     public init(output: PCMOutput, fixedRate: Int? = nil, fixedChannels: Int? = nil) {
         self.output = output
@@ -103,8 +123,19 @@ public final class ProgramRenderer {
         self.fixedChannels = fixedChannels
     }
 
+    /// The format programs play at on this output.
+    ///
+    /// Blocking: the first time (until it succeeds), opens the device briefly to ask for its
+    /// channel count; 2 channels when it cannot tell.
+    public func programFormat() -> PCMOutput.Format {
+        if fixedChannels == nil, deviceChannels == nil { deviceChannels = Devices.channels(of: output.pcmName) }
+        return PCMOutput.Format(rate: fixedRate ?? Self.defaultRate,
+                                channels: fixedChannels ?? deviceChannels ?? Self.defaultChannels)
+    }
+
     /// Plays `program` from segment `start`, and closes the PCM when it ends (however it ends), so
-    /// that an idle output holds no device.
+    /// that an idle output holds no device. The PCM is opened once, at `programFormat()`, when the
+    /// first recording that can be read starts.
     public func play(_ program: Program, from start: Int = 0, cancel: CancelToken = CancelToken(),
                      progress: (RenderEvent) -> Void = { _ in }) -> RenderResult {
         let xrunsBefore = output.xruns
@@ -141,17 +172,17 @@ public final class ProgramRenderer {
                 index += 1
                 continue
             }
-            // The PCM takes the recording's rate (the plug layer converts it to a fixed device
-            // rate); channels are mapped here, so that mono reaches every loudspeaker.
-            let format = PCMOutput.Format(rate: decoder.format.sampleRate,
-                                          channels: fixedChannels ?? decoder.format.channels)
-            do {
-                if output.isOpen, output.format != format, try !output.drain(cancel: cancel) {
-                    return finish(.cancelled(segment: index))
+            let format: PCMOutput.Format
+            if let open = output.format {
+                format = open
+            } else {
+                format = programFormat()
+                do {
+                    try output.open(format, deviceRate: fixedRate, deviceChannels: fixedChannels)
+                } catch {
+                    return finish(.deviceFailed(segment: index, error))
                 }
-                try output.open(format, deviceRate: fixedRate, deviceChannels: fixedChannels)
-            } catch {
-                return finish(.deviceFailed(segment: index, error))
+                result.format = format
             }
             progress(.segmentStarted(index: index, label: segment.label))
             let outcome: SegmentOutcome
@@ -189,65 +220,134 @@ public final class ProgramRenderer {
         return finish(.completed)
     }
 
-    /// Decodes, scales, fades and writes one recording.
+    /// Decodes, scales, fades, resamples, mixes and writes one recording, a block at a time.
     ///
-    /// - Throws: `.decode` when the file breaks part way (what was read has played, faded out);
-    ///   an output error when the device fails.
+    /// Gain and fades apply at the recording's rate, before resampling. The peak guard watches
+    /// what goes to the device: a block that would pass -1 dBFS lowers the gain, from that block
+    /// to the recording's end, so that nothing is clipped (the measured gain keeps it from acting
+    /// in the daemon; `laba play-file --gain-db` relies on it).
+    ///
+    /// - Throws: `.decode` when the file breaks part way (what was read has played, faded out) or
+    ///   cannot be resampled; an output error when the device fails.
     private func render(_ segment: ProgramSegment, decoder: Decoder, format: PCMOutput.Format,
                         cancel: CancelToken, written report: (Int) -> Void) throws(AudioError) -> SegmentOutcome {
         let sourceChannels = decoder.format.channels
+        let sourceRate = decoder.format.sampleRate
+        var resampler: Resampler?
+        if sourceRate != format.rate {
+            do {
+                resampler = try self.resampler(from: sourceRate, to: format.rate, channels: sourceChannels)
+            } catch {
+                throw .decode(path: segment.path, reason: "cannot resample \(sourceRate) Hz to \(format.rate) Hz: \(error.reason)")
+            }
+        }
+        // About `blockFrames` frames at the output's rate per block, whatever the recording's rate,
+        // so that progress and a stop come as often.
+        let inputFrames = max(256, blockFrames * sourceRate / format.rate)
+        let capacity = resampler?.outputCapacity(forInput: inputFrames) ?? inputFrames
+        let stopFadeFrames = max(1, Int(Self.stopFade * Double(format.rate)))
+        var current = sourceBuffers.0.reserve(inputFrames * sourceChannels)
+        var next = sourceBuffers.1.reserve(inputFrames * sourceChannels)
+        let resampled = resampledBuffer.reserve(capacity * sourceChannels)
+        let mixed = mixedBuffer.reserve(capacity * format.channels)
+        let tail = tailBuffer.reserve(stopFadeFrames * format.channels)
         let gain = Float(pow(10, segment.gainDB / 20))
-        let edge = max(1, Int(Self.edgeFade * Double(decoder.format.sampleRate)))
-        var current = [Float](repeating: 0, count: blockFrames * sourceChannels)
-        var next = [Float](repeating: 0, count: blockFrames * sourceChannels)
-        var out = [Float](repeating: 0, count: blockFrames * format.channels)
+        var guardGain: Float = 1
+        let edge = max(1, Int(Self.edgeFade * Double(sourceRate)))
         var position = 0
         var written = 0
         var pendingError: AudioError?
 
-        func read(_ buffer: inout [Float]) -> Int {
+        func read(_ buffer: UnsafeMutablePointer<Float>) -> Int {
             guard pendingError == nil else { return 0 }
             do {
-                return try buffer.withUnsafeMutableBufferPointer { (p) throws(AudioError) -> Int in
-                    try decoder.read(into: p.baseAddress!, frames: blockFrames)
-                }
+                return try decoder.read(into: buffer, frames: inputFrames)
             } catch {
                 pendingError = error
                 return 0
             }
         }
 
-        var count = read(&current)
-        while count > 0 {
-            let nextCount = count == blockFrames ? read(&next) : 0
-            let isLast = nextCount == 0
-            // Gain, fade in at the start, fade out over the last `edge` frames, channel mapping.
-            let tailStart = isLast ? max(0, count - edge) : count
-            let headEnd = max(0, min(count, edge - position))
-            Self.scale(current, into: &out, frames: count, from: sourceChannels, to: format.channels, gain: gain)
-            for frame in 0..<headEnd {
-                Self.multiply(&out, frame, format.channels, by: Float(position + frame) / Float(edge))
+        // Mixes, guards and writes frames at the output's rate; false when stopped part way (then
+        // faded out over what would have come next, and the queue let play out). `bound`: a peak
+        // the frames cannot exceed (mixing only averages), nil when unknown (resampled).
+        func emit(_ chunk: UnsafeMutablePointer<Float>, _ frames: Int, bound: Float?) throws(AudioError) -> Bool {
+            var samples = chunk
+            if sourceChannels != format.channels {
+                Self.mix(chunk, frames: frames, from: sourceChannels, into: mixed, to: format.channels)
+                samples = mixed
             }
-            for frame in tailStart..<count {
-                Self.multiply(&out, frame, format.channels, by: Float(count - 1 - frame) / Float(max(1, count - tailStart)))
+            let count = frames * format.channels
+            if guardGain != 1 { Self.scale(samples, count, by: guardGain) }
+            if (bound ?? .infinity) * guardGain > Self.ceiling {
+                let peak = Self.peak(samples, count)
+                if peak > Self.ceiling {
+                    let lower = Self.ceiling / peak
+                    Self.scale(samples, count, by: lower)
+                    guardGain *= lower
+                }
             }
-            let accepted = try out.withUnsafeBufferPointer { (p) throws(AudioError) -> Int in
-                try output.write(p.baseAddress!, frames: count, cancel: cancel)
-            }
+            let accepted = try output.write(samples, frames: frames, cancel: cancel)
             written += accepted
-            if accepted < count {
-                // Stopped: fade out over what would have come next, then let the queue play out.
-                let fade = max(1, Int(Self.stopFade * Double(format.rate)))
-                let n = min(fade, count - accepted)
-                var tail = [Float](repeating: 0, count: n * format.channels)
-                for frame in 0..<n {
-                    let ramp = Float(n - 1 - frame) / Float(n)
-                    for c in 0..<format.channels { tail[frame * format.channels + c] = out[(accepted + frame) * format.channels + c] * ramp }
+            guard accepted < frames else { return true }
+            // A full buffer (a sound server's) may leave room for less than the whole fade.
+            let n = min(stopFadeFrames, frames - accepted, output.room)
+            for frame in 0..<n {
+                let ramp = Float(n - 1 - frame) / Float(n)
+                for c in 0..<format.channels {
+                    tail[frame * format.channels + c] = samples[(accepted + frame) * format.channels + c] * ramp
                 }
-                written += try tail.withUnsafeBufferPointer { (p) throws(AudioError) -> Int in
-                    try output.writeIfRoom(p.baseAddress!, frames: n)
+            }
+            written += try output.writeIfRoom(tail, frames: n)
+            output.drain(limit: output.stopLimit)
+            return false
+        }
+
+        func resample(_ resampler: Resampler, _ input: UnsafePointer<Float>?,
+                      _ frames: Int) throws(AudioError) -> (consumed: Int, produced: Int) {
+            do {
+                return try resampler.process(input, frames: frames, into: resampled, capacity: capacity)
+            } catch {
+                throw .decode(path: segment.path, reason: "cannot resample: \(error.reason)")
+            }
+        }
+
+        var count = read(current)
+        while count > 0 {
+            let nextCount = count == inputFrames ? read(next) : 0
+            let isLast = nextCount == 0
+            // Gain; fade in at the start, fade out over the last `edge` frames (fades only lower the
+            // peak). Samples known to stay within full scale need no look at their peak.
+            let peak: Float
+            if decoder.withinFullScale, gain <= Self.ceiling {
+                Self.scale(current, count * sourceChannels, by: gain)
+                peak = gain
+            } else {
+                peak = Self.scaleAndPeak(current, count * sourceChannels, by: gain)
+            }
+            let headEnd = max(0, min(count, edge - position))
+            for frame in 0..<headEnd {
+                Self.multiply(current, frame, sourceChannels, by: Float(position + frame) / Float(edge))
+            }
+            let tailStart = isLast ? max(0, count - edge) : count
+            for frame in tailStart..<count {
+                Self.multiply(current, frame, sourceChannels, by: Float(count - 1 - frame) / Float(max(1, count - tailStart)))
+            }
+            if let resampler {
+                var consumed = 0
+                while consumed < count {
+                    let (used, produced) = try resample(resampler, current + consumed * sourceChannels, count - consumed)
+                    consumed += used
+                    if produced > 0, try !emit(resampled, produced, bound: nil) { return .cut(frames: written) }
+                    if used == 0, produced == 0 { break }
                 }
-                output.drain(limit: output.stopLimit)
+                // The end of the recording: what the filter still holds.
+                while isLast {
+                    let (_, produced) = try resample(resampler, nil, 0)
+                    if produced == 0 { break }
+                    if try !emit(resampled, produced, bound: nil) { return .cut(frames: written) }
+                }
+            } else if try !emit(current, count, bound: peak) {
                 return .cut(frames: written)
             }
             position += count
@@ -259,31 +359,90 @@ public final class ProgramRenderer {
         return .played(frames: written)
     }
 
-    /// Copies `frames` frames, scaled by `gain`, from `sc` channels to `tc`: mono to every channel,
-    /// many to mono as their average, otherwise channel by channel (wrapping).
-    static func scale(_ source: [Float], into target: inout [Float], frames: Int, from sc: Int, to tc: Int, gain: Float) {
-        source.withUnsafeBufferPointer { src in
-            target.withUnsafeMutableBufferPointer { dst in
-                if sc == tc {
-                    for i in 0..<(frames * tc) { dst[i] = src[i] * gain }
-                } else if tc == 1 {
-                    let g = gain / Float(sc)
-                    for f in 0..<frames {
-                        var sum: Float = 0
-                        for c in 0..<sc { sum += src[f * sc + c] }
-                        dst[f] = sum * g
+    /// The kept resampler for a conversion, ready for a fresh recording.
+    private func resampler(from inputRate: Int, to outputRate: Int, channels: Int) throws(ResamplerError) -> Resampler {
+        let key = ResamplerKey(inputRate: inputRate, outputRate: outputRate, channels: channels)
+        if let kept = resamplers[key] {
+            kept.reset()
+            return kept
+        }
+        // A handful of rates in practice; a library of every rate there is would not keep them all.
+        if resamplers.count >= 8 { resamplers.removeAll() }
+        let made = try Resampler(from: inputRate, to: outputRate, channels: channels)
+        resamplers[key] = made
+        return made
+    }
+
+    /// Mixes `frames` frames from `sc` channels to `tc` (`sc` ≠ `tc`): mono goes to every channel;
+    /// more channels fold into fewer (target channel c is the mean of source channels c, c + tc, …:
+    /// stereo to mono is (L + R) / 2); fewer go to more as they are, and each channel beyond them
+    /// gets the mean of all, so that every loudspeaker carries the whole message.
+    static func mix(_ source: UnsafePointer<Float>, frames: Int, from sc: Int,
+                    into target: UnsafeMutablePointer<Float>, to tc: Int) {
+        if sc == 1 {
+            for f in 0..<frames {
+                let v = source[f]
+                for c in 0..<tc { target[f * tc + c] = v }
+            }
+        } else if sc > tc {
+            for f in 0..<frames {
+                for c in 0..<tc {
+                    var sum: Float = 0
+                    var n = 0
+                    var s = c
+                    while s < sc {
+                        sum += source[f * sc + s]
+                        n += 1
+                        s += tc
                     }
-                } else {
-                    for f in 0..<frames {
-                        for c in 0..<tc { dst[f * tc + c] = src[f * sc + c % sc] * gain }
-                    }
+                    target[f * tc + c] = sum / Float(n)
                 }
+            }
+        } else {
+            let share = 1 / Float(sc)
+            for f in 0..<frames {
+                var sum: Float = 0
+                for c in 0..<sc {
+                    let v = source[f * sc + c]
+                    target[f * tc + c] = v
+                    sum += v
+                }
+                for c in sc..<tc { target[f * tc + c] = sum * share }
             }
         }
     }
 
+    static func scale(_ samples: UnsafeMutablePointer<Float>, _ count: Int, by factor: Float) {
+        guard factor != 1 else { return }
+        for i in 0..<count { samples[i] *= factor }
+    }
+
+    /// The largest magnitude among `count` samples.
+    static func peak(_ samples: UnsafePointer<Float>, _ count: Int) -> Float {
+        var most: Int32 = 0
+        for i in 0..<count { most = max(most, magnitudeBits(samples[i])) }
+        return Float(bitPattern: UInt32(most))
+    }
+
+    /// Scales `count` samples by `factor` and returns the largest magnitude after, in one pass.
+    static func scaleAndPeak(_ samples: UnsafeMutablePointer<Float>, _ count: Int, by factor: Float) -> Float {
+        var most: Int32 = 0
+        for i in 0..<count {
+            let v = samples[i] * factor
+            samples[i] = v
+            most = max(most, magnitudeBits(v))
+        }
+        return Float(bitPattern: UInt32(most))
+    }
+
+    /// A float's magnitude as an integer of the same order: for floats of one sign, the bits sort
+    /// as the numbers do, and an integer maximum vectorises where a float one (with its NaN
+    /// rules) does not.
     @inline(__always)
-    static func multiply(_ buffer: inout [Float], _ frame: Int, _ channels: Int, by factor: Float) {
+    static func magnitudeBits(_ v: Float) -> Int32 { Int32(bitPattern: v.bitPattern & 0x7fff_ffff) }
+
+    @inline(__always)
+    static func multiply(_ buffer: UnsafeMutablePointer<Float>, _ frame: Int, _ channels: Int, by factor: Float) {
         for c in 0..<channels { buffer[frame * channels + c] *= factor }
     }
 
@@ -305,4 +464,28 @@ public final class ProgramRenderer {
         }
         return (done, true)
     }
+}
+
+private struct ResamplerKey: Hashable {
+    var inputRate: Int
+    var outputRate: Int
+    var channels: Int
+}
+
+/// A sample buffer kept between segments and programs, grown when a recording needs more.
+private final class SampleBuffer {
+    private var pointer = UnsafeMutablePointer<Float>.allocate(capacity: 0)
+    private var capacity = 0
+
+    /// Room for `count` samples (the contents are not kept when it grows).
+    func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if count > capacity {
+            pointer.deallocate()
+            pointer = .allocate(capacity: count)
+            capacity = count
+        }
+        return pointer
+    }
+
+    deinit { pointer.deallocate() }
 }

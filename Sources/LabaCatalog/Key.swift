@@ -115,6 +115,31 @@ extension Catalog {
         case usedBy
         case notListedByALSA
         case noPlaybackPCM
+        case scheduleAdded
+        case scheduleChanged
+        case schedulePaused
+        case scheduleResumed
+        case scheduleRemoved
+        case scheduleRefused
+        case scheduleChangedSince
+        case scheduleHeading
+        case scheduleNoEntries
+        case scheduleNoChanges
+        case scheduleOperatorsForbidden
+        case scheduleOperatorsZones
+        case columnOrigin
+        case columnAt
+        case columnAdded
+        case columnWho
+        case columnAction
+        case columnEntry
+        case columnVersion
+        case columnChange
+        case stateActive
+        case statePaused
+        case stateDisabled
+        case originTechnician
+        case originOperator
 
         // The web console and its accounts
         case accountAdded

@@ -27,9 +27,10 @@ extension Site {
         let visit = try self.visit(request, context)
         let q = Form(request.uri.query ?? "")
         var flash: [String] = []
-        if let n = q["sent"] { flash.append(visit.texts(.webSent, ["n": n])) }
-        if let n = q["refused"] { flash.append(visit.texts(.webRefusedOutputs, ["n": n])) }
-        if let n = q["stopped"] { flash.append(visit.texts(.webStopped, ["n": n])) }
+        // Counts only: a link cannot put words of its own into the page.
+        if let n = q["sent"].flatMap(Int.init) { flash.append(visit.texts(.webSent, ["n": String(n)])) }
+        if let n = q["refused"].flatMap(Int.init) { flash.append(visit.texts(.webRefusedOutputs, ["n": String(n)])) }
+        if let n = q["stopped"].flatMap(Int.init) { flash.append(visit.texts(.webStopped, ["n": String(n)])) }
         return page("overview", visit, title: .webOverview, page: await overviewPage(visit),
                     flash: flash.isEmpty ? nil : flash.joined(separator: " "))
     }
@@ -319,7 +320,9 @@ extension Site {
         let zones = tree.map { z in
             ZoneChoice(id: z.zone.id, name: z.zone.name, depth: z.depth, outputs: status.outputs.filter { $0.zone == z.zone.id }.map(\.id))
         }
-        let flash = Form(request.uri.query ?? "")["moved"].map { visit.texts(.webMoved, ["output": $0]) }
+        let flash = Form(request.uri.query ?? "")["moved"].flatMap { moved in
+            status.outputs.contains { $0.id == moved } ? visit.texts(.webMoved, ["output": moved]) : nil
+        }
         return page("zones", visit, title: .webZonesPage, page: ZonesPage(outputs: outputs, zones: zones), flash: flash)
     }
 

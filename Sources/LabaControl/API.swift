@@ -264,6 +264,11 @@ public struct ErrorJSON: Codable, Sendable, Equatable, Error {
     public struct Body: Codable, Sendable, Equatable {
         public var code: String
         public var message: String
+
+        public init(code: String, message: String) {
+            self.code = code
+            self.message = message
+        }
     }
 
     public var error: Body
@@ -288,13 +293,18 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
     case queueFull = "queue_full"
     /// The broadcast to stop had already ended.
     case alreadyEnded = "already_ended"
+    /// A schedule change based on an older version of the operators' schedule.
+    case conflict = "conflict"
+    /// Operators may not change this (a technician's entry, a zone outside `operators.zones`).
+    case forbidden = "forbidden"
     case internalError = "internal"
 
     public var status: Int {
         switch self {
         case .badRequest: 400
         case .notFound: 404
-        case .quietHours, .expired, .alreadyEnded: 409
+        case .quietHours, .expired, .alreadyEnded, .conflict: 409
+        case .forbidden: 403
         case .tooLarge: 413
         case .invalidConfig, .notAudio, .tooLong: 422
         case .storageFull: 503

@@ -48,7 +48,7 @@ enum ControlServer {
 
     /// Builds the server service on `socketPath`, replacing a stale socket file.
     static func build(engine: Engine, socketPath: String, group: String, configPath: String, stateDirectory: String,
-                      reloader: Reloader, logger: Logger, onListening: @escaping @Sendable () -> Void) throws -> any Service {
+                      reloader: Reloader, editor: ScheduleEditor, logger: Logger, onListening: @escaping @Sendable () -> Void) throws -> any Service {
         let router = Router(context: ControlContext.self)
         let prefix = ControlProtocol.pathPrefix
         @Sendable func wire() async -> WireFormat { WireFormat(await engine.configuration.timeZone) }
@@ -152,6 +152,7 @@ enum ControlServer {
             do { moved = try await engine.move(output: id, to: body.zone) } catch let error as EngineError { throw APIFailure(error) }
             return try json(await wire().output(moved))
         }
+        routeSchedule(router, editor: editor, query: query)
         router.post("\(prefix)/reload") { _, _ in
             let result = await reloader.reload()
             return try json(result, status: result.reloaded ? .ok : .unprocessableContent)
@@ -188,6 +189,68 @@ enum ControlServer {
             onListening()
         }
         return server
+    }
+
+    /// `/v1/schedule/entries` and `/v1/schedule/log`: the operators' schedule.
+    static func routeSchedule(_ router: Router<ControlContext>, editor: ScheduleEditor,
+                              query: @escaping @Sendable (Request) async -> Query) {
+        let prefix = "\(ControlProtocol.pathPrefix)/schedule"
+        @Sendable func refused(_ error: any Error) throws -> Response {
+            guard let r = error as? ScheduleRefusal else { throw error }
+            return try json(r.body, status: HTTPResponse.Status(code: r.code.status))
+        }
+        @Sendable func change(_ action: ScheduleEditor.Action, _ request: Request, _ context: ControlContext,
+                              body: ScheduleEntryRequest?) async throws -> Response {
+            let q = await query(request)
+            let base = try q.number("base_version", in: 0...Int(Int32.max)) ?? body?.baseVersion
+            let who = await requester(context)
+            let result: ScheduleChangeJSON
+            do {
+                result = try await editor.apply(action, id: context.parameters.get("id")?.removingPercentEncoding, request: body, baseVersion: base,
+                                                requester: who)
+            } catch { return try refused(error) }
+            return try json(result, status: action == .add ? .created : .ok)
+        }
+        router.get("\(prefix)/entries") { request, _ in
+            let zone = await query(request)["zone"]
+            let entries: ScheduleEntriesJSON
+            do { entries = try await editor.entries(zone: zone) } catch { return try refused(error) }
+            return try json(entries)
+        }
+        router.post("\(prefix)/entries") { request, context in
+            let body: ScheduleEntryRequest = try await decode(request, context)
+            return try await change(.add, request, context, body: body)
+        }
+        router.put("\(prefix)/entries/:id") { request, context in
+            let body: ScheduleEntryRequest = try await decode(request, context)
+            return try await change(.change, request, context, body: body)
+        }
+        router.post("\(prefix)/entries/:id/pause") { request, context in
+            try await change(.pause, request, context, body: try await optionalBody(request, context))
+        }
+        router.post("\(prefix)/entries/:id/resume") { request, context in
+            try await change(.resume, request, context, body: try await optionalBody(request, context))
+        }
+        router.delete("\(prefix)/entries/:id") { request, context in
+            try await change(.remove, request, context, body: try await optionalBody(request, context))
+        }
+        router.get("\(prefix)/log") { request, _ in
+            let q = await query(request)
+            return try json(try await editor.log(since: try q.time("since"), until: try q.time("until"),
+                                                 limit: try q.number("limit", in: 1...100_000) ?? 100_000))
+        }
+    }
+
+    /// A JSON body that may be absent (`{"base_version": 3}` or nothing).
+    static func optionalBody(_ request: Request, _ context: ControlContext) async throws -> ScheduleEntryRequest? {
+        var request = request
+        let buffer = try await request.collectBody(upTo: maxJSONBody)
+        guard buffer.readableBytes > 0 else { return nil }
+        do {
+            return try JSONDecoder().decode(ScheduleEntryRequest.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw APIFailure(.badRequest, "the body is not the expected JSON")
+        }
     }
 
     /// Admits a request; the engine's and admission's refusals become the API's errors.

@@ -52,15 +52,35 @@ public enum DaemonError: Error, CustomStringConvertible {
     }
 }
 
-/// Loads and checks a configuration with its recordings, as `laba check` does.
-public func loadSetup(path: String, now: Instant) throws(DaemonError) -> Setup {
+/// Loads and checks a configuration with its recordings, as `laba check` does; with a state dir,
+/// the operators' schedule in it is merged in (its broken entries disabled with a warning).
+public func loadSetup(path: String, stateDirectory: String? = nil, now: Instant) throws(DaemonError) -> Setup {
     let loaded = ConfigLoader.load(path: path)
     guard let config = loaded.config else { throw .invalidConfig(loaded.diagnostics) }
     let library = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
-    let check = ConfigCheck(config: config, library: library, now: now)
-    let diagnostics = (loaded.diagnostics + check.diagnostics).sortedByLocation()
+    let operators = stateDirectory.map { OperatorScheduleLoad.load(stateDirectory: $0) }
+        ?? .none(OperatorSchedule.fileName)
+    if loaded.diagnostics.hasErrors { throw .invalidConfig(loaded.diagnostics.sortedByLocation()) }
+    return try mergeSetup(technician: config, technicianDiagnostics: loaded.diagnostics, library: library,
+                          operators: operators, now: now)
+}
+
+/// The technician's configuration and the operators' schedule, merged and checked as a whole.
+///
+/// - Parameter strict: operators' entries whose problems are errors (the one a change is about)
+///   rather than warnings that disable them.
+/// - Throws: `.invalidConfig` with every error and warning.
+func mergeSetup(technician: Config, technicianDiagnostics: [Diagnostic], library: MessageLibrary,
+                operators: OperatorScheduleLoad, strict: Set<String> = [], now: Instant) throws(DaemonError) -> Setup {
+    let merged = MergedConfig(technician: technician, operators: operators, library: library, strict: strict)
+    let check = ConfigCheck(config: merged.config, library: library, now: now)
+    let diagnostics = (technicianDiagnostics + merged.diagnostics + check.diagnostics).sortedByLocation()
     if diagnostics.hasErrors { throw .invalidConfig(diagnostics) }
-    return Setup(config: config, library: library, warnings: diagnostics)
+    var setup = Setup(config: merged.config, library: library, warnings: diagnostics)
+    setup.technician = technician
+    setup.operators = operators
+    setup.disabled = merged.disabled
+    return setup
 }
 
 public enum Daemon {
@@ -70,7 +90,7 @@ public enum Daemon {
     public static func run(_ options: DaemonOptions, logger: Logger) async throws {
         let notifier = Notifier()
         let clock = WallClock()
-        let setup = try loadSetup(path: options.configPath, now: clock.now())
+        let setup = try loadSetup(path: options.configPath, stateDirectory: options.stateDirectory, now: clock.now())
         if setup.config.outputs.isEmpty { logger.warning("no outputs are configured: nothing will play") }
         for warning in setup.warnings { logger.warning("\(warning)") }
         do {
@@ -84,15 +104,19 @@ public enum Daemon {
         let players = PlayerPool(logger: logger)
         let engine = try Engine(setup: setup, store: store, loudness: loudness, players: players, timer: timer,
                                 logger: logger) { clock.now() }
+        try await engine.start()
         warmLoudness(setup.library, cache: loudness, store: store, logger: logger)
 
         // Trap SIGHUP before anything can send one: a reload must never kill the daemon.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let outputs = setup.config.outputs.count
-        let reloader = Reloader(engine: engine, configPath: options.configPath, clock: clock, notifier: notifier, logger: logger)
+        let reloader = Reloader(engine: engine, configPath: options.configPath, stateDirectory: options.stateDirectory, clock: clock, notifier: notifier, logger: logger)
+        // One editor for every client of the operators' schedule (the API; the console's page).
+        let editor = ScheduleEditor(engine: engine, store: store, stateDirectory: options.stateDirectory, logger: logger)
         let server = try ControlServer.build(
             engine: engine, socketPath: options.socketPath, group: setup.config.control.groupName,
-            configPath: options.configPath, stateDirectory: options.stateDirectory, reloader: reloader, logger: logger,
+            configPath: options.configPath, stateDirectory: options.stateDirectory, reloader: reloader,
+            editor: editor, logger: logger,
             onListening: {
                 notifier.send("READY=1\nSTATUS=Playing on \(outputs) output\(outputs == 1 ? "" : "s") from \(options.configPath)")
                 logger.notice("labad \(LabaVersion.string) ready", metadata: [

@@ -15,11 +15,17 @@ public struct Setup: Sendable {
     public var library: MessageLibrary
     /// What `laba check` would warn about in this configuration.
     public var warnings: [Diagnostic]
+    /// The technician's configuration alone (`config` holds the operators' entries too).
+    public var technician: Config
+    /// The operators' schedule as read, and its entries that do not play (with the reason).
+    public var operators: OperatorScheduleLoad = .none(OperatorSchedule.fileName)
+    public var disabled: [String: String] = [:]
 
     public init(config: Config, library: MessageLibrary, warnings: [Diagnostic] = []) {
         self.config = config
         self.library = library
         self.warnings = warnings
+        technician = config
     }
 }
 
@@ -361,6 +367,13 @@ public actor Engine {
             if var record = live[id] {
                 record.frames += result.frames
                 record.xruns += result.xruns
+                if let rate = result.format?.rate { record.rate = rate }
+                for segment in result.segments {
+                    switch segment.outcome {
+                    case .played(let frames), .cut(let frames): record.segmentFrames[segment.label, default: 0] += frames
+                    case .failed: break
+                    }
+                }
                 // A recording broken or deleted since the last check: the rest played; say which did not.
                 let failed = result.segments.compactMap { segment -> String? in
                     if case .failed(let error) = segment.2 { "\(segment.1) (\(error))" } else { nil }

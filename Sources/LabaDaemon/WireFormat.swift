@@ -50,15 +50,20 @@ public struct WireFormat {
 }
 
 extension ReportJSON {
-    /// Counts and airtime per key, split by outcome, over finished broadcasts. A broadcast's
-    /// airtime (start to end) is shared equally among the languages it played when grouped by language.
+    /// Counts and airtime per key, split by outcome, over finished broadcasts. Airtime is what was
+    /// played: frames at the output's rate (gaps and chime included); by language, the frames of
+    /// that language's segments. A record from before rates were kept counts its wall time.
     init(by key: ReportKey, records: [BroadcastRecord]) {
         var rows: [String: Row] = [:]
         for r in records {
-            let airtime = Double(max(0, (r.endedAt ?? 0) - (r.startedAt ?? r.endedAt ?? 0))) / 1e6
+            let wall = Double(max(0, (r.endedAt ?? 0) - (r.startedAt ?? r.endedAt ?? 0))) / 1e6
+            let airtime = r.airtime ?? (r.startedAt == nil ? 0 : wall)
             let keys: [String]
             switch key {
-            case .language: keys = r.playedLanguages.isEmpty ? r.plannedLanguages : r.playedLanguages
+            case .language:
+                // An upload sent without a language counts as "unknown", so that totals agree across keys.
+                let languages = r.playedLanguages.isEmpty ? r.plannedLanguages : r.playedLanguages
+                keys = languages.isEmpty ? [r.neutral ? Language.neutral : "unknown"] : languages
             case .message: keys = [r.message]
             case .output: keys = [r.output]
             case .zone: keys = [r.zone]
@@ -66,7 +71,13 @@ extension ReportJSON {
             for k in keys {
                 var row = rows[k] ?? Row(key: k, broadcasts: 0, airtimeSeconds: 0, outcomes: [:])
                 row.broadcasts += 1
-                row.airtimeSeconds += r.startedAt == nil ? 0 : airtime / Double(max(1, keys.count))
+                if key == .language, let rate = r.rate, rate > 0 {
+                    // An upload without a language plays under its own label.
+                    let frames = r.segmentFrames[k] ?? (keys.count == 1 ? r.segmentFrames.filter { $0.key != "chime" }.values.reduce(0, +) : 0)
+                    row.airtimeSeconds += Double(frames) / Double(rate)
+                } else {
+                    row.airtimeSeconds += airtime / Double(max(1, key == .language ? keys.count : 1))
+                }
                 row.outcomes[r.outcome?.rawValue ?? "unknown", default: 0] += 1
                 rows[k] = row
             }

@@ -56,6 +56,13 @@ public struct BroadcastRecord: Codable, Equatable, Sendable, FetchableRecord, Pe
     public var requestedBy: RequestedBy?
     public var frames: Int
     public var xruns: Int
+    /// The rate the output played at (frames per second), once it played.
+    public var rate: Int?
+    /// Frames of each label's segments (a language, `neutral`, `chime`), for airtime per language.
+    public var segmentFrames: [String: Int]
+
+    /// What was played, in seconds: frames / rate; nil for a record from before rates were kept.
+    public var airtime: Double? { rate.map { $0 > 0 ? Double(frames) / Double($0) : 0 } }
 
     public init(id: String, source: Source, entry: String? = nil, message: String, uploadPath: String? = nil,
                 output: String, zone: String, priority: Priority, plannedLanguages: [String], chime: String? = nil,
@@ -82,6 +89,7 @@ public struct BroadcastRecord: Codable, Equatable, Sendable, FetchableRecord, Pe
         self.segment = 0
         self.frames = 0
         self.xruns = 0
+        self.segmentFrames = [:]
         self.requestedBy = requestedBy
     }
 
@@ -105,7 +113,7 @@ public struct BroadcastRecord: Codable, Equatable, Sendable, FetchableRecord, Pe
         case plannedLanguages = "planned_languages", playedLanguages = "played_languages", chime, neutral, drill
         case repeatCount = "repeat_count", loop, plannedAt = "planned_at", deadline
         case startedAt = "started_at", endedAt = "ended_at", state, segment, outcome, reason
-        case requestedBy = "requested_by", frames, xruns
+        case requestedBy = "requested_by", frames, xruns, rate, segmentFrames = "segment_frames"
     }
 }
 
@@ -229,6 +237,15 @@ public final class Store: Sendable {
             try db.execute(sql: "UPDATE broadcast SET priority = CASE priority WHEN 0 THEN 'scheduled' WHEN 1 THEN 'manual' "
                            + "WHEN 2 THEN 'emergency' ELSE priority END")
         }
+        // v3: airtime is what was played (frames at the output's rate), per segment label.
+        migrator.registerMigration("v3") { db in
+            try db.alter(table: "broadcast") { t in
+                t.add(column: "rate", .integer)
+                t.add(column: "segment_frames", .text).notNull().defaults(to: "{}")
+            }
+        }
+        registerFleetMigrations(&migrator)
+        registerScheduleMigrations(&migrator)
         migrator.registerMigration("console-v1", migrate: migrateConsole)
         return migrator
     }

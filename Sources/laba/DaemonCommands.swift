@@ -144,22 +144,6 @@ enum PriorityArgument: String, ExpressibleByArgument, CaseIterable {
     case manual, emergency
 }
 
-/// The current zone of every output, as the daemon knows them: `--all` reaches each output once,
-/// whatever the CLI's copy of the configuration says.
-///
-/// - Throws: `ExitCode(69)` when the daemon cannot be reached, `ExitCode.failure` when it has no output.
-func everyOutputZone(_ client: ControlClient) async throws -> [String] {
-    let reply = try await client.send(.GET, "/outputs")
-    guard reply.status == 200, let list = try? reply.decode(OutputList.self) else { throw reply.refusal() }
-    var zones: [String] = []
-    for output in list.outputs where !zones.contains(output.zone) { zones.append(output.zone) }
-    if zones.isEmpty {
-        complain(.noOutputs)
-        throw ExitCode.failure
-    }
-    return zones
-}
-
 /// "; did you mean 'x'?" for the first of `given` that the daemon's refusal `text` names ('x') and
 /// that is close to one of `known`, else "".
 func suggestion(in text: String, for given: [String], known: [String]) -> String {
@@ -201,7 +185,7 @@ struct Stop: AsyncParsableCommand {
         if let id {
             let reply = try await client.send(.DELETE, "/broadcasts/\(id)")
             guard reply.status == 202 else { throw reply.refusal() }
-            if socket.json { FileHandle.standardOutput.write(reply.body) }
+            printJSON(reply)
             return
         }
         let reply = try await client.send(.POST, "/stop", body: StopRequest(zones: all ? nil : zones, all: all ? true : nil,
@@ -210,7 +194,14 @@ struct Stop: AsyncParsableCommand {
             let hint = localConfig(config.path).map { suggestion(in: reply.errorMessage ?? "", for: zones, known: $0.zones.map(\.id.value)) }
             throw reply.refusal(hint: hint ?? "")
         }
-        if socket.json { FileHandle.standardOutput.write(reply.body) }
+        printJSON(reply)
+    }
+
+    /// With --json, the daemon's answer (the broadcast stopped, or the outputs); without, nothing.
+    private func printJSON(_ reply: ControlClient.Reply) {
+        guard socket.json else { return }
+        FileHandle.standardOutput.write(reply.body)
+        if reply.body.last != UInt8(ascii: "\n") { print() }
     }
 }
 
@@ -233,6 +224,8 @@ struct Status: AsyncParsableCommand {
         }
         print(TextTable(header: [t(.columnOutput), t(.columnZone), t(.columnState), t(.columnPlaying), t(.columnWaiting),
                                  t(.columnNext)], rows: rows).render())
+        // The operators' entries a technician's edit disabled: the clerk who made them reads this.
+        for warning in status.warnings ?? [] where warning.contains("/" + OperatorSchedule.fileName + ":") { print(warning) }
     }
 }
 

@@ -10,7 +10,11 @@ struct PlayFile: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "play-file",
         abstract: "Play audio files through Laba's engine, without the daemon.",
-        discussion: "Like aplay, but with Laba's gain, loudness normalisation, peak guard and fades.")
+        discussion: """
+            Like aplay, but with Laba's gain, loudness normalisation, peak guard and fades. The files \
+            play one after another in one stream, at 48 kHz and the device's channel count: each is \
+            resampled (libsoxr) and its channels mixed as the daemon does.
+            """)
 
     @Option(help: ArgumentHelp("The ALSA PCM to play on.", valueName: "pcm"))
     var device = "default"
@@ -21,7 +25,9 @@ struct PlayFile: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Loudness target for --normalize, in LUFS.", valueName: "lufs"))
     var targetLufs = -16.0
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Extra gain in dB (negative to attenuate).", valueName: "db"))
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Extra gain in dB (negative to attenuate); the peak guard lowers it where a file would pass -1 dBFS.",
+                               valueName: "db"))
     var gainDb = 0.0
 
     @Argument(help: "Audio files (anything libsndfile reads).")

@@ -64,7 +64,7 @@ enum GlobalOptions {
     /// Moves the global options written before the subcommand to just after its name. One the
     /// subcommand does not take is dropped (`laba --config F status`: status does not read the
     /// configuration), as a global option is, by definition, meaningful only where it applies.
-    static func hoist(_ arguments: [String], tree: CommandTree?) -> [String] {
+    static func hoist(_ arguments: [String], tree: @autoclosure () -> CommandTree?) -> [String] {
         var groups: [(name: String, tokens: [String])] = []
         var i = 0
         while i < arguments.count, arguments[i].hasPrefix("--") {
@@ -81,7 +81,7 @@ enum GlobalOptions {
         }
         guard !groups.isEmpty, i < arguments.count, !arguments[i].hasPrefix("-") else { return arguments }
         let command = arguments[i]
-        let accepted = tree?.command.subcommand(command)?.longOptions
+        let accepted = tree()?.command.subcommand(command)?.longOptions
         let kept = groups.filter { accepted?[$0.name] != nil || accepted == nil }.flatMap(\.tokens)
         return [command] + kept + arguments[(i + 1)...]
     }
@@ -178,13 +178,13 @@ extension Laba {
     /// Parses the arguments (global options moved after the subcommand), runs the command, and
     /// exits with SPEC §9's codes: 64 for every usage mistake, with the mistake named.
     static func main() async {
-        let tree = CommandTree.laba
-        let arguments = GlobalOptions.hoist(Array(CommandLine.arguments.dropFirst()), tree: tree)
+        // The tree is read only when needed: describing every command costs a few milliseconds.
+        let arguments = GlobalOptions.hoist(Array(CommandLine.arguments.dropFirst()), tree: CommandTree.laba)
         var command: ParsableCommand
         do {
             command = try parseAsRoot(arguments)
         } catch {
-            if exitCode(for: error) == .validationFailure, let tree,
+            if exitCode(for: error) == .validationFailure, let tree = CommandTree.laba,
                let problems = UsageProblems.find(in: arguments, tree: tree) {
                 printError(problems.render())
                 Foundation.exit(ExitCode.validationFailure.rawValue)

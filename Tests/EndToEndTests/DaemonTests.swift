@@ -175,7 +175,7 @@ final class DaemonFixture {
         try fixture.writeConfig(at: Self.scheduledAt)
         try fixture.setClock(justBefore: Self.scheduledAt)
         try fixture.start()
-        #expect(fixture.waitForLog("labad 0.1.0 ready"))
+        #expect(fixture.waitForLog("labad 0.1.0 (dev) ready"))
         #expect(fixture.waitForLog("broadcast completed"))
         #expect(fixture.terminate() == 0)
 
@@ -198,6 +198,23 @@ final class DaemonFixture {
         let result = try Binaries.run("labad", ["--config", fixture.configPath], environment: fixture.environment)
         #expect(result.status == 78)
         #expect(result.stderr.contains("laba.yaml:12:31: error: invalid calendar expression 'Mon..Fri 25:00': hour 25 is out of range 0..23"))
+    }
+
+    /// Issue 12: labad passes on the configuration's warnings, at start (log) and on reload (the
+    /// answer and `laba reload`), as `laba check` prints them.
+    @Test func warningsArePassedOnAtStartAndOnReload() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        try fixture.writeConfig(at: "2099-01-01", extra: "  - id: island\n")
+        let check = try Binaries.run("laba", ["check", "--config", fixture.configPath], environment: fixture.environment)
+        let warning = try #require(check.stdout.split(separator: "\n").first { $0.contains("warning:") && $0.contains("island") },
+                                   "\(check.stdout)")
+        try fixture.start()
+        #expect(fixture.waitForLog(String(warning)))
+        #expect(fixture.waitForLog("ready"))
+        let reload = try Binaries.run("laba", ["reload"], environment: fixture.environment)
+        #expect(reload.status == 0 && reload.stdout.contains(String(warning)), "\(reload.stdout)")
+        #expect(fixture.terminate() == 0)
     }
 
     @Test func sighupWithABrokenFileKeepsTheRunningConfiguration() throws {

@@ -29,6 +29,7 @@ enum TestPCMs {
                 conf += Self.capture(name: "paced\(n)", file: "\(directory)/paced\(n).wav",
                                      slave: "{ type pulse server \"unix:\(pulseSocket)\" }")
             }
+            conf += Self.fixedChannelPCMs(directory: directory)
             // A PCM whose sound server the test kills part way.
             conf += Self.capture(name: "vanishing", file: "\(directory)/vanishing.wav",
                                  slave: "{ type pulse server \"unix:\(directory)/vanishing.sock\" }")
@@ -47,6 +48,39 @@ enum TestPCMs {
             }
 
             """
+        }
+
+        /// Capture PCMs whose device takes a fixed channel count, hidden under a plug layer in each
+        /// way ALSA's configuration allows: `laba_three_inline` (3, a `multi` inline in the plug),
+        /// `laba_three_named` (3, the same by name), `laba_four_fixed` (4, the plug's
+        /// `slave.channels`). Each writes `<name>.wav`.
+        static func fixedChannelPCMs(directory: String) -> String {
+            func multi(_ file: String) -> String {
+                """
+                {
+                    type multi
+                    slaves.a.pcm { type file slave.pcm "null" file "\(directory)/\(file).wav" format "wav" }
+                    slaves.a.channels 3
+                    bindings.0 { slave a channel 0 }
+                    bindings.1 { slave a channel 1 }
+                    bindings.2 { slave a channel 2 }
+                }
+                """
+            }
+            return """
+                pcm.laba_three_inline { type plug slave { pcm \(multi("laba_three_inline")) format S16_LE } }
+                pcm.laba_three_device \(multi("laba_three_named"))
+                pcm.laba_three_named { type plug slave { pcm "laba_three_device" format S16_LE } }
+                pcm.laba_four_fixed {
+                    type plug
+                    slave {
+                        pcm { type file slave.pcm "null" file "\(directory)/laba_four_fixed.wav" format "wav" }
+                        format S16_LE
+                        channels 4
+                    }
+                }
+
+                """
         }
 
         /// A fresh capture PCM name and the file it writes.
@@ -119,13 +153,15 @@ struct Capture {
         return Double(crossings) / 2 / (Double(region.end - region.start) / Double(rate))
     }
 
-    /// Integrated loudness (LUFS) of a region, by libebur128.
-    func loudness(_ region: (start: Int, end: Int)) -> Double {
-        let state = ebur128_init(UInt32(channels), UInt(rate), Int32(EBUR128_MODE_I.rawValue))!
+    /// Integrated loudness (LUFS) of a region, by libebur128: of every channel, or of one.
+    func loudness(_ region: (start: Int, end: Int), channel: Int? = nil) -> Double {
+        let measured = channel.map { self.channel($0) } ?? samples
+        let count = channel == nil ? channels : 1
+        let state = ebur128_init(UInt32(count), UInt(rate), Int32(EBUR128_MODE_I.rawValue))!
         var handle: UnsafeMutablePointer<ebur128_state>? = state
         defer { ebur128_destroy(&handle) }
-        samples.withUnsafeBufferPointer { p in
-            _ = ebur128_add_frames_float(state, p.baseAddress! + region.start * channels, region.end - region.start)
+        measured.withUnsafeBufferPointer { p in
+            _ = ebur128_add_frames_float(state, p.baseAddress! + region.start * count, region.end - region.start)
         }
         var lufs = 0.0
         ebur128_loudness_global(state, &lufs)

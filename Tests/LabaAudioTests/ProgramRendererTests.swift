@@ -42,22 +42,27 @@ func approximately(_ a: Double, _ b: Double, within tolerance: Double) -> Bool {
         #expect(result.outcome == .completed)
         #expect(result.segments.map(\.label) == ["naxi", "yi", "mandarin", "naxi", "yi", "mandarin"])
         #expect(events.first == .segmentStarted(index: 0, label: "naxi"))
-        #expect(events.last == .segmentFinished(index: 5, label: "mandarin", outcome: .played(frames: 16000)))
+        // One format for the program: 48 kHz on the device's two channels (the capture PCMs take any count).
+        #expect(result.format == PCMOutput.Format(rate: 48000, channels: 2))
+        #expect(events.last == .segmentFinished(index: 5, label: "mandarin", outcome: .played(frames: 48000)))
 
         let capture = try Capture(path: pcm.file)
-        #expect(capture.rate == 16000 && capture.channels == 1)
+        #expect(capture.rate == 48000 && capture.channels == 2)
+        #expect(capture.channel(0) == capture.channel(1))
         // Six tones of one second and five gaps of half a second.
-        #expect(capture.frames == 6 * 16000 + 5 * 8000)
+        #expect(capture.frames == 6 * 48000 + 5 * 24000)
         let regions = capture.regions()
         #expect(regions.count == 6)
         let frequencies = regions.map { capture.frequency($0) }
         let expected = [300.0, 500, 900, 300, 500, 900]
         #expect(zip(frequencies, expected).allSatisfy { approximately($0, $1, within: $1 * 0.02) }, "\(frequencies)")
         for (a, b) in zip(regions, regions.dropFirst()) {
-            #expect(approximately(Double(b.start - a.end) / 16000, 0.5, within: 0.03))
+            #expect(approximately(Double(b.start - a.end) / 48000, 0.5, within: 0.03))
         }
+        // Each loudspeaker (channel) plays the mono recording at its target loudness.
         for region in regions {
-            #expect(approximately(capture.loudness(region), -16, within: 0.5), "\(capture.loudness(region)) LUFS")
+            #expect(approximately(capture.loudness(region, channel: 0), -16, within: 0.5),
+                    "\(capture.loudness(region, channel: 0)) LUFS")
         }
         // The peak guard: nothing above -1 dBFS (one 16-bit step of tolerance).
         #expect(capture.peak <= Float(pow(10, -1.0 / 20)) + 1.0 / 32768)
@@ -70,15 +75,17 @@ func approximately(_ a: Double, _ b: Double, within tolerance: Double) -> Bool {
         let program = Program(segments: try segments(["bai", "lisu"], in: dir), gap: .milliseconds(200))
         _ = ProgramRenderer(output: PCMOutput(device: pcm.name)).play(program)
         let capture = try Capture(path: pcm.file)
-        let full = capture.peak(from: 4000, to: 8000)
+        // The 16 kHz recordings play at 48 kHz: a second is 48,000 frames, a millisecond 48.
+        let second = 48000, ms = 48
+        let full = capture.peak(from: second / 4, to: second / 2)
         #expect(full > 0.1)
-        // 10 ms at 16 kHz is 160 frames: the first and last millisecond stay near silence.
-        #expect(capture.peak(from: 0, to: 16) < full * 0.12)
-        #expect(capture.peak(from: 16000 - 16, to: 16000) < full * 0.12)
-        #expect(capture.peak(from: 200, to: 400) > full * 0.9)
-        let second = 16000 + 3200
-        #expect(capture.peak(from: second, to: second + 16) < full * 0.12)
-        #expect(capture.peak(from: second + 16000 - 16, to: second + 16000) < full * 0.12)
+        // The fades are 10 ms: the first and last millisecond stay near silence.
+        #expect(capture.peak(from: 0, to: ms) < full * 0.12)
+        #expect(capture.peak(from: second - ms, to: second) < full * 0.12)
+        #expect(capture.peak(from: 12 * ms, to: 25 * ms) > full * 0.9)
+        let next = second + 200 * ms
+        #expect(capture.peak(from: next, to: next + ms) < full * 0.12)
+        #expect(capture.peak(from: next + second - ms, to: next + second) < full * 0.12)
     }
 
     @Test func monoRecordingOnAStereoPCMPlaysOnBothChannels() throws {
@@ -94,7 +101,8 @@ func approximately(_ a: Double, _ b: Double, within tolerance: Double) -> Bool {
         #expect(capture.peak > 0.1)
     }
 
-    @Test(arguments: [(22050, nil, 22050), (48000, nil, 48000), (22050, 48000, 48000), (48000, 16000, 16000)] as [(Int, Int?, Int)])
+    @Test(arguments: [(22050, nil, 48000), (44100, nil, 48000), (8000, nil, 48000), (96000, nil, 48000), (48000, nil, 48000),
+                      (22050, 44100, 44100), (48000, 16000, 16000)] as [(Int, Int?, Int)])
     func recordingsAtOtherRates(_ recordingRate: Int, _ fixedRate: Int?, _ capturedRate: Int) throws {
         let dir = try toneLibrary(rate: recordingRate)
         defer { dir.remove() }
@@ -102,13 +110,14 @@ func approximately(_ a: Double, _ b: Double, within tolerance: Double) -> Bool {
         let renderer = ProgramRenderer(output: PCMOutput(device: pcm.name), fixedRate: fixedRate)
         let result = renderer.play(Program(segments: try segments(["mosuo"], in: dir)))
         #expect(result.outcome == .completed)
-        #expect(result.segments.map(\.outcome) == [.played(frames: recordingRate)], "\(result)")
+        // Resampled to the output's rate: one second is `capturedRate` frames, to the frame.
+        #expect(result.segments.map(\.outcome) == [.played(frames: capturedRate)], "\(result)")
         let capture = try Capture(path: pcm.file)
         #expect(capture.rate == capturedRate)
-        #expect(approximately(Double(capture.frames) / Double(capture.rate), 1.0, within: 0.01))
+        #expect(capture.frames == capturedRate)
         let regions = capture.regions()
         try #require(regions.count == 1)
-        #expect(approximately(capture.frequency(regions[0]), 700, within: 14))
+        #expect(approximately(capture.frequency(regions[0]), 700, within: 7), "\(capture.frequency(regions[0])) Hz")
         #expect(capture.peak <= Float(pow(10, -1.0 / 20)) + 1.0 / 32768)
     }
 
@@ -130,7 +139,7 @@ func approximately(_ a: Double, _ b: Double, within tolerance: Double) -> Bool {
         let result = ProgramRenderer(output: PCMOutput(device: pcm.name)).play(program)
         #expect(result.outcome == .completed)
         let outcomes = Dictionary(uniqueKeysWithValues: result.segments.map { ($0.label, $0.outcome) })
-        #expect(outcomes["naxi"] == .played(frames: 16000))
+        #expect(outcomes["naxi"] == .played(frames: 48000))
         #expect(outcomes["text"] == .failed(.decode(path: dir.file("text.wav"), reason: "Format not recognised.")))
         if case .failed(.decode(_, let reason)) = outcomes["missing"] {
             #expect(reason.contains("No such file or directory"))
@@ -139,11 +148,11 @@ func approximately(_ a: Double, _ b: Double, within tolerance: Double) -> Bool {
         }
         // A truncated FLAC plays what it has, or fails part way; either way the program goes on.
         switch outcomes["truncated"] {
-        case .played(let frames)?: #expect(frames < 32000)
+        case .played(let frames)?: #expect(frames < 96000)
         case .failed?: break
         default: Issue.record("truncated: \(String(describing: outcomes["truncated"]))")
         }
-        #expect(outcomes["mandarin"] == .played(frames: 16000))
+        #expect(outcomes["mandarin"] == .played(frames: 48000))
         let capture = try Capture(path: pcm.file)
         let frequencies = capture.regions().map { capture.frequency($0) }
         #expect(approximately(frequencies.first ?? 0, 300, within: 6) && approximately(frequencies.last ?? 0, 900, within: 18))
@@ -182,17 +191,17 @@ func approximately(_ a: Double, _ b: Double, within tolerance: Double) -> Bool {
         var framesAtStop = 0
         let result = ProgramRenderer(output: PCMOutput(device: pcm.name))
             .play(Program(segments: try segments(["lisu"], in: dir)), cancel: cancel) { event in
-                if case .progress(_, _, let frames) = event, frames >= 8000, framesAtStop == 0 {
+                if case .progress(_, _, let frames) = event, frames >= 24000, framesAtStop == 0 {
                     framesAtStop = frames
                     cancel.cancel()
                 }
             }
         #expect(result.outcome == .cancelled(segment: 0))
         let capture = try Capture(path: pcm.file)
-        // Nothing more than the fade was written after the stop: 30 ms at 16 kHz.
-        #expect(capture.frames - framesAtStop <= 480)
+        // Nothing more than the fade was written after the stop: 30 ms at 48 kHz.
+        #expect(capture.frames - framesAtStop <= 1440)
         #expect(capture.frames > framesAtStop)
-        let full = capture.peak(from: framesAtStop - 1600, to: framesAtStop)
+        let full = capture.peak(from: framesAtStop - 4800, to: framesAtStop)
         #expect(capture.peak(from: capture.frames - 16, to: capture.frames) < full * 0.1)
     }
 }
@@ -213,7 +222,7 @@ func approximately(_ a: Double, _ b: Double, within tolerance: Double) -> Bool {
         let result = ProgramRenderer(output: PCMOutput(device: "vanishing")).play(program) { event in
             if case .segmentFinished(index: 0, _, _) = event { server.kill() }
         }
-        #expect(result.segments.first?.outcome == .played(frames: 4800))
+        #expect(result.segments.first?.outcome == .played(frames: 14400))
         guard case .deviceFailed(segment: 1, let error) = result.outcome, error.isDeviceLost else {
             Issue.record("\(result.outcome)")
             return
@@ -235,14 +244,14 @@ func approximately(_ a: Double, _ b: Double, within tolerance: Double) -> Bool {
         let result = ProgramRenderer(output: PCMOutput(device: pcm.name))
             .play(Program(segments: try segments(["bai"], in: dir))) { event in
                 // Fault injection on the writer's own thread: it stops writing for 1.2 s.
-                if case .progress(_, _, let frames) = event, frames >= 12000, !stalled {
+                if case .progress(_, _, let frames) = event, frames >= 36000, !stalled {
                     stalled = true
                     usleep(1_200_000)
                 }
             }
         #expect(result.outcome == .completed)
         #expect(result.xruns >= 1)
-        #expect(result.segments.map(\.outcome) == [.played(frames: 24000)])
+        #expect(result.segments.map(\.outcome) == [.played(frames: 72000)])
     }
 
     /// On a PCM that plays in real time, a stop from another thread ends playback quickly and
@@ -264,7 +273,7 @@ func approximately(_ a: Double, _ b: Double, within tolerance: Double) -> Bool {
         let thread = Thread {
             var signalled = false
             box.result = ProgramRenderer(output: PCMOutput(device: pcm.name)).play(program, cancel: cancel) { event in
-                if case .progress(_, _, let frames) = event, frames >= 4000, !signalled {
+                if case .progress(_, _, let frames) = event, frames >= 12000, !signalled {
                     signalled = true
                     playing.signal()
                 }
@@ -281,8 +290,8 @@ func approximately(_ a: Double, _ b: Double, within tolerance: Double) -> Bool {
         // Far less than the 1.75 s left of the tone.
         #expect(elapsed < 0.5, "stopped after \(elapsed) s")
         let capture = try Capture(path: pcm.file)
-        #expect(capture.frames < 16000)
-        let full = capture.peak(from: 1000, to: 3000)
+        #expect(capture.frames < 48000)
+        let full = capture.peak(from: 3000, to: 9000)
         #expect(capture.peak(from: capture.frames - 16, to: capture.frames) < full * 0.1)
     }
 }

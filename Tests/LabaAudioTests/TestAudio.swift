@@ -15,9 +15,10 @@ enum TestAudio {
         }
     }
 
-    /// A sine tone of `frequency` Hz at `amplitude` (0...1), the same on every channel.
+    /// A sine tone of `frequency` Hz at `amplitude` (0...1), the same on every channel but
+    /// `silentChannels`.
     static func writeTone(_ path: String, frequency: Double, seconds: Double, rate: Int = 16000, channels: Int = 1,
-                          amplitude: Double = 0.5, container: Container = .wav16) throws {
+                          amplitude: Double = 0.5, silentChannels: Set<Int> = [], container: Container = .wav16) throws {
         var info = SF_INFO()
         info.samplerate = Int32(rate)
         info.channels = Int32(channels)
@@ -30,7 +31,7 @@ enum TestAudio {
         var samples = [Float](repeating: 0, count: frames * channels)
         for i in 0..<frames {
             let v = Float(amplitude * sin(2 * .pi * frequency * Double(i) / Double(rate)))
-            for c in 0..<channels { samples[i * channels + c] = v }
+            for c in 0..<channels where !silentChannels.contains(c) { samples[i * channels + c] = v }
         }
         let written = sf_writef_float(file, &samples, sf_count_t(frames))
         guard written == frames else { throw TestAudioError(message: "short write to \(path)") }

@@ -204,7 +204,9 @@ public struct CalendarSpec: Hashable, Sendable, CustomStringConvertible {
     static func formatChain(_ chain: [CalendarComponent]?, width: Int, usec: Bool) -> String {
         guard let chain else { return "*" }
         let d = usec ? usecPerSecond : 1
-        if usec, chain.count == 1, chain[0].start == 0, chain[0].repeatStep == usecPerSecond, chain[0].stop < 0 {
+        // systemd 252 writes a seconds list that holds 0/1 (every whole second) as `*`, whatever else
+        // it lists (`00/1,12` and `05,00/1` both; `00..59/1,12` not); only the text, not the instants.
+        if usec, chain.contains(where: { $0.start == 0 && $0.repeatStep == usecPerSecond && $0.stop < 0 }) {
             return "*"
         }
         return chain.map { c in

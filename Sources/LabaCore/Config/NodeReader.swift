@@ -41,18 +41,22 @@ struct NodeReader {
     /// Refuses a value: when it holds full-width punctuation typed by a Chinese input method
     /// (`naxi，mandarin`), each such character is named at its own place with the ASCII one to
     /// type, instead of `message`.
-    mutating func reject(_ value: Located<String>, _ message: String) {
+    ///
+    /// - Returns: whether slips were named instead.
+    @discardableResult
+    mutating func reject(_ value: Located<String>, _ message: String) -> Bool {
         if value.value.unicodeScalars.allSatisfy({ $0.isASCII }) {
             error(message, at: value.location)
-            return
+            return false
         }
         if lines == nil { lines = TypingSlips.lines(text) }
         let slips = TypingSlips.inScalar(value.value, at: value.location, text: lines ?? [])
         if slips.isEmpty {
             error(message, at: value.location)
-        } else {
-            diagnostics += slips
+            return false
         }
+        diagnostics += slips
+        return true
     }
 
     /// A plain `~`, `null` or empty scalar.
@@ -87,9 +91,9 @@ struct NodeReader {
                 fields.values[k.string] = value
                 fields.keyLocations[k.string] = location(key)
             } else {
-                let before = diagnostics.count
-                reject(Located(k.string, at: location(key)), "unknown key '\(k.string)' in \(what)\(didYouMean(k.string, known))")
-                if diagnostics.count > before, diagnostics[before].message.hasPrefix("unknown key") == false { fields.slipped = true }
+                if reject(Located(k.string, at: location(key)), "unknown key '\(k.string)' in \(what)\(didYouMean(k.string, known))") {
+                    fields.slipped = true
+                }
             }
         }
         return fields
