@@ -33,6 +33,8 @@ public struct DaemonContext: Sendable {
     public let stateDirectory: String
     /// Re-reads the configuration, as SIGHUP does (after the console adds a recording).
     public let reload: @Sendable () async -> ReloadJSON
+    /// The operators' schedule, shared with the control API (for a console page that edits it).
+    public let editor: ScheduleEditor
     public let logger: Logger
 }
 
@@ -131,7 +133,7 @@ public enum Daemon {
             SignalService(hangups: hangups, reloader: reloader),
         ]
         let context = DaemonContext(engine: engine, store: store, config: setup.config, stateDirectory: options.stateDirectory,
-                                    reload: { await reloader.reload() }, logger: logger)
+                                    reload: { await reloader.reload() }, editor: editor, logger: logger)
         for factory in options.services {
             if let service = try factory(context) { services.insert(service, at: 3) }
         }
