@@ -15,6 +15,8 @@ public struct DaemonOptions: Sendable {
     public var configPath: String
     public var stateDirectory: String
     public var socketPath: String
+    /// More services on the same engine (the web console), started after the control server.
+    public var services: [DaemonServiceFactory] = []
 
     public init(configPath: String, stateDirectory: String, socketPath: String) {
         self.configPath = configPath
@@ -22,6 +24,22 @@ public struct DaemonOptions: Sendable {
         self.socketPath = socketPath
     }
 }
+
+/// What a service beside the control API gets: the engine and the daemon's state.
+public struct DaemonContext: Sendable {
+    public let engine: Engine
+    public let store: Store
+    public let config: Config
+    public let stateDirectory: String
+    /// Re-reads the configuration, as SIGHUP does (after the console adds a recording).
+    public let reload: @Sendable () async -> ReloadJSON
+    /// The operators' schedule, shared with the control API (for a console page that edits it).
+    public let editor: ScheduleEditor
+    public let logger: Logger
+}
+
+/// Builds a service from the daemon's context; nil when the configuration does not ask for it.
+public typealias DaemonServiceFactory = @Sendable (DaemonContext) throws -> (any Service)?
 
 public enum DaemonError: Error, CustomStringConvertible {
     /// The configuration is invalid; its diagnostics are attached (exit 78).
@@ -139,6 +157,11 @@ public enum Daemon {
             server,
             SignalService(hangups: hangups, reloader: reloader),
         ]
+        let context = DaemonContext(engine: engine, store: store, config: setup.config, stateDirectory: options.stateDirectory,
+                                    reload: { await reloader.reload() }, editor: editor, logger: logger)
+        for factory in options.services {
+            if let service = try factory(context) { services.insert(service, at: 3) }
+        }
         if clock.offsetFile != nil {
             logger.warning("test clock: SIGUSR2 re-reads the offset from \(clock.offsetFile ?? "")")
             services.append(TestClockService(signals: await UnixSignalsSequence(trapping: .sigusr2), clock: clock, timer: timer,

@@ -392,6 +392,8 @@ public actor Engine {
                 }
                 live[id] = record
                 write(record)
+                // Followers show the progress by language (the console's overview).
+                publish(.broadcast(record))
             }
             feed(output, .segmentStarted(id: id, segment: segment))
         case .firstFrame(_, let id):

@@ -33,6 +33,10 @@ public struct EngineStatus: Sendable {
 
 extension Engine {
     public var configuration: Config { setup.config }
+    /// The recordings of the configuration in force (the console's coverage matrix).
+    public var library: MessageLibrary { setup.library }
+    /// The engine's clock (a test offset included), for pages that show what comes next.
+    public func currentTime() -> Instant { now() }
 
     /// Admits a request on every output it reaches and queues it there.
     ///

@@ -6,17 +6,17 @@ import LabaCore
 import LabaFleet
 import LabaStore
 
-/// Writes times in the configuration's zone.
-struct WireFormat {
+/// Writes times in the configuration's zone. Public for the web console, which serves the same JSON.
+public struct WireFormat {
     var converter: ZoneConverter
 
-    init(_ zone: TimeZone) { converter = ZoneConverter(zone) }
+    public init(_ zone: TimeZone) { converter = ZoneConverter(zone) }
 
-    mutating func time(_ us: Int64?) -> String? {
+    public mutating func time(_ us: Int64?) -> String? {
         us.map { RFC3339.format(Instant(microseconds: $0), converter: &converter, fractionDigits: 3) }
     }
 
-    mutating func broadcast(_ r: BroadcastRecord) -> BroadcastJSON {
+    public mutating func broadcast(_ r: BroadcastRecord) -> BroadcastJSON {
         BroadcastJSON(
             id: r.id, source: r.source, drill: r.drill, entry: r.entry, message: r.message, output: r.output, zone: r.zone,
             priority: r.priority, languages: .init(planned: r.plannedLanguages, played: r.playedLanguages),
@@ -24,13 +24,13 @@ struct WireFormat {
             outcome: r.outcome, reason: r.reason, requestedBy: r.requestedBy, frames: r.frames, xruns: r.xruns)
     }
 
-    mutating func list(_ records: [BroadcastRecord], refused: [Refusal]? = nil, command: String? = nil) -> BroadcastList {
+    public mutating func list(_ records: [BroadcastRecord], refused: [Refusal]? = nil, command: String? = nil) -> BroadcastList {
         BroadcastList(broadcasts: records.map { broadcast($0) },
                       refused: refused.map { $0.map { RefusedJSON(output: $0.output, code: $0.code.rawValue, message: $0.message) } },
                       command: command)
     }
 
-    mutating func status(_ s: EngineStatus, configPath: String, loadedAt: Instant, fleet: FleetStateJSON? = nil) -> StatusJSON {
+    public mutating func status(_ s: EngineStatus, configPath: String, loadedAt: Instant, fleet: FleetStateJSON? = nil) -> StatusJSON {
         let outputs = s.outputs.map { o in
             StatusJSON.Output(
                 id: o.id, zone: o.zone, state: !o.available ? .unavailable : o.playing == nil ? .idle : .playing,
@@ -42,11 +42,11 @@ struct WireFormat {
                           recordsBehind: s.recordsBehind, warnings: s.warnings.map(\.description), fleet: fleet)
     }
 
-    func output(_ o: OutputStatus) -> OutputJSON {
+    public func output(_ o: OutputStatus) -> OutputJSON {
         OutputJSON(id: o.id, device: o.device, zone: o.zone, available: o.available)
     }
 
-    mutating func schedule(_ planned: [PlannedBroadcast]) -> ScheduleList {
+    public mutating func schedule(_ planned: [PlannedBroadcast]) -> ScheduleList {
         ScheduleList(schedule: planned.map { ScheduleItem($0, converter: &converter) })
     }
 }

@@ -248,6 +248,7 @@ public final class Store: Sendable {
         }
         registerFleetMigrations(&migrator)
         registerScheduleMigrations(&migrator)
+        migrator.registerMigration("console-v1", migrate: migrateConsole)
         return migrator
     }
 

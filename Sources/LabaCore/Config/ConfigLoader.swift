@@ -120,6 +120,7 @@ public enum ConfigLoader {
         config.uploads = uploads
         if let node = top["operators"] { config.operators = readOperators(node, &reader) }
         config.fleet = top["fleet"].flatMap { readFleet($0, zones: zones, directory: directory, &reader) }
+        config.console = top["console"].flatMap { readConsole($0, directory: directory, &reader) }
         var diagnostics = reader.diagnostics
         diagnostics += ConfigValidator.validate(config, rootLocation: top.location)
         return ConfigLoadResult(config: config, diagnostics: diagnostics.sortedByLocation())

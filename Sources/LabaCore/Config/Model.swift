@@ -341,10 +341,13 @@ public struct Config: Sendable {
     public var fleet: FleetConfig? = nil
     /// `operators:`: where the operators' schedule may add entries.
     public var operators = OperatorsConfig()
+    /// The web console; nil: none.
+    public var console: ConsoleConfig?
 
     public func language(_ id: String) -> Language? { languages.first { $0.id == id } }
     public func output(_ id: String) -> OutputConfig? { outputs.first { $0.id.value == id } }
     public func messageInfo(_ id: String) -> MessageInfo? { messages.first { $0.id.value == id } }
 
-    static let keys = ["timezone", "audio_dir", "defaults", "languages", "outputs", "zones", "messages", "control", "uploads", "fleet", "operators"]
+    static let keys = ["timezone", "audio_dir", "defaults", "languages", "outputs", "zones", "messages", "control", "uploads", "fleet",
+                       "operators", "console"]
 }
