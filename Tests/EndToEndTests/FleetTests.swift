@@ -83,7 +83,7 @@ extension DaemonFixture {
 
     /// Waits (20 s at most) until `condition` holds for this daemon's store.
     func waitForStore(_ condition: (Store) throws -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(60)  // a bound for a broken fleet; slow only on a loaded machine
         while Date() < deadline {
             if FileManager.default.fileExists(atPath: database), let store = try? Store(path: database),
                (try? condition(store)) == true { return true }
@@ -124,7 +124,7 @@ final class Inbox: Sendable {
 
     /// Waits (20 s at most) until `count` messages matched `match`; returns those that did.
     func wait(for count: Int, _ match: @escaping (MQTTMessage) -> Bool = { _ in true }) -> [MQTTMessage] {
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(60)  // a bound for a broken fleet; slow only on a loaded machine
         while true {
             let found = messages.withLock { $0.filter(match) }
             if found.count >= count || Date() >= deadline { return found }
@@ -133,7 +133,8 @@ final class Inbox: Sendable {
     }
 
     func waitForSubscriptions(_ count: Int) -> Bool {
-        let deadline = Date().addingTimeInterval(20)
+        // A bound for a broken broker, not a wait: on a loaded machine the first connect is slow.
+        let deadline = Date().addingTimeInterval(60)
         while subscribed.withLock({ $0 }) < count, Date() < deadline { usleep(20_000) }
         return subscribed.withLock { $0 } >= count
     }

@@ -174,6 +174,9 @@ let statusTopic = FleetTopics(fleet: "lijiang").topic(.unitStatus(unit: "unit-a"
         let port = try MosquittoBroker.freePort()
         var options = MQTTOptions(host: "127.0.0.1", port: port, clientID: "early")
         options.initialDelay = .milliseconds(100)
+        // Attempts keep coming while the broker starts (slow on a loaded machine), so that the one
+        // after it is up falls within the wait below.
+        options.maximumDelay = .milliseconds(400)
         let connection = try MQTTConnection(options)
         let log = EventLog(connection)
         connection.start()
