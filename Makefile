@@ -9,7 +9,7 @@ CONFIG   ?= Config/demo.yaml
 PACKAGES := $(shell cat Scripts/debian-packages.txt)
 BIN       = .build/debug
 
-.PHONY: all deps build release run test check bench soak fuzz clean audio install install-files uninstall deb package-test footprint
+.PHONY: all deps test-deps build release run test check bench soak fuzz clean audio install install-files uninstall deb package-test footprint
 
 all: build
 
@@ -21,9 +21,6 @@ deps:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y $$missing; \
 	fi
-	@# The console's browser tests drive Chromium with Selenium, from PyPI.
-	@python3 -c 'import selenium' 2>/dev/null || python3 -m pip install --quiet selenium \
-		|| python3 -m pip install --quiet --break-system-packages selenium
 
 build: deps
 	$(SWIFT) build
@@ -47,7 +44,12 @@ check: build
 # Real-time playback tests run on their own after the rest, away from the others' load. Each
 # suite's time is printed at the end (Scripts/suite-times.sh), so that slow suites are seen: one
 # over a minute belongs in `make soak`.
-test: deps
+# The console's browser tests drive Chromium with Selenium, from PyPI (only the tests need it).
+test-deps: deps
+	@python3 -c 'import selenium' 2>/dev/null || python3 -m pip install --quiet selenium \
+		|| python3 -m pip install --quiet --break-system-packages selenium
+
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) build --product generate-manual
 	@mkdir -p .build
