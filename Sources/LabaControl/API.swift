@@ -108,17 +108,19 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
     public var requestedBy: RequestedBy?
     public var frames: Int
     public var xruns: Int
+    /// Where a following output was when it started (SPEC 13); null otherwise.
+    public var position: PositionJSON?
 
     enum CodingKeys: String, CodingKey {
         case id, source, drill, entry, message, output, zone, priority, languages
         case plannedAt = "planned_at", startedAt = "started_at", endedAt = "ended_at"
-        case state, outcome, reason, requestedBy = "requested_by", frames, xruns
+        case state, outcome, reason, requestedBy = "requested_by", frames, xruns, position
     }
 
     public init(id: String, source: BroadcastSource, drill: Bool = false, entry: String?, message: String, output: String,
                 zone: String, priority: Priority, languages: Languages, plannedAt: String, startedAt: String?,
                 endedAt: String?, state: BroadcastState, outcome: BroadcastOutcome?, reason: String?,
-                requestedBy: RequestedBy?, frames: Int, xruns: Int) {
+                requestedBy: RequestedBy?, frames: Int, xruns: Int, position: PositionJSON? = nil) {
         self.id = id
         self.source = .known(source)
         self.drill = drill
@@ -137,6 +139,7 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         self.requestedBy = requestedBy
         self.frames = frames
         self.xruns = xruns
+        self.position = position
     }
 
     /// Lenient where a newer daemon may say more: a requester of an unknown kind is left out, a
@@ -161,6 +164,7 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         requestedBy = try? c.decodeIfPresent(RequestedBy.self, forKey: .requestedBy)
         frames = try c.decodeIfPresent(Int.self, forKey: .frames) ?? 0
         xruns = try c.decodeIfPresent(Int.self, forKey: .xruns) ?? 0
+        position = try? c.decodeIfPresent(PositionJSON.self, forKey: .position)
     }
 
     /// Always written, as `null` when absent: clients read one shape.
@@ -184,6 +188,7 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         try c.encode(requestedBy, forKey: .requestedBy)
         try c.encode(frames, forKey: .frames)
         try c.encode(xruns, forKey: .xruns)
+        try c.encode(position, forKey: .position)
     }
 }
 
@@ -222,6 +227,8 @@ public struct StatusJSON: Codable, Sendable, Equatable {
         public var playing: BroadcastJSON?
         public var queue: [String]
         public var next: String?
+        /// For an output that follows GPS: "no fix", "outside every area" or the zone it is in (SPEC 13).
+        public var gps: GPSStatusJSON?
 
         public init(id: String, zone: String, state: OutputState, playing: BroadcastJSON?, queue: [String], next: String?) {
             self.id = id
@@ -288,6 +295,8 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
     case queueFull = "queue_full"
     /// The broadcast to stop had already ended.
     case alreadyEnded = "already_ended"
+    /// A body that is not a valid CAP 1.2 alert (it is recorded all the same).
+    case invalidAlert = "invalid_alert"
     case internalError = "internal"
 
     public var status: Int {
@@ -296,7 +305,7 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
         case .notFound: 404
         case .quietHours, .expired, .alreadyEnded: 409
         case .tooLarge: 413
-        case .invalidConfig, .notAudio, .tooLong: 422
+        case .invalidConfig, .notAudio, .tooLong, .invalidAlert: 422
         case .storageFull: 503
         case .queueFull: 503
         case .internalError: 500

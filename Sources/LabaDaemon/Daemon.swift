@@ -90,6 +90,7 @@ public enum Daemon {
             server,
             SignalService(hangups: hangups, reloader: reloader),
         ]
+        services += placesServices(setup.config, engine: engine, logger: logger)
         if clock.offsetFile != nil {
             logger.warning("test clock: SIGUSR2 re-reads the offset from \(clock.offsetFile ?? "")")
             services.append(TestClockService(signals: await UnixSignalsSequence(trapping: .sigusr2), clock: clock, timer: timer,

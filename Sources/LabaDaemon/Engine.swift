@@ -73,6 +73,8 @@ public actor Engine {
     /// Records and occurrence claims the store did not take (a full disk), retried at each write.
     var behind: [String: BroadcastRecord] = [:]
     var behindClaims: [PlannedBroadcast] = []
+    /// Zones' areas, outputs that follow GPS, alerts' repeats (EnginePlaces, EngineAlerts).
+    var places: PlacesState
     private var followers: [UUID: AsyncStream<EngineEvent>.Continuation] = [:]
     private var shuttingDown = false
 
@@ -100,6 +102,7 @@ public actor Engine {
         let horizon = try store.horizon().map(Instant.init(microseconds:)) ?? now()
         self.scheduler = SchedulerCore(planner: Planner(config: setup.config, library: setup.library, outputZones: zones),
                                        horizon: horizon)
+        self.places = PlacesState(config: setup.config, tree: tree, outputZones: scheduler.planner.outputZones)
         for output in setup.config.outputs { arbiters[output.id.value] = Arbiter() }
     }
 
@@ -118,6 +121,7 @@ public actor Engine {
             write(r)
             feed(r.output, .enqueue(item(r)))
         }
+        loadAlertRepeats()
         rearm()
     }
 
@@ -140,6 +144,7 @@ public actor Engine {
         let zones = scheduler.planner.outputZones.filter { tree[$0.value] != nil }
         scheduler = SchedulerCore(planner: Planner(config: setup.config, library: setup.library, outputZones: zones),
                                   horizon: scheduler.horizon)
+        reloadPlaces()
         let t = now()
         for id in Array(arbiters.keys) where setup.config.output(id) == nil {
             players.remove(id)
@@ -292,6 +297,7 @@ public actor Engine {
                 return
             }
             record.state = .playing
+            stampPosition(&record)
             live[id] = record
             write(record)
             publish(.broadcast(record))
@@ -329,7 +335,7 @@ public actor Engine {
 
     /// The next scheduled occurrence or waiting deadline.
     public func nextWake() -> Instant? {
-        ([scheduler.nextWake()] + arbiters.values.map(\.nextDeadline)).compactMap { $0 }.min()
+        ([scheduler.nextWake(), places.nextRepeat] + arbiters.values.map(\.nextDeadline)).compactMap { $0 }.min()
     }
 
     // MARK: Player reports

@@ -8,6 +8,8 @@ import LabaCore
 
 enum RecordFormat: String, ExpressibleByArgument, CaseIterable {
     case table, csv, json
+    /// A map of where each broadcast of a following output was heard (`laba history` only).
+    case geojson
 }
 
 /// Query parameters, percent-encoded.
@@ -59,7 +61,8 @@ struct History: AsyncParsableCommand {
     @Option(help: ArgumentHelp("From this time (RFC 3339, YYYY-MM-DD[ HH:MM], today, yesterday…).", valueName: "time")) var since: String?
     @Option(help: ArgumentHelp("Before this time.", valueName: "time")) var until: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("At most this many, newest first (1–10000).", valueName: "n")) var limit = 100
-    @Option(help: "table, csv or json.") var format = RecordFormat.table
+    @Option(help: "table, csv, json or geojson (the broadcasts of following outputs, as points where they started).")
+    var format = RecordFormat.table
     @OptionGroup var socket: SocketOptions
 
     func validate() throws {
@@ -76,16 +79,19 @@ struct History: AsyncParsableCommand {
         switch socket.json ? .json : format {
         case .json:
             print(try jsonLine(list))
+        case .geojson:
+            print(try jsonLine(HistoryMap(list.broadcasts)))
         case .csv:
             let header = ["id", "source", "entry", "message", "output", "zone", "priority", "planned_languages",
                           "played_languages", "planned_at", "started_at", "ended_at", "state", "outcome", "reason",
-                          "requested_uid", "requested_user", "frames", "xruns"]
+                          "requested_uid", "requested_user", "frames", "xruns", "position_lat", "position_lon", "position_at"]
             let rows = list.broadcasts.map { b in
                 [b.id, b.source.description, b.entry ?? "", b.message, b.output, b.zone, b.priority.description,
                  b.languages.planned.joined(separator: " "), b.languages.played.joined(separator: " "), b.plannedAt,
                  b.startedAt ?? "", b.endedAt ?? "", b.state.description, b.outcome?.description ?? "", b.reason ?? "",
                  b.requestedBy.flatMap { if case .socket(let uid, _) = $0 { String(uid) } else { nil } } ?? "",
-                 b.requestedBy?.label ?? "", String(b.frames), String(b.xruns)]
+                 b.requestedBy?.label ?? "", String(b.frames), String(b.xruns),
+                 b.position.map { String($0.lat) } ?? "", b.position.map { String($0.lon) } ?? "", b.position?.at ?? ""]
             }
             FileHandle.standardOutput.write(Data(csv([header] + rows).utf8))
         case .table:
@@ -126,6 +132,7 @@ struct Report: AsyncParsableCommand {
             [r.key, String(r.broadcasts), String(format: "%.1f", r.airtimeSeconds)] + outcomes.map { String(r.outcomes[$0] ?? 0) }
         }
         switch socket.json ? .json : format {
+        case .geojson: throw ValidationError("--format geojson is for laba history (a map of where broadcasts were heard)")
         case .json: print(try jsonLine(report))
         case .csv: FileHandle.standardOutput.write(Data(csv([header] + rows).utf8))
         case .table:

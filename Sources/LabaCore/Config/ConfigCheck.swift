@@ -76,6 +76,8 @@ public struct ConfigCheck: Sendable {
             }
         }
 
+        out += PlacesValidator.alertMessages(config, library: library)
+
         // Chimes.
         let chimeSettings = [config.defaults.chime] + config.zones.map(\.settings.chime)
         for case let chime? in chimeSettings {
