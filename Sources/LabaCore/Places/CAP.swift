@@ -324,7 +324,7 @@ struct XMLTree {
         static func describe(_ error: Error) -> String {
             let code = (error as NSError).code
             let words: [Int: String] = [
-                4: "the document is empty", 5: "extra content at the end of the document", 9: "a character XML does not allow",
+                4: "the document is empty", 5: "the document ends too early, or goes on after its root element", 9: "a character XML does not allow",
                 26: "an entity that is not declared", 34: "an attribute value not closed", 39: "an attribute without its value",
                 41: "an attribute without its value", 64: "a name reserved for XML", 68: "a name is missing",
                 73: "'>' is missing", 76: "the closing tag does not match the opening tag", 77: "a tag not finished",
