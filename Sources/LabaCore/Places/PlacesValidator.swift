@@ -152,6 +152,14 @@ enum PlacesValidator {
 }
 
 extension PlacesValidator {
+    /// A zone with an area (or below one) is reached by any output that follows GPS: it drives there.
+    static func reachedByFollowing(_ zone: ZoneConfig, config: Config) -> Bool {
+        guard config.outputs.contains(where: { $0.follow != nil }) else { return false }
+        let tree = ZoneTree(config)
+        let withArea = Set(config.zones.filter { $0.place.area != nil }.map(\.id.value))
+        return withArea.contains { tree.zone(zone.id.value, isWithin: $0) || tree.zone($0, isWithin: zone.id.value) }
+    }
+
     /// The messages alert events play, against the recordings.
     static func alertMessages(_ config: Config, library: MessageLibrary) -> [Diagnostic] {
         (config.alerts?.events ?? []).compactMap { event in
