@@ -112,17 +112,19 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
     public var unit: String?
     /// The fleet command that made it, in a unit's report.
     public var command: String?
+    /// Where a following output was when it started (SPEC 13); null otherwise.
+    public var position: PositionJSON?
 
     enum CodingKeys: String, CodingKey {
         case id, source, drill, entry, message, output, zone, priority, languages
         case plannedAt = "planned_at", startedAt = "started_at", endedAt = "ended_at"
-        case state, outcome, reason, requestedBy = "requested_by", frames, xruns, unit, command
+        case state, outcome, reason, requestedBy = "requested_by", frames, xruns, unit, command, position
     }
 
     public init(id: String, source: BroadcastSource, drill: Bool = false, entry: String?, message: String, output: String,
                 zone: String, priority: Priority, languages: Languages, plannedAt: String, startedAt: String?,
                 endedAt: String?, state: BroadcastState, outcome: BroadcastOutcome?, reason: String?,
-                requestedBy: RequestedBy?, frames: Int, xruns: Int) {
+                requestedBy: RequestedBy?, frames: Int, xruns: Int, position: PositionJSON? = nil) {
         self.id = id
         self.source = .known(source)
         self.drill = drill
@@ -141,6 +143,7 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         self.requestedBy = requestedBy
         self.frames = frames
         self.xruns = xruns
+        self.position = position
     }
 
     /// Lenient where a newer daemon may say more: a requester of an unknown kind is left out, a
@@ -167,6 +170,7 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         xruns = try c.decodeIfPresent(Int.self, forKey: .xruns) ?? 0
         unit = try c.decodeIfPresent(String.self, forKey: .unit)
         command = try c.decodeIfPresent(String.self, forKey: .command)
+        position = try? c.decodeIfPresent(PositionJSON.self, forKey: .position)
     }
 
     /// Always written, as `null` when absent: clients read one shape.
@@ -193,6 +197,7 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         // Only in the fleet's records: a local broadcast keeps its shape.
         try c.encodeIfPresent(unit, forKey: .unit)
         try c.encodeIfPresent(command, forKey: .command)
+        try c.encode(position, forKey: .position)
     }
 }
 
@@ -246,6 +251,8 @@ public struct StatusJSON: Codable, Sendable, Equatable {
         public var playing: BroadcastJSON?
         public var queue: [String]
         public var next: String?
+        /// For an output that follows GPS: "no fix", "outside every area" or the zone it is in (SPEC 13).
+        public var gps: GPSStatusJSON?
 
         public init(id: String, zone: String, state: OutputState, playing: BroadcastJSON?, queue: [String], next: String?) {
             self.id = id
@@ -326,6 +333,8 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
     case forbidden = "forbidden"
     /// A fleet request (`laba library publish`) to a daemon that is not a commander.
     case notCommander = "not_commander"
+    /// A body that is not a valid CAP 1.2 alert (it is recorded all the same).
+    case invalidAlert = "invalid_alert"
     case internalError = "internal"
 
     public var status: Int {
@@ -335,7 +344,7 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
         case .quietHours, .expired, .alreadyEnded, .conflict, .notCommander: 409
         case .forbidden: 403
         case .tooLarge: 413
-        case .invalidConfig, .notAudio, .tooLong: 422
+        case .invalidConfig, .notAudio, .tooLong, .invalidAlert: 422
         case .storageFull: 503
         case .queueFull: 503
         case .internalError: 500

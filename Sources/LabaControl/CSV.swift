@@ -26,13 +26,16 @@ public func defusedFormula(_ text: String) -> String {
 public func historyCSV(_ list: BroadcastList, withUnit: Bool = false) -> String {
     let header = ["id", "source", "entry", "message", "output", "zone", "priority", "planned_languages",
                   "played_languages", "planned_at", "started_at", "ended_at", "state", "outcome", "reason",
-                  "requested_uid", "requested_user", "frames", "xruns"] + (withUnit ? ["unit", "command"] : [])
+                  "requested_uid", "requested_user", "frames", "xruns", "position_lat", "position_lon", "position_at"]
+        + (withUnit ? ["unit", "command"] : [])
     let rows = list.broadcasts.map { b in
         [b.id, b.source.description, b.entry ?? "", b.message, b.output, b.zone, b.priority.description,
          b.languages.planned.joined(separator: " "), b.languages.played.joined(separator: " "), b.plannedAt,
          b.startedAt ?? "", b.endedAt ?? "", b.state.description, b.outcome?.description ?? "", b.reason ?? "",
          b.requestedBy.flatMap { if case .socket(let uid, _) = $0 { String(uid) } else { nil } } ?? "",
-         b.requestedBy?.label ?? "", String(b.frames), String(b.xruns)] + (withUnit ? [b.unit ?? "", b.command ?? ""] : [])
+         b.requestedBy?.label ?? "", String(b.frames), String(b.xruns),
+         b.position.map { String($0.lat) } ?? "", b.position.map { String($0.lon) } ?? "", b.position?.at ?? ""]
+            + (withUnit ? [b.unit ?? "", b.command ?? ""] : [])
     }
     return csv([header] + rows)
 }

@@ -239,6 +239,8 @@ enum ControlServer {
             return try json(result, status: result.reloaded ? .ok : .unprocessableContent)
         }
 
+        addPlacesRoutes(router, engine: engine)
+
         let responder = router.buildResponder()
         if FileManager.default.fileExists(atPath: socketPath) { try? FileManager.default.removeItem(atPath: socketPath) }
         let server = try HTTPServerBuilder.http1().buildServer(

@@ -162,6 +162,7 @@ public enum Daemon {
         for factory in options.services {
             if let service = try factory(context) { services.insert(service, at: 3) }
         }
+        services += placesServices(setup.config, engine: engine, logger: logger)
         if clock.offsetFile != nil {
             logger.warning("test clock: SIGUSR2 re-reads the offset from \(clock.offsetFile ?? "")")
             services.append(TestClockService(signals: await UnixSignalsSequence(trapping: .sigusr2), clock: clock, timer: timer,

@@ -101,6 +101,8 @@ public actor Engine {
     /// Records and occurrence claims the store did not take (a full disk), retried at each write.
     var behind: [String: BroadcastRecord] = [:]
     var behindClaims: [PlannedBroadcast] = []
+    /// Zones' areas, outputs that follow GPS, alerts' repeats (EnginePlaces, EngineAlerts).
+    var places: PlacesState
     private var followers: [UUID: AsyncStream<EngineEvent>.Continuation] = [:]
     private var shuttingDown = false
     /// A fleet unit's report of a finished broadcast (topic and payload), written with its record.
@@ -130,6 +132,7 @@ public actor Engine {
         let horizon = try store.horizon().map(Instant.init(microseconds:)) ?? now()
         self.scheduler = SchedulerCore(planner: Planner(config: setup.config, library: setup.library, outputZones: zones),
                                        horizon: horizon)
+        self.places = PlacesState(config: setup.config, tree: tree, outputZones: scheduler.planner.outputZones)
         for output in setup.config.outputs { arbiters[output.id.value] = Arbiter() }
     }
 
@@ -148,6 +151,7 @@ public actor Engine {
             write(r)
             feed(r.output, .enqueue(item(r)))
         }
+        loadAlertRepeats()
         rearm()
     }
 
@@ -170,6 +174,7 @@ public actor Engine {
         let zones = scheduler.planner.outputZones.filter { tree[$0.value] != nil }
         scheduler = SchedulerCore(planner: Planner(config: setup.config, library: setup.library, outputZones: zones),
                                   horizon: scheduler.horizon)
+        reloadPlaces()
         let t = now()
         for id in Array(arbiters.keys) where setup.config.output(id) == nil {
             players.remove(id)
@@ -339,6 +344,7 @@ public actor Engine {
                 return
             }
             record.state = .playing
+            stampPosition(&record)
             live[id] = record
             write(record)
             publish(.broadcast(record))
@@ -376,7 +382,7 @@ public actor Engine {
 
     /// The next scheduled occurrence or waiting deadline.
     public func nextWake() -> Instant? {
-        ([scheduler.nextWake()] + arbiters.values.map(\.nextDeadline)).compactMap { $0 }.min()
+        ([scheduler.nextWake(), places.nextRepeat] + arbiters.values.map(\.nextDeadline)).compactMap { $0 }.min()
     }
 
     // MARK: Player reports

@@ -22,6 +22,8 @@ public struct OutputStatus: Sendable {
     /// The waiting broadcasts' ids, in the order they will play.
     public var queue: [String]
     public var next: PlannedBroadcast?
+    /// For an output that follows GPS: what it knows of its position.
+    public var gps: GPSStatus? = nil
 }
 
 public struct EngineStatus: Sendable {
@@ -174,7 +176,7 @@ extension Engine {
     ///   fleet's status, published on every change, leaves it out).
     public func status(withNext: Bool = true) -> EngineStatus {
         let t = now()
-        let outputs = setup.config.outputs.map { output in
+        var outputs = setup.config.outputs.map { output in
             let id = output.id.value
             let arbiter = arbiters[id]
             return OutputStatus(
@@ -183,6 +185,7 @@ extension Engine {
                 queue: arbiter?.queue.map(\.id) ?? [],
                 next: withNext ? scheduler.planner.upcoming(after: t, count: 1, output: id).first : nil)
         }
+        for i in outputs.indices { outputs[i].gps = gpsStatus(of: outputs[i].id) }
         return EngineStatus(outputs: outputs, recordsBehind: behind.count + behindClaims.count, warnings: setup.warnings)
     }
 
@@ -201,6 +204,11 @@ extension Engine {
     /// schedule and languages; scheduled broadcasts still waiting for the old zone are dropped, with
     /// the reason recorded.
     public func move(output: String, to zone: String) throws(EngineError) -> OutputStatus {
+        try move(output: output, to: zone, cause: .operator)
+    }
+
+    /// The move, by an operator or by the output's position (recorded with it).
+    func move(output: String, to zone: String, cause: MoveCause) throws(EngineError) -> OutputStatus {
         guard setup.config.output(output) != nil else { throw .notFound("unknown output '\(output)'") }
         guard builder.tree[zone] != nil else { throw .notFound("unknown zone '\(zone)'") }
         do {
@@ -214,7 +222,8 @@ extension Engine {
             guard let record = live[item.id], record.source == .schedule, record.zone != zone else { continue }
             feed(output, .cancel(id: item.id, reason: "the output moved from \(from ?? "?") to \(zone) before it played"))
         }
-        logger.notice("output moved", metadata: ["output": "\(output)", "from": "\(from ?? "")", "zone": "\(zone)"])
+        noteMove(output: output, from: from, to: zone, cause: cause, at: now())
+        logger.notice("output moved", metadata: moveMetadata(output: output, from: from, to: zone, cause: cause))
         publish(.output(output))
         rearm()
         return status().outputs.first { $0.id == output }!

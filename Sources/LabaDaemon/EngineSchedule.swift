@@ -23,6 +23,7 @@ extension Engine {
         do { try store.setHorizon(t.microseconds) } catch {
             logger.warning("cannot store the scheduler's horizon", metadata: ["error": "\(error)"])
         }
+        runAlertRepeats(at: t)
         // Deadlines of waiting broadcasts.
         for output in Array(arbiters.keys) { feed(output, .tick) }
         if clockChanged {

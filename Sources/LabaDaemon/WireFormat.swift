@@ -21,7 +21,8 @@ public struct WireFormat {
             id: r.id, source: r.source, drill: r.drill, entry: r.entry, message: r.message, output: r.output, zone: r.zone,
             priority: r.priority, languages: .init(planned: r.plannedLanguages, played: r.playedLanguages),
             plannedAt: time(r.plannedAt)!, startedAt: time(r.startedAt), endedAt: time(r.endedAt), state: r.state,
-            outcome: r.outcome, reason: r.reason, requestedBy: r.requestedBy, frames: r.frames, xruns: r.xruns)
+            outcome: r.outcome, reason: r.reason, requestedBy: r.requestedBy, frames: r.frames, xruns: r.xruns,
+            position: position(r))
     }
 
     public mutating func list(_ records: [BroadcastRecord], refused: [Refusal]? = nil, command: String? = nil) -> BroadcastList {
@@ -32,10 +33,12 @@ public struct WireFormat {
 
     public mutating func status(_ s: EngineStatus, configPath: String, loadedAt: Instant, fleet: FleetStateJSON? = nil) -> StatusJSON {
         let outputs = s.outputs.map { o in
-            StatusJSON.Output(
+            var output = StatusJSON.Output(
                 id: o.id, zone: o.zone, state: !o.available ? .unavailable : o.playing == nil ? .idle : .playing,
                 playing: o.playing.map { broadcast($0) }, queue: o.queue,
                 next: o.next.map { "\(RFC3339.format($0.time, converter: &converter)) \($0.message)" })
+            output.gps = o.gps.map { gps($0) }
+            return output
         }
         return StatusJSON(version: LabaVersion.string, api: ControlProtocol.version, config: configPath,
                           loadedAt: RFC3339.format(loadedAt, converter: &converter), outputs: outputs,

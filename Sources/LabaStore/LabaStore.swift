@@ -62,6 +62,11 @@ public struct BroadcastRecord: Codable, Equatable, Sendable, FetchableRecord, Pe
     public var rate: Int?
     /// Frames of each label's segments (a language, `neutral`, `chime`), for airtime per language.
     public var segmentFrames: [String: Int]
+    /// Where a following output was when the broadcast started: the last fix (SPEC 13).
+    public var positionLat: Double?
+    public var positionLon: Double?
+    /// The fix's own time (µs).
+    public var positionAt: Int64?
 
     /// What was played, in seconds: frames / rate; nil for a record from before rates were kept.
     public var airtime: Double? { rate.map { $0 > 0 ? Double(frames) / Double($0) : 0 } }
@@ -116,6 +121,7 @@ public struct BroadcastRecord: Codable, Equatable, Sendable, FetchableRecord, Pe
         case repeatCount = "repeat_count", loop, plannedAt = "planned_at", deadline
         case startedAt = "started_at", endedAt = "ended_at", state, segment, outcome, reason
         case requestedBy = "requested_by", frames, xruns, rate, segmentFrames = "segment_frames"
+        case positionLat = "position_lat", positionLon = "position_lon", positionAt = "position_at"
     }
 }
 
@@ -249,6 +255,7 @@ public final class Store: Sendable {
         registerFleetMigrations(&migrator)
         registerScheduleMigrations(&migrator)
         migrator.registerMigration("console-v1", migrate: migrateConsole)
+        registerPlacesMigration(&migrator)
         return migrator
     }
 

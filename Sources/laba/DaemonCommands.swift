@@ -236,7 +236,7 @@ struct Status: AsyncParsableCommand {
             print(t(fleet.connected ? .statusFleetConnected : .statusFleetNotConnected, values))
         }
         let rows = status.outputs.map { o in
-            [o.id, o.zone, o.state.description, o.playing.map { "\($0.message) (\($0.id))" } ?? "", "\(o.queue.count)", o.next ?? ""]
+            [o.id, o.zone, o.state.description + (o.gps.map { " (gps: \($0.status))" } ?? ""), o.playing.map { "\($0.message) (\($0.id))" } ?? "", "\(o.queue.count)", o.next ?? ""]
         }
         print(TextTable(header: [t(.columnOutput), t(.columnZone), t(.columnState), t(.columnPlaying), t(.columnWaiting),
                                  t(.columnNext)], rows: rows).render())

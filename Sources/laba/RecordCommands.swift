@@ -8,6 +8,8 @@ import LabaCore
 
 enum RecordFormat: String, ExpressibleByArgument, CaseIterable {
     case table, csv, json
+    /// A map of where each broadcast of a following output was heard (`laba history` only).
+    case geojson
 }
 
 /// Query parameters, percent-encoded.
@@ -41,7 +43,8 @@ struct History: AsyncParsableCommand {
     @Option(help: ArgumentHelp("From this time (RFC 3339, YYYY-MM-DD[ HH:MM], today, yesterday…).", valueName: "time")) var since: String?
     @Option(help: ArgumentHelp("Before this time.", valueName: "time")) var until: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("At most this many, newest first (1–10000).", valueName: "n")) var limit = 100
-    @Option(help: "table, csv or json.") var format = RecordFormat.table
+    @Option(help: "table, csv, json or geojson (the broadcasts of following outputs, as points where they started).")
+    var format = RecordFormat.table
     @OptionGroup var socket: SocketOptions
 
     func validate() throws {
@@ -60,6 +63,8 @@ struct History: AsyncParsableCommand {
         switch socket.json ? .json : format {
         case .json:
             print(try jsonLine(list))
+        case .geojson:
+            print(try jsonLine(HistoryMap(list.broadcasts)))
         case .csv:
             FileHandle.standardOutput.write(Data(historyCSV(list, withUnit: withUnit).utf8))
         case .table:
@@ -101,6 +106,7 @@ struct Report: AsyncParsableCommand {
             [r.key, String(r.broadcasts), String(format: "%.1f", r.airtimeSeconds)] + outcomes.map { String(r.outcomes[$0] ?? 0) }
         }
         switch socket.json ? .json : format {
+        case .geojson: throw ValidationError("--format geojson is for laba history (a map of where broadcasts were heard)")
         case .json: print(try jsonLine(report))
         case .csv: FileHandle.standardOutput.write(Data(csv([header] + rows).utf8))
         case .table:

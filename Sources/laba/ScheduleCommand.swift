@@ -200,7 +200,8 @@ struct ScheduleLog: AsyncParsableCommand {
         let reply = try await ControlClient(socket: socket.path).send(.GET, "/schedule/log" + query([("since", since), ("until", until)]))
         guard reply.status == 200, let log = try? reply.decode(ScheduleLogJSON.self) else { throw reply.refusal() }
         switch socket.json ? .json : format {
-        case .json:
+        case .json, .geojson:
+            // A change has no place on a map: GeoJSON is for `laba history`; JSON serves.
             print(try jsonLine(log))
         case .csv:
             let header = ["at", "version", "action", "entry", "requested_uid", "requested_user", "via", "before", "after"]

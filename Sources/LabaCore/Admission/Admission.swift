@@ -248,12 +248,14 @@ public struct Admission: Sendable, Equatable {
                     continue
                 }
             }
-            let within = request.within ?? Self.defaultManualWithin
+            // An emergency waits for ever unless the request gives a deadline (an alert's expiry).
+            let deadline = request.within.map { context.now + $0 }
+                ?? (request.priority == .emergency ? nil : context.now + Self.defaultManualWithin)
             admitted.append(AdmittedBroadcast(
                 output: output, zone: zoneID, message: message, recordingPath: recordingPath, choice: choice,
                 chime: zone.chime.flatMap { library.neutral(of: $0) == nil ? nil : $0 },
                 priority: request.priority, repeatCount: request.repeatCount, loop: request.loop,
-                plannedAt: context.now, deadline: request.priority == .emergency ? nil : context.now + within,
+                plannedAt: context.now, deadline: deadline,
                 source: request.source, requestedBy: request.requestedBy, drill: request.drill))
         }
         guard !admitted.isEmpty else { throw refused[0] }

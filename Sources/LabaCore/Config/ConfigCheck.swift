@@ -79,6 +79,8 @@ public struct ConfigCheck: Sendable {
             }
         }
 
+        out += PlacesValidator.alertMessages(config, library: library)
+
         // Chimes.
         let chimeSettings = [config.defaults.chime] + config.zones.map(\.settings.chime)
         for case let chime? in chimeSettings {
@@ -133,7 +135,7 @@ public struct ConfigCheck: Sendable {
             // below it (a broadcast aimed at it plays there).
             let reached = config.outputs.contains {
                 tree.zone(zone.id.value, isWithin: $0.zone.value) || tree.zone($0.zone.value, isWithin: zone.id.value)
-            }
+            } || PlacesValidator.reachedByFollowing(zone, config: config)
             if !reached, tree[zone.id.value] != nil {
                 out.append(.warning("no output serves zone '\(zone.id.value)' or a zone above or below it "
                                     + "(a mobile output can be moved there with laba zone)", at: zone.id.location))

@@ -88,6 +88,7 @@ public enum ConfigLoader {
         if let node = top["zones"], let items = reader.sequence(node, "zones") {
             zones = items.compactMap { readZone($0, &reader) }
         }
+        loadAreas(&zones, directory: directory, &reader)
         var messages: [MessageInfo] = []
         if let node = top["messages"], let items = reader.sequence(node, "messages") {
             messages = items.compactMap { readMessageInfo($0, &reader) }
@@ -121,8 +122,11 @@ public enum ConfigLoader {
         if let node = top["operators"] { config.operators = readOperators(node, &reader) }
         config.fleet = top["fleet"].flatMap { readFleet($0, zones: zones, directory: directory, &reader) }
         config.console = top["console"].flatMap { readConsole($0, directory: directory, &reader) }
+        config.gps = top["gps"].flatMap { readGPS($0, &reader) }
+        config.alerts = top["alerts"].flatMap { readAlerts($0, directory: directory, &reader) }
         var diagnostics = reader.diagnostics
         diagnostics += ConfigValidator.validate(config, rootLocation: top.location)
+        diagnostics += PlacesValidator.validate(config)
         return ConfigLoadResult(config: config, diagnostics: diagnostics.sortedByLocation())
     }
 
@@ -253,7 +257,7 @@ public enum ConfigLoader {
         let channels = f["channels"].flatMap { reader.integer($0, "channels", in: 1...32) }
         guard let id, let device, let zone else { return nil }
         return OutputConfig(id: id, device: device, zone: zone, volumeDB: volume, rate: rate, channels: channels,
-                            location: f.location)
+                            location: f.location, follow: readFollow(f, &reader))
     }
 
     static func readZone(_ node: Node, _ reader: inout NodeReader) -> ZoneConfig? {
@@ -273,7 +277,7 @@ public enum ConfigLoader {
             }
         }
         return ZoneConfig(id: id, name: name, parent: parent, settings: settings, schedule: schedule,
-                          location: f.location)
+                          location: f.location, place: readPlace(f, &reader))
     }
 
     static func readEntry(_ node: Node, zone: String, _ reader: inout NodeReader) -> ScheduleEntry? {

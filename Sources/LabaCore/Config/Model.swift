@@ -213,8 +213,10 @@ public struct ZoneConfig: Sendable {
     public var settings: ZoneSettings
     public var schedule: [ScheduleEntry]
     public var location: SourceLocation
+    /// `code:` and `area:` (SPEC 13).
+    public var place = ZonePlace()
 
-    static let keys = ["id", "name", "parent", "schedule"] + ZoneSettings.keys
+    static let keys = ["id", "name", "parent", "schedule"] + ZoneSettings.keys + ZonePlace.keys
 }
 
 /// One ALSA PCM: a loudspeaker.
@@ -228,8 +230,10 @@ public struct OutputConfig: Sendable {
     public var rate: Located<Int>?
     public var channels: Located<Int>?
     public var location: SourceLocation
+    /// `follow: gps`: the zone follows the unit's position (SPEC 13).
+    public var follow: Located<FollowMode>?
 
-    static let keys = ["id", "device", "zone", "volume_db", "rate", "channels"]
+    static let keys = ["id", "device", "zone", "volume_db", "rate", "channels", "follow"]
 }
 
 /// Optional metadata about a message; the messages themselves are the folders of `audio_dir`.
@@ -343,11 +347,14 @@ public struct Config: Sendable {
     public var operators = OperatorsConfig()
     /// The web console; nil: none.
     public var console: ConsoleConfig?
+    /// `gps:` and `alerts:` (SPEC 13).
+    public var gps: GPSConfig?
+    public var alerts: AlertsConfig?
 
     public func language(_ id: String) -> Language? { languages.first { $0.id == id } }
     public func output(_ id: String) -> OutputConfig? { outputs.first { $0.id.value == id } }
     public func messageInfo(_ id: String) -> MessageInfo? { messages.first { $0.id.value == id } }
 
     static let keys = ["timezone", "audio_dir", "defaults", "languages", "outputs", "zones", "messages", "control", "uploads", "fleet",
-                       "operators", "console"]
+                       "operators", "console", "gps", "alerts"]
 }

@@ -1,0 +1,118 @@
+// The control API's places (SPEC 13): where a broadcast started, what a following output knows of
+// its position, and the record of CAP alerts (`GET /v1/alerts`, `POST /v1/alerts`).
+
+import Foundation
+import LabaCore
+
+/// Where a following output was when a broadcast started: the last fix and its own time.
+public struct PositionJSON: Codable, Sendable, Equatable {
+    public var lat: Double
+    public var lon: Double
+    /// The fix's time, RFC 3339.
+    public var at: String
+
+    public init(lat: Double, lon: Double, at: String) {
+        self.lat = lat
+        self.lon = lon
+        self.at = at
+    }
+}
+
+/// What an output that follows GPS knows of its position (`gps` of an output in `GET /v1/status`).
+public struct GPSStatusJSON: Codable, Sendable, Equatable {
+    /// A zone the unit is in and has been since `since`, before it switches.
+    public struct Entering: Codable, Sendable, Equatable {
+        public var zone: String
+        public var since: String
+
+        public init(zone: String, since: String) {
+            self.zone = zone
+            self.since = since
+        }
+    }
+
+    /// "no fix", "outside every area" or "in ZONE".
+    public var status: String
+    /// The deepest zone whose area holds the last fix, if any.
+    public var here: String?
+    /// The last fix (kept when the fix is lost).
+    public var position: PositionJSON?
+    public var entering: Entering?
+
+    public init(status: String, here: String?, position: PositionJSON?, entering: Entering?) {
+        self.status = status
+        self.here = here
+        self.position = position
+        self.entering = entering
+    }
+}
+
+/// One CAP alert received and what came of it.
+public struct AlertJSON: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var identifier: String?
+    public var sender: String?
+    public var sent: String?
+    public var status: String?
+    public var msgType: String?
+    public var event: String?
+    public var message: String?
+    public var priority: String?
+    public var drill: Bool
+    public var receivedAt: String
+    /// `file`, `api` or `fleet`.
+    public var via: String
+    public var file: String?
+    public var zones: [String]
+    public var broadcasts: [String]
+    public var refused: [String]
+    /// Why nothing (more) plays.
+    public var reason: String?
+    public var notes: [String]
+    public var cancels: [String]
+    public var cancelledBy: String?
+    public var repeatsLeft: Int
+    public var nextAt: String?
+    public var expiresAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, identifier, sender, sent, status, msgType = "msg_type", event, message, priority, drill
+        case receivedAt = "received_at", via, file, zones, broadcasts, refused, reason, notes, cancels
+        case cancelledBy = "cancelled_by", repeatsLeft = "repeats_left", nextAt = "next_at", expiresAt = "expires_at"
+    }
+
+    public init(id: Int64, identifier: String?, sender: String?, sent: String?, status: String?, msgType: String?,
+                event: String?, message: String?, priority: String?, drill: Bool, receivedAt: String, via: String,
+                file: String?, zones: [String], broadcasts: [String], refused: [String], reason: String?, notes: [String],
+                cancels: [String], cancelledBy: String?, repeatsLeft: Int, nextAt: String?, expiresAt: String?) {
+        self.id = id
+        self.identifier = identifier
+        self.sender = sender
+        self.sent = sent
+        self.status = status
+        self.msgType = msgType
+        self.event = event
+        self.message = message
+        self.priority = priority
+        self.drill = drill
+        self.receivedAt = receivedAt
+        self.via = via
+        self.file = file
+        self.zones = zones
+        self.broadcasts = broadcasts
+        self.refused = refused
+        self.reason = reason
+        self.notes = notes
+        self.cancels = cancels
+        self.cancelledBy = cancelledBy
+        self.repeatsLeft = repeatsLeft
+        self.nextAt = nextAt
+        self.expiresAt = expiresAt
+    }
+}
+
+/// `GET /v1/alerts`.
+public struct AlertList: Codable, Sendable, Equatable {
+    public var alerts: [AlertJSON]
+    public init(alerts: [AlertJSON]) { self.alerts = alerts }
+}

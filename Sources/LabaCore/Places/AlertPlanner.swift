@@ -1,0 +1,167 @@
+// A CAP alert → what plays where (SPEC 13). Pure: the daemon admits the plan's requests through
+// `Admission`, stops what the plan cancels, and keeps the repeats.
+
+/// What an alert asks for.
+public struct AlertPlan: Equatable, Sendable {
+    /// The zones its areas and geocodes reach (the top-most of each branch, in file order).
+    public var zones: [String] = []
+    /// One request per zone (each zone's languages differ); empty when nothing plays.
+    public var requests: [AdmissionRequest] = []
+    /// How many times it plays in all (the first now, the others every `every`).
+    public var plays = 1
+    public var every: TimeSpan?
+    /// Its deadline (`<expires>`): nothing of it starts after this.
+    public var expires: Instant?
+    /// Identifiers of earlier alerts whose broadcasts and repeats stop (Update and Cancel).
+    public var cancels: [String] = []
+    /// Why nothing plays, when nothing does.
+    public var reason: String?
+    /// Status Exercise or Test.
+    public var drill = false
+    /// The event matched and the message it plays.
+    public var event: String?
+    public var message: String?
+    public var priority: Priority?
+    /// What the plan left out and why (languages not mapped, geocodes of another kind).
+    public var notes: [String] = []
+
+    /// The instants of the plays after the first, up to `expires`.
+    public func repeats(after first: Instant) -> [Instant] {
+        guard plays > 1, let every else { return [] }
+        return (1..<plays).map { first + TimeSpan(microseconds: every.microseconds * Int64($0)) }
+            .filter { instant in expires.map { instant < $0 } ?? true }
+    }
+}
+
+public enum AlertPlanner {
+    /// Decides an alert: which message, where, in which languages, how urgent, until when.
+    ///
+    /// - Parameters:
+    ///   - library: the recordings, so that an `<info>`'s language plays only where it is recorded.
+    ///   - now: the daemon's clock, against `<expires>`.
+    public static func plan(_ alert: CAPAlert, config: Config, map: ZoneMap, library: MessageLibrary, now: Instant) -> AlertPlan {
+        var plan = AlertPlan()
+        let settings = config.alerts
+        if [.update, .cancel].contains(alert.msgType) {
+            plan.cancels = alert.references.map(\.identifier)
+        }
+        plan.drill = alert.status == .exercise || alert.status == .test
+        switch alert.msgType {
+        case .cancel:
+            plan.reason = "a Cancel: it stops \(plan.cancels.joined(separator: ", ")) and plays nothing"
+            return plan
+        case .ack, .error:
+            plan.reason = "msgType \(alert.msgType.rawValue): nothing to play"
+            return plan
+        case .alert, .update:
+            break
+        }
+        switch alert.status {
+        case .system:
+            plan.reason = "status System: a message for alerting systems, not the public"
+            return plan
+        case .draft:
+            plan.reason = "status Draft: not to be acted on"
+            return plan
+        case .exercise, .test:
+            if !(settings?.playsDrills ?? false) {
+                plan.reason = "status \(alert.status.rawValue): a drill, and alerts.drills is false"
+                return plan
+            }
+        case .actual:
+            break
+        }
+        guard let settings else {
+            plan.reason = "the configuration has no alerts section"
+            return plan
+        }
+        guard !alert.infos.isEmpty else {
+            plan.reason = "the alert has no <info>"
+            return plan
+        }
+        // The first <info> whose event or event code is mapped.
+        var matched: (CAPAlert.Info, AlertEvent)?
+        for info in alert.infos {
+            if let mapping = settings.events.first(where: { mapped in
+                mapped.event.value == info.event || info.eventCodes.contains { $0.value == mapped.event.value }
+            }) {
+                matched = (info, mapping)
+                break
+            }
+        }
+        guard let (info, mapping) = matched else {
+            let events = Array(Set(alert.infos.map(\.event))).sorted().joined(separator: "', '")
+            plan.reason = "no mapping for event '\(events)' in alerts.events"
+            return plan
+        }
+        plan.event = mapping.event.value
+        plan.message = mapping.message.value
+        plan.expires = alert.infos.compactMap(\.expires).min()
+        if let expires = plan.expires, expires <= now {
+            plan.reason = "expired at \(RFC3339.format(expires, in: config.timeZone))"
+            return plan
+        }
+        plan.priority = mapping.priority?.value
+            ?? (info.severity == "Extreme" || info.urgency == "Immediate" ? .emergency : .manual)
+
+        // Zones: areas (polygons, circles) and geocodes of every <info>.
+        var shapes: [AlertShape] = []
+        var geocoded: [String] = []
+        for area in alert.infos.flatMap(\.areas) {
+            shapes += area.polygons.map { .polygon(Area([Polygon(outer: $0)])) }
+            shapes += area.circles.map { .circle($0) }
+            for code in area.geocodes {
+                if ZoneMap.isAdministrativeCode(code.value) {
+                    geocoded += map.zones(matchingGeocode: code.value)
+                } else {
+                    plan.notes.append("geocode \(code.valueName)=\(code.value) is not a 6-, 9- or 12-digit area code")
+                }
+            }
+        }
+        let reached = map.reach(shapes) + geocoded
+        let tree = map.tree
+        plan.zones = tree.ids.filter { id in
+            reached.contains(id) && !reached.contains { $0 != id && tree.zone(id, isWithin: $0) }
+        }
+        guard !plan.zones.isEmpty else {
+            let described = alert.infos.flatMap(\.areas).map(\.description)
+            plan.reason = "its area (\(described.joined(separator: "; "))) reaches no zone"
+            return plan
+        }
+
+        // Languages: each <info>'s tag through alerts.languages, where the zone speaks it and a
+        // recording exists; a zone that speaks none of them hears its own languages.
+        var mapped: [String] = []
+        for tagged in alert.infos {
+            if let language = language(for: tagged.language, in: settings), !mapped.contains(language) {
+                mapped.append(language)
+            } else if language(for: tagged.language, in: settings) == nil {
+                plan.notes.append("language \(tagged.language) is not in alerts.languages")
+            }
+        }
+        plan.plays = mapping.plays
+        plan.every = mapping.repeatEvery?.value
+        let within = plan.expires.map { $0 - now }
+        let recorded = library.languages(of: mapping.message.value)
+        for zone in plan.zones {
+            let spoken = tree[zone]?.languages ?? []
+            let languages = spoken.filter { mapped.contains($0) && recorded.contains($0) }
+            if languages.isEmpty, !mapped.isEmpty {
+                plan.notes.append("zone \(zone) speaks none of \(mapped.joined(separator: ", ")) with a recording: it hears its own languages")
+            }
+            plan.requests.append(AdmissionRequest(
+                content: .message(mapping.message.value), target: .zones([zone]), languages: languages.isEmpty ? nil : languages,
+                priority: plan.priority!, within: within, source: .alert,
+                requestedBy: .alert(identifier: alert.identifier), drill: plan.drill))
+        }
+        return plan
+    }
+
+    /// The language a CAP tag maps to: the tag itself (any case), else its primary subtag (`zh` for `zh-CN`).
+    static func language(for tag: String, in settings: AlertsConfig) -> String? {
+        let lower = tag.lowercased()
+        if let exact = settings.languages.first(where: { $0.tag.value.lowercased() == lower }) { return exact.language.value }
+        let primary = lower.split(separator: "-").first.map(String.init) ?? lower
+        return settings.languages.first { $0.tag.value.lowercased() == primary }?.language.value
+    }
+}

@@ -1,0 +1,194 @@
+// CAP 1.2 alerts in the engine: one function for every way in (the watched folder, `POST
+// /v1/alerts`, the fleet's `alert` command). LabaCore reads and plans the alert; the engine stops
+// what an Update or a Cancel references, admits the plan through `Admission`, keeps the repeats
+// (woken by the scheduling loop's timer) and records everything it did.
+
+import Foundation
+import LabaCore
+import LabaStore
+
+/// How an alert arrived.
+public enum AlertVia: Sendable, Equatable {
+    /// A file dropped in `alerts.watch`: its name and modification time (µs).
+    case file(name: String, mtime: Int64)
+    /// `POST /v1/alerts`.
+    case api
+    /// A fleet `alert` command, from a commander unit.
+    case fleet(unit: String, command: String)
+
+    var label: String {
+        switch self {
+        case .file: "file"
+        case .api: "api"
+        case .fleet: "fleet"
+        }
+    }
+}
+
+/// What became of an alert: its record, and the reason it could not be read, when it could not.
+public struct AlertReceipt: Sendable {
+    public var record: AlertRecord
+    public var invalid: CAPError?
+}
+
+extension Engine {
+    /// The largest alert document taken (a CAP message is a few kilobytes).
+    public static let maxAlertSize = 1 << 20
+
+    /// Receives a CAP 1.2 alert from any source; never throws: what cannot be read or played is
+    /// recorded with the reason. A file already read (same name and modification time) is passed over.
+    ///
+    /// - Returns: nil only for a file read before.
+    public func receiveAlert(_ xml: Data, via: AlertVia) -> AlertReceipt? {
+        let t = now()
+        var record = AlertRecord(receivedAt: t.microseconds, via: via.label)
+        if case .file(let name, let mtime) = via {
+            if (try? store.alertFilesSeen().contains("\(name) \(mtime)")) == true { return nil }
+            record.file = name
+            record.fileMtime = mtime
+        }
+        if case .fleet(let unit, let command) = via { record.notes.append("fleet command \(command) from \(unit)") }
+        guard xml.count <= Self.maxAlertSize else {
+            record.reason = "larger than \(Self.maxAlertSize / 1024) KiB: not read"
+            saveAlert(&record)
+            return AlertReceipt(record: record, invalid: CAPError(line: 1, column: 1, message: record.reason!))
+        }
+        record.xml = String(decoding: xml, as: UTF8.self)
+        let alert: CAPAlert
+        do {
+            alert = try CAPAlert(xml: xml)
+        } catch {
+            record.reason = "not a valid CAP 1.2 alert: \(error)"
+            logger.warning("alert refused", metadata: ["via": "\(via.label)", "file": "\(record.file ?? "")", "reason": "\(record.reason!)"])
+            saveAlert(&record)
+            return AlertReceipt(record: record, invalid: error)
+        }
+        record.identifier = alert.identifier
+        record.sender = alert.sender
+        record.sent = alert.sent
+        record.status = alert.status.rawValue
+        record.msgType = alert.msgType.rawValue
+        if let earlier = try? store.alert(identifier: alert.identifier, sender: alert.sender) {
+            var converter = ZoneConverter(setup.config.timeZone)
+            record.reason = "already received at \(RFC3339.format(Instant(microseconds: earlier.receivedAt), converter: &converter)) "
+                + "(a repeat of the same identifier and sender plays nothing)"
+            saveAlert(&record)
+            return AlertReceipt(record: record, invalid: nil)
+        }
+        let plan = AlertPlanner.plan(alert, config: setup.config, map: places.map, library: setup.library, now: t)
+        record.drill = plan.drill
+        record.event = plan.event
+        record.message = plan.message
+        record.priority = plan.priority?.description
+        record.zones = plan.zones
+        record.notes += plan.notes
+        record.expiresAt = plan.expires?.microseconds
+        record.cancels = plan.cancels
+        for earlier in plan.cancels { stopAlert(earlier, by: alert.identifier, sender: alert.sender) }
+        if let reason = plan.reason {
+            record.reason = reason
+        } else {
+            play(plan, into: &record)
+            let repeats = plan.repeats(after: t)
+            record.repeatsLeft = repeats.count
+            record.nextAt = repeats.first?.microseconds
+        }
+        saveAlert(&record)
+        if let id = record.id, let next = record.nextAt { places.repeats[id] = Instant(microseconds: next) }
+        logger.notice("alert received", metadata: [
+            "identifier": "\(alert.identifier)", "via": "\(via.label)", "msgType": "\(alert.msgType.rawValue)",
+            "status": "\(alert.status.rawValue)", "zones": "\(record.zones.joined(separator: ","))",
+            "broadcasts": "\(record.broadcasts.joined(separator: ","))", "reason": "\(record.reason ?? "")",
+        ])
+        rearm()
+        return AlertReceipt(record: record, invalid: nil)
+    }
+
+    /// Admits each request of a plan; what every output refused becomes the record's reason.
+    private func play(_ plan: AlertPlan, into record: inout AlertRecord) {
+        var played: [String] = []
+        var refused: [String] = []
+        for request in plan.requests {
+            let zone: String = if case .zones(let zones) = request.target { zones.joined(separator: ",") } else { "all" }
+            do {
+                let admitted = try admit(request)
+                played += admitted.records.map(\.id)
+                refused += admitted.refused.map { "\($0.output ?? zone): \($0.message)" }
+            } catch let refusal as Refusal {
+                refused.append("\(zone): \(refusal.message)")
+            } catch {
+                refused.append("\(zone): \(error)")
+            }
+        }
+        record.broadcasts += played
+        record.refused += refused
+        if played.isEmpty, record.reason == nil {
+            record.reason = "no output took it: " + refused.joined(separator: "; ")
+        }
+    }
+
+    /// Stops an earlier alert (an Update or a Cancel references it): its broadcasts that wait or
+    /// play end with the reason, and its repeats are dropped.
+    private func stopAlert(_ identifier: String, by later: String, sender: String) {
+        let reason = "cancelled by alert \(later)"
+        for record in live.values where record.requestedBy == .alert(identifier: identifier) {
+            live[record.id]?.reason = reason
+            feed(record.output, .cancel(id: record.id, reason: reason))
+        }
+        guard var earlier = (try? store.alert(identifier: identifier, sender: sender)) ?? (try? store.alert(identifier: identifier)) ?? nil
+        else {
+            logger.warning("an alert references one never received", metadata: ["identifier": "\(later)", "references": "\(identifier)"])
+            return
+        }
+        earlier.cancelledBy = later
+        earlier.repeatsLeft = 0
+        earlier.nextAt = nil
+        if let id = earlier.id { places.repeats[id] = nil }
+        saveAlert(&earlier)
+    }
+
+    /// Plays the repeats that are due, planned again from the stored document (the zones and the
+    /// expiry are judged now).
+    func runAlertRepeats(at t: Instant) {
+        for (id, due) in places.repeats where due <= t {
+            places.repeats[id] = nil
+            guard var record = (try? store.alert(id: id)) ?? nil, record.repeatsLeft > 0,
+                  let xml = record.xml, let alert = try? CAPAlert(xml: Data(xml.utf8)) else { continue }
+            let plan = AlertPlanner.plan(alert, config: setup.config, map: places.map, library: setup.library, now: t)
+            record.repeatsLeft -= 1
+            if let reason = plan.reason {
+                record.notes.append("a repeat did not play: \(reason)")
+                record.repeatsLeft = 0
+            } else {
+                play(plan, into: &record)
+            }
+            if record.repeatsLeft > 0, let every = plan.every, plan.expires.map({ due + every < $0 }) ?? true {
+                record.nextAt = (due + every).microseconds
+                places.repeats[id] = due + every
+            } else {
+                record.repeatsLeft = 0
+                record.nextAt = nil
+            }
+            saveAlert(&record)
+            logger.info("alert repeated", metadata: ["identifier": "\(record.identifier ?? "")", "left": "\(record.repeatsLeft)"])
+        }
+    }
+
+    /// Takes up the repeats of alerts received before a restart.
+    func loadAlertRepeats() {
+        for record in (try? store.alertsWithRepeats()) ?? [] {
+            if let id = record.id, let next = record.nextAt { places.repeats[id] = Instant(microseconds: next) }
+        }
+    }
+
+    /// The alerts received, newest first.
+    public func alerts(limit: Int) -> [AlertRecord] {
+        (try? store.alerts(limit: limit)) ?? []
+    }
+
+    private func saveAlert(_ record: inout AlertRecord) {
+        do { try store.save(&record) } catch {
+            logger.error("cannot record an alert", metadata: ["identifier": "\(record.identifier ?? "")", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,207 @@
+// Places in the engine, on a manual clock: GPS fixes move a following output as `laba zone` does
+// and its broadcasts carry the position; CAP alerts play where they reach, repeat, stop what an
+// Update or a Cancel references, and always leave a record.
+
+import Foundation
+import LabaCore
+import LabaDaemon
+import LabaStore
+import Testing
+
+@Suite(.serialized) struct PlacesEngineTests {
+    /// Two townships side by side (west 100.0–100.1 E, east 100.1–100.2 E, 26.8–26.9 N) and a third
+    /// north of them; a van that follows GPS and a fixed horn in each township.
+    static let config = """
+        timezone: Asia/Shanghai
+        audio_dir: audio
+        outputs:
+          - {id: van, device: "null", zone: west, follow: gps}
+          - {id: west-hall, device: "null", zone: west}
+          - {id: east-hall, device: "null", zone: east}
+          - {id: north-hall, device: "null", zone: north}
+        gps: {gpsd: "127.0.0.1:1", dwell: 30s}
+        zones:
+          - id: county
+            languages: [naxi, mandarin]
+          - id: west
+            parent: county
+            code: "530721103000"
+            area: [[100.0, 26.8], [100.1, 26.8], [100.1, 26.9], [100.0, 26.9], [100.0, 26.8]]
+            schedule:
+              - {id: west-noon, message: notice, at: "12:00"}
+          - id: east
+            parent: county
+            code: "530721102000"
+            languages: [yi]
+            area: [[100.1, 26.8], [100.2, 26.8], [100.2, 26.9], [100.1, 26.9], [100.1, 26.8]]
+            schedule:
+              - {id: east-ten, message: notice, at: "10:00"}
+          - id: north
+            parent: county
+            code: "530721101000"
+            area: [[100.0, 26.9], [100.2, 26.9], [100.2, 27.0], [100.0, 27.0], [100.0, 26.9]]
+        alerts:
+          drills: false
+          events:
+            - {event: 地震, message: notice, priority: emergency, repeat_every: 30min, repeat_count: 3}
+            - {event: 火灾, message: notice, priority: manual}
+          languages: {zh-CN: mandarin, ii: yi}
+        """
+
+    static func fix(_ f: EngineFixture, _ local: String, _ lat: Double, _ lon: Double) throws -> GPSReport {
+        .fix(GPSFix(position: GeoPoint(lat: lat, lon: lon), time: try f.at(local)))
+    }
+
+    @Test func aFollowingOutputMovesAfterDwellAndItsBroadcastsCarryThePosition() async throws {
+        let f = try await EngineFixture(Self.config, start: "2026-12-02 09:59")
+        await f.engine.runSchedule()
+        // In west; into east and back within the dwell; then into east for good.
+        for (time, lon) in [("09:58:00", 100.05), ("09:58:10", 100.12), ("09:58:20", 100.08), ("09:58:30", 100.12),
+                            ("09:58:59", 100.13)] {
+            await f.engine.gps(try Self.fix(f, "2026-12-02 " + time, 26.85, lon))
+        }
+        #expect(await f.engine.status().outputs.first { $0.id == "van" }?.zone == "west")
+        await f.engine.gps(try Self.fix(f, "2026-12-02 09:59:00", 26.85, 100.14))
+        let van = try #require(await f.engine.status().outputs.first { $0.id == "van" })
+        #expect(van.zone == "east" && van.gps?.follower.statusText == "in east")
+        // The move is recorded with the fix that completed the dwell.
+        let moves = try f.store.moves(output: "van")
+        #expect(moves.count == 1)
+        #expect(moves.first.map { ($0.fromZone, $0.toZone, $0.cause, $0.lat, $0.lon, $0.fixAt) } ?? (nil, "", "", nil, nil, nil)
+                == ("west", "east", "gps", 26.85, 100.14, try f.at("2026-12-02 09:59:00").microseconds))
+
+        // East's schedule plays on the van, in east's languages, where it was.
+        try await f.advance(to: "2026-12-02 10:00")
+        var ended: [String: BroadcastRecord] = [:]
+        while ended.count < 2 {
+            let r = try await f.ended("east's 10:00 on the van and in the hall") { $0.entry == "east-ten" }
+            ended[r.output] = r
+        }
+        let played = try #require(ended["van"])
+        #expect(played.outcome == .completed && played.zone == "east" && played.playedLanguages == ["yi"])
+        #expect(played.positionLat == 26.85 && played.positionLon == 100.14)
+        #expect(played.positionAt == (try f.at("2026-12-02 09:59:00")).microseconds)
+        // A fixed horn records no position.
+        #expect(ended["east-hall"]?.positionAt == nil && ended["east-hall"]?.outcome == .completed)
+
+        // Outside every area, then no fix: the zone stays, the status says so.
+        await f.engine.gps(try Self.fix(f, "2026-12-02 10:01:00", 27.5, 100.1))
+        #expect(await f.engine.status().outputs.first { $0.id == "van" }.map { ($0.zone, $0.gps?.follower.statusText) }
+                ?? ("", nil) == ("east", "outside every area"))
+        await f.engine.gps(.noFix)
+        #expect(await f.engine.status().outputs.first { $0.id == "van" }?.gps?.follower.statusText == "no fix")
+        await f.stop()
+    }
+
+    /// A CAP 1.2 alert with one `<info>` per language tag.
+    static func cap(_ id: String, event: String = "地震", status: String = "Actual", msgType: String = "Alert",
+                    references: String? = nil, expires: String = "2026-12-02T12:00:00+08:00",
+                    area: String = "<polygon>26.82,100.02 26.82,100.18 26.88,100.18 26.88,100.02 26.82,100.02</polygon>",
+                    languages: [String] = ["zh-CN"]) -> Data {
+        let infos = languages.map { language in
+            """
+              <info>
+                <language>\(language)</language><category>Geo</category><event>\(event)</event>
+                <urgency>Immediate</urgency><severity>Extreme</severity><certainty>Observed</certainty>
+                <expires>\(expires)</expires>
+                <area><areaDesc>丽江</areaDesc>\(area)</area>
+              </info>
+            """
+        }
+        return Data("""
+            <?xml version="1.0" encoding="UTF-8"?>
+            <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+              <identifier>\(id)</identifier><sender>eew@example.cn</sender><sent>2026-12-02T09:00:00+08:00</sent>
+              <status>\(status)</status><msgType>\(msgType)</msgType><scope>Public</scope>\(references.map { "<references>\($0)</references>" } ?? "")
+            \(infos.joined(separator: "\n"))
+            </alert>
+            """.utf8)
+    }
+
+    @Test func anAlertPlaysWhereItReachesAndRepeatsUntilItIsDone() async throws {
+        let f = try await EngineFixture(Self.config, start: "2026-12-02 09:00")
+        let receipt = try #require(await f.engine.receiveAlert(Self.cap("quake-1", languages: ["zh-CN", "ii"]), via: .api))
+        let record = receipt.record
+        #expect(receipt.invalid == nil && record.reason == nil)
+        #expect(record.zones == ["west", "east"] && record.broadcasts.count == 3)  // van and west-hall in west, east-hall
+        let half = try f.at("2026-12-02 09:30").microseconds, noon = try f.at("2026-12-02 12:00").microseconds
+        #expect(record.repeatsLeft == 2 && record.nextAt == half)
+        var pending = Set(record.broadcasts)
+        while !pending.isEmpty {
+            let waiting = pending
+            let b = try await f.ended("the alert's broadcasts") { waiting.contains($0.id) }
+            pending.remove(b.id)
+            #expect(b.source == .alert && b.requestedBy == .alert(identifier: "quake-1") && b.priority == .emergency)
+            #expect(b.outcome == .completed && b.deadline == noon)
+            #expect(b.playedLanguages == (b.zone == "east" ? ["yi"] : ["mandarin"]), "\(b.zone)")
+        }
+        // The repeats come on the scheduling loop's timer.
+        #expect(await f.engine.nextWake() == (try f.at("2026-12-02 09:30")))
+        try await f.advance(to: "2026-12-02 09:30")
+        try await f.advance(to: "2026-12-02 10:00")
+        let done = try #require(try f.store.alert(identifier: "quake-1"))
+        #expect(done.broadcasts.count == 9 && done.repeatsLeft == 0 && done.nextAt == nil)
+        #expect(try f.store.broadcasts(limit: .max).filter { $0.source == .alert }.count == 9)
+
+        // The same alert again (another way in) plays nothing and says why.
+        let again = try #require(await f.engine.receiveAlert(Self.cap("quake-1"), via: .fleet(unit: "lijiang", command: "c1")))
+        #expect(again.record.broadcasts.isEmpty && again.record.reason?.hasPrefix("already received at 2026-12-02T09:00:00") == true)
+        await f.stop()
+    }
+
+    @Test func anUpdateReplacesAndACancelStopsWhatTheyReference() async throws {
+        let f = try await EngineFixture(Self.config, start: "2026-12-02 09:00")
+        // The north hall is busy with an emergency loop: a manual alert waits there.
+        let loop = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["north"]),
+                                                             priority: .emergency, loop: true))
+        _ = try await f.started("the loop") { $0.id == loop.records[0].id }
+        let north = "<polygon>26.92,100.02 26.92,100.18 26.98,100.18 26.98,100.02 26.92,100.02</polygon>"
+        let fire = try #require(await f.engine.receiveAlert(Self.cap("fire-1", event: "火灾", area: north), via: .api))
+        #expect(fire.record.zones == ["north"] && fire.record.broadcasts.count == 1 && fire.record.priority == "manual")
+        let update = try #require(await f.engine.receiveAlert(
+            Self.cap("fire-2", event: "火灾", msgType: "Update", references: "eew@example.cn,fire-1,2026-12-02T09:00:00+08:00",
+                     area: north), via: .api))
+        #expect(update.record.cancels == ["fire-1"] && update.record.broadcasts.count == 1)
+        let replaced = try await f.ended("fire-1 stopped") { $0.id == fire.record.broadcasts[0] }
+        #expect(replaced.outcome == .stopped && replaced.reason == "cancelled by alert fire-2" && replaced.startedAt == nil)
+        #expect(try f.store.alert(identifier: "fire-1")?.cancelledBy == "fire-2")
+
+        let cancel = try #require(await f.engine.receiveAlert(
+            Self.cap("fire-3", msgType: "Cancel", references: "eew@example.cn,fire-2,2026-12-02T09:00:00+08:00"), via: .api))
+        #expect(cancel.record.broadcasts.isEmpty && cancel.record.reason == "a Cancel: it stops fire-2 and plays nothing")
+        let cancelled = try await f.ended("fire-2 stopped") { $0.id == update.record.broadcasts[0] }
+        #expect(cancelled.outcome == .stopped && cancelled.reason == "cancelled by alert fire-3")
+        _ = try await f.engine.stop(.all, clear: true)
+        await f.stop()
+    }
+
+    struct Quiet: CustomTestStringConvertible, Sendable {
+        var name: String
+        var xml: Data
+        var reason: String
+        var drill = false
+        var testDescription: String { name }
+    }
+
+    static let silent: [Quiet] = [
+        .init(name: "an Exercise with drills off", xml: cap("drill-1", status: "Exercise"),
+              reason: "status Exercise: a drill, and alerts.drills is false", drill: true),
+        .init(name: "expired", xml: cap("old-1", expires: "2026-12-02T08:00:00+08:00"), reason: "expired at 2026-12-02T08:00:00+08:00"),
+        .init(name: "an event with no mapping", xml: cap("storm-1", event: "台风"), reason: "no mapping for event '台风' in alerts.events"),
+        .init(name: "an area that reaches no zone",
+              xml: cap("far-1", area: "<circle>30.0,110.0 5</circle>"), reason: "its area (丽江) reaches no zone"),
+        .init(name: "malformed XML", xml: Data("<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\"><identifier>x</identifier>".utf8),
+              reason: "not a valid CAP 1.2 alert: 1:79: not well-formed XML: the document ends too early, or goes on after its root element"),
+    ]
+
+    @Test(arguments: silent) func anAlertThatPlaysNothingIsRecordedWithTheReason(_ c: Quiet) async throws {
+        let f = try await EngineFixture(Self.config, start: "2026-12-02 09:00")
+        let receipt = try #require(await f.engine.receiveAlert(c.xml, via: .file(name: "a.xml", mtime: 1)))
+        #expect(receipt.record.reason == c.reason)
+        #expect(receipt.record.broadcasts.isEmpty && receipt.record.drill == c.drill && receipt.record.file == "a.xml")
+        #expect(try f.store.alerts().count == 1 && f.store.broadcasts().isEmpty)
+        // The same file (name and modification time) is not read twice.
+        #expect(await f.engine.receiveAlert(c.xml, via: .file(name: "a.xml", mtime: 1)) == nil)
+        await f.stop()
+    }
+}
