@@ -37,6 +37,27 @@ extension FleetService {
         try issue(.stop(StopCommand(zones: zones, clear: clear ? true : nil)), zones: zones, lifetime: Admission.defaultManualWithin)
     }
 
+    /// After a connect that may follow lost reports (an established connection lost: the broker may
+    /// have died holding them; or a session the broker no longer had), asks the units to report
+    /// again every broadcast finished since a little before the loss.
+    func askForReports(lostAt: Instant?, sessionPresent: Bool) {
+        // A broker saves what it holds every autosave_interval (60 s in Config/fleet): go back well before.
+        let margin = TimeSpan.seconds(300)
+        var since = lostAt.map { $0 - margin }
+        if since == nil, !sessionPresent,
+           let last = try? store.fleetRecords(unit: nil, BroadcastFilter(limit: 1)).first {
+            since = Instant(microseconds: last.receivedAt) - margin
+        }
+        guard let since else { return }
+        do {
+            let id = try issue(.report(ReportCommand(zones: setup.commandZones, since: since)), zones: setup.commandZones,
+                               lifetime: Admission.defaultManualWithin)
+            logger.notice("units asked to report again", metadata: ["command": "\(id)", "since": "\(FleetTime.format(since))"])
+        } catch {
+            logger.warning("cannot ask the units to report again", metadata: ["error": "\(error.message)"])
+        }
+    }
+
     private func issue(_ body: FleetCommand.Body, zones: [String], lifetime: TimeSpan) throws(APIFailure) -> String {
         guard let key = setup.signingKey else { throw APIFailure(.notCommander, "this daemon has no fleet.sign_key") }
         let t = now()
@@ -101,9 +122,10 @@ extension FleetService {
             logger.warning("a unit's status cannot be read", metadata: ["unit": "\(from)"])
             return
         }
+        let previous = ((try? store.units()) ?? []).first(where: { $0.unit == from })
+            .flatMap { try? FleetJSON.decode(UnitStatus.self, from: Array($0.status)) }
         // The will says only `offline`: keep what the unit said last (its zones, version...).
-        if status.outputs == nil, let previous = ((try? store.units()) ?? []).first(where: { $0.unit == from }),
-           let last = try? FleetJSON.decode(UnitStatus.self, from: Array(previous.status)) {
+        if status.outputs == nil, let last = previous {
             status.outputs = last.outputs
             status.version = last.version
             status.configDigest = last.configDigest
@@ -111,12 +133,29 @@ extension FleetService {
             status.lastRecordAt = last.lastRecordAt
         }
         if status.outputs != nil { knownUnits[from] = status.zones }
+        // A unit that (re)connected, perhaps on a session the broker lost (a broker killed before
+        // it saved): what it has not answered goes again. Its status comes after its subscriptions.
+        let reconnected = status.state == .online && (previous?.state != .online || previous?.since != status.since)
         do {
             try store.saveUnitStatus(unit: from, status: Data(FleetJSON.encode(status)), state: status.state.rawValue,
                                      at: now().microseconds)
         } catch {
             logger.warning("cannot store a unit's status", metadata: ["unit": "\(from)", "error": "\(error)"])
         }
+        if reconnected, from != unit { republish(for: from) }
+    }
+
+    /// Publishes again every pending command `unit` must answer and has not.
+    func republish(for unit: String) {
+        let t = now()
+        guard let pending = try? store.pendingCommands(now: t.microseconds) else { return }
+        var sent = 0
+        for row in pending where awaited(row).contains(unit) {
+            guard (try? store.acks(command: row.id))?.contains(where: { $0.unit == unit }) != true else { continue }
+            send(row, at: t)
+            sent += 1
+        }
+        if sent > 0 { logger.info("fleet commands published again for a unit that reconnected", metadata: ["unit": "\(unit)", "count": "\(sent)"]) }
     }
 
     func receiveAck(_ bytes: [UInt8], from: String) {

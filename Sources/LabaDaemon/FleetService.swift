@@ -34,6 +34,8 @@ public actor FleetService: Service {
     /// Connected since, or not connected since.
     var since: Instant
     var reason: String?
+    /// When an established connection was lost, until the next connect.
+    var lostAt: Instant?
     /// The command topics subscribed to now.
     var commandTopics: Set<String> = []
     /// Outbox messages published and not yet acknowledged: message id → sequence number.
@@ -158,7 +160,7 @@ public actor FleetService: Service {
 
     func handle(_ event: MQTTEvent) async {
         switch event {
-        case .connected:
+        case .connected(let sessionPresent):
             connected = true
             since = now()
             reason = nil
@@ -171,10 +173,15 @@ public actor FleetService: Service {
             lastStatus = nil
             await publishStatus()
             flushOutbox()
-            if isCommander { republishCommands() }
+            if isCommander {
+                republishCommands()
+                askForReports(lostAt: lostAt, sessionPresent: sessionPresent)
+            }
+            lostAt = nil
         case .refused(let why), .connectFailed(let why), .disconnected(let why):
             if connected {
                 since = now()
+                lostAt = since
                 logger.warning("lost the fleet's broker; reconnecting", metadata: ["broker": "\(broker)", "reason": "\(why)"])
             }
             connected = false
@@ -364,6 +371,8 @@ public actor FleetService: Service {
         case .alert:
             refuse(command.id, code: FleetRefusalCode.unsupported.rawValue, "this unit does not read CAP alerts",
                    at: t, claim: true, command: command)
+        case .report(let r):
+            report(command, since: r.since.instant, skew: verified.clockSkew, at: t)
         }
     }
 
@@ -403,6 +412,25 @@ public actor FleetService: Service {
             logger.error("a fleet command could not be stored; it is not acknowledged", metadata: [
                 "command": "\(command.id)", "error": "\(error)",
             ])
+        }
+    }
+
+    /// Publishes again the records of every broadcast finished since `since` (a commander may have
+    /// lost them), with the command's ack, in one transaction.
+    private func report(_ command: FleetCommand, since: Instant, skew: TimeSpan?, at t: Instant) {
+        let reporter = reporter(timeZone: timeZone)
+        // Planned up to a day before (a long loop), finished since.
+        let records = ((try? store.broadcasts(BroadcastFilter(state: .done, since: since.microseconds - 86_400_000_000,
+                                                               limit: .max))) ?? [])
+            .filter { ($0.endedAt ?? $0.plannedAt) >= since.microseconds }
+        let ack = CommandAck(command: command.id, unit: unit, result: .accepted, broadcasts: records.map(\.id), at: t, clockSkew: skew)
+        do {
+            _ = try store.acceptCommand(id: command.id, expiresAt: command.expiresAt.microseconds, at: t.microseconds, broadcasts: [],
+                                        reports: records.compactMap(reporter),
+                                        ack: (topics.topic(.unitAck(unit: unit)), Data(FleetJSON.encode(ack))))
+            logger.info("fleet command obeyed: report", metadata: ["command": "\(command.id)", "records": "\(records.count)"])
+        } catch {
+            logger.error("cannot store the records asked for", metadata: ["command": "\(command.id)", "error": "\(error)"])
         }
     }
 

@@ -67,6 +67,20 @@ public struct AlertCommand: Codable, Sendable, Equatable {
     public init(cap: String) { self.cap = cap }
 }
 
+/// Report again every broadcast finished since an instant: a commander asks it after it may have
+/// lost reports (its connection lost, or its session gone with a broker killed before it saved).
+/// Units answer by publishing those records again; the commander keeps each once.
+public struct ReportCommand: Codable, Sendable, Equatable {
+    /// The subtrees whose units are asked (the scope the key must be trusted for).
+    public var zones: [String]
+    public var since: FleetTime
+
+    public init(zones: [String], since: Instant) {
+        self.zones = zones
+        self.since = FleetTime(FleetTime.milliseconds(since))
+    }
+}
+
 /// The signed payload of an envelope.
 public struct FleetCommand: Sendable, Equatable {
     public enum Body: Sendable, Equatable {
@@ -74,6 +88,7 @@ public struct FleetCommand: Sendable, Equatable {
         case stop(StopCommand)
         case move(MoveCommand)
         case alert(AlertCommand)
+        case report(ReportCommand)
 
         public var kind: String {
             switch self {
@@ -81,6 +96,7 @@ public struct FleetCommand: Sendable, Equatable {
             case .stop: "stop"
             case .move: "move"
             case .alert: "alert"
+            case .report: "report"
             }
         }
     }
@@ -117,6 +133,7 @@ public struct FleetCommand: Sendable, Equatable {
         case .stop(let s): s.zones
         case .move(let m): [m.zone]
         case .alert: nil
+        case .report(let r): r.zones
         }
     }
 }
@@ -138,6 +155,7 @@ extension FleetCommand: Codable {
         case "stop": body = .stop(try StopCommand(from: decoder))
         case "move": body = .move(try MoveCommand(from: decoder))
         case "alert": body = .alert(try AlertCommand(from: decoder))
+        case "report": body = .report(try ReportCommand(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown kind '\(kind)'")
         }
@@ -156,6 +174,7 @@ extension FleetCommand: Codable {
         case .stop(let s): try s.encode(to: encoder)
         case .move(let m): try m.encode(to: encoder)
         case .alert(let a): try a.encode(to: encoder)
+        case .report(let r): try r.encode(to: encoder)
         }
     }
 }
