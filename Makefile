@@ -124,6 +124,8 @@ install-files:
 	else \
 		sed 's#^audio_dir: .*#audio_dir: $(STATEDIR)/audio#' Config/lijiang.yaml | install -Dm644 /dev/stdin $(DESTDIR)$(SYSCONF)/laba/laba.yaml; \
 	fi
+	install -d $(DESTDIR)$(SYSCONF)/laba/alerts $(DESTDIR)$(SYSCONF)/laba/areas
+	install -m644 Config/areas/*.geojson $(DESTDIR)$(SYSCONF)/laba/areas/
 	install -d $(DESTDIR)$(STATEDIR)/audio
 	cp -R Audio/. $(DESTDIR)$(STATEDIR)/audio/
 	rm -f $(DESTDIR)$(STATEDIR)/audio/README.md
