@@ -9,7 +9,7 @@ CONFIG   ?= Config/demo.yaml
 PACKAGES := $(shell cat Scripts/debian-packages.txt)
 BIN       = .build/debug
 
-.PHONY: all deps build release run test check bench soak fuzz clean audio install install-files uninstall
+.PHONY: all deps test-deps build release run test check bench soak fuzz clean audio install install-files uninstall deb package-test footprint
 
 all: build
 
@@ -44,7 +44,12 @@ check: build
 # Real-time playback tests run on their own after the rest, away from the others' load. Each
 # suite's time is printed at the end (Scripts/suite-times.sh), so that slow suites are seen: one
 # over a minute belongs in `make soak`.
-test: deps
+# The console's browser tests drive Chromium with Selenium, from PyPI (only the tests need it).
+test-deps: deps
+	@python3 -c 'import selenium' 2>/dev/null || python3 -m pip install --quiet selenium \
+		|| python3 -m pip install --quiet --break-system-packages selenium
+
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) build --product generate-manual
 	@mkdir -p .build
@@ -60,9 +65,26 @@ bench: release
 	Bench/run.sh
 
 # The long fault runs: 100 kill -9 rounds, 200 SIGHUPs, clock jumps, 5 × 1,000 concurrent
-# triggers, a full state dir. ROUNDS=N and SEED=N change them.
+# triggers, a full state dir. ROUNDS=N and SEED=N change them. Then the package test (as root).
 soak: release
 	python3 Bench/soak.py .build/release
+	$(MAKE) package-test
+
+# laba_<version>_<arch>.deb: a release build with the Swift runtime linked in, stripped, laid out by
+# install-files, Depends: from the binaries' shared libraries (Scripts/deb.sh). ARCH=arm64 builds
+# with a Swift SDK for that target (README, "Building for arm64"); VERSION= overrides the version.
+ARCH ?= $(shell dpkg --print-architecture)
+deb: deps
+	ARCH=$(ARCH) SWIFT=$(SWIFT) Scripts/deb.sh
+
+# Binary sizes and idle RSS/PSS/USS of the packaged labad beside `make release`'s (Scripts/footprint.py).
+footprint: deb release
+	python3 Scripts/footprint.py laba_$(shell sed -n 's/.*static let release = "\(.*\)"/\1/p' Sources/LabaControl/Protocol.swift)_$(ARCH).deb .build/release
+
+# Installs the package on a bare Debian 12 (debootstrap, cached in .build/package-test) and checks
+# it in a chroot: versions, check, unit, a broadcast and its record, upgrade, remove, purge. Root.
+package-test: deb
+	Scripts/package-test.sh
 
 # libFuzzer on the configuration loader and the calendar parser (FUZZ_SECONDS each, seeded with
 # the shipped configurations and the tests' expressions), then malformed requests against a real
@@ -94,9 +116,14 @@ SYSCONF  ?= /etc
 UNITDIR  ?= /etc/systemd/system
 SYSUSERS ?= /usr/lib/sysusers.d
 STATEDIR ?= /var/lib/laba
+# The example recordings, and the installed configuration's audio_dir (the package uses /usr/share/laba/audio).
+AUDIODIR ?= $(STATEDIR)/audio
+DOCDIR   ?= $(PREFIX)/share/doc/laba
 INSTALL_BIN ?= .build/release
+# The binaries that print the completions and man pages: INSTALL_BIN's, unless those are for another machine.
+GEN_BIN  ?= $(INSTALL_BIN)
 # Man pages come from the argument parsers, through swift-argument-parser's generate-manual.
-GENMAN   ?= $(INSTALL_BIN)/generate-manual
+GENMAN   ?= $(GEN_BIN)/generate-manual
 MANDIR   ?= $(PREFIX)/share/man/man1
 BASHDIR  ?= $(PREFIX)/share/bash-completion/completions
 ZSHDIR   ?= $(PREFIX)/share/zsh/site-functions
@@ -112,23 +139,26 @@ install-files:
 	install -Dm755 $(INSTALL_BIN)/laba $(DESTDIR)$(PREFIX)/bin/laba
 	@set -e; for tool in laba labad; do \
 		install -d $(DESTDIR)$(BASHDIR) $(DESTDIR)$(ZSHDIR) $(DESTDIR)$(FISHDIR) $(DESTDIR)$(MANDIR); \
-		$(INSTALL_BIN)/$$tool --generate-completion-script bash > $(DESTDIR)$(BASHDIR)/$$tool; \
-		$(INSTALL_BIN)/$$tool --generate-completion-script zsh > $(DESTDIR)$(ZSHDIR)/_$$tool; \
-		$(INSTALL_BIN)/$$tool --generate-completion-script fish > $(DESTDIR)$(FISHDIR)/$$tool.fish; \
-		$(GENMAN) $(INSTALL_BIN)/$$tool --output-directory $(DESTDIR)$(MANDIR) > /dev/null; \
+		$(GEN_BIN)/$$tool --generate-completion-script bash > $(DESTDIR)$(BASHDIR)/$$tool; \
+		$(GEN_BIN)/$$tool --generate-completion-script zsh > $(DESTDIR)$(ZSHDIR)/_$$tool; \
+		$(GEN_BIN)/$$tool --generate-completion-script fish > $(DESTDIR)$(FISHDIR)/$$tool.fish; \
+		$(GENMAN) $(GEN_BIN)/$$tool --output-directory $(DESTDIR)$(MANDIR) > /dev/null; \
 	done
 	sed 's#/usr/local/bin#$(PREFIX)/bin#g' Config/laba.service | install -Dm644 /dev/stdin $(DESTDIR)$(UNITDIR)/laba.service
 	install -Dm644 Config/laba.sysusers $(DESTDIR)$(SYSUSERS)/laba.conf
 	@if [ -e $(DESTDIR)$(SYSCONF)/laba/laba.yaml ]; then \
 		echo "keeping $(DESTDIR)$(SYSCONF)/laba/laba.yaml"; \
 	else \
-		sed 's#^audio_dir: .*#audio_dir: $(STATEDIR)/audio#' Config/lijiang.yaml | install -Dm644 /dev/stdin $(DESTDIR)$(SYSCONF)/laba/laba.yaml; \
+		sed 's#^audio_dir: .*#audio_dir: $(AUDIODIR)#' Config/lijiang.yaml | install -Dm644 /dev/stdin $(DESTDIR)$(SYSCONF)/laba/laba.yaml; \
 	fi
 	install -d $(DESTDIR)$(SYSCONF)/laba/alerts $(DESTDIR)$(SYSCONF)/laba/areas
 	install -m644 Config/areas/*.geojson $(DESTDIR)$(SYSCONF)/laba/areas/
-	install -d $(DESTDIR)$(STATEDIR)/audio
-	cp -R Audio/. $(DESTDIR)$(STATEDIR)/audio/
-	rm -f $(DESTDIR)$(STATEDIR)/audio/README.md
+	install -d $(DESTDIR)$(AUDIODIR)
+	cp -R Audio/. $(DESTDIR)$(AUDIODIR)/
+	rm -f $(DESTDIR)$(AUDIODIR)/README.md
+	install -d $(DESTDIR)$(DOCDIR)/examples
+	install -m644 Config/alsa-*.conf $(DESTDIR)$(DOCDIR)/examples/
+	if [ -d Config/fleet ]; then cp -R Config/fleet $(DESTDIR)$(DOCDIR)/examples/; fi
 
 # Removes what install put in place, except the configuration and the state (history, audio).
 uninstall:
@@ -137,4 +167,5 @@ uninstall:
 	rm -f $(DESTDIR)$(BASHDIR)/laba $(DESTDIR)$(BASHDIR)/labad $(DESTDIR)$(ZSHDIR)/_laba $(DESTDIR)$(ZSHDIR)/_labad
 	rm -f $(DESTDIR)$(FISHDIR)/laba.fish $(DESTDIR)$(FISHDIR)/labad.fish
 	rm -f $(DESTDIR)$(UNITDIR)/laba.service $(DESTDIR)$(SYSUSERS)/laba.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
 	@echo "Kept $(SYSCONF)/laba and $(STATEDIR); remove them by hand if you want them gone."

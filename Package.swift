@@ -17,6 +17,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // The web console: bcrypt, templates, TLS and its self-signed certificate.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C libraries, module maps only.
@@ -25,6 +33,7 @@ let package = Package(
         .systemLibrary(name: "CEBUR128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         .systemLibrary(name: "CLinux"),
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
 
         // The message catalogue (en, zh-Hans) of everything a clerk reads; Foundation only, so that the
         // CLI and the web console share it.
@@ -38,33 +47,56 @@ let package = Package(
         .target(name: "LabaStore", dependencies: ["LabaCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // API types shared by the daemon and the CLI.
         .target(name: "LabaControl", dependencies: ["LabaCore"]),
+        // The fleet: the MQTT connection (the only target that touches libmosquitto), signed commands, topics.
+        .target(name: "LabaFleet", dependencies: ["LabaCore", "CMosquitto",
+                                                  .product(name: "Crypto", package: "swift-crypto"),
+                                                  .product(name: "Logging", package: "swift-log")]),
         // Services and their composition.
-        .target(name: "LabaDaemon", dependencies: ["LabaCore", "LabaAudio", "LabaStore", "LabaControl", "CLinux",
+        .target(name: "LabaDaemon", dependencies: ["LabaCore", "LabaAudio", "LabaStore", "LabaControl", "LabaFleet", "CLinux",
                                                    .product(name: "Logging", package: "swift-log"),
                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                    .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                                                    .product(name: "Hummingbird", package: "hummingbird")]),
+        // The web console (SPEC 12): routes, sessions, templates and assets, on the engine.
+        .target(name: "LabaConsole", dependencies: [
+            "LabaDaemon", "LabaCore", "LabaStore", "LabaControl", "LabaCatalog", "LabaAudio",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         .executableTarget(name: "labad", dependencies: [
-            "LabaDaemon", "LabaCore", "LabaControl",
+            "LabaDaemon", "LabaConsole", "LabaCore", "LabaControl",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "laba", dependencies: [
-            "LabaCore", "LabaAudio", "LabaControl", "LabaCatalog",
+            "LabaCore", "LabaAudio", "LabaControl", "LabaCatalog", "LabaFleet", "LabaStore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "LabaCatalogTests", dependencies: ["LabaCatalog"]),
         // The CLI's own logic (argument repairs, CSV), as tables; the binary itself is in EndToEndTests.
-        .testTarget(name: "LabaCLITests", dependencies: ["laba"]),
+        .testTarget(name: "LabaCLITests", dependencies: ["laba", "LabaControl"]),
         .testTarget(name: "LabaCoreTests", dependencies: ["LabaCore"]),
         .target(name: "LabaTestSupport", path: "Tests/LabaTestSupport"),
         .testTarget(name: "LabaAudioTests", dependencies: ["LabaAudio", "LabaCore", "CSndFile", "CEBUR128", "LabaTestSupport"]),
+        .testTarget(name: "LabaConsoleTests", dependencies: ["LabaConsole", "LabaCore", "LabaStore", "LabaCatalog", "LabaAudio"]),
         .testTarget(name: "LabaStoreTests", dependencies: ["LabaStore", "LabaCore"]),
         .testTarget(name: "LabaDaemonTests", dependencies: ["LabaDaemon", "LabaCore", "LabaStore", "LabaAudio",
                                                             .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "EndToEndTests", dependencies: ["LabaCore", "LabaStore", "LabaTestSupport"]),
+        .testTarget(name: "LabaFleetTests", dependencies: ["LabaFleet", "LabaCore", "LabaTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["LabaCore", "LabaStore", "LabaFleet", "LabaTestSupport"]),
     ]
 )
 

@@ -2,6 +2,7 @@
 """Daemon figures for `make bench`, on the real labad and laba binaries.
 
     daemon.py idle BIN SECONDS        idle wake-ups per minute (per thread) and RSS on Config/lijiang.yaml
+    daemon.py idle-console BIN SECONDS  the same with the web console enabled and no browser connected
     daemon.py trigger BIN N           laba play invoked -> first frame written, over N triggers
     daemon.py preempt BIN N           emergency accepted -> first emergency frame, on a paced PCM
     daemon.py scheduled BIN N         planned instant -> first frame, over N occurrences on a paced PCM,
@@ -120,10 +121,19 @@ def threads(pid):
     return out
 
 
-def idle(bin_dir, seconds):
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def idle(bin_dir, seconds, console=False):
     work = tempfile.mkdtemp(prefix="laba-idle-")
     config = os.path.join(work, "lijiang.yaml")
     lijiang(config)
+    if console:
+        with open(config, "a", encoding="utf-8") as f:
+            f.write(f'\nconsole:\n  listen: "127.0.0.1:{free_port()}"\n')
     daemon = Daemon(bin_dir, config)
     try:
         # Let the start-up work end: the loudness warm-up thread measures every recording once, then
@@ -328,5 +338,6 @@ def scheduled(bin_dir, count):
 
 if __name__ == "__main__":
     mode, bin_dir, n = sys.argv[1], sys.argv[2], sys.argv[3]
-    {"idle": lambda: idle(bin_dir, float(n)), "trigger": lambda: trigger(bin_dir, int(n)),
+    {"idle": lambda: idle(bin_dir, float(n)), "idle-console": lambda: idle(bin_dir, float(n), console=True),
+     "trigger": lambda: trigger(bin_dir, int(n)),
      "preempt": lambda: preempt(bin_dir, int(n)), "scheduled": lambda: scheduled(bin_dir, int(n))}[mode]()

@@ -73,6 +73,11 @@ row "idle \`labad\`, \`Config/lijiang.yaml\`, ${IDLE_SECONDS} s: wake-ups (volun
     "$(j "$idle" "f'{wakeups_per_minute:.0f}/min, {rss_kib / 1024:.1f} MiB'")" \
     "cron: 1/min; labad on libdispatch's executor: $(j "$idle_dispatch" "f'{wakeups_per_minute:.0f}/min'")" \
     "$(j "$idle" "('met' if wakeups_per_minute == 0 else 'NOT met') + ' (0/min); RSS ' + ('met' if rss_kib <= 24 * 1024 else 'NOT met') + ' (24 MiB)'")"
+idle_console=$(python3 Bench/daemon.py idle-console $BIN "$IDLE_SECONDS")
+echo "  $idle_console"
+row "idle \`labad\` with the web console enabled, no browser, ${IDLE_SECONDS} s: wake-ups per minute" \
+    "$(j "$idle_console" "f'{wakeups_per_minute:.0f}/min'")" "without the console: $(j "$idle" "f'{wakeups_per_minute:.0f}/min'")" \
+    "$(j "$idle_console" "'met' if wakeups_per_minute == 0 else 'NOT met'") (0/min)"
 TRIGGERS=${TRIGGERS:-100}
 echo "Trigger latency: laba play invoked -> first frame, ${TRIGGERS} triggers"
 trig=$(python3 Bench/daemon.py trigger $BIN "$TRIGGERS")

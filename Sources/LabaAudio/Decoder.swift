@@ -14,6 +14,9 @@ public final class Decoder {
     /// 16-bit PCM (WAV, AIFF…): read as integers and converted here, in a loop the compiler
     /// vectorises (a quarter of libsndfile's own float conversion, the bulk of playback's CPU).
     private let sixteenBit: Bool
+    /// Whether every sample read is within [-1, 1]: integer encodings, which libsndfile scales to
+    /// full scale (float and lossy ones may go beyond).
+    public let withinFullScale: Bool
     private var shorts: [Int16] = []
 
     /// Opens `path` and reads its header.
@@ -35,7 +38,11 @@ public final class Decoder {
         // Float reads come back scaled to [-1, 1] whatever the file's integer width.
         sf_command(handle, Int32(SFC_SET_NORM_FLOAT), nil, Int32(SF_TRUE))
         let major = info.format & Int32(SF_FORMAT_TYPEMASK)
-        sixteenBit = info.format & Int32(SF_FORMAT_SUBMASK) == Int32(SF_FORMAT_PCM_16)
+        let subtype = info.format & Int32(SF_FORMAT_SUBMASK)
+        withinFullScale = [SF_FORMAT_PCM_S8, SF_FORMAT_PCM_16, SF_FORMAT_PCM_24, SF_FORMAT_PCM_32, SF_FORMAT_PCM_U8,
+                           SF_FORMAT_ULAW, SF_FORMAT_ALAW, SF_FORMAT_ALAC_16, SF_FORMAT_ALAC_20, SF_FORMAT_ALAC_24,
+                           SF_FORMAT_ALAC_32].map(Int32.init).contains(subtype)
+        sixteenBit = subtype == Int32(SF_FORMAT_PCM_16)
             && [SF_FORMAT_WAV, SF_FORMAT_AIFF, SF_FORMAT_WAVEX, SF_FORMAT_W64, SF_FORMAT_RF64].map(Int32.init).contains(major)
     }
 

@@ -269,8 +269,9 @@ public final class ProgramRenderer {
         }
 
         // Mixes, guards and writes frames at the output's rate; false when stopped part way (then
-        // faded out over what would have come next, and the queue let play out).
-        func emit(_ chunk: UnsafeMutablePointer<Float>, _ frames: Int) throws(AudioError) -> Bool {
+        // faded out over what would have come next, and the queue let play out). `bound`: a peak
+        // the frames cannot exceed (mixing only averages), nil when unknown (resampled).
+        func emit(_ chunk: UnsafeMutablePointer<Float>, _ frames: Int, bound: Float?) throws(AudioError) -> Bool {
             var samples = chunk
             if sourceChannels != format.channels {
                 Self.mix(chunk, frames: frames, from: sourceChannels, into: mixed, to: format.channels)
@@ -278,11 +279,13 @@ public final class ProgramRenderer {
             }
             let count = frames * format.channels
             if guardGain != 1 { Self.scale(samples, count, by: guardGain) }
-            let peak = Self.peak(samples, count)
-            if peak > Self.ceiling {
-                let lower = Self.ceiling / peak
-                Self.scale(samples, count, by: lower)
-                guardGain *= lower
+            if (bound ?? .infinity) * guardGain > Self.ceiling {
+                let peak = Self.peak(samples, count)
+                if peak > Self.ceiling {
+                    let lower = Self.ceiling / peak
+                    Self.scale(samples, count, by: lower)
+                    guardGain *= lower
+                }
             }
             let accepted = try output.write(samples, frames: frames, cancel: cancel)
             written += accepted
@@ -300,9 +303,10 @@ public final class ProgramRenderer {
             return false
         }
 
-        func resample(_ input: UnsafePointer<Float>?, _ frames: Int) throws(AudioError) -> (consumed: Int, produced: Int) {
+        func resample(_ resampler: Resampler, _ input: UnsafePointer<Float>?,
+                      _ frames: Int) throws(AudioError) -> (consumed: Int, produced: Int) {
             do {
-                return try resampler!.process(input, frames: frames, into: resampled, capacity: capacity)
+                return try resampler.process(input, frames: frames, into: resampled, capacity: capacity)
             } catch {
                 throw .decode(path: segment.path, reason: "cannot resample: \(error.reason)")
             }
@@ -312,8 +316,15 @@ public final class ProgramRenderer {
         while count > 0 {
             let nextCount = count == inputFrames ? read(next) : 0
             let isLast = nextCount == 0
-            // Gain; fade in at the start, fade out over the last `edge` frames.
-            Self.scale(current, count * sourceChannels, by: gain)
+            // Gain; fade in at the start, fade out over the last `edge` frames (fades only lower the
+            // peak). Samples known to stay within full scale need no look at their peak.
+            let peak: Float
+            if decoder.withinFullScale, gain <= Self.ceiling {
+                Self.scale(current, count * sourceChannels, by: gain)
+                peak = gain
+            } else {
+                peak = Self.scaleAndPeak(current, count * sourceChannels, by: gain)
+            }
             let headEnd = max(0, min(count, edge - position))
             for frame in 0..<headEnd {
                 Self.multiply(current, frame, sourceChannels, by: Float(position + frame) / Float(edge))
@@ -322,21 +333,21 @@ public final class ProgramRenderer {
             for frame in tailStart..<count {
                 Self.multiply(current, frame, sourceChannels, by: Float(count - 1 - frame) / Float(max(1, count - tailStart)))
             }
-            if resampler != nil {
+            if let resampler {
                 var consumed = 0
                 while consumed < count {
-                    let (used, produced) = try resample(current + consumed * sourceChannels, count - consumed)
+                    let (used, produced) = try resample(resampler, current + consumed * sourceChannels, count - consumed)
                     consumed += used
-                    if produced > 0, try !emit(resampled, produced) { return .cut(frames: written) }
+                    if produced > 0, try !emit(resampled, produced, bound: nil) { return .cut(frames: written) }
                     if used == 0, produced == 0 { break }
                 }
                 // The end of the recording: what the filter still holds.
                 while isLast {
-                    let (_, produced) = try resample(nil, 0)
+                    let (_, produced) = try resample(resampler, nil, 0)
                     if produced == 0 { break }
-                    if try !emit(resampled, produced) { return .cut(frames: written) }
+                    if try !emit(resampled, produced, bound: nil) { return .cut(frames: written) }
                 }
-            } else if try !emit(current, count) {
+            } else if try !emit(current, count, bound: peak) {
                 return .cut(frames: written)
             }
             position += count
@@ -406,24 +417,29 @@ public final class ProgramRenderer {
         for i in 0..<count { samples[i] *= factor }
     }
 
-    /// The largest magnitude among `count` samples (eight at a time).
+    /// The largest magnitude among `count` samples.
     static func peak(_ samples: UnsafePointer<Float>, _ count: Int) -> Float {
-        var high = SIMD8<Float>(repeating: 0), low = SIMD8<Float>(repeating: 0)
-        let raw = UnsafeRawPointer(samples)
-        var i = 0
-        while i + 8 <= count {
-            let v = raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Float>.stride, as: SIMD8<Float>.self)
-            high = pointwiseMax(high, v)
-            low = pointwiseMin(low, v)
-            i += 8
-        }
-        var peak = max(high.max(), -low.min())
-        while i < count {
-            peak = max(peak, abs(samples[i]))
-            i += 1
-        }
-        return peak
+        var most: Int32 = 0
+        for i in 0..<count { most = max(most, magnitudeBits(samples[i])) }
+        return Float(bitPattern: UInt32(most))
     }
+
+    /// Scales `count` samples by `factor` and returns the largest magnitude after, in one pass.
+    static func scaleAndPeak(_ samples: UnsafeMutablePointer<Float>, _ count: Int, by factor: Float) -> Float {
+        var most: Int32 = 0
+        for i in 0..<count {
+            let v = samples[i] * factor
+            samples[i] = v
+            most = max(most, magnitudeBits(v))
+        }
+        return Float(bitPattern: UInt32(most))
+    }
+
+    /// A float's magnitude as an integer of the same order: for floats of one sign, the bits sort
+    /// as the numbers do, and an integer maximum vectorises where a float one (with its NaN
+    /// rules) does not.
+    @inline(__always)
+    static func magnitudeBits(_ v: Float) -> Int32 { Int32(bitPattern: v.bitPattern & 0x7fff_ffff) }
 
     @inline(__always)
     static func multiply(_ buffer: UnsafeMutablePointer<Float>, _ frame: Int, _ channels: Int, by factor: Float) {

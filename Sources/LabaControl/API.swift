@@ -108,13 +108,17 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
     public var requestedBy: RequestedBy?
     public var frames: Int
     public var xruns: Int
+    /// The fleet unit that played it, in a commander's record of its units (absent for its own).
+    public var unit: String?
+    /// The fleet command that made it, in a unit's report.
+    public var command: String?
     /// Where a following output was when it started (SPEC 13); null otherwise.
     public var position: PositionJSON?
 
     enum CodingKeys: String, CodingKey {
         case id, source, drill, entry, message, output, zone, priority, languages
         case plannedAt = "planned_at", startedAt = "started_at", endedAt = "ended_at"
-        case state, outcome, reason, requestedBy = "requested_by", frames, xruns, position
+        case state, outcome, reason, requestedBy = "requested_by", frames, xruns, unit, command, position
     }
 
     public init(id: String, source: BroadcastSource, drill: Bool = false, entry: String?, message: String, output: String,
@@ -164,6 +168,8 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         requestedBy = try? c.decodeIfPresent(RequestedBy.self, forKey: .requestedBy)
         frames = try c.decodeIfPresent(Int.self, forKey: .frames) ?? 0
         xruns = try c.decodeIfPresent(Int.self, forKey: .xruns) ?? 0
+        unit = try c.decodeIfPresent(String.self, forKey: .unit)
+        command = try c.decodeIfPresent(String.self, forKey: .command)
         position = try? c.decodeIfPresent(PositionJSON.self, forKey: .position)
     }
 
@@ -188,6 +194,9 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         try c.encode(requestedBy, forKey: .requestedBy)
         try c.encode(frames, forKey: .frames)
         try c.encode(xruns, forKey: .xruns)
+        // Only in the fleet's records: a local broadcast keeps its shape.
+        try c.encodeIfPresent(unit, forKey: .unit)
+        try c.encodeIfPresent(command, forKey: .command)
         try c.encode(position, forKey: .position)
     }
 }
@@ -205,14 +214,29 @@ public struct RefusedJSON: Codable, Sendable, Equatable {
     }
 }
 
-/// `GET /v1/broadcasts`; the answer of `POST /v1/broadcasts` (with what each other output refused).
+/// `GET /v1/broadcasts`; the answer of `POST /v1/broadcasts` (with what each other output refused,
+/// and on a commander the id of the command it published to the fleet).
 public struct BroadcastList: Codable, Sendable, Equatable {
     public var broadcasts: [BroadcastJSON]
     public var refused: [RefusedJSON]?
+    /// The fleet command published for the request's zones inside `command_zones`.
+    public var command: String?
 
-    public init(broadcasts: [BroadcastJSON], refused: [RefusedJSON]? = nil) {
+    public init(broadcasts: [BroadcastJSON], refused: [RefusedJSON]? = nil, command: String? = nil) {
         self.broadcasts = broadcasts
         self.refused = refused
+        self.command = command
+    }
+}
+
+/// The answer of `POST /v1/stop`: the outputs reached, and on a commander the command published.
+public struct StopJSON: Codable, Sendable, Equatable {
+    public var outputs: [String]
+    public var command: String?
+
+    public init(outputs: [String], command: String? = nil) {
+        self.outputs = outputs
+        self.command = command
     }
 }
 
@@ -249,13 +273,15 @@ public struct StatusJSON: Codable, Sendable, Equatable {
     public var recordsBehind: Int?
     /// The configuration's warnings, as `laba check` prints them.
     public var warnings: [String]?
+    /// This daemon in its fleet (with a `fleet:` section): broker connection, role, refusals.
+    public var fleet: FleetStateJSON?
 
     enum CodingKeys: String, CodingKey {
-        case version, api, config, loadedAt = "loaded_at", outputs, recordsBehind = "records_behind", warnings
+        case version, api, config, loadedAt = "loaded_at", outputs, recordsBehind = "records_behind", warnings, fleet
     }
 
     public init(version: String, api: Int, config: String, loadedAt: String, outputs: [Output], recordsBehind: Int,
-                warnings: [String]) {
+                warnings: [String], fleet: FleetStateJSON? = nil) {
         self.version = version
         self.api = api
         self.config = config
@@ -263,6 +289,7 @@ public struct StatusJSON: Codable, Sendable, Equatable {
         self.outputs = outputs
         self.recordsBehind = recordsBehind
         self.warnings = warnings
+        self.fleet = fleet
     }
 }
 
@@ -271,6 +298,11 @@ public struct ErrorJSON: Codable, Sendable, Equatable, Error {
     public struct Body: Codable, Sendable, Equatable {
         public var code: String
         public var message: String
+
+        public init(code: String, message: String) {
+            self.code = code
+            self.message = message
+        }
     }
 
     public var error: Body
@@ -295,6 +327,12 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
     case queueFull = "queue_full"
     /// The broadcast to stop had already ended.
     case alreadyEnded = "already_ended"
+    /// A schedule change based on an older version of the operators' schedule.
+    case conflict = "conflict"
+    /// Operators may not change this (a technician's entry, a zone outside `operators.zones`).
+    case forbidden = "forbidden"
+    /// A fleet request (`laba library publish`) to a daemon that is not a commander.
+    case notCommander = "not_commander"
     /// A body that is not a valid CAP 1.2 alert (it is recorded all the same).
     case invalidAlert = "invalid_alert"
     case internalError = "internal"
@@ -303,7 +341,8 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
         switch self {
         case .badRequest: 400
         case .notFound: 404
-        case .quietHours, .expired, .alreadyEnded: 409
+        case .quietHours, .expired, .alreadyEnded, .conflict, .notCommander: 409
+        case .forbidden: 403
         case .tooLarge: 413
         case .invalidConfig, .notAudio, .tooLong, .invalidAlert: 422
         case .storageFull: 503
@@ -352,7 +391,8 @@ public struct ZoneMove: Codable, Sendable, Equatable {
 
 /// What `GET /v1/report` groups by.
 public enum ReportKey: String, Codable, Sendable, CaseIterable, WireName {
-    case zone, language, message, output
+    /// `unit`: a commander's own broadcasts and its units', by fleet unit.
+    case zone, language, message, output, unit
 }
 
 /// `GET /v1/report`.

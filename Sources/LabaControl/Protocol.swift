@@ -7,7 +7,8 @@
 ///   Later additions within v1 (readers ignore what they do not know): `all` in broadcast and stop
 ///   requests; `refused` in the answer of a request for several outputs; `drill`, the sources
 ///   `live`, `alert` and `fleet`, and the tagged `requested_by`; `records_behind` and `warnings` in
-///   the status; `within` as a time span or a number of seconds.
+///   the status; `within` as a time span or a number of seconds; `/v1/schedule/entries` and
+///   `/v1/schedule/log` (the operators' schedule), with the codes `conflict` and `forbidden`.
 public enum ControlProtocol {
     public static let version = 1
     public static let pathPrefix = "/v1"
@@ -15,6 +16,15 @@ public enum ControlProtocol {
 }
 
 /// The version of `laba` and `labad`, shown by `--version` and `GET /v1/status`.
+///
+/// `make deb` compiles with `-D LABA_BUILD_STAMP` and writes `BuildStamp.swift` beside this file
+/// (gitignored) with the commit it builds; a plain `swift build` says `dev` instead.
 public enum LabaVersion {
-    public static let string = "0.1.0"
+    /// The release this tree is; `make deb` names the package after it.
+    public static let release = "0.1.0"
+    #if LABA_BUILD_STAMP
+    public static let string = "\(release) (commit \(LabaBuildStamp.commit))"
+    #else
+    public static let string = "\(release) (dev)"
+    #endif
 }

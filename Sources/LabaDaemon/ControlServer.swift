@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdCore
 import LabaControl
 import LabaCore
+import LabaFleet
 import LabaStore
 import Logging
 import NIOCore
@@ -47,8 +48,9 @@ enum ControlServer {
     static let maxJSONBody = 64 * 1024
 
     /// Builds the server service on `socketPath`, replacing a stale socket file.
-    static func build(engine: Engine, socketPath: String, group: String, configPath: String, stateDirectory: String,
-                      reloader: Reloader, logger: Logger, onListening: @escaping @Sendable () -> Void) throws -> any Service {
+    static func build(engine: Engine, fleet: FleetService?, socketPath: String, group: String, configPath: String,
+                      stateDirectory: String, reloader: Reloader, editor: ScheduleEditor, logger: Logger,
+                      onListening: @escaping @Sendable () -> Void) throws -> any Service {
         let router = Router(context: ControlContext.self)
         let prefix = ControlProtocol.pathPrefix
         @Sendable func wire() async -> WireFormat { WireFormat(await engine.configuration.timeZone) }
@@ -58,17 +60,45 @@ enum ControlServer {
 
         router.get("\(prefix)/status") { _, _ in
             var w = await wire()
-            return try json(w.status(await engine.status(), configPath: configPath, loadedAt: reloader.loadedAt))
+            return try json(w.status(await engine.status(), configPath: configPath, loadedAt: reloader.loadedAt,
+                                     fleet: await fleet?.state()))
         }
         router.post("\(prefix)/broadcasts") { request, context in
             let body: BroadcastRequest = try await decode(request, context)
-            let admission = try await admit(
-                AdmissionRequest(content: .message(body.message), target: try target(body.zones, all: body.all),
-                                 languages: body.languages, priority: try priority(body.priority),
-                                 repeatCount: body.repeat ?? 1, loop: body.loop ?? false, within: body.within,
-                                 force: body.force ?? false, requestedBy: await requester(context)), engine)
+            let target = try target(body.zones, all: body.all)
+            let admissionRequest = AdmissionRequest(
+                content: .message(body.message), target: target, languages: body.languages, priority: try priority(body.priority),
+                repeatCount: body.repeat ?? 1, loop: body.loop ?? false, within: body.within, force: body.force ?? false,
+                requestedBy: await requester(context))
+            var fleetZones: [String] = []
+            if let fleet, case .zones(let zones) = target { fleetZones = await fleet.commandable(zones) }
+            guard let fleet, !fleetZones.isEmpty else {
+                let admission = try await admit(admissionRequest, engine)
+                var w = await wire()
+                return try json(w.list(admission.records, refused: admission.refused), status: .accepted)
+            }
+            // A commander: its own outputs as always, and a command for the units of the zones it
+            // commands. What only the units can decide (a zone no output here serves, its quiet
+            // hours or languages) does not refuse the request.
+            var admission = Admitted(records: [], refused: [])
+            do {
+                admission = try await engine.admit(admissionRequest)
+            } catch let refusal as Refusal where unitsDecide(refusal.code) {
+                admission.refused = [refusal]
+            } catch let refusal as Refusal {
+                throw APIFailure(refusal)
+            } catch let error as EngineError {
+                throw APIFailure(error)
+            }
+            let command: String
+            do {
+                command = try await fleet.commandBroadcast(body, zones: fleetZones)
+            } catch {
+                for record in admission.records { _ = try? await engine.cancel(id: record.id) }
+                throw error
+            }
             var w = await wire()
-            return try json(w.list(admission.records, refused: admission.refused), status: .accepted)
+            return try json(w.list(admission.records, refused: admission.refused, command: command), status: .accepted)
         }
         router.post("\(prefix)/broadcasts/audio") { request, context in
             let q = await query(request)
@@ -99,7 +129,19 @@ enum ControlServer {
                 state: try q.name("state"), since: try q.time("since"), until: try q.time("until"),
                 limit: try q.number("limit", in: 1...10_000) ?? 100)
             var w = await wire()
-            return try json(w.list(await engine.history(filter)))
+            let everyUnit = try q.flag("fleet") ?? false
+            guard q["unit"] != nil || everyUnit else { return try json(w.list(await engine.history(filter))) }
+            guard let fleet else { throw APIFailure(.notFound, "this daemon has no fleet: section, so no units' records") }
+            let own = fleet.unitID
+            if let unit = q["unit"], unit != own { return try json(BroadcastList(broadcasts: await fleet.records(unit: unit, filter))) }
+            var local = w.list(await engine.history(filter)).broadcasts
+            for i in local.indices { local[i].unit = own }
+            guard everyUnit else { return try json(BroadcastList(broadcasts: local)) }
+            // The commander's own records and its units', newest first.
+            let merged = (local + (await fleet.records(unit: nil, filter)))
+                .map { (FleetTime.parse($0.plannedAt)?.microseconds ?? 0, $0) }
+                .sorted { ($0.0, $0.1.unit ?? "", $0.1.id) > ($1.0, $1.1.unit ?? "", $1.1.id) }
+            return try json(BroadcastList(broadcasts: Array(merged.prefix(filter.limit).map(\.1))))
         }
         router.get("\(prefix)/broadcasts/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
@@ -121,14 +163,53 @@ enum ControlServer {
             do { outputs = try await engine.stop(target, clear: body.clear ?? false) } catch let refusal as Refusal {
                 throw APIFailure(refusal)
             }
-            return try json(["outputs": outputs], status: .accepted)
+            var command: String?
+            if let fleet, case .zones(let zones) = target {
+                let fleetZones = await fleet.commandable(zones)
+                if !fleetZones.isEmpty { command = try await fleet.commandStop(zones: fleetZones, clear: body.clear ?? false) }
+            }
+            return try json(StopJSON(outputs: outputs, command: command), status: .accepted)
         }
         router.get("\(prefix)/report") { request, _ in
             let q = await query(request)
             let key: ReportKey = try q.name("by") ?? .zone
-            let records = await engine.history(BroadcastFilter(state: .done, since: try q.time("since"), until: try q.time("until"),
-                                                               limit: .max))
-            return try json(ReportJSON(by: key, records: records))
+            let since = try q.time("since"), until = try q.time("until")
+            let records = await engine.history(BroadcastFilter(state: .done, since: since, until: until, limit: .max))
+            let withUnits = try q.flag("fleet") ?? false
+            guard key == .unit || withUnits else { return try json(ReportJSON(by: key, records: records)) }
+            // By unit (or with fleet=true): a commander's own broadcasts under its unit id, and its units'.
+            let own = fleet?.unitID ?? "local"
+            var all = records.map { ($0, own) }
+            for json in await fleet?.records(unit: nil, BroadcastFilter(since: since, until: until, limit: .max)) ?? [] {
+                if let record = BroadcastRecord(fleet: json) { all.append((record, json.unit ?? "?")) }
+            }
+            return try json(ReportJSON(by: key, records: all.map(\.0), units: all.map(\.1)))
+        }
+        router.get("\(prefix)/fleet") { _, _ in
+            guard let fleet else { throw APIFailure(.notFound, "this daemon has no fleet: section") }
+            return try json(await fleet.overview())
+        }
+        router.get("\(prefix)/fleet/units/:id") { _, context in
+            guard let fleet else { throw APIFailure(.notFound, "this daemon has no fleet: section") }
+            let id = context.parameters.get("id") ?? ""
+            guard let unit = await fleet.unitDetail(id) else { throw APIFailure(.notFound, "no unit '\(id)' is known here") }
+            return try json(unit)
+        }
+        router.post("\(prefix)/library") { request, _ in
+            guard let fleet else { throw APIFailure(.notCommander, "this daemon has no fleet: section") }
+            let q = await query(request)
+            guard let message = q["message"], Config.isValidID(message) else {
+                throw APIFailure(.badRequest, "message must be an id (lower-case letters, digits, '_' and '-')")
+            }
+            let language = q["language"] ?? Language.neutral
+            let config = await engine.configuration
+            guard language == Language.neutral || config.language(language) != nil else {
+                throw APIFailure(.badRequest, "unknown language '\(language)'"
+                                   + (closestMatch(to: language, in: config.languages.map(\.id)).map { "; did you mean '\($0)'?" } ?? ""))
+            }
+            let path = try await Uploads.receive(request, into: StateLayout(directory: stateDirectory).uploads)
+            defer { unlink(path) }
+            return try json(try await fleet.publishLibrary(path: path, message: message, language: language), status: .accepted)
         }
         router.get("\(prefix)/schedule") { request, _ in
             let q = await query(request)
@@ -152,6 +233,7 @@ enum ControlServer {
             do { moved = try await engine.move(output: id, to: body.zone) } catch let error as EngineError { throw APIFailure(error) }
             return try json(await wire().output(moved))
         }
+        routeSchedule(router, editor: editor, query: query)
         router.post("\(prefix)/reload") { _, _ in
             let result = await reloader.reload()
             return try json(result, status: result.reloaded ? .ok : .unprocessableContent)
@@ -192,6 +274,68 @@ enum ControlServer {
         return server
     }
 
+    /// `/v1/schedule/entries` and `/v1/schedule/log`: the operators' schedule.
+    static func routeSchedule(_ router: Router<ControlContext>, editor: ScheduleEditor,
+                              query: @escaping @Sendable (Request) async -> Query) {
+        let prefix = "\(ControlProtocol.pathPrefix)/schedule"
+        @Sendable func refused(_ error: any Error) throws -> Response {
+            guard let r = error as? ScheduleRefusal else { throw error }
+            return try json(r.body, status: HTTPResponse.Status(code: r.code.status))
+        }
+        @Sendable func change(_ action: ScheduleEditor.Action, _ request: Request, _ context: ControlContext,
+                              body: ScheduleEntryRequest?) async throws -> Response {
+            let q = await query(request)
+            let base = try q.number("base_version", in: 0...Int(Int32.max)) ?? body?.baseVersion
+            let who = await requester(context)
+            let result: ScheduleChangeJSON
+            do {
+                result = try await editor.apply(action, id: context.parameters.get("id")?.removingPercentEncoding, request: body, baseVersion: base,
+                                                requester: who)
+            } catch { return try refused(error) }
+            return try json(result, status: action == .add ? .created : .ok)
+        }
+        router.get("\(prefix)/entries") { request, _ in
+            let zone = await query(request)["zone"]
+            let entries: ScheduleEntriesJSON
+            do { entries = try await editor.entries(zone: zone) } catch { return try refused(error) }
+            return try json(entries)
+        }
+        router.post("\(prefix)/entries") { request, context in
+            let body: ScheduleEntryRequest = try await decode(request, context)
+            return try await change(.add, request, context, body: body)
+        }
+        router.put("\(prefix)/entries/:id") { request, context in
+            let body: ScheduleEntryRequest = try await decode(request, context)
+            return try await change(.change, request, context, body: body)
+        }
+        router.post("\(prefix)/entries/:id/pause") { request, context in
+            try await change(.pause, request, context, body: try await optionalBody(request, context))
+        }
+        router.post("\(prefix)/entries/:id/resume") { request, context in
+            try await change(.resume, request, context, body: try await optionalBody(request, context))
+        }
+        router.delete("\(prefix)/entries/:id") { request, context in
+            try await change(.remove, request, context, body: try await optionalBody(request, context))
+        }
+        router.get("\(prefix)/log") { request, _ in
+            let q = await query(request)
+            return try json(try await editor.log(since: try q.time("since"), until: try q.time("until"),
+                                                 limit: try q.number("limit", in: 1...100_000) ?? 100_000))
+        }
+    }
+
+    /// A JSON body that may be absent (`{"base_version": 3}` or nothing).
+    static func optionalBody(_ request: Request, _ context: ControlContext) async throws -> ScheduleEntryRequest? {
+        var request = request
+        let buffer = try await request.collectBody(upTo: maxJSONBody)
+        guard buffer.readableBytes > 0 else { return nil }
+        do {
+            return try JSONDecoder().decode(ScheduleEntryRequest.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw APIFailure(.badRequest, "the body is not the expected JSON")
+        }
+    }
+
     /// Admits a request; the engine's and admission's refusals become the API's errors.
     static func admit(_ request: AdmissionRequest, _ engine: Engine) async throws -> Admitted {
         do {
@@ -201,6 +345,12 @@ enum ControlServer {
         } catch let error as EngineError {
             throw APIFailure(error)
         }
+    }
+
+    /// What a commander leaves to its units: a zone no output here serves, or one whose quiet
+    /// hours, languages or queue refuse it here.
+    static func unitsDecide(_ code: Refusal.Code) -> Bool {
+        [.noOutput, .noRecording, .quietHours, .queueFull].contains(code)
     }
 
     /// `zones` or `all`, one of them.
@@ -302,6 +452,16 @@ struct Query {
     }
 
     subscript(key: String) -> String? { items[Substring(key)].map(String.init) }
+
+    /// A true/false parameter.
+    func flag(_ key: String) throws(APIFailure) -> Bool? {
+        guard let text = self[key] else { return nil }
+        switch text {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw APIFailure(.badRequest, "\(key) must be true or false, not '\(text)'")
+        }
+    }
 
     /// A whole-number parameter within `range`.
     func number(_ key: String, in range: ClosedRange<Int>) throws(APIFailure) -> Int? {

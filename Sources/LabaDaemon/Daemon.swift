@@ -15,6 +15,8 @@ public struct DaemonOptions: Sendable {
     public var configPath: String
     public var stateDirectory: String
     public var socketPath: String
+    /// More services on the same engine (the web console), started after the control server.
+    public var services: [DaemonServiceFactory] = []
 
     public init(configPath: String, stateDirectory: String, socketPath: String) {
         self.configPath = configPath
@@ -22,6 +24,22 @@ public struct DaemonOptions: Sendable {
         self.socketPath = socketPath
     }
 }
+
+/// What a service beside the control API gets: the engine and the daemon's state.
+public struct DaemonContext: Sendable {
+    public let engine: Engine
+    public let store: Store
+    public let config: Config
+    public let stateDirectory: String
+    /// Re-reads the configuration, as SIGHUP does (after the console adds a recording).
+    public let reload: @Sendable () async -> ReloadJSON
+    /// The operators' schedule, shared with the control API (for a console page that edits it).
+    public let editor: ScheduleEditor
+    public let logger: Logger
+}
+
+/// Builds a service from the daemon's context; nil when the configuration does not ask for it.
+public typealias DaemonServiceFactory = @Sendable (DaemonContext) throws -> (any Service)?
 
 public enum DaemonError: Error, CustomStringConvertible {
     /// The configuration is invalid; its diagnostics are attached (exit 78).
@@ -36,15 +54,47 @@ public enum DaemonError: Error, CustomStringConvertible {
     }
 }
 
-/// Loads and checks a configuration with its recordings, as `laba check` does.
-public func loadSetup(path: String, now: Instant) throws(DaemonError) -> Setup {
+/// Loads and checks a configuration with its recordings, as `laba check` does; with a state dir,
+/// the operators' schedule in it is merged in (its broken entries disabled with a warning).
+public func loadSetup(path: String, stateDirectory: String? = nil, now: Instant) throws(DaemonError) -> Setup {
     let loaded = ConfigLoader.load(path: path)
     guard let config = loaded.config else { throw .invalidConfig(loaded.diagnostics) }
-    let library = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
-    let check = ConfigCheck(config: config, library: library, now: now)
-    let diagnostics = (loaded.diagnostics + check.diagnostics).sortedByLocation()
+    let library = scanLibrary(config, stateDirectory: stateDirectory)
+    let operators = stateDirectory.map { OperatorScheduleLoad.load(stateDirectory: $0) }
+        ?? .none(OperatorSchedule.fileName)
+    if loaded.diagnostics.hasErrors { throw .invalidConfig(loaded.diagnostics.sortedByLocation()) }
+    return try mergeSetup(technician: config, technicianDiagnostics: loaded.diagnostics, library: library,
+                          operators: operators, now: now)
+}
+
+/// The technician's configuration and the operators' schedule, merged and checked as a whole.
+///
+/// - Parameter strict: operators' entries whose problems are errors (the one a change is about)
+///   rather than warnings that disable them.
+/// - Throws: `.invalidConfig` with every error and warning.
+func mergeSetup(technician: Config, technicianDiagnostics: [Diagnostic], library: MessageLibrary,
+                operators: OperatorScheduleLoad, strict: Set<String> = [], now: Instant) throws(DaemonError) -> Setup {
+    let merged = MergedConfig(technician: technician, operators: operators, library: library, strict: strict)
+    let check = ConfigCheck(config: merged.config, library: library, now: now)
+    let diagnostics = (technicianDiagnostics + merged.diagnostics + check.diagnostics).sortedByLocation()
     if diagnostics.hasErrors { throw .invalidConfig(diagnostics) }
-    return Setup(config: config, library: library, warnings: diagnostics)
+    var setup = Setup(config: merged.config, configDiagnostics: technicianDiagnostics + merged.diagnostics, library: library, now: now)
+    setup.technician = technician
+    setup.operators = operators
+    setup.disabled = merged.disabled
+    return setup
+}
+
+/// The recordings of `audio_dir`, and for a fleet unit those received from its commanders.
+public func scanLibrary(_ config: Config, stateDirectory: String?) -> MessageLibrary {
+    var library = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
+    if config.fleet != nil, let stateDirectory {
+        let fleet = StateLayout(directory: stateDirectory).library
+        if FileManager.default.fileExists(atPath: fleet) {
+            library.overlay(MessageLibrary.scan(directory: fleet, probe: SndFileProbe()))
+        }
+    }
+    return library
 }
 
 public enum Daemon {
@@ -54,7 +104,7 @@ public enum Daemon {
     public static func run(_ options: DaemonOptions, logger: Logger) async throws {
         let notifier = Notifier()
         let clock = WallClock()
-        let setup = try loadSetup(path: options.configPath, now: clock.now())
+        let setup = try loadSetup(path: options.configPath, stateDirectory: options.stateDirectory, now: clock.now())
         if setup.config.outputs.isEmpty { logger.warning("no outputs are configured: nothing will play") }
         for warning in setup.warnings { logger.warning("\(warning)") }
         do {
@@ -68,15 +118,29 @@ public enum Daemon {
         let players = PlayerPool(logger: logger)
         let engine = try Engine(setup: setup, store: store, loudness: loudness, players: players, timer: timer,
                                 logger: logger) { clock.now() }
+        try await engine.start()
         warmLoudness(setup.library, cache: loudness, store: store, logger: logger)
+
+        // A fleet unit (SPEC 11): its connection to the broker, which never holds up local playback.
+        var fleet: FleetService?
+        if setup.config.fleet != nil {
+            let service = try FleetService(config: setup.config, engine: engine, store: store, stateDirectory: options.stateDirectory,
+                                           configPath: options.configPath, now: { clock.now() }, logger: logger)
+            await engine.setReporter(service.reporter(timeZone: setup.config.timeZone))
+            fleet = service
+        }
 
         // Trap SIGHUP before anything can send one: a reload must never kill the daemon.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let outputs = setup.config.outputs.count
-        let reloader = Reloader(engine: engine, configPath: options.configPath, clock: clock, notifier: notifier, logger: logger)
+        let reloader = Reloader(engine: engine, configPath: options.configPath, stateDirectory: options.stateDirectory,
+                                clock: clock, notifier: notifier, logger: logger)
+        // One editor for every client of the operators' schedule (the API; the console's page).
+        let editor = ScheduleEditor(engine: engine, store: store, stateDirectory: options.stateDirectory, logger: logger)
         let server = try ControlServer.build(
-            engine: engine, socketPath: options.socketPath, group: setup.config.control.groupName,
-            configPath: options.configPath, stateDirectory: options.stateDirectory, reloader: reloader, logger: logger,
+            engine: engine, fleet: fleet, socketPath: options.socketPath, group: setup.config.control.groupName,
+            configPath: options.configPath, stateDirectory: options.stateDirectory, reloader: reloader,
+            editor: editor, logger: logger,
             onListening: {
                 notifier.send("READY=1\nSTATUS=Playing on \(outputs) output\(outputs == 1 ? "" : "s") from \(options.configPath)")
                 logger.notice("labad \(LabaVersion.string) ready", metadata: [
@@ -87,9 +151,17 @@ public enum Daemon {
         var services: [any Service] = [
             EngineService(engine: engine, players: players),
             SchedulerService(engine: engine, timer: timer, notifier: notifier, logger: logger),
+        ]
+        if let fleet { services.append(fleet) }
+        services += [
             server,
             SignalService(hangups: hangups, reloader: reloader),
         ]
+        let context = DaemonContext(engine: engine, store: store, config: setup.config, stateDirectory: options.stateDirectory,
+                                    reload: { await reloader.reload() }, editor: editor, logger: logger)
+        for factory in options.services {
+            if let service = try factory(context) { services.insert(service, at: 3) }
+        }
         services += placesServices(setup.config, engine: engine, logger: logger)
         if clock.offsetFile != nil {
             logger.warning("test clock: SIGUSR2 re-reads the offset from \(clock.offsetFile ?? "")")

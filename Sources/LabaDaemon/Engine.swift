@@ -15,11 +15,39 @@ public struct Setup: Sendable {
     public var library: MessageLibrary
     /// What `laba check` would warn about in this configuration.
     public var warnings: [Diagnostic]
+    /// The technician's configuration alone (`config` holds the operators' entries too).
+    public var technician: Config
+    /// The operators' schedule as read, and its entries that do not play (with the reason).
+    public var operators: OperatorScheduleLoad = .none(OperatorSchedule.fileName)
+    public var disabled: [String: String] = [:]
+    /// The loader's own diagnostics (those that do not depend on the recordings).
+    public var configDiagnostics: [Diagnostic] = []
+    /// `message/language` of each recording the schedule needs and the library lacks, sorted.
+    public var recordingsMissing: [String] = []
 
     public init(config: Config, library: MessageLibrary, warnings: [Diagnostic] = []) {
         self.config = config
         self.library = library
         self.warnings = warnings
+        technician = config
+    }
+
+    /// Checks `config` against `library` as `laba check` does; `warnings` then holds every
+    /// diagnostic, errors included.
+    public init(config: Config, configDiagnostics: [Diagnostic], library: MessageLibrary, now: Instant) {
+        let check = ConfigCheck(config: config, library: library, now: now)
+        self.init(config: config, library: library, warnings: (configDiagnostics + check.diagnostics).sortedByLocation())
+        self.configDiagnostics = configDiagnostics
+        recordingsMissing = Set(check.coverage.gaps.flatMap { gap in gap.missing.map { "\(gap.message)/\($0)" } }).sorted()
+    }
+
+    /// The same configuration with another library (a recording received from the fleet).
+    public func with(library: MessageLibrary, now: Instant) -> Setup {
+        var copy = Setup(config: config, configDiagnostics: configDiagnostics, library: library, now: now)
+        copy.technician = technician
+        copy.operators = operators
+        copy.disabled = disabled
+        return copy
     }
 }
 
@@ -77,6 +105,8 @@ public actor Engine {
     var places: PlacesState
     private var followers: [UUID: AsyncStream<EngineEvent>.Continuation] = [:]
     private var shuttingDown = false
+    /// A fleet unit's report of a finished broadcast (topic and payload), written with its record.
+    var reporter: (@Sendable (BroadcastRecord) -> (topic: String, payload: Data)?)?
 
     /// - Parameters:
     ///   - now: the clock; tests pass a manual one.
@@ -161,6 +191,18 @@ public actor Engine {
         rearm()
     }
 
+    /// Makes every finished broadcast leave its report in the store's outbox, in the same
+    /// transaction as its record (a fleet unit's `unit/<id>/record`).
+    public func setReporter(_ reporter: @escaping @Sendable (BroadcastRecord) -> (topic: String, payload: Data)?) {
+        self.reporter = reporter
+    }
+
+    /// The reports of finished broadcasts, for a caller that stores them itself.
+    func reports(_ records: [BroadcastRecord]) -> [(topic: String, payload: Data)] {
+        guard let reporter else { return [] }
+        return records.filter { $0.state == .done }.compactMap(reporter)
+    }
+
     // MARK: Following
 
     /// A stream of what changes from now on; it ends at shutdown or when the caller stops reading.
@@ -198,6 +240,11 @@ public actor Engine {
         } else {
             for record in records { write(record) }
         }
+        queueStored(records)
+    }
+
+    /// Queues broadcasts already in the store.
+    func queueStored(_ records: [BroadcastRecord]) {
         for record in records {
             live[record.id] = record
             publish(.broadcast(record))
@@ -232,7 +279,7 @@ public actor Engine {
     func write(_ record: BroadcastRecord) {
         flushBehind()
         do {
-            try store.save(record)
+            try store.save(record, reporting: record.state == .done ? reporter?(record) : nil, at: now().microseconds)
         } catch {
             if behind.isEmpty {
                 logger.error("cannot record a broadcast; it goes on from memory", metadata: [
@@ -248,7 +295,7 @@ public actor Engine {
         guard !behind.isEmpty || !behindClaims.isEmpty else { return }
         do {
             for record in behind.values.sorted(by: { $0.plannedAt < $1.plannedAt }) {
-                try store.save(record)
+                try store.save(record, reporting: record.state == .done ? reporter?(record) : nil, at: now().microseconds)
                 behind[record.id] = nil
             }
             while let p = behindClaims.first {
@@ -351,6 +398,8 @@ public actor Engine {
                 }
                 live[id] = record
                 write(record)
+                // Followers show the progress by language (the console's overview).
+                publish(.broadcast(record))
             }
             feed(output, .segmentStarted(id: id, segment: segment))
         case .firstFrame(_, let id):

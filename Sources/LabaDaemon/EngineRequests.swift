@@ -35,6 +35,10 @@ public struct EngineStatus: Sendable {
 
 extension Engine {
     public var configuration: Config { setup.config }
+    /// The recordings of the configuration in force (the console's coverage matrix).
+    public var library: MessageLibrary { setup.library }
+    /// The engine's clock (a test offset included), for pages that show what comes next.
+    public func currentTime() -> Instant { now() }
 
     /// Admits a request on every output it reaches and queues it there.
     ///
@@ -51,6 +55,67 @@ extension Engine {
         rearm()
         return Admitted(records: records, refused: admission.refused)
     }
+
+    /// Admits a fleet command's broadcast through the same admission as every request, and lets
+    /// `commit` store it with whatever must go in the same transaction (the command's claim and ack).
+    ///
+    /// - Parameters:
+    ///   - unplayed: the outcome and reason of a command that must not play (it arrived expired):
+    ///     its records are written done, and their reports are given to `commit`.
+    ///   - commit: stores the records and the reports of those done; returns false when the
+    ///     command was claimed before (a repeat delivery): nothing is queued then.
+    /// - Returns: the admitted part, or nil when `commit` returned false.
+    /// - Throws: `Refusal` when no output admitted it; `EngineError.storageFull` when `commit`
+    ///   throws, except for an emergency, which then plays from memory (SPEC 5).
+    public func admitCommand(_ request: AdmissionRequest, unplayed: (outcome: BroadcastOutcome, reason: String)? = nil,
+                             commit: @Sendable ([BroadcastRecord], [(topic: String, payload: Data)]) throws -> Bool)
+        throws -> Admitted? {
+        let t = now()
+        let context = Admission.Context(config: setup.config, tree: builder.tree, library: setup.library,
+                                        outputZones: scheduler.planner.outputZones, waiting: waitingCounts, now: t)
+        let admission = try Admission.admit(request, in: context)
+        var records = admission.admitted.map { BroadcastRecord(id: newID(), $0) }
+        if let unplayed {
+            for i in records.indices {
+                records[i].state = .done
+                records[i].outcome = unplayed.outcome
+                records[i].reason = unplayed.reason
+                records[i].endedAt = t.microseconds
+            }
+        }
+        do {
+            guard try commit(records, reports(records)) else { return nil }
+        } catch {
+            guard unplayed == nil, request.priority == .emergency else {
+                logger.error("a fleet command was refused: the state dir cannot store it", metadata: ["error": "\(error)"])
+                throw EngineError.storageFull("the state dir cannot store the command's broadcasts: \(error)")
+            }
+            // An emergency plays from memory; its records are written when the disk takes them.
+            for record in records { write(record) }
+        }
+        if unplayed == nil {
+            queueStored(records)
+        } else {
+            for record in records {
+                publish(.broadcast(record))
+                logger.info("broadcast \(record.outcome?.rawValue ?? "done")", metadata: [
+                    "broadcast": "\(record.id)", "output": "\(record.output)", "message": "\(record.message)",
+                    "reason": "\(record.reason ?? "")",
+                ])
+            }
+        }
+        rearm()
+        return Admitted(records: records, refused: admission.refused)
+    }
+
+    /// Takes a new library with the same configuration (a recording received from the fleet):
+    /// from the next broadcast on, it plays.
+    public func replaceLibrary(_ library: MessageLibrary) {
+        reload(setup.with(library: library, now: now()))
+    }
+
+    /// The configuration and recordings in force.
+    public var currentSetup: Setup { setup }
 
     /// The outputs serving `target` now.
     public func outputs(serving target: AdmissionRequest.Target) throws(Refusal) -> [String] {
@@ -107,7 +172,9 @@ extension Engine {
         return Array(records.prefix(filter.limit))
     }
 
-    public func status() -> EngineStatus {
+    /// - Parameter withNext: whether to look up each output's next scheduled broadcast (the
+    ///   fleet's status, published on every change, leaves it out).
+    public func status(withNext: Bool = true) -> EngineStatus {
         let t = now()
         var outputs = setup.config.outputs.map { output in
             let id = output.id.value
@@ -116,7 +183,7 @@ extension Engine {
                 id: id, device: output.device.value, zone: scheduler.planner.outputZones[id] ?? output.zone.value,
                 available: arbiter?.available ?? false, playing: arbiter?.playing.flatMap { live[$0.id] },
                 queue: arbiter?.queue.map(\.id) ?? [],
-                next: scheduler.planner.upcoming(after: t, count: 1, output: id).first)
+                next: withNext ? scheduler.planner.upcoming(after: t, count: 1, output: id).first : nil)
         }
         for i in outputs.indices { outputs[i].gps = gpsStatus(of: outputs[i].id) }
         return EngineStatus(outputs: outputs, recordsBehind: behind.count + behindClaims.count, warnings: setup.warnings)

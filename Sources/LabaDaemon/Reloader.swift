@@ -9,14 +9,16 @@ import Synchronization
 final class Reloader: Sendable {
     let engine: Engine
     let configPath: String
+    let stateDirectory: String
     let clock: WallClock
     let notifier: Notifier
     let logger: Logger
     private let loaded: Mutex<Instant>
 
-    init(engine: Engine, configPath: String, clock: WallClock, notifier: Notifier, logger: Logger) {
+    init(engine: Engine, configPath: String, stateDirectory: String, clock: WallClock, notifier: Notifier, logger: Logger) {
         self.engine = engine
         self.configPath = configPath
+        self.stateDirectory = stateDirectory
         self.clock = clock
         self.notifier = notifier
         self.logger = logger
@@ -30,7 +32,7 @@ final class Reloader: Sendable {
         notifier.send("RELOADING=1\nSTATUS=Reloading \(configPath)")
         defer { notifier.send("READY=1\nSTATUS=Running") }
         do {
-            let setup = try loadSetup(path: configPath, now: clock.now())
+            let setup = try loadSetup(path: configPath, stateDirectory: stateDirectory, now: clock.now())
             await engine.reload(setup)
             warmLoudness(setup.library, cache: engine.loudness, store: engine.store, logger: logger)
             loaded.withLock { $0 = clock.now() }

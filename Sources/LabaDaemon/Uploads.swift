@@ -10,8 +10,8 @@ import LabaStore
 import NIOCore
 import NIOPosix
 
-enum Uploads {
-    static let maxBody = 64 * 1024 * 1024
+public enum Uploads {
+    public static let maxBody = 64 * 1024 * 1024
 
     /// The broadcast request an upload's query string describes:
     /// `zones=a,b` or `all=true`, `&priority=&languages=&repeat=&loop=&force=&within=&name=`. Its
@@ -58,7 +58,7 @@ enum Uploads {
 
     /// Streams the body into a new file under `directory`, refusing more than `maxBody` bytes.
     /// Returns the file's path; removes it on any failure.
-    static func receive(_ request: Request, into directory: String) async throws -> String {
+    public static func receive(_ request: Request, into directory: String) async throws -> String {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBody {
             throw APIFailure(.tooLarge, "the recording is larger than \(maxBody / 1024 / 1024) MiB")
         }

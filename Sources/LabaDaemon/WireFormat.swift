@@ -3,19 +3,20 @@
 import Foundation
 import LabaControl
 import LabaCore
+import LabaFleet
 import LabaStore
 
-/// Writes times in the configuration's zone.
-struct WireFormat {
+/// Writes times in the configuration's zone. Public for the web console, which serves the same JSON.
+public struct WireFormat {
     var converter: ZoneConverter
 
-    init(_ zone: TimeZone) { converter = ZoneConverter(zone) }
+    public init(_ zone: TimeZone) { converter = ZoneConverter(zone) }
 
-    mutating func time(_ us: Int64?) -> String? {
+    public mutating func time(_ us: Int64?) -> String? {
         us.map { RFC3339.format(Instant(microseconds: $0), converter: &converter, fractionDigits: 3) }
     }
 
-    mutating func broadcast(_ r: BroadcastRecord) -> BroadcastJSON {
+    public mutating func broadcast(_ r: BroadcastRecord) -> BroadcastJSON {
         BroadcastJSON(
             id: r.id, source: r.source, drill: r.drill, entry: r.entry, message: r.message, output: r.output, zone: r.zone,
             priority: r.priority, languages: .init(planned: r.plannedLanguages, played: r.playedLanguages),
@@ -24,12 +25,13 @@ struct WireFormat {
             position: position(r))
     }
 
-    mutating func list(_ records: [BroadcastRecord], refused: [Refusal]? = nil) -> BroadcastList {
+    public mutating func list(_ records: [BroadcastRecord], refused: [Refusal]? = nil, command: String? = nil) -> BroadcastList {
         BroadcastList(broadcasts: records.map { broadcast($0) },
-                      refused: refused.map { $0.map { RefusedJSON(output: $0.output, code: $0.code.rawValue, message: $0.message) } })
+                      refused: refused.map { $0.map { RefusedJSON(output: $0.output, code: $0.code.rawValue, message: $0.message) } },
+                      command: command)
     }
 
-    mutating func status(_ s: EngineStatus, configPath: String, loadedAt: Instant) -> StatusJSON {
+    public mutating func status(_ s: EngineStatus, configPath: String, loadedAt: Instant, fleet: FleetStateJSON? = nil) -> StatusJSON {
         let outputs = s.outputs.map { o in
             var output = StatusJSON.Output(
                 id: o.id, zone: o.zone, state: !o.available ? .unavailable : o.playing == nil ? .idle : .playing,
@@ -40,15 +42,34 @@ struct WireFormat {
         }
         return StatusJSON(version: LabaVersion.string, api: ControlProtocol.version, config: configPath,
                           loadedAt: RFC3339.format(loadedAt, converter: &converter), outputs: outputs,
-                          recordsBehind: s.recordsBehind, warnings: s.warnings.map(\.description))
+                          recordsBehind: s.recordsBehind, warnings: s.warnings.map(\.description), fleet: fleet)
     }
 
-    func output(_ o: OutputStatus) -> OutputJSON {
+    public func output(_ o: OutputStatus) -> OutputJSON {
         OutputJSON(id: o.id, device: o.device, zone: o.zone, available: o.available)
     }
 
-    mutating func schedule(_ planned: [PlannedBroadcast]) -> ScheduleList {
+    public mutating func schedule(_ planned: [PlannedBroadcast]) -> ScheduleList {
         ScheduleList(schedule: planned.map { ScheduleItem($0, converter: &converter) })
+    }
+}
+
+extension BroadcastRecord {
+    /// A unit's record as a commander received it (SPEC 8's JSON), for reports; nil when its
+    /// times or names cannot be read. Its airtime is its wall time (the JSON has no rate).
+    init?(fleet json: BroadcastJSON) {
+        guard let planned = FleetTime.parse(json.plannedAt) else { return nil }
+        self.init(id: json.id, source: json.source.known ?? .fleet, entry: json.entry, message: json.message, output: json.output,
+                  zone: json.zone, priority: json.priority.known ?? .manual, plannedLanguages: json.languages.planned,
+                  drill: json.drill, plannedAt: planned.microseconds, deadline: nil, requestedBy: json.requestedBy)
+        playedLanguages = json.languages.played
+        startedAt = json.startedAt.flatMap(FleetTime.parse)?.microseconds
+        endedAt = json.endedAt.flatMap(FleetTime.parse)?.microseconds
+        state = json.state.known ?? .done
+        outcome = json.outcome?.known
+        reason = json.reason
+        frames = json.frames
+        xruns = json.xruns
     }
 }
 
@@ -56,9 +77,11 @@ extension ReportJSON {
     /// Counts and airtime per key, split by outcome, over finished broadcasts. Airtime is what was
     /// played: frames at the output's rate (gaps and chime included); by language, the frames of
     /// that language's segments. A record from before rates were kept counts its wall time.
-    init(by key: ReportKey, records: [BroadcastRecord]) {
+    ///
+    /// - Parameter units: the fleet unit of each record (by unit).
+    init(by key: ReportKey, records: [BroadcastRecord], units: [String]? = nil) {
         var rows: [String: Row] = [:]
-        for r in records {
+        for (index, r) in records.enumerated() {
             let wall = Double(max(0, (r.endedAt ?? 0) - (r.startedAt ?? r.endedAt ?? 0))) / 1e6
             let airtime = r.airtime ?? (r.startedAt == nil ? 0 : wall)
             let keys: [String]
@@ -70,6 +93,7 @@ extension ReportJSON {
             case .message: keys = [r.message]
             case .output: keys = [r.output]
             case .zone: keys = [r.zone]
+            case .unit: keys = [units?[index] ?? "local"]
             }
             for k in keys {
                 var row = rows[k] ?? Row(key: k, broadcasts: 0, airtimeSeconds: 0, outcomes: [:])

@@ -15,6 +15,8 @@ public struct StateLayout: Sendable {
 
     public var database: String { (directory as NSString).appendingPathComponent("laba.sqlite") }
     public var uploads: String { (directory as NSString).appendingPathComponent("uploads") }
+    /// A fleet unit's recordings received from its commanders: `library/<message>/<language>.<ext>`.
+    public var library: String { (directory as NSString).appendingPathComponent("library") }
 }
 
 /// One broadcast: queued, playing or done (SPEC 5). Times are microseconds since the epoch.
@@ -250,6 +252,9 @@ public final class Store: Sendable {
                 t.add(column: "segment_frames", .text).notNull().defaults(to: "{}")
             }
         }
+        registerFleetMigrations(&migrator)
+        registerScheduleMigrations(&migrator)
+        migrator.registerMigration("console-v1", migrate: migrateConsole)
         registerPlacesMigration(&migrator)
         return migrator
     }

@@ -26,8 +26,20 @@ struct Check: ParsableCommand {
     @Flag(help: "Print one JSON document instead of text.")
     var json = false
 
+    @Option(name: .customLong("state-dir"),
+            help: ArgumentHelp("labad's state dir, whose operators' schedule (schedule.yaml) is checked with the configuration "
+                               + "(LABA_STATE_DIR; /var/lib/laba for the installed configuration).", valueName: "dir"))
+    var stateDir: String?
+
+    /// The flag, then LABA_STATE_DIR, then the installed state dir when the installed file is checked.
+    var stateDirectory: String? {
+        if let stateDir { return stateDir }
+        if let dir = ProcessInfo.processInfo.environment["LABA_STATE_DIR"] { return dir }
+        return options.config == nil && ProcessInfo.processInfo.environment["LABA_CONFIG"] == nil ? "/var/lib/laba" : nil
+    }
+
     func run() throws {
-        var report = CheckReport.make(path: options.path)
+        var report = CheckReport.make(path: options.path, stateDirectory: stateDirectory)
         var change: PlanChange?
         if let diff, report.valid, let new = report.loaded.config, let library = report.library {
             let old = ConfigLoader.load(path: diff)
@@ -36,7 +48,14 @@ struct Check: ParsableCommand {
                 complain(.diffInvalid, ["path": diff])
                 throw ExitCode.failure
             }
-            change = PlanChange(old: oldConfig, new: new, newLibrary: library)
+            var oldMerged = oldConfig
+            if let stateDirectory {
+                // The operators' entries are in both, so that the diff shows the technician's change.
+                let oldLibrary = MessageLibrary.scan(directory: oldConfig.audioDirectory, probe: SndFileProbe())
+                oldMerged = MergedConfig(technician: oldConfig, operators: OperatorScheduleLoad.load(stateDirectory: stateDirectory),
+                                         library: oldLibrary).config
+            }
+            change = PlanChange(old: oldMerged, new: new, newLibrary: library)
             report.diff = change.map(PlanChange.JSON.init)
         }
         if json {
@@ -53,6 +72,18 @@ struct Check: ParsableCommand {
         }
         if !report.valid { throw ExitCode.failure }
     }
+}
+
+/// The recordings a daemon on `config` plays: those of `audio_dir` and, for a fleet unit, those
+/// its commanders published, kept under its state dir (`LABA_STATE_DIR`, else /var/lib/laba).
+func recordings(of config: Config) -> MessageLibrary {
+    var library = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
+    if config.fleet != nil {
+        let state = ProcessInfo.processInfo.environment["LABA_STATE_DIR"] ?? "/var/lib/laba"
+        let fleet = (state as NSString).appendingPathComponent("library")
+        if FileManager.default.fileExists(atPath: fleet) { library.overlay(MessageLibrary.scan(directory: fleet, probe: SndFileProbe())) }
+    }
+    return library
 }
 
 /// Everything `laba check` says, in a form that prints as text or encodes as JSON.
@@ -80,17 +111,26 @@ struct CheckReport: Encodable {
 
     enum CodingKeys: String, CodingKey { case config, valid, errors, warnings, diagnostics, coverage, diff }
 
-    static func make(path: String) -> CheckReport {
-        make(ConfigLoader.load(path: path), path: path)
+    static func make(path: String, stateDirectory: String? = nil) -> CheckReport {
+        make(ConfigLoader.load(path: path), path: path, stateDirectory: stateDirectory)
     }
 
-    static func make(_ loaded: ConfigLoadResult, path: String) -> CheckReport {
+    /// - Parameter stateDirectory: where the operators' schedule is, merged in when given.
+    static func make(_ loaded: ConfigLoadResult, path: String, stateDirectory: String? = nil) -> CheckReport {
+        var loaded = loaded
         var diagnostics = loaded.diagnostics
         var coverage: Coverage?
         var library: MessageLibrary?
-        if let config = loaded.config {
-            let scanned = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
+        if var config = loaded.config {
+            let scanned = recordings(of: config)
             library = scanned
+            if let stateDirectory {
+                let merged = MergedConfig(technician: config, operators: OperatorScheduleLoad.load(stateDirectory: stateDirectory),
+                                          library: scanned)
+                diagnostics += merged.diagnostics
+                config = merged.config
+                loaded.config = config
+            }
             let check = ConfigCheck(config: config, library: scanned, now: Instant(Date()))
             diagnostics += check.diagnostics
             coverage = check.coverage

@@ -96,7 +96,15 @@ struct Play: AsyncParsableCommand {
             throw reply.refusal(hint: hint)
         }
         for b in list.broadcasts { print(socket.json ? try jsonLine(b) : "\(b.id)  \(b.output)  \(b.zone)  \(b.languages.planned.joined(separator: ","))") }
-        for r in list.refused ?? [] { printError("laba: not on \(r.output ?? "?"): \(r.message)") }
+        if let command = list.command {
+            print(socket.json ? try jsonLine(["command": command])
+                              : t(.fleetCommand, ["id": command, "zones": zones.joined(separator: ", ")]))
+        }
+        for r in list.refused ?? [] {
+            // On a commander, a zone no output here serves is the units' to play: not a refusal to show.
+            if list.command != nil, r.code == "no_output" { continue }
+            printError("laba: not on \(r.output ?? "?"): \(r.message)")
+        }
         guard wait else { return }
         var outcomes: [String: Open<BroadcastOutcome>] = [:]
         while outcomes.count < list.broadcasts.count {
@@ -144,22 +152,6 @@ enum PriorityArgument: String, ExpressibleByArgument, CaseIterable {
     case manual, emergency
 }
 
-/// The current zone of every output, as the daemon knows them: `--all` reaches each output once,
-/// whatever the CLI's copy of the configuration says.
-///
-/// - Throws: `ExitCode(69)` when the daemon cannot be reached, `ExitCode.failure` when it has no output.
-func everyOutputZone(_ client: ControlClient) async throws -> [String] {
-    let reply = try await client.send(.GET, "/outputs")
-    guard reply.status == 200, let list = try? reply.decode(OutputList.self) else { throw reply.refusal() }
-    var zones: [String] = []
-    for output in list.outputs where !zones.contains(output.zone) { zones.append(output.zone) }
-    if zones.isEmpty {
-        complain(.noOutputs)
-        throw ExitCode.failure
-    }
-    return zones
-}
-
 /// "; did you mean 'x'?" for the first of `given` that the daemon's refusal `text` names ('x') and
 /// that is close to one of `known`, else "".
 func suggestion(in text: String, for given: [String], known: [String]) -> String {
@@ -201,7 +193,7 @@ struct Stop: AsyncParsableCommand {
         if let id {
             let reply = try await client.send(.DELETE, "/broadcasts/\(id)")
             guard reply.status == 202 else { throw reply.refusal() }
-            if socket.json { FileHandle.standardOutput.write(reply.body) }
+            printJSON(reply)
             return
         }
         let reply = try await client.send(.POST, "/stop", body: StopRequest(zones: all ? nil : zones, all: all ? true : nil,
@@ -210,7 +202,17 @@ struct Stop: AsyncParsableCommand {
             let hint = localConfig(config.path).map { suggestion(in: reply.errorMessage ?? "", for: zones, known: $0.zones.map(\.id.value)) }
             throw reply.refusal(hint: hint ?? "")
         }
-        if socket.json { FileHandle.standardOutput.write(reply.body) }
+        printJSON(reply)
+        if !socket.json, let command = (try? reply.decode(StopJSON.self))?.command {
+            print(t(.fleetCommand, ["id": command, "zones": zones.joined(separator: ", ")]))
+        }
+    }
+
+    /// With --json, the daemon's answer (the broadcast stopped, or the outputs); without, nothing.
+    private func printJSON(_ reply: ControlClient.Reply) {
+        guard socket.json else { return }
+        FileHandle.standardOutput.write(reply.body)
+        if reply.body.last != UInt8(ascii: "\n") { print() }
     }
 }
 
@@ -228,11 +230,18 @@ struct Status: AsyncParsableCommand {
         let status = try reply.decode(StatusJSON.self)
         print(t(.statusHeadline, ["version": status.version, "api": String(status.api), "config": status.config,
                                   "loaded": status.loadedAt]))
+        if let fleet = status.fleet {
+            let values = ["unit": fleet.unit, "role": fleet.role, "broker": fleet.broker, "since": fleet.since,
+                          "reason": fleet.reason ?? "?"]
+            print(t(fleet.connected ? .statusFleetConnected : .statusFleetNotConnected, values))
+        }
         let rows = status.outputs.map { o in
             [o.id, o.zone, o.state.description + (o.gps.map { " (gps: \($0.status))" } ?? ""), o.playing.map { "\($0.message) (\($0.id))" } ?? "", "\(o.queue.count)", o.next ?? ""]
         }
         print(TextTable(header: [t(.columnOutput), t(.columnZone), t(.columnState), t(.columnPlaying), t(.columnWaiting),
                                  t(.columnNext)], rows: rows).render())
+        // The operators' entries a technician's edit disabled: the clerk who made them reads this.
+        for warning in status.warnings ?? [] where warning.contains("/" + OperatorSchedule.fileName + ":") { print(warning) }
     }
 }
 

@@ -96,7 +96,7 @@ struct Next: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        let library = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
+        let library = recordings(of: config)
         let planner = Planner(config: config, library: library)
         var converter = ZoneConverter(config.timeZone)
         return planner.broadcasts(after: Instant(microseconds: start.microseconds - 1), zone: zone, output: output)

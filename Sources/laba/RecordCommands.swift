@@ -26,29 +26,9 @@ enum OutcomeArgument: String, ExpressibleByArgument, CaseIterable {
     case completed, preempted, stopped, failed, skipped, missed, expired
 }
 
-/// `--by`: how `laba report` groups the record.
+/// `--by`: how `laba report` groups the record (`unit`: a commander's units, itself included).
 enum ReportKey: String, ExpressibleByArgument, CaseIterable {
-    case zone, language, message, output
-}
-
-/// RFC 4180 CSV with a UTF-8 byte-order mark, so that spreadsheets read Chinese names right.
-func csv(_ rows: [[String]]) -> String {
-    func field(_ text: String) -> String {
-        let text = defusedFormula(text)
-        return text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-    }
-    return "\u{FEFF}" + rows.map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
-}
-
-/// A text cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or CR first: an
-/// upload named `=HYPERLINK(...)`) gets a leading apostrophe, as OWASP recommends against CSV
-/// injection; a plain number (`-3`, `+1.5`) stays a number.
-func defusedFormula(_ text: String) -> String {
-    guard let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return text }
-    let rest = text.unicodeScalars.dropFirst()
-    let number = (first == "-" || first == "+") && !rest.isEmpty && rest.first != "." && rest.last != "."
-        && rest.allSatisfy { ("0"..."9").contains($0) || $0 == "." } && rest.filter { $0 == "." }.count <= 1
-    return number ? text : "'" + text
+    case zone, language, message, output, unit
 }
 
 struct History: AsyncParsableCommand {
@@ -58,6 +38,8 @@ struct History: AsyncParsableCommand {
     @Option(help: "Only this message.") var message: String?
     @Option(help: "Only this output.") var output: String?
     @Option(help: "Only this outcome.") var outcome: OutcomeArgument?
+    @Option(help: "Only this fleet unit's records (on a commander).") var unit: String?
+    @Flag(help: "This commander's records and its units'.") var fleet = false
     @Option(help: ArgumentHelp("From this time (RFC 3339, YYYY-MM-DD[ HH:MM], today, yesterday…).", valueName: "time")) var since: String?
     @Option(help: ArgumentHelp("Before this time.", valueName: "time")) var until: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("At most this many, newest first (1–10000).", valueName: "n")) var limit = 100
@@ -73,7 +55,9 @@ struct History: AsyncParsableCommand {
 
     func run() async throws {
         let path = "/broadcasts" + query([("zone", zone), ("message", message), ("output", output), ("outcome", outcome?.rawValue),
+                                          ("unit", unit), ("fleet", fleet ? "true" : nil),
                                           ("since", since), ("until", until), ("limit", String(limit))])
+        let withUnit = fleet || unit != nil
         let reply = try await ControlClient(socket: socket.path).send(.GET, path)
         guard reply.status == 200, let list = try? reply.decode(BroadcastList.self) else { throw reply.refusal() }
         switch socket.json ? .json : format {
@@ -82,27 +66,16 @@ struct History: AsyncParsableCommand {
         case .geojson:
             print(try jsonLine(HistoryMap(list.broadcasts)))
         case .csv:
-            let header = ["id", "source", "entry", "message", "output", "zone", "priority", "planned_languages",
-                          "played_languages", "planned_at", "started_at", "ended_at", "state", "outcome", "reason",
-                          "requested_uid", "requested_user", "frames", "xruns", "position_lat", "position_lon", "position_at"]
-            let rows = list.broadcasts.map { b in
-                [b.id, b.source.description, b.entry ?? "", b.message, b.output, b.zone, b.priority.description,
-                 b.languages.planned.joined(separator: " "), b.languages.played.joined(separator: " "), b.plannedAt,
-                 b.startedAt ?? "", b.endedAt ?? "", b.state.description, b.outcome?.description ?? "", b.reason ?? "",
-                 b.requestedBy.flatMap { if case .socket(let uid, _) = $0 { String(uid) } else { nil } } ?? "",
-                 b.requestedBy?.label ?? "", String(b.frames), String(b.xruns),
-                 b.position.map { String($0.lat) } ?? "", b.position.map { String($0.lon) } ?? "", b.position?.at ?? ""]
-            }
-            FileHandle.standardOutput.write(Data(csv([header] + rows).utf8))
+            FileHandle.standardOutput.write(Data(historyCSV(list, withUnit: withUnit).utf8))
         case .table:
             let rows = list.broadcasts.map { b in
-                [b.plannedAt, b.output, b.zone, b.message, b.languages.played.joined(separator: ","),
+                (withUnit ? [b.unit ?? ""] : []) + [b.plannedAt, b.output, b.zone, b.message, b.languages.played.joined(separator: ","),
                  b.outcome?.description ?? b.state.description,
                  b.reason ?? ""]
             }
             print(rows.isEmpty ? t(.noBroadcasts) :
-                  TextTable(header: [t(.columnPlanned), t(.columnOutput), t(.columnZone), t(.columnMessage), t(.columnPlayed),
-                                     t(.columnOutcome), t(.columnReason)], rows: rows).render())
+                  TextTable(header: (withUnit ? [t(.columnUnit)] : []) + [t(.columnPlanned), t(.columnOutput), t(.columnZone),
+                                     t(.columnMessage), t(.columnPlayed), t(.columnOutcome), t(.columnReason)], rows: rows).render())
         }
     }
 }
@@ -110,7 +83,8 @@ struct History: AsyncParsableCommand {
 struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Counts and airtime per zone, language, message or output, by outcome.")
 
-    @Option(help: "zone, language, message or output.") var by = ReportKey.zone
+    @Option(help: "zone, language, message, output or unit (a commander's fleet).") var by = ReportKey.zone
+    @Flag(help: "Include the units' records (on a commander).") var fleet = false
     @Option(help: ArgumentHelp("From this time.", valueName: "time")) var since: String?
     @Option(help: ArgumentHelp("Before this time.", valueName: "time")) var until: String?
     @Option(help: "table, csv or json.") var format = RecordFormat.table
@@ -123,7 +97,7 @@ struct Report: AsyncParsableCommand {
 
     func run() async throws {
         let reply = try await ControlClient(socket: socket.path)
-            .send(.GET, "/report" + query([("by", by.rawValue), ("since", since), ("until", until)]))
+            .send(.GET, "/report" + query([("by", by.rawValue), ("fleet", fleet ? "true" : nil), ("since", since), ("until", until)]))
         guard reply.status == 200, let report = try? reply.decode(ReportJSON.self) else { throw reply.refusal() }
         let outcomes = OutcomeArgument.allCases.map(\.rawValue)
         // CSV keeps the API's field names (for scripts); the table's headers are the operator's.
@@ -141,6 +115,7 @@ struct Report: AsyncParsableCommand {
             case .language: .columnLanguage
             case .message: .columnMessage
             case .output: .columnOutput
+            case .unit: .columnUnit
             }
             print(rows.isEmpty ? t(.noBroadcasts) :
                   TextTable(header: [t(keyColumn), t(.columnBroadcasts), t(.columnAirtime)] + outcomes.map { $0.uppercased() },

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import LabaControl
+import LabaConsole
 import LabaCore
 import LabaDaemon
 import Logging
@@ -53,7 +54,9 @@ struct Labad: AsyncParsableCommand {
         LoggingSystem.bootstrap { DaemonLogHandler(label: $0, level: level) }
         let logger = Logger(label: "labad")
         do {
-            try await Daemon.run(DaemonOptions(configPath: config, stateDirectory: stateDir, socketPath: socket), logger: logger)
+            var options = DaemonOptions(configPath: config, stateDirectory: stateDir, socketPath: socket)
+            options.services = [Console.service]
+            try await Daemon.run(options, logger: logger)
         } catch let error as DaemonError {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             if case .invalidConfig = error {

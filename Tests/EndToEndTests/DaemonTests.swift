@@ -175,7 +175,7 @@ final class DaemonFixture {
         try fixture.writeConfig(at: Self.scheduledAt)
         try fixture.setClock(justBefore: Self.scheduledAt)
         try fixture.start()
-        #expect(fixture.waitForLog("labad 0.1.0 ready"))
+        #expect(fixture.waitForLog("labad 0.1.0 (dev) ready"))
         #expect(fixture.waitForLog("broadcast completed"))
         #expect(fixture.terminate() == 0)
 
@@ -241,27 +241,8 @@ final class DaemonFixture {
 extension Binaries {
     /// The tone frequencies of a capture, one per sounding region, rounded to 100 Hz (via sox).
     static func toneFrequencies(of path: String) throws -> [Int] {
-        let script = """
-            import array, subprocess, sys
-            raw = subprocess.run(["sox", sys.argv[1], "-t", "f32", "-c", "1", "-"], capture_output=True, check=True).stdout
-            rate = int(subprocess.run(["soxi", "-r", sys.argv[1]], capture_output=True, text=True).stdout)
-            s = array.array("f", raw)
-            regions, start, last = [], None, -10**9
-            for i, v in enumerate(s):
-                if abs(v) > 0.001:
-                    if start is not None and i - last > rate // 20:
-                        regions.append((start, last)); start = i
-                    elif start is None:
-                        start = i
-                    last = i
-            if start is not None: regions.append((start, last))
-            out = []
-            for a, b in regions:
-                crossings = sum(1 for i in range(a + 1, b) if (s[i - 1] < 0) != (s[i] < 0))
-                out.append(round(crossings / 2 / ((b - a) / rate) / 100) * 100)
-            print(" ".join(map(str, out)))
-            """
-        let out = try run(path: "/usr/bin/python3", ["-c", script, path])
+        // The same reading as the browser tests' (Tests/Browser/tones.py).
+        let out = try run(path: "/usr/bin/python3", [repo("Tests/Browser/tones.py"), path])
         return out.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 }

@@ -262,8 +262,10 @@ struct UsageCase: CustomTestStringConvertible, Sendable {
         #expect(chinese.stderr.hasSuffix("；如确需在静默时段播放，请加 --force\n"), "\(chinese.stderr)")
         let forced = try laba(fixture, ["play", "notice", "--all", "--force", "--wait"])
         #expect(forced.status == 0, "\(forced.stderr)")
-        let stopped = try laba(fixture, ["stop", "--all", "--clear"])
+        let stopped = try laba(fixture, ["stop", "--all", "--clear", "--json"])
         #expect(stopped.status == 0, "\(stopped.stderr)")
+        let outputs = (try JSONSerialization.jsonObject(with: Data(stopped.stdout.utf8)) as? [String: Any])?["outputs"] as? [String]
+        #expect(outputs == ["square"], "\(stopped.stdout)")
         #expect(fixture.terminate() == 0)
     }
 }

@@ -110,15 +110,18 @@ import Testing
     }
 
     /// A gain that would clip lowers itself: nothing above -1 dBFS, and a sine stays a sine (a
-    /// clipped one becomes a square wave, whose crest factor is 1 instead of √2).
-    @Test(arguments: [16000, 48000])
-    func thePeakGuardHoldsWhateverTheGain(_ rate: Int) throws {
+    /// clipped one becomes a square wave, whose crest factor is 1 instead of √2). Resampled or
+    /// not, and for a float recording that goes beyond full scale by itself.
+    @Test(arguments: [(16000, TestAudio.Container.wav16, 0.5, 60.0), (48000, .wav16, 0.5, 60), (48000, .wavFloat, 2, 0)])
+    func thePeakGuardHoldsWhateverTheGain(_ rate: Int, _ container: TestAudio.Container, _ amplitude: Double,
+                                          _ gainDB: Double) throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        try TestAudio.writeTone(dir.file("tone.wav"), frequency: 440, seconds: 1, rate: rate)
+        try TestAudio.writeTone(dir.file("tone.wav"), frequency: 440, seconds: 1, rate: rate, amplitude: amplitude,
+                                container: container)
         let pcm = TestPCMs.shared.capturePCM()
         let result = ProgramRenderer(output: PCMOutput(device: pcm.name))
-            .play(Program(segments: [ProgramSegment(label: "tone", path: dir.file("tone.wav"), gainDB: 60)]))
+            .play(Program(segments: [ProgramSegment(label: "tone", path: dir.file("tone.wav"), gainDB: gainDB)]))
         #expect(result.outcome == .completed)
         let capture = try Capture(path: pcm.file)
         let ceiling = Float(pow(10, -1.0 / 20))

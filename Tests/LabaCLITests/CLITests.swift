@@ -1,3 +1,4 @@
+import LabaControl
 import Testing
 @testable import laba
 

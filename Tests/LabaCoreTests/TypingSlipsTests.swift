@@ -75,6 +75,18 @@ let tabSlip = "indent with spaces, not tabs"
         #expect(result.diagnostics.errors.isEmpty, "\(result.diagnostics)")
     }
 
+    /// Whatever the text, the scan ends without trapping (the loader is fuzzed; this is its quick cousin).
+    @Test func anyTextIsScannedSafely() {
+        let alphabet: [Character] = ["a", "b", "1", " ", " ", "\t", "\n", "-", ":", ",", "[", "]", "{", "}", "\"", "'", "\\", "#",
+                                     "|", ">", "：", "，", "［", "］", "｛", "｝", "＂", "\u{3000}", "－", "“", "丽", "江", "【"]
+        var rng = SeededRandom(seed: 12)
+        for _ in 0..<3000 {
+            let text = String((0..<Int.random(in: 0...60, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            _ = TypingSlips.scan(text, file: "t.yaml")
+            _ = load(text)
+        }
+    }
+
     /// A real syntax error after Chinese text keeps libyaml's own message.
     @Test func syntaxErrorsAfterChineseTextStayLibyamls() {
         let result = load("zones:\n  - id: town\n    name: 丽江市，古城\n   bad: x\n")

@@ -119,6 +119,9 @@ public enum ConfigLoader {
                             audioDirectory: audioDirectory, audioDirectoryLocation: audioDirectoryLocation, defaults: defaults, languages: languages,
                             outputs: outputs, zones: zones, messages: messages, control: control)
         config.uploads = uploads
+        if let node = top["operators"] { config.operators = readOperators(node, &reader) }
+        config.fleet = top["fleet"].flatMap { readFleet($0, zones: zones, directory: directory, &reader) }
+        config.console = top["console"].flatMap { readConsole($0, directory: directory, &reader) }
         config.gps = top["gps"].flatMap { readGPS($0, &reader) }
         config.alerts = top["alerts"].flatMap { readAlerts($0, directory: directory, &reader) }
         var diagnostics = reader.diagnostics
@@ -279,6 +282,11 @@ public enum ConfigLoader {
 
     static func readEntry(_ node: Node, zone: String, _ reader: inout NodeReader) -> ScheduleEntry? {
         guard let f = reader.mapping(node, "a schedule entry", known: ScheduleEntry.keys) else { return nil }
+        return readEntry(f, zone: zone, &reader)
+    }
+
+    /// An entry from its keys (the operators' file adds keys of its own around the same ones).
+    static func readEntry(_ f: Fields, zone: String, _ reader: inout NodeReader) -> ScheduleEntry? {
         let message = f["message"].flatMap { reader.id($0, "message") }
         if f["message"] == nil { reader.missing("a schedule entry needs a message", in: f) }
         var at: [Located<String>] = []
@@ -324,6 +332,21 @@ public enum ConfigLoader {
         }
         guard message != nil, !at.isEmpty else { return nil }
         return entry
+    }
+
+    /// `operators: {schedule: true, zones: [gucheng]}`.
+    static func readOperators(_ node: Node, _ reader: inout NodeReader) -> OperatorsConfig {
+        var operators = OperatorsConfig()
+        guard let f = reader.mapping(node, "operators", known: OperatorsConfig.keys) else { return operators }
+        if let n = f["schedule"], let text = reader.string(n, "operators.schedule") {
+            switch text.value {
+            case "true", "yes", "on": operators.schedule = Located(true, at: text.location)
+            case "false", "no", "off": operators.schedule = Located(false, at: text.location)
+            default: reader.reject(text, "operators.schedule must be true or false, found '\(text.value)'")
+            }
+        }
+        if let n = f["zones"] { operators.zones = reader.idList(n, "operators.zones") }
+        return operators
     }
 
     /// A hint for a mistake systemd's grammar does not forgive: a list of whole times.

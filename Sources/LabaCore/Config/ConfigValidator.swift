@@ -41,6 +41,9 @@ enum ConfigValidator {
         }
         checkLanguages(config.defaults.languages)
 
+        for zone in config.operators.zones?.value ?? [] where !zoneIDs.contains(zone.value) {
+            out.append(.error("unknown zone '\(zone.value)'\(didYouMean(zone.value, zoneIDs))", at: zone.location))
+        }
         for output in config.outputs where !zoneIDs.contains(output.zone.value) {
             out.append(.error("unknown zone '\(output.zone.value)'\(didYouMean(output.zone.value, zoneIDs))",
                               at: output.zone.location))

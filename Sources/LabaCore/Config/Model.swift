@@ -300,6 +300,28 @@ public struct UploadsConfig: Sendable {
     static let keys = ["max_duration"]
 }
 
+/// What the technician lets operators (clerks at the console, socket users other than root) do
+/// to the schedule: `operators: {schedule: true, zones: [gucheng]}`.
+public struct OperatorsConfig: Sendable {
+    /// `schedule: false` forbids the operators' schedule; absent means allowed.
+    public var schedule: Located<Bool>?
+    /// The subtrees operators may schedule in; absent means every zone.
+    public var zones: Located<[Located<String>]>?
+
+    public init() {}
+
+    public var allowed: Bool { schedule?.value ?? true }
+
+    /// Whether operators may schedule in `zone` (inside one of `zones`, when given).
+    public func permits(zone: String, in tree: ZoneTree) -> Bool {
+        guard allowed else { return false }
+        guard let zones else { return true }
+        return zones.value.contains { tree.zone(zone, isWithin: $0.value) }
+    }
+
+    static let keys = ["schedule", "zones"]
+}
+
 /// A whole configuration file, decoded and checked on its own (without the recordings).
 public struct Config: Sendable {
     /// The path it was read from, as given.
@@ -319,6 +341,12 @@ public struct Config: Sendable {
     public var messages: [MessageInfo]
     public var control: ControlConfig
     public var uploads = UploadsConfig()
+    /// `fleet:`: this daemon is a unit of a fleet (SPEC 11).
+    public var fleet: FleetConfig? = nil
+    /// `operators:`: where the operators' schedule may add entries.
+    public var operators = OperatorsConfig()
+    /// The web console; nil: none.
+    public var console: ConsoleConfig?
     /// `gps:` and `alerts:` (SPEC 13).
     public var gps: GPSConfig?
     public var alerts: AlertsConfig?
@@ -327,5 +355,6 @@ public struct Config: Sendable {
     public func output(_ id: String) -> OutputConfig? { outputs.first { $0.id.value == id } }
     public func messageInfo(_ id: String) -> MessageInfo? { messages.first { $0.id.value == id } }
 
-    static let keys = ["timezone", "audio_dir", "defaults", "languages", "outputs", "zones", "messages", "control", "uploads", "gps", "alerts"]
+    static let keys = ["timezone", "audio_dir", "defaults", "languages", "outputs", "zones", "messages", "control", "uploads", "fleet",
+                       "operators", "console", "gps", "alerts"]
 }

@@ -219,6 +219,8 @@ private struct SyntaxScanner {
                 }
                 if flow.isEmpty { return }  // a plain value in block context: text, never flagged
             }
+            // After a quoted value in block context the rest of the line is not ours to judge.
+            if flow.isEmpty { return }
             // Inside a flow collection.
             i = flowToken(s, from: i, line: number)
             if flow.isEmpty { return }
@@ -274,7 +276,7 @@ private struct SyntaxScanner {
             flow.append(false)
             return i + 1
         case "]", "}":
-            flow.removeLast()
+            if !flow.isEmpty { flow.removeLast() }
             return i + 1
         case ",":
             return i + 1

@@ -160,6 +160,16 @@ public struct MessageLibrary: Sendable {
 
     public func neutral(of message: String) -> Recording? { recording(message: message, language: Language.neutral) }
 
+    /// Adds every recording of `other` (a fleet unit's library of recordings received from its
+    /// commanders), each replacing this library's recording of the same message and language:
+    /// a commander's newer recording is the point of publishing it. Its unreadable and ignored
+    /// files are reported with this library's.
+    public mutating func overlay(_ other: MessageLibrary) {
+        for recording in other.recordings.values.flatMap(\.values).sorted(by: { $0.path < $1.path }) { add(recording) }
+        unreadable += other.unreadable
+        ignored += other.ignored
+    }
+
     /// Adds a recording directly, for callers that build a library without a folder (tests, uploads).
     public mutating func add(_ recording: Recording) {
         recordings[recording.message, default: [:]][recording.language] = recording

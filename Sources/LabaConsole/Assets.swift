@@ -1,0 +1,176 @@
+// The console's static assets, compiled into the binary (no files to install beside it, no
+// `Bundle.module`, no CDN): one stylesheet and one small script. Served by exact name only.
+
+enum Assets {
+    struct Asset {
+        var contentType: String
+        var body: String
+    }
+
+    /// By the name after `/static/`; nothing else is served from there.
+    static let all: [String: Asset] = [
+        "console.css": Asset(contentType: "text/css; charset=utf-8", body: stylesheet),
+        "console.js": Asset(contentType: "text/javascript; charset=utf-8", body: script),
+    ]
+
+    static let stylesheet = #"""
+    :root { --fg: #1b1f23; --muted: #5b6570; --line: #d8dde3; --bg: #f6f7f9; --card: #fff; --accent: #0b63c4;
+            --ok: #1d7a36; --warn: #a35b00; --bad: #b3261e; }
+    * { box-sizing: border-box; }
+    html { -webkit-text-size-adjust: 100%; }
+    body { margin: 0; font: 16px/1.5 system-ui, "Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif;
+           color: var(--fg); background: var(--bg); overflow-wrap: anywhere; }
+    header { background: #12324f; color: #fff; padding: .5rem 1rem; display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; }
+    header .brand { font-weight: 700; font-size: 1.15rem; margin-right: auto; }
+    header form { display: inline; margin: 0; }
+    header button.link { background: none; border: 1px solid #ffffff66; color: #fff; padding: .3rem .7rem; min-height: 2.25rem; }
+    nav { display: flex; flex-wrap: wrap; gap: .25rem; padding: .5rem 1rem; background: #fff; border-bottom: 1px solid var(--line); }
+    nav a { padding: .5rem .75rem; border-radius: .4rem; color: var(--fg); text-decoration: none; }
+    nav a.current { background: var(--accent); color: #fff; }
+    main { max-width: 64rem; margin: 0 auto; padding: 1rem; }
+    h1 { font-size: 1.4rem; margin: .25rem 0 1rem; }
+    h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
+    .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(17rem, 1fr)); gap: .75rem; }
+    .card { background: var(--card); border: 1px solid var(--line); border-radius: .6rem; padding: .75rem 1rem; min-width: 0; }
+    .card h3 { margin: 0 0 .25rem; font-size: 1.1rem; }
+    .id { color: var(--muted); font-size: .8rem; font-family: ui-monospace, monospace; }
+    .state { display: inline-block; padding: .05rem .6rem; border-radius: 1rem; font-size: .9rem; color: #fff; background: var(--muted); }
+    .state.playing { background: var(--ok); } .state.unavailable, .state.failed { background: var(--bad); }
+    .state.queued { background: var(--warn); } .state.completed { background: var(--accent); }
+    progress { width: 100%; height: .8rem; }
+    .muted { color: var(--muted); font-size: .9rem; }
+    .flash { background: #e7f3ea; border: 1px solid #b5d8bf; padding: .6rem .9rem; border-radius: .5rem; margin-bottom: 1rem; }
+    .error { background: #fbeaea; border: 1px solid #e5b5b1; padding: .6rem .9rem; border-radius: .5rem; margin-bottom: 1rem; }
+    .danger { background: #fff4e5; border: 2px solid var(--bad); padding: .9rem; border-radius: .5rem; }
+    form.stack label, fieldset label { display: block; margin: .35rem 0; }
+    fieldset { border: 1px solid var(--line); border-radius: .5rem; margin: 0 0 1rem; padding: .5rem .9rem; background: #fff; min-width: 0; }
+    legend { font-weight: 600; padding: 0 .3rem; }
+    input[type=text], input[type=password], input[type=number], input[type=date], select { width: 100%; max-width: 28rem;
+           font: inherit; padding: .55rem .6rem; border: 1px solid #aab3bd; border-radius: .4rem; background: #fff; }
+    input[type=checkbox], input[type=radio] { width: 1.3rem; height: 1.3rem; vertical-align: -.25rem; margin-right: .4rem; }
+    button, .button { font: inherit; padding: .65rem 1.2rem; min-height: 2.9rem; border: 0; border-radius: .5rem; background: var(--accent);
+           color: #fff; cursor: pointer; text-decoration: none; display: inline-block; }
+    button.secondary { background: #e8ecf0; color: var(--fg); }
+    button.stop, button.emergency { background: var(--bad); }
+    .tree label { padding-left: calc(var(--depth) * 1.2rem); }
+    .row { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; }
+    .row > * { flex: 1 1 10rem; min-width: 0; }
+    .scroll { overflow-x: auto; }
+    table { border-collapse: collapse; width: 100%; background: #fff; font-size: .95rem; }
+    th, td { border-bottom: 1px solid var(--line); padding: .4rem .5rem; text-align: left; vertical-align: top; }
+    th { background: #eef1f4; }
+    td.missing { color: var(--muted); text-align: center; }
+    td.name { min-width: 8rem; overflow-wrap: normal; }
+    a.play { display: inline-block; min-width: 2.6rem; padding: .35rem .6rem; border-radius: .4rem; background: #e8ecf0;
+             color: var(--fg); text-decoration: none; text-align: center; }
+    a.play.on { background: var(--ok); color: #fff; }
+    .filters label { display: flex; flex-direction: column; }
+    #coverage td:not(.name) { text-align: center; }
+    button:disabled { opacity: .45; cursor: default; }
+    audio { width: 100%; min-width: 10rem; max-width: 16rem; height: 2.2rem; }
+    .login { max-width: 24rem; margin: 3rem auto; }
+    .state { white-space: nowrap; }
+    @media (max-width: 30rem) { main { padding: .75rem; } button { width: 100%; } header .brand { width: 100%; }
+      .wide { display: none; } table { font-size: .85rem; } th, td { padding: .35rem .3rem; } }
+    """#
+
+    static let script = #"""
+    // Laba console: live state by server-sent events, uploads, and recording from the microphone.
+    "use strict";
+    (function () {
+      var csrf = (document.querySelector('meta[name="csrf"]') || {}).content || "";
+
+      // The overview's live part is re-rendered by the server on every change of the engine.
+      var live = document.getElementById("live");
+      if (live && window.EventSource) {
+        var source = new EventSource("/events");
+        source.addEventListener("overview", function (e) { live.innerHTML = e.data; });
+      }
+
+      // Emergency: the button says what it does, and the server asks once more.
+      document.querySelectorAll('input[name="priority"]').forEach(function (radio) {
+        radio.addEventListener("change", function () {
+          var send = document.getElementById("send");
+          if (send) send.classList.toggle("emergency", radio.value === "emergency" && radio.checked);
+        });
+      });
+
+      // The coverage matrix: one player for every cell's button (a plain link without the script).
+      var player = new Audio(), playing = null;
+      player.addEventListener("ended", function () { if (playing) playing.classList.remove("on"); playing = null; });
+      document.querySelectorAll("a.play").forEach(function (a) {
+        a.addEventListener("click", function (e) {
+          e.preventDefault();
+          if (playing) playing.classList.remove("on");
+          if (playing === a) { player.pause(); playing = null; return; }
+          player.src = a.href; player.play(); playing = a; a.classList.add("on");
+        });
+      });
+
+      var panel = document.getElementById("recorder");
+      if (!panel) return;
+      var status = document.getElementById("rec-status");
+      var say = function (key) { status.textContent = panel.dataset[key] || key; };
+
+      function save(blob) {
+        var message = document.getElementById("rec-message").value.trim();
+        var language = document.getElementById("rec-language").value;
+        say("saving");
+        fetch("/recordings/" + encodeURIComponent(message) + "/" + encodeURIComponent(language), {
+          method: "PUT", credentials: "same-origin", body: blob,
+          headers: { "X-CSRF-Token": csrf, "Content-Type": blob.type || "application/octet-stream" }
+        }).then(function (r) {
+          return r.text().then(function (text) { status.textContent = text; status.className = r.ok ? "flash" : "error"; });
+        }).catch(function () { say("failed"); });
+      }
+
+      document.getElementById("upload-file").addEventListener("change", function (e) {
+        if (e.target.files.length) save(e.target.files[0]);
+      });
+
+      // Web Audio capture, encoded here as 16-bit mono WAV; the server trims the silence and measures it.
+      var stream = null, context = null, node = null, chunks = [], wav = null;
+      var start = document.getElementById("rec-start"), stop = document.getElementById("rec-stop");
+      var keep = document.getElementById("rec-save"), preview = document.getElementById("rec-preview");
+      start.addEventListener("click", function () {
+        if (!navigator.mediaDevices) { say("insecure"); return; }
+        navigator.mediaDevices.getUserMedia({ audio: true }).then(function (s) {
+          stream = s; context = new AudioContext(); chunks = [];
+          var input = context.createMediaStreamSource(s);
+          node = context.createScriptProcessor(4096, 1, 1);
+          node.onaudioprocess = function (e) { chunks.push(new Float32Array(e.inputBuffer.getChannelData(0))); };
+          input.connect(node); node.connect(context.destination);
+          start.disabled = true; stop.disabled = false; keep.disabled = true;
+          say("recording");
+        }).catch(function () { say("denied"); });
+      });
+      stop.addEventListener("click", function () {
+        if (!node) return;
+        node.disconnect(); stream.getTracks().forEach(function (t) { t.stop(); });
+        wav = encode(chunks, context.sampleRate); context.close(); node = null;
+        preview.src = URL.createObjectURL(wav); preview.hidden = false;
+        start.disabled = false; stop.disabled = true; keep.disabled = false;
+        say("recorded");
+      });
+      keep.addEventListener("click", function () { if (wav) save(wav); });
+
+      function encode(parts, rate) {
+        var n = parts.reduce(function (a, p) { return a + p.length; }, 0);
+        var view = new DataView(new ArrayBuffer(44 + n * 2));
+        var text = function (at, s) { for (var i = 0; i < s.length; i++) view.setUint8(at + i, s.charCodeAt(i)); };
+        text(0, "RIFF"); view.setUint32(4, 36 + n * 2, true); text(8, "WAVE"); text(12, "fmt ");
+        view.setUint32(16, 16, true); view.setUint16(20, 1, true); view.setUint16(22, 1, true);
+        view.setUint32(24, rate, true); view.setUint32(28, rate * 2, true); view.setUint16(32, 2, true);
+        view.setUint16(34, 16, true); text(36, "data"); view.setUint32(40, n * 2, true);
+        var at = 44;
+        parts.forEach(function (p) {
+          for (var i = 0; i < p.length; i++, at += 2) {
+            var s = Math.max(-1, Math.min(1, p[i]));
+            view.setInt16(at, s < 0 ? s * 0x8000 : s * 0x7FFF, true);
+          }
+        });
+        return new Blob([view.buffer], { type: "audio/wav" });
+      }
+    })();
+    """#
+}

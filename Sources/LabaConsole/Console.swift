@@ -1,0 +1,87 @@
+// The web console (SPEC 12): Hummingbird's router on HummingbirdCore's server, over TCP, inside
+// labad's own service group (not `Application`, whose date timer would wake an idle daemon), with
+// HTTPS from `console.tls` or from a self-signed certificate when serving beyond loopback.
+
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import LabaCore
+import LabaDaemon
+import LabaStore
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import ServiceLifecycle
+
+public enum Console {
+    /// The console's service for `DaemonOptions.services`; none when the configuration has no `console:`.
+    public static let service: DaemonServiceFactory = { context in try build(context) }
+
+    static func build(_ context: DaemonContext) throws -> (any Service)? {
+        guard let settings = context.config.console else { return nil }
+        let logger = context.logger
+        var tls: TLSConfiguration?
+        if let certificate = settings.tlsCertificate, let key = settings.tlsKey {
+            tls = try tlsConfiguration(certificate: certificate, key: key)
+        } else if !settings.isLoopback {
+            // Browsers give the microphone only to a secure context: make a certificate once.
+            let layout = StateLayout(directory: context.stateDirectory)
+            if try SelfSigned.ensure(certificate: layout.consoleCertificate, key: layout.consoleKey, host: settings.host) {
+                logger.notice("console: made a self-signed certificate; compare its fingerprint with `laba console cert`",
+                              metadata: ["certificate": "\(layout.consoleCertificate)",
+                                         "sha256": "\(SelfSigned.fingerprint(pemFile: layout.consoleCertificate) ?? "")"])
+            }
+            tls = try tlsConfiguration(certificate: layout.consoleCertificate, key: layout.consoleKey)
+        }
+        let site = try Site(context: context, settings: settings, secure: tls != nil)
+        let router = Router(context: ConsoleContext.self)
+        site.routes(router)
+        let responder = router.buildResponder()
+        let builder: HTTPServerBuilder = try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1()
+        let scheme = tls == nil ? "http" : "https"
+        return try builder.buildServer(
+            configuration: ServerConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "labad"),
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger
+        ) { request, responseWriter, channel in
+            let context = ConsoleContext(source: .init(channel: channel, logger: logger))
+            var response: Response
+            do {
+                response = try await responder.respond(to: request, context: context)
+                // The router answers an unknown path with a bare 404: give it the console's own answer.
+                if response.status == .notFound, response.headers[.contentType] == nil {
+                    response = await site.failure(Failure.notFound, request, context)
+                }
+            } catch {
+                response = await site.failure(error, request, context)
+            }
+            Site.harden(&response)
+            try await responseWriter.write(response: response.head, body: response.body)
+        } onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? settings.port
+            let host = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
+            logger.notice("console listening on \(scheme)://\(host):\(port)")
+        }
+    }
+
+    static func tlsConfiguration(certificate: String, key: String) throws -> TLSConfiguration {
+        let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain,
+                                                        privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+    }
+}
+
+/// A request context that keeps the connection, for the caller's address.
+struct ConsoleContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+
+    /// The caller's IP address, for the login limits and the log.
+    var address: String { channel.remoteAddress?.ipAddress ?? "unknown" }
+}

@@ -1,0 +1,396 @@
+// One function per page or action: ask the engine, render. Every broadcast asked for here is
+// admitted by the engine's one admission, with the console account as `requested_by`.
+
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdBcrypt
+import LabaCatalog
+import LabaControl
+import LabaCore
+import LabaDaemon
+import LabaStore
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+extension Site {
+    // MARK: Overview and live state
+
+    func overviewPage(_ visit: Visit) async -> OverviewPage {
+        let naming = Naming(await engine.configuration)
+        return OverviewPage(status: await engine.status(), recent: await engine.history(BroadcastFilter(limit: 8)),
+                            naming: naming, texts: visit.texts)
+    }
+
+    func overview(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        let visit = try self.visit(request, context)
+        let q = Form(request.uri.query ?? "")
+        var flash: [String] = []
+        // Counts only: a link cannot put words of its own into the page.
+        if let n = q["sent"].flatMap(Int.init) { flash.append(visit.texts(.webSent, ["n": String(n)])) }
+        if let n = q["refused"].flatMap(Int.init) { flash.append(visit.texts(.webRefusedOutputs, ["n": String(n)])) }
+        if let n = q["stopped"].flatMap(Int.init) { flash.append(visit.texts(.webStopped, ["n": String(n)])) }
+        return page("overview", visit, title: .webOverview, page: await overviewPage(visit),
+                    flash: flash.isEmpty ? nil : flash.joined(separator: " "))
+    }
+
+    /// Server-sent events: the overview's live part, rendered again at every change of the
+    /// engine. Nothing is sent (and nothing wakes) while nothing changes.
+    func events(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        let visit = try self.visit(request, context)
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        let engine = self.engine
+        let channel = context.channel
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            // The engine's events, until the browser goes away (the connection closes) or labad stops.
+            let (changes, relay) = AsyncStream.makeStream(of: EngineEvent.self, bufferingPolicy: .bufferingNewest(100))
+            let events = await engine.follow()
+            let pump = Task {
+                for await event in events { relay.yield(event) }
+                relay.finish()
+            }
+            channel.closeFuture.whenComplete { _ in
+                relay.finish()
+                pump.cancel()
+            }
+            defer { pump.cancel() }
+            // The state as it is now (what changed since the page was rendered), then every change.
+            try await writer.write(ByteBuffer(string: await self.liveEvent(visit)))
+            for await event in changes.cancelOnGracefulShutdown() {
+                if case .scheduleWalked(_, false) = event { continue }
+                try await writer.write(ByteBuffer(string: await self.liveEvent(visit)))
+            }
+            self.logger.debug("console: a live view closed", metadata: ["console": "\(visit.name)"])
+            try await writer.finish(nil)
+        })
+    }
+
+    /// One server-sent event: the overview's live part, each line as a `data:` line.
+    func liveEvent(_ visit: Visit) async -> String {
+        let frame = self.frame(visit, texts: visit.texts, title: "", page: await overviewPage(visit))
+        let body = templates.render(frame, withTemplate: "live") ?? ""
+        return "event: overview\n" + body.split(separator: "\n", omittingEmptySubsequences: false).map { "data: \($0)" }
+            .joined(separator: "\n") + "\n\n"
+    }
+
+    // MARK: Broadcast and stop
+
+    struct BroadcastPage {
+        var messages: [Choice]
+        var zones: [ZoneChoice]
+        var languages: [Choice]
+    }
+
+    func broadcastPageValues(_ config: Config, library: MessageLibrary) -> BroadcastPage {
+        let naming = Naming(config)
+        let messages = library.recordings.keys.sorted().map { Choice(id: $0, name: $0, title: naming.message($0)) }
+        let zones = naming.zonesInTreeOrder.map { ZoneChoice(id: $0.zone.id, name: $0.zone.name, depth: $0.depth) }
+        let used = Set(library.recordings.values.flatMap(\.keys))
+        let languages = config.languages.filter { used.contains($0.id) }.map { Choice(id: $0.id, name: $0.name, title: $0.name) }
+        return BroadcastPage(messages: messages, zones: zones, languages: languages)
+    }
+
+    func broadcastPage(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        let visit = try self.visit(request, context, role: .operator)
+        return page("broadcast", visit, title: .webBroadcast,
+                    page: broadcastPageValues(await engine.configuration, library: await engine.library))
+    }
+
+    struct ConfirmPage {
+        struct Field {
+            var name: String
+            var value: String
+        }
+
+        var summary: String
+        var fields: [Field]
+    }
+
+    func broadcast(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        var request = request
+        let (visit, form) = try await change(&request, context, role: .operator)
+        let t = visit.texts
+        let config = await engine.configuration
+        func again(_ error: String) async -> Response {
+            page("broadcast", visit, title: .webBroadcast, page: broadcastPageValues(config, library: await engine.library),
+                 error: error, status: .unprocessableContent)
+        }
+        guard let message = form["message"] else { return await again(t(.webChooseMessage)) }
+        let all = form.flag("all")
+        let zones = form.all("zone")
+        guard all || !zones.isEmpty else { return await again(t(.webChooseZone)) }
+        let priority: Priority = form["priority"] == "emergency" ? .emergency : .manual
+        let repeatCount = Int(form["repeat"] ?? "1") ?? 0
+        guard (1...100).contains(repeatCount) else { return await again(t(.webBadRepeat)) }
+        if priority == .emergency, form["confirmed"] != "emergency" {
+            // The second, deliberate step: a page that says what will happen, and one more button.
+            let naming = Naming(config)
+            let places = all ? t(.webAllZones) : zones.map(naming.zone).joined(separator: "、")
+            let fields = form.fields.filter { $0.0 != "csrf" && $0.0 != "confirmed" }.map { ConfirmPage.Field(name: $0.0, value: $0.1) }
+            return page("confirm", visit, title: .webConfirmTitle, page: ConfirmPage(
+                summary: t(.webConfirmSummary, ["message": naming.message(message), "zones": places]), fields: fields))
+        }
+        let languages = form.all("language")
+        let admission = AdmissionRequest(content: .message(message), target: all ? .all : .zones(zones),
+                                       languages: languages.isEmpty ? nil : languages, priority: priority,
+                                       repeatCount: repeatCount, loop: form.flag("loop"), force: form.flag("force"),
+                                       requestedBy: .console(user: visit.name))
+        let admitted: Admitted
+        do {
+            admitted = try await engine.admit(admission)
+        } catch let refusal as Refusal {
+            return await again(t.refusal(refusal))
+        } catch let error as EngineError {
+            return await again(t(.webStorageFull) + " (\(error))")
+        }
+        logger.notice("console: broadcast", metadata: [
+            "console": "\(visit.name)", "message": "\(message)", "priority": "\(priority)",
+            "broadcasts": "\(admitted.records.map(\.id).joined(separator: ","))",
+        ])
+        var query = [("sent", String(admitted.records.count))]
+        if !admitted.refused.isEmpty { query.append(("refused", String(admitted.refused.count))) }
+        return Self.redirect("/?" + Form.encode(query))
+    }
+
+    func cancel(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        var request = request
+        let (visit, _) = try await change(&request, context, role: .operator)
+        let id = context.parameters.get("id") ?? ""
+        do { _ = try await engine.cancel(id: id) } catch {
+            // Already ended or unknown: the overview shows how it is now.
+        }
+        logger.notice("console: stop", metadata: ["console": "\(visit.name)", "broadcast": "\(id)"])
+        return Self.redirect("/?stopped=1")
+    }
+
+    func stopPage(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        let visit = try self.visit(request, context, role: .operator)
+        return page("stop", visit, title: .webStop, page: broadcastPageValues(await engine.configuration, library: await engine.library))
+    }
+
+    func stop(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        var request = request
+        let (visit, form) = try await change(&request, context, role: .operator)
+        let zones = form.all("zone")
+        guard form.flag("all") || !zones.isEmpty else {
+            return page("stop", visit, title: .webStop, page: broadcastPageValues(await engine.configuration, library: await engine.library),
+                        error: visit.texts(.webChooseZone), status: .unprocessableContent)
+        }
+        let outputs: [String]
+        do {
+            outputs = try await engine.stop(form.flag("all") ? .all : .zones(zones), clear: form.flag("clear"))
+        } catch {
+            return page("stop", visit, title: .webStop, page: broadcastPageValues(await engine.configuration, library: await engine.library),
+                        error: visit.texts.problem(error), status: .unprocessableContent)
+        }
+        logger.notice("console: stop", metadata: ["console": "\(visit.name)", "outputs": "\(outputs.joined(separator: ","))",
+                                                  "clear": "\(form.flag("clear"))"])
+        return Self.redirect("/?stopped=\(outputs.count)")
+    }
+
+    // MARK: Schedule
+
+    struct SchedulePage {
+        struct Item {
+            var time: String
+            var message: String
+            var title: String
+            var languages: String
+            var skipped: String?
+        }
+
+        struct Output {
+            var id: String
+            var zone: String
+            var zoneName: String
+            var items: [Item]
+        }
+
+        var outputs: [Output]
+    }
+
+    func schedule(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        let visit = try self.visit(request, context)
+        let config = await engine.configuration
+        let now = await engine.currentTime()
+        let end = now.microseconds + 86_400 * 1_000_000
+        let planned = ((try? await engine.schedule(from: now, count: 5_000, zone: nil, output: nil)) ?? [])
+            .filter { $0.time.microseconds < end }
+        var naming = Naming(config)
+        let status = await engine.status()
+        let outputs = status.outputs.map { o in
+            SchedulePage.Output(id: o.id, zone: o.zone, zoneName: naming.zone(o.zone), items: planned.filter { $0.output == o.id }.map { p in
+                SchedulePage.Item(time: naming.time(p.time.microseconds), message: p.message, title: naming.message(p.message),
+                                  languages: p.languages.map(naming.language).joined(separator: "、"),
+                                  skipped: p.skip.map { visit.texts(.webSkipReason, ["reason": visit.texts.skip($0)]) })
+            })
+        }
+        return page("schedule", visit, title: .webSchedule, page: SchedulePage(outputs: outputs))
+    }
+
+    // MARK: Record
+
+    struct RecordPage {
+        var zones: [ZoneChoice]
+        var messages: [Choice]
+        var outputs: [Choice]
+        var outcomes: [Choice]
+        var since: String
+        var until: String
+        var query: String
+        var rows: [RecordRow]
+    }
+
+    /// The filter of the record page's query (as `laba history`'s options); dates in the configuration's zone.
+    func recordFilter(_ q: Form, config: Config, limit: Int) throws -> BroadcastFilter {
+        let now = Instant(Date())
+        func time(_ key: String) throws -> Int64? {
+            guard let text = q[key] else { return nil }
+            do { return try TimeParsing.instant(text, in: config.timeZone, now: now).microseconds } catch {
+                throw Failure.badRequest("\(key): \(error)")
+            }
+        }
+        var until = try time("until")
+        // A date "until" includes its day.
+        if let u = until, q["until"]?.count == 10 { until = u + 86_400 * 1_000_000 }
+        return BroadcastFilter(zone: q["zone"], message: q["message"], output: q["output"],
+                               outcome: q["outcome"].flatMap(BroadcastOutcome.init(rawValue:)), since: try time("since"),
+                               until: until, limit: limit)
+    }
+
+    func record(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        let visit = try self.visit(request, context)
+        let config = await engine.configuration
+        let q = Form(request.uri.query ?? "")
+        let records = await engine.history(try recordFilter(q, config: config, limit: 500))
+        var naming = Naming(config)
+        let library = await engine.library
+        let t = visit.texts
+        let rows = records.map { RecordRow($0, naming: &naming, texts: t) }
+        let page = RecordPage(
+            zones: naming.zonesInTreeOrder.map { ZoneChoice(id: $0.zone.id, name: $0.zone.name, depth: $0.depth, selected: q["zone"] == $0.zone.id) },
+            messages: library.recordings.keys.sorted().map { Choice(id: $0, name: $0, title: naming.message($0), selected: q["message"] == $0) },
+            outputs: config.outputs.map { Choice(id: $0.id.value, name: $0.id.value, title: $0.id.value, selected: q["output"] == $0.id.value) },
+            outcomes: BroadcastOutcome.allCases.map { Choice(id: $0.rawValue, name: t.state($0.rawValue), title: "", selected: q["outcome"] == $0.rawValue) },
+            since: q["since"] ?? "", until: q["until"] ?? "", query: Form.encode(q.fields.filter { !$0.1.isEmpty }), rows: rows)
+        return self.page("record", visit, title: .webRecord, page: page)
+    }
+
+    /// The record as `laba history --format csv` writes it: UTF-8 with a BOM, formulas defused.
+    func recordCSV(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        _ = try self.visit(request, context)
+        let config = await engine.configuration
+        let records = await engine.history(try recordFilter(Form(request.uri.query ?? ""), config: config, limit: 10_000))
+        var wire = WireFormat(config.timeZone)
+        var headers = HTTPFields()
+        headers[.contentType] = "text/csv; charset=utf-8"
+        headers[.contentDisposition] = "attachment; filename=\"laba-record.csv\""
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: historyCSV(wire.list(records)))))
+    }
+
+    // MARK: Zones and outputs
+
+    struct ZonesPage {
+        struct Output {
+            var id: String
+            var device: String
+            var zone: String
+            var zoneName: String
+            var choices: [ZoneChoice]
+        }
+
+        var outputs: [Output]
+        var zones: [ZoneChoice]
+    }
+
+    func zones(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        let visit = try self.visit(request, context)
+        let naming = Naming(await engine.configuration)
+        let status = await engine.status()
+        let tree = naming.zonesInTreeOrder
+        let outputs = status.outputs.map { o in
+            ZonesPage.Output(id: o.id, device: o.device, zone: o.zone, zoneName: naming.zone(o.zone), choices: tree.map {
+                ZoneChoice(id: $0.zone.id, name: String(repeating: "· ", count: $0.depth) + $0.zone.name, depth: $0.depth,
+                           selected: $0.zone.id == o.zone)
+            })
+        }
+        let zones = tree.map { z in
+            ZoneChoice(id: z.zone.id, name: z.zone.name, depth: z.depth, outputs: status.outputs.filter { $0.zone == z.zone.id }.map(\.id))
+        }
+        let flash = Form(request.uri.query ?? "")["moved"].flatMap { moved in
+            status.outputs.contains { $0.id == moved } ? visit.texts(.webMoved, ["output": moved]) : nil
+        }
+        return page("zones", visit, title: .webZonesPage, page: ZonesPage(outputs: outputs, zones: zones), flash: flash)
+    }
+
+    func move(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        var request = request
+        let (visit, form) = try await change(&request, context, role: .operator)
+        guard let output = form["output"], let zone = form["zone"] else { throw Failure.badRequest("output and zone") }
+        do { _ = try await engine.move(output: output, to: zone) } catch { throw Failure.badRequest("\(error)") }
+        logger.notice("console: output moved", metadata: ["console": "\(visit.name)", "output": "\(output)", "zone": "\(zone)"])
+        return Self.redirect("/zones?" + Form.encode([("moved", output)]))
+    }
+
+    // MARK: Accounts (admins)
+
+    struct AccountsPage {
+        struct Row {
+            var name: String
+            var roleName: String
+        }
+
+        var accounts: [Row]
+        var roles: [Choice]
+    }
+
+    func accounts(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        let visit = try self.visit(request, context, role: .admin)
+        return accountsPage(visit)
+    }
+
+    func accountsPage(_ visit: Visit, flash: String? = nil, error: String? = nil) -> Response {
+        let t = visit.texts
+        let rows = ((try? store.accounts()) ?? []).map { AccountsPage.Row(name: $0.name, roleName: t.role($0.role)) }
+        let roles = ConsoleRole.allCases.map { Choice(id: $0.rawValue, name: t.role($0), title: "") }
+        return page("accounts", visit, title: .webAccounts, page: AccountsPage(accounts: rows, roles: roles), flash: flash, error: error,
+                    status: error == nil ? .ok : .unprocessableContent)
+    }
+
+    func addAccount(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        var request = request
+        let (visit, form) = try await change(&request, context, role: .admin)
+        let t = visit.texts
+        guard let name = form["name"], name.count <= 64, !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "/" }),
+              let role = form["role"].flatMap(ConsoleRole.init(rawValue:)) else { return accountsPage(visit, error: t(.webBadAccount)) }
+        guard let password = form["password"], password.count >= 8 else { return accountsPage(visit, error: t(.webPasswordTooShort)) }
+        let hash = try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: 10) }
+        do {
+            try store.addAccount(ConsoleAccount(name: name, role: role, passwordHash: hash, createdAt: now()))
+        } catch {
+            return accountsPage(visit, error: t(.webAccountExists, ["name": name]))
+        }
+        logger.notice("console: account added", metadata: ["console": "\(visit.name)", "account": "\(name)", "role": "\(role.rawValue)"])
+        return accountsPage(visit, flash: t(.webAccountAdded, ["name": name]))
+    }
+
+    func removeAccount(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        var request = request
+        let (visit, form) = try await change(&request, context, role: .admin)
+        guard let name = form["name"], name != visit.name else { return accountsPage(visit, error: visit.texts(.webCannotRemoveSelf)) }
+        try? store.removeAccount(name)
+        logger.notice("console: account removed", metadata: ["console": "\(visit.name)", "account": "\(name)"])
+        return accountsPage(visit, flash: visit.texts(.webAccountRemoved, ["name": name]))
+    }
+}
+
+extension Texts {
+    /// A stop's refusal (an unknown zone) in the clerk's words.
+    func problem(_ error: any Error) -> String {
+        if let refused = error as? Refusal { return refusal(refused) }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,362 @@
+// The console's routes, sessions and page frame. Each page is one function (Pages.swift) that
+// asks the engine and renders a template; this file holds what they share: who is asking, what
+// they may do, the CSRF check, and turning failures into pages.
+
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdBcrypt
+import LabaCatalog
+import LabaControl
+import LabaCore
+import LabaDaemon
+import LabaStore
+import Logging
+import Mustache
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Why a request is not answered with its page.
+enum Failure: Error {
+    /// No session: GET goes to the login page, anything else gets 401.
+    case signIn
+    case forbidden
+    /// A change without the session's CSRF token (or from another origin).
+    case csrf
+    case notFound
+    case badRequest(String)
+}
+
+/// Who is asking, in which language.
+struct Visit: Sendable {
+    var account: ConsoleAccount
+    var session: ConsoleSession
+    var texts: Texts
+    var path: String
+    var address: String
+
+    var name: String { account.name }
+    var canOperate: Bool { account.role >= .operator }
+}
+
+final class Site: Sendable {
+    static let cookie = "laba_session"
+    static let sessionLifetime: Int64 = 7 * 86_400 * 1_000_000
+    static let maxForm = 64 * 1024
+
+    let engine: Engine
+    let store: Store
+    let settings: ConsoleConfig
+    let stateDirectory: String
+    let reload: @Sendable () async -> ReloadJSON
+    let logger: Logger
+    let templates: MustacheLibrary
+    /// Cookies get `Secure` when the console speaks HTTPS.
+    let secure: Bool
+    let limiter = Mutex(LoginLimiter())
+    /// Compared against when the account does not exist, so that a wrong name takes as long as a wrong password.
+    let decoyHash = Bcrypt.hash("laba decoy password", cost: 10)
+
+    init(context: DaemonContext, settings: ConsoleConfig, secure: Bool) throws {
+        engine = context.engine
+        store = context.store
+        self.settings = settings
+        stateDirectory = context.stateDirectory
+        reload = context.reload
+        logger = context.logger
+        templates = try Templates.library()
+        self.secure = secure
+    }
+
+    func routes(_ router: Router<ConsoleContext>) {
+        router.get("/static/:name") { _, context in try self.asset(context.parameters.get("name") ?? "") }
+        router.get("/login") { request, context in try await self.loginPage(request, context) }
+        router.post("/login") { request, context in try await self.login(request, context) }
+        router.post("/logout") { request, context in try await self.logout(request, context) }
+        router.post("/language") { request, context in try await self.setLanguage(request, context) }
+        router.get("/") { request, context in try await self.overview(request, context) }
+        router.get("/events") { request, context in try await self.events(request, context) }
+        router.get("/broadcast") { request, context in try await self.broadcastPage(request, context) }
+        router.post("/broadcast") { request, context in try await self.broadcast(request, context) }
+        router.post("/broadcasts/:id/cancel") { request, context in try await self.cancel(request, context) }
+        router.get("/stop") { request, context in try await self.stopPage(request, context) }
+        router.post("/stop") { request, context in try await self.stop(request, context) }
+        router.get("/schedule") { request, context in try await self.schedule(request, context) }
+        router.get("/record") { request, context in try await self.record(request, context) }
+        router.get("/record.csv") { request, context in try await self.recordCSV(request, context) }
+        router.get("/recordings") { request, context in try await self.recordings(request, context) }
+        router.get("/recordings/:message/:language") { request, context in try await self.recordingAudio(request, context) }
+        router.put("/recordings/:message/:language") { request, context in try await self.saveRecording(request, context) }
+        router.get("/zones") { request, context in try await self.zones(request, context) }
+        router.post("/zones/move") { request, context in try await self.move(request, context) }
+        router.get("/accounts") { request, context in try await self.accounts(request, context) }
+        router.post("/accounts/add") { request, context in try await self.addAccount(request, context) }
+        router.post("/accounts/remove") { request, context in try await self.removeAccount(request, context) }
+    }
+
+    // MARK: Who is asking
+
+    func now() -> Int64 { Instant(Date()).microseconds }
+
+    static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func randomToken() -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    func sessionToken(_ request: Request) -> String? {
+        guard let header = request.headers[.cookie] else { return nil }
+        for part in header.split(separator: ";") {
+            let kv = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            if kv.count == 2, kv[0] == Self.cookie { return String(kv[1]) }
+        }
+        return nil
+    }
+
+    /// The signed-in account, if any (a session kept in the store, so it survives a restart).
+    func currentVisit(_ request: Request, _ context: ConsoleContext) -> Visit? {
+        guard let token = sessionToken(request),
+              let (session, account) = (try? store.session(tokenHash: Self.hash(token), now: now())) ?? nil else { return nil }
+        let language = PageLanguage.choose(account: account.language, acceptLanguage: request.headers[.acceptLanguage],
+                                           configured: settings.language)
+        return Visit(account: account, session: session, texts: Texts.byLanguage[language]!, path: request.uri.path,
+                     address: context.address)
+    }
+
+    /// A page view: signed in, with at least `role`.
+    func visit(_ request: Request, _ context: ConsoleContext, role: ConsoleRole = .viewer) throws -> Visit {
+        guard let visit = currentVisit(request, context) else { throw Failure.signIn }
+        guard visit.account.role >= role else { throw Failure.forbidden }
+        return visit
+    }
+
+    /// A change: signed in, with `role`, from this console's own pages (same origin, the session's
+    /// CSRF token in the form or in `X-CSRF-Token`). Reads a form body; other bodies stay unread.
+    func change(_ request: inout Request, _ context: ConsoleContext, role: ConsoleRole) async throws -> (Visit, Form) {
+        guard let visit = currentVisit(request, context) else { throw Failure.signIn }
+        var form = Form("")
+        if request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
+            let body = try await request.collectBody(upTo: Self.maxForm)
+            form = Form(String(buffer: body))
+        }
+        let token = form["csrf"] ?? request.headers[HTTPField.Name("X-CSRF-Token")!] ?? ""
+        guard sameOrigin(request), constantTimeEqual(token, visit.session.csrf) else {
+            logger.warning("console: a change without its CSRF token was refused",
+                           metadata: ["console": "\(visit.name)", "path": "\(request.uri.path)", "address": "\(context.address)"])
+            throw Failure.csrf
+        }
+        guard visit.account.role >= role else { throw Failure.forbidden }
+        return (visit, form)
+    }
+
+    /// An `Origin` header, when the browser sends one, names this host.
+    func sameOrigin(_ request: Request) -> Bool {
+        guard let origin = request.headers[.origin] else { return true }
+        guard let host = request.head.authority else { return false }
+        return origin == "http://\(host)" || origin == "https://\(host)"
+    }
+
+    func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count, !x.isEmpty else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    // MARK: Rendering
+
+    struct Nav {
+        var href: String
+        var label: String
+        var current: Bool
+    }
+
+    /// What every page's frame shows; the page's own values are in `page`.
+    struct Frame<Page> {
+        var t: [String: String]
+        var lang: String
+        var title: String
+        var user: String?
+        var roleName: String
+        var csrf: String
+        var nav: [Nav]
+        var canOperate: Bool
+        var isAdmin: Bool
+        var otherLanguage: String
+        var otherLanguageName: String
+        var path: String
+        var flash: String?
+        var error: String?
+        var page: Page
+    }
+
+    func frame<Page>(_ visit: Visit?, texts: Texts, title: String, page: Page, flash: String? = nil, error: String? = nil) -> Frame<Page> {
+        let t = texts
+        var nav: [Nav] = []
+        if let visit {
+            let items: [(String, Catalog.Key, ConsoleRole)] = [
+                ("/", .webOverview, .viewer), ("/broadcast", .webBroadcast, .operator), ("/stop", .webStop, .operator),
+                ("/schedule", .webSchedule, .viewer), ("/record", .webRecord, .viewer), ("/recordings", .webRecordings, .viewer),
+                ("/zones", .webZonesPage, .viewer), ("/accounts", .webAccounts, .admin),
+            ]
+            nav = items.filter { visit.account.role >= $0.2 }.map { Nav(href: $0.0, label: t($0.1), current: visit.path == $0.0) }
+        }
+        let other: CatalogLanguage = t.language == .en ? .zhHans : .en
+        return Frame(t: t.all, lang: t.language.rawValue, title: title, user: visit?.name,
+                     roleName: visit.map { t.role($0.account.role) } ?? "", csrf: visit?.session.csrf ?? "", nav: nav,
+                     canOperate: visit?.canOperate ?? false, isAdmin: visit.map { $0.account.role >= .admin } ?? false,
+                     otherLanguage: other.rawValue, otherLanguageName: other == .en ? "English" : "中文",
+                     path: visit?.path ?? "/", flash: flash, error: error, page: page)
+    }
+
+    func html(_ template: String, _ frame: some Any, status: HTTPResponse.Status = .ok) -> Response {
+        let text = templates.render(frame, withTemplate: template) ?? "template \(template) is missing"
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    func page<Page>(_ template: String, _ visit: Visit, title: Catalog.Key, page: Page, flash: String? = nil, error: String? = nil,
+                    status: HTTPResponse.Status = .ok) -> Response {
+        html(template, frame(visit, texts: visit.texts, title: visit.texts(title), page: page, flash: flash, error: error), status: status)
+    }
+
+    static func redirect(_ location: String, cookie: String? = nil) -> Response {
+        var headers = HTTPFields()
+        headers[.location] = location
+        if let cookie { headers[.setCookie] = cookie }
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    static func text(_ text: String, status: HTTPResponse.Status) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// Headers every answer carries: no framing, no sniffing, scripts and media from here only.
+    static func harden(_ response: inout Response) {
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        response.headers[HTTPField.Name("Content-Security-Policy")!] =
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; media-src 'self' blob:; frame-ancestors 'none'"
+    }
+
+    /// A failure as the browser should see it.
+    func failure(_ error: any Error, _ request: Request, _ context: ConsoleContext) async -> Response {
+        let visit = currentVisit(request, context)
+        let texts = visit?.texts ?? Texts.byLanguage[PageLanguage.choose(account: nil, acceptLanguage: request.headers[.acceptLanguage],
+                                                                         configured: settings.language)]!
+        func problem(_ key: Catalog.Key, _ status: HTTPResponse.Status) -> Response {
+            if request.headers[HTTPField.Name("X-CSRF-Token")!] != nil || request.method == .put {
+                return Self.text(texts(key), status: status)
+            }
+            return html("problem", frame(visit, texts: texts, title: texts(key), page: ""), status: status)
+        }
+        switch error {
+        case Failure.signIn:
+            return request.method == .get || request.method == .head ? Self.redirect("/login") : Self.text(texts(.webSignInFirst), status: .unauthorized)
+        case Failure.forbidden: return problem(.webForbidden, .forbidden)
+        case Failure.csrf: return problem(.webCSRF, .forbidden)
+        case Failure.notFound:
+            // Without a session nothing is told, not even whether a page exists.
+            return visit == nil && request.method == .get ? Self.redirect("/login") : problem(.webNotFound, .notFound)
+        case Failure.badRequest(let message):
+            return Self.text(message, status: .badRequest)
+        case let e as HTTPResponseError where e.status == .notFound:
+            return visit == nil && request.method == .get ? Self.redirect("/login") : problem(.webNotFound, .notFound)
+        case let e as HTTPResponseError:
+            return Self.text(e.status.reasonPhrase, status: e.status)
+        default:
+            logger.error("console: a request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            return problem(.webInternalError, .internalServerError)
+        }
+    }
+
+    func asset(_ name: String) throws -> Response {
+        guard let asset = Assets.all[name] else { throw Failure.notFound }
+        var headers = HTTPFields()
+        headers[.contentType] = asset.contentType
+        headers[.cacheControl] = "no-cache"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: asset.body)))
+    }
+
+    // MARK: Signing in
+
+    struct LoginPage { var name: String }
+
+    func loginPage(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        if currentVisit(request, context) != nil { return Self.redirect("/") }
+        let texts = Texts.byLanguage[PageLanguage.choose(account: nil, acceptLanguage: request.headers[.acceptLanguage],
+                                                         configured: settings.language)]!
+        return html("login", frame(nil, texts: texts, title: texts(.webLoginTitle), page: LoginPage(name: "")))
+    }
+
+    func login(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        var request = request
+        let form = Form(String(buffer: try await request.collectBody(upTo: Self.maxForm)))
+        let texts = Texts.byLanguage[PageLanguage.choose(account: nil, acceptLanguage: request.headers[.acceptLanguage],
+                                                         configured: settings.language)]!
+        guard sameOrigin(request) else { throw Failure.csrf }
+        let name = form["name"] ?? "", password = form["password"] ?? ""
+        let address = context.address
+        func refuse(_ key: Catalog.Key, _ status: HTTPResponse.Status) -> Response {
+            html("login", frame(nil, texts: texts, title: texts(.webLoginTitle), page: LoginPage(name: name), error: texts(key)),
+                 status: status)
+        }
+        if case .locked = limiter.withLock({ $0.check(account: name, address: address, now: now()) }) {
+            logger.notice("console: login refused while locked", metadata: ["account": "\(name)", "address": "\(address)"])
+            return refuse(.webLocked, .tooManyRequests)
+        }
+        let account = (try? store.account(name)) ?? nil
+        let hash = account?.passwordHash ?? decoyHash
+        let right = try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) } && account != nil
+        guard let account, right else {
+            let decision = limiter.withLock { $0.failed(account: name, address: address, now: now()) }
+            logger.notice("console: wrong password", metadata: ["account": "\(name)", "address": "\(address)"])
+            if case .locked(let until, let key) = decision {
+                let scope = if case .address = key { "every account from this address" } else { "this account from this address" }
+                logger.warning("console: logins locked after repeated wrong passwords", metadata: [
+                    "account": "\(name)", "address": "\(address)", "scope": "\(scope)",
+                    "until": "\(Instant(microseconds: until))",
+                ])
+                return refuse(.webLocked, .tooManyRequests)
+            }
+            return refuse(.webLoginFailed, .unauthorized)
+        }
+        limiter.withLock { $0.succeeded(account: name, address: address) }
+        let token = Self.randomToken()
+        let t = now()
+        try store.addSession(ConsoleSession(tokenHash: Self.hash(token), account: account.name, csrf: Self.randomToken(),
+                                            createdAt: t, expiresAt: t + Self.sessionLifetime))
+        logger.notice("console: signed in", metadata: ["console": "\(account.name)", "address": "\(address)"])
+        let cookie = "\(Self.cookie)=\(token); Path=/; Max-Age=\(Self.sessionLifetime / 1_000_000); HttpOnly; SameSite=Strict"
+            + (secure ? "; Secure" : "")
+        return Self.redirect("/", cookie: cookie)
+    }
+
+    func logout(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        var request = request
+        let (visit, _) = try await change(&request, context, role: .viewer)
+        try? store.removeSession(tokenHash: visit.session.tokenHash)
+        logger.notice("console: signed out", metadata: ["console": "\(visit.name)"])
+        return Self.redirect("/login", cookie: "\(Self.cookie)=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : ""))
+    }
+
+    func setLanguage(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        var request = request
+        let (visit, form) = try await change(&request, context, role: .viewer)
+        guard let language = form["language"], CatalogLanguage(rawValue: language) != nil else { throw Failure.badRequest("language") }
+        try store.setLanguage(visit.name, language: language)
+        let back = form["back"] ?? "/"
+        return Self.redirect(back.hasPrefix("/") && !back.hasPrefix("//") ? back : "/")
+    }
+}

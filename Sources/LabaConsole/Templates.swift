@@ -1,0 +1,267 @@
+// The console's pages as Mustache templates, compiled into the binary. Every visible word comes
+// from the catalogue (`t.*`); names of zones and messages are shown as configured, ids in small print.
+
+import Mustache
+
+enum Templates {
+    /// Every template, parsed once at start.
+    static func library() throws -> MustacheLibrary {
+        var library = MustacheLibrary()
+        for (name, text) in all { try library.register(text, named: name) }
+        return library
+    }
+
+    static let all: [String: String] = [
+        "top": top, "bottom": bottom, "login": login, "overview": overview, "live": live, "broadcast": broadcast,
+        "confirm": confirm, "stop": stop, "schedule": schedule, "record": record, "recordings": recordings,
+        "zones": zones, "accounts": accounts, "problem": problem,
+    ]
+
+    static let top = """
+    <!doctype html>
+    <html lang="{{lang}}">
+    <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <meta name="csrf" content="{{csrf}}">
+    <title>{{title}} · {{t.webBrand}}</title>
+    <link rel="stylesheet" href="/static/console.css">
+    </head>
+    <body>
+    <header>
+    <span class="brand">{{t.webBrand}}</span>
+    {{#user}}
+    <span>{{user}} <span class="muted" style="color:#cfe0f0">({{roleName}})</span></span>
+    <form method="post" action="/language"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="back" value="{{path}}"><input type="hidden" name="language" value="{{otherLanguage}}"><button class="link" id="switch-language" type="submit">{{otherLanguageName}}</button></form>
+    <form method="post" action="/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button class="link" type="submit">{{t.webLogout}}</button></form>
+    {{/user}}
+    </header>
+    {{#user}}
+    <nav>{{#nav}}<a href="{{href}}"{{#current}} class="current"{{/current}}>{{label}}</a>{{/nav}}</nav>
+    {{/user}}
+    <main>
+    {{#flash}}<div class="flash" id="flash">{{flash}}</div>{{/flash}}
+    {{#error}}<div class="error" id="error">{{error}}</div>{{/error}}
+    """
+
+    static let bottom = """
+    </main>
+    <script src="/static/console.js"></script>
+    </body>
+    </html>
+    """
+
+    static let login = """
+    {{> top}}
+    <div class="login card">
+    <h1>{{t.webLoginTitle}}</h1>
+    <form class="stack" method="post" action="/login">
+    <label>{{t.webAccount}}<input type="text" name="name" autocomplete="username" autocapitalize="none" required value="{{page.name}}"></label>
+    <label>{{t.webPassword}}<input type="password" name="password" autocomplete="current-password" required></label>
+    <p><button type="submit" id="login">{{t.webLogin}}</button></p>
+    </form>
+    </div>
+    {{> bottom}}
+    """
+
+    /// The overview's live part: re-rendered and sent by server-sent events on every change.
+    static let live = """
+    <div class="cards">
+    {{#page.outputs}}
+    <div class="card output" id="output-{{id}}" data-state="{{state}}">
+    <h3>{{zoneName}} <span class="id">{{id}} · {{zone}}</span></h3>
+    <p><span class="state {{state}}">{{stateName}}</span></p>
+    {{#playing}}
+    <p>{{t.webNowPlaying}}: <strong>{{title}}</strong> <span class="id">{{message}}</span><br>
+    <span class="muted">{{languageName}} ({{position}}/{{count}})</span></p>
+    <progress max="{{count}}" value="{{position}}"></progress>
+    {{#canOperate}}<form method="post" action="/broadcasts/{{id}}/cancel"><input type="hidden" name="csrf" value="{{csrf}}"><button class="stop" type="submit">{{t.webStopThis}}</button></form>{{/canOperate}}
+    {{/playing}}
+    {{#waiting}}<p class="muted">{{waiting}}</p>{{/waiting}}
+    <p class="muted">{{t.webNext}}: {{next}}</p>
+    </div>
+    {{/page.outputs}}
+    </div>
+    <h2>{{t.webRecent}}</h2>
+    <div class="scroll"><table id="recent">
+    <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnMessage}}</th><th class="wide">{{t.webColumnOutput}}</th><th>{{t.webColumnOutcome}}</th><th>{{t.webColumnBy}}</th></tr>
+    {{#page.recent}}
+    <tr id="b-{{id}}" data-outcome="{{outcome}}"><td>{{time}}</td><td>{{title}} <span class="id">{{message}}</span></td><td class="wide">{{output}}</td><td><span class="state {{outcome}}">{{outcomeName}}</span></td><td>{{by}}</td></tr>
+    {{/page.recent}}
+    </table></div>
+    """
+
+    static let overview = """
+    {{> top}}
+    <h1>{{t.webOverview}}</h1>
+    <div id="live">{{> live}}</div>
+    {{> bottom}}
+    """
+
+    static let broadcast = """
+    {{> top}}
+    <h1>{{t.webBroadcast}}</h1>
+    <form class="stack" method="post" action="/broadcast" id="broadcast-form">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <fieldset><legend>{{t.webMessage}}</legend>
+    <select name="message" id="message"><option value="">{{t.webChooseMessage}}</option>{{#page.messages}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}} ({{id}})</option>{{/page.messages}}</select>
+    </fieldset>
+    <fieldset class="tree"><legend>{{t.webZones}}</legend>
+    <label><input type="checkbox" name="all" value="true" id="zone-all">{{t.webAllZones}}</label>
+    {{#page.zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}" id="zone-{{id}}"{{#checked}} checked{{/checked}}>{{name}} <span class="id">{{id}}</span></label>{{/page.zones}}
+    </fieldset>
+    <fieldset><legend>{{t.webLanguages}}</legend>
+    <p class="muted">{{t.webLanguagesHint}}</p>
+    {{#page.languages}}<label><input type="checkbox" name="language" value="{{id}}">{{name}} <span class="id">{{id}}</span></label>{{/page.languages}}
+    </fieldset>
+    <fieldset><legend>{{t.webPriority}}</legend>
+    <label><input type="radio" name="priority" value="manual" checked>{{t.webPriorityManual}}</label>
+    <label><input type="radio" name="priority" value="emergency" id="priority-emergency">{{t.webPriorityEmergency}}</label>
+    </fieldset>
+    <fieldset><legend>{{t.webRepeat}}</legend>
+    <div class="row"><label>{{t.webRepeatTimes}}<input type="number" name="repeat" min="1" max="100" value="1"></label>
+    <label><input type="checkbox" name="loop" value="true">{{t.webLoop}}</label>
+    <label><input type="checkbox" name="force" value="true">{{t.webForce}}</label></div>
+    </fieldset>
+    <p><button type="submit" id="send">{{t.webSend}}</button></p>
+    </form>
+    {{> bottom}}
+    """
+
+    /// The second, deliberate step of an emergency broadcast.
+    static let confirm = """
+    {{> top}}
+    <h1>{{t.webConfirmTitle}}</h1>
+    <div class="danger">
+    <p><strong>{{page.summary}}</strong></p>
+    <p>{{t.webConfirmText}}</p>
+    <form method="post" action="/broadcast">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    {{#page.fields}}<input type="hidden" name="{{name}}" value="{{value}}">{{/page.fields}}
+    <input type="hidden" name="confirmed" value="emergency">
+    <p><button class="emergency" type="submit" id="confirm">{{t.webConfirmButton}}</button></p>
+    </form>
+    <p><a href="/broadcast">{{t.webCancel}}</a></p>
+    </div>
+    {{> bottom}}
+    """
+
+    static let stop = """
+    {{> top}}
+    <h1>{{t.webStop}}</h1>
+    <form class="stack" method="post" action="/stop">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <fieldset class="tree"><legend>{{t.webZones}}</legend>
+    <label><input type="checkbox" name="all" value="true">{{t.webAllZones}}</label>
+    {{#page.zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}">{{name}} <span class="id">{{id}}</span></label>{{/page.zones}}
+    </fieldset>
+    <label><input type="checkbox" name="clear" value="true">{{t.webClearQueue}}</label>
+    <p><button class="stop" type="submit" id="stop">{{t.webStopButton}}</button></p>
+    </form>
+    {{> bottom}}
+    """
+
+    static let schedule = """
+    {{> top}}
+    <h1>{{t.webSchedule}}</h1>
+    <p class="muted">{{t.webScheduleHint}}</p>
+    {{#page.outputs}}
+    <h2>{{zoneName}} <span class="id">{{id}} · {{zone}}</span></h2>
+    <div class="scroll"><table>
+    <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnMessage}}</th><th>{{t.webColumnLanguages}}</th><th>{{t.webColumnNote}}</th></tr>
+    {{#items}}<tr><td>{{time}}</td><td>{{title}} <span class="id">{{message}}</span></td><td>{{languages}}</td><td>{{#skipped}}<span class="state failed">{{t.webSkipped}}</span> {{skipped}}{{/skipped}}</td></tr>{{/items}}
+    {{^items}}<tr><td colspan="4" class="muted">{{t.webNothingScheduled}}</td></tr>{{/items}}
+    </table></div>
+    {{/page.outputs}}
+    {{> bottom}}
+    """
+
+    static let record = """
+    {{> top}}
+    <h1>{{t.webRecord}}</h1>
+    <form method="get" action="/record" class="row filters">
+    <label>{{t.webColumnZone}}<select name="zone"><option value="">{{t.webAny}}</option>{{#page.zones}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/page.zones}}</select></label>
+    <label>{{t.webColumnMessage}}<select name="message"><option value="">{{t.webAny}}</option>{{#page.messages}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}}</option>{{/page.messages}}</select></label>
+    <label>{{t.webColumnOutput}}<select name="output"><option value="">{{t.webAny}}</option>{{#page.outputs}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{id}}</option>{{/page.outputs}}</select></label>
+    <label>{{t.webColumnOutcome}}<select name="outcome"><option value="">{{t.webAny}}</option>{{#page.outcomes}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/page.outcomes}}</select></label>
+    <label>{{t.webSince}}<input type="date" name="since" value="{{page.since}}"></label>
+    <label>{{t.webUntil}}<input type="date" name="until" value="{{page.until}}"></label>
+    <div><button type="submit">{{t.webFilter}}</button> <a class="button secondary" id="csv" href="/record.csv?{{page.query}}">{{t.webDownloadCSV}}</a></div>
+    </form>
+    <div class="scroll"><table id="record">
+    <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnOutput}}</th><th>{{t.webColumnZone}}</th><th>{{t.webColumnMessage}}</th><th>{{t.webColumnLanguages}}</th><th>{{t.webColumnOutcome}}</th><th>{{t.webColumnBy}}</th><th>{{t.webColumnNote}}</th></tr>
+    {{#page.rows}}<tr id="r-{{id}}"><td>{{time}}</td><td>{{output}}</td><td>{{zone}}</td><td>{{title}} <span class="id">{{message}}</span></td><td>{{languages}}</td><td><span class="state {{outcome}}">{{outcomeName}}</span></td><td class="by">{{by}}</td><td>{{reason}}</td></tr>{{/page.rows}}
+    {{^page.rows}}<tr><td colspan="8" class="muted">{{t.webNoBroadcasts}}</td></tr>{{/page.rows}}
+    </table></div>
+    {{> bottom}}
+    """
+
+    static let recordings = """
+    {{> top}}
+    <h1>{{t.webRecordings}}</h1>
+    <div class="scroll"><table id="coverage">
+    <tr><th>{{t.webColumnMessage}}</th>{{#page.languages}}<th>{{name}} <span class="id">{{id}}</span></th>{{/page.languages}}</tr>
+    {{#page.rows}}<tr><td class="name">{{title}} <span class="id">{{id}}</span></td>{{#cells}}{{#present}}<td id="cell-{{message}}-{{language}}"><a class="play" href="/recordings/{{message}}/{{language}}" title="{{t.webPlay}}">▶</a></td>{{/present}}{{^present}}<td class="missing" id="cell-{{message}}-{{language}}">—</td>{{/present}}{{/cells}}</tr>{{/page.rows}}
+    </table></div>
+    {{#canOperate}}
+    <h2>{{t.webAddRecording}}</h2>
+    <div class="card" id="recorder" data-saving="{{t.webSaving}}" data-failed="{{t.webSaveFailed}}" data-recording="{{t.webRecording}}" data-recorded="{{t.webRecorded}}" data-denied="{{t.webMicDenied}}" data-insecure="{{t.webMicInsecure}}">
+    <div class="row">
+    <label>{{t.webMessage}}<input type="text" id="rec-message" list="message-ids" autocapitalize="none" value="{{page.firstMessage}}"></label>
+    <datalist id="message-ids">{{#page.rows}}<option value="{{id}}">{{title}}</option>{{/page.rows}}</datalist>
+    <label>{{t.webLanguage}}<select id="rec-language">{{#page.languages}}<option value="{{id}}">{{name}}</option>{{/page.languages}}</select></label>
+    </div>
+    <p class="muted">{{t.webRecordHint}}</p>
+    <p class="row"><button type="button" id="rec-start">{{t.webRecordStart}}</button><button type="button" class="secondary" id="rec-stop" disabled>{{t.webRecordStop}}</button><button type="button" id="rec-save" disabled>{{t.webRecordSave}}</button></p>
+    <audio id="rec-preview" controls hidden></audio>
+    <p><label>{{t.webUploadFile}} <input type="file" id="upload-file" accept="audio/*"></label></p>
+    <div id="rec-status" class="muted"></div>
+    </div>
+    {{/canOperate}}
+    {{> bottom}}
+    """
+
+    static let zones = """
+    {{> top}}
+    <h1>{{t.webZonesPage}}</h1>
+    <h2>{{t.webOutputs}}</h2>
+    <div class="cards">
+    {{#page.outputs}}
+    <div class="card"><h3>{{id}}</h3><p>{{zoneName}} <span class="id">{{zone}}</span></p>
+    <p class="muted">{{device}}</p>
+    {{#canOperate}}<form method="post" action="/zones/move" class="row"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="output" value="{{id}}">
+    <label>{{t.webMoveTo}}<select name="zone" id="move-{{id}}">{{#choices}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/choices}}</select></label>
+    <div><button type="submit" id="move-button-{{id}}">{{t.webMove}}</button></div></form>{{/canOperate}}
+    </div>
+    {{/page.outputs}}
+    </div>
+    <h2>{{t.webZoneTree}}</h2>
+    <div class="card tree">{{#page.zones}}<label style="--depth: {{depth}}">{{name}} <span class="id">{{id}}</span> {{#outputs}}<span class="state playing">{{.}}</span> {{/outputs}}</label>{{/page.zones}}</div>
+    {{> bottom}}
+    """
+
+    static let accounts = """
+    {{> top}}
+    <h1>{{t.webAccounts}}</h1>
+    <div class="scroll"><table>
+    <tr><th>{{t.webAccount}}</th><th>{{t.webRole}}</th><th></th></tr>
+    {{#page.accounts}}<tr><td>{{name}}</td><td>{{roleName}}</td><td><form method="post" action="/accounts/remove"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}"><button class="stop" type="submit">{{t.webRemove}}</button></form></td></tr>{{/page.accounts}}
+    </table></div>
+    <h2>{{t.webAddAccount}}</h2>
+    <form class="stack card" method="post" action="/accounts/add">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <label>{{t.webAccount}}<input type="text" name="name" required autocapitalize="none"></label>
+    <label>{{t.webPassword}}<input type="password" name="password" required minlength="8" autocomplete="new-password"></label>
+    <label>{{t.webRole}}<select name="role">{{#page.roles}}<option value="{{id}}">{{name}}</option>{{/page.roles}}</select></label>
+    <p><button type="submit">{{t.webAddAccount}}</button></p>
+    </form>
+    {{> bottom}}
+    """
+
+    static let problem = """
+    {{> top}}
+    <h1>{{title}}</h1>
+    <p><a href="/">{{t.webOverview}}</a></p>
+    {{> bottom}}
+    """
+}

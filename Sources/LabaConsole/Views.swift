@@ -1,0 +1,231 @@
+// What the templates show, built from the engine's values: names as configured (ids in small
+// print), times in the configuration's zone, every word from the catalogue.
+
+import Foundation
+import LabaCatalog
+import LabaCore
+import LabaDaemon
+import LabaStore
+
+/// The catalogue of one language, as the templates read it (`{{t.webBrand}}`).
+struct Texts: Sendable {
+    let language: CatalogLanguage
+    let all: [String: String]
+
+    init(_ language: CatalogLanguage) {
+        self.language = language
+        var all: [String: String] = [:]
+        for key in Catalog.Key.allCases { all[key.rawValue] = Catalog.text(key, in: language) }
+        self.all = all
+    }
+
+    func callAsFunction(_ key: Catalog.Key, _ arguments: [String: String] = [:]) -> String {
+        Catalog.text(key, arguments, in: language)
+    }
+
+    static let byLanguage: [CatalogLanguage: Texts] = Dictionary(uniqueKeysWithValues: CatalogLanguage.allCases.map { ($0, Texts($0)) })
+
+    func state(_ name: String) -> String {
+        switch name {
+        case "idle": self(.webStateIdle)
+        case "playing": self(.webStatePlaying)
+        case "unavailable": self(.webStateUnavailable)
+        case "queued": self(.webStateQueued)
+        case "completed": self(.webOutcomeCompleted)
+        case "preempted": self(.webOutcomePreempted)
+        case "stopped": self(.webOutcomeStopped)
+        case "failed": self(.webOutcomeFailed)
+        case "skipped": self(.webOutcomeSkipped)
+        case "missed": self(.webOutcomeMissed)
+        case "expired": self(.webOutcomeExpired)
+        default: name
+        }
+    }
+
+    func role(_ role: ConsoleRole) -> String {
+        switch role {
+        case .viewer: self(.webRoleViewer)
+        case .operator: self(.webRoleOperator)
+        case .admin: self(.webRoleAdmin)
+        }
+    }
+
+    /// Why a scheduled occurrence will not play.
+    func skip(_ reason: SkipReason) -> String {
+        switch reason {
+        case .quietHours(let q): self(.webSkipQuietHours, ["hours": "\(q)"])
+        case .messageNotYetValid(let d): self(.webSkipNotYetValid, ["date": "\(d)"])
+        case .messageExpired(let d): self(.webSkipExpired, ["date": "\(d)"])
+        case .noRecording: self(.webSkipNoRecording)
+        }
+    }
+
+    /// Admission's refusal in the clerk's words, with its own sentence after.
+    func refusal(_ refusal: Refusal) -> String {
+        let key: Catalog.Key = switch refusal.code {
+        case .badRequest: .webRefusalBadRequest
+        case .unknownMessage: .webRefusalUnknownMessage
+        case .unknownZone: .webRefusalUnknownZone
+        case .unknownLanguage: .webRefusalUnknownLanguage
+        case .noOutput: .webRefusalNoOutput
+        case .noRecording: .webRefusalNoRecording
+        case .quietHours: .webRefusalQuietHours
+        case .expired: .webRefusalExpired
+        case .notYetValid: .webRefusalNotYetValid
+        case .queueFull: .webRefusalQueueFull
+        }
+        return "\(self(key)) (\(refusal.message))"
+    }
+}
+
+/// Names and times in the configuration's terms.
+struct Naming {
+    let config: Config
+    let tree: ZoneTree
+    var wire: WireFormat
+
+    init(_ config: Config) {
+        self.config = config
+        tree = ZoneTree(config)
+        wire = WireFormat(config.timeZone)
+    }
+
+    func zone(_ id: String) -> String { tree[id]?.name ?? id }
+    func message(_ id: String) -> String { config.messageInfo(id)?.title ?? id }
+    func language(_ id: String) -> String { config.language(id)?.name ?? id }
+
+    /// `2026-12-02 18:30:05` in the configuration's zone.
+    mutating func time(_ us: Int64?) -> String {
+        guard let text = wire.time(us) else { return "" }
+        return String(text.prefix(19)).replacingOccurrences(of: "T", with: " ")
+    }
+
+    /// `12-02 18:30` in the configuration's zone, for lists of the last days.
+    mutating func shortTime(_ us: Int64?) -> String {
+        let full = time(us)
+        return full.count >= 16 ? String(full.dropFirst(5).prefix(11)) : full
+    }
+
+    /// The zones depth first, in the file's order, for a tree picker.
+    var zonesInTreeOrder: [(zone: ResolvedZone, depth: Int)] {
+        var children: [String: [ResolvedZone]] = [:]
+        var roots: [ResolvedZone] = []
+        for zone in tree.zones {
+            if let parent = zone.parent, tree[parent] != nil { children[parent, default: []].append(zone) } else { roots.append(zone) }
+        }
+        var out: [(ResolvedZone, Int)] = []
+        func visit(_ zone: ResolvedZone, _ depth: Int) {
+            out.append((zone, depth))
+            for child in children[zone.id] ?? [] { visit(child, depth + 1) }
+        }
+        roots.forEach { visit($0, 0) }
+        return out
+    }
+}
+
+struct ZoneChoice {
+    var id: String
+    var name: String
+    var depth: Int
+    var checked = false
+    var selected = false
+    var outputs: [String] = []
+}
+
+struct Choice {
+    var id: String
+    var name: String
+    var title: String
+    var selected = false
+}
+
+// MARK: Overview
+
+struct OverviewPage {
+    struct Playing {
+        var id: String
+        var message: String
+        var title: String
+        var languageName: String
+        var position: Int
+        var count: Int
+    }
+
+    struct Output {
+        var id: String
+        var zone: String
+        var zoneName: String
+        var state: String
+        var stateName: String
+        var playing: Playing?
+        var waiting: String?
+        var next: String
+    }
+
+    struct Recent {
+        var id: String
+        var time: String
+        var message: String
+        var title: String
+        var output: String
+        var outcome: String
+        var outcomeName: String
+        var by: String
+    }
+
+    var outputs: [Output]
+    var recent: [Recent]
+
+    init(status: EngineStatus, recent records: [BroadcastRecord], naming: Naming, texts: Texts) {
+        var naming = naming
+        outputs = status.outputs.map { o in
+            let state = !o.available ? "unavailable" : o.playing == nil ? "idle" : "playing"
+            let playing = o.playing.map { r in
+                let languages = r.plannedLanguages
+                let index = min(r.segment % max(1, languages.count), max(0, languages.count - 1))
+                return Playing(id: r.id, message: r.message, title: naming.message(r.message),
+                               languageName: languages.isEmpty ? "" : naming.language(languages[index]),
+                               position: languages.isEmpty ? 1 : index + 1, count: max(1, languages.count))
+            }
+            let next = o.next.map { "\(naming.time($0.time.microseconds)) \(naming.message($0.message))" } ?? texts(.webNothingScheduled)
+            return Output(id: o.id, zone: o.zone, zoneName: naming.zone(o.zone), state: state, stateName: texts.state(state),
+                          playing: playing, waiting: o.queue.isEmpty ? nil : texts(.webWaiting, ["n": String(o.queue.count)]),
+                          next: next)
+        }
+        recent = records.map { r in
+            let outcome = r.outcome?.rawValue ?? r.state.rawValue
+            return Recent(id: r.id, time: naming.shortTime(r.plannedAt), message: r.message, title: naming.message(r.message),
+                          output: r.output, outcome: outcome, outcomeName: texts.state(outcome), by: r.requestedBy?.label ?? "")
+        }
+    }
+}
+
+// MARK: Record
+
+struct RecordRow {
+    var id: String
+    var time: String
+    var output: String
+    var zone: String
+    var message: String
+    var title: String
+    var languages: String
+    var outcome: String
+    var outcomeName: String
+    var by: String
+    var reason: String
+
+    init(_ r: BroadcastRecord, naming: inout Naming, texts: Texts) {
+        id = r.id
+        time = naming.time(r.plannedAt)
+        output = r.output
+        zone = naming.zone(r.zone)
+        message = r.message
+        title = naming.message(r.message)
+        languages = (r.playedLanguages.isEmpty ? r.plannedLanguages : r.playedLanguages).map(naming.language).joined(separator: "、")
+        outcome = r.outcome?.rawValue ?? r.state.rawValue
+        outcomeName = texts.state(outcome)
+        by = r.requestedBy?.label ?? texts(.webBySchedule)
+        reason = r.reason ?? ""
+    }
+}

@@ -1,0 +1,223 @@
+// The fleet in the control API (SPEC 11): `GET /v1/fleet`, `GET /v1/fleet/units/{id}`,
+// `POST /v1/library`, and the fleet part of `GET /v1/status`.
+
+import Foundation
+
+/// A command this unit refused (or that a unit refused, on a commander).
+public struct FleetRefusalJSON: Codable, Sendable, Equatable {
+    /// The command's id, when it could be read.
+    public var command: String?
+    /// Who refused it (on a commander: a unit); nil on the unit itself.
+    public var unit: String?
+    /// `bad_signature`, `untrusted`, `out_of_scope`, `expired`, `duplicate`, `quiet_hours`...
+    public var code: String
+    public var message: String
+    /// RFC 3339.
+    public var at: String
+
+    public init(command: String?, unit: String? = nil, code: String, message: String, at: String) {
+        self.command = command
+        self.unit = unit
+        self.code = code
+        self.message = message
+        self.at = at
+    }
+}
+
+/// This daemon in its fleet.
+public struct FleetStateJSON: Codable, Sendable, Equatable {
+    /// `fleet.name`.
+    public var fleet: String
+    /// This daemon's unit id.
+    public var unit: String
+    /// `unit` or `commander`.
+    public var role: String
+    /// `mqtt://host:port` or `mqtts://host:port`.
+    public var broker: String
+    public var connected: Bool
+    /// RFC 3339: connected since, or not connected since (the daemon's start when it never was).
+    public var since: String
+    /// Why the last connection attempt failed or the connection was lost, while not connected.
+    public var reason: String?
+    /// A commander's subtrees.
+    public var commandZones: [String]?
+    /// Messages waiting for the broker's acknowledgement (acks, records, library recordings).
+    public var outbox: Int
+    /// A commander's commands not yet answered by every unit known in their zones nor expired.
+    public var pendingCommands: Int?
+    /// `message/language` of each recording the schedule needs and this unit lacks.
+    public var recordingsMissing: [String]
+    /// The latest commands this unit refused, newest first.
+    public var refusals: [FleetRefusalJSON]
+
+    enum CodingKeys: String, CodingKey {
+        case fleet, unit, role, broker, connected, since, reason, commandZones = "command_zones", outbox
+        case pendingCommands = "pending_commands", recordingsMissing = "recordings_missing", refusals
+    }
+
+    public init(fleet: String, unit: String, role: String, broker: String, connected: Bool, since: String, reason: String?,
+                commandZones: [String]?, outbox: Int, pendingCommands: Int?, recordingsMissing: [String],
+                refusals: [FleetRefusalJSON]) {
+        self.fleet = fleet
+        self.unit = unit
+        self.role = role
+        self.broker = broker
+        self.connected = connected
+        self.since = since
+        self.reason = reason
+        self.commandZones = commandZones
+        self.outbox = outbox
+        self.pendingCommands = pendingCommands
+        self.recordingsMissing = recordingsMissing
+        self.refusals = refusals
+    }
+}
+
+/// One unit as a commander knows it, from its last status and its records.
+public struct UnitJSON: Codable, Sendable, Equatable {
+    public struct Output: Codable, Sendable, Equatable {
+        public var id: String
+        public var zone: String
+        public var state: String
+        public var playing: String?
+        public var queue: Int
+
+        public init(id: String, zone: String, state: String, playing: String?, queue: Int) {
+            self.id = id
+            self.zone = zone
+            self.state = state
+            self.playing = playing
+            self.queue = queue
+        }
+    }
+
+    /// The newest record received from the unit.
+    public struct LastRecord: Codable, Sendable, Equatable {
+        public var id: String
+        public var message: String
+        public var zone: String
+        public var outcome: String?
+        public var plannedAt: String
+
+        enum CodingKeys: String, CodingKey { case id, message, zone, outcome, plannedAt = "planned_at" }
+
+        public init(id: String, message: String, zone: String, outcome: String?, plannedAt: String) {
+            self.id = id
+            self.message = message
+            self.zone = zone
+            self.outcome = outcome
+            self.plannedAt = plannedAt
+        }
+    }
+
+    public var unit: String
+    /// `online` or `offline`.
+    public var state: String
+    /// RFC 3339: when the commander saw it go online or offline.
+    public var since: String
+    /// The zones its outputs serve (from its last status).
+    public var zones: [String]
+    public var outputs: [Output]
+    public var version: String?
+    public var configDigest: String?
+    public var recordingsMissing: [String]
+    public var lastRecord: LastRecord?
+    /// Its latest records, newest first (`GET /v1/fleet/units/{id}` only).
+    public var records: [BroadcastJSON]?
+
+    enum CodingKeys: String, CodingKey {
+        case unit, state, since, zones, outputs, version, configDigest = "config_digest"
+        case recordingsMissing = "recordings_missing", lastRecord = "last_record", records
+    }
+
+    public init(unit: String, state: String, since: String, zones: [String], outputs: [Output], version: String?,
+                configDigest: String?, recordingsMissing: [String], lastRecord: LastRecord?, records: [BroadcastJSON]? = nil) {
+        self.unit = unit
+        self.state = state
+        self.since = since
+        self.zones = zones
+        self.outputs = outputs
+        self.version = version
+        self.configDigest = configDigest
+        self.recordingsMissing = recordingsMissing
+        self.lastRecord = lastRecord
+        self.records = records
+    }
+}
+
+/// A command in a commander's outbox.
+public struct CommandJSON: Codable, Sendable, Equatable {
+    public struct Answer: Codable, Sendable, Equatable {
+        public var unit: String
+        /// `accepted` or `refused`.
+        public var result: String
+        public var code: String?
+        public var message: String?
+        public var broadcasts: [String]
+
+        public init(unit: String, result: String, code: String?, message: String?, broadcasts: [String]) {
+            self.unit = unit
+            self.result = result
+            self.code = code
+            self.message = message
+            self.broadcasts = broadcasts
+        }
+    }
+
+    public var id: String
+    public var zones: [String]
+    public var createdAt: String
+    public var expiresAt: String
+    public var answers: [Answer]
+    /// Units known in its zones that have not answered yet.
+    public var waitingFor: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case id, zones, createdAt = "created_at", expiresAt = "expires_at", answers, waitingFor = "waiting_for"
+    }
+
+    public init(id: String, zones: [String], createdAt: String, expiresAt: String, answers: [Answer], waitingFor: [String]) {
+        self.id = id
+        self.zones = zones
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.answers = answers
+        self.waitingFor = waitingFor
+    }
+}
+
+/// `GET /v1/fleet`.
+public struct FleetOverviewJSON: Codable, Sendable, Equatable {
+    public var fleet: FleetStateJSON
+    /// The units a commander knows (empty on a unit that commands nothing).
+    public var units: [UnitJSON]
+    /// A commander's commands still in its outbox.
+    public var commands: [CommandJSON]
+
+    public init(fleet: FleetStateJSON, units: [UnitJSON], commands: [CommandJSON]) {
+        self.fleet = fleet
+        self.units = units
+        self.commands = commands
+    }
+}
+
+/// The answer of `POST /v1/library?message=&language=`: the recording as published.
+public struct LibraryPublishJSON: Codable, Sendable, Equatable {
+    public var message: String
+    public var language: String
+    public var format: String
+    public var sha256: String
+    public var size: Int
+    public var version: Int64
+    public var topic: String
+
+    public init(message: String, language: String, format: String, sha256: String, size: Int, version: Int64, topic: String) {
+        self.message = message
+        self.language = language
+        self.format = format
+        self.sha256 = sha256
+        self.size = size
+        self.version = version
+        self.topic = topic
+    }
+}

@@ -1,0 +1,224 @@
+// The `fleet:` section (SPEC 11): this daemon as a unit of a fleet, and as a commander when it
+// holds a signing key.
+
+import Foundation
+import Yams
+
+/// Where the broker is: `mqtt://HOST[:PORT]` or `mqtts://HOST[:PORT]`.
+public struct BrokerAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    /// `mqtts`: TLS.
+    public var tls: Bool
+
+    public init(host: String, port: Int, tls: Bool) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+    }
+
+    /// Reads a broker URL; the message says what is wrong.
+    public init(parsing text: String) throws(FleetConfigError) {
+        let form = "expected mqtt://HOST[:PORT] or mqtts://HOST[:PORT]"
+        let rest: Substring
+        if text.hasPrefix("mqtt://") {
+            tls = false
+            rest = text.dropFirst(7)
+        } else if text.hasPrefix("mqtts://") {
+            tls = true
+            rest = text.dropFirst(8)
+        } else {
+            throw FleetConfigError("broker '\(text)': \(form)")
+        }
+        if rest.contains("@") {
+            throw FleetConfigError("broker '\(text)': put the user name in 'username' and the password in 'password_file'")
+        }
+        if rest.contains("/") || rest.contains("?") || rest.contains("#") {
+            throw FleetConfigError("broker '\(text)': \(form) (no path)")
+        }
+        var hostPart = rest
+        var portPart: Substring?
+        if rest.hasPrefix("[") {  // [IPv6]:PORT
+            guard let close = rest.firstIndex(of: "]") else { throw FleetConfigError("broker '\(text)': unclosed '['") }
+            hostPart = rest[rest.index(after: rest.startIndex)..<close]
+            let after = rest[rest.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { throw FleetConfigError("broker '\(text)': \(form)") }
+                portPart = after.dropFirst()
+            }
+        } else if let colon = rest.lastIndex(of: ":") {
+            hostPart = rest[..<colon]
+            portPart = rest[rest.index(after: colon)...]
+        }
+        guard !hostPart.isEmpty else { throw FleetConfigError("broker '\(text)': the host is missing") }
+        host = String(hostPart)
+        if let portPart {
+            guard let p = Int(portPart), (1...65535).contains(p) else {
+                throw FleetConfigError("broker '\(text)': the port must be a number from 1 to 65535")
+            }
+            port = p
+        } else {
+            port = tls ? 8883 : 1883
+        }
+    }
+
+    public var description: String {
+        "\(tls ? "mqtts" : "mqtt")://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
+}
+
+public struct FleetConfigError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// `fleet.tls`: files for TLS to the broker, absolute.
+public struct FleetTLSConfig: Sendable {
+    /// The certificate authorities to trust; nil: the system's.
+    public var ca: Located<String>?
+    /// The client certificate and its key, for brokers that ask for one.
+    public var cert: Located<String>?
+    public var key: Located<String>?
+
+    static let keys = ["ca", "cert", "key"]
+}
+
+/// One `fleet.trust` entry: a commander's public key and the subtrees it may command here.
+public struct FleetTrustConfig: Sendable {
+    /// The `.pub` file, absolute.
+    public var key: Located<String>
+    public var zones: [Located<String>]
+    public var location: SourceLocation
+
+    static let keys = ["key", "zones"]
+}
+
+public struct FleetConfig: Sendable {
+    /// The topic root: `laba/v1/<name>/`.
+    public var name: Located<String>
+    public var broker: Located<BrokerAddress>
+    /// This daemon's id in the fleet; nil: from the host name (`unitID(hostName:)`).
+    public var unit: Located<String>?
+    public var tls: FleetTLSConfig?
+    public var username: Located<String>?
+    /// A file whose first line is the broker password, absolute.
+    public var passwordFile: Located<String>?
+    public var trust: [FleetTrustConfig]
+    /// This daemon's secret key, absolute: it is a commander.
+    public var signKey: Located<String>?
+    /// The subtrees it may command.
+    public var commandZones: [Located<String>]
+    public var location: SourceLocation
+
+    /// Whether this daemon signs commands.
+    public var isCommander: Bool { signKey != nil && !commandZones.isEmpty }
+
+    /// `unit`, or the host name made into an id (`Gucheng-Office.local` → `gucheng-office`).
+    public func unitID(hostName: String) -> String {
+        if let unit { return unit.value }
+        let first = hostName.split(separator: ".").first.map(String.init) ?? hostName
+        var id = String(first.lowercased().unicodeScalars.map {
+            ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" ? Character($0) : "-"
+        })
+        while let c = id.first, c == "-" || c == "_" { id.removeFirst() }
+        return id.isEmpty ? "unit" : id
+    }
+
+    static let keys = ["name", "broker", "unit", "tls", "username", "password_file", "trust", "sign_key", "command_zones"]
+}
+
+extension ConfigLoader {
+    /// Reads `fleet:`; relative paths resolve against `directory`, zones are checked against `zones`.
+    static func readFleet(_ node: Node, zones: [ZoneConfig], directory: String, _ reader: inout NodeReader) -> FleetConfig? {
+        guard let f = reader.mapping(node, "fleet", known: FleetConfig.keys) else { return nil }
+        func path(_ node: Node, _ what: String) -> Located<String>? {
+            guard let text = reader.string(node, what) else { return nil }
+            if text.value.trimmingCharacters(in: .whitespaces).isEmpty {
+                reader.error("\(what) is empty", at: text.location)
+                return nil
+            }
+            let absolute = text.value.hasPrefix("/") ? text.value : (directory as NSString).appendingPathComponent(text.value)
+            return Located((absolute as NSString).standardizingPath, at: text.location)
+        }
+        let zoneIDs = Set(zones.map(\.id.value))
+        func existingZones(_ node: Node, _ what: String) -> [Located<String>] {
+            let list = reader.idList(node, what)?.value ?? []
+            for zone in list where !zoneIDs.contains(zone.value) {
+                reader.error("unknown zone '\(zone.value)'\(didYouMean(zone.value, zoneIDs))", at: zone.location)
+            }
+            return list.filter { zoneIDs.contains($0.value) }
+        }
+
+        let name = f["name"].flatMap { reader.id($0, "fleet.name") }
+        if f["name"] == nil { reader.error("fleet needs a name (the topic root laba/v1/<name>/)", at: f.location) }
+
+        var broker: Located<BrokerAddress>?
+        if let n = f["broker"] {
+            if let text = reader.string(n, "fleet.broker") {
+                do {
+                    broker = Located(try BrokerAddress(parsing: text.value), at: text.location)
+                } catch {
+                    reader.error(error.message, at: text.location)
+                }
+            }
+        } else {
+            reader.error("fleet needs a broker (mqtt://HOST[:PORT] or mqtts://HOST[:PORT])", at: f.location)
+        }
+        let unit = f["unit"].flatMap { reader.id($0, "fleet.unit") }
+
+        var tls: FleetTLSConfig?
+        if let n = f["tls"], let t = reader.mapping(n, "fleet.tls", known: FleetTLSConfig.keys) {
+            var config = FleetTLSConfig()
+            config.ca = t["ca"].flatMap { path($0, "fleet.tls.ca") }
+            config.cert = t["cert"].flatMap { path($0, "fleet.tls.cert") }
+            config.key = t["key"].flatMap { path($0, "fleet.tls.key") }
+            if (t["cert"] == nil) != (t["key"] == nil) {
+                reader.error(t["cert"] == nil ? "fleet.tls.key needs cert (the client certificate)"
+                                              : "fleet.tls.cert needs key (the certificate's private key)", at: t.location)
+            }
+            if let broker, !broker.value.tls {
+                reader.error("fleet.tls needs an mqtts:// broker", at: t.location)
+            }
+            tls = config
+        }
+
+        let username = f["username"].flatMap { reader.string($0, "fleet.username") }
+        let passwordFile = f["password_file"].flatMap { path($0, "fleet.password_file") }
+        if let passwordFile, username == nil {
+            reader.error("fleet.password_file needs username", at: passwordFile.location)
+        }
+
+        var trust: [FleetTrustConfig] = []
+        if let n = f["trust"], let items = reader.sequence(n, "fleet.trust") {
+            for item in items {
+                guard let t = reader.mapping(item, "a trust entry", known: FleetTrustConfig.keys) else { continue }
+                let key = t["key"].flatMap { path($0, "trust key") }
+                if t["key"] == nil { reader.error("a trust entry needs key (a commander's .pub file)", at: t.location) }
+                var entryZones: [Located<String>] = []
+                if let z = t["zones"] {
+                    entryZones = existingZones(z, "trust zones")
+                    if reader.isNull(z) || z.sequence?.isEmpty == true {
+                        reader.error("trust zones is empty: name the subtrees this key may command", at: reader.location(z))
+                    }
+                } else {
+                    reader.error("a trust entry needs zones (the subtrees this key may command)", at: t.location)
+                }
+                if let key { trust.append(FleetTrustConfig(key: key, zones: entryZones, location: t.location)) }
+            }
+        }
+
+        let signKey = f["sign_key"].flatMap { path($0, "fleet.sign_key") }
+        let commandZones = f["command_zones"].map { existingZones($0, "command_zones") } ?? []
+        if let n = f["command_zones"], signKey == nil, f["sign_key"] == nil {
+            reader.error("command_zones needs sign_key (this daemon's secret key, from laba fleet keygen)", at: reader.location(n))
+        }
+        if let signKey, f["command_zones"] == nil {
+            reader.warning("sign_key without command_zones: this daemon may command no zone", at: signKey.location)
+        }
+
+        guard let name, let broker else { return nil }
+        return FleetConfig(name: name, broker: broker, unit: unit, tls: tls, username: username, passwordFile: passwordFile,
+                           trust: trust, signKey: signKey, commandZones: commandZones, location: f.location)
+    }
+}

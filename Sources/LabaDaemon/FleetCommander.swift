@@ -1,0 +1,254 @@
+// A commander's side of the fleet: commands published through its outbox (kept until every unit
+// known in their zones has answered, or they expire, and published again after each reconnect,
+// since the broker is not trusted to keep them), the library it publishes, and what its units
+// report (statuses, acks, records), kept in its store.
+
+import Foundation
+import LabaAudio
+import LabaControl
+import LabaCore
+import LabaFleet
+import LabaStore
+
+extension FleetService {
+    /// The zones of a request that this commander commands (inside `command_zones`); empty on a
+    /// unit that is not a commander.
+    public func commandable(_ zones: [String]) -> [String] {
+        guard setup.signingKey != nil else { return [] }
+        return CommandDelivery.commandable(zones, commandZones: setup.commandZones, tree: tree)
+    }
+
+    /// Publishes a broadcast command for `zones`: signed, committed to the outbox before this
+    /// returns, sent now when the broker is connected, and again after every reconnect.
+    ///
+    /// - Parameter within: the command's lifetime (and the units' deadline); default 1 h.
+    /// - Returns: the command's id.
+    /// - Throws: `APIFailure(.storageFull)` when the outbox cannot take it.
+    public func commandBroadcast(_ request: BroadcastRequest, zones: [String]) throws(APIFailure) -> String {
+        let within = request.within ?? Admission.defaultManualWithin
+        let body = BroadcastCommand(message: request.message, zones: zones, languages: request.languages,
+                                    priority: request.priority.map(\.description), repeat: request.repeat, loop: request.loop,
+                                    force: request.force, within: within.description)
+        return try issue(.broadcast(body), zones: zones, lifetime: within)
+    }
+
+    /// Publishes a stop command for `zones` (valid for 1 h).
+    public func commandStop(zones: [String], clear: Bool) throws(APIFailure) -> String {
+        try issue(.stop(StopCommand(zones: zones, clear: clear ? true : nil)), zones: zones, lifetime: Admission.defaultManualWithin)
+    }
+
+    private func issue(_ body: FleetCommand.Body, zones: [String], lifetime: TimeSpan) throws(APIFailure) -> String {
+        guard let key = setup.signingKey else { throw APIFailure(.notCommander, "this daemon has no fleet.sign_key") }
+        let t = now()
+        let command = FleetCommand(issuer: unit, issuedAt: t, expiresAt: t + lifetime, body: body)
+        let envelope = SignedEnvelope(signing: command, with: key)
+        let row = OutboxCommand(id: command.id, topics: CommandDelivery.topics(zones: zones, tree: tree, topics: topics),
+                                envelope: Data(envelope.bytes), zones: zones, createdAt: t.microseconds,
+                                expiresAt: command.expiresAt.microseconds)
+        do {
+            try store.enqueueCommand(row)
+        } catch {
+            throw APIFailure(.storageFull, "the state dir cannot store the fleet command (disk full or not writable): \(error)")
+        }
+        logger.notice("fleet command issued", metadata: [
+            "command": "\(command.id)", "kind": "\(body.kind)", "zones": "\(zones.joined(separator: ","))",
+            "expires": "\(FleetTime.format(command.expiresAt))", "connected": "\(connection.isConnected)",
+        ])
+        send(row, at: t)
+        return command.id
+    }
+
+    /// Publishes an outbox command on each of its topics, with the message expiry its
+    /// `expires_at` leaves at this moment.
+    func send(_ row: OutboxCommand, at t: Instant) {
+        guard connection.isConnected else { return }
+        for topic in row.publishTopics {
+            do {
+                try connection.publish(topic: topic, payload: Array(row.envelope), expiresAt: Instant(microseconds: row.expiresAt), now: t)
+            } catch MQTTError.notConnected {
+                return
+            } catch {
+                logger.warning("cannot publish a fleet command", metadata: ["command": "\(row.id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// After a (re)connect: every command not yet answered by all its units, again, same ids.
+    func republishCommands() {
+        let t = now()
+        do {
+            let expired = try store.pruneExpiredCommands(now: t.microseconds)
+            if !expired.isEmpty { logger.info("fleet commands expired", metadata: ["commands": "\(expired.joined(separator: ","))"]) }
+            let pending = try store.pendingCommands(now: t.microseconds)
+            for row in pending { send(row, at: t) }
+            if !pending.isEmpty { logger.info("fleet commands published again", metadata: ["count": "\(pending.count)"]) }
+        } catch {
+            logger.warning("cannot read the fleet's command outbox", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The units that must answer a command in the outbox.
+    func awaited(_ row: OutboxCommand) -> Set<String> {
+        if case .unitCommand(let target)? = topics.parse(row.topic) { return [target] }
+        return CommandDelivery.awaited(zones: row.zones, units: knownUnits, except: unit, tree: tree)
+    }
+
+    // MARK: What units report
+
+    func receiveStatus(_ bytes: [UInt8], from: String) {
+        guard isCommander, !bytes.isEmpty else { return }
+        guard var status = try? FleetJSON.decode(UnitStatus.self, from: bytes) else {
+            logger.warning("a unit's status cannot be read", metadata: ["unit": "\(from)"])
+            return
+        }
+        // The will says only `offline`: keep what the unit said last (its zones, version...).
+        if status.outputs == nil, let previous = ((try? store.units()) ?? []).first(where: { $0.unit == from }),
+           let last = try? FleetJSON.decode(UnitStatus.self, from: Array(previous.status)) {
+            status.outputs = last.outputs
+            status.version = last.version
+            status.configDigest = last.configDigest
+            status.recordingsMissing = last.recordingsMissing
+            status.lastRecordAt = last.lastRecordAt
+        }
+        if status.outputs != nil { knownUnits[from] = status.zones }
+        do {
+            try store.saveUnitStatus(unit: from, status: Data(FleetJSON.encode(status)), state: status.state.rawValue,
+                                     at: now().microseconds)
+        } catch {
+            logger.warning("cannot store a unit's status", metadata: ["unit": "\(from)", "error": "\(error)"])
+        }
+    }
+
+    func receiveAck(_ bytes: [UInt8], from: String) {
+        guard isCommander, from != unit else { return }
+        guard let ack = try? FleetJSON.decode(CommandAck.self, from: bytes), let id = ack.command else {
+            logger.warning("a unit's ack cannot be read", metadata: ["unit": "\(from)"])
+            return
+        }
+        do {
+            try store.recordAck(FleetAckRow(command: id, unit: from, result: ack.result.rawValue, code: ack.code, message: ack.message,
+                                            broadcasts: ack.broadcasts ?? [], at: ack.at.instant.microseconds))
+            if ack.result == .refused, let code = ack.code {
+                note(id, unit: from, code: code, ack.message ?? "", at: now())
+            }
+            guard let row = try store.outboxCommand(id: id) else { return }
+            let answered = Set(try store.acks(command: id).map(\.unit))
+            if CommandDelivery.isComplete(awaited: awaited(row), answered: answered) {
+                try store.completeCommand(id: id)
+                logger.info("fleet command answered by every unit", metadata: ["command": "\(id)", "units": "\(answered.count)"])
+            }
+        } catch {
+            logger.warning("cannot store a unit's ack", metadata: ["unit": "\(from)", "error": "\(error)"])
+        }
+    }
+
+    func receiveRecord(_ bytes: [UInt8], from: String) {
+        guard isCommander, from != unit else { return }
+        guard let record = try? FleetJSON.decode(FleetRecord<BroadcastJSON>.self, from: bytes),
+              let planned = FleetTime.parse(record.broadcast.plannedAt) else {
+            logger.warning("a unit's record cannot be read", metadata: ["unit": "\(from)"])
+            return
+        }
+        let b = record.broadcast
+        do {
+            try store.saveFleetRecord(FleetRecordRow(unit: from, id: b.id, command: record.command, zone: b.zone, message: b.message,
+                                                     output: b.output, outcome: b.outcome?.description,
+                                                     plannedAt: planned.microseconds, record: Data(bytes),
+                                                     receivedAt: now().microseconds))
+        } catch {
+            logger.warning("cannot store a unit's record", metadata: ["unit": "\(from)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: The library
+
+    /// Publishes `path` (a recording received by the API) as `message` in `language`: checked with
+    /// libsndfile, signed, kept here at once, and in the outbox until the broker has it (retained).
+    public func publishLibrary(path: String, message: String, language: String) async throws(APIFailure) -> LibraryPublishJSON {
+        guard let key = setup.signingKey else {
+            throw APIFailure(.notCommander, "this daemon is not a fleet commander (it has no fleet.sign_key)")
+        }
+        let format: String
+        switch SndFileProbe().probe(path: path) {
+        case .success(let f):
+            format = f.format.split(separator: " ").first.map { $0.lowercased() } ?? ""
+        case .failure(let failure):
+            throw APIFailure(.notAudio, "the recording for \(message)/\(language) is not one Laba can play: \(failure.reason)")
+        }
+        guard MessageLibrary.audioExtensions.contains(format) else {
+            throw APIFailure(.notAudio, "the recording for \(message)/\(language) is \(format), which units cannot keep")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw APIFailure(.internalError, "cannot read the received recording back")
+        }
+        let audio = Array(data)
+        let info = LibraryRecordingInfo(message: message, language: language, format: format, audio: audio, issuer: unit,
+                                        issuedAt: now())
+        let signed = SignedRecording(signing: info, audio: audio, with: key)
+        let topic = topics.topic(.library(message: message, language: language))
+        do {
+            try store.enqueueOutgoing(kind: .library, topic: topic, payload: Data(signed.bytes), createdAt: now().microseconds)
+        } catch {
+            throw APIFailure(.storageFull, "the state dir cannot store the recording for the broker: \(error)")
+        }
+        await install(info, audio: audio, key: key.id)
+        flushOutbox()
+        return LibraryPublishJSON(message: message, language: language, format: format, sha256: info.sha256, size: info.size,
+                                  version: info.version, topic: topic)
+    }
+
+    // MARK: What the control API shows
+
+    /// `GET /v1/fleet`.
+    public func overview() async -> FleetOverviewJSON {
+        let state = await state()
+        guard isCommander else { return FleetOverviewJSON(fleet: state, units: [], commands: []) }
+        let last = (try? store.lastFleetRecords()) ?? [:]
+        let units = ((try? store.units()) ?? []).map { unitJSON($0, last: last[$0.unit]) }
+        var commands: [CommandJSON] = []
+        for row in (try? store.pendingCommands(now: now().microseconds)) ?? [] {
+            let acks = (try? store.acks(command: row.id)) ?? []
+            let answered = Set(acks.map(\.unit))
+            commands.append(CommandJSON(
+                id: row.id, zones: row.zones, createdAt: time(Instant(microseconds: row.createdAt)),
+                expiresAt: time(Instant(microseconds: row.expiresAt)),
+                answers: acks.map { .init(unit: $0.unit, result: $0.result, code: $0.code, message: $0.message, broadcasts: $0.broadcasts) },
+                waitingFor: awaited(row).subtracting(answered).sorted()))
+        }
+        return FleetOverviewJSON(fleet: state, units: units, commands: commands)
+    }
+
+    /// `GET /v1/fleet/units/{id}`: nil for a unit this commander does not know.
+    public func unitDetail(_ id: String) -> UnitJSON? {
+        guard let row = ((try? store.units()) ?? []).first(where: { $0.unit == id }) else { return nil }
+        var json = unitJSON(row, last: (try? store.lastFleetRecords())?[id])
+        json.records = records(unit: id, BroadcastFilter(limit: 20))
+        return json
+    }
+
+    private func unitJSON(_ row: FleetUnitRow, last: FleetRecordRow?) -> UnitJSON {
+        let status = try? FleetJSON.decode(UnitStatus.self, from: Array(row.status))
+        let lastRecord = last.flatMap { r in
+            (try? FleetJSON.decode(BroadcastJSON.self, from: Array(r.record))).map {
+                UnitJSON.LastRecord(id: r.id, message: r.message, zone: r.zone, outcome: r.outcome, plannedAt: $0.plannedAt)
+            }
+        }
+        return UnitJSON(unit: row.unit, state: row.state, since: time(Instant(microseconds: row.since)), zones: status?.zones ?? [],
+                        outputs: (status?.outputs ?? []).map { .init(id: $0.id, zone: $0.zone, state: $0.state, playing: $0.playing, queue: $0.queue) },
+                        version: status?.version, configDigest: status?.configDigest,
+                        recordingsMissing: status?.recordingsMissing ?? [], lastRecord: lastRecord)
+    }
+
+    /// Units' records as the API shows them; `unit` nil: every unit's.
+    public func records(unit: String?, _ filter: BroadcastFilter) -> [BroadcastJSON] {
+        ((try? store.fleetRecords(unit: unit, filter)) ?? []).compactMap { row in
+            guard var json = try? FleetJSON.decode(BroadcastJSON.self, from: Array(row.record)) else { return nil }
+            json.unit = row.unit
+            json.command = row.command
+            return json
+        }
+    }
+
+    /// This daemon's unit id.
+    public nonisolated var unitID: String { setup.unit }
+}

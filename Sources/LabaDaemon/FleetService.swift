@@ -1,0 +1,513 @@
+// The fleet in the daemon (SPEC 11): one MQTT connection (LabaFleet's, which owns the libmosquitto
+// handle and its network thread) and this daemon's duties as a unit — obey signed commands through
+// the engine's admission, keep its retained status current, report acks and finished broadcasts
+// through the store's outbox — and, with a signing key, as a commander (FleetCommander.swift).
+//
+// Everything here runs on this actor, woken only by the connection's events and the engine's: an
+// idle unit sleeps, and only the MQTT keepalive wakes the connection's thread.
+
+import Foundation
+import LabaAudio
+import LabaControl
+import LabaCore
+import LabaFleet
+import LabaStore
+import Logging
+import ServiceLifecycle
+
+public actor FleetService: Service {
+    let engine: Engine
+    let store: Store
+    let setup: FleetSetup
+    let fleetName: String
+    let broker: String
+    let connection: MQTTConnection
+    let logger: Logger
+    let layout: StateLayout
+    let configPath: String
+    /// The daemon's clock (the engine's).
+    let now: @Sendable () -> Instant
+
+    var tree: ZoneTree
+    var timeZone: TimeZone
+    var connected = false
+    /// Connected since, or not connected since.
+    var since: Instant
+    var reason: String?
+    /// The command topics subscribed to now.
+    var commandTopics: Set<String> = []
+    /// Outbox messages published and not yet acknowledged: message id → sequence number.
+    var inFlight: [Int32: Int64] = [:]
+    var inFlightSeqs: Set<Int64> = []
+    /// Outbox messages the broker refused (its ACL): sent again only after the next connect.
+    var refusedSeqs: Set<Int64> = []
+    /// The status last published, to publish only changes.
+    var lastStatus: [UInt8]?
+    var lastRecordAt: Instant?
+    var configDigest: String?
+    /// The latest commands and recordings refused, newest first.
+    var refusals: [FleetRefusalJSON] = []
+    /// A unit's fleet recordings: `message/language` → version kept.
+    var libraryVersions: [String: Int64] = [:]
+    /// A commander's units: unit → the zones its outputs serve (from its last status).
+    var knownUnits: [String: [String]] = [:]
+
+    static let refusalsKept = 50
+
+    /// - Throws: `DaemonError` when the `fleet:` section's files cannot be used (errors at their
+    ///   place in the configuration, exit 78) or libmosquitto refuses the options.
+    public init(config: Config, engine: Engine, store: Store, stateDirectory: String, configPath: String,
+                now: @escaping @Sendable () -> Instant, logger: Logger) throws(DaemonError) {
+        guard let fleet = config.fleet else { throw .state("no fleet: section") }
+        let hostName = ProcessInfo.processInfo.hostName
+        let loaded = FleetSetup.load(fleet, hostName: hostName)
+        let setup: FleetSetup
+        switch loaded {
+        case .success(let s): setup = s
+        case .failure(let error): throw .invalidConfig(error.diagnostics)
+        }
+        self.setup = setup
+        self.fleetName = fleet.name.value
+        self.broker = fleet.broker.value.description
+        do {
+            var logger = logger
+            logger[metadataKey: "unit"] = "\(setup.unit)"
+            connection = try MQTTConnection(setup.options, logger: logger)
+        } catch {
+            throw .state("the fleet's MQTT connection cannot be set up: \(error)")
+        }
+        self.engine = engine
+        self.store = store
+        self.layout = StateLayout(directory: stateDirectory)
+        self.configPath = configPath
+        self.now = now
+        self.logger = logger
+        tree = ZoneTree(config)
+        timeZone = config.timeZone
+        since = now()
+    }
+
+    var unit: String { setup.unit }
+    var topics: FleetTopics { setup.topics }
+    var isCommander: Bool { setup.signingKey != nil && !setup.commandZones.isEmpty }
+
+    /// Turns a finished broadcast into its report on `unit/<id>/record`: the JSON of SPEC 8 plus
+    /// `unit` and `command`. The engine writes it with the record, in one transaction.
+    public nonisolated func reporter(timeZone: TimeZone) -> @Sendable (BroadcastRecord) -> (topic: String, payload: Data)? {
+        let topic = setup.topics.topic(.unitRecord(unit: setup.unit))
+        let unit = setup.unit
+        return { record in
+            var wire = WireFormat(timeZone)
+            var command: String?
+            if case .fleet(_, let id) = record.requestedBy { command = id }
+            return (topic, Data(FleetJSON.encode(FleetRecord(broadcast: wire.broadcast(record), unit: unit, command: command))))
+        }
+    }
+
+    // MARK: Running
+
+    public func run() async throws {
+        await prepare()
+        connection.start()
+        let events = connection.events
+        let followed = await engine.follow()
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { for await event in events { await self.handle(event) } }
+                group.addTask { for await event in followed { await self.engineEvent(event) } }
+            }
+        }
+        // The broker publishes the will: this unit's status is `offline` from now on.
+        await connection.stop(publishingWill: true)
+        logger.info("fleet connection closed")
+    }
+
+    /// What the first connection needs: subscriptions, the status's parts, the library's versions.
+    private func prepare() async {
+        configDigest = FileManager.default.contents(atPath: configPath).map { LibraryRecordingInfo.digest($0) }
+        lastRecordAt = ((try? store.broadcasts(state: .done, limit: 1)) ?? []).first?.endedAt.map(Instant.init(microseconds:))
+        libraryVersions = FleetLibraryFiles(directory: layout.library).versions()
+        await updateSubscriptions()
+        // Library recordings: every retained one at the first subscription of this run (the state
+        // dir may have lost some), then only new ones (the persistent session queues what is
+        // published while the unit is away).
+        connection.subscribe(topics.librarySubscription, retained: .always)
+        if isCommander {
+            for unit in (try? store.units()) ?? [] {
+                knownUnits[unit.unit] = (try? FleetJSON.decode(UnitStatus.self, from: Array(unit.status)))?.zones ?? []
+            }
+            // Statuses are retained: read them all again on every connect.
+            connection.subscribe(topics.commanderSubscriptions[0], retained: .always)
+            for filter in topics.commanderSubscriptions.dropFirst() { connection.subscribe(filter) }
+        }
+        logger.notice("fleet unit \(unit)\(isCommander ? " (commander of \(setup.commandZones.joined(separator: ", ")))" : "")",
+                      metadata: ["broker": "\(broker)", "fleet": "\(fleetName)"])
+    }
+
+    /// Subscribes to the command topics of the outputs' current zones and their ancestors, and
+    /// leaves those no output needs any more (a move).
+    func updateSubscriptions() async {
+        let zones = await engine.status(withNext: false).outputs.map(\.zone)
+        let wanted = topics.commandSubscriptions(unit: unit, zones: zones, tree: tree)
+        for topic in wanted.subtracting(commandTopics).sorted() { connection.subscribe(topic) }
+        for topic in commandTopics.subtracting(wanted).sorted() { connection.unsubscribe(topic) }
+        commandTopics = wanted
+    }
+
+    // MARK: The connection's events
+
+    func handle(_ event: MQTTEvent) async {
+        switch event {
+        case .connected:
+            connected = true
+            since = now()
+            reason = nil
+            refusedSeqs = []
+            logger.notice("connected to the fleet's broker", metadata: ["broker": "\(broker)"])
+            // What was on its way when the connection was lost goes again: the broker's PUBACK is
+            // the only proof it arrived (a repeat is harmless, records and acks are keyed).
+            inFlight = [:]
+            inFlightSeqs = []
+            lastStatus = nil
+            await publishStatus()
+            flushOutbox()
+            if isCommander { republishCommands() }
+        case .refused(let why), .connectFailed(let why), .disconnected(let why):
+            if connected {
+                since = now()
+                logger.warning("lost the fleet's broker; reconnecting", metadata: ["broker": "\(broker)", "reason": "\(why)"])
+            }
+            connected = false
+            reason = why
+        case .message(let message):
+            await receive(message)
+        case .acknowledged(let id, let code):
+            guard let seq = inFlight.removeValue(forKey: id) else { return }
+            inFlightSeqs.remove(seq)
+            if code < 0x80 {
+                do { try store.removeOutgoing(seq: seq) } catch {
+                    logger.warning("cannot remove a delivered message from the outbox", metadata: ["error": "\(error)"])
+                }
+            } else {
+                refusedSeqs.insert(seq)
+                logger.error("the broker refused a message (check its ACL for this unit)", metadata: [
+                    "reason": "\(String(format: "0x%02x", code))", "seq": "\(seq)",
+                ])
+            }
+            if inFlight.isEmpty { flushOutbox() }
+        case .subscribed(let filters, let granted):
+            for (filter, code) in zip(filters, granted) where code >= 0x80 {
+                logger.error("the broker refused the subscription to \(filter) (check its ACL for this unit)")
+            }
+        }
+    }
+
+    private func receive(_ message: MQTTMessage) async {
+        guard let topic = topics.parse(message.topic) else { return }
+        switch topic {
+        case .zoneCommand, .unitCommand:
+            await receiveCommand(message.payload)
+        case .library(let name, let language):
+            await receiveLibrary(message.payload, message: name, language: language)
+        case .unitStatus(let from):
+            receiveStatus(message.payload, from: from)
+        case .unitAck(let from):
+            receiveAck(message.payload, from: from)
+        case .unitRecord(let from):
+            receiveRecord(message.payload, from: from)
+        }
+    }
+
+    // MARK: The engine's events
+
+    func engineEvent(_ event: EngineEvent) async {
+        switch event {
+        case .broadcast(let record):
+            if record.state == .done {
+                if let ended = record.endedAt { lastRecordAt = Instant(microseconds: ended) }
+                flushOutbox()
+            }
+            await publishStatus()
+        case .output:
+            await updateSubscriptions()
+            await publishStatus()
+        case .reloaded:
+            let config = await engine.configuration
+            tree = ZoneTree(config)
+            timeZone = config.timeZone
+            configDigest = FileManager.default.contents(atPath: configPath).map { LibraryRecordingInfo.digest($0) }
+            await updateSubscriptions()
+            await publishStatus()
+        case .scheduleWalked:
+            break
+        }
+    }
+
+    // MARK: Status
+
+    /// Publishes the retained status when it changed since it was last published.
+    func publishStatus() async {
+        guard connection.isConnected else { return }
+        let engineStatus = await engine.status(withNext: false)
+        let missing = await engine.currentSetup.recordingsMissing
+        let outputs = engineStatus.outputs.map { o in
+            UnitStatus.Output(id: o.id, zone: o.zone, state: !o.available ? "unavailable" : o.playing == nil ? "idle" : "playing",
+                              playing: o.playing?.message, queue: o.queue.count)
+        }
+        let status = UnitStatus(unit: unit, state: .online, since: since, outputs: outputs, version: LabaVersion.string,
+                                configDigest: configDigest, recordingsMissing: missing, lastRecordAt: lastRecordAt)
+        let payload = FleetJSON.encode(status)
+        guard payload != lastStatus else { return }
+        do {
+            try connection.publish(topic: topics.topic(.unitStatus(unit: unit)), payload: payload, retain: true, now: now())
+            lastStatus = payload
+        } catch {
+            // Not connected: published again on the next connect.
+        }
+    }
+
+    // MARK: The outbox
+
+    /// Publishes every outbox message not already on its way; each leaves the outbox at its PUBACK.
+    func flushOutbox() {
+        guard connection.isConnected else { return }
+        let messages: [OutgoingMessage]
+        do { messages = try store.outgoing(limit: 1000) } catch {
+            logger.warning("cannot read the fleet outbox", metadata: ["error": "\(error)"])
+            return
+        }
+        for message in messages where !inFlightSeqs.contains(message.seq) && !refusedSeqs.contains(message.seq) {
+            do {
+                let id = try connection.publish(topic: message.topic, payload: Array(message.payload),
+                                                retain: message.kind == .library, now: now())
+                inFlight[id] = message.seq
+                inFlightSeqs.insert(message.seq)
+            } catch MQTTError.notConnected {
+                return
+            } catch {
+                logger.warning("cannot publish an outbox message", metadata: ["topic": "\(message.topic)", "error": "\(error)"])
+            }
+        }
+    }
+
+    // MARK: Commands
+
+    private func receiveCommand(_ bytes: [UInt8]) async {
+        let t = now()
+        let store = self.store
+        let verdict = CommandVerifier.verify(bytes, trust: setup.trust, zones: tree, now: t,
+                                             seen: { (try? store.hasSeenCommand($0)) ?? false })
+        switch verdict {
+        case .accepted(let verified):
+            if let skew = verified.clockSkew {
+                logger.notice("a fleet command was issued ahead of this unit's clock; obeyed",
+                              metadata: ["command": "\(verified.command.id)", "skew": "\(skew)"])
+            }
+            await obey(verified, at: t)
+        case .refused(let refusal, let command):
+            // The commander's own command, brought back by the broker: it was carried out when issued.
+            if refusal.code == .duplicate, command?.issuer == unit { return }
+            if refusal.code == .expired, let command, case .broadcast(let b) = command.body {
+                // Signed, in scope, never seen: record what it would have played, as expired.
+                await admit(broadcastRequest(b, command: command, at: t), command: command, skew: nil, at: t,
+                            unplayed: (.expired, refusal.message))
+            } else {
+                refuse(command?.id, code: refusal.code.rawValue, refusal.message, at: t, claim: false)
+            }
+        }
+        flushOutbox()
+    }
+
+    private func broadcastRequest(_ b: BroadcastCommand, command: FleetCommand, at t: Instant) -> AdmissionRequest {
+        let priority = b.priority.flatMap(Priority.init(name:)) ?? .manual
+        // The command's expiry is the broadcast's deadline here, wherever the unit's clock stands.
+        return AdmissionRequest(content: .message(b.message), target: b.all == true ? .all : .zones(b.zones),
+                                languages: b.languages, priority: priority, repeatCount: b.repeat ?? 1, loop: b.loop ?? false,
+                                within: priority == .emergency ? nil : max(command.expiresAt - t, .milliseconds(1)),
+                                force: b.force ?? false, source: .fleet,
+                                requestedBy: .fleet(unit: command.issuer, command: command.id))
+    }
+
+    private func obey(_ verified: VerifiedCommand, at t: Instant) async {
+        let command = verified.command
+        switch command.body {
+        case .broadcast(let b):
+            if let p = b.priority, Priority(name: p) == nil || Priority(name: p) == .scheduled {
+                refuse(command.id, code: Refusal.Code.badRequest.rawValue, "priority must be manual or emergency, not '\(p)'",
+                       at: t, claim: true, command: command)
+                return
+            }
+            await admit(broadcastRequest(b, command: command, at: t), command: command, skew: verified.clockSkew, at: t, unplayed: nil)
+        case .stop(let s):
+            do {
+                let outputs = try await engine.stop(.zones(s.zones), clear: s.clear ?? false)
+                answer(command, result: .accepted, broadcasts: [], skew: verified.clockSkew, at: t)
+                logger.notice("fleet command obeyed: stop", metadata: ["command": "\(command.id)", "issuer": "\(command.issuer)",
+                                                                        "outputs": "\(outputs.joined(separator: ","))"])
+            } catch {
+                refuse(command.id, code: error.code.rawValue, error.message, at: t, claim: true, command: command)
+            }
+        case .move(let m):
+            if let target = m.unit, target != unit {
+                refuse(command.id, code: Refusal.Code.badRequest.rawValue, "the move is for unit '\(target)', not '\(unit)'",
+                       at: t, claim: true, command: command)
+                return
+            }
+            var outputs = [m.output].compactMap { $0 }
+            if outputs.isEmpty { outputs = await engine.configuration.outputs.map(\.id.value) }
+            do {
+                for output in outputs { _ = try await engine.move(output: output, to: m.zone) }
+                answer(command, result: .accepted, broadcasts: [], skew: verified.clockSkew, at: t)
+            } catch {
+                refuse(command.id, code: "not_found", error.description, at: t, claim: true, command: command)
+            }
+        case .alert:
+            refuse(command.id, code: FleetRefusalCode.unsupported.rawValue, "this unit does not read CAP alerts",
+                   at: t, claim: true, command: command)
+        }
+    }
+
+    /// Admits a command's broadcast; its records, its claim and its ack go to the store in one
+    /// transaction (a repeat delivery finds the claim and plays nothing).
+    private func admit(_ request: AdmissionRequest, command: FleetCommand, skew: TimeSpan?, at t: Instant,
+                       unplayed: (outcome: BroadcastOutcome, reason: String)?) async {
+        let store = self.store, unit = self.unit
+        let ackTopic = topics.topic(.unitAck(unit: unit))
+        let expiresAt = command.expiresAt.microseconds
+        do {
+            let admitted = try await engine.admitCommand(request, unplayed: unplayed) { records, reports in
+                let ack = unplayed == nil
+                    ? CommandAck(command: command.id, unit: unit, result: .accepted, broadcasts: records.map(\.id), at: t, clockSkew: skew)
+                    : CommandAck(command: command.id, unit: unit, result: .refused, broadcasts: records.map(\.id),
+                                 code: FleetRefusalCode.expired.rawValue, message: unplayed?.reason, at: t)
+                return try store.acceptCommand(id: command.id, expiresAt: expiresAt, at: t.microseconds, broadcasts: records,
+                                               reports: reports, ack: (ackTopic, Data(FleetJSON.encode(ack))))
+            }
+            guard let admitted else { return }
+            if let unplayed {
+                note(command.id, code: FleetRefusalCode.expired.rawValue, unplayed.reason, at: t)
+            } else {
+                logger.notice("fleet command obeyed", metadata: [
+                    "command": "\(command.id)", "issuer": "\(command.issuer)", "message": "\(request.messageName)",
+                    "broadcasts": "\(admitted.records.map(\.id).joined(separator: ","))",
+                    "refused": "\(admitted.refused.map { "\($0.output ?? "?"): \($0.code.rawValue)" }.joined(separator: "; "))",
+                ])
+            }
+        } catch let refusal as Refusal {
+            if let unplayed {
+                refuse(command.id, code: FleetRefusalCode.expired.rawValue, unplayed.reason, at: t, claim: true, command: command)
+            } else {
+                refuse(command.id, code: refusal.code.rawValue, refusal.message, at: t, claim: true, command: command)
+            }
+        } catch {
+            logger.error("a fleet command could not be stored; it is not acknowledged", metadata: [
+                "command": "\(command.id)", "error": "\(error)",
+            ])
+        }
+    }
+
+    /// Acks a command; claims its id so that a repeat is answered `duplicate`.
+    private func answer(_ command: FleetCommand, result: CommandAck.Result, broadcasts: [String], code: String? = nil,
+                        message: String? = nil, skew: TimeSpan?, at t: Instant) {
+        let ack = CommandAck(command: command.id, unit: unit, result: result, broadcasts: broadcasts, code: code, message: message,
+                             at: t, clockSkew: skew)
+        do {
+            _ = try store.acceptCommand(id: command.id, expiresAt: command.expiresAt.microseconds, at: t.microseconds,
+                                        broadcasts: [], ack: (topics.topic(.unitAck(unit: unit)), Data(FleetJSON.encode(ack))))
+        } catch {
+            logger.error("cannot store a fleet ack", metadata: ["command": "\(command.id)", "error": "\(error)"])
+        }
+    }
+
+    /// Refuses a command with a named code: acked, logged, and listed in `laba fleet`.
+    ///
+    /// - Parameter claim: claim the id (a command decided here, such as one refused for quiet
+    ///   hours, is not decided again when the commander publishes it anew); never for a command
+    ///   whose signature, key or scope failed, whose id may be anyone's.
+    private func refuse(_ id: String?, code: String, _ message: String, at t: Instant, claim: Bool, command: FleetCommand? = nil) {
+        if claim, let command {
+            answer(command, result: .refused, broadcasts: [], code: code, message: message, skew: nil, at: t)
+        } else {
+            let ack = CommandAck(command: id, unit: unit, result: .refused, code: code, message: message, at: t)
+            do {
+                try store.enqueueOutgoing(kind: .ack, topic: topics.topic(.unitAck(unit: unit)), payload: Data(FleetJSON.encode(ack)),
+                                          createdAt: t.microseconds)
+            } catch {
+                logger.error("cannot store a fleet ack", metadata: ["command": "\(id ?? "?")", "error": "\(error)"])
+            }
+        }
+        note(id, code: code, message, at: t)
+    }
+
+    /// Logs a refusal and keeps it for `laba fleet` (a repeat delivery only in the debug log:
+    /// every reconnect of a commander brings its commands again).
+    func note(_ id: String?, unit from: String? = nil, code: String, _ message: String, at t: Instant) {
+        if code == FleetRefusalCode.duplicate.rawValue {
+            logger.debug("fleet command repeated", metadata: ["command": "\(id ?? "?")"])
+            return
+        }
+        logger.warning("fleet command refused", metadata: [
+            "command": "\(id ?? "?")", "code": "\(code)", "reason": "\(message)", "unit": "\(from ?? unit)",
+        ])
+        var converter = ZoneConverter(timeZone)
+        refusals.insert(FleetRefusalJSON(command: id, unit: from, code: code, message: message,
+                                         at: RFC3339.format(t, converter: &converter, fractionDigits: 3)), at: 0)
+        if refusals.count > Self.refusalsKept { refusals.removeLast(refusals.count - Self.refusalsKept) }
+    }
+
+    // MARK: Library
+
+    /// Keeps a recording a commander published, once checked, and plays it from then on.
+    private func receiveLibrary(_ bytes: [UInt8], message: String, language: String) async {
+        guard !bytes.isEmpty else { return }  // a retained recording cleared
+        let key = "\(message)/\(language)"
+        var trust = setup.trust
+        // A commander's own recordings come back from the broker: known, and already kept.
+        if let own = setup.signingKey { trust = FleetTrust(trust.entries.values.map { ($0.key, $0.zones) } + [(own.publicKey, [])]) }
+        let t = now()
+        switch RecordingVerifier.verify(bytes, message: message, language: language, trust: trust, currentVersion: libraryVersions[key]) {
+        case .refused(let refusal):
+            note(nil, code: refusal.code.rawValue, "library recording \(key): \(refusal.message)", at: t)
+        case .accepted(let info, let audio, let keyID):
+            await install(info, audio: audio, key: keyID)
+        }
+    }
+
+    /// Writes a checked recording under the state dir and gives the engine the new library.
+    @discardableResult
+    func install(_ info: LibraryRecordingInfo, audio: [UInt8], key: String) async -> Bool {
+        let key2 = "\(info.message)/\(info.language)"
+        do {
+            try FleetLibraryFiles(directory: layout.library).install(info, audio: audio, key: key)
+        } catch {
+            note(nil, code: FleetRefusalCode.malformed.rawValue, "library recording \(key2): \(error)", at: now())
+            return false
+        }
+        libraryVersions[key2] = info.version
+        let config = await engine.configuration
+        let library = scanLibrary(config, stateDirectory: layout.directory)
+        await engine.replaceLibrary(library)
+        warmLoudness(library, cache: engine.loudness, store: store, logger: logger)
+        logger.notice("library recording received", metadata: [
+            "recording": "\(key2)", "version": "\(info.version)", "issuer": "\(info.issuer)", "sha256": "\(info.sha256)",
+        ])
+        return true
+    }
+
+    // MARK: What the control API shows
+
+    func time(_ instant: Instant) -> String {
+        var converter = ZoneConverter(timeZone)
+        return RFC3339.format(instant, converter: &converter, fractionDigits: 3)
+    }
+
+    /// This daemon in its fleet, for `GET /v1/status` and `GET /v1/fleet`.
+    public func state() async -> FleetStateJSON {
+        let pending = isCommander ? ((try? store.pendingCommands(now: now().microseconds).count) ?? 0) : nil
+        let outbox = (try? store.outgoingCount()) ?? 0
+        return FleetStateJSON(fleet: fleetName, unit: unit, role: isCommander ? "commander" : "unit", broker: broker,
+                              connected: connected, since: time(since), reason: connected ? nil : reason,
+                              commandZones: isCommander ? setup.commandZones : nil, outbox: outbox, pendingCommands: pending,
+                              recordingsMissing: await engine.currentSetup.recordingsMissing, refusals: refusals)
+    }
+}

@@ -1,0 +1,135 @@
+// What units publish: their retained status, their answers to commands, their finished broadcasts.
+// Readers ignore fields they do not know (one version's commander reads the next version's units).
+
+import LabaCore
+
+/// `unit/<unit>/status`, retained; the will publishes `UnitStatus.offline(unit:)`.
+public struct UnitStatus: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable { case online, offline }
+
+    public struct Output: Codable, Sendable, Equatable {
+        public var id: String
+        public var zone: String
+        /// `idle`, `playing`, `unavailable`.
+        public var state: String
+        /// The message playing, if any.
+        public var playing: String?
+        /// Broadcasts waiting.
+        public var queue: Int
+
+        public init(id: String, zone: String, state: String, playing: String? = nil, queue: Int = 0) {
+            self.id = id
+            self.zone = zone
+            self.state = state
+            self.playing = playing
+            self.queue = queue
+        }
+    }
+
+    public var unit: String
+    public var state: State
+    /// When this state began (nil in the will, which the broker publishes at a time it chooses).
+    public var since: FleetTime?
+    public var outputs: [Output]?
+    public var version: String?
+    /// SHA-256 of the configuration file, hex.
+    public var configDigest: String?
+    /// `message/language` of each recording the schedule needs and the unit lacks.
+    public var recordingsMissing: [String]?
+    public var lastRecordAt: FleetTime?
+
+    public init(unit: String, state: State, since: Instant? = nil, outputs: [Output]? = nil, version: String? = nil,
+                configDigest: String? = nil, recordingsMissing: [String]? = nil, lastRecordAt: Instant? = nil) {
+        self.unit = unit
+        self.state = state
+        self.since = since.map(FleetTime.init)
+        self.outputs = outputs
+        self.version = version
+        self.configDigest = configDigest
+        self.recordingsMissing = recordingsMissing
+        self.lastRecordAt = lastRecordAt.map(FleetTime.init)
+    }
+
+    /// The will: set at connect, published by the broker when the unit is gone.
+    public static func offline(unit: String) -> UnitStatus { UnitStatus(unit: unit, state: .offline) }
+
+    /// The zones the unit's outputs serve now.
+    public var zones: [String] { outputs?.map(\.zone) ?? [] }
+
+    enum CodingKeys: String, CodingKey {
+        case unit, state, since, outputs, version, configDigest = "config_digest"
+        case recordingsMissing = "recordings_missing", lastRecordAt = "last_record_at"
+    }
+}
+
+/// `unit/<unit>/ack`: a unit's answer to one command.
+public struct CommandAck: Codable, Sendable, Equatable {
+    public enum Result: String, Codable, Sendable { case accepted, refused }
+
+    /// The command's id; nil when the message could not be read at all.
+    public var command: String?
+    public var unit: String
+    public var result: Result
+    /// The broadcasts it made (accepted).
+    public var broadcasts: [String]?
+    /// A `FleetRefusalCode`, or an admission refusal such as `unknown_message` or `quiet_hours`.
+    public var code: String?
+    public var message: String?
+    /// When the unit decided, by its clock.
+    public var at: FleetTime
+    /// Seconds by which the command's `issued_at` was ahead of the unit's clock.
+    public var clockSkew: Double?
+
+    public init(command: String?, unit: String, result: Result, broadcasts: [String]? = nil, code: String? = nil,
+                message: String? = nil, at: Instant, clockSkew: TimeSpan? = nil) {
+        self.command = command
+        self.unit = unit
+        self.result = result
+        self.broadcasts = broadcasts
+        self.code = code
+        self.message = message
+        self.at = FleetTime(at)
+        self.clockSkew = clockSkew.map { Double($0.microseconds) / 1_000_000 }
+    }
+
+    /// The ack of a verification refusal.
+    public static func refused(_ refusal: FleetRefusal, command: FleetCommand?, unit: String, at: Instant) -> CommandAck {
+        CommandAck(command: command?.id, unit: unit, result: .refused, code: refusal.code.rawValue,
+                   message: refusal.message, at: at)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case command, unit, result, broadcasts, code, message, at, clockSkew = "clock_skew"
+    }
+}
+
+/// `unit/<unit>/record`: a finished broadcast in the JSON of SPEC 8, plus `unit` and `command`.
+public struct FleetRecord<Broadcast: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+    public var broadcast: Broadcast
+    public var unit: String
+    /// The command that made it, if one did.
+    public var command: String?
+
+    public init(broadcast: Broadcast, unit: String, command: String?) {
+        self.broadcast = broadcast
+        self.unit = unit
+        self.command = command
+    }
+
+    enum CodingKeys: String, CodingKey { case unit, command }
+
+    public init(from decoder: any Decoder) throws {
+        broadcast = try Broadcast(from: decoder)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        unit = try c.decode(String.self, forKey: .unit)
+        command = try c.decodeIfPresent(String.self, forKey: .command)
+    }
+
+    /// The broadcast's own fields and these two, in one object.
+    public func encode(to encoder: any Encoder) throws {
+        try broadcast.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(unit, forKey: .unit)
+        try c.encodeIfPresent(command, forKey: .command)
+    }
+}

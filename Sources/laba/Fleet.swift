@@ -1,0 +1,165 @@
+// `laba fleet`: this daemon in its fleet and, on a commander, its units. `laba fleet keygen PATH`
+// makes a commander's key pair.
+
+import ArgumentParser
+import Foundation
+import LabaControl
+import LabaFleet
+import NIOCore
+
+struct Fleet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fleet",
+        abstract: "The fleet: units commanded through an MQTT broker.",
+        subcommands: [Show.self, Keygen.self],
+        defaultSubcommand: Show.self)
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "The broker connection, the units known (on a commander), the commands not yet answered, the refusals.",
+            discussion: """
+                Units: zone, online or offline since, what plays, the last record received, version, recordings missing. \
+                Refusals: the commands this daemon refused and, on a commander, those its units refused.
+                """)
+
+        @OptionGroup var socket: SocketOptions
+
+        func run() async throws {
+            let reply = try await ControlClient(socket: socket.path).send(.GET, "/fleet")
+            guard reply.status == 200, let overview = try? reply.decode(FleetOverviewJSON.self) else { throw reply.refusal() }
+            if socket.json {
+                print(try jsonLine(overview))
+                return
+            }
+            let f = overview.fleet
+            let values = ["fleet": f.fleet, "unit": f.unit, "role": f.role, "broker": f.broker, "since": f.since, "reason": f.reason ?? "?"]
+            print(t(f.connected ? .fleetConnected : .fleetNotConnected, values))
+            if f.outbox > 0 { print(t(.fleetOutbox, ["count": String(f.outbox)])) }
+            if !f.recordingsMissing.isEmpty { print("\(t(.columnMissing)): \(f.recordingsMissing.joined(separator: ", "))") }
+            if f.role == "commander" {
+                print()
+                let rows = overview.units.map { u in
+                    [u.unit, u.state, u.since, u.zones.joined(separator: ","),
+                     u.outputs.compactMap(\.playing).joined(separator: ","),
+                     u.lastRecord.map { "\($0.plannedAt) \($0.message) \($0.outcome ?? "")" } ?? "",
+                     u.version ?? "", u.recordingsMissing.joined(separator: ",")]
+                }
+                print(rows.isEmpty ? t(.fleetNoUnits) :
+                      TextTable(header: [t(.columnUnit), t(.columnState), t(.columnSince), t(.columnZone), t(.columnPlaying),
+                                         t(.columnLastRecord), t(.columnVersion), t(.columnMissing)], rows: rows).render())
+                if !overview.commands.isEmpty {
+                    print()
+                    print(t(.fleetCommandsWaiting))
+                    print(TextTable(header: [t(.columnCommand), t(.columnZone), t(.columnPlanned), t(.columnWaiting)],
+                                    rows: overview.commands.map {
+                                        [$0.id, $0.zones.joined(separator: ","), $0.createdAt, $0.waitingFor.joined(separator: ",")]
+                                    }).render())
+                }
+            }
+            if !f.refusals.isEmpty {
+                print()
+                print(t(.fleetRefusals))
+                print(TextTable(header: [t(.columnTime), t(.columnUnit), t(.columnCommand), t(.columnCode), t(.columnReason)],
+                                rows: f.refusals.map { [$0.at, $0.unit ?? f.unit, $0.command ?? "", $0.code, $0.message] }).render())
+            }
+        }
+    }
+
+    struct Keygen: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "keygen",
+            abstract: "Write a new commander key pair: PATH.key (secret, mode 0600) and PATH.pub.",
+            discussion: """
+                The secret key goes in the commander's fleet.sign_key; the public key in each unit's \
+                fleet.trust, with the zones it may command. KEY_ID (printed) is the first 16 hex digits \
+                of the SHA-256 of the public key. Existing files are never replaced.
+                """)
+
+        @Argument(help: ArgumentHelp("Where to write the keys, without extension (keys/gucheng).", valueName: "path"))
+        var path: String
+
+        @Option(help: "A comment at the end of each key line; default: the file name.")
+        var comment: String?
+
+        func validate() throws {
+            if path.isEmpty || path.hasSuffix("/") { throw ValidationError("PATH names the files to write, e.g. keys/gucheng") }
+        }
+
+        func run() throws {
+            let key: FleetSigningKey
+            do {
+                key = try FleetKeyFile.generate(at: path, comment: comment ?? (path as NSString).lastPathComponent)
+            } catch {
+                printError("laba: \(error)")
+                throw ExitCode.failure
+            }
+            print("key id \(key.id)")
+            print("secret \(path).key  (fleet.sign_key of the commander; keep it secret)")
+            print("public \(path).pub  (fleet.trust of each unit it commands)")
+        }
+    }
+}
+
+/// `laba library publish`: a commander sends a recording to every unit of its fleet.
+struct Library: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "library",
+        abstract: "The fleet's library of recordings.",
+        subcommands: [Publish.self])
+
+    struct Publish: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "publish",
+            abstract: "Publish a recording to every unit of the fleet (on a commander).",
+            discussion: """
+                The recording (WAV, FLAC, Ogg…, at most 64 MiB) is signed with the commander's key and published \
+                retained on library/MESSAGE/LANGUAGE: each unit checks its signature and digest, keeps it under its \
+                state dir and plays it as it would a file of its audio_dir (MESSAGE/LANGUAGE.EXT). A unit offline \
+                now receives it when it reconnects. Without --lang, it is the message's language-neutral recording.
+                """)
+
+        @Argument(help: "The message it is a recording of.")
+        var message: String
+
+        @Argument(help: ArgumentHelp("The recording.", valueName: "file"))
+        var file: String
+
+        @Option(name: .customLong("lang"), help: ArgumentHelp("Its language; default: neutral.", valueName: "language"))
+        var language: String?
+
+        @OptionGroup var socket: SocketOptions
+        @OptionGroup var config: ConfigOptions
+
+        func validate() throws {
+            try validateIDs([message], option: "MESSAGE", known: [])
+            if let language { try validateIDs([language], option: "--lang", known: Play.knownLanguages(config.path)) }
+        }
+
+        func run() async throws {
+            let data: Data
+            do {
+                let size = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
+                guard size <= 64 << 20 else {
+                    complain(.uploadTooLarge, ["path": file, "size": String(size >> 20)])
+                    throw ExitCode.failure
+                }
+                data = try Data(contentsOf: URL(fileURLWithPath: file))
+            } catch let error as ArgumentParser.ExitCode {
+                throw error
+            } catch {
+                complain(.cannotRead, ["path": file, "reason": error.localizedDescription])
+                throw ExitCode.failure
+            }
+            let reply = try await ControlClient(socket: socket.path).send(
+                .POST, "/library" + query([("message", message), ("language", language)]),
+                contentType: "application/octet-stream", bytes: ByteBuffer(bytes: data))
+            guard reply.status == 202, let published = try? reply.decode(LibraryPublishJSON.self) else { throw reply.refusal() }
+            print(socket.json ? try jsonLine(published) : t(.libraryPublished, [
+                "recording": "\(published.message)/\(published.language)", "format": published.format,
+                "size": String(published.size), "sha256": published.sha256, "version": String(published.version),
+                "topic": published.topic,
+            ]))
+        }
+    }
+}

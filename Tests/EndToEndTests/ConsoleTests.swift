@@ -1,0 +1,190 @@
+import Foundation
+import LabaCore
+import LabaStore
+import LabaTestSupport
+import Testing
+
+/// The web console on a real labad, in a real browser: headless Chromium driven by Selenium
+/// (Tests/Browser/console.py), on a paced PCM so that a broadcast is seen playing, then completed.
+@Suite(.serialized) struct ConsoleTests {
+    static var browserAvailable: Bool {
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver") && PulseServer.available
+            && (try? Binaries.run(executable: "/usr/bin/env", ["python3", "-c", "import selenium"]).status) == 0
+    }
+
+    /// A TCP port nobody listens on now.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw CocoaError(.fileWriteUnknown) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @Test(.enabled(if: browserAvailable || ProcessInfo.processInfo.environment["CI"] != nil, "needs chromium-driver, selenium and pulseaudio (make deps)"))
+    func aClerkAndAnAttackerInARealBrowser() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones(seconds: 0.8)
+        let pulse = try #require(try fixture.usePacedPCM(), "the PulseAudio null sink did not start")
+        defer { pulse.kill() }
+        let port = try Self.freePort()
+        try fixture.writeConfig(at: "2099-01-01", extra: """
+            messages:
+              - {id: notice, title: 防疫通知}
+              - {id: alarm, title: 火警}
+            console:
+              listen: "127.0.0.1:\(port)"
+            """)
+        let config = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "  - {id: square, device: laba_square, zone: town}",
+                                  with: "  - {id: square, device: laba_square, zone: town}\n  - {id: van, device: laba_van, zone: hills}")
+            .replacingOccurrences(of: "zones:\n", with: "zones:\n  - {id: hills, name: 拉市海山区, languages: [mandarin]}\n")
+            .replacingOccurrences(of: "  - id: town\n", with: "  - id: town\n    name: 古城区祥和街道\n")
+        try config.write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        try """
+            pcm.laba_van {
+                type plug
+                slave { pcm { type file slave.pcm "null" file "\(fixture.dir)/laba_van.wav" format "wav" } format S16_LE }
+            }
+            """.write(toFile: fixture.dir + "/van.conf", atomically: true, encoding: .utf8)
+        fixture.alsaConfig += ":" + fixture.dir + "/van.conf"
+
+        // The first accounts, made with the CLI as the README says.
+        try FileManager.default.createDirectory(atPath: fixture.dir + "/state", withIntermediateDirectories: true)
+        for (name, role) in [("zhang", "admin"), ("li", "viewer"), ("wang", "operator")] {
+            let added = try Binaries.run("laba", ["user", "add", name, "--role", role, "--password-stdin"],
+                                         environment: fixture.environment, stdin: "password-\(name)\n")
+            #expect(added.status == 0, "\(added.stderr)")
+        }
+        let listed = try Binaries.run("laba", ["user", "list"], environment: fixture.environment)
+        #expect(listed.stdout.contains("zhang") && listed.stdout.contains("viewer"), "\(listed.stdout)")
+
+        // The microphone: half a second of silence, then a 700 Hz tone.
+        let mic = fixture.dir + "/mic.wav"
+        _ = try Binaries.run(executable: "/usr/bin/sox", ["-n", "-r", "48000", "-c", "1", "-b", "16", mic,
+                                                          "synth", "4", "sine", "700", "vol", "0.5", "pad", "0.5", "0"])
+        try fixture.start()
+        #expect(fixture.waitForLog("console listening on http://127.0.0.1:\(port)"))
+
+        let shots = Binaries.repo(".build/screenshots")
+        let browser = try Binaries.run(executable: "/usr/bin/env",
+                                       ["python3", Binaries.repo("Tests/Browser/console.py"), "http://127.0.0.1:\(port)",
+                                        fixture.dir + "/laba_square.wav", shots, mic],
+                                       environment: ["SE_AVOID_STATS": "true"], timeout: 170)
+        print(browser.stdout)
+        #expect(browser.status == 0, "\(browser.stdout)\n\(browser.stderr)")
+        #expect(fixture.waitForLog("logins locked after repeated wrong passwords"), "the lock-out is logged")
+
+        let records = try Store(path: fixture.database).broadcasts(limit: .max)
+        let mine = records.filter { $0.requestedBy == .console(user: "zhang") }
+        #expect(mine.count == 2 && mine.allSatisfy { $0.outcome == .completed }, "\(records.map { ($0.message, $0.requestedBy, $0.outcome) })")
+        #expect(records.allSatisfy { $0.requestedBy == .console(user: "zhang") }, "no refused request was played")
+        // The recording from the microphone is in the audio folder, trimmed of its leading silence.
+        let saved = try Binaries.run(executable: "/usr/bin/soxi", ["-D", fixture.dir + "/audio/mic-test/mandarin.wav"])
+        #expect((Double(saved.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 9) < 1.9, "\(saved.stdout)")
+        #expect(fixture.terminate() == 0)
+    }
+
+    /// A session cookie outlives a restart of the daemon (sessions are in the state dir).
+    @Test func aSessionSurvivesARestart() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        let port = try Self.freePort()
+        try fixture.writeConfig(at: "2099-01-01", extra: "console: {listen: \"127.0.0.1:\(port)\", language: en}")
+        try FileManager.default.createDirectory(atPath: fixture.dir + "/state", withIntermediateDirectories: true)
+        let added = try Binaries.run("laba", ["user", "add", "zhao", "--role", "viewer", "--password-stdin"],
+                                     environment: fixture.environment, stdin: "correct horse\n")
+        #expect(added.status == 0, "\(added.stderr)")
+        let short = try Binaries.run("laba", ["user", "add", "qian", "--role", "viewer", "--password-stdin"],
+                                     environment: fixture.environment, stdin: "short\n")
+        #expect(short.status == 64 && short.stderr.contains("at least 8 characters"), "\(short.stderr)")
+        try fixture.start()
+        #expect(fixture.waitForLog("console listening"))
+        let curl = ["-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}"]
+        let login = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-D", "-", "-o", "/dev/null", "--data-urlencode", "name=zhao",
+                                                                   "--data-urlencode", "password=correct horse",
+                                                                   "http://127.0.0.1:\(port)/login"])
+        let cookie = try #require(login.stdout.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") })
+            .dropFirst("set-cookie: ".count).split(separator: ";").first.map(String.init)
+        #expect(fixture.terminate() == 0)
+        try fixture.start()
+        #expect(fixture.waitForLog("console listening"))
+        let page = try Binaries.run(executable: "/usr/bin/curl", curl + ["-H", "Cookie: \(cookie ?? "")", "http://127.0.0.1:\(port)/record"])
+        #expect(page.stdout.hasPrefix("200"), "\(page.stdout)")
+        let none = try Binaries.run(executable: "/usr/bin/curl", curl + ["http://127.0.0.1:\(port)/record"])
+        #expect(none.stdout == "303 http://127.0.0.1:\(port)/login", "\(none.stdout)")
+        let removed = try Binaries.run("laba", ["user", "remove", "zhao"], environment: fixture.environment)
+        #expect(removed.status == 0)
+        let gone = try Binaries.run(executable: "/usr/bin/curl", curl + ["-H", "Cookie: \(cookie ?? "")", "http://127.0.0.1:\(port)/record"])
+        #expect(gone.stdout.hasPrefix("303"), "a removed account's session is refused: \(gone.stdout)")
+        #expect(fixture.terminate() == 0)
+    }
+
+    /// Beyond loopback without `tls`, labad makes a certificate and serves HTTPS; `laba console
+    /// cert` prints the fingerprint the browser shows.
+    @Test func beyondLoopbackTheConsoleServesHTTPSWithASelfSignedCertificate() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        let port = try Self.freePort()
+        try fixture.writeConfig(at: "2099-01-01", extra: "console: {listen: \"0.0.0.0:\(port)\"}")
+        try fixture.start()
+        #expect(fixture.waitForLog("console listening on https://0.0.0.0:\(port)"))
+        let cert = try Binaries.run("laba", ["console", "cert", "--config", fixture.configPath], environment: fixture.environment)
+        #expect(cert.status == 0, "\(cert.stderr)")
+        let fingerprint = try #require(cert.stdout.split(separator: "\n").first.map { $0.replacingOccurrences(of: "SHA-256 ", with: "") })
+        #expect(fingerprint.count == 95, "\(fingerprint)")
+        // What a client sees on the wire is that certificate.
+        let served = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-k", "-o", "/dev/null", "-w", "%{http_code}",
+                                                                    "https://127.0.0.1:\(port)/login"])
+        #expect(served.stdout == "200", "\(served.stdout) \(served.stderr)")
+        let plain = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/login"])
+        #expect(plain.stdout != "200", "plain HTTP is not served")
+        let openssl = try Binaries.run(executable: "/bin/sh", ["-c",
+            "openssl s_client -connect 127.0.0.1:\(port) </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256"])
+        if openssl.status == 0, !openssl.stdout.isEmpty {
+            #expect(openssl.stdout.contains(fingerprint), "\(openssl.stdout) vs \(fingerprint)")
+        }
+        #expect(fixture.terminate() == 0)
+
+        // With `tls:` (here the same files, moved beside the configuration) it serves HTTPS on loopback too.
+        for name in ["console.crt", "console.key"] {
+            try FileManager.default.moveItem(atPath: fixture.dir + "/state/console/\(name)", toPath: fixture.dir + "/\(name)")
+        }
+        try fixture.writeConfig(at: "2099-01-01", extra: "console: {listen: \"127.0.0.1:\(port)\", tls: {cert: console.crt, key: console.key}}")
+        try fixture.start()
+        #expect(fixture.waitForLog("console listening on https://127.0.0.1:\(port)"))
+        let own = try Binaries.run("laba", ["console", "cert", "--config", fixture.configPath], environment: fixture.environment)
+        #expect(own.stdout.contains(fingerprint) && own.stdout.contains(fixture.dir + "/console.crt"), "\(own.stdout)")
+        let again = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-k", "-o", "/dev/null", "-w", "%{http_code}",
+                                                                   "https://127.0.0.1:\(port)/login"])
+        #expect(again.stdout == "200")
+        #expect(!FileManager.default.fileExists(atPath: fixture.dir + "/state/console/console.crt"), "no certificate is made when tls is given")
+        #expect(fixture.terminate() == 0)
+    }
+}
+
+/// Config/laba-console.conf opens the service's network for the console and no further: the unit
+/// with it still verifies and rates 2.0 or lower (SPEC 10).
+@Suite struct ConsoleServiceUnitTests {
+    @Test(.enabled(if: ServiceUnitTests.available)) func theConsoleDropInKeepsTheUnitHardened() throws {
+        let dir = try Binaries.temporaryDirectory()
+        let unit = try String(contentsOfFile: Binaries.repo("Config/laba.service"), encoding: .utf8)
+            .replacingOccurrences(of: "/usr/local/bin", with: Binaries.directory)
+        let dropIn = try String(contentsOfFile: Binaries.repo("Config/laba-console.conf"), encoding: .utf8)
+        #expect(dropIn.contains("PrivateNetwork=no") && dropIn.contains("AF_INET"))
+        // A drop-in's settings come after the unit's: the same as appending its section.
+        try (unit + "\n" + dropIn).write(toFile: dir + "/laba.service", atomically: true, encoding: .utf8)
+        let verify = try Binaries.run(executable: "/usr/bin/systemd-analyze", ["verify", dir + "/laba.service"])
+        #expect(verify.status == 0 && verify.stderr.isEmpty, "\(verify.stderr)")
+        let out = try Binaries.run(executable: "/usr/bin/systemd-analyze", ["security", "--offline=true", dir + "/laba.service"])
+        let line = try #require(out.stdout.split(separator: "\n").first { $0.contains("Overall exposure level") })
+        let level = Double(line.split(separator: ":").last!.split(separator: " ").first!) ?? 99
+        #expect(level <= 2.0, "\(line)")
+    }
+}

@@ -1,0 +1,292 @@
+// The fleet end to end (SPEC 11): a real mosquitto, real `labad` units and a commander playing
+// into capture PCMs, commands from the real `laba`, and envelopes crafted here for the refusals.
+
+import Foundation
+import LabaCore
+import LabaFleet
+import LabaStore
+import LabaTestSupport
+import Synchronization
+import Testing
+
+/// A broker, the keys a technician makes with `laba fleet keygen`, and units on them.
+final class FleetFixture {
+    let broker: MosquittoBroker
+    let keys: String
+    let county: FleetSigningKey
+    let city: FleetSigningKey
+
+    init() throws {
+        broker = try MosquittoBroker()
+        keys = try Binaries.temporaryDirectory()
+        for name in ["county", "city"] {
+            let made = try Binaries.run("laba", ["fleet", "keygen", "\(keys)/\(name)"])
+            guard made.status == 0 else { throw BrokerError(description: "laba fleet keygen: \(made.stderr)") }
+        }
+        county = try FleetKeyFile.readSecret("\(keys)/county.key")
+        city = try FleetKeyFile.readSecret("\(keys)/city.key")
+    }
+
+    deinit {
+        broker.kill(signal: SIGKILL)
+        try? FileManager.default.removeItem(atPath: keys)
+    }
+
+    var topics: FleetTopics { FleetTopics(fleet: "e2e") }
+
+    /// The zones: county > city > east (naxi), west (yi); county > hills.
+    func config(unit: String, zone: String, commander: Bool, eastSchedule: String = "") -> String {
+        """
+        timezone: UTC
+        audio_dir: audio
+        defaults: {gap: 200ms, loudness_lufs: -16}
+        outputs:
+          - {id: square, device: laba_square, zone: \(zone)}
+        zones:
+          - {id: county, languages: [mandarin]}
+          - {id: city, parent: county}
+          - {id: east, parent: city, languages: [naxi]\(eastSchedule)}
+          - {id: west, parent: city, languages: [yi]}
+          - {id: hills, parent: county}
+        fleet:
+          name: e2e
+          broker: "mqtt://127.0.0.1:\(broker.port)"
+          unit: \(unit)
+          trust:
+            - {key: \(keys)/county.pub, zones: [county]}
+            - {key: \(keys)/city.pub, zones: [city]}
+        \(commander ? "  sign_key: \(keys)/county.key\n  command_zones: [county]\n" : "")
+        """
+    }
+
+    /// Starts `labad` as fleet unit `id`, its output in `zone`; once it is connected to the broker.
+    func start(_ id: String, zone: String, commander: Bool = false, eastSchedule: String = "") throws -> DaemonFixture {
+        let unit = try DaemonFixture()
+        try unit.writeTones()
+        try config(unit: id, zone: zone, commander: commander, eastSchedule: eastSchedule)
+            .write(toFile: unit.configPath, atomically: true, encoding: .utf8)
+        try unit.start()
+        guard unit.waitForLog("connected to the fleet's broker") else {
+            throw BrokerError(description: "\(id) did not connect to the broker")
+        }
+        return unit
+    }
+}
+
+extension DaemonFixture {
+    var pid: pid_t { process!.processIdentifier }
+
+    /// Runs `laba` against this daemon.
+    func laba(_ arguments: [String]) throws -> Binaries.Result {
+        try Binaries.run("laba", arguments, environment: environment)
+    }
+
+    /// Waits (20 s at most) until `condition` holds for this daemon's store.
+    func waitForStore(_ condition: (Store) throws -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(60)  // a bound for a broken fleet; slow only on a loaded machine
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: database), let store = try? Store(path: database),
+               (try? condition(store)) == true { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    /// A commander: waits until it has seen each unit online (their retained statuses, published
+    /// once their subscriptions were in place).
+    func waitUntilOnline(_ units: [String]) -> Bool {
+        waitForStore { store in Set(try store.units().filter { $0.state == "online" }.map(\.unit)).isSuperset(of: units) }
+    }
+
+    /// A commander: the records its units reported.
+    func fleetRecords() throws -> [FleetRecordRow] {
+        try Store(path: database).fleetRecords(unit: nil, BroadcastFilter(limit: 1000))
+    }
+}
+
+/// Messages received on a connection of the test's own (a commander played by the test).
+final class Inbox: Sendable {
+    private let messages = Mutex<[MQTTMessage]>([])
+    private let subscribed = Mutex(0)
+
+    init(_ connection: MQTTConnection) {
+        let events = connection.events
+        Task.detached { [self] in
+            for await event in events {
+                switch event {
+                case .message(let m): messages.withLock { $0.append(m) }
+                case .subscribed: subscribed.withLock { $0 += 1 }
+                default: break
+                }
+            }
+        }
+    }
+
+    /// Waits (20 s at most) until `count` messages matched `match`; returns those that did.
+    func wait(for count: Int, _ match: @escaping (MQTTMessage) -> Bool = { _ in true }) -> [MQTTMessage] {
+        let deadline = Date().addingTimeInterval(60)  // a bound for a broken fleet; slow only on a loaded machine
+        while true {
+            let found = messages.withLock { $0.filter(match) }
+            if found.count >= count || Date() >= deadline { return found }
+            usleep(20_000)
+        }
+    }
+
+    func waitForSubscriptions(_ count: Int) -> Bool {
+        // A bound for a broken broker, not a wait: on a loaded machine the first connect is slow.
+        let deadline = Date().addingTimeInterval(60)
+        while subscribed.withLock({ $0 }) < count, Date() < deadline { usleep(20_000) }
+        return subscribed.withLock { $0 } >= count
+    }
+}
+
+@Suite struct FleetTests {
+    /// The issue's first test: one command from the county office plays on two units in their own
+    /// zones' languages, and the office's history holds both units' records.
+    @Test func aCommandForACityPlaysOnEveryUnitInItsZonesLanguagesAndTheCommanderKeepsTheirRecords() throws {
+        let fleet = try FleetFixture()
+        let office = try fleet.start("office", zone: "county", commander: true)
+        let east = try fleet.start("east-1", zone: "east")
+        let west = try fleet.start("west-1", zone: "west")
+        #expect(office.waitUntilOnline(["east-1", "west-1"]))
+
+        let play = try office.laba(["play", "notice", "--zone", "city"])
+        #expect(play.status == 0, "\(play.stderr)")
+        let command = try #require(play.stdout.split(separator: " ").dropFirst(2).first.map(String.init), "\(play.stdout)")
+        #expect(play.stdout.contains("fleet command \(command) published for city"), "\(play.stdout)")
+
+        #expect(office.waitForStore { try $0.fleetRecords(unit: nil, BroadcastFilter()).count == 2 })
+        let records = try office.fleetRecords()
+        #expect(Set(records.map(\.unit)) == ["east-1", "west-1"])
+        #expect(records.allSatisfy { $0.outcome == "completed" && $0.command == command && $0.message == "notice" })
+        // Each unit played its own zone's language: naxi (300 Hz) in the east, yi (500 Hz) in the west.
+        #expect(try Binaries.toneFrequencies(of: east.dir + "/laba_square.wav") == [300])
+        #expect(try Binaries.toneFrequencies(of: west.dir + "/laba_square.wav") == [500])
+        // The office played nothing of it (no output of its own serves the city).
+        #expect(try Store(path: office.database).broadcasts().isEmpty)
+
+        let history = try office.laba(["history", "--fleet"])
+        #expect(history.status == 0)
+        for line in ["east-1", "west-1"] { #expect(history.stdout.contains(line), "\(history.stdout)") }
+        let report = try office.laba(["report", "--by", "unit", "--format", "csv"])
+        #expect(report.stdout.contains("east-1,1,") && report.stdout.contains("west-1,1,"), "\(report.stdout)")
+        let units = try office.laba(["fleet"])
+        #expect(units.stdout.contains("east-1") && units.stdout.contains("online") && units.stdout.contains("notice completed"),
+                "\(units.stdout)")
+        // Every unit answered: the command left the outbox.
+        #expect(office.waitForStore { try $0.pendingCommands(now: 0).isEmpty })
+        let status = try east.laba(["status"])
+        #expect(status.stdout.contains("broker mqtt://127.0.0.1:\(fleet.broker.port) connected since"), "\(status.stdout)")
+    }
+
+    /// A unit stopped (SIGSTOP) while the command is published plays it once when resumed within
+    /// the expiry; resumed after it, it records `expired` and plays nothing.
+    @Test func aStoppedUnitPlaysOnceWithinTheExpiryAndRecordsExpiredAfterIt() throws {
+        let fleet = try FleetFixture()
+        let office = try fleet.start("office", zone: "county", commander: true)
+        let east = try fleet.start("east-1", zone: "east")
+        #expect(office.waitUntilOnline(["east-1"]))
+
+        kill(east.pid, SIGSTOP)
+        #expect(try office.laba(["play", "notice", "--zone", "east", "--within", "30s"]).status == 0)
+        kill(east.pid, SIGCONT)
+        #expect(office.waitForStore { try $0.fleetRecords(unit: "east-1", BroadcastFilter()).count == 1 })
+
+        kill(east.pid, SIGSTOP)
+        let late = try office.laba(["play", "notice", "--zone", "east", "--within", "1s"])
+        #expect(late.status == 0)
+        // The time the test is about: the command's expiry passes while the unit cannot run.
+        usleep(1_500_000)
+        kill(east.pid, SIGCONT)
+        #expect(office.waitForStore { try $0.fleetRecords(unit: "east-1", BroadcastFilter()).count == 2 })
+
+        let records = try Store(path: east.database).broadcasts()
+        #expect(records.map(\.outcome) == [.expired, .completed], "\(records)")
+        #expect(records.first?.frames == 0 && records.first?.startedAt == nil)
+        #expect(try office.fleetRecords().map(\.outcome) == ["expired", "completed"])
+        #expect(try Binaries.toneFrequencies(of: east.dir + "/laba_square.wav") == [300])
+    }
+
+    /// The same envelope five times plays once; a bad signature, an untrusted key, a zone outside
+    /// the key's subtree, a replayed id and an expired command are each refused with their code,
+    /// and nothing of them plays.
+    @Test func repeatsAndForgeriesAreRefusedWithTheirCodes() throws {
+        let fleet = try FleetFixture()
+        let east = try fleet.start("east-1", zone: "east")
+        let topics = fleet.topics
+        let client = try MQTTConnection(MQTTOptions(host: "127.0.0.1", port: fleet.broker.port, clientID: "test-commander"))
+        let inbox = Inbox(client)
+        client.subscribe(topics.topic(.unitAck(unit: "east-1")))
+        client.subscribe(topics.topic(.unitStatus(unit: "east-1")), retained: .always)
+        client.start()
+        defer { Task { await client.stop(publishingWill: false) } }
+        #expect(inbox.waitForSubscriptions(2))
+        // Its status is published after its subscriptions: from then on it hears its zones.
+        #expect(!inbox.wait(for: 1) { $0.topic.hasSuffix("/status") }.isEmpty)
+
+        let now = Instant(Date())
+        func command(_ id: String, zones: [String] = ["east"], issued: Instant = now, lifetime: TimeSpan = .seconds(60)) -> FleetCommand {
+            FleetCommand(id: id, issuer: "test", issuedAt: issued, expiresAt: issued + lifetime,
+                         body: .broadcast(BroadcastCommand(message: "notice", zones: zones)))
+        }
+        func publish(_ bytes: [UInt8], on zone: String = "east") throws {
+            try client.publish(topic: topics.topic(.zoneCommand(zone: zone)), payload: bytes)
+        }
+        let good = SignedEnvelope(signing: command("good"), with: fleet.county)
+        for _ in 0..<5 { try publish(good.bytes) }
+        var forged = SignedEnvelope(signing: command("forged"), with: fleet.county)
+        forged.sig = Data(fleet.county.signature(for: Array("something else".utf8)))
+        try publish(forged.bytes)
+        try publish(SignedEnvelope(signing: command("stranger"), with: FleetSigningKey()).bytes)
+        // The city's key may command the city, not the whole county.
+        try publish(SignedEnvelope(signing: command("overreach", zones: ["county"]), with: fleet.city).bytes, on: "county")
+        try publish(SignedEnvelope(signing: command("good", issued: now + .seconds(1)), with: fleet.county).bytes)
+        try publish(SignedEnvelope(signing: command("stale", issued: now - .seconds(120)), with: fleet.county).bytes)
+
+        let acks = inbox.wait(for: 10) { $0.topic.hasSuffix("/ack") }.compactMap { try? FleetJSON.decode(CommandAck.self, from: $0.payload) }
+        #expect(acks.count == 10)
+        let codes = Dictionary(grouping: acks, by: { $0.command ?? "?" }).mapValues { $0.map { $0.code ?? $0.result.rawValue } }
+        #expect(codes["good"] == ["accepted", "duplicate", "duplicate", "duplicate", "duplicate", "duplicate"], "\(codes)")
+        #expect(codes["forged"] == ["bad_signature"] && codes["stranger"] == ["untrusted"], "\(codes)")
+        #expect(codes["overreach"] == ["out_of_scope"] && codes["stale"] == ["expired"], "\(codes)")
+
+        #expect(east.waitForStore { try $0.broadcasts(outcome: .completed).count == 1 })
+        let records = try Store(path: east.database).broadcasts()
+        #expect(records.map(\.outcome).sorted { $0!.rawValue < $1!.rawValue } == [.completed, .expired], "\(records)")
+        #expect(try Binaries.toneFrequencies(of: east.dir + "/laba_square.wav") == [300])
+        let shown = try east.laba(["fleet"])
+        for code in ["bad_signature", "untrusted", "out_of_scope", "expired"] {
+            #expect(shown.stdout.contains(code), "\(shown.stdout)")
+        }
+    }
+
+    /// A recording published on the commander reaches a unit that had none: it is named missing
+    /// in the unit's status before, counted by `laba check` on the unit after, and played.
+    @Test func aRecordingPublishedOnTheCommanderIsPlayedByAUnitThatHadNone() throws {
+        let fleet = try FleetFixture()
+        let office = try fleet.start("office", zone: "county", commander: true)
+        let schedule = #", schedule: [{message: bulletin, at: "2099-01-01 08:00"}]"#
+        let east = try fleet.start("east-1", zone: "east", eastSchedule: schedule)
+        func missing() throws -> [String]? {
+            guard let row = try Store(path: office.database).units().first(where: { $0.unit == "east-1" }) else { return nil }
+            return try FleetJSON.decode(UnitStatus.self, from: Array(row.status)).recordingsMissing
+        }
+        #expect(office.waitForStore { _ in try missing() == ["bulletin/naxi"] })
+
+        let file = office.dir + "/bulletin.wav"
+        _ = try Binaries.run(executable: "/usr/bin/sox", ["-n", "-r", "16000", "-c", "1", "-b", "16", file, "synth", "0.3", "sine", "700",
+                                                          "vol", "0.5"])
+        let published = try office.laba(["library", "publish", "bulletin", "--lang", "naxi", file])
+        #expect(published.status == 0 && published.stdout.contains("library/bulletin/naxi"), "\(published.stderr)")
+        #expect(east.waitForLog("library recording received"))
+        #expect(office.waitForStore { _ in try missing() == [] })
+
+        #expect(try office.laba(["play", "bulletin", "--zone", "east"]).status == 0)
+        #expect(office.waitForStore { try $0.fleetRecords(unit: "east-1", BroadcastFilter(outcome: .completed)).count == 1 })
+        #expect(try Binaries.toneFrequencies(of: east.dir + "/laba_square.wav") == [700])
+        // `laba check` on the unit counts the recording it received (naxi is the first column).
+        let check = try east.laba(["check", "--config", east.configPath])
+        let row = try #require(check.stdout.split(separator: "\n").first { $0.hasPrefix("bulletin") }, "\(check.stdout)")
+        #expect(row.contains("✓") && !check.stdout.contains("unknown message 'bulletin'"), "\(check.stdout)")
+    }
+}

@@ -1,0 +1,120 @@
+import Testing
+@testable import LabaCore
+
+let fleetZones = """
+    outputs: [{id: horn, device: hw, zone: gucheng}]
+    zones:
+      - id: lijiang
+      - {id: gucheng, parent: lijiang}
+    fleet:
+
+    """
+
+@Suite struct FleetConfigTests {
+    @Test func aFullFleetSectionIsRead() throws {
+        let result = load(fleetZones + """
+              name: lijiang
+              broker: "mqtts://broker.lijiang.example:8884"
+              unit: gucheng-office
+              tls: {ca: certs/ca.crt, cert: /etc/laba/unit.crt, key: unit.key}
+              username: gucheng-office
+              password_file: fleet.password
+              trust:
+                - {key: keys/lijiang.pub, zones: [lijiang]}
+                - {key: keys/gucheng.pub, zones: gucheng}
+              sign_key: keys/gucheng.key
+              command_zones: [gucheng]
+            """)
+        #expect(errorLines(result) == [])
+        #expect(result.diagnostics.isEmpty)
+        let fleet = try #require(result.config?.fleet)
+        #expect(fleet.name.value == "lijiang")
+        #expect(fleet.broker.value == BrokerAddress(host: "broker.lijiang.example", port: 8884, tls: true))
+        #expect(fleet.unitID(hostName: "ignored") == "gucheng-office")
+        #expect(fleet.tls?.ca?.value == "/cfg/certs/ca.crt")
+        #expect(fleet.tls?.cert?.value == "/etc/laba/unit.crt")
+        #expect(fleet.tls?.key?.value == "/cfg/unit.key")
+        #expect(fleet.passwordFile?.value == "/cfg/fleet.password")
+        #expect(fleet.trust.map(\.key.value) == ["/cfg/keys/lijiang.pub", "/cfg/keys/gucheng.pub"])
+        #expect(fleet.trust.map { $0.zones.map(\.value) } == [["lijiang"], ["gucheng"]])
+        #expect(fleet.signKey?.value == "/cfg/keys/gucheng.key")
+        #expect(fleet.commandZones.map(\.value) == ["gucheng"])
+        #expect(fleet.isCommander)
+        #expect(fleet.trust[0].key.location == SourceLocation(file: "t.yaml", line: 13, column: 13))
+    }
+
+    @Test func aUnitNeedsOnlyANameAndABroker() throws {
+        let result = load(fleetZones + "  name: lijiang\n  broker: mqtt://127.0.0.1\n")
+        #expect(result.diagnostics.isEmpty)
+        let fleet = try #require(result.config?.fleet)
+        #expect(fleet.broker.value == BrokerAddress(host: "127.0.0.1", port: 1883, tls: false))
+        #expect(!fleet.isCommander)
+        #expect(fleet.trust.isEmpty)
+        #expect(fleet.unitID(hostName: "Gucheng_Office.lan") == "gucheng_office")
+        #expect(fleet.unitID(hostName: "-x.y") == "x")
+        #expect(load(minimalZones).config?.fleet == nil)
+    }
+
+    @Test(arguments: [
+        ("mqtt://broker", BrokerAddress(host: "broker", port: 1883, tls: false)),
+        ("mqtts://broker", BrokerAddress(host: "broker", port: 8883, tls: true)),
+        ("mqtt://[::1]:1884", BrokerAddress(host: "::1", port: 1884, tls: false)),
+        ("mqtts://10.0.0.2:18883", BrokerAddress(host: "10.0.0.2", port: 18883, tls: true)),
+    ])
+    func brokerAddresses(_ text: String, _ expected: BrokerAddress) throws {
+        #expect(try BrokerAddress(parsing: text) == expected)
+    }
+
+    static let errors: [ExpectedDiagnostic] = [
+        .init(name: "unknown key", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  brokr: x\n", line: 8, column: 3,
+              severity: .error, message: "unknown key 'brokr' in fleet; did you mean 'broker'?"),
+        .init(name: "no name", yaml: fleetZones + "  broker: mqtt://b\n", line: 6, column: 3, severity: .error,
+              message: "fleet needs a name (the topic root laba/v1/<name>/)"),
+        .init(name: "name not an id", yaml: fleetZones + "  name: Li Jiang\n  broker: mqtt://b\n", line: 6, column: 9, severity: .error,
+              message: "fleet.name 'Li Jiang' is not a valid id (lower-case letters, digits, '_' and '-', starting with a letter or digit)"),
+        .init(name: "no broker", yaml: fleetZones + "  name: l\n", line: 6, column: 3, severity: .error,
+              message: "fleet needs a broker (mqtt://HOST[:PORT] or mqtts://HOST[:PORT])"),
+        .init(name: "broker of another scheme", yaml: fleetZones + "  name: l\n  broker: tcp://b:1883\n", line: 7, column: 11,
+              severity: .error, message: "broker 'tcp://b:1883': expected mqtt://HOST[:PORT] or mqtts://HOST[:PORT]"),
+        .init(name: "broker with a path", yaml: fleetZones + "  name: l\n  broker: mqtt://b/laba\n", line: 7, column: 11,
+              severity: .error, message: "broker 'mqtt://b/laba': expected mqtt://HOST[:PORT] or mqtts://HOST[:PORT] (no path)"),
+        .init(name: "broker with a bad port", yaml: fleetZones + "  name: l\n  broker: mqtt://b:70000\n", line: 7, column: 11,
+              severity: .error, message: "broker 'mqtt://b:70000': the port must be a number from 1 to 65535"),
+        .init(name: "broker with credentials", yaml: fleetZones + "  name: l\n  broker: mqtt://u:p@b\n", line: 7, column: 11,
+              severity: .error, message: "broker 'mqtt://u:p@b': put the user name in 'username' and the password in 'password_file'"),
+        .init(name: "tls on plain mqtt", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  tls: {ca: ca.crt}\n", line: 8, column: 8,
+              severity: .error, message: "fleet.tls needs an mqtts:// broker"),
+        .init(name: "tls cert without key", yaml: fleetZones + "  name: l\n  broker: mqtts://b\n  tls: {cert: u.crt}\n", line: 8, column: 8,
+              severity: .error, message: "fleet.tls.cert needs key (the certificate's private key)"),
+        .init(name: "unknown tls key", yaml: fleetZones + "  name: l\n  broker: mqtts://b\n  tls: {cafile: ca.crt}\n", line: 8, column: 9,
+              severity: .error, message: "unknown key 'cafile' in fleet.tls"),
+        .init(name: "password file without user", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  password_file: p\n",
+              line: 8, column: 18, severity: .error, message: "fleet.password_file needs username"),
+        .init(name: "trust of an unknown zone", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  trust:\n    - {key: k.pub, zones: [gucheg]}\n",
+              line: 9, column: 28, severity: .error, message: "unknown zone 'gucheg'; did you mean 'gucheng'?"),
+        .init(name: "trust without zones", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  trust:\n    - key: k.pub\n",
+              line: 9, column: 7, severity: .error, message: "a trust entry needs zones (the subtrees this key may command)"),
+        .init(name: "trust with no zone", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  trust:\n    - {key: k.pub, zones: []}\n",
+              line: 9, column: 27, severity: .error, message: "trust zones is empty: name the subtrees this key may command"),
+        .init(name: "trust without key", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  trust:\n    - zones: [lijiang]\n",
+              line: 9, column: 7, severity: .error, message: "a trust entry needs key (a commander's .pub file)"),
+        .init(name: "unknown trust key", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  trust:\n    - {key: k.pub, zones: [lijiang], until: 2027-01-01}\n",
+              line: 9, column: 38, severity: .error, message: "unknown key 'until' in a trust entry"),
+        .init(name: "command zones without a key", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  command_zones: [gucheng]\n",
+              line: 8, column: 18, severity: .error,
+              message: "command_zones needs sign_key (this daemon's secret key, from laba fleet keygen)"),
+        .init(name: "command zone unknown", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  sign_key: k.key\n  command_zones: [dali]\n",
+              line: 9, column: 19, severity: .error, message: "unknown zone 'dali'"),
+        .init(name: "an empty sign key path", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  sign_key: \"\"\n",
+              line: 8, column: 13, severity: .error, message: "fleet.sign_key is empty"),
+        .init(name: "sign key without command zones", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  sign_key: k.key\n",
+              line: 8, column: 13, severity: .warning, message: "sign_key without command_zones: this daemon may command no zone"),
+    ]
+
+    @Test(arguments: errors) func diagnostic(_ expected: ExpectedDiagnostic) {
+        let result = load(expected.yaml)
+        let found = result.diagnostics.filter { $0.severity == expected.severity }
+        #expect(found.map { "\($0.location!.line):\($0.location!.column) \($0.message)" }
+                == ["\(expected.line):\(expected.column) \(expected.message)"])
+    }
+}

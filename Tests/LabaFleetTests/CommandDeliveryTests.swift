@@ -1,0 +1,109 @@
+// A commander's delivery decisions and a unit's check of library recordings, as tables.
+
+import Foundation
+import LabaCore
+@testable import LabaFleet
+import Testing
+
+@Suite struct CommandDeliveryTests {
+    let topics = FleetTopics(fleet: "lijiang")
+
+    struct TopicCase: Sendable, CustomTestStringConvertible {
+        var zones: [String]
+        var topics: [String]
+        var testDescription: String { zones.joined(separator: ",") }
+    }
+
+    @Test(arguments: [
+        TopicCase(zones: ["gucheng"], topics: ["gucheng"]),
+        // A unit in xianghe listens to gucheng's topic too: one topic, not two deliveries.
+        TopicCase(zones: ["xianghe", "gucheng"], topics: ["gucheng"]),
+        TopicCase(zones: ["xianghe", "yulong"], topics: ["xianghe", "yulong"]),
+        TopicCase(zones: ["lijiang", "dali", "yulong"], topics: ["lijiang", "dali"]),
+        TopicCase(zones: ["gucheng", "gucheng"], topics: ["gucheng"]),
+    ])
+    func aCommandGoesOutOnceOnTheTopicOfEachSubtree(_ c: TopicCase) {
+        #expect(CommandDelivery.topics(zones: c.zones, tree: fleetTree, topics: topics)
+                == c.topics.map { topics.topic(.zoneCommand(zone: $0)) })
+    }
+
+    @Test func onlyZonesInsideCommandZonesAreCommanded() {
+        #expect(CommandDelivery.commandable(["xianghe", "yulong", "dali", "nowhere"], commandZones: ["gucheng"], tree: fleetTree)
+                == ["xianghe"])
+        #expect(CommandDelivery.commandable(["lijiang"], commandZones: ["gucheng"], tree: fleetTree).isEmpty)
+        #expect(CommandDelivery.commandable(["yulong", "dali"], commandZones: ["lijiang", "dali"], tree: fleetTree) == ["yulong", "dali"])
+    }
+
+    @Test func theUnitsAwaitedAreThoseKnownInsideTheZonesExceptTheCommander() {
+        let units = ["office": ["gucheng"], "truck-1": ["xianghe"], "truck-2": ["yulong"], "hall": ["gucheng", "dali"],
+                     "stranger": ["atlantis"]]
+        #expect(CommandDelivery.awaited(zones: ["gucheng"], units: units, except: "office", tree: fleetTree) == ["truck-1", "hall"])
+        #expect(CommandDelivery.awaited(zones: ["lijiang"], units: units, except: "office", tree: fleetTree)
+                == ["truck-1", "truck-2", "hall"])
+        // A unit in the parent zone is not below the target: a command for xianghe does not reach it.
+        #expect(CommandDelivery.awaited(zones: ["xianghe"], units: units, except: "office", tree: fleetTree) == ["truck-1"])
+    }
+
+    @Test(arguments: [
+        (Set<String>(), Set<String>(), false),      // nobody known yet: kept until it expires
+        (["a", "b"], ["a"], false),
+        (["a", "b"], ["a", "b"], true),
+        (["a"], ["a", "c"], true),                  // a unit that moved in later answered too
+    ] as [(Set<String>, Set<String>, Bool)])
+    func aCommandIsDoneWhenEveryAwaitedUnitAnswered(_ awaited: Set<String>, _ answered: Set<String>, _ done: Bool) {
+        #expect(CommandDelivery.isComplete(awaited: awaited, answered: answered) == done)
+    }
+}
+
+@Suite struct LibraryRecordingTests {
+    static let audio = Array("RIFF....WAVEfmt not really audio, only bytes to sign".utf8)
+
+    static func recording(_ message: String = "masks", _ language: String = "naxi", format: String = "wav",
+                          at t: Instant = t0, by key: FleetSigningKey = countyKey, audio: [UInt8] = audio) -> SignedRecording {
+        SignedRecording(signing: LibraryRecordingInfo(message: message, language: language, format: format, audio: audio,
+                                                      issuer: "office", issuedAt: t), audio: audio, with: key)
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var bytes: [UInt8]
+        var current: Int64?
+        var refusal: FleetRefusalCode?
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "a signed recording the unit lacks", bytes: recording().bytes),
+        Case(name: "a newer version", bytes: recording(at: t0 + .seconds(60)).bytes, current: t0.microseconds / 1000),
+        Case(name: "the version kept", bytes: recording().bytes, current: t0.microseconds / 1000, refusal: .duplicate),
+        Case(name: "an older version", bytes: recording(at: t0 - .seconds(60)).bytes, current: t0.microseconds / 1000,
+             refusal: .duplicate),
+        Case(name: "not JSON", bytes: audio, refusal: .malformed),
+        Case(name: "an unknown key", bytes: recording(by: strangerKey).bytes, refusal: .untrusted),
+        Case(name: "audio changed after signing", bytes: {
+            var r = recording()
+            r.audio = Data(Array("other bytes".utf8))
+            return r.bytes
+        }(), refusal: .badDigest),
+        Case(name: "a description changed after signing", bytes: {
+            var r = recording()
+            r.payload = recording("handwash").payload
+            return r.bytes
+        }(), refusal: .badSignature),
+        Case(name: "published on another recording's topic", bytes: recording("handwash").bytes, refusal: .malformed),
+        Case(name: "a format units cannot keep", bytes: recording(format: "m4a").bytes, refusal: .malformed),
+        Case(name: "a path in the format", bytes: recording(format: "../../etc/x").bytes, refusal: .malformed),
+    ]
+
+    @Test(arguments: cases)
+    func aUnitKeepsOnlyANewerSignedRecordingWhoseAudioMatches(_ c: Case) {
+        let verdict = RecordingVerifier.verify(c.bytes, message: "masks", language: "naxi", trust: fleetTrust, currentVersion: c.current)
+        switch verdict {
+        case .accepted(let info, let audio, let key):
+            #expect(c.refusal == nil, "accepted")
+            #expect(audio == Self.audio && key == countyKey.id && info.sha256 == LibraryRecordingInfo.digest(Self.audio))
+        case .refused(let refusal):
+            #expect(refusal.code == c.refusal, "\(refusal)")
+        }
+    }
+}

@@ -1,0 +1,228 @@
+// Signed commands: keys and their files, envelopes, and the unit's verdict on each delivery.
+
+import Foundation
+import LabaCore
+@testable import LabaFleet
+import LabaTestSupport
+import Testing
+
+/// lijiang > gucheng > xianghe, lijiang > yulong; and a second root, dali.
+let fleetTree: ZoneTree = {
+    let result = ConfigLoader.parse(yaml: """
+        zones:
+          - id: lijiang
+          - {id: gucheng, parent: lijiang}
+          - {id: xianghe, parent: gucheng}
+          - {id: yulong, parent: lijiang}
+          - id: dali
+        """, file: "t.yaml", directory: "/cfg")
+    return ZoneTree(result.config!)
+}()
+
+let countyKey = FleetSigningKey(comment: "lijiang")
+let townshipKey = FleetSigningKey(comment: "gucheng")
+let strangerKey = FleetSigningKey(comment: "stranger")
+let fleetTrust = FleetTrust([(countyKey.publicKey, ["lijiang", "dali"]), (townshipKey.publicKey, ["gucheng"])])
+let t0 = Instant(seconds: 1_800_000_000)
+
+func command(_ body: FleetCommand.Body, id: String = "c1", issuedAt: Instant = t0, expiresIn: TimeSpan = .seconds(600)) -> FleetCommand {
+    FleetCommand(id: id, issuer: "office", issuedAt: issuedAt, expiresAt: issuedAt + expiresIn, body: body)
+}
+
+func play(_ zones: [String], all: Bool? = nil) -> FleetCommand.Body {
+    .broadcast(BroadcastCommand(message: "masks", zones: zones, priority: "emergency", all: all))
+}
+
+struct VerifierCase: CustomTestStringConvertible, Sendable {
+    var name: String
+    var message: [UInt8]
+    var now: Instant = t0
+    var seen: Set<String> = []
+    /// The refusal expected, or nil for acceptance.
+    var refusal: FleetRefusalCode?
+    var testDescription: String { name }
+}
+
+func sealed(_ command: FleetCommand, by key: FleetSigningKey = townshipKey) -> [UInt8] {
+    SignedEnvelope(signing: command, with: key).bytes
+}
+
+/// An envelope whose parts were changed after signing.
+func tampered(_ command: FleetCommand, _ change: (inout SignedEnvelope) -> Void) -> [UInt8] {
+    var envelope = SignedEnvelope(signing: command, with: townshipKey)
+    change(&envelope)
+    return envelope.bytes
+}
+
+@Suite struct CommandVerifierTests {
+    static let cases: [VerifierCase] = [
+        .init(name: "a township key for a compound of its township", message: sealed(command(play(["xianghe"])))),
+        .init(name: "the county key for the whole county", message: sealed(command(play(["lijiang"])), by: countyKey)),
+        .init(name: "all, by a key trusted for every root", message: sealed(command(play([], all: true)), by: countyKey)),
+        .init(name: "a clock behind issued_at still obeys", message: sealed(command(play(["gucheng"]), issuedAt: t0 + .seconds(90)))),
+        .init(name: "stop in its subtree", message: sealed(command(.stop(StopCommand(zones: ["gucheng"], clear: true))))),
+        .init(name: "an alert (its areas are cut to the scope later)", message: sealed(command(.alert(AlertCommand(cap: "<alert/>"))))),
+        .init(name: "not JSON", message: Array("play masks".utf8), refusal: .malformed),
+        .init(name: "an envelope of another version",
+              message: tampered(command(play(["gucheng"]))) { $0.v = 2 }, refusal: .malformed),
+        .init(name: "an unknown key", message: sealed(command(play(["gucheng"])), by: strangerKey), refusal: .untrusted),
+        .init(name: "a payload changed after signing", message: tampered(command(play(["gucheng"]))) {
+            $0.payload = Data(FleetJSON.encode(command(play(["lijiang"]))))
+        }, refusal: .badSignature),
+        .init(name: "a stranger's signature under a trusted key id", message: tampered(command(play(["gucheng"]))) {
+            $0.sig = Data(strangerKey.signature(for: Array($0.payload)))
+        }, refusal: .badSignature),
+        .init(name: "a signed payload of an unknown kind", message: {
+            let payload = Array(#"{"id":"c9","issuer":"o","issued_at":"2027-01-15T08:00:00.000Z","expires_at":"2027-01-15T09:00:00.000Z","kind":"siren"}"#.utf8)
+            return SignedEnvelope(key: townshipKey.id, payload: Data(payload), sig: Data(townshipKey.signature(for: payload))).bytes
+        }(), refusal: .malformed),
+        .init(name: "a township key for a neighbour", message: sealed(command(play(["yulong"]))), refusal: .outOfScope),
+        .init(name: "a township key for its parent", message: sealed(command(play(["xianghe", "lijiang"]))), refusal: .outOfScope),
+        .init(name: "all, by a key trusted for a subtree", message: sealed(command(play([], all: true))), refusal: .outOfScope),
+        .init(name: "a move out of its subtree", message: sealed(command(.move(MoveCommand(output: "truck-1", zone: "yulong")))),
+              refusal: .outOfScope),
+        .init(name: "a zone this unit does not have", message: sealed(command(play(["nowhere"]))), refusal: .unknownZone),
+        .init(name: "an id obeyed before", message: sealed(command(play(["gucheng"]))), seen: ["c1"], refusal: .duplicate),
+        .init(name: "past expires_at", message: sealed(command(play(["gucheng"]))), now: t0 + .seconds(600), refusal: .expired),
+    ]
+
+    @Test(arguments: cases) func verdict(_ c: VerifierCase) {
+        let verdict = CommandVerifier.verify(c.message, trust: fleetTrust, zones: fleetTree, now: c.now, seen: { c.seen.contains($0) })
+        switch (verdict, c.refusal) {
+        case (.accepted, nil): break
+        case (.refused(let refusal, _), let expected?): #expect(refusal.code == expected, "\(refusal)")
+        default: Issue.record("expected \(c.refusal.map(\.rawValue) ?? "acceptance"), got \(verdict)")
+        }
+    }
+
+    @Test func anAcceptedCommandCarriesItsScopeAndTheClockSkew() throws {
+        let sent = command(play(["gucheng"]), issuedAt: t0 + .seconds(90))
+        let verdict = CommandVerifier.verify(sealed(sent), trust: fleetTrust, zones: fleetTree, now: t0, seen: { _ in false })
+        guard case .accepted(let verified) = verdict else { Issue.record("\(verdict)"); return }
+        #expect(verified.command == sent)
+        #expect(verified.key == townshipKey.id)
+        #expect(verified.scope == ["gucheng"])
+        #expect(verified.clockSkew == .seconds(90))
+    }
+
+    @Test func aRefusalNamesTheCommandWhenThePayloadCanBeRead() {
+        let verdict = CommandVerifier.verify(sealed(command(play(["yulong"]), id: "c7")), trust: fleetTrust, zones: fleetTree,
+                                             now: t0, seen: { _ in false })
+        guard case .refused(let refusal, let claimed) = verdict else { Issue.record("\(verdict)"); return }
+        #expect(claimed?.id == "c7")
+        #expect(refusal.message == "key \(townshipKey.id) may command gucheng, not 'yulong'")
+        let ack = CommandAck.refused(refusal, command: claimed, unit: "unit-a", at: t0)
+        #expect(String(decoding: FleetJSON.encode(ack), as: UTF8.self) == """
+            {"at":"2027-01-15T08:00:00.000Z","code":"out_of_scope","command":"c7",\
+            "message":"key \(townshipKey.id) may command gucheng, not 'yulong'","result":"refused","unit":"unit-a"}
+            """)
+    }
+}
+
+@Suite struct FleetCommandCodingTests {
+    @Test func aBroadcastIsOneFlatObject() throws {
+        let c = FleetCommand(id: "c1", issuer: "gucheng-office", issuedAt: t0, expiresAt: t0 + .seconds(3600),
+                             body: .broadcast(BroadcastCommand(message: "masks", zones: ["gucheng"], languages: ["naxi"],
+                                                               priority: "emergency", repeat: 2, within: "30min")))
+        let json = String(decoding: FleetJSON.encode(c), as: UTF8.self)
+        #expect(json == """
+            {"expires_at":"2027-01-15T09:00:00.000Z","id":"c1","issued_at":"2027-01-15T08:00:00.000Z","issuer":"gucheng-office",\
+            "kind":"broadcast","languages":["naxi"],"message":"masks","priority":"emergency","repeat":2,"within":"30min",\
+            "zones":["gucheng"]}
+            """)
+        #expect(try FleetJSON.decode(FleetCommand.self, from: Array(json.utf8)) == c)
+    }
+
+    @Test(arguments: [
+        FleetCommand.Body.stop(StopCommand(zones: ["xianghe"], clear: true)),
+        .move(MoveCommand(unit: "truck-1", output: "horn", zone: "yulong")),
+        .alert(AlertCommand(cap: "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\"/>")),
+        play(["lijiang"], all: true),
+    ])
+    func everyKindSurvivesARoundTrip(_ body: FleetCommand.Body) throws {
+        let c = command(body)
+        #expect(try FleetJSON.decode(FleetCommand.self, from: FleetJSON.encode(c)) == c)
+    }
+
+    @Test func timesWithAnOffsetAreRead() throws {
+        let json = #"{"id":"c","issuer":"o","issued_at":"2027-01-15T16:00:00+08:00","expires_at":"2027-01-15t08:10:00.5z","kind":"stop","zones":["a"]}"#
+        let c = try FleetJSON.decode(FleetCommand.self, from: Array(json.utf8))
+        #expect(c.issuedAt == t0)
+        #expect(c.expiresAt == t0 + .milliseconds(600_500))
+        for bad in ["2027-01-15 08:00", "2027-01-15T08:00:00", "tomorrow", "@1800000000"] {
+            #expect(FleetTime.parse(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func theEnvelopeCarriesBase64AndTheKeyID() throws {
+        let c = command(play(["gucheng"]))
+        let envelope = SignedEnvelope(signing: c, with: townshipKey)
+        let object = try JSONSerialization.jsonObject(with: Data(envelope.bytes)) as! [String: Any]
+        #expect(Set(object.keys) == ["v", "key", "payload", "sig"])
+        #expect(object["v"] as? Int == 1)
+        #expect(object["key"] as? String == townshipKey.id)
+        #expect(Data(base64Encoded: object["payload"] as! String) == Data(FleetJSON.encode(c)))
+        #expect(Data(base64Encoded: object["sig"] as! String)?.count == 64)
+        #expect(townshipKey.publicKey.isValidSignature(Array(envelope.sig), for: Array(envelope.payload)))
+    }
+}
+
+@Suite struct FleetKeyTests {
+    @Test func keyIDIsTheFirstSixteenHexDigitsOfTheSHA256OfThePublicKey() throws {
+        // RFC 8032 test 1: its public key, and `printf <that key> | sha256sum` cut to 16 digits.
+        let raw = Array(Data(base64Encoded: "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")!)
+        let key = try FleetPublicKey(raw: raw)
+        #expect(key.id == "21fe31dfa154a261")
+        #expect(key.id.count == 16)
+    }
+
+    @Test func keygenWritesASecretOnlyItsOwnerReadsAndAPublicKeyThatMatches() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let path = folder.file("gucheng")
+        let key = try FleetKeyFile.generate(at: path, comment: "gucheng office")
+        var info = stat()
+        #expect(stat(path + ".key", &info) == 0 && info.st_mode & 0o777 == 0o600)
+        #expect(stat(path + ".pub", &info) == 0 && info.st_mode & 0o777 == 0o644)
+        let secretText = try String(contentsOfFile: path + ".key", encoding: .utf8)
+        let publicText = try String(contentsOfFile: path + ".pub", encoding: .utf8)
+        #expect(secretText.hasPrefix("laba-ed25519-secret ") && secretText.hasSuffix(" gucheng office\n"))
+        #expect(publicText.hasPrefix("laba-ed25519-public ") && publicText.hasSuffix(" gucheng office\n"))
+        #expect(Data(base64Encoded: String(publicText.split(separator: " ")[1]))?.count == 32)
+
+        let secret = try FleetKeyFile.readSecret(path + ".key")
+        let pub = try FleetKeyFile.readPublic(path + ".pub")
+        #expect(secret.id == key.id && pub.id == key.id)
+        #expect(pub.comment == "gucheng office")
+        #expect(pub.isValidSignature(secret.signature(for: [1, 2, 3]), for: [1, 2, 3]))
+        #expect(!pub.isValidSignature(secret.signature(for: [1, 2, 3]), for: [1, 2, 4]))
+
+        #expect(throws: FleetKeyError(path: path + ".key", "exists already; remove it first or choose another path")) {
+            try FleetKeyFile.generate(at: path, comment: nil)
+        }
+        chmod(path + ".key", 0o640)
+        #expect(throws: FleetKeyError(path: path + ".key", "a secret key must be readable by its owner only (mode 640; chmod 600 it)")) {
+            try FleetKeyFile.readSecret(path + ".key")
+        }
+    }
+
+    @Test(arguments: [
+        ("", "the file is empty"),
+        ("laba-ed25519-public AAAA\nlaba-ed25519-public AAAA\n", "expected one line, found 2"),
+        ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 user@host\n", "expected 'laba-ed25519-public BASE64 [comment]'"),
+        ("laba-ed25519-secret \(Data(count: 32).base64EncodedString())\n",
+         "this is a secret key; expected 'laba-ed25519-public BASE64 [comment]'"),
+        ("laba-ed25519-public not*base64\n", "the key is not valid base64"),
+        ("laba-ed25519-public \(Data(count: 31).base64EncodedString())\n", "an Ed25519 public key is 32 bytes, found 31"),
+    ])
+    func aBadPublicKeyFileSaysWhatIsWrong(_ text: String, _ reason: String) {
+        #expect(throws: FleetKeyError(reason)) { try FleetPublicKey(fileText: text) }
+    }
+
+    @Test func aKeyFileWithoutCommentReadsBack() throws {
+        let key = FleetSigningKey()
+        #expect(key.fileText.split(separator: " ").count == 2)
+        #expect(try FleetSigningKey(fileText: key.fileText).id == key.id)
+        #expect(try FleetPublicKey(fileText: "  " + key.publicKey.fileText + "\n\n").id == key.id)
+    }
+}

@@ -1,0 +1,128 @@
+// From configuration files to a working fleet: keys from `laba fleet keygen`-style files, accounts
+// on a real mosquitto with the shipped ACL, and a signed command from a commander verified by a unit.
+
+import Foundation
+import LabaCore
+import LabaFleet
+import LabaTestSupport
+import Testing
+
+@Suite struct FleetSetupTests {
+    /// A config file in `folder` with a fleet section; returns its loaded config.
+    func config(_ folder: TemporaryFolder, _ fleet: String) throws -> Config {
+        try folder.write("laba.yaml", """
+            outputs: [{id: horn, device: hw, zone: xianghe}]
+            zones:
+              - id: lijiang
+              - {id: gucheng, parent: lijiang}
+              - {id: xianghe, parent: gucheng}
+            fleet:
+            \(fleet)
+            """)
+        let result = ConfigLoader.load(path: folder.file("laba.yaml"))
+        #expect(result.diagnostics.errors.isEmpty, "\(result.diagnostics)")
+        return try #require(result.config)
+    }
+
+    @Test func missingFilesAreErrorsAtTheLinesThatNameThem() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let loaded = try config(folder, """
+              name: lijiang
+              broker: mqtts://127.0.0.1
+              tls: {ca: ca.crt}
+              username: xianghe-1
+              password_file: fleet.password
+              trust:
+                - {key: keys/lijiang.pub, zones: [lijiang]}
+              sign_key: keys/gucheng.key
+              command_zones: [gucheng]
+            """)
+        guard case .failure(let error) = FleetSetup.load(loaded.fleet!, hostName: "h") else {
+            Issue.record("loaded without its files")
+            return
+        }
+        let file = folder.file("laba.yaml")
+        #expect(error.diagnostics.map(\.description) == [
+            "\(file):13:13: error: trust key \(folder.path)/keys/lijiang.pub: does not exist",
+            "\(file):14:13: error: sign_key \(folder.path)/keys/gucheng.key: does not exist",
+            "\(file):11:18: error: password_file \(folder.path)/fleet.password cannot be read",
+            "\(file):9:13: error: \(folder.path)/ca.crt cannot be read: No such file or directory",
+        ])
+    }
+
+    @Test func aCommanderSignsAndAUnitWithItsOwnAccountObeys() async throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(atPath: folder.file("keys"), withIntermediateDirectories: true)
+        let countyKey = try FleetKeyFile.generate(at: folder.file("keys/lijiang"), comment: "lijiang")
+        try folder.write("unit.password", "pw-xianghe-1\n")
+        try folder.write("office.password", "pw-gucheng-office\n")
+        let passwords = folder.file("passwd")
+        try run("mosquitto_passwd", ["-c", "-b", passwords, "xianghe-1", "pw-xianghe-1"])
+        try run("mosquitto_passwd", ["-b", passwords, "gucheng-office", "pw-gucheng-office"])
+        let broker = try MosquittoBroker(settings: """
+            allow_anonymous false
+            password_file \(passwords)
+            acl_file \(repositoryRoot)/Config/fleet/laba.acl
+            """)
+        defer { broker.kill(signal: SIGKILL); broker.folder.remove() }
+
+        let unitConfig = try config(folder, """
+              name: lijiang
+              broker: "mqtt://127.0.0.1:\(broker.port)"
+              username: xianghe-1
+              password_file: unit.password
+              trust:
+                - {key: keys/lijiang.pub, zones: [lijiang]}
+            """)
+        let unitSetup = try FleetSetup.load(unitConfig.fleet!, hostName: "Xianghe-1.lan").get()
+        #expect(unitSetup.unit == "xianghe-1")
+        #expect(unitSetup.options.will?.topic == "laba/v1/lijiang/unit/xianghe-1/status")
+        #expect(unitSetup.trust[countyKey.id]?.zones == ["lijiang"])
+        #expect(unitSetup.signingKey == nil)
+
+        let officeConfig = try config(folder, """
+              name: lijiang
+              broker: "mqtt://127.0.0.1:\(broker.port)"
+              unit: gucheng-office
+              username: gucheng-office
+              password_file: office.password
+              sign_key: keys/lijiang.key
+              command_zones: [lijiang]
+            """)
+        let officeSetup = try FleetSetup.load(officeConfig.fleet!, hostName: "ignored").get()
+        #expect(officeSetup.signingKey?.id == countyKey.id)
+        #expect(officeSetup.commandZones == ["lijiang"])
+
+        // The unit listens where its output serves, and above.
+        let tree = ZoneTree(unitConfig)
+        let unit = try MQTTConnection(unitSetup.options)
+        let unitLog = EventLog(unit)
+        defer { Task { await unit.stop() } }
+        let subscriptions = unitSetup.topics.commandSubscriptions(unit: unitSetup.unit, zones: ["xianghe"], tree: tree)
+        for topic in subscriptions { unit.subscribe(topic) }
+        unit.start()
+        for _ in subscriptions { #expect(try await unitLog.subscribed() == [1]) }
+
+        let office = try MQTTConnection(officeSetup.options)
+        let officeLog = EventLog(office)
+        defer { Task { await office.stop() } }
+        office.start()
+        _ = try await officeLog.connected()
+        let now = Instant(Date())
+        let order = FleetCommand(issuer: officeSetup.unit, issuedAt: now, expiresAt: now + .seconds(600),
+                                 body: .broadcast(BroadcastCommand(message: "masks", zones: ["lijiang"], priority: "emergency")))
+        let id = try office.publish(topic: officeSetup.topics.topic(.zoneCommand(zone: "lijiang")),
+                                    payload: SignedEnvelope(signing: order, with: officeSetup.signingKey!).bytes,
+                                    expiresAt: order.expiresAt, now: now)
+        #expect(try await officeLog.acknowledged(id) == 0)
+
+        let delivered = try await unitLog.message()
+        let verdict = CommandVerifier.verify(delivered.payload, trust: unitSetup.trust, zones: tree, now: Instant(Date()),
+                                             seen: { _ in false })
+        guard case .accepted(let verified) = verdict else { Issue.record("\(verdict)"); return }
+        #expect(verified.command == order)
+        #expect(verified.key == countyKey.id)
+    }
+}
