@@ -151,6 +151,8 @@ install-files:
 	else \
 		sed 's#^audio_dir: .*#audio_dir: $(AUDIODIR)#' Config/lijiang.yaml | install -Dm644 /dev/stdin $(DESTDIR)$(SYSCONF)/laba/laba.yaml; \
 	fi
+	install -d $(DESTDIR)$(SYSCONF)/laba/alerts $(DESTDIR)$(SYSCONF)/laba/areas
+	install -m644 Config/areas/*.geojson $(DESTDIR)$(SYSCONF)/laba/areas/
 	install -d $(DESTDIR)$(AUDIODIR)
 	cp -R Audio/. $(DESTDIR)$(AUDIODIR)/
 	rm -f $(DESTDIR)$(AUDIODIR)/README.md

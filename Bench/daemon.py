@@ -99,6 +99,11 @@ class Daemon:
 def lijiang(path, devices="null"):
     text = open(os.path.join(REPO, "Config/lijiang.yaml"), encoding="utf-8").read()
     text = text.replace("audio_dir: ../Audio", "audio_dir: " + os.path.join(REPO, "Audio"))
+    text = text.replace("area: areas/", "area: " + os.path.join(REPO, "Config/areas") + "/")
+    text = text.replace("watch: alerts/", "watch: " + os.path.join(REPO, "Config/alerts"))
+    # The idle figure is for a unit without a GPS receiver: with no gpsd to reach, a following
+    # output would retry it (backoff up to a minute), and with one, wake for each report.
+    text = text.replace("    follow: gps\n", "")
     text = re.sub(r'device: ("[^"]*"|\S+)', f'device: "{devices}"', text)
     open(path, "w", encoding="utf-8").write(text)
 

@@ -66,7 +66,15 @@ final class FolderWatcher: @unchecked Sendable {
     }
 }
 
-/// Hands each CAP file of the watched folder to the engine.
+/// A file of the watched folder, read.
+struct AlertFile: Sendable {
+    var name: String
+    var mtime: Int64
+    var data: Data
+}
+
+/// Hands each CAP file of the watched folder to the engine; the folder is watched and the files
+/// are read on the watcher's thread, the engine takes them in order.
 struct AlertWatchService: Service {
     let engine: Engine
     let watcher: FolderWatcher
@@ -78,41 +86,43 @@ struct AlertWatchService: Service {
     }
 
     func run() async throws {
-        let (files, continuation) = AsyncStream.makeStream(of: [String].self)
-        let watcher = self.watcher
+        let (files, continuation) = AsyncStream.makeStream(of: AlertFile.self)
+        let watcher = self.watcher, logger = self.logger
         let thread = Thread {
-            while let names = watcher.next() { continuation.yield(names) }
+            // What was dropped while labad was not running (the watch is already set: nothing is missed).
+            var names = ((try? FileManager.default.contentsOfDirectory(atPath: watcher.path)) ?? []).sorted()
+            repeat {
+                for name in names where Self.isCandidate(name) {
+                    if let file = Self.read(name, in: watcher.path, logger: logger) { continuation.yield(file) }
+                }
+                guard let next = watcher.next() else { break }
+                names = next
+            } while true
             continuation.finish()
         }
         thread.name = "laba-alerts"
         thread.start()
-        // What was dropped while labad was not running (the watch is already set: nothing is missed).
-        let present = ((try? FileManager.default.contentsOfDirectory(atPath: watcher.path)) ?? []).sorted()
-        await take(present)
         await withGracefulShutdownHandler {
-            for await names in files { await take(names) }
+            for await file in files {
+                _ = await engine.receiveAlert(file.data, via: .file(name: file.name, mtime: file.mtime))
+            }
         } onGracefulShutdown: {
             watcher.stop()
         }
     }
 
-    private func take(_ names: [String]) async {
-        for name in names where Self.isCandidate(name) {
-            let path = (watcher.path as NSString).appendingPathComponent(name)
-            var info = stat()
-            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-            let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000 + Int64(info.st_mtim.tv_nsec) / 1000
-            let data: Data
-            if info.st_size > Engine.maxAlertSize {
-                data = Data(count: Engine.maxAlertSize + 1)
-            } else {
-                guard let read = FileManager.default.contents(atPath: path) else {
-                    logger.warning("alert file cannot be read", metadata: ["file": "\(path)"])
-                    continue
-                }
-                data = read
-            }
-            _ = await engine.receiveAlert(data, via: .file(name: name, mtime: mtime))
+    /// A regular file's content and modification time; one larger than an alert can be is passed
+    /// on as too large, so that it is recorded.
+    static func read(_ name: String, in folder: String, logger: Logger) -> AlertFile? {
+        let path = (folder as NSString).appendingPathComponent(name)
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000 + Int64(info.st_mtim.tv_nsec) / 1000
+        if info.st_size > Engine.maxAlertSize { return AlertFile(name: name, mtime: mtime, data: Data(count: Engine.maxAlertSize + 1)) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            logger.warning("alert file cannot be read", metadata: ["file": "\(path)"])
+            return nil
         }
+        return AlertFile(name: name, mtime: mtime, data: data)
     }
 }

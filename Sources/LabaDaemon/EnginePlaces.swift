@@ -31,9 +31,13 @@ struct PlacesState {
     var followers: [String: Follower] = [:]
     /// Alerts with plays still to come: record id → when the next is due.
     var repeats: [Int64: Instant] = [:]
+    /// What the services were started with (they do not follow a reload).
+    var services: String
 
     init(config: Config, tree: ZoneTree, outputZones: [String: String], keeping old: [String: Follower] = [:]) {
         map = ZoneMap(config, tree: tree)
+        services = "\(config.outputs.contains { $0.follow != nil } ? config.gps?.address ?? GPSConfig.defaultAddress : "-") "
+            + (config.alerts?.watch?.value ?? "-")
         let dwell = config.gps?.dwellSpan ?? GPSConfig.defaultDwell
         for output in config.outputs where output.follow != nil {
             let id = output.id.value
@@ -94,9 +98,12 @@ extension Engine {
         places.followers[output].map(GPSStatus.init)
     }
 
-    /// Writes where a following output is into a broadcast's record as it starts: the last fix.
+    /// Writes where a following output is into a broadcast's record as it starts: the last fix, and
+    /// the zone it is heard in (it may have moved while the broadcast waited).
     func stampPosition(_ record: inout BroadcastRecord) {
-        guard record.positionAt == nil, let fix = places.followers[record.output]?.lastFix else { return }
+        guard record.positionAt == nil, let follower = places.followers[record.output] else { return }
+        record.zone = follower.zone
+        guard let fix = follower.lastFix else { return }
         record.positionLat = fix.position.lat
         record.positionLon = fix.position.lon
         record.positionAt = fix.time.microseconds
@@ -104,8 +111,13 @@ extension Engine {
 
     /// Rebuilds the map and the followers after a reload, keeping what each unit knows.
     func reloadPlaces() {
+        let started = places.services
         places = PlacesState(config: setup.config, tree: builder.tree, outputZones: scheduler.planner.outputZones,
                              keeping: places.followers).with(repeats: places.repeats)
+        if places.services != started {
+            logger.warning("the new gps or alerts.watch settings take effect when labad restarts")
+            places.services = started
+        }
     }
 
     /// Records a move, and tells a follower moved by someone else.

@@ -23,6 +23,8 @@ import Testing
         let fixture = try DaemonFixture()
         let config = try String(contentsOfFile: Binaries.repo("Config/lijiang.yaml"), encoding: .utf8)
             .replacingOccurrences(of: "audio_dir: ../Audio", with: "audio_dir: \(Binaries.repo("Audio"))")
+            .replacingOccurrences(of: "area: areas/", with: "area: \(Binaries.repo("Config/areas"))/")
+            .replacingOccurrences(of: "watch: alerts/", with: "watch: \(Binaries.repo("Config/alerts"))")
             .replacingOccurrences(of: #"quiet_hours: "22:00-07:00""#, with: "quiet_hours: none")
             .replacingOccurrences(of: #"device: ("[^"]*"|\S+)"#, with: "device: \"null\"", options: .regularExpression)
         try config.write(toFile: fixture.configPath, atomically: true, encoding: .utf8)

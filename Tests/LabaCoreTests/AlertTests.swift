@@ -113,8 +113,8 @@ import Testing
         var xml: String
         var drills = false
         var zones: [String] = []
-        /// zone → languages (nil: the zone's own).
-        var languages: [String: [String]?] = [:]
+        /// The languages asked for (each zone hears those it speaks, else its own).
+        var languages: [String]?
         var priority: Priority?
         var reason: String?
         var cancels: [String] = []
@@ -125,31 +125,31 @@ import Testing
 
     static let plans: [PlanCase] = [
         .init(name: "a polygon covering two of three townships", xml: cap(infos: [info(area: southHalf)]),
-              zones: ["lashi", "huangshan"], languages: ["lashi": ["mandarin"], "huangshan": ["mandarin"]], priority: .emergency,
+              zones: ["lashi", "huangshan"], languages: ["mandarin"], priority: .emergency,
               plays: 3),
         .init(name: "a circle in Baisha (lat,lon radius km)",
               xml: cap(infos: [info(area: "<circle>27.0,100.3 2</circle>")]),
-              zones: ["baisha"], languages: ["baisha": nil], priority: .emergency, plays: 3),
+              zones: ["baisha"], languages: ["mandarin"], priority: .emergency, plays: 3),
         .init(name: "an info per language: each zone hears those it speaks",
               xml: cap(infos: [info(area: southHalf), info(language: "ii", area: "<circle>27.0,100.3 2</circle>"),
                                info(language: "nxq", area: "")]),
               zones: ["lashi", "huangshan", "baisha"],
-              languages: ["lashi": ["naxi", "mandarin"], "huangshan": ["mandarin"], "baisha": ["yi"]], priority: .emergency, plays: 3),
+              languages: ["mandarin", "yi", "naxi"], priority: .emergency, plays: 3),
         .init(name: "a 6-digit geocode reaches the county as a whole",
               xml: cap(infos: [info(area: "<geocode><valueName>GB/T 2260</valueName><value>530721</value></geocode>")]),
-              zones: ["yulong"], languages: ["yulong": ["mandarin"]], priority: .emergency, plays: 3),
+              zones: ["yulong"], languages: ["mandarin"], priority: .emergency, plays: 3),
         .init(name: "a 9-digit geocode reaches its township",
               xml: cap(infos: [info(area: "<geocode><valueName>GB/T 2260</valueName><value>530721101</value></geocode>")]),
-              zones: ["baisha"], languages: ["baisha": nil], priority: .emergency, plays: 3),
+              zones: ["baisha"], languages: ["mandarin"], priority: .emergency, plays: 3),
         .init(name: "a 12-digit geocode reaches a zone without an area",
               xml: cap(infos: [info(area: "<geocode><valueName>GB/T 2260</valueName><value>530724000000</value></geocode>")]),
-              zones: ["ninglang"], languages: ["ninglang": ["mandarin"]], priority: .emergency, plays: 3),
+              zones: ["ninglang"], languages: ["mandarin"], priority: .emergency, plays: 3),
         .init(name: "a polygon only where no township is drawn reaches the county",
               xml: cap(infos: [info(area: "<polygon>26.95,100.02 26.95,100.18 27.05,100.18 27.05,100.02 26.95,100.02</polygon>")]),
-              zones: ["yulong"], languages: ["yulong": ["mandarin"]], priority: .emergency, plays: 3),
+              zones: ["yulong"], languages: ["mandarin"], priority: .emergency, plays: 3),
         .init(name: "a polygon over the county and its neighbour",
               xml: cap(infos: [info(area: "<polygon>26.85,100.3 26.85,100.5 26.95,100.5 26.95,100.3 26.85,100.3</polygon>")]),
-              zones: ["huangshan", "baisha", "gucheng"], languages: ["huangshan": ["mandarin"], "baisha": nil, "gucheng": ["mandarin"]],
+              zones: ["huangshan", "baisha", "gucheng"], languages: ["mandarin"],
               priority: .emergency, plays: 3),
         .init(name: "an area that reaches no zone",
               xml: cap(infos: [info(area: "<polygon>30.0,110.0 30.0,110.1 30.1,110.1 30.1,110.0 30.0,110.0</polygon>")]),
@@ -157,31 +157,31 @@ import Testing
         .init(name: "an event with no mapping", xml: cap(infos: [info(event: "台风", area: southHalf)]),
               reason: "no mapping for event '台风' in alerts.events"),
         .init(name: "an event code matches a mapping", xml: cap(infos: [info(event: "Forest fire", eventCode: "FIRE", area: southHalf)]),
-              zones: ["lashi", "huangshan"], languages: ["lashi": ["mandarin"], "huangshan": ["mandarin"]], priority: .manual),
+              zones: ["lashi", "huangshan"], languages: ["mandarin"], priority: .manual),
         .init(name: "severity Extreme means emergency",
               xml: cap(infos: [info(event: "暴雨", urgency: "Expected", severity: "Extreme", area: southHalf)]),
-              zones: ["lashi", "huangshan"], languages: ["lashi": ["mandarin"], "huangshan": ["mandarin"]], priority: .emergency),
+              zones: ["lashi", "huangshan"], languages: ["mandarin"], priority: .emergency),
         .init(name: "neither Extreme nor Immediate means manual",
               xml: cap(infos: [info(event: "暴雨", urgency: "Expected", severity: "Severe", area: southHalf)]),
-              zones: ["lashi", "huangshan"], languages: ["lashi": ["mandarin"], "huangshan": ["mandarin"]], priority: .manual),
+              zones: ["lashi", "huangshan"], languages: ["mandarin"], priority: .manual),
         .init(name: "the mapping's priority wins over Immediate",
               xml: cap(infos: [info(event: "FIRE", urgency: "Immediate", severity: "Extreme", area: southHalf)]),
-              zones: ["lashi", "huangshan"], languages: ["lashi": ["mandarin"], "huangshan": ["mandarin"]], priority: .manual),
+              zones: ["lashi", "huangshan"], languages: ["mandarin"], priority: .manual),
         .init(name: "expired", xml: cap(infos: [info(expires: "2026-12-02T09:30:00+08:00", area: southHalf)]),
               reason: "expired at 2026-12-02T09:30:00+08:00"),
         .init(name: "an Exercise with drills off plays nothing", xml: cap(status: "Exercise", infos: [info(area: southHalf)]),
               reason: "status Exercise: a drill, and alerts.drills is false", drill: true),
         .init(name: "an Exercise with drills on plays as a drill", xml: cap(status: "Exercise", infos: [info(area: southHalf)]),
-              drills: true, zones: ["lashi", "huangshan"], languages: ["lashi": ["mandarin"], "huangshan": ["mandarin"]],
+              drills: true, zones: ["lashi", "huangshan"], languages: ["mandarin"],
               priority: .emergency, drill: true, plays: 3),
         .init(name: "a Test with drills on plays as a drill", xml: cap(status: "Test", infos: [info(area: southHalf)]),
-              drills: true, zones: ["lashi", "huangshan"], languages: ["lashi": ["mandarin"], "huangshan": ["mandarin"]],
+              drills: true, zones: ["lashi", "huangshan"], languages: ["mandarin"],
               priority: .emergency, drill: true, plays: 3),
         .init(name: "an Update cancels what it references and plays",
               xml: cap(id: "CN-YN-2026-0002", msgType: "Update",
                        references: "yunnan-eew@example.cn,CN-YN-2026-0001,2026-12-02T09:59:50+08:00",
                        infos: [info(area: "<circle>27.0,100.3 2</circle>")]),
-              zones: ["baisha"], languages: ["baisha": nil], priority: .emergency, cancels: ["CN-YN-2026-0001"], plays: 3),
+              zones: ["baisha"], languages: ["mandarin"], priority: .emergency, cancels: ["CN-YN-2026-0001"], plays: 3),
         .init(name: "a Cancel stops what it references and plays nothing",
               xml: cap(id: "CN-YN-2026-0003", msgType: "Cancel",
                        references: "yunnan-eew@example.cn,CN-YN-2026-0001,2026-12-02T09:59:50+08:00", infos: []),
@@ -208,7 +208,7 @@ import Testing
                     Issue.record("a request for \(request.target)")
                     continue
                 }
-                #expect(request.languages == c.languages[zone] ?? nil, "\(zone)")
+                #expect(request.languages == c.languages && request.languagesPreferred, "\(zone)")
                 #expect(request.source == .alert && request.requestedBy == .alert(identifier: alert.identifier))
                 #expect(request.drill == c.drill && request.priority == c.priority)
                 // The deadline is <expires>: 2 h after now.
@@ -217,6 +217,59 @@ import Testing
         } else {
             #expect(plan.requests.isEmpty)
         }
+    }
+
+    struct BroadcastCase: CustomTestStringConvertible, Sendable {
+        var name: String
+        var xml: String
+        /// output → the languages it plays; outputs not listed get nothing.
+        var broadcasts: [String: [String]]
+        var refused: [String: Refusal.Code] = [:]
+        var testDescription: String { name }
+    }
+
+    static let broadcasts: [BroadcastCase] = [
+        .init(name: "two of three townships, in the language each speaks",
+              xml: cap(infos: [info(area: southHalf), info(language: "ii", area: southHalf)]),
+              broadcasts: ["lashi-hall": ["mandarin"], "huangshan-hall": ["mandarin"]]),
+        .init(name: "a zone that speaks none of the alert's languages hears its own",
+              xml: cap(infos: [info(area: "<circle>27.0,100.3 2</circle>")]), broadcasts: ["baisha-hall": ["yi"]]),
+        .init(name: "a county by its code: every hall in it",
+              xml: cap(infos: [info(area: "<geocode><valueName>GB/T 2260</valueName><value>530721</value></geocode>")]),
+              broadcasts: ["lashi-hall": ["mandarin"], "huangshan-hall": ["mandarin"], "baisha-hall": ["yi"]]),
+        .init(name: "a manual alert in quiet hours is refused there",
+              xml: cap(infos: [info(event: "FIRE", area: southHalf)]),
+              broadcasts: [:], refused: ["lashi-hall": .quietHours, "huangshan-hall": .quietHours]),
+    ]
+
+    /// The plan's requests through Admission, as the daemon admits them: what each output plays.
+    @Test(arguments: broadcasts) func alertToBroadcasts(_ c: BroadcastCase) throws {
+        var (config, map) = try Self.setting(drills: false)
+        let quiet = c.refused.values.contains(.quietHours)
+        if quiet {
+            let loaded = load(Self.yaml.replacingOccurrences(of: "DRILLS", with: "false")
+                .replacingOccurrences(of: "timezone: Asia/Shanghai", with: "timezone: Asia/Shanghai\ndefaults:\n  quiet_hours: \"09:00-11:00\""))
+            config = try #require(loaded.config)
+            map = ZoneMap(config)
+        }
+        let now = try TimeParsing.instant(Self.now, in: config.timeZone, now: Instant(seconds: 0))
+        let plan = AlertPlanner.plan(try CAPAlert(xml: Data(c.xml.utf8)), config: config, map: map, library: Self.library(), now: now)
+        let context = Admission.Context(config: config, tree: map.tree, library: Self.library(),
+                                        outputZones: Dictionary(uniqueKeysWithValues: config.outputs.map { ($0.id.value, $0.zone.value) }),
+                                        waiting: [:], now: now)
+        var played: [String: [String]] = [:]
+        var refused: [String: Refusal.Code] = [:]
+        for request in plan.requests {
+            do {
+                let admission = try Admission.admit(request, in: context)
+                for b in admission.admitted { played[b.output] = b.choice.languages }
+                for r in admission.refused { refused[r.output ?? "?"] = r.code }
+            } catch {
+                refused[error.output ?? "?"] = error.code
+            }
+        }
+        #expect(played == c.broadcasts)
+        #expect(refused == c.refused)
     }
 
     @Test func repeatsFallEveryRepeatEveryUntilTheAlertExpires() throws {

@@ -34,6 +34,9 @@ public struct AdmissionRequest: Sendable, Equatable {
     public var requestedBy: RequestedBy?
     /// An exercise (CAP status Exercise/Test): recorded as a drill.
     public var drill: Bool
+    /// `languages` are a preference (an alert's languages): each zone hears those it speaks, in its
+    /// own order, and a zone that speaks none of them hears its own languages instead of refusing.
+    public var languagesPreferred = false
 
     public init(content: Content, target: Target, languages: [String]? = nil, priority: Priority = .manual,
                 repeatCount: Int = 1, loop: Bool = false, within: TimeSpan? = nil, force: Bool = false,
@@ -233,7 +236,10 @@ public struct Admission: Sendable, Equatable {
             case .message(let id):
                 // Asked-for languages play where the zone speaks them; the zone's own otherwise.
                 var wanted = zone.languages
-                if let asked = request.languages {
+                if let asked = request.languages, request.languagesPreferred {
+                    let spoken = zone.languages.filter(asked.contains)
+                    if !spoken.isEmpty { wanted = spoken }
+                } else if let asked = request.languages {
                     wanted = asked.filter(zone.languages.contains)
                     if wanted.isEmpty {
                         refused.append(Refusal(.noRecording, "zone '\(zoneID)' does not use \(asked.joined(separator: ", ")) "

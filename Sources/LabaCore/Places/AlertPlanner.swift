@@ -5,7 +5,7 @@
 public struct AlertPlan: Equatable, Sendable {
     /// The zones its areas and geocodes reach (the top-most of each branch, in file order).
     public var zones: [String] = []
-    /// One request per zone (each zone's languages differ); empty when nothing plays.
+    /// One request per zone, so that what a zone refuses is recorded for it; empty when nothing plays.
     public var requests: [AdmissionRequest] = []
     /// How many times it plays in all (the first now, the others every `every`).
     public var plays = 1
@@ -129,30 +129,32 @@ public enum AlertPlanner {
             return plan
         }
 
-        // Languages: each <info>'s tag through alerts.languages, where the zone speaks it and a
-        // recording exists; a zone that speaks none of them hears its own languages.
+        // Languages: each <info>'s tag through alerts.languages.
         var mapped: [String] = []
         for tagged in alert.infos {
-            if let language = language(for: tagged.language, in: settings), !mapped.contains(language) {
-                mapped.append(language)
-            } else if language(for: tagged.language, in: settings) == nil {
+            guard let language = language(for: tagged.language, in: settings) else {
                 plan.notes.append("language \(tagged.language) is not in alerts.languages")
+                continue
             }
+            if !mapped.contains(language) { mapped.append(language) }
         }
         plan.plays = mapping.plays
         plan.every = mapping.repeatEvery?.value
         let within = plan.expires.map { $0 - now }
+        // Those without a recording of the message are left out; each zone hears the rest that it
+        // speaks, or its own languages when it speaks none of them (Admission).
         let recorded = library.languages(of: mapping.message.value)
+        let languages = mapped.filter(recorded.contains)
+        for language in mapped where !recorded.contains(language) {
+            plan.notes.append("message \(mapping.message.value) has no \(language) recording")
+        }
         for zone in plan.zones {
-            let spoken = tree[zone]?.languages ?? []
-            let languages = spoken.filter { mapped.contains($0) && recorded.contains($0) }
-            if languages.isEmpty, !mapped.isEmpty {
-                plan.notes.append("zone \(zone) speaks none of \(mapped.joined(separator: ", ")) with a recording: it hears its own languages")
-            }
-            plan.requests.append(AdmissionRequest(
+            var request = AdmissionRequest(
                 content: .message(mapping.message.value), target: .zones([zone]), languages: languages.isEmpty ? nil : languages,
                 priority: plan.priority!, within: within, source: .alert,
-                requestedBy: .alert(identifier: alert.identifier), drill: plan.drill))
+                requestedBy: .alert(identifier: alert.identifier), drill: plan.drill)
+            request.languagesPreferred = true
+            plan.requests.append(request)
         }
         return plan
     }
