@@ -60,9 +60,11 @@ bench: release
 	Bench/run.sh
 
 # The long fault runs: 100 kill -9 rounds, 200 SIGHUPs, clock jumps, 5 × 1,000 concurrent
-# triggers, a full state dir. ROUNDS=N and SEED=N change them.
+# triggers, a full state dir. ROUNDS=N and SEED=N change them. Then the fleet's: the broker killed
+# and restarted during 200 commands, a unit's link down for 90 s (as root, in a network namespace).
 soak: release
 	python3 Bench/soak.py .build/release
+	python3 Bench/fleet.py soak .build/release
 
 # libFuzzer on the configuration loader and the calendar parser (FUZZ_SECONDS each, seeded with
 # the shipped configurations and the tests' expressions), then malformed requests against a real
