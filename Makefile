@@ -65,9 +65,12 @@ bench: release
 	Bench/run.sh
 
 # The long fault runs: 100 kill -9 rounds, 200 SIGHUPs, clock jumps, 5 × 1,000 concurrent
-# triggers, a full state dir. ROUNDS=N and SEED=N change them. Then the package test (as root).
+# triggers, a full state dir. ROUNDS=N and SEED=N change them. Then the fleet's: the broker killed
+# and restarted during 200 commands, a unit's link down for 90 s (as root, in a network namespace);
+# then the package test (as root).
 soak: release
 	python3 Bench/soak.py .build/release
+	python3 Bench/fleet.py soak .build/release
 	$(MAKE) package-test
 
 # laba_<version>_<arch>.deb: a release build with the Swift runtime linked in, stripped, laid out by

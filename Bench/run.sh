@@ -114,6 +114,39 @@ gps=$(python3 Bench/places.py gps $BIN "$SWITCHES")
 echo "  $gps"
 row "gps: TPV completing the dwell sent by a gpsd stand-in → zone switch recorded, ${SWITCHES} switches" \
     "$(j "$gps" "f'p50 {p50_ms:.1f} ms, p99 {p99_ms:.1f} ms'")" "—" "(dwell itself is counted on fix times)"
+# The fleet: a real mosquitto, the real labad units; beside each figure, the floor under it: a raw
+# mosquitto_pub -> mosquitto_sub delivery on the same kind of broker, and a local `laba play`.
+echo "Fleet: raw mosquitto_pub -> mosquitto_sub, 50 times"
+raw=$(python3 Bench/fleet.py raw 50)
+echo "  $raw"
+rawtext=$(j "$raw" "f'mosquitto_pub → mosquitto_sub p50 {p50_ms:.0f} ms, p99 {p99_ms:.0f} ms'")
+FLEET_UNITS=${FLEET_UNITS:-50}
+FLEET_ROUNDS=${FLEET_ROUNDS:-5}
+echo "Fleet fan-out: an emergency to the root zone, ${FLEET_UNITS} labad units, ${FLEET_ROUNDS} rounds"
+fan=$(python3 Bench/fleet.py fanout $BIN "$FLEET_UNITS" "$FLEET_ROUNDS")
+echo "  $fan"
+row "fleet fan-out: emergency to the root zone, command accepted → first frame on each of ${FLEET_UNITS} \`labad\` units (null PCMs), ${FLEET_ROUNDS} rounds" \
+    "$(j "$fan" "f'p50 {p50_ms:.0f} ms, p99 {p99_ms:.0f} ms, max {max_ms:.0f} ms (from \`laba play\` invoked: p99 {invoked_p99_ms:.0f} ms)'")" \
+    "$rawtext; local \`laba play\` → first frame: $(j "$trig" "f'p50 {p50_ms:.0f} ms, p99 {p99_ms:.0f} ms'")" \
+    "$(j "$fan" "('met' if p99_ms <= 500 else 'NOT met') + ' (p99 ≤ 500 ms)'")"
+SUBSCRIBERS=${SUBSCRIBERS:-1000}
+VENV=.build/bench-venv
+if [ ! -x $VENV/bin/python ] || ! $VENV/bin/python -c 'import paho.mqtt' 2>/dev/null; then
+  python3 -m venv $VENV && $VENV/bin/pip install -q paho-mqtt
+fi
+echo "Broker side: ${SUBSCRIBERS} simulated unit subscriptions (paho-mqtt) receiving one command"
+subs=$($VENV/bin/python Bench/fleet.py subscribers "$SUBSCRIBERS")
+echo "  $subs"
+row "broker side: one command to ${SUBSCRIBERS} simulated unit subscriptions (paho-mqtt, QoS 1): publish → last delivery" \
+    "$(j "$subs" "f'last {last_ms:.0f} ms (first {first_ms:.0f} ms, p50 {p50_ms:.0f} ms), {delivered} delivered'")" \
+    "$rawtext (one subscriber)" "—"
+echo "Idle fleet unit, broker connected, ${IDLE_SECONDS} s"
+fidle=$(python3 Bench/fleet.py idle $BIN "$IDLE_SECONDS")
+echo "  $fidle"
+row "idle fleet unit, broker connected (keepalive 60 s), ${IDLE_SECONDS} s: wake-ups per minute, RSS" \
+    "$(j "$fidle" "f'{wakeups_per_minute:.1f}/min, {rss_kib / 1024:.1f} MiB'")" \
+    "$(j "$fidle" "f'mosquitto_sub -k 60: {mosquitto_sub_wakeups_per_minute:.1f}/min'")" \
+    "$(j "$fidle" "('met' if wakeups_per_minute <= 2 else 'NOT met') + ' (≤ 2/min)'")"
 
 {
   echo "# Laba benchmark report"

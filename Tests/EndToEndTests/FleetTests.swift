@@ -177,6 +177,9 @@ final class Inbox: Sendable {
         #expect(office.waitForStore { try $0.pendingCommands(now: 0).isEmpty })
         let status = try east.laba(["status"])
         #expect(status.stdout.contains("broker mqtt://127.0.0.1:\(fleet.broker.port) connected since"), "\(status.stdout)")
+        // SIGTERM: the unit leaves the broker (its will: offline) and exits 0 in time.
+        #expect(east.terminate() == 0)
+        #expect(office.waitForStore { try $0.units().first { $0.unit == "east-1" }?.state == "offline" })
     }
 
     /// A unit stopped (SIGSTOP) while the command is published plays it once when resumed within
