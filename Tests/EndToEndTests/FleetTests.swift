@@ -290,5 +290,14 @@ final class Inbox: Sendable {
         let check = try east.laba(["check", "--config", east.configPath])
         let row = try #require(check.stdout.split(separator: "\n").first { $0.hasPrefix("bulletin") }, "\(check.stdout)")
         #expect(row.contains("✓") && !check.stdout.contains("unknown message 'bulletin'"), "\(check.stdout)")
+
+        // `laba play --file` for a zone of the fleet: the recording travels through the library, then plays.
+        let flash = office.dir + "/flash.wav"
+        _ = try Binaries.run(executable: "/usr/bin/sox", ["-n", "-r", "16000", "-c", "1", "-b", "16", flash, "synth", "0.3", "sine", "1100",
+                                                          "vol", "0.5"])
+        let upload = try office.laba(["play", "--file", flash, "flash", "--lang", "naxi", "--zone", "east"])
+        #expect(upload.status == 0 && upload.stdout.contains("fleet command"), "\(upload.stderr)")
+        #expect(office.waitForStore { try $0.fleetRecords(unit: "east-1", BroadcastFilter(message: "flash", outcome: .completed)).count == 1 })
+        #expect(try Binaries.toneFrequencies(of: east.dir + "/laba_square.wav") == [1100])
     }
 }
