@@ -8,7 +8,12 @@
 ///   requests; `refused` in the answer of a request for several outputs; `drill`, the sources
 ///   `live`, `alert` and `fleet`, and the tagged `requested_by`; `records_behind` and `warnings` in
 ///   the status; `within` as a time span or a number of seconds; `/v1/schedule/entries` and
-///   `/v1/schedule/log` (the operators' schedule), with the codes `conflict` and `forbidden`.
+///   `/v1/schedule/log` (the operators' schedule), with the codes `conflict` and `forbidden`. The
+///   fleet (SPEC 11): `fleet` in the status; `GET /v1/fleet`, `GET /v1/fleet/units/{id}`,
+///   `POST /v1/library`; `command` in the answers of `POST /v1/broadcasts` and `POST /v1/stop` on a
+///   commander; `unit=` and `fleet=` in `GET /v1/broadcasts` (records with `unit` and `command`);
+///   `by=unit` and `fleet=` in the report; the error code `not_commander`. Places (SPEC 13):
+///   `position` in broadcasts, `gps` in the status, `/v1/alerts`, the code `invalid_alert`.
 public enum ControlProtocol {
     public static let version = 1
     public static let pathPrefix = "/v1"

@@ -112,15 +112,57 @@ enum ControlServer {
             }
             body.requestedBy = await requester(context)
             body.content = .recording(path: path, name: body.messageName)
-            let admission: Admitted
+            var fleetZones: [String] = []
+            if let fleet, case .zones(let zones) = body.target { fleetZones = await fleet.commandable(zones) }
+            guard let fleet, !fleetZones.isEmpty else {
+                let admission: Admitted
+                do {
+                    admission = try await admit(body, engine)
+                } catch {
+                    unlink(path)
+                    throw error
+                }
+                var w = await wire()
+                return try json(w.list(admission.records, refused: admission.refused), status: .accepted)
+            }
+            // A commander: the recording joins the fleet's library under its name (signed, retained),
+            // then a command plays that message there; the broker keeps the two in order.
+            let command: String
+            var admission = Admitted(records: [], refused: [])
             do {
-                admission = try await admit(body, engine)
+                guard Config.isValidID(name) else {
+                    throw APIFailure(.badRequest, "a recording for the fleet's units needs a name that is an id "
+                                     + "(laba play --file FILE NAME), not '\(name)'")
+                }
+                let language = body.languages?.first ?? Language.neutral
+                guard (body.languages?.count ?? 0) <= 1 else {
+                    throw APIFailure(.badRequest, "a recording for the fleet's units is in one language (or none)")
+                }
+                _ = try await fleet.publishLibrary(path: path, message: name, language: language)
+                do {
+                    admission = try await engine.admit(body)
+                } catch let refusal as Refusal where unitsDecide(refusal.code) {
+                    admission.refused = [refusal]
+                }
+                command = try await fleet.commandBroadcast(
+                    BroadcastRequest(message: name, zones: fleetZones, languages: body.languages, priority: body.priority,
+                                     repeat: body.repeatCount, loop: body.loop ? true : nil, force: body.force ? true : nil,
+                                     within: body.within),
+                    zones: fleetZones)
+            } catch let refusal as Refusal {
+                unlink(path)
+                throw APIFailure(refusal)
+            } catch let error as EngineError {
+                unlink(path)
+                throw APIFailure(error)
             } catch {
+                for record in admission.records { _ = try? await engine.cancel(id: record.id) }
                 unlink(path)
                 throw error
             }
+            if admission.records.isEmpty { unlink(path) }
             var w = await wire()
-            return try json(w.list(admission.records, refused: admission.refused), status: .accepted)
+            return try json(w.list(admission.records, refused: admission.refused, command: command), status: .accepted)
         }
         router.get("\(prefix)/broadcasts") { request, _ in
             let q = await query(request)

@@ -38,6 +38,8 @@ public actor FleetService: Service {
     var lostAt: Instant?
     /// The command topics subscribed to now.
     var commandTopics: Set<String> = []
+    /// Command topics of the last run that this one no longer wants: left at the first connect.
+    var staleTopics: Set<String> = []
     /// Outbox messages published and not yet acknowledged: message id → sequence number.
     var inFlight: [Int32: Int64] = [:]
     var inFlightSeqs: Set<Int64> = []
@@ -129,7 +131,9 @@ public actor FleetService: Service {
         configDigest = FileManager.default.contents(atPath: configPath).map { LibraryRecordingInfo.digest($0) }
         lastRecordAt = ((try? store.broadcasts(state: .done, limit: 1)) ?? []).first?.endedAt.map(Instant.init(microseconds:))
         libraryVersions = FleetLibraryFiles(directory: layout.library).versions()
+        let previous = Set((try? store.fleetSubscriptions()) ?? [])
         await updateSubscriptions()
+        staleTopics = previous.subtracting(commandTopics)
         // Library recordings: every retained one at the first subscription of this run (the state
         // dir may have lost some), then only new ones (the persistent session queues what is
         // published while the unit is away).
@@ -153,6 +157,7 @@ public actor FleetService: Service {
         let wanted = topics.commandSubscriptions(unit: unit, zones: zones, tree: tree)
         for topic in wanted.subtracting(commandTopics).sorted() { connection.subscribe(topic) }
         for topic in commandTopics.subtracting(wanted).sorted() { connection.unsubscribe(topic) }
+        if wanted != commandTopics { try? store.setFleetSubscriptions(Array(wanted)) }
         commandTopics = wanted
     }
 
@@ -166,6 +171,9 @@ public actor FleetService: Service {
             reason = nil
             refusedSeqs = []
             logger.notice("connected to the fleet's broker", metadata: ["broker": "\(broker)"])
+            // The persistent session may still hold the zones of the configuration the unit ran before.
+            for topic in staleTopics.sorted() { connection.unsubscribe(topic) }
+            staleTopics = []
             // What was on its way when the connection was lost goes again: the broker's PUBACK is
             // the only proof it arrived (a repeat is harmless, records and acks are keyed).
             inFlight = [:]

@@ -358,6 +358,24 @@ extension Store {
         try database.read { try FleetUnitRow.order(Column("unit")).fetchAll($0) }
     }
 
+    // MARK: Unit: its command subscriptions
+
+    /// The command topics this unit subscribed to when it last ran: the broker's persistent
+    /// session still holds them, so that those no longer wanted must be left explicitly.
+    public func fleetSubscriptions() throws -> [String] {
+        try database.read { db in
+            let text = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fleet_subscriptions'")
+            return text.map { $0.split(separator: "\n").map(String.init) } ?? []
+        }
+    }
+
+    public func setFleetSubscriptions(_ topics: [String]) throws {
+        try database.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('fleet_subscriptions', ?)",
+                           arguments: [topics.sorted().joined(separator: "\n")])
+        }
+    }
+
     // MARK: Commander: the units' records
 
     /// Keeps a unit's finished broadcast; the same record received again replaces itself.

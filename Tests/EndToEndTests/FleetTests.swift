@@ -182,6 +182,24 @@ final class Inbox: Sendable {
         #expect(office.waitForStore { try $0.units().first { $0.unit == "east-1" }?.state == "offline" })
     }
 
+    /// A broker missing at start holds up nothing local, and `laba status` says so.
+    @Test func aMissingBrokerDoesNotStopLocalPlaybackAndTheStatusSaysSo() throws {
+        let fleet = try FleetFixture()
+        fleet.broker.kill(signal: SIGKILL)
+        let unit = try DaemonFixture()
+        try unit.writeTones()
+        try fleet.config(unit: "east-1", zone: "east", commander: false).write(toFile: unit.configPath, atomically: true, encoding: .utf8)
+        try unit.start()
+        #expect(unit.waitForLog("ready"))
+        #expect(try unit.laba(["play", "notice", "--zone", "east"]).status == 0)
+        #expect(unit.waitForStore { try $0.broadcasts(outcome: .completed).count == 1 })
+        #expect(try Binaries.toneFrequencies(of: unit.dir + "/laba_square.wav") == [300])
+        let status = try unit.laba(["status"])
+        #expect(status.stdout.contains("broker mqtt://127.0.0.1:\(fleet.broker.port) NOT connected since"), "\(status.stdout)")
+        // Its report waits in the outbox for the broker.
+        #expect(try Store(path: unit.database).outgoingCount() == 1)
+    }
+
     /// A unit stopped (SIGSTOP) while the command is published plays it once when resumed within
     /// the expiry; resumed after it, it records `expired` and plays nothing.
     @Test func aStoppedUnitPlaysOnceWithinTheExpiryAndRecordsExpiredAfterIt() throws {
@@ -291,5 +309,14 @@ final class Inbox: Sendable {
         let check = try east.laba(["check", "--config", east.configPath])
         let row = try #require(check.stdout.split(separator: "\n").first { $0.hasPrefix("bulletin") }, "\(check.stdout)")
         #expect(row.contains("✓") && !check.stdout.contains("unknown message 'bulletin'"), "\(check.stdout)")
+
+        // `laba play --file` for a zone of the fleet: the recording travels through the library, then plays.
+        let flash = office.dir + "/flash.wav"
+        _ = try Binaries.run(executable: "/usr/bin/sox", ["-n", "-r", "16000", "-c", "1", "-b", "16", flash, "synth", "0.3", "sine", "1100",
+                                                          "vol", "0.5"])
+        let upload = try office.laba(["play", "--file", flash, "flash", "--lang", "naxi", "--zone", "east"])
+        #expect(upload.status == 0 && upload.stdout.contains("fleet command"), "\(upload.stderr)")
+        #expect(office.waitForStore { try $0.fleetRecords(unit: "east-1", BroadcastFilter(message: "flash", outcome: .completed)).count == 1 })
+        #expect(try Binaries.toneFrequencies(of: east.dir + "/laba_square.wav") == [1100])
     }
 }

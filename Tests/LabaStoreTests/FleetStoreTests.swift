@@ -125,6 +125,17 @@ import Testing
         #expect(try store.lastFleetRecords().mapValues(\.id) == ["east-1": "b2", "west-1": "b1"])
     }
 
+    @Test func aUnitRemembersItsCommandSubscriptionsAcrossARestart() throws {
+        let tmp = try TemporaryStore()
+        defer { tmp.remove() }
+        do {
+            let store = try tmp.open()
+            #expect(try store.fleetSubscriptions().isEmpty)
+            try store.setFleetSubscriptions(["laba/v1/f/zone/b/command", "laba/v1/f/zone/a/command"])
+        }
+        #expect(try tmp.open().fleetSubscriptions() == ["laba/v1/f/zone/a/command", "laba/v1/f/zone/b/command"])
+    }
+
     @Test func aDuplicateAckNeverHidesTheFirstAnswer() throws {
         let tmp = try TemporaryStore()
         defer { tmp.remove() }
