@@ -204,7 +204,7 @@ let statusTopic = FleetTopics(fleet: "lijiang").topic(.unitStatus(unit: "unit-a"
         #expect(!unit.isConnected)
         #expect(throws: MQTTError.notConnected) { try unit.publish(topic: topic, payload: [1]) }
         try broker.start()
-        _ = try await unitLog.connected(within: 5)
+        _ = try await unitLog.connected(within: 30)
         // Subscribed again on connect: a command published now arrives.
         _ = try await unitLog.subscribed()
         let id = try unit.publish(topic: topic, payload: Array("after".utf8))
