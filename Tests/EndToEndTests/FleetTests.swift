@@ -60,7 +60,11 @@ final class FleetFixture {
     }
 
     /// Starts `labad` as fleet unit `id`, its output in `zone`; once it is connected to the broker.
-    func start(_ id: String, zone: String, commander: Bool = false, eastSchedule: String = "") throws -> DaemonFixture {
+    func start(_ id: String, zone: String, commander: Bool = false, eastSchedule: String = "") async throws -> DaemonFixture {
+        try await blocking { try self.startBlocking(id, zone: zone, commander: commander, eastSchedule: eastSchedule) }
+    }
+
+    private func startBlocking(_ id: String, zone: String, commander: Bool, eastSchedule: String) throws -> DaemonFixture {
         let unit = try DaemonFixture()
         try unit.writeTones()
         try config(unit: id, zone: zone, commander: commander, eastSchedule: eastSchedule)
@@ -73,29 +77,57 @@ final class FleetFixture {
     }
 }
 
+/// Runs blocking work (a process, a pipe, a broker's start) on a thread of its own, so that the
+/// tests never hold one of the few threads of Swift's cooperative pool, on which the MQTT clients'
+/// event streams (here and in LabaFleetTests, run at the same time) must make progress.
+func blocking<T>(_ body: @escaping () throws -> T) async throws -> T {
+    let work = UncheckedBox(body)
+    return try await withCheckedThrowingContinuation { (c: CheckedContinuation<UncheckedBox<T>, any Error>) in
+        Thread {
+            do { c.resume(returning: UncheckedBox(try work.value())) } catch { c.resume(throwing: error) }
+        }.start()
+    }.value
+}
+
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// The tones of a capture, read off the pool.
+func tones(_ path: String) async throws -> [Int] {
+    try await blocking { try Binaries.toneFrequencies(of: path) }
+}
+
 extension DaemonFixture {
     var pid: pid_t { process!.processIdentifier }
 
     /// Runs `laba` against this daemon.
-    func laba(_ arguments: [String]) throws -> Binaries.Result {
-        try Binaries.run("laba", arguments, environment: environment)
+    func laba(_ arguments: [String]) async throws -> Binaries.Result {
+        let environment = self.environment
+        return try await blocking { try Binaries.run("laba", arguments, environment: environment) }
+    }
+
+    /// Reads labad's log until `text` (or 20 s), off the pool.
+    func log(_ text: String) async -> Bool {
+        (try? await blocking { self.waitForLog(text) }) ?? false
     }
 
     /// Waits (20 s at most) until `condition` holds for this daemon's store.
-    func waitForStore(_ condition: (Store) throws -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(60)  // a bound for a broken fleet; slow only on a loaded machine
+    func waitForStore(_ condition: (Store) throws -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if FileManager.default.fileExists(atPath: database), let store = try? Store(path: database),
                (try? condition(store)) == true { return true }
-            usleep(20_000)
+            try? await Task.sleep(for: .milliseconds(20))
         }
         return false
     }
 
     /// A commander: waits until it has seen each unit online (their retained statuses, published
     /// once their subscriptions were in place).
-    func waitUntilOnline(_ units: [String]) -> Bool {
-        waitForStore { store in Set(try store.units().filter { $0.state == "online" }.map(\.unit)).isSuperset(of: units) }
+    func waitUntilOnline(_ units: [String]) async -> Bool {
+        await waitForStore { store in Set(try store.units().filter { $0.state == "online" }.map(\.unit)).isSuperset(of: units) }
     }
 
     /// A commander: the records its units reported.
@@ -123,19 +155,18 @@ final class Inbox: Sendable {
     }
 
     /// Waits (20 s at most) until `count` messages matched `match`; returns those that did.
-    func wait(for count: Int, _ match: @escaping (MQTTMessage) -> Bool = { _ in true }) -> [MQTTMessage] {
-        let deadline = Date().addingTimeInterval(60)  // a bound for a broken fleet; slow only on a loaded machine
+    func wait(for count: Int, _ match: @escaping (MQTTMessage) -> Bool = { _ in true }) async -> [MQTTMessage] {
+        let deadline = Date().addingTimeInterval(20)
         while true {
             let found = messages.withLock { $0.filter(match) }
             if found.count >= count || Date() >= deadline { return found }
-            usleep(20_000)
+            try? await Task.sleep(for: .milliseconds(20))
         }
     }
 
-    func waitForSubscriptions(_ count: Int) -> Bool {
-        // A bound for a broken broker, not a wait: on a loaded machine the first connect is slow.
-        let deadline = Date().addingTimeInterval(60)
-        while subscribed.withLock({ $0 }) < count, Date() < deadline { usleep(20_000) }
+    func waitForSubscriptions(_ count: Int) async -> Bool {
+        let deadline = Date().addingTimeInterval(20)
+        while subscribed.withLock({ $0 }) < count, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         return subscribed.withLock { $0 } >= count
     }
 }
@@ -143,58 +174,58 @@ final class Inbox: Sendable {
 @Suite struct FleetTests {
     /// The issue's first test: one command from the county office plays on two units in their own
     /// zones' languages, and the office's history holds both units' records.
-    @Test func aCommandForACityPlaysOnEveryUnitInItsZonesLanguagesAndTheCommanderKeepsTheirRecords() throws {
-        let fleet = try FleetFixture()
-        let office = try fleet.start("office", zone: "county", commander: true)
-        let east = try fleet.start("east-1", zone: "east")
-        let west = try fleet.start("west-1", zone: "west")
-        #expect(office.waitUntilOnline(["east-1", "west-1"]))
+    @Test func aCommandForACityPlaysOnEveryUnitInItsZonesLanguagesAndTheCommanderKeepsTheirRecords() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let office = try await fleet.start("office", zone: "county", commander: true)
+        let east = try await fleet.start("east-1", zone: "east")
+        let west = try await fleet.start("west-1", zone: "west")
+        #expect(await office.waitUntilOnline(["east-1", "west-1"]))
 
-        let play = try office.laba(["play", "notice", "--zone", "city"])
+        let play = try await office.laba(["play", "notice", "--zone", "city"])
         #expect(play.status == 0, "\(play.stderr)")
         let command = try #require(play.stdout.split(separator: " ").dropFirst(2).first.map(String.init), "\(play.stdout)")
         #expect(play.stdout.contains("fleet command \(command) published for city"), "\(play.stdout)")
 
-        #expect(office.waitForStore { try $0.fleetRecords(unit: nil, BroadcastFilter()).count == 2 })
+        #expect(await office.waitForStore { try $0.fleetRecords(unit: nil, BroadcastFilter()).count == 2 })
         let records = try office.fleetRecords()
         #expect(Set(records.map(\.unit)) == ["east-1", "west-1"])
         #expect(records.allSatisfy { $0.outcome == "completed" && $0.command == command && $0.message == "notice" })
         // Each unit played its own zone's language: naxi (300 Hz) in the east, yi (500 Hz) in the west.
-        #expect(try Binaries.toneFrequencies(of: east.dir + "/laba_square.wav") == [300])
-        #expect(try Binaries.toneFrequencies(of: west.dir + "/laba_square.wav") == [500])
+        #expect(try await tones(east.dir + "/laba_square.wav") == [300])
+        #expect(try await tones(west.dir + "/laba_square.wav") == [500])
         // The office played nothing of it (no output of its own serves the city).
         #expect(try Store(path: office.database).broadcasts().isEmpty)
 
-        let history = try office.laba(["history", "--fleet"])
+        let history = try await office.laba(["history", "--fleet"])
         #expect(history.status == 0)
         for line in ["east-1", "west-1"] { #expect(history.stdout.contains(line), "\(history.stdout)") }
-        let report = try office.laba(["report", "--by", "unit", "--format", "csv"])
+        let report = try await office.laba(["report", "--by", "unit", "--format", "csv"])
         #expect(report.stdout.contains("east-1,1,") && report.stdout.contains("west-1,1,"), "\(report.stdout)")
-        let units = try office.laba(["fleet"])
+        let units = try await office.laba(["fleet"])
         #expect(units.stdout.contains("east-1") && units.stdout.contains("online") && units.stdout.contains("notice completed"),
                 "\(units.stdout)")
         // Every unit answered: the command left the outbox.
-        #expect(office.waitForStore { try $0.pendingCommands(now: 0).isEmpty })
-        let status = try east.laba(["status"])
+        #expect(await office.waitForStore { try $0.pendingCommands(now: 0).isEmpty })
+        let status = try await east.laba(["status"])
         #expect(status.stdout.contains("broker mqtt://127.0.0.1:\(fleet.broker.port) connected since"), "\(status.stdout)")
         // SIGTERM: the unit leaves the broker (its will: offline) and exits 0 in time.
-        #expect(east.terminate() == 0)
-        #expect(office.waitForStore { try $0.units().first { $0.unit == "east-1" }?.state == "offline" })
+        #expect(try await blocking { east.terminate() } == 0)
+        #expect(await office.waitForStore { try $0.units().first { $0.unit == "east-1" }?.state == "offline" })
     }
 
     /// A broker missing at start holds up nothing local, and `laba status` says so.
-    @Test func aMissingBrokerDoesNotStopLocalPlaybackAndTheStatusSaysSo() throws {
-        let fleet = try FleetFixture()
+    @Test func aMissingBrokerDoesNotStopLocalPlaybackAndTheStatusSaysSo() async throws {
+        let fleet = try await blocking { try FleetFixture() }
         fleet.broker.kill(signal: SIGKILL)
         let unit = try DaemonFixture()
-        try unit.writeTones()
+        try await blocking { try unit.writeTones() }
         try fleet.config(unit: "east-1", zone: "east", commander: false).write(toFile: unit.configPath, atomically: true, encoding: .utf8)
         try unit.start()
-        #expect(unit.waitForLog("ready"))
-        #expect(try unit.laba(["play", "notice", "--zone", "east"]).status == 0)
-        #expect(unit.waitForStore { try $0.broadcasts(outcome: .completed).count == 1 })
-        #expect(try Binaries.toneFrequencies(of: unit.dir + "/laba_square.wav") == [300])
-        let status = try unit.laba(["status"])
+        #expect(await unit.log("ready"))
+        #expect(try await unit.laba(["play", "notice", "--zone", "east"]).status == 0)
+        #expect(await unit.waitForStore { try $0.broadcasts(outcome: .completed).count == 1 })
+        #expect(try await tones(unit.dir + "/laba_square.wav") == [300])
+        let status = try await unit.laba(["status"])
         #expect(status.stdout.contains("broker mqtt://127.0.0.1:\(fleet.broker.port) NOT connected since"), "\(status.stdout)")
         // Its report waits in the outbox for the broker.
         #expect(try Store(path: unit.database).outgoingCount() == 1)
@@ -202,38 +233,38 @@ final class Inbox: Sendable {
 
     /// A unit stopped (SIGSTOP) while the command is published plays it once when resumed within
     /// the expiry; resumed after it, it records `expired` and plays nothing.
-    @Test func aStoppedUnitPlaysOnceWithinTheExpiryAndRecordsExpiredAfterIt() throws {
-        let fleet = try FleetFixture()
-        let office = try fleet.start("office", zone: "county", commander: true)
-        let east = try fleet.start("east-1", zone: "east")
-        #expect(office.waitUntilOnline(["east-1"]))
+    @Test func aStoppedUnitPlaysOnceWithinTheExpiryAndRecordsExpiredAfterIt() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let office = try await fleet.start("office", zone: "county", commander: true)
+        let east = try await fleet.start("east-1", zone: "east")
+        #expect(await office.waitUntilOnline(["east-1"]))
 
         kill(east.pid, SIGSTOP)
-        #expect(try office.laba(["play", "notice", "--zone", "east", "--within", "30s"]).status == 0)
+        #expect(try await office.laba(["play", "notice", "--zone", "east", "--within", "30s"]).status == 0)
         kill(east.pid, SIGCONT)
-        #expect(office.waitForStore { try $0.fleetRecords(unit: "east-1", BroadcastFilter()).count == 1 })
+        #expect(await office.waitForStore { try $0.fleetRecords(unit: "east-1", BroadcastFilter()).count == 1 })
 
         kill(east.pid, SIGSTOP)
-        let late = try office.laba(["play", "notice", "--zone", "east", "--within", "1s"])
+        let late = try await office.laba(["play", "notice", "--zone", "east", "--within", "1s"])
         #expect(late.status == 0)
         // The time the test is about: the command's expiry passes while the unit cannot run.
-        usleep(1_500_000)
+        try await Task.sleep(for: .milliseconds(1500))
         kill(east.pid, SIGCONT)
-        #expect(office.waitForStore { try $0.fleetRecords(unit: "east-1", BroadcastFilter()).count == 2 })
+        #expect(await office.waitForStore { try $0.fleetRecords(unit: "east-1", BroadcastFilter()).count == 2 })
 
         let records = try Store(path: east.database).broadcasts()
         #expect(records.map(\.outcome) == [.expired, .completed], "\(records)")
         #expect(records.first?.frames == 0 && records.first?.startedAt == nil)
         #expect(try office.fleetRecords().map(\.outcome) == ["expired", "completed"])
-        #expect(try Binaries.toneFrequencies(of: east.dir + "/laba_square.wav") == [300])
+        #expect(try await tones(east.dir + "/laba_square.wav") == [300])
     }
 
     /// The same envelope five times plays once; a bad signature, an untrusted key, a zone outside
     /// the key's subtree, a replayed id and an expired command are each refused with their code,
     /// and nothing of them plays.
-    @Test func repeatsAndForgeriesAreRefusedWithTheirCodes() throws {
-        let fleet = try FleetFixture()
-        let east = try fleet.start("east-1", zone: "east")
+    @Test func repeatsAndForgeriesAreRefusedWithTheirCodes() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let east = try await fleet.start("east-1", zone: "east")
         let topics = fleet.topics
         let client = try MQTTConnection(MQTTOptions(host: "127.0.0.1", port: fleet.broker.port, clientID: "test-commander"))
         let inbox = Inbox(client)
@@ -241,9 +272,9 @@ final class Inbox: Sendable {
         client.subscribe(topics.topic(.unitStatus(unit: "east-1")), retained: .always)
         client.start()
         defer { Task { await client.stop(publishingWill: false) } }
-        #expect(inbox.waitForSubscriptions(2))
+        #expect(await inbox.waitForSubscriptions(2))
         // Its status is published after its subscriptions: from then on it hears its zones.
-        #expect(!inbox.wait(for: 1) { $0.topic.hasSuffix("/status") }.isEmpty)
+        #expect(!(await inbox.wait(for: 1) { $0.topic.hasSuffix("/status") }).isEmpty)
 
         let now = Instant(Date())
         func command(_ id: String, zones: [String] = ["east"], issued: Instant = now, lifetime: TimeSpan = .seconds(60)) -> FleetCommand {
@@ -264,18 +295,18 @@ final class Inbox: Sendable {
         try publish(SignedEnvelope(signing: command("good", issued: now + .seconds(1)), with: fleet.county).bytes)
         try publish(SignedEnvelope(signing: command("stale", issued: now - .seconds(120)), with: fleet.county).bytes)
 
-        let acks = inbox.wait(for: 10) { $0.topic.hasSuffix("/ack") }.compactMap { try? FleetJSON.decode(CommandAck.self, from: $0.payload) }
+        let acks = await inbox.wait(for: 10) { $0.topic.hasSuffix("/ack") }.compactMap { try? FleetJSON.decode(CommandAck.self, from: $0.payload) }
         #expect(acks.count == 10)
         let codes = Dictionary(grouping: acks, by: { $0.command ?? "?" }).mapValues { $0.map { $0.code ?? $0.result.rawValue } }
         #expect(codes["good"] == ["accepted", "duplicate", "duplicate", "duplicate", "duplicate", "duplicate"], "\(codes)")
         #expect(codes["forged"] == ["bad_signature"] && codes["stranger"] == ["untrusted"], "\(codes)")
         #expect(codes["overreach"] == ["out_of_scope"] && codes["stale"] == ["expired"], "\(codes)")
 
-        #expect(east.waitForStore { try $0.broadcasts(outcome: .completed).count == 1 })
+        #expect(await east.waitForStore { try $0.broadcasts(outcome: .completed).count == 1 })
         let records = try Store(path: east.database).broadcasts()
         #expect(records.map(\.outcome).sorted { $0!.rawValue < $1!.rawValue } == [.completed, .expired], "\(records)")
-        #expect(try Binaries.toneFrequencies(of: east.dir + "/laba_square.wav") == [300])
-        let shown = try east.laba(["fleet"])
+        #expect(try await tones(east.dir + "/laba_square.wav") == [300])
+        let shown = try await east.laba(["fleet"])
         for code in ["bad_signature", "untrusted", "out_of_scope", "expired"] {
             #expect(shown.stdout.contains(code), "\(shown.stdout)")
         }
@@ -283,40 +314,40 @@ final class Inbox: Sendable {
 
     /// A recording published on the commander reaches a unit that had none: it is named missing
     /// in the unit's status before, counted by `laba check` on the unit after, and played.
-    @Test func aRecordingPublishedOnTheCommanderIsPlayedByAUnitThatHadNone() throws {
-        let fleet = try FleetFixture()
-        let office = try fleet.start("office", zone: "county", commander: true)
+    @Test func aRecordingPublishedOnTheCommanderIsPlayedByAUnitThatHadNone() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let office = try await fleet.start("office", zone: "county", commander: true)
         let schedule = #", schedule: [{message: bulletin, at: "2099-01-01 08:00"}]"#
-        let east = try fleet.start("east-1", zone: "east", eastSchedule: schedule)
+        let east = try await fleet.start("east-1", zone: "east", eastSchedule: schedule)
         func missing() throws -> [String]? {
             guard let row = try Store(path: office.database).units().first(where: { $0.unit == "east-1" }) else { return nil }
             return try FleetJSON.decode(UnitStatus.self, from: Array(row.status)).recordingsMissing
         }
-        #expect(office.waitForStore { _ in try missing() == ["bulletin/naxi"] })
+        #expect(await office.waitForStore { _ in try missing() == ["bulletin/naxi"] })
 
         let file = office.dir + "/bulletin.wav"
-        _ = try Binaries.run(executable: "/usr/bin/sox", ["-n", "-r", "16000", "-c", "1", "-b", "16", file, "synth", "0.3", "sine", "700",
-                                                          "vol", "0.5"])
-        let published = try office.laba(["library", "publish", "bulletin", "--lang", "naxi", file])
+        _ = try await blocking { try Binaries.run(executable: "/usr/bin/sox", ["-n", "-r", "16000", "-c", "1", "-b", "16", file, "synth", "0.3", "sine", "700",
+                                                          "vol", "0.5"]) }
+        let published = try await office.laba(["library", "publish", "bulletin", "--lang", "naxi", file])
         #expect(published.status == 0 && published.stdout.contains("library/bulletin/naxi"), "\(published.stderr)")
-        #expect(east.waitForLog("library recording received"))
-        #expect(office.waitForStore { _ in try missing() == [] })
+        #expect(await east.log("library recording received"))
+        #expect(await office.waitForStore { _ in try missing() == [] })
 
-        #expect(try office.laba(["play", "bulletin", "--zone", "east"]).status == 0)
-        #expect(office.waitForStore { try $0.fleetRecords(unit: "east-1", BroadcastFilter(outcome: .completed)).count == 1 })
-        #expect(try Binaries.toneFrequencies(of: east.dir + "/laba_square.wav") == [700])
+        #expect(try await office.laba(["play", "bulletin", "--zone", "east"]).status == 0)
+        #expect(await office.waitForStore { try $0.fleetRecords(unit: "east-1", BroadcastFilter(outcome: .completed)).count == 1 })
+        #expect(try await tones(east.dir + "/laba_square.wav") == [700])
         // `laba check` on the unit counts the recording it received (naxi is the first column).
-        let check = try east.laba(["check", "--config", east.configPath])
+        let check = try await east.laba(["check", "--config", east.configPath])
         let row = try #require(check.stdout.split(separator: "\n").first { $0.hasPrefix("bulletin") }, "\(check.stdout)")
         #expect(row.contains("✓") && !check.stdout.contains("unknown message 'bulletin'"), "\(check.stdout)")
 
         // `laba play --file` for a zone of the fleet: the recording travels through the library, then plays.
         let flash = office.dir + "/flash.wav"
-        _ = try Binaries.run(executable: "/usr/bin/sox", ["-n", "-r", "16000", "-c", "1", "-b", "16", flash, "synth", "0.3", "sine", "1100",
-                                                          "vol", "0.5"])
-        let upload = try office.laba(["play", "--file", flash, "flash", "--lang", "naxi", "--zone", "east"])
+        _ = try await blocking { try Binaries.run(executable: "/usr/bin/sox", ["-n", "-r", "16000", "-c", "1", "-b", "16", flash, "synth", "0.3", "sine", "1100",
+                                                          "vol", "0.5"]) }
+        let upload = try await office.laba(["play", "--file", flash, "flash", "--lang", "naxi", "--zone", "east"])
         #expect(upload.status == 0 && upload.stdout.contains("fleet command"), "\(upload.stderr)")
-        #expect(office.waitForStore { try $0.fleetRecords(unit: "east-1", BroadcastFilter(message: "flash", outcome: .completed)).count == 1 })
-        #expect(try Binaries.toneFrequencies(of: east.dir + "/laba_square.wav") == [1100])
+        #expect(await office.waitForStore { try $0.fleetRecords(unit: "east-1", BroadcastFilter(message: "flash", outcome: .completed)).count == 1 })
+        #expect(try await tones(east.dir + "/laba_square.wav") == [1100])
     }
 }
