@@ -13,6 +13,9 @@ func connect(_ broker: MosquittoBroker, _ clientID: String, will: MQTTOptions.Wi
     var options = MQTTOptions(host: "127.0.0.1", port: broker.port, clientID: clientID, tls: tls, username: username,
                               password: password, will: will)
     options.keepalive = 60
+    // A restarted broker is found within 2 s of coming up, however long a loaded machine took to
+    // start it (the backoff would otherwise have grown to 4 s and 8 s meanwhile).
+    options.maximumDelay = .seconds(2)
     let connection = try MQTTConnection(options)
     let log = EventLog(connection)
     if start { connection.start() }
@@ -174,6 +177,7 @@ let statusTopic = FleetTopics(fleet: "lijiang").topic(.unitStatus(unit: "unit-a"
         let port = try MosquittoBroker.freePort()
         var options = MQTTOptions(host: "127.0.0.1", port: port, clientID: "early")
         options.initialDelay = .milliseconds(100)
+        options.maximumDelay = .milliseconds(800)
         let connection = try MQTTConnection(options)
         let log = EventLog(connection)
         connection.start()
