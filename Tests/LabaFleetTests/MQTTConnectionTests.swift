@@ -13,6 +13,9 @@ func connect(_ broker: MosquittoBroker, _ clientID: String, will: MQTTOptions.Wi
     var options = MQTTOptions(host: "127.0.0.1", port: broker.port, clientID: clientID, tls: tls, username: username,
                               password: password, will: will)
     options.keepalive = 60
+    // A restarted broker is found within 2 s of coming up, however long a loaded machine took to
+    // start it (the backoff would otherwise have grown to 4 s and 8 s meanwhile).
+    options.maximumDelay = .seconds(2)
     let connection = try MQTTConnection(options)
     let log = EventLog(connection)
     if start { connection.start() }
