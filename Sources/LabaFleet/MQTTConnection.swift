@@ -59,6 +59,10 @@ public struct MQTTOptions: Sendable {
     /// Reconnect backoff: the first delay, doubled after each failed attempt up to `maximumDelay`.
     public var initialDelay: Duration = .seconds(1)
     public var maximumDelay: Duration = .seconds(60)
+    /// How long one attempt may take from the TCP connect to the broker's CONNACK before it is
+    /// abandoned and retried: a broker that accepts the socket and never answers (a half-started
+    /// broker, a stalled TLS handshake) must not hold the connection for a whole keepalive.
+    public var connectTimeout: Duration = .seconds(10)
 
     public init(host: String, port: Int, clientID: String, tls: TLS? = nil, username: String? = nil,
                 password: String? = nil, will: Will? = nil) {
@@ -457,11 +461,20 @@ public final class MQTTConnection: @unchecked Sendable {
         mosquitto_property_free_all(&properties)
         if rc != MOSQ_ERR_SUCCESS.rawValue { connectFailed(MQTTError.reason(rc)) }
         let timeout = Int32(max(1, options.keepalive) * 1000)
+        var attemptStarted = ContinuousClock.now
         while !state.withLock({ $0.stopping }) {
             if rc == MOSQ_ERR_SUCCESS.rawValue {
-                // Waits for the socket, the wake-up pipe or the keepalive; handles one round.
-                rc = mosquitto_loop(handle, timeout, 1)
-                if rc == MOSQ_ERR_SUCCESS.rawValue { continue }
+                if state.withLock({ $0.connected }) {
+                    // Waits for the socket, the wake-up pipe or the keepalive; handles one round.
+                    rc = mosquitto_loop(handle, timeout, 1)
+                    if rc == MOSQ_ERR_SUCCESS.rawValue { continue }
+                } else if ContinuousClock.now - attemptStarted < options.connectTimeout {
+                    // An attempt under way: short rounds, so that its deadline is seen.
+                    rc = mosquitto_loop(handle, 200, 1)
+                    if rc == MOSQ_ERR_SUCCESS.rawValue { continue }
+                } else {
+                    connectFailed("no answer from the broker within \(options.connectTimeout)")
+                }
             }
             let attempt = state.withLock { state -> Int in
                 defer { state.attempts += 1 }
@@ -474,6 +487,8 @@ public final class MQTTConnection: @unchecked Sendable {
             backoff.unlock()
             if state.withLock({ $0.stopping }) { break }
             // Non-blocking from here on: the TCP and TLS handshakes complete inside mosquitto_loop.
+            // A reconnect closes whatever socket the last attempt left open.
+            attemptStarted = ContinuousClock.now
             rc = mosquitto_reconnect_async(handle)
             if rc != MOSQ_ERR_SUCCESS.rawValue { connectFailed(MQTTError.reason(rc)) }
         }

@@ -193,6 +193,35 @@ let statusTopic = FleetTopics(fleet: "lijiang").topic(.unitStatus(unit: "unit-a"
         await connection.stop()
     }
 
+    @Test func aBrokerThatNeverAnswersIsAbandonedAndRetried() async throws {
+        // A listening socket nobody accepts from: the kernel completes the TCP handshake, and no
+        // CONNACK ever comes (a broker hung half-started, a stalled TLS handshake).
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try #require(withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, length) == 0 && listen(listener, 8) == 0 && getsockname(listener, $0, &length) == 0
+            }
+        })
+        var options = MQTTOptions(host: "127.0.0.1", port: Int(UInt16(bigEndian: address.sin_port)), clientID: "patient")
+        options.initialDelay = .milliseconds(50)
+        options.maximumDelay = .milliseconds(100)
+        options.connectTimeout = .milliseconds(300)
+        let connection = try MQTTConnection(options)
+        let log = EventLog(connection)
+        connection.start()
+        for attempt in ["first", "second"] {
+            let reason = try await log.next("\(attempt) abandoned attempt") { if case .connectFailed(let r) = $0 { r } else { nil } }
+            #expect(reason.contains("no answer"))
+        }
+        #expect(!connection.isConnected)
+        await connection.stop()
+    }
+
     @Test func itReconnectsAfterTheBrokerIsKilledAndRestarted() async throws {
         let broker = try MosquittoBroker()
         defer { broker.kill(signal: SIGKILL); broker.folder.remove() }
