@@ -38,10 +38,13 @@ extension Engine {
     /// Receives a CAP 1.2 alert from any source; never throws: what cannot be read or played is
     /// recorded with the reason. A file already read (same name and modification time) is passed over.
     ///
+    /// - Parameter scope: the subtrees the sender may command (a fleet key's trust): the alert
+    ///   reaches no zone outside them, now or in its repeats; nil: any zone.
     /// - Returns: nil only for a file read before.
-    public func receiveAlert(_ xml: Data, via: AlertVia) -> AlertReceipt? {
+    public func receiveAlert(_ xml: Data, via: AlertVia, scope: [String]? = nil) -> AlertReceipt? {
         let t = now()
         var record = AlertRecord(receivedAt: t.microseconds, via: via.label)
+        record.scope = scope
         if case .file(let name, let mtime) = via {
             if (try? store.alertFilesSeen().contains("\(name) \(mtime)")) == true { return nil }
             record.file = name
@@ -75,7 +78,7 @@ extension Engine {
             saveAlert(&record)
             return AlertReceipt(record: record, invalid: nil)
         }
-        let plan = AlertPlanner.plan(alert, config: setup.config, map: places.map, library: setup.library, now: t)
+        let plan = plan(alert, scope: scope, at: t)
         record.drill = plan.drill
         record.event = plan.event
         record.message = plan.message
@@ -102,6 +105,13 @@ extension Engine {
         ])
         rearm()
         return AlertReceipt(record: record, invalid: nil)
+    }
+
+    /// The alert's plan now, cut to `scope` when it came with one.
+    private func plan(_ alert: CAPAlert, scope: [String]?, at t: Instant) -> AlertPlan {
+        let plan = AlertPlanner.plan(alert, config: setup.config, map: places.map, library: setup.library, now: t)
+        guard let scope else { return plan }
+        return plan.restricted(to: scope, in: ZoneTree(setup.config))
     }
 
     /// Admits each request of a plan; what every output refused becomes the record's reason.
@@ -154,7 +164,7 @@ extension Engine {
             places.repeats[id] = nil
             guard var record = (try? store.alert(id: id)) ?? nil, record.repeatsLeft > 0,
                   let xml = record.xml, let alert = try? CAPAlert(xml: Data(xml.utf8)) else { continue }
-            let plan = AlertPlanner.plan(alert, config: setup.config, map: places.map, library: setup.library, now: t)
+            let plan = plan(alert, scope: record.scope, at: t)
             record.repeatsLeft -= 1
             if let reason = plan.reason {
                 record.notes.append("a repeat did not play: \(reason)")

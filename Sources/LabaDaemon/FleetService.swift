@@ -376,12 +376,32 @@ public actor FleetService: Service {
             } catch {
                 refuse(command.id, code: "not_found", error.description, at: t, claim: true, command: command)
             }
-        case .alert:
-            refuse(command.id, code: FleetRefusalCode.unsupported.rawValue, "this unit does not read CAP alerts",
-                   at: t, claim: true, command: command)
+        case .alert(let a):
+            await receiveAlert(a, verified, at: t)
         case .report(let r):
             report(command, since: r.since.instant, skew: verified.clockSkew, at: t)
         }
+    }
+
+    /// A CAP alert from a commander: read and recorded as any alert, reaching only the zones its
+    /// key may command (kept with the alert, so that its repeats stay inside them after a restart).
+    /// A repeat delivery finds the alert's identifier already received and plays nothing.
+    private func receiveAlert(_ a: AlertCommand, _ verified: VerifiedCommand, at t: Instant) async {
+        let command = verified.command
+        guard let receipt = await engine.receiveAlert(Data(a.cap.utf8), via: .fleet(unit: command.issuer, command: command.id),
+                                                      scope: verified.scope) else { return }
+        if let invalid = receipt.invalid {
+            refuse(command.id, code: FleetRefusalCode.malformed.rawValue, "not a valid CAP 1.2 alert: \(invalid)", at: t,
+                   claim: true, command: command)
+            return
+        }
+        // Accepted even when nothing played: the alert is on record with the reason, which the ack carries.
+        answer(command, result: .accepted, broadcasts: receipt.record.broadcasts,
+               message: receipt.record.broadcasts.isEmpty ? receipt.record.reason : nil, skew: verified.clockSkew, at: t)
+        logger.notice("fleet command obeyed: alert", metadata: [
+            "command": "\(command.id)", "issuer": "\(command.issuer)", "identifier": "\(receipt.record.identifier ?? "")",
+            "zones": "\(receipt.record.zones.joined(separator: ","))", "reason": "\(receipt.record.reason ?? "")",
+        ])
     }
 
     /// Admits a command's broadcast; its records, its claim and its ack go to the store in one

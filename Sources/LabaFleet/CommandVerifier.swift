@@ -41,7 +41,7 @@ public enum FleetRefusalCode: String, Sendable, Codable, CaseIterable {
     case expired
     /// A library recording whose audio does not match its signed SHA-256.
     case badDigest = "bad_digest"
-    /// A command kind this unit does not carry out (an `alert` before CAP alerts are read).
+    /// A command kind this unit does not carry out (one from a newer version).
     case unsupported
 }
 

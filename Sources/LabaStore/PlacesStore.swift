@@ -45,6 +45,9 @@ public struct AlertRecord: Codable, Equatable, Sendable, FetchableRecord, Mutabl
     public var expiresAt: Int64?
     /// The document, kept so that repeats can be planned again after a restart.
     public var xml: String?
+    /// The subtrees its sender may command (a fleet command's key), kept so that the repeats
+    /// planned again from `xml` stay inside them; nil: any zone.
+    public var scope: [String]?
 
     public init(receivedAt: Int64, via: String) {
         self.receivedAt = receivedAt
@@ -61,7 +64,7 @@ public struct AlertRecord: Codable, Equatable, Sendable, FetchableRecord, Mutabl
     enum CodingKeys: String, CodingKey {
         case id, identifier, sender, sent, status, msgType = "msg_type", event, message, receivedAt = "received_at", via, file
         case fileMtime = "file_mtime", zones, broadcasts, refused, reason, notes, drill, cancels, cancelledBy = "cancelled_by"
-        case priority, repeatsLeft = "repeats_left", nextAt = "next_at", expiresAt = "expires_at", xml
+        case priority, repeatsLeft = "repeats_left", nextAt = "next_at", expiresAt = "expires_at", xml, scope
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -146,6 +149,9 @@ extension Store {
                 t.column("xml", .text)
             }
             try db.create(index: "alert_identifier", on: "alert", columns: ["identifier", "sender"])
+        }
+        migrator.registerMigration("v5-alert-scope") { db in
+            try db.alter(table: "alert") { t in t.add(column: "scope", .text) }
         }
     }
 

@@ -60,14 +60,16 @@ final class FleetFixture {
     }
 
     /// Starts `labad` as fleet unit `id`, its output in `zone`; once it is connected to the broker.
-    func start(_ id: String, zone: String, commander: Bool = false, eastSchedule: String = "") async throws -> DaemonFixture {
-        try await blocking { try self.startBlocking(id, zone: zone, commander: commander, eastSchedule: eastSchedule) }
+    func start(_ id: String, zone: String, commander: Bool = false, eastSchedule: String = "",
+               edit: @escaping @Sendable (String, DaemonFixture) throws -> String = { yaml, _ in yaml }) async throws -> DaemonFixture {
+        try await blocking { try self.startBlocking(id, zone: zone, commander: commander, eastSchedule: eastSchedule, edit: edit) }
     }
 
-    private func startBlocking(_ id: String, zone: String, commander: Bool, eastSchedule: String) throws -> DaemonFixture {
+    private func startBlocking(_ id: String, zone: String, commander: Bool, eastSchedule: String,
+                               edit: (String, DaemonFixture) throws -> String) throws -> DaemonFixture {
         let unit = try DaemonFixture()
         try unit.writeTones()
-        try config(unit: id, zone: zone, commander: commander, eastSchedule: eastSchedule)
+        try edit(config(unit: id, zone: zone, commander: commander, eastSchedule: eastSchedule), unit)
             .write(toFile: unit.configPath, atomically: true, encoding: .utf8)
         try unit.start()
         guard unit.waitForLog("connected to the fleet's broker") else {
@@ -309,6 +311,60 @@ final class Inbox: Sendable {
         let shown = try await east.laba(["fleet"])
         for code in ["bad_signature", "untrusted", "out_of_scope", "expired"] {
             #expect(shown.stdout.contains(code), "\(shown.stdout)")
+        }
+    }
+
+    /// A CAP alert carried by a fleet command reaches only the zones its key may command: the
+    /// county-wide alert, signed by the city's key, plays in the city and not in the hills, and
+    /// the alert's record keeps that scope for its repeats.
+    @Test func aFleetAlertPlaysOnlyInTheZonesOfItsKey() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let unit = try await fleet.start("two-1", zone: "east") { yaml, _ in
+            // A second output, in the hills (Config/alsa-capture.conf has laba_van).
+            return yaml
+                .replacingOccurrences(of: "  - {id: square, device: laba_square, zone: east}",
+                                      with: "  - {id: square, device: laba_square, zone: east}\n  - {id: van, device: laba_van, zone: hills}")
+                .replacingOccurrences(of: "  - {id: county, languages: [mandarin]}",
+                                      with: "  - {id: county, languages: [mandarin], code: \"530700000000\"}")
+                + "alerts:\n  events:\n    - {event: 地震, message: notice}\n  languages: {zh-CN: mandarin}\n"
+        }
+        let client = try MQTTConnection(MQTTOptions(host: "127.0.0.1", port: fleet.broker.port, clientID: "test-commander"))
+        let inbox = Inbox(client)
+        client.subscribe(fleet.topics.topic(.unitAck(unit: "two-1")))
+        client.start()
+        defer { Task { await client.stop(publishingWill: false) } }
+        #expect(await inbox.waitForSubscriptions(1))
+
+        let now = Instant(Date())
+        let cap = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+              <identifier>CN-E2E-0001</identifier><sender>eew@example.cn</sender>
+              <sent>2026-12-02T09:59:50+08:00</sent><status>Actual</status><msgType>Alert</msgType><scope>Public</scope>
+              <info><language>zh-CN</language><category>Geo</category><event>地震</event><urgency>Immediate</urgency>
+                <severity>Severe</severity><certainty>Observed</certainty>
+                <area><areaDesc>the whole county</areaDesc><geocode><valueName>GB/T 2260</valueName><value>530700000000</value></geocode></area>
+              </info>
+            </alert>
+            """
+        let command = FleetCommand(id: "quake-1", issuer: "city-office", issuedAt: now, expiresAt: now + .seconds(60),
+                                   body: .alert(AlertCommand(cap: cap)))
+        try client.publish(topic: fleet.topics.topic(.unitCommand(unit: "two-1")),
+                           payload: SignedEnvelope(signing: command, with: fleet.city).bytes)
+
+        let acks = await inbox.wait(for: 1) { $0.topic.hasSuffix("/ack") }.compactMap { try? FleetJSON.decode(CommandAck.self, from: $0.payload) }
+        #expect(acks.first?.result == .accepted, "\(acks)")
+        #expect(acks.first?.broadcasts?.count == 1, "\(acks.first?.message ?? "")")
+        #expect(await unit.waitForStore { try $0.broadcasts(outcome: .completed).count == 1 })
+        let store = try Store(path: unit.database)
+        let records = try store.broadcasts()
+        #expect(records.map(\.output) == ["square"], "\(records)")
+        #expect(records.map(\.outcome) == [.completed], "\(records.map { "\($0.outcome.map(\.rawValue) ?? "live") \($0.reason ?? "")" })")
+        let alert = try #require(try store.alerts(limit: 5).first)
+        #expect(alert.via == "fleet" && alert.zones == ["city"] && alert.scope == ["city"], "\(alert)")
+        #expect(try await tones(unit.dir + "/laba_square.wav") == [300])  // east speaks naxi
+        if FileManager.default.fileExists(atPath: unit.dir + "/laba_van.wav") {
+            #expect(try await tones(unit.dir + "/laba_van.wav").isEmpty)
         }
     }
 

@@ -283,6 +283,29 @@ import Testing
                 == [now + .seconds(1800)])
     }
 
+    /// A fleet key trusted for some subtrees: the alert reaches no further, whatever its area.
+    @Test(arguments: [
+        (["lashi"], ["lashi"], nil as String?),
+        (["yulong"], ["lashi", "huangshan"], nil),
+        (["baisha", "gucheng"], [], "every zone it reaches is outside the zones the commanding key may command (baisha, gucheng)"),
+    ]) func aFleetAlertIsCutToTheKeysZones(scope: [String], zones: [String], reason: String?) throws {
+        let (config, map) = try Self.setting(drills: false)
+        let now = try TimeParsing.instant(Self.now, in: config.timeZone, now: Instant(seconds: 0))
+        let alert = try CAPAlert(xml: Data(Self.cap(infos: [Self.info(area: Self.southHalf)]).utf8))
+        let plan = AlertPlanner.plan(alert, config: config, map: map, library: Self.library(), now: now)
+        #expect(plan.zones == ["lashi", "huangshan"])
+        let cut = plan.restricted(to: scope, in: map.tree)
+        #expect(cut.zones == zones)
+        #expect(cut.requests.map(\.target) == zones.map { .zones([$0]) })
+        #expect(cut.reason == reason)
+        #expect(cut.notes.contains { $0.hasPrefix("outside the commanding key's zones") } == (zones.count < 2))
+        // A whole county's alert under a township's key narrows to the township.
+        let county = try CAPAlert(xml: Data(Self.cap(infos: [Self.info(area: "<geocode><valueName>GB/T 2260</valueName><value>530721</value></geocode>")]).utf8))
+        let wide = AlertPlanner.plan(county, config: config, map: map, library: Self.library(), now: now)
+        #expect(wide.zones == ["yulong"])
+        #expect(wide.restricted(to: ["lashi"], in: map.tree).zones == ["lashi"])
+    }
+
     struct InvalidCase: CustomTestStringConvertible, Sendable {
         var name: String
         var xml: String

@@ -167,3 +167,44 @@ public enum AlertPlanner {
         return settings.languages.first { $0.tag.value.lowercased() == primary }?.language.value
     }
 }
+
+extension AlertPlan {
+    /// The plan cut to the subtrees a fleet key may command (its trust `scope`): a zone inside one
+    /// stays, a zone above one narrows to it, a zone beside them goes, with a note; when nothing is
+    /// left, the reason says so. An alert carried by the fleet reaches no further than the key
+    /// that signed it, however wide its areas.
+    public func restricted(to scope: [String], in tree: ZoneTree) -> AlertPlan {
+        func cut(_ zone: String) -> [String] {
+            if scope.contains(where: { tree.zone(zone, isWithin: $0) }) { return [zone] }
+            return scope.filter { tree.zone($0, isWithin: zone) }
+        }
+        func unique(_ zones: [String]) -> [String] {
+            var seen = Set<String>()
+            return zones.filter { seen.insert($0).inserted }
+        }
+        var plan = self
+        plan.zones = unique(zones.flatMap(cut))
+        let outside = zones.filter { cut($0).isEmpty }
+        var covered = Set<String>()
+        plan.requests = requests.flatMap { request -> [AdmissionRequest] in
+            let wanted: [String] = switch request.target {
+            case .zones(let zones): zones.flatMap(cut)
+            case .all: scope.filter { tree[$0] != nil }
+            }
+            return wanted.filter { covered.insert($0).inserted }.map { zone in
+                var narrowed = request
+                narrowed.target = .zones([zone])
+                return narrowed
+            }
+        }
+        if !outside.isEmpty {
+            plan.notes.append("outside the commanding key's zones (\(scope.joined(separator: ", "))), not played: "
+                              + outside.joined(separator: ", "))
+        }
+        if plan.reason == nil, plan.requests.isEmpty, !requests.isEmpty {
+            plan.reason = "every zone it reaches is outside the zones the commanding key may command "
+                + "(\(scope.joined(separator: ", ")))"
+        }
+        return plan
+    }
+}
