@@ -152,6 +152,13 @@ extension Catalog {
         case fleetRefusals
         case fleetNoUnits
         case fleetCommandsWaiting
+        // Live talk (laba live)
+        case liveStarted
+        case liveRefusedOutput
+        case liveLevel
+        case liveEnded
+        case liveRecorded
+        case liveStopping
         case fleetOutbox
         case libraryPublished
         case statusFleetConnected

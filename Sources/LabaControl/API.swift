@@ -114,11 +114,16 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
     public var command: String?
     /// Where a following output was when it started (SPEC 13); null otherwise.
     public var position: PositionJSON?
+    /// A live broadcast's recording (`<state>/live/<id>.flac`) and its loudness in LUFS (SPEC 14);
+    /// absent for other broadcasts.
+    public var recording: String?
+    public var loudness: Double?
 
     enum CodingKeys: String, CodingKey {
         case id, source, drill, entry, message, output, zone, priority, languages
         case plannedAt = "planned_at", startedAt = "started_at", endedAt = "ended_at"
         case state, outcome, reason, requestedBy = "requested_by", frames, xruns, unit, command, position
+        case recording, loudness
     }
 
     public init(id: String, source: BroadcastSource, drill: Bool = false, entry: String?, message: String, output: String,
@@ -171,6 +176,8 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         unit = try c.decodeIfPresent(String.self, forKey: .unit)
         command = try c.decodeIfPresent(String.self, forKey: .command)
         position = try? c.decodeIfPresent(PositionJSON.self, forKey: .position)
+        recording = try c.decodeIfPresent(String.self, forKey: .recording)
+        loudness = try c.decodeIfPresent(Double.self, forKey: .loudness)
     }
 
     /// Always written, as `null` when absent: clients read one shape.
@@ -198,6 +205,8 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         try c.encodeIfPresent(unit, forKey: .unit)
         try c.encodeIfPresent(command, forKey: .command)
         try c.encode(position, forKey: .position)
+        try c.encodeIfPresent(recording, forKey: .recording)
+        try c.encodeIfPresent(loudness, forKey: .loudness)
     }
 }
 

@@ -185,6 +185,18 @@ enum ControlServer {
                 .sorted { ($0.0, $0.1.unit ?? "", $0.1.id) > ($1.0, $1.1.unit ?? "", $1.1.id) }
             return try json(BroadcastList(broadcasts: Array(merged.prefix(filter.limit).map(\.1))))
         }
+        router.post("\(prefix)/live") { request, context in
+            let body: LiveRequestJSON = try await decode(request, context)
+            let live = LiveRequest(target: try target(body.zones, all: body.all), priority: try priority(body.priority),
+                                   input: body.input, force: body.force ?? false, requestedBy: await requester(context))
+            let started: LiveStarted
+            do { started = try await engine.startLive(live) } catch let refusal as Refusal {
+                throw APIFailure(refusal)
+            } catch let error as EngineError {
+                throw APIFailure(error)
+            }
+            return liveStream(started, engine: engine, channel: context.channel, wire: await wire())
+        }
         router.get("\(prefix)/broadcasts/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
             guard let record = await engine.record(id: id) else { throw APIFailure(.notFound, "no broadcast '\(id)'") }
@@ -193,6 +205,10 @@ enum ControlServer {
         }
         router.delete("\(prefix)/broadcasts/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
+            // A live talk's id ends the talk on every output.
+            if await engine.stopLive(id, reason: "stopped through the API") {
+                return try json(LiveEventJSON(event: .level, id: id), status: .accepted)
+            }
             let record: BroadcastRecord
             do { record = try await engine.cancel(id: id) } catch let error as EngineError { throw APIFailure(error) }
             var w = await wire()
@@ -396,6 +412,48 @@ enum ControlServer {
     }
 
     /// `zones` or `all`, one of them.
+    /// The answer of `POST /v1/live`: JSON lines while the talk lasts. The client going away
+    /// ends the talk (the CLI's Ctrl-C, a lost connection).
+    static func liveStream(_ started: LiveStarted, engine: Engine, channel: any Channel, wire: WireFormat) -> Response {
+        var wire = wire
+        let first = LiveEventJSON(event: .started, id: started.id, input: started.input,
+                                  broadcasts: started.records.map { wire.broadcast($0) },
+                                  refused: started.refused.map { RefusedJSON(output: $0.output, code: $0.code.rawValue, message: $0.message) })
+        let id = started.id
+        channel.closeFuture.whenComplete { _ in
+            Task { await engine.stopLive(id, reason: "the connection of who started it was closed") }
+        }
+        @Sendable func line(_ event: LiveEventJSON) throws -> ByteBuffer {
+            var data = try JSONEncoder().encode(event)
+            data.append(UInt8(ascii: "\n"))
+            return ByteBuffer(bytes: data)
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/x-ndjson"
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            try await writer.write(line(first))
+            while let progress = await engine.liveProgress(id) {
+                if let summary = progress.summary {
+                    let loudness = summary.loudness?.integrated
+                    try await writer.write(line(LiveEventJSON(event: .ended, id: id, seconds: summary.seconds,
+                                                              reason: summary.end.description, recording: summary.recording,
+                                                              loudness: loudness?.isFinite == true ? loudness : nil)))
+                    break
+                }
+                do {
+                    try await writer.write(line(LiveEventJSON(event: .level, id: id, seconds: progress.seconds,
+                                                              level: Double(progress.level))))
+                } catch {
+                    await engine.stopLive(id, reason: "the connection of who started it was lost")
+                    throw error
+                }
+                // The meter's pace: a level line four times a second.
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+            try await writer.finish(nil)
+        })
+    }
+
     static func target(_ zones: [String]?, all: Bool?) throws(APIFailure) -> AdmissionRequest.Target {
         if all == true {
             guard zones?.isEmpty ?? true else { throw APIFailure(.badRequest, "name zones or all, not both") }

@@ -103,6 +103,9 @@ public actor Engine {
     var behindClaims: [PlannedBroadcast] = []
     /// Zones' areas, outputs that follow GPS, alerts' repeats (EnginePlaces, EngineAlerts).
     var places: PlacesState
+    /// Live talks under way, and the last ones ended (for the CLI's last word) (EngineLive).
+    var talks: [String: LiveTalk] = [:]
+    var endedTalks: [String: LiveSummary] = [:]
     private var followers: [UUID: AsyncStream<EngineEvent>.Continuation] = [:]
     private var shuttingDown = false
     /// A fleet unit's report of a finished broadcast (topic and payload), written with its record.
@@ -146,6 +149,7 @@ public actor Engine {
                 finish(&r, outcome: .failed, reason: "its output is no longer configured", at: t)
                 continue
             }
+            if endOrphanedLive(&r, at: t) { continue }
             r.state = .queued
             live[r.id] = r
             write(r)
@@ -159,6 +163,7 @@ public actor Engine {
     /// the store to resume after the restart (by its deadline). For shutdown.
     public func shutdown() {
         shuttingDown = true
+        for talk in talks.values { talk.capture.stop(reason: "labad stopped") }
         players.shutdown()
         for continuation in followers.values { continuation.finish() }
         followers.removeAll()
@@ -316,6 +321,7 @@ public actor Engine {
         live[record.id] = nil
         write(record)
         publish(.broadcast(record))
+        liveRecordFinished(record)
         logger.info("broadcast \(outcome.rawValue)", metadata: [
             "broadcast": "\(record.id)", "output": "\(record.output)", "message": "\(record.message)",
             "reason": "\(reason ?? "")",
@@ -348,6 +354,13 @@ public actor Engine {
             live[id] = record
             write(record)
             publish(.broadcast(record))
+            if record.source == .live {
+                if !startLivePlayback(record, on: output) {
+                    live[id]?.reason = "the live talk had ended"
+                    feed(output, .completed(id: id))
+                }
+                return
+            }
             let builder = self.builder
             let playing = record
             players.play(output: output, id: id, from: segment) { try builder.program(for: playing).0 }

@@ -27,7 +27,16 @@ final class Player: @unchecked Sendable {
 
     private enum Command {
         case play(id: String, build: @Sendable () throws -> Program, from: Int, cancel: CancelToken)
+        /// A live broadcast, from the capture's ring for this output.
+        case live(id: String, ring: LiveRing, cancel: CancelToken)
         case probe(after: Double)
+
+        var broadcast: String? {
+            switch self {
+            case .play(let id, _, _, _), .live(let id, _, _): id
+            case .probe: nil
+            }
+        }
     }
 
     private let condition = NSCondition()
@@ -66,12 +75,17 @@ final class Player: @unchecked Sendable {
         enqueue(.play(id: id, build: build, from: segment, cancel: CancelToken()))
     }
 
+    /// Plays a live broadcast from `ring` until the ring closes or `stop(id:)`.
+    func playLive(id: String, ring: LiveRing) {
+        enqueue(.live(id: id, ring: ring, cancel: CancelToken()))
+    }
+
     /// Fades out the broadcast `id` if it is the one playing.
     func stop(id: String) {
         condition.lock()
         if let current, current.id == id { current.cancel.cancel() }
         // Not started yet: drop it from the commands.
-        commands.removeAll { if case .play(let cid, _, _, _) = $0 { cid == id } else { false } }
+        commands.removeAll { $0.broadcast == id }
         condition.unlock()
     }
 
@@ -137,7 +151,10 @@ final class Player: @unchecked Sendable {
                 return
             }
             let command = commands.removeFirst()
-            if case .play(let id, _, _, let cancel) = command { current = (id, cancel) }
+            switch command {
+            case .play(let id, _, _, let cancel), .live(let id, _, let cancel): current = (id, cancel)
+            case .probe: break
+            }
             condition.unlock()
 
             switch command {
@@ -157,6 +174,27 @@ final class Player: @unchecked Sendable {
                 var wroteFirst = false
                 let output = self.output
                 let result = renderer.play(program, from: from, cancel: cancel) { [report] event in
+                    switch event {
+                    case .segmentStarted(let index, let label):
+                        report(.segmentStarted(output: output, id: id, segment: index, label: label))
+                    case .progress where !wroteFirst:
+                        wroteFirst = true
+                        report(.firstFrame(output: output, id: id))
+                    default: break
+                    }
+                }
+                condition.lock()
+                current = nil
+                condition.unlock()
+                report(.finished(output: output, id: id, result: result))
+            case .live(let id, let ring, let cancel):
+                if currentDevice != renderedDevice {
+                    renderedDevice = currentDevice
+                    renderer = makeRenderer(for: renderedDevice)
+                }
+                var wroteFirst = false
+                let output = self.output
+                let result = renderer.playLive(ring, cancel: cancel) { [report] event in
                     switch event {
                     case .segmentStarted(let index, let label):
                         report(.segmentStarted(output: output, id: id, segment: index, label: label))

@@ -46,6 +46,10 @@ public final class PlayerPool: Sendable {
         players.withLock { $0[output] }?.play(id: id, from: segment, build: build)
     }
 
+    func playLive(output: String, id: String, ring: LiveRing) {
+        players.withLock { $0[output] }?.playLive(id: id, ring: ring)
+    }
+
     func stop(output: String, id: String) {
         players.withLock { $0[output] }?.stop(id: id)
     }

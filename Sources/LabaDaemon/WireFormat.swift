@@ -17,12 +17,17 @@ public struct WireFormat {
     }
 
     public mutating func broadcast(_ r: BroadcastRecord) -> BroadcastJSON {
-        BroadcastJSON(
+        var json = BroadcastJSON(
             id: r.id, source: r.source, drill: r.drill, entry: r.entry, message: r.message, output: r.output, zone: r.zone,
             priority: r.priority, languages: .init(planned: r.plannedLanguages, played: r.playedLanguages),
             plannedAt: time(r.plannedAt)!, startedAt: time(r.startedAt), endedAt: time(r.endedAt), state: r.state,
             outcome: r.outcome, reason: r.reason, requestedBy: r.requestedBy, frames: r.frames, xruns: r.xruns,
             position: position(r))
+        if r.source == .live {
+            json.recording = r.uploadPath
+            json.loudness = r.loudness
+        }
+        return json
     }
 
     public mutating func list(_ records: [BroadcastRecord], refused: [Refusal]? = nil, command: String? = nil) -> BroadcastList {

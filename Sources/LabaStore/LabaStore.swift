@@ -67,6 +67,9 @@ public struct BroadcastRecord: Codable, Equatable, Sendable, FetchableRecord, Pe
     public var positionLon: Double?
     /// The fix's own time (µs).
     public var positionAt: Int64?
+    /// A live broadcast's recording (`upload_path`): its integrated loudness in LUFS, measured
+    /// after it ended.
+    public var loudness: Double?
 
     /// What was played, in seconds: frames / rate; nil for a record from before rates were kept.
     public var airtime: Double? { rate.map { $0 > 0 ? Double(frames) / Double($0) : 0 } }
@@ -122,6 +125,7 @@ public struct BroadcastRecord: Codable, Equatable, Sendable, FetchableRecord, Pe
         case startedAt = "started_at", endedAt = "ended_at", state, segment, outcome, reason
         case requestedBy = "requested_by", frames, xruns, rate, segmentFrames = "segment_frames"
         case positionLat = "position_lat", positionLon = "position_lon", positionAt = "position_at"
+        case loudness
     }
 }
 
@@ -256,6 +260,9 @@ public final class Store: Sendable {
         registerScheduleMigrations(&migrator)
         migrator.registerMigration("console-v1", migrate: migrateConsole)
         registerPlacesMigration(&migrator)
+        migrator.registerMigration("v6-live") { db in
+            try db.alter(table: "broadcast") { t in t.add(column: "loudness", .double) }
+        }
         return migrator
     }
 

@@ -94,6 +94,27 @@ struct ControlClient {
         }
     }
 
+    /// Sends one request and returns the response with its body still streaming (`laba live`),
+    /// without a deadline. Throws `Unreachable` when the daemon cannot be reached.
+    func stream(_ method: HTTPMethod, _ path: String, body: some Encodable) async throws -> HTTPClientResponse {
+        guard let url = URL(httpURLWithSocketPath: socket, uri: ControlProtocol.pathPrefix + path) else {
+            printError("laba: " + Catalog.text(.badSocketPath, ["socket": socket]))
+            throw ExitCode(64)
+        }
+        if access(socket, F_OK) != 0 || access(socket, R_OK | W_OK) != 0 {
+            throw Unreachable(reason: Self.unreachable(socket, POSIXError(.ENOENT)))
+        }
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = method
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        do {
+            return try await HTTPClient.shared.execute(request, deadline: .distantFuture)
+        } catch {
+            throw Unreachable(reason: Self.unreachable(socket, error))
+        }
+    }
+
     /// Why `socket` cannot be used, for the operator.
     static func unreachable(_ socket: String, _ error: any Error) -> String {
         if access(socket, F_OK) != 0 {

@@ -115,10 +115,29 @@ public enum ConfigLoader {
             }
         }
 
+        var live = LiveConfig()
+        if let node = top["live"], let fields = reader.mapping(node, "live", known: LiveConfig.keys) {
+            if let n = fields["input"], let input = reader.string(n, "live.input") {
+                if input.value.isEmpty { reader.error("live.input must name an ALSA capture PCM, such as plughw:1,0", at: input.location) }
+                else { live.input = input }
+            }
+            for (key, example) in [("max", "10min"), ("silence", "30s")] {
+                guard let n = fields[key], let span = reader.timeSpan(n, "live.\(key)") else { continue }
+                if span.value <= .zero {
+                    reader.error("live.\(key) must be longer than 0, such as \(example)", at: span.location)
+                } else if key == "max" {
+                    live.max = span
+                } else {
+                    live.silence = span
+                }
+            }
+        }
+
         var config = Config(file: file, timeZoneName: timeZoneName, timeZone: timeZone,
                             audioDirectory: audioDirectory, audioDirectoryLocation: audioDirectoryLocation, defaults: defaults, languages: languages,
                             outputs: outputs, zones: zones, messages: messages, control: control)
         config.uploads = uploads
+        config.live = live
         if let node = top["operators"] { config.operators = readOperators(node, &reader) }
         config.fleet = top["fleet"].flatMap { readFleet($0, zones: zones, directory: directory, &reader) }
         config.console = top["console"].flatMap { readConsole($0, directory: directory, &reader) }

@@ -287,6 +287,27 @@ public struct ControlConfig: Sendable {
     static let keys = ["group"]
 }
 
+/// Live talk (SPEC 14): the input captured, and the guards that end a live broadcast.
+public struct LiveConfig: Sendable {
+    /// The ALSA capture PCM (`plughw:1,0` for a USB card's microphone input).
+    public var input: Located<String>?
+    /// The longest a live broadcast may run.
+    public var max: Located<TimeSpan>?
+    /// A live broadcast silent this long ends by itself.
+    public var silence: Located<TimeSpan>?
+
+    public static let defaultInput = "default"
+    public static let defaultMax = TimeSpan.seconds(10 * 60)
+    public static let defaultSilence = TimeSpan.seconds(30)
+    public var inputValue: String { input?.value ?? Self.defaultInput }
+    public var maxValue: TimeSpan { max?.value ?? Self.defaultMax }
+    public var silenceValue: TimeSpan { silence?.value ?? Self.defaultSilence }
+
+    public init() {}
+
+    static let keys = ["input", "max", "silence"]
+}
+
 /// What the daemon takes as an uploaded recording.
 public struct UploadsConfig: Sendable {
     /// The longest recording an upload may be (checked from its header).
@@ -341,6 +362,7 @@ public struct Config: Sendable {
     public var messages: [MessageInfo]
     public var control: ControlConfig
     public var uploads = UploadsConfig()
+    public var live = LiveConfig()
     /// `fleet:`: this daemon is a unit of a fleet (SPEC 11).
     public var fleet: FleetConfig? = nil
     /// `operators:`: where the operators' schedule may add entries.
@@ -356,5 +378,5 @@ public struct Config: Sendable {
     public func messageInfo(_ id: String) -> MessageInfo? { messages.first { $0.id.value == id } }
 
     static let keys = ["timezone", "audio_dir", "defaults", "languages", "outputs", "zones", "messages", "control", "uploads", "fleet",
-                       "operators", "console", "gps", "alerts"]
+                       "operators", "console", "gps", "alerts", "live"]
 }
