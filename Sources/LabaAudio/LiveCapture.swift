@@ -167,7 +167,15 @@ public final class LiveCapture: @unchecked Sendable {
     ///
     /// - Throws: `AudioError.open` when the input cannot be opened.
     public func start() throws(AudioError) {
-        let input = try PCMInput(device: settings.device, rate: Self.rate)
+        start(input: try PCMInput(device: settings.device, rate: Self.rate))
+    }
+
+    /// Starts the thread on frames pushed from elsewhere (the console's microphone, a fleet stream).
+    public func start(feed: LiveFeed) {
+        start(input: feed)
+    }
+
+    private func start(input: any LiveInput) {
         let thread = Thread { [self] in run(input) }
         thread.name = "laba-live"
         thread.start()
@@ -200,7 +208,7 @@ public final class LiveCapture: @unchecked Sendable {
     /// The last block's peak, 0...1.
     public var level: Float { Float(bitPattern: peakBits.load(ordering: .relaxed)) }
 
-    private func run(_ input: PCMInput) {
+    private func run(_ input: any LiveInput) {
         var recorder: OpaquePointer?
         if let path = settings.recordingPath {
             try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
@@ -211,7 +219,6 @@ public final class LiveCapture: @unchecked Sendable {
             info.format = Int32(SF_FORMAT_FLAC | SF_FORMAT_PCM_16)
             recorder = sf_open(path, Int32(SFM_WRITE), &info)
         }
-        var block = [Int16](repeating: 0, count: Self.blockFrames)
         var samples = [Float](repeating: 0, count: Self.blockFrames)
         var limiter = PeakLimiter()
         var frames = 0
@@ -226,7 +233,7 @@ public final class LiveCapture: @unchecked Sendable {
             }
             let n: Int
             do {
-                n = try block.withUnsafeMutableBufferPointer { (p) throws(AudioError) -> Int in
+                n = try samples.withUnsafeMutableBufferPointer { (p) throws(AudioError) -> Int in
                     try input.read(into: p.baseAddress!, frames: Self.blockFrames, cancel: cancel)
                 }
             } catch {
@@ -235,15 +242,11 @@ public final class LiveCapture: @unchecked Sendable {
             }
             if n == 0 {
                 if cancel.isCancelled { continue }
-                end = .input("the input ended")
+                end = .input(input.endReason ?? "the input ended")
                 break
             }
             var sumSquares: Float = 0
-            for i in 0..<n {
-                let v = Float(block[i]) / 32768
-                samples[i] = v
-                sumSquares += v * v
-            }
+            for i in 0..<n { sumSquares += samples[i] * samples[i] }
             silentFrames = (sumSquares / Float(n)).squareRoot() < Self.silenceRMS ? silentFrames + n : 0
             let peak = samples.withUnsafeMutableBufferPointer { limiter.process($0.baseAddress!, n) }
             peakBits.store(peak.bitPattern, ordering: .relaxed)
@@ -308,12 +311,78 @@ struct PeakLimiter {
     }
 }
 
+/// Where a live capture's frames come from: mono Float at `LiveCapture.rate`.
+protocol LiveInput: Sendable {
+    /// Up to `frames` frames, waiting for them (or for `cancel`); 0 when cancelled or ended.
+    func read(into samples: UnsafeMutablePointer<Float>, frames: Int, cancel: CancelToken) throws(AudioError) -> Int
+    func close()
+    /// Why it ended, when it ended by itself.
+    var endReason: String? { get }
+}
+
+/// Frames pushed from elsewhere (the console's microphone over a WebSocket, a fleet stream):
+/// mono Float at `LiveCapture.rate`, from any thread. Keeps at most a second; a sender that
+/// pushes faster than real time loses the oldest.
+public final class LiveFeed: LiveInput, @unchecked Sendable {
+    private let ring = LiveRing(capacity: LiveCapture.rate)
+    private let reason = Mutex<String?>(nil)
+    /// Empty waits in a row (the capture thread's own).
+    private var idleWaits = 0
+
+    public init() {}
+
+    public func push(_ frames: UnsafeBufferPointer<Float>) { ring.write(frames) }
+
+    public func push(_ frames: [Float]) { frames.withUnsafeBufferPointer { ring.write($0) } }
+
+    /// Little-endian 16-bit PCM (the console's WebSocket frames).
+    public func push(pcm16 bytes: UnsafeRawBufferPointer) {
+        var samples = [Float](repeating: 0, count: bytes.count / 2)
+        for i in samples.indices {
+            samples[i] = Float(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self))) / 32768
+        }
+        push(samples)
+    }
+
+    /// No more frames: the capture ends with `reason` once what was pushed is taken.
+    public func finish(reason: String) {
+        self.reason.withLock { if $0 == nil { $0 = reason } }
+        ring.close()
+    }
+
+    var endReason: String? { reason.withLock { $0 } }
+
+    /// Waits for pushed frames; a sender silent for half a second (a stalled browser) counts as
+    /// silence, 10 ms at a time, so that `live.silence` still ends it.
+    func read(into samples: UnsafeMutablePointer<Float>, frames: Int, cancel: CancelToken) throws(AudioError) -> Int {
+        while !cancel.isCancelled {
+            let wait = 0.01
+            guard let n = ring.read(into: samples, max: frames, timeout: wait) else { return 0 }
+            if n > 0 {
+                idleWaits = 0
+                return n
+            }
+            idleWaits += 1
+            if idleWaits >= 50 {
+                let n = min(frames, Int(wait * Double(LiveCapture.rate)))
+                for i in 0..<n { samples[i] = 0 }
+                return n
+            }
+        }
+        return 0
+    }
+
+    func close() { ring.close() }
+}
+
 /// An ALSA capture PCM, mono S16 at a fixed rate (the plug layer converts what the device has).
 ///
 /// Thread rules: one thread (the ALSA handle is not shared).
-final class PCMInput: @unchecked Sendable {
+final class PCMInput: LiveInput, @unchecked Sendable {
     let device: String
     private var pcm: OpaquePointer?
+    private var block: [Int16] = []
+    var endReason: String? { nil }
 
     init(device: String, rate: Int) throws(AudioError) {
         self.device = device
@@ -332,6 +401,15 @@ final class PCMInput: @unchecked Sendable {
             throw .open(device: device, call: "snd_pcm_start", reason: alsaReason(err))
         }
         pcm = handle
+    }
+
+    func read(into samples: UnsafeMutablePointer<Float>, frames: Int, cancel: CancelToken) throws(AudioError) -> Int {
+        if block.count < frames { block = [Int16](repeating: 0, count: frames) }
+        let n = try block.withUnsafeMutableBufferPointer { (p) throws(AudioError) -> Int in
+            try read(into: p.baseAddress!, frames: frames, cancel: cancel)
+        }
+        for i in 0..<n { samples[i] = Float(block[i]) / 32768 }
+        return n
     }
 
     /// Reads up to `frames` frames, waiting for them (or for `cancel`).

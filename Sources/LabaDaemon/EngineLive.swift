@@ -11,15 +11,19 @@ import LabaStore
 public struct LiveRequest: Sendable {
     public var target: AdmissionRequest.Target
     public var priority: Priority
-    /// The ALSA capture PCM; nil: `live.input`.
+    /// The ALSA capture PCM; nil: `live.input`. With `feed`, only what the input is called.
     public var input: String?
+    /// Frames pushed from elsewhere instead of a capture PCM: the console's microphone, a fleet
+    /// stream. Its `finish` ends the talk.
+    public var feed: LiveFeed?
     /// Speak in quiet hours.
     public var force: Bool
     public var requestedBy: RequestedBy?
 
-    public init(target: AdmissionRequest.Target, priority: Priority = .manual, input: String? = nil, force: Bool = false,
-                requestedBy: RequestedBy? = nil) {
+    public init(target: AdmissionRequest.Target, priority: Priority = .manual, input: String? = nil, feed: LiveFeed? = nil,
+                force: Bool = false, requestedBy: RequestedBy? = nil) {
         self.target = target
+        self.feed = feed
         self.priority = priority
         self.input = input
         self.force = force
@@ -93,7 +97,7 @@ extension Engine {
             Task { await self.liveEnded(talk, summary) }
         }
         do {
-            try capture.start()
+            if let feed = request.feed { capture.start(feed: feed) } else { try capture.start() }
         } catch {
             logger.warning("live talk refused: the input cannot be opened", metadata: ["input": "\(input)", "error": "\(error)"])
             throw Refusal(.noOutput, "the live input '\(input)' cannot be opened: \(error)")
