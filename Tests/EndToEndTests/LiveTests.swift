@@ -29,6 +29,35 @@ extension DaemonFixture {
     }
 }
 
+/// `laba live` running in the background, to be ended by a signal.
+final class LiveCommand {
+    let process = Process()
+    private let out = Pipe()
+
+    init(_ arguments: [String], environment: [String: String]) throws {
+        process.executableURL = URL(fileURLWithPath: Binaries.directory + "/laba")
+        process.arguments = ["live"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["LANG": "C.UTF-8"]) { $1 }.merging(environment) { $1 }
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+    }
+
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+    /// Sends `signal`, then reads what it printed until it exits (at most 20 s).
+    func end(with signal: Int32) -> (status: Int32, output: String) {
+        kill(process.processIdentifier, signal)
+        let pid = process.processIdentifier
+        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 20, execute: watchdog)
+        defer { watchdog.cancel() }
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+}
+
 @Suite(.serialized) struct LiveTests {
     /// The talk from the input reaches the zone's output, is recorded as FLAC with its loudness,
     /// and ends at `live.max`; `laba live` says how it ended, the history links the recording.
@@ -63,6 +92,75 @@ extension DaemonFixture {
         let shown = try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any]
         let first = (shown?["broadcasts"] as? [[String: Any]])?.first
         #expect(first?["recording"] as? String == recording && first?["loudness"] is Double, "\(history.stdout)")
+        #expect(fixture.terminate() == 0)
+    }
+
+    /// What plays is cut by the talk and resumes after it; an emergency during the talk cuts the
+    /// talk, which rejoins after it; Ctrl-C on `laba live` ends the talk and says how it went.
+    @Test(.enabled(if: PulseServer.available))
+    func aTalkCutsTheScheduleAnEmergencyCutsTheTalkAndEverythingResumes() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones(seconds: 1.0)
+        let pulse = try #require(try fixture.usePacedPCM(), "the PulseAudio server did not start")
+        defer { pulse.kill() }
+        try fixture.writeMicrophone(frequency: 700, pacing: "{ type pulse server \"unix:\(fixture.dir)/pulse.sock\" }")
+        try fixture.writeConfig(at: DaemonTests.scheduledAt, extra: "live: {input: laba_mic}")
+        try fixture.setClock(justBefore: DaemonTests.scheduledAt)
+        try fixture.start()
+        #expect(fixture.waitForLog("ready"))
+        func records() throws -> [BroadcastRecord] { try Store(path: fixture.database).broadcasts(limit: .max) }
+
+        // The scheduled notice plays; the talk (manual) cuts it.
+        #expect(try fixture.waitForRecords { $0.contains { $0.message == "notice" && $0.startedAt != nil } })
+        let talk = try LiveCommand(["--zone", "town"], environment: fixture.environment)
+        #expect(try fixture.waitForRecords { $0.contains { $0.source == .live && $0.startedAt != nil } })
+        let alarm = try Binaries.run("laba", ["play", "alarm", "--zone", "town", "--priority", "emergency"], environment: fixture.environment)
+        #expect(alarm.status == 0, "\(alarm.stderr)")
+        #expect(try fixture.waitForRecords { $0.contains { $0.message == "alarm" && $0.outcome == .completed } })
+        // The talk rejoins after the emergency: its record plays again.
+        #expect(try fixture.waitForRecords { $0.contains { $0.source == .live && $0.state == .playing } })
+        let ended = talk.end(with: SIGINT)
+        #expect(ended.status == 0, "\(ended.output)")
+        #expect(ended.output.contains("ending the live talk"), "\(ended.output)")
+        #expect(ended.output.contains("live talk ended after"), "\(ended.output)")
+        #expect(try fixture.waitForRecords { $0.contains { $0.message == "notice" && $0.outcome == .completed } })
+        let all = try records()
+        let live = try #require(all.first { $0.source == .live })
+        #expect(live.outcome == .completed && live.reason == "stopped through the API", "\(live)")
+        let notice = try #require(all.first { $0.message == "notice" })
+        #expect(notice.playedLanguages == ["naxi", "yi", "mandarin"])
+        let alarmRecord = try #require(all.first { $0.message == "alarm" })
+        #expect((live.startedAt ?? .max) < (alarmRecord.startedAt ?? 0) && (notice.startedAt ?? .max) < (live.startedAt ?? 0))
+        // The PCM's capture holds its last program: the notice, resumed from the language the talk cut.
+        let heard = try Binaries.toneFrequencies(of: fixture.dir + "/laba_square.wav")
+        #expect(heard == [300, 500, 900] || heard == [500, 900], "\(heard)")
+        #expect(fixture.terminate() == 0)
+    }
+
+    /// A `laba live` killed (its connection lost) ends the talk; a silent input ends by itself.
+    @Test(.enabled(if: PulseServer.available))
+    func aLostConnectionAndSilenceEndTheTalk() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        let pulse = try #require(PulseServer(socket: fixture.dir + "/pulse.sock"), "the PulseAudio server did not start")
+        defer { pulse.kill() }
+        try fixture.writeMicrophone(frequency: 700, pacing: "{ type pulse server \"unix:\(fixture.dir)/pulse.sock\" }")
+        try fixture.writeConfig(at: "2099-01-01", extra: "live: {input: laba_mic, silence: 1s}")
+        try fixture.start()
+        #expect(fixture.waitForLog("ready"))
+
+        let talk = try LiveCommand(["--zone", "town"], environment: fixture.environment)
+        #expect(try fixture.waitForRecords { $0.contains { $0.source == .live && $0.startedAt != nil } })
+        _ = talk.end(with: SIGKILL)
+        #expect(fixture.waitForLog("live talk ended"))
+        #expect(try fixture.waitForRecords { $0.first?.outcome == .completed })
+        #expect(try Store(path: fixture.database).broadcasts(limit: .max).first?.reason?.contains("connection") == true)
+
+        // The same input, silent now: the talk ends by itself after live.silence.
+        FileManager.default.createFile(atPath: fixture.dir + "/mic.raw", contents: Data(count: 48000 * 2))
+        let silent = try Binaries.run("laba", ["live", "--zone", "town"], environment: fixture.environment)
+        #expect(silent.status == 0, "\(silent.stderr)")
+        #expect(silent.stdout.contains("silent for 1 s (live.silence): ended by itself"), "\(silent.stdout)")
         #expect(fixture.terminate() == 0)
     }
 }
