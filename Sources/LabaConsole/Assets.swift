@@ -50,7 +50,7 @@ enum Assets {
     input[type=checkbox], input[type=radio] { width: 1.3rem; height: 1.3rem; vertical-align: -.25rem; margin-right: .4rem; }
     button, .button { font: inherit; padding: .65rem 1.2rem; min-height: 2.9rem; border: 0; border-radius: .5rem; background: var(--accent);
            color: #fff; cursor: pointer; text-decoration: none; display: inline-block; }
-    button.secondary { background: #e8ecf0; color: var(--fg); }
+    button.secondary, .button.secondary { background: #e8ecf0; color: var(--fg); }
     button.stop, button.emergency { background: var(--bad); }
     .tree label { padding-left: calc(var(--depth) * 1.2rem); }
     .row { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; }

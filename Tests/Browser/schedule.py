@@ -195,6 +195,7 @@ def clerk():
         check("新增 1 次" in d.find_element(By.ID, "plan-summary").text, "and the summary says so")
         check(d.find_element(By.ID, "expression").text == "07:30 · every 5d · from 2026-12-03", "the form keeps the clerk's values")
         check(not plays_market_day(), "the preview wrote nothing: laba next does not have it")
+        d.execute_script("document.getElementById('preview-result').scrollIntoView()")
         d.save_screenshot(os.path.join(SHOTS, "schedule-preview-desktop.png"))
 
         # Save: the entry is in the operators' layer, and the real CLI sees it at once.

@@ -72,6 +72,15 @@ import Testing
         }
         #expect(listed.status == 0 && listed.stdout.contains("\"disabled\":\"unknown zone 'lakeside'"), "\(listed.stdout)\(listed.stderr)")
 
+        // The API's dry run (`?dry_run=1`), as the console's preview uses it: the answer, nothing written.
+        let dry = try Binaries.run(executable: "/usr/bin/curl", [
+            "-s", "-w", "\n%{http_code}", "--unix-socket", fixture.dir + "/laba.sock", "-X", "POST", "-H", "Content-Type: application/json",
+            "-d", #"{"message": "market", "zone": "market", "at": ["07:30"], "every": "5d", "from": "2026-12-03"}"#,
+            "http://localhost/v1/schedule/entries?dry_run=1"])
+        #expect(dry.stdout.hasSuffix("\n200") && dry.stdout.contains(#""dry_run":true"#)
+                && dry.stdout.contains(#""next":["2026-12-03T07:30:00+08:00","2026-12-08T07:30:00+08:00""#), "\(dry.stdout)")
+        #expect(try String(contentsOfFile: fixture.dir + "/state/schedule.yaml", encoding: .utf8).contains("version: 1\n"))
+
         let browser = try Binaries.run(executable: "/usr/bin/env",
                                        ["python3", Binaries.repo("Tests/Browser/schedule.py"), "http://127.0.0.1:\(port)",
                                         Binaries.repo(".build/screenshots"), Binaries.directory + "/laba"],
