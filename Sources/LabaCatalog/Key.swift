@@ -310,6 +310,9 @@ extension Catalog {
         case webRefusalExpired
         case webRefusalNotYetValid
         case webRefusalQueueFull
+        case webChangeEntry
+        case webChange
+        case webEntryChangedFlash
         case webEntries
         case webEntriesHint
         case webNoEntries

@@ -404,5 +404,8 @@ extension Catalog {
         .webActionRemove: "removed",
         .webViaCLI: "command line",
         .webViaConsole: "console",
+        .webChangeEntry: "Change an entry",
+        .webChange: "Change",
+        .webEntryChangedFlash: "Changed {entry}.",
     ]
 }

@@ -404,5 +404,8 @@ extension Catalog {
         .webActionRemove: "删除",
         .webViaCLI: "命令行",
         .webViaConsole: "控制台",
+        .webChangeEntry: "修改播出条目",
+        .webChange: "修改",
+        .webEntryChangedFlash: "已修改 {entry}。",
     ]
 }

@@ -141,6 +141,7 @@ extension Site {
            entry.dropFirst(3).allSatisfy(\.isHexDigit) {
             let key: Catalog.Key? = switch done {
             case "added": .webEntryAddedFlash
+            case "changed": .webEntryChangedFlash
             case "paused": .webEntryPausedFlash
             case "resumed": .webEntryResumedFlash
             case "removed": .webEntryRemovedFlash
@@ -222,12 +223,15 @@ extension Site {
         var expression: String
         var command: String
         var baseVersion: Int
+        /// The operators' entry being changed; nil when adding one.
+        var entry: String?
         var allowed: Bool
         var operatorsNote: String?
         var preview: Preview?
     }
 
-    func entryFormPage(_ visit: Visit, form: EntryForm, baseVersion: Int?, preview: ScheduleChangeJSON? = nil) async -> EntryFormPage {
+    func entryFormPage(_ visit: Visit, form: EntryForm, baseVersion: Int?, entry: String? = nil,
+                       preview: ScheduleChangeJSON? = nil) async -> EntryFormPage {
         let t = visit.texts
         let config = await engine.configuration
         let library = await engine.library
@@ -246,7 +250,7 @@ extension Site {
             messages: messages, zones: zones,
             presets: EntryForm.Preset.allCases.map { .init(id: $0.rawValue, name: t($0.key), checked: $0 == form.preset) },
             form: form, expression: built?.expression ?? "", command: built.map(form.commandLine) ?? "",
-            baseVersion: baseVersion ?? list?.version ?? 0, allowed: operators.allowed,
+            baseVersion: baseVersion ?? list?.version ?? 0, entry: entry, allowed: operators.allowed,
             operatorsNote: !operators.allowed ? t(.webOperatorsForbidden)
                 : operators.zones.map { t(.webOperatorsZones, ["zones": $0.map(naming.zone).joined(separator: "、")]) })
         if let preview {
@@ -287,37 +291,65 @@ extension Site {
         return page("entry", visit, title: .webAddEntry, page: await entryFormPage(visit, form: form, baseVersion: nil))
     }
 
-    /// Preview (a dry run of the editor: nothing written) or save, from the same form.
+    /// The form filled with an operators' entry, to change it.
+    func editEntry(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        let visit = try self.visit(request, context, role: .operator)
+        let id = context.parameters.get("id") ?? ""
+        let list = try? await editor.entries(zone: nil)
+        guard let entry = list?.entries.first(where: { $0.id == id && $0.origin == "operator" }) else { throw Failure.notFound }
+        var form = EntryForm(entry: entry)
+        if form.repeatCount.isEmpty { form.repeatCount = "1" }
+        let today = await today()
+        if form.time.isEmpty { form.time = "08:00" }
+        if form.from.isEmpty { form.from = today }
+        if form.date.isEmpty { form.date = today }
+        if form.days.isEmpty || Int(form.days) == nil { form.days = form.preset == .custom ? form.days : "5" }
+        return page("entry", visit, title: .webChangeEntry,
+                    page: await entryFormPage(visit, form: form, baseVersion: list?.version, entry: id))
+    }
+
+    /// Preview (a dry run of the editor: nothing written) or save, from the same form: a new
+    /// entry, or a change of the one in the form's `entry` field.
     func submitEntry(_ request: Request, _ context: ConsoleContext, save: Bool) async throws -> Response {
         var request = request
         let (visit, fields) = try await change(&request, context, role: .operator)
         let t = visit.texts
         let form = EntryForm(fields)
         let base = fields["base_version"].flatMap(Int.init)
+        let id = fields["entry"]
+        let title: Catalog.Key = id == nil ? .webAddEntry : .webChangeEntry
         func again(_ error: String) async -> Response {
-            page("entry", visit, title: .webAddEntry, page: await entryFormPage(visit, form: form, baseVersion: base), error: error,
+            page("entry", visit, title: title, page: await entryFormPage(visit, form: form, baseVersion: base, entry: id), error: error,
                  status: .unprocessableContent)
         }
-        let entryRequest: ScheduleEntryRequest
+        var entryRequest: ScheduleEntryRequest
         do {
             entryRequest = try form.request(try form.build().get(), baseVersion: base).get()
         } catch {
             return await again(t(error.key))
         }
+        if id != nil {
+            // A change replaces the fields the request gives: clear those the preset leaves out.
+            entryRequest.every = entryRequest.every ?? ""
+            entryRequest.from = entryRequest.from ?? ""
+            entryRequest.until = entryRequest.until ?? ""
+            entryRequest.repeat = entryRequest.repeat ?? 1
+        }
         let result: ScheduleChangeJSON
         do {
-            result = try await editor.apply(.add, id: nil, request: entryRequest, baseVersion: base,
+            result = try await editor.apply(id == nil ? .add : .change, id: id, request: entryRequest, baseVersion: base,
                                             requester: .console(user: visit.name), dryRun: !save)
         } catch {
             return await again(refusalText(error, t))
         }
         guard save else {
-            return page("entry", visit, title: .webAddEntry,
-                        page: await entryFormPage(visit, form: form, baseVersion: base, preview: result))
+            return page("entry", visit, title: title,
+                        page: await entryFormPage(visit, form: form, baseVersion: base, entry: id, preview: result))
         }
-        let id = result.entry?.id ?? ""
-        logger.notice("console: schedule entry added", metadata: ["console": "\(visit.name)", "entry": "\(id)"])
-        return Self.redirect("/schedule?" + Form.encode([("done", "added"), ("entry", id)]))
+        let saved = result.entry?.id ?? ""
+        let done = id == nil ? "added" : "changed"
+        logger.notice("console: schedule entry \(done)", metadata: ["console": "\(visit.name)", "entry": "\(saved)"])
+        return Self.redirect("/schedule?" + Form.encode([("done", done), ("entry", saved)]))
     }
 
     /// The expression the form's preset makes, for the script that shows it as the clerk types:

@@ -90,7 +90,8 @@ final class Site: Sendable {
         router.get("/schedule/new") { request, context in try await self.newEntry(request, context) }
         router.get("/schedule/expression") { request, context in try await self.entryExpression(request, context) }
         router.post("/schedule/preview") { request, context in try await self.submitEntry(request, context, save: false) }
-        router.post("/schedule/add") { request, context in try await self.submitEntry(request, context, save: true) }
+        router.post("/schedule/save") { request, context in try await self.submitEntry(request, context, save: true) }
+        router.get("/schedule/entries/:id/edit") { request, context in try await self.editEntry(request, context) }
         router.post("/schedule/entries/:id/:action") { request, context in try await self.scheduleAction(request, context) }
         router.get("/schedule/log") { request, context in try await self.scheduleLog(request, context) }
         router.get("/schedule/log.csv") { request, context in try await self.scheduleLogDownload(request, context) }

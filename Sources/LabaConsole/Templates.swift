@@ -199,6 +199,7 @@ enum Templates {
     <p class="muted note">{{note}}</p>
     {{#warning}}<p class="error warning">{{warning}}</p>{{/warning}}
     {{#operable}}<div class="row buttons">
+    <a class="button secondary" href="/schedule/entries/{{id}}/edit">{{t.webChange}}</a>
     {{^paused}}<form method="post" action="/schedule/entries/{{id}}/pause"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="base_version" value="{{page.version}}"><button class="secondary" type="submit" name="pause">{{t.webPause}}</button></form>{{/paused}}
     {{#paused}}<form method="post" action="/schedule/entries/{{id}}/resume"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="base_version" value="{{page.version}}"><button type="submit" name="resume">{{t.webResume}}</button></form>{{/paused}}
     <form method="post" action="/schedule/entries/{{id}}/remove"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="base_version" value="{{page.version}}"><button class="stop" type="submit" name="remove">{{t.webRemove}}</button></form>
@@ -209,11 +210,12 @@ enum Templates {
     /// An operators' entry: message, zone, a time preset that builds the expression, the preview, save.
     static let entry = """
     {{> top}}
-    <h1>{{t.webAddEntry}}</h1>
+    <h1>{{title}}{{#page.entry}} <span class="id">{{.}}</span>{{/page.entry}}</h1>
     {{#page.operatorsNote}}<p class="muted" id="operators-note">{{page.operatorsNote}}</p>{{/page.operatorsNote}}
     <form class="stack" method="post" action="/schedule/preview" id="entry-form">
     <input type="hidden" name="csrf" value="{{csrf}}">
     <input type="hidden" name="base_version" value="{{page.baseVersion}}">
+    {{#page.entry}}<input type="hidden" name="entry" value="{{.}}">{{/page.entry}}
     <fieldset><legend>{{t.webMessage}}</legend>
     <select name="message" id="entry-message"><option value="">{{t.webChooseMessage}}</option>{{#page.messages}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}} ({{id}})</option>{{/page.messages}}</select>
     </fieldset>
@@ -251,7 +253,7 @@ enum Templates {
     {{#lines}}<tr data-kind="{{kind}}"><td><span class="state {{kind}}">{{kindName}}</span></td><td>{{time}}</td><td>{{output}}</td><td>{{zoneName}}</td><td>{{title}} <span class="id">{{message}}</span></td></tr>{{/lines}}
     </table></div>{{/hasLines}}
     {{#warnings}}<p class="error">{{.}}</p>{{/warnings}}
-    <p class="row"><button type="submit" form="entry-form" formaction="/schedule/add" id="save" data-stale="{{t.webPreviewAgain}}">{{t.webSave}}</button></p>
+    <p class="row"><button type="submit" form="entry-form" formaction="/schedule/save" id="save" data-stale="{{t.webPreviewAgain}}">{{t.webSave}}</button></p>
     </section>
     {{/page.preview}}
     <p><a href="/schedule">{{t.webCancel}}</a></p>

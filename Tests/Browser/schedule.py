@@ -121,12 +121,12 @@ def guards():
     _, _, page = request("GET", "/schedule", cookie=viewer)
     check(b'action="/schedule/entries/' not in page and b'id="add-entry"' not in page, "a viewer gets no buttons")
     check(request("GET", "/schedule/new", cookie=viewer)[0] == 403, "a viewer cannot open the form")
-    status, _, _ = request("POST", "/schedule/add", urllib.parse.urlencode(
+    status, _, _ = request("POST", "/schedule/save", urllib.parse.urlencode(
         {"csrf": csrf_of(viewer), "message": "market", "zone": "market", "preset": "daily", "time": "07:30"}), cookie=viewer)
     check(status == 403, f"a viewer's entry is refused ({status})")
     clerk = sign_in("li")
     fields = {"message": "market", "zone": "market", "preset": "daily", "time": "07:30"}
-    status, _, _ = request("POST", "/schedule/add", urllib.parse.urlencode(fields), cookie=clerk)
+    status, _, _ = request("POST", "/schedule/save", urllib.parse.urlencode(fields), cookie=clerk)
     check(status == 403, f"an entry without the CSRF token is refused ({status})")
     status, _, body = request("POST", "/schedule/preview", urllib.parse.urlencode(
         dict(fields, csrf=csrf_of(clerk), preset="every", days="0", **{"from": "2026-12-03"})), cookie=clerk,
@@ -213,6 +213,27 @@ def clerk():
         check(nxt.returncode == 0 and re.search(r"2026-12-03T07:30:00\+08:00\s+square\s+market\s+market", nxt.stdout),
               f"laba next shows it ({nxt.stdout})")
 
+        # Market moves to 08:00: the same form, filled with the entry; the preview shows the move.
+        card(d, entry).find_element(By.LINK_TEXT, "修改").click()
+        wait(d, lambda d: d.find_elements(By.ID, "entry-form") and entry in d.find_element(By.TAG_NAME, "h1").text,
+             "the change form opens for the entry")
+        check(d.find_element(By.ID, "preset-every").is_selected() and d.find_element(By.ID, "entry-days").get_attribute("value") == "5"
+              and d.find_element(By.ID, "entry-from").get_attribute("value") == "2026-12-03",
+              "filled with its preset and values")
+        set_value(d, "entry-time", "08:00")
+        d.find_element(By.ID, "preview").click()
+        wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "#next-times li"), "the change's preview appears")
+        listed = [e.text for e in d.find_elements(By.CSS_SELECTOR, "#next-times li")]
+        check(listed == [t.replace("07:30", "08:00") for t in MARKET_DAYS], f"the preview lists the market days at 08:00 ({listed})")
+        rows = d.find_elements(By.CSS_SELECTOR, "#plan-diff tr[data-kind]")
+        check(len(rows) == 1 and rows[0].get_attribute("data-kind") == "moved" and "2026-12-03 07:30 → 2026-12-03 08:00" in rows[0].text,
+              f"and one broadcast moved in the next 24 hours ({[r.text for r in rows]})")
+        d.find_element(By.ID, "save").click()
+        wait(d, lambda d: f"已修改 {entry}" in d.find_element(By.ID, "flash").text, "changed")
+        nxt = laba("next", "--count", "5")
+        check(re.search(r"2026-12-03T08:00:00\+08:00\s+square\s+market\s+market", nxt.stdout) and "07:30" not in nxt.stdout,
+              f"laba next has it at 08:00 ({nxt.stdout})")
+
         # On a phone.
         d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": True})
         for page in ["/schedule", "/schedule/new", "/schedule/log"]:
@@ -233,15 +254,18 @@ def clerk():
         d.find_element(By.ID, "schedule-log").click()
         wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "#changes tr[data-action]"), "the changes page opens")
         rows = d.find_elements(By.CSS_SELECTOR, "#changes tr[data-action]")
-        check([r.get_attribute("data-action") for r in rows] == ["remove", "add"], f"newest first: remove, add ({[r.text for r in rows]})")
+        check([r.get_attribute("data-action") for r in rows] == ["remove", "change", "add"],
+              f"newest first: remove, change, add ({[r.text for r in rows]})")
         check(all(entry in r.text and r.find_element(By.CSS_SELECTOR, ".who").text.startswith("li") and "控制台" in r.text for r in rows),
               "each names the entry, the console user and the console")
-        check("从 2026-12-03 起每 5 天 07:30" in rows[1].text and "集市街" in rows[1].text, "the addition shows what was added")
+        check("从 2026-12-03 起每 5 天 07:30" in rows[2].text and "集市街" in rows[2].text, "the addition shows what was added")
+        check("从 2026-12-03 起每 5 天 07:30" in rows[1].text and "从 2026-12-03 起每 5 天 08:00" in rows[1].text,
+              "the change shows before and after")
         d.save_screenshot(os.path.join(SHOTS, "schedule-log-desktop.png"))
         log = laba("schedule", "log")
         lines = [l for l in log.stdout.splitlines() if entry in l]
-        check(len(lines) == 2 and all(" li " in f" {l} " for l in lines) and " add " in lines[0] and " remove " in lines[1],
-              f"laba schedule log lists both with the console user ({log.stdout})")
+        check(len(lines) == 3 and all(" li " in f" {l} " for l in lines) and " add " in lines[0] and " change " in lines[1]
+              and " remove " in lines[2], f"laba schedule log lists the three with the console user ({log.stdout})")
     finally:
         d.quit()
 

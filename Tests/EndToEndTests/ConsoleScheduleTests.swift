@@ -6,7 +6,7 @@ import Testing
 /// A clerk edits the schedule in the console (issue 16), in headless Chromium driven by Selenium
 /// (Tests/Browser/schedule.py), on a real labad whose clock is pinned (the test offset) so that the
 /// dates are known: "every 5 days from 2026-12-03 at 07:30" is previewed, saved, seen by the real
-/// `laba next`, removed, and both changes are in the audit log with the console user.
+/// `laba next`, moved to 08:00, removed, and the changes are in the audit log with the console user.
 @Suite(.serialized) struct ConsoleScheduleTests {
     /// The daemon's clock starts just before this (UTC): 20:00 in Shanghai, the evening before the first market day.
     static let evening = "2026-12-02 12:00:00"
@@ -88,14 +88,15 @@ import Testing
         print(browser.stdout)
         #expect(browser.status == 0, "\(browser.stdout)\n\(browser.stderr)")
 
-        // The audit log, read back after the browser: exactly the two changes, by the console user.
+        // The audit log, read back after the browser: exactly the three changes, by the console user.
         let log = try Binaries.run("laba", ["schedule", "log", "--format", "csv"], environment: fixture.environment)
         let rows = log.stdout.split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-        #expect(rows.count == 3, "\(log.stdout)")
-        #expect(rows.dropFirst().map { "\($0[2]) \($0[5]) \($0[6])" } == ["add li console", "remove li console"], "\(log.stdout)")
+        #expect(rows.count == 4, "\(log.stdout)")
+        #expect(rows.dropFirst().map { "\($0[2]) \($0[5]) \($0[6])" } == ["add li console", "change li console", "remove li console"],
+                "\(log.stdout)")
         #expect(rows.dropFirst().first.map { $0[8].contains("market market 07:30 every 5d from 2026-12-03") } == true, "\(log.stdout)")
         let operators = try String(contentsOfFile: fixture.dir + "/state/schedule.yaml", encoding: .utf8)
-        #expect(operators.contains("version: 3") && operators.contains("op-00dead") && !operators.contains("\"market\""), "\(operators)")
+        #expect(operators.contains("version: 4") && operators.contains("op-00dead") && !operators.contains("\"market\""), "\(operators)")
         #expect(fixture.terminate() == 0)
         #expect(FileManager.default.contents(atPath: fixture.configPath) == technician, "the technician's file is untouched")
     }
