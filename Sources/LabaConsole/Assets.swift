@@ -82,6 +82,7 @@ enum Assets {
     .card.entry { margin: .5rem 0; } .card.entry p { margin: .2rem 0; }
     .card.entry .buttons { margin-top: .4rem; } .card.entry .buttons form { margin: 0; flex: 0 1 auto; }
     .card.entry[data-origin=technician] { background: #f9fafb; }
+    #changes th, #changes td.id, #changes td.action { white-space: nowrap; overflow-wrap: normal; }
     #when .row label { display: flex; flex-direction: column; }
     .presets label { display: block; margin: .45rem 0; }
     .expression-line code { font-size: 1.05rem; }

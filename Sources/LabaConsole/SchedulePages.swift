@@ -268,7 +268,10 @@ extension Site {
             let summary = lines.isEmpty ? t(.webPlanUnchanged)
                 : t(.webPlanChange, ["added": String(d.added.count), "removed": String(d.removed.count),
                                      "moved": String(d.moved.count), "changed": String(d.changed.count)])
-            page.preview = .init(next: (preview.next ?? []).map(Self.minutes), summary: summary, lines: lines, warnings: preview.warnings,
+            // The warnings about other entries (disabled ones) are on the schedule page already.
+            let others = (list?.entries ?? []).filter { $0.disabled != nil && $0.id != entry }.map { "'\($0.id)'" }
+            let warnings = preview.warnings.filter { w in !others.contains { w.contains($0) } }
+            page.preview = .init(next: (preview.next ?? []).map(Self.minutes), summary: summary, lines: lines, warnings: warnings,
                                  hasLines: !lines.isEmpty)
         }
         return page

@@ -266,7 +266,7 @@ enum Templates {
     <p class="row actions"><a class="button secondary" href="/schedule">{{t.webSchedule}}</a><a class="button secondary" id="log-csv" href="/schedule/log.csv">{{t.webDownloadCSV}}</a></p>
     <div class="scroll"><table id="changes">
     <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnBy}}</th><th>{{t.webColumnAction}}</th><th>{{t.webColumnEntry}}</th><th>{{t.webColumnBefore}}</th><th>{{t.webColumnAfter}}</th></tr>
-    {{#page.rows}}<tr id="change-{{id}}" data-action="{{action}}"><td>{{time}}</td><td class="who">{{who}} <span class="muted via">{{via}}</span></td><td>{{actionName}}</td><td class="id">{{entry}}</td><td>{{before}}</td><td>{{after}}</td></tr>{{/page.rows}}
+    {{#page.rows}}<tr id="change-{{id}}" data-action="{{action}}"><td>{{time}}</td><td class="who">{{who}} <span class="muted via">{{via}}</span></td><td class="action">{{actionName}}</td><td class="id">{{entry}}</td><td>{{before}}</td><td>{{after}}</td></tr>{{/page.rows}}
     {{^page.rows}}<tr><td colspan="6" class="muted">{{t.webNoChanges}}</td></tr>{{/page.rows}}
     </table></div>
     {{> bottom}}

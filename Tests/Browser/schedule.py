@@ -193,6 +193,7 @@ def clerk():
               and all(w in rows[0].text for w in ["2026-12-03 07:30", "square", "集市街", "赶集日通知"]),
               f"the next 24 hours gain one broadcast ({[r.text for r in rows]})")
         check("新增 1 次" in d.find_element(By.ID, "plan-summary").text, "and the summary says so")
+        check("op-00dead" not in d.find_element(By.ID, "preview-result").text, "the preview does not warn about other entries")
         check(d.find_element(By.ID, "expression").text == "07:30 · every 5d · from 2026-12-03", "the form keeps the clerk's values")
         check(not plays_market_day(), "the preview wrote nothing: laba next does not have it")
         d.execute_script("document.getElementById('preview-result').scrollIntoView()")
