@@ -321,9 +321,11 @@ extension Site {
         let base = fields["base_version"].flatMap(Int.init)
         let id = fields["entry"]
         let title: Catalog.Key = id == nil ? .webAddEntry : .webChangeEntry
-        func again(_ error: String) async -> Response {
-            page("entry", visit, title: title, page: await entryFormPage(visit, form: form, baseVersion: base, entry: id), error: error,
-                 status: .unprocessableContent)
+        /// The form again with the problem; after a conflict, based on the current version (the
+        /// clerk has been told what changed and may send it again).
+        func again(_ error: String, current: Bool = false) async -> Response {
+            page("entry", visit, title: title, page: await entryFormPage(visit, form: form, baseVersion: current ? nil : base, entry: id),
+                 error: error, status: .unprocessableContent)
         }
         var entryRequest: ScheduleEntryRequest
         do {
@@ -343,7 +345,7 @@ extension Site {
             result = try await editor.apply(id == nil ? .add : .change, id: id, request: entryRequest, baseVersion: base,
                                             requester: .console(user: visit.name), dryRun: !save)
         } catch {
-            return await again(refusalText(error, t))
+            return await again(refusalText(error, t), current: error.code == .conflict)
         }
         guard save else {
             return page("entry", visit, title: title,

@@ -136,6 +136,10 @@ def guards():
         dict(fields, csrf=csrf_of(clerk), preset="custom", expression="Mon..Fri 25:00")), cookie=clerk)
     check(status == 422 and "invalid calendar expression" in body.decode() and "schedule.yaml" in body.decode(),
           f"an invalid expression is refused with the daemon's diagnostic ({status})")
+    status, _, body = request("POST", "/schedule/preview", urllib.parse.urlencode(
+        dict(fields, csrf=csrf_of(clerk), base_version="0")), cookie=clerk, headers={"Accept-Language": "zh-CN"})
+    check(status == 422 and "计划已被他人修改" in body.decode() and 'name="base_version" value="1"' in body.decode(),
+          f"a form based on an older version is refused, and comes back on the current one ({status})")
     status, _, body = request("GET", "/schedule/expression?" + urllib.parse.urlencode(
         {"preset": "times", "times": "18:00, 7:30 12:00"}), cookie=clerk)
     check(status == 200 and body.decode().split("\n")[0] == "07:30; 12:00; 18:00", f"several times a day, sorted ({body!r})")
@@ -240,6 +244,10 @@ def clerk():
         for page in ["/schedule", "/schedule/new", "/schedule/log"]:
             d.get(BASE + page)
             check(fits(d), f"{page} has no horizontal scrolling at 360 px")
+        d.get(BASE + "/schedule/new")
+        d.find_element(By.ID, "preset-every").click()
+        d.execute_script("document.getElementById('when').scrollIntoView()")
+        d.save_screenshot(os.path.join(SHOTS, "schedule-form-360.png"))
         d.get(BASE + "/schedule")
         d.save_screenshot(os.path.join(SHOTS, "schedule-360.png"))
         d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
