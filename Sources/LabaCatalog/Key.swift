@@ -310,6 +310,7 @@ extension Catalog {
         case webRefusalExpired
         case webRefusalNotYetValid
         case webRefusalQueueFull
+        case webEntryRepeat
         case webChangeEntry
         case webChange
         case webEntryChangedFlash

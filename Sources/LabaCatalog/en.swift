@@ -407,5 +407,6 @@ extension Catalog {
         .webChangeEntry: "Change an entry",
         .webChange: "Change",
         .webEntryChangedFlash: "Changed {entry}.",
+        .webEntryRepeat: "Times in a row, each time",
     ]
 }

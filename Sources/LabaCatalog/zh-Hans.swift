@@ -407,5 +407,6 @@ extension Catalog {
         .webChangeEntry: "修改播出条目",
         .webChange: "修改",
         .webEntryChangedFlash: "已修改 {entry}。",
+        .webEntryRepeat: "每次连播几遍",
     ]
 }

@@ -233,7 +233,7 @@ enum Templates {
     <label data-for="times">{{t.webTimesList}}<input type="text" name="times" id="entry-times" inputmode="numeric" value="{{page.form.times}}"></label>
     <label data-for="custom">{{t.webExpression}}<input type="text" name="expression" id="entry-expression" autocapitalize="none" value="{{page.form.expression}}"></label>
     <label data-for="daily weekdays every times custom">{{t.webUntilDate}}<input type="date" name="until" id="entry-until" value="{{page.form.until}}"></label>
-    <label>{{t.webRepeatTimes}}<input type="number" name="repeat" id="entry-repeat" min="1" max="100" value="{{page.form.repeatCount}}"></label>
+    <label>{{t.webEntryRepeat}}<input type="number" name="repeat" id="entry-repeat" min="1" max="100" value="{{page.form.repeatCount}}"></label>
     </div>
     <p class="expression-line">{{t.webExpressionShown}}: <code id="expression">{{page.expression}}</code></p>
     <p class="muted">{{t.webCommandLine}}: <code id="command">{{page.command}}</code></p>
