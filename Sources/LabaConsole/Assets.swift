@@ -50,7 +50,7 @@ enum Assets {
     input[type=checkbox], input[type=radio] { width: 1.3rem; height: 1.3rem; vertical-align: -.25rem; margin-right: .4rem; }
     button, .button { font: inherit; padding: .65rem 1.2rem; min-height: 2.9rem; border: 0; border-radius: .5rem; background: var(--accent);
            color: #fff; cursor: pointer; text-decoration: none; display: inline-block; }
-    button.secondary { background: #e8ecf0; color: var(--fg); }
+    button.secondary, .button.secondary { background: #e8ecf0; color: var(--fg); }
     button.stop, button.emergency { background: var(--bad); }
     .tree label { padding-left: calc(var(--depth) * 1.2rem); }
     .row { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; }
@@ -70,6 +70,23 @@ enum Assets {
     audio { width: 100%; min-width: 10rem; max-width: 16rem; height: 2.2rem; }
     .login { max-width: 24rem; margin: 3rem auto; }
     .state { white-space: nowrap; }
+    [hidden] { display: none !important; }
+    input[type=time] { width: 100%; max-width: 28rem; font: inherit; padding: .55rem .6rem; border: 1px solid #aab3bd;
+           border-radius: .4rem; background: #fff; }
+    code { font-family: ui-monospace, monospace; background: #eef1f4; padding: .05rem .3rem; border-radius: .25rem; }
+    .state.active, .state.added { background: var(--ok); } .state.paused, .state.moved, .state.changed { background: var(--warn); }
+    .state.disabled, .state.removed { background: var(--bad); }
+    .actions > * { flex: 0 1 auto; }
+    .zone-entries { margin-left: min(calc(var(--depth) * 1rem), 3rem); }
+    .zone-entries h3 { margin: 1rem 0 .4rem; font-size: 1.05rem; }
+    .card.entry { margin: .5rem 0; } .card.entry p { margin: .2rem 0; }
+    .card.entry .buttons { margin-top: .4rem; } .card.entry .buttons form { margin: 0; flex: 0 1 auto; }
+    .card.entry[data-origin=technician] { background: #f9fafb; }
+    #changes th, #changes td.id, #changes td.action { white-space: nowrap; overflow-wrap: normal; }
+    #when .row label { display: flex; flex-direction: column; }
+    .presets label { display: block; margin: .45rem 0; }
+    .expression-line code { font-size: 1.05rem; }
+    #next-times { margin: .25rem 0 .75rem; padding-left: 1.6rem; } #next-times li { font-variant-numeric: tabular-nums; }
     @media (max-width: 30rem) { main { padding: .75rem; } button { width: 100%; } header .brand { width: 100%; }
       .wide { display: none; } table { font-size: .85rem; } th, td { padding: .35rem .3rem; } }
     """#
@@ -106,6 +123,37 @@ enum Assets {
           player.src = a.href; player.play(); playing = a; a.classList.add("on");
         });
       });
+
+      // The schedule form: only the chosen preset's fields, and the expression they make, built by
+      // the server as on preview; an edit after the preview asks for another before saving.
+      var entry = document.getElementById("entry-form");
+      if (entry) {
+        var shown = document.getElementById("expression"), command = document.getElementById("command");
+        var saveEntry = document.getElementById("save"), asked = 0;
+        var update = function (edited) {
+          var checked = entry.querySelector('input[name="preset"]:checked');
+          var preset = checked ? checked.value : "daily";
+          entry.querySelectorAll("[data-for]").forEach(function (el) {
+            el.hidden = el.dataset.for.split(" ").indexOf(preset) < 0;
+          });
+          var fields = new URLSearchParams(new FormData(entry));
+          fields.delete("csrf");
+          var mine = ++asked;
+          fetch("/schedule/expression?" + fields.toString(), { credentials: "same-origin" }).then(function (r) {
+            return r.text().then(function (text) {
+              if (mine !== asked) return;
+              var lines = text.split("\n");
+              shown.textContent = lines[0];
+              shown.className = r.ok ? "" : "error";
+              if (command) command.textContent = r.ok ? (lines[1] || "") : "";
+            });
+          }).catch(function () {});
+          if (edited && saveEntry && !saveEntry.disabled) { saveEntry.disabled = true; saveEntry.textContent = saveEntry.dataset.stale; }
+        };
+        entry.addEventListener("input", function () { update(true); });
+        entry.addEventListener("change", function () { update(true); });
+        update(false);
+      }
 
       var panel = document.getElementById("recorder");
       if (!panel) return;

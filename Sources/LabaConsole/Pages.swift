@@ -191,46 +191,6 @@ extension Site {
         return Self.redirect("/?stopped=\(outputs.count)")
     }
 
-    // MARK: Schedule
-
-    struct SchedulePage {
-        struct Item {
-            var time: String
-            var message: String
-            var title: String
-            var languages: String
-            var skipped: String?
-        }
-
-        struct Output {
-            var id: String
-            var zone: String
-            var zoneName: String
-            var items: [Item]
-        }
-
-        var outputs: [Output]
-    }
-
-    func schedule(_ request: Request, _ context: ConsoleContext) async throws -> Response {
-        let visit = try self.visit(request, context)
-        let config = await engine.configuration
-        let now = await engine.currentTime()
-        let end = now.microseconds + 86_400 * 1_000_000
-        let planned = ((try? await engine.schedule(from: now, count: 5_000, zone: nil, output: nil)) ?? [])
-            .filter { $0.time.microseconds < end }
-        var naming = Naming(config)
-        let status = await engine.status()
-        let outputs = status.outputs.map { o in
-            SchedulePage.Output(id: o.id, zone: o.zone, zoneName: naming.zone(o.zone), items: planned.filter { $0.output == o.id }.map { p in
-                SchedulePage.Item(time: naming.time(p.time.microseconds), message: p.message, title: naming.message(p.message),
-                                  languages: p.languages.map(naming.language).joined(separator: "、"),
-                                  skipped: p.skip.map { visit.texts(.webSkipReason, ["reason": visit.texts.skip($0)]) })
-            })
-        }
-        return page("schedule", visit, title: .webSchedule, page: SchedulePage(outputs: outputs))
-    }
-
     // MARK: Record
 
     struct RecordPage {

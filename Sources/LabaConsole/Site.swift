@@ -47,6 +47,8 @@ final class Site: Sendable {
     static let maxForm = 64 * 1024
 
     let engine: Engine
+    /// The operators' schedule, shared with the control API.
+    let editor: ScheduleEditor
     let store: Store
     let settings: ConsoleConfig
     let stateDirectory: String
@@ -61,6 +63,7 @@ final class Site: Sendable {
 
     init(context: DaemonContext, settings: ConsoleConfig, secure: Bool) throws {
         engine = context.engine
+        editor = context.editor
         store = context.store
         self.settings = settings
         stateDirectory = context.stateDirectory
@@ -84,6 +87,14 @@ final class Site: Sendable {
         router.get("/stop") { request, context in try await self.stopPage(request, context) }
         router.post("/stop") { request, context in try await self.stop(request, context) }
         router.get("/schedule") { request, context in try await self.schedule(request, context) }
+        router.get("/schedule/new") { request, context in try await self.newEntry(request, context) }
+        router.get("/schedule/expression") { request, context in try await self.entryExpression(request, context) }
+        router.post("/schedule/preview") { request, context in try await self.submitEntry(request, context, save: false) }
+        router.post("/schedule/save") { request, context in try await self.submitEntry(request, context, save: true) }
+        router.get("/schedule/entries/:id/edit") { request, context in try await self.editEntry(request, context) }
+        router.post("/schedule/entries/:id/:action") { request, context in try await self.scheduleAction(request, context) }
+        router.get("/schedule/log") { request, context in try await self.scheduleLog(request, context) }
+        router.get("/schedule/log.csv") { request, context in try await self.scheduleLogDownload(request, context) }
         router.get("/record") { request, context in try await self.record(request, context) }
         router.get("/record.csv") { request, context in try await self.recordCSV(request, context) }
         router.get("/recordings") { request, context in try await self.recordings(request, context) }
@@ -205,7 +216,7 @@ final class Site: Sendable {
                 ("/schedule", .webSchedule, .viewer), ("/record", .webRecord, .viewer), ("/recordings", .webRecordings, .viewer),
                 ("/zones", .webZonesPage, .viewer), ("/accounts", .webAccounts, .admin),
             ]
-            nav = items.filter { visit.account.role >= $0.2 }.map { Nav(href: $0.0, label: t($0.1), current: visit.path == $0.0) }
+            nav = items.filter { visit.account.role >= $0.2 }.map { Nav(href: $0.0, label: t($0.1), current: visit.path == $0.0 || ($0.0 != "/" && visit.path.hasPrefix($0.0 + "/"))) }
         }
         let other: CatalogLanguage = t.language == .en ? .zhHans : .en
         return Frame(t: t.all, lang: t.language.rawValue, title: title, user: visit?.name,

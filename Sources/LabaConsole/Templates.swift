@@ -13,8 +13,8 @@ enum Templates {
 
     static let all: [String: String] = [
         "top": top, "bottom": bottom, "login": login, "overview": overview, "live": live, "broadcast": broadcast,
-        "confirm": confirm, "stop": stop, "schedule": schedule, "record": record, "recordings": recordings,
-        "zones": zones, "accounts": accounts, "problem": problem,
+        "confirm": confirm, "stop": stop, "schedule": schedule, "entry": entry, "schedule-log": scheduleLog, "record": record, "recordings": recordings,
+        "zones": zones, "accounts": accounts, "problem": problem, "entryCard": entryCard,
     ]
 
     static let top = """
@@ -161,18 +161,114 @@ enum Templates {
     {{> bottom}}
     """
 
+    /// Both layers per zone (the technician's read-only), then the next 24 hours per output.
     static let schedule = """
     {{> top}}
     <h1>{{t.webSchedule}}</h1>
+    <p class="row actions">{{#page.canEdit}}<a class="button" id="add-entry" href="/schedule/new">{{t.webAddEntry}}</a>{{/page.canEdit}}<a class="button secondary" id="schedule-log" href="/schedule/log">{{t.webScheduleLog}}</a></p>
+    <p class="muted">{{t.webEntriesHint}}</p>
+    {{#page.operatorsNote}}<p class="muted" id="operators-note">{{page.operatorsNote}}</p>{{/page.operatorsNote}}
+    <h2>{{t.webEntries}}</h2>
+    {{#page.zones}}
+    <section class="zone-entries" id="zone-{{id}}" style="--depth: {{depth}}">
+    <h3>{{name}} <span class="id">{{id}}</span></h3>
+    {{#entries}}{{> entryCard}}{{/entries}}
+    {{^entries}}<p class="muted">{{t.webNoEntries}}</p>{{/entries}}
+    </section>
+    {{/page.zones}}
+    {{#page.hasGone}}<h3>{{t.webZoneGone}}</h3>{{/page.hasGone}}
+    {{#page.gone}}{{> entryCard}}{{/page.gone}}
+    <h2>{{t.webUpcoming}}</h2>
     <p class="muted">{{t.webScheduleHint}}</p>
     {{#page.outputs}}
-    <h2>{{zoneName}} <span class="id">{{id}} · {{zone}}</span></h2>
-    <div class="scroll"><table>
+    <h3>{{zoneName}} <span class="id">{{id}} · {{zone}}</span></h3>
+    <div class="scroll"><table class="upcoming" id="upcoming-{{id}}">
     <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnMessage}}</th><th>{{t.webColumnLanguages}}</th><th>{{t.webColumnNote}}</th></tr>
     {{#items}}<tr><td>{{time}}</td><td>{{title}} <span class="id">{{message}}</span></td><td>{{languages}}</td><td>{{#skipped}}<span class="state failed">{{t.webSkipped}}</span> {{skipped}}{{/skipped}}</td></tr>{{/items}}
     {{^items}}<tr><td colspan="4" class="muted">{{t.webNothingScheduled}}</td></tr>{{/items}}
     </table></div>
     {{/page.outputs}}
+    {{> bottom}}
+    """
+
+    /// One entry of either layer: when in words, the expression, whose it is; buttons for the operators'.
+    static let entryCard = """
+    <div class="card entry" data-entry="{{id}}" data-origin="{{origin}}" data-state="{{state}}">
+    <p><strong class="words">{{words}}</strong> · {{title}} <span class="id">{{message}}</span> <span class="state {{state}}">{{stateName}}</span></p>
+    <p class="muted"><code class="expression">{{expression}}</code> · <span class="id">{{id}}</span></p>
+    <p class="muted note">{{note}}</p>
+    {{#warning}}<p class="error warning">{{warning}}</p>{{/warning}}
+    {{#operable}}<div class="row buttons">
+    <a class="button secondary" href="/schedule/entries/{{id}}/edit">{{t.webChange}}</a>
+    {{^paused}}<form method="post" action="/schedule/entries/{{id}}/pause"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="base_version" value="{{page.version}}"><button class="secondary" type="submit" name="pause">{{t.webPause}}</button></form>{{/paused}}
+    {{#paused}}<form method="post" action="/schedule/entries/{{id}}/resume"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="base_version" value="{{page.version}}"><button type="submit" name="resume">{{t.webResume}}</button></form>{{/paused}}
+    <form method="post" action="/schedule/entries/{{id}}/remove"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="base_version" value="{{page.version}}"><button class="stop" type="submit" name="remove">{{t.webRemove}}</button></form>
+    </div>{{/operable}}
+    </div>
+    """
+
+    /// An operators' entry: message, zone, a time preset that builds the expression, the preview, save.
+    static let entry = """
+    {{> top}}
+    <h1>{{title}}{{#page.entry}} <span class="id">{{.}}</span>{{/page.entry}}</h1>
+    {{#page.operatorsNote}}<p class="muted" id="operators-note">{{page.operatorsNote}}</p>{{/page.operatorsNote}}
+    <form class="stack" method="post" action="/schedule/preview" id="entry-form">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <input type="hidden" name="base_version" value="{{page.baseVersion}}">
+    {{#page.entry}}<input type="hidden" name="entry" value="{{.}}">{{/page.entry}}
+    <fieldset><legend>{{t.webMessage}}</legend>
+    <select name="message" id="entry-message"><option value="">{{t.webChooseMessage}}</option>{{#page.messages}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}} ({{id}})</option>{{/page.messages}}</select>
+    </fieldset>
+    <fieldset><legend>{{t.webColumnZone}}</legend>
+    <select name="zone" id="entry-zone"><option value="">{{t.webChooseOneZone}}</option>{{#page.zones}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}} ({{id}})</option>{{/page.zones}}</select>
+    <p class="muted">{{t.webZoneBelowHint}}</p>
+    </fieldset>
+    <fieldset id="when"><legend>{{t.webWhen}}</legend>
+    <div class="presets">{{#page.presets}}<label><input type="radio" name="preset" value="{{id}}" id="preset-{{id}}"{{#checked}} checked{{/checked}}>{{name}}</label>{{/page.presets}}</div>
+    <div class="row">
+    <label data-for="daily weekdays every once">{{t.webAtTime}}<input type="time" name="time" id="entry-time" value="{{page.form.time}}"></label>
+    <label data-for="every">{{t.webEveryDays}}<input type="number" name="days" id="entry-days" min="1" max="365" value="{{page.form.days}}"></label>
+    <label data-for="every">{{t.webFromDate}}<input type="date" name="from" id="entry-from" value="{{page.form.from}}"></label>
+    <label data-for="once">{{t.webOnDate}}<input type="date" name="date" id="entry-date" value="{{page.form.date}}"></label>
+    <label data-for="times">{{t.webTimesList}}<input type="text" name="times" id="entry-times" inputmode="numeric" value="{{page.form.times}}"></label>
+    <label data-for="custom">{{t.webExpression}}<input type="text" name="expression" id="entry-expression" autocapitalize="none" value="{{page.form.expression}}"></label>
+    <label data-for="daily weekdays every times custom">{{t.webUntilDate}}<input type="date" name="until" id="entry-until" value="{{page.form.until}}"></label>
+    <label>{{t.webEntryRepeat}}<input type="number" name="repeat" id="entry-repeat" min="1" max="100" value="{{page.form.repeatCount}}"></label>
+    </div>
+    <p class="expression-line">{{t.webExpressionShown}}: <code id="expression">{{page.expression}}</code></p>
+    <p class="muted">{{t.webCommandLine}}: <code id="command">{{page.command}}</code></p>
+    </fieldset>
+    <p class="row"><button type="submit" id="preview" class="{{#page.preview}}secondary{{/page.preview}}">{{t.webPreview}}</button></p>
+    </form>
+    {{#page.preview}}
+    <section class="card" id="preview-result">
+    <h2>{{t.webPreviewTitle}}</h2>
+    <h3>{{t.webNextTimes}}</h3>
+    <ol id="next-times">{{#next}}<li>{{.}}</li>{{/next}}</ol>
+    {{^next}}<p class="error">{{t.webNeverPlays}}</p>{{/next}}
+    <h3>{{t.webNext24}}</h3>
+    <p id="plan-summary">{{summary}}</p>
+    {{#hasLines}}<div class="scroll"><table id="plan-diff">
+    <tr><th></th><th>{{t.webColumnTime}}</th><th>{{t.webColumnOutput}}</th><th>{{t.webColumnZone}}</th><th>{{t.webColumnMessage}}</th></tr>
+    {{#lines}}<tr data-kind="{{kind}}"><td><span class="state {{kind}}">{{kindName}}</span></td><td>{{time}}</td><td>{{output}}</td><td>{{zoneName}}</td><td>{{title}} <span class="id">{{message}}</span></td></tr>{{/lines}}
+    </table></div>{{/hasLines}}
+    {{#warnings}}<p class="error">{{.}}</p>{{/warnings}}
+    <p class="row"><button type="submit" form="entry-form" formaction="/schedule/save" id="save" data-stale="{{t.webPreviewAgain}}">{{t.webSave}}</button></p>
+    </section>
+    {{/page.preview}}
+    <p><a href="/schedule">{{t.webCancel}}</a></p>
+    {{> bottom}}
+    """
+
+    static let scheduleLog = """
+    {{> top}}
+    <h1>{{t.webScheduleLog}}</h1>
+    <p class="row actions"><a class="button secondary" href="/schedule">{{t.webSchedule}}</a><a class="button secondary" id="log-csv" href="/schedule/log.csv">{{t.webDownloadCSV}}</a></p>
+    <div class="scroll"><table id="changes">
+    <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnBy}}</th><th>{{t.webColumnAction}}</th><th>{{t.webColumnEntry}}</th><th>{{t.webColumnBefore}}</th><th>{{t.webColumnAfter}}</th></tr>
+    {{#page.rows}}<tr id="change-{{id}}" data-action="{{action}}"><td>{{time}}</td><td class="who">{{who}} <span class="muted via">{{via}}</span></td><td class="action">{{actionName}}</td><td class="id">{{entry}}</td><td>{{before}}</td><td>{{after}}</td></tr>{{/page.rows}}
+    {{^page.rows}}<tr><td colspan="6" class="muted">{{t.webNoChanges}}</td></tr>{{/page.rows}}
+    </table></div>
     {{> bottom}}
     """
 

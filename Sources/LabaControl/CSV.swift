@@ -1,6 +1,7 @@
 // The record as CSV, the same for `laba history --format csv` and the console's download.
 
 import Foundation
+import LabaCore
 
 /// RFC 4180 CSV with a UTF-8 byte-order mark, so that spreadsheets read Chinese names right.
 public func csv(_ rows: [[String]]) -> String {
@@ -38,4 +39,31 @@ public func historyCSV(_ list: BroadcastList, withUnit: Bool = false) -> String 
             + (withUnit ? [b.unit ?? "", b.command ?? ""] : [])
     }
     return csv([header] + rows)
+}
+
+/// `laba schedule log --format csv` and the console's download: one row per change of the operators' schedule.
+public func scheduleLogCSV(_ log: ScheduleLogJSON) -> String {
+    let header = ["at", "version", "action", "entry", "requested_uid", "requested_user", "via", "before", "after"]
+    let rows = log.changes.map { c in
+        [c.at, String(c.version), c.action, c.entry,
+         c.requestedBy.flatMap { if case .socket(let uid, _) = $0 { String(uid) } else { nil } } ?? "",
+         c.requestedBy?.label ?? "", c.via, c.before?.oneLine ?? "", c.after?.oneLine ?? ""]
+    }
+    return csv([header] + rows)
+}
+
+extension OperatorEntry {
+    /// `zone message at ...`, one line, as the audit log shows an entry.
+    public var oneLine: String {
+        var parts = [zone, message, at.joined(separator: "; ")]
+        if let v = every { parts.append("every \(v)") }
+        if let v = from { parts.append("from \(v)") }
+        if let v = until { parts.append("until \(v)") }
+        if let v = `repeat` { parts.append("repeat \(v)") }
+        if let v = languages { parts.append("languages \(v.joined(separator: ","))") }
+        if let v = catchUp { parts.append("catch_up \(v)") }
+        if let v = maxDelay { parts.append("max_delay \(v)") }
+        if paused { parts.append("paused") }
+        return parts.joined(separator: " ")
+    }
 }

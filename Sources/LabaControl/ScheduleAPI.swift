@@ -176,13 +176,26 @@ public struct ScheduleChangeJSON: Codable, Sendable, Equatable {
     public var entry: ScheduleEntryJSON?
     public var diff: PlanDiffJSON
     public var warnings: [String]
+    /// The entry's next instants (RFC 3339 in the configuration's zone), whichever outputs play
+    /// it; nil once removed, empty when it never fires again.
+    public var next: [String]?
+    /// True for a dry run (`?dry_run=1`): checked and worked out, nothing written; the version and
+    /// a new entry's id are what saving would give now.
+    public var dryRun: Bool?
 
-    public init(version: Int, action: String, entry: ScheduleEntryJSON?, diff: PlanDiffJSON, warnings: [String]) {
+    enum CodingKeys: String, CodingKey {
+        case version, action, entry, diff, warnings, next, dryRun = "dry_run"
+    }
+
+    public init(version: Int, action: String, entry: ScheduleEntryJSON?, diff: PlanDiffJSON, warnings: [String],
+                next: [String]? = nil, dryRun: Bool? = nil) {
         self.version = version
         self.action = action
         self.entry = entry
         self.diff = diff
         self.warnings = warnings
+        self.next = next
+        self.dryRun = dryRun
     }
 }
 

@@ -344,13 +344,15 @@ enum ControlServer {
                               body: ScheduleEntryRequest?) async throws -> Response {
             let q = await query(request)
             let base = try q.number("base_version", in: 0...Int(Int32.max)) ?? body?.baseVersion
+            // `?dry_run=1`: checked and previewed, nothing written.
+            let dryRun = (try q.number("dry_run", in: 0...1) ?? 0) == 1
             let who = await requester(context)
             let result: ScheduleChangeJSON
             do {
                 result = try await editor.apply(action, id: context.parameters.get("id")?.removingPercentEncoding, request: body, baseVersion: base,
-                                                requester: who)
+                                                requester: who, dryRun: dryRun)
             } catch { return try refused(error) }
-            return try json(result, status: action == .add ? .created : .ok)
+            return try json(result, status: action == .add && !dryRun ? .created : .ok)
         }
         router.get("\(prefix)/entries") { request, _ in
             let zone = await query(request)["zone"]

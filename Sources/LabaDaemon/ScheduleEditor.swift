@@ -92,7 +92,11 @@ public actor ScheduleEditor {
 
     // MARK: Changing
 
-    /// Applies one change for `requester`.
+    /// How many of the entry's next instants a change's answer lists.
+    public static let previewInstants = 8
+
+    /// Applies one change for `requester`, or with `dryRun` only checks it and works out its
+    /// effect: the same checks and answer, but nothing is written, audited or reloaded.
     ///
     /// - Parameters:
     ///   - id: the entry (nil to add one).
@@ -102,7 +106,7 @@ public actor ScheduleEditor {
     ///   a zone operators may not schedule in), `conflict` (with the changes since),
     ///   `invalid_config` (with the diagnostics; nothing written), `storage_full`.
     public func apply(_ action: Action, id: String?, request: ScheduleEntryRequest?, baseVersion: Int?,
-               requester: RequestedBy?) async throws(ScheduleRefusal) -> ScheduleChangeJSON {
+               requester: RequestedBy?, dryRun: Bool = false) async throws(ScheduleRefusal) -> ScheduleChangeJSON {
         await enter()
         defer { leave() }
         let setup = await engine.setup
@@ -210,6 +214,21 @@ public actor ScheduleEditor {
         let diff = PlanDiff(old: Planner(config: old, library: setup.library, outputZones: outputZones),
                             new: Planner(config: new.config, library: setup.library, outputZones: outputZones),
                             after: now, through: now + TimeSpan.seconds(24 * 3600))
+        let next = after.map { a in
+            (new.config.zones.flatMap(\.schedule).first { $0.id == a.id }?
+                .instants(after: now, count: Self.previewInstants, timeZone: timeZone) ?? [])
+                .map { RFC3339.format($0, in: timeZone) }
+        }
+        func answer() -> ScheduleChangeJSON {
+            let entryJSON = after.map { a in
+                ScheduleEntryJSON(operator: a, location: load.typed[a.id]?.location.description, disabled: new.disabled[a.id])
+            }
+            return ScheduleChangeJSON(version: schedule.version, action: action.rawValue, entry: entryJSON,
+                                      diff: PlanDiffJSON(diff, from: now, timeZone: timeZone),
+                                      warnings: new.warnings.filter { $0.location?.file == file }.map(\.description),
+                                      next: next, dryRun: dryRun ? true : nil)
+        }
+        if dryRun { return answer() }
         do {
             try Self.writeAtomically(text, to: file)
         } catch {
@@ -228,12 +247,7 @@ public actor ScheduleEditor {
         logger.notice("operators' schedule changed", metadata: [
             "action": "\(action.rawValue)", "entry": "\(changed)", "by": "\(who)", "version": "\(schedule.version)",
         ])
-        let entryJSON = after.map { a in
-            ScheduleEntryJSON(operator: a, location: load.typed[a.id]?.location.description, disabled: new.disabled[a.id])
-        }
-        return ScheduleChangeJSON(version: schedule.version, action: action.rawValue, entry: entryJSON,
-                                  diff: PlanDiffJSON(diff, from: now, timeZone: timeZone),
-                                  warnings: new.warnings.filter { $0.location?.file == file }.map(\.description))
+        return answer()
     }
 
     /// The fields a request gives replace the entry's; an empty text or list clears an optional one.

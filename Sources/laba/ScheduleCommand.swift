@@ -204,13 +204,7 @@ struct ScheduleLog: AsyncParsableCommand {
             // A change has no place on a map: GeoJSON is for `laba history`; JSON serves.
             print(try jsonLine(log))
         case .csv:
-            let header = ["at", "version", "action", "entry", "requested_uid", "requested_user", "via", "before", "after"]
-            let rows = log.changes.map { c in
-                [c.at, String(c.version), c.action, c.entry,
-                 c.requestedBy.flatMap { if case .socket(let uid, _) = $0 { String(uid) } else { nil } } ?? "",
-                 c.requestedBy?.label ?? "", c.via, c.before.map(Self.describe) ?? "", c.after.map(Self.describe) ?? ""]
-            }
-            FileHandle.standardOutput.write(Data(csv([header] + rows).utf8))
+            FileHandle.standardOutput.write(Data(scheduleLogCSV(log).utf8))
         case .table:
             let rows = log.changes.map { c in
                 [c.at, String(c.version), c.requestedBy?.label ?? "", c.action, c.entry, Self.change(c)]
@@ -222,18 +216,7 @@ struct ScheduleLog: AsyncParsableCommand {
     }
 
     /// `zone message at ...`, one line.
-    static func describe(_ e: OperatorEntry) -> String {
-        var parts = [e.zone, e.message, e.at.joined(separator: "; ")]
-        if let v = e.every { parts.append("every \(v)") }
-        if let v = e.from { parts.append("from \(v)") }
-        if let v = e.until { parts.append("until \(v)") }
-        if let v = e.repeat { parts.append("repeat \(v)") }
-        if let v = e.languages { parts.append("languages \(v.joined(separator: ","))") }
-        if let v = e.catchUp { parts.append("catch_up \(v)") }
-        if let v = e.maxDelay { parts.append("max_delay \(v)") }
-        if e.paused { parts.append("paused") }
-        return parts.joined(separator: " ")
-    }
+    static func describe(_ e: OperatorEntry) -> String { e.oneLine }
 
     /// Before → after.
     static func change(_ c: ScheduleLogItem) -> String {

@@ -85,4 +85,37 @@ import Testing
         #expect(entries.entries.last?.at == ["10:00"] && entries.entries.last?.paused == false)
         await f.stop()
     }
+
+    /// The console's preview: the same checks and answer as saving, with the entry's next instants,
+    /// and nothing written, audited or taken by the engine.
+    @Test func aDryRunChecksAndPreviewsButChangesNothing() async throws {
+        let f = try await EngineFixture(Self.config, start: "2026-12-02 07:00")
+        let editor = editor(f)
+        let clerk = RequestedBy.console(user: "wang")
+        let request = ScheduleEntryRequest(message: "notice", zone: "village", at: ["07:30"], every: "5d", from: "2026-12-03")
+        let preview = try await editor.apply(.add, id: nil, request: request, baseVersion: 0, requester: clerk, dryRun: true)
+        #expect(preview.dryRun == true && preview.version == 1)
+        #expect(preview.next == ["2026-12-03T07:30:00+08:00", "2026-12-08T07:30:00+08:00", "2026-12-13T07:30:00+08:00",
+                                 "2026-12-18T07:30:00+08:00", "2026-12-23T07:30:00+08:00", "2026-12-28T07:30:00+08:00",
+                                 "2027-01-02T07:30:00+08:00", "2027-01-07T07:30:00+08:00"], "\(preview.next ?? [])")
+        // From 07:00 on the 2nd, the next 24 hours hold no market day: nothing changes in them.
+        #expect(preview.diff.added.isEmpty && preview.diff.removed.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: f.dir + "/schedule.yaml"))
+        #expect(try await editor.log(since: nil, until: nil, limit: 10).changes.isEmpty)
+        #expect(try await f.engine.schedule(from: nil, count: 5, zone: nil, output: nil).allSatisfy { $0.message == "notice" && $0.entry == "evening" })
+
+        // A dry run refuses what saving would refuse.
+        do {
+            _ = try await editor.apply(.add, id: nil, request: ScheduleEntryRequest(message: "notice", zone: "village", at: ["25:00"]),
+                                       baseVersion: 0, requester: clerk, dryRun: true)
+            Issue.record("an invalid expression was previewed")
+        } catch {
+            #expect(error.code == .invalidConfig && error.body.diagnostics?.first?.contains("invalid calendar expression") == true)
+        }
+        // Saved, the same request gives the previewed instants and version.
+        let saved = try await editor.apply(.add, id: nil, request: request, baseVersion: 0, requester: clerk)
+        #expect(saved.dryRun == nil && saved.version == preview.version && saved.next == preview.next)
+        #expect(try await editor.log(since: nil, until: nil, limit: 10).changes.count == 1)
+        await f.stop()
+    }
 }

@@ -240,6 +240,21 @@ struct Stream {
 
 }
 
+extension ScheduleEntry {
+    /// The entry's next `count` instants strictly after `after`, with its `from`, `until` and
+    /// `every` read in `timeZone`, whichever outputs play it (for a preview before it is saved).
+    public func instants(after: Instant, count: Int, timeZone: TimeZone) -> [Instant] {
+        var stream = Stream(entry: self, local: ZoneConverter(timeZone))
+        var out: [Instant] = []
+        var base = after
+        while out.count < count, stream.advance(after: base) {
+            out.append(stream.next)
+            base = stream.next
+        }
+        return out
+    }
+}
+
 /// A binary min-heap.
 struct Heap<Element: Comparable> {
     private var items: [Element] = []
