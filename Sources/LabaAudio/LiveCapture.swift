@@ -62,12 +62,21 @@ public final class LiveRing: @unchecked Sendable {
         return n
     }
 
-    /// Drops what is queued (an output rejoining takes the stream from now).
-    public func flush() {
+    /// Drops the oldest frames when more than `above` wait, keeping the newest `keeping`: an
+    /// output that fell behind (a device slow to start, a stall) catches up with the speaker
+    /// instead of staying late.
+    ///
+    /// - Returns: the frames dropped.
+    @discardableResult
+    public func catchUp(above: Int, keeping: Int) -> Int {
         condition.lock()
-        start = 0
-        count = 0
-        condition.unlock()
+        defer { condition.unlock() }
+        guard count > above else { return 0 }
+        let drop = count - keeping
+        start = (start + drop) % samples.count
+        count -= drop
+        dropped += drop
+        return drop
     }
 
     /// No more frames: the reader gets what is left, then nil.
@@ -515,6 +524,8 @@ extension ProgramRenderer {
 
         while true {
             if cancel.isCancelled { return fadeOut() }
+            // More than 40 ms waiting: the output is late; it skips to 20 ms behind the speaker.
+            ring.catchUp(above: 4 * block, keeping: 2 * block)
             guard let n = mono.withUnsafeMutableBufferPointer({ ring.read(into: $0.baseAddress!, max: block, timeout: 0.05) }) else {
                 break
             }
