@@ -148,6 +148,12 @@ row "idle fleet unit, broker connected (keepalive 60 s), ${IDLE_SECONDS} s: wake
     "$(j "$fidle" "f'mosquitto_sub -k 60: {mosquitto_sub_wakeups_per_minute:.1f}/min'")" \
     "$(j "$fidle" "('met' if wakeups_per_minute <= 2 else 'NOT met') + ' (≤ 2/min)'")"
 
+echo "Live talk: a frame captured → written to the output PCM (the software path, on a paced PCM)"
+livepath=$(swift test --filter livePlaybackFadesInPlaysAndStops 2>&1 | grep -m1 "first frame written" | sed 's/.*live path: //' || true)
+echo "  $livepath"
+row "live talk: a frame from the capture → written to the output's PCM (ring, fade, mix; PulseAudio null sink)" \
+    "${livepath:-not measured}" "a hw PCM adds its capture buffer (20 ms) and the output queue (2 × 25 ms)" "goal ≤ 100 ms capture → horn"
+
 {
   echo "# Laba benchmark report"
   echo
