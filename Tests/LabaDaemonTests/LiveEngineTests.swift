@@ -1,0 +1,75 @@
+// Live talks in the engine: admitted as any broadcast, fed from a LiveFeed, ended by the feed,
+// by `stopLive`, or by no output carrying them; recorded with the recording's loudness.
+
+import Foundation
+import LabaAudio
+import LabaCore
+import LabaDaemon
+import LabaStore
+import Testing
+
+@Suite(.serialized) struct LiveEngineTests {
+    static let config = """
+        timezone: Asia/Shanghai
+        audio_dir: audio
+        outputs:
+          - {id: square, device: "null", zone: town}
+          - {id: van, device: "null", zone: village}
+        zones:
+          - id: town
+            languages: [naxi, mandarin]
+          - id: village
+            languages: [yi]
+        live: {max: 5min, silence: 10s}
+        """
+
+    static func tone(_ frames: Int) -> [Float] {
+        (0..<frames).map { 0.5 * Float(sin(2 * Double.pi * 440 * Double($0) / 48_000)) }
+    }
+
+    @Test func aFedTalkPlaysOnTheZonesOutputsAndEndsWithTheFeed() async throws {
+        let f = try await EngineFixture(Self.config, start: "2026-12-02 09:00")
+        let feed = LiveFeed()
+        let started = try await f.engine.startLive(LiveRequest(target: .zones(["town"]), input: "console", feed: feed,
+                                                               requestedBy: .console(user: "li")))
+        #expect(started.records.map(\.output) == ["square"] && started.records.allSatisfy { $0.source == .live })
+        #expect(started.recording.hasSuffix("/live/\(started.id).flac"))
+        _ = try await f.started("the talk on square") { $0.source == .live }
+        feed.push(Self.tone(24_000))
+        feed.finish(reason: "the console's talk button was released")
+        let record = try await f.ended("the talk") { $0.source == .live && $0.loudness != nil }
+        #expect(record.outcome == .completed && record.reason == "the console's talk button was released", "\(record)")
+        #expect(record.uploadPath == started.recording && FileManager.default.fileExists(atPath: started.recording))
+        #expect(record.requestedBy == .console(user: "li"))
+        let progress = try #require(await f.engine.liveProgress(started.id))
+        // The tone, and any 10 ms of silence counted while the feed waited for its first frames.
+        #expect((progress.summary?.frames ?? 0) >= 24_000)
+        await f.stop()
+    }
+
+    @Test func stoppingTheOnlyOutputEndsTheTalkAndAnUnknownTalkIsSaid() async throws {
+        let f = try await EngineFixture(Self.config, start: "2026-12-02 09:00")
+        let feed = LiveFeed()
+        let started = try await f.engine.startLive(LiveRequest(target: .zones(["village"]), feed: feed))
+        _ = try await f.started("the talk on van") { $0.source == .live }
+        feed.push(Self.tone(4_800))
+        _ = try await f.engine.stop(.zones(["village"]), clear: false)
+        let record = try await f.ended("the stopped talk") { $0.source == .live }
+        #expect(record.outcome == .stopped)
+        // No output carries it any more: the capture ends, and says why.
+        _ = try await f.next("the talk's end written to its record") { event in
+            if case .broadcast(let r) = event { r.source == .live && r.state == .done } else { false }
+        }
+        let summary = try #require(await f.engine.liveProgress(started.id)?.summary)
+        #expect(summary.end.description.hasPrefix("no output carries it any more"), "\(summary.end)")
+        #expect(await f.engine.stopLive("nosuchid", reason: "test") == false)
+        await f.stop()
+    }
+
+    @Test func aTalkToAZoneNobodyServesIsRefusedAndNothingIsCaptured() async throws {
+        let f = try await EngineFixture(Self.config, start: "2026-12-02 09:00")
+        await #expect(throws: Refusal.self) { try await f.engine.startLive(LiveRequest(target: .zones(["nowhere"]), feed: LiveFeed())) }
+        #expect(try f.store.broadcasts().isEmpty)
+        await f.stop()
+    }
+}
