@@ -73,6 +73,11 @@ final class LiveCommand {
         try fixture.start()
         #expect(fixture.waitForLog("ready"))
 
+        // An input that does not exist is named, and nothing is queued.
+        let missing = try Binaries.run("laba", ["live", "--zone", "town", "--input", "laba_no_microphone"], environment: fixture.environment)
+        #expect(missing.status == 1 && missing.stderr.contains("the live input 'laba_no_microphone' cannot be opened"), "\(missing.stderr)")
+        #expect(try Store(path: fixture.database).broadcasts(limit: .max).isEmpty)
+
         let result = try Binaries.run("laba", ["live", "--zone", "town"], environment: fixture.environment)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("live on square (town) from laba_mic"), "\(result.stdout)")
