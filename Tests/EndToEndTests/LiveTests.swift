@@ -97,6 +97,8 @@ final class LiveCommand {
         let shown = try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any]
         let first = (shown?["broadcasts"] as? [[String: Any]])?.first
         #expect(first?["recording"] as? String == recording && first?["loudness"] is Double, "\(history.stdout)")
+        let csv = try Binaries.run("laba", ["history", "--format", "csv"], environment: fixture.environment)
+        #expect(csv.stdout.contains("recording,loudness") && csv.stdout.contains("\(recording),-9."), "\(csv.stdout)")
         #expect(fixture.terminate() == 0)
     }
 
