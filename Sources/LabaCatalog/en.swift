@@ -414,5 +414,18 @@ extension Catalog {
         .webChange: "Change",
         .webEntryChangedFlash: "Changed {entry}.",
         .webEntryRepeat: "Times in a row, each time",
+        .webTalk: "Talk",
+        .webTalkIntro: "Speak live on the loudspeakers of the zones chosen: press the button to start, press it again to stop. What is said is recorded in the record.",
+        .webTalkStart: "Press to talk",
+        .webTalkStop: "Press to stop",
+        .webTalkConnecting: "Connecting…",
+        .webTalkStopping: "Ending…",
+        .webTalkOnAir: "On air on {outputs}.",
+        .webTalkEnded: "The talk ended after {seconds} s: {reason}.",
+        .webTalkLost: "The connection to the unit was lost: the talk has ended.",
+        .webTalkNoMicrophone: "The browser gave no microphone: it needs HTTPS (or this computer itself) and your permission.",
+        .webTalkConfirmEmergency: "An emergency talk cuts in at once on every loudspeaker chosen, in quiet hours too. Start it?",
+        .webTalkLevel: "Level",
+        .webTalkElapsed: "Time",
     ]
 }

@@ -414,5 +414,18 @@ extension Catalog {
         .webChange: "修改",
         .webEntryChangedFlash: "已修改 {entry}。",
         .webEntryRepeat: "每次连播几遍",
+        .webTalk: "实时喊话",
+        .webTalkIntro: "通过所选区域的喇叭实时喊话：按一下开始，再按一下结束。喊话内容会录音，记在播出记录里。",
+        .webTalkStart: "按下开始喊话",
+        .webTalkStop: "按下结束喊话",
+        .webTalkConnecting: "正在连接…",
+        .webTalkStopping: "正在结束…",
+        .webTalkOnAir: "正在喊话：{outputs}。",
+        .webTalkEnded: "喊话已结束（{seconds} 秒）：{reason}。",
+        .webTalkLost: "与广播主机的连接已断开，喊话已结束。",
+        .webTalkNoMicrophone: "浏览器没有提供麦克风：需要 HTTPS 连接（或在本机访问），并允许使用麦克风。",
+        .webTalkConfirmEmergency: "紧急喊话会立即打断所选区域全部喇叭正在播放的内容，静默时段也会播出。确定开始吗？",
+        .webTalkLevel: "音量",
+        .webTalkElapsed: "时长",
     ]
 }

@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""The console's talk button in a real browser (headless Chromium with a fake microphone playing a
+tone file), against a real labad. Started by EndToEndTests/ConsoleTalkTests.swift:
+
+    talk.py BASE_URL PULSE_SOCKET OUTPUT_CAPTURE_WAV FAKE_MIC_WAV
+
+Accounts made by the Swift side: chen (operator), li (viewer); every password is "password-<name>".
+The microphone file is silence, then a tone. Measures how long the tone's first loud block takes
+from leaving the browser to being played by the output's PulseAudio null sink (its monitor), and to
+appearing in the output's `file` capture. Prints one JSON line of figures; exits 1 on the first failure.
+"""
+import base64
+import http.client
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+os.environ.setdefault("SE_AVOID_STATS", "true")
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+BASE, PULSE, CAPTURE, MIC = sys.argv[1:5]
+HOST = urllib.parse.urlparse(BASE)
+figures = {}
+
+
+def check(condition, what):
+    if not condition:
+        raise AssertionError(what)
+    print("ok -", what, flush=True)
+
+
+def sign_in(name):
+    conn = http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=20)
+    conn.request("POST", "/login", body=urllib.parse.urlencode({"name": name, "password": f"password-{name}"}),
+                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = conn.getresponse()
+    r.read()
+    conn.close()
+    return (r.getheader("Set-Cookie") or "").split(";")[0]
+
+
+def upgrade(cookie, origin):
+    """A WebSocket handshake on /talk/socket; returns (status, the open socket or None)."""
+    s = socket.create_connection((HOST.hostname, HOST.port), timeout=10)
+    key = base64.b64encode(os.urandom(16)).decode()
+    lines = ["GET /talk/socket HTTP/1.1", f"Host: {HOST.netloc}", "Upgrade: websocket", "Connection: Upgrade",
+             f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
+    if cookie:
+        lines.append(f"Cookie: {cookie}")
+    if origin:
+        lines.append(f"Origin: {origin}")
+    s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        head += chunk
+    status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/1.1 ") else 0
+    if status != 101:
+        s.close()
+        return status, None
+    return status, s
+
+
+def send_text(s, text):
+    payload, mask = text.encode(), os.urandom(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    s.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + masked)
+
+
+def read_text(s):
+    first, second = s.recv(2)
+    n = second & 0x7F
+    if n == 126:
+        n = struct.unpack(">H", s.recv(2))[0]
+    data = b""
+    while len(data) < n:
+        data += s.recv(n - len(data))
+    return first & 0x0F, data.decode(errors="replace")
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=en",
+                "--window-size=1000,900", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-audio-capture={MIC}%noloop", "--autoplay-policy=no-user-gesture-required"]:
+        options.add_argument(arg)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "en"})
+    return webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
+
+
+def wait(driver, condition, what, timeout=20):
+    def holds(d):
+        try:
+            return condition(d)
+        except Exception:  # noqa: BLE001 - an element not there yet
+            return False
+    try:
+        WebDriverWait(driver, timeout, poll_frequency=0.05).until(holds)
+    except Exception:
+        raise AssertionError(f"timed out: {what}\n{driver.find_element(By.TAG_NAME, 'main').text}")
+    print("ok -", what, flush=True)
+
+
+class Monitor:
+    """What the output's PulseAudio null sink plays, read from its monitor as it plays (parec, 5 ms
+    fragments): the wall time the first loud sample was heard."""
+
+    def __init__(self, server):
+        self.heard = None
+        self.process = subprocess.Popen(
+            ["parec", f"--server=unix:{server}", "--device=null.monitor", "--raw", "--format=s16le", "--rate=48000",
+             "--channels=1", "--latency-msec=5"], stdout=subprocess.PIPE)
+        self.thread = threading.Thread(target=self.listen, daemon=True)
+        self.thread.start()
+
+    def listen(self):
+        fd = self.process.stdout.fileno()
+        rest = b""
+        while True:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                return
+            now = time.time()
+            data = rest + chunk
+            usable = len(data) // 2 * 2
+            rest = data[usable:]
+            if self.heard is None and any(abs(v) > 8000 for v in struct.unpack(f"<{usable // 2}h", data[:usable])):
+                self.heard = now
+
+    def wait(self, timeout):
+        deadline = time.time() + timeout
+        while self.heard is None and time.time() < deadline:
+            time.sleep(0.01)
+        return self.heard
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+
+
+class Capture:
+    """The output's `file` capture, polled every 5 ms as it grows: the wall time its first loud
+    sample appeared. The plugin writes a sample once a whole buffer of the output (500 ms, PCMOutput's
+    buffer) has been written after it, so this trails the write to ALSA by that buffer."""
+
+    def __init__(self, path):
+        self.path, self.heard, self.done = path, None, False
+        self.thread = threading.Thread(target=self.poll, daemon=True)
+        self.thread.start()
+
+    def poll(self):
+        offset = None
+        while not self.done and self.heard is None:
+            try:
+                with open(self.path, "rb") as f:
+                    if offset is None:
+                        head = f.read(44)
+                        if len(head) < 44 or head[:4] != b"RIFF":
+                            raise FileNotFoundError
+                        channels, offset = struct.unpack("<H", head[22:24])[0], 44
+                    f.seek(offset)
+                    data = f.read()
+                now = time.time()
+                usable = len(data) // (2 * channels) * 2 * channels
+                offset += usable
+                if any(abs(v) > 8000 for v in struct.unpack(f"<{usable // 2}h", data[:usable])):
+                    self.heard = now
+            except FileNotFoundError:
+                pass
+            time.sleep(0.005)
+
+    def wait(self, timeout):
+        deadline = time.time() + timeout
+        while self.heard is None and time.time() < deadline:
+            time.sleep(0.01)
+        self.done = True
+        return self.heard
+
+
+def main():
+    # What is refused: a viewer's page and socket, a socket from another origin, one without CSRF.
+    viewer = sign_in("li")
+    conn = http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=20)
+    conn.request("GET", "/talk", headers={"Cookie": viewer})
+    r = conn.getresponse()
+    r.read()
+    check(r.status == 403, f"a viewer may not open the talk page ({r.status})")
+    status, _ = upgrade(viewer, BASE)
+    check(status != 101, f"a viewer's WebSocket is not upgraded ({status})")
+    clerk = sign_in("chen")
+    status, _ = upgrade(None, BASE)
+    check(status != 101, f"no session, no WebSocket ({status})")
+    status, _ = upgrade(clerk, "http://evil.example")
+    check(status != 101, f"a socket opened from another site is not upgraded ({status})")
+    status, _ = upgrade(clerk, None)
+    check(status != 101, f"a socket without Origin is not upgraded ({status})")
+    status, s = upgrade(clerk, BASE)
+    check(status == 101, "the clerk's own page may open the socket")
+    send_text(s, json.dumps({"csrf": "forged", "zones": ["town"]}))
+    opcode, text = read_text(s)
+    check(opcode == 1 and '"refused"' in text, f"a talk without the session's CSRF token is refused ({text})")
+    s.close()
+
+    d = browser()
+    try:
+        d.get(BASE + "/login")
+        d.find_element(By.NAME, "name").send_keys("chen")
+        d.find_element(By.NAME, "password").send_keys("password-chen")
+        d.find_element(By.ID, "login").click()
+        wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, 'nav a[href="/talk"]'), "the clerk's navigation has Talk")
+        d.get(BASE + "/talk")
+        button = d.find_element(By.ID, "talk")
+        check(button.text == "Press to talk", f"the button says what it does ({button.text})")
+        # No zone: the page says so, nothing is opened.
+        button.click()
+        wait(d, lambda d: "Choose at least one zone" in d.find_element(By.ID, "talk-status").text or
+             d.find_element(By.ID, "talk-status").get_attribute("class") == "error", "no zone chosen: said, nothing started")
+        d.find_element(By.ID, "zone-town").click()
+
+        monitor = Monitor(PULSE) if not os.environ.get("NO_MONITOR") else None
+        capture = Capture(CAPTURE)
+        pressed = time.time()
+        button.click()
+        wait(d, lambda d: d.find_element(By.ID, "talk-status").get_attribute("class") == "flash", "the talk is on air")
+        on_air = time.time()
+        status_text = d.find_element(By.ID, "talk-status").text
+        check("square" in status_text, f"it names the loudspeaker ({status_text})")
+        check(d.find_element(By.ID, "talk").text == "Press to stop", "the button now stops")
+
+        written_at = capture.wait(timeout=15)
+        check(written_at is not None, "the tone is in the output's capture file")
+        if monitor:
+            heard_at = monitor.wait(timeout=5)
+            monitor.stop()
+            check(heard_at is not None, "the tone is played by the output's sink")
+        wait(d, lambda d: d.find_element(By.ID, "talk-form").get_attribute("data-loud-sent-at"),
+             "the browser noted when the tone's first block left")
+        sent_at = int(d.find_element(By.ID, "talk-form").get_attribute("data-loud-sent-at")) / 1000
+        figures["press_to_on_air_ms"] = round((on_air - pressed) * 1000)
+        figures["browser_to_capture_file_ms"] = round((written_at - sent_at) * 1000)
+        if monitor:
+            figures["browser_to_sink_ms"] = round((heard_at - sent_at) * 1000)
+        wait(d, lambda d: float(d.find_element(By.ID, "talk-level").get_attribute("value")) > 0.2,
+             "the level meter moves with the tone")
+        wait(d, lambda d: d.find_element(By.ID, "talk-time").text not in ("", "0:00"), "the elapsed time counts")
+        d.save_screenshot(os.path.join(os.path.dirname(PULSE), "talk.png"))
+
+        stopped = time.time()
+        d.find_element(By.ID, "talk").click()
+        wait(d, lambda d: d.find_element(By.ID, "talk-form").get_attribute("data-ended"), "the talk ended")
+        figures["press_to_ended_ms"] = round((time.time() - stopped) * 1000)
+        reason = d.find_element(By.ID, "talk-form").get_attribute("data-ended")
+        check(reason == "stopped from the console by chen", f"the reason is the daemon's ({reason})")
+        shown = d.find_element(By.ID, "talk-status").text
+        check("The talk ended after" in shown and reason in shown, f"the page says how it ended ({shown})")
+        check(d.find_element(By.ID, "talk").text == "Press to talk", "the button may start another talk")
+    finally:
+        d.quit()
+    print(json.dumps(figures), flush=True)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as e:
+        print("FAIL -", e, flush=True)
+        sys.exit(1)
