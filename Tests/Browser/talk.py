@@ -2,12 +2,12 @@
 """The console's talk button in a real browser (headless Chromium with a fake microphone playing a
 tone file), against a real labad. Started by EndToEndTests/ConsoleTalkTests.swift:
 
-    talk.py BASE_URL PULSE_SOCKET OUTPUT_CAPTURE_WAV FAKE_MIC_WAV
+    talk.py BASE_URL OUTPUT_CAPTURE_WAV FAKE_MIC_WAV
 
 Accounts made by the Swift side: chen (operator), li (viewer); every password is "password-<name>".
 The microphone file is silence, then a tone. Measures how long the tone's first loud block takes
-from leaving the browser to being played by the output's PulseAudio null sink (its monitor), and to
-appearing in the output's `file` capture. Prints one JSON line of figures; exits 1 on the first failure.
+from leaving the browser to appearing in the output's `file` capture (which trails the write to
+ALSA by the output's buffer, see Capture), and from the press to "on air". Prints one JSON line of figures; exits 1 on the first failure.
 """
 import base64
 import http.client
@@ -15,7 +15,6 @@ import json
 import os
 import socket
 import struct
-import subprocess
 import sys
 import threading
 import time
@@ -27,7 +26,7 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-BASE, PULSE, CAPTURE, MIC = sys.argv[1:5]
+BASE, CAPTURE, MIC = sys.argv[1:4]
 HOST = urllib.parse.urlparse(BASE)
 figures = {}
 
@@ -113,43 +112,6 @@ def wait(driver, condition, what, timeout=20):
     print("ok -", what, flush=True)
 
 
-class Monitor:
-    """What the output's PulseAudio null sink plays, read from its monitor as it plays (parec, 5 ms
-    fragments): the wall time the first loud sample was heard."""
-
-    def __init__(self, server):
-        self.heard = None
-        self.process = subprocess.Popen(
-            ["parec", f"--server=unix:{server}", "--device=null.monitor", "--raw", "--format=s16le", "--rate=48000",
-             "--channels=1", "--latency-msec=5"], stdout=subprocess.PIPE)
-        self.thread = threading.Thread(target=self.listen, daemon=True)
-        self.thread.start()
-
-    def listen(self):
-        fd = self.process.stdout.fileno()
-        rest = b""
-        while True:
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                return
-            now = time.time()
-            data = rest + chunk
-            usable = len(data) // 2 * 2
-            rest = data[usable:]
-            if self.heard is None and any(abs(v) > 8000 for v in struct.unpack(f"<{usable // 2}h", data[:usable])):
-                self.heard = now
-
-    def wait(self, timeout):
-        deadline = time.time() + timeout
-        while self.heard is None and time.time() < deadline:
-            time.sleep(0.01)
-        return self.heard
-
-    def stop(self):
-        self.process.kill()
-        self.process.wait()
-
-
 class Capture:
     """The output's `file` capture, polled every 5 ms as it grows: the wall time its first loud
     sample appeared. The plugin writes a sample once a whole buffer of the output (500 ms, PCMOutput's
@@ -229,7 +191,6 @@ def main():
              d.find_element(By.ID, "talk-status").get_attribute("class") == "error", "no zone chosen: said, nothing started")
         d.find_element(By.ID, "zone-town").click()
 
-        monitor = Monitor(PULSE) if not os.environ.get("NO_MONITOR") else None
         capture = Capture(CAPTURE)
         pressed = time.time()
         button.click()
@@ -241,21 +202,15 @@ def main():
 
         written_at = capture.wait(timeout=15)
         check(written_at is not None, "the tone is in the output's capture file")
-        if monitor:
-            heard_at = monitor.wait(timeout=5)
-            monitor.stop()
-            check(heard_at is not None, "the tone is played by the output's sink")
         wait(d, lambda d: d.find_element(By.ID, "talk-form").get_attribute("data-loud-sent-at"),
              "the browser noted when the tone's first block left")
         sent_at = int(d.find_element(By.ID, "talk-form").get_attribute("data-loud-sent-at")) / 1000
         figures["press_to_on_air_ms"] = round((on_air - pressed) * 1000)
         figures["browser_to_capture_file_ms"] = round((written_at - sent_at) * 1000)
-        if monitor:
-            figures["browser_to_sink_ms"] = round((heard_at - sent_at) * 1000)
         wait(d, lambda d: float(d.find_element(By.ID, "talk-level").get_attribute("value")) > 0.2,
              "the level meter moves with the tone")
         wait(d, lambda d: d.find_element(By.ID, "talk-time").text not in ("", "0:00"), "the elapsed time counts")
-        d.save_screenshot(os.path.join(os.path.dirname(PULSE), "talk.png"))
+        d.save_screenshot(os.path.join(os.path.dirname(CAPTURE), "talk.png"))
 
         stopped = time.time()
         d.find_element(By.ID, "talk").click()
