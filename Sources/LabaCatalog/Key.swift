@@ -414,6 +414,7 @@ extension Catalog {
         case webTalkNoMicrophone
         case webTalkConfirmEmergency
         case webTalkLevel
+        case webTalkPriorityManual
         case webTalkElapsed
     }
 }

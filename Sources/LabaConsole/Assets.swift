@@ -292,7 +292,7 @@ enum Assets {
         var emergency = document.getElementById("priority-emergency").checked;
         if (emergency && !window.confirm(form.dataset.confirm)) return;
         talking = true; ended = false;
-        delete form.dataset.loudSentAt;
+        delete form.dataset.loudSentAt; delete form.dataset.ended; delete form.dataset.talk;
         button.textContent = form.dataset.stop; button.classList.add("on");
         state.hidden = false; level.value = 0; time.textContent = "0:00";
         say(form.dataset.connecting);

@@ -172,7 +172,7 @@ enum Templates {
     {{#page.zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}" id="zone-{{id}}">{{name}} <span class="id">{{id}}</span></label>{{/page.zones}}
     </fieldset>
     <fieldset><legend>{{t.webPriority}}</legend>
-    <label><input type="radio" name="priority" value="manual" checked>{{t.webPriorityManual}}</label>
+    <label><input type="radio" name="priority" value="manual" checked>{{t.webTalkPriorityManual}}</label>
     <label><input type="radio" name="priority" value="emergency" id="priority-emergency">{{t.webPriorityEmergency}}</label>
     </fieldset>
     <p><button type="button" class="talk" id="talk">{{t.webTalkStart}}</button></p>

@@ -2,7 +2,7 @@
 """The console's talk button in a real browser (headless Chromium with a fake microphone playing a
 tone file), against a real labad. Started by EndToEndTests/ConsoleTalkTests.swift:
 
-    talk.py BASE_URL OUTPUT_CAPTURE_WAV FAKE_MIC_WAV
+    talk.py BASE_URL OUTPUT_CAPTURE_WAV FAKE_MIC_WAV SCREENSHOT_DIR
 
 Accounts made by the Swift side: chen (operator), li (viewer); every password is "password-<name>".
 The microphone file is silence, then a tone. Measures how long the tone's first loud block takes
@@ -26,7 +26,7 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-BASE, CAPTURE, MIC = sys.argv[1:4]
+BASE, CAPTURE, MIC, SHOTS = sys.argv[1:5]
 HOST = urllib.parse.urlparse(BASE)
 figures = {}
 
@@ -210,7 +210,8 @@ def main():
         wait(d, lambda d: float(d.find_element(By.ID, "talk-level").get_attribute("value")) > 0.2,
              "the level meter moves with the tone")
         wait(d, lambda d: d.find_element(By.ID, "talk-time").text not in ("", "0:00"), "the elapsed time counts")
-        d.save_screenshot(os.path.join(os.path.dirname(CAPTURE), "talk.png"))
+        os.makedirs(SHOTS, exist_ok=True)
+        d.save_screenshot(os.path.join(SHOTS, "talk.png"))
 
         stopped = time.time()
         d.find_element(By.ID, "talk").click()
@@ -221,6 +222,57 @@ def main():
         shown = d.find_element(By.ID, "talk-status").text
         check("The talk ended after" in shown and reason in shown, f"the page says how it ended ({shown})")
         check(d.find_element(By.ID, "talk").text == "Press to talk", "the button may start another talk")
+
+        # A second talk, left by going to another page: the socket closes, the talk ends.
+        d.find_element(By.ID, "talk").click()
+        wait(d, lambda d: d.find_element(By.ID, "talk-status").get_attribute("class") == "flash"
+             and not d.find_element(By.ID, "talk-form").get_attribute("data-ended"), "a second talk is on air")
+        d.get(BASE + "/")
+        wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, ".card.output"), "the clerk left the talk page")
+
+        # An emergency talk asks once more: dismissed, nothing starts; accepted, it goes on air.
+        d.get(BASE + "/talk")
+        d.find_element(By.ID, "zone-town").click()
+        d.find_element(By.ID, "priority-emergency").click()
+        d.find_element(By.ID, "talk").click()
+        alert = d.switch_to.alert
+        check("emergency" in alert.text.lower(), f"the browser asks before an emergency talk ({alert.text})")
+        alert.dismiss()
+        check(d.find_element(By.ID, "talk").text == "Press to talk" and not d.find_element(By.ID, "talk-status").text,
+              "dismissed: nothing started")
+        d.find_element(By.ID, "talk").click()
+        d.switch_to.alert.accept()
+        wait(d, lambda d: d.find_element(By.ID, "talk-status").get_attribute("class") == "flash", "the emergency talk is on air")
+        d.find_element(By.ID, "talk").click()
+        wait(d, lambda d: d.find_element(By.ID, "talk-form").get_attribute("data-ended"), "the emergency talk ended")
+
+        # The worklet's resampling, for a browser whose audio runs at 44.1 kHz: one second of a 700 Hz
+        # oscillator rendered offline at 44,100 Hz comes out as 48,000 samples of 700 Hz.
+        out = d.execute_async_script("""
+            var done = arguments[arguments.length - 1];
+            var context = new OfflineAudioContext(1, 44100, 44100), blocks = [];
+            context.audioWorklet.addModule("/static/talk-worklet.js").then(function () {
+              var node = new AudioWorkletNode(context, "laba-talk", { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
+              node.port.onmessage = function (e) { blocks.push(new Int16Array(e.data)); };
+              var tone = context.createOscillator();
+              tone.frequency.value = 700;
+              tone.connect(node); node.connect(context.destination); tone.start();
+              return context.startRendering();
+            }).then(function () {
+              setTimeout(function () {
+                var n = 0, crossings = 0, previous = 0, peak = 0;
+                blocks.forEach(function (b) {
+                  b.forEach(function (v) { if (n > 0 && (previous < 0) !== (v < 0)) crossings++; previous = v; n++; peak = Math.max(peak, Math.abs(v)); });
+                });
+                done({ samples: n, crossings: crossings, peak: peak, size: blocks.length ? blocks[0].length : 0 });
+              }, 300);
+            }).catch(function (e) { done({ error: String(e) }); });
+        """)
+        check("error" not in out, f"the worklet runs offline ({out})")
+        check(out["size"] == 960, f"20 ms blocks at 48 kHz ({out['size']} samples)")
+        check(abs(out["samples"] - 48000) <= 960, f"a second at 44.1 kHz gives a second at 48 kHz ({out['samples']} samples)")
+        frequency = out["crossings"] / 2 / (out["samples"] / 48000)
+        check(abs(frequency - 700) < 5 and out["peak"] > 30000, f"the tone keeps its pitch and level ({frequency:.1f} Hz, peak {out['peak']})")
     finally:
         d.quit()
     print(json.dumps(figures), flush=True)

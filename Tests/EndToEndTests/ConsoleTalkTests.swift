@@ -27,31 +27,34 @@ import Testing
                                          environment: fixture.environment, stdin: "password-\(name)\n")
             #expect(added.status == 0, "\(added.stderr)")
         }
-        // The microphone: a second of silence, then a 700 Hz tone for three.
+        // The microphone: a second of silence, then a 700 Hz tone for six (both talks hear it).
         let mic = fixture.dir + "/mic.wav"
         _ = try Binaries.run(executable: "/usr/bin/sox", ["-n", "-r", "48000", "-c", "1", "-b", "16", mic,
-                                                          "synth", "3", "sine", "700", "vol", "0.5", "pad", "1", "0"])
+                                                          "synth", "6", "sine", "700", "vol", "0.5", "pad", "1", "0"])
         try fixture.start()
         #expect(fixture.waitForLog("console listening on http://127.0.0.1:\(port)"))
 
         let browser = try Binaries.run(executable: "/usr/bin/env",
                                        ["python3", Binaries.repo("Tests/Browser/talk.py"), "http://127.0.0.1:\(port)",
-                                        fixture.dir + "/laba_square.wav", mic],
+                                        fixture.dir + "/laba_square.wav", mic, Binaries.repo(".build/screenshots")],
                                        environment: ["SE_AVOID_STATS": "true"], timeout: 120)
         print(browser.stdout)
         #expect(browser.status == 0, "\(browser.stdout)\n\(browser.stderr)")
         #expect(fixture.waitForLog("console: a talk socket was refused"), "the refused sockets are logged")
 
-        #expect(try fixture.waitForRecords { $0.contains { $0.source == .live && $0.outcome != nil && $0.uploadPath != nil } })
-        let records = try Store(path: fixture.database).broadcasts(limit: .max)
-        #expect(records.count == 1, "one talk on one output, nothing from the refused attempts: \(records)")
+        // The second talk ended when the clerk left its page; the third was an emergency.
+        #expect(try fixture.waitForRecords { $0.count == 3 && $0.allSatisfy { $0.outcome != nil } })
+        let records = try Store(path: fixture.database).broadcasts(limit: .max).sorted { $0.plannedAt < $1.plannedAt }
+        #expect(records.count == 3, "three talks on one output, nothing from the refused attempts: \(records)")
+        #expect(records.allSatisfy { $0.source == .live && $0.output == "square" && $0.requestedBy == .console(user: "chen") },
+                "\(records)")
         let live = try #require(records.first)
-        #expect(live.source == .live && live.output == "square" && live.requestedBy == .console(user: "chen"), "\(live)")
         #expect(live.outcome == .completed && live.reason == "stopped from the console by chen", "\(live)")
+        #expect(records.map(\.priority) == [.manual, .manual, .emergency], "\(records.map(\.priority))")
+        let left = records[1]
+        #expect(left.reason == "the console's connection was closed (page closed or connection lost)", "\(left)")
         let recording = try #require(live.uploadPath)
         #expect(try Binaries.toneFrequencies(of: recording) == [700])
-        // The output's capture holds its last program: the talk.
-        #expect(try Binaries.toneFrequencies(of: fixture.dir + "/laba_square.wav") == [700])
         #expect(fixture.terminate() == 0)
     }
 }
