@@ -2,7 +2,7 @@
 """The console's talk button in a real browser (headless Chromium with a fake microphone playing a
 tone file), against a real labad. Started by EndToEndTests/ConsoleTalkTests.swift:
 
-    talk.py BASE_URL OUTPUT_CAPTURE_WAV FAKE_MIC_WAV SCREENSHOT_DIR
+    talk.py BASE_URL OUTPUT_CAPTURE_WAV FAKE_MIC_WAV SCREENSHOT_DIR LABAD_PID
 
 Accounts made by the Swift side: chen (operator), li (viewer); every password is "password-<name>".
 The microphone file is silence, then a tone. Measures how long the tone's first loud block takes
@@ -13,6 +13,8 @@ import base64
 import http.client
 import json
 import os
+import re
+import signal
 import socket
 import struct
 import sys
@@ -26,7 +28,7 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-BASE, CAPTURE, MIC, SHOTS = sys.argv[1:5]
+BASE, CAPTURE, MIC, SHOTS, LABAD = sys.argv[1:6]
 HOST = urllib.parse.urlparse(BASE)
 figures = {}
 
@@ -77,15 +79,37 @@ def send_text(s, text):
     s.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + masked)
 
 
-def read_text(s):
-    first, second = s.recv(2)
-    n = second & 0x7F
-    if n == 126:
-        n = struct.unpack(">H", s.recv(2))[0]
+def send_binary(s, payload):
+    mask = os.urandom(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    head = bytes([0x82, 0x80 | 126]) + struct.pack(">H", len(payload)) if len(payload) >= 126 else bytes([0x82, 0x80 | len(payload)])
+    s.sendall(head + mask + masked)
+
+
+def exactly(s, n):
     data = b""
     while len(data) < n:
-        data += s.recv(n - len(data))
-    return first & 0x0F, data.decode(errors="replace")
+        chunk = s.recv(n - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
+
+
+def read_frame(s):
+    """One frame from the server (unmasked): (opcode, payload)."""
+    first, second = exactly(s, 2)
+    n = second & 0x7F
+    if n == 126:
+        n = struct.unpack(">H", exactly(s, 2))[0]
+    elif n == 127:
+        n = struct.unpack(">Q", exactly(s, 8))[0]
+    return first & 0x0F, exactly(s, n)
+
+
+def read_text(s):
+    opcode, data = read_frame(s)
+    return opcode, data.decode(errors="replace")
 
 
 def browser():
@@ -275,6 +299,36 @@ def main():
         check(abs(frequency - 700) < 5 and out["peak"] > 30000, f"the tone keeps its pitch and level ({frequency:.1f} Hz, peak {out['peak']})")
     finally:
         d.quit()
+    # labad stopped (SIGTERM) during a talk: the socket is closed and labad exits without waiting for it.
+    status, s = upgrade(clerk, BASE)
+    conn = http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=20)
+    conn.request("GET", "/talk", headers={"Cookie": clerk})
+    token = re.search(rb'<meta name="csrf" content="([^"]+)"', conn.getresponse().read()).group(1).decode()
+    conn.close()
+    send_text(s, json.dumps({"csrf": token, "zones": ["town"]}))
+    opcode, text = read_text(s)
+    check('"started"' in text, f"a talk from a plain WebSocket client starts ({text})")
+    tone = b"".join(struct.pack("<h", int(16000 * (1 if (i // 34) % 2 else -1))) for i in range(960))
+    for _ in range(25):
+        send_binary(s, tone)
+    stopping = time.time()
+    os.kill(int(LABAD), signal.SIGTERM)
+    s.settimeout(10)
+    closed, said = False, []
+    try:
+        while True:
+            opcode, data = read_frame(s)
+            said.append(data.decode(errors="replace") if opcode == 1 else f"opcode {opcode}")
+            if opcode == 8:  # the server's close frame
+                closed = True
+                break
+    except EOFError:
+        closed = True
+    except (socket.timeout, ConnectionResetError):
+        pass
+    check(closed, f"labad closes the talk's socket when it stops ({said[-3:]})")
+    figures["stop_closes_socket_ms"] = round((time.time() - stopping) * 1000)
+    s.close()
     print(json.dumps(figures), flush=True)
 
 

@@ -36,16 +36,20 @@ import Testing
 
         let browser = try Binaries.run(executable: "/usr/bin/env",
                                        ["python3", Binaries.repo("Tests/Browser/talk.py"), "http://127.0.0.1:\(port)",
-                                        fixture.dir + "/laba_square.wav", mic, Binaries.repo(".build/screenshots")],
+                                        fixture.dir + "/laba_square.wav", mic, Binaries.repo(".build/screenshots"),
+                                        String(try #require(fixture.process).processIdentifier)],
                                        environment: ["SE_AVOID_STATS": "true"], timeout: 120)
         print(browser.stdout)
         #expect(browser.status == 0, "\(browser.stdout)\n\(browser.stderr)")
         #expect(fixture.waitForLog("console: a talk socket was refused"), "the refused sockets are logged")
+        // The script stopped labad during a fourth talk (SIGTERM): it exits as usual.
+        #expect(fixture.terminate() == 0)
 
-        // The second talk ended when the clerk left its page; the third was an emergency.
-        #expect(try fixture.waitForRecords { $0.count == 3 && $0.allSatisfy { $0.outcome != nil } })
-        let records = try Store(path: fixture.database).broadcasts(limit: .max).sorted { $0.plannedAt < $1.plannedAt }
-        #expect(records.count == 3, "three talks on one output, nothing from the refused attempts: \(records)")
+        // The second talk ended when the clerk left its page; the third was an emergency; the fourth
+        // was under way when labad stopped.
+        let all = try Store(path: fixture.database).broadcasts(limit: .max).sorted { $0.plannedAt < $1.plannedAt }
+        #expect(all.count == 4, "four talks on one output, nothing from the refused attempts: \(all)")
+        let records = Array(all.prefix(3))
         #expect(records.allSatisfy { $0.source == .live && $0.output == "square" && $0.requestedBy == .console(user: "chen") },
                 "\(records)")
         let live = try #require(records.first)
@@ -55,6 +59,7 @@ import Testing
         #expect(left.reason == "the console's connection was closed (page closed or connection lost)", "\(left)")
         let recording = try #require(live.uploadPath)
         #expect(try Binaries.toneFrequencies(of: recording) == [700])
-        #expect(fixture.terminate() == 0)
+        let stopped = try #require(all.last)
+        #expect(stopped.source == .live && stopped.outcome != nil, "the talk under way when labad stopped has ended: \(stopped)")
     }
 }
