@@ -241,10 +241,11 @@ enum Assets {
       var button = document.getElementById("talk"), status = document.getElementById("talk-status");
       var state = document.getElementById("talk-state"), level = document.getElementById("talk-level");
       var time = document.getElementById("talk-time");
-      var socket = null, audio = null, stream = null, talking = false, ended = false;
+      var socket = null, audio = null, stream = null, talking = false, ended = false, generation = 0;
 
       function say(text, kind) { status.textContent = text; status.className = kind || "muted"; }
       function idle() {
+        generation++;
         talking = false; button.disabled = false; button.classList.remove("on"); button.textContent = form.dataset.start;
         if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
         if (audio) audio.close();
@@ -256,15 +257,19 @@ enum Assets {
       }
 
       // The microphone, resampled to 48 kHz 16-bit by the worklet, 20 ms per message.
+      // A talk that ended while the microphone was still being opened lets it go at once.
       function capture() {
         if (!navigator.mediaDevices || !window.AudioWorkletNode) return Promise.reject(new Error("insecure"));
+        var mine = generation;
         return navigator.mediaDevices.getUserMedia({
           audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false }
         }).then(function (s) {
+          if (mine !== generation) { s.getTracks().forEach(function (t) { t.stop(); }); throw new Error("ended"); }
           stream = s;
           try { audio = new AudioContext({ sampleRate: 48000, latencyHint: "interactive" }); } catch (e) { audio = new AudioContext(); }
           return audio.audioWorklet.addModule("/static/talk-worklet.js");
         }).then(function () {
+          if (mine !== generation) throw new Error("ended");
           var source = audio.createMediaStreamSource(stream);
           var node = new AudioWorkletNode(audio, "laba-talk", { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
           var mute = audio.createGain();
@@ -296,12 +301,14 @@ enum Assets {
         button.textContent = form.dataset.stop; button.classList.add("on");
         state.hidden = false; level.value = 0; time.textContent = "0:00";
         say(form.dataset.connecting);
-        socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/talk/socket");
-        socket.binaryType = "arraybuffer";
-        socket.onopen = function () {
-          socket.send(JSON.stringify({ csrf: csrf, zones: zones, all: all, priority: emergency ? "emergency" : "manual" }));
+        // This talk's socket: events of an earlier one, closing late, change nothing.
+        var ws = socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/talk/socket");
+        ws.binaryType = "arraybuffer";
+        ws.onopen = function () {
+          ws.send(JSON.stringify({ csrf: csrf, zones: zones, all: all, priority: emergency ? "emergency" : "manual" }));
         };
-        socket.onmessage = function (e) {
+        ws.onmessage = function (e) {
+          if (ws !== socket) return;
           var m = JSON.parse(e.data);
           if (m.state === "started") { say(m.text, "flash"); form.dataset.talk = m.id; }
           else if (m.state === "level") { level.value = m.level; time.textContent = clock(m.seconds); }
@@ -311,11 +318,13 @@ enum Assets {
             level.value = 0; idle();
           }
         };
-        socket.onclose = function () {
+        ws.onclose = function () {
+          if (ws !== socket) return;
           if (!ended && talking) say(form.dataset.lost, "error");
           socket = null; idle();
         };
-        capture().catch(function () {
+        capture().catch(function (e) {
+          if (e && e.message === "ended") return;
           say(form.dataset.nomic, "error");
           if (socket) socket.close();
         });
