@@ -10,7 +10,9 @@ import Testing
 @Suite(.serialized) struct ConsoleTalkTests {
     @Test(.enabled(if: ConsoleTests.browserAvailable || ProcessInfo.processInfo.environment["CI"] != nil,
                    "needs chromium-driver, selenium and pulseaudio (make deps)"))
-    func aClerkTalksFromTheBrowserAndTheToneReachesTheZone() throws {
+    func aClerkTalksFromTheBrowserAndTheToneReachesTheZone() async throws {
+        // What blocks (the daemon's start, the browser, polling) runs on threads of its own: the
+        // async suites in this process keep the cooperative pool.
         let fixture = try DaemonFixture()
         try fixture.writeTones()
         // The output plays in real time (a PulseAudio null sink), as a loudspeaker would.
@@ -32,18 +34,19 @@ import Testing
         _ = try Binaries.run(executable: "/usr/bin/sox", ["-n", "-r", "48000", "-c", "1", "-b", "16", mic,
                                                           "synth", "6", "sine", "700", "vol", "0.5", "pad", "1", "0"])
         try fixture.start()
-        #expect(fixture.waitForLog("console listening on http://127.0.0.1:\(port)"))
+        #expect(try await blocking { fixture.waitForLog("console listening on http://127.0.0.1:\(port)") })
 
-        let browser = try Binaries.run(executable: "/usr/bin/env",
+        let pid = String(try #require(fixture.process).processIdentifier)
+        let browser = try await blocking { try Binaries.run(executable: "/usr/bin/env",
                                        ["python3", Binaries.repo("Tests/Browser/talk.py"), "http://127.0.0.1:\(port)",
                                         fixture.dir + "/laba_square.wav", mic, Binaries.repo(".build/screenshots"),
-                                        String(try #require(fixture.process).processIdentifier)],
-                                       environment: ["SE_AVOID_STATS": "true"], timeout: 120)
+                                        pid],
+                                       environment: ["SE_AVOID_STATS": "true"], timeout: 120) }
         print(browser.stdout)
         #expect(browser.status == 0, "\(browser.stdout)\n\(browser.stderr)")
-        #expect(fixture.waitForLog("console: a talk socket was refused"), "the refused sockets are logged")
+        #expect(try await blocking { fixture.waitForLog("console: a talk socket was refused") }, "the refused sockets are logged")
         // The script stopped labad during a fourth talk (SIGTERM): it exits as usual.
-        #expect(fixture.terminate() == 0)
+        #expect(try await blocking { fixture.terminate() } == 0)
 
         // The second talk ended when the clerk left its page; the third was an emergency; the fourth
         // was under way when labad stopped.
@@ -58,7 +61,7 @@ import Testing
         let left = records[1]
         #expect(left.reason == "the console's connection was closed (page closed or connection lost)", "\(left)")
         let recording = try #require(live.uploadPath)
-        #expect(try Binaries.toneFrequencies(of: recording) == [700])
+        #expect(try await blocking { try Binaries.toneFrequencies(of: recording) } == [700])
         let stopped = try #require(all.last)
         #expect(stopped.source == .live && stopped.outcome != nil, "the talk under way when labad stopped has ended: \(stopped)")
     }
