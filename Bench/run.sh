@@ -158,6 +158,14 @@ row "live talk: a click into the microphone → heard on the output (PulseAudio 
 row "live talk ended (Ctrl-C on \`laba live\`) → what it interrupted heard again" "$(j "$livej" "f'{resume_ms:.0f} ms'")" "—" \
     "$(j "$livej" "('met' if resume_ms <= 3000 else 'NOT met') + ' (≤ 3 s)'")"
 
+echo "Console talk: the browser's microphone (headless Chromium, fake device) → the output (ConsoleTalkTests)"
+talkfig=$(swift test --filter ConsoleTalkTests 2>&1 | grep -m1 '"browser_to_capture_file_ms"' || true)
+echo "  $talkfig"
+# The output's `file` capture writes a sample once a whole output buffer (500 ms) follows it.
+talkcell=$(j "${talkfig:-null}" "f'{browser_to_capture_file_ms - 500} ms to ALSA ({browser_to_capture_file_ms} ms to the file capture, less its 500 ms lag); on air {press_to_on_air_ms} ms after the press'" 2>/dev/null || echo "not measured")
+row "console talk: a 20 ms block sent by the browser → written to the output's PCM (WebSocket, feed, capture, ring; PulseAudio null sink)" \
+    "$talkcell" "\`laba live\` from an ALSA input: the row above" "goal ≤ 100 ms; a hw PCM adds the output queue (2 × 25 ms)"
+
 {
   echo "# Laba benchmark report"
   echo

@@ -415,5 +415,19 @@ extension Catalog {
         case webActionRemove
         case webViaCLI
         case webViaConsole
+        case webTalk
+        case webTalkIntro
+        case webTalkStart
+        case webTalkStop
+        case webTalkConnecting
+        case webTalkStopping
+        case webTalkOnAir
+        case webTalkEnded
+        case webTalkLost
+        case webTalkNoMicrophone
+        case webTalkConfirmEmergency
+        case webTalkLevel
+        case webTalkPriorityManual
+        case webTalkElapsed
     }
 }

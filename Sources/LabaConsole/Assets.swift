@@ -11,6 +11,8 @@ enum Assets {
     static let all: [String: Asset] = [
         "console.css": Asset(contentType: "text/css; charset=utf-8", body: stylesheet),
         "console.js": Asset(contentType: "text/javascript; charset=utf-8", body: script),
+        "talk.js": Asset(contentType: "text/javascript; charset=utf-8", body: talkScript),
+        "talk-worklet.js": Asset(contentType: "text/javascript; charset=utf-8", body: talkWorklet),
     ]
 
     static let stylesheet = #"""
@@ -52,6 +54,10 @@ enum Assets {
            color: #fff; cursor: pointer; text-decoration: none; display: inline-block; }
     button.secondary, .button.secondary { background: #e8ecf0; color: var(--fg); }
     button.stop, button.emergency { background: var(--bad); }
+    button.talk { font-size: 1.3rem; min-height: 4.5rem; min-width: 14rem; border-radius: 2.5rem; }
+    button.talk.on { background: var(--bad); }
+    .talk-state meter { width: 100%; height: 1.2rem; display: block; }
+    .talk-state output { font-size: 1.4rem; font-variant-numeric: tabular-nums; }
     .tree label { padding-left: calc(var(--depth) * 1.2rem); }
     .row { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; }
     .row > * { flex: 1 1 10rem; min-width: 0; }
@@ -220,5 +226,158 @@ enum Assets {
         return new Blob([view.buffer], { type: "audio/wav" });
       }
     })();
+    """#
+
+    /// The talk page: the socket, the microphone, the button's two presses.
+    static let talkScript = #"""
+    // Laba console: live talk from this browser's microphone (SPEC 14). One WebSocket per talk:
+    // a text message naming the zones, then 20 ms of mono S16LE PCM at 48 kHz per binary message;
+    // the daemon answers with its state and ends the talk when the socket closes.
+    "use strict";
+    (function () {
+      var form = document.getElementById("talk-form");
+      if (!form) return;
+      var csrf = (document.querySelector('meta[name="csrf"]') || {}).content || "";
+      var button = document.getElementById("talk"), status = document.getElementById("talk-status");
+      var state = document.getElementById("talk-state"), level = document.getElementById("talk-level");
+      var time = document.getElementById("talk-time");
+      var socket = null, audio = null, stream = null, talking = false, ended = false, generation = 0;
+
+      function say(text, kind) { status.textContent = text; status.className = kind || "muted"; }
+      function idle() {
+        generation++;
+        talking = false; button.disabled = false; button.classList.remove("on"); button.textContent = form.dataset.start;
+        if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
+        if (audio) audio.close();
+        stream = null; audio = null;
+      }
+      function clock(seconds) {
+        var s = Math.floor(seconds);
+        return Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2);
+      }
+
+      // The microphone, resampled to 48 kHz 16-bit by the worklet, 20 ms per message.
+      // A talk that ended while the microphone was still being opened lets it go at once.
+      function capture() {
+        if (!navigator.mediaDevices || !window.AudioWorkletNode) return Promise.reject(new Error("insecure"));
+        var mine = generation;
+        return navigator.mediaDevices.getUserMedia({
+          audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false }
+        }).then(function (s) {
+          if (mine !== generation) { s.getTracks().forEach(function (t) { t.stop(); }); throw new Error("ended"); }
+          stream = s;
+          try { audio = new AudioContext({ sampleRate: 48000, latencyHint: "interactive" }); } catch (e) { audio = new AudioContext(); }
+          return audio.audioWorklet.addModule("/static/talk-worklet.js");
+        }).then(function () {
+          if (mine !== generation) throw new Error("ended");
+          var source = audio.createMediaStreamSource(stream);
+          var node = new AudioWorkletNode(audio, "laba-talk", { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
+          var mute = audio.createGain();
+          mute.gain.value = 0;
+          node.port.onmessage = function (e) {
+            if (!socket || socket.readyState !== WebSocket.OPEN || !talking) return;
+            socket.send(e.data);
+            // For the latency figure: when the first loud block left this browser.
+            if (!form.dataset.loudSentAt) {
+              var samples = new Int16Array(e.data);
+              for (var i = 0; i < samples.length; i++) {
+                if (samples[i] > 8000 || samples[i] < -8000) { form.dataset.loudSentAt = String(Date.now()); break; }
+              }
+            }
+          };
+          source.connect(node); node.connect(mute); mute.connect(audio.destination);
+          return audio.resume();
+        });
+      }
+
+      function start() {
+        var zones = Array.prototype.map.call(form.querySelectorAll('input[name="zone"]:checked'), function (z) { return z.value; });
+        var all = document.getElementById("zone-all").checked;
+        if (!all && !zones.length) { say(form.dataset.choose, "error"); return; }
+        var emergency = document.getElementById("priority-emergency").checked;
+        if (emergency && !window.confirm(form.dataset.confirm)) return;
+        talking = true; ended = false;
+        delete form.dataset.loudSentAt; delete form.dataset.ended; delete form.dataset.talk;
+        button.textContent = form.dataset.stop; button.classList.add("on");
+        state.hidden = false; level.value = 0; time.textContent = "0:00";
+        say(form.dataset.connecting);
+        // This talk's socket: events of an earlier one, closing late, change nothing.
+        var ws = socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/talk/socket");
+        ws.binaryType = "arraybuffer";
+        ws.onopen = function () {
+          ws.send(JSON.stringify({ csrf: csrf, zones: zones, all: all, priority: emergency ? "emergency" : "manual" }));
+        };
+        ws.onmessage = function (e) {
+          if (ws !== socket) return;
+          var m = JSON.parse(e.data);
+          if (m.state === "started") { say(m.text, "flash"); form.dataset.talk = m.id; }
+          else if (m.state === "level") { level.value = m.level; time.textContent = clock(m.seconds); }
+          else if (m.state === "ended" || m.state === "refused") {
+            ended = true; say(m.text, m.state === "ended" ? "flash" : "error");
+            if (m.state === "ended") { form.dataset.ended = m.reason; time.textContent = clock(m.seconds); }
+            level.value = 0; idle();
+          }
+        };
+        ws.onclose = function () {
+          if (ws !== socket) return;
+          if (!ended && talking) say(form.dataset.lost, "error");
+          socket = null; idle();
+        };
+        capture().catch(function (e) {
+          if (e && e.message === "ended") return;
+          say(form.dataset.nomic, "error");
+          if (socket) socket.close();
+        });
+      }
+
+      function stop() {
+        if (!socket) { idle(); return; }
+        button.disabled = true; button.textContent = form.dataset.stopping;
+        // The daemon ends the talk, says how it went, and closes.
+        if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ stop: true })); else socket.close();
+      }
+
+      button.addEventListener("click", function () { if (talking) stop(); else start(); });
+      document.querySelectorAll('input[name="priority"]').forEach(function (radio) {
+        radio.addEventListener("change", function () { button.classList.toggle("emergency", radio.value === "emergency" && radio.checked); });
+      });
+    })();
+    """#
+
+    /// The talk's audio thread: the context's rate to 48 kHz (linear), Float to 16-bit, 20 ms blocks.
+    static let talkWorklet = #"""
+    "use strict";
+    class LabaTalk extends AudioWorkletProcessor {
+      constructor() {
+        super();
+        this.step = sampleRate / 48000;
+        this.at = 0;        // where the next output sample falls, in input samples from this block's start
+        this.last = 0;      // the previous block's last sample (position -1)
+        this.block = new Int16Array(960);
+        this.used = 0;
+      }
+      process(inputs, outputs) {
+        var input = inputs[0] && inputs[0][0];
+        if (!input || !input.length) return true;
+        var n = input.length;
+        while (this.at < n - 1) {
+          var i = Math.floor(this.at), frac = this.at - i;
+          var a = i < 0 ? this.last : input[i], b = input[i + 1];
+          var v = Math.max(-1, Math.min(1, a + (b - a) * frac));
+          this.block[this.used++] = v < 0 ? v * 0x8000 : v * 0x7FFF;
+          if (this.used === this.block.length) {
+            var full = this.block;
+            this.port.postMessage(full.buffer, [full.buffer]);
+            this.block = new Int16Array(960);
+            this.used = 0;
+          }
+          this.at += this.step;
+        }
+        this.at -= n;
+        this.last = input[n - 1];
+        return true;
+      }
+    }
+    registerProcessor("laba-talk", LabaTalk);
     """#
 }

@@ -6,6 +6,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import HummingbirdWebSocket
 import LabaCore
 import LabaDaemon
 import LabaStore
@@ -39,7 +40,11 @@ public enum Console {
         let router = Router(context: ConsoleContext.self)
         site.routes(router)
         let responder = router.buildResponder()
-        let builder: HTTPServerBuilder = try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1()
+        // The talk button's WebSocket: an upgrade of HTTP/1.1, routed on its own router.
+        let sockets = Router(context: ConsoleContext.self)
+        site.webSocketRoutes(sockets)
+        let http: HTTPServerBuilder = .http1WebSocketUpgrade(webSocketRouter: sockets)
+        let builder: HTTPServerBuilder = try tls.map { try .tls(http, tlsConfiguration: $0) } ?? http
         let scheme = tls == nil ? "http" : "https"
         return try builder.buildServer(
             configuration: ServerConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "labad"),
@@ -72,10 +77,12 @@ public enum Console {
     }
 }
 
-/// A request context that keeps the connection, for the caller's address.
-struct ConsoleContext: RequestContext {
+/// A request context that keeps the connection, for the caller's address, and can be upgraded
+/// to a WebSocket (the talk button).
+struct ConsoleContext: RequestContext, WebSocketRequestContext {
     var coreContext: CoreRequestContextStorage
     let channel: any Channel
+    let webSocket = WebSocketHandlerReference<ConsoleContext>()
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -86,6 +86,8 @@ final class Site: Sendable {
         router.post("/broadcasts/:id/cancel") { request, context in try await self.cancel(request, context) }
         router.get("/stop") { request, context in try await self.stopPage(request, context) }
         router.post("/stop") { request, context in try await self.stop(request, context) }
+        router.get("/talk") { request, context in try await self.talkPage(request, context) }
+        router.get("/talk/socket") { request, context in try await self.talkSocketWithoutUpgrade(request, context) }
         router.get("/schedule") { request, context in try await self.schedule(request, context) }
         router.get("/schedule/new") { request, context in try await self.newEntry(request, context) }
         router.get("/schedule/expression") { request, context in try await self.entryExpression(request, context) }
@@ -213,6 +215,7 @@ final class Site: Sendable {
         if let visit {
             let items: [(String, Catalog.Key, ConsoleRole)] = [
                 ("/", .webOverview, .viewer), ("/broadcast", .webBroadcast, .operator), ("/stop", .webStop, .operator),
+                ("/talk", .webTalk, .operator),
                 ("/schedule", .webSchedule, .viewer), ("/record", .webRecord, .viewer), ("/recordings", .webRecordings, .viewer),
                 ("/zones", .webZonesPage, .viewer), ("/accounts", .webAccounts, .admin),
             ]

@@ -13,7 +13,7 @@ enum Templates {
 
     static let all: [String: String] = [
         "top": top, "bottom": bottom, "login": login, "overview": overview, "live": live, "broadcast": broadcast,
-        "confirm": confirm, "stop": stop, "schedule": schedule, "entry": entry, "schedule-log": scheduleLog, "record": record, "recordings": recordings,
+        "confirm": confirm, "stop": stop, "talk": talk, "schedule": schedule, "entry": entry, "schedule-log": scheduleLog, "record": record, "recordings": recordings,
         "zones": zones, "accounts": accounts, "problem": problem, "entryCard": entryCard,
     ]
 
@@ -158,6 +158,31 @@ enum Templates {
     <label><input type="checkbox" name="clear" value="true">{{t.webClearQueue}}</label>
     <p><button class="stop" type="submit" id="stop">{{t.webStopButton}}</button></p>
     </form>
+    {{> bottom}}
+    """
+
+    /// The talk button: zones, priority, one button; the level, the time and how it ended (talk.js).
+    static let talk = """
+    {{> top}}
+    <h1>{{t.webTalk}}</h1>
+    <p class="muted">{{t.webTalkIntro}}</p>
+    <form class="stack" id="talk-form" data-connecting="{{t.webTalkConnecting}}" data-stopping="{{t.webTalkStopping}}" data-start="{{t.webTalkStart}}" data-stop="{{t.webTalkStop}}" data-lost="{{t.webTalkLost}}" data-nomic="{{t.webTalkNoMicrophone}}" data-confirm="{{t.webTalkConfirmEmergency}}" data-choose="{{t.webChooseZone}}">
+    <fieldset class="tree"><legend>{{t.webZones}}</legend>
+    <label><input type="checkbox" name="all" value="true" id="zone-all">{{t.webAllZones}}</label>
+    {{#page.zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}" id="zone-{{id}}">{{name}} <span class="id">{{id}}</span></label>{{/page.zones}}
+    </fieldset>
+    <fieldset><legend>{{t.webPriority}}</legend>
+    <label><input type="radio" name="priority" value="manual" checked>{{t.webTalkPriorityManual}}</label>
+    <label><input type="radio" name="priority" value="emergency" id="priority-emergency">{{t.webPriorityEmergency}}</label>
+    </fieldset>
+    <p><button type="button" class="talk" id="talk">{{t.webTalkStart}}</button></p>
+    <div class="card talk-state" id="talk-state" hidden>
+    <div class="row"><label>{{t.webTalkLevel}}<meter id="talk-level" min="0" max="1" low="0.5" high="0.9" optimum="0.3" value="0"></meter></label>
+    <label>{{t.webTalkElapsed}} <output id="talk-time">0:00</output></label></div>
+    </div>
+    <div id="talk-status" class="muted" role="status"></div>
+    </form>
+    <script src="/static/talk.js"></script>
     {{> bottom}}
     """
 

@@ -1,0 +1,162 @@
+// The talk button (实时喊话, SPEC 14): the browser's microphone, over a WebSocket, as a live talk
+// of the engine. The browser opens `/talk/socket` (the session cookie, this console's Origin),
+// sends one text message naming the zones with the session's CSRF token, then binary messages of
+// mono 16-bit little-endian PCM at 48 kHz; the daemon answers with text messages (started, the
+// level and time four times a second, ended with the reason) and closes. The socket closing, for
+// whatever reason, ends the talk.
+
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import LabaAudio
+import LabaCatalog
+import LabaCore
+import LabaDaemon
+import NIOCore
+
+extension Site {
+    /// Binary messages larger than this are refused (the browser sends 20 ms, 1,920 bytes).
+    static let maxTalkMessage = 64 * 1024
+
+    struct TalkPage {
+        var zones: [ZoneChoice]
+    }
+
+    func talkPage(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        let visit = try self.visit(request, context, role: .operator)
+        let naming = Naming(await engine.configuration)
+        let zones = naming.zonesInTreeOrder.map { ZoneChoice(id: $0.zone.id, name: $0.zone.name, depth: $0.depth) }
+        return page("talk", visit, title: .webTalk, page: TalkPage(zones: zones))
+    }
+
+    /// The socket's path asked for without an upgrade.
+    func talkSocketWithoutUpgrade(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        _ = try self.visit(request, context, role: .operator)
+        throw Failure.badRequest("/talk/socket takes a WebSocket connection (the talk page opens it)")
+    }
+
+    func webSocketRoutes(_ router: Router<ConsoleContext>) {
+        router.ws("/talk/socket") { request, context in
+            // A socket is a change: a signed-in operator, from this console's own page (browsers
+            // always send Origin on a WebSocket; without it, nothing is started). The CSRF token
+            // comes in the first message.
+            guard let visit = self.currentVisit(request, context), visit.account.role >= .operator,
+                  request.headers[.origin] != nil, self.sameOrigin(request) else {
+                self.logger.warning("console: a talk socket was refused", metadata: [
+                    "address": "\(context.address)", "origin": "\(request.headers[.origin] ?? "none")",
+                ])
+                return .dontUpgrade
+            }
+            return .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            guard let visit = self.currentVisit(context.request, context.requestContext) else { return }
+            try await self.talk(visit, inbound, outbound)
+        }
+    }
+
+    /// The first message of a talk socket.
+    struct TalkOpening: Decodable {
+        var csrf: String
+        var zones: [String]?
+        var all: Bool?
+        var priority: String?
+    }
+
+    /// A later text message: `{"stop": true}`, the button pressed again.
+    struct TalkControl: Decodable {
+        var stop: Bool?
+    }
+
+    /// What the daemon tells the talk page.
+    struct TalkEvent: Encodable {
+        enum State: String, Encodable { case started, level, ended, refused }
+        var state: State
+        var text: String?
+        var id: String?
+        var seconds: Double?
+        var level: Double?
+        var reason: String?
+    }
+
+    func talk(_ visit: Visit, _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter) async throws {
+        let t = visit.texts
+        func send(_ event: TalkEvent) async throws {
+            try await outbound.write(.text(String(decoding: try JSONEncoder().encode(event), as: UTF8.self)))
+        }
+        func refuse(_ text: String) async throws {
+            try await send(TalkEvent(state: .refused, text: text))
+            try await outbound.close(.normalClosure, reason: nil)
+        }
+        var messages = inbound.messages(maxSize: Self.maxTalkMessage).makeAsyncIterator()
+        guard case .text(let first)? = try await messages.next(),
+              let opening = try? JSONDecoder().decode(TalkOpening.self, from: Data(first.utf8)) else {
+            return try await refuse(t(.webRefusalBadRequest))
+        }
+        guard constantTimeEqual(opening.csrf, visit.session.csrf) else {
+            logger.warning("console: a talk without its CSRF token was refused", metadata: ["console": "\(visit.name)"])
+            return try await refuse(t(.webCSRF))
+        }
+        let zones = opening.zones ?? []
+        guard opening.all == true || !zones.isEmpty else { return try await refuse(t(.webChooseZone)) }
+        let priority: Priority = opening.priority == "emergency" ? .emergency : .manual
+
+        let feed = LiveFeed()
+        let started: LiveStarted
+        do {
+            started = try await engine.startLive(LiveRequest(
+                target: opening.all == true ? .all : .zones(zones), priority: priority,
+                input: "the console microphone of \(visit.name)", feed: feed, requestedBy: .console(user: visit.name)))
+        } catch let refusal as Refusal {
+            return try await refuse(t.refusal(refusal))
+        } catch {
+            return try await refuse(t(.webStorageFull) + " (\(error))")
+        }
+        logger.notice("console: live talk", metadata: [
+            "console": "\(visit.name)", "talk": "\(started.id)", "priority": "\(priority)",
+            "outputs": "\(started.records.map(\.output).joined(separator: ","))",
+        ])
+        let outputs = started.records.map(\.output).joined(separator: "、")
+        try? await send(TalkEvent(state: .started, text: t(.webTalkOnAir, ["outputs": outputs]), id: started.id))
+
+        // The level and time until the talk ends, then how it ended; a write that fails (the
+        // socket is gone) ends the loop, the talk is ended by the reader below.
+        let engine = self.engine
+        let reporter = Task {
+            while let progress = await engine.liveProgress(started.id) {
+                if let summary = progress.summary {
+                    let seconds = (summary.seconds * 10).rounded() / 10
+                    let reason = summary.end.description
+                    try? await send(TalkEvent(state: .ended, text: t(.webTalkEnded, ["seconds": String(format: "%.1f", seconds),
+                                                                                     "reason": reason]),
+                                              id: started.id, seconds: seconds, reason: reason))
+                    try? await outbound.close(.normalClosure, reason: nil)
+                    return
+                }
+                do {
+                    try await send(TalkEvent(state: .level, id: started.id, seconds: progress.seconds, level: Double(progress.level)))
+                } catch { return }
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        }
+        var reason = "the console's connection was closed (page closed or connection lost)"
+        do {
+            while let message = try await messages.next() {
+                switch message {
+                case .binary(let buffer):
+                    buffer.withUnsafeReadableBytes { feed.push(pcm16: $0) }
+                case .text(let text):
+                    if (try? JSONDecoder().decode(TalkControl.self, from: Data(text.utf8)))?.stop == true {
+                        reason = "stopped from the console by \(visit.name)"
+                        feed.finish(reason: reason)
+                    }
+                }
+            }
+        } catch {
+            reason = "the console's connection failed: \(error)"
+        }
+        feed.finish(reason: reason)
+        await reporter.value
+        logger.notice("console: live talk socket closed", metadata: ["console": "\(visit.name)", "talk": "\(started.id)"])
+    }
+}
