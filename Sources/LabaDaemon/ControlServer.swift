@@ -206,7 +206,8 @@ enum ControlServer {
         router.delete("\(prefix)/broadcasts/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
             // A live talk's id ends the talk on every output.
-            if await engine.stopLive(id, reason: "stopped through the API") {
+            let by = await requester(context)?.label
+            if await engine.stopLive(id, reason: by.map { "stopped by \($0)" } ?? "stopped through the control API") {
                 return try json(LiveEventJSON(event: .level, id: id), status: .accepted)
             }
             let record: BroadcastRecord

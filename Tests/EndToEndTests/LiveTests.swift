@@ -133,7 +133,7 @@ final class LiveCommand {
         #expect(try fixture.waitForRecords { $0.contains { $0.message == "notice" && $0.outcome == .completed } })
         let all = try records()
         let live = try #require(all.first { $0.source == .live })
-        #expect(live.outcome == .completed && live.reason == "stopped through the API", "\(live)")
+        #expect(live.outcome == .completed && live.reason == "stopped by \(NSUserName())", "\(live)")
         let notice = try #require(all.first { $0.message == "notice" })
         #expect(notice.playedLanguages == ["naxi", "yi", "mandarin"])
         let alarmRecord = try #require(all.first { $0.message == "alarm" })
