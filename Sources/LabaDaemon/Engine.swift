@@ -360,7 +360,8 @@ public actor Engine {
             publish(.broadcast(record))
             if record.source == .live {
                 if !startLivePlayback(record, on: output) {
-                    live[id]?.reason = "the live talk had ended"
+                    // The talk's own reason, once its end is known (liveEnded), is kept.
+                    if live[id]?.reason == nil { live[id]?.reason = "the live talk had ended" }
                     feed(output, .completed(id: id))
                 }
                 return
@@ -382,7 +383,7 @@ public actor Engine {
         case .requeue(let id, let segment):
             guard var record = live[id] else { return }
             // A talk muted by a higher broadcast as its capture ended: nothing is left to rejoin.
-            if record.source == .live, talk(of: id) == nil {
+            if record.source == .live, talk(of: id).map({ $0.capture.isFinished }) ?? true {
                 feed(output, .cancel(id: id, reason: record.reason ?? "the live talk had ended"))
                 return
             }
