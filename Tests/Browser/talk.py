@@ -49,6 +49,26 @@ def sign_in(name):
     return (r.getheader("Set-Cookie") or "").split(";")[0]
 
 
+def square_state(cookie):
+    conn = http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=20)
+    conn.request("GET", "/", headers={"Cookie": cookie})
+    page = conn.getresponse().read().decode()
+    conn.close()
+    found = re.search(r'id="output-square" data-state="(\w+)"', page)
+    return found.group(1) if found else None
+
+
+def wait_idle(cookie, what):
+    """Until the square's output is idle again: a talk's record ends once the output has drained
+    what it holds (on a sound server, its whole buffer)."""
+    deadline = time.time() + 20
+    while square_state(cookie) != "idle":
+        if time.time() > deadline:
+            raise AssertionError(f"timed out: {what} (the square is {square_state(cookie)})")
+        time.sleep(0.05)
+    print("ok -", what, flush=True)
+
+
 def upgrade(cookie, origin):
     """A WebSocket handshake on /talk/socket; returns (status, the open socket or None)."""
     s = socket.create_connection((HOST.hostname, HOST.port), timeout=10)
@@ -247,12 +267,16 @@ def main():
         check("The talk ended after" in shown and reason in shown, f"the page says how it ended ({shown})")
         check(d.find_element(By.ID, "talk").text == "Press to talk", "the button may start another talk")
 
+        wait_idle(clerk, "the square has played out the talk and is idle")
+
         # A second talk, left by going to another page: the socket closes, the talk ends.
         d.find_element(By.ID, "talk").click()
         wait(d, lambda d: d.find_element(By.ID, "talk-status").get_attribute("class") == "flash"
              and not d.find_element(By.ID, "talk-form").get_attribute("data-ended"), "a second talk is on air")
         d.get(BASE + "/")
         wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, ".card.output"), "the clerk left the talk page")
+
+        wait_idle(clerk, "the square is idle again")
 
         # An emergency talk asks once more: dismissed, nothing starts; accepted, it goes on air.
         d.get(BASE + "/talk")

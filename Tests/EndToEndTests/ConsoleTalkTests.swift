@@ -56,7 +56,7 @@ import Testing
         #expect(records.allSatisfy { $0.source == .live && $0.output == "square" && $0.requestedBy == .console(user: "chen") },
                 "\(records)")
         let live = try #require(records.first)
-        #expect(live.outcome == .completed && live.reason == "stopped from the console by chen", "\(live)")
+        #expect(live.outcome == .completed && live.reason == "stopped from the console by chen", "\(all)")
         #expect(records.map(\.priority) == [.manual, .manual, .emergency], "\(records.map(\.priority))")
         let left = records[1]
         #expect(left.reason == "the console's connection was closed (page closed or connection lost)", "\(left)")
