@@ -7,6 +7,8 @@
     daemon.py preempt BIN N           emergency accepted -> first emergency frame, on a paced PCM
     daemon.py scheduled BIN N         planned instant -> first frame, over N occurrences on a paced PCM,
                                       confirmed from outside by listening to the sound server
+    daemon.py live BIN N              live talk, mouth -> horn: N clicks played into a PulseAudio sink
+                                      whose monitor is labad's capture, heard on the output's sink
 
 Each prints one JSON object. The first-frame times come from the daemon's records (millisecond
 precision: `started_at` is when the first frames of a broadcast went to the device).
@@ -216,11 +218,14 @@ def trigger(bin_dir, count):
 class Pulse:
     """A PulseAudio server with a null sink, on a socket of its own."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, extra_sinks=()):
         self.socket = os.path.join(directory, "pulse.sock")
         env = dict(os.environ, HOME=directory, XDG_RUNTIME_DIR=directory)
+        sinks = []
+        for name in extra_sinks:
+            sinks += ["-L", f"module-null-sink sink_name={name} rate=48000"]
         self.proc = subprocess.Popen(["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
-                                      "-L", "module-null-sink sink_name=bench rate=48000",
+                                      "-L", "module-null-sink sink_name=bench rate=48000", *sinks,
                                       "-L", f"module-native-protocol-unix socket={self.socket} auth-anonymous=1"]
                                      + (["--system=false"] if os.getuid() != 0 else []),
                                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -336,8 +341,102 @@ def scheduled(bin_dir, count):
         shutil.rmtree(work, ignore_errors=True)
 
 
+class Onsets:
+    """The wall-clock onsets of sounds on a PulseAudio source, read by parec in 5 ms fragments."""
+
+    def __init__(self, source, env, threshold=300, gap=0.3):
+        self.onsets = []
+        self.proc = subprocess.Popen(["parec", "-d", source, "--format=s16le", "--rate=48000", "--channels=1",
+                                      "--latency-msec=5", "--process-time-msec=5"], env=env, stdout=subprocess.PIPE)
+        self.threshold, self.gap = threshold, gap
+        threading.Thread(target=self._listen, daemon=True).start()
+
+    def _listen(self):
+        previous_loud = 0.0
+        while True:
+            chunk = self.proc.stdout.read1(4096)
+            now = time.time()
+            if not chunk:
+                return
+            samples = memoryview(chunk[:len(chunk) - len(chunk) % 2]).cast("h")
+            n = len(samples)
+            for i in range(n):
+                if abs(samples[i]) > self.threshold:
+                    at = now - (n - i) / 48000
+                    if at - previous_loud > self.gap:
+                        self.onsets.append(at)
+                    previous_loud = now
+                    break
+
+    def stop(self):
+        self.proc.terminate()
+
+
+def live(bin_dir, count):
+    """Mouth -> horn: clicks (30 ms of 1 kHz every 0.8 s) are played into the `mouth` sink, whose
+    monitor is labad's live input; each click's onset on `mouth.monitor` and on the output's sink
+    (`bench.monitor`) is timed by two parec listeners alike. The talk (an emergency) cuts a looping
+    manual broadcast; after Ctrl-C on `laba live`, the first sound on the output is that broadcast
+    resuming: the time from Ctrl-C to it is the resume figure."""
+    work = tempfile.mkdtemp(prefix="laba-live-")
+    tones(os.path.join(work, "audio"))
+    config = os.path.join(work, "laba.yaml")
+    small_config(config, os.path.join(work, "audio"), "laba_bench")
+    open(config, "a").write("live: {input: laba_mic, silence: 5min}\n")
+    pulse = Pulse(work, extra_sinks=["mouth"])
+    open(os.path.join(work, "asound.conf"), "w").write(
+        f'pcm.laba_bench {{ type plug slave {{ pcm {{ type pulse server "unix:{pulse.socket}" device "bench" }} format S16_LE }} }}\n'
+        f'pcm.laba_mic {{ type plug slave {{ pcm {{ type pulse server "unix:{pulse.socket}" device "mouth.monitor" }} '
+        f'format S16_LE rate 48000 channels 1 }} }}\n')
+    env = dict(os.environ, **pulse.env)
+    mouth, horn = Onsets("mouth.monitor", env), Onsets("bench.monitor", env)
+    daemon = Daemon(bin_dir, config, {"ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:" + os.path.join(work, "asound.conf"),
+                                      **pulse.env})
+    daemon.laba("play", "notice", "--zone", "town", "--loop", "--force")
+    daemon.wait_records(lambda rs: any(r["source"] == "manual" and r["started_at"] for r in rs))
+    talk = subprocess.Popen([os.path.join(bin_dir, "laba"), "live", "--zone", "town", "--priority", "emergency"], env=daemon.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    player = subprocess.Popen(["pacat", "-d", "mouth", "--format=s16le", "--rate=48000", "--channels=1", "--latency-msec=5"],
+                              env=env, stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        daemon.wait_records(lambda rs: any(r["source"] == "live" and r["started_at"] for r in rs))
+        time.sleep(1)  # the capture's own start (the sound server's) is not what is measured
+        import math
+        click = b"".join(int(12000 * math.sin(2 * math.pi * 1000 * i / 48000)).to_bytes(2, "little", signed=True)
+                         for i in range(1440))
+        silence = bytes(2 * (38400 - 1440))
+        for _ in range(count):
+            player.stdin.write(click + silence)
+            player.stdin.flush()
+        player.stdin.close()
+        time.sleep(count * 0.8 + 1.5)
+        interrupted = time.time()
+        talk.send_signal(signal.SIGINT)
+        summary = talk.communicate(timeout=20)[0]
+        time.sleep(2)
+        resumed = [h for h in horn.onsets if h > interrupted]
+        latencies = []
+        for m in mouth.onsets:
+            near = [h for h in horn.onsets if 0 <= h - m < 0.6]
+            if near:
+                latencies.append((near[0] - m) * 1000)
+        print(json.dumps({"clicks": count, "heard": len(latencies), "p50_ms": percentile(latencies, 50),
+                          "p99_ms": percentile(latencies, 99), "max_ms": max(latencies) if latencies else None,
+                          "resume_ms": (resumed[0] - interrupted) * 1000 if resumed else None,
+                          "laba_live": summary.strip().splitlines()[-2:]}, ensure_ascii=False))
+    finally:
+        player.kill()
+        talk.kill()
+        daemon.stop()
+        mouth.stop()
+        horn.stop()
+        pulse.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 if __name__ == "__main__":
     mode, bin_dir, n = sys.argv[1], sys.argv[2], sys.argv[3]
     {"idle": lambda: idle(bin_dir, float(n)), "idle-console": lambda: idle(bin_dir, float(n), console=True),
      "trigger": lambda: trigger(bin_dir, int(n)),
-     "preempt": lambda: preempt(bin_dir, int(n)), "scheduled": lambda: scheduled(bin_dir, int(n))}[mode]()
+     "preempt": lambda: preempt(bin_dir, int(n)), "scheduled": lambda: scheduled(bin_dir, int(n)),
+     "live": lambda: live(bin_dir, int(n))}[mode]()

@@ -148,11 +148,15 @@ row "idle fleet unit, broker connected (keepalive 60 s), ${IDLE_SECONDS} s: wake
     "$(j "$fidle" "f'mosquitto_sub -k 60: {mosquitto_sub_wakeups_per_minute:.1f}/min'")" \
     "$(j "$fidle" "('met' if wakeups_per_minute <= 2 else 'NOT met') + ' (≤ 2/min)'")"
 
-echo "Live talk: a frame captured → written to the output PCM (the software path, on a paced PCM)"
-livepath=$(swift test --filter livePlaybackFadesInPlaysAndStops 2>&1 | grep -m1 "first frame written" | sed 's/.*live path: //' || true)
-echo "  $livepath"
-row "live talk: a frame from the capture → written to the output's PCM (ring, fade, mix; PulseAudio null sink)" \
-    "${livepath:-not measured}" "a hw PCM adds its capture buffer (20 ms) and the output queue (2 × 25 ms)" "goal ≤ 100 ms capture → horn"
+echo "Live talk: mouth -> horn, ${LIVE_CLICKS:=20} clicks into the microphone's sink, heard on the output's sink"
+livej=$(python3 Bench/daemon.py live $BIN "$LIVE_CLICKS")
+echo "  $livej"
+row "live talk: a click into the microphone → heard on the output (PulseAudio sinks' monitors, ${LIVE_CLICKS} clicks)" \
+    "$(j "$livej" "f'p50 {p50_ms:.0f} ms, p99 {p99_ms:.0f} ms ({heard}/{clicks} heard)'")" \
+    "a hw PCM: its capture buffer (20 ms) and playback queue (2 × 25 ms) instead of the sound server's" \
+    "$(j "$livej" "('met' if p99_ms <= 100 else 'NOT met') + ' (≤ 100 ms)'")"
+row "live talk ended (Ctrl-C on \`laba live\`) → what it interrupted heard again" "$(j "$livej" "f'{resume_ms:.0f} ms'")" "—" \
+    "$(j "$livej" "('met' if resume_ms <= 3000 else 'NOT met') + ' (≤ 3 s)'")"
 
 echo "Console talk: the browser's microphone (headless Chromium, fake device) → the output (ConsoleTalkTests)"
 talkfig=$(swift test --filter ConsoleTalkTests 2>&1 | grep -m1 '"browser_to_capture_file_ms"' || true)

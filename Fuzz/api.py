@@ -112,7 +112,8 @@ paths = ["/v1/broadcasts", "/v1/broadcasts/audio", "/v1/stop", "/v1/reload", "/v
          "/v1/schedule", "/v1/report", "/v1/outputs", "/v1/broadcasts/../../etc/passwd", "/v1/broadcasts/%00",
          "/v1/broadcasts/" + "a" * 3000, "/v2/status", "/", "*", "/v1/broadcasts?limit=99999999999999999999",
          "/v1/report?by=" + "x" * 100, "/v1/schedule?count=-5&from=garbage",
-         "/v1/broadcasts?since=@13977163966666666666666", "/v1/report?since=@-1e300&until=9999-99-99", "/v1/broadcasts/audio?zones=town&repeat=1e9"]
+         "/v1/broadcasts?since=@13977163966666666666666", "/v1/report?since=@-1e300&until=9999-99-99", "/v1/broadcasts/audio?zones=town&repeat=1e9",
+         "/v1/live", "/v1/alerts", "/v1/schedule/entries", "/v1/schedule/entries/x%00?dry_run=1", "/v1/schedule/log?since=garbage"]
 
 
 def case():

@@ -213,6 +213,15 @@ public final class LiveCapture: @unchecked Sendable {
 
     private let finished = Atomic<Bool>(false)
     public var isFinished: Bool { finished.load(ordering: .acquiring) }
+    /// Signalled once the thread has closed the recording and called `onEnd`.
+    private let ended = DispatchSemaphore(value: 0)
+
+    /// Waits (blocking) until the capture thread has ended, at most `timeout` seconds; for shutdown.
+    public func waitUntilFinished(timeout: Double) -> Bool {
+        guard ended.wait(timeout: .now() + timeout) == .success else { return false }
+        ended.signal()
+        return true
+    }
 
     /// The last block's peak, 0...1.
     public var level: Float { Float(bitPattern: peakBits.load(ordering: .relaxed)) }
@@ -293,6 +302,7 @@ public final class LiveCapture: @unchecked Sendable {
             }
         }
         onEnd(summary)
+        ended.signal()
     }
 }
 

@@ -79,6 +79,11 @@ public struct RenderResult: Equatable, Sendable {
     /// What the PCM played at (one format for the whole program); nil when it was never opened.
     public var format: PCMOutput.Format?
 
+    /// A play stopped before it began: nothing went to the device.
+    public static func cancelledBeforeStart(segment: Int) -> RenderResult {
+        RenderResult(outcome: .cancelled(segment: segment), segments: [], frames: 0, xruns: 0)
+    }
+
     public static func == (a: RenderResult, b: RenderResult) -> Bool {
         a.outcome == b.outcome && a.frames == b.frames && a.xruns == b.xruns && a.format == b.format
             && a.segments.map(\.index) == b.segments.map(\.index) && a.segments.map(\.outcome) == b.segments.map(\.outcome)

@@ -159,6 +159,19 @@ extension Catalog {
         case liveEnded
         case liveRecorded
         case liveStopping
+        // laba alerts
+        case alertsNone
+        case alertUnreadable
+        case alertDrill
+        case alertVia
+        case alertEvent
+        case alertZones
+        case alertBroadcasts
+        case alertRefused
+        case alertRepeats
+        case alertCancelledBy
+        case alertNothingPlayed
+        case alertNote
         case fleetOutbox
         case libraryPublished
         case statusFleetConnected

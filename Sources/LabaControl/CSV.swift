@@ -23,11 +23,17 @@ public func defusedFormula(_ text: String) -> String {
     return number ? text : "'" + text
 }
 
+/// A live talk's recording and its loudness (LUFS); empty for other broadcasts.
+private func liveColumns(_ b: BroadcastJSON) -> [String] {
+    [b.recording ?? "", b.loudness.map { String(format: "%.1f", $0) } ?? ""]
+}
+
 /// `laba history --format csv`: one row per broadcast, the API's field names as the header.
 public func historyCSV(_ list: BroadcastList, withUnit: Bool = false) -> String {
     let header = ["id", "source", "entry", "message", "output", "zone", "priority", "planned_languages",
                   "played_languages", "planned_at", "started_at", "ended_at", "state", "outcome", "reason",
-                  "requested_uid", "requested_user", "frames", "xruns", "position_lat", "position_lon", "position_at"]
+                  "requested_uid", "requested_user", "frames", "xruns", "position_lat", "position_lon", "position_at",
+                  "recording", "loudness"]
         + (withUnit ? ["unit", "command"] : [])
     let rows = list.broadcasts.map { b in
         [b.id, b.source.description, b.entry ?? "", b.message, b.output, b.zone, b.priority.description,
@@ -36,7 +42,7 @@ public func historyCSV(_ list: BroadcastList, withUnit: Bool = false) -> String 
          b.requestedBy.flatMap { if case .socket(let uid, _) = $0 { String(uid) } else { nil } } ?? "",
          b.requestedBy?.label ?? "", String(b.frames), String(b.xruns),
          b.position.map { String($0.lat) } ?? "", b.position.map { String($0.lon) } ?? "", b.position?.at ?? ""]
-            + (withUnit ? [b.unit ?? "", b.command ?? ""] : [])
+            + liveColumns(b) + (withUnit ? [b.unit ?? "", b.command ?? ""] : [])
     }
     return csv([header] + rows)
 }

@@ -106,6 +106,8 @@ public actor Engine {
     /// Live talks under way, and the last ones ended (for the CLI's last word) (EngineLive).
     var talks: [String: LiveTalk] = [:]
     var endedTalks: [String: LiveSummary] = [:]
+    /// `endedTalks`' ids, oldest first: the oldest go when more than 16 are kept.
+    var endedOrder: [String] = []
     private var followers: [UUID: AsyncStream<EngineEvent>.Continuation] = [:]
     private var shuttingDown = false
     /// A fleet unit's report of a finished broadcast (topic and payload), written with its record.
@@ -164,6 +166,8 @@ public actor Engine {
     public func shutdown() {
         shuttingDown = true
         for talk in talks.values { talk.capture.stop(reason: "labad stopped") }
+        // Each capture closes its recording (the FLAC's last block and header) before labad exits.
+        for talk in talks.values { _ = talk.capture.waitUntilFinished(timeout: 2) }
         players.shutdown()
         for continuation in followers.values { continuation.finish() }
         followers.removeAll()
@@ -377,6 +381,11 @@ public actor Engine {
             finish(&record, outcome: outcome, reason: reason, at: t)
         case .requeue(let id, let segment):
             guard var record = live[id] else { return }
+            // A talk muted by a higher broadcast as its capture ended: nothing is left to rejoin.
+            if record.source == .live, talk(of: id) == nil {
+                feed(output, .cancel(id: id, reason: record.reason ?? "the live talk had ended"))
+                return
+            }
             record.state = .queued
             record.segment = segment
             live[id] = record

@@ -87,7 +87,9 @@ extension Engine {
         record.notes += plan.notes
         record.expiresAt = plan.expires?.microseconds
         record.cancels = plan.cancels
-        for earlier in plan.cancels { stopAlert(earlier, by: alert.identifier, sender: alert.sender) }
+        for earlier in plan.cancels {
+            if let note = stopAlert(earlier, by: alert.identifier, sender: alert.sender, scope: scope) { record.notes.append(note) }
+        }
         if let reason = plan.reason {
             record.reason = reason
         } else {
@@ -138,23 +140,41 @@ extension Engine {
     }
 
     /// Stops an earlier alert (an Update or a Cancel references it): its broadcasts that wait or
-    /// play end with the reason, and its repeats are dropped.
-    private func stopAlert(_ identifier: String, by later: String, sender: String) {
+    /// play end with the reason, and its repeats are dropped. An Update or Cancel that came with a
+    /// scope (a fleet key's zones) stops only the broadcasts inside it, and the repeats only of an
+    /// alert that was itself inside it (its scope, or the zones it reached).
+    ///
+    /// - Returns: a note for the new alert's record when the scope kept something going.
+    private func stopAlert(_ identifier: String, by later: String, sender: String, scope: [String]?) -> String? {
         let reason = "cancelled by alert \(later)"
+        let tree = ZoneTree(setup.config)
+        func inScope(_ zone: String) -> Bool { scope.map { $0.contains { tree.zone(zone, isWithin: $0) } } ?? true }
+        var kept = false
         for record in live.values where record.requestedBy == .alert(identifier: identifier) {
+            guard inScope(record.zone) else {
+                kept = true
+                continue
+            }
             live[record.id]?.reason = reason
             feed(record.output, .cancel(id: record.id, reason: reason))
         }
         guard var earlier = (try? store.alert(identifier: identifier, sender: sender)) ?? (try? store.alert(identifier: identifier)) ?? nil
         else {
             logger.warning("an alert references one never received", metadata: ["identifier": "\(later)", "references": "\(identifier)"])
-            return
+            return nil
+        }
+        // Its own scope when it had one, else the zones it reached, must lie inside the sender's zones.
+        if scope != nil, !(earlier.scope ?? earlier.zones).allSatisfy(inScope) {
+            // An alert from beyond the sender's zones: its repeats go on.
+            return "alert \(identifier) reaches beyond the zones of the key that sent this one: "
+                + (kept ? "its broadcasts outside them and " : "") + "its repeats go on"
         }
         earlier.cancelledBy = later
         earlier.repeatsLeft = 0
         earlier.nextAt = nil
         if let id = earlier.id { places.repeats[id] = nil }
         saveAlert(&earlier)
+        return kept ? "the broadcasts of alert \(identifier) outside the key's zones go on" : nil
     }
 
     /// Plays the repeats that are due, planned again from the stored document (the zones and the

@@ -162,7 +162,8 @@ extension Engine {
     func liveEnded(_ id: String, _ summary: LiveSummary) {
         guard let talk = talks.removeValue(forKey: id) else { return }
         endedTalks[id] = summary
-        if endedTalks.count > 16 { endedTalks.removeValue(forKey: endedTalks.keys.first!) }
+        endedOrder.append(id)
+        while endedOrder.count > 16 { endedTalks[endedOrder.removeFirst()] = nil }
         let reason = summary.end.description
         for recordID in talk.records {
             if var record = live[recordID] {
@@ -175,7 +176,8 @@ extension Engine {
                 record.loudness = summary.loudness?.integrated.isFinite == true ? summary.loudness?.integrated : nil
                 if record.reason == nil { record.reason = reason }
                 if summary.recording == nil { record.uploadPath = nil }
-                write(record)
+                // Done already, and reported to a commander when it ended: the loudness is added here only.
+                do { try store.save(record, reporting: nil, at: now().microseconds) } catch { write(record) }
                 publish(.broadcast(record))
             }
         }

@@ -84,9 +84,20 @@ final class Player: @unchecked Sendable {
     func stop(id: String) {
         condition.lock()
         if let current, current.id == id { current.cancel.cancel() }
-        // Not started yet: drop it from the commands.
+        // Not started yet: drop it from the commands, and say so as a play that ended, so that the
+        // engine frees the output (it waits for the player's report of the stop).
+        let dropped = commands.compactMap { command -> Int? in
+            switch command {
+            case .play(let cid, _, let from, _) where cid == id: from
+            case .live(let cid, _, _) where cid == id: 0
+            default: nil
+            }
+        }
         commands.removeAll { $0.broadcast == id }
         condition.unlock()
+        for segment in dropped {
+            report(.finished(output: output, id: id, result: .cancelledBeforeStart(segment: segment)))
+        }
     }
 
     /// Takes another PCM (a reload changed `device:`, `rate:` or `channels:`): what plays finishes

@@ -462,12 +462,19 @@ public final class MQTTConnection: @unchecked Sendable {
         if rc != MOSQ_ERR_SUCCESS.rawValue { connectFailed(MQTTError.reason(rc)) }
         let timeout = Int32(max(1, options.keepalive) * 1000)
         var attemptStarted = ContinuousClock.now
+        var wasConnected = false
         while !state.withLock({ $0.stopping }) {
             if rc == MOSQ_ERR_SUCCESS.rawValue {
                 if state.withLock({ $0.connected }) {
+                    wasConnected = true
                     // Waits for the socket, the wake-up pipe or the keepalive; handles one round.
                     rc = mosquitto_loop(handle, timeout, 1)
                     if rc == MOSQ_ERR_SUCCESS.rawValue { continue }
+                } else if wasConnected {
+                    // The broker closed the connection (a DISCONNECT) in a round that still
+                    // returned success: reconnect with backoff, a new attempt.
+                    wasConnected = false
+                    rc = MOSQ_ERR_CONN_LOST.rawValue
                 } else if ContinuousClock.now - attemptStarted < options.connectTimeout {
                     // An attempt under way: short rounds, so that its deadline is seen.
                     rc = mosquitto_loop(handle, 200, 1)
@@ -489,6 +496,7 @@ public final class MQTTConnection: @unchecked Sendable {
             // Non-blocking from here on: the TCP and TLS handshakes complete inside mosquitto_loop.
             // A reconnect closes whatever socket the last attempt left open.
             attemptStarted = ContinuousClock.now
+            wasConnected = false
             rc = mosquitto_reconnect_async(handle)
             if rc != MOSQ_ERR_SUCCESS.rawValue { connectFailed(MQTTError.reason(rc)) }
         }

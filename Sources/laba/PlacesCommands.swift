@@ -79,21 +79,23 @@ struct Alerts: AsyncParsableCommand {
             print(try jsonLine(list))
             return
         }
-        if list.alerts.isEmpty { print("no alerts received") }
+        if list.alerts.isEmpty { print(t(.alertsNone)) }
         for alert in list.alerts { print(Self.describe(alert)) }
     }
 
     static func describe(_ a: AlertJSON) -> String {
-        var lines = ["\(a.receivedAt)  \(a.identifier ?? "(unreadable)")  \(a.msgType ?? "")  \(a.status ?? "")"
-                     + (a.drill ? " (drill)" : "") + "  via \(a.via)" + (a.file.map { " \($0)" } ?? "")]
-        if let event = a.event { lines.append("  event \(event) → \(a.message ?? "") (\(a.priority ?? ""))") }
-        if !a.zones.isEmpty { lines.append("  zones: \(a.zones.joined(separator: ", "))") }
-        if !a.broadcasts.isEmpty { lines.append("  broadcasts: \(a.broadcasts.joined(separator: ", "))") }
-        for r in a.refused { lines.append("  refused: \(r)") }
-        if a.repeatsLeft > 0 { lines.append("  \(a.repeatsLeft) more, next at \(a.nextAt ?? "?")") }
-        if let by = a.cancelledBy { lines.append("  cancelled by \(by)") }
-        if let reason = a.reason { lines.append("  nothing played: \(reason)") }
-        for note in a.notes { lines.append("  note: \(note)") }
+        var lines = ["\(a.receivedAt)  \(a.identifier ?? t(.alertUnreadable))  \(a.msgType ?? "")  \(a.status ?? "")"
+                     + (a.drill ? t(.alertDrill) : "") + "  " + t(.alertVia, ["via": a.via]) + (a.file.map { " \($0)" } ?? "")]
+        if let event = a.event {
+            lines.append(t(.alertEvent, ["event": event, "message": a.message ?? "", "priority": a.priority ?? ""]))
+        }
+        if !a.zones.isEmpty { lines.append(t(.alertZones, ["zones": a.zones.joined(separator: ", ")])) }
+        if !a.broadcasts.isEmpty { lines.append(t(.alertBroadcasts, ["broadcasts": a.broadcasts.joined(separator: ", ")])) }
+        for r in a.refused { lines.append(t(.alertRefused, ["reason": r])) }
+        if a.repeatsLeft > 0 { lines.append(t(.alertRepeats, ["count": String(a.repeatsLeft), "next": a.nextAt ?? "?"])) }
+        if let by = a.cancelledBy { lines.append(t(.alertCancelledBy, ["identifier": by])) }
+        if let reason = a.reason { lines.append(t(.alertNothingPlayed, ["reason": reason])) }
+        for note in a.notes { lines.append(t(.alertNote, ["note": note])) }
         return lines.joined(separator: "\n")
     }
 }

@@ -73,6 +73,11 @@ final class LiveCommand {
         try fixture.start()
         #expect(fixture.waitForLog("ready"))
 
+        // An input that does not exist is named, and nothing is queued.
+        let missing = try Binaries.run("laba", ["live", "--zone", "town", "--input", "laba_no_microphone"], environment: fixture.environment)
+        #expect(missing.status == 1 && missing.stderr.contains("the live input 'laba_no_microphone' cannot be opened"), "\(missing.stderr)")
+        #expect(try Store(path: fixture.database).broadcasts(limit: .max).isEmpty)
+
         let result = try Binaries.run("laba", ["live", "--zone", "town"], environment: fixture.environment)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("live on square (town) from laba_mic"), "\(result.stdout)")
@@ -92,6 +97,8 @@ final class LiveCommand {
         let shown = try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any]
         let first = (shown?["broadcasts"] as? [[String: Any]])?.first
         #expect(first?["recording"] as? String == recording && first?["loudness"] is Double, "\(history.stdout)")
+        let csv = try Binaries.run("laba", ["history", "--format", "csv"], environment: fixture.environment)
+        #expect(csv.stdout.contains("recording,loudness") && csv.stdout.contains("\(recording),-9."), "\(csv.stdout)")
         #expect(fixture.terminate() == 0)
     }
 

@@ -290,6 +290,11 @@ struct PlacesTestError: Error, CustomStringConvertible {
         #expect(try fixture.waitForRecords { $0.contains { $0.requestedBy == .alert(identifier: "quake-1") && $0.state == .done } })
         let malformed = try post("<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\"><identifier>x</identifier></alert>")
         #expect(malformed.stdout.hasSuffix("\n422") && malformed.stdout.contains(#""code":"invalid_alert""#), "\(malformed.stdout)")
+        // A clerk's terminal in Chinese reads the list in Chinese (the reasons stay as recorded).
+        var chinese = fixture.environment
+        chinese["LANG"] = "zh_CN.UTF-8"
+        let listed = try Binaries.run("laba", ["alerts"], environment: chinese)
+        #expect(listed.stdout.contains("已被 quake-1-cancel 取消") && listed.stdout.contains("来自 api"), "\(listed.stdout)")
         #expect(fixture.terminate() == 0)
 
         let store = try Store(path: fixture.database)

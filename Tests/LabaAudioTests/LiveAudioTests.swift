@@ -69,6 +69,26 @@ import Testing
         #expect(ended.withLock { $0?.recording } == nil)
     }
 
+    /// A sender that stops sending (a browser stalled) counts as silence after half a second.
+    @Test func aStalledFeedCountsAsSilence() throws {
+        let ended = Mutex<LiveSummary?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let capture = LiveCapture(.init(device: "unused", maxSeconds: 60, silenceSeconds: 0.2, recordingPath: nil)) { summary in
+            ended.withLock { $0 = summary }
+            done.signal()
+        }
+        let feed = LiveFeed()
+        capture.start(feed: feed)
+        feed.push(Self.tone(4_800))
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(ended.withLock { $0?.end } == .silence(seconds: 0.2))
+        #expect((ended.withLock { $0?.frames } ?? 0) >= 4_800 + 9_600)
+    }
+
+    static func tone(_ frames: Int) -> [Float] {
+        (0..<frames).map { 0.5 * Float(sin(2 * Double.pi * 440 * Double($0) / 48_000)) }
+    }
+
     @Test func anInputThatCannotBeOpenedIsNamed() {
         let capture = LiveCapture(.init(device: "laba_no_such_input", maxSeconds: 1, silenceSeconds: 1, recordingPath: nil)) { _ in }
         #expect(throws: AudioError.self) { try capture.start() }

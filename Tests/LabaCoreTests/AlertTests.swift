@@ -287,6 +287,8 @@ import Testing
     @Test(arguments: [
         (["lashi"], ["lashi"], nil as String?),
         (["yulong"], ["lashi", "huangshan"], nil),
+        // Nested entries: the outer one counts, and no zone is reached twice.
+        (["yulong", "lashi"], ["lashi", "huangshan"], nil),
         (["baisha", "gucheng"], [], "every zone it reaches is outside the zones the commanding key may command (baisha, gucheng)"),
     ]) func aFleetAlertIsCutToTheKeysZones(scope: [String], zones: [String], reason: String?) throws {
         let (config, map) = try Self.setting(drills: false)

@@ -66,6 +66,30 @@ import Testing
         await f.stop()
     }
 
+    /// Stopping one of two outputs leaves the talk on the other; an emergency mutes it there; the
+    /// talk ending while muted ends that record with the talk's reason, and frees the output.
+    @Test func aTalkGoesOnWhereItIsNotStoppedAndEndsWhileMuted() async throws {
+        let f = try await EngineFixture(Self.config, start: "2026-12-02 09:00")
+        let feed = LiveFeed()
+        let started = try await f.engine.startLive(LiveRequest(target: .zones(["town", "village"]), feed: feed))
+        #expect(Set(started.records.map(\.output)) == ["square", "van"])
+        for output in ["square", "van"] { _ = try await f.started("the talk on \(output)") { $0.source == .live && $0.output == output } }
+        _ = try await f.engine.stop(.zones(["village"]), clear: false)
+        let van = try await f.ended("the talk on van") { $0.source == .live && $0.output == "van" }
+        #expect(van.outcome == .stopped)
+        #expect(await f.engine.liveProgress(started.id)?.summary == nil)  // still under way on square
+        // An emergency on the square: the talk waits there, muted, under a loop.
+        let alarm = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["town"]),
+                                                              priority: .emergency, loop: true))
+        _ = try await f.started("the emergency") { $0.id == alarm.records[0].id }
+        feed.finish(reason: "the speaker hung up")
+        let square = try await f.ended("the muted talk") { $0.source == .live && $0.output == "square" }
+        #expect(square.reason == "the speaker hung up", "\(square)")
+        #expect(await f.engine.status().outputs.first { $0.id == "square" }?.queue.isEmpty == true)
+        _ = try await f.engine.stop(.all, clear: true)
+        await f.stop()
+    }
+
     @Test func aTalkToAZoneNobodyServesIsRefusedAndNothingIsCaptured() async throws {
         let f = try await EngineFixture(Self.config, start: "2026-12-02 09:00")
         await #expect(throws: Refusal.self) { try await f.engine.startLive(LiveRequest(target: .zones(["nowhere"]), feed: LiveFeed())) }

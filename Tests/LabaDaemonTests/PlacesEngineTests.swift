@@ -175,6 +175,34 @@ import Testing
         await f.stop()
     }
 
+    /// A fleet key trusted for one township cannot cancel an alert that reaches beyond it: the
+    /// broadcasts outside its zones and the repeats go on, and the Cancel's record says so. A key
+    /// for the county can.
+    @Test func aScopedCancelStopsOnlyWhatIsInsideItsKeysZones() async throws {
+        let f = try await EngineFixture(Self.config, start: "2026-12-02 09:00")
+        // Both halls busy with an emergency loop: the alert waits there, where it can be seen.
+        let loop = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["west", "east"]),
+                                                             priority: .emergency, loop: true))
+        for id in loop.records.map(\.id) { _ = try await f.started("the loop") { $0.id == id } }
+        let quake = try #require(await f.engine.receiveAlert(Self.cap("quake-1"), via: .api))
+        #expect(quake.record.zones == ["west", "east"] && quake.record.broadcasts.count == 3)
+        let references = "eew@example.cn,quake-1,2026-12-02T09:00:00+08:00"
+        let narrow = try #require(await f.engine.receiveAlert(Self.cap("cancel-1", msgType: "Cancel", references: references),
+                                                             via: .fleet(unit: "east-office", command: "c1"), scope: ["east"]))
+        #expect(narrow.record.notes.contains { $0.contains("reaches beyond the zones of the key") }, "\(narrow.record.notes)")
+        let eastOnly = try await f.ended("the east broadcast") { $0.requestedBy == .alert(identifier: "quake-1") }
+        #expect(eastOnly.zone == "east" && eastOnly.reason == "cancelled by alert cancel-1")
+        #expect(try f.store.alert(identifier: "quake-1")?.repeatsLeft == 2)
+        #expect(await f.engine.status().outputs.flatMap(\.queue).count == 2)  // van and west-hall still wait
+
+        _ = try #require(await f.engine.receiveAlert(Self.cap("cancel-2", msgType: "Cancel", references: references),
+                                                     via: .fleet(unit: "county-office", command: "c2"), scope: ["county"]))
+        for _ in 0..<2 { _ = try await f.ended("the west broadcasts") { $0.requestedBy == .alert(identifier: "quake-1") } }
+        #expect(try f.store.alert(identifier: "quake-1")?.repeatsLeft == 0)
+        _ = try await f.engine.stop(.all, clear: true)
+        await f.stop()
+    }
+
     struct Quiet: CustomTestStringConvertible, Sendable {
         var name: String
         var xml: Data

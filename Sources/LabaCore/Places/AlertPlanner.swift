@@ -174,6 +174,8 @@ extension AlertPlan {
     /// left, the reason says so. An alert carried by the fleet reaches no further than the key
     /// that signed it, however wide its areas.
     public func restricted(to scope: [String], in tree: ZoneTree) -> AlertPlan {
+        // The top-most subtrees only: a zone above two nested ones narrows to the outer one, once.
+        let scope = scope.filter { inner in !scope.contains { $0 != inner && tree.zone(inner, isWithin: $0) } }
         func cut(_ zone: String) -> [String] {
             if scope.contains(where: { tree.zone(zone, isWithin: $0) }) { return [zone] }
             return scope.filter { tree.zone($0, isWithin: zone) }
