@@ -294,6 +294,32 @@ def main():
         d.find_element(By.ID, "talk").click()
         wait(d, lambda d: d.find_element(By.ID, "talk-form").get_attribute("data-ended"), "the emergency talk ended")
 
+        # While a broadcast of the same priority plays, a talk waits and says so, then joins.
+        wait_idle(clerk, "the square is idle before the notice")
+        conn = http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=20)
+        conn.request("GET", "/broadcast", headers={"Cookie": clerk})
+        token = re.search(rb'<meta name="csrf" content="([^"]+)"', conn.getresponse().read()).group(1).decode()
+        conn.request("POST", "/broadcast", body=urllib.parse.urlencode({"csrf": token, "message": "notice", "zone": "town"}),
+                     headers={"Cookie": clerk, "Content-Type": "application/x-www-form-urlencoded"})
+        r = conn.getresponse()
+        r.read()
+        conn.close()
+        check(r.status == 303, f"a manual broadcast of the notice is sent ({r.status})")
+        deadline = time.time() + 10
+        while square_state(clerk) != "playing" and time.time() < deadline:
+            time.sleep(0.02)
+        check(square_state(clerk) == "playing", "the notice plays on the square")
+        d.get(BASE + "/talk")
+        d.find_element(By.ID, "zone-town").click()
+        d.find_element(By.ID, "talk").click()
+        wait(d, lambda d: d.find_element(By.ID, "talk-status").get_attribute("class") == "waiting",
+             "the talk waits behind the notice, and says so")
+        shown = d.find_element(By.ID, "talk-status").text
+        check("Waiting on square" in shown, f"it says where it waits ({shown})")
+        wait(d, lambda d: d.find_element(By.ID, "talk-status").get_attribute("class") == "flash", "the notice over, the talk is on air")
+        d.find_element(By.ID, "talk").click()
+        wait(d, lambda d: d.find_element(By.ID, "talk-form").get_attribute("data-ended"), "the waiting talk ended")
+
         # The worklet's resampling, for a browser whose audio runs at 44.1 kHz: one second of a 700 Hz
         # oscillator rendered offline at 44,100 Hz comes out as 48,000 samples of 700 Hz.
         out = d.execute_async_script("""
