@@ -320,6 +320,13 @@ def main():
         d.find_element(By.ID, "talk").click()
         wait(d, lambda d: d.find_element(By.ID, "talk-form").get_attribute("data-ended"), "the waiting talk ended")
 
+        # On a phone: the page fits 360 px, the button stays in reach.
+        d.set_window_size(360, 800)
+        d.get(BASE + "/talk")
+        width = d.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        check(width[0] <= width[1], f"the talk page does not scroll sideways at 360 px ({width})")
+        d.save_screenshot(os.path.join(SHOTS, "talk-360.png"))
+
         # The worklet's resampling, for a browser whose audio runs at 44.1 kHz: one second of a 700 Hz
         # oscillator rendered offline at 44,100 Hz comes out as 48,000 samples of 700 Hz.
         out = d.execute_async_script("""
