@@ -427,6 +427,7 @@ extension Catalog {
         case webTalkNoMicrophone
         case webTalkConfirmEmergency
         case webTalkLevel
+        case webTalkWaiting
         case webTalkPriorityManual
         case webTalkElapsed
     }

@@ -438,6 +438,7 @@ extension Catalog {
         .webTalkNoMicrophone: "The browser gave no microphone: it needs HTTPS (or this computer itself) and your permission.",
         .webTalkConfirmEmergency: "An emergency talk cuts in at once on every loudspeaker chosen, in quiet hours too. Start it?",
         .webTalkLevel: "Level",
+        .webTalkWaiting: "Waiting on {outputs}: another broadcast plays there first; the talk joins when it ends.",
         .webTalkPriorityManual: "Normal (cuts into the schedule; waits while another manual or emergency broadcast plays)",
         .webTalkElapsed: "Time",
     ]

@@ -438,6 +438,7 @@ extension Catalog {
         .webTalkNoMicrophone: "浏览器没有提供麦克风：需要 HTTPS 连接（或在本机访问），并允许使用麦克风。",
         .webTalkConfirmEmergency: "紧急喊话会立即打断所选区域全部喇叭正在播放的内容，静默时段也会播出。确定开始吗？",
         .webTalkLevel: "音量",
+        .webTalkWaiting: "等待中：{outputs} 正在播放其他广播，结束后喊话随即加入。",
         .webTalkPriorityManual: "普通（打断定时广播；其他手动或紧急广播播放时先等待）",
         .webTalkElapsed: "时长",
     ]

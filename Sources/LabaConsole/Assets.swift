@@ -57,6 +57,7 @@ enum Assets {
     button.talk { font-size: 1.3rem; min-height: 4.5rem; min-width: 14rem; border-radius: 2.5rem; }
     button.talk.on { background: var(--bad); }
     .talk-state meter { width: 100%; height: 1.2rem; display: block; }
+    .waiting { background: #fff4e5; border: 1px solid #e8c48a; padding: .6rem .9rem; border-radius: .5rem; margin-bottom: 1rem; }
     .talk-state output { font-size: 1.4rem; font-variant-numeric: tabular-nums; }
     .tree label { padding-left: calc(var(--depth) * 1.2rem); }
     .row { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; }
@@ -310,8 +311,11 @@ enum Assets {
         ws.onmessage = function (e) {
           if (ws !== socket) return;
           var m = JSON.parse(e.data);
-          if (m.state === "started") { say(m.text, "flash"); form.dataset.talk = m.id; }
-          else if (m.state === "level") { level.value = m.level; time.textContent = clock(m.seconds); }
+          if (m.state === "started") { say(m.text, m.onAir ? "flash" : "waiting"); form.dataset.talk = m.id; }
+          else if (m.state === "level") {
+            level.value = m.level; time.textContent = clock(m.seconds);
+            if (m.text) say(m.text, m.onAir ? "flash" : "waiting");
+          }
           else if (m.state === "ended" || m.state === "refused") {
             ended = true; say(m.text, m.state === "ended" ? "flash" : "error");
             if (m.state === "ended") { form.dataset.ended = m.reason; time.textContent = clock(m.seconds); }

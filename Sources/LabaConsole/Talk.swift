@@ -77,6 +77,8 @@ extension Site {
         var seconds: Double?
         var level: Double?
         var reason: String?
+        /// With a text: whether any output plays the talk now (false: all of them wait).
+        var onAir: Bool?
     }
 
     func talk(_ visit: Visit, _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter) async throws {
@@ -116,12 +118,26 @@ extension Site {
             "console": "\(visit.name)", "talk": "\(started.id)", "priority": "\(priority)",
             "outputs": "\(started.records.map(\.output).joined(separator: ","))",
         ])
-        let outputs = started.records.map(\.output).joined(separator: "、")
-        try? await send(TalkEvent(state: .started, text: t(.webTalkOnAir, ["outputs": outputs]), id: started.id))
+        // Where it is heard now: outputs playing it, and outputs where something else plays first
+        // (a broadcast of the same or a higher priority; the talk joins when it ends).
+        let engine = self.engine
+        let ids = started.records.map(\.id)
+        func onAir() async -> (text: String, playing: Bool) {
+            var playing: [String] = [], waiting: [String] = []
+            for id in ids {
+                guard let record = await engine.record(id: id) else { continue }
+                if record.state == .playing { playing.append(record.output) } else if record.state == .queued { waiting.append(record.output) }
+            }
+            if !waiting.isEmpty && playing.isEmpty { return (t(.webTalkWaiting, ["outputs": waiting.joined(separator: "、")]), false) }
+            var text = t(.webTalkOnAir, ["outputs": playing.joined(separator: "、")])
+            if !waiting.isEmpty { text += " " + t(.webTalkWaiting, ["outputs": waiting.joined(separator: "、")]) }
+            return (text, true)
+        }
+        var shown = await onAir()
+        try? await send(TalkEvent(state: .started, text: shown.text, id: started.id, onAir: shown.playing))
 
         // The level and time until the talk ends, then how it ended; a write that fails (the
         // socket is gone) ends the loop, the talk is ended by the reader below.
-        let engine = self.engine
         let reporter = Task {
             while let progress = await engine.liveProgress(started.id) {
                 if let summary = progress.summary {
@@ -133,8 +149,12 @@ extension Site {
                     try? await outbound.close(.normalClosure, reason: nil)
                     return
                 }
+                let now = await onAir()
+                let changed = now.text != shown.text
+                shown = now
                 do {
-                    try await send(TalkEvent(state: .level, id: started.id, seconds: progress.seconds, level: Double(progress.level)))
+                    try await send(TalkEvent(state: .level, text: changed ? now.text : nil, id: started.id, seconds: progress.seconds,
+                                             level: Double(progress.level), onAir: changed ? now.playing : nil))
                 } catch { return }
                 try? await Task.sleep(for: .milliseconds(250))
             }

@@ -49,6 +49,26 @@ def sign_in(name):
     return (r.getheader("Set-Cookie") or "").split(";")[0]
 
 
+def square_state(cookie):
+    conn = http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=20)
+    conn.request("GET", "/", headers={"Cookie": cookie})
+    page = conn.getresponse().read().decode()
+    conn.close()
+    found = re.search(r'id="output-square" data-state="(\w+)"', page)
+    return found.group(1) if found else None
+
+
+def wait_idle(cookie, what):
+    """Until the square's output is idle again: a talk's record ends once the output has drained
+    what it holds (on a sound server, its whole buffer)."""
+    deadline = time.time() + 20
+    while square_state(cookie) != "idle":
+        if time.time() > deadline:
+            raise AssertionError(f"timed out: {what} (the square is {square_state(cookie)})")
+        time.sleep(0.05)
+    print("ok -", what, flush=True)
+
+
 def upgrade(cookie, origin):
     """A WebSocket handshake on /talk/socket; returns (status, the open socket or None)."""
     s = socket.create_connection((HOST.hostname, HOST.port), timeout=10)
@@ -247,12 +267,16 @@ def main():
         check("The talk ended after" in shown and reason in shown, f"the page says how it ended ({shown})")
         check(d.find_element(By.ID, "talk").text == "Press to talk", "the button may start another talk")
 
+        wait_idle(clerk, "the square has played out the talk and is idle")
+
         # A second talk, left by going to another page: the socket closes, the talk ends.
         d.find_element(By.ID, "talk").click()
         wait(d, lambda d: d.find_element(By.ID, "talk-status").get_attribute("class") == "flash"
              and not d.find_element(By.ID, "talk-form").get_attribute("data-ended"), "a second talk is on air")
         d.get(BASE + "/")
         wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, ".card.output"), "the clerk left the talk page")
+
+        wait_idle(clerk, "the square is idle again")
 
         # An emergency talk asks once more: dismissed, nothing starts; accepted, it goes on air.
         d.get(BASE + "/talk")
@@ -269,6 +293,39 @@ def main():
         wait(d, lambda d: d.find_element(By.ID, "talk-status").get_attribute("class") == "flash", "the emergency talk is on air")
         d.find_element(By.ID, "talk").click()
         wait(d, lambda d: d.find_element(By.ID, "talk-form").get_attribute("data-ended"), "the emergency talk ended")
+
+        # While a broadcast of the same priority plays, a talk waits and says so, then joins.
+        wait_idle(clerk, "the square is idle before the notice")
+        conn = http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=20)
+        conn.request("GET", "/broadcast", headers={"Cookie": clerk})
+        token = re.search(rb'<meta name="csrf" content="([^"]+)"', conn.getresponse().read()).group(1).decode()
+        conn.request("POST", "/broadcast", body=urllib.parse.urlencode({"csrf": token, "message": "notice", "zone": "town"}),
+                     headers={"Cookie": clerk, "Content-Type": "application/x-www-form-urlencoded"})
+        r = conn.getresponse()
+        r.read()
+        conn.close()
+        check(r.status == 303, f"a manual broadcast of the notice is sent ({r.status})")
+        deadline = time.time() + 10
+        while square_state(clerk) != "playing" and time.time() < deadline:
+            time.sleep(0.02)
+        check(square_state(clerk) == "playing", "the notice plays on the square")
+        d.get(BASE + "/talk")
+        d.find_element(By.ID, "zone-town").click()
+        d.find_element(By.ID, "talk").click()
+        wait(d, lambda d: d.find_element(By.ID, "talk-status").get_attribute("class") == "waiting",
+             "the talk waits behind the notice, and says so")
+        shown = d.find_element(By.ID, "talk-status").text
+        check("Waiting on square" in shown, f"it says where it waits ({shown})")
+        wait(d, lambda d: d.find_element(By.ID, "talk-status").get_attribute("class") == "flash", "the notice over, the talk is on air")
+        d.find_element(By.ID, "talk").click()
+        wait(d, lambda d: d.find_element(By.ID, "talk-form").get_attribute("data-ended"), "the waiting talk ended")
+
+        # On a phone: the page fits 360 px, the button stays in reach.
+        d.set_window_size(360, 800)
+        d.get(BASE + "/talk")
+        width = d.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        check(width[0] <= width[1], f"the talk page does not scroll sideways at 360 px ({width})")
+        d.save_screenshot(os.path.join(SHOTS, "talk-360.png"))
 
         # The worklet's resampling, for a browser whose audio runs at 44.1 kHz: one second of a 700 Hz
         # oscillator rendered offline at 44,100 Hz comes out as 48,000 samples of 700 Hz.

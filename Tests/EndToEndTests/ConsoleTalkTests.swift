@@ -14,7 +14,7 @@ import Testing
         // What blocks (the daemon's start, the browser, polling) runs on threads of its own: the
         // async suites in this process keep the cooperative pool.
         let fixture = try DaemonFixture()
-        try fixture.writeTones()
+        try fixture.writeTones(seconds: 0.6)
         // The output plays in real time (a PulseAudio null sink), as a loudspeaker would.
         let pulse = try #require(try fixture.usePacedPCM(), "the PulseAudio null sink did not start")
         defer { pulse.kill() }
@@ -49,20 +49,21 @@ import Testing
         #expect(try await blocking { fixture.terminate() } == 0)
 
         // The second talk ended when the clerk left its page; the third was an emergency; the fourth
-        // was under way when labad stopped.
+        // waited for the notice; the fifth was under way when labad stopped.
         let all = try Store(path: fixture.database).broadcasts(limit: .max).sorted { $0.plannedAt < $1.plannedAt }
-        #expect(all.count == 4, "four talks on one output, nothing from the refused attempts: \(all)")
-        let records = Array(all.prefix(3))
-        #expect(records.allSatisfy { $0.source == .live && $0.output == "square" && $0.requestedBy == .console(user: "chen") },
-                "\(records)")
-        let live = try #require(records.first)
-        #expect(live.outcome == .completed && live.reason == "stopped from the console by chen", "\(live)")
-        #expect(records.map(\.priority) == [.manual, .manual, .emergency], "\(records.map(\.priority))")
-        let left = records[1]
-        #expect(left.reason == "the console's connection was closed (page closed or connection lost)", "\(left)")
-        let recording = try #require(live.uploadPath)
+        let talks = all.filter { $0.source == .live }
+        #expect(talks.count == 5 && all.count == 6, "five talks and the notice on one output, nothing from the refused attempts: \(all)")
+        #expect(talks.allSatisfy { $0.output == "square" && $0.requestedBy == .console(user: "chen") }, "\(all)")
+        #expect(talks.map(\.priority) == [.manual, .manual, .emergency, .manual, .manual], "\(talks.map(\.priority))")
+        let first = try #require(talks.first)
+        #expect(first.outcome == .completed && first.reason == "stopped from the console by chen", "\(all)")
+        #expect(talks[1].reason == "the console's connection was closed (page closed or connection lost)", "\(all)")
+        let recording = try #require(first.uploadPath)
         #expect(try await blocking { try Binaries.toneFrequencies(of: recording) } == [700])
-        let stopped = try #require(all.last)
-        #expect(stopped.source == .live && stopped.outcome != nil, "the talk under way when labad stopped has ended: \(stopped)")
+        // The waiting talk started once the notice had completed.
+        let notice = try #require(all.first { $0.message == "notice" })
+        #expect(notice.outcome == .completed && (talks[3].startedAt ?? 0) >= (notice.endedAt ?? .max), "\(all)")
+        #expect(talks[3].reason == "stopped from the console by chen", "\(all)")
+        #expect(talks[4].outcome != nil, "the talk under way when labad stopped has ended: \(all)")
     }
 }
