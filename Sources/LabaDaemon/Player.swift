@@ -154,6 +154,33 @@ final class Player: @unchecked Sendable {
         }
         var renderedDevice = currentDevice
         var renderer = makeRenderer(for: renderedDevice)
+        /// The renderer of the PCM configured now (a reload may have changed it).
+        func currentRenderer() -> ProgramRenderer {
+            if currentDevice != renderedDevice {
+                renderedDevice = currentDevice
+                renderer = makeRenderer(for: renderedDevice)
+            }
+            return renderer
+        }
+        /// Plays one broadcast: its segments and first frame reported as they come, then its end.
+        func perform(_ id: String, _ render: (_ progress: (RenderEvent) -> Void) -> RenderResult) {
+            var wroteFirst = false
+            let output = self.output
+            let result = render { [report] event in
+                switch event {
+                case .segmentStarted(let index, let label):
+                    report(.segmentStarted(output: output, id: id, segment: index, label: label))
+                case .progress where !wroteFirst:
+                    wroteFirst = true
+                    report(.firstFrame(output: output, id: id))
+                default: break
+                }
+            }
+            condition.lock()
+            current = nil
+            condition.unlock()
+            report(.finished(output: output, id: id, result: result))
+        }
         while true {
             condition.lock()
             while commands.isEmpty, !shuttingDown { condition.wait() }
@@ -170,10 +197,7 @@ final class Player: @unchecked Sendable {
 
             switch command {
             case .play(let id, let build, let from, let cancel):
-                if currentDevice != renderedDevice {
-                    renderedDevice = currentDevice
-                    renderer = makeRenderer(for: renderedDevice)
-                }
+                let renderer = currentRenderer()
                 let program: Program
                 do { program = try build() } catch {
                     condition.lock()
@@ -182,43 +206,10 @@ final class Player: @unchecked Sendable {
                     report(.unplayable(output: output, id: id, reason: "\(error)"))
                     continue
                 }
-                var wroteFirst = false
-                let output = self.output
-                let result = renderer.play(program, from: from, cancel: cancel) { [report] event in
-                    switch event {
-                    case .segmentStarted(let index, let label):
-                        report(.segmentStarted(output: output, id: id, segment: index, label: label))
-                    case .progress where !wroteFirst:
-                        wroteFirst = true
-                        report(.firstFrame(output: output, id: id))
-                    default: break
-                    }
-                }
-                condition.lock()
-                current = nil
-                condition.unlock()
-                report(.finished(output: output, id: id, result: result))
+                perform(id) { renderer.play(program, from: from, cancel: cancel, progress: $0) }
             case .live(let id, let ring, let cancel):
-                if currentDevice != renderedDevice {
-                    renderedDevice = currentDevice
-                    renderer = makeRenderer(for: renderedDevice)
-                }
-                var wroteFirst = false
-                let output = self.output
-                let result = renderer.playLive(ring, cancel: cancel) { [report] event in
-                    switch event {
-                    case .segmentStarted(let index, let label):
-                        report(.segmentStarted(output: output, id: id, segment: index, label: label))
-                    case .progress where !wroteFirst:
-                        wroteFirst = true
-                        report(.firstFrame(output: output, id: id))
-                    default: break
-                    }
-                }
-                condition.lock()
-                current = nil
-                condition.unlock()
-                report(.finished(output: output, id: id, result: result))
+                let renderer = currentRenderer()
+                perform(id) { renderer.playLive(ring, cancel: cancel, progress: $0) }
             case .probe(let after):
                 var wait = after
                 while !waitOrShutdown(seconds: wait) {
