@@ -36,6 +36,8 @@ let package = Package(
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         .systemLibrary(name: "CLinux"),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .systemLibrary(name: "CShout", pkgConfig: "shout", providers: [.apt(["libshout-dev"])]),
+        .systemLibrary(name: "COpus", pkgConfig: "libopusenc", providers: [.apt(["libopusenc-dev", "libopusfile-dev", "libogg-dev"])]),
 
         // The message catalogue (en, zh-Hans) of everything a clerk reads; Foundation only, so that the
         // CLI and the web console share it.
@@ -53,8 +55,12 @@ let package = Package(
         .target(name: "LabaFleet", dependencies: ["LabaCore", "CMosquitto",
                                                   .product(name: "Crypto", package: "swift-crypto"),
                                                   .product(name: "Logging", package: "swift-log")]),
+        // A commander's live talk to its units through Icecast: the only target that touches
+        // libshout, libopusenc, libopusfile and libogg.
+        .target(name: "LabaStream", dependencies: ["LabaAudio", "CShout", "COpus",
+                                                   .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         // Services and their composition.
-        .target(name: "LabaDaemon", dependencies: ["LabaCore", "LabaAudio", "LabaStore", "LabaControl", "LabaFleet", "CLinux",
+        .target(name: "LabaDaemon", dependencies: ["LabaCore", "LabaAudio", "LabaStore", "LabaControl", "LabaFleet", "LabaStream", "CLinux",
                                                    .product(name: "Logging", package: "swift-log"),
                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                    .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -98,6 +104,7 @@ let package = Package(
         .testTarget(name: "LabaStoreTests", dependencies: ["LabaStore", "LabaCore"]),
         .testTarget(name: "LabaDaemonTests", dependencies: ["LabaDaemon", "LabaCore", "LabaStore", "LabaAudio",
                                                             .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "LabaStreamTests", dependencies: ["LabaStream", "LabaAudio", "LabaTestSupport"]),
         .testTarget(name: "LabaFleetTests", dependencies: ["LabaFleet", "LabaCore", "LabaTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["LabaCore", "LabaStore", "LabaFleet", "LabaTestSupport"]),
     ]

@@ -79,6 +79,13 @@ public final class LiveRing: @unchecked Sendable {
         return drop
     }
 
+    /// Whether `close` was called.
+    public var isClosed: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return closed
+    }
+
     /// No more frames: the reader gets what is left, then nil.
     public func close() {
         condition.lock()
@@ -370,6 +377,9 @@ public final class LiveFeed: LiveInput, @unchecked Sendable {
     }
 
     var endReason: String? { reason.withLock { $0 } }
+
+    /// Whether the talk it feeds no longer takes frames (it ended, or `finish` was called).
+    public var isClosed: Bool { ring.isClosed }
 
     /// Waits for pushed frames; a sender silent for half a second (a stalled browser) counts as
     /// silence, 10 ms at a time, so that `live.silence` still ends it.

@@ -344,6 +344,8 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
     case notCommander = "not_commander"
     /// A body that is not a valid CAP 1.2 alert (it is recorded all the same).
     case invalidAlert = "invalid_alert"
+    /// A commander's live talk whose stream server (`fleet.stream`) cannot take it.
+    case streamUnavailable = "stream_unavailable"
     case internalError = "internal"
 
     public var status: Int {
@@ -357,6 +359,7 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
         case .storageFull: 503
         case .queueFull: 503
         case .internalError: 500
+        case .streamUnavailable: 502
         }
     }
 }

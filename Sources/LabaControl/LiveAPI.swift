@@ -34,6 +34,8 @@ public struct LiveEventJSON: Codable, Sendable, Equatable {
     public var event: Kind
     public var id: String
     public var input: String?
+    /// On a commander: the fleet command that sends the talk to the units of the zones.
+    public var command: String?
     public var broadcasts: [BroadcastJSON]?
     public var refused: [RefusedJSON]?
     /// Seconds since it started (`level`) or captured in all (`ended`).
@@ -46,11 +48,12 @@ public struct LiveEventJSON: Codable, Sendable, Equatable {
     /// The recording's integrated loudness, LUFS.
     public var loudness: Double?
 
-    public init(event: Kind, id: String, input: String? = nil, broadcasts: [BroadcastJSON]? = nil, refused: [RefusedJSON]? = nil,
+    public init(event: Kind, id: String, input: String? = nil, command: String? = nil, broadcasts: [BroadcastJSON]? = nil, refused: [RefusedJSON]? = nil,
                 seconds: Double? = nil, level: Double? = nil, reason: String? = nil, recording: String? = nil, loudness: Double? = nil) {
         self.event = event
         self.id = id
         self.input = input
+        self.command = command
         self.broadcasts = broadcasts
         self.refused = refused
         self.seconds = seconds

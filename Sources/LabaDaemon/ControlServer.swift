@@ -83,7 +83,7 @@ enum ControlServer {
             var admission = Admitted(records: [], refused: [])
             do {
                 admission = try await engine.admit(admissionRequest)
-            } catch let refusal as Refusal where unitsDecide(refusal.code) {
+            } catch let refusal as Refusal where Engine.unitsDecide(refusal.code) {
                 admission.refused = [refusal]
             } catch let refusal as Refusal {
                 throw APIFailure(refusal)
@@ -141,7 +141,7 @@ enum ControlServer {
                 _ = try await fleet.publishLibrary(path: path, message: name, language: language)
                 do {
                     admission = try await engine.admit(body)
-                } catch let refusal as Refusal where unitsDecide(refusal.code) {
+                } catch let refusal as Refusal where Engine.unitsDecide(refusal.code) {
                     admission.refused = [refusal]
                 }
                 command = try await fleet.commandBroadcast(
@@ -187,15 +187,30 @@ enum ControlServer {
         }
         router.post("\(prefix)/live") { request, context in
             let body: LiveRequestJSON = try await decode(request, context)
-            let live = LiveRequest(target: try target(body.zones, all: body.all), priority: try priority(body.priority),
+            var live = LiveRequest(target: try target(body.zones, all: body.all), priority: try priority(body.priority),
                                    input: body.input, force: body.force ?? false, requestedBy: await requester(context))
+            // A commander with fleet.stream: the zones it commands hear the talk too, through the fleet.
+            var fleetZones: [String] = []
+            if let fleet, await fleet.streamsLive, case .zones(let zones) = live.target { fleetZones = await fleet.commandable(zones) }
+            live.toFleet = !fleetZones.isEmpty
             let started: LiveStarted
             do { started = try await engine.startLive(live) } catch let refusal as Refusal {
                 throw APIFailure(refusal)
             } catch let error as EngineError {
                 throw APIFailure(error)
             }
-            return liveStream(started, engine: engine, channel: context.channel, wire: await wire())
+            var command: String?
+            if let fleet, !fleetZones.isEmpty {
+                let lifetime = await engine.configuration.live.maxValue
+                do {
+                    command = try await fleet.commandLive(talk: started.id, zones: fleetZones, all: false, priority: live.priority,
+                                                          force: live.force, lifetime: lifetime)
+                } catch let error as APIFailure {
+                    await engine.stopLive(started.id, reason: "its stream to the fleet's units could not start: \(error.message)")
+                    throw error
+                }
+            }
+            return liveStream(started, command: command, engine: engine, channel: context.channel, wire: await wire())
         }
         router.get("\(prefix)/broadcasts/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
@@ -408,18 +423,13 @@ enum ControlServer {
         }
     }
 
-    /// What a commander leaves to its units: a zone no output here serves, or one whose quiet
-    /// hours, languages or queue refuse it here.
-    static func unitsDecide(_ code: Refusal.Code) -> Bool {
-        [.noOutput, .noRecording, .quietHours, .queueFull].contains(code)
-    }
-
     /// `zones` or `all`, one of them.
     /// The answer of `POST /v1/live`: JSON lines while the talk lasts. The client going away
     /// ends the talk (the CLI's Ctrl-C, a lost connection).
-    static func liveStream(_ started: LiveStarted, engine: Engine, channel: any Channel, wire: WireFormat) -> Response {
+    static func liveStream(_ started: LiveStarted, command: String? = nil, engine: Engine, channel: any Channel,
+                           wire: WireFormat) -> Response {
         var wire = wire
-        let first = LiveEventJSON(event: .started, id: started.id, input: started.input,
+        let first = LiveEventJSON(event: .started, id: started.id, input: started.input, command: command,
                                   broadcasts: started.records.map { wire.broadcast($0) },
                                   refused: started.refused.map { RefusedJSON(output: $0.output, code: $0.code.rawValue, message: $0.message) })
         let id = started.id

@@ -19,10 +19,14 @@ public struct LiveRequest: Sendable {
     /// Speak in quiet hours.
     public var force: Bool
     public var requestedBy: RequestedBy?
+    /// A commander's talk that also goes to its units: no output here is needed, and what only
+    /// the units decide (a zone no output here serves, quiet hours here) does not refuse it.
+    public var toFleet: Bool
 
     public init(target: AdmissionRequest.Target, priority: Priority = .manual, input: String? = nil, feed: LiveFeed? = nil,
-                force: Bool = false, requestedBy: RequestedBy? = nil) {
+                force: Bool = false, requestedBy: RequestedBy? = nil, toFleet: Bool = false) {
         self.target = target
+        self.toFleet = toFleet
         self.feed = feed
         self.priority = priority
         self.input = input
@@ -88,8 +92,15 @@ extension Engine {
         admission.within = live.maxValue
         let context = Admission.Context(config: setup.config, tree: builder.tree, library: setup.library,
                                         outputZones: scheduler.planner.outputZones, waiting: waitingCounts, now: now())
-        let admitted = try Admission.admit(admission, in: context)
-        let records = admitted.admitted.map { BroadcastRecord(id: newID(), $0) }
+        var admitted: [AdmittedBroadcast] = [], refused: [Refusal] = []
+        do {
+            let admission = try Admission.admit(admission, in: context)
+            (admitted, refused) = (admission.admitted, admission.refused)
+        } catch {
+            guard request.toFleet, Self.unitsDecide(error.code) else { throw error }
+            refused = [error]
+        }
+        let records = admitted.map { BroadcastRecord(id: newID(), $0) }
         let settings = LiveCapture.Settings(device: input, maxSeconds: live.maxValue.seconds,
                                             silenceSeconds: live.silenceValue.seconds, recordingPath: path)
         let capture = LiveCapture(settings) { [weak self] summary in
@@ -116,7 +127,7 @@ extension Engine {
             "priority": "\(request.priority)", "by": "\(request.requestedBy?.label ?? "")",
         ])
         rearm()
-        return LiveStarted(id: talk, records: records, refused: admitted.refused, input: input, recording: path)
+        return LiveStarted(id: talk, records: records, refused: refused, input: input, recording: path)
     }
 
     /// Ends a talk; its outputs fade out what they hold and what it interrupted resumes.
@@ -127,6 +138,19 @@ extension Engine {
         guard let talk = talks[id] else { return false }
         talk.capture.stop(reason: reason)
         return true
+    }
+
+    /// A ring that receives the talk's frames from now on, under `key` (a commander's stream to
+    /// its units); nil when no such talk is under way.
+    public func tapLive(_ id: String, _ key: String) -> LiveRing? {
+        guard let talk = talks[id], !talk.capture.isFinished else { return nil }
+        return talk.capture.tap(key)
+    }
+
+    /// What a commander leaves to its units: a zone no output here serves, or one whose quiet
+    /// hours, languages or queue refuse it here.
+    public static func unitsDecide(_ code: Refusal.Code) -> Bool {
+        [.noOutput, .noRecording, .quietHours, .queueFull].contains(code)
     }
 
     /// Where a talk stands; nil when it is unknown (or ended and reported).

@@ -58,7 +58,7 @@ extension FleetService {
         }
     }
 
-    private func issue(_ body: FleetCommand.Body, zones: [String], lifetime: TimeSpan) throws(APIFailure) -> String {
+    func issue(_ body: FleetCommand.Body, zones: [String], lifetime: TimeSpan) throws(APIFailure) -> String {
         guard let key = setup.signingKey else { throw APIFailure(.notCommander, "this daemon has no fleet.sign_key") }
         let t = now()
         let command = FleetCommand(issuer: unit, issuedAt: t, expiresAt: t + lifetime, body: body)

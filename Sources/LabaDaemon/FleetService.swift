@@ -380,6 +380,8 @@ public actor FleetService: Service {
             await receiveAlert(a, verified, at: t)
         case .report(let r):
             report(command, since: r.since.instant, skew: verified.clockSkew, at: t)
+        case .live(let l):
+            await obeyLive(l, verified, at: t)
         }
     }
 
@@ -463,7 +465,7 @@ public actor FleetService: Service {
     }
 
     /// Acks a command; claims its id so that a repeat is answered `duplicate`.
-    private func answer(_ command: FleetCommand, result: CommandAck.Result, broadcasts: [String], code: String? = nil,
+    func answer(_ command: FleetCommand, result: CommandAck.Result, broadcasts: [String], code: String? = nil,
                         message: String? = nil, skew: TimeSpan?, at t: Instant) {
         let ack = CommandAck(command: command.id, unit: unit, result: result, broadcasts: broadcasts, code: code, message: message,
                              at: t, clockSkew: skew)
@@ -480,7 +482,7 @@ public actor FleetService: Service {
     /// - Parameter claim: claim the id (a command decided here, such as one refused for quiet
     ///   hours, is not decided again when the commander publishes it anew); never for a command
     ///   whose signature, key or scope failed, whose id may be anyone's.
-    private func refuse(_ id: String?, code: String, _ message: String, at t: Instant, claim: Bool, command: FleetCommand? = nil) {
+    func refuse(_ id: String?, code: String, _ message: String, at t: Instant, claim: Bool, command: FleetCommand? = nil) {
         if claim, let command {
             answer(command, result: .refused, broadcasts: [], code: code, message: message, skew: nil, at: t)
         } else {

@@ -111,7 +111,7 @@ public enum CommandVerifier {
             return .refused(FleetRefusal(.malformed, "the payload is not a command: \(describe(error))"), command: nil)
         }
         let targets: [String]
-        if case .broadcast(let b) = command.body, b.all == true {
+        if command.namedZones == nil, command.body.kind == "broadcast" || command.body.kind == "live" {
             // Every zone of this unit: the key must be trusted for all of them.
             targets = zones.zones.filter { $0.parent == nil }.map(\.id)
         } else {

@@ -81,6 +81,27 @@ public struct ReportCommand: Codable, Sendable, Equatable {
     }
 }
 
+/// A commander's live talk (SPEC 14): units play the stream at `stream`, an Icecast mount whose
+/// unguessable name is the talk's token (it travels only inside this signed command).
+public struct LiveCommand: Codable, Sendable, Equatable {
+    /// `http://HOST:PORT/laba-live-<token>.opus`.
+    public var stream: String
+    public var zones: [String]
+    /// Every zone of the unit; needs a key trusted for every root zone.
+    public var all: Bool?
+    /// `manual` or `emergency`; nil: manual.
+    public var priority: String?
+    public var force: Bool?
+
+    public init(stream: String, zones: [String], all: Bool? = nil, priority: String? = nil, force: Bool? = nil) {
+        self.stream = stream
+        self.zones = zones
+        self.all = all
+        self.priority = priority
+        self.force = force
+    }
+}
+
 /// The signed payload of an envelope.
 public struct FleetCommand: Sendable, Equatable {
     public enum Body: Sendable, Equatable {
@@ -89,6 +110,7 @@ public struct FleetCommand: Sendable, Equatable {
         case move(MoveCommand)
         case alert(AlertCommand)
         case report(ReportCommand)
+        case live(LiveCommand)
 
         public var kind: String {
             switch self {
@@ -97,6 +119,7 @@ public struct FleetCommand: Sendable, Equatable {
             case .move: "move"
             case .alert: "alert"
             case .report: "report"
+            case .live: "live"
             }
         }
     }
@@ -134,6 +157,7 @@ public struct FleetCommand: Sendable, Equatable {
         case .move(let m): [m.zone]
         case .alert: nil
         case .report(let r): r.zones
+        case .live(let l): l.all == true ? nil : l.zones
         }
     }
 }
@@ -156,6 +180,7 @@ extension FleetCommand: Codable {
         case "move": body = .move(try MoveCommand(from: decoder))
         case "alert": body = .alert(try AlertCommand(from: decoder))
         case "report": body = .report(try ReportCommand(from: decoder))
+        case "live": body = .live(try LiveCommand(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown kind '\(kind)'")
         }
@@ -175,6 +200,7 @@ extension FleetCommand: Codable {
         case .move(let m): try m.encode(to: encoder)
         case .alert(let a): try a.encode(to: encoder)
         case .report(let r): try r.encode(to: encoder)
+        case .live(let l): try l.encode(to: encoder)
         }
     }
 }

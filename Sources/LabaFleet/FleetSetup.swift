@@ -17,6 +17,16 @@ public struct FleetSetup: Sendable {
     public var signingKey: FleetSigningKey?
     /// The subtrees a commander may command.
     public var commandZones: [String]
+    /// Where a commander's live talks go (`fleet.stream`), its password read.
+    public var stream: Stream?
+
+    /// `fleet.stream` with its password.
+    public struct Stream: Sendable, Equatable {
+        public var server: StreamAddress
+        public var password: String
+        /// Where units fetch it.
+        public var listen: StreamAddress
+    }
 
     /// Reads the key and password files `fleet` names.
     ///
@@ -43,12 +53,17 @@ public struct FleetSetup: Sendable {
                 diagnostics.append(.error("sign_key \(error)", at: path.location))
             }
         }
-        var password: String?
-        if let file = fleet.passwordFile {
-            if let data = FileManager.default.contents(atPath: file.value), let text = String(data: data, encoding: .utf8) {
-                password = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-            } else {
-                diagnostics.append(.error("password_file \(file.value) cannot be read", at: file.location))
+        func firstLine(_ file: Located<String>, _ what: String) -> String? {
+            guard let data = FileManager.default.contents(atPath: file.value), let text = String(data: data, encoding: .utf8) else {
+                diagnostics.append(.error("\(what) \(file.value) cannot be read", at: file.location))
+                return nil
+            }
+            return text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        }
+        let password = fleet.passwordFile.flatMap { firstLine($0, "password_file") }
+        let stream = fleet.stream.flatMap { s in
+            firstLine(s.passwordFile, "stream password_file").map {
+                Stream(server: s.server.value, password: $0, listen: s.listen?.value ?? s.server.value)
             }
         }
         var tls: MQTTOptions.TLS?
@@ -65,7 +80,7 @@ public struct FleetSetup: Sendable {
         let options = MQTTOptions(host: fleet.broker.value.host, port: fleet.broker.value.port, clientID: unit, tls: tls,
                                   username: fleet.username?.value, password: password, will: will)
         return .success(FleetSetup(unit: unit, topics: topics, options: options, trust: FleetTrust(keys),
-                                   signingKey: signingKey, commandZones: fleet.commandZones.map(\.value)))
+                                   signingKey: signingKey, commandZones: fleet.commandZones.map(\.value), stream: stream))
     }
 }
 

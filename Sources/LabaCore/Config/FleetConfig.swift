@@ -84,6 +84,44 @@ public struct FleetTLSConfig: Sendable {
     static let keys = ["ca", "cert", "key"]
 }
 
+/// An Icecast server: `http://HOST[:PORT]` (port 8000 when not said).
+public struct StreamAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public init(parsing text: String) throws(FleetConfigError) {
+        let form = "expected http://HOST[:PORT] (an Icecast server)"
+        guard text.hasPrefix("http://"), let components = URLComponents(string: text), let host = components.host, !host.isEmpty,
+              components.path.isEmpty || components.path == "/", components.query == nil, components.user == nil else {
+            throw FleetConfigError("stream server '\(text)': \(form)")
+        }
+        if let port = components.port, !(1...65535).contains(port) {
+            throw FleetConfigError("stream server '\(text)': the port must be a number from 1 to 65535")
+        }
+        self.host = host
+        port = components.port ?? 8000
+    }
+
+    public var description: String { "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+}
+
+/// `fleet.stream`: the Icecast server that carries a commander's live talks to its units (SPEC 14).
+public struct FleetStreamConfig: Sendable {
+    /// Where the commander sends its talk (as Icecast's source).
+    public var server: Located<StreamAddress>
+    /// A file whose first line is Icecast's source password, absolute.
+    public var passwordFile: Located<String>
+    /// Where units fetch it, when they reach the server by another address; nil: `server`.
+    public var listen: Located<StreamAddress>?
+
+    static let keys = ["server", "password_file", "listen"]
+}
+
 /// One `fleet.trust` entry: a commander's public key and the subtrees it may command here.
 public struct FleetTrustConfig: Sendable {
     /// The `.pub` file, absolute.
@@ -109,6 +147,8 @@ public struct FleetConfig: Sendable {
     public var signKey: Located<String>?
     /// The subtrees it may command.
     public var commandZones: [Located<String>]
+    /// Where a commander's live talks go to its units.
+    public var stream: FleetStreamConfig?
     public var location: SourceLocation
 
     /// Whether this daemon signs commands.
@@ -125,7 +165,7 @@ public struct FleetConfig: Sendable {
         return id.isEmpty ? "unit" : id
     }
 
-    static let keys = ["name", "broker", "unit", "tls", "username", "password_file", "trust", "sign_key", "command_zones"]
+    static let keys = ["name", "broker", "unit", "tls", "username", "password_file", "trust", "sign_key", "command_zones", "stream"]
 }
 
 extension ConfigLoader {
@@ -217,8 +257,30 @@ extension ConfigLoader {
             reader.warning("sign_key without command_zones: this daemon may command no zone", at: signKey.location)
         }
 
+        var stream: FleetStreamConfig?
+        if let n = f["stream"], let m = reader.mapping(n, "fleet.stream", known: FleetStreamConfig.keys) {
+            func address(_ key: String) -> Located<StreamAddress>? {
+                guard let text = m[key].flatMap({ reader.string($0, "fleet.stream.\(key)") }) else { return nil }
+                do {
+                    return Located(try StreamAddress(parsing: text.value), at: text.location)
+                } catch {
+                    reader.error(error.message, at: text.location)
+                    return nil
+                }
+            }
+            let server = address("server")
+            let listen = address("listen")
+            let password = m["password_file"].flatMap { path($0, "fleet.stream.password_file") }
+            if m["server"] == nil { reader.error("fleet.stream needs server (http://HOST:PORT of the Icecast server)", at: m.location) }
+            if m["password_file"] == nil {
+                reader.error("fleet.stream needs password_file (a file holding Icecast's source password)", at: m.location)
+            }
+            if signKey == nil { reader.warning("fleet.stream is used by a commander only (this daemon has no sign_key)", at: m.location) }
+            if let server, let password { stream = FleetStreamConfig(server: server, passwordFile: password, listen: listen) }
+        }
+
         guard let name, let broker else { return nil }
         return FleetConfig(name: name, broker: broker, unit: unit, tls: tls, username: username, passwordFile: passwordFile,
-                           trust: trust, signKey: signKey, commandZones: commandZones, location: f.location)
+                           trust: trust, signKey: signKey, commandZones: commandZones, stream: stream, location: f.location)
     }
 }

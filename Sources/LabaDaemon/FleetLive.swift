@@ -1,0 +1,116 @@
+// Live talk through the fleet (SPEC 14): a commander's talk is encoded to Ogg Opus and sent to an
+// Icecast mount whose unguessable name is the talk's token; a signed `live` command tells the
+// units of the zones where it is; each unit plays it as a live broadcast of its own, and ends it
+// when the stream ends (the commander's last page) or is lost (with how far it got).
+
+import Foundation
+import LabaAudio
+import LabaControl
+import LabaCore
+import LabaFleet
+import LabaStream
+import NIOPosix
+
+extension FleetService {
+    /// Whether this daemon can send live talks to its units (`fleet.stream` is set).
+    public var streamsLive: Bool { setup.stream != nil && isCommander }
+
+    /// Sends talk `talk` (under way in the engine) to the units of `zones`: opens the stream on
+    /// the Icecast server, then publishes the command that tells them where it is.
+    ///
+    /// - Returns: the command's id.
+    /// - Throws: `APIFailure(.notCommander)` without `fleet.stream`; `.streamUnavailable` when
+    ///   the server refuses the source; `.storageFull` when the outbox cannot take the command.
+    public func commandLive(talk: String, zones: [String], all: Bool, priority: Priority, force: Bool,
+                            lifetime: TimeSpan) async throws(APIFailure) -> String {
+        guard let stream = setup.stream else {
+            throw APIFailure(.notCommander, "live talk to the fleet's units needs fleet.stream (an Icecast server) in the configuration")
+        }
+        var generator = SystemRandomNumberGenerator()
+        let token = String(format: "%016llx%016llx", generator.next() as UInt64, generator.next() as UInt64)
+        let mount = "/laba-live-\(token).opus"
+        let source = IcecastSource(server: IcecastServer(host: stream.server.host, port: stream.server.port, password: stream.password),
+                                   mount: mount, name: "Laba \(unit)")
+        do {
+            // A blocking connect: off the actor.
+            try await NIOThreadPool.singleton.runIfActive { try source.open() }
+        } catch {
+            throw APIFailure(.streamUnavailable, (error as? StreamError)?.message ?? "\(error)")
+        }
+        guard let ring = await engine.tapLive(talk, "fleet-stream") else {
+            // The talk ended already (its input failed at once): nothing to send.
+            let none = LiveRing(capacity: 1)
+            none.close()
+            source.start(reading: none) { _ in }
+            throw APIFailure(.alreadyEnded, "the live talk ended before it could be sent to the units")
+        }
+        let logger = self.logger
+        source.start(reading: ring) { error in
+            if let error {
+                logger.warning("the live talk's stream to the units stopped", metadata: ["talk": "\(talk)", "error": "\(error)"])
+            } else {
+                logger.info("the live talk's stream to the units ended", metadata: ["talk": "\(talk)", "bytes": "\(source.bytesSent)"])
+            }
+        }
+        let url = "\(stream.listen)\(mount)"
+        let body = LiveCommand(stream: url, zones: all ? [] : zones, all: all ? true : nil,
+                               priority: priority == .manual ? nil : priority.description, force: force ? true : nil)
+        do {
+            return try issue(.live(body), zones: zones, lifetime: lifetime)
+        } catch {
+            ring.close()
+            throw error
+        }
+    }
+
+    /// A commander's talk: the stream opened and played as a live broadcast here, until it ends.
+    func obeyLive(_ l: LiveCommand, _ verified: VerifiedCommand, at t: Instant) async {
+        let command = verified.command
+        let priority = l.priority.flatMap(Priority.init(name:)) ?? .manual
+        if let p = l.priority, Priority(name: p) == nil || priority == .scheduled {
+            refuse(command.id, code: Refusal.Code.badRequest.rawValue, "priority must be manual or emergency, not '\(p)'",
+                   at: t, claim: true, command: command)
+            return
+        }
+        guard l.stream.hasPrefix("http://") || l.stream.hasPrefix("https://") else {
+            refuse(command.id, code: Refusal.Code.badRequest.rawValue, "the talk's stream is not an http:// URL", at: t, claim: true,
+                   command: command)
+            return
+        }
+        let listener = StreamListener(url: l.stream)
+        do {
+            try await listener.open()
+        } catch {
+            refuse(command.id, code: APIErrorCode.streamUnavailable.rawValue, error.message, at: t, claim: true, command: command)
+            return
+        }
+        let feed = LiveFeed()
+        let request = LiveRequest(target: l.all == true ? .all : .zones(l.zones), priority: priority,
+                                  input: "the stream of \(command.issuer) (\(StreamListener.redacted(l.stream)))", feed: feed,
+                                  force: l.force ?? false, requestedBy: .fleet(unit: command.issuer, command: command.id))
+        let started: LiveStarted
+        do {
+            started = try await engine.startLive(request)
+        } catch let refusal as Refusal {
+            listener.cancel()
+            refuse(command.id, code: refusal.code.rawValue, refusal.message, at: t, claim: true, command: command)
+            return
+        } catch {
+            listener.cancel()
+            logger.error("a fleet talk could not be stored; it is not acknowledged", metadata: ["command": "\(command.id)", "error": "\(error)"])
+            return
+        }
+        let logger = self.logger
+        listener.start(into: feed) { end in
+            logger.notice("fleet talk's stream ended", metadata: [
+                "talk": "\(started.id)", "command": "\(command.id)", "complete": "\(end.complete)",
+                "seconds": "\(String(format: "%.1f", end.seconds))", "reason": "\(end.reason)",
+            ])
+        }
+        answer(command, result: .accepted, broadcasts: started.records.map(\.id), skew: verified.clockSkew, at: t)
+        logger.notice("fleet command obeyed: live", metadata: [
+            "command": "\(command.id)", "issuer": "\(command.issuer)", "talk": "\(started.id)",
+            "broadcasts": "\(started.records.map(\.id).joined(separator: ","))",
+        ])
+    }
+}

@@ -1,0 +1,115 @@
+// A fleet talk's stream through a real Icecast 2: what a commander sends (libopusenc, libshout)
+// is what a unit decodes (AsyncHTTPClient, libopusfile); a talk that ends says so in its last
+// page, and a server that dies mid-way is told apart from it.
+
+import Foundation
+@testable import LabaAudio
+import LabaStream
+import LabaTestSupport
+import Synchronization
+import Testing
+
+@Suite(.serialized, .enabled(if: IcecastProcess.available)) struct StreamTests {
+    /// A source on a fresh mount of `icecast`, and a listener on it.
+    func connect(_ icecast: IcecastProcess) async throws -> (IcecastSource, StreamListener) {
+        let mount = "/laba-test-\(UUID().uuidString.lowercased()).opus"
+        let source = IcecastSource(server: IcecastServer(host: "127.0.0.1", port: icecast.port, password: IcecastProcess.sourcePassword),
+                                   mount: mount, name: "test")
+        try source.open()
+        let listener = StreamListener(url: "http://127.0.0.1:\(icecast.port)\(mount)")
+        try await listener.open()
+        return (source, listener)
+    }
+
+    /// Writes `seconds` of a 700 Hz tone into `ring` at twice real time, then, unless `keepOpen`, closes it.
+    func speak(into ring: LiveRing, seconds: Double, keepOpen: Bool = false) {
+        let block = LiveCapture.blockFrames
+        var phase = 0
+        for _ in 0..<Int(seconds * Double(LiveCapture.rate)) / block {
+            let samples = (0..<block).map { i in Float(0.5 * sin(2 * Double.pi * 700 * Double(phase + i) / Double(LiveCapture.rate))) }
+            phase += block
+            samples.withUnsafeBufferPointer { ring.write($0) }
+            usleep(5_000)
+        }
+        if !keepOpen { ring.close() }
+    }
+
+    /// Everything the feed gives until it ends; its silence (a stalled sender) left out.
+    func drain(_ feed: LiveFeed) -> [Float] {
+        var heard: [Float] = []
+        var block = [Float](repeating: 0, count: LiveCapture.blockFrames)
+        let cancel = CancelToken()
+        while true {
+            let n = (try? block.withUnsafeMutableBufferPointer { try feed.read(into: $0.baseAddress!, frames: $0.count, cancel: cancel) }) ?? 0
+            if n == 0 { break }
+            heard += block[0..<n].filter { $0 != 0 }
+        }
+        return heard
+    }
+
+    /// Upward zero crossings per second.
+    func frequency(_ samples: [Float]) -> Double {
+        guard samples.count > 1 else { return 0 }
+        var crossings = 0
+        for i in 1..<samples.count where samples[i - 1] < 0 && samples[i] >= 0 { crossings += 1 }
+        return Double(crossings) / (Double(samples.count) / Double(LiveCapture.rate))
+    }
+
+    @Test func aToneSentThroughIcecastArrivesAndTheEndOfTheTalkIsTold() async throws {
+        let icecast = try IcecastProcess()
+        let (source, listener) = try await connect(icecast)
+        let ring = LiveRing(capacity: LiveCapture.rate)
+        let sent = Mutex<String??>(nil)
+        source.start(reading: ring) { error in sent.withLock { $0 = .some(error) } }
+        let feed = LiveFeed()
+        let ended = Mutex<StreamEnd?>(nil)
+        listener.start(into: feed) { end in ended.withLock { $0 = end } }
+        Thread.detachNewThread { speak(into: ring, seconds: 2) }
+        let heard = drain(feed)
+
+        let end = try #require(ended.withLock { $0 })
+        #expect(end.complete && end.reason == "the commander ended the talk", "\(end)")
+        #expect(source.waitUntilEnded(timeout: 10))
+        #expect(sent.withLock { $0 } == .some(nil), "the source stopped early: \(String(describing: sent.withLock { $0 }))")
+        // Two seconds were said; Opus's start-up and the end's padding cost a few milliseconds.
+        #expect(Double(heard.count) / Double(LiveCapture.rate) > 1.8, "\(heard.count) frames heard")
+        #expect(abs(frequency(heard) - 700) < 15, "\(frequency(heard)) Hz")
+        #expect(end.seconds > 1.8 && end.seconds < 2.2, "\(end.seconds)")
+    }
+
+    @Test func aServerThatDiesMidWayEndsTheStreamAsLost() async throws {
+        let icecast = try IcecastProcess()
+        let (source, listener) = try await connect(icecast)
+        let ring = LiveRing(capacity: LiveCapture.rate)
+        let sent = Mutex<String??>(nil)
+        source.start(reading: ring) { error in sent.withLock { $0 = .some(error) } }
+        let feed = LiveFeed()
+        let ended = Mutex<StreamEnd?>(nil)
+        listener.start(into: feed) { end in ended.withLock { $0 = end } }
+        Thread.detachNewThread {
+            speak(into: ring, seconds: 1, keepOpen: true)
+            icecast.kill()
+            speak(into: ring, seconds: 1)
+        }
+        let heard = drain(feed)
+
+        let end = try #require(ended.withLock { $0 })
+        #expect(!end.complete && end.reason.hasPrefix("the stream from the commander was lost after "), "\(end)")
+        #expect(end.seconds > 0.5 && end.seconds < 1.5, "\(end)")
+        #expect(abs(frequency(heard) - 700) < 15, "\(frequency(heard)) Hz")
+        // The commander's side stops sending and says why.
+        #expect(source.waitUntilEnded(timeout: 10))
+        #expect(sent.withLock { $0 }??.contains("stopped taking the stream") == true, "\(String(describing: sent.withLock { $0 }))")
+    }
+
+    @Test func aMountThatIsNotThereIsRefusedAtOnce() async throws {
+        let icecast = try IcecastProcess()
+        let listener = StreamListener(url: "http://127.0.0.1:\(icecast.port)/laba-live-0123456789abcdef.opus")
+        do {
+            try await listener.open()
+            Issue.record("a mount that is not there was opened")
+        } catch {
+            #expect(error.message.contains("not (or no longer) on the server"), "\(error)")
+        }
+    }
+}

@@ -1,0 +1,81 @@
+// A real Icecast 2 for the tests: its own config in a temp folder, a free port on the loopback,
+// ready once the port accepts; killed at the end. Icecast refuses to run as root: as root it is
+// told to change to nobody once its socket is bound.
+
+import Foundation
+
+public final class IcecastProcess: @unchecked Sendable {
+    public static let sourcePassword = "laba-test-source"
+
+    public let folder: TemporaryFolder
+    public let port: Int
+    private let process = Process()
+    private let output: String
+
+    public static var executable: String? {
+        ["/usr/bin/icecast2", "/usr/local/bin/icecast2", "/usr/bin/icecast"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    public static var available: Bool { executable != nil }
+
+    /// Starts Icecast with no burst for joining listeners (live stays live).
+    public init(port: Int? = nil) throws {
+        guard let executable = Self.executable else { throw BrokerError(description: "icecast2 is not installed") }
+        folder = TemporaryFolder("laba-icecast")
+        chmod(folder.path, 0o755)
+        self.port = try port ?? MosquittoBroker.freePort()
+        output = folder.file("icecast.log")
+        let owner = getuid() == 0
+            ? "<changeowner><user>nobody</user><group>nogroup</group></changeowner>" : ""
+        try folder.write("icecast.xml", """
+            <icecast>
+              <limits>
+                <clients>100</clients><sources>8</sources><queue-size>524288</queue-size>
+                <client-timeout>30</client-timeout><header-timeout>15</header-timeout><source-timeout>10</source-timeout>
+                <burst-on-connect>0</burst-on-connect><burst-size>0</burst-size>
+              </limits>
+              <authentication>
+                <source-password>\(Self.sourcePassword)</source-password>
+                <admin-user>admin</admin-user><admin-password>\(UUID().uuidString)</admin-password>
+              </authentication>
+              <hostname>127.0.0.1</hostname>
+              <listen-socket><port>\(self.port)</port><bind-address>127.0.0.1</bind-address></listen-socket>
+              <fileserve>0</fileserve>
+              <paths>
+                <basedir>\(folder.path)</basedir><logdir>\(folder.path)</logdir>
+                <webroot>/usr/share/icecast2/web</webroot><adminroot>/usr/share/icecast2/admin</adminroot>
+              </paths>
+              <logging><accesslog>-</accesslog><errorlog>-</errorlog><loglevel>3</loglevel></logging>
+              <security><chroot>0</chroot>\(owner)</security>
+            </icecast>
+            """)
+        FileManager.default.createFile(atPath: output, contents: nil)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["-c", folder.file("icecast.xml")]
+        process.standardOutput = FileHandle(forWritingAtPath: output)
+        process.standardError = process.standardOutput
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while !MosquittoBroker.accepts(port: port ?? self.port) {
+            guard process.isRunning, Date() < deadline else {
+                kill()
+                throw BrokerError(description: "icecast2 did not start:\n\(log)")
+            }
+            usleep(20_000)
+        }
+    }
+
+    deinit { kill() }
+
+    /// What it logged (access and errors).
+    public var log: String { (try? String(contentsOfFile: output, encoding: .utf8)) ?? "" }
+
+    public var isRunning: Bool { process.isRunning }
+
+    /// Kills it at once (SIGKILL): its sources and listeners lose their connections.
+    public func kill() {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
