@@ -158,6 +158,8 @@ extension Catalog {
         case liveLevel
         case liveEnded
         case liveRecorded
+        case liveFleet
+        case liveFleetOnly
         case liveStopping
         // laba alerts
         case alertsNone

@@ -171,6 +171,8 @@ extension Catalog {
         .liveLevel: "live {seconds} s  {meter}",
         .liveEnded: "live talk ended after {seconds} s: {reason}",
         .liveRecorded: "recorded to {path} ({loudness} LUFS)",
+        .liveFleet: "and on the fleet's units of the zones: command {command}",
+        .liveFleetOnly: "live on the fleet's units from {input} (command {command}): speak now; Ctrl-C ends it",
         .liveStopping: "ending the live talk…",
         .alertsNone: "no alerts received",
         .alertUnreadable: "(unreadable)",

@@ -171,6 +171,8 @@ extension Catalog {
         .liveLevel: "喊话 {seconds} 秒  {meter}",
         .liveEnded: "实时喊话已结束，共 {seconds} 秒：{reason}",
         .liveRecorded: "录音保存在 {path}（响度 {loudness} LUFS）",
+        .liveFleet: "同时经由指挥命令 {command} 在所选区域的各终端播出",
+        .liveFleetOnly: "正在经由指挥命令 {command} 在各终端实时喊话（输入 {input}）：请讲话；按 Ctrl-C 结束",
         .liveStopping: "正在结束实时喊话……",
         .alertsNone: "尚未收到预警",
         .alertUnreadable: "（无法读取）",

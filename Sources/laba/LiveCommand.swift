@@ -83,8 +83,18 @@ struct Live: AsyncParsableCommand {
                     talk.set(event.id)
                     guard !socket.json else { break }
                     let outputs = (event.broadcasts ?? []).map { "\($0.output) (\($0.zone))" }.joined(separator: ", ")
-                    print(t(.liveStarted, ["outputs": outputs, "input": event.input ?? ""]))
-                    for refused in event.refused ?? [] {
+                    if let command = event.command {
+                        // A commander: the units of the zones hear it through the fleet.
+                        if outputs.isEmpty {
+                            print(t(.liveFleetOnly, ["input": event.input ?? "", "command": command]))
+                        } else {
+                            print(t(.liveStarted, ["outputs": outputs, "input": event.input ?? ""]))
+                            print(t(.liveFleet, ["command": command]))
+                        }
+                    } else {
+                        print(t(.liveStarted, ["outputs": outputs, "input": event.input ?? ""]))
+                    }
+                    for refused in event.refused ?? [] where event.command == nil || refused.output != nil {
                         print(t(.liveRefusedOutput, ["output": refused.output ?? "?", "reason": refused.message]))
                     }
                 case .level where meter:

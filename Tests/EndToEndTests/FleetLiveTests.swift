@@ -1,0 +1,88 @@
+// Live talk through the fleet end to end (SPEC 14): a real mosquitto and a real Icecast 2, the
+// county office's `labad` capturing a tone and sending it, a unit's `labad` playing it; the
+// office's `laba live` holds the talk.
+
+import Foundation
+import LabaCore
+import LabaStore
+import LabaTestSupport
+import Testing
+
+extension FleetFixture {
+    /// The county office: a commander whose microphone says a 700 Hz tone in real time (paced by
+    /// `pulse`), sending its talks through `icecast`.
+    func startOffice(icecast: IcecastProcess, live: String) async throws -> DaemonFixture {
+        try await start("office", zone: "county", commander: true) { yaml, office in
+            try office.writeMicrophone(frequency: 700, pacing: "{ type pulse server \"unix:\(office.dir)/pulse.sock\" }")
+            try IcecastProcess.sourcePassword.write(toFile: office.dir + "/icecast-source", atomically: true, encoding: .utf8)
+            return yaml + """
+                  stream: {server: "http://127.0.0.1:\(icecast.port)", password_file: icecast-source}
+                live: \(live)
+
+                """
+        }
+    }
+}
+
+@Suite(.serialized, .enabled(if: IcecastProcess.available && PulseServer.available))
+struct FleetLiveTests {
+    /// The office's talk to the city is heard on the east unit (which records it as its own live
+    /// broadcast, with the recording's loudness), and ends there when it ends at the office.
+    @Test func theCountysTalkIsHeardOnTheUnitAndEndsThereWhenItEnds() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let icecast = try await blocking { try IcecastProcess() }
+        let county = try await fleet.startOffice(icecast: icecast, live: "{input: laba_mic, max: 3s}")
+        let pulse = try #require(PulseServer(socket: county.dir + "/pulse.sock"), "the PulseAudio server did not start")
+        defer { pulse.kill() }
+        let east = try await fleet.start("east-1", zone: "east")
+        #expect(await county.waitUntilOnline(["east-1"]))
+
+        let talk = try await county.laba(["live", "--zone", "city"])
+        #expect(talk.status == 0, "\(talk.stderr)")
+        #expect(talk.stdout.contains("live on the fleet's units from laba_mic (command "), "\(talk.stdout)")
+        #expect(talk.stdout.contains("live talk ended after 3.0 s: reached live.max (3 s)"), "\(talk.stdout)")
+
+        // The unit's record: a live broadcast of the office's command, ended by the office.
+        #expect(await east.waitForStore { try $0.broadcasts(limit: .max).first?.outcome == .completed })
+        let record = try #require(try Store(path: east.database).broadcasts(limit: .max).first)
+        #expect(record.source == .live && record.zone == "east" && record.output == "square", "\(record)")
+        #expect(record.reason == "the commander ended the talk", "\(record)")
+        guard case .fleet(unit: "office", command: _)? = record.requestedBy else {
+            Issue.record("the record does not name the office's command: \(String(describing: record.requestedBy))")
+            return
+        }
+        let recording = try #require(record.uploadPath)
+        #expect(FileManager.default.fileExists(atPath: recording))
+        #expect(abs((record.loudness ?? 0) - -9) < 2, "\(record.loudness ?? 0)")
+        #expect(try await tones(east.dir + "/laba_square.wav") == [700])
+        // The office keeps the unit's report of it, under its command.
+        #expect(await county.waitForStore { try $0.fleetRecords(unit: "east-1", BroadcastFilter()).count == 1 })
+    }
+
+    /// Icecast killed mid-way: the unit ends its talk, saying the stream was lost and after how
+    /// long; the office's own talk goes on until it is ended.
+    @Test func aStreamLostMidWayEndsTheTalkOnTheUnitWithHowFarItGot() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let icecast = try await blocking { try IcecastProcess() }
+        let county = try await fleet.startOffice(icecast: icecast, live: "{input: laba_mic, max: 60s}")
+        let pulse = try #require(PulseServer(socket: county.dir + "/pulse.sock"), "the PulseAudio server did not start")
+        defer { pulse.kill() }
+        let east = try await fleet.start("east-1", zone: "east")
+        #expect(await county.waitUntilOnline(["east-1"]))
+
+        let talk = try LiveCommand(["--zone", "city"], environment: county.environment)
+        #expect(await east.waitForStore { try $0.broadcasts(limit: .max).first?.startedAt != nil })
+        // A second of the talk reaches the unit's horn, then the server dies.
+        #expect(await east.waitForStore { _ in ((try? FileManager.default.attributesOfItem(atPath: east.dir + "/laba_square.wav")[.size] as? Int) ?? 0) > 96_000 })
+        icecast.kill()
+        #expect(await east.waitForStore { try $0.broadcasts(limit: .max).first?.outcome != nil })
+        let record = try #require(try Store(path: east.database).broadcasts(limit: .max).first)
+        #expect(record.reason?.hasPrefix("the stream from the commander was lost after ") == true, "\(record)")
+        #expect(await county.log("the live talk's stream to the units stopped"))
+        // The office's talk goes on (no output of its own carries it: it records it) until Ctrl-C.
+        let ended = try await blocking { talk.end(with: SIGINT) }
+        #expect(ended.status == 0, "\(ended.output)")
+        #expect(ended.output.contains("live talk ended after"), "\(ended.output)")
+        #expect(try await tones(east.dir + "/laba_square.wav") == [700])
+    }
+}
