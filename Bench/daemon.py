@@ -9,6 +9,9 @@
                                       confirmed from outside by listening to the sound server
     daemon.py live BIN N              live talk, mouth -> horn: N clicks played into a PulseAudio sink
                                       whose monitor is labad's capture, heard on the output's sink
+    daemon.py fleet-live BIN N        the same through the fleet: the commander's labad captures and
+                                      sends to Icecast (Ogg Opus), a unit's labad plays it; mosquitto
+                                      and icecast2 on the loopback
 
 Each prints one JSON object. The first-frame times come from the daemon's records (millisecond
 precision: `started_at` is when the first frames of a broadcast went to the device).
@@ -434,9 +437,136 @@ def live(bin_dir, count):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def fleet_live(bin_dir, count):
+    """Mouth -> horn through the fleet: as `live`, but the microphone is on the commander (`office`,
+    whose own output serves another zone) and the horn on a unit (`van`); the talk goes through a
+    real Icecast 2 (Ogg Opus by libopusenc and libshout, read by libopusfile) after a signed
+    command through a real mosquitto."""
+    work = tempfile.mkdtemp(prefix="laba-fleet-live-")
+    os.chmod(work, 0o755)
+    tones(os.path.join(work, "audio"))
+    subprocess.run([os.path.join(bin_dir, "laba"), "fleet", "keygen", os.path.join(work, "county")], check=True,
+                   capture_output=True)
+    broker_port, icecast_port = free_port(), free_port()
+    open(os.path.join(work, "mosquitto.conf"), "w").write(
+        f"listener {broker_port} 127.0.0.1\nallow_anonymous true\nuser {os.environ.get('USER', 'root')}\n")
+    broker = subprocess.Popen(["mosquitto", "-c", os.path.join(work, "mosquitto.conf")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    owner = "<changeowner><user>nobody</user><group>nogroup</group></changeowner>" if os.getuid() == 0 else ""
+    open(os.path.join(work, "icecast.xml"), "w").write(f"""<icecast>
+  <limits><sources>4</sources><burst-on-connect>0</burst-on-connect><burst-size>0</burst-size></limits>
+  <authentication><source-password>bench-source</source-password><admin-password>bench-admin</admin-password></authentication>
+  <listen-socket><port>{icecast_port}</port><bind-address>127.0.0.1</bind-address></listen-socket>
+  <paths><basedir>{work}</basedir><logdir>{work}</logdir><webroot>/usr/share/icecast2/web</webroot>
+    <adminroot>/usr/share/icecast2/admin</adminroot></paths>
+  <logging><accesslog>-</accesslog><errorlog>-</errorlog><loglevel>2</loglevel></logging>
+  <security><chroot>0</chroot>{owner}</security>
+</icecast>
+""")
+    icecast = subprocess.Popen(["icecast2", "-c", os.path.join(work, "icecast.xml")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    open(os.path.join(work, "icecast-source"), "w").write("bench-source\n")
+    for port in (broker_port, icecast_port):
+        deadline = time.time() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise SystemExit(f"port {port}: mosquitto or icecast2 did not start")
+                time.sleep(0.05)
+
+    def config(name, unit, output_zone, device, extra):
+        path = os.path.join(work, name + ".yaml")
+        open(path, "w").write(f"""timezone: UTC
+audio_dir: {os.path.join(work, "audio")}
+defaults: {{gap: 100ms, loudness_lufs: -16}}
+outputs:
+  - {{id: square, device: {device}, zone: {output_zone}}}
+zones:
+  - {{id: county, languages: [naxi, mandarin]}}
+  - {{id: town, parent: county}}
+  - {{id: office, parent: county}}
+fleet:
+  name: bench
+  broker: "mqtt://127.0.0.1:{broker_port}"
+  unit: {unit}
+  trust:
+    - {{key: {work}/county.pub, zones: [county]}}
+{extra}""")
+        return path
+
+    office_config = config("office", "office", "office", "null",
+                           f"  sign_key: {work}/county.key\n  command_zones: [county]\n"
+                           f"  stream: {{server: \"http://127.0.0.1:{icecast_port}\", password_file: {work}/icecast-source}}\n"
+                           "live: {input: laba_mic, silence: 5min}\n")
+    van_config = config("van", "van", "town", "laba_bench", "")
+    pulse = Pulse(work, extra_sinks=["mouth"])
+    open(os.path.join(work, "asound.conf"), "w").write(
+        f'pcm.laba_bench {{ type plug slave {{ pcm {{ type pulse server "unix:{pulse.socket}" device "bench" }} format S16_LE }} }}\n'
+        f'pcm.laba_mic {{ type plug slave {{ pcm {{ type pulse server "unix:{pulse.socket}" device "mouth.monitor" }} '
+        f'format S16_LE rate 48000 channels 1 }} }}\n')
+    env = dict(os.environ, **pulse.env)
+    mouth, horn = Onsets("mouth.monitor", env), Onsets("bench.monitor", env)
+    alsa = {"ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:" + os.path.join(work, "asound.conf"), **pulse.env}
+    van = Daemon(bin_dir, van_config, alsa)
+    office = Daemon(bin_dir, office_config, alsa)
+    talk = player = None
+    try:
+        deadline = time.time() + 30
+        while not any(u.get("unit") == "van" and u.get("state") == "online"
+                      for u in json.loads(office.laba("fleet", "--json")).get("units", [])):
+            if time.time() > deadline:
+                raise SystemExit("the commander did not see the unit online")
+            time.sleep(0.1)
+        asked = time.time()
+        talk = subprocess.Popen([os.path.join(bin_dir, "laba"), "live", "--zone", "town"], env=office.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        records = van.wait_records(lambda rs: any(r["source"] == "live" and r["started_at"] for r in rs))
+        on_air = min(parse_time(r["started_at"]) for r in records if r["source"] == "live") - asked
+        player = subprocess.Popen(["pacat", "-d", "mouth", "--format=s16le", "--rate=48000", "--channels=1", "--latency-msec=5"],
+                                  env=env, stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        time.sleep(1)  # the capture's own start (the sound server's) is not what is measured
+        import math
+        click = b"".join(int(12000 * math.sin(2 * math.pi * 1000 * i / 48000)).to_bytes(2, "little", signed=True)
+                         for i in range(1440))
+        silence = bytes(2 * (38400 - 1440))
+        for _ in range(count):
+            player.stdin.write(click + silence)
+            player.stdin.flush()
+        player.stdin.close()
+        time.sleep(count * 0.8 + 2)
+        talk.send_signal(signal.SIGINT)
+        summary = talk.communicate(timeout=20)[0]
+        latencies = []
+        for m in mouth.onsets:
+            near = [h for h in horn.onsets if 0 <= h - m < 3]
+            if near:
+                latencies.append((near[0] - m) * 1000)
+        ended = van.wait_records(lambda rs: any(r["source"] == "live" and r["state"] == "done" for r in rs), timeout=20)
+        print(json.dumps({"clicks": count, "heard": len(latencies), "p50_ms": percentile(latencies, 50),
+                          "p99_ms": percentile(latencies, 99), "max_ms": max(latencies) if latencies else None,
+                          "laba_live_to_unit_on_air_ms": on_air * 1000,
+                          "unit_reason": next(r.get("reason") for r in ended if r["source"] == "live"),
+                          "laba_live": summary.strip().splitlines()[-2:]}, ensure_ascii=False))
+    finally:
+        for p in (player, talk):
+            if p:
+                p.kill()
+        office.stop()
+        van.stop()
+        mouth.stop()
+        horn.stop()
+        pulse.stop()
+        icecast.kill()
+        broker.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 if __name__ == "__main__":
     mode, bin_dir, n = sys.argv[1], sys.argv[2], sys.argv[3]
     {"idle": lambda: idle(bin_dir, float(n)), "idle-console": lambda: idle(bin_dir, float(n), console=True),
      "trigger": lambda: trigger(bin_dir, int(n)),
      "preempt": lambda: preempt(bin_dir, int(n)), "scheduled": lambda: scheduled(bin_dir, int(n)),
-     "live": lambda: live(bin_dir, int(n))}[mode]()
+     "live": lambda: live(bin_dir, int(n)), "fleet-live": lambda: fleet_live(bin_dir, int(n))}[mode]()

@@ -158,6 +158,14 @@ row "live talk: a click into the microphone → heard on the output (PulseAudio 
 row "live talk ended (Ctrl-C on \`laba live\`) → what it interrupted heard again" "$(j "$livej" "f'{resume_ms:.0f} ms'")" "—" \
     "$(j "$livej" "('met' if resume_ms <= 3000 else 'NOT met') + ' (≤ 3 s)'")"
 
+echo "Fleet live talk: mouth at the commander -> horn on a unit (Icecast, Ogg Opus), ${LIVE_CLICKS} clicks"
+fleetlive=$(python3 Bench/daemon.py fleet-live $BIN "$LIVE_CLICKS")
+echo "  $fleetlive"
+row "fleet live talk: a click into the commander's microphone → heard on a unit's output (Opus 32 kbit/s through Icecast 2 on the loopback, ${LIVE_CLICKS} clicks); \`laba live\` → on air at the unit" \
+    "$(j "$fleetlive" "f'p50 {p50_ms:.0f} ms, p99 {p99_ms:.0f} ms ({heard}/{clicks} heard); on air {laba_live_to_unit_on_air_ms:.0f} ms'")" \
+    "the unit's own microphone: the live talk row above" \
+    "$(j "$fleetlive" "('met' if p99_ms <= 3000 else 'NOT met') + ' (≤ 3 s)'")"
+
 echo "Console talk: the browser's microphone (headless Chromium, fake device) → the output (ConsoleTalkTests)"
 talkfig=$(swift test --filter ConsoleTalkTests 2>&1 | grep -m1 '"browser_to_capture_file_ms"' || true)
 echo "  $talkfig"

@@ -109,7 +109,31 @@ let fleetZones = """
               line: 8, column: 13, severity: .error, message: "fleet.sign_key is empty"),
         .init(name: "sign key without command zones", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  sign_key: k.key\n",
               line: 8, column: 13, severity: .warning, message: "sign_key without command_zones: this daemon may command no zone"),
+        .init(name: "stream server not http", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  sign_key: k.key\n  command_zones: [gucheng]\n"
+              + "  stream: {server: \"icecast://s:8000\", password_file: s.pw}\n",
+              line: 10, column: 20, severity: .error, message: "stream server 'icecast://s:8000': expected http://HOST[:PORT] (an Icecast server)"),
+        .init(name: "stream without its password", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  sign_key: k.key\n  command_zones: [gucheng]\n"
+              + "  stream: {server: \"http://s:8000\"}\n",
+              line: 10, column: 11, severity: .error, message: "fleet.stream needs password_file (a file holding Icecast's source password)"),
+        .init(name: "stream on a unit", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  stream: {server: \"http://s\", password_file: s.pw}\n",
+              line: 8, column: 11, severity: .warning, message: "fleet.stream is used by a commander only (this daemon has no sign_key)"),
     ]
+
+    @Test func aStreamSectionIsRead() throws {
+        let result = load(fleetZones + """
+              name: lijiang
+              broker: mqtt://b
+              sign_key: k.key
+              command_zones: [gucheng]
+              stream: {server: "http://10.0.0.2", password_file: icecast.source, listen: "http://stream.lijiang:8080"}
+            """)
+        #expect(result.diagnostics.isEmpty)
+        let stream = try #require(result.config?.fleet?.stream)
+        #expect(stream.server.value == StreamAddress(host: "10.0.0.2", port: 8000))
+        #expect(stream.listen?.value == StreamAddress(host: "stream.lijiang", port: 8080))
+        #expect(stream.passwordFile.value == "/cfg/icecast.source")
+        #expect(stream.listen?.value.description == "http://stream.lijiang:8080")
+    }
 
     @Test(arguments: errors) func diagnostic(_ expected: ExpectedDiagnostic) {
         let result = load(expected.yaml)
