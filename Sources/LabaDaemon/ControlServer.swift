@@ -203,7 +203,7 @@ enum ControlServer {
             if let fleet, !fleetZones.isEmpty {
                 let lifetime = await engine.configuration.live.maxValue
                 do {
-                    command = try await fleet.commandLive(talk: started.id, zones: fleetZones, all: false, priority: live.priority,
+                    command = try await fleet.commandLive(talk: started.id, zones: fleetZones, priority: live.priority,
                                                           force: live.force, lifetime: lifetime)
                 } catch let error as APIFailure {
                     await engine.stopLive(started.id, reason: "its stream to the fleet's units could not start: \(error.message)")

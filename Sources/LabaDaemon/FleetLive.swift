@@ -21,7 +21,7 @@ extension FleetService {
     /// - Returns: the command's id.
     /// - Throws: `APIFailure(.notCommander)` without `fleet.stream`; `.streamUnavailable` when
     ///   the server refuses the source; `.storageFull` when the outbox cannot take the command.
-    public func commandLive(talk: String, zones: [String], all: Bool, priority: Priority, force: Bool,
+    public func commandLive(talk: String, zones: [String], priority: Priority, force: Bool,
                             lifetime: TimeSpan) async throws(APIFailure) -> String {
         guard let stream = setup.stream else {
             throw APIFailure(.notCommander, "live talk to the fleet's units needs fleet.stream (an Icecast server) in the configuration")
@@ -39,27 +39,46 @@ extension FleetService {
         }
         guard let ring = await engine.tapLive(talk, "fleet-stream") else {
             // The talk ended already (its input failed at once): nothing to send.
-            let none = LiveRing(capacity: 1)
-            none.close()
-            source.start(reading: none) { _ in }
+            disconnect(source)
             throw APIFailure(.alreadyEnded, "the live talk ended before it could be sent to the units")
         }
+        let url = "\(stream.listen)\(mount)"
+        let body = LiveCommand(stream: url, zones: zones,
+                               priority: priority == .manual ? nil : priority.description, force: force ? true : nil)
+        let command: String
+        do {
+            command = try issue(.live(body), zones: zones, lifetime: lifetime)
+        } catch {
+            ring.close()
+            disconnect(source)
+            throw error
+        }
         let logger = self.logger
-        source.start(reading: ring) { error in
+        source.start(reading: ring) { [weak self] error in
             if let error {
                 logger.warning("the live talk's stream to the units stopped", metadata: ["talk": "\(talk)", "error": "\(error)"])
             } else {
                 logger.info("the live talk's stream to the units ended", metadata: ["talk": "\(talk)", "bytes": "\(source.bytesSent)"])
             }
+            Task { await self?.liveStreamEnded(command: command) }
         }
-        let url = "\(stream.listen)\(mount)"
-        let body = LiveCommand(stream: url, zones: all ? [] : zones, all: all ? true : nil,
-                               priority: priority == .manual ? nil : priority.description, force: force ? true : nil)
+        return command
+    }
+
+    /// Ends a source that will send nothing: an empty stream, then the disconnect.
+    private func disconnect(_ source: IcecastSource) {
+        let none = LiveRing(capacity: 1)
+        none.close()
+        source.start(reading: none) { _ in }
+    }
+
+    /// The talk's stream is over: its command is not published again (a unit reconnecting now
+    /// would find no stream).
+    private func liveStreamEnded(command: String) {
         do {
-            return try issue(.live(body), zones: zones, lifetime: lifetime)
+            try store.completeCommand(id: command)
         } catch {
-            ring.close()
-            throw error
+            logger.warning("cannot close a live talk's command in the outbox", metadata: ["command": "\(command)", "error": "\(error)"])
         }
     }
 

@@ -68,7 +68,10 @@ struct FleetLiveTests {
         let pulse = try #require(PulseServer(socket: county.dir + "/pulse.sock"), "the PulseAudio server did not start")
         defer { pulse.kill() }
         let east = try await fleet.start("east-1", zone: "east")
-        #expect(await county.waitUntilOnline(["east-1"]))
+        // West is known to the office, and away during the talk.
+        let west = try await fleet.start("west-1", zone: "west")
+        #expect(await county.waitUntilOnline(["east-1", "west-1"]))
+        _ = west.terminate()
 
         let talk = try LiveCommand(["--zone", "city"], environment: county.environment)
         #expect(await east.waitForStore { try $0.broadcasts(limit: .max).first?.startedAt != nil })
@@ -79,6 +82,9 @@ struct FleetLiveTests {
         let record = try #require(try Store(path: east.database).broadcasts(limit: .max).first)
         #expect(record.reason?.hasPrefix("the stream from the commander was lost after ") == true, "\(record)")
         #expect(await county.log("the live talk's stream to the units stopped"))
+        // The stream gone, its command is not published again (west, back later, would find nothing),
+        // though west never answered it and it has most of live.max (60 s) to run.
+        #expect(await county.waitForStore { try $0.pendingCommands(now: Instant(Date()).microseconds).isEmpty })
         // The office's talk goes on (no output of its own carries it: it records it) until Ctrl-C.
         let ended = try await blocking { talk.end(with: SIGINT) }
         #expect(ended.status == 0, "\(ended.output)")
