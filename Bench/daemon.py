@@ -483,7 +483,7 @@ def fleet_live(bin_dir, count):
 audio_dir: {os.path.join(work, "audio")}
 defaults: {{gap: 100ms, loudness_lufs: -16}}
 outputs:
-  - {{id: square, device: {device}, zone: {output_zone}}}
+  - {{id: square, device: "{device}", zone: {output_zone}}}
 zones:
   - {{id: county, languages: [naxi, mandarin]}}
   - {{id: town, parent: county}}
@@ -527,7 +527,7 @@ fleet:
         on_air = min(parse_time(r["started_at"]) for r in records if r["source"] == "live") - asked
         player = subprocess.Popen(["pacat", "-d", "mouth", "--format=s16le", "--rate=48000", "--channels=1", "--latency-msec=5"],
                                   env=env, stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        time.sleep(1)  # the capture's own start (the sound server's) is not what is measured
+        time.sleep(2)  # the capture's own start (the sound server's) is not what is measured
         import math
         click = b"".join(int(12000 * math.sin(2 * math.pi * 1000 * i / 48000)).to_bytes(2, "little", signed=True)
                          for i in range(1440))
@@ -541,7 +541,8 @@ fleet:
         summary = talk.communicate(timeout=20)[0]
         latencies = []
         for m in mouth.onsets:
-            near = [h for h in horn.onsets if 0 <= h - m < 3]
+            # Clicks are 0.8 s apart: one heard later than 0.7 s counts as not heard.
+            near = [h for h in horn.onsets if 0 <= h - m < 0.7]
             if near:
                 latencies.append((near[0] - m) * 1000)
         ended = van.wait_records(lambda rs: any(r["source"] == "live" and r["state"] == "done" for r in rs), timeout=20)

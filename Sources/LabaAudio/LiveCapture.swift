@@ -19,7 +19,7 @@ public final class LiveRing: @unchecked Sendable {
     private var start = 0
     private var count = 0
     private var closed = false
-    /// Frames dropped because the reader was behind.
+    /// Frames dropped because the reader (or its output) was behind.
     public private(set) var dropped = 0
 
     /// - Parameter capacity: frames kept at most (the latency bound when the reader stalls).
@@ -77,6 +77,13 @@ public final class LiveRing: @unchecked Sendable {
         count -= drop
         dropped += drop
         return drop
+    }
+
+    /// Counts `n` frames the reader read and skipped because its output was late.
+    public func skipped(_ n: Int) {
+        condition.lock()
+        dropped += n
+        condition.unlock()
     }
 
     /// Whether `close` was called.
@@ -550,6 +557,13 @@ extension ProgramRenderer {
                 break
             }
             if n == 0 { continue }
+            // A device holding more than its queue is late (a burst from upstream filled it: a
+            // stream's jitter, a feed that began before the speaker): skip until it is back, so that
+            // the horn stays one queue behind the speaker instead of a whole buffer.
+            if output.queuedFrames > output.queueTarget + block {
+                ring.skipped(n)
+                continue
+            }
             let start = position
             fill(n) { start + $0 < fade ? Float(start + $0) / Float(fade) : 1 }
             position += n

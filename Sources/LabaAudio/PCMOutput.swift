@@ -186,7 +186,7 @@ public final class PCMOutput {
         var sw: OpaquePointer?
         snd_pcm_sw_params_malloc(&sw)
         defer { snd_pcm_sw_params_free(sw) }
-        let queue = min(bufferFrames, periodFrames * Self.queuedPeriods)
+        let queue = queueTarget
         try check(snd_pcm_sw_params_current(handle, sw), "snd_pcm_sw_params_current")
         try check(snd_pcm_sw_params_set_start_threshold(handle, sw, snd_pcm_uframes_t(queue)), "snd_pcm_sw_params_set_start_threshold")
         // Wake the writer when no more than `queue` frames remain queued.
@@ -336,6 +336,9 @@ public final class PCMOutput {
             throw .write(device: device, call: "snd_pcm_recover", reason: alsaReason(r))
         }
     }
+
+    /// The frames `write` keeps queued while it plays (`queuedPeriods` periods).
+    public var queueTarget: Int { min(bufferFrames, periodFrames * Self.queuedPeriods) }
 
     /// Frames written but not yet played.
     public var queuedFrames: Int {
