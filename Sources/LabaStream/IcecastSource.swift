@@ -141,11 +141,21 @@ public final class IcecastSource: @unchecked Sendable {
         _ = ope_encoder_flush_header(encoder)
         var block = [Float](repeating: 0, count: LiveCapture.blockFrames * 2)
         var written = 0
+        var idle = 0
         while self.error == nil {
-            guard let n = block.withUnsafeMutableBufferPointer({ ring.read(into: $0.baseAddress!, max: $0.count, timeout: 0.5) }) else {
+            guard var n = block.withUnsafeMutableBufferPointer({ ring.read(into: $0.baseAddress!, max: $0.count, timeout: 0.1) }) else {
                 break
             }
-            guard n > 0 else { continue }
+            if n == 0 {
+                // Nothing for 0.1 s (a capture that stalls): silence keeps the stream's clock going
+                // and the server from dropping a source that sends nothing (its source-timeout).
+                idle += 1
+                guard idle >= 5 else { continue }
+                n = block.count
+                for i in 0..<n { block[i] = 0 }
+            } else {
+                idle = 0
+            }
             let result = block.withUnsafeBufferPointer { ope_encoder_write_float(encoder, $0.baseAddress, Int32(n)) }
             if result != OPE_OK {
                 fail("the Opus encoder failed: \(String(cString: ope_strerror(result)))")

@@ -13,13 +13,21 @@ final class Counter: Sendable {
     let value = Mutex(0)
 }
 
+/// How a source ended: nil while it runs, then its error (nil: none).
+final class Outcome: Sendable {
+    let value = Mutex<String??>(nil)
+}
+
 @Suite(.serialized, .enabled(if: IcecastProcess.available)) struct StreamTests {
-    /// A source on a fresh mount of `icecast`, and a listener on it.
-    func connect(_ icecast: IcecastProcess) async throws -> (IcecastSource, StreamListener) {
+    /// A source on a fresh mount of `icecast`, sending what `ring` receives (`sent` says how it
+    /// ended), and a listener on it. The source runs before the test waits for anything: it
+    /// keeps the mount alive however long this test's task waits for a thread.
+    func connect(_ icecast: IcecastProcess, ring: LiveRing, sent: Outcome) async throws -> (IcecastSource, StreamListener) {
         let mount = "/laba-test-\(UUID().uuidString.lowercased()).opus"
         let source = IcecastSource(server: IcecastServer(host: "127.0.0.1", port: icecast.port, password: IcecastProcess.sourcePassword),
                                    mount: mount, name: "test")
         try source.open()
+        source.start(reading: ring) { error in sent.value.withLock { $0 = .some(error) } }
         let listener = StreamListener(url: "http://127.0.0.1:\(icecast.port)\(mount)")
         try await listener.open()
         return (source, listener)
@@ -38,7 +46,8 @@ final class Counter: Sendable {
         if !keepOpen { ring.close() }
     }
 
-    /// Everything the feed gives until it ends; its silence (a stalled sender) left out.
+    /// Everything the feed gives until it ends; its silence (a stalled sender, the source's
+    /// filler) left out.
     /// `count` follows how many frames were heard so far.
     func drain(_ feed: LiveFeed, count: Counter? = nil) -> [Float] {
         var heard: [Float] = []
@@ -47,7 +56,7 @@ final class Counter: Sendable {
         while true {
             let n = (try? block.withUnsafeMutableBufferPointer { try feed.read(into: $0.baseAddress!, frames: $0.count, cancel: cancel) }) ?? 0
             if n == 0 { break }
-            heard += block[0..<n].filter { $0 != 0 }
+            heard += block[0..<n].filter { abs($0) > 0.01 }
             count?.value.withLock { $0 = heard.count }
         }
         return heard
@@ -63,10 +72,9 @@ final class Counter: Sendable {
 
     @Test func aToneSentThroughIcecastArrivesAndTheEndOfTheTalkIsTold() async throws {
         let icecast = try IcecastProcess()
-        let (source, listener) = try await connect(icecast)
         let ring = LiveRing(capacity: LiveCapture.rate)
-        let sent = Mutex<String??>(nil)
-        source.start(reading: ring) { error in sent.withLock { $0 = .some(error) } }
+        let sent = Outcome()
+        let (source, listener) = try await connect(icecast, ring: ring, sent: sent)
         let feed = LiveFeed()
         let ended = Mutex<StreamEnd?>(nil)
         listener.start(into: feed) { end in ended.withLock { $0 = end } }
@@ -76,19 +84,19 @@ final class Counter: Sendable {
         let end = try #require(ended.withLock { $0 })
         #expect(end.complete && end.reason == "the commander ended the talk", "\(end)")
         #expect(source.waitUntilEnded(timeout: 10))
-        #expect(sent.withLock { $0 } == .some(nil), "the source stopped early: \(String(describing: sent.withLock { $0 }))")
+        #expect(sent.value.withLock { $0 } == .some(nil), "the source stopped early: \(String(describing: sent.value.withLock { $0 }))")
         // Two seconds were said; Opus's start-up and the end's padding cost a few milliseconds.
         #expect(Double(heard.count) / Double(LiveCapture.rate) > 1.8, "\(heard.count) frames heard")
         #expect(abs(frequency(heard) - 700) < 15, "\(frequency(heard)) Hz")
-        #expect(end.seconds > 1.8 && end.seconds < 2.2, "\(end.seconds)")
+        // (More when the source filled a wait for the speaker with silence.)
+        #expect(end.seconds > 1.8, "\(end.seconds)")
     }
 
     @Test func aServerThatDiesMidWayEndsTheStreamAsLost() async throws {
         let icecast = try IcecastProcess()
-        let (source, listener) = try await connect(icecast)
         let ring = LiveRing(capacity: LiveCapture.rate)
-        let sent = Mutex<String??>(nil)
-        source.start(reading: ring) { error in sent.withLock { $0 = .some(error) } }
+        let sent = Outcome()
+        let (source, listener) = try await connect(icecast, ring: ring, sent: sent)
         let feed = LiveFeed()
         let ended = Mutex<StreamEnd?>(nil)
         listener.start(into: feed) { end in ended.withLock { $0 = end } }
@@ -106,11 +114,11 @@ final class Counter: Sendable {
 
         let end = try #require(ended.withLock { $0 })
         #expect(!end.complete && end.reason.hasPrefix("the stream from the commander was lost after "), "\(end)")
-        #expect(end.seconds >= 0.5 && end.seconds < 2, "\(end)")
+        #expect(end.seconds >= 0.5, "\(end)")
         #expect(abs(frequency(heard) - 700) < 15, "\(frequency(heard)) Hz")
         // The commander's side stops sending and says why.
         #expect(source.waitUntilEnded(timeout: 10))
-        #expect(sent.withLock { $0 }??.contains("stopped taking the stream") == true, "\(String(describing: sent.withLock { $0 }))")
+        #expect(sent.value.withLock { $0 }??.contains("stopped taking the stream") == true, "\(String(describing: sent.value.withLock { $0 }))")
     }
 
     @Test func aMountThatIsNotThereIsRefusedAtOnce() async throws {
