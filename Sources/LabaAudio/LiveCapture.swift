@@ -530,6 +530,8 @@ extension ProgramRenderer {
         var mono = [Float](repeating: 0, count: max(block, fade))
         var spread = [Float](repeating: 0, count: max(block, fade) * format.channels)
         var position = 0
+        var skippedLate = 0
+        let maxLateSkip = PCMOutput.bufferTime * LiveCapture.rate / 1_000_000
 
         /// Spreads `n` mono frames over the channels, times `ramp(frame)`.
         func fill(_ n: Int, _ ramp: (Int) -> Float) {
@@ -557,10 +559,12 @@ extension ProgramRenderer {
                 break
             }
             if n == 0 { continue }
-            // A device holding more than its queue is late (a burst from upstream filled it: a
-            // stream's jitter, a feed that began before the speaker): skip until it is back, so that
-            // the horn stays one queue behind the speaker instead of a whole buffer.
-            if output.queuedFrames > output.queueTarget + block {
+            // A device holding more than the queue is late (a burst from upstream filled the
+            // buffer: a stream's start, a feed's filler before the speaker): skip until it is back,
+            // so that the horn stays one queue behind the speaker instead of a whole buffer. At most
+            // a buffer's worth (500 ms) in all: a sound server's own latency is not ours to skip.
+            if skippedLate < maxLateSkip, output.queuedFrames > output.queueTarget + block {
+                skippedLate += n
                 ring.skipped(n)
                 continue
             }

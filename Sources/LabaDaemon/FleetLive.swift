@@ -82,6 +82,12 @@ extension FleetService {
         }
     }
 
+    /// A live command decided (its ack is in the outbox): it goes to the broker now.
+    func liveOpened(_ command: String) {
+        liveOpening.remove(command)
+        flushOutbox()
+    }
+
     /// A commander's talk: the stream opened and played as a live broadcast here, until it ends.
     func obeyLive(_ l: LiveCommand, _ verified: VerifiedCommand, at t: Instant) async {
         let command = verified.command
@@ -91,16 +97,23 @@ extension FleetService {
                    at: t, claim: true, command: command)
             return
         }
-        guard l.stream.hasPrefix("http://") || l.stream.hasPrefix("https://") else {
-            refuse(command.id, code: Refusal.Code.badRequest.rawValue, "the talk's stream is not an http:// URL", at: t, claim: true,
-                   command: command)
+        guard StreamListener.isTalkStream(l.stream) else {
+            refuse(command.id, code: Refusal.Code.badRequest.rawValue, "the talk's stream is not one a commander makes "
+                   + "(http://HOST:PORT/laba-live-<token>.opus)", at: t, claim: true, command: command)
+            return
+        }
+        guard l.all == true || !l.zones.isEmpty else {
+            refuse(command.id, code: Refusal.Code.badRequest.rawValue, "the talk names no zone", at: t, claim: true, command: command)
             return
         }
         let listener = StreamListener(url: l.stream)
         do {
             try await listener.open()
         } catch {
-            refuse(command.id, code: APIErrorCode.streamUnavailable.rawValue, error.message, at: t, claim: true, command: command)
+            // The details stay in this unit's log: the ack says only that the stream was not there.
+            logger.warning("a fleet talk's stream cannot be received", metadata: ["command": "\(command.id)", "error": "\(error.message)"])
+            refuse(command.id, code: APIErrorCode.streamUnavailable.rawValue, "the talk's stream cannot be received (it may have ended)",
+                   at: t, claim: true, command: command)
             return
         }
         let feed = LiveFeed()

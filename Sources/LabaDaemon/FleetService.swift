@@ -55,6 +55,8 @@ public actor FleetService: Service {
     var libraryVersions: [String: Int64] = [:]
     /// A commander's units: unit → the zones its outputs serve (from its last status).
     var knownUnits: [String: [String]] = [:]
+    /// Live commands whose stream is being opened (a repeat delivery meanwhile is ignored).
+    var liveOpening: Set<String> = []
 
     static let refusalsKept = 50
 
@@ -381,7 +383,12 @@ public actor FleetService: Service {
         case .report(let r):
             report(command, since: r.since.instant, skew: verified.clockSkew, at: t)
         case .live(let l):
-            await obeyLive(l, verified, at: t)
+            // Opening the stream may take seconds: the next command (a stop, an emergency) does not wait.
+            guard liveOpening.insert(command.id).inserted else { return }
+            Task {
+                await self.obeyLive(l, verified, at: t)
+                await self.liveOpened(command.id)
+            }
         }
     }
 

@@ -65,20 +65,34 @@ public final class IcecastSource: @unchecked Sendable {
         _ = shout_set_meta(shout, SHOUT_META_NAME, name)
         // Not listed in Icecast's directory: the mount is a secret.
         _ = shout_set_public(shout, 0)
+        // Never blocked by a server that stops answering: `open` and `send` keep their own deadlines.
+        _ = shout_set_nonblocking(shout, UInt32(SHOUT_BLOCKING_NONE))
     }
 
     deinit {
+        // (libshout 2.4.6 frees nothing of a handle that is closed: a few hundred bytes per talk.)
         shout_free(shout)
     }
 
-    /// Connects to the server and claims the mount.
+    /// Bytes libshout may hold for a server that does not take them (about 12 s of the stream)
+    /// before the stream counts as stopped.
+    public static let queueLimit = 48 * 1024
+
+    /// Connects to the server and claims the mount, waiting at most `timeout` seconds (blocking).
     ///
-    /// - Throws: `StreamError` saying why (the server cannot be reached, the password is refused,
-    ///   the mount is taken).
-    public func open() throws(StreamError) {
-        let result = shout_open(shout)
+    /// - Throws: `StreamError` saying why (the server cannot be reached or does not answer, the
+    ///   password is refused, the mount is taken).
+    public func open(timeout: Double = 5) throws(StreamError) {
+        let deadline = Date().addingTimeInterval(timeout)
+        var result = shout_open(shout)
+        while result == SHOUTERR_BUSY, Date() < deadline {
+            usleep(5_000)
+            result = shout_get_connected(shout)
+        }
         guard result == SHOUTERR_SUCCESS || result == SHOUTERR_CONNECTED else {
-            throw StreamError("the stream server \(server.host):\(server.port) refused the source: \(String(cString: shout_get_error(shout)))")
+            let why = result == SHOUTERR_BUSY ? "no answer within \(Int(timeout)) s" : String(cString: shout_get_error(shout))
+            _ = shout_close(shout)
+            throw StreamError("the stream server \(server.host):\(server.port) refused the source: \(why)")
         }
     }
 
@@ -171,6 +185,13 @@ public final class IcecastSource: @unchecked Sendable {
                 _ = block.withUnsafeBufferPointer { ope_encoder_write_float(encoder, $0.baseAddress, Int32($0.count)) }
             }
             _ = ope_encoder_drain(encoder)
+            // What libshout still holds goes out before the disconnect (2 s at most).
+            let deadline = Date().addingTimeInterval(2)
+            var nothing: UInt8 = 0
+            while self.error == nil, shout_queuelen(shout) > 0, Date() < deadline {
+                if shout_send(shout, &nothing, 0) != SHOUTERR_SUCCESS, shout_get_errno(shout) != SHOUTERR_BUSY { break }
+                usleep(5_000)
+            }
         }
     }
 
@@ -179,8 +200,11 @@ public final class IcecastSource: @unchecked Sendable {
     private func send(_ data: UnsafePointer<UInt8>?, _ length: Int) -> Int32 {
         guard error == nil, let data, length > 0 else { return 0 }
         let result = shout_send(shout, data, length)
-        if result != SHOUTERR_SUCCESS {
+        if result != SHOUTERR_SUCCESS, result != SHOUTERR_BUSY {
             fail("the stream server \(server.host):\(server.port) stopped taking the stream: \(String(cString: shout_get_error(shout)))")
+        } else if shout_queuelen(shout) > Self.queueLimit {
+            fail("the stream server \(server.host):\(server.port) stopped taking the stream: "
+                 + "\(shout_queuelen(shout)) bytes wait for it")
         } else {
             sentBytes.add(length, ordering: .relaxed)
         }

@@ -32,13 +32,26 @@ public final class StreamListener: @unchecked Sendable {
     public let url: String
     private let client: HTTPClient
     private let buffer = StreamBuffer()
-    private let task = Mutex<HTTPClient.Task<Void>?>(nil)
+    private let delegate: StreamDelegate
+    /// The request once made; `cancelled` once `cancel` was called (a later `open` makes none).
+    private let request = Mutex<(task: HTTPClient.Task<Void>?, cancelled: Bool)>((nil, false))
 
     public init(url: String) {
         self.url = url
         var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(Self.readTimeout)))
         configuration.decompression = .disabled
+        // The URL came from a command; where it leads is not followed elsewhere.
+        configuration.redirectConfiguration = .disallow
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        delegate = StreamDelegate(buffer: buffer)
+    }
+
+    /// Whether `url` names a talk's stream as a commander makes it: `http://HOST[:PORT]/laba-live-<32 hex>.opus`.
+    /// Units open nothing else, so that a command cannot make them fetch an arbitrary address.
+    public static func isTalkStream(_ url: String) -> Bool {
+        guard let c = URLComponents(string: url), c.scheme == "http", c.host?.isEmpty == false, c.user == nil,
+              c.query == nil, c.fragment == nil else { return false }
+        return c.path.range(of: #"^/laba-live-[0-9a-f]{32}\.opus$"#, options: .regularExpression) != nil
     }
 
     /// Connects and waits for the server's answer.
@@ -53,11 +66,15 @@ public final class StreamListener: @unchecked Sendable {
             shutdown()
             throw StreamError("'\(Self.redacted(url))' is not a stream URL: \(error)")
         }
-        let delegate = StreamDelegate(buffer: buffer)
         do {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 delegate.answered.withLock { $0 = continuation }
-                task.withLock { $0 = client.execute(request: request, delegate: delegate, deadline: nil) }
+                let made = self.request.withLock { r -> Bool in
+                    guard !r.cancelled else { return false }
+                    r.task = client.execute(request: request, delegate: delegate, deadline: nil)
+                    return true
+                }
+                if !made { delegate.answer(.failure(StreamError("cancelled"))) }
             }
         } catch {
             shutdown()
@@ -80,7 +97,12 @@ public final class StreamListener: @unchecked Sendable {
 
     /// Stops receiving (the talk ended here, or it was refused after `open`).
     public func cancel() {
-        task.withLock { $0 }?.cancel()
+        request.withLock { r -> HTTPClient.Task<Void>? in
+            r.cancelled = true
+            return r.task
+        }?.cancel()
+        // An `open` still waiting for the answer gets it now.
+        delegate.answer(.failure(StreamError("cancelled")))
         buffer.finish(error: nil)
         shutdown()
     }
@@ -96,6 +118,8 @@ public final class StreamListener: @unchecked Sendable {
             },
             seek: nil, tell: nil, close: nil)
         var error: Int32 = 0
+        // A talk that ends here while the stream stalls is not left waiting for the read timeout.
+        buffer.stopWhen { feed.isClosed }
         let opaque = Unmanaged.passUnretained(buffer).toOpaque()
         guard let file = op_open_callbacks(opaque, &callbacks, nil, 0, &error) else {
             return lost(frames: 0, "the stream could not be decoded (libopusfile error \(error))")
@@ -107,6 +131,7 @@ public final class StreamListener: @unchecked Sendable {
         while !feed.isClosed {
             let n = pcm.withUnsafeMutableBufferPointer { op_read_float(file, $0.baseAddress, Int32($0.count), nil) }
             if n == OP_HOLE { continue }  // a page lost on the way: go on from the next
+            if feed.isClosed { break }
             if n < 0 { return lost(frames: frames, "the stream could not be decoded (libopusfile error \(n))") }
             if n == 0 {
                 return buffer.sawEndOfStream
@@ -157,6 +182,7 @@ final class StreamBuffer: @unchecked Sendable {
     /// More than this waiting (a reader that stopped): the oldest bytes go.
     private let limit = 1 << 20
     private var waiting = 0
+    private var stop: (@Sendable () -> Bool)?
 
     init() { ogg_sync_init(&sync) }
     deinit { ogg_sync_clear(&sync) }
@@ -184,6 +210,13 @@ final class StreamBuffer: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// A reader waiting for bytes gives up (reads 0) once `condition` holds; checked every 100 ms.
+    func stopWhen(_ condition: @escaping @Sendable () -> Bool) {
+        self.condition.lock()
+        stop = condition
+        self.condition.unlock()
+    }
+
     var error: String? {
         condition.lock()
         defer { condition.unlock() }
@@ -196,7 +229,10 @@ final class StreamBuffer: @unchecked Sendable {
     /// libopusfile's read callback: waits for bytes; 0 at the end.
     func read(into data: UnsafeMutablePointer<UInt8>, max: Int) -> Int32 {
         condition.lock()
-        while chunks.isEmpty, !finished { condition.wait() }
+        while chunks.isEmpty, !finished {
+            if stop?() == true { break }
+            _ = condition.wait(until: Date().addingTimeInterval(0.1))
+        }
         var n = 0
         while n < max, let first = chunks.first {
             let take = min(max - n, first.count - offset)
@@ -233,7 +269,8 @@ private final class StreamDelegate: HTTPClientResponseDelegate, @unchecked Senda
 
     init(buffer: StreamBuffer) { self.buffer = buffer }
 
-    private func answer(_ result: Result<Void, any Error>) {
+    /// Resumes `open` once (the first answer wins).
+    func answer(_ result: Result<Void, any Error>) {
         answered.withLock { c -> CheckedContinuation<Void, any Error>? in
             defer { c = nil }
             return c

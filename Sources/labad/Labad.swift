@@ -14,6 +14,7 @@ enum LabadMain {
     static func main() {
         if ProcessInfo.processInfo.environment["LABA_DISPATCH_EXECUTOR"] == nil { ConcurrencyTakeOver.install() }
         signal(SIGXFSZ, SIG_IGN)  // a file-size limit makes writes fail (and be reported), not kill us
+        signal(SIGPIPE, SIG_IGN)  // a stream server gone mid-talk fails libshout's send, not the daemon
         Task {
             await Labad.main()
             exit(0)
