@@ -457,6 +457,7 @@ def fleet_live(bin_dir, count):
   <limits><sources>4</sources><burst-on-connect>0</burst-on-connect><burst-size>0</burst-size></limits>
   <authentication><source-password>bench-source</source-password><admin-password>bench-admin</admin-password></authentication>
   <listen-socket><port>{icecast_port}</port><bind-address>127.0.0.1</bind-address></listen-socket>
+  <mount type="default"><hidden>1</hidden></mount>
   <paths><basedir>{work}</basedir><logdir>{work}</logdir><webroot>/usr/share/icecast2/web</webroot>
     <adminroot>/usr/share/icecast2/admin</adminroot></paths>
   <logging><accesslog>-</accesslog><errorlog>-</errorlog><loglevel>2</loglevel></logging>

@@ -77,6 +77,9 @@ final class Outcome: Sendable {
         let ring = LiveRing(capacity: LiveCapture.rate)
         let sent = Outcome()
         let (source, listener) = try await connect(icecast, ring: ring, sent: sent)
+        // The mount is the talk's secret: the server's status page does not list it.
+        let status = try icecast.statusPage()
+        #expect(status.contains("icestats") && !status.contains("laba-test-"), "\(status)")
         let feed = LiveFeed()
         let ended = Mutex<StreamEnd?>(nil)
         listener.start(into: feed) { end in ended.withLock { $0 = end } }

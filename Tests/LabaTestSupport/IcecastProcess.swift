@@ -18,7 +18,8 @@ public final class IcecastProcess: @unchecked Sendable {
 
     public static var available: Bool { executable != nil }
 
-    /// Starts Icecast with no burst for joining listeners (live stays live).
+    /// Starts Icecast with no burst for joining listeners (live stays live) and every mount hidden
+    /// from its status pages (a talk's mount name is its secret), as `Config/fleet/icecast.xml`.
     public init(port: Int? = nil) throws {
         guard let executable = Self.executable else { throw BrokerError(description: "icecast2 is not installed") }
         folder = TemporaryFolder("laba-icecast")
@@ -41,6 +42,7 @@ public final class IcecastProcess: @unchecked Sendable {
               <hostname>127.0.0.1</hostname>
               <listen-socket><port>\(self.port)</port><bind-address>127.0.0.1</bind-address></listen-socket>
               <fileserve>0</fileserve>
+              <mount type="default"><hidden>1</hidden></mount>
               <paths>
                 <basedir>\(folder.path)</basedir><logdir>\(folder.path)</logdir>
                 <webroot>/usr/share/icecast2/web</webroot><adminroot>/usr/share/icecast2/admin</adminroot>
@@ -71,6 +73,19 @@ public final class IcecastProcess: @unchecked Sendable {
     public var log: String { (try? String(contentsOfFile: output, encoding: .utf8)) ?? "" }
 
     public var isRunning: Bool { process.isRunning }
+
+    /// What the server's public status page says (JSON), through curl.
+    public func statusPage() throws -> String {
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-s", "--max-time", "5", "http://127.0.0.1:\(port)/status-json.xsl"]
+        let out = Pipe()
+        curl.standardOutput = out
+        try curl.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        curl.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
 
     /// Kills it at once (SIGKILL): its sources and listeners lose their connections.
     public func kill() {
