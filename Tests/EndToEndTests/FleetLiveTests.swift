@@ -4,6 +4,7 @@
 
 import Foundation
 import LabaCore
+import LabaFleet
 import LabaStore
 import LabaTestSupport
 import Testing
@@ -92,5 +93,45 @@ struct FleetLiveTests {
         #expect(ended.status == 0, "\(ended.output)")
         #expect(ended.output.contains("live talk ended after"), "\(ended.output)")
         #expect(try await tones(east.dir + "/laba_square.wav") == [700])
+    }
+
+    /// A signed `live` command makes a unit open only a talk's stream as a commander names it: an
+    /// arbitrary URL is refused before anything is fetched, and a stream that is not there (no
+    /// server, or no such talk on it) is refused with a code and no details; nothing plays.
+    @Test func aUnitOpensOnlyATalksStream() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let icecast = try await blocking { try IcecastProcess() }
+        let east = try await fleet.start("east-1", zone: "east")
+        let topics = fleet.topics
+        let client = try MQTTConnection(MQTTOptions(host: "127.0.0.1", port: fleet.broker.port, clientID: "test-commander"))
+        let inbox = Inbox(client)
+        client.subscribe(topics.topic(.unitAck(unit: "east-1")))
+        client.subscribe(topics.topic(.unitStatus(unit: "east-1")), retained: .always)
+        client.start()
+        defer { Task { await client.stop(publishingWill: false) } }
+        #expect(await inbox.waitForSubscriptions(2))
+        #expect(!(await inbox.wait(for: 1) { $0.topic.hasSuffix("/status") }).isEmpty)
+
+        let now = Instant(Date())
+        let token = String(repeating: "0123456789abcdef", count: 2)
+        let nowhere = try MosquittoBroker.freePort()
+        let cases = [
+            ("elsewhere", "http://127.0.0.1:\(fleet.broker.port)/"),
+            ("a-file", "file:///etc/passwd"),
+            ("nobody-there", "http://127.0.0.1:\(nowhere)/laba-live-\(token).opus"),
+            ("no-such-talk", "http://127.0.0.1:\(icecast.port)/laba-live-\(token).opus"),
+        ]
+        for (id, url) in cases {
+            let command = FleetCommand(id: id, issuer: "test", issuedAt: now, expiresAt: now + .seconds(60),
+                                       body: .live(LabaFleet.LiveCommand(stream: url, zones: ["east"])))
+            try client.publish(topic: topics.topic(.zoneCommand(zone: "east")), payload: SignedEnvelope(signing: command, with: fleet.county).bytes)
+        }
+        let acks = await inbox.wait(for: cases.count) { $0.topic.hasSuffix("/ack") }
+            .compactMap { try? FleetJSON.decode(CommandAck.self, from: $0.payload) }
+        let codes = Dictionary(uniqueKeysWithValues: acks.map { ($0.command ?? "?", $0.code ?? $0.result.rawValue) })
+        #expect(codes == ["elsewhere": "bad_request", "a-file": "bad_request", "nobody-there": "stream_unavailable",
+                          "no-such-talk": "stream_unavailable"], "\(codes)")
+        #expect(acks.filter { $0.code == "stream_unavailable" }.allSatisfy { $0.message == "the talk's stream cannot be received (it may have ended)" })
+        #expect(try Store(path: east.database).broadcasts(limit: .max).isEmpty)
     }
 }

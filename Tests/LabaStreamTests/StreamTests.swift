@@ -18,6 +18,25 @@ final class Outcome: Sendable {
     let value = Mutex<String??>(nil)
 }
 
+@Suite struct TalkStreamURLTests {
+    /// Units open only what a commander makes: `http://HOST[:PORT]/laba-live-<32 hex>.opus`.
+    @Test(arguments: [
+        ("http://10.0.0.2:8000/laba-live-0123456789abcdef0123456789abcdef.opus", true),
+        ("http://stream.lijiang/laba-live-0123456789abcdef0123456789abcdef.opus", true),
+        ("https://10.0.0.2/laba-live-0123456789abcdef0123456789abcdef.opus", false),
+        ("http://10.0.0.2:8000/laba-live-0123456789ABCDEF0123456789abcdef.opus", false),
+        ("http://10.0.0.2:8000/laba-live-0123.opus", false),
+        ("http://10.0.0.2:8000/admin/stats", false),
+        ("http://10.0.0.2:8000/laba-live-0123456789abcdef0123456789abcdef.opus?x=1", false),
+        ("http://u:p@10.0.0.2/laba-live-0123456789abcdef0123456789abcdef.opus", false),
+        ("file:///laba-live-0123456789abcdef0123456789abcdef.opus", false),
+        ("http:///laba-live-0123456789abcdef0123456789abcdef.opus", false),
+    ])
+    func onlyATalksStreamIsOpened(_ url: String, _ accepted: Bool) {
+        #expect(StreamListener.isTalkStream(url) == accepted)
+    }
+}
+
 @Suite(.serialized, .enabled(if: IcecastProcess.available)) struct StreamTests {
     /// A source on a fresh mount of `icecast`, sending what `ring` receives (`sent` says how it
     /// ended), and a listener on it. The source runs before the test waits for anything: it
