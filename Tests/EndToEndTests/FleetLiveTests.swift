@@ -134,4 +134,19 @@ struct FleetLiveTests {
         #expect(acks.filter { $0.code == "stream_unavailable" }.allSatisfy { $0.message == "the talk's stream cannot be received (it may have ended)" })
         #expect(try Store(path: east.database).broadcasts(limit: .max).isEmpty)
     }
+
+    /// The stream server down: the commander's `laba live` fails at once and says why, and no
+    /// command goes to the units.
+    @Test func aCommanderWhoseStreamServerIsDownSaysSo() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let icecast = try await blocking { try IcecastProcess() }
+        let county = try await fleet.startOffice(icecast: icecast, live: "{input: laba_mic, max: 60s}")
+        let pulse = try #require(PulseServer(socket: county.dir + "/pulse.sock"), "the PulseAudio server did not start")
+        defer { pulse.kill() }
+        icecast.kill()
+        let talk = try await county.laba(["live", "--zone", "city"])
+        #expect(talk.status != 0)
+        #expect(talk.stderr.contains("the stream server 127.0.0.1:\(icecast.port) refused the source"), "\(talk.stderr)")
+        #expect(try Store(path: county.database).pendingCommands(now: Instant(Date()).microseconds).isEmpty)
+    }
 }
