@@ -92,7 +92,10 @@ WANTS=$ROOT/etc/systemd/system/multi-user.target.wants/laba.service
 enabled() { [ "$(readlink "$WANTS")" = /lib/systemd/system/laba.service ]; }
 user_made() { in_root getent passwd laba && in_root getent group laba && in_root id -nG laba | grep -qw audio; }
 state_dir() { [ "$(in_root stat -c '%U:%G %a' /var/lib/laba)" = 'laba:laba 750' ]; }
-docs() { [ -f "$ROOT/usr/share/man/man1/laba.1.gz" ] && [ -f "$ROOT/usr/share/bash-completion/completions/laba" ]; }
+docs() {
+    [ -f "$ROOT/usr/share/man/man1/laba.1.gz" ] && [ -f "$ROOT/usr/share/bash-completion/completions/laba" ] &&
+        grep -q "^  swift-nio " "$ROOT/usr/share/doc/laba/copyright" && grep -q "^==== GRDB.swift ====" "$ROOT/usr/share/doc/laba/copyright"
+}
 
 check "the bare system has no swift and no libswift*" no_swift
 check "apt-get install ./$PREVIOUS (its dependencies from the mirror)" \
@@ -108,7 +111,7 @@ check "systemd-analyze verify on the installed unit (in the bare system)" unit_v
 check "the unit is enabled (multi-user.target.wants link)" enabled
 check "systemd-sysusers made user and group laba, in audio" user_made
 check "the state dir belongs to laba, mode 750" state_dir
-check "man pages and completions are installed" docs
+check "man pages, completions and the copyright file (the linked packages' licences) are installed" docs
 
 # --- labad by hand, as the unit would run it, on the capture PCMs ---------------------------------
 # The installed configuration's xianghe-square plays on laba_left (a card's left channel); here it
