@@ -51,6 +51,35 @@ import Testing
         ])
     }
 
+    /// `fleet.stream`'s password is read at start: missing, an error at its line; present, its
+    /// first line, with units fetching from the server itself unless `listen` says otherwise.
+    @Test func theStreamPasswordIsReadOrNamedWhereItIsMissing() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(atPath: folder.file("keys"), withIntermediateDirectories: true)
+        _ = try FleetKeyFile.generate(at: folder.file("keys/gucheng"), comment: "gucheng")
+        let section = """
+              name: lijiang
+              broker: mqtt://127.0.0.1
+              sign_key: keys/gucheng.key
+              command_zones: [gucheng]
+              stream: {server: "http://10.0.0.2:8000", password_file: icecast.source}
+            """
+        let missing = try config(folder, section)
+        guard case .failure(let error) = FleetSetup.load(missing.fleet!, hostName: "h") else {
+            Issue.record("loaded without the stream's password")
+            return
+        }
+        #expect(error.diagnostics.map(\.description) == [
+            "\(folder.file("laba.yaml")):11:59: error: stream password_file \(folder.path)/icecast.source cannot be read",
+        ])
+        try folder.write("icecast.source", "source-secret\nignored\n")
+        let setup = try FleetSetup.load(try config(folder, section).fleet!, hostName: "h").get()
+        let stream = try #require(setup.stream)
+        #expect(stream.server == StreamAddress(host: "10.0.0.2", port: 8000) && stream.listen == stream.server)
+        #expect(stream.password == "source-secret")
+    }
+
     @Test func aCommanderSignsAndAUnitWithItsOwnAccountObeys() async throws {
         let folder = TemporaryFolder()
         defer { folder.remove() }
