@@ -101,4 +101,31 @@ import Testing
         #expect(try f.store.broadcasts().isEmpty)
         await f.stop()
     }
+
+    /// A commander's talk for its units: no output here serves the zone, yet the talk is admitted
+    /// (what only the units decide does not refuse it), its capture feeds a tap (the fleet's
+    /// stream), and it runs until it is stopped; the same talk without the fleet is refused.
+    @Test func aTalkForTheFleetsUnitsNeedsNoOutputHere() async throws {
+        let config = Self.config.replacingOccurrences(of: "live: {", with: "  - id: hills\nlive: {")
+        let f = try await EngineFixture(config, start: "2026-12-02 09:00")
+        await #expect(throws: Refusal.self) { try await f.engine.startLive(LiveRequest(target: .zones(["hills"]), feed: LiveFeed())) }
+        let feed = LiveFeed()
+        let started = try await f.engine.startLive(LiveRequest(target: .zones(["hills"]), feed: feed, toFleet: true))
+        #expect(started.records.isEmpty && started.refused.map(\.code) == [.noOutput], "\(started.refused)")
+        let ring = try #require(await f.engine.tapLive(started.id, "fleet-stream"))
+        feed.push(Self.tone(4_800))
+        var heard = 0
+        var block = [Float](repeating: 0, count: 4_800)
+        let deadline = Date().addingTimeInterval(10)
+        while heard < 4_800, Date() < deadline {
+            heard += block.withUnsafeMutableBufferPointer { ring.read(into: $0.baseAddress!, max: $0.count, timeout: 0.1) } ?? 0
+        }
+        #expect(heard >= 4_800)
+        #expect(await f.engine.stopLive(started.id, reason: "stopped by li"))
+        while await f.engine.liveProgress(started.id)?.summary == nil, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await f.engine.liveProgress(started.id)?.summary?.end == .stopped("stopped by li"))
+        #expect(await f.engine.tapLive(started.id, "fleet-stream") == nil)
+        #expect(try f.store.broadcasts().isEmpty)
+        await f.stop()
+    }
 }
