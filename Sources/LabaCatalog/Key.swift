@@ -430,6 +430,8 @@ extension Catalog {
         case webTalkConfirmEmergency
         case webTalkLevel
         case webTalkWaiting
+        case webTalkFleet
+        case webTalkStreamFailed
         case webTalkPriorityManual
         case webTalkElapsed
     }

@@ -441,6 +441,8 @@ extension Catalog {
         .webTalkConfirmEmergency: "An emergency talk cuts in at once on every loudspeaker chosen, in quiet hours too. Start it?",
         .webTalkLevel: "Level",
         .webTalkWaiting: "Waiting on {outputs}: another broadcast plays there first; the talk joins when it ends.",
+        .webTalkFleet: "Sent to the units of the zones (fleet command {command}).",
+        .webTalkStreamFailed: "The talk cannot be sent to the units: {reason}",
         .webTalkPriorityManual: "Normal (cuts into the schedule; waits while another manual or emergency broadcast plays)",
         .webTalkElapsed: "Time",
     ]

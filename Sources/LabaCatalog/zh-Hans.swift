@@ -441,6 +441,8 @@ extension Catalog {
         .webTalkConfirmEmergency: "紧急喊话会立即打断所选区域全部喇叭正在播放的内容，静默时段也会播出。确定开始吗？",
         .webTalkLevel: "音量",
         .webTalkWaiting: "等待中：{outputs} 正在播放其他广播，结束后喊话随即加入。",
+        .webTalkFleet: "已送往所选区域的各终端（指挥命令 {command}）。",
+        .webTalkStreamFailed: "喊话无法送往各终端：{reason}",
         .webTalkPriorityManual: "普通（打断定时广播；其他手动或紧急广播播放时先等待）",
         .webTalkElapsed: "时长",
     ]

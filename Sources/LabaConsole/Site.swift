@@ -47,6 +47,8 @@ final class Site: Sendable {
     static let maxForm = 64 * 1024
 
     let engine: Engine
+    /// On a commander that streams, its talks also reach the fleet's units.
+    let fleet: FleetService?
     /// The operators' schedule, shared with the control API.
     let editor: ScheduleEditor
     let store: Store
@@ -63,6 +65,7 @@ final class Site: Sendable {
 
     init(context: DaemonContext, settings: ConsoleConfig, secure: Bool) throws {
         engine = context.engine
+        fleet = context.fleet
         editor = context.editor
         store = context.store
         self.settings = settings

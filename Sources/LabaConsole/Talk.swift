@@ -11,6 +11,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import LabaAudio
 import LabaCatalog
+import LabaControl
 import LabaCore
 import LabaDaemon
 import NIOCore
@@ -104,13 +105,16 @@ extension Site {
         let priority: Priority = opening.priority == "emergency" ? .emergency : .manual
 
         let feed = LiveFeed()
-        let started: LiveStarted
+        let started: LiveStarted, command: String?
         do {
-            started = try await engine.startLive(LiveRequest(
+            (started, command) = try await startLiveTalk(LiveRequest(
                 target: opening.all == true ? .all : .zones(zones), priority: priority,
-                input: "the console microphone of \(visit.name)", feed: feed, requestedBy: .console(user: visit.name)))
+                input: "the console microphone of \(visit.name)", feed: feed, requestedBy: .console(user: visit.name)),
+                engine: engine, fleet: fleet)
         } catch let refusal as Refusal {
             return try await refuse(t.refusal(refusal))
+        } catch let failure as APIFailure {
+            return try await refuse(t(.webTalkStreamFailed, ["reason": failure.message]))
         } catch {
             return try await refuse(t(.webStorageFull) + " (\(error))")
         }
@@ -128,9 +132,16 @@ extension Site {
                 guard let record = await engine.record(id: id) else { continue }
                 if record.state == .playing { playing.append(record.output) } else if record.state == .queued { waiting.append(record.output) }
             }
-            if !waiting.isEmpty && playing.isEmpty { return (t(.webTalkWaiting, ["outputs": waiting.joined(separator: "、")]), false) }
+            // A commander's talk to its units: what they do is in their reports, not here.
+            let fleetText = command.map { t(.webTalkFleet, ["command": $0]) }
+            if ids.isEmpty, let fleetText { return (fleetText, true) }
+            if !waiting.isEmpty && playing.isEmpty {
+                return ([t(.webTalkWaiting, ["outputs": waiting.joined(separator: "、")]), fleetText].compactMap { $0 }.joined(separator: " "),
+                        fleetText != nil)
+            }
             var text = t(.webTalkOnAir, ["outputs": playing.joined(separator: "、")])
             if !waiting.isEmpty { text += " " + t(.webTalkWaiting, ["outputs": waiting.joined(separator: "、")]) }
+            if let fleetText { text += " " + fleetText }
             return (text, true)
         }
         var shown = await onAir()

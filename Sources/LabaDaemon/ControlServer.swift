@@ -187,28 +187,14 @@ enum ControlServer {
         }
         router.post("\(prefix)/live") { request, context in
             let body: LiveRequestJSON = try await decode(request, context)
-            var live = LiveRequest(target: try target(body.zones, all: body.all), priority: try priority(body.priority),
+            let live = LiveRequest(target: try target(body.zones, all: body.all), priority: try priority(body.priority),
                                    input: body.input, force: body.force ?? false, requestedBy: await requester(context))
             // A commander with fleet.stream: the zones it commands hear the talk too, through the fleet.
-            var fleetZones: [String] = []
-            if let fleet, await fleet.streamsLive, case .zones(let zones) = live.target { fleetZones = await fleet.commandable(zones) }
-            live.toFleet = !fleetZones.isEmpty
-            let started: LiveStarted
-            do { started = try await engine.startLive(live) } catch let refusal as Refusal {
+            let started: LiveStarted, command: String?
+            do { (started, command) = try await startLiveTalk(live, engine: engine, fleet: fleet) } catch let refusal as Refusal {
                 throw APIFailure(refusal)
             } catch let error as EngineError {
                 throw APIFailure(error)
-            }
-            var command: String?
-            if let fleet, !fleetZones.isEmpty {
-                let lifetime = await engine.configuration.live.maxValue
-                do {
-                    command = try await fleet.commandLive(talk: started.id, zones: fleetZones, priority: live.priority,
-                                                          force: live.force, lifetime: lifetime)
-                } catch let error as APIFailure {
-                    await engine.stopLive(started.id, reason: "its stream to the fleet's units could not start: \(error.message)")
-                    throw error
-                }
             }
             return liveStream(started, command: command, engine: engine, channel: context.channel, wire: await wire())
         }

@@ -35,6 +35,8 @@ public struct DaemonContext: Sendable {
     public let reload: @Sendable () async -> ReloadJSON
     /// The operators' schedule, shared with the control API (for a console page that edits it).
     public let editor: ScheduleEditor
+    /// The fleet service, when the configuration has `fleet:` (a commander's talks reach its units).
+    public let fleet: FleetService?
     public let logger: Logger
 }
 
@@ -158,7 +160,7 @@ public enum Daemon {
             SignalService(hangups: hangups, reloader: reloader),
         ]
         let context = DaemonContext(engine: engine, store: store, config: setup.config, stateDirectory: options.stateDirectory,
-                                    reload: { await reloader.reload() }, editor: editor, logger: logger)
+                                    reload: { await reloader.reload() }, editor: editor, fleet: fleet, logger: logger)
         for factory in options.services {
             if let service = try factory(context) { services.insert(service, at: 3) }
         }

@@ -11,6 +11,31 @@ import LabaFleet
 import LabaStream
 import NIOPosix
 
+/// Starts a live talk here and, on a commander that streams (`fleet.stream`), sends it to the units
+/// of the zones it commands: the control API's `POST /v1/live` and the console's talk button.
+///
+/// - Returns: the talk, and the fleet command when one was issued.
+/// - Throws: `Refusal` or `EngineError` from the engine; `APIFailure` when the stream to the units
+///   cannot start (the talk is ended then, with that reason).
+public func startLiveTalk(_ request: LiveRequest, engine: Engine, fleet: FleetService?) async throws
+    -> (started: LiveStarted, command: String?) {
+    var request = request
+    var fleetZones: [String] = []
+    if let fleet, await fleet.streamsLive, case .zones(let zones) = request.target { fleetZones = await fleet.commandable(zones) }
+    request.toFleet = !fleetZones.isEmpty
+    let started = try await engine.startLive(request)
+    guard let fleet, !fleetZones.isEmpty else { return (started, nil) }
+    let lifetime = await engine.configuration.live.maxValue
+    do {
+        let command = try await fleet.commandLive(talk: started.id, zones: fleetZones, priority: request.priority,
+                                                  force: request.force, lifetime: lifetime)
+        return (started, command)
+    } catch {
+        await engine.stopLive(started.id, reason: "its stream to the fleet's units could not start: \(error.message)")
+        throw error
+    }
+}
+
 extension FleetService {
     /// Whether this daemon can send live talks to its units (`fleet.stream` is set).
     public var streamsLive: Bool { setup.stream != nil && isCommander }
