@@ -9,7 +9,6 @@ The microphone file is silence, then a tone. Measures how long the tone's first 
 from leaving the browser to appearing in the output's `file` capture (which trails the write to
 ALSA by the output's buffer, see Capture), and from the press to "on air". Prints one JSON line of figures; exits 1 on the first failure.
 """
-import base64
 import http.client
 import json
 import os
@@ -28,6 +27,9 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rawconsole import Console, read_frame, read_text, send_binary, send_text  # noqa: E402
+
 BASE, CAPTURE, MIC, SHOTS, LABAD = sys.argv[1:6]
 HOST = urllib.parse.urlparse(BASE)
 figures = {}
@@ -39,14 +41,15 @@ def check(condition, what):
     print("ok -", what, flush=True)
 
 
+CONSOLE = Console(BASE)
+
+
 def sign_in(name):
-    conn = http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=20)
-    conn.request("POST", "/login", body=urllib.parse.urlencode({"name": name, "password": f"password-{name}"}),
-                 headers={"Content-Type": "application/x-www-form-urlencoded"})
-    r = conn.getresponse()
-    r.read()
-    conn.close()
-    return (r.getheader("Set-Cookie") or "").split(";")[0]
+    return CONSOLE.sign_in(name)
+
+
+def upgrade(cookie, origin):
+    return CONSOLE.upgrade(cookie, origin)
 
 
 def square_state(cookie):
@@ -67,69 +70,6 @@ def wait_idle(cookie, what):
             raise AssertionError(f"timed out: {what} (the square is {square_state(cookie)})")
         time.sleep(0.05)
     print("ok -", what, flush=True)
-
-
-def upgrade(cookie, origin):
-    """A WebSocket handshake on /talk/socket; returns (status, the open socket or None)."""
-    s = socket.create_connection((HOST.hostname, HOST.port), timeout=10)
-    key = base64.b64encode(os.urandom(16)).decode()
-    lines = ["GET /talk/socket HTTP/1.1", f"Host: {HOST.netloc}", "Upgrade: websocket", "Connection: Upgrade",
-             f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
-    if cookie:
-        lines.append(f"Cookie: {cookie}")
-    if origin:
-        lines.append(f"Origin: {origin}")
-    s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        head += chunk
-    status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/1.1 ") else 0
-    if status != 101:
-        s.close()
-        return status, None
-    return status, s
-
-
-def send_text(s, text):
-    payload, mask = text.encode(), os.urandom(4)
-    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-    s.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + masked)
-
-
-def send_binary(s, payload):
-    mask = os.urandom(4)
-    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-    head = bytes([0x82, 0x80 | 126]) + struct.pack(">H", len(payload)) if len(payload) >= 126 else bytes([0x82, 0x80 | len(payload)])
-    s.sendall(head + mask + masked)
-
-
-def exactly(s, n):
-    data = b""
-    while len(data) < n:
-        chunk = s.recv(n - len(data))
-        if not chunk:
-            raise EOFError
-        data += chunk
-    return data
-
-
-def read_frame(s):
-    """One frame from the server (unmasked): (opcode, payload)."""
-    first, second = exactly(s, 2)
-    n = second & 0x7F
-    if n == 126:
-        n = struct.unpack(">H", exactly(s, 2))[0]
-    elif n == 127:
-        n = struct.unpack(">Q", exactly(s, 8))[0]
-    return first & 0x0F, exactly(s, n)
-
-
-def read_text(s):
-    opcode, data = read_frame(s)
-    return opcode, data.decode(errors="replace")
 
 
 def browser():

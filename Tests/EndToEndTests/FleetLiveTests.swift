@@ -12,15 +12,22 @@ import Testing
 extension FleetFixture {
     /// The county office: a commander whose microphone says a 700 Hz tone in real time (paced by
     /// `pulse`), sending its talks through `icecast`.
-    func startOffice(icecast: IcecastProcess, live: String) async throws -> DaemonFixture {
+    func startOffice(icecast: IcecastProcess, live: String, console: Int? = nil) async throws -> DaemonFixture {
         try await start("office", zone: "county", commander: true) { yaml, office in
             try office.writeMicrophone(frequency: 700, pacing: "{ type pulse server \"unix:\(office.dir)/pulse.sock\" }")
             try IcecastProcess.sourcePassword.write(toFile: office.dir + "/icecast-source", atomically: true, encoding: .utf8)
+            if console != nil {
+                // An operator for the console: chen, "password-chen".
+                try FileManager.default.createDirectory(atPath: office.dir + "/state", withIntermediateDirectories: true)
+                let added = try Binaries.run("laba", ["user", "add", "chen", "--role", "operator", "--password-stdin"],
+                                             environment: office.environment, stdin: "password-chen\n")
+                guard added.status == 0 else { throw BrokerError(description: "laba user add: \(added.stderr)") }
+            }
             return yaml + """
                   stream: {server: "http://127.0.0.1:\(icecast.port)", password_file: icecast-source}
                 live: \(live)
 
-                """
+                """ + (console.map { "console: {listen: \"127.0.0.1:\($0)\", language: en}\n" } ?? "")
         }
     }
 }
@@ -148,5 +155,34 @@ struct FleetLiveTests {
         #expect(talk.status != 0)
         #expect(talk.stderr.contains("the stream server 127.0.0.1:\(icecast.port) refused the source"), "\(talk.stderr)")
         #expect(try Store(path: county.database).pendingCommands(now: Instant(Date()).microseconds).isEmpty)
+    }
+
+    /// The console's talk button on the county office (its WebSocket spoken by a plain client):
+    /// the talk for the city is sent to its units, the page says so, and the east unit plays the
+    /// tone and records the talk as the office's.
+    @Test func theConsolesTalkOnTheCountyReachesTheUnits() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let icecast = try await blocking { try IcecastProcess() }
+        let port = try ConsoleTests.freePort()
+        let county = try await fleet.startOffice(icecast: icecast, live: "{max: 60s}", console: port)
+        let east = try await fleet.start("east-1", zone: "east")
+        #expect(await county.waitUntilOnline(["east-1"]))
+
+        let talk = try await blocking {
+            try Binaries.run(executable: "/usr/bin/env", ["python3", Binaries.repo("Tests/Browser/talk_fleet.py"),
+                                                          "http://127.0.0.1:\(port)", "city", "3"], timeout: 60)
+        }
+        #expect(talk.status == 0, "\(talk.stdout)\n\(talk.stderr)")
+        #expect(talk.stdout.contains("Sent to the units of the zones (fleet command "), "\(talk.stdout)")
+        #expect(talk.stdout.contains("stopped from the console by chen"), "\(talk.stdout)")
+
+        #expect(await east.waitForStore { try $0.broadcasts(limit: .max).first?.outcome == .completed })
+        let record = try #require(try Store(path: east.database).broadcasts(limit: .max).first)
+        #expect(record.source == .live && record.reason == "the commander ended the talk", "\(record)")
+        guard case .fleet(unit: "office", command: _)? = record.requestedBy else {
+            Issue.record("the record does not name the office's command: \(String(describing: record.requestedBy))")
+            return
+        }
+        #expect(try await tones(east.dir + "/laba_square.wav") == [700])
     }
 }
