@@ -109,8 +109,20 @@ extension FleetService {
 
     /// A live command decided (its ack is in the outbox): it goes to the broker now.
     func liveOpened(_ command: String) {
-        liveOpening.remove(command)
+        liveOpening[command] = nil
+        liveStoppedWhileOpening.remove(command)
         flushOutbox()
+    }
+
+    /// A stop for `zones` reaches the live commands still opening their stream there: they will
+    /// not start (a stop obeyed before them must not be overtaken).
+    func stopOpeningTalks(in zones: [String]) {
+        for (id, talkZones) in liveOpening {
+            let meets = talkZones.map { talk in
+                talk.contains { t in zones.contains { z in t == z || tree.zone(t, isWithin: z) || tree.zone(z, isWithin: t) } }
+            } ?? true
+            if meets { liveStoppedWhileOpening.insert(id) }
+        }
     }
 
     /// A commander's talk: the stream opened and played as a live broadcast here, until it ends.
@@ -132,11 +144,17 @@ extension FleetService {
             return
         }
         let listener = StreamListener(url: l.stream)
-        do {
-            try await listener.open()
-        } catch {
+        var failure: StreamError?
+        do { try await listener.open() } catch { failure = error }
+        if liveStoppedWhileOpening.contains(command.id) {
+            listener.cancel()
+            refuse(command.id, code: "stopped", "a stop for its zones came while its stream was being opened", at: t, claim: true,
+                   command: command)
+            return
+        }
+        if let failure {
             // The details stay in this unit's log: the ack says only that the stream was not there.
-            logger.warning("a fleet talk's stream cannot be received", metadata: ["command": "\(command.id)", "error": "\(error.message)"])
+            logger.warning("a fleet talk's stream cannot be received", metadata: ["command": "\(command.id)", "error": "\(failure.message)"])
             refuse(command.id, code: APIErrorCode.streamUnavailable.rawValue, "the talk's stream cannot be received (it may have ended)",
                    at: t, claim: true, command: command)
             return

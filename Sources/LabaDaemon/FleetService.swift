@@ -55,8 +55,11 @@ public actor FleetService: Service {
     var libraryVersions: [String: Int64] = [:]
     /// A commander's units: unit → the zones its outputs serve (from its last status).
     var knownUnits: [String: [String]] = [:]
-    /// Live commands whose stream is being opened (a repeat delivery meanwhile is ignored).
-    var liveOpening: Set<String> = []
+    /// Live commands whose stream is being opened, with their zones (nil: all): a repeat delivery
+    /// meanwhile is ignored, and a stop for their zones meanwhile stops them before they start.
+    var liveOpening: [String: [String]?] = [:]
+    /// Those of `liveOpening` that a stop reached.
+    var liveStoppedWhileOpening: Set<String> = []
 
     static let refusalsKept = 50
 
@@ -356,6 +359,7 @@ public actor FleetService: Service {
             }
             await admit(broadcastRequest(b, command: command, at: t), command: command, skew: verified.clockSkew, at: t, unplayed: nil)
         case .stop(let s):
+            stopOpeningTalks(in: s.zones)
             do {
                 let outputs = try await engine.stop(.zones(s.zones), clear: s.clear ?? false)
                 answer(command, result: .accepted, broadcasts: [], skew: verified.clockSkew, at: t)
@@ -384,7 +388,8 @@ public actor FleetService: Service {
             report(command, since: r.since.instant, skew: verified.clockSkew, at: t)
         case .live(let l):
             // Opening the stream may take seconds: the next command (a stop, an emergency) does not wait.
-            guard liveOpening.insert(command.id).inserted else { return }
+            guard liveOpening[command.id] == nil else { return }
+            liveOpening[command.id] = l.all == true ? .some(nil) : .some(l.zones)
             Task {
                 await self.obeyLive(l, verified, at: t)
                 await self.liveOpened(command.id)

@@ -189,7 +189,9 @@ public final class IcecastSource: @unchecked Sendable {
             let deadline = Date().addingTimeInterval(2)
             var nothing: UInt8 = 0
             while self.error == nil, shout_queuelen(shout) > 0, Date() < deadline {
-                if shout_send(shout, &nothing, 0) != SHOUTERR_SUCCESS, shout_get_errno(shout) != SHOUTERR_BUSY { break }
+                // (BUSY: bytes still wait; libshout leaves its error code as it was.)
+                let r = shout_send(shout, &nothing, 0)
+                if r != SHOUTERR_SUCCESS, r != SHOUTERR_BUSY { break }
                 usleep(5_000)
             }
         }

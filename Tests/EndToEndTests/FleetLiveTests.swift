@@ -140,6 +140,23 @@ struct FleetLiveTests {
                           "no-such-talk": "stream_unavailable"], "\(codes)")
         #expect(acks.filter { $0.code == "stream_unavailable" }.allSatisfy { $0.message == "the talk's stream cannot be received (it may have ended)" })
         #expect(try Store(path: east.database).broadcasts(limit: .max).isEmpty)
+
+        // A stream server that never answers: opening it holds up no other command (a stop sent
+        // after it is answered first), and the stop, obeyed first, keeps the talk from starting.
+        let silent = try SilentServer()
+        let hanging = FleetCommand(id: "hanging", issuer: "test", issuedAt: now, expiresAt: now + .seconds(60),
+                                   body: .live(LabaFleet.LiveCommand(stream: "http://127.0.0.1:\(silent.port)/laba-live-\(token).opus",
+                                                                     zones: ["east"])))
+        let stop = FleetCommand(id: "stop-east", issuer: "test", issuedAt: now, expiresAt: now + .seconds(60),
+                                body: .stop(StopCommand(zones: ["city"])))
+        for command in [hanging, stop] {
+            try client.publish(topic: topics.topic(.zoneCommand(zone: "east")), payload: SignedEnvelope(signing: command, with: fleet.county).bytes)
+        }
+        let later = await inbox.wait(for: cases.count + 2) { $0.topic.hasSuffix("/ack") }
+            .compactMap { try? FleetJSON.decode(CommandAck.self, from: $0.payload) }.dropFirst(cases.count)
+        #expect(later.map(\.command) == ["stop-east", "hanging"], "\(later)")
+        #expect(later.last?.code == "stopped", "\(later)")
+        #expect(try Store(path: east.database).broadcasts(limit: .max).isEmpty)
     }
 
     /// The stream server down: the commander's `laba live` fails at once and says why, and no

@@ -146,6 +146,20 @@ final class Outcome: Sendable {
         #expect(sent.value.withLock { $0 }??.contains("stopped taking the stream") == true, "\(String(describing: sent.value.withLock { $0 }))")
     }
 
+    /// A server that takes the connection and never answers does not hold the commander: the
+    /// source gives up at its deadline and says so.
+    @Test func aServerThatNeverAnswersIsGivenUpAtTheDeadline() throws {
+        let silent = try SilentServer()
+        let source = IcecastSource(server: IcecastServer(host: "127.0.0.1", port: silent.port, password: "x"),
+                                   mount: "/laba-live-0123456789abcdef0123456789abcdef.opus", name: "test")
+        let started = Date()
+        #expect(throws: StreamError.self) { try source.open(timeout: 1) }
+        do { try source.open(timeout: 1) } catch {
+            #expect(error.message.contains("no answer within 1 s"), "\(error)")
+        }
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+
     @Test func aMountThatIsNotThereIsRefusedAtOnce() async throws {
         let icecast = try IcecastProcess()
         let listener = StreamListener(url: "http://127.0.0.1:\(icecast.port)/laba-live-0123456789abcdef.opus")
