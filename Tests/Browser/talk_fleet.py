@@ -6,7 +6,7 @@ Started by EndToEndTests/FleetLiveTests.swift:
     talk_fleet.py BASE_URL ZONE SECONDS
 
 Signs in as chen (operator, password "password-chen"), opens a talk for ZONE, sends SECONDS of a
-700 Hz tone as 20 ms blocks of 48 kHz mono 16-bit PCM in real time, presses stop, and prints
+500 Hz tone (not the office microphone's 700) as 20 ms blocks of 48 kHz mono 16-bit PCM in real time, presses stop, and prints
 every text event as a JSON line until the talk has ended. Exits 1 when the talk does not start.
 """
 import json
@@ -33,7 +33,7 @@ if json.loads(data).get("state") != "started":
     sys.exit(1)
 start = time.time()
 for k in range(int(seconds * 50)):
-    block = b"".join(struct.pack("<h", int(16000 * math.sin(2 * math.pi * 700 * (k * 960 + i) / 48000))) for i in range(960))
+    block = b"".join(struct.pack("<h", int(16000 * math.sin(2 * math.pi * 500 * (k * 960 + i) / 48000))) for i in range(960))
     send_binary(s, block)
     time.sleep(max(0.0, start + (k + 1) * 0.02 - time.time()))
 send_text(s, json.dumps({"stop": True}))

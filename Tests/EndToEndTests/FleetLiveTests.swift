@@ -200,6 +200,7 @@ struct FleetLiveTests {
             Issue.record("the record does not name the office's command: \(String(describing: record.requestedBy))")
             return
         }
-        #expect(try await tones(east.dir + "/laba_square.wav") == [700])
+        // The console's 500 Hz (the office's own microphone would say 700).
+        #expect(try await tones(east.dir + "/laba_square.wav") == [500])
     }
 }

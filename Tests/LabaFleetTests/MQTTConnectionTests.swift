@@ -231,6 +231,8 @@ let statusTopic = FleetTopics(fleet: "lijiang").topic(.unitStatus(unit: "unit-a"
         let topic = FleetTopics(fleet: "lijiang").topic(.zoneCommand(zone: "lijiang"))
         let (unit, unitLog) = try connect(broker, "unit-a")
         defer { Task { await unit.stop() } }
+        // The first connect is taken here, so that the wait below is for the reconnect.
+        _ = try await unitLog.connected()
         unit.subscribe(topic)
         _ = try await unitLog.subscribed()
 
@@ -241,7 +243,7 @@ let statusTopic = FleetTopics(fleet: "lijiang").topic(.unitStatus(unit: "unit-a"
         try broker.start()
         _ = try await unitLog.connected(within: 30)
         // Subscribed again on connect: a command published now arrives.
-        _ = try await unitLog.subscribed()
+        _ = try await unitLog.subscribed(within: 30)
         let id = try unit.publish(topic: topic, payload: Array("after".utf8))
         #expect(try await unitLog.acknowledged(id) == 0)
         #expect(try await unitLog.message().payload == Array("after".utf8))
