@@ -375,6 +375,40 @@ class Onsets:
         self.proc.terminate()
 
 
+def mouth_and_horn(work, pulse):
+    """The live rig on `pulse`: labad's `laba_mic` is the `mouth` sink's monitor, `laba_bench` plays
+    into the `bench` sink; a listener on each. Returns (the sound server's environment, mouth, horn)."""
+    open(os.path.join(work, "asound.conf"), "w").write(
+        f'pcm.laba_bench {{ type plug slave {{ pcm {{ type pulse server "unix:{pulse.socket}" device "bench" }} format S16_LE }} }}\n'
+        f'pcm.laba_mic {{ type plug slave {{ pcm {{ type pulse server "unix:{pulse.socket}" device "mouth.monitor" }} '
+        f'format S16_LE rate 48000 channels 1 }} }}\n')
+    env = dict(os.environ, **pulse.env)
+    return env, Onsets("mouth.monitor", env), Onsets("bench.monitor", env)
+
+
+def say_clicks(player, count):
+    """`count` clicks (30 ms of 1 kHz) 0.8 s apart into `player` (a pacat on the mouth sink)."""
+    import math
+    click = b"".join(int(12000 * math.sin(2 * math.pi * 1000 * i / 48000)).to_bytes(2, "little", signed=True)
+                     for i in range(1440))
+    silence = bytes(2 * (38400 - 1440))
+    for _ in range(count):
+        player.stdin.write(click + silence)
+        player.stdin.flush()
+    player.stdin.close()
+
+
+def click_latencies(mouth, horn):
+    """Milliseconds from each click's onset at the mouth to the next onset at the horn; clicks are
+    0.8 s apart, so one heard 0.7 s later or more counts as not heard."""
+    latencies = []
+    for m in mouth.onsets:
+        near = [h for h in horn.onsets if 0 <= h - m < 0.7]
+        if near:
+            latencies.append((near[0] - m) * 1000)
+    return latencies
+
+
 def live(bin_dir, count):
     """Mouth -> horn: clicks (30 ms of 1 kHz every 0.8 s) are played into the `mouth` sink, whose
     monitor is labad's live input; each click's onset on `mouth.monitor` and on the output's sink
@@ -387,12 +421,7 @@ def live(bin_dir, count):
     small_config(config, os.path.join(work, "audio"), "laba_bench")
     open(config, "a").write("live: {input: laba_mic, silence: 5min}\n")
     pulse = Pulse(work, extra_sinks=["mouth"])
-    open(os.path.join(work, "asound.conf"), "w").write(
-        f'pcm.laba_bench {{ type plug slave {{ pcm {{ type pulse server "unix:{pulse.socket}" device "bench" }} format S16_LE }} }}\n'
-        f'pcm.laba_mic {{ type plug slave {{ pcm {{ type pulse server "unix:{pulse.socket}" device "mouth.monitor" }} '
-        f'format S16_LE rate 48000 channels 1 }} }}\n')
-    env = dict(os.environ, **pulse.env)
-    mouth, horn = Onsets("mouth.monitor", env), Onsets("bench.monitor", env)
+    env, mouth, horn = mouth_and_horn(work, pulse)
     daemon = Daemon(bin_dir, config, {"ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:" + os.path.join(work, "asound.conf"),
                                       **pulse.env})
     daemon.laba("play", "notice", "--zone", "town", "--loop", "--force")
@@ -404,25 +433,14 @@ def live(bin_dir, count):
     try:
         daemon.wait_records(lambda rs: any(r["source"] == "live" and r["started_at"] for r in rs))
         time.sleep(1)  # the capture's own start (the sound server's) is not what is measured
-        import math
-        click = b"".join(int(12000 * math.sin(2 * math.pi * 1000 * i / 48000)).to_bytes(2, "little", signed=True)
-                         for i in range(1440))
-        silence = bytes(2 * (38400 - 1440))
-        for _ in range(count):
-            player.stdin.write(click + silence)
-            player.stdin.flush()
-        player.stdin.close()
+        say_clicks(player, count)
         time.sleep(count * 0.8 + 1.5)
         interrupted = time.time()
         talk.send_signal(signal.SIGINT)
         summary = talk.communicate(timeout=20)[0]
         time.sleep(2)
         resumed = [h for h in horn.onsets if h > interrupted]
-        latencies = []
-        for m in mouth.onsets:
-            near = [h for h in horn.onsets if 0 <= h - m < 0.6]
-            if near:
-                latencies.append((near[0] - m) * 1000)
+        latencies = click_latencies(mouth, horn)
         print(json.dumps({"clicks": count, "heard": len(latencies), "p50_ms": percentile(latencies, 50),
                           "p99_ms": percentile(latencies, 99), "max_ms": max(latencies) if latencies else None,
                           "resume_ms": (resumed[0] - interrupted) * 1000 if resumed else None,
@@ -504,12 +522,7 @@ fleet:
                            "live: {input: laba_mic, silence: 5min}\n")
     van_config = config("van", "van", "town", "laba_bench", "")
     pulse = Pulse(work, extra_sinks=["mouth"])
-    open(os.path.join(work, "asound.conf"), "w").write(
-        f'pcm.laba_bench {{ type plug slave {{ pcm {{ type pulse server "unix:{pulse.socket}" device "bench" }} format S16_LE }} }}\n'
-        f'pcm.laba_mic {{ type plug slave {{ pcm {{ type pulse server "unix:{pulse.socket}" device "mouth.monitor" }} '
-        f'format S16_LE rate 48000 channels 1 }} }}\n')
-    env = dict(os.environ, **pulse.env)
-    mouth, horn = Onsets("mouth.monitor", env), Onsets("bench.monitor", env)
+    env, mouth, horn = mouth_and_horn(work, pulse)
     alsa = {"ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:" + os.path.join(work, "asound.conf"), **pulse.env}
     van = Daemon(bin_dir, van_config, alsa)
     office = Daemon(bin_dir, office_config, alsa)
@@ -529,23 +542,11 @@ fleet:
         player = subprocess.Popen(["pacat", "-d", "mouth", "--format=s16le", "--rate=48000", "--channels=1", "--latency-msec=5"],
                                   env=env, stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
         time.sleep(2)  # the capture's own start (the sound server's) is not what is measured
-        import math
-        click = b"".join(int(12000 * math.sin(2 * math.pi * 1000 * i / 48000)).to_bytes(2, "little", signed=True)
-                         for i in range(1440))
-        silence = bytes(2 * (38400 - 1440))
-        for _ in range(count):
-            player.stdin.write(click + silence)
-            player.stdin.flush()
-        player.stdin.close()
+        say_clicks(player, count)
         time.sleep(count * 0.8 + 2)
         talk.send_signal(signal.SIGINT)
         summary = talk.communicate(timeout=20)[0]
-        latencies = []
-        for m in mouth.onsets:
-            # Clicks are 0.8 s apart: one heard later than 0.7 s counts as not heard.
-            near = [h for h in horn.onsets if 0 <= h - m < 0.7]
-            if near:
-                latencies.append((near[0] - m) * 1000)
+        latencies = click_latencies(mouth, horn)
         ended = van.wait_records(lambda rs: any(r["source"] == "live" and r["state"] == "done" for r in rs), timeout=20)
         print(json.dumps({"clicks": count, "heard": len(latencies), "p50_ms": percentile(latencies, 50),
                           "p99_ms": percentile(latencies, 99), "max_ms": max(latencies) if latencies else None,

@@ -64,7 +64,7 @@ extension FleetService {
         }
         guard let ring = await engine.tapLive(talk, "fleet-stream") else {
             // The talk ended already (its input failed at once): nothing to send.
-            disconnect(source)
+            source.close()
             throw APIFailure(.alreadyEnded, "the live talk ended before it could be sent to the units")
         }
         let url = "\(stream.listen)\(mount)"
@@ -75,7 +75,7 @@ extension FleetService {
             command = try issue(.live(body), zones: zones, lifetime: lifetime)
         } catch {
             ring.close()
-            disconnect(source)
+            source.close()
             throw error
         }
         let logger = self.logger
@@ -88,13 +88,6 @@ extension FleetService {
             Task { await self?.liveStreamEnded(command: command) }
         }
         return command
-    }
-
-    /// Ends a source that will send nothing: an empty stream, then the disconnect.
-    private func disconnect(_ source: IcecastSource) {
-        let none = LiveRing(capacity: 1)
-        none.close()
-        source.start(reading: none) { _ in }
     }
 
     /// The talk's stream is over: its command is not published again (a unit reconnecting now

@@ -96,6 +96,11 @@ public final class IcecastSource: @unchecked Sendable {
         }
     }
 
+    /// Disconnects a source that was opened and never started (the talk could not go out).
+    public func close() {
+        _ = shout_close(shout)
+    }
+
     /// Bytes sent to the server so far.
     public var bytesSent: Int { sentBytes.load(ordering: .relaxed) }
 

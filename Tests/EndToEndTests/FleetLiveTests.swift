@@ -110,14 +110,8 @@ struct FleetLiveTests {
         let icecast = try await blocking { try IcecastProcess() }
         let east = try await fleet.start("east-1", zone: "east")
         let topics = fleet.topics
-        let client = try MQTTConnection(MQTTOptions(host: "127.0.0.1", port: fleet.broker.port, clientID: "test-commander"))
-        let inbox = Inbox(client)
-        client.subscribe(topics.topic(.unitAck(unit: "east-1")))
-        client.subscribe(topics.topic(.unitStatus(unit: "east-1")), retained: .always)
-        client.start()
+        let (client, inbox) = try await fleet.testCommander(hearing: "east-1")
         defer { Task { await client.stop(publishingWill: false) } }
-        #expect(await inbox.waitForSubscriptions(2))
-        #expect(!(await inbox.wait(for: 1) { $0.topic.hasSuffix("/status") }).isEmpty)
 
         let now = Instant(Date())
         let token = String(repeating: "0123456789abcdef", count: 2)

@@ -59,6 +59,22 @@ final class FleetFixture {
         """
     }
 
+    /// A commander played by the test: a connection of its own that hears `unit`'s acks; returns
+    /// once the unit's status has come (published after its subscriptions: it hears its zones).
+    /// The caller stops the connection.
+    func testCommander(hearing unit: String) async throws -> (MQTTConnection, Inbox) {
+        let client = try MQTTConnection(MQTTOptions(host: "127.0.0.1", port: broker.port, clientID: "test-commander"))
+        let inbox = Inbox(client)
+        client.subscribe(topics.topic(.unitAck(unit: unit)))
+        client.subscribe(topics.topic(.unitStatus(unit: unit)), retained: .always)
+        client.start()
+        guard await inbox.waitForSubscriptions(2), !(await inbox.wait(for: 1) { $0.topic.hasSuffix("/status") }).isEmpty else {
+            await client.stop(publishingWill: false)
+            throw BrokerError(description: "the test's commander did not hear \(unit)")
+        }
+        return (client, inbox)
+    }
+
     /// Starts `labad` as fleet unit `id`, its output in `zone`; once it is connected to the broker.
     func start(_ id: String, zone: String, commander: Bool = false, eastSchedule: String = "",
                edit: @escaping @Sendable (String, DaemonFixture) throws -> String = { yaml, _ in yaml }) async throws -> DaemonFixture {
@@ -268,15 +284,8 @@ final class Inbox: Sendable {
         let fleet = try await blocking { try FleetFixture() }
         let east = try await fleet.start("east-1", zone: "east")
         let topics = fleet.topics
-        let client = try MQTTConnection(MQTTOptions(host: "127.0.0.1", port: fleet.broker.port, clientID: "test-commander"))
-        let inbox = Inbox(client)
-        client.subscribe(topics.topic(.unitAck(unit: "east-1")))
-        client.subscribe(topics.topic(.unitStatus(unit: "east-1")), retained: .always)
-        client.start()
+        let (client, inbox) = try await fleet.testCommander(hearing: "east-1")
         defer { Task { await client.stop(publishingWill: false) } }
-        #expect(await inbox.waitForSubscriptions(2))
-        // Its status is published after its subscriptions: from then on it hears its zones.
-        #expect(!(await inbox.wait(for: 1) { $0.topic.hasSuffix("/status") }).isEmpty)
 
         let now = Instant(Date())
         func command(_ id: String, zones: [String] = ["east"], issued: Instant = now, lifetime: TimeSpan = .seconds(60)) -> FleetCommand {

@@ -58,7 +58,7 @@ public final class IcecastProcess: @unchecked Sendable {
         process.standardError = process.standardOutput
         try process.run()
         let deadline = Date().addingTimeInterval(10)
-        while !MosquittoBroker.accepts(port: port ?? self.port) {
+        while !MosquittoBroker.accepts(port: self.port) {
             guard process.isRunning, Date() < deadline else {
                 kill()
                 throw BrokerError(description: "icecast2 did not start:\n\(log)")
@@ -71,8 +71,6 @@ public final class IcecastProcess: @unchecked Sendable {
 
     /// What it logged (access and errors).
     public var log: String { (try? String(contentsOfFile: output, encoding: .utf8)) ?? "" }
-
-    public var isRunning: Bool { process.isRunning }
 
     /// What the server's public status page says (JSON), through curl.
     public func statusPage() throws -> String {
