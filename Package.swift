@@ -50,7 +50,7 @@ let package = Package(
         // Durable state (history, queue, occurrence ledger, loudness cache).
         .target(name: "LabaStore", dependencies: ["LabaCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // API types shared by the daemon and the CLI.
-        .target(name: "LabaControl", dependencies: ["LabaCore"]),
+        .target(name: "LabaControl", dependencies: ["LabaCore", "LabaCatalog"]),
         // The fleet: the MQTT connection (the only target that touches libmosquitto), signed commands, topics.
         .target(name: "LabaFleet", dependencies: ["LabaCore", "CMosquitto",
                                                   .product(name: "Crypto", package: "swift-crypto"),
@@ -60,14 +60,15 @@ let package = Package(
         .target(name: "LabaStream", dependencies: ["LabaAudio", "CShout", "COpus",
                                                    .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         // Services and their composition.
-        .target(name: "LabaDaemon", dependencies: ["LabaCore", "LabaAudio", "LabaStore", "LabaControl", "LabaFleet", "LabaStream", "CLinux",
+        .target(name: "LabaDaemon", dependencies: ["LabaCore", "LabaAudio", "LabaStore", "LabaControl", "LabaFleet", "LabaStream", "LabaCatalog", "CLinux",
                                                    .product(name: "Logging", package: "swift-log"),
                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                    .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                                                    .product(name: "Hummingbird", package: "hummingbird")]),
-        // The web console (SPEC 12): routes, sessions, templates and assets, on the engine.
+        // The web console (SPEC 12): routes, sessions, templates and assets, on the front door's
+        // protocol (ConsoleDoor): it knows neither the daemon nor its store nor its audio.
         .target(name: "LabaConsole", dependencies: [
-            "LabaDaemon", "LabaCore", "LabaStore", "LabaControl", "LabaCatalog", "LabaAudio",
+            "LabaCore", "LabaControl", "LabaCatalog",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),

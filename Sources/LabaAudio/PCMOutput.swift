@@ -270,15 +270,7 @@ public final class PCMOutput {
 
     private var pollDescriptors: [pollfd] = []
 
-    /// When the first frames went to the device since the PCM was opened (a broadcast's start).
-    public private(set) var firstWrite: Instant?
-
     private func writeAll(_ pcm: OpaquePointer, _ samples: UnsafePointer<Float>, frames: Int, channels: Int) throws(AudioError) {
-        if firstWrite == nil {
-            var now = timespec()
-            clock_gettime(CLOCK_REALTIME, &now)
-            firstWrite = Instant(microseconds: Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1_000)
-        }
         var offset = 0
         while offset < frames {
             let remaining = frames - offset
@@ -422,7 +414,6 @@ public final class PCMOutput {
     }
 
     public func close() {
-        firstWrite = nil
         if let pcm { snd_pcm_close(pcm) }
         pcm = nil
         format = nil

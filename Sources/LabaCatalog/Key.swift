@@ -434,5 +434,38 @@ extension Catalog {
         case webTalkStreamFailed
         case webTalkPriorityManual
         case webTalkElapsed
+        // Refusals of the front door, by code (Catalog.refusal).
+        case refusalBadRequest
+        case refusalRepeatOutOfRange
+        case refusalWithinNotPositive
+        case refusalLanguageTwice
+        case refusalNoLanguages
+        case refusalNoTarget
+        case refusalZonesAndAll
+        case refusalPriorityNotAllowed
+        case refusalUnknownMessage
+        case refusalUnknownZone
+        case refusalUnknownLanguage
+        case refusalUnknownOutput
+        case refusalExpired
+        case refusalNotYetValid
+        case refusalNoOutput
+        case refusalNoOutputAll
+        case refusalNoRecording
+        case refusalNotSpoken
+        case refusalQuietHours
+        case refusalQueueFull
+        case refusalStorageFull
+        case refusalNotFound
+        case refusalAlreadyEnded
+        case refusalNotCommander
+        case refusalStreamUnavailable
+        case refusalNotAudio
+        case refusalFleetRecordingName
+        case refusalFleetRecordingLanguages
+        case refusalInputUnavailable
+        case refusalTooLarge
+        case webSentToUnits
+        case refusedOnOutput
     }
 }

@@ -8,8 +8,6 @@ import HummingbirdCore
 import HummingbirdTLS
 import HummingbirdWebSocket
 import LabaCore
-import LabaDaemon
-import LabaStore
 import Logging
 import NIOCore
 import NIOPosix
@@ -17,18 +15,15 @@ import NIOSSL
 import ServiceLifecycle
 
 public enum Console {
-    /// The console's service for `DaemonOptions.services`; none when the configuration has no `console:`.
-    public static let service: DaemonServiceFactory = { context in try build(context) }
-
-    static func build(_ context: DaemonContext) throws -> (any Service)? {
-        guard let settings = context.config.console else { return nil }
-        let logger = context.logger
+    /// The console's service, on the daemon's front door; none when the configuration has no `console:`.
+    public static func build(door: any ConsoleDoor, config: Config, logger: Logger) throws -> (any Service)? {
+        guard let settings = config.console else { return nil }
         var tls: TLSConfiguration?
         if let certificate = settings.tlsCertificate, let key = settings.tlsKey {
             tls = try tlsConfiguration(certificate: certificate, key: key)
         } else if !settings.isLoopback {
             // Browsers give the microphone only to a secure context: make a certificate once.
-            let layout = StateLayout(directory: context.stateDirectory)
+            let layout = StateLayout(directory: door.stateDirectory)
             if try SelfSigned.ensure(certificate: layout.consoleCertificate, key: layout.consoleKey, host: settings.host) {
                 logger.notice("console: made a self-signed certificate; compare its fingerprint with `laba console cert`",
                               metadata: ["certificate": "\(layout.consoleCertificate)",
@@ -36,7 +31,7 @@ public enum Console {
             }
             tls = try tlsConfiguration(certificate: layout.consoleCertificate, key: layout.consoleKey)
         }
-        let site = try Site(context: context, settings: settings, secure: tls != nil)
+        let site = try Site(door: door, settings: settings, logger: logger, secure: tls != nil)
         let router = Router(context: ConsoleContext.self)
         site.routes(router)
         let responder = router.buildResponder()

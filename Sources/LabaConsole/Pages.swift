@@ -1,5 +1,6 @@
-// One function per page or action: ask the engine, render. Every broadcast asked for here is
-// admitted by the engine's one admission, with the console account as `requested_by`.
+// One function per page or action: ask the front door, render. Every broadcast asked for here
+// goes through the daemon's one way in (a commander's reaches its units too), with the console
+// account as `requested_by`.
 
 import Foundation
 import HTTPTypes
@@ -8,8 +9,6 @@ import HummingbirdBcrypt
 import LabaCatalog
 import LabaControl
 import LabaCore
-import LabaDaemon
-import LabaStore
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -18,36 +17,37 @@ extension Site {
     // MARK: Overview and live state
 
     func overviewPage(_ visit: Visit) async -> OverviewPage {
-        let naming = Naming(await engine.configuration)
-        return OverviewPage(status: await engine.status(), recent: await engine.history(BroadcastFilter(limit: 8)),
+        let naming = Naming(await door.configuration)
+        return OverviewPage(status: await door.status(), recent: await door.history(BroadcastFilter(limit: 8)),
                             naming: naming, texts: visit.texts)
     }
 
     func overview(_ request: Request, _ context: ConsoleContext) async throws -> Response {
-        let visit = try self.visit(request, context)
+        let visit = try await self.visit(request, context)
         let q = Form(request.uri.query ?? "")
         var flash: [String] = []
         // Counts only: a link cannot put words of its own into the page.
         if let n = q["sent"].flatMap(Int.init) { flash.append(visit.texts(.webSent, ["n": String(n)])) }
         if let n = q["refused"].flatMap(Int.init) { flash.append(visit.texts(.webRefusedOutputs, ["n": String(n)])) }
         if let n = q["stopped"].flatMap(Int.init) { flash.append(visit.texts(.webStopped, ["n": String(n)])) }
+        if let n = q["units"].flatMap(Int.init) { flash.append(visit.texts(.webSentToUnits, ["n": String(n)])) }
         return page("overview", visit, title: .webOverview, page: await overviewPage(visit),
                     flash: flash.isEmpty ? nil : flash.joined(separator: " "))
     }
 
     /// Server-sent events: the overview's live part, rendered again at every change of the
-    /// engine. Nothing is sent (and nothing wakes) while nothing changes.
+    /// door. Nothing is sent (and nothing wakes) while nothing changes.
     func events(_ request: Request, _ context: ConsoleContext) async throws -> Response {
-        let visit = try self.visit(request, context)
+        let visit = try await self.visit(request, context)
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        let engine = self.engine
+        let door = self.door
         let channel = context.channel
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            // The engine's events, until the browser goes away (the connection closes) or labad stops.
-            let (changes, relay) = AsyncStream.makeStream(of: EngineEvent.self, bufferingPolicy: .bufferingNewest(100))
-            let events = await engine.follow()
+            // The daemon's changes, until the browser goes away (the connection closes) or labad stops.
+            let (changes, relay) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            let events = await door.changes()
             let pump = Task {
                 for await event in events { relay.yield(event) }
                 relay.finish()
@@ -59,8 +59,7 @@ extension Site {
             defer { pump.cancel() }
             // The state as it is now (what changed since the page was rendered), then every change.
             try await writer.write(ByteBuffer(string: await self.liveEvent(visit)))
-            for await event in changes.cancelOnGracefulShutdown() {
-                if case .scheduleWalked(_, false) = event { continue }
+            for await _ in changes.cancelOnGracefulShutdown() {
                 try await writer.write(ByteBuffer(string: await self.liveEvent(visit)))
             }
             self.logger.debug("console: a live view closed", metadata: ["console": "\(visit.name)"])
@@ -94,9 +93,9 @@ extension Site {
     }
 
     func broadcastPage(_ request: Request, _ context: ConsoleContext) async throws -> Response {
-        let visit = try self.visit(request, context, role: .operator)
+        let visit = try await self.visit(request, context, role: .operator)
         return page("broadcast", visit, title: .webBroadcast,
-                    page: broadcastPageValues(await engine.configuration, library: await engine.library))
+                    page: broadcastPageValues(await door.configuration, library: await door.library))
     }
 
     struct ConfirmPage {
@@ -113,9 +112,9 @@ extension Site {
         var request = request
         let (visit, form) = try await change(&request, context, role: .operator)
         let t = visit.texts
-        let config = await engine.configuration
+        let config = await door.configuration
         func again(_ error: String) async -> Response {
-            page("broadcast", visit, title: .webBroadcast, page: broadcastPageValues(config, library: await engine.library),
+            page("broadcast", visit, title: .webBroadcast, page: broadcastPageValues(config, library: await door.library),
                  error: error, status: .unprocessableContent)
         }
         guard let message = form["message"] else { return await again(t(.webChooseMessage)) }
@@ -124,7 +123,7 @@ extension Site {
         guard all || !zones.isEmpty else { return await again(t(.webChooseZone)) }
         let priority: Priority = form["priority"] == "emergency" ? .emergency : .manual
         let repeatCount = Int(form["repeat"] ?? "1") ?? 0
-        guard (1...100).contains(repeatCount) else { return await again(t(.webBadRepeat)) }
+        guard Rules.repeatRange.contains(repeatCount) else { return await again(t(.webBadRepeat)) }
         if priority == .emergency, form["confirmed"] != "emergency" {
             // The second, deliberate step: a page that says what will happen, and one more button.
             let naming = Naming(config)
@@ -138,20 +137,21 @@ extension Site {
                                        languages: languages.isEmpty ? nil : languages, priority: priority,
                                        repeatCount: repeatCount, loop: form.flag("loop"), force: form.flag("force"),
                                        requestedBy: .console(user: visit.name))
-        let admitted: Admitted
+        let admitted: Broadcasts
         do {
-            admitted = try await engine.admit(admission)
-        } catch let refusal as Refusal {
-            return await again(t.refusal(refusal))
-        } catch let error as EngineError {
-            return await again(t(.webStorageFull) + " (\(error))")
+            admitted = try await door.broadcast(admission)
+        } catch {
+            return await again(t.refusal(error))
         }
         logger.notice("console: broadcast", metadata: [
             "console": "\(visit.name)", "message": "\(message)", "priority": "\(priority)",
-            "broadcasts": "\(admitted.records.map(\.id).joined(separator: ","))",
+            "broadcasts": "\(admitted.records.map(\.id).joined(separator: ","))", "command": "\(admitted.command?.id ?? "")",
         ])
         var query = [("sent", String(admitted.records.count))]
-        if !admitted.refused.isEmpty { query.append(("refused", String(admitted.refused.count))) }
+        if let command = admitted.command { query.append(("units", String(command.zones.count))) }
+        // What the units decide (a zone no loudspeaker here serves) is theirs to refuse, not a refusal here.
+        let refused = admitted.command == nil ? admitted.refused : admitted.refused.filter { !$0.unitsDecide }
+        if !refused.isEmpty { query.append(("refused", String(refused.count))) }
         return Self.redirect("/?" + Form.encode(query))
     }
 
@@ -159,7 +159,7 @@ extension Site {
         var request = request
         let (visit, _) = try await change(&request, context, role: .operator)
         let id = context.parameters.get("id") ?? ""
-        do { _ = try await engine.cancel(id: id) } catch {
+        do { _ = try await door.cancel(id, by: .console(user: visit.name)) } catch {
             // Already ended or unknown: the overview shows how it is now.
         }
         logger.notice("console: stop", metadata: ["console": "\(visit.name)", "broadcast": "\(id)"])
@@ -167,8 +167,8 @@ extension Site {
     }
 
     func stopPage(_ request: Request, _ context: ConsoleContext) async throws -> Response {
-        let visit = try self.visit(request, context, role: .operator)
-        return page("stop", visit, title: .webStop, page: broadcastPageValues(await engine.configuration, library: await engine.library))
+        let visit = try await self.visit(request, context, role: .operator)
+        return page("stop", visit, title: .webStop, page: broadcastPageValues(await door.configuration, library: await door.library))
     }
 
     func stop(_ request: Request, _ context: ConsoleContext) async throws -> Response {
@@ -176,19 +176,21 @@ extension Site {
         let (visit, form) = try await change(&request, context, role: .operator)
         let zones = form.all("zone")
         guard form.flag("all") || !zones.isEmpty else {
-            return page("stop", visit, title: .webStop, page: broadcastPageValues(await engine.configuration, library: await engine.library),
+            return page("stop", visit, title: .webStop, page: broadcastPageValues(await door.configuration, library: await door.library),
                         error: visit.texts(.webChooseZone), status: .unprocessableContent)
         }
-        let outputs: [String]
+        let stopped: Stopped
         do {
-            outputs = try await engine.stop(form.flag("all") ? .all : .zones(zones), clear: form.flag("clear"))
+            stopped = try await door.stop(form.flag("all") ? .all : .zones(zones), clear: form.flag("clear"))
         } catch {
-            return page("stop", visit, title: .webStop, page: broadcastPageValues(await engine.configuration, library: await engine.library),
-                        error: visit.texts.problem(error), status: .unprocessableContent)
+            return page("stop", visit, title: .webStop, page: broadcastPageValues(await door.configuration, library: await door.library),
+                        error: visit.texts.refusal(error), status: .unprocessableContent)
         }
-        logger.notice("console: stop", metadata: ["console": "\(visit.name)", "outputs": "\(outputs.joined(separator: ","))",
-                                                  "clear": "\(form.flag("clear"))"])
-        return Self.redirect("/?stopped=\(outputs.count)")
+        logger.notice("console: stop", metadata: ["console": "\(visit.name)", "outputs": "\(stopped.outputs.joined(separator: ","))",
+                                                  "command": "\(stopped.command?.id ?? "")", "clear": "\(form.flag("clear"))"])
+        var query = [("stopped", String(stopped.outputs.count))]
+        if let command = stopped.command { query.append(("units", String(command.zones.count))) }
+        return Self.redirect("/?" + Form.encode(query))
     }
 
     // MARK: Record
@@ -205,8 +207,8 @@ extension Site {
     }
 
     /// The filter of the record page's query (as `laba history`'s options); dates in the configuration's zone.
-    func recordFilter(_ q: Form, config: Config, limit: Int) throws -> BroadcastFilter {
-        let now = Instant(Date())
+    func recordFilter(_ q: Form, config: Config, limit: Int) async throws -> BroadcastFilter {
+        let now = await door.now()
         func time(_ key: String) throws -> Int64? {
             guard let text = q[key] else { return nil }
             do { return try TimeParsing.instant(text, in: config.timeZone, now: now).microseconds } catch {
@@ -222,12 +224,12 @@ extension Site {
     }
 
     func record(_ request: Request, _ context: ConsoleContext) async throws -> Response {
-        let visit = try self.visit(request, context)
-        let config = await engine.configuration
+        let visit = try await self.visit(request, context)
+        let config = await door.configuration
         let q = Form(request.uri.query ?? "")
-        let records = await engine.history(try recordFilter(q, config: config, limit: 500))
+        let records = await door.history(try await recordFilter(q, config: config, limit: 500))
         var naming = Naming(config)
-        let library = await engine.library
+        let library = await door.library
         let t = visit.texts
         let rows = records.map { RecordRow($0, naming: &naming, texts: t) }
         let page = RecordPage(
@@ -241,9 +243,9 @@ extension Site {
 
     /// The record as `laba history --format csv` writes it: UTF-8 with a BOM, formulas defused.
     func recordCSV(_ request: Request, _ context: ConsoleContext) async throws -> Response {
-        _ = try self.visit(request, context)
-        let config = await engine.configuration
-        let records = await engine.history(try recordFilter(Form(request.uri.query ?? ""), config: config, limit: 10_000))
+        _ = try await self.visit(request, context)
+        let config = await door.configuration
+        let records = await door.history(try await recordFilter(Form(request.uri.query ?? ""), config: config, limit: 10_000))
         var wire = WireFormat(config.timeZone)
         var headers = HTTPFields()
         headers[.contentType] = "text/csv; charset=utf-8"
@@ -267,9 +269,9 @@ extension Site {
     }
 
     func zones(_ request: Request, _ context: ConsoleContext) async throws -> Response {
-        let visit = try self.visit(request, context)
-        let naming = Naming(await engine.configuration)
-        let status = await engine.status()
+        let visit = try await self.visit(request, context)
+        let naming = Naming(await door.configuration)
+        let status = await door.status()
         let tree = naming.zonesInTreeOrder
         let outputs = status.outputs.map { o in
             ZonesPage.Output(id: o.id, device: o.device, zone: o.zone, zoneName: naming.zone(o.zone), choices: tree.map {
@@ -290,7 +292,7 @@ extension Site {
         var request = request
         let (visit, form) = try await change(&request, context, role: .operator)
         guard let output = form["output"], let zone = form["zone"] else { throw Failure.badRequest("output and zone") }
-        do { _ = try await engine.move(output: output, to: zone) } catch { throw Failure.badRequest("\(error)") }
+        do { _ = try await door.move(output: output, to: zone) } catch { throw Failure.badRequest(visit.texts.refusal(error)) }
         logger.notice("console: output moved", metadata: ["console": "\(visit.name)", "output": "\(output)", "zone": "\(zone)"])
         return Self.redirect("/zones?" + Form.encode([("moved", output)]))
     }
@@ -308,13 +310,13 @@ extension Site {
     }
 
     func accounts(_ request: Request, _ context: ConsoleContext) async throws -> Response {
-        let visit = try self.visit(request, context, role: .admin)
+        let visit = try await self.visit(request, context, role: .admin)
         return accountsPage(visit)
     }
 
     func accountsPage(_ visit: Visit, flash: String? = nil, error: String? = nil) -> Response {
         let t = visit.texts
-        let rows = ((try? store.accounts()) ?? []).map { AccountsPage.Row(name: $0.name, roleName: t.role($0.role)) }
+        let rows = ((try? door.accounts()) ?? []).map { AccountsPage.Row(name: $0.name, roleName: t.role($0.role)) }
         let roles = ConsoleRole.allCases.map { Choice(id: $0.rawValue, name: t.role($0), title: "") }
         return page("accounts", visit, title: .webAccounts, page: AccountsPage(accounts: rows, roles: roles), flash: flash, error: error,
                     status: error == nil ? .ok : .unprocessableContent)
@@ -328,8 +330,9 @@ extension Site {
               let role = form["role"].flatMap(ConsoleRole.init(rawValue:)) else { return accountsPage(visit, error: t(.webBadAccount)) }
         guard let password = form["password"], password.count >= 8 else { return accountsPage(visit, error: t(.webPasswordTooShort)) }
         let hash = try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: 10) }
+        let t0 = await now()
         do {
-            try store.addAccount(ConsoleAccount(name: name, role: role, passwordHash: hash, createdAt: now()))
+            try door.addAccount(ConsoleAccount(name: name, role: role, passwordHash: hash, createdAt: t0))
         } catch {
             return accountsPage(visit, error: t(.webAccountExists, ["name": name]))
         }
@@ -341,16 +344,9 @@ extension Site {
         var request = request
         let (visit, form) = try await change(&request, context, role: .admin)
         guard let name = form["name"], name != visit.name else { return accountsPage(visit, error: visit.texts(.webCannotRemoveSelf)) }
-        try? store.removeAccount(name)
+        try? door.removeAccount(name)
         logger.notice("console: account removed", metadata: ["console": "\(visit.name)", "account": "\(name)"])
         return accountsPage(visit, flash: visit.texts(.webAccountRemoved, ["name": name]))
     }
 }
 
-extension Texts {
-    /// A stop's refusal (an unknown zone) in the clerk's words.
-    func problem(_ error: any Error) -> String {
-        if let refused = error as? Refusal { return refusal(refused) }
-        return "\(error)"
-    }
-}

@@ -10,7 +10,6 @@ import Hummingbird
 import LabaCatalog
 import LabaControl
 import LabaCore
-import LabaDaemon
 import NIOCore
 
 extension Site {
@@ -96,9 +95,9 @@ extension Site {
 
     func schedulePage(_ visit: Visit) async -> SchedulePage {
         let t = visit.texts
-        let config = await engine.configuration
+        let config = await door.configuration
         var naming = Naming(config)
-        let list = try? await editor.entries(zone: nil)
+        let list = try? await door.scheduleEntries(zone: nil)
         let rows = (list?.entries ?? []).map { ($0.zone, entryRow($0, naming: naming, texts: t, canOperate: visit.canOperate)) }
         let zones = naming.zonesInTreeOrder.map { z in
             SchedulePage.Zone(id: z.zone.id, name: z.zone.name, depth: z.depth, entries: rows.filter { $0.0 == z.zone.id }.map(\.1))
@@ -113,11 +112,11 @@ extension Site {
             }
         }
 
-        let now = await engine.currentTime()
+        let now = await door.now()
         let end = now.microseconds + 86_400 * 1_000_000
-        let planned = ((try? await engine.schedule(from: now, count: 5_000, zone: nil, output: nil)) ?? [])
+        let planned = ((try? await door.schedule(from: now, count: 5_000, zone: nil, output: nil)) ?? [])
             .filter { $0.time.microseconds < end }
-        let status = await engine.status()
+        let status = await door.status()
         let outputs = status.outputs.map { o in
             SchedulePage.Output(id: o.id, zone: o.zone, zoneName: naming.zone(o.zone), items: planned.filter { $0.output == o.id }.map { p in
                 SchedulePage.Item(time: naming.time(p.time.microseconds), message: p.message, title: naming.message(p.message),
@@ -133,7 +132,7 @@ extension Site {
     // MARK: The schedule
 
     func schedule(_ request: Request, _ context: ConsoleContext) async throws -> Response {
-        let visit = try self.visit(request, context)
+        let visit = try await self.visit(request, context)
         let q = Form(request.uri.query ?? "")
         var flash: String?
         // A fixed word and an id of the operators' form only: a link cannot put words into the page.
@@ -157,15 +156,15 @@ extension Site {
         var request = request
         let (visit, form) = try await change(&request, context, role: .operator)
         let id = context.parameters.get("id") ?? ""
-        let (action, done): (ScheduleEditor.Action, String) = switch context.parameters.get("action") {
+        let (action, done): (ScheduleAction, String) = switch context.parameters.get("action") {
         case "pause": (.pause, "paused")
         case "resume": (.resume, "resumed")
         case "remove": (.remove, "removed")
         default: throw Failure.notFound
         }
         do {
-            _ = try await editor.apply(action, id: id, request: nil, baseVersion: form["base_version"].flatMap(Int.init),
-                                       requester: .console(user: visit.name))
+            _ = try await door.changeSchedule(action, id: id, request: nil, baseVersion: form["base_version"].flatMap(Int.init),
+                                              requester: .console(user: visit.name), dryRun: false)
         } catch {
             return page("schedule", visit, title: .webSchedule, page: await schedulePage(visit),
                         error: refusalText(error, visit.texts), status: .unprocessableContent)
@@ -233,10 +232,10 @@ extension Site {
     func entryFormPage(_ visit: Visit, form: EntryForm, baseVersion: Int?, entry: String? = nil,
                        preview: ScheduleChangeJSON? = nil) async -> EntryFormPage {
         let t = visit.texts
-        let config = await engine.configuration
-        let library = await engine.library
+        let config = await door.configuration
+        let library = await door.library
         let naming = Naming(config)
-        let list = try? await editor.entries(zone: nil)
+        let list = try? await door.scheduleEntries(zone: nil)
         let operators = list?.operators ?? .init(allowed: false, zones: nil)
         let ids = Set(library.recordings.keys).union(config.messages.map(\.id.value)).sorted()
         let messages = ids.map { Choice(id: $0, name: $0, title: naming.message($0), selected: $0 == form.message) }
@@ -278,12 +277,12 @@ extension Site {
     }
 
     func today() async -> String {
-        let now = await engine.currentTime()
-        return String(RFC3339.format(now, in: await engine.configuration.timeZone).prefix(10))
+        let now = await door.now()
+        return String(RFC3339.format(now, in: await door.configuration.timeZone).prefix(10))
     }
 
     func newEntry(_ request: Request, _ context: ConsoleContext) async throws -> Response {
-        let visit = try self.visit(request, context, role: .operator)
+        let visit = try await self.visit(request, context, role: .operator)
         var form = EntryForm()
         form.time = "08:00"
         form.days = "5"
@@ -296,9 +295,9 @@ extension Site {
 
     /// The form filled with an operators' entry, to change it.
     func editEntry(_ request: Request, _ context: ConsoleContext) async throws -> Response {
-        let visit = try self.visit(request, context, role: .operator)
+        let visit = try await self.visit(request, context, role: .operator)
         let id = context.parameters.get("id") ?? ""
-        let list = try? await editor.entries(zone: nil)
+        let list = try? await door.scheduleEntries(zone: nil)
         guard let entry = list?.entries.first(where: { $0.id == id && $0.origin == "operator" }) else { throw Failure.notFound }
         var form = EntryForm(entry: entry)
         if form.repeatCount.isEmpty { form.repeatCount = "1" }
@@ -342,8 +341,8 @@ extension Site {
         }
         let result: ScheduleChangeJSON
         do {
-            result = try await editor.apply(id == nil ? .add : .change, id: id, request: entryRequest, baseVersion: base,
-                                            requester: .console(user: visit.name), dryRun: !save)
+            result = try await door.changeSchedule(id == nil ? .add : .change, id: id, request: entryRequest, baseVersion: base,
+                                                   requester: .console(user: visit.name), dryRun: !save)
         } catch {
             return await again(refusalText(error, t), current: error.code == .conflict)
         }
@@ -360,7 +359,7 @@ extension Site {
     /// The expression the form's preset makes, for the script that shows it as the clerk types:
     /// two lines, the expression and the command line (422 with the problem when incomplete).
     func entryExpression(_ request: Request, _ context: ConsoleContext) async throws -> Response {
-        let visit = try self.visit(request, context, role: .operator)
+        let visit = try await self.visit(request, context, role: .operator)
         let form = EntryForm(Form(request.uri.query ?? ""))
         switch form.build() {
         case .success(let built): return Self.text(built.expression + "\n" + form.commandLine(built), status: .ok)
@@ -395,10 +394,10 @@ extension Site {
     }
 
     func scheduleLog(_ request: Request, _ context: ConsoleContext) async throws -> Response {
-        let visit = try self.visit(request, context)
+        let visit = try await self.visit(request, context)
         let t = visit.texts
-        let naming = Naming(await engine.configuration)
-        let changes = try await editor.log(since: nil, until: nil, limit: 1_000).changes.reversed()
+        let naming = Naming(await door.configuration)
+        let changes = try await door.scheduleLog(since: nil, until: nil, limit: 1_000).changes.reversed()
         let rows = changes.map { c in
             ScheduleLogPage.Row(id: c.id, time: Self.minutes(c.at), who: c.requestedBy?.label ?? "", via: t.via(c.via), action: c.action,
                                 actionName: t.scheduleAction(c.action), entry: c.entry,
@@ -409,8 +408,8 @@ extension Site {
 
     /// The audit log as `laba schedule log --format csv` writes it.
     func scheduleLogDownload(_ request: Request, _ context: ConsoleContext) async throws -> Response {
-        _ = try self.visit(request, context)
-        let log = try await editor.log(since: nil, until: nil, limit: 100_000)
+        _ = try await self.visit(request, context)
+        let log = try await door.scheduleLog(since: nil, until: nil, limit: 100_000)
         var headers = HTTPFields()
         headers[.contentType] = "text/csv; charset=utf-8"
         headers[.contentDisposition] = "attachment; filename=\"laba-schedule-log.csv\""

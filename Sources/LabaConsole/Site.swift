@@ -10,8 +10,6 @@ import HummingbirdBcrypt
 import LabaCatalog
 import LabaControl
 import LabaCore
-import LabaDaemon
-import LabaStore
 import Logging
 import Mustache
 import NIOCore
@@ -46,15 +44,9 @@ final class Site: Sendable {
     static let sessionLifetime: Int64 = 7 * 86_400 * 1_000_000
     static let maxForm = 64 * 1024
 
-    let engine: Engine
-    /// On a commander that streams, its talks also reach the fleet's units.
-    let fleet: FleetService?
-    /// The operators' schedule, shared with the control API.
-    let editor: ScheduleEditor
-    let store: Store
+    /// The daemon's front door: every request, the state the pages show, accounts and sessions.
+    let door: any ConsoleDoor
     let settings: ConsoleConfig
-    let stateDirectory: String
-    let reload: @Sendable () async -> ReloadJSON
     let logger: Logger
     let templates: MustacheLibrary
     /// Cookies get `Secure` when the console speaks HTTPS.
@@ -63,15 +55,10 @@ final class Site: Sendable {
     /// Compared against when the account does not exist, so that a wrong name takes as long as a wrong password.
     let decoyHash = Bcrypt.hash("laba decoy password", cost: 10)
 
-    init(context: DaemonContext, settings: ConsoleConfig, secure: Bool) throws {
-        engine = context.engine
-        fleet = context.fleet
-        editor = context.editor
-        store = context.store
+    init(door: any ConsoleDoor, settings: ConsoleConfig, logger: Logger, secure: Bool) throws {
+        self.door = door
         self.settings = settings
-        stateDirectory = context.stateDirectory
-        reload = context.reload
-        logger = context.logger
+        self.logger = logger
         templates = try Templates.library()
         self.secure = secure
     }
@@ -114,7 +101,8 @@ final class Site: Sendable {
 
     // MARK: Who is asking
 
-    func now() -> Int64 { Instant(Date()).microseconds }
+    /// The daemon's clock (a test's offset included), for sessions and login limits.
+    func now() async -> Int64 { await door.now().microseconds }
 
     static func hash(_ token: String) -> String {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
@@ -137,9 +125,10 @@ final class Site: Sendable {
     }
 
     /// The signed-in account, if any (a session kept in the store, so it survives a restart).
-    func currentVisit(_ request: Request, _ context: ConsoleContext) -> Visit? {
-        guard let token = sessionToken(request),
-              let (session, account) = (try? store.session(tokenHash: Self.hash(token), now: now())) ?? nil else { return nil }
+    func currentVisit(_ request: Request, _ context: ConsoleContext) async -> Visit? {
+        guard let token = sessionToken(request) else { return nil }
+        let t = await now()
+        guard let (session, account) = (try? door.session(tokenHash: Self.hash(token), now: t)) ?? nil else { return nil }
         let language = PageLanguage.choose(account: account.language, acceptLanguage: request.headers[.acceptLanguage],
                                            configured: settings.language)
         return Visit(account: account, session: session, texts: Texts.byLanguage[language]!, path: request.uri.path,
@@ -147,8 +136,8 @@ final class Site: Sendable {
     }
 
     /// A page view: signed in, with at least `role`.
-    func visit(_ request: Request, _ context: ConsoleContext, role: ConsoleRole = .viewer) throws -> Visit {
-        guard let visit = currentVisit(request, context) else { throw Failure.signIn }
+    func visit(_ request: Request, _ context: ConsoleContext, role: ConsoleRole = .viewer) async throws -> Visit {
+        guard let visit = await currentVisit(request, context) else { throw Failure.signIn }
         guard visit.account.role >= role else { throw Failure.forbidden }
         return visit
     }
@@ -156,7 +145,7 @@ final class Site: Sendable {
     /// A change: signed in, with `role`, from this console's own pages (same origin, the session's
     /// CSRF token in the form or in `X-CSRF-Token`). Reads a form body; other bodies stay unread.
     func change(_ request: inout Request, _ context: ConsoleContext, role: ConsoleRole) async throws -> (Visit, Form) {
-        guard let visit = currentVisit(request, context) else { throw Failure.signIn }
+        guard let visit = await currentVisit(request, context) else { throw Failure.signIn }
         var form = Form("")
         if request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
             let body = try await request.collectBody(upTo: Self.maxForm)
@@ -269,7 +258,7 @@ final class Site: Sendable {
 
     /// A failure as the browser should see it.
     func failure(_ error: any Error, _ request: Request, _ context: ConsoleContext) async -> Response {
-        let visit = currentVisit(request, context)
+        let visit = await currentVisit(request, context)
         let texts = visit?.texts ?? Texts.byLanguage[PageLanguage.choose(account: nil, acceptLanguage: request.headers[.acceptLanguage],
                                                                          configured: settings.language)]!
         func problem(_ key: Catalog.Key, _ status: HTTPResponse.Status) -> Response {
@@ -311,7 +300,7 @@ final class Site: Sendable {
     struct LoginPage { var name: String }
 
     func loginPage(_ request: Request, _ context: ConsoleContext) async throws -> Response {
-        if currentVisit(request, context) != nil { return Self.redirect("/") }
+        if await currentVisit(request, context) != nil { return Self.redirect("/") }
         let texts = Texts.byLanguage[PageLanguage.choose(account: nil, acceptLanguage: request.headers[.acceptLanguage],
                                                          configured: settings.language)]!
         return html("login", frame(nil, texts: texts, title: texts(.webLoginTitle), page: LoginPage(name: "")))
@@ -329,15 +318,16 @@ final class Site: Sendable {
             html("login", frame(nil, texts: texts, title: texts(.webLoginTitle), page: LoginPage(name: name), error: texts(key)),
                  status: status)
         }
-        if case .locked = limiter.withLock({ $0.check(account: name, address: address, now: now()) }) {
+        let t = await now()
+        if case .locked = limiter.withLock({ $0.check(account: name, address: address, now: t) }) {
             logger.notice("console: login refused while locked", metadata: ["account": "\(name)", "address": "\(address)"])
             return refuse(.webLocked, .tooManyRequests)
         }
-        let account = (try? store.account(name)) ?? nil
+        let account = (try? door.account(name)) ?? nil
         let hash = account?.passwordHash ?? decoyHash
         let right = try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) } && account != nil
         guard let account, right else {
-            let decision = limiter.withLock { $0.failed(account: name, address: address, now: now()) }
+            let decision = limiter.withLock { $0.failed(account: name, address: address, now: t) }
             logger.notice("console: wrong password", metadata: ["account": "\(name)", "address": "\(address)"])
             if case .locked(let until, let key) = decision {
                 let scope = if case .address = key { "every account from this address" } else { "this account from this address" }
@@ -351,8 +341,7 @@ final class Site: Sendable {
         }
         limiter.withLock { $0.succeeded(account: name, address: address) }
         let token = Self.randomToken()
-        let t = now()
-        try store.addSession(ConsoleSession(tokenHash: Self.hash(token), account: account.name, csrf: Self.randomToken(),
+        try door.addSession(ConsoleSession(tokenHash: Self.hash(token), account: account.name, csrf: Self.randomToken(),
                                             createdAt: t, expiresAt: t + Self.sessionLifetime))
         logger.notice("console: signed in", metadata: ["console": "\(account.name)", "address": "\(address)"])
         let cookie = "\(Self.cookie)=\(token); Path=/; Max-Age=\(Self.sessionLifetime / 1_000_000); HttpOnly; SameSite=Strict"
@@ -363,7 +352,7 @@ final class Site: Sendable {
     func logout(_ request: Request, _ context: ConsoleContext) async throws -> Response {
         var request = request
         let (visit, _) = try await change(&request, context, role: .viewer)
-        try? store.removeSession(tokenHash: visit.session.tokenHash)
+        try? door.removeSession(tokenHash: visit.session.tokenHash)
         logger.notice("console: signed out", metadata: ["console": "\(visit.name)"])
         return Self.redirect("/login", cookie: "\(Self.cookie)=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : ""))
     }
@@ -372,7 +361,7 @@ final class Site: Sendable {
         var request = request
         let (visit, form) = try await change(&request, context, role: .viewer)
         guard let language = form["language"], CatalogLanguage(rawValue: language) != nil else { throw Failure.badRequest("language") }
-        try store.setLanguage(visit.name, language: language)
+        try door.setLanguage(visit.name, language: language)
         let back = form["back"] ?? "/"
         return Self.redirect(back.hasPrefix("/") && !back.hasPrefix("//") ? back : "/")
     }

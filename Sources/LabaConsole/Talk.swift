@@ -9,11 +9,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
-import LabaAudio
 import LabaCatalog
 import LabaControl
 import LabaCore
-import LabaDaemon
 import NIOCore
 
 extension Site {
@@ -25,15 +23,15 @@ extension Site {
     }
 
     func talkPage(_ request: Request, _ context: ConsoleContext) async throws -> Response {
-        let visit = try self.visit(request, context, role: .operator)
-        let naming = Naming(await engine.configuration)
+        let visit = try await self.visit(request, context, role: .operator)
+        let naming = Naming(await door.configuration)
         let zones = naming.zonesInTreeOrder.map { ZoneChoice(id: $0.zone.id, name: $0.zone.name, depth: $0.depth) }
         return page("talk", visit, title: .webTalk, page: TalkPage(zones: zones))
     }
 
     /// The socket's path asked for without an upgrade.
     func talkSocketWithoutUpgrade(_ request: Request, _ context: ConsoleContext) async throws -> Response {
-        _ = try self.visit(request, context, role: .operator)
+        _ = try await self.visit(request, context, role: .operator)
         throw Failure.badRequest("/talk/socket takes a WebSocket connection (the talk page opens it)")
     }
 
@@ -42,7 +40,7 @@ extension Site {
             // A socket is a change: a signed-in operator, from this console's own page (browsers
             // always send Origin on a WebSocket; without it, nothing is started). The CSRF token
             // comes in the first message.
-            guard let visit = self.currentVisit(request, context), visit.account.role >= .operator,
+            guard let visit = await self.currentVisit(request, context), visit.account.role >= .operator,
                   request.headers[.origin] != nil, self.sameOrigin(request) else {
                 self.logger.warning("console: a talk socket was refused", metadata: [
                     "address": "\(context.address)", "origin": "\(request.headers[.origin] ?? "none")",
@@ -51,7 +49,7 @@ extension Site {
             }
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
-            guard let visit = self.currentVisit(context.request, context.requestContext) else { return }
+            guard let visit = await self.currentVisit(context.request, context.requestContext) else { return }
             try await self.talk(visit, inbound, outbound)
         }
     }
@@ -104,32 +102,27 @@ extension Site {
         guard opening.all == true || !zones.isEmpty else { return try await refuse(t(.webChooseZone)) }
         let priority: Priority = opening.priority == "emergency" ? .emergency : .manual
 
-        let feed = LiveFeed()
-        let started: LiveStarted, command: String?
+        let talk: ConsoleTalk
         do {
-            (started, command) = try await startLiveTalk(LiveRequest(
-                target: opening.all == true ? .all : .zones(zones), priority: priority,
-                input: "the console microphone of \(visit.name)", feed: feed, requestedBy: .console(user: visit.name)),
-                engine: engine, fleet: fleet)
-        } catch let refusal as Refusal {
-            return try await refuse(t.refusal(refusal))
-        } catch let failure as APIFailure {
-            return try await refuse(t(.webTalkStreamFailed, ["reason": failure.message]))
+            talk = try await door.talk(ConsoleTalkRequest(target: opening.all == true ? .all : .zones(zones), priority: priority,
+                                                          input: "the console microphone of \(visit.name)",
+                                                          requestedBy: .console(user: visit.name)))
         } catch {
-            return try await refuse(t(.webStorageFull) + " (\(error))")
+            return try await refuse(t.refusal(error))
         }
+        let started = talk.started.started, command = talk.started.command?.id
         logger.notice("console: live talk", metadata: [
             "console": "\(visit.name)", "talk": "\(started.id)", "priority": "\(priority)",
             "outputs": "\(started.records.map(\.output).joined(separator: ","))",
         ])
         // Where it is heard now: outputs playing it, and outputs where something else plays first
         // (a broadcast of the same or a higher priority; the talk joins when it ends).
-        let engine = self.engine
+        let door = self.door
         let ids = started.records.map(\.id)
         func onAir() async -> (text: String, playing: Bool) {
             var playing: [String] = [], waiting: [String] = []
             for id in ids {
-                guard let record = await engine.record(id: id) else { continue }
+                guard let record = await door.record(id: id) else { continue }
                 if record.state == .playing { playing.append(record.output) } else if record.state == .queued { waiting.append(record.output) }
             }
             // A commander's talk to its units: what they do is in their reports, not here.
@@ -150,10 +143,9 @@ extension Site {
         // The level and time until the talk ends, then how it ended; a write that fails (the
         // socket is gone) ends the loop, the talk is ended by the reader below.
         let reporter = Task {
-            while let progress = await engine.liveProgress(started.id) {
-                if let summary = progress.summary {
-                    let seconds = (summary.seconds * 10).rounded() / 10
-                    let reason = summary.end.description
+            while let progress = await door.talkProgress(started.id) {
+                if let reason = progress.endReason {
+                    let seconds = (progress.seconds * 10).rounded() / 10
                     try? await send(TalkEvent(state: .ended, text: t(.webTalkEnded, ["seconds": String(format: "%.1f", seconds),
                                                                                      "reason": reason]),
                                               id: started.id, seconds: seconds, reason: reason))
@@ -165,7 +157,7 @@ extension Site {
                 shown = now
                 do {
                     try await send(TalkEvent(state: .level, text: changed ? now.text : nil, id: started.id, seconds: progress.seconds,
-                                             level: Double(progress.level), onAir: changed ? now.playing : nil))
+                                             level: progress.level, onAir: changed ? now.playing : nil))
                 } catch { return }
                 try? await Task.sleep(for: .milliseconds(250))
             }
@@ -175,18 +167,18 @@ extension Site {
             while let message = try await messages.next() {
                 switch message {
                 case .binary(let buffer):
-                    buffer.withUnsafeReadableBytes { feed.push(pcm16: $0) }
+                    buffer.withUnsafeReadableBytes { talk.push($0) }
                 case .text(let text):
                     if (try? JSONDecoder().decode(TalkControl.self, from: Data(text.utf8)))?.stop == true {
                         reason = "stopped from the console by \(visit.name)"
-                        feed.finish(reason: reason)
+                        talk.finish(reason)
                     }
                 }
             }
         } catch {
             reason = "the console's connection failed: \(error)"
         }
-        feed.finish(reason: reason)
+        talk.finish(reason)
         await reporter.value
         logger.notice("console: live talk socket closed", metadata: ["console": "\(visit.name)", "talk": "\(started.id)"])
     }

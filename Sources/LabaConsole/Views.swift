@@ -4,8 +4,7 @@
 import Foundation
 import LabaCatalog
 import LabaCore
-import LabaDaemon
-import LabaStore
+import LabaControl
 
 /// The catalogue of one language, as the templates read it (`{{t.webBrand}}`).
 struct Texts: Sendable {
@@ -60,21 +59,9 @@ struct Texts: Sendable {
         }
     }
 
-    /// Admission's refusal in the clerk's words, with its own sentence after.
+    /// A refusal of the front door in this page's language.
     func refusal(_ refusal: Refusal) -> String {
-        let key: Catalog.Key = switch refusal.code {
-        case .badRequest: .webRefusalBadRequest
-        case .unknownMessage: .webRefusalUnknownMessage
-        case .unknownZone: .webRefusalUnknownZone
-        case .unknownLanguage: .webRefusalUnknownLanguage
-        case .noOutput: .webRefusalNoOutput
-        case .noRecording: .webRefusalNoRecording
-        case .quietHours: .webRefusalQuietHours
-        case .expired: .webRefusalExpired
-        case .notYetValid: .webRefusalNotYetValid
-        case .queueFull: .webRefusalQueueFull
-        }
-        return "\(self(key)) (\(refusal.message))"
+        Catalog.refusal(code: refusal.code.rawValue, args: refusal.args, in: language) ?? refusal.code.rawValue
     }
 }
 

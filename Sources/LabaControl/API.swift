@@ -214,11 +214,15 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
 public struct RefusedJSON: Codable, Sendable, Equatable {
     public var output: String?
     public var code: String
+    /// The values the refusal's text names (`zone`, `window`…): readers render the code with them.
+    public var args: [String: String]?
+    /// In English, for readers that do not know the code.
     public var message: String
 
-    public init(output: String?, code: String, message: String) {
+    public init(output: String?, code: String, args: [String: String]? = nil, message: String) {
         self.output = output
         self.code = code
+        self.args = args
         self.message = message
     }
 }
@@ -230,11 +234,18 @@ public struct BroadcastList: Codable, Sendable, Equatable {
     public var refused: [RefusedJSON]?
     /// The fleet command published for the request's zones inside `command_zones`.
     public var command: String?
+    /// The zones that command is for.
+    public var commandZones: [String]?
 
-    public init(broadcasts: [BroadcastJSON], refused: [RefusedJSON]? = nil, command: String? = nil) {
+    public init(broadcasts: [BroadcastJSON], refused: [RefusedJSON]? = nil, command: String? = nil, commandZones: [String]? = nil) {
         self.broadcasts = broadcasts
         self.refused = refused
         self.command = command
+        self.commandZones = commandZones
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case broadcasts, refused, command, commandZones = "command_zones"
     }
 }
 
@@ -242,10 +253,17 @@ public struct BroadcastList: Codable, Sendable, Equatable {
 public struct StopJSON: Codable, Sendable, Equatable {
     public var outputs: [String]
     public var command: String?
+    /// The zones that command is for.
+    public var commandZones: [String]?
 
-    public init(outputs: [String], command: String? = nil) {
+    public init(outputs: [String], command: String? = nil, commandZones: [String]? = nil) {
         self.outputs = outputs
         self.command = command
+        self.commandZones = commandZones
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case outputs, command, commandZones = "command_zones"
     }
 }
 
@@ -307,16 +325,24 @@ public struct ErrorJSON: Codable, Sendable, Equatable, Error {
     public struct Body: Codable, Sendable, Equatable {
         public var code: String
         public var message: String
+        /// For a refusal of the front door: its own code (finer than `code`) and arguments, which
+        /// readers render in their language.
+        public var refusal: String?
+        public var args: [String: String]?
 
-        public init(code: String, message: String) {
+        public init(code: String, message: String, refusal: String? = nil, args: [String: String]? = nil) {
             self.code = code
             self.message = message
+            self.refusal = refusal
+            self.args = args
         }
     }
 
     public var error: Body
 
-    public init(_ code: APIErrorCode, _ message: String) { error = Body(code: code.rawValue, message: message) }
+    public init(_ code: APIErrorCode, _ message: String, refusal: String? = nil, args: [String: String]? = nil) {
+        error = Body(code: code.rawValue, message: message, refusal: refusal, args: args)
+    }
 }
 
 /// Named error codes, each with its HTTP status.

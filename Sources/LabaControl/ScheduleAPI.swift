@@ -262,3 +262,20 @@ extension RequestedBy {
         }
     }
 }
+
+/// A change to the operators' schedule.
+public enum ScheduleAction: String, Sendable {
+    case add, change, pause, resume, remove
+}
+
+/// A refused change: the HTTP status and the JSON body.
+public struct ScheduleRefusal: Error {
+    public var code: APIErrorCode
+    public var body: ScheduleRefusalJSON
+
+    public init(_ code: APIErrorCode, _ message: String, diagnostics: [String]? = nil, changes: [ScheduleLogItem]? = nil) {
+        self.code = code
+        body = ScheduleRefusalJSON(code, message, diagnostics: diagnostics, changes: changes)
+    }
+}
+

@@ -73,10 +73,10 @@ struct AlertFile: Sendable {
     var data: Data
 }
 
-/// Hands each CAP file of the watched folder to the engine; the folder is watched and the files
-/// are read on the watcher's thread, the engine takes them in order.
+/// Hands each CAP file of the watched folder to the front door; the folder is watched and the files
+/// are read on the watcher's thread, the door takes them in order.
 struct AlertWatchService: Service {
-    let engine: Engine
+    let door: FrontDoor
     let watcher: FolderWatcher
     let logger: Logger
 
@@ -104,7 +104,7 @@ struct AlertWatchService: Service {
         thread.start()
         await withGracefulShutdownHandler {
             for await file in files {
-                _ = await engine.receiveAlert(file.data, via: .file(name: file.name, mtime: file.mtime))
+                _ = await door.alert(file.data, via: .file(name: file.name, mtime: file.mtime))
             }
         } onGracefulShutdown: {
             watcher.stop()

@@ -18,29 +18,33 @@ import ServiceLifecycle
 public struct APIFailure: Error, Equatable, Sendable {
     public var code: APIErrorCode
     public var message: String
+    /// The front door's refusal behind it, when there is one.
+    public var refusal: Refusal?
 
     public init(_ code: APIErrorCode, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    /// Admission's refusal in the API's terms.
+    /// A refusal of the front door in the API's terms: one HTTP status per code, its English
+    /// words for older clients, and the code with its arguments for those that render it.
     init(_ refusal: Refusal) {
-        switch refusal.code {
-        case .badRequest, .unknownLanguage: self.init(.badRequest, refusal.message)
-        case .unknownMessage, .unknownZone, .noOutput, .noRecording: self.init(.notFound, refusal.message)
-        case .quietHours: self.init(.quietHours, refusal.message)
-        case .expired, .notYetValid: self.init(.expired, refusal.message)
-        case .queueFull: self.init(.queueFull, refusal.message)
+        let code: APIErrorCode = switch refusal.code {
+        case .badRequest, .repeatOutOfRange, .withinNotPositive, .languageTwice, .noLanguages, .noTarget, .zonesAndAll,
+             .priorityNotAllowed, .unknownLanguage, .fleetRecordingName, .fleetRecordingLanguages: .badRequest
+        case .unknownMessage, .unknownZone, .unknownOutput, .noOutput, .noRecording, .notSpoken, .notFound: .notFound
+        case .quietHours: .quietHours
+        case .expired, .notYetValid: .expired
+        case .queueFull: .queueFull
+        case .storageFull: .storageFull
+        case .alreadyEnded: .alreadyEnded
+        case .notCommander: .notCommander
+        case .streamUnavailable, .inputUnavailable: .streamUnavailable
+        case .notAudio: .notAudio
+        case .tooLarge: .tooLarge
         }
-    }
-
-    init(_ error: EngineError) {
-        switch error {
-        case .storageFull(let m): self.init(.storageFull, m)
-        case .notFound(let m): self.init(.notFound, m)
-        case .alreadyEnded(let m): self.init(.alreadyEnded, m)
-        }
+        self.init(code, refusal.english)
+        self.refusal = refusal
     }
 }
 
@@ -48,7 +52,7 @@ enum ControlServer {
     static let maxJSONBody = 64 * 1024
 
     /// Builds the server service on `socketPath`, replacing a stale socket file.
-    static func build(engine: Engine, fleet: FleetService?, socketPath: String, group: String, configPath: String,
+    static func build(door: FrontDoor, engine: Engine, fleet: FleetService?, socketPath: String, group: String, configPath: String,
                       stateDirectory: String, reloader: Reloader, editor: ScheduleEditor, logger: Logger,
                       onListening: @escaping @Sendable () -> Void) throws -> any Service {
         let router = Router(context: ControlContext.self)
@@ -65,40 +69,12 @@ enum ControlServer {
         }
         router.post("\(prefix)/broadcasts") { request, context in
             let body: BroadcastRequest = try await decode(request, context)
-            let target = try target(body.zones, all: body.all)
-            let admissionRequest = AdmissionRequest(
-                content: .message(body.message), target: target, languages: body.languages, priority: try priority(body.priority),
-                repeatCount: body.repeat ?? 1, loop: body.loop ?? false, within: body.within, force: body.force ?? false,
-                requestedBy: await requester(context))
-            var fleetZones: [String] = []
-            if let fleet, case .zones(let zones) = target { fleetZones = await fleet.commandable(zones) }
-            guard let fleet, !fleetZones.isEmpty else {
-                let admission = try await admit(admissionRequest, engine)
-                var w = await wire()
-                return try json(w.list(admission.records, refused: admission.refused), status: .accepted)
-            }
-            // A commander: its own outputs as always, and a command for the units of the zones it
-            // commands. What only the units can decide (a zone no output here serves, its quiet
-            // hours or languages) does not refuse the request.
-            var admission = Admitted(records: [], refused: [])
-            do {
-                admission = try await engine.admit(admissionRequest)
-            } catch let refusal as Refusal where Engine.unitsDecide(refusal.code) {
-                admission.refused = [refusal]
-            } catch let refusal as Refusal {
-                throw APIFailure(refusal)
-            } catch let error as EngineError {
-                throw APIFailure(error)
-            }
-            let command: String
-            do {
-                command = try await fleet.commandBroadcast(body, zones: fleetZones)
-            } catch {
-                for record in admission.records { _ = try? await engine.cancel(id: record.id) }
-                throw error
-            }
+            let outcome = try await door.broadcast(AdmissionRequest(
+                content: .message(body.message), target: try Rules.target(zones: body.zones, all: body.all), languages: body.languages,
+                priority: try Rules.requestedPriority(body.priority), repeatCount: body.repeat ?? 1, loop: body.loop ?? false,
+                within: body.within, force: body.force ?? false, requestedBy: await requester(context)))
             var w = await wire()
-            return try json(w.list(admission.records, refused: admission.refused, command: command), status: .accepted)
+            return try json(w.list(outcome), status: .accepted)
         }
         router.post("\(prefix)/broadcasts/audio") { request, context in
             let q = await query(request)
@@ -106,63 +82,14 @@ enum ControlServer {
             let received = try await Uploads.receive(request, into: StateLayout(directory: stateDirectory).uploads)
             let name = body.messageName
             let maxDuration = await engine.configuration.uploads.maxDurationValue
-            let now = await engine.now()
+            let now = await door.now()
             let path = try await NIOThreadPool.singleton.runIfActive { () throws(APIFailure) in
                 try Uploads.admit(received, name: name, maxDuration: maxDuration, now: now)
             }
             body.requestedBy = await requester(context)
-            body.content = .recording(path: path, name: body.messageName)
-            var fleetZones: [String] = []
-            if let fleet, case .zones(let zones) = body.target { fleetZones = await fleet.commandable(zones) }
-            guard let fleet, !fleetZones.isEmpty else {
-                let admission: Admitted
-                do {
-                    admission = try await admit(body, engine)
-                } catch {
-                    unlink(path)
-                    throw error
-                }
-                var w = await wire()
-                return try json(w.list(admission.records, refused: admission.refused), status: .accepted)
-            }
-            // A commander: the recording joins the fleet's library under its name (signed, retained),
-            // then a command plays that message there; the broker keeps the two in order.
-            let command: String
-            var admission = Admitted(records: [], refused: [])
-            do {
-                guard Config.isValidID(name) else {
-                    throw APIFailure(.badRequest, "a recording for the fleet's units needs a name that is an id "
-                                     + "(laba play --file FILE NAME), not '\(name)'")
-                }
-                let language = body.languages?.first ?? Language.neutral
-                guard (body.languages?.count ?? 0) <= 1 else {
-                    throw APIFailure(.badRequest, "a recording for the fleet's units is in one language (or none)")
-                }
-                _ = try await fleet.publishLibrary(path: path, message: name, language: language)
-                do {
-                    admission = try await engine.admit(body)
-                } catch let refusal as Refusal where Engine.unitsDecide(refusal.code) {
-                    admission.refused = [refusal]
-                }
-                command = try await fleet.commandBroadcast(
-                    BroadcastRequest(message: name, zones: fleetZones, languages: body.languages, priority: body.priority,
-                                     repeat: body.repeatCount, loop: body.loop ? true : nil, force: body.force ? true : nil,
-                                     within: body.within),
-                    zones: fleetZones)
-            } catch let refusal as Refusal {
-                unlink(path)
-                throw APIFailure(refusal)
-            } catch let error as EngineError {
-                unlink(path)
-                throw APIFailure(error)
-            } catch {
-                for record in admission.records { _ = try? await engine.cancel(id: record.id) }
-                unlink(path)
-                throw error
-            }
-            if admission.records.isEmpty { unlink(path) }
+            let outcome = try await door.broadcastRecording(at: path, body)
             var w = await wire()
-            return try json(w.list(admission.records, refused: admission.refused, command: command), status: .accepted)
+            return try json(w.list(outcome), status: .accepted)
         }
         router.get("\(prefix)/broadcasts") { request, _ in
             let q = await query(request)
@@ -187,16 +114,12 @@ enum ControlServer {
         }
         router.post("\(prefix)/live") { request, context in
             let body: LiveRequestJSON = try await decode(request, context)
-            let live = LiveRequest(target: try target(body.zones, all: body.all), priority: try priority(body.priority),
+            let live = LiveRequest(target: try Rules.target(zones: body.zones, all: body.all), priority: try Rules.requestedPriority(body.priority),
                                    input: body.input, force: body.force ?? false, requestedBy: await requester(context))
             // A commander with fleet.stream: the zones it commands hear the talk too, through the fleet.
-            let started: LiveStarted, command: String?
-            do { (started, command) = try await startLiveTalk(live, engine: engine, fleet: fleet) } catch let refusal as Refusal {
-                throw APIFailure(refusal)
-            } catch let error as EngineError {
-                throw APIFailure(error)
-            }
-            return liveStream(started, command: command, engine: engine, channel: context.channel, wire: await wire())
+            let talk = try await door.talk(live)
+            return liveStream(talk.started, command: talk.command?.id, door: door, engine: engine, channel: context.channel,
+                              wire: await wire())
         }
         router.get("\(prefix)/broadcasts/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
@@ -207,28 +130,17 @@ enum ControlServer {
         router.delete("\(prefix)/broadcasts/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
             // A live talk's id ends the talk on every output.
-            let by = await requester(context)?.label
-            if await engine.stopLive(id, reason: by.map { "stopped by \($0)" } ?? "stopped through the control API") {
+            guard let record = try await door.cancel(id, by: await requester(context)) else {
                 return try json(LiveEventJSON(event: .level, id: id), status: .accepted)
             }
-            let record: BroadcastRecord
-            do { record = try await engine.cancel(id: id) } catch let error as EngineError { throw APIFailure(error) }
             var w = await wire()
             return try json(w.broadcast(record), status: .accepted)
         }
         router.post("\(prefix)/stop") { request, context in
             let body: StopRequest = try await decode(request, context)
-            let target = try target(body.zones, all: body.all)
-            let outputs: [String]
-            do { outputs = try await engine.stop(target, clear: body.clear ?? false) } catch let refusal as Refusal {
-                throw APIFailure(refusal)
-            }
-            var command: String?
-            if let fleet, case .zones(let zones) = target {
-                let fleetZones = await fleet.commandable(zones)
-                if !fleetZones.isEmpty { command = try await fleet.commandStop(zones: fleetZones, clear: body.clear ?? false) }
-            }
-            return try json(StopJSON(outputs: outputs, command: command), status: .accepted)
+            let stopped = try await door.stop(try Rules.target(zones: body.zones, all: body.all), clear: body.clear ?? false)
+            return try json(StopJSON(outputs: stopped.outputs, command: stopped.command?.id, commandZones: stopped.command?.zones),
+                            status: .accepted)
         }
         router.get("\(prefix)/report") { request, _ in
             let q = await query(request)
@@ -275,10 +187,7 @@ enum ControlServer {
             let q = await query(request)
             let count = try q.number("count", in: 0...100_000) ?? 10
             let from = try q.time("from").map(Instant.init(microseconds:))
-            let planned: [PlannedBroadcast]
-            do {
-                planned = try await engine.schedule(from: from, count: count, zone: q["zone"], output: q["output"])
-            } catch let error as EngineError { throw APIFailure(error) }
+            let planned = try await engine.schedule(from: from, count: count, zone: q["zone"], output: q["output"])
             var w = await wire()
             return try json(w.schedule(planned))
         }
@@ -289,9 +198,7 @@ enum ControlServer {
         router.put("\(prefix)/outputs/:id/zone") { request, context in
             let body: ZoneMove = try await decode(request, context)
             let id = context.parameters.get("id") ?? ""
-            let moved: OutputStatus
-            do { moved = try await engine.move(output: id, to: body.zone) } catch let error as EngineError { throw APIFailure(error) }
-            return try json(await wire().output(moved))
+            return try json(await wire().output(try await door.move(output: id, to: body.zone)))
         }
         routeSchedule(router, editor: editor, query: query)
         router.post("\(prefix)/reload") { _, _ in
@@ -299,7 +206,7 @@ enum ControlServer {
             return try json(result, status: result.reloaded ? .ok : .unprocessableContent)
         }
 
-        addPlacesRoutes(router, engine: engine)
+        addPlacesRoutes(router, door: door, engine: engine)
 
         let responder = router.buildResponder()
         if FileManager.default.fileExists(atPath: socketPath) { try? FileManager.default.removeItem(atPath: socketPath) }
@@ -398,26 +305,14 @@ enum ControlServer {
         }
     }
 
-    /// Admits a request; the engine's and admission's refusals become the API's errors.
-    static func admit(_ request: AdmissionRequest, _ engine: Engine) async throws -> Admitted {
-        do {
-            return try await engine.admit(request)
-        } catch let refusal as Refusal {
-            throw APIFailure(refusal)
-        } catch let error as EngineError {
-            throw APIFailure(error)
-        }
-    }
-
-    /// `zones` or `all`, one of them.
     /// The answer of `POST /v1/live`: JSON lines while the talk lasts. The client going away
     /// ends the talk (the CLI's Ctrl-C, a lost connection).
-    static func liveStream(_ started: LiveStarted, command: String? = nil, engine: Engine, channel: any Channel,
+    static func liveStream(_ started: LiveStarted, command: String? = nil, door: FrontDoor, engine: Engine, channel: any Channel,
                            wire: WireFormat) -> Response {
         var wire = wire
         let first = LiveEventJSON(event: .started, id: started.id, input: started.input, command: command,
                                   broadcasts: started.records.map { wire.broadcast($0) },
-                                  refused: started.refused.map { RefusedJSON(output: $0.output, code: $0.code.rawValue, message: $0.message) })
+                                  refused: started.refused.map(WireFormat.refused))
         let id = started.id
         channel.closeFuture.whenComplete { _ in
             Task { await engine.stopLive(id, reason: "the connection of who started it was closed") }
@@ -451,22 +346,6 @@ enum ControlServer {
             }
             try await writer.finish(nil)
         })
-    }
-
-    static func target(_ zones: [String]?, all: Bool?) throws(APIFailure) -> AdmissionRequest.Target {
-        if all == true {
-            guard zones?.isEmpty ?? true else { throw APIFailure(.badRequest, "name zones or all, not both") }
-            return .all
-        }
-        guard let zones, !zones.isEmpty else { throw APIFailure(.badRequest, "name at least one zone, or all") }
-        return .zones(zones)
-    }
-
-    /// A request's priority: manual (the default) or emergency.
-    static func priority(_ p: Priority?) throws(APIFailure) -> Priority {
-        let p = p ?? .manual
-        guard p != .scheduled else { throw APIFailure(.badRequest, "priority must be manual or emergency, not scheduled") }
-        return p
     }
 
     static func decode<T: Decodable>(_ request: Request, _ context: ControlContext) async throws -> T {
@@ -504,13 +383,15 @@ enum ControlServer {
         let failure: APIFailure
         switch error {
         case let f as APIFailure: failure = f
+        case let r as Refusal: failure = APIFailure(r)
         case let e as HTTPResponseError:
             failure = APIFailure(e.status.code == 404 ? .notFound : e.status.code == 413 ? .tooLarge : .badRequest,
                                  e.status.code == 404 ? "no such endpoint" : "\(e.status.reasonPhrase)")
         default: failure = APIFailure(.internalError, "\(error)")
         }
         let status = HTTPResponse.Status(code: failure.code.status)
-        return (try? json(ErrorJSON(failure.code, failure.message), status: status)) ?? Response(status: status)
+        let body = ErrorJSON(failure.code, failure.message, refusal: failure.refusal?.code.rawValue, args: failure.refusal?.args)
+        return (try? json(body, status: status)) ?? Response(status: status)
     }
 
     /// The caller, from the socket's peer credentials (SO_PEERCRED).
@@ -555,11 +436,8 @@ struct Query {
     /// A true/false parameter.
     func flag(_ key: String) throws(APIFailure) -> Bool? {
         guard let text = self[key] else { return nil }
-        switch text {
-        case "true", "1", "yes": return true
-        case "false", "0", "no": return false
-        default: throw APIFailure(.badRequest, "\(key) must be true or false, not '\(text)'")
-        }
+        guard let value = Rules.flag(text) else { throw APIFailure(.badRequest, "\(key) must be true or false, not '\(text)'") }
+        return value
     }
 
     /// A whole-number parameter within `range`.

@@ -8,7 +8,7 @@ import LabaCore
 import NIOCore
 
 extension ControlServer {
-    static func addPlacesRoutes(_ router: Router<ControlContext>, engine: Engine) {
+    static func addPlacesRoutes(_ router: Router<ControlContext>, door: FrontDoor, engine: Engine) {
         let prefix = ControlProtocol.pathPrefix
         router.post("\(prefix)/alerts") { request, _ in
             var request = request
@@ -18,14 +18,16 @@ extension ControlServer {
             } catch {
                 throw APIFailure(.tooLarge, "an alert is at most \(Engine.maxAlertSize / 1024) KiB")
             }
-            guard let receipt = await engine.receiveAlert(Data(buffer.readableBytesView), via: .api) else {
+            guard let taken = await door.alert(Data(buffer.readableBytesView), via: .api) else {
                 throw APIFailure(.internalError, "the alert was not taken")
             }
+            let receipt = taken.receipt
             if let invalid = receipt.invalid {
                 throw APIFailure(.invalidAlert, "not a valid CAP 1.2 alert: \(invalid) (recorded as alert \(receipt.record.id ?? 0))")
             }
             var w = WireFormat(await engine.configuration.timeZone)
-            return try json(w.alert(receipt.record), status: receipt.record.broadcasts.isEmpty ? .ok : .accepted)
+            // Accepted when something plays: here, or on the units it was forwarded to.
+            return try json(w.alert(receipt.record), status: receipt.record.broadcasts.isEmpty && taken.command == nil ? .ok : .accepted)
         }
         router.get("\(prefix)/alerts") { request, _ in
             let limitText = request.uri.queryParameters["limit"].map(String.init)

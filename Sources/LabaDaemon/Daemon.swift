@@ -27,6 +27,8 @@ public struct DaemonOptions: Sendable {
 
 /// What a service beside the control API gets: the engine and the daemon's state.
 public struct DaemonContext: Sendable {
+    /// Every request's way in.
+    public let door: FrontDoor
     public let engine: Engine
     public let store: Store
     public let config: Config
@@ -139,8 +141,12 @@ public enum Daemon {
                                 clock: clock, notifier: notifier, logger: logger)
         // One editor for every client of the operators' schedule (the API; the console's page).
         let editor = ScheduleEditor(engine: engine, store: store, stateDirectory: options.stateDirectory, logger: logger)
+        // Every way in goes through one door (SPEC 15): the API, the console, the fleet's commands, alerts.
+        let door = FrontDoor(engine: engine, fleet: fleet, store: store, editor: editor, stateDirectory: options.stateDirectory,
+                             reload: { await reloader.reload() }, logger: logger)
+        await fleet?.attach(door)
         let server = try ControlServer.build(
-            engine: engine, fleet: fleet, socketPath: options.socketPath, group: setup.config.control.groupName,
+            door: door, engine: engine, fleet: fleet, socketPath: options.socketPath, group: setup.config.control.groupName,
             configPath: options.configPath, stateDirectory: options.stateDirectory, reloader: reloader,
             editor: editor, logger: logger,
             onListening: {
@@ -159,12 +165,12 @@ public enum Daemon {
             server,
             SignalService(hangups: hangups, reloader: reloader),
         ]
-        let context = DaemonContext(engine: engine, store: store, config: setup.config, stateDirectory: options.stateDirectory,
+        let context = DaemonContext(door: door, engine: engine, store: store, config: setup.config, stateDirectory: options.stateDirectory,
                                     reload: { await reloader.reload() }, editor: editor, fleet: fleet, logger: logger)
         for factory in options.services {
             if let service = try factory(context) { services.insert(service, at: 3) }
         }
-        services += placesServices(setup.config, engine: engine, logger: logger)
+        services += placesServices(setup.config, engine: engine, door: door, logger: logger)
         if clock.offsetFile != nil {
             logger.warning("test clock: SIGUSR2 re-reads the offset from \(clock.offsetFile ?? "")")
             services.append(TestClockService(signals: await UnixSignalsSequence(trapping: .sigusr2), clock: clock, timer: timer,

@@ -7,7 +7,7 @@ import ServiceLifecycle
 
 extension Daemon {
     /// The services SPEC 13 adds; a folder that cannot be watched is logged and left out.
-    static func placesServices(_ config: Config, engine: Engine, logger: Logger) -> [any Service] {
+    static func placesServices(_ config: Config, engine: Engine, door: FrontDoor, logger: Logger) -> [any Service] {
         var services: [any Service] = []
         if config.outputs.contains(where: { $0.follow?.value == .gps }) {
             let (host, port) = config.gps?.hostAndPort ?? GPSConfig.split(GPSConfig.defaultAddress)!
@@ -15,7 +15,7 @@ extension Daemon {
         }
         if let watch = config.alerts?.watch?.value {
             do {
-                services.append(AlertWatchService(engine: engine, watcher: try FolderWatcher(path: watch), logger: logger))
+                services.append(AlertWatchService(door: door, watcher: try FolderWatcher(path: watch), logger: logger))
                 logger.info("alerts: watching \(watch)")
             } catch {
                 logger.error("alerts: cannot watch \(watch): \(error); alerts still come through the API and the fleet")

@@ -52,19 +52,6 @@ public struct Setup: Sendable {
 }
 
 /// What the engine refuses beyond admission's rules.
-public enum EngineError: Error, Equatable, CustomStringConvertible {
-    /// The state dir cannot take a new broadcast (disk full, not writable); nothing was queued.
-    case storageFull(String)
-    case notFound(String)
-    /// The broadcast had already ended.
-    case alreadyEnded(String)
-
-    public var description: String {
-        switch self {
-        case .storageFull(let m), .notFound(let m), .alreadyEnded(let m): m
-        }
-    }
-}
 
 /// What changed, for whoever follows the engine (the console's live page, the fleet's reports,
 /// tests waiting for an event instead of a time).
@@ -234,17 +221,16 @@ public actor Engine {
     // MARK: Queueing
 
     /// Queues admitted broadcasts. With `durable`, each is committed to the store first, or none is
-    /// queued (`EngineError.storageFull`), except emergencies, which play from memory and are
+    /// queued (`Refusal.storageFull`), except emergencies, which play from memory and are
     /// recorded when the disk takes them.
-    func enqueue(_ records: [BroadcastRecord], durable: Bool) throws(EngineError) {
+    func enqueue(_ records: [BroadcastRecord], durable: Bool) throws(Refusal) {
         if durable, !records.allSatisfy({ $0.priority == .emergency }) {
             flushBehind()
             do {
                 try store.insert(records)
             } catch {
                 logger.error("a broadcast was refused: the state dir cannot store it", metadata: ["error": "\(error)"])
-                throw .storageFull("the state dir cannot store the broadcast (disk full or not writable): \(error); "
-                                   + "nothing was queued")
+                throw .storageFull("\(error)")
             }
         } else {
             for record in records { write(record) }

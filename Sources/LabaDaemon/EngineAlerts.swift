@@ -4,6 +4,7 @@
 // (woken by the scheduling loop's timer) and records everything it did.
 
 import Foundation
+import LabaControl
 import LabaCore
 import LabaStore
 
@@ -23,12 +24,21 @@ public enum AlertVia: Sendable, Equatable {
         case .fleet: "fleet"
         }
     }
+
+    /// It came as a fleet command: it is never forwarded again.
+    public var isFleet: Bool {
+        if case .fleet = self { return true }
+        return false
+    }
 }
 
 /// What became of an alert: its record, and the reason it could not be read, when it could not.
 public struct AlertReceipt: Sendable {
     public var record: AlertRecord
     public var invalid: CAPError?
+    /// Where its areas reach (and, for an Update or a Cancel, where the alerts it stops reached):
+    /// the zones a commander forwards it to. Empty for an alert not read, or read before.
+    public var forward: [String] = []
 }
 
 extension Engine {
@@ -41,10 +51,13 @@ extension Engine {
     /// - Parameter scope: the subtrees the sender may command (a fleet key's trust): the alert
     ///   reaches no zone outside them, now or in its repeats; nil: any zone.
     /// - Returns: nil only for a file read before.
-    public func receiveAlert(_ xml: Data, via: AlertVia, scope: [String]? = nil) -> AlertReceipt? {
+    /// - Parameter zones: the zones a commander signed for it (SPEC 15): it plays there, without
+    ///   its areas being matched again.
+    public func receiveAlert(_ xml: Data, via: AlertVia, scope: [String]? = nil, zones: [String]? = nil) -> AlertReceipt? {
         let t = now()
         var record = AlertRecord(receivedAt: t.microseconds, via: via.label)
         record.scope = scope
+        record.sentZones = zones
         if case .file(let name, let mtime) = via {
             if (try? store.alertFilesSeen().contains("\(name) \(mtime)")) == true { return nil }
             record.file = name
@@ -78,7 +91,7 @@ extension Engine {
             saveAlert(&record)
             return AlertReceipt(record: record, invalid: nil)
         }
-        let plan = plan(alert, scope: scope, at: t)
+        let plan = plan(alert, scope: scope, zones: zones, at: t)
         record.drill = plan.drill
         record.event = plan.event
         record.message = plan.message
@@ -106,12 +119,43 @@ extension Engine {
             "broadcasts": "\(record.broadcasts.joined(separator: ","))", "reason": "\(record.reason ?? "")",
         ])
         rearm()
-        return AlertReceipt(record: record, invalid: nil)
+        return AlertReceipt(record: record, invalid: nil, forward: forwardZones(alert))
     }
 
-    /// The alert's plan now, cut to `scope` when it came with one.
-    private func plan(_ alert: CAPAlert, scope: [String]?, at t: Instant) -> AlertPlan {
-        let plan = AlertPlanner.plan(alert, config: setup.config, map: places.map, library: setup.library, now: t)
+    /// Where a commander forwards an alert: where its areas reach, and for an Update or a Cancel,
+    /// where the alerts it references reached.
+    private func forwardZones(_ alert: CAPAlert) -> [String] {
+        var zones = AlertPlanner.zones(reachedBy: alert, map: places.map).zones
+        for earlier in alert.references.map(\.identifier) {
+            guard let record = (try? store.alert(identifier: earlier)) ?? nil else { continue }
+            var reached = record.sentZones ?? record.zones
+            if let xml = record.xml, let document = try? CAPAlert(xml: Data(xml.utf8)) {
+                reached += AlertPlanner.zones(reachedBy: document, map: places.map).zones
+            }
+            for zone in reached where !zones.contains(zone) { zones.append(zone) }
+        }
+        return zones
+    }
+
+    /// Notes on an alert's record that a commander forwarded it to its units (or could not).
+    /// - Returns: the record as it is now.
+    @discardableResult
+    public func noteAlert(_ id: Int64?, forwarded command: String? = nil, zones: [String] = [],
+                          notForwarded error: Refusal? = nil) -> AlertRecord? {
+        guard let id, var record = (try? store.alert(id: id)) ?? nil else { return nil }
+        if let command {
+            record.command = command
+            record.notes.append("forwarded to the fleet's units as command \(command) for \(zones.joined(separator: ", "))")
+        }
+        if let error { record.notes.append("not forwarded to the fleet's units: \(error.english)") }
+        saveAlert(&record)
+        return record
+    }
+
+    /// The alert's plan now, cut to `scope` when it came with one, at `zones` when a commander
+    /// signed them.
+    private func plan(_ alert: CAPAlert, scope: [String]?, zones: [String]? = nil, at t: Instant) -> AlertPlan {
+        let plan = AlertPlanner.plan(alert, config: setup.config, map: places.map, library: setup.library, now: t, zones: zones)
         guard let scope else { return plan }
         return plan.restricted(to: scope, in: ZoneTree(setup.config))
     }
@@ -125,11 +169,9 @@ extension Engine {
             do {
                 let admitted = try admit(request)
                 played += admitted.records.map(\.id)
-                refused += admitted.refused.map { "\($0.output ?? zone): \($0.message)" }
-            } catch let refusal as Refusal {
-                refused.append("\(zone): \(refusal.message)")
+                refused += admitted.refused.map { "\($0.output ?? zone): \($0.english)" }
             } catch {
-                refused.append("\(zone): \(error)")
+                refused.append("\(zone): \(error.english)")
             }
         }
         record.broadcasts += played
@@ -184,7 +226,7 @@ extension Engine {
             places.repeats[id] = nil
             guard var record = (try? store.alert(id: id)) ?? nil, record.repeatsLeft > 0,
                   let xml = record.xml, let alert = try? CAPAlert(xml: Data(xml.utf8)) else { continue }
-            let plan = plan(alert, scope: record.scope, at: t)
+            let plan = plan(alert, scope: record.scope, zones: record.sentZones, at: t)
             record.repeatsLeft -= 1
             if let reason = plan.reason {
                 record.notes.append("a repeat did not play: \(reason)")

@@ -35,16 +35,6 @@ public struct LiveRequest: Sendable {
     }
 }
 
-/// A live broadcast under way.
-public struct LiveStarted: Sendable {
-    /// The talk's id: `DELETE /v1/broadcasts/{id}` and `stopLive` end it.
-    public var id: String
-    public var records: [BroadcastRecord]
-    public var refused: [Refusal]
-    public var input: String
-    public var recording: String
-}
-
 /// Where a live broadcast stands, for the CLI's meter.
 public struct LiveProgress: Sendable {
     public var seconds: Double
@@ -79,8 +69,8 @@ extension Engine {
     /// `live.silence`, or no output carrying it any more.
     ///
     /// - Throws: `Refusal` when no output admits it (`no_output` also when the input cannot be
-    ///   opened: nothing is queued then); `EngineError.storageFull`.
-    public func startLive(_ request: LiveRequest) throws -> LiveStarted {
+    ///   opened: nothing is queued then); `.storageFull`.
+    public func startLive(_ request: LiveRequest) throws(Refusal) -> LiveStarted {
         let live = setup.config.live
         let input = request.input ?? live.inputValue
         let talk = newID()
@@ -90,14 +80,13 @@ extension Engine {
                                          requestedBy: request.requestedBy)
         // It waits while something higher plays, for as long as it may run.
         admission.within = live.maxValue
-        let context = Admission.Context(config: setup.config, tree: builder.tree, library: setup.library,
-                                        outputZones: scheduler.planner.outputZones, waiting: waitingCounts, now: now())
+        let context = admissionContext(at: now())
         var admitted: [AdmittedBroadcast] = [], refused: [Refusal] = []
         do {
             let admission = try Admission.admit(admission, in: context)
             (admitted, refused) = (admission.admitted, admission.refused)
         } catch {
-            guard request.toFleet, Self.unitsDecide(error.code) else { throw error }
+            guard request.toFleet, error.unitsDecide else { throw error }
             refused = [error]
         }
         let records = admitted.map { BroadcastRecord(id: newID(), $0) }
@@ -111,7 +100,7 @@ extension Engine {
             if let feed = request.feed { capture.start(feed: feed) } else { try capture.start() }
         } catch {
             logger.warning("live talk refused: the input cannot be opened", metadata: ["input": "\(input)", "error": "\(error)"])
-            throw Refusal(.noOutput, "the live input '\(input)' cannot be opened: \(error)")
+            throw Refusal(.inputUnavailable, ["input": input, "detail": "\(error)"])
         }
         // Known before its records are queued: an output free now starts it at once.
         talks[talk] = LiveTalk(id: talk, capture: capture, records: records.map(\.id), startedAt: now())
@@ -145,12 +134,6 @@ extension Engine {
     public func tapLive(_ id: String, _ key: String) -> LiveRing? {
         guard let talk = talks[id], !talk.capture.isFinished else { return nil }
         return talk.capture.tap(key)
-    }
-
-    /// What a commander leaves to its units: a zone no output here serves, or one whose quiet
-    /// hours, languages or queue refuse it here.
-    public static func unitsDecide(_ code: Refusal.Code) -> Bool {
-        [.noOutput, .noRecording, .quietHours, .queueFull].contains(code)
     }
 
     /// Where a talk stands; nil when it is unknown (or ended and reported).

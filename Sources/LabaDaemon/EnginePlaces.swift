@@ -55,11 +55,6 @@ struct PlacesState {
     var nextRepeat: Instant? { repeats.values.min() }
 }
 
-/// The status of a following output: what it knows of its position.
-public struct GPSStatus: Sendable, Equatable {
-    public var follower: Follower
-}
-
 extension Engine {
     /// Takes one gpsd report: each following output's follower decides, and a switch moves the
     /// output as `laba zone` does, recorded with the position.

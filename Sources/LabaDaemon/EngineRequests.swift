@@ -12,27 +12,6 @@ public struct Admitted: Sendable {
     public var refused: [Refusal]
 }
 
-/// One output as the status shows it.
-public struct OutputStatus: Sendable {
-    public var id: String
-    public var device: String
-    public var zone: String
-    public var available: Bool
-    public var playing: BroadcastRecord?
-    /// The waiting broadcasts' ids, in the order they will play.
-    public var queue: [String]
-    public var next: PlannedBroadcast?
-    /// For an output that follows GPS: what it knows of its position.
-    public var gps: GPSStatus? = nil
-}
-
-public struct EngineStatus: Sendable {
-    public var outputs: [OutputStatus]
-    /// Records the state dir has not taken yet (a full disk): they are kept in memory.
-    public var recordsBehind: Int
-    public var warnings: [Diagnostic]
-}
-
 extension Engine {
     public var configuration: Config { setup.config }
     /// The recordings of the configuration in force (the console's coverage matrix).
@@ -40,15 +19,21 @@ extension Engine {
     /// The engine's clock (a test offset included), for pages that show what comes next.
     public func currentTime() -> Instant { now() }
 
+    /// Everything admission looks at besides the request, as it is at `t`: one context for every
+    /// way in.
+    func admissionContext(at t: Instant) -> Admission.Context {
+        Admission.Context(config: setup.config, tree: builder.tree, library: setup.library,
+                          outputZones: scheduler.planner.outputZones, waiting: waitingCounts, now: t)
+    }
+
     /// Admits a request on every output it reaches and queues it there.
     ///
     /// Committed to the store before this returns, except an emergency the disk cannot take, which
     /// plays from memory (SPEC 5).
-    /// - Throws: `Refusal` when no output admitted it; `EngineError.storageFull` when the store
+    /// - Throws: `Refusal` when no output admitted it; `.storageFull` when the store
     ///   cannot take a non-emergency broadcast (nothing is queued then).
-    public func admit(_ request: AdmissionRequest) throws -> Admitted {
-        let context = Admission.Context(config: setup.config, tree: builder.tree, library: setup.library,
-                                        outputZones: scheduler.planner.outputZones, waiting: waitingCounts, now: now())
+    public func admit(_ request: AdmissionRequest) throws(Refusal) -> Admitted {
+        let context = admissionContext(at: now())
         let admission = try Admission.admit(request, in: context)
         let records = admission.admitted.map { BroadcastRecord(id: newID(), $0) }
         try enqueue(records, durable: true)
@@ -65,14 +50,13 @@ extension Engine {
     ///   - commit: stores the records and the reports of those done; returns false when the
     ///     command was claimed before (a repeat delivery): nothing is queued then.
     /// - Returns: the admitted part, or nil when `commit` returned false.
-    /// - Throws: `Refusal` when no output admitted it; `EngineError.storageFull` when `commit`
+    /// - Throws: `Refusal` when no output admitted it; `.storageFull` when `commit`
     ///   throws, except for an emergency, which then plays from memory (SPEC 5).
     public func admitCommand(_ request: AdmissionRequest, unplayed: (outcome: BroadcastOutcome, reason: String)? = nil,
                              commit: @Sendable ([BroadcastRecord], [(topic: String, payload: Data)]) throws -> Bool)
-        throws -> Admitted? {
+        throws(Refusal) -> Admitted? {
         let t = now()
-        let context = Admission.Context(config: setup.config, tree: builder.tree, library: setup.library,
-                                        outputZones: scheduler.planner.outputZones, waiting: waitingCounts, now: t)
+        let context = admissionContext(at: t)
         let admission = try Admission.admit(request, in: context)
         var records = admission.admitted.map { BroadcastRecord(id: newID(), $0) }
         if let unplayed {
@@ -88,7 +72,7 @@ extension Engine {
         } catch {
             guard unplayed == nil, request.priority == .emergency else {
                 logger.error("a fleet command was refused: the state dir cannot store it", metadata: ["error": "\(error)"])
-                throw EngineError.storageFull("the state dir cannot store the command's broadcasts: \(error)")
+                throw Refusal.storageFull("\(error)")
             }
             // An emergency plays from memory; its records are written when the disk takes them.
             for record in records { write(record) }
@@ -119,16 +103,7 @@ extension Engine {
 
     /// The outputs serving `target` now.
     public func outputs(serving target: AdmissionRequest.Target) throws(Refusal) -> [String] {
-        let tree = builder.tree
-        switch target {
-        case .all:
-            return setup.config.outputs.map(\.id.value)
-        case .zones(let zones):
-            for zone in zones where tree[zone] == nil {
-                throw Refusal(.unknownZone, "unknown zone '\(zone)'")
-            }
-            return Rules.outputs(serving: zones, config: setup.config, tree: tree, outputZones: scheduler.planner.outputZones)
-        }
+        try Rules.outputs(for: target, config: setup.config, tree: builder.tree, outputZones: scheduler.planner.outputZones)
     }
 
     /// Stops what plays on the outputs serving `target` (and with `clear`, what waits there).
@@ -143,11 +118,11 @@ extension Engine {
     /// Cancels one broadcast, waiting or playing.
     ///
     /// - Returns: the record as it is now (a playing one is fading out).
-    /// - Throws: `EngineError.notFound`, or `.alreadyEnded` for a broadcast that is done.
-    public func cancel(id: String) throws(EngineError) -> BroadcastRecord {
+    /// - Throws: `.notFound`, or `.alreadyEnded` for a broadcast that is done.
+    public func cancel(id: String) throws(Refusal) -> BroadcastRecord {
         guard let record = live[id] else {
-            if let done = self.record(id: id) { throw .alreadyEnded("broadcast \(id) had already ended (\(done.outcome?.rawValue ?? "done"))") }
-            throw .notFound("no broadcast '\(id)'")
+            if let done = self.record(id: id) { throw Refusal(.alreadyEnded, ["id": id, "outcome": done.outcome?.rawValue ?? "done"]) }
+            throw .notFound(id)
         }
         feed(record.output, .cancel(id: id))
         rearm()
@@ -191,10 +166,10 @@ extension Engine {
 
     /// The next `count` scheduled broadcasts from `from` (default now), as planned with the
     /// outputs' current zones.
-    public func schedule(from: Instant?, count: Int, zone: String?, output: String?) throws(EngineError) -> [PlannedBroadcast] {
+    public func schedule(from: Instant?, count: Int, zone: String?, output: String?) throws(Refusal) -> [PlannedBroadcast] {
         let planner = scheduler.planner
-        if let zone, planner.tree[zone] == nil { throw .notFound("unknown zone '\(zone)'") }
-        if let output, setup.config.output(output) == nil { throw .notFound("unknown output '\(output)'") }
+        if let zone, planner.tree[zone] == nil { throw .unknownZone(zone) }
+        if let output, setup.config.output(output) == nil { throw .unknownOutput(output) }
         let start = from ?? now()
         return Array(planner.broadcasts(after: Instant(microseconds: start.microseconds - 1), zone: zone, output: output)
             .prefix(count))
@@ -203,18 +178,18 @@ extension Engine {
     /// Moves a (mobile) output to another zone, persistently. From now on it follows that zone's
     /// schedule and languages; scheduled broadcasts still waiting for the old zone are dropped, with
     /// the reason recorded.
-    public func move(output: String, to zone: String) throws(EngineError) -> OutputStatus {
+    public func move(output: String, to zone: String) throws(Refusal) -> OutputStatus {
         try move(output: output, to: zone, cause: .operator)
     }
 
     /// The move, by an operator or by the output's position (recorded with it).
-    func move(output: String, to zone: String, cause: MoveCause) throws(EngineError) -> OutputStatus {
-        guard setup.config.output(output) != nil else { throw .notFound("unknown output '\(output)'") }
-        guard builder.tree[zone] != nil else { throw .notFound("unknown zone '\(zone)'") }
+    func move(output: String, to zone: String, cause: MoveCause) throws(Refusal) -> OutputStatus {
+        guard setup.config.output(output) != nil else { throw .unknownOutput(output) }
+        guard builder.tree[zone] != nil else { throw .unknownZone(zone, among: builder.tree.ids) }
         do {
             try store.setZone(zone, of: output, at: now().microseconds)
         } catch {
-            throw .storageFull("cannot store the move: \(error)")
+            throw .storageFull("\(error)")
         }
         let from = scheduler.planner.outputZones[output]
         scheduler.setZone(zone, of: output)

@@ -11,30 +11,40 @@ import LabaFleet
 import LabaStore
 
 extension FleetService {
-    /// The zones of a request that this commander commands (inside `command_zones`); empty on a
-    /// unit that is not a commander.
+    /// The part of `zones` that this commander commands: a zone inside `command_zones` stays, a
+    /// zone above command zones narrows to them; empty on a unit that is not a commander.
     public func commandable(_ zones: [String]) -> [String] {
-        guard setup.signingKey != nil else { return [] }
+        guard isCommander else { return [] }
         return CommandDelivery.commandable(zones, commandZones: setup.commandZones, tree: tree)
     }
+
+    /// `command_zones`: what `all` reaches among the units (empty on a unit that is not a commander).
+    public var commandZones: [String] { isCommander ? setup.commandZones.filter { tree[$0] != nil } : [] }
 
     /// Publishes a broadcast command for `zones`: signed, committed to the outbox before this
     /// returns, sent now when the broker is connected, and again after every reconnect.
     ///
-    /// - Parameter within: the command's lifetime (and the units' deadline); default 1 h.
+    /// - Parameter message: the message the units play (an upload's name once it is in the library).
     /// - Returns: the command's id.
-    /// - Throws: `APIFailure(.storageFull)` when the outbox cannot take it.
-    public func commandBroadcast(_ request: BroadcastRequest, zones: [String]) throws(APIFailure) -> String {
+    /// - Throws: `.storageFull` when the outbox cannot take it.
+    public func commandBroadcast(_ request: AdmissionRequest, message: String, zones: [String]) throws(Refusal) -> String {
         let within = request.within ?? Admission.defaultManualWithin
-        let body = BroadcastCommand(message: request.message, zones: zones, languages: request.languages,
-                                    priority: request.priority.map(\.description), repeat: request.repeat, loop: request.loop,
-                                    force: request.force, within: within.description)
+        let body = BroadcastCommand(message: message, zones: zones, languages: request.languages,
+                                    priority: request.priority == .manual ? nil : request.priority.description,
+                                    repeat: request.repeatCount == 1 ? nil : request.repeatCount, loop: request.loop ? true : nil,
+                                    force: request.force ? true : nil, within: within.description)
         return try issue(.broadcast(body), zones: zones, lifetime: within)
     }
 
     /// Publishes a stop command for `zones` (valid for 1 h).
-    public func commandStop(zones: [String], clear: Bool) throws(APIFailure) -> String {
+    public func commandStop(zones: [String], clear: Bool) throws(Refusal) -> String {
         try issue(.stop(StopCommand(zones: zones, clear: clear ? true : nil)), zones: zones, lifetime: Admission.defaultManualWithin)
+    }
+
+    /// Forwards a CAP alert, its bytes unchanged, to the units of `zones` (SPEC 15): they play it
+    /// there without matching its areas again.
+    public func commandAlert(_ xml: Data, zones: [String], lifetime: TimeSpan) throws(Refusal) -> String {
+        try issue(.alert(AlertCommand(capBase64: xml, zones: zones)), zones: zones, lifetime: lifetime)
     }
 
     /// After a connect that may follow lost reports (an established connection lost: the broker may
@@ -54,12 +64,12 @@ extension FleetService {
                                lifetime: Admission.defaultManualWithin)
             logger.notice("units asked to report again", metadata: ["command": "\(id)", "since": "\(FleetTime.format(since))"])
         } catch {
-            logger.warning("cannot ask the units to report again", metadata: ["error": "\(error.message)"])
+            logger.warning("cannot ask the units to report again", metadata: ["error": "\(error.english)"])
         }
     }
 
-    func issue(_ body: FleetCommand.Body, zones: [String], lifetime: TimeSpan) throws(APIFailure) -> String {
-        guard let key = setup.signingKey else { throw APIFailure(.notCommander, "this daemon has no fleet.sign_key") }
+    func issue(_ body: FleetCommand.Body, zones: [String], lifetime: TimeSpan) throws(Refusal) -> String {
+        guard let key = setup.signingKey else { throw Refusal(.notCommander) }
         let t = now()
         let command = FleetCommand(issuer: unit, issuedAt: t, expiresAt: t + lifetime, body: body)
         let envelope = SignedEnvelope(signing: command, with: key)
@@ -69,7 +79,7 @@ extension FleetService {
         do {
             try store.enqueueCommand(row)
         } catch {
-            throw APIFailure(.storageFull, "the state dir cannot store the fleet command (disk full or not writable): \(error)")
+            throw Refusal.storageFull("\(error)")
         }
         logger.notice("fleet command issued", metadata: [
             "command": "\(command.id)", "kind": "\(body.kind)", "zones": "\(zones.joined(separator: ","))",
@@ -85,7 +95,7 @@ extension FleetService {
         guard connection.isConnected else { return }
         for topic in row.publishTopics {
             do {
-                try connection.publish(topic: topic, payload: Array(row.envelope), expiresAt: Instant(microseconds: row.expiresAt), now: t)
+                try connection.publish(topic: topic, payload: Array(row.envelope), expiry: (Instant(microseconds: row.expiresAt), t))
             } catch MQTTError.notConnected {
                 return
             } catch {
@@ -203,22 +213,20 @@ extension FleetService {
 
     /// Publishes `path` (a recording received by the API) as `message` in `language`: checked with
     /// libsndfile, signed, kept here at once, and in the outbox until the broker has it (retained).
-    public func publishLibrary(path: String, message: String, language: String) async throws(APIFailure) -> LibraryPublishJSON {
-        guard let key = setup.signingKey else {
-            throw APIFailure(.notCommander, "this daemon is not a fleet commander (it has no fleet.sign_key)")
-        }
+    public func publishLibrary(path: String, message: String, language: String) async throws(Refusal) -> LibraryPublishJSON {
+        guard let key = setup.signingKey else { throw Refusal(.notCommander) }
         let format: String
         switch SndFileProbe().probe(path: path) {
         case .success(let f):
             format = f.format.split(separator: " ").first.map { $0.lowercased() } ?? ""
         case .failure(let failure):
-            throw APIFailure(.notAudio, "the recording for \(message)/\(language) is not one Laba can play: \(failure.reason)")
+            throw Refusal(.notAudio, ["detail": "\(message)/\(language): \(failure.reason)"])
         }
         guard MessageLibrary.audioExtensions.contains(format) else {
-            throw APIFailure(.notAudio, "the recording for \(message)/\(language) is \(format), which units cannot keep")
+            throw Refusal(.notAudio, ["detail": "\(message)/\(language): \(format)"])
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw APIFailure(.internalError, "cannot read the received recording back")
+            throw Refusal.storageFull("cannot read the received recording back")
         }
         let audio = Array(data)
         let info = LibraryRecordingInfo(message: message, language: language, format: format, audio: audio, issuer: unit,
@@ -228,7 +236,7 @@ extension FleetService {
         do {
             try store.enqueueOutgoing(kind: .library, topic: topic, payload: Data(signed.bytes), createdAt: now().microseconds)
         } catch {
-            throw APIFailure(.storageFull, "the state dir cannot store the recording for the broker: \(error)")
+            throw Refusal.storageFull("\(error)")
         }
         await install(info, audio: audio, key: key.id)
         flushOutbox()

@@ -11,31 +11,6 @@ import LabaFleet
 import LabaStream
 import NIOPosix
 
-/// Starts a live talk here and, on a commander that streams (`fleet.stream`), sends it to the units
-/// of the zones it commands: the control API's `POST /v1/live` and the console's talk button.
-///
-/// - Returns: the talk, and the fleet command when one was issued.
-/// - Throws: `Refusal` or `EngineError` from the engine; `APIFailure` when the stream to the units
-///   cannot start (the talk is ended then, with that reason).
-public func startLiveTalk(_ request: LiveRequest, engine: Engine, fleet: FleetService?) async throws
-    -> (started: LiveStarted, command: String?) {
-    var request = request
-    var fleetZones: [String] = []
-    if let fleet, await fleet.streamsLive, case .zones(let zones) = request.target { fleetZones = await fleet.commandable(zones) }
-    request.toFleet = !fleetZones.isEmpty
-    let started = try await engine.startLive(request)
-    guard let fleet, !fleetZones.isEmpty else { return (started, nil) }
-    let lifetime = await engine.configuration.live.maxValue
-    do {
-        let command = try await fleet.commandLive(talk: started.id, zones: fleetZones, priority: request.priority,
-                                                  force: request.force, lifetime: lifetime)
-        return (started, command)
-    } catch {
-        await engine.stopLive(started.id, reason: "its stream to the fleet's units could not start: \(error.message)")
-        throw error
-    }
-}
-
 extension FleetService {
     /// Whether this daemon can send live talks to its units (`fleet.stream` is set).
     public var streamsLive: Bool { setup.stream != nil && isCommander }
@@ -44,13 +19,11 @@ extension FleetService {
     /// the Icecast server, then publishes the command that tells them where it is.
     ///
     /// - Returns: the command's id.
-    /// - Throws: `APIFailure(.notCommander)` without `fleet.stream`; `.streamUnavailable` when
-    ///   the server refuses the source; `.storageFull` when the outbox cannot take the command.
+    /// - Throws: `.notCommander` without `fleet.stream`; `.streamUnavailable` when the server
+    ///   refuses the source; `.storageFull` when the outbox cannot take the command.
     public func commandLive(talk: String, zones: [String], priority: Priority, force: Bool,
-                            lifetime: TimeSpan) async throws(APIFailure) -> String {
-        guard let stream = setup.stream else {
-            throw APIFailure(.notCommander, "live talk to the fleet's units needs fleet.stream (an Icecast server) in the configuration")
-        }
+                            lifetime: TimeSpan) async throws(Refusal) -> String {
+        guard let stream = setup.stream else { throw Refusal(.notCommander) }
         var generator = SystemRandomNumberGenerator()
         let token = String(format: "%016llx%016llx", generator.next() as UInt64, generator.next() as UInt64)
         let mount = "/laba-live-\(token).opus"
@@ -60,12 +33,12 @@ extension FleetService {
             // A blocking connect: off the actor.
             try await NIOThreadPool.singleton.runIfActive { try source.open() }
         } catch {
-            throw APIFailure(.streamUnavailable, (error as? StreamError)?.message ?? "\(error)")
+            throw Refusal(.streamUnavailable, ["detail": (error as? StreamError)?.message ?? "\(error)"])
         }
         guard let ring = await engine.tapLive(talk, "fleet-stream") else {
             // The talk ended already (its input failed at once): nothing to send.
             source.close()
-            throw APIFailure(.alreadyEnded, "the live talk ended before it could be sent to the units")
+            throw Refusal(.alreadyEnded, ["id": talk, "outcome": "ended"])
         }
         let url = "\(stream.listen)\(mount)"
         let body = LiveCommand(stream: url, zones: zones,
@@ -121,10 +94,9 @@ extension FleetService {
     /// A commander's talk: the stream opened and played as a live broadcast here, until it ends.
     func obeyLive(_ l: LiveCommand, _ verified: VerifiedCommand, at t: Instant) async {
         let command = verified.command
-        let priority = l.priority.flatMap(Priority.init(name:)) ?? .manual
-        if let p = l.priority, Priority(name: p) == nil || priority == .scheduled {
-            refuse(command.id, code: Refusal.Code.badRequest.rawValue, "priority must be manual or emergency, not '\(p)'",
-                   at: t, claim: true, command: command)
+        let priority: Priority
+        do { priority = try Rules.requestedPriority(named: l.priority) } catch {
+            refuse(command.id, code: error.code.rawValue, error.english, at: t, claim: true, command: command)
             return
         }
         guard StreamListener.isTalkStream(l.stream) else {
@@ -158,14 +130,15 @@ extension FleetService {
                                   force: l.force ?? false, requestedBy: .fleet(unit: command.issuer, command: command.id))
         let started: LiveStarted
         do {
-            started = try await engine.startLive(request)
-        } catch let refusal as Refusal {
+            guard let door else { return listener.cancel() }
+            started = try await door.talk(request, from: .fleet).started
+        } catch where error.code == .storageFull {
             listener.cancel()
-            refuse(command.id, code: refusal.code.rawValue, refusal.message, at: t, claim: true, command: command)
+            logger.error("a fleet talk could not be stored; it is not acknowledged", metadata: ["command": "\(command.id)", "error": "\(error)"])
             return
         } catch {
             listener.cancel()
-            logger.error("a fleet talk could not be stored; it is not acknowledged", metadata: ["command": "\(command.id)", "error": "\(error)"])
+            refuse(command.id, code: error.code.rawValue, error.english, at: t, claim: true, command: command)
             return
         }
         let logger = self.logger

@@ -60,6 +60,8 @@ public actor FleetService: Service {
     var liveOpening: [String: [String]?] = [:]
     /// Those of `liveOpening` that a stop reached.
     var liveStoppedWhileOpening: Set<String> = []
+    /// The front door, through which every command obeyed here enters (set once at start).
+    var door: FrontDoor?
 
     static let refusalsKept = 50
 
@@ -95,6 +97,9 @@ public actor FleetService: Service {
         timeZone = config.timeZone
         since = now()
     }
+
+    /// Opens the way for commands: they enter through `door`, as every request does.
+    public func attach(_ door: FrontDoor) { self.door = door }
 
     var unit: String { setup.unit }
     var topics: FleetTopics { setup.topics }
@@ -279,7 +284,7 @@ public actor FleetService: Service {
         let payload = FleetJSON.encode(status)
         guard payload != lastStatus else { return }
         do {
-            try connection.publish(topic: topics.topic(.unitStatus(unit: unit)), payload: payload, retain: true, now: now())
+            try connection.publish(topic: topics.topic(.unitStatus(unit: unit)), payload: payload, retain: true)
             lastStatus = payload
         } catch {
             // Not connected: published again on the next connect.
@@ -299,7 +304,7 @@ public actor FleetService: Service {
         for message in messages where !inFlightSeqs.contains(message.seq) && !refusedSeqs.contains(message.seq) {
             do {
                 let id = try connection.publish(topic: message.topic, payload: Array(message.payload),
-                                                retain: message.kind == .library, now: now())
+                                                retain: message.kind == .library)
                 inFlight[id] = message.seq
                 inFlightSeqs.insert(message.seq)
             } catch MQTTError.notConnected {
@@ -329,8 +334,11 @@ public actor FleetService: Service {
             if refusal.code == .duplicate, command?.issuer == unit { return }
             if refusal.code == .expired, let command, case .broadcast(let b) = command.body {
                 // Signed, in scope, never seen: record what it would have played, as expired.
-                await admit(broadcastRequest(b, command: command, at: t), command: command, skew: nil, at: t,
-                            unplayed: (.expired, refusal.message))
+                if let request = try? broadcastRequest(b, command: command, at: t) {
+                    await admit(request, command: command, skew: nil, at: t, unplayed: (.expired, refusal.message))
+                } else {
+                    refuse(command.id, code: refusal.code.rawValue, refusal.message, at: t, claim: false)
+                }
             } else {
                 refuse(command?.id, code: refusal.code.rawValue, refusal.message, at: t, claim: false)
             }
@@ -338,8 +346,8 @@ public actor FleetService: Service {
         flushOutbox()
     }
 
-    private func broadcastRequest(_ b: BroadcastCommand, command: FleetCommand, at t: Instant) -> AdmissionRequest {
-        let priority = b.priority.flatMap(Priority.init(name:)) ?? .manual
+    private func broadcastRequest(_ b: BroadcastCommand, command: FleetCommand, at t: Instant) throws(Refusal) -> AdmissionRequest {
+        let priority = try Rules.requestedPriority(named: b.priority)
         // The command's expiry is the broadcast's deadline here, wherever the unit's clock stands.
         return AdmissionRequest(content: .message(b.message), target: b.all == true ? .all : .zones(b.zones),
                                 languages: b.languages, priority: priority, repeatCount: b.repeat ?? 1, loop: b.loop ?? false,
@@ -352,21 +360,22 @@ public actor FleetService: Service {
         let command = verified.command
         switch command.body {
         case .broadcast(let b):
-            if let p = b.priority, Priority(name: p) == nil || Priority(name: p) == .scheduled {
-                refuse(command.id, code: Refusal.Code.badRequest.rawValue, "priority must be manual or emergency, not '\(p)'",
-                       at: t, claim: true, command: command)
+            let request: AdmissionRequest
+            do { request = try broadcastRequest(b, command: command, at: t) } catch {
+                refuse(command.id, code: error.code.rawValue, error.english, at: t, claim: true, command: command)
                 return
             }
-            await admit(broadcastRequest(b, command: command, at: t), command: command, skew: verified.clockSkew, at: t, unplayed: nil)
+            await admit(request, command: command, skew: verified.clockSkew, at: t, unplayed: nil)
         case .stop(let s):
             stopOpeningTalks(in: s.zones)
+            guard let door else { return }
             do {
-                let outputs = try await engine.stop(.zones(s.zones), clear: s.clear ?? false)
+                let stopped = try await door.stop(.zones(s.zones), clear: s.clear ?? false, from: .fleet)
                 answer(command, result: .accepted, broadcasts: [], skew: verified.clockSkew, at: t)
                 logger.notice("fleet command obeyed: stop", metadata: ["command": "\(command.id)", "issuer": "\(command.issuer)",
-                                                                        "outputs": "\(outputs.joined(separator: ","))"])
+                                                                        "outputs": "\(stopped.outputs.joined(separator: ","))"])
             } catch {
-                refuse(command.id, code: error.code.rawValue, error.message, at: t, claim: true, command: command)
+                refuse(command.id, code: error.code.rawValue, error.english, at: t, claim: true, command: command)
             }
         case .move(let m):
             if let target = m.unit, target != unit {
@@ -376,11 +385,12 @@ public actor FleetService: Service {
             }
             var outputs = [m.output].compactMap { $0 }
             if outputs.isEmpty { outputs = await engine.configuration.outputs.map(\.id.value) }
+            guard let door else { return }
             do {
-                for output in outputs { _ = try await engine.move(output: output, to: m.zone) }
+                for output in outputs { _ = try await door.move(output: output, to: m.zone) }
                 answer(command, result: .accepted, broadcasts: [], skew: verified.clockSkew, at: t)
             } catch {
-                refuse(command.id, code: "not_found", error.description, at: t, claim: true, command: command)
+                refuse(command.id, code: error.code.rawValue, error.english, at: t, claim: true, command: command)
             }
         case .alert(let a):
             await receiveAlert(a, verified, at: t)
@@ -402,8 +412,9 @@ public actor FleetService: Service {
     /// A repeat delivery finds the alert's identifier already received and plays nothing.
     private func receiveAlert(_ a: AlertCommand, _ verified: VerifiedCommand, at t: Instant) async {
         let command = verified.command
-        guard let receipt = await engine.receiveAlert(Data(a.cap.utf8), via: .fleet(unit: command.issuer, command: command.id),
-                                                      scope: verified.scope) else { return }
+        guard let door, let document = a.document,
+              let receipt = await door.alert(document, via: .fleet(unit: command.issuer, command: command.id), scope: verified.scope,
+                                             zones: a.zones)?.receipt else { return }
         if let invalid = receipt.invalid {
             refuse(command.id, code: FleetRefusalCode.malformed.rawValue, "not a valid CAP 1.2 alert: \(invalid)", at: t,
                    claim: true, command: command)
@@ -425,8 +436,9 @@ public actor FleetService: Service {
         let store = self.store, unit = self.unit
         let ackTopic = topics.topic(.unitAck(unit: unit))
         let expiresAt = command.expiresAt.microseconds
+        guard let door else { return }
         do {
-            let admitted = try await engine.admitCommand(request, unplayed: unplayed) { records, reports in
+            let admitted = try await door.broadcastCommand(request, unplayed: unplayed) { records, reports in
                 let ack = unplayed == nil
                     ? CommandAck(command: command.id, unit: unit, result: .accepted, broadcasts: records.map(\.id), at: t, clockSkew: skew)
                     : CommandAck(command: command.id, unit: unit, result: .refused, broadcasts: records.map(\.id),
@@ -444,16 +456,16 @@ public actor FleetService: Service {
                     "refused": "\(admitted.refused.map { "\($0.output ?? "?"): \($0.code.rawValue)" }.joined(separator: "; "))",
                 ])
             }
-        } catch let refusal as Refusal {
-            if let unplayed {
-                refuse(command.id, code: FleetRefusalCode.expired.rawValue, unplayed.reason, at: t, claim: true, command: command)
-            } else {
-                refuse(command.id, code: refusal.code.rawValue, refusal.message, at: t, claim: true, command: command)
-            }
-        } catch {
+        } catch where error.code == .storageFull {
             logger.error("a fleet command could not be stored; it is not acknowledged", metadata: [
                 "command": "\(command.id)", "error": "\(error)",
             ])
+        } catch {
+            if let unplayed {
+                refuse(command.id, code: FleetRefusalCode.expired.rawValue, unplayed.reason, at: t, claim: true, command: command)
+            } else {
+                refuse(command.id, code: error.code.rawValue, error.english, at: t, claim: true, command: command)
+            }
         }
     }
 

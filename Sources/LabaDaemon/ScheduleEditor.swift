@@ -8,26 +8,13 @@ import LabaCore
 import LabaStore
 import Logging
 
-/// A refused change: the HTTP status and the JSON body.
-public struct ScheduleRefusal: Error {
-    public var code: APIErrorCode
-    public var body: ScheduleRefusalJSON
-
-    init(_ code: APIErrorCode, _ message: String, diagnostics: [String]? = nil, changes: [ScheduleLogItem]? = nil) {
-        self.code = code
-        body = ScheduleRefusalJSON(code, message, diagnostics: diagnostics, changes: changes)
-    }
-}
-
 /// One change at a time; reads and writes the operators' file and reloads the engine.
 ///
 /// Thread rules: an actor; changes are serialised across their awaits by `gate`, so that the
 /// engine always ends up running the file last written. The control API and the console share
 /// one editor (`Daemon.run` makes it).
 public actor ScheduleEditor {
-    public enum Action: String, Sendable {
-        case add, change, pause, resume, remove
-    }
+    public typealias Action = ScheduleAction
 
     let engine: Engine
     let store: Store

@@ -20,15 +20,10 @@ public enum Uploads {
         func list(_ key: String) -> [String]? {
             query[key].map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         }
-        func flag(_ key: String) throws(APIFailure) -> Bool? {
-            guard let text = query[key] else { return nil }
-            switch text {
-            case "true", "1", "yes": return true
-            case "false", "0", "no": return false
-            default: throw APIFailure(.badRequest, "\(key) must be true or false, not '\(text)'")
-            }
-        }
-        let target = try ControlServer.target(list("zones"), all: try flag("all"))
+        func flag(_ key: String) throws(APIFailure) -> Bool? { try query.flag(key) }
+        let all = try flag("all")
+        let target: AdmissionRequest.Target
+        do { target = try Rules.target(zones: list("zones"), all: all) } catch { throw APIFailure(error) }
         var repeatCount = 1
         if let text = query["repeat"] {
             guard let n = Int(text) else { throw APIFailure(.badRequest, "repeat must be a number, not '\(text)'") }
@@ -40,7 +35,9 @@ public enum Uploads {
                 throw APIFailure(.badRequest, "within: invalid time span '\(text)': \(error)")
             }
         }
-        let priority: Priority? = try query.name("priority")
+        let asked: Priority? = try query.name("priority")
+        let priority: Priority
+        do { priority = try Rules.requestedPriority(asked) } catch { throw APIFailure(error) }
         let name = query["name"] ?? "upload"
         guard !name.isEmpty, name.count <= 200, !name.contains("/"), !name.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
             throw APIFailure(.badRequest, "name must be 1 to 200 characters, without '/' or control characters")
@@ -52,14 +49,20 @@ public enum Uploads {
             throw APIFailure(.badRequest, "name must not contain bidirectional control characters (such as U+202E)")
         }
         return AdmissionRequest(content: .recording(path: "", name: name), target: target, languages: list("languages"),
-                                priority: try ControlServer.priority(priority), repeatCount: repeatCount,
+                                priority: priority, repeatCount: repeatCount,
                                 loop: try flag("loop") ?? false, within: within, force: try flag("force") ?? false)
     }
 
     /// Streams the body into a new file under `directory`, refusing more than `maxBody` bytes.
     /// Returns the file's path; removes it on any failure.
     public static func receive(_ request: Request, into directory: String) async throws -> String {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBody {
+        try await receive(request.body, contentLength: request.headers[.contentLength].flatMap(Int.init), into: directory)
+    }
+
+    /// The same for any body of buffers (the console's recordings come through its door).
+    public static func receive<Body: AsyncSequence>(_ body: Body, contentLength: Int?, into directory: String) async throws -> String
+        where Body.Element == ByteBuffer {
+        if let length = contentLength, length > maxBody {
             throw APIFailure(.tooLarge, "the recording is larger than \(maxBody / 1024 / 1024) MiB")
         }
         do {
@@ -76,7 +79,7 @@ public enum Uploads {
             if !kept { unlink(path) }
         }
         var total = 0
-        for try await buffer in request.body {
+        for try await buffer in body {
             total += buffer.readableBytes
             guard total <= maxBody else {
                 throw APIFailure(.tooLarge, "the recording is larger than \(maxBody / 1024 / 1024) MiB")

@@ -1,63 +1,11 @@
-// The engine's values in the control API's JSON (SPEC 8): built here, at the edge, not in the engine.
+// A unit's records as a commander reads them, and reports (SPEC 8); the rest of the JSON is
+// LabaControl's WireFormat.
 
 import Foundation
 import LabaControl
 import LabaCore
 import LabaFleet
 import LabaStore
-
-/// Writes times in the configuration's zone. Public for the web console, which serves the same JSON.
-public struct WireFormat {
-    var converter: ZoneConverter
-
-    public init(_ zone: TimeZone) { converter = ZoneConverter(zone) }
-
-    public mutating func time(_ us: Int64?) -> String? {
-        us.map { RFC3339.format(Instant(microseconds: $0), converter: &converter, fractionDigits: 3) }
-    }
-
-    public mutating func broadcast(_ r: BroadcastRecord) -> BroadcastJSON {
-        var json = BroadcastJSON(
-            id: r.id, source: r.source, drill: r.drill, entry: r.entry, message: r.message, output: r.output, zone: r.zone,
-            priority: r.priority, languages: .init(planned: r.plannedLanguages, played: r.playedLanguages),
-            plannedAt: time(r.plannedAt)!, startedAt: time(r.startedAt), endedAt: time(r.endedAt), state: r.state,
-            outcome: r.outcome, reason: r.reason, requestedBy: r.requestedBy, frames: r.frames, xruns: r.xruns,
-            position: position(r))
-        if r.source == .live {
-            json.recording = r.uploadPath
-            json.loudness = r.loudness
-        }
-        return json
-    }
-
-    public mutating func list(_ records: [BroadcastRecord], refused: [Refusal]? = nil, command: String? = nil) -> BroadcastList {
-        BroadcastList(broadcasts: records.map { broadcast($0) },
-                      refused: refused.map { $0.map { RefusedJSON(output: $0.output, code: $0.code.rawValue, message: $0.message) } },
-                      command: command)
-    }
-
-    public mutating func status(_ s: EngineStatus, configPath: String, loadedAt: Instant, fleet: FleetStateJSON? = nil) -> StatusJSON {
-        let outputs = s.outputs.map { o in
-            var output = StatusJSON.Output(
-                id: o.id, zone: o.zone, state: !o.available ? .unavailable : o.playing == nil ? .idle : .playing,
-                playing: o.playing.map { broadcast($0) }, queue: o.queue,
-                next: o.next.map { "\(RFC3339.format($0.time, converter: &converter)) \($0.message)" })
-            output.gps = o.gps.map { gps($0) }
-            return output
-        }
-        return StatusJSON(version: LabaVersion.string, api: ControlProtocol.version, config: configPath,
-                          loadedAt: RFC3339.format(loadedAt, converter: &converter), outputs: outputs,
-                          recordsBehind: s.recordsBehind, warnings: s.warnings.map(\.description), fleet: fleet)
-    }
-
-    public func output(_ o: OutputStatus) -> OutputJSON {
-        OutputJSON(id: o.id, device: o.device, zone: o.zone, available: o.available)
-    }
-
-    public mutating func schedule(_ planned: [PlannedBroadcast]) -> ScheduleList {
-        ScheduleList(schedule: planned.map { ScheduleItem($0, converter: &converter) })
-    }
-}
 
 extension BroadcastRecord {
     /// A unit's record as a commander received it (SPEC 8's JSON), for reports; nil when its

@@ -4,10 +4,17 @@
 import LabaCore
 
 public enum CommandDelivery {
-    /// The zones of `zones` that lie inside one of `commandZones` (a commander's `command_zones`),
-    /// in the order given.
+    /// The part of `zones` that a commander with `commandZones` commands, in the order given: a
+    /// zone inside a command zone stays; a zone above command zones narrows to them (a request for
+    /// the county reaches the townships the commander commands); a zone beside them goes.
     public static func commandable(_ zones: [String], commandZones: [String], tree: ZoneTree) -> [String] {
-        zones.filter { zone in tree[zone] != nil && commandZones.contains { tree.zone(zone, isWithin: $0) } }
+        let roots = commandZones.filter { inner in tree[inner] != nil && !commandZones.contains { $0 != inner && tree.zone(inner, isWithin: $0) } }
+        var out: [String] = []
+        for zone in zones where tree[zone] != nil {
+            let part = roots.contains { tree.zone(zone, isWithin: $0) } ? [zone] : roots.filter { tree.zone($0, isWithin: zone) }
+            for z in part where !out.contains(z) { out.append(z) }
+        }
+        return out
     }
 
     /// The zone topics that carry a command for `zones`: one per zone none of whose ancestors is

@@ -94,8 +94,9 @@ public enum CommandVerifier {
         }
         // Read before it is trusted, only to name the command in the ack.
         let claimed = try? FleetJSON.decode(FleetCommand.self, from: Array(envelope.payload))
-        guard envelope.v == SignedEnvelope.version else {
-            return .refused(FleetRefusal(.malformed, "envelope version \(envelope.v) (this unit reads \(SignedEnvelope.version))"),
+        guard SignedEnvelope.versions.contains(envelope.v) else {
+            return .refused(FleetRefusal(.malformed, "envelope version \(envelope.v) (this unit reads "
+                                         + "\(SignedEnvelope.versions.lowerBound) to \(SignedEnvelope.versions.upperBound))"),
                             command: claimed)
         }
         guard let entry = trust[envelope.key] else {
@@ -110,12 +111,24 @@ public enum CommandVerifier {
         } catch {
             return .refused(FleetRefusal(.malformed, "the payload is not a command: \(describe(error))"), command: nil)
         }
-        let targets: [String]
+        guard envelope.v == SignedEnvelope.version(of: command) else {
+            return .refused(FleetRefusal(.malformed, "a \(command.body.kind) command in envelope version \(envelope.v)"),
+                            command: command)
+        }
+        var targets: [String]
         if command.namedZones == nil, command.body.kind == "broadcast" || command.body.kind == "live" {
             // Every zone of this unit: the key must be trusted for all of them.
             targets = zones.zones.filter { $0.parent == nil }.map(\.id)
         } else {
             targets = command.namedZones ?? []
+        }
+        if case .alert(let a) = command.body, let named = a.zones {
+            // A forwarded alert names every zone it reaches in the county: this unit checks those it has.
+            targets = named.filter { zones[$0] != nil }
+            guard !targets.isEmpty else {
+                return .refused(FleetRefusal(.unknownZone, "none of the alert's zones (\(named.joined(separator: ", "))) is in this "
+                                             + "unit's configuration"), command: command)
+            }
         }
         for zone in targets {
             guard zones[zone] != nil else {

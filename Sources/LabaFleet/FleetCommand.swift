@@ -60,11 +60,29 @@ public struct MoveCommand: Codable, Sendable, Equatable {
     }
 }
 
-/// A CAP 1.2 alert, carried as it was received (SPEC 13 reads it).
+/// A CAP 1.2 alert, carried as it was received (SPEC 13 reads it, SPEC 15 forwards it).
+///
+/// Envelope `v: 2` (a commander's forward): `cap_base64`, the alert's bytes unchanged, and `zones`,
+/// where the units play it without matching its areas again. Envelope `v: 1` (the last release's
+/// commanders): `cap`, the alert as text, played where its areas reach.
 public struct AlertCommand: Codable, Sendable, Equatable {
-    public var cap: String
+    public var cap: String?
+    public var capBase64: Data?
+    public var zones: [String]?
 
     public init(cap: String) { self.cap = cap }
+
+    public init(capBase64: Data, zones: [String]) {
+        self.capBase64 = capBase64
+        self.zones = zones
+    }
+
+    /// The alert's bytes, whichever form carried them.
+    public var document: Data? { capBase64 ?? cap.map { Data($0.utf8) } }
+
+    enum CodingKeys: String, CodingKey {
+        case cap, capBase64 = "cap_base64", zones
+    }
 }
 
 /// Report again every broadcast finished since an instant: a commander asks it after it may have
@@ -155,7 +173,7 @@ public struct FleetCommand: Sendable, Equatable {
         case .broadcast(let b): b.all == true ? nil : b.zones
         case .stop(let s): s.zones
         case .move(let m): [m.zone]
-        case .alert: nil
+        case .alert(let a): a.zones
         case .report(let r): r.zones
         case .live(let l): l.all == true ? nil : l.zones
         }
@@ -249,8 +267,14 @@ public struct FleetTime: Codable, Sendable, Equatable {
 }
 
 /// The signed wrapper every command travels in.
+///
+/// Versions: 1, the first; 2, for commands a unit of the last release would misread (a forwarded
+/// alert, whose payload it cannot read): such a unit refuses them (`malformed`) and says so in its
+/// ack, and a unit of this release reads both.
 public struct SignedEnvelope: Codable, Sendable, Equatable {
     public static let version = 1
+    /// The versions this release reads.
+    public static let versions = 1...2
 
     public var v: Int
     /// KEY_ID of the signing key.
@@ -267,10 +291,16 @@ public struct SignedEnvelope: Codable, Sendable, Equatable {
         self.sig = sig
     }
 
-    /// Signs `command` with `key`.
+    /// Signs `command` with `key`, in the lowest version that carries it.
     public init(signing command: FleetCommand, with key: FleetSigningKey) {
         let payload = FleetJSON.encode(command)
-        self.init(key: key.id, payload: Data(payload), sig: Data(key.signature(for: payload)))
+        self.init(v: Self.version(of: command), key: key.id, payload: Data(payload), sig: Data(key.signature(for: payload)))
+    }
+
+    /// The envelope version a command needs: 2 for a forwarded alert (`cap_base64`), else 1.
+    public static func version(of command: FleetCommand) -> Int {
+        if case .alert(let a) = command.body, a.capBase64 != nil { return 2 }
+        return 1
     }
 
     /// The envelope's JSON: what is published.

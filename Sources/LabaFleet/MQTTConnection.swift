@@ -313,19 +313,19 @@ public final class MQTTConnection: @unchecked Sendable {
     /// Publishes `payload` on `topic` at QoS 1; returns the message id that `acknowledged` will name.
     ///
     /// - Parameters:
-    ///   - expiresAt: the broker drops the message after this instant (MQTT 5 message expiry,
-    ///     computed here from `now` so that a message published again expires at the same time).
-    ///   - now: the current time.
+    ///   - expiry: the instant after which the broker drops the message (MQTT 5 message expiry,
+    ///     computed here from the caller's clock `now`, so that a message published again expires
+    ///     at the same instant); nil: it never expires.
     /// - Throws: `MQTTError.notConnected` when there is no connection (publish again on
-    ///   `connected`), `.expired` when `expiresAt` is not after `now`, `.library` otherwise.
+    ///   `connected`), `.expired` when the expiry is not after `now`, `.library` otherwise.
     @discardableResult
-    public func publish(topic: String, payload: [UInt8], retain: Bool = false, expiresAt: Instant? = nil,
-                        now: Instant = Instant(Date())) throws(MQTTError) -> Int32 {
+    public func publish(topic: String, payload: [UInt8], retain: Bool = false,
+                        expiry: (at: Instant, now: Instant)? = nil) throws(MQTTError) -> Int32 {
         guard isConnected else { throw MQTTError.notConnected }
         var properties: OpaquePointer?
         defer { mosquitto_property_free_all(&properties) }
-        if let expiresAt {
-            let remaining = expiresAt.microseconds - now.microseconds
+        if let expiry {
+            let remaining = expiry.at.microseconds - expiry.now.microseconds
             guard remaining > 0 else { throw MQTTError.expired }
             // Whole seconds, rounded up: never expire before the instant.
             let seconds = min((remaining + 999_999) / 1_000_000, Int64(UInt32.max))

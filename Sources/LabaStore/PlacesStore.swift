@@ -48,6 +48,11 @@ public struct AlertRecord: Codable, Equatable, Sendable, FetchableRecord, Mutabl
     /// The subtrees its sender may command (a fleet command's key), kept so that the repeats
     /// planned again from `xml` stay inside them; nil: any zone.
     public var scope: [String]?
+    /// The zones a commander signed for it (a forwarded alert, SPEC 15): it plays there, and its
+    /// repeats too, without its areas being matched again.
+    public var sentZones: [String]?
+    /// On a commander: the fleet command that forwarded it to its units.
+    public var command: String?
 
     public init(receivedAt: Int64, via: String) {
         self.receivedAt = receivedAt
@@ -65,6 +70,7 @@ public struct AlertRecord: Codable, Equatable, Sendable, FetchableRecord, Mutabl
         case id, identifier, sender, sent, status, msgType = "msg_type", event, message, receivedAt = "received_at", via, file
         case fileMtime = "file_mtime", zones, broadcasts, refused, reason, notes, drill, cancels, cancelledBy = "cancelled_by"
         case priority, repeatsLeft = "repeats_left", nextAt = "next_at", expiresAt = "expires_at", xml, scope
+        case sentZones = "sent_zones", command
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

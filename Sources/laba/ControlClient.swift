@@ -28,8 +28,12 @@ struct ControlClient {
 
         func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: body) }
 
-        /// The API's error message, if the body is one.
-        var errorMessage: String? { (try? decode(ErrorJSON.self))?.error.message }
+        /// The API's error in the reader's language: a refusal of the front door rendered from its
+        /// code and arguments, else (a daemon of another version) the message as sent.
+        var errorMessage: String? {
+            guard let error = (try? decode(ErrorJSON.self))?.error else { return nil }
+            return error.refusal.flatMap { Catalog.refusal(code: $0, args: error.args ?? [:]) } ?? error.message
+        }
 
         /// The API's error code, if the body is one with a code this CLI knows.
         var errorCode: APIErrorCode? { (try? decode(ErrorJSON.self)).flatMap { APIErrorCode(rawValue: $0.error.code) } }
@@ -129,4 +133,10 @@ struct ControlClient {
         }
         return "\(error)"
     }
+}
+
+/// One output's refusal in the reader's language, from its code and arguments; a code this CLI
+/// does not know (a newer daemon's) shows the daemon's own words.
+func refusalText(_ refused: RefusedJSON) -> String {
+    Catalog.refusal(code: refused.code, args: refused.args ?? [:]) ?? refused.message
 }

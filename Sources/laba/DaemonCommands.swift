@@ -98,12 +98,12 @@ struct Play: AsyncParsableCommand {
         for b in list.broadcasts { print(socket.json ? try jsonLine(b) : "\(b.id)  \(b.output)  \(b.zone)  \(b.languages.planned.joined(separator: ","))") }
         if let command = list.command {
             print(socket.json ? try jsonLine(["command": command])
-                              : t(.fleetCommand, ["id": command, "zones": zones.joined(separator: ", ")]))
+                              : t(.fleetCommand, ["id": command, "zones": (list.commandZones ?? zones).joined(separator: ", ")]))
         }
         for r in list.refused ?? [] {
             // On a commander, a zone no output here serves is the units' to play: not a refusal to show.
             if list.command != nil, r.code == "no_output" { continue }
-            printError("laba: not on \(r.output ?? "?"): \(r.message)")
+            printError(t(.refusedOnOutput, ["output": r.output ?? "?", "reason": refusalText(r)]))
         }
         guard wait else { return }
         var outcomes: [String: Open<BroadcastOutcome>] = [:]

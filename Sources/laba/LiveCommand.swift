@@ -95,7 +95,7 @@ struct Live: AsyncParsableCommand {
                         print(t(.liveStarted, ["outputs": outputs, "input": event.input ?? ""]))
                     }
                     for refused in event.refused ?? [] where event.command == nil || refused.output != nil {
-                        print(t(.liveRefusedOutput, ["output": refused.output ?? "?", "reason": refused.message]))
+                        print(t(.liveRefusedOutput, ["output": refused.output ?? "?", "reason": refusalText(refused)]))
                     }
                 case .level where meter:
                     let bars = Int(((event.level ?? 0) * 30).rounded())

@@ -56,7 +56,7 @@ struct Labad: AsyncParsableCommand {
         let logger = Logger(label: "labad")
         do {
             var options = DaemonOptions(configPath: config, stateDirectory: stateDir, socketPath: socket)
-            options.services = [Console.service]
+            options.services = [{ context in try Console.build(door: context.door, config: context.config, logger: context.logger) }]
             try await Daemon.run(options, logger: logger)
         } catch let error as DaemonError {
             FileHandle.standardError.write(Data("\(error)\n".utf8))

@@ -95,7 +95,7 @@ final class NotifySocket {
         #expect(unknown.status == 1 && unknown.stderr.contains("unknown zone 'atlantis'"))
         // The town has no output now; the village has the square, in Yi.
         let toTown = try Binaries.run("laba", ["play", "notice", "--zone", "town"], environment: fixture.environment)
-        #expect(toTown.status == 1 && toTown.stderr.contains("no output serves town now"))
+        #expect(toTown.status == 1 && toTown.stderr.contains("no loudspeaker serves town now"))
         #expect(fixture.terminate() == 0)
 
         try fixture.setClock(justBefore: at)

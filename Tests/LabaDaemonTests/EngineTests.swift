@@ -59,7 +59,7 @@ import Testing
         for _ in 0..<Arbiter.queueLimit {
             _ = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["town"])))
         }
-        await #expect(throws: Refusal(.queueFull, "the queue of output 'square' is full (100 waiting)", output: "square")) {
+        await #expect(throws: Refusal(.queueFull, ["output": "square", "limit": "100"], output: "square")) {
             try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["town"])))
         }
         // Everywhere: the full square refuses, the van takes it.
@@ -98,11 +98,11 @@ import Testing
     }
 
     @Test(arguments: [
-        ("within 0", AdmissionRequest(content: .message("notice"), target: .zones(["town"]), within: .zero), Refusal.Code.badRequest),
+        ("within 0", AdmissionRequest(content: .message("notice"), target: .zones(["town"]), within: .zero), Refusal.Code.withinNotPositive),
         ("a language twice", AdmissionRequest(content: .message("notice"), target: .zones(["town"]), languages: ["naxi", "naxi"]),
-         .badRequest),
+         .languageTwice),
         ("a language the zone does not use", AdmissionRequest(content: .message("notice"), target: .zones(["town"]), languages: ["yi"]),
-         .noRecording),
+         .notSpoken),
         ("an unknown zone", AdmissionRequest(content: .message("notice"), target: .zones(["mars"])), .unknownZone),
     ])
     func refusals(_ name: String, _ request: AdmissionRequest, _ code: Refusal.Code) async throws {
@@ -110,8 +110,8 @@ import Testing
         do {
             _ = try await f.engine.admit(request)
             Issue.record("\(name) was admitted")
-        } catch let refusal as Refusal {
-            #expect(refusal.code == code, "\(name): \(refusal)")
+        } catch {
+            #expect(error.code == code, "\(name): \(error)")
         }
         #expect(try f.store.broadcasts().isEmpty, "nothing is stored for a refused request")
         await f.stop()

@@ -34,7 +34,7 @@ import Testing
         // Retained, so that it comes down whenever the bridge subscribes.
         let now = Instant(Date())
         let command = try office.publish(topic: topics.topic(.zoneCommand(zone: "gucheng")), payload: Array("play".utf8),
-                                         retain: true, expiresAt: now + .seconds(600), now: now)
+                                         retain: true, expiry: (now + .seconds(600), now))
         #expect(try await officeLog.acknowledged(command) < 0x80)
 
         let township = try MosquittoBroker(settings: try Self.bridgeSettings(countyPort: county.port))

@@ -66,8 +66,23 @@ func tampered(_ command: FleetCommand, _ change: (inout SignedEnvelope) -> Void)
         .init(name: "a report asked of another subtree", message: sealed(command(.report(ReportCommand(zones: ["yulong"], since: t0)))),
               refusal: .outOfScope),
         .init(name: "not JSON", message: Array("play masks".utf8), refusal: .malformed),
-        .init(name: "an envelope of another version",
+        .init(name: "an envelope of a version this release does not read",
+              message: tampered(command(play(["gucheng"]))) { $0.v = 3 }, refusal: .malformed),
+        .init(name: "a broadcast in envelope v2 (only a forwarded alert is)",
               message: tampered(command(play(["gucheng"]))) { $0.v = 2 }, refusal: .malformed),
+        .init(name: "a forwarded alert (v2) for zones of its subtree",
+              message: sealed(command(.alert(AlertCommand(capBase64: Data("<alert/>".utf8), zones: ["xianghe"]))))),
+        .init(name: "a forwarded alert for a zone outside its subtree",
+              message: sealed(command(.alert(AlertCommand(capBase64: Data("<alert/>".utf8), zones: ["xianghe", "yulong"])))),
+              refusal: .outOfScope),
+        .init(name: "a forwarded alert: zones this unit lacks are passed over",
+              message: sealed(command(.alert(AlertCommand(capBase64: Data("<alert/>".utf8), zones: ["xianghe", "elsewhere"]))))),
+        .init(name: "a forwarded alert for no zone this unit has",
+              message: sealed(command(.alert(AlertCommand(capBase64: Data("<alert/>".utf8), zones: ["elsewhere"])))),
+              refusal: .unknownZone),
+        .init(name: "a forwarded alert in envelope v1 (a unit of the last release would misread it)",
+              message: tampered(command(.alert(AlertCommand(capBase64: Data("<alert/>".utf8), zones: ["xianghe"])))) { $0.v = 1 },
+              refusal: .malformed),
         .init(name: "an unknown key", message: sealed(command(play(["gucheng"])), by: strangerKey), refusal: .untrusted),
         .init(name: "a payload changed after signing", message: tampered(command(play(["gucheng"]))) {
             $0.payload = Data(FleetJSON.encode(command(play(["lijiang"]))))
@@ -140,11 +155,28 @@ func tampered(_ command: FleetCommand, _ change: (inout SignedEnvelope) -> Void)
         FleetCommand.Body.stop(StopCommand(zones: ["xianghe"], clear: true)),
         .move(MoveCommand(unit: "truck-1", output: "horn", zone: "yulong")),
         .alert(AlertCommand(cap: "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\"/>")),
+        .alert(AlertCommand(capBase64: Data([0x3C, 0xE9, 0x3E]), zones: ["gucheng", "yulong"])),
         play(["lijiang"], all: true),
     ])
     func everyKindSurvivesARoundTrip(_ body: FleetCommand.Body) throws {
         let c = command(body)
         #expect(try FleetJSON.decode(FleetCommand.self, from: FleetJSON.encode(c)) == c)
+    }
+
+    /// SPEC 15: a forwarded alert carries the alert's bytes unchanged (base64), in envelope v2.
+    @Test func aForwardedAlertCarriesItsBytesInEnvelopeVersion2() throws {
+        let latin1 = Data([0x3C, 0x61, 0x3E, 0xE9, 0x3C, 0x2F, 0x61, 0x3E])  // not UTF-8
+        let c = command(.alert(AlertCommand(capBase64: latin1, zones: ["gucheng"])))
+        let envelope = SignedEnvelope(signing: c, with: townshipKey)
+        #expect(envelope.v == 2)
+        #expect(SignedEnvelope(signing: command(play(["gucheng"])), with: townshipKey).v == 1)
+        let json = String(decoding: envelope.payload, as: UTF8.self)
+        #expect(json.contains(#""cap_base64":"\#(latin1.base64EncodedString())""#) && json.contains(#""zones":["gucheng"]"#), "\(json)")
+        guard case .alert(let a) = try FleetJSON.decode(FleetCommand.self, from: Array(envelope.payload)).body else {
+            Issue.record("not an alert")
+            return
+        }
+        #expect(a.document == latin1)
     }
 
     @Test func timesWithAnOffsetAreRead() throws {

@@ -144,7 +144,7 @@ import Testing
                                  body: .broadcast(BroadcastCommand(message: "masks", zones: ["lijiang"], priority: "emergency")))
         let id = try office.publish(topic: officeSetup.topics.topic(.zoneCommand(zone: "lijiang")),
                                     payload: SignedEnvelope(signing: order, with: officeSetup.signingKey!).bytes,
-                                    expiresAt: order.expiresAt, now: now)
+                                    expiry: (order.expiresAt, now))
         #expect(try await officeLog.acknowledged(id) == 0)
 
         let delivered = try await unitLog.message()

@@ -113,8 +113,8 @@ let statusTopic = FleetTopics(fleet: "lijiang").topic(.unitStatus(unit: "unit-a"
         defer { Task { await commander.stop() } }
         _ = try await commanderLog.connected()
         let now = Instant(Date())
-        let short = try commander.publish(topic: topic, payload: Array("short".utf8), expiresAt: now + .seconds(1), now: now)
-        let long = try commander.publish(topic: topic, payload: Array("long".utf8), expiresAt: now + .seconds(3600), now: now)
+        let short = try commander.publish(topic: topic, payload: Array("short".utf8), expiry: (now + .seconds(1), now))
+        let long = try commander.publish(topic: topic, payload: Array("long".utf8), expiry: (now + .seconds(3600), now))
         #expect(try await commanderLog.acknowledged(short) == 0)
         #expect(try await commanderLog.acknowledged(long) == 0)
         let published = Date()
@@ -143,11 +143,11 @@ let statusTopic = FleetTopics(fleet: "lijiang").topic(.unitStatus(unit: "unit-a"
         // Published again 9.5 minutes later (by the command's own clock): 30 s are left, not 600.
         for (now, expected) in [(expiry - .seconds(600), 599...600), (expiry - .seconds(30), 29...30),
                                 (expiry - .milliseconds(1500), 1...2)] {
-            try unit.publish(topic: topic, payload: [1], expiresAt: expiry, now: now)
+            try unit.publish(topic: topic, payload: [1], expiry: (expiry, now))
             let message = try await unitLog.message()
             #expect(expected.contains(message.expiresIn ?? -1), "expiresIn \(String(describing: message.expiresIn))")
         }
-        #expect(throws: MQTTError.expired) { try unit.publish(topic: topic, payload: [1], expiresAt: expiry, now: expiry) }
+        #expect(throws: MQTTError.expired) { try unit.publish(topic: topic, payload: [1], expiry: (expiry, expiry)) }
     }
 
     @Test func aUnitThatMovesStopsHearingItsOldZone() async throws {

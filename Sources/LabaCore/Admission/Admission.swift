@@ -69,35 +69,6 @@ public struct AdmissionRequest: Sendable, Equatable {
     }
 }
 
-/// Why a request, or one output of it, was refused.
-public struct Refusal: Error, Equatable, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable, CaseIterable {
-        case badRequest = "bad_request"
-        case unknownMessage = "unknown_message"
-        case unknownZone = "unknown_zone"
-        case unknownLanguage = "unknown_language"
-        case noOutput = "no_output"
-        case noRecording = "no_recording"
-        case quietHours = "quiet_hours"
-        case expired
-        case notYetValid = "not_yet_valid"
-        case queueFull = "queue_full"
-    }
-
-    public var code: Code
-    public var message: String
-    /// The output refused, for a refusal of one output of several.
-    public var output: String?
-
-    public init(_ code: Code, _ message: String, output: String? = nil) {
-        self.code = code
-        self.message = message
-        self.output = output
-    }
-
-    public var description: String { message }
-}
-
 /// One output's part of an admitted request: everything the record and the program need.
 public struct AdmittedBroadcast: Sendable, Equatable {
     public var output: String
@@ -127,7 +98,6 @@ public struct Admission: Sendable, Equatable {
 
     /// The default `within` of a manual broadcast (SPEC 5).
     public static let defaultManualWithin = TimeSpan.seconds(3600)
-    public static let repeatRange = 1...100
 
     /// Everything admission looks at besides the request.
     public struct Context: Sendable {
@@ -162,54 +132,39 @@ public struct Admission: Sendable, Equatable {
         let config = context.config, tree = context.tree, library = context.library
         let message = request.messageName
         if case .message(let id) = request.content, !library.has(message: id) {
-            throw Refusal(.unknownMessage, "unknown message '\(id)': no recordings in \(library.directory)/\(id)/"
-                          + didYouMean(id, library.messages))
+            throw Refusal.unknown(.unknownMessage, "message", id, among: library.messages)
         }
-        guard Self.repeatRange.contains(request.repeatCount) else {
-            throw Refusal(.badRequest, "repeat must be between \(repeatRange.lowerBound) and \(repeatRange.upperBound), "
-                          + "not \(request.repeatCount)")
+        guard Rules.repeatRange.contains(request.repeatCount) else {
+            throw Refusal(.repeatOutOfRange, ["value": String(request.repeatCount), "min": String(Rules.repeatRange.lowerBound),
+                                              "max": String(Rules.repeatRange.upperBound)])
         }
         if let within = request.within, within <= .zero {
-            throw Refusal(.badRequest, "within must be a positive time span such as 30min, not '\(within)'")
+            throw Refusal(.withinNotPositive, ["value": within.description])
         }
         var seen: Set<String> = []
         for language in request.languages ?? [] {
             guard config.language(language) != nil else {
-                throw Refusal(.unknownLanguage, "unknown language '\(language)'" + didYouMean(language, config.languages.map(\.id)))
+                throw Refusal.unknown(.unknownLanguage, "language", language, among: config.languages.map(\.id))
             }
-            guard seen.insert(language).inserted else {
-                throw Refusal(.badRequest, "language '\(language)' is named twice")
-            }
+            guard seen.insert(language).inserted else { throw Refusal(.languageTwice, ["language": language]) }
         }
-        if let languages = request.languages, languages.isEmpty {
-            throw Refusal(.badRequest, "languages is empty: name at least one, or leave it out for each zone's own")
-        }
+        if let languages = request.languages, languages.isEmpty { throw Refusal(.noLanguages) }
 
         var local = ZoneConverter(config.timeZone)
         let civil = local.civil(context.now)
         if case .message(let id) = request.content, let invalid = Rules.validity(of: config.messageInfo(id), on: civil.date) {
             switch invalid {
-            case .messageExpired(let until): throw Refusal(.expired, "message '\(id)' expired on \(until)")
-            case .messageNotYetValid(let from): throw Refusal(.notYetValid, "message '\(id)' is valid from \(from)")
+            case .messageExpired(let until): throw Refusal(.expired, ["message": id, "until": until.description])
+            case .messageNotYetValid(let from): throw Refusal(.notYetValid, ["message": id, "from": from.description])
             default: break
             }
         }
 
-        let zones: [String]
-        switch request.target {
-        case .all:
-            zones = tree.zones.filter { $0.parent == nil }.map(\.id)
-        case .zones(let named):
-            guard !named.isEmpty else { throw Refusal(.badRequest, "name at least one zone, or all") }
-            for zone in named where tree[zone] == nil {
-                throw Refusal(.unknownZone, "unknown zone '\(zone)'" + didYouMean(zone, tree.ids))
-            }
-            zones = named
-        }
-        let outputs = Rules.outputs(serving: zones, config: config, tree: tree, outputZones: context.outputZones)
+        if case .zones(let named) = request.target, named.isEmpty { throw Refusal(.noTarget) }
+        let outputs = try Rules.outputs(for: request.target, config: config, tree: tree, outputZones: context.outputZones)
         guard !outputs.isEmpty else {
-            let what = request.target == .all ? "no output is configured" : "no output serves \(zones.joined(separator: ", ")) now"
-            throw Refusal(.noOutput, what)
+            if case .zones(let zones) = request.target { throw Refusal.noOutput(zones) }
+            throw Refusal.noOutput(nil)
         }
 
         var admitted: [AdmittedBroadcast] = []
@@ -218,13 +173,11 @@ public struct Admission: Sendable, Equatable {
             let zoneID = context.outputZones[output]!
             let zone = tree[zoneID]!
             if request.priority == .manual, !request.force, let quiet = Rules.quietHours(of: zone, at: civil) {
-                refused.append(Refusal(.quietHours, "zone '\(zoneID)' is in quiet hours (\(quiet)); force plays it anyway",
-                                       output: output))
+                refused.append(Refusal(.quietHours, ["zone": zoneID, "window": quiet.description], output: output))
                 continue
             }
             if !Arbiter.admits(request.priority, waiting: context.waiting[output, default: 0]) {
-                refused.append(Refusal(.queueFull, "the queue of output '\(output)' is full (\(Arbiter.queueLimit) waiting)",
-                                       output: output))
+                refused.append(Refusal(.queueFull, ["output": output, "limit": String(Arbiter.queueLimit)], output: output))
                 continue
             }
             let choice: LanguageChoice
@@ -242,15 +195,14 @@ public struct Admission: Sendable, Equatable {
                 } else if let asked = request.languages {
                     wanted = asked.filter(zone.languages.contains)
                     if wanted.isEmpty {
-                        refused.append(Refusal(.noRecording, "zone '\(zoneID)' does not use \(asked.joined(separator: ", ")) "
-                                               + "(it uses \(zone.languages.joined(separator: ", ")))", output: output))
+                        refused.append(Refusal(.notSpoken, ["zone": zoneID, "languages": Refusal.list(asked),
+                                                            "spoken": Refusal.list(zone.languages)], output: output))
                         continue
                     }
                 }
                 choice = Rules.languages(wanted: wanted, message: id, in: library)
                 if choice.isSilent {
-                    refused.append(Refusal(.noRecording, "message '\(id)' has no recording in \(wanted.joined(separator: ", "))",
-                                           output: output))
+                    refused.append(Refusal(.noRecording, ["message": id, "languages": Refusal.list(wanted)], output: output))
                     continue
                 }
             }
@@ -259,7 +211,7 @@ public struct Admission: Sendable, Equatable {
                 ?? (request.priority == .emergency ? nil : context.now + Self.defaultManualWithin)
             admitted.append(AdmittedBroadcast(
                 output: output, zone: zoneID, message: message, recordingPath: recordingPath, choice: choice,
-                chime: zone.chime.flatMap { library.neutral(of: $0) == nil ? nil : $0 },
+                chime: Rules.chime(zone.chime) { library.neutral(of: $0) != nil },
                 priority: request.priority, repeatCount: request.repeatCount, loop: request.loop,
                 plannedAt: context.now, deadline: deadline,
                 source: request.source, requestedBy: request.requestedBy, drill: request.drill))

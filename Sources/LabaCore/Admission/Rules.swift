@@ -63,3 +63,72 @@ public enum Rules {
         }
     }
 }
+
+/// The rules of a request that every door obeys, written once: which priorities a request may
+/// ask for, the repeat range, what `all` reaches, whether a chime plays, how a yes/no reads.
+extension Rules {
+    /// How many times a program may be asked to repeat.
+    public static let repeatRange = 1...100
+
+    /// The priority a request asks for, defaulted and checked: every door (the API, the console,
+    /// a fleet command, live talk) takes manual (the default) or emergency; scheduled belongs to
+    /// the schedule alone.
+    public static func requestedPriority(_ priority: Priority?) throws(Refusal) -> Priority {
+        let p = priority ?? .manual
+        guard p != .scheduled else { throw .priorityNotAllowed(p) }
+        return p
+    }
+
+    /// The same, from a priority's name on the wire or in a form (`manual`, `emergency`).
+    public static func requestedPriority(named name: String?) throws(Refusal) -> Priority {
+        guard let name, !name.isEmpty else { return .manual }
+        guard let p = Priority(name: name) else { throw Refusal(.priorityNotAllowed, ["priority": name]) }
+        return try requestedPriority(p)
+    }
+
+    /// A request's target from its zones and its `all` flag: one of the two, not both, not neither.
+    public static func target(zones: [String]?, all: Bool?) throws(Refusal) -> AdmissionRequest.Target {
+        if all == true {
+            guard zones?.isEmpty ?? true else { throw Refusal(.zonesAndAll) }
+            return .all
+        }
+        guard let zones, !zones.isEmpty else { throw Refusal(.noTarget) }
+        return .zones(zones)
+    }
+
+    /// The zones a target names: `all` is every root of the tree, so that every output (each
+    /// serves a zone below a root) is reached.
+    public static func zones(of target: AdmissionRequest.Target, in tree: ZoneTree) -> [String] {
+        switch target {
+        case .all: tree.zones.filter { $0.parent == nil }.map(\.id)
+        case .zones(let zones): zones
+        }
+    }
+
+    /// The outputs a target reaches now.
+    /// - Throws: `.unknownZone` for a zone the tree does not have.
+    public static func outputs(for target: AdmissionRequest.Target, config: Config, tree: ZoneTree,
+                               outputZones: [String: String]) throws(Refusal) -> [String] {
+        if case .zones(let zones) = target {
+            for zone in zones where tree[zone] == nil { throw Refusal.unknownZone(zone, among: tree.ids) }
+        }
+        return outputs(serving: zones(of: target, in: tree), config: config, tree: tree, outputZones: outputZones)
+    }
+
+    /// A zone's chime plays only when it has a language-neutral recording (`laba check` warns
+    /// otherwise); nil: no library at hand, every chime counts as recorded.
+    public static func chime(_ chime: String?, recorded: (String) -> Bool) -> String? {
+        guard let chime, recorded(chime) else { return nil }
+        return chime
+    }
+
+    /// A yes/no value of a query or a form: `true`, `1`, `yes`, `on` (a checked box) or `false`,
+    /// `0`, `no`, `off`; nil for anything else.
+    public static func flag(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "1", "yes", "on": true
+        case "false", "0", "no", "off", "": false
+        default: nil
+        }
+    }
+}

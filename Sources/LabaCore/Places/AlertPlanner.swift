@@ -39,7 +39,10 @@ public enum AlertPlanner {
     /// - Parameters:
     ///   - library: the recordings, so that an `<info>`'s language plays only where it is recorded.
     ///   - now: the daemon's clock, against `<expires>`.
-    public static func plan(_ alert: CAPAlert, config: Config, map: ZoneMap, library: MessageLibrary, now: Instant) -> AlertPlan {
+    ///   - zones: the zones a commander signed for the alert (SPEC 15): it plays there, and its
+    ///     areas are not matched again; nil: where its areas and geocodes reach.
+    public static func plan(_ alert: CAPAlert, config: Config, map: ZoneMap, library: MessageLibrary, now: Instant,
+                            zones given: [String]? = nil) -> AlertPlan {
         var plan = AlertPlan()
         let settings = config.alerts
         if [.update, .cancel].contains(alert.msgType) {
@@ -104,31 +107,29 @@ public enum AlertPlanner {
         plan.priority = mapping.priority?.value
             ?? (info.severity == "Extreme" || info.urgency == "Immediate" ? .emergency : .manual)
 
-        // Zones: areas (polygons, circles) and geocodes of every <info>.
-        var shapes: [AlertShape] = []
-        var geocoded: [String] = []
-        for area in alert.infos.flatMap(\.areas) {
-            shapes += area.polygons.map { .polygon(Area([Polygon(outer: $0)])) }
-            shapes += area.circles.map { .circle($0) }
-            for code in area.geocodes {
-                if ZoneMap.isAdministrativeCode(code.value) {
-                    geocoded += map.zones(matchingGeocode: code.value)
-                } else {
-                    plan.notes.append("geocode \(code.valueName)=\(code.value) is not a 6-, 9- or 12-digit area code")
-                }
-            }
-        }
-        let reached = map.reach(shapes) + geocoded
         let tree = map.tree
-        plan.zones = tree.ids.filter { id in
-            reached.contains(id) && !reached.contains { $0 != id && tree.zone(id, isWithin: $0) }
+        if let given {
+            plan.zones = given.filter { tree[$0] != nil }
+            guard !plan.zones.isEmpty else {
+                plan.reason = "none of the zones it was sent for (\(given.joined(separator: ", "))) is in this configuration"
+                return plan
+            }
+            return planned(&plan, alert: alert, mapping: mapping, settings: settings, library: library, now: now)
         }
+        let reach = zones(reachedBy: alert, map: map)
+        plan.zones = reach.zones
+        plan.notes += reach.notes
         guard !plan.zones.isEmpty else {
             let described = alert.infos.flatMap(\.areas).map(\.description)
             plan.reason = "its area (\(described.joined(separator: "; "))) reaches no zone"
             return plan
         }
+        return planned(&plan, alert: alert, mapping: mapping, settings: settings, library: library, now: now)
+    }
 
+    /// The requests of a plan whose zones are known: languages, repeats and one request per zone.
+    private static func planned(_ plan: inout AlertPlan, alert: CAPAlert, mapping: AlertEvent, settings: AlertsConfig,
+                                library: MessageLibrary, now: Instant) -> AlertPlan {
         // Languages: each <info>'s tag through alerts.languages.
         var mapped: [String] = []
         for tagged in alert.infos {
@@ -157,6 +158,31 @@ public enum AlertPlanner {
             plan.requests.append(request)
         }
         return plan
+    }
+
+    /// The deepest zones an alert's areas (polygons, circles) and geocodes reach, with notes on
+    /// what could not be read: where a commander forwards it, whether or not it plays here.
+    public static func zones(reachedBy alert: CAPAlert, map: ZoneMap) -> (zones: [String], notes: [String]) {
+        var shapes: [AlertShape] = []
+        var geocoded: [String] = []
+        var notes: [String] = []
+        for area in alert.infos.flatMap(\.areas) {
+            shapes += area.polygons.map { .polygon(Area([Polygon(outer: $0)])) }
+            shapes += area.circles.map { .circle($0) }
+            for code in area.geocodes {
+                if ZoneMap.isAdministrativeCode(code.value) {
+                    geocoded += map.zones(matchingGeocode: code.value)
+                } else {
+                    notes.append("geocode \(code.valueName)=\(code.value) is not a 6-, 9- or 12-digit area code")
+                }
+            }
+        }
+        let reached = map.reach(shapes) + geocoded
+        let tree = map.tree
+        let zones = tree.ids.filter { id in
+            reached.contains(id) && !reached.contains { $0 != id && tree.zone(id, isWithin: $0) }
+        }
+        return (zones, notes)
     }
 
     /// The language a CAP tag maps to: the tag itself (any case), else its primary subtag (`zh` for `zh-CN`).

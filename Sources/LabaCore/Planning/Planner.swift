@@ -128,7 +128,7 @@ public struct Planner: Sendable {
         if skip == nil, let quiet = Rules.quietHours(of: zone, at: civil) { skip = .quietHours(quiet) }
         return PlannedBroadcast(time: stream.next, entry: entry.id, output: stream.output, zone: zoneID,
                                 message: message, languages: choice.languages, missingLanguages: choice.missing,
-                                neutral: choice.neutral, chime: zone.chime.flatMap { chimeIsRecorded($0) ? $0 : nil }, repeatCount: entry.repeats, deadline: stream.next + entry.deadlineDelay,
+                                neutral: choice.neutral, chime: Rules.chime(zone.chime, recorded: chimeIsRecorded), repeatCount: entry.repeats, deadline: stream.next + entry.deadlineDelay,
                                 catchUp: entry.catchUpWindow, skip: skip)
     }
 }

@@ -1,0 +1,16 @@
+// A refusal's words from its wire code and arguments (`{"code": "quiet_hours", "args": {...}}`),
+// so that the API (English, for older clients), the console and the CLI render the front door's
+// refusals the same way, in their reader's language.
+
+extension Catalog {
+    /// The text of refusal `code` with its `args`; nil for a code this version does not know (a
+    /// newer daemon's), whose own message the caller shows instead.
+    public static func refusal(code: String, args: [String: String], in language: CatalogLanguage = .current) -> String? {
+        let camel = code.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        guard var key = Key(rawValue: "refusal" + camel) else { return nil }
+        if key == .refusalNoOutput, args["zones"] == nil { key = .refusalNoOutputAll }
+        var text = Catalog.text(key, args, in: language)
+        if let suggestion = args["suggestion"] { text += Catalog.text(.didYouMean, ["suggestion": suggestion], in: language) }
+        return text
+    }
+}

@@ -1,0 +1,61 @@
+// What the console asks of the daemon (SPEC 15): the front door's requests — broadcasts, stops,
+// talks, recordings, schedule changes — and the state its pages show, accounts and sessions
+// included. labad gives it the daemon's front door; the console knows nothing else of the daemon,
+// its store or its audio, and decides nothing about who may play what, where.
+
+import LabaControl
+import LabaCore
+import NIOCore
+
+/// The console's one way into the daemon.
+public protocol ConsoleDoor: Sendable {
+    // MARK: What the pages show
+
+    /// The configuration in force.
+    var configuration: Config { get async }
+    /// The recordings in force.
+    var library: MessageLibrary { get async }
+    /// The state dir, where the console keeps its certificate.
+    var stateDirectory: String { get }
+    /// The daemon's clock.
+    func now() async -> Instant
+    func status() async -> EngineStatus
+    func history(_ filter: BroadcastFilter) async -> [BroadcastRecord]
+    func record(id: String) async -> BroadcastRecord?
+    func schedule(from: Instant?, count: Int, zone: String?, output: String?) async throws(Refusal) -> [PlannedBroadcast]
+    /// One element at every change of what the overview shows, from now on; it ends at shutdown.
+    func changes() async -> AsyncStream<Void>
+
+    // MARK: Requests
+
+    func broadcast(_ request: AdmissionRequest) async throws(Refusal) -> Broadcasts
+    func stop(_ target: AdmissionRequest.Target, clear: Bool) async throws(Refusal) -> Stopped
+    /// Ends a broadcast (or a talk); nil for a talk.
+    func cancel(_ id: String, by requester: RequestedBy?) async throws(Refusal) -> BroadcastRecord?
+    func move(output: String, to zone: String) async throws(Refusal) -> OutputStatus
+    func talk(_ request: ConsoleTalkRequest) async throws(Refusal) -> ConsoleTalk
+    /// Nil for a talk unknown (or ended long ago).
+    func talkProgress(_ id: String) async -> TalkProgress?
+    /// Receives a recording for `message` in `language` (a file or the microphone's WAV), trims
+    /// and measures it, puts it in the library and reloads.
+    func saveRecording<Body: AsyncSequence & Sendable>(_ body: Body, contentLength: Int?, message: String, language: String)
+        async throws(Refusal) -> SavedRecording where Body.Element == ByteBuffer
+
+    // MARK: The operators' schedule
+
+    func scheduleEntries(zone: String?) async throws(ScheduleRefusal) -> ScheduleEntriesJSON
+    func changeSchedule(_ action: ScheduleAction, id: String?, request: ScheduleEntryRequest?, baseVersion: Int?,
+                        requester: RequestedBy?, dryRun: Bool) async throws(ScheduleRefusal) -> ScheduleChangeJSON
+    func scheduleLog(since: Int64?, until: Int64?, limit: Int) async throws -> ScheduleLogJSON
+
+    // MARK: Accounts and sessions
+
+    func account(_ name: String) throws -> ConsoleAccount?
+    func accounts() throws -> [ConsoleAccount]
+    func addAccount(_ account: ConsoleAccount) throws
+    func removeAccount(_ name: String) throws
+    func session(tokenHash: String, now: Int64) throws -> (ConsoleSession, ConsoleAccount)?
+    func addSession(_ session: ConsoleSession) throws
+    func removeSession(tokenHash: String) throws
+    func setLanguage(_ name: String, language: String) throws
+}

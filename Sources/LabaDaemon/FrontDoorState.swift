@@ -1,0 +1,124 @@
+// What the front door shows its doors besides requests: the state the console's pages read, the
+// operators' schedule, recordings added from the console, and the console's accounts.
+
+import Foundation
+import LabaAudio
+import LabaControl
+import LabaCore
+import LabaStore
+import NIOCore
+import NIOPosix
+
+extension FrontDoor {
+    // MARK: State
+
+    public var configuration: Config { get async { await engine.configuration } }
+    public var library: MessageLibrary { get async { await engine.library } }
+    public func status() async -> EngineStatus { await engine.status() }
+    public func history(_ filter: BroadcastFilter) async -> [BroadcastRecord] { await engine.history(filter) }
+    public func record(id: String) async -> BroadcastRecord? { await engine.record(id: id) }
+
+    public func schedule(from: Instant?, count: Int, zone: String?, output: String?) async throws(Refusal) -> [PlannedBroadcast] {
+        try await engine.schedule(from: from, count: count, zone: zone, output: output)
+    }
+
+    /// One element at every change of what an overview shows, from now on (the end of a walk of
+    /// the schedule that found nothing is not one); it ends at shutdown.
+    public func changes() async -> AsyncStream<Void> {
+        let events = await engine.follow()
+        return AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
+            let pump = Task {
+                for await event in events {
+                    if case .scheduleWalked(_, false) = event { continue }
+                    continuation.yield()
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in pump.cancel() }
+        }
+    }
+
+    /// Stops on the console's behalf (a clerk's stop).
+    public func stop(_ target: AdmissionRequest.Target, clear: Bool) async throws(Refusal) -> Stopped {
+        try await stop(target, clear: clear, from: .manual)
+    }
+
+    // MARK: Talk from a browser
+
+    public func talk(_ request: ConsoleTalkRequest) async throws(Refusal) -> ConsoleTalk {
+        let feed = LiveFeed()
+        let talk = try await talk(LiveRequest(target: request.target, priority: request.priority, input: request.input, feed: feed,
+                                              requestedBy: request.requestedBy))
+        return ConsoleTalk(started: talk, push: { feed.push(pcm16: $0) }, finish: { feed.finish(reason: $0) })
+    }
+
+    public func talkProgress(_ id: String) async -> TalkProgress? {
+        guard let progress = await engine.liveProgress(id) else { return nil }
+        return TalkProgress(seconds: progress.summary?.seconds ?? progress.seconds, level: Double(progress.level),
+                            endReason: progress.summary?.end.description)
+    }
+
+    // MARK: Recordings
+
+    public func saveRecording<Body: AsyncSequence & Sendable>(_ body: Body, contentLength: Int?, message: String, language: String)
+        async throws(Refusal) -> SavedRecording where Body.Element == ByteBuffer {
+        let config = await engine.configuration
+        guard Config.isValidID(message) else { throw Refusal(.fleetRecordingName, ["name": message]) }
+        guard config.language(language) != nil || language == Language.neutral else {
+            throw Refusal.unknown(.unknownLanguage, "language", language, among: config.languages.map(\.id))
+        }
+        let layout = StateLayout(directory: stateDirectory)
+        let incoming = (layout.directory as NSString).appendingPathComponent("console/incoming")
+        let received: String
+        do {
+            received = try await Uploads.receive(body, contentLength: contentLength, into: incoming)
+        } catch let failure as APIFailure {
+            throw failure.refusal ?? (failure.code == .tooLarge
+                ? Refusal(.tooLarge, ["limit": "\(Uploads.maxBody / 1024 / 1024) MiB"])
+                : failure.code == .notAudio ? Refusal(.notAudio, ["detail": failure.message]) : .storageFull(failure.message))
+        } catch {
+            throw .storageFull("\(error)")
+        }
+        defer { unlink(received) }
+        let now = await engine.currentTime()
+        var saved: SavedRecording
+        do {
+            saved = try await NIOThreadPool.singleton.runIfActive {
+                try RecordingIntake.place(received: received, message: message, language: language,
+                                          audioDirectory: config.audioDirectory, layout: layout, now: now)
+            }
+        } catch let error as AudioError {
+            throw Refusal(.notAudio, ["detail": "\(error)".replacingOccurrences(of: received, with: message)])
+        } catch {
+            throw .storageFull("\(error)")
+        }
+        if !saved.inStateDirectory { saved.reloaded = await reload().reloaded }
+        return saved
+    }
+
+    // MARK: The operators' schedule
+
+    public func scheduleEntries(zone: String?) async throws(ScheduleRefusal) -> ScheduleEntriesJSON { try await editor.entries(zone: zone) }
+
+    public func changeSchedule(_ action: ScheduleAction, id: String?, request: ScheduleEntryRequest?, baseVersion: Int?,
+                               requester: RequestedBy?, dryRun: Bool) async throws(ScheduleRefusal) -> ScheduleChangeJSON {
+        try await editor.apply(action, id: id, request: request, baseVersion: baseVersion, requester: requester, dryRun: dryRun)
+    }
+
+    public func scheduleLog(since: Int64?, until: Int64?, limit: Int) async throws -> ScheduleLogJSON {
+        try await editor.log(since: since, until: until, limit: limit)
+    }
+
+    // MARK: The console's accounts and sessions
+
+    public func account(_ name: String) throws -> ConsoleAccount? { try store.account(name) }
+    public func accounts() throws -> [ConsoleAccount] { try store.accounts() }
+    public func addAccount(_ account: ConsoleAccount) throws { try store.addAccount(account) }
+    public func removeAccount(_ name: String) throws { try store.removeAccount(name) }
+    public func session(tokenHash: String, now: Int64) throws -> (ConsoleSession, ConsoleAccount)? {
+        try store.session(tokenHash: tokenHash, now: now)
+    }
+    public func addSession(_ session: ConsoleSession) throws { try store.addSession(session) }
+    public func removeSession(tokenHash: String) throws { try store.removeSession(tokenHash: tokenHash) }
+    public func setLanguage(_ name: String, language: String) throws { try store.setLanguage(name, language: language) }
+}

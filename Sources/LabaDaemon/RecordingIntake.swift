@@ -1,0 +1,52 @@
+// A recording added to the library from outside (the console's upload or microphone): received,
+// trimmed of silence, measured and placed, once, for every door that takes one.
+
+import Foundation
+import LabaAudio
+import LabaControl
+import LabaCore
+import LabaStore
+
+enum RecordingIntake {
+    /// Trims, measures and moves a received recording into place; an earlier recording of the
+    /// same message and language is kept under the state dir, never deleted. Blocking: call it
+    /// off the event loop.
+    ///
+    /// - Parameter now: the daemon's clock, for the kept recording's name.
+    static func place(received: String, message: String, language: String, audioDirectory: String, layout: StateLayout,
+                      now: Instant) throws -> SavedRecording {
+        let trimmed = received + ".wav"
+        defer { unlink(trimmed) }
+        let result = try SilenceTrimmer.trim(input: received, output: trimmed)
+        let loudness = try Loudness.measure(path: trimmed)
+        let files = FileManager.default
+        let folder = (audioDirectory as NSString).appendingPathComponent(message)
+        let target = (folder as NSString).appendingPathComponent("\(language).wav")
+        func keepEarlier(in folder: String) throws {
+            let replaced = (layout.directory as NSString).appendingPathComponent("console/replaced/\(message)")
+            for name in (try? files.contentsOfDirectory(atPath: folder)) ?? [] where (name as NSString).deletingPathExtension == language {
+                try files.createDirectory(atPath: replaced, withIntermediateDirectories: true)
+                try files.moveItem(atPath: (folder as NSString).appendingPathComponent(name),
+                                   toPath: (replaced as NSString).appendingPathComponent(
+                                       "\(language)-\(now.seconds).\((name as NSString).pathExtension)"))
+            }
+        }
+        do {
+            try files.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            guard access(folder, W_OK) == 0 else { throw CocoaError(.fileWriteNoPermission) }
+            try keepEarlier(in: folder)
+            try files.copyItem(atPath: trimmed, toPath: target)
+            return SavedRecording(path: target, seconds: result.format.duration, lufs: loudness.integrated, inStateDirectory: false,
+                                  reloaded: false)
+        } catch {
+            // A sandboxed service (ProtectSystem=strict) may not write audio_dir: keep it in the state dir.
+            let fallback = (layout.consoleRecordings as NSString).appendingPathComponent(message)
+            try files.createDirectory(atPath: fallback, withIntermediateDirectories: true)
+            try keepEarlier(in: fallback)
+            let path = (fallback as NSString).appendingPathComponent("\(language).wav")
+            try files.copyItem(atPath: trimmed, toPath: path)
+            return SavedRecording(path: path, seconds: result.format.duration, lufs: loudness.integrated, inStateDirectory: true,
+                                  reloaded: false)
+        }
+    }
+}
