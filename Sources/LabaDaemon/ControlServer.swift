@@ -53,13 +53,13 @@ enum ControlServer {
 
     /// Builds the server service on `socketPath`, replacing a stale socket file.
     static func build(door: FrontDoor, engine: Engine, fleet: FleetService?, socketPath: String, group: String, configPath: String,
-                      stateDirectory: String, reloader: Reloader, editor: ScheduleEditor, logger: Logger,
+                      stateDirectory: String, reloader: Reloader, logger: Logger,
                       onListening: @escaping @Sendable () -> Void) throws -> any Service {
         let router = Router(context: ControlContext.self)
         let prefix = ControlProtocol.pathPrefix
         @Sendable func wire() async -> WireFormat { WireFormat(await engine.configuration.timeZone) }
         @Sendable func query(_ request: Request) async -> Query {
-            Query(request, zone: await engine.configuration.timeZone, now: await engine.now())
+            Query(request, zone: await engine.configuration.timeZone, now: await door.now())
         }
 
         router.get("\(prefix)/status") { _, _ in
@@ -200,7 +200,7 @@ enum ControlServer {
             let id = context.parameters.get("id") ?? ""
             return try json(await wire().output(try await door.move(output: id, to: body.zone)))
         }
-        routeSchedule(router, editor: editor, query: query)
+        routeSchedule(router, door: door, query: query)
         router.post("\(prefix)/reload") { _, _ in
             let result = await reloader.reload()
             return try json(result, status: result.reloaded ? .ok : .unprocessableContent)
@@ -242,14 +242,14 @@ enum ControlServer {
     }
 
     /// `/v1/schedule/entries` and `/v1/schedule/log`: the operators' schedule.
-    static func routeSchedule(_ router: Router<ControlContext>, editor: ScheduleEditor,
+    static func routeSchedule(_ router: Router<ControlContext>, door: FrontDoor,
                               query: @escaping @Sendable (Request) async -> Query) {
         let prefix = "\(ControlProtocol.pathPrefix)/schedule"
         @Sendable func refused(_ error: any Error) throws -> Response {
             guard let r = error as? ScheduleRefusal else { throw error }
             return try json(r.body, status: HTTPResponse.Status(code: r.code.status))
         }
-        @Sendable func change(_ action: ScheduleEditor.Action, _ request: Request, _ context: ControlContext,
+        @Sendable func change(_ action: ScheduleAction, _ request: Request, _ context: ControlContext,
                               body: ScheduleEntryRequest?) async throws -> Response {
             let q = await query(request)
             let base = try q.number("base_version", in: 0...Int(Int32.max)) ?? body?.baseVersion
@@ -258,15 +258,15 @@ enum ControlServer {
             let who = await requester(context)
             let result: ScheduleChangeJSON
             do {
-                result = try await editor.apply(action, id: context.parameters.get("id")?.removingPercentEncoding, request: body, baseVersion: base,
-                                                requester: who, dryRun: dryRun)
+                result = try await door.changeSchedule(action, id: context.parameters.get("id")?.removingPercentEncoding, request: body,
+                                                       baseVersion: base, requester: who, dryRun: dryRun)
             } catch { return try refused(error) }
             return try json(result, status: action == .add && !dryRun ? .created : .ok)
         }
         router.get("\(prefix)/entries") { request, _ in
             let zone = await query(request)["zone"]
             let entries: ScheduleEntriesJSON
-            do { entries = try await editor.entries(zone: zone) } catch { return try refused(error) }
+            do { entries = try await door.scheduleEntries(zone: zone) } catch { return try refused(error) }
             return try json(entries)
         }
         router.post("\(prefix)/entries") { request, context in
@@ -288,8 +288,8 @@ enum ControlServer {
         }
         router.get("\(prefix)/log") { request, _ in
             let q = await query(request)
-            return try json(try await editor.log(since: try q.time("since"), until: try q.time("until"),
-                                                 limit: try q.number("limit", in: 1...100_000) ?? 100_000))
+            return try json(try await door.scheduleLog(since: try q.time("since"), until: try q.time("until"),
+                                                       limit: try q.number("limit", in: 1...100_000) ?? 100_000))
         }
     }
 

@@ -25,20 +25,12 @@ public struct DaemonOptions: Sendable {
     }
 }
 
-/// What a service beside the control API gets: the engine and the daemon's state.
+/// What a service beside the control API gets: the front door, through which it reaches
+/// everything else (SPEC 15), and the configuration it starts with.
 public struct DaemonContext: Sendable {
     /// Every request's way in.
     public let door: FrontDoor
-    public let engine: Engine
-    public let store: Store
     public let config: Config
-    public let stateDirectory: String
-    /// Re-reads the configuration, as SIGHUP does (after the console adds a recording).
-    public let reload: @Sendable () async -> ReloadJSON
-    /// The operators' schedule, shared with the control API (for a console page that edits it).
-    public let editor: ScheduleEditor
-    /// The fleet service, when the configuration has `fleet:` (a commander's talks reach its units).
-    public let fleet: FleetService?
     public let logger: Logger
 }
 
@@ -148,7 +140,7 @@ public enum Daemon {
         let server = try ControlServer.build(
             door: door, engine: engine, fleet: fleet, socketPath: options.socketPath, group: setup.config.control.groupName,
             configPath: options.configPath, stateDirectory: options.stateDirectory, reloader: reloader,
-            editor: editor, logger: logger,
+            logger: logger,
             onListening: {
                 notifier.send("READY=1\nSTATUS=Playing on \(outputs) output\(outputs == 1 ? "" : "s") from \(options.configPath)")
                 logger.notice("labad \(LabaVersion.string) ready", metadata: [
@@ -165,8 +157,7 @@ public enum Daemon {
             server,
             SignalService(hangups: hangups, reloader: reloader),
         ]
-        let context = DaemonContext(door: door, engine: engine, store: store, config: setup.config, stateDirectory: options.stateDirectory,
-                                    reload: { await reloader.reload() }, editor: editor, fleet: fleet, logger: logger)
+        let context = DaemonContext(door: door, config: setup.config, logger: logger)
         for factory in options.services {
             if let service = try factory(context) { services.insert(service, at: 3) }
         }

@@ -14,7 +14,8 @@ public enum CommandDelivery {
             let part = roots.contains { tree.zone(zone, isWithin: $0) } ? [zone] : roots.filter { tree.zone($0, isWithin: zone) }
             for z in part where !out.contains(z) { out.append(z) }
         }
-        return out
+        // A zone inside another one of the answer is carried by that one already.
+        return out.filter { inner in !out.contains { $0 != inner && tree.zone(inner, isWithin: $0) } }
     }
 
     /// The zone topics that carry a command for `zones`: one per zone none of whose ancestors is

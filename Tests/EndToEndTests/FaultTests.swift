@@ -123,7 +123,7 @@ import Testing
                 (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? String
             }
         }
-        #expect(refusal.contains("the state dir cannot store the broadcast"), "\(refusal)")
+        #expect(refusal.contains("the state dir cannot store it"), "\(refusal)")
         #expect(!accepted.isEmpty)
         #expect(try laba(fixture, ["status"]).status == 0)
         #expect(fixture.terminate() == 0)

@@ -76,15 +76,16 @@ import Testing
 
     /// `all` is every root of the tree: every output serves a zone below one.
     @Test func allIsEveryRootZone() throws {
-        let config = try #require(load("""
+        let loaded = load("""
             outputs:
-              - {id: square, device: null, zone: east}
-              - {id: hall, device: null, zone: hills}
+              - {id: square, device: "null", zone: east}
+              - {id: hall, device: "null", zone: hills}
             zones:
               - {id: county}
               - {id: east, parent: county}
               - {id: hills}
-            """).config)
+            """)
+        let config = try #require(loaded.config, "\(loaded.diagnostics)")
         let tree = ZoneTree(config)
         #expect(Rules.zones(of: .all, in: tree) == ["county", "hills"])
         let outputs = try Rules.outputs(for: .all, config: config, tree: tree, outputZones: ["square": "east", "hall": "hills"])
