@@ -1,6 +1,7 @@
 // An `application/x-www-form-urlencoded` body or query string, read once into its fields.
 
 import Foundation
+import LabaCore
 
 struct Form: Sendable {
     private(set) var fields: [(String, String)] = []
@@ -23,7 +24,8 @@ struct Form: Sendable {
     /// Every value of `name`, in order, empty ones left out.
     func all(_ name: String) -> [String] { fields.filter { $0.0 == name && !$0.1.isEmpty }.map(\.1) }
 
-    func flag(_ name: String) -> Bool { ["true", "on", "1", "yes"].contains(self[name] ?? "") }
+    /// A checkbox or yes/no field, read as every door reads one (`Rules.flag`); anything else is no.
+    func flag(_ name: String) -> Bool { self[name].flatMap(Rules.flag) ?? false }
 
     /// The fields again, as a query string.
     static func encode(_ fields: [(String, String)]) -> String {

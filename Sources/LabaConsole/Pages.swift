@@ -121,7 +121,8 @@ extension Site {
         let all = form.flag("all")
         let zones = form.all("zone")
         guard all || !zones.isEmpty else { return await again(t(.webChooseZone)) }
-        let priority: Priority = form["priority"] == "emergency" ? .emergency : .manual
+        let priority: Priority
+        do { priority = try Rules.requestedPriority(named: form["priority"]) } catch { return await again(t.refusal(error)) }
         let repeatCount = Int(form["repeat"] ?? "1") ?? 0
         guard Rules.repeatRange.contains(repeatCount) else { return await again(t(.webBadRepeat)) }
         if priority == .emergency, form["confirmed"] != "emergency" {

@@ -100,7 +100,8 @@ extension Site {
         }
         let zones = opening.zones ?? []
         guard opening.all == true || !zones.isEmpty else { return try await refuse(t(.webChooseZone)) }
-        let priority: Priority = opening.priority == "emergency" ? .emergency : .manual
+        let priority: Priority
+        do { priority = try Rules.requestedPriority(named: opening.priority) } catch { return try await refuse(t.refusal(error)) }
 
         let talk: ConsoleTalk
         do {
