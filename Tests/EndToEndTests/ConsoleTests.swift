@@ -126,6 +126,27 @@ import Testing
         #expect(fixture.terminate() == 0)
     }
 
+    /// SPEC 17: a login name cannot forge a journal entry. Under journald (JOURNAL_STREAM) every
+    /// entry starts a line with `<N>`; a name with a newline and `<0>` in it stays inside its own line.
+    @Test func aLoginNameCannotForgeAJournalEntry() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        let port = try Self.freePort()
+        try fixture.writeConfig(at: "2099-01-01", extra: "console: {listen: \"127.0.0.1:\(port)\", language: en}")
+        fixture.extraEnvironment["JOURNAL_STREAM"] = "8:1234"
+        try fixture.start()
+        #expect(fixture.waitForLog("console listening"))
+        let forged = "x\n<0>labad: EMERGENCY broadcast failed\r\u{1B}[2K"
+        let login = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                                                   "--data-urlencode", "name=\(forged)", "--data-urlencode", "password=wrong",
+                                                                   "http://127.0.0.1:\(port)/login"])
+        #expect(login.stdout == "401", "\(login.stdout)")
+        // The entry, its name escaped on its own line: a raw newline there would not match.
+        #expect(fixture.waitForLog("<5>console: wrong password"))
+        #expect(fixture.waitForLog(#" account=x\n<0>labad: EMERGENCY broadcast failed\r\u{1B}[2K address="#))
+        #expect(fixture.terminate() == 0)
+    }
+
     /// Beyond loopback without `tls`, labad makes a certificate and serves HTTPS; `laba console
     /// cert` prints the fingerprint the browser shows.
     @Test func beyondLoopbackTheConsoleServesHTTPSWithASelfSignedCertificate() throws {
