@@ -467,5 +467,6 @@ extension Catalog {
         case refusalTooLarge
         case webSentToUnits
         case refusedOnOutput
+        case webLoginBusy
     }
 }

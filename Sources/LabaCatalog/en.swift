@@ -477,5 +477,6 @@ extension Catalog {
         .refusalTooLarge: "the recording is larger than {limit}",
         .webSentToUnits: "Sent to the fleet's units in {n} zones.",
         .refusedOnOutput: "laba: not on {output}: {reason}",
+        .webLoginBusy: "Too many sign-ins at once: wait a moment and try again.",
     ]
 }

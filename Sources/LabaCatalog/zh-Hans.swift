@@ -477,5 +477,6 @@ extension Catalog {
         .refusalTooLarge: "录音超过了 {limit}",
         .webSentToUnits: "已发往 {n} 个区域的终端。",
         .refusedOnOutput: "laba：{output} 未播出：{reason}",
+        .webLoginBusy: "同时登录的人太多，请稍等片刻再试。",
     ]
 }

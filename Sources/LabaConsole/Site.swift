@@ -319,15 +319,21 @@ final class Site: Sendable {
                  status: status)
         }
         let t = await now()
-        if case .locked = limiter.withLock({ $0.check(account: name, address: address, now: t) }) {
+        // Counted before the password is checked: a burst of guesses cannot outrun the count.
+        switch limiter.withLock({ $0.begin(account: name, address: address, now: t) }) {
+        case .locked:
             logger.notice("console: login refused while locked", metadata: ["account": "\(name)", "address": "\(address)"])
             return refuse(.webLocked, .tooManyRequests)
+        case .busy:
+            return refuse(.webLoginBusy, .tooManyRequests)
+        case .allowed:
+            break
         }
         let account = (try? door.account(name)) ?? nil
         let hash = account?.passwordHash ?? decoyHash
-        let right = try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) } && account != nil
+        let right = ((try? await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }) ?? false) && account != nil
+        let decision = limiter.withLock { $0.finished(account: name, address: address, right: right, now: t) }
         guard let account, right else {
-            let decision = limiter.withLock { $0.failed(account: name, address: address, now: t) }
             logger.notice("console: wrong password", metadata: ["account": "\(name)", "address": "\(address)"])
             if case .locked(let until, let key) = decision {
                 let scope = if case .address = key { "every account from this address" } else { "this account from this address" }
@@ -339,7 +345,6 @@ final class Site: Sendable {
             }
             return refuse(.webLoginFailed, .unauthorized)
         }
-        limiter.withLock { $0.succeeded(account: name, address: address) }
         let token = Self.randomToken()
         try door.addSession(ConsoleSession(tokenHash: Self.hash(token), account: account.name, csrf: Self.randomToken(),
                                             createdAt: t, expiresAt: t + Self.sessionLifetime))

@@ -9,39 +9,73 @@ import Testing
 @Suite struct LoginLimiterTests {
     static let minute: Int64 = 60_000_000
 
+    /// One attempt, begun and finished as the login page does.
+    static func attempt(_ limiter: inout LoginLimiter, _ account: String, _ address: String, right: Bool = false,
+                        now: Int64) -> LoginLimiter.Decision {
+        let begun = limiter.begin(account: account, address: address, now: now)
+        guard begun == .allowed else { return begun }
+        return limiter.finished(account: account, address: address, right: right, now: now)
+    }
+
     @Test func twentyWrongPasswordsLockTheAccountForThatAddressOnly() {
         var limiter = LoginLimiter()
         for i in 0..<19 {
-            #expect(limiter.failed(account: "head", address: "10.0.0.9", now: Int64(i)) == .allowed)
+            #expect(Self.attempt(&limiter, "head", "10.0.0.9", now: Int64(i)) == .allowed)
         }
-        #expect(limiter.failed(account: "head", address: "10.0.0.9", now: 19)
+        #expect(Self.attempt(&limiter, "head", "10.0.0.9", now: 19)
             == .locked(until: 19 + limiter.policy.lock, .account("head", address: "10.0.0.9")))
-        #expect(limiter.check(account: "head", address: "10.0.0.9", now: 20) != .allowed)
+        #expect(limiter.begin(account: "head", address: "10.0.0.9", now: 20) != .allowed)
         // The township head, from the office's own machine, still signs in.
-        #expect(limiter.check(account: "head", address: "10.0.0.2", now: 20) == .allowed)
+        #expect(Self.attempt(&limiter, "head", "10.0.0.2", right: true, now: 20) == .allowed)
         // Another account from the guessing machine is not locked by this.
-        #expect(limiter.check(account: "clerk", address: "10.0.0.9", now: 20) == .allowed)
+        #expect(Self.attempt(&limiter, "clerk", "10.0.0.9", right: true, now: 20) == .allowed)
         // The lock ends.
-        #expect(limiter.check(account: "head", address: "10.0.0.9", now: 20 + 15 * Self.minute) == .allowed)
+        #expect(limiter.begin(account: "head", address: "10.0.0.9", now: 20 + 15 * Self.minute) == .allowed)
     }
 
     @Test func anAddressGuessingManyAccountsIsLockedAsAWhole() {
         var limiter = LoginLimiter()
         var last = LoginLimiter.Decision.allowed
-        for i in 0..<50 { last = limiter.failed(account: "user\(i)", address: "10.0.0.9", now: Int64(i)) }
+        for i in 0..<50 { last = Self.attempt(&limiter, "user\(i)", "10.0.0.9", now: Int64(i)) }
         #expect(last == .locked(until: 49 + limiter.policy.lock, .address("10.0.0.9")))
-        #expect(limiter.check(account: "anyone", address: "10.0.0.9", now: 60) != .allowed)
-        #expect(limiter.check(account: "anyone", address: "10.0.0.2", now: 60) == .allowed)
+        #expect(limiter.begin(account: "anyone", address: "10.0.0.9", now: 60) != .allowed)
+        #expect(limiter.begin(account: "anyone", address: "10.0.0.2", now: 60) == .allowed)
     }
 
     @Test func failuresOlderThanTheWindowAreForgottenAndARightPasswordClearsTheCount() {
         var limiter = LoginLimiter()
-        for i in 0..<19 { _ = limiter.failed(account: "head", address: "a", now: Int64(i)) }
+        for i in 0..<19 { _ = Self.attempt(&limiter, "head", "a", now: Int64(i)) }
         // Sixteen minutes later the old failures no longer count.
-        #expect(limiter.failed(account: "head", address: "a", now: 16 * Self.minute) == .allowed)
-        for i in 0..<18 { _ = limiter.failed(account: "head", address: "a", now: 16 * Self.minute + Int64(i) + 1) }
-        limiter.succeeded(account: "head", address: "a")
-        #expect(limiter.failed(account: "head", address: "a", now: 17 * Self.minute) == .allowed)
+        #expect(Self.attempt(&limiter, "head", "a", now: 16 * Self.minute) == .allowed)
+        for i in 0..<18 { _ = Self.attempt(&limiter, "head", "a", now: 16 * Self.minute + Int64(i) + 1) }
+        #expect(Self.attempt(&limiter, "head", "a", right: true, now: 16 * Self.minute + 20) == .allowed)
+        #expect(Self.attempt(&limiter, "head", "a", now: 17 * Self.minute) == .allowed)
+    }
+
+    /// SPEC 17: an attempt is counted before its password is checked, one check at a time per
+    /// account and address: a burst of 300 concurrent guesses gets one check, and cannot slip the
+    /// right password in behind the lock.
+    @Test func aBurstOfConcurrentGuessesIsCheckedOneAtATime() {
+        var limiter = LoginLimiter()
+        // 300 attempts arrive before any check ends.
+        let begun = (0..<300).map { _ in limiter.begin(account: "head", address: "10.0.0.9", now: 1) }
+        #expect(begun.filter { $0 == .allowed }.count == 1 && begun.filter { $0 == .busy }.count == 299)
+        #expect(limiter.finished(account: "head", address: "10.0.0.9", right: false, now: 2) == .allowed)
+        // Sequential guesses then lock at the twentieth, and the right password comes too late.
+        var last = LoginLimiter.Decision.allowed
+        for i in 0..<19 { last = Self.attempt(&limiter, "head", "10.0.0.9", now: Int64(3 + i)) }
+        #expect(last == .locked(until: 21 + limiter.policy.lock, .account("head", address: "10.0.0.9")))
+        #expect(limiter.begin(account: "head", address: "10.0.0.9", now: 22) != .allowed)
+    }
+
+    @Test func checksInFlightAreBoundedOverEveryAddress() {
+        var limiter = LoginLimiter()
+        let begun = (0..<20).map { limiter.begin(account: "head", address: "10.0.0.\($0)", now: 1) }
+        #expect(begun.filter { $0 == .allowed }.count == limiter.policy.checksInFlight)
+        #expect(begun.dropFirst(limiter.policy.checksInFlight).allSatisfy { $0 == .busy })
+        // A busy attempt was not counted: the township head, from its office, signs in once one ends.
+        _ = limiter.finished(account: "head", address: "10.0.0.0", right: false, now: 2)
+        #expect(Self.attempt(&limiter, "head", "10.0.0.99", right: true, now: 3) == .allowed)
     }
 }
 
