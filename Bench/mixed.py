@@ -203,7 +203,9 @@ def mixed(new_bin, old_bin):
 
         def forwarded():
             return [(t, e, p) for t, e, p in wire.commands() if p is None or p.get("kind") == "alert"]
-        if fleet.wait_for(lambda: forwarded(), TIMEOUT, "the commander forwards the alert as a fleet command"):
+        if not fleet.wait_for(lambda: forwarded(), TIMEOUT, "the commander forwards the alert as a fleet command"):
+            print("  the commander said: " + " | ".join(sent.stdout.strip().splitlines()), flush=True)
+        else:
             topic, envelope, payload = forwarded()[0]
             command = payload.get("id") if payload else None
             print(f"  forwarded on {topic} in envelope v {envelope.get('v')} (command {command})", flush=True)
