@@ -9,7 +9,7 @@ CONFIG   ?= Config/demo.yaml
 PACKAGES := $(shell cat Scripts/debian-packages.txt)
 BIN       = .build/debug
 
-.PHONY: all deps test-deps build release run test check bench soak fuzz clean audio install install-files uninstall deb package-test footprint
+.PHONY: all deps test-deps build release run test check bench soak base-unit fuzz clean audio install install-files uninstall deb package-test footprint
 
 all: build
 
@@ -68,10 +68,26 @@ bench: release
 # triggers, a full state dir. ROUNDS=N and SEED=N change them. Then the fleet's: the broker killed
 # and restarted during 200 commands, a unit's link down for 90 s (as root, in a network namespace);
 # then the package test (as root).
-soak: release
+soak: release base-unit
 	python3 Bench/soak.py .build/release
 	python3 Bench/fleet.py soak .build/release
+	python3 Bench/mixed.py .build/release $(BASE_DIR)/debug
 	$(MAKE) package-test
+
+# The unit of the last release, for the mixed fleet of `make soak` (Bench/mixed.py): BASE_COMMIT's
+# sources (`git archive`) under $(BASE_DIR)/src, built there with a scratch path of their own. The
+# dependencies keep this checkout's pins (Package.resolved is not in git).
+BASE_COMMIT ?= f38237e
+BASE_DIR     = .build-base
+base-unit: deps
+	@if [ "$$(cat $(BASE_DIR)/src/.commit 2>/dev/null)" != "$(BASE_COMMIT)" ]; then \
+		echo "Sources of $(BASE_COMMIT) into $(BASE_DIR)/src"; \
+		rm -rf $(BASE_DIR)/src && mkdir -p $(BASE_DIR)/src && \
+		git archive $(BASE_COMMIT) | tar -x -C $(BASE_DIR)/src && \
+		{ [ ! -f Package.resolved ] || cp Package.resolved $(BASE_DIR)/src/; } && \
+		echo $(BASE_COMMIT) > $(BASE_DIR)/src/.commit; \
+	fi
+	$(SWIFT) build --package-path $(BASE_DIR)/src --scratch-path $(BASE_DIR) --product labad
 
 # laba_<version>_<arch>.deb: a release build with the Swift runtime linked in, stripped, laid out by
 # install-files, Depends: from the binaries' shared libraries (Scripts/deb.sh). ARCH=arm64 builds
