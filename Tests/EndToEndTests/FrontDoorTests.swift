@@ -46,6 +46,9 @@ final class FrontDoorFleet {
         // example): a copy of an alert from each would be a real repeat.
         let townshipYAML = config(Self.townshipID, zone: "baisha", trust: [("city", ["city"]), ("county", ["county"])])
         township = try await fleet.start(Self.townshipID, zone: "baisha") { _, unit in
+            // Baisha speaks Naxi, not the alert's Mandarin: it hears the alarm in its own language
+            // (SPEC 13), recorded there with the same tone.
+            try FileManager.default.copyItem(atPath: unit.dir + "/audio/alarm/mandarin.wav", toPath: unit.dir + "/audio/alarm/naxi.wav")
             if pacedTownship {
                 guard let server = try unit.usePacedPCM() else { throw BrokerError(description: "the PulseAudio null sink did not start") }
                 pulse.server.withLock { $0 = server }
