@@ -38,13 +38,8 @@ public enum Console {
         // The talk button's WebSocket: an upgrade of HTTP/1.1, routed on its own router.
         let sockets = Router(context: ConsoleContext.self)
         site.webSocketRoutes(sockets)
-        let http: HTTPServerBuilder = .http1WebSocketUpgrade(webSocketRouter: sockets)
-        let builder: HTTPServerBuilder = try tls.map { try .tls(http, tlsConfiguration: $0) } ?? http
         let scheme = tls == nil ? "http" : "https"
-        return try builder.buildServer(
-            configuration: ServerConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "labad"),
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger
-        ) { request, responseWriter, channel in
+        let respond: HTTPChannelHandler.Responder = { request, responseWriter, channel in
             let context = ConsoleContext(source: .init(channel: channel, logger: logger))
             var response: Response
             do {
@@ -58,11 +53,21 @@ public enum Console {
             }
             Site.harden(&response)
             try await responseWriter.write(response: response.head, body: response.body)
-        } onServerRunning: { channel in
-            let port = channel.localAddress?.port ?? settings.port
-            let host = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
-            logger.notice("console listening on \(scheme)://\(host):\(port)")
         }
+        // Every connection counted against its address, its TLS handshake and first request
+        // bounded in time, at most ConnectionLimits.total at once (SPEC 17).
+        let http = HTTP1WebSocketUpgradeChannel(responder: respond, webSocketResponder: sockets.buildResponder(),
+                                                configuration: .init(http1: .init(idleTimeout: ConnectionLimits.idleTimeout)))
+        let guarded = GuardedChannel(base: http, limits: ConnectionLimits(logger: logger), tls: try tls.map { try NIOSSLContext(configuration: $0) })
+        return guarded.server(
+            configuration: ServerConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "labad",
+                                               availableConnectionsDelegate: MaximumAvailableConnections(ConnectionLimits.total, logger: logger)),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? settings.port
+                let host = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
+                logger.notice("console listening on \(scheme)://\(host):\(port)")
+            },
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
     }
 
     static func tlsConfiguration(certificate: String, key: String) throws -> TLSConfiguration {

@@ -147,6 +147,78 @@ import Testing
         #expect(fixture.terminate() == 0)
     }
 
+    /// A TCP connection to 127.0.0.1:`port` that sends nothing.
+    static func idleConnection(_ port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard fd >= 0, connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        return fd
+    }
+
+    /// Whether the server closed `fd` within `seconds` (a read returns end of file or an error).
+    static func closedByServer(_ fd: Int32, within seconds: Double) -> Bool {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&pfd, 1, Int32(seconds * 1000)) > 0 else { return false }
+        var byte: UInt8 = 0
+        return read(fd, &byte, 1) <= 0
+    }
+
+    /// SPEC 17: one address holds at most 32 of the console's connections; the 33rd and later are
+    /// closed at once, and the address gets room again as its connections close.
+    @Test func oneAddressHoldsAtMostThirtyTwoConnections() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        let port = try Self.freePort()
+        try fixture.writeConfig(at: "2099-01-01", extra: "console: {listen: \"127.0.0.1:\(port)\", language: en}")
+        try fixture.start()
+        #expect(fixture.waitForLog("console listening"))
+        // 40 from one address: which 32 are kept depends on the order the event loops take them.
+        var held = try (0..<40).map { _ in try Self.idleConnection(port) }
+        defer { for fd in held { close(fd) } }
+        var closed: Set<Int32> = []
+        let deadline = Date().addingTimeInterval(20)
+        while closed.count < 8, Date() < deadline {
+            for fd in held where !closed.contains(fd) && Self.closedByServer(fd, within: 0.05) { closed.insert(fd) }
+        }
+        #expect(closed.count == 8, "connections beyond 32 from one address are closed: \(closed.count)")
+        held.removeAll { fd in
+            guard closed.contains(fd) else { return false }
+            close(fd)
+            return true
+        }
+        // The 32 kept stay open; once one closes the address may connect again.
+        #expect(!held.contains { Self.closedByServer($0, within: 0.05) })
+        close(held.removeLast())
+        let page = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--retry", "5",
+                                                                  "--retry-all-errors", "http://127.0.0.1:\(port)/login"])
+        #expect(page.stdout == "200", "\(page.stdout)")
+        #expect(fixture.terminate() == 0)
+    }
+
+    /// SPEC 17: a connection that never finishes its TLS handshake is closed after 10 s (and any
+    /// idle one after 30 s), so that silent connections cannot pile up.
+    @Test func aConnectionWithoutATLSHandshakeIsClosed() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        let port = try Self.freePort()
+        try fixture.writeConfig(at: "2099-01-01", extra: "console: {listen: \"0.0.0.0:\(port)\"}")
+        try fixture.start()
+        #expect(fixture.waitForLog("console listening on https://"))
+        let silent = try Self.idleConnection(port)
+        defer { close(silent) }
+        let opened = Date()
+        // Closed by the handshake's deadline, well before the 30 s idle timeout.
+        #expect(Self.closedByServer(silent, within: 25))
+        #expect(Date().timeIntervalSince(opened) >= 9, "not before its 10 s")
+        #expect(fixture.terminate() == 0)
+    }
+
     /// Beyond loopback without `tls`, labad makes a certificate and serves HTTPS; `laba console
     /// cert` prints the fingerprint the browser shows.
     @Test func beyondLoopbackTheConsoleServesHTTPSWithASelfSignedCertificate() throws {
