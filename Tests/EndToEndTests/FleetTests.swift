@@ -258,7 +258,8 @@ final class Inbox: Sendable {
         #expect(await office.waitUntilOnline(["east-1"]))
 
         kill(east.pid, SIGSTOP)
-        #expect(try await office.laba(["play", "notice", "--zone", "east", "--within", "30s"]).status == 0)
+        // An expiry no busy machine reaches (the whole run's suites share two cores).
+        #expect(try await office.laba(["play", "notice", "--zone", "east", "--within", "10min"]).status == 0)
         kill(east.pid, SIGCONT)
         #expect(await office.waitForStore { try $0.fleetRecords(unit: "east-1", BroadcastFilter()).count == 1 })
 
