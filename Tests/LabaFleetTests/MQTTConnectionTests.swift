@@ -280,6 +280,9 @@ let statusTopic = FleetTopics(fleet: "lijiang").topic(.unitStatus(unit: "unit-a"
         defer { Task { await connection.stop() } }
         connection.subscribe(statusTopic)
         _ = try await log.subscribed()
+        // What the subscription brings is handled first (on a busy machine the thread may still be
+        // on its way back to sleep when the SUBACK's event arrives here).
+        try await Task.sleep(for: .milliseconds(1000))
         let before = try #require(Self.usage(ofThread: "mqtt idle-check"))
         // Watching an idle second and a half: the network thread neither wakes nor spins (keepalive 60 s).
         try await Task.sleep(for: .milliseconds(1500))
