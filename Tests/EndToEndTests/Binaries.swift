@@ -8,6 +8,11 @@ enum Binaries {
         var stderr: String
     }
 
+    /// How long a test waits for what should come (a log line, a record, a message, an exit): long,
+    /// for a loaded machine (two cores shared with builds and other suites) can take many times an
+    /// idle one's time. A wait that is met returns at once: only a failing test waits this long.
+    static let patience: Double = 60
+
     /// The repository's root, from this file's place in it.
     static func repo(_ relative: String = "") -> String {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

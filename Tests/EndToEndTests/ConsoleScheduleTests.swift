@@ -65,7 +65,7 @@ import Testing
         #expect(fixture.waitForLog("console listening on http://127.0.0.1:\(port)"))
         // The control socket starts beside the console, in either order: its first answer says it is up.
         var listed = try Binaries.run("laba", ["schedule", "list", "--json"], environment: fixture.environment)
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(Binaries.patience)
         while listed.status != 0, Date() < deadline {
             usleep(50_000)
             listed = try Binaries.run("laba", ["schedule", "list", "--json"], environment: fixture.environment)

@@ -17,13 +17,13 @@ final class NotifySocket {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        var timeout = timeval(tv_sec: Int(Binaries.patience), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
     deinit { close(fd) }
 
-    /// The next datagram, or nil after 10 s without one.
+    /// The next datagram, or nil after `Binaries.patience` without one.
     func receive() -> String? {
         var buffer = [UInt8](repeating: 0, count: 4096)
         let n = recv(fd, &buffer, buffer.count, 0)
@@ -98,9 +98,7 @@ final class NotifySocket {
         #expect(toTown.status == 1 && toTown.stderr.contains("no loudspeaker serves town now"))
         #expect(fixture.terminate() == 0)
 
-        try fixture.setClock(justBefore: at)
-        try fixture.start()
-        #expect(fixture.waitForLog("ready"))
+        try #require(try fixture.start(justBefore: at))
         let list = try Binaries.run("laba", ["zone"], environment: fixture.environment)
         #expect(list.stdout.split(separator: "\n").last?.split(separator: " ", omittingEmptySubsequences: true)
                     .map(String.init) == ["square", "laba_square", "village", "available"])

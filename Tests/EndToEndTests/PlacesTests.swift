@@ -32,7 +32,7 @@ final class FakeGPS {
         process.standardError = FileHandle.nullDevice
         try process.run()
         // Listening is seen in the kernel's table, without connecting (a client would start the replay).
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(Binaries.patience)
         while !Self.listening(port), Date() < deadline { usleep(20_000) }
         guard Self.listening(port) else { throw PlacesTestError("gpsfake's gpsd did not listen on \(port)") }
     }
@@ -136,19 +136,20 @@ struct PlacesTestError: Error, CustomStringConvertible {
                          (26, 100.11), (27, 100.11), (28, 100.11), (29, 100.09), (30, 100.09), (31, 100.09)] {
             drive.append(FakeGPS.rmc(s, lat: 26.85, lon: lon))
         }
-        // Into b at 08:00:32 for good: the switch is due at 08:00:42, ten seconds of fixes later.
-        for s in 32..<92 { drive.append(FakeGPS.rmc(s, lat: 26.85, lon: 100.11 + Double(s - 32) * 0.001)) }
-        for s in 92..<112 { drive.append(FakeGPS.rmc(s, lat: 27.5, lon: 100.2)) }
+        // Into b at 08:00:32 for good: the switch is due at 08:00:42, ten seconds of fixes later. The van
+        // drives on in b until 08:01:31, then stops there until 08:02:22: ten real seconds in b after
+        // the switch, so that b's broadcast plays there even on a busy machine.
+        for s in 32..<142 { drive.append(FakeGPS.rmc(s, lat: 26.85, lon: 100.11 + Double(min(s, 91) - 32) * 0.001)) }
+        for s in 142..<162 { drive.append(FakeGPS.rmc(s, lat: 27.5, lon: 100.2)) }
         let gps = try FakeGPS(sentences: drive, cycle: 0.1, dir: fixture.dir)
         try Self.placesConfig(gpsPort: gps.port).write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
-        // The daemon's clock starts two minutes before b's broadcast; it is moved on once the van is in b.
-        try fixture.setClock(justBefore: DaemonTests.scheduledAt, seconds: 120)
+        // The daemon's clock starts an hour before b's broadcast; it is moved on once the van is in b.
+        try fixture.setClock(justBefore: DaemonTests.scheduledAt, seconds: DaemonFixture.startLead)
         try fixture.start()
         #expect(fixture.waitForLog("ready"))
         #expect(fixture.waitForLog("output moved"))
         // b's schedule now applies to the van: bring its 08:00 near.
-        try fixture.setClock(justBefore: DaemonTests.scheduledAt, seconds: 0.3)
-        kill(try #require(fixture.process?.processIdentifier), SIGUSR2)
+        #expect(try fixture.moveClock(justBefore: DaemonTests.scheduledAt))
         #expect(fixture.waitForLog("broadcast completed"))
         #expect(fixture.waitForLog("outside every area"))
         let status = try laba(fixture, ["status", "--json"])

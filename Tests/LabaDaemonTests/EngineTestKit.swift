@@ -95,8 +95,9 @@ final class EngineFixture: @unchecked Sendable {
         await engine.runSchedule()
     }
 
-    /// The next event that satisfies `predicate`; fails after `seconds` (a broken engine, not a slow one).
-    func next(_ what: String, seconds: Double = 20, where predicate: @escaping @Sendable (EngineEvent) -> Bool) async throws -> EngineEvent {
+    /// The next event that satisfies `predicate`; fails after `seconds` (a broken engine, not a slow
+    /// one: `make test` runs every suite at once, and on two busy cores an event can take over 20 s).
+    func next(_ what: String, seconds: Double = 60, where predicate: @escaping @Sendable (EngineEvent) -> Bool) async throws -> EngineEvent {
         var iterator = events
         defer { events = iterator }
         // A bound for a broken engine: shutting it down ends the event stream.

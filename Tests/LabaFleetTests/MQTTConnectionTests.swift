@@ -280,11 +280,16 @@ let statusTopic = FleetTopics(fleet: "lijiang").topic(.unitStatus(unit: "unit-a"
         defer { Task { await connection.stop() } }
         connection.subscribe(statusTopic)
         _ = try await log.subscribed()
+        // What the subscription brings is handled first (on a busy machine the thread may still be
+        // on its way back to sleep when the SUBACK's event arrives here).
+        try await Task.sleep(for: .milliseconds(1000))
         let before = try #require(Self.usage(ofThread: "mqtt idle-check"))
         // Watching an idle second and a half: the network thread neither wakes nor spins (keepalive 60 s).
         try await Task.sleep(for: .milliseconds(1500))
         let after = try #require(Self.usage(ofThread: "mqtt idle-check"))
-        #expect(after.wakeUps - before.wakeUps <= 1, "\(after.wakeUps - before.wakeUps) wake-ups")
+        // A few at most: on two cores loaded by every suite at once, a futex the thread shares with the
+        // connection's users can put it to sleep once or twice; a polling loop (10-100 ms) wakes 15-150 times.
+        #expect(after.wakeUps - before.wakeUps <= 3, "\(after.wakeUps - before.wakeUps) wake-ups")
         #expect(after.ticks - before.ticks <= 1, "\(after.ticks - before.ticks) ticks of CPU")
     }
 }

@@ -54,15 +54,19 @@ final class Outcome: Sendable {
         return (source, listener)
     }
 
-    /// Writes `seconds` of a 700 Hz tone into `ring` at twice real time, then, unless `keepOpen`, closes it.
+    /// Writes `seconds` of a 700 Hz tone into `ring` in real time, as a microphone does, then, unless
+    /// `keepOpen`, closes it. (Faster than real time, the ring, which keeps a second, lost the oldest
+    /// frames whenever the source fell behind on a busy machine.)
     func speak(into ring: LiveRing, seconds: Double, keepOpen: Bool = false) {
         let block = LiveCapture.blockFrames
+        let start = Date()
         var phase = 0
-        for _ in 0..<Int(seconds * Double(LiveCapture.rate)) / block {
+        for k in 0..<Int(seconds * Double(LiveCapture.rate)) / block {
             let samples = (0..<block).map { i in Float(0.5 * sin(2 * Double.pi * 700 * Double(phase + i) / Double(LiveCapture.rate))) }
             phase += block
             samples.withUnsafeBufferPointer { ring.write($0) }
-            usleep(5_000)
+            let wait = start.addingTimeInterval(Double((k + 1) * block) / Double(LiveCapture.rate)).timeIntervalSinceNow
+            if wait > 0 { usleep(UInt32(wait * 1_000_000)) }
         }
         if !keepOpen { ring.close() }
     }
@@ -128,7 +132,7 @@ final class Outcome: Sendable {
         // The server dies once the unit has heard half a second (however busy the machine is).
         let count = Counter()
         Thread.detachNewThread {
-            let deadline = Date().addingTimeInterval(20)
+            let deadline = Date().addingTimeInterval(60)
             while count.value.withLock({ $0 }) < LiveCapture.rate / 2, Date() < deadline {
                 speak(into: ring, seconds: 0.1, keepOpen: true)
             }

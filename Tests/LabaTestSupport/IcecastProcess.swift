@@ -20,11 +20,28 @@ public final class IcecastProcess: @unchecked Sendable {
 
     /// Starts Icecast with no burst for joining listeners (live stays live) and every mount hidden
     /// from its status pages (a talk's mount name is its secret), as `Config/fleet/icecast.xml`.
-    public init(port: Int? = nil) throws {
+    ///
+    /// A free port is only free when it was asked for: when another test's server (a broker, another
+    /// Icecast) took it meanwhile, Icecast exits while the port still accepts. So it counts as started
+    /// only once its own status page answers, and it tries again on another port (when none was given).
+    public convenience init(port: Int? = nil) throws {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try self.init(port: port ?? MosquittoBroker.freePort(), once: ())
+                return
+            } catch {
+                if port != nil || attempt >= 5 { throw error }
+            }
+        }
+    }
+
+    private init(port: Int, once: Void) throws {
         guard let executable = Self.executable else { throw BrokerError(description: "icecast2 is not installed") }
         folder = TemporaryFolder("laba-icecast")
         chmod(folder.path, 0o755)
-        self.port = try port ?? MosquittoBroker.freePort()
+        self.port = port
         output = folder.file("icecast.log")
         let owner = getuid() == 0
             ? "<changeowner><user>nobody</user><group>nogroup</group></changeowner>" : ""
@@ -57,11 +74,11 @@ public final class IcecastProcess: @unchecked Sendable {
         process.standardOutput = FileHandle(forWritingAtPath: output)
         process.standardError = process.standardOutput
         try process.run()
-        let deadline = Date().addingTimeInterval(10)
-        while !MosquittoBroker.accepts(port: self.port) {
+        let deadline = Date().addingTimeInterval(30)
+        while !(MosquittoBroker.accepts(port: self.port) && process.isRunning && ((try? statusPage()) ?? "").contains("icestats")) {
             guard process.isRunning, Date() < deadline else {
                 kill()
-                throw BrokerError(description: "icecast2 did not start:\n\(log)")
+                throw BrokerError(description: "icecast2 did not start on port \(self.port):\n\(log)")
             }
             usleep(20_000)
         }
