@@ -434,5 +434,12 @@ extension Catalog {
         case webTalkStreamFailed
         case webTalkPriorityManual
         case webTalkElapsed
+        // Civil-defence signals and night volume (SPEC 18)
+        case sirenPreliminary
+        case sirenAirRaid
+        case sirenAllClear
+        case sirenDisaster
+        case sirenSounding
+        case nightVolume
     }
 }

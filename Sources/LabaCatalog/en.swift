@@ -445,5 +445,12 @@ extension Catalog {
         .webTalkStreamFailed: "The talk cannot be sent to the units: {reason}",
         .webTalkPriorityManual: "Normal (cuts into the schedule; waits while another manual or emergency broadcast plays)",
         .webTalkElapsed: "Time",
+        // Civil-defence signals and night volume
+        .sirenPreliminary: "preliminary warning",
+        .sirenAirRaid: "air-raid warning",
+        .sirenAllClear: "all clear",
+        .sirenDisaster: "disaster warning",
+        .sirenSounding: "{signal} ({message}) sounding on {output} in {zone}: {id}",
+        .nightVolume: "night volume {gain}",
     ]
 }

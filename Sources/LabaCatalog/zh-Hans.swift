@@ -445,5 +445,12 @@ extension Catalog {
         .webTalkStreamFailed: "喊话无法送往各终端：{reason}",
         .webTalkPriorityManual: "普通（打断定时广播；其他手动或紧急广播播放时先等待）",
         .webTalkElapsed: "时长",
+        // Civil-defence signals and night volume
+        .sirenPreliminary: "预先警报",
+        .sirenAirRaid: "空袭警报",
+        .sirenAllClear: "解除警报",
+        .sirenDisaster: "灾情警报",
+        .sirenSounding: "{signal}（{message}）在 {output}（{zone}）鸣放：{id}",
+        .nightVolume: "夜间音量 {gain}",
     ]
 }
