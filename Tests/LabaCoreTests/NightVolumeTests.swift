@@ -87,8 +87,8 @@ import Testing
                 volume_schedule: ["22:00-07:00 -12", "22:00-07:00 -90dB"]
             """)
         #expect(errorLines(result) == [
-            "3:24 volume_schedule needs a time range and a gain, such as \"22:00-07:00 -12dB\"; found '22:00-07:00 -12'",
-            "3:43 the gain of a volume_schedule window must be between -60dB and 60dB, found -90.0dB",
+            "3:23 volume_schedule needs a time range and a gain, such as \"22:00-07:00 -12dB\"; found '22:00-07:00 -12'",
+            "3:42 the gain of a volume_schedule window must be between -60dB and 60dB, found -90.0dB",
         ], "\(errorLines(result))")
     }
 

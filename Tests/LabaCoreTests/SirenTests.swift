@@ -105,13 +105,13 @@ import Testing
                   - {message: "siren:airraid", at: "08:00"}
             """)
         #expect(errorLines(result) == [
-            "1:1 sirens.low (1300.0 Hz) must be below sirens.high (1200.0 Hz)",
+            "2:8 sirens.low (1300.0 Hz) must be below sirens.high (1200.0 Hz)",
             "3:10 sirens.sweep must be between 100ms and 60s, such as 4s; found '0'",
             "4:13 sirens.priority must be manual or emergency, found 'scheduled'",
             "5:3 unknown key 'tone' in sirens",
             "7:13 a step of sirens.disaster needs on (how long it sounds, such as 15s)",
             "8:12 sirens.disaster.count must be between 1 and 100, found 0",
-            "12:22 unknown signal 'siren:airraid': the signals are siren:preliminary, siren:air-raid, siren:all-clear, "
+            "12:19 unknown signal 'siren:airraid': the signals are siren:preliminary, siren:air-raid, siren:all-clear, "
                 + "siren:disaster; did you mean 'siren:air-raid'?",
         ], "\(errorLines(result))")
     }
