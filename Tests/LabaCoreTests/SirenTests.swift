@@ -184,6 +184,29 @@ import Testing
         #expect(ConfigCheck(config: config, library: PlannerTests.library(), now: after).diagnostics.errors.isEmpty)
     }
 
+    @Test func anAlertMappedToASignalSoundsIt() throws {
+        let yaml = AlertTests.yaml.replacingOccurrences(of: "DRILLS", with: "false")
+            .replacingOccurrences(of: "{event: 暴雨, message: rain}", with: "{event: 空袭, message: \"siren:air-raid\", priority: manual}")
+        let loaded = load(yaml)
+        #expect(!loaded.diagnostics.hasErrors, "\(loaded.diagnostics)")
+        let config = try #require(loaded.config)
+        #expect(PlacesValidator.alertMessages(config, library: AlertTests.library()).isEmpty)
+        let now = try TimeParsing.instant(AlertTests.now, in: config.timeZone, now: Instant(seconds: 0))
+        let alert = try CAPAlert(xml: Data(AlertTests.cap(infos: [AlertTests.info(event: "空袭", area: AlertTests.southHalf)]).utf8))
+        let plan = AlertPlanner.plan(alert, config: config, map: ZoneMap(config), library: AlertTests.library(), now: now)
+        #expect(plan.reason == nil && plan.notes.isEmpty, "\(plan.notes)")
+        #expect(plan.requests.map(\.content) == [.message("siren:air-raid"), .message("siren:air-raid")])
+        var zones: [String: String] = [:]
+        for output in config.outputs { zones[output.id.value] = output.zone.value }
+        let context = Admission.Context(config: config, tree: ZoneTree(config), library: AlertTests.library(), outputZones: zones,
+                                        waiting: [:], now: now)
+        // The mapping's priority gives way to the signals' (emergency): a signal is not a notice.
+        for request in plan.requests {
+            let admitted = try Admission.admit(request, in: context).admitted
+            #expect(admitted.allSatisfy { $0.priority == .emergency && $0.source == .alert && $0.choice == Rules.sirenChoice })
+        }
+    }
+
     @Test func aCutSignalDoesNotResume() {
         var arbiter = Arbiter()
         let t = Instant(seconds: 0)
