@@ -173,7 +173,8 @@ final class DaemonFixture {
         let fixture = try DaemonFixture()
         try fixture.writeTones()
         try fixture.writeConfig(at: Self.scheduledAt)
-        try fixture.setClock(justBefore: Self.scheduledAt)
+        // labad takes about half a second to be ready on a loaded machine: start well before.
+        try fixture.setClock(justBefore: Self.scheduledAt, seconds: 1.5)
         try fixture.start()
         #expect(fixture.waitForLog("labad 0.1.0 (dev) ready"))
         #expect(fixture.waitForLog("broadcast completed"))
