@@ -112,7 +112,8 @@ final class LiveCommand {
         defer { pulse.kill() }
         try fixture.writeMicrophone(frequency: 700, pacing: "{ type pulse server \"unix:\(fixture.dir)/pulse.sock\" }")
         try fixture.writeConfig(at: DaemonTests.scheduledAt, extra: "live: {input: laba_mic}")
-        try fixture.setClock(justBefore: DaemonTests.scheduledAt)
+        // labad takes about half a second to be ready on a loaded machine: start well before.
+        try fixture.setClock(justBefore: DaemonTests.scheduledAt, seconds: 1.5)
         try fixture.start()
         #expect(fixture.waitForLog("ready"))
         func records() throws -> [BroadcastRecord] { try Store(path: fixture.database).broadcasts(limit: .max) }
