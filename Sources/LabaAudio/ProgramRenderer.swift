@@ -5,17 +5,28 @@
 import Foundation
 import LabaCore
 
-/// One recording in a program.
+/// One recording, or one synthesised civil-defence signal, in a program.
 public struct ProgramSegment: Hashable, Sendable {
     /// A language id, `neutral`, `chime`, or a file name: what progress reports call it.
     public var label: String
     public var path: String
     public var gainDB: Double
+    /// A signal synthesised in place of a recording (`path` is then only its name): its peak is
+    /// -1 dBFS, plus `gainDB` when that is below 0 (never above -1 dBFS).
+    public var signal: SirenPattern?
 
     public init(label: String, path: String, gainDB: Double = 0) {
         self.label = label
         self.path = path
         self.gainDB = gainDB
+    }
+
+    /// A civil-defence signal (SPEC 18).
+    public init(label: String, signal: SirenPattern, gainDB: Double = 0) {
+        self.label = label
+        self.path = signal.kind.messageName
+        self.gainDB = gainDB
+        self.signal = signal
     }
 }
 
@@ -167,15 +178,17 @@ public final class ProgramRenderer {
                     return finish(.deviceFailed(segment: index, error))
                 }
             }
-            let decoder: Decoder
-            do {
-                decoder = try Decoder(path: segment.path)
-            } catch {
+            var decoder: Decoder?
+            if segment.signal == nil {
+                do {
+                    decoder = try Decoder(path: segment.path)
+                } catch {
                 progress(.segmentStarted(index: index, label: segment.label))
                 result.segments.append((index, segment.label, .failed(error)))
                 progress(.segmentFinished(index: index, label: segment.label, outcome: .failed(error)))
                 index += 1
                 continue
+                }
             }
             let format: PCMOutput.Format
             if let open = output.format {
@@ -192,8 +205,11 @@ public final class ProgramRenderer {
             progress(.segmentStarted(index: index, label: segment.label))
             let outcome: SegmentOutcome
             do {
-                outcome = try render(segment, decoder: decoder, format: format, cancel: cancel) { frames in
-                    progress(.progress(index: index, label: segment.label, frames: frames))
+                func report(_ frames: Int) { progress(.progress(index: index, label: segment.label, frames: frames)) }
+                if let decoder {
+                    outcome = try render(segment, decoder: decoder, format: format, cancel: cancel, written: report)
+                } else {
+                    outcome = try renderSignal(segment, format: format, cancel: cancel, written: report)
                 }
             } catch {
                 if case .decode = error {
@@ -203,7 +219,7 @@ public final class ProgramRenderer {
                     return finish(.deviceFailed(segment: index, error))
                 }
             }
-            decoder.close()
+            decoder?.close()
             result.segments.append((index, segment.label, outcome))
             switch outcome {
             case .played(let frames): result.frames += frames
@@ -361,6 +377,47 @@ public final class ProgramRenderer {
             count = nextCount
         }
         if let pendingError { throw pendingError }
+        return .played(frames: written)
+    }
+
+    /// Synthesises and writes a civil-defence signal at the output's rate, a block at a time, the
+    /// same on every channel: no loudness normalisation, peaks at -1 dBFS (lowered by a negative
+    /// `gainDB`), 10 ms fades at its edges, and the 30 ms fade when stopped.
+    ///
+    /// - Throws: an output error when the device fails.
+    private func renderSignal(_ segment: ProgramSegment, format: PCMOutput.Format, cancel: CancelToken,
+                              written report: (Int) -> Void) throws(AudioError) -> SegmentOutcome {
+        guard let pattern = segment.signal else { return .played(frames: 0) }
+        let amplitude = Double(Self.ceiling) * min(1, pow(10, segment.gainDB / 20))
+        var synth = SirenSynth(pattern: pattern, rate: format.rate, amplitude: amplitude)
+        let channels = format.channels
+        let stopFadeFrames = max(1, Int(Self.stopFade * Double(format.rate)))
+        let mono = sourceBuffers.0.reserve(blockFrames)
+        let block = mixedBuffer.reserve(blockFrames * channels)
+        let tail = tailBuffer.reserve(stopFadeFrames * channels)
+        var written = 0
+        while !synth.isFinished {
+            let frames = synth.render(into: mono, count: blockFrames)
+            if channels == 1 {
+                block.update(from: mono, count: frames)
+            } else {
+                Self.mix(mono, frames: frames, from: 1, into: block, to: channels)
+            }
+            let accepted = try output.write(block, frames: frames, cancel: cancel)
+            written += accepted
+            if accepted < frames {
+                // Stopped: fade out over what would have come next, as a recording does.
+                let n = min(stopFadeFrames, frames - accepted, output.room)
+                for frame in 0..<n {
+                    let ramp = Float(n - 1 - frame) / Float(n)
+                    for c in 0..<channels { tail[frame * channels + c] = block[(accepted + frame) * channels + c] * ramp }
+                }
+                written += try output.writeIfRoom(tail, frames: n)
+                output.drain(limit: output.stopLimit)
+                return .cut(frames: written)
+            }
+            report(written)
+        }
         return .played(frames: written)
     }
 

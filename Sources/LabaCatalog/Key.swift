@@ -468,5 +468,13 @@ extension Catalog {
         case webSentToUnits
         case refusedOnOutput
         case webLoginBusy
+        // Civil-defence signals and night volume (SPEC 18)
+        case sirenPreliminary
+        case sirenAirRaid
+        case sirenAllClear
+        case sirenDisaster
+        case sirenSounding
+        case nightVolume
+        case refusalReservedName
     }
 }

@@ -478,5 +478,13 @@ extension Catalog {
         .webSentToUnits: "Sent to the fleet's units in {n} zones.",
         .refusedOnOutput: "laba: not on {output}: {reason}",
         .webLoginBusy: "Too many sign-ins at once: wait a moment and try again.",
+        // Civil-defence signals and night volume
+        .sirenPreliminary: "preliminary warning",
+        .sirenAirRaid: "air-raid warning",
+        .sirenAllClear: "all clear",
+        .sirenDisaster: "disaster warning",
+        .sirenSounding: "{signal} ({message}) sounding on {output} in {zone}: {id}",
+        .nightVolume: "night volume {gain}",
+        .refusalReservedName: "names beginning with '{prefix}' are the civil-defence signals': give '{name}' another name",
     ]
 }

@@ -478,5 +478,13 @@ extension Catalog {
         .webSentToUnits: "已发往 {n} 个区域的终端。",
         .refusedOnOutput: "laba：{output} 未播出：{reason}",
         .webLoginBusy: "同时登录的人太多，请稍等片刻再试。",
+        // Civil-defence signals and night volume
+        .sirenPreliminary: "预先警报",
+        .sirenAirRaid: "空袭警报",
+        .sirenAllClear: "解除警报",
+        .sirenDisaster: "灾情警报",
+        .sirenSounding: "{signal}（{message}）在 {output}（{zone}）鸣放：{id}",
+        .nightVolume: "夜间音量 {gain}",
+        .refusalReservedName: "以“{prefix}”开头的名称留给防空警报信号，请给“{name}”换个名称",
     ]
 }

@@ -44,6 +44,8 @@ extension Site {
             var title: String
             var languages: String
             var skipped: String?
+            /// Night volume: "夜间音量 -12dB" when a volume schedule lowers it.
+            var volume: String?
         }
 
         struct Output {
@@ -121,7 +123,8 @@ extension Site {
             SchedulePage.Output(id: o.id, zone: o.zone, zoneName: naming.zone(o.zone), items: planned.filter { $0.output == o.id }.map { p in
                 SchedulePage.Item(time: naming.time(p.time.microseconds), message: p.message, title: naming.message(p.message),
                                   languages: p.languages.map(naming.language).joined(separator: "、"),
-                                  skipped: p.skip.map { t(.webSkipReason, ["reason": t.skip($0)]) })
+                                  skipped: p.skip.map { t(.webSkipReason, ["reason": t.skip($0)]) },
+                                  volume: p.skip == nil ? p.volume.map { t(.nightVolume, ["gain": VolumeWindow.gainText($0.gainDB)]) } : nil)
             })
         }
         let gone = rows.filter { !known.contains($0.0) }.map(\.1)

@@ -209,7 +209,7 @@ enum Templates {
     <h3>{{zoneName}} <span class="id">{{id}} · {{zone}}</span></h3>
     <div class="scroll"><table class="upcoming" id="upcoming-{{id}}">
     <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnMessage}}</th><th>{{t.webColumnLanguages}}</th><th>{{t.webColumnNote}}</th></tr>
-    {{#items}}<tr><td>{{time}}</td><td>{{title}} <span class="id">{{message}}</span></td><td>{{languages}}</td><td>{{#skipped}}<span class="state failed">{{t.webSkipped}}</span> {{skipped}}{{/skipped}}</td></tr>{{/items}}
+    {{#items}}<tr><td>{{time}}</td><td>{{title}} <span class="id">{{message}}</span></td><td>{{languages}}{{#volume}} <span class="id">{{volume}}</span>{{/volume}}</td><td>{{#skipped}}<span class="state failed">{{t.webSkipped}}</span> {{skipped}}{{/skipped}}</td></tr>{{/items}}
     {{^items}}<tr><td colspan="4" class="muted">{{t.webNothingScheduled}}</td></tr>{{/items}}
     </table></div>
     {{/page.outputs}}

@@ -482,9 +482,11 @@ public struct ScheduleItem: Codable, Sendable, Equatable {
     public var `repeat`: Int
     /// Why it will not play (quiet hours, expired), or nil.
     public var skipped: String?
+    /// The night volume that lowers it (`"-12dB"`, SPEC 18), or nil at full volume.
+    public var volume: String?
 
     enum CodingKeys: String, CodingKey {
-        case time, output, zone, entry, message, languages, missingLanguages = "missing_languages", neutral, `repeat`, skipped
+        case time, output, zone, entry, message, languages, missingLanguages = "missing_languages", neutral, `repeat`, skipped, volume
     }
 
     public init(time: String, output: String, zone: String, entry: String, message: String, languages: [String],
@@ -513,5 +515,6 @@ extension ScheduleItem {
         self.init(time: RFC3339.format(b.time, converter: &converter, fractionDigits: -1), output: b.output, zone: b.zone,
                   entry: b.entry, message: b.message, languages: b.languages, missingLanguages: b.missingLanguages,
                   neutral: b.neutral, repeat: b.repeatCount, skipped: b.skip?.description)
+        if b.skip == nil, let window = b.volume { volume = VolumeWindow.gainText(window.gainDB) }
     }
 }

@@ -30,7 +30,7 @@ public struct APIFailure: Error, Equatable, Sendable {
     /// words for older clients, and the code with its arguments for those that render it.
     init(_ refusal: Refusal) {
         let code: APIErrorCode = switch refusal.code {
-        case .badRequest, .repeatOutOfRange, .withinNotPositive, .languageTwice, .noLanguages, .noTarget, .zonesAndAll,
+        case .badRequest, .reservedName, .repeatOutOfRange, .withinNotPositive, .languageTwice, .noLanguages, .noTarget, .zonesAndAll,
              .priorityNotAllowed, .unknownLanguage, .fleetRecordingName, .fleetRecordingLanguages: .badRequest
         case .unknownMessage, .unknownZone, .unknownOutput, .noOutput, .noRecording, .notSpoken, .notFound: .notFound
         case .quietHours: .quietHours

@@ -256,7 +256,7 @@ public actor Engine {
 
     func item(_ r: BroadcastRecord) -> ArbiterItem {
         ArbiterItem(id: r.id, priority: r.priority, plannedAt: Instant(microseconds: r.plannedAt),
-                    deadline: r.deadline.map(Instant.init(microseconds:)), segment: r.segment)
+                    deadline: r.deadline.map(Instant.init(microseconds:)), segment: r.segment, resumes: !r.isSiren)
     }
 
     func newID() -> String {
@@ -354,7 +354,8 @@ public actor Engine {
             }
             let builder = self.builder
             let playing = record
-            players.play(output: output, id: id, from: segment) { try builder.program(for: playing).0 }
+            let nightDB = nightVolume(of: record, at: t)
+            players.play(output: output, id: id, from: segment) { try builder.program(for: playing, nightDB: nightDB).0 }
         case .fadeStop(let id):
             players.stop(output: output, id: id)
         case .record(let id, let outcome, let reason):
@@ -382,6 +383,19 @@ public actor Engine {
             guard var record = live[id] else { return }
             finish(&record, outcome: .failed, reason: reason, at: t)
         }
+    }
+
+    /// The night volume's change of gain for a broadcast starting at `t` in its zone: fixed for
+    /// the program (SPEC 18); 0 for emergencies and signals.
+    func nightVolume(of record: BroadcastRecord, at t: Instant) -> Double {
+        guard let zone = builder.tree[record.zone], !zone.volumeSchedule.isEmpty else { return 0 }
+        var local = ZoneConverter(setup.config.timeZone)
+        let decision = NightVolume.decide(zone: zone, at: local.civil(t), priority: record.priority,
+                                          siren: record.isSiren, scheduled: false)
+        if decision.gainDB != 0 {
+            logger.info("night volume", metadata: ["broadcast": "\(record.id)", "gain_db": "\(decision.gainDB)"])
+        }
+        return decision.gainDB
     }
 
     /// Arms the scheduling loop's timer for the next occurrence or waiting deadline: once per event.

@@ -21,10 +21,19 @@ struct ProgramBuilder: Sendable {
     /// Blocking: measures recordings not yet in the loudness cache (call it on the output's thread).
     /// - Throws: `Unplayable` for an upload whose loudness cannot be measured (a file broken past
     ///   its header); a library recording that fails is left out and the rest plays.
-    func program(for record: BroadcastRecord) throws(Unplayable) -> (Program, languages: [String]) {
+    /// - Parameter nightDB: the night volume's change of gain, fixed as the program starts (0 at
+    ///   full volume).
+    func program(for record: BroadcastRecord, nightDB: Double = 0) throws(Unplayable) -> (Program, languages: [String]) {
         let zone = tree[record.zone]
         let outputVolume = config.output(record.output)?.volumeDB?.value ?? 0
-        let volume = (zone?.volumeDB ?? 0) + outputVolume
+        let volume = (zone?.volumeDB ?? 0) + outputVolume + nightDB
+        if record.uploadPath == nil, let pattern = config.sirens.pattern(forMessage: record.message) {
+            // A civil-defence signal: synthesised, no chime, no loudness normalisation; its own
+            // silences keep the rhythm between passes.
+            let program = Program(segments: [ProgramSegment(label: Language.neutral, signal: pattern, gainDB: volume)],
+                                  gap: .zero, repeatCount: record.repeatCount, loop: record.loop)
+            return (program, [])
+        }
         let target = zone?.loudness ?? ZoneTree.defaultLoudness
         func segment(_ label: String, _ path: String) -> ProgramSegment {
             let measurement = try? loudness.measurement(path: path).0

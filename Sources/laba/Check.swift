@@ -212,6 +212,7 @@ struct PlanChange {
         func time(_ t: Instant) -> String { RFC3339.format(t, converter: &converter, fractionDigits: -1) }
         func what(_ b: PlannedBroadcast) -> String {
             "\(b.output)  \(b.zone)  \(b.message)  \(b.languages.isEmpty && b.neutral ? t(.neutral) : b.languages.joined(separator: ","))"
+                + nightVolumeNote(b.volume.map { VolumeWindow.gainText($0.gainDB) })
         }
         print(t(.planChange, ["from": time(from), "added": String(diff.added.count), "removed": String(diff.removed.count),
                               "moved": String(diff.moved.count), "changed": String(diff.changed.count)]))
@@ -223,7 +224,8 @@ struct PlanChange {
         }
         for m in diff.changed {
             lines.append((m.new.time, "~ \(time(m.new.time))  \(what(m.old)) → \(m.new.zone)  "
-                + (m.new.languages.isEmpty && m.new.neutral ? t(.neutral) : m.new.languages.joined(separator: ","))))
+                + (m.new.languages.isEmpty && m.new.neutral ? t(.neutral) : m.new.languages.joined(separator: ","))
+                + nightVolumeNote(m.new.volume.map { VolumeWindow.gainText($0.gainDB) })))
         }
         for line in lines.sorted(by: { $0.0 < $1.0 }) { print("  " + line.1) }
     }

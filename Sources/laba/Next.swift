@@ -124,6 +124,7 @@ struct Next: AsyncParsableCommand {
                 var languages = b.languages.joined(separator: ",")
                 if b.languages.isEmpty, b.neutral { languages = neutral }
                 if b.repeat > 1 { languages += " ×\(b.repeat)" }
+                if let volume = b.volume { note += (note.isEmpty ? "" : "; ") + t(.nightVolume, ["gain": volume]) }
                 rows.append([b.time, b.output, b.zone, b.message, languages, note])
             }
             TextTable(header: [t(.columnTime), t(.columnOutput), t(.columnZone), t(.columnMessage), t(.columnLanguages),
@@ -156,6 +157,6 @@ struct Next: AsyncParsableCommand {
             + "\"output\": \(s(b.output)), \"zone\": \(s(b.zone)), \"entry\": \(s(b.entry)), "
             + "\"message\": \(s(b.message)), \"languages\": \(list(b.languages)), "
             + "\"missing_languages\": \(list(b.missingLanguages)), \"neutral\": \(b.neutral), "
-            + "\"repeat\": \(b.repeat), \"skipped\": \(b.skipped.map(s) ?? "null")}"
+            + "\"repeat\": \(b.repeat), \"skipped\": \(b.skipped.map(s) ?? "null"), \"volume\": \(b.volume.map(s) ?? "null")}"
     }
 }

@@ -117,7 +117,8 @@ struct ScheduleAdd: AsyncParsableCommand {
     @OptionGroup var socket: SocketOptions
 
     func validate() throws {
-        try validateIDs([message], option: "MESSAGE", known: [])
+        // A civil-defence signal (siren:air-raid) is a message too; the daemon checks the name.
+        if !SirenKind.isReserved(message) { try validateIDs([message], option: "MESSAGE", known: []) }
         try validateIDs([zone], option: "--zone", known: localConfig()?.zones.map(\.id.value) ?? [])
         if entry.at.isEmpty { throw ValidationError("name when it plays with --at, such as --at \"Mon..Fri 10:30\"") }
         if entry.every != nil, entry.from == nil { throw ValidationError("--every needs --from, the day the count starts") }
@@ -271,6 +272,7 @@ func sendChange(_ method: HTTPMethod, _ path: String, id: String? = nil, body: S
 func printPlanDiff(_ diff: PlanDiffJSON) {
     func what(_ b: ScheduleItem) -> String {
         "\(b.output)  \(b.zone)  \(b.message)  \(b.languages.isEmpty && b.neutral ? t(.neutral) : b.languages.joined(separator: ","))"
+            + nightVolumeNote(b.volume)
     }
     print(t(.planChange, ["from": diff.from, "added": String(diff.added.count), "removed": String(diff.removed.count),
                           "moved": String(diff.moved.count), "changed": String(diff.changed.count)]))
@@ -280,7 +282,13 @@ func printPlanDiff(_ diff: PlanDiffJSON) {
     for m in diff.moved { lines.append((m.new.time, "~ \(m.old.time) → \(m.new.time)  \(what(m.new))")) }
     for m in diff.changed {
         lines.append((m.new.time, "~ \(m.new.time)  \(what(m.old)) → \(m.new.zone)  "
-            + (m.new.languages.isEmpty && m.new.neutral ? t(.neutral) : m.new.languages.joined(separator: ","))))
+            + (m.new.languages.isEmpty && m.new.neutral ? t(.neutral) : m.new.languages.joined(separator: ","))
+            + nightVolumeNote(m.new.volume)))
     }
     for line in lines.sorted(by: { $0.0 < $1.0 }) { print("  " + line.1) }
+}
+
+/// "  (night volume -12dB)" after a planned broadcast that a volume schedule lowers, else "".
+func nightVolumeNote(_ gain: String?) -> String {
+    gain.map { "  (" + t(.nightVolume, ["gain": $0]) + ")" } ?? ""
 }

@@ -60,6 +60,12 @@ public struct AdmissionRequest: Sendable, Equatable {
         self.drill = drill
     }
 
+    /// The civil-defence signal it names, if it names one (SPEC 18).
+    public func sirenPattern(_ sirens: SirensConfig) -> SirenPattern? {
+        guard case .message(let id) = content else { return nil }
+        return sirens.pattern(forMessage: id)
+    }
+
     /// The message's name in the record.
     public var messageName: String {
         switch content {
@@ -131,6 +137,23 @@ public struct Admission: Sendable, Equatable {
     public static func admit(_ request: AdmissionRequest, in context: Context) throws(Refusal) -> Admission {
         let config = context.config, tree = context.tree, library = context.library
         let message = request.messageName
+        // A civil-defence signal plays at the signals' priority, whoever asks (SPEC 18).
+        var request = request
+        let siren = request.sirenPattern(config.sirens)
+        if siren != nil {
+            let priority = config.sirens.priorityValue
+            if request.source == .manual || request.source == .emergency {
+                request.source = priority == .emergency ? .emergency : .manual
+            }
+            request.priority = priority
+        }
+        switch request.content {
+        case .message(let id) where SirenKind.isReserved(id) && siren == nil:
+            throw Refusal.unknown(.unknownMessage, "message", id, among: SirenKind.messageNames)
+        case .recording(_, let name) where SirenKind.isReserved(name):
+            throw Refusal(.reservedName, ["name": name, "prefix": SirenKind.prefix])
+        default: break
+        }
         if case .message(let id) = request.content, !library.has(message: id) {
             throw Refusal.unknown(.unknownMessage, "message", id, among: library.messages)
         }
@@ -186,6 +209,9 @@ public struct Admission: Sendable, Equatable {
             case .recording(let path, _):
                 recordingPath = path
                 choice = LanguageChoice(languages: request.languages ?? [], missing: [], neutral: false)
+            case .message where siren != nil:
+                // A signal has no language: it plays once, whatever the zone speaks.
+                choice = Rules.sirenChoice
             case .message(let id):
                 // Asked-for languages play where the zone speaks them; the zone's own otherwise.
                 var wanted = zone.languages
@@ -211,7 +237,7 @@ public struct Admission: Sendable, Equatable {
                 ?? (request.priority == .emergency ? nil : context.now + Self.defaultManualWithin)
             admitted.append(AdmittedBroadcast(
                 output: output, zone: zoneID, message: message, recordingPath: recordingPath, choice: choice,
-                chime: Rules.chime(zone.chime) { library.neutral(of: $0) != nil },
+                chime: siren != nil ? nil : Rules.chime(zone.chime) { library.neutral(of: $0) != nil },
                 priority: request.priority, repeatCount: request.repeatCount, loop: request.loop,
                 plannedAt: context.now, deadline: deadline,
                 source: request.source, requestedBy: request.requestedBy, drill: request.drill))

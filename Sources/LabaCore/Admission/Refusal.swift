@@ -20,6 +20,7 @@ public struct Refusal: Error, Equatable, Sendable, CustomStringConvertible {
         case unknownZone = "unknown_zone"
         case unknownLanguage = "unknown_language"
         case unknownOutput = "unknown_output"
+        case reservedName = "reserved_name"
         case expired
         case notYetValid = "not_yet_valid"
         // One output (or every output) of it.

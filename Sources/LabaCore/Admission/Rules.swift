@@ -33,10 +33,15 @@ public enum Rules {
         return LanguageChoice(languages: present, missing: missing, neutral: present.isEmpty && recorded.neutral)
     }
 
-    /// The choice for a message of a library.
+    /// The choice for a message of a library. A civil-defence signal is language-neutral: it
+    /// plays once, whatever the zone speaks, and no language is missing.
     public static func languages(wanted: [String], message: String, in library: MessageLibrary) -> LanguageChoice {
-        languages(wanted: wanted, recorded: (library.languages(of: message), library.neutral(of: message) != nil))
+        if SirenKind(messageName: message) != nil { return sirenChoice }
+        return languages(wanted: wanted, recorded: (library.languages(of: message), library.neutral(of: message) != nil))
     }
+
+    /// What a signal plays: its synthesised, language-neutral sound.
+    public static let sirenChoice = LanguageChoice(languages: [], missing: [], neutral: true)
 
     /// Why a message may not play on `date`, if it may not.
     public static func validity(of info: MessageInfo?, on date: LocalDate) -> SkipReason? {

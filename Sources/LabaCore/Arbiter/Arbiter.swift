@@ -38,13 +38,18 @@ public struct ArbiterItem: Equatable, Sendable {
     public var deadline: Instant?
     /// The segment to start from: 0, or the language version that was cut.
     public var segment: Int
+    /// Whether it waits again after a higher priority cut it; a civil-defence signal does not
+    /// (half a signal heard later means something else, SPEC 18).
+    public var resumes: Bool
 
-    public init(id: String, priority: Priority, plannedAt: Instant, deadline: Instant?, segment: Int = 0) {
+    public init(id: String, priority: Priority, plannedAt: Instant, deadline: Instant?, segment: Int = 0,
+                resumes: Bool = true) {
         self.id = id
         self.priority = priority
         self.plannedAt = plannedAt
         self.deadline = deadline
         self.segment = segment
+        self.resumes = resumes
     }
 
     /// Higher priority first; then the earlier planned time; then the id, for a stable order.
@@ -140,6 +145,8 @@ public struct Arbiter: Sendable {
             let why = stopping
             stopping = nil
             switch why {
+            case .preempted(let by)? where !current.resumes:
+                actions.append(.record(id: id, outcome: .preempted, reason: "interrupted by \(by); a signal does not resume"))
             case .preempted(let by)?:
                 current.segment = segment
                 actions.append(requeueOrEnd(current, now: now, outcome: .preempted,

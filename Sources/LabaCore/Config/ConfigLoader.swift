@@ -143,6 +143,7 @@ public enum ConfigLoader {
         config.console = top["console"].flatMap { readConsole($0, directory: directory, &reader) }
         config.gps = top["gps"].flatMap { readGPS($0, &reader) }
         config.alerts = top["alerts"].flatMap { readAlerts($0, directory: directory, &reader) }
+        if let node = top["sirens"] { config.sirens = readSirens(node, &reader) }
         var diagnostics = reader.diagnostics
         diagnostics += ConfigValidator.validate(config, rootLocation: top.location)
         diagnostics += PlacesValidator.validate(config)
@@ -226,6 +227,28 @@ public enum ConfigLoader {
                 }
             }
         }
+        if let n = fields["volume_schedule"] {
+            if n.scalar?.string == "none" {
+                s.volumeSchedule = Located([], at: reader.location(n))
+            } else if let items = reader.sequence(n, "volume_schedule") {
+                var windows: [VolumeWindow] = []
+                for item in items {
+                    guard let text = reader.string(item, "volume_schedule") else { continue }
+                    guard let window = VolumeWindow(parsing: text.value) else {
+                        reader.reject(text, "volume_schedule needs a time range and a gain, such as \"22:00-07:00 -12dB\"; "
+                                      + "found '\(text.value)'")
+                        continue
+                    }
+                    guard abs(window.gainDB) <= 60 else {
+                        reader.error("the gain of a volume_schedule window must be between -60dB and 60dB, found \(window.gainDB)dB",
+                                     at: text.location)
+                        continue
+                    }
+                    windows.append(window)
+                }
+                s.volumeSchedule = Located(windows, at: reader.location(n))
+            }
+        }
         return s
     }
 
@@ -306,7 +329,7 @@ public enum ConfigLoader {
 
     /// An entry from its keys (the operators' file adds keys of its own around the same ones).
     static func readEntry(_ f: Fields, zone: String, _ reader: inout NodeReader) -> ScheduleEntry? {
-        let message = f["message"].flatMap { reader.id($0, "message") }
+        let message = f["message"].flatMap { reader.messageName($0, "message") }
         if f["message"] == nil { reader.missing("a schedule entry needs a message", in: f) }
         var at: [Located<String>] = []
         var calendars: [CalendarSpec] = []

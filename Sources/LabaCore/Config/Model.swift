@@ -148,10 +148,13 @@ public struct ZoneSettings: Sendable {
     public var volumeDB: Located<Double>?
     /// `.some(nil)` is an explicit "no quiet hours", which overrides inherited ones.
     public var quietHours: Located<QuietHours?>?
+    /// `volume_schedule: ["22:00-07:00 -12dB"]` (night volume); an empty list or `none` clears
+    /// an inherited one.
+    public var volumeSchedule: Located<[VolumeWindow]>?
 
     public init() {}
 
-    static let keys = ["languages", "gap", "chime", "loudness_lufs", "volume_db", "quiet_hours"]
+    static let keys = ["languages", "gap", "chime", "loudness_lufs", "volume_db", "quiet_hours", "volume_schedule"]
 }
 
 /// When a message plays in a zone and every zone below it.
@@ -372,11 +375,13 @@ public struct Config: Sendable {
     /// `gps:` and `alerts:` (SPEC 13).
     public var gps: GPSConfig?
     public var alerts: AlertsConfig?
+    /// `sirens:` (SPEC 18): the civil-defence signals' tones and priority.
+    public var sirens = SirensConfig()
 
     public func language(_ id: String) -> Language? { languages.first { $0.id == id } }
     public func output(_ id: String) -> OutputConfig? { outputs.first { $0.id.value == id } }
     public func messageInfo(_ id: String) -> MessageInfo? { messages.first { $0.id.value == id } }
 
     static let keys = ["timezone", "audio_dir", "defaults", "languages", "outputs", "zones", "messages", "control", "uploads", "fleet",
-                       "operators", "console", "gps", "alerts", "live"]
+                       "operators", "console", "gps", "alerts", "live", "sirens"]
 }

@@ -144,6 +144,20 @@ struct NodeReader {
 
     static func isValidID(_ text: String) -> Bool { Config.isValidID(text) }
 
+    /// What names a message: an id, or a civil-defence signal (`siren:air-raid`, SPEC 18).
+    mutating func messageName(_ node: Node, _ what: String) -> Located<String>? {
+        guard let text = string(node, what) else { return nil }
+        if SirenKind.isReserved(text.value) {
+            guard SirenKind(messageName: text.value) != nil else {
+                reject(text, "unknown signal '\(text.value)': the signals are \(SirenKind.messageNames.joined(separator: ", "))"
+                       + didYouMean(text.value, SirenKind.messageNames))
+                return nil
+            }
+            return text
+        }
+        return id(node, what)
+    }
+
     mutating func number(_ node: Node, _ what: String) -> Located<Double>? {
         guard let text = string(node, what) else { return nil }
         guard let value = Double(text.value.trimmingCharacters(in: .whitespaces)), value.isFinite else {

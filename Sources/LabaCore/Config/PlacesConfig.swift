@@ -334,7 +334,7 @@ extension ConfigLoader {
                     if e["event"] == nil { reader.missing("an alert event needs event (the CAP <event> or <eventCode>)", in: e) }
                     continue
                 }
-                guard let messageNode = e["message"], let message = reader.id(messageNode, "message") else {
+                guard let messageNode = e["message"], let message = reader.messageName(messageNode, "message") else {
                     if e["message"] == nil { reader.missing("an alert event needs a message", in: e) }
                     continue
                 }

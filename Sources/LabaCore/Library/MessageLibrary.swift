@@ -147,7 +147,9 @@ public struct MessageLibrary: Sendable {
         return library
     }
 
-    public func has(message: String) -> Bool { messages.contains(message) }
+    /// Whether a message can play: it has a folder, or it is a civil-defence signal (synthesised,
+    /// SPEC 18), which every library has.
+    public func has(message: String) -> Bool { messages.contains(message) || SirenKind(messageName: message) != nil }
 
     public func recording(message: String, language: String) -> Recording? {
         recordings[message]?[language]

@@ -144,9 +144,11 @@ public enum AlertPlanner {
         let within = plan.expires.map { $0 - now }
         // Those without a recording of the message are left out; each zone hears the rest that it
         // speaks, or its own languages when it speaks none of them (Admission).
+        // A civil-defence signal has no language: nothing is missing, each zone hears it once.
+        let siren = SirenKind(messageName: mapping.message.value) != nil
         let recorded = library.languages(of: mapping.message.value)
         let languages = mapped.filter(recorded.contains)
-        for language in mapped where !recorded.contains(language) {
+        for language in mapped where !recorded.contains(language) && !siren {
             plan.notes.append("message \(mapping.message.value) has no \(language) recording")
         }
         for zone in plan.zones {

@@ -13,7 +13,8 @@ public struct PlanDiff: Sendable {
     public var removed: [PlannedBroadcast] = []
     /// The same message on the same output at another time (the nearest one).
     public var moved: [Move] = []
-    /// The same message on the same output at the same time, in another zone or other languages.
+    /// The same message on the same output at the same time, in another zone, other languages or
+    /// at another night volume.
     public var changed: [Move] = []
 
     public var isEmpty: Bool { added.isEmpty && removed.isEmpty && moved.isEmpty && changed.isEmpty }
@@ -30,9 +31,12 @@ public struct PlanDiff: Sendable {
     public init(old: [PlannedBroadcast], new: [PlannedBroadcast]) {
         struct Same: Hashable {
             var time: Instant, output: String, message: String, zone: String, languages: [String], neutral: Bool, repeatCount: Int
+            /// Night volume: a changed `volume_schedule` changes how loud a broadcast plays.
+            var volume: Double
             init(_ b: PlannedBroadcast) {
                 (time, output, message, zone, languages, neutral, repeatCount) =
                     (b.time, b.output, b.message, b.zone, b.languages, b.neutral, b.repeatCount)
+                volume = b.volume?.gainDB ?? 0
             }
         }
         // Broadcasts present in both, as a multiset, leave both sides.

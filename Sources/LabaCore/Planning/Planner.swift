@@ -50,6 +50,10 @@ public struct PlannedBroadcast: Hashable, Sendable {
     /// Play once after a clock jump or restart if missed by at most this much.
     public var catchUp: TimeSpan
     public var skip: SkipReason?
+    /// `scheduled`, or the configured priority of a civil-defence signal (SPEC 18).
+    public var priority: Priority = .scheduled
+    /// The night volume window that lowers it at its planned time; nil: full volume.
+    public var volume: VolumeWindow?
 }
 
 /// Plans from a configuration. Pure: the caller passes the instant to start from.
@@ -120,16 +124,29 @@ public struct Planner: Sendable {
         let zone = tree[zoneID]!
         let wanted = entry.languages?.value.map(\.value) ?? zone.languages
         let message = entry.message.value
-        let choice = Rules.languages(wanted: wanted, recorded: library == nil ? nil : recorded[message] ?? ([], false))
+        let siren = SirenKind(messageName: message) != nil
+        let choice = siren ? Rules.sirenChoice
+            : Rules.languages(wanted: wanted, recorded: library == nil ? nil : recorded[message] ?? ([], false))
+        let priority = siren ? config.sirens.priorityValue : .scheduled
         var local = stream.local
         let civil = local.civil(stream.next)
         var skip = Rules.validity(of: messageInfo[message], on: civil.date)
         if skip == nil, choice.isSilent { skip = .noRecording }
-        if skip == nil, let quiet = Rules.quietHours(of: zone, at: civil) { skip = .quietHours(quiet) }
-        return PlannedBroadcast(time: stream.next, entry: entry.id, output: stream.output, zone: zoneID,
-                                message: message, languages: choice.languages, missingLanguages: choice.missing,
-                                neutral: choice.neutral, chime: Rules.chime(zone.chime, recorded: chimeIsRecorded), repeatCount: entry.repeats, deadline: stream.next + entry.deadlineDelay,
-                                catchUp: entry.catchUpWindow, skip: skip)
+        let volume = NightVolume.decide(zone: zone, at: civil, priority: priority, siren: siren, scheduled: true)
+        var window: VolumeWindow?
+        switch volume {
+        case .skipped(let quiet): if skip == nil { skip = .quietHours(quiet) }
+        case .play(let w): window = w
+        }
+        var planned = PlannedBroadcast(time: stream.next, entry: entry.id, output: stream.output, zone: zoneID,
+                                       message: message, languages: choice.languages, missingLanguages: choice.missing,
+                                       neutral: choice.neutral,
+                                       chime: siren ? nil : Rules.chime(zone.chime, recorded: chimeIsRecorded),
+                                       repeatCount: entry.repeats, deadline: stream.next + entry.deadlineDelay,
+                                       catchUp: entry.catchUpWindow, skip: skip)
+        planned.priority = priority
+        planned.volume = window
+        return planned
     }
 }
 

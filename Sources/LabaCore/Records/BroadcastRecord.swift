@@ -107,10 +107,13 @@ public struct BroadcastRecord: Codable, Equatable, Sendable {
                   deadline: b.deadline?.microseconds, requestedBy: b.requestedBy)
     }
 
+    /// A civil-defence signal (SPEC 18), named by its message.
+    public var isSiren: Bool { uploadPath == nil && SirenKind(messageName: message) != nil }
+
     /// The record of a scheduled occurrence, queued.
     public init(id: String, _ p: PlannedBroadcast) {
         self.init(id: id, source: .schedule, entry: p.entry, message: p.message, output: p.output, zone: p.zone,
-                  priority: .scheduled, plannedLanguages: p.languages, chime: p.chime, neutral: p.neutral,
+                  priority: p.priority, plannedLanguages: p.languages, chime: p.chime, neutral: p.neutral,
                   repeatCount: p.repeatCount, plannedAt: p.time.microseconds, deadline: p.deadline.microseconds)
     }
 

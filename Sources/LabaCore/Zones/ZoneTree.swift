@@ -13,6 +13,8 @@ public struct ResolvedZone: Sendable {
     public var loudness: LoudnessTarget
     public var volumeDB: Double
     public var quietHours: QuietHours?
+    /// Night volume: windows of the day that lower what plays (empty: none).
+    public var volumeSchedule: [VolumeWindow] = []
     /// The entries that apply here: the root's first, this zone's own last.
     public var entries: [ScheduleEntry]
 }
@@ -58,6 +60,7 @@ public struct ZoneTree: Sendable {
                 loudness: nearest(\.loudness) ?? Self.defaultLoudness,
                 volumeDB: nearest(\.volumeDB) ?? 0,
                 quietHours: nearest(\.quietHours) ?? nil,
+                volumeSchedule: nearest(\.volumeSchedule) ?? [],
                 entries: chain.reversed().flatMap(\.schedule))
             index[resolved.id] = zones.count
             zones.append(resolved)
