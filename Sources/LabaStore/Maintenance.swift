@@ -54,36 +54,33 @@ extension Store {
     private func prune(table: String, key: String, doneOnly: Bool, before cutoff: Int64?, keep: Int?) throws -> PrunedRecords {
         var pruned = PrunedRecords()
         let done = doneOnly ? "state = 'done' AND " : ""
-        func batches(_ select: String, _ arguments: StatementArguments) throws {
-            while true {
-                let (count, oldest, newest) = try database.write { db -> (Int, Int64?, Int64?) in
-                    let rows = try Row.fetchAll(db, sql: select, arguments: arguments)
-                    guard !rows.isEmpty else { return (0, nil, nil) }
-                    let keys: [DatabaseValue] = rows.map { $0["k"] }
-                    let times: [Int64] = rows.map { $0["planned_at"] }
-                    let marks = Array(repeating: "?", count: keys.count).joined(separator: ",")
-                    try db.execute(sql: "DELETE FROM \(table) WHERE \(key) IN (\(marks))", arguments: StatementArguments(keys))
-                    return (rows.count, times.min(), times.max())
-                }
-                pruned.add(count: count, oldest: oldest, newest: newest)
-                if count < Self.pruneBatch { return }
+        /// Deletes what `select` (`k`, `planned_at`, at most `pruneBatch` rows) picks, one batch per
+        /// transaction; returns how many went.
+        func batch(_ select: String, _ arguments: StatementArguments) throws -> Int {
+            let (count, oldest, newest) = try database.write { db -> (Int, Int64?, Int64?) in
+                let rows = try Row.fetchAll(db, sql: select, arguments: arguments)
+                guard !rows.isEmpty else { return (0, nil, nil) }
+                let keys: [DatabaseValue] = rows.map { $0["k"] }
+                let times: [Int64] = rows.map { $0["planned_at"] }
+                let marks = Array(repeating: "?", count: keys.count).joined(separator: ",")
+                try db.execute(sql: "DELETE FROM \(table) WHERE \(key) IN (\(marks))", arguments: StatementArguments(keys))
+                return (rows.count, times.min(), times.max())
             }
+            pruned.add(count: count, oldest: oldest, newest: newest)
+            return count
         }
         if let cutoff {
-            try batches("SELECT \(key) AS k, planned_at FROM \(table) WHERE \(done)planned_at < ? ORDER BY planned_at LIMIT \(Self.pruneBatch)",
-                        [cutoff])
+            while try batch("SELECT \(key) AS k, planned_at FROM \(table) WHERE \(done)planned_at < ? "
+                            + "ORDER BY planned_at LIMIT \(Self.pruneBatch)", [cutoff]) == Self.pruneBatch {}
         }
         if let keep {
             let total = try database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM \(table) WHERE \(done)1") ?? 0 }
             var excess = total - keep
             while excess > 0 {
                 let n = min(excess, Self.pruneBatch)
-                let before = pruned.count
-                try batches("SELECT \(key) AS k, planned_at FROM \(table) WHERE \(done)1 ORDER BY planned_at LIMIT \(n)", [])
-                let removed = pruned.count - before
-                if removed == 0 { break }
-                excess -= removed
+                let removed = try batch("SELECT \(key) AS k, planned_at FROM \(table) WHERE \(done)1 ORDER BY planned_at LIMIT \(n)", [])
                 if removed < n { break }
+                excess -= removed
             }
         }
         return pruned
