@@ -1,6 +1,6 @@
 // Retention (issue 31): old records, talk recordings, uploads and a commander's copies of its units'
-// records go, by age and size, on the daemon's clock. It runs at start and after a broadcast ends
-// (at most once per `retention.every`), never on a timer: an idle daemon has nothing new to remove
+// records go, by age and size, on the daemon's clock. It runs after a broadcast ends (at most once
+// per `retention.every`), never on a timer: an idle daemon has nothing new to remove
 // and stays asleep. The work runs on NIO's thread pool in short transactions, so neither the event
 // loops nor the players wait for it.
 
@@ -47,8 +47,14 @@ public final class RetentionService: Service, Sendable {
     }
 
     public func run() async throws {
-        let events = await engine.follow()
-        await runIfDue()
+        // No pass at start: the daemon's start (the socket, the schedule's first wake) is left alone;
+        // the first broadcast to end brings the first pass.
+        await run(following: await engine.follow())
+    }
+
+    /// The service on a stream of the engine's events taken by the caller (a test takes it before
+    /// the broadcast whose end it waits for).
+    public func run(following events: AsyncStream<EngineEvent>) async {
         for await event in events.cancelOnGracefulShutdown() {
             guard case .broadcast(let record) = event, record.state == .done else { continue }
             await runIfDue()

@@ -87,7 +87,7 @@ public struct RetentionConfig: Sendable, Equatable {
     public var talkRecordings = RetentionLimit(maxAge: .seconds(90 * 86_400), maxSize: ByteSize(bytes: 2_000_000_000))
     public var uploads = RetentionLimit(maxAge: .seconds(90 * 86_400), maxSize: ByteSize(bytes: 2_000_000_000))
     public var fleetRecords = RetentionLimit(maxAge: .seconds(400 * 86_400), maxCount: 10_000_000)
-    /// Retention runs after a broadcast ends (and at start), at most once per this span of the
+    /// Retention runs after a broadcast ends, at most once per this span of the
     /// daemon's clock: never on a timer, so an idle daemon stays asleep.
     public var every: TimeSpan = .seconds(3600)
 
