@@ -176,7 +176,7 @@ install-files:
 	cp -R Audio/. $(DESTDIR)$(AUDIODIR)/
 	rm -f $(DESTDIR)$(AUDIODIR)/README.md
 	install -d $(DESTDIR)$(DOCDIR)/examples
-	install -m644 Config/alsa-*.conf Config/laba-console.conf $(DESTDIR)$(DOCDIR)/examples/
+	install -m644 Config/alsa-*.conf Config/laba-console.conf Config/laba-metrics.conf $(DESTDIR)$(DOCDIR)/examples/
 	if [ -d Config/fleet ]; then cp -R Config/fleet $(DESTDIR)$(DOCDIR)/examples/; fi
 
 # Removes what install put in place, except the configuration and the state (history, audio).

@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // labad's /metrics in Prometheus's text format.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries, module maps only.
@@ -66,7 +68,8 @@ let package = Package(
                                                    .product(name: "Logging", package: "swift-log"),
                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                    .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                                                   .product(name: "Hummingbird", package: "hummingbird")]),
+                                                   .product(name: "Hummingbird", package: "hummingbird"),
+                                                   .product(name: "Prometheus", package: "swift-prometheus")]),
         // The web console (SPEC 12): routes, sessions, templates and assets, on the front door's
         // protocol (ConsoleDoor): it knows neither the daemon nor its store nor its audio.
         .target(name: "LabaConsole", dependencies: [

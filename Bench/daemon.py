@@ -3,6 +3,7 @@
 
     daemon.py idle BIN SECONDS        idle wake-ups per minute (per thread) and RSS on Config/lijiang.yaml
     daemon.py idle-console BIN SECONDS  the same with the web console enabled and no browser connected
+    daemon.py idle-metrics BIN SECONDS  the same with /metrics served (loopback) and nothing scraping
     daemon.py trigger BIN N           laba play invoked -> first frame written, over N triggers
     daemon.py preempt BIN N           emergency accepted -> first emergency frame, on a paced PCM
     daemon.py scheduled BIN N         planned instant -> first frame, over N occurrences on a paced PCM,
@@ -132,13 +133,16 @@ def free_port():
         return s.getsockname()[1]
 
 
-def idle(bin_dir, seconds, console=False):
+def idle(bin_dir, seconds, console=False, metrics=False):
     work = tempfile.mkdtemp(prefix="laba-idle-")
     config = os.path.join(work, "lijiang.yaml")
     lijiang(config)
     if console:
         with open(config, "a", encoding="utf-8") as f:
             f.write(f'\nconsole:\n  listen: "127.0.0.1:{free_port()}"\n')
+    if metrics:
+        with open(config, "a", encoding="utf-8") as f:
+            f.write(f'\nmetrics:\n  listen: "127.0.0.1:{free_port()}"\n')
     daemon = Daemon(bin_dir, config)
     try:
         # Let the start-up work end: the loudness warm-up thread measures every recording once, then
@@ -570,6 +574,7 @@ fleet:
 if __name__ == "__main__":
     mode, bin_dir, n = sys.argv[1], sys.argv[2], sys.argv[3]
     {"idle": lambda: idle(bin_dir, float(n)), "idle-console": lambda: idle(bin_dir, float(n), console=True),
+     "idle-metrics": lambda: idle(bin_dir, float(n), metrics=True),
      "trigger": lambda: trigger(bin_dir, int(n)),
      "preempt": lambda: preempt(bin_dir, int(n)), "scheduled": lambda: scheduled(bin_dir, int(n)),
      "live": lambda: live(bin_dir, int(n)), "fleet-live": lambda: fleet_live(bin_dir, int(n))}[mode]()

@@ -78,6 +78,11 @@ echo "  $idle_console"
 row "idle \`labad\` with the web console enabled, no browser, ${IDLE_SECONDS} s: wake-ups per minute" \
     "$(j "$idle_console" "f'{wakeups_per_minute:.0f}/min'")" "without the console: $(j "$idle" "f'{wakeups_per_minute:.0f}/min'")" \
     "$(j "$idle_console" "'met' if wakeups_per_minute == 0 else 'NOT met'") (0/min)"
+idle_metrics=$(python3 Bench/daemon.py idle-metrics $BIN "$IDLE_SECONDS")
+echo "  $idle_metrics"
+row "idle \`labad\` with \`/metrics\` served (loopback), nothing scraping, ${IDLE_SECONDS} s: wake-ups per minute" \
+    "$(j "$idle_metrics" "f'{wakeups_per_minute:.0f}/min'")" "without metrics: $(j "$idle" "f'{wakeups_per_minute:.0f}/min'")" \
+    "$(j "$idle_metrics" "'met' if wakeups_per_minute == 0 else 'NOT met'") (0/min)"
 TRIGGERS=${TRIGGERS:-100}
 echo "Trigger latency: laba play invoked -> first frame, ${TRIGGERS} triggers"
 trig=$(python3 Bench/daemon.py trigger $BIN "$TRIGGERS")

@@ -198,6 +198,14 @@ extension Catalog {
         case passwordsDiffer
         case stateDirMissing
         case stateDirUnusable
+        case backupWritten
+        case backupFailed
+        case notABackup
+        case restoreDaemonRuns
+        case restoreMovedAside
+        case restoreConfigWritten
+        case restoreConfigHeld
+        case restoreDone
         case webBrand
         case webOverview
         case webBroadcast

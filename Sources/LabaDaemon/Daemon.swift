@@ -129,6 +129,7 @@ public enum Daemon {
         // Trap SIGHUP before anything can send one: a reload must never kill the daemon.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let outputs = setup.config.outputs.count
+        let ready = ReadyFlag()
         let reloader = Reloader(engine: engine, configPath: options.configPath, stateDirectory: options.stateDirectory,
                                 clock: clock, notifier: notifier, logger: logger)
         // One editor for every client of the operators' schedule (the API; the console's page).
@@ -142,6 +143,7 @@ public enum Daemon {
             configPath: options.configPath, stateDirectory: options.stateDirectory, reloader: reloader,
             logger: logger,
             onListening: {
+                ready.set()
                 notifier.send("READY=1\nSTATUS=Playing on \(outputs) output\(outputs == 1 ? "" : "s") from \(options.configPath)")
                 logger.notice("labad \(LabaVersion.string) ready", metadata: [
                     "config": "\(options.configPath)", "outputs": "\(outputs)", "socket": "\(options.socketPath)",
@@ -162,6 +164,15 @@ public enum Daemon {
             if let service = try factory(context) { services.insert(service, at: 3) }
         }
         services += placesServices(setup.config, engine: engine, door: door, logger: logger)
+        // Operations (issue 31): retention always (its defaults keep an SD card from filling), the
+        // metrics server when `metrics:` asks for it.
+        services.append(RetentionService(engine: engine, store: store, stateDirectory: options.stateDirectory, logger: logger,
+                                         now: { clock.now() }))
+        if let settings = setup.config.metrics {
+            services.append(try MetricsService(settings: settings, engine: engine, store: store, fleet: fleet,
+                                               stateDirectory: options.stateDirectory, metrics: DaemonMetrics(), ready: ready,
+                                               logger: logger))
+        }
         if clock.offsetFile != nil {
             logger.warning("test clock: SIGUSR2 re-reads the offset from \(clock.offsetFile ?? "")")
             services.append(TestClockService(signals: await UnixSignalsSequence(trapping: .sigusr2), clock: clock, timer: timer,

@@ -15,7 +15,8 @@ struct Laba: AsyncParsableCommand {
         version: LabaVersion.string,
         subcommands: [Check.self, Edit.self, CalendarCommand.self, Next.self, Play.self, Stop.self, Status.self, Queue.self, Zone.self,
                       History.self, Report.self, DevicesCommand.self,
-                      Reload.self, PlayFile.self, Fleet.self, Library.self, Schedule.self, User.self, ConsoleCommand.self, Alerts.self, Live.self, Siren.self])
+                      Reload.self, PlayFile.self, Fleet.self, Library.self, Schedule.self, User.self, ConsoleCommand.self, Alerts.self, Live.self,
+                      Siren.self, Backup.self, Restore.self])
 }
 
 /// `--config`, for the commands that read the configuration.

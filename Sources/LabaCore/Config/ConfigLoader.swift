@@ -144,6 +144,8 @@ public enum ConfigLoader {
         config.gps = top["gps"].flatMap { readGPS($0, &reader) }
         config.alerts = top["alerts"].flatMap { readAlerts($0, directory: directory, &reader) }
         if let node = top["sirens"] { config.sirens = readSirens(node, &reader) }
+        config.metrics = top["metrics"].flatMap { readMetrics($0, directory: directory, &reader) }
+        if let node = top["retention"] { config.retention = readRetention(node, &reader) }
         var diagnostics = reader.diagnostics
         diagnostics += ConfigValidator.validate(config, rootLocation: top.location)
         diagnostics += PlacesValidator.validate(config)

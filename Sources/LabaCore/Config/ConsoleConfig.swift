@@ -19,9 +19,7 @@ public struct ConsoleConfig: Sendable {
     public static let defaultLanguage = "zh-Hans"
 
     /// Whether the address is a loopback one (only this machine can reach it).
-    public var isLoopback: Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
-    }
+    public var isLoopback: Bool { Self.isLoopback(host) }
 
     static let keys = ["listen", "tls", "language"]
     static let tlsKeys = ["cert", "key"]

@@ -377,11 +377,15 @@ public struct Config: Sendable {
     public var alerts: AlertsConfig?
     /// `sirens:` (SPEC 18): the civil-defence signals' tones and priority.
     public var sirens = SirensConfig()
+    /// `metrics:`: `/metrics` and `/healthz`; nil: not served.
+    public var metrics: MetricsConfig?
+    /// `retention:`: how long records and recordings are kept (defaults when absent).
+    public var retention = RetentionConfig()
 
     public func language(_ id: String) -> Language? { languages.first { $0.id == id } }
     public func output(_ id: String) -> OutputConfig? { outputs.first { $0.id.value == id } }
     public func messageInfo(_ id: String) -> MessageInfo? { messages.first { $0.id.value == id } }
 
     static let keys = ["timezone", "audio_dir", "defaults", "languages", "outputs", "zones", "messages", "control", "uploads", "fleet",
-                       "operators", "console", "gps", "alerts", "live", "sirens"]
+                       "operators", "console", "gps", "alerts", "live", "sirens", "metrics", "retention"]
 }
