@@ -83,9 +83,11 @@ extension Site {
         var languages: [Choice]
     }
 
-    func broadcastPageValues(_ config: Config, library: MessageLibrary) -> BroadcastPage {
+    func broadcastPageValues(_ config: Config, library: MessageLibrary, texts: Texts) -> BroadcastPage {
         let naming = Naming(config)
+        // The recorded messages, then the civil-defence signals, which need no recording (SPEC 18).
         let messages = library.recordings.keys.sorted().map { Choice(id: $0, name: $0, title: naming.message($0)) }
+            + SirenKind.allCases.map { Choice(id: $0.messageName, name: $0.messageName, title: texts.siren($0)) }
         let zones = naming.zonesInTreeOrder.map { ZoneChoice(id: $0.zone.id, name: $0.zone.name, depth: $0.depth) }
         let used = Set(library.recordings.values.flatMap(\.keys))
         let languages = config.languages.filter { used.contains($0.id) }.map { Choice(id: $0.id, name: $0.name, title: $0.name) }
@@ -95,7 +97,7 @@ extension Site {
     func broadcastPage(_ request: Request, _ context: ConsoleContext) async throws -> Response {
         let visit = try await self.visit(request, context, role: .operator)
         return page("broadcast", visit, title: .webBroadcast,
-                    page: broadcastPageValues(await door.configuration, library: await door.library))
+                    page: broadcastPageValues(await door.configuration, library: await door.library, texts: visit.texts))
     }
 
     struct ConfirmPage {
@@ -114,7 +116,7 @@ extension Site {
         let t = visit.texts
         let config = await door.configuration
         func again(_ error: String) async -> Response {
-            page("broadcast", visit, title: .webBroadcast, page: broadcastPageValues(config, library: await door.library),
+            page("broadcast", visit, title: .webBroadcast, page: broadcastPageValues(config, library: await door.library, texts: visit.texts),
                  error: error, status: .unprocessableContent)
         }
         guard let message = form["message"] else { return await again(t(.webChooseMessage)) }
@@ -125,13 +127,16 @@ extension Site {
         do { priority = try Rules.requestedPriority(named: form["priority"]) } catch { return await again(t.refusal(error)) }
         let repeatCount = Int(form["repeat"] ?? "1") ?? 0
         guard Rules.repeatRange.contains(repeatCount) else { return await again(t(.webBadRepeat)) }
-        if priority == .emergency, form["confirmed"] != "emergency" {
+        // A signal sounds at the signals' priority, whatever the form says: its confirmation too.
+        let sounds = SirenKind(messageName: message) != nil ? config.sirens.priorityValue : priority
+        if sounds == .emergency, form["confirmed"] != "emergency" {
             // The second, deliberate step: a page that says what will happen, and one more button.
             let naming = Naming(config)
             let places = all ? t(.webAllZones) : zones.map(naming.zone).joined(separator: "、")
             let fields = form.fields.filter { $0.0 != "csrf" && $0.0 != "confirmed" }.map { ConfirmPage.Field(name: $0.0, value: $0.1) }
             return page("confirm", visit, title: .webConfirmTitle, page: ConfirmPage(
-                summary: t(.webConfirmSummary, ["message": naming.message(message), "zones": places]), fields: fields))
+                summary: t(.webConfirmSummary, ["message": SirenKind(messageName: message).map(t.siren) ?? naming.message(message),
+                                                "zones": places]), fields: fields))
         }
         let languages = form.all("language")
         let admission = AdmissionRequest(content: .message(message), target: all ? .all : .zones(zones),
@@ -169,7 +174,7 @@ extension Site {
 
     func stopPage(_ request: Request, _ context: ConsoleContext) async throws -> Response {
         let visit = try await self.visit(request, context, role: .operator)
-        return page("stop", visit, title: .webStop, page: broadcastPageValues(await door.configuration, library: await door.library))
+        return page("stop", visit, title: .webStop, page: broadcastPageValues(await door.configuration, library: await door.library, texts: visit.texts))
     }
 
     func stop(_ request: Request, _ context: ConsoleContext) async throws -> Response {
@@ -177,14 +182,14 @@ extension Site {
         let (visit, form) = try await change(&request, context, role: .operator)
         let zones = form.all("zone")
         guard form.flag("all") || !zones.isEmpty else {
-            return page("stop", visit, title: .webStop, page: broadcastPageValues(await door.configuration, library: await door.library),
+            return page("stop", visit, title: .webStop, page: broadcastPageValues(await door.configuration, library: await door.library, texts: visit.texts),
                         error: visit.texts(.webChooseZone), status: .unprocessableContent)
         }
         let stopped: Stopped
         do {
             stopped = try await door.stop(form.flag("all") ? .all : .zones(zones), clear: form.flag("clear"))
         } catch {
-            return page("stop", visit, title: .webStop, page: broadcastPageValues(await door.configuration, library: await door.library),
+            return page("stop", visit, title: .webStop, page: broadcastPageValues(await door.configuration, library: await door.library, texts: visit.texts),
                         error: visit.texts.refusal(error), status: .unprocessableContent)
         }
         logger.notice("console: stop", metadata: ["console": "\(visit.name)", "outputs": "\(stopped.outputs.joined(separator: ","))",

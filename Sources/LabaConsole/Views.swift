@@ -59,6 +59,16 @@ struct Texts: Sendable {
         }
     }
 
+    /// A civil-defence signal's name (预先警报…).
+    func siren(_ kind: SirenKind) -> String {
+        switch kind {
+        case .preliminary: self(.sirenPreliminary)
+        case .airRaid: self(.sirenAirRaid)
+        case .allClear: self(.sirenAllClear)
+        case .disaster: self(.sirenDisaster)
+        }
+    }
+
     /// A refusal of the front door in this page's language.
     func refusal(_ refusal: Refusal) -> String {
         Catalog.refusal(code: refusal.code.rawValue, args: refusal.args, in: language) ?? refusal.code.rawValue

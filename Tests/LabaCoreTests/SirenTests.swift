@@ -159,7 +159,7 @@ import Testing
         let context = try context()
         for (request, code) in [
             (AdmissionRequest(content: .message("siren:airraid"), target: .all), Refusal.Code.unknownMessage),
-            (AdmissionRequest(content: .recording(path: "/tmp/x.wav", name: "siren:air-raid"), target: .all), .badRequest),
+            (AdmissionRequest(content: .recording(path: "/tmp/x.wav", name: "siren:air-raid"), target: .all), .reservedName),
         ] {
             #expect(throws: Refusal.self) { try Admission.admit(request, in: context) }
             do { _ = try Admission.admit(request, in: context) } catch { #expect(error.code == code) }
