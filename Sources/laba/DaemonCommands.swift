@@ -100,24 +100,7 @@ struct Play: AsyncParsableCommand {
             print(socket.json ? try jsonLine(["command": command])
                               : t(.fleetCommand, ["id": command, "zones": (list.commandZones ?? zones).joined(separator: ", ")]))
         }
-        for r in list.refused ?? [] {
-            // On a commander, a zone no output here serves is the units' to play: not a refusal to show.
-            if list.command != nil, r.code == "no_output" { continue }
-            printError(t(.refusedOnOutput, ["output": r.output ?? "?", "reason": refusalText(r)]))
-        }
-        guard wait else { return }
-        var outcomes: [String: Open<BroadcastOutcome>] = [:]
-        while outcomes.count < list.broadcasts.count {
-            for b in list.broadcasts where outcomes[b.id] == nil {
-                let r = try await client.send(.GET, "/broadcasts/\(b.id)")
-                if let current = try? r.decode(BroadcastJSON.self), current.state == .done {
-                    outcomes[b.id] = current.outcome ?? .known(.failed)
-                    print("\(b.id)  \(current.outcome?.description ?? "?")" + (current.reason.map { "  (\($0))" } ?? ""))
-                }
-            }
-            if outcomes.count < list.broadcasts.count { try await Task.sleep(for: .milliseconds(200)) }
-        }
-        if outcomes.values.contains(where: { $0 != .known(.completed) }) { throw ExitCode.failure }
+        try await followAdmitted(list, client: client, wait: wait)
     }
 
     /// `POST /v1/broadcasts/audio` with the file as the body and the options in the query. Size
@@ -334,4 +317,28 @@ struct Zone: AsyncParsableCommand {
         print(TextTable(header: [t(.columnOutput), t(.columnDevice), t(.columnZone), t(.columnState)],
                         rows: list.outputs.map { [$0.id, $0.device, $0.zone, $0.available ? "available" : "unavailable"] }).render())
     }
+}
+
+/// What every request that admits broadcasts prints after their ids (`laba play`, `laba siren`):
+/// each other output's refusal in the reader's language, then with `wait` each broadcast's outcome.
+/// - Throws: `ExitCode.failure` when, waited for, one did not complete.
+func followAdmitted(_ list: BroadcastList, client: ControlClient, wait: Bool) async throws {
+    for r in list.refused ?? [] {
+        // On a commander, a zone no output here serves is the units' to play: not a refusal to show.
+        if list.command != nil, r.code == "no_output" { continue }
+        printError(t(.refusedOnOutput, ["output": r.output ?? "?", "reason": refusalText(r)]))
+    }
+    guard wait else { return }
+    var outcomes: [String: Open<BroadcastOutcome>] = [:]
+    while outcomes.count < list.broadcasts.count {
+        for b in list.broadcasts where outcomes[b.id] == nil {
+            let r = try await client.send(.GET, "/broadcasts/\(b.id)")
+            if let current = try? r.decode(BroadcastJSON.self), current.state == .done {
+                outcomes[b.id] = current.outcome ?? .known(.failed)
+                print("\(b.id)  \(current.outcome?.description ?? "?")" + (current.reason.map { "  (\($0))" } ?? ""))
+            }
+        }
+        if outcomes.count < list.broadcasts.count { try await Task.sleep(for: .milliseconds(200)) }
+    }
+    if outcomes.values.contains(where: { $0 != .known(.completed) }) { throw ExitCode.failure }
 }

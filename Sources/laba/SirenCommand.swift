@@ -76,21 +76,6 @@ struct Siren: AsyncParsableCommand {
             print(socket.json ? try jsonLine(["command": command])
                               : t(.fleetCommand, ["id": command, "zones": zones.joined(separator: ", ")]))
         }
-        for r in list.refused ?? [] where !(list.command != nil && r.code == "no_output") {
-            printError("laba: not on \(r.output ?? "?"): \(r.message)")
-        }
-        guard wait else { return }
-        var outcomes: [String: Open<BroadcastOutcome>] = [:]
-        while outcomes.count < list.broadcasts.count {
-            for b in list.broadcasts where outcomes[b.id] == nil {
-                let r = try await client.send(.GET, "/broadcasts/\(b.id)")
-                if let current = try? r.decode(BroadcastJSON.self), current.state == .done {
-                    outcomes[b.id] = current.outcome ?? .known(.failed)
-                    print("\(b.id)  \(current.outcome?.description ?? "?")" + (current.reason.map { "  (\($0))" } ?? ""))
-                }
-            }
-            if outcomes.count < list.broadcasts.count { try await Task.sleep(for: .milliseconds(200)) }
-        }
-        if outcomes.values.contains(where: { $0 != .known(.completed) }) { throw ExitCode.failure }
+        try await followAdmitted(list, client: client, wait: wait)
     }
 }

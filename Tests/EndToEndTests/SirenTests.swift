@@ -156,7 +156,7 @@ func follows(_ measured: [(start: Double, end: Double)], _ pattern: SirenPattern
         #expect(preliminary.reason?.contains("does not resume") == true)
         #expect(records.allSatisfy { $0.state == .done }, "\(records.map { ($0.message, $0.state) })")
         let airRaid = try #require(records.first { $0.message == "siren:air-raid" })
-        #expect(airRaid.outcome == .stopped && airRaid.priority == .manual && airRaid.frames < 16000 * 6)
+        #expect(airRaid.outcome == .stopped && airRaid.priority == .manual && airRaid.frames < 16000 * 30, "stopped long before its 180 s: \(airRaid.frames) frames")
         #expect(fixture.terminate() == 0)
     }
 
