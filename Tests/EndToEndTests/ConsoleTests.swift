@@ -126,6 +126,32 @@ import Testing
         #expect(fixture.terminate() == 0)
     }
 
+    /// SPEC 18: the broadcast page offers the civil-defence signals, which need no recording, by
+    /// their Chinese names.
+    @Test func theBroadcastPageOffersTheSignals() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        let port = try Self.freePort()
+        try fixture.writeConfig(at: "2099-01-01", extra: "console: {listen: \"127.0.0.1:\(port)\", language: zh-Hans}")
+        try FileManager.default.createDirectory(atPath: fixture.dir + "/state", withIntermediateDirectories: true)
+        let added = try Binaries.run("laba", ["user", "add", "zhao", "--role", "operator", "--password-stdin"],
+                                     environment: fixture.environment, stdin: "correct horse\n")
+        #expect(added.status == 0, "\(added.stderr)")
+        try fixture.start()
+        #expect(fixture.waitForLog("console listening"))
+        let login = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-D", "-", "-o", "/dev/null", "--data-urlencode", "name=zhao",
+                                                                   "--data-urlencode", "password=correct horse",
+                                                                   "http://127.0.0.1:\(port)/login"])
+        let cookie = try #require(login.stdout.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") })
+            .dropFirst("set-cookie: ".count).split(separator: ";").first.map(String.init)
+        let page = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-H", "Cookie: \(cookie ?? "")", "http://127.0.0.1:\(port)/broadcast"])
+        for (id, name) in [("siren:preliminary", "预先警报"), ("siren:air-raid", "空袭警报"), ("siren:all-clear", "解除警报"),
+                           ("siren:disaster", "灾情警报")] {
+            #expect(page.stdout.contains("value=\"\(id)\"") && page.stdout.contains(name), "\(id) \(name)")
+        }
+        #expect(fixture.terminate() == 0)
+    }
+
     /// SPEC 17: a login name cannot forge a journal entry. Under journald (JOURNAL_STREAM) every
     /// entry starts a line with `<N>`; a name with a newline and `<0>` in it stays inside its own line.
     @Test func aLoginNameCannotForgeAJournalEntry() throws {
