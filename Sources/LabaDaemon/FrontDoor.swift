@@ -57,9 +57,17 @@ public final class FrontDoor: Sendable {
             let admitted = try await engine.admit(request)
             return Broadcasts(records: admitted.records, refused: admitted.refused, command: nil)
         }
-        // A commander: its own outputs as always, and a command for the units of the zones it
-        // commands. What only the units can decide (a zone no output here serves, its quiet
-        // hours or languages) does not refuse the request.
+        return try await admitHere(request, commanding: fleetZones) { () async throws(Refusal) in
+            try await fleet.commandBroadcast(request, message: request.messageName, zones: fleetZones)
+        }
+    }
+
+    /// A commander's request: its own outputs as always, and `command` for the units of the zones
+    /// it commands. What only the units can decide (a zone no output here serves, its quiet hours
+    /// or languages) does not refuse the request; when the command cannot be issued, what was
+    /// admitted here is cancelled.
+    private func admitHere(_ request: AdmissionRequest, commanding zones: [String],
+                           command: () async throws(Refusal) -> String) async throws(Refusal) -> Broadcasts {
         var outcome = Broadcasts(records: [], refused: [], command: nil)
         do {
             let admitted = try await engine.admit(request)
@@ -68,8 +76,7 @@ public final class FrontDoor: Sendable {
             outcome.refused = [error]
         }
         do {
-            let id = try await fleet.commandBroadcast(request, message: request.messageName, zones: fleetZones)
-            outcome.command = IssuedCommand(id: id, zones: fleetZones)
+            outcome.command = IssuedCommand(id: try await command(), zones: zones)
         } catch {
             for record in outcome.records { _ = try? await engine.cancel(id: record.id) }
             throw error
@@ -102,15 +109,9 @@ public final class FrontDoor: Sendable {
             _ = try await fleet.publishLibrary(path: path, message: name, language: request.languages?.first ?? Language.neutral)
             var asMessage = request
             asMessage.content = .message(name)
-            var outcome = Broadcasts(records: [], refused: [], command: nil)
-            do {
-                let admitted = try await engine.admit(request)
-                (outcome.records, outcome.refused) = (admitted.records, admitted.refused)
-            } catch where error.unitsDecide {
-                outcome.refused = [error]
+            let outcome = try await admitHere(request, commanding: fleetZones) { () async throws(Refusal) in
+                try await fleet.commandBroadcast(asMessage, message: name, zones: fleetZones)
             }
-            let id = try await fleet.commandBroadcast(asMessage, message: name, zones: fleetZones)
-            outcome.command = IssuedCommand(id: id, zones: fleetZones)
             if outcome.records.isEmpty { unlink(path) }
             return outcome
         } catch {
