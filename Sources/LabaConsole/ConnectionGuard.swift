@@ -65,8 +65,8 @@ final class ConnectionLimits: Sendable {
     func count(_ address: String) -> Int { state.withLock { $0.open[address, default: 0] } }
 }
 
-/// A server child channel with the guard in front: the TLS handler (when the console speaks
-/// HTTPS), then the guard, then the base channel's HTTP pipeline.
+/// A server child channel with the guard in front: when the console speaks HTTPS, the redirect of
+/// plain HTTP and the TLS handler; then the guard, then the base channel's HTTP pipeline.
 struct GuardedChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
 
@@ -76,7 +76,10 @@ struct GuardedChannel<Base: ServerChildChannel>: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+            if let tls {
+                try channel.pipeline.syncOperations.addHandler(PlainHTTPRedirect())
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+            }
             try channel.pipeline.syncOperations.addHandler(
                 ConnectionGuard(limits: limits, handshakeDeadline: tls == nil ? nil : ConnectionLimits.handshakeDeadline))
         }.flatMap {
@@ -85,7 +88,13 @@ struct GuardedChannel<Base: ServerChildChannel>: ServerChildChannel {
     }
 
     func handle(value: Base.Value, logger: Logger) async {
-        await base.handle(value: value, logger: logger)
+        // What the HTTP and WebSocket layers log about one connection's end (an error line for
+        // each connection the guard closed: "Error handling upgrade result") is the LAN's to
+        // cause, one line per connection: a flood of idle connections would flood the journal.
+        // The guard logs the limits itself, once a minute at most; the site logs its own failures.
+        var quiet = logger
+        quiet.logLevel = .critical
+        await base.handle(value: value, logger: quiet)
     }
 }
 

@@ -59,9 +59,15 @@ public enum Console {
         let http = HTTP1WebSocketUpgradeChannel(responder: respond, webSocketResponder: sockets.buildResponder(),
                                                 configuration: .init(http1: .init(idleTimeout: ConnectionLimits.idleTimeout)))
         let guarded = GuardedChannel(base: http, limits: ConnectionLimits(logger: logger), tls: try tls.map { try NIOSSLContext(configuration: $0) })
+        // What the descriptor limit leaves beside the reserve (SPEC 17), at most ConnectionLimits.total.
+        let total = Descriptors.consoleShare(limit: Descriptors.limit, wanted: ConnectionLimits.total)
+        if total < ConnectionLimits.total {
+            logger.warning("console: the descriptor limit allows only \(total) connections at once",
+                           metadata: ["limit": "\(Descriptors.limit)", "reserve": "\(Descriptors.reserve)"])
+        }
         return guarded.server(
             configuration: ServerConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "labad",
-                                               availableConnectionsDelegate: MaximumAvailableConnections(ConnectionLimits.total, logger: logger)),
+                                               availableConnectionsDelegate: MaximumAvailableConnections(total, logger: logger)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.port
                 let host = settings.host.contains(":") ? "[\(settings.host)]" : settings.host

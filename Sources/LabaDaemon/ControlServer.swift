@@ -210,11 +210,10 @@ enum ControlServer {
 
         let responder = router.buildResponder()
         if FileManager.default.fileExists(atPath: socketPath) { try? FileManager.default.removeItem(atPath: socketPath) }
-        let server = try HTTPServerBuilder.http1().buildServer(
-            configuration: ServerConfiguration(address: .unixDomainSocket(path: socketPath), serverName: "labad"),
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger
-        ) { request, responseWriter, channel in
-            let context = ControlContext(source: .init(channel: channel, logger: logger))
+        let book = PeerBook()
+        let respond: HTTPChannelHandler.Responder = { request, responseWriter, channel in
+            var context = ControlContext(source: .init(channel: channel, logger: logger))
+            context.peer = book.credentials(of: channel)
             let response: Response
             do {
                 let routed = try await responder.respond(to: request, context: context)
@@ -225,20 +224,24 @@ enum ControlServer {
                 response = errorResponse(error)
             }
             try await responseWriter.write(response: response.head, body: response.body)
-        } onServerRunning: { _ in
-            // 0660, owned by control.group: its members may use the API, nobody else.
-            chmod(socketPath, 0o660)
-            if let entry = getgrnam(group) {
-                if chown(socketPath, uid_t.max, entry.pointee.gr_gid) != 0 {
-                    logger.warning("cannot give the control socket to group \(group)", metadata: ["errno": "\(errno)"])
-                }
-            } else {
-                logger.warning("group \(group) does not exist: only \(getuid() == 0 ? "root" : "this user") can use the control socket",
-                               metadata: ["socket": "\(socketPath)"])
-            }
-            onListening()
         }
-        return server
+        // Each connection's peer credentials read as it is accepted, before any of its requests.
+        let channel = PeerCredentialChannel(base: HTTP1Channel(responder: respond), book: book)
+        return channel.server(
+            configuration: ServerConfiguration(address: .unixDomainSocket(path: socketPath), serverName: "labad"),
+            onServerRunning: { _ in
+                // 0660, owned by control.group: its members may use the API, nobody else.
+                chmod(socketPath, 0o660)
+                if let entry = getgrnam(group) {
+                    if chown(socketPath, uid_t.max, entry.pointee.gr_gid) != 0 {
+                        logger.warning("cannot give the control socket to group \(group)", metadata: ["errno": "\(errno)"])
+                    }
+                } else {
+                    logger.warning("group \(group) does not exist: only \(getuid() == 0 ? "root" : "this user") can use the control socket",
+                                   metadata: ["socket": "\(socketPath)"])
+                }
+                onListening()
+            }, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
     }
 
     /// `/v1/schedule/entries` and `/v1/schedule/log`: the operators' schedule.
@@ -394,16 +397,10 @@ enum ControlServer {
         return (try? json(body, status: status)) ?? Response(status: status)
     }
 
-    /// The caller, from the socket's peer credentials (SO_PEERCRED).
+    /// The caller, from the socket's peer credentials (SO_PEERCRED), read when the connection was
+    /// accepted: a request whose client has gone keeps its requester.
     static func requester(_ context: ControlContext) async -> RequestedBy? {
-        guard let provider = context.channel as? any SocketOptionProvider else { return nil }
-        guard let credentials = try? await provider.unsafeGetSocketOption(
-            level: NIOBSDSocket.OptionLevel.socket, name: NIOBSDSocket.Option(rawValue: SO_PEERCRED)).get() as PeerCredentials
-        else { return nil }
-        let uid = Int(credentials.uid)
-        var user: String?
-        if let entry = getpwuid(credentials.uid), let name = entry.pointee.pw_name { user = String(cString: name) }
-        return .socket(uid: uid, user: user)
+        context.peer?.requester
     }
 }
 
@@ -462,16 +459,11 @@ struct Query {
 struct ControlContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     let channel: any Channel
+    /// Who connected, read as the connection was accepted.
+    var peer: PeerCredentials?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         channel = source.channel
     }
-}
-
-/// `struct ucred` of <sys/socket.h>.
-struct PeerCredentials {
-    var pid: Int32 = 0
-    var uid: UInt32 = 0
-    var gid: UInt32 = 0
 }

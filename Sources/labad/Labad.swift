@@ -54,6 +54,10 @@ struct Labad: AsyncParsableCommand {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { DaemonLogHandler(label: $0, level: level) }
         let logger = Logger(label: "labad")
+        // Room for the console's connections beside a reserve for the control socket, the store
+        // and the audio files (SPEC 17); under the shipped unit LimitNOFILE= has set it already.
+        let descriptors = Descriptors.raise()
+        logger.info("descriptors", metadata: ["limit": "\(descriptors.limit)", "raised": "\(descriptors.raised)"])
         do {
             var options = DaemonOptions(configPath: config, stateDirectory: stateDir, socketPath: socket)
             options.services = [{ context in try Console.build(door: context.door, config: context.config, logger: context.logger) }]

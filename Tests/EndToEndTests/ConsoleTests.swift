@@ -262,8 +262,15 @@ import Testing
         let served = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-k", "-o", "/dev/null", "-w", "%{http_code}",
                                                                     "https://127.0.0.1:\(port)/login"])
         #expect(served.stdout == "200", "\(served.stdout) \(served.stderr)")
-        let plain = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/login"])
-        #expect(plain.stdout != "200", "plain HTTP is not served")
+        // Plain HTTP on that port is not served: it is sent to the same address over HTTPS.
+        let plain = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}",
+                                                                   "http://127.0.0.1:\(port)/record?zone=old-town"])
+        #expect(plain.stdout == "308 https://127.0.0.1:\(port)/record?zone=old-town", "\(plain.stdout) \(plain.stderr)")
+        let followed = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-k", "-L", "-o", "/dev/null", "-w", "%{http_code}",
+                                                                      "http://127.0.0.1:\(port)/login"])
+        #expect(followed.stdout == "200", "the redirect leads to the sign-in page: \(followed.stdout)")
+        let notHTTP = try Binaries.run(executable: "/bin/sh", ["-c", "printf 'hello\\r\\n\\r\\n' | curl -s --max-time 20 telnet://127.0.0.1:\(port) | wc -c"])
+        #expect(notHTTP.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "neither TLS nor HTTP: closed, nothing said")
         let openssl = try Binaries.run(executable: "/bin/sh", ["-c",
             "openssl s_client -connect 127.0.0.1:\(port) </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256"])
         if openssl.status == 0, !openssl.stdout.isEmpty {

@@ -302,6 +302,31 @@ extension Binaries {
         #expect(try Binaries.toneFrequencies(of: fixture.dir + "/laba_square.wav") == [900, 300])
     }
 
+    /// A client that gave up before labad read its request (a flood held labad's descriptors, the
+    /// CLI's deadline passed) still leaves its name on the broadcast it asked for (SPEC 17).
+    @Test func aRequestWhoseClientGaveUpKeepsItsRequester() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        try fixture.writeConfig(at: "2099-01-01")
+        try fixture.start()
+        #expect(fixture.waitForLog("ready"))
+        let script = """
+            import socket, sys
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(sys.argv[1])
+            body = b'{"message": "notice", "zones": ["town"], "priority": "emergency"}'
+            s.sendall(b"POST /v1/broadcasts HTTP/1.1\\r\\nHost: labad\\r\\nContent-Type: application/json\\r\\n"
+                      + b"Content-Length: " + str(len(body)).encode() + b"\\r\\n\\r\\n" + body)
+            s.close()
+            """
+        let gaveUp = try Binaries.run(executable: "/usr/bin/python3", ["-c", script, fixture.dir + "/laba.sock"])
+        #expect(gaveUp.status == 0, "\(gaveUp.stderr)")
+        #expect(try fixture.waitForRecords { $0.contains { $0.outcome == .completed } })
+        #expect(fixture.terminate() == 0)
+        let record = try #require(try Store(path: fixture.database).broadcasts(limit: .max).first)
+        #expect(record.priority == .emergency && record.requestedBy?.uid == Int(getuid()), "\(String(describing: record.requestedBy))")
+    }
+
     @Test func theDaemonCannotBeReached() throws {
         let fixture = try DaemonFixture()
         let result = try laba(fixture, ["status"])

@@ -281,10 +281,10 @@ public struct Language: Hashable, Sendable {
 }
 
 public struct ControlConfig: Sendable {
-    /// The group that owns the control socket.
+    /// The group that owns the control socket: its own (not the group that reads the state dir).
     public var group: Located<String>?
 
-    public static let defaultGroup = "laba"
+    public static let defaultGroup = "laba-control"
     public var groupName: String { group?.value ?? Self.defaultGroup }
 
     static let keys = ["group"]
