@@ -224,6 +224,7 @@ extension Catalog {
         case webLocked
         case webSignInFirst
         case webForbidden
+        case webTooManyViews
         case webCSRF
         case webNotFound
         case webInternalError

@@ -234,6 +234,7 @@ extension Catalog {
         .webLoginFailed: "Wrong account or password.",
         .webLocked: "Too many wrong passwords: signing in to this account from here is locked for 15 minutes.",
         .webSignInFirst: "Sign in first.",
+        .webTooManyViews: "This session already has {n} live views open: close a tab and reload.",
         .webForbidden: "Your account may not do this.",
         .webCSRF: "This form has expired. Reload the page and try again.",
         .webNotFound: "There is no such page.",

@@ -234,6 +234,7 @@ extension Catalog {
         .webLoginFailed: "账号或密码错误。",
         .webLocked: "密码错误次数过多：15 分钟内不能从这里登录此账号。",
         .webSignInFirst: "请先登录。",
+        .webTooManyViews: "此登录已打开 {n} 个实时画面：请关闭一个标签页后刷新。",
         .webForbidden: "您的账号没有此权限。",
         .webCSRF: "表单已失效，请刷新页面后重试。",
         .webNotFound: "没有这个页面。",

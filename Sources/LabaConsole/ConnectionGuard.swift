@@ -154,6 +154,13 @@ final class ConnectionGuard: ChannelInboundHandler {
             handshake?.cancel()
             handshake = nil
         }
+        // The browser closed its side: nothing more will come, and a live view (server-sent
+        // events) would otherwise hold its connection and its share of the session's views until
+        // the next change fails to write. Browsers never half-close an HTTP/1.1 connection.
+        if case .inputClosed? = event as? ChannelEvent {
+            context.close(promise: nil)
+            return
+        }
         // labad is stopping: a connection that has not begun a request has nothing to finish,
         // and must not hold up the stop (SPEC 7: within 2 s).
         if event is ChannelShouldQuiesceEvent, quiet != nil || handshake != nil {

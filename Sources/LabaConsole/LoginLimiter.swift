@@ -17,6 +17,9 @@ struct LoginLimiter {
         var lock: Int64 = 15 * 60 * 1_000_000
         /// Password checks (bcrypt, ~0.1 s of a core each) running at once, over every address.
         var checksInFlight = 8
+        /// Accounts and addresses remembered at most (an IPv6 LAN has more addresses than memory):
+        /// beyond it, the entries whose last failure is oldest go first. Locks are kept.
+        var remembered = 10_000
     }
 
     enum Key: Hashable {
@@ -52,6 +55,10 @@ struct LoginLimiter {
         guard !checking.contains(pair), checking.count < policy.checksInFlight else { return .busy }
         checking.insert(pair)
         for key in [pair, .address(address)] { failures[key, default: []].append(now) }
+        if failures.count > policy.remembered {
+            let oldest = failures.sorted { ($0.value.last ?? 0) < ($1.value.last ?? 0) }.prefix(failures.count - policy.remembered)
+            for (key, _) in oldest where key != pair && key != .address(address) { failures[key] = nil }
+        }
         return .allowed
     }
 
@@ -79,6 +86,9 @@ struct LoginLimiter {
         }
         return decision
     }
+
+    /// Keys remembered now (tests).
+    var remembered: Int { failures.count }
 
     /// What is kept is bounded: expired locks and failures past the window go at every attempt.
     private mutating func forget(before now: Int64) {

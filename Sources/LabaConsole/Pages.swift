@@ -35,32 +35,61 @@ extension Site {
                     flash: flash.isEmpty ? nil : flash.joined(separator: " "))
     }
 
+    /// What a live view's stream answers to: a change of the door, or the time to show it is alive.
+    enum LiveBeat: Sendable { case change, keepAlive }
+
     /// Server-sent events: the overview's live part, rendered again at every change of the
-    /// door. Nothing is sent (and nothing wakes) while nothing changes.
+    /// door, and a comment line every `keepAlive` while the view is open.
     func events(_ request: Request, _ context: ConsoleContext) async throws -> Response {
         let visit = try await self.visit(request, context)
+        let session = visit.session.tokenHash
+        let opened = liveViews.withLock { views in
+            guard views[session, default: 0] < Self.maxLiveViews else { return false }
+            views[session, default: 0] += 1
+            return true
+        }
+        guard opened else { throw Failure.tooManyViews }
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream; charset=utf-8"
         headers[.cacheControl] = "no-store"
         let door = self.door
         let channel = context.channel
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            // The daemon's changes, until the browser goes away (the connection closes) or labad stops.
-            let (changes, relay) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            defer {
+                self.liveViews.withLock { views in
+                    let left = views[session, default: 1] - 1
+                    views[session] = left > 0 ? left : nil
+                }
+            }
+            // The daemon's changes, until the browser goes away (the connection closes) or labad
+            // stops; between them a comment line every `keepAlive`, the only way to learn that a
+            // browser has gone (no request is read while the answer streams), so that its view
+            // does not hold its place among the session's views. Nothing wakes without a view open.
+            let (beats, relay) = AsyncStream.makeStream(of: LiveBeat.self, bufferingPolicy: .bufferingNewest(4))
             let events = await door.changes()
             let pump = Task {
-                for await event in events { relay.yield(event) }
+                for await _ in events { relay.yield(.change) }
                 relay.finish()
             }
+            let keepAlive = channel.eventLoop.scheduleRepeatedTask(initialDelay: Self.keepAlive, delay: Self.keepAlive) { _ in
+                relay.yield(.keepAlive)
+            }
             channel.closeFuture.whenComplete { _ in
+                keepAlive.cancel()
                 relay.finish()
                 pump.cancel()
             }
-            defer { pump.cancel() }
+            defer {
+                keepAlive.cancel()
+                pump.cancel()
+            }
             // The state as it is now (what changed since the page was rendered), then every change.
             try await writer.write(ByteBuffer(string: await self.liveEvent(visit)))
-            for await _ in changes.cancelOnGracefulShutdown() {
-                try await writer.write(ByteBuffer(string: await self.liveEvent(visit)))
+            for await beat in beats.cancelOnGracefulShutdown() {
+                switch beat {
+                case .change: try await writer.write(ByteBuffer(string: await self.liveEvent(visit)))
+                case .keepAlive: try await writer.write(ByteBuffer(string: ": \n\n"))
+                }
             }
             self.logger.debug("console: a live view closed", metadata: ["console": "\(visit.name)"])
             try await writer.finish(nil)

@@ -25,6 +25,8 @@ enum Failure: Error {
     case csrf
     case notFound
     case badRequest(String)
+    /// One session holds as many live views as it may (SPEC 17: what grows is bounded).
+    case tooManyViews
 }
 
 /// Who is asking, in which language.
@@ -52,6 +54,11 @@ final class Site: Sendable {
     /// Cookies get `Secure` when the console speaks HTTPS.
     let secure: Bool
     let limiter = Mutex(LoginLimiter())
+    /// Live views (server-sent event streams) open per session; at most `maxLiveViews` each.
+    let liveViews = Mutex<[String: Int]>([:])
+    static let maxLiveViews = 8
+    /// How often an open live view is written to when nothing changes (so that a browser gone is seen).
+    static let keepAlive = TimeAmount.seconds(15)
     /// Compared against when the account does not exist, so that a wrong name takes as long as a wrong password.
     let decoyHash = Bcrypt.hash("laba decoy password", cost: 10)
 
@@ -277,6 +284,8 @@ final class Site: Sendable {
             return visit == nil && request.method == .get ? Self.redirect("/login") : problem(.webNotFound, .notFound)
         case Failure.badRequest(let message):
             return Self.text(message, status: .badRequest)
+        case Failure.tooManyViews:
+            return Self.text(texts(.webTooManyViews, ["n": String(Self.maxLiveViews)]), status: .tooManyRequests)
         case let e as HTTPResponseError where e.status == .notFound:
             return visit == nil && request.method == .get ? Self.redirect("/login") : problem(.webNotFound, .notFound)
         case let e as HTTPResponseError:

@@ -8,9 +8,12 @@ import LabaCore
 import LabaStore
 
 enum RecordingIntake {
-    /// Trims, measures and moves a received recording into place; an earlier recording of the
-    /// same message and language is kept under the state dir, never deleted. Blocking: call it
-    /// off the event loop.
+    /// The earlier recordings of one message and language kept under the state dir.
+    static let keptEarlier = 5
+
+    /// Trims, measures and moves a received recording into place; the earlier recordings of the
+    /// same message and language are kept under the state dir, the last `keptEarlier` of them.
+    /// Blocking: call it off the event loop.
     ///
     /// - Parameter now: the daemon's clock, for the kept recording's name.
     static func place(received: String, message: String, language: String, audioDirectory: String, layout: StateLayout,
@@ -29,6 +32,13 @@ enum RecordingIntake {
                 try files.moveItem(atPath: (folder as NSString).appendingPathComponent(name),
                                    toPath: (replaced as NSString).appendingPathComponent(
                                        "\(language)-\(now.seconds).\((name as NSString).pathExtension)"))
+            }
+            // What grows is bounded (SPEC 17): the last few earlier recordings of each language.
+            let earlier = ((try? files.contentsOfDirectory(atPath: replaced)) ?? [])
+                .filter { $0.hasPrefix("\(language)-") }
+                .sorted { (Int($0.dropFirst(language.count + 1).prefix { $0.isNumber }) ?? 0) > (Int($1.dropFirst(language.count + 1).prefix { $0.isNumber }) ?? 0) }
+            for name in earlier.dropFirst(keptEarlier) {
+                try? files.removeItem(atPath: (replaced as NSString).appendingPathComponent(name))
             }
         }
         do {

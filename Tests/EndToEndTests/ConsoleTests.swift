@@ -152,6 +152,54 @@ import Testing
         #expect(fixture.terminate() == 0)
     }
 
+    /// SPEC 17, what grows is bounded: one session holds at most eight live views (server-sent
+    /// event streams); the ninth is refused with 429 and words, and a view closed makes room.
+    @Test func oneSessionHoldsAtMostEightLiveViews() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        let port = try Self.freePort()
+        try fixture.writeConfig(at: "2099-01-01", extra: "console: {listen: \"127.0.0.1:\(port)\"}")
+        try FileManager.default.createDirectory(atPath: fixture.dir + "/state", withIntermediateDirectories: true)
+        let added = try Binaries.run("laba", ["user", "add", "zhao", "--role", "viewer", "--password-stdin"],
+                                     environment: fixture.environment, stdin: "correct horse\n")
+        #expect(added.status == 0, "\(added.stderr)")
+        try fixture.start()
+        #expect(fixture.waitForLog("console listening"))
+        let login = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-D", "-", "-o", "/dev/null", "--data-urlencode", "name=zhao",
+                                                                   "--data-urlencode", "password=correct horse",
+                                                                   "http://127.0.0.1:\(port)/login"])
+        let cookie = try #require(login.stdout.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") })
+            .dropFirst("set-cookie: ".count).split(separator: ";").first.map(String.init) ?? ""
+        var views: [Process] = []
+        // SIGKILL: a child of the test process may inherit a mask that blocks SIGTERM.
+        defer { for view in views { kill(view.processIdentifier, SIGKILL); view.waitUntilExit() } }
+        for n in 0..<8 {
+            let view = Process()
+            view.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            view.arguments = ["-s", "-N", "-o", fixture.dir + "/view-\(n)", "-H", "Cookie: \(cookie)", "http://127.0.0.1:\(port)/events"]
+            try view.run()
+            views.append(view)
+            // Open once its first event has come.
+            let deadline = Date().addingTimeInterval(Binaries.patience)
+            while ((try? FileManager.default.attributesOfItem(atPath: fixture.dir + "/view-\(n)")[.size] as? Int) ?? 0) == 0,
+                  Date() < deadline { usleep(20_000) }
+        }
+        let ninth = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-w", "\\n%{http_code}", "--max-time", "10", "-H", "Accept-Language: en",
+                                                                   "-H", "Cookie: \(cookie)", "http://127.0.0.1:\(port)/events"])
+        #expect(ninth.stdout.hasSuffix("\n429") && ninth.stdout.contains("8 live views"), "\(ninth.stdout)")
+        let closed = views.removeFirst()
+        kill(closed.processIdentifier, SIGKILL)
+        closed.waitUntilExit()
+        var answered = ""
+        let deadline = Date().addingTimeInterval(Binaries.patience)
+        repeat {
+            answered = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "1",
+                                                                      "-H", "Cookie: \(cookie)", "http://127.0.0.1:\(port)/events"]).stdout
+        } while answered != "200" && Date() < deadline
+        #expect(answered == "200", "a view closed makes room for another")
+        #expect(fixture.terminate() == 0)
+    }
+
     /// SPEC 17: a login name cannot forge a journal entry. Under journald (JOURNAL_STREAM) every
     /// entry starts a line with `<N>`; a name with a newline and `<0>` in it stays inside its own line.
     @Test func aLoginNameCannotForgeAJournalEntry() throws {

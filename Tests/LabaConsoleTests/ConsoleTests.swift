@@ -42,6 +42,18 @@ import Testing
         #expect(limiter.begin(account: "anyone", address: "10.0.0.2", now: 60) == .allowed)
     }
 
+    /// SPEC 17, what grows is bounded: an IPv6 LAN can guess from more addresses than memory holds;
+    /// the limiter remembers at most `remembered` of them, the oldest going first, and the newest
+    /// guesser is still counted.
+    @Test func guessesFromCountlessAddressesAreRememberedUpToABound() {
+        var limiter = LoginLimiter(policy: .init(remembered: 100))
+        for i in 0..<1_000 { _ = Self.attempt(&limiter, "head", "fd00::\(i)", now: Int64(i)) }
+        #expect(limiter.remembered <= 100)
+        for i in 0..<19 { _ = Self.attempt(&limiter, "head", "fd00::9999", now: 2_000 + Int64(i)) }
+        #expect(Self.attempt(&limiter, "head", "fd00::9999", now: 2_100)
+            == .locked(until: 2_100 + limiter.policy.lock, .account("head", address: "fd00::9999")))
+    }
+
     @Test func failuresOlderThanTheWindowAreForgottenAndARightPasswordClearsTheCount() {
         var limiter = LoginLimiter()
         for i in 0..<19 { _ = Self.attempt(&limiter, "head", "a", now: Int64(i)) }
