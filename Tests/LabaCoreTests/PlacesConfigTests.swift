@@ -137,7 +137,7 @@ import Testing
                 - id: east
                   parent: county
                   area: areas/east.geojson
-              """, file: "laba.yaml", line: 13, column: 11, message: "area file DIR/areas/east.geojson does not exist"),
+              """, file: "laba.yaml", line: 13, column: 11, message: "area: DIR/areas/east.geojson does not exist"),
         .init(name: "follow: something else", edit: ("follow: gps", "follow: radio"), file: "laba.yaml", line: 2, column: 49,
               message: "follow must be gps (the zone follows the unit's position), found 'radio'"),
         .init(name: "gps.gpsd not HOST:PORT", yaml: "gps: {gpsd: \"localhost:gps\"}\n", file: "laba.yaml", line: 11, column: 13,
