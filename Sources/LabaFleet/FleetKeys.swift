@@ -3,6 +3,7 @@
 
 import Crypto
 import Foundation
+import LabaCore
 
 /// Why a key or key file cannot be used.
 public struct FleetKeyError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -34,7 +34,7 @@ struct Check: ParsableCommand {
 
     @Option(name: .customLong("daemon-user"),
             help: ArgumentHelp("The user labad runs as (laba.service's User=): run as root, laba check says which files it "
-                               + "cannot read (default: \(DaemonUser.shippedName)).", valueName: "name"))
+                               + "cannot read (default: \(DaemonUser.shippedName), for a configuration under /etc).", valueName: "name"))
     var daemonUser: String?
 
     /// The flag, then LABA_STATE_DIR, then the installed state dir when the installed file is checked.
@@ -121,19 +121,24 @@ struct CheckReport: Encodable {
     enum CodingKeys: String, CodingKey { case config, valid, errors, warnings, diagnostics, coverage, diff }
 
     static func make(path: String, stateDirectory: String? = nil, daemonUser: String? = nil) -> CheckReport {
-        make(ConfigLoader.load(path: path), path: path, stateDirectory: stateDirectory, daemonUser: daemonUser)
+        make(ConfigLoader.load(path: path), path: path, stateDirectory: stateDirectory, daemonUser: daemonUser,
+             installedPath: path)
     }
 
     /// - Parameters:
     ///   - stateDirectory: where the operators' schedule is, merged in when given.
     ///   - daemonUser: the user labad runs as, when not the shipped one.
-    static func make(_ loaded: ConfigLoadResult, path: String, stateDirectory: String? = nil, daemonUser: String? = nil) -> CheckReport {
+    ///   - installedPath: where the file is (or goes): one under /etc is the service's, whose
+    ///     user's access root checks even without `daemonUser`.
+    static func make(_ loaded: ConfigLoadResult, path: String, stateDirectory: String? = nil, daemonUser: String? = nil,
+                     installedPath: String? = nil) -> CheckReport {
         var loaded = loaded
         var diagnostics = loaded.diagnostics
         var coverage: Coverage?
         var library: MessageLibrary?
         if var config = loaded.config {
-            diagnostics += fileDiagnostics(config, daemonUser: daemonUser)
+            let installed = installedPath.map { Self.absolute($0).hasPrefix("/etc/") } ?? false
+            diagnostics += fileDiagnostics(config, daemonUser: daemonUser, installed: installed)
             let scanned = recordings(of: config)
             library = scanned
             if let stateDirectory {
@@ -162,9 +167,14 @@ struct CheckReport: Encodable {
         return report
     }
 
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+    }
+
     /// The files labad reads at start, read as it reads them (`configFileProblems`); run as root,
-    /// also whether `daemonUser` (default: the shipped service's) may read each.
-    static func fileDiagnostics(_ config: Config, daemonUser: String?) -> [Diagnostic] {
+    /// also whether `daemonUser` may read each (by default the shipped service's user, for an
+    /// `installed` configuration: a test's or a draft's in a temp folder is not the service's).
+    static func fileDiagnostics(_ config: Config, daemonUser: String?, installed: Bool) -> [Diagnostic] {
         var out = configFileProblems(config)
         let me = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? String(geteuid())
         let name = daemonUser ?? DaemonUser.shippedName
@@ -179,12 +189,11 @@ struct CheckReport: Encodable {
                                   code: "file_denied_here", arguments: arguments)
             }
         }
+        guard daemonUser != nil || installed else { return out }
         guard let user = DaemonUser.lookup(name) else {
-            // No such user: labad is not installed as the shipped service here, unless it was named.
-            if daemonUser != nil {
-                out.append(.init(.warning, at: nil, Catalog.text(.diagnosticDaemonUserUnknown, ["user": name], in: .en),
-                                 code: "daemon_user_unknown", arguments: ["user": name]))
-            }
+            // No such user: say so, since the check was asked for (or the file is the service's).
+            out.append(.init(.warning, at: nil, Catalog.text(.diagnosticDaemonUserUnknown, ["user": name], in: .en),
+                             code: "daemon_user_unknown", arguments: ["user": name]))
             return out
         }
         // A file already reported is not reported again.

@@ -46,7 +46,8 @@ struct Edit: AsyncParsableCommand {
                 if Self.ask(t(.editAgain)) { continue }
                 Self.refuse(path: path, copy: copy)
             }
-            let report = CheckReport.make(ConfigLoader.parse(yaml: text, file: copy, directory: directory), path: copy)
+            let report = CheckReport.make(ConfigLoader.parse(yaml: text, file: copy, directory: directory), path: copy,
+                                          installedPath: path)
             if report.valid {
                 for d in report.ordered where d.severity == .warning { print(d.line()) }
                 if let new = report.loaded.config, let library = report.library {

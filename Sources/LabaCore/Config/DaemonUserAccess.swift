@@ -51,11 +51,11 @@ public struct DaemonUser: Sendable, Equatable {
             var folder = ""
             for component in [""] + components {
                 folder = component.isEmpty ? "/" : (folder == "/" ? "/" : folder + "/") + component
-                if let denial = check(folder, need: S_IXUSR) { return denial }  // search
+                if let denial = check(folder, need: 0o100) { return denial }  // search
             }
             guard let last else { continue }
             let target = (folder == "/" ? "/" : folder + "/") + last
-            if let denial = check(target, need: isFolder ? S_IRUSR | S_IXUSR : S_IRUSR) { return denial }
+            if let denial = check(target, need: isFolder ? 0o500 : 0o400) { return denial }
         }
         return nil
     }
@@ -67,16 +67,16 @@ public struct DaemonUser: Sendable, Equatable {
         let mode = info.st_mode
         let granted: mode_t
         if info.st_uid == uid {
-            granted = mode & S_IRWXU
+            granted = mode & 0o700
         } else if gids.contains(info.st_gid) {
-            granted = (mode & S_IRWXG) << 3
+            granted = (mode & 0o070) << 3
         } else {
-            granted = (mode & S_IRWXO) << 6
+            granted = (mode & 0o007) << 6
         }
         guard granted & need != need else { return nil }
         return AccessDenial(path: path, mode: String(format: "%04o", mode & 0o7777),
                             owner: Self.userName(info.st_uid), group: Self.groupName(info.st_gid),
-                            isFolder: info.st_mode & S_IFMT == S_IFDIR)
+                            isFolder: (info.st_mode & S_IFMT) == S_IFDIR)
     }
 
     static func userName(_ uid: uid_t) -> String {
