@@ -40,7 +40,8 @@ public struct DaemonUser: Sendable, Equatable {
     public func denial(reading path: String, isFolder: Bool = false) -> AccessDenial? {
         guard uid != 0 else { return nil }
         // Both the path as written and the one its links lead to are walked.
-        var walks = [(path as NSString).standardizingPath]
+        let absolute = path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+        var walks = [(absolute as NSString).standardizingPath]
         if let real = realpath(path, nil) {
             walks.append(String(cString: real))
             free(real)
