@@ -168,15 +168,16 @@ import Testing
         let shown = try await east.laba(["fleet", "--json"])
         #expect(shown.stdout.contains("\"role\":\"commander\""), "\(shown.stdout)")
 
-        // Another broker: taken, with a restart needed, said by `laba reload` each time and logged once.
-        let moved = fleet.config(unit: "east-1", zone: "east", commander: true)
-            .replacingOccurrences(of: "mqtt://127.0.0.1:\(fleet.broker.port)", with: "mqtt://127.0.0.1:1")
-        try moved.write(toFile: east.configPath, atomically: true, encoding: .utf8)
-        for _ in 0..<2 {
-            let again = try await east.laba(["reload"])
-            #expect(again.status == 0)
-            #expect(again.stdout.contains("these changes take effect only when labad restarts: fleet.broker"), "\(again.stdout)")
-        }
+        // Another broker, with `laba edit`: taken, with a restart needed, said by `laba edit` and
+        // `laba reload` each time and logged once.
+        let env = try editor(east, #"sed -i 's#mqtt://127.0.0.1:\#(fleet.broker.port)#mqtt://127.0.0.1:1#' "$f""#)
+        let edit = try await blocking { try Binaries.run("laba", ["edit"], environment: env) }
+        #expect(edit.status == 0 && edit.stdout.contains("labad reloaded it."), "\(edit.stdout)\(edit.stderr)")
+        #expect(edit.stdout.contains("these changes take effect only when labad restarts: fleet.broker"), "\(edit.stdout)")
+        #expect(try String(contentsOfFile: east.configPath, encoding: .utf8).contains("mqtt://127.0.0.1:1\""))
+        let again = try await east.laba(["reload"])
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("these changes take effect only when labad restarts: fleet.broker"), "\(again.stdout)")
         #expect(await east.log("restart labad for these changes to take effect: fleet.broker"))
         #expect(await east.log("configuration reloaded"))
         #expect(!(try await blocking { east.waitForLog("restart labad for these changes", timeout: 0.5) }))
@@ -196,6 +197,24 @@ import Testing
         let reload = try await east.laba(["reload"])
         #expect(reload.status == 1)
         #expect(reload.stdout.contains("fleet.trust.key: \(fleet.keys)/gone.pub does not exist"), "\(reload.stdout)")
+
+        // `laba edit` does not install a password file that is not there.
+        try fleet.config(unit: "east-1", zone: "east", commander: false).write(toFile: east.configPath, atomically: true, encoding: .utf8)
+        let before = try String(contentsOfFile: east.configPath, encoding: .utf8)
+        let env = try editor(east, #"printf '  username: east-1\n  password_file: fleet.password\n' >> "$f""#)
+        let edit = try await blocking { try Binaries.run("laba", ["edit"], environment: env) }
+        #expect(edit.status == 1)
+        #expect(edit.stderr.contains(": error: fleet.password_file: \(east.dir)/fleet.password does not exist"), "\(edit.stderr)")
+        #expect(try String(contentsOfFile: east.configPath, encoding: .utf8) == before)
         #expect(east.terminate() == 0)
+    }
+
+    /// An editor that runs `script` on the file it is given, for `laba edit` on this daemon's file.
+    func editor(_ fixture: DaemonFixture, _ script: String) throws -> [String: String] {
+        let path = fixture.dir + "/editor-\(UInt32.random(in: 0...UInt32.max)).sh"
+        try "#!/bin/sh\nset -e\nf=\"$1\"\n\(script)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o755)
+        return fixture.environment.merging(["EDITOR": path, "VISUAL": "", "LABA_CONFIG": fixture.configPath,
+                                            "TMPDIR": fixture.dir]) { $1 }
     }
 }
