@@ -499,6 +499,7 @@ extension Catalog {
         case diagnosticFileDeniedToUser
         case diagnosticFileDeniedHere
         case diagnosticDaemonUserUnknown
+        case diagnosticFileHiddenByService
         case restartNeeded
     }
 }

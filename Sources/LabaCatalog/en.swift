@@ -510,6 +510,7 @@ extension Catalog {
         .diagnosticFileDeniedToUser: "{key}: labad's user {user} cannot read {path}: {blocker} is {mode}, owned by {owner}:{group}",
         .diagnosticFileDeniedHere: "{key}: {path} cannot be read by {user}, who runs this check; run it as root (sudo laba check) to check that labad's user can read it",
         .diagnosticDaemonUserUnknown: "there is no user {user} on this machine, so whether labad can read its files is not checked (laba check --daemon-user NAME names labad's user)",
+        .diagnosticFileHiddenByService: "{key}: laba.service hides {folder} from labad (ProtectHome=yes, PrivateTmp=yes), so it cannot read {path}; move it under /etc/laba",
         .restartNeeded: "these changes take effect only when labad restarts: {keys} (systemctl restart laba)",
     ]
 }

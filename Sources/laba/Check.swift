@@ -190,6 +190,11 @@ struct CheckReport: Encodable {
             }
         }
         guard daemonUser != nil || installed else { return out }
+        // The service's own sandbox: an installed configuration runs under laba.service.
+        if installed {
+            let reported = Set(out.compactMap(\.location))
+            out += ConfigFiles.problems(hiddenByServiceIn: config).filter { !reported.contains($0.location!) }
+        }
         guard let user = DaemonUser.lookup(name) else {
             // No such user: say so, since the check was asked for (or the file is the service's).
             out.append(.init(.warning, at: nil, Catalog.text(.diagnosticDaemonUserUnknown, ["user": name], in: .en),

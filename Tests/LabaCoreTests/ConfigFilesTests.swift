@@ -98,4 +98,11 @@ import Testing
         #expect(stranger.denial(reading: key) == nil)
         #expect(stranger.denial(reading: dir + "/keys", isFolder: true)?.path == dir + "/keys")
     }
+
+    @Test(arguments: [("/etc/laba/keys/unit.key", nil), ("/home/li/unit.key", "/home"), ("/root/fleet.password", "/root"),
+                      ("/tmp/ca.crt", "/tmp"), ("/var/tmp/x", "/var/tmp"), ("/run/user/0/k", "/run/user"),
+                      ("/homestead/k", nil), ("/srv/../home/k", "/home")] as [(String, String?)])
+    func theServiceHidesHomesAndTemporaryFolders(_ path: String, _ hidden: String?) {
+        #expect(ConfigFiles.hiddenByService(path) == hidden)
+    }
 }

@@ -100,6 +100,24 @@ public struct AccessDenial: Sendable, Equatable {
 }
 
 extension ConfigFiles {
+    /// The folder of `path` that laba.service hides from labad (`ProtectHome=yes`: /home, /root,
+    /// /run/user; `PrivateTmp=yes`: its own /tmp and /var/tmp), or nil.
+    public static func hiddenByService(_ path: String) -> String? {
+        let absolute = (path as NSString).standardizingPath
+        return ["/home", "/root", "/run/user", "/tmp", "/var/tmp"].first { absolute == $0 || absolute.hasPrefix($0 + "/") }
+    }
+
+    /// One error per named file or folder that laba.service hides from labad.
+    public static func problems(hiddenByServiceIn config: Config) -> [Diagnostic] {
+        named(config).compactMap { file in
+            guard let folder = hiddenByService(file.path) else { return nil }
+            return Diagnostic(.error, at: file.location,
+                              "\(file.key): laba.service hides \(folder) from labad (ProtectHome=yes, PrivateTmp=yes), so it "
+                              + "cannot read \(file.path); move it under /etc/laba",
+                              code: "file_hidden_by_service", arguments: ["key": file.key, "path": file.path, "folder": folder])
+        }
+    }
+
     /// One error per named file or folder that `user` cannot read, at the line that names it.
     public static func problems(readableBy user: DaemonUser, _ config: Config) -> [Diagnostic] {
         var out: [Diagnostic] = []
