@@ -485,5 +485,22 @@ extension Catalog {
         case sirenSounding
         case nightVolume
         case refusalReservedName
+        case diagnosticFileMissing
+        case diagnosticFileNotAFile
+        case diagnosticFileNotAFolder
+        case diagnosticFileDenied
+        case diagnosticFileUnreadable
+        case diagnosticFileEmpty
+        case diagnosticFileNotText
+        case diagnosticFileNotSecretKey
+        case diagnosticFileNotPublicKey
+        case diagnosticFileSecretKeyOpen
+        case diagnosticFileNotCertificate
+        case diagnosticFileNotPrivateKey
+        case diagnosticFileDeniedToUser
+        case diagnosticFileDeniedHere
+        case diagnosticDaemonUserUnknown
+        case diagnosticFileHiddenByService
+        case restartNeeded
     }
 }

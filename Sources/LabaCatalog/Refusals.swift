@@ -14,3 +14,13 @@ extension Catalog {
         return text
     }
 }
+
+extension Catalog {
+    /// The text of a configuration diagnostic's `code` (`file_missing`, ...) with its `args`; nil
+    /// for a code this version does not know, whose English message the caller shows instead.
+    public static func diagnostic(code: String, args: [String: String], in language: CatalogLanguage = .current) -> String? {
+        let camel = code.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        guard let key = Key(rawValue: "diagnostic" + camel) else { return nil }
+        return Catalog.text(key, args, in: language)
+    }
+}

@@ -495,5 +495,23 @@ extension Catalog {
         .sirenSounding: "{signal} ({message}) sounding on {output} in {zone}: {id}",
         .nightVolume: "night volume {gain}",
         .refusalReservedName: "names beginning with '{prefix}' are the civil-defence signals': give '{name}' another name",
+        // A file the configuration names (laba check, labad's start and reloads)
+        .diagnosticFileMissing: "{key}: {path} does not exist",
+        .diagnosticFileNotAFile: "{key}: {path} is a folder, not a file",
+        .diagnosticFileNotAFolder: "{key}: {path} is not a folder",
+        .diagnosticFileDenied: "{key}: {path} cannot be read: permission denied",
+        .diagnosticFileUnreadable: "{key}: {path} cannot be read: {detail}",
+        .diagnosticFileEmpty: "{key}: {path} is empty",
+        .diagnosticFileNotText: "{key}: {path} is not text (UTF-8)",
+        .diagnosticFileNotSecretKey: "{key}: {path} is not a secret key made by laba fleet keygen (a .key file)",
+        .diagnosticFileNotPublicKey: "{key}: {path} is not a public key made by laba fleet keygen (a .pub file)",
+        .diagnosticFileSecretKeyOpen: "{key}: {path} is a secret key that others may read (mode {detail}); chmod 600 it",
+        .diagnosticFileNotCertificate: "{key}: {path} is not a PEM certificate (-----BEGIN CERTIFICATE-----)",
+        .diagnosticFileNotPrivateKey: "{key}: {path} is not a PEM private key (-----BEGIN PRIVATE KEY-----)",
+        .diagnosticFileDeniedToUser: "{key}: labad's user {user} cannot read {path}: {blocker} is {mode}, owned by {owner}:{group}",
+        .diagnosticFileDeniedHere: "{key}: {path} cannot be read by {user}, who runs this check; run it as root (sudo laba check) to check that labad's user can read it",
+        .diagnosticDaemonUserUnknown: "there is no user {user} on this machine, so whether labad can read its files is not checked (laba check --daemon-user NAME names labad's user)",
+        .diagnosticFileHiddenByService: "{key}: laba.service hides {folder} from labad (ProtectHome=yes, PrivateTmp=yes), so it cannot read {path}; move it under /etc/laba",
+        .restartNeeded: "these changes take effect only when labad restarts: {keys} (systemctl restart laba)",
     ]
 }

@@ -495,5 +495,23 @@ extension Catalog {
         .sirenSounding: "{signal}（{message}）在 {output}（{zone}）鸣放：{id}",
         .nightVolume: "夜间音量 {gain}",
         .refusalReservedName: "以“{prefix}”开头的名称留给防空警报信号，请给“{name}”换个名称",
+        // A file the configuration names (laba check, labad's start and reloads)
+        .diagnosticFileMissing: "{key}：{path} 不存在",
+        .diagnosticFileNotAFile: "{key}：{path} 是文件夹，不是文件",
+        .diagnosticFileNotAFolder: "{key}：{path} 不是文件夹",
+        .diagnosticFileDenied: "{key}：无权读取 {path}",
+        .diagnosticFileUnreadable: "{key}：无法读取 {path}：{detail}",
+        .diagnosticFileEmpty: "{key}：{path} 是空文件",
+        .diagnosticFileNotText: "{key}：{path} 不是文本文件（UTF-8）",
+        .diagnosticFileNotSecretKey: "{key}：{path} 不是 laba fleet keygen 生成的私钥（.key 文件）",
+        .diagnosticFileNotPublicKey: "{key}：{path} 不是 laba fleet keygen 生成的公钥（.pub 文件）",
+        .diagnosticFileSecretKeyOpen: "{key}：私钥 {path} 其他用户也能读取（权限 {detail}）；请执行 chmod 600",
+        .diagnosticFileNotCertificate: "{key}：{path} 不是 PEM 格式的证书（-----BEGIN CERTIFICATE-----）",
+        .diagnosticFileNotPrivateKey: "{key}：{path} 不是 PEM 格式的私钥（-----BEGIN PRIVATE KEY-----）",
+        .diagnosticFileDeniedToUser: "{key}：labad 的运行用户 {user} 无法读取 {path}：{blocker} 的权限为 {mode}，属于 {owner}:{group}",
+        .diagnosticFileDeniedHere: "{key}：运行本检查的用户 {user} 无权读取 {path}；请以 root 身份运行（sudo laba check），以检查 labad 的运行用户能否读取",
+        .diagnosticDaemonUserUnknown: "本机没有用户 {user}，因此未检查 labad 能否读取这些文件（用 laba check --daemon-user 用户名 指定 labad 的运行用户）",
+        .diagnosticFileHiddenByService: "{key}：laba.service 对 labad 隐藏了 {folder}（ProtectHome=yes、PrivateTmp=yes），labad 读不到 {path}；请把它移到 /etc/laba 下",
+        .restartNeeded: "以下修改要在 labad 重启后才生效：{keys}（systemctl restart laba）",
     ]
 }

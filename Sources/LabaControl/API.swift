@@ -394,10 +394,27 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
 public struct ReloadJSON: Codable, Sendable, Equatable {
     public var reloaded: Bool
     public var diagnostics: [String]
+    /// The changed settings that take effect only at labad's next start (`fleet.broker`, ...);
+    /// the rest of the new file is in force.
+    public var restartNeeded: [String]
 
-    public init(reloaded: Bool, diagnostics: [String]) {
+    enum CodingKeys: String, CodingKey {
+        case reloaded, diagnostics
+        case restartNeeded = "restart_needed"
+    }
+
+    public init(reloaded: Bool, diagnostics: [String], restartNeeded: [String] = []) {
         self.reloaded = reloaded
         self.diagnostics = diagnostics
+        self.restartNeeded = restartNeeded
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        reloaded = try c.decode(Bool.self, forKey: .reloaded)
+        diagnostics = try c.decode([String].self, forKey: .diagnostics)
+        // An older labad does not say.
+        restartNeeded = try c.decodeIfPresent([String].self, forKey: .restartNeeded) ?? []
     }
 }
 

@@ -5,6 +5,7 @@ import Foundation
 import LabaAudio
 import LabaControl
 import LabaCore
+import LabaFleet
 import LabaStore
 import Logging
 import ServiceLifecycle
@@ -55,11 +56,13 @@ public enum DaemonError: Error, CustomStringConvertible {
 public func loadSetup(path: String, stateDirectory: String? = nil, now: Instant) throws(DaemonError) -> Setup {
     let loaded = ConfigLoader.load(path: path)
     guard let config = loaded.config else { throw .invalidConfig(loaded.diagnostics) }
+    // The keys, passwords and certificates it names, read as the services will read them.
+    let diagnostics = loaded.diagnostics + configFileProblems(config)
     let library = scanLibrary(config, stateDirectory: stateDirectory)
     let operators = stateDirectory.map { OperatorScheduleLoad.load(stateDirectory: $0) }
         ?? .none(OperatorSchedule.fileName)
-    if loaded.diagnostics.hasErrors { throw .invalidConfig(loaded.diagnostics.sortedByLocation()) }
-    return try mergeSetup(technician: config, technicianDiagnostics: loaded.diagnostics, library: library,
+    if diagnostics.hasErrors { throw .invalidConfig(diagnostics.sortedByLocation()) }
+    return try mergeSetup(technician: config, technicianDiagnostics: diagnostics, library: library,
                           operators: operators, now: now)
 }
 
@@ -131,7 +134,7 @@ public enum Daemon {
         let outputs = setup.config.outputs.count
         let ready = ReadyFlag()
         let reloader = Reloader(engine: engine, configPath: options.configPath, stateDirectory: options.stateDirectory,
-                                clock: clock, notifier: notifier, logger: logger)
+                                clock: clock, notifier: notifier, fleet: fleet, started: setup.config, logger: logger)
         // One editor for every client of the operators' schedule (the API; the console's page).
         let editor = ScheduleEditor(engine: engine, store: store, stateDirectory: options.stateDirectory, logger: logger)
         // Every way in goes through one door (SPEC 15): the API, the console, the fleet's commands, alerts.

@@ -297,5 +297,5 @@ extension FleetService {
     }
 
     /// This daemon's unit id.
-    public nonisolated var unitID: String { setup.unit }
+    public nonisolated var unitID: String { started.unit }
 }

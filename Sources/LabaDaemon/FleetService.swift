@@ -18,7 +18,11 @@ import ServiceLifecycle
 public actor FleetService: Service {
     let engine: Engine
     let store: Store
-    let setup: FleetSetup
+    /// The keys, zones and stream in force: a reload replaces `trust`, `signingKey`,
+    /// `commandZones` and `stream`; the rest is what the connection was made with.
+    var setup: FleetSetup
+    /// What the connection and the topics were made with, fixed until a restart.
+    nonisolated let started: FleetSetup
     let fleetName: String
     let broker: String
     let connection: MQTTConnection
@@ -78,6 +82,7 @@ public actor FleetService: Service {
         case .failure(let error): throw .invalidConfig(error.diagnostics)
         }
         self.setup = setup
+        self.started = setup
         self.fleetName = fleet.name.value
         self.broker = fleet.broker.value.description
         do {
@@ -108,8 +113,8 @@ public actor FleetService: Service {
     /// Turns a finished broadcast into its report on `unit/<id>/record`: the JSON of SPEC 8 plus
     /// `unit` and `command`. The engine writes it with the record, in one transaction.
     public nonisolated func reporter(timeZone: TimeZone) -> @Sendable (BroadcastRecord) -> (topic: String, payload: Data)? {
-        let topic = setup.topics.topic(.unitRecord(unit: setup.unit))
-        let unit = setup.unit
+        let topic = started.topics.topic(.unitRecord(unit: started.unit))
+        let unit = started.unit
         return { record in
             var wire = WireFormat(timeZone)
             var command: String?
@@ -148,16 +153,58 @@ public actor FleetService: Service {
         // dir may have lost some), then only new ones (the persistent session queues what is
         // published while the unit is away).
         connection.subscribe(topics.librarySubscription, retained: .always)
-        if isCommander {
-            for unit in (try? store.units()) ?? [] {
-                knownUnits[unit.unit] = (try? FleetJSON.decode(UnitStatus.self, from: Array(unit.status)))?.zones ?? []
-            }
-            // Statuses are retained: read them all again on every connect.
-            connection.subscribe(topics.commanderSubscriptions[0], retained: .always)
-            for filter in topics.commanderSubscriptions.dropFirst() { connection.subscribe(filter) }
-        }
+        if isCommander { startCommanding() }
         logger.notice("fleet unit \(unit)\(isCommander ? " (commander of \(setup.commandZones.joined(separator: ", ")))" : "")",
                       metadata: ["broker": "\(broker)", "fleet": "\(fleetName)"])
+    }
+
+    /// A commander's subscriptions to its units' statuses, acks and records, and the units it knows.
+    private func startCommanding() {
+        for unit in (try? store.units()) ?? [] {
+            knownUnits[unit.unit] = (try? FleetJSON.decode(UnitStatus.self, from: Array(unit.status)))?.zones ?? []
+        }
+        // Statuses are retained: read them all again on every connect.
+        connection.subscribe(topics.commanderSubscriptions[0], retained: .always)
+        for filter in topics.commanderSubscriptions.dropFirst() { connection.subscribe(filter) }
+    }
+
+    /// Takes a reloaded configuration's `fleet:` (its files already checked by `loadSetup`):
+    /// `trust`, `sign_key`, `command_zones` and `stream` from now on; the connection's settings
+    /// only at the next start.
+    ///
+    /// - Returns: the changed settings that need a restart, as the configuration names them.
+    public func reconfigure(_ config: Config) -> [String] {
+        guard let fleet = config.fleet else { return ["fleet"] }
+        guard case .success(let new) = FleetSetup.load(fleet, hostName: ProcessInfo.processInfo.hostName) else { return [] }
+        var restart: [String] = []
+        if fleet.name.value != fleetName { restart.append("fleet.name") }
+        if fleet.broker.value.description != broker { restart.append("fleet.broker") }
+        if new.unit != started.unit { restart.append("fleet.unit") }
+        if new.options.tls != started.options.tls { restart.append("fleet.tls") }
+        if new.options.username != started.options.username { restart.append("fleet.username") }
+        if new.options.password != started.options.password { restart.append("fleet.password_file") }
+
+        let wasCommander = isCommander
+        let changed = new.trust.entries != setup.trust.entries || new.signingKey?.publicKey != setup.signingKey?.publicKey
+            || new.commandZones != setup.commandZones || new.stream != setup.stream
+        setup.trust = new.trust
+        setup.signingKey = new.signingKey
+        setup.commandZones = new.commandZones
+        setup.stream = new.stream
+        tree = ZoneTree(config)
+        if isCommander, !wasCommander {
+            startCommanding()
+        } else if wasCommander, !isCommander {
+            for filter in topics.commanderSubscriptions { connection.unsubscribe(filter) }
+            knownUnits = [:]
+        }
+        if changed {
+            logger.notice("fleet keys and zones reloaded", metadata: [
+                "trusted_keys": "\(new.trust.entries.count)",
+                "commander": "\(isCommander ? new.commandZones.joined(separator: ",") : "no")",
+            ])
+        }
+        return restart
     }
 
     /// Subscribes to the command topics of the outputs' current zones and their ancestors, and

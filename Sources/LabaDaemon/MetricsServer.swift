@@ -145,10 +145,12 @@ struct MetricsService: Service {
         self.logger = logger
         if let file = settings.tokenFile {
             // Read once at start, before the service group runs (a change needs a restart).
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8),
-                  let line = text.split(whereSeparator: \.isNewline).first?.trimmingCharacters(in: .whitespaces), !line.isEmpty
-            else { throw DaemonError.state("metrics.token_file \(file) cannot be read or has no token on its first line") }
-            token = line
+            // As `laba check` reads it (ConfigFiles.problems).
+            do {
+                token = try ConfigFiles.firstLine(file).trimmingCharacters(in: .whitespaces)
+            } catch {
+                throw DaemonError.state("metrics.token_file: \(file) \(error)")
+            }
         } else {
             token = nil
         }

@@ -3,6 +3,7 @@
 
 import Crypto
 import Foundation
+import LabaCore
 
 /// Why a key or key file cannot be used.
 public struct FleetKeyError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -154,6 +155,27 @@ public enum FleetKeyFile {
         }
         let text = try read(path)
         do { return try FleetSigningKey(fileText: text) } catch { throw FleetKeyError(path: path, error.reason) }
+    }
+
+    /// Reads a public key file as labad does: a `FileProblem` for a clerk.
+    public static func publicKey(_ path: String) throws(FileProblem) -> FleetPublicKey {
+        let text = try ConfigFiles.text(path)
+        do { return try FleetPublicKey(fileText: text) } catch { throw FileProblem(.notPublicKey) }
+    }
+
+    /// Reads a secret key file as labad does, refusing one that group or others may read.
+    public static func secretKey(_ path: String) throws(FileProblem) -> FleetSigningKey {
+        let key: FleetSigningKey
+        do { key = try FleetSigningKey(fileText: try ConfigFiles.text(path)) } catch let problem as FileProblem {
+            throw problem
+        } catch {
+            throw FileProblem(.notSecretKey)
+        }
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {
+            throw FileProblem(.secretKeyOpen, String(info.st_mode & 0o777, radix: 8))
+        }
+        return key
     }
 
     /// Writes a new key pair: `PATH.key` (mode 0600) and `PATH.pub`; never replaces a file.

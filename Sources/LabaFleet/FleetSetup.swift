@@ -37,40 +37,35 @@ public struct FleetSetup: Sendable {
         let unit = fleet.unitID(hostName: hostName)
         let topics = FleetTopics(fleet: fleet.name.value)
 
-        var keys: [(key: FleetPublicKey, zones: [String])] = []
-        for entry in fleet.trust {
+        func use<T>(_ key: String, _ file: Located<String>, _ read: (String) throws(FileProblem) -> T) -> T? {
             do {
-                keys.append((try FleetKeyFile.readPublic(entry.key.value), entry.zones.map(\.value)))
+                return try read(file.value)
             } catch {
-                diagnostics.append(.error("trust key \(error)", at: entry.key.location))
-            }
-        }
-        var signingKey: FleetSigningKey?
-        if let path = fleet.signKey {
-            do {
-                signingKey = try FleetKeyFile.readSecret(path.value)
-            } catch {
-                diagnostics.append(.error("sign_key \(error)", at: path.location))
-            }
-        }
-        func firstLine(_ file: Located<String>, _ what: String) -> String? {
-            guard let data = FileManager.default.contents(atPath: file.value), let text = String(data: data, encoding: .utf8) else {
-                diagnostics.append(.error("\(what) \(file.value) cannot be read", at: file.location))
+                diagnostics.append(.file(error, key: key, path: file.value, at: file.location))
                 return nil
             }
-            return text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         }
-        let password = fleet.passwordFile.flatMap { firstLine($0, "password_file") }
+        var keys: [(key: FleetPublicKey, zones: [String])] = []
+        for entry in fleet.trust {
+            if let key = use("fleet.trust.key", entry.key, FleetKeyFile.publicKey) { keys.append((key, entry.zones.map(\.value))) }
+        }
+        let signingKey = fleet.signKey.flatMap { use("fleet.sign_key", $0, FleetKeyFile.secretKey) }
+        let password = fleet.passwordFile.flatMap { use("fleet.password_file", $0, ConfigFiles.firstLine) }
         let stream = fleet.stream.flatMap { s in
-            firstLine(s.passwordFile, "stream password_file").map {
+            use("fleet.stream.password_file", s.passwordFile, ConfigFiles.firstLine).map {
                 Stream(server: s.server.value, password: $0, listen: s.listen?.value ?? s.server.value)
             }
         }
         var tls: MQTTOptions.TLS?
         if fleet.broker.value.tls {
             tls = MQTTOptions.TLS(caFile: fleet.tls?.ca?.value, certFile: fleet.tls?.cert?.value, keyFile: fleet.tls?.key?.value)
-            for file in [fleet.tls?.ca, fleet.tls?.cert, fleet.tls?.key].compactMap({ $0 }) where access(file.value, R_OK) != 0 {
-                diagnostics.append(.error("\(file.value) cannot be read: \(String(cString: strerror(errno)))", at: file.location))
+            // libmosquitto reads them at each connect: a file it cannot use must stop the start, not every connect.
+            let files: [(String, Located<String>?, ConfigFiles.PEMKind)] = [
+                ("fleet.tls.ca", fleet.tls?.ca, .certificate), ("fleet.tls.cert", fleet.tls?.cert, .certificate),
+                ("fleet.tls.key", fleet.tls?.key, .privateKey),
+            ]
+            for case let (key, file?, kind) in files {
+                _ = use(key, file) { path throws(FileProblem) in try ConfigFiles.pem(path, kind) }
             }
         }
         guard diagnostics.isEmpty else { return .failure(FleetSetupError(diagnostics: diagnostics)) }
@@ -89,4 +84,14 @@ public struct FleetSetupError: Error, Sendable, CustomStringConvertible {
     public var diagnostics: [Diagnostic]
 
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+/// Every file the configuration names that labad could not use at start: `laba check`, labad's
+/// start and its reloads all call this, so that a checked configuration starts.
+public func configFileProblems(_ config: Config, hostName: String = ProcessInfo.processInfo.hostName) -> [Diagnostic] {
+    var out = ConfigFiles.problems(config)
+    if let fleet = config.fleet, case .failure(let error) = FleetSetup.load(fleet, hostName: hostName) {
+        out += error.diagnostics
+    }
+    return out
 }

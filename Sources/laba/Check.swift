@@ -6,6 +6,7 @@ import LabaAudio
 import LabaCatalog
 import LabaControl
 import LabaCore
+import LabaFleet
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,6 +32,11 @@ struct Check: ParsableCommand {
                                + "(LABA_STATE_DIR; /var/lib/laba for the installed configuration).", valueName: "dir"))
     var stateDir: String?
 
+    @Option(name: .customLong("daemon-user"),
+            help: ArgumentHelp("The user labad runs as (laba.service's User=): run as root, laba check says which files it "
+                               + "cannot read (default: \(DaemonUser.shippedName), for a configuration under /etc).", valueName: "name"))
+    var daemonUser: String?
+
     /// The flag, then LABA_STATE_DIR, then the installed state dir when the installed file is checked.
     var stateDirectory: String? {
         if let stateDir { return stateDir }
@@ -39,7 +45,7 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
-        var report = CheckReport.make(path: options.path, stateDirectory: stateDirectory)
+        var report = CheckReport.make(path: options.path, stateDirectory: stateDirectory, daemonUser: daemonUser)
         var change: PlanChange?
         if let diff, report.valid, let new = report.loaded.config, let library = report.library {
             let old = ConfigLoader.load(path: diff)
@@ -94,6 +100,8 @@ struct CheckReport: Encodable {
         var line: Int?
         var column: Int?
         var message: String
+        /// A file's problem (`file_missing`, ...); nil for the others.
+        var code: String?
     }
 
     var config: String
@@ -104,24 +112,33 @@ struct CheckReport: Encodable {
     var coverage: Coverage?
     var diff: PlanChange.JSON?
 
-    private var ordered: [Diagnostic] = []
+    /// Every diagnostic, by position.
+    private(set) var ordered: [Diagnostic] = []
     /// What was checked, and the recordings found for it.
     private(set) var loaded: ConfigLoadResult!
     private(set) var library: MessageLibrary?
 
     enum CodingKeys: String, CodingKey { case config, valid, errors, warnings, diagnostics, coverage, diff }
 
-    static func make(path: String, stateDirectory: String? = nil) -> CheckReport {
-        make(ConfigLoader.load(path: path), path: path, stateDirectory: stateDirectory)
+    static func make(path: String, stateDirectory: String? = nil, daemonUser: String? = nil) -> CheckReport {
+        make(ConfigLoader.load(path: path), path: path, stateDirectory: stateDirectory, daemonUser: daemonUser,
+             installedPath: path)
     }
 
-    /// - Parameter stateDirectory: where the operators' schedule is, merged in when given.
-    static func make(_ loaded: ConfigLoadResult, path: String, stateDirectory: String? = nil) -> CheckReport {
+    /// - Parameters:
+    ///   - stateDirectory: where the operators' schedule is, merged in when given.
+    ///   - daemonUser: the user labad runs as, when not the shipped one.
+    ///   - installedPath: where the file is (or goes): one under /etc is the service's, whose
+    ///     user's access root checks even without `daemonUser`.
+    static func make(_ loaded: ConfigLoadResult, path: String, stateDirectory: String? = nil, daemonUser: String? = nil,
+                     installedPath: String? = nil) -> CheckReport {
         var loaded = loaded
         var diagnostics = loaded.diagnostics
         var coverage: Coverage?
         var library: MessageLibrary?
         if var config = loaded.config {
+            let installed = installedPath.map { Self.absolute($0).hasPrefix("/etc/") } ?? false
+            diagnostics += fileDiagnostics(config, daemonUser: daemonUser, installed: installed)
             let scanned = recordings(of: config)
             library = scanned
             if let stateDirectory {
@@ -141,7 +158,7 @@ struct CheckReport: Encodable {
             errors: diagnostics.errors.count, warnings: diagnostics.warnings.count,
             diagnostics: diagnostics.map {
                 Item(severity: $0.severity.rawValue, file: $0.location?.file, line: $0.location?.line,
-                     column: $0.location?.column, message: $0.message)
+                     column: $0.location?.column, message: $0.text(), code: $0.code)
             },
             coverage: coverage)
         report.ordered = diagnostics
@@ -150,8 +167,47 @@ struct CheckReport: Encodable {
         return report
     }
 
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+    }
+
+    /// The files labad reads at start, read as it reads them (`configFileProblems`); run as root,
+    /// also whether `daemonUser` may read each (by default the shipped service's user, for an
+    /// `installed` configuration: a test's or a draft's in a temp folder is not the service's).
+    static func fileDiagnostics(_ config: Config, daemonUser: String?, installed: Bool) -> [Diagnostic] {
+        var out = configFileProblems(config)
+        let me = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? String(geteuid())
+        let name = daemonUser ?? DaemonUser.shippedName
+        if geteuid() != 0 {
+            // Another user's file may well be labad's own: only root can tell.
+            guard me != name else { return out }
+            return out.map { d in
+                guard d.code == FileProblem.Kind.denied.rawValue else { return d }
+                var arguments = d.arguments
+                arguments["user"] = me
+                return Diagnostic(.warning, at: d.location, Catalog.text(.diagnosticFileDeniedHere, arguments, in: .en),
+                                  code: "file_denied_here", arguments: arguments)
+            }
+        }
+        guard daemonUser != nil || installed else { return out }
+        // The service's own sandbox: an installed configuration runs under laba.service.
+        if installed {
+            let reported = Set(out.compactMap(\.location))
+            out += ConfigFiles.problems(hiddenByServiceIn: config).filter { !reported.contains($0.location!) }
+        }
+        guard let user = DaemonUser.lookup(name) else {
+            // No such user: say so, since the check was asked for (or the file is the service's).
+            out.append(.init(.warning, at: nil, Catalog.text(.diagnosticDaemonUserUnknown, ["user": name], in: .en),
+                             code: "daemon_user_unknown", arguments: ["user": name]))
+            return out
+        }
+        // A file already reported is not reported again.
+        let reported = Set(out.compactMap(\.location))
+        return out + ConfigFiles.problems(readableBy: user, config).filter { !reported.contains($0.location!) }
+    }
+
     func printText() {
-        for d in ordered { print(d.description) }
+        for d in ordered { print(d.line()) }
         if let coverage, !coverage.rows.isEmpty {
             if !ordered.isEmpty { print() }
             print(coverageTable(coverage))

@@ -268,6 +268,7 @@ struct Reload: AsyncParsableCommand {
             throw ExitCode.failure
         }
         print(t(.reloaded))
+        if !result.restartNeeded.isEmpty { print(t(.restartNeeded, ["keys": result.restartNeeded.joined(separator: ", ")])) }
     }
 }
 

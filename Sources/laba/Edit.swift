@@ -46,9 +46,10 @@ struct Edit: AsyncParsableCommand {
                 if Self.ask(t(.editAgain)) { continue }
                 Self.refuse(path: path, copy: copy)
             }
-            let report = CheckReport.make(ConfigLoader.parse(yaml: text, file: copy, directory: directory), path: copy)
+            let report = CheckReport.make(ConfigLoader.parse(yaml: text, file: copy, directory: directory), path: copy,
+                                          installedPath: path)
             if report.valid {
-                for d in report.loaded.diagnostics where d.severity == .warning { print(d.description) }
+                for d in report.ordered where d.severity == .warning { print(d.line()) }
                 if let new = report.loaded.config, let library = report.library {
                     let old = ConfigLoader.load(path: path)
                     if let oldConfig = old.config, old.isValid {
@@ -57,7 +58,7 @@ struct Edit: AsyncParsableCommand {
                 }
                 break
             }
-            for d in report.loaded.diagnostics.sortedByLocation() { printError(d.description) }
+            for d in report.ordered { printError(d.line()) }
             complain(.editInvalid, ["errors": Catalog.plural(report.errors, one: .errorsOne, other: .errorsOther)])
             if Self.ask(t(.editAgain)) { continue }
             Self.refuse(path: path, copy: copy)
@@ -111,6 +112,7 @@ struct Edit: AsyncParsableCommand {
             throw ExitCode.failure
         }
         print(t(.editReloaded))
+        if !result.restartNeeded.isEmpty { print(t(.restartNeeded, ["keys": result.restartNeeded.joined(separator: ", ")])) }
     }
 
     static func samePath(_ a: String, _ b: String) -> Bool {

@@ -44,10 +44,10 @@ import Testing
         }
         let file = folder.file("laba.yaml")
         #expect(error.diagnostics.map(\.description) == [
-            "\(file):13:13: error: trust key \(folder.path)/keys/lijiang.pub: does not exist",
-            "\(file):14:13: error: sign_key \(folder.path)/keys/gucheng.key: does not exist",
-            "\(file):11:18: error: password_file \(folder.path)/fleet.password cannot be read",
-            "\(file):9:13: error: \(folder.path)/ca.crt cannot be read: No such file or directory",
+            "\(file):13:13: error: fleet.trust.key: \(folder.path)/keys/lijiang.pub does not exist",
+            "\(file):14:13: error: fleet.sign_key: \(folder.path)/keys/gucheng.key does not exist",
+            "\(file):11:18: error: fleet.password_file: \(folder.path)/fleet.password does not exist",
+            "\(file):9:13: error: fleet.tls.ca: \(folder.path)/ca.crt does not exist",
         ])
     }
 
@@ -71,7 +71,7 @@ import Testing
             return
         }
         #expect(error.diagnostics.map(\.description) == [
-            "\(folder.file("laba.yaml")):11:59: error: stream password_file \(folder.path)/icecast.source cannot be read",
+            "\(folder.file("laba.yaml")):11:59: error: fleet.stream.password_file: \(folder.path)/icecast.source does not exist",
         ])
         try folder.write("icecast.source", "source-secret\nignored\n")
         let setup = try FleetSetup.load(try config(folder, section).fleet!, hostName: "h").get()

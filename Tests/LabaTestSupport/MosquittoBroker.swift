@@ -32,6 +32,8 @@ public final class MosquittoBroker: @unchecked Sendable {
     public let folder: TemporaryFolder
     public let port: Int
     private let settings: String
+    /// A whole configuration file of the test's own, instead of one made from `settings`.
+    private let configFile: String?
     private var process: Process?
     private let log = Lines()
 
@@ -44,7 +46,17 @@ public final class MosquittoBroker: @unchecked Sendable {
          folder: TemporaryFolder = TemporaryFolder("laba-broker")) throws {
         self.folder = folder
         self.settings = settings
+        self.configFile = nil
         self.port = try port ?? Self.freePort()
+        try start()
+    }
+
+    /// Runs `mosquitto -c configFile`, which must log to stderr and listen on `port` on the loopback.
+    public init(configFile: String, port: Int, folder: TemporaryFolder) throws {
+        self.folder = folder
+        self.settings = ""
+        self.configFile = configFile
+        self.port = port
         try start()
     }
 
@@ -54,8 +66,8 @@ public final class MosquittoBroker: @unchecked Sendable {
     public var logLines: [String] { log.lines.withLock { $0 } }
 
     public func start() throws {
-        let config = folder.file("mosquitto.conf")
-        try """
+        let config = configFile ?? folder.file("mosquitto.conf")
+        if configFile == nil { try """
             persistence true
             persistence_location \(folder.path)/
             autosave_interval 60
@@ -67,7 +79,7 @@ public final class MosquittoBroker: @unchecked Sendable {
             listener \(port) 127.0.0.1
             \(settings)
 
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+            """.write(toFile: config, atomically: true, encoding: .utf8) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = ["-c", config]

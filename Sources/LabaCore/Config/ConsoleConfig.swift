@@ -12,6 +12,9 @@ public struct ConsoleConfig: Sendable {
     /// The certificate and key files (PEM) for HTTPS, resolved against the configuration's folder.
     public var tlsCertificate: String?
     public var tlsKey: String?
+    /// Where they are named.
+    public var tlsCertificateLocation: SourceLocation?
+    public var tlsKeyLocation: SourceLocation?
     /// The page language when neither the account nor the browser chooses: `zh-Hans` or `en`.
     public var language: String
 
@@ -64,17 +67,20 @@ extension ConfigLoader {
             }
         }
         if let n = f["tls"], let tls = reader.mapping(n, "console.tls", known: ConsoleConfig.tlsKeys) {
-            func path(_ key: String) -> String? {
+            func path(_ key: String) -> Located<String>? {
                 guard let node = tls[key] else {
                     reader.missing("console.tls needs \(key), a PEM file", in: tls)
                     return nil
                 }
                 guard let text = reader.string(node, "console.tls.\(key)") else { return nil }
                 let p = text.value.hasPrefix("/") ? text.value : (directory as NSString).appendingPathComponent(text.value)
-                return (p as NSString).standardizingPath
+                return Located((p as NSString).standardizingPath, at: text.location)
             }
-            console.tlsCertificate = path("cert")
-            console.tlsKey = path("key")
+            let cert = path("cert"), key = path("key")
+            console.tlsCertificate = cert?.value
+            console.tlsCertificateLocation = cert?.location
+            console.tlsKey = key?.value
+            console.tlsKeyLocation = key?.location
         }
         return console
     }

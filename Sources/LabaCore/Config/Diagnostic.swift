@@ -50,12 +50,20 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     public var severity: Severity
     /// Where the offending value is; nil only for problems with no place in a file (an unreadable file).
     public var location: SourceLocation?
+    /// In English, for logs and the API.
     public var message: String
+    /// For the readers that render it from the catalogue in their own language (a file's problem:
+    /// `file_missing`, ...), with its arguments; nil: `message` is all there is.
+    public var code: String?
+    public var arguments: [String: String]
 
-    public init(_ severity: Severity, at location: SourceLocation?, _ message: String) {
+    public init(_ severity: Severity, at location: SourceLocation?, _ message: String, code: String? = nil,
+                arguments: [String: String] = [:]) {
         self.severity = severity
         self.location = location
         self.message = message
+        self.code = code
+        self.arguments = arguments
     }
 
     public static func error(_ message: String, at location: SourceLocation?) -> Diagnostic {

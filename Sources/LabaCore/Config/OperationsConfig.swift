@@ -12,6 +12,8 @@ public struct MetricsConfig: Sendable {
     public var port: Int
     /// The file whose first line is the bearer token a scraper must send; required beyond loopback.
     public var tokenFile: String?
+    /// Where it is named.
+    public var tokenFileLocation: SourceLocation?
 
     public var isLoopback: Bool { ConsoleConfig.isLoopback(host) }
 
@@ -141,6 +143,7 @@ extension ConfigLoader {
         if let n = f["token_file"], let text = reader.string(n, "metrics.token_file") {
             let p = text.value.hasPrefix("/") ? text.value : (directory as NSString).appendingPathComponent(text.value)
             metrics.tokenFile = (p as NSString).standardizingPath
+            metrics.tokenFileLocation = text.location
         }
         if !metrics.isLoopback, metrics.tokenFile == nil {
             reader.error("metrics.listen \(listen.value) is reachable from other machines: give metrics.token_file, "

@@ -141,13 +141,11 @@ extension ConfigLoader {
         for i in zones.indices {
             guard let file = zones[i].place.areaFile else { continue }
             let path = file.value.hasPrefix("/") ? file.value : (directory as NSString).appendingPathComponent(file.value)
-            guard let data = FileManager.default.contents(atPath: path) else {
-                let why = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
-                reader.error("area file \(path) \(why)", at: file.location)
-                continue
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                reader.error("area file \(path) is not UTF-8 text", at: file.location)
+            let text: String
+            do {
+                text = try ConfigFiles.text(path, limit: 256 << 20)
+            } catch {
+                reader.append(.file(error, key: "area", path: path, at: file.location))
                 continue
             }
             var geo = NodeReader(file: path, text: text)
