@@ -189,25 +189,31 @@ struct GPSLineFramer {
 
     /// The lines that `bytes` completes, in order, without their newlines.
     mutating func take(_ bytes: some Collection<UInt8>) -> [Piece] {
+        if let pieces = bytes.withContiguousStorageIfAvailable({ take(buffer: $0) }) { return pieces }
+        return Array(bytes).withUnsafeBufferPointer { take(buffer: $0) }
+    }
+
+    private mutating func take(buffer: UnsafeBufferPointer<UInt8>) -> [Piece] {
+        guard let base = buffer.baseAddress else { return [] }
         var pieces: [Piece] = []
-        var rest = bytes[...]
-        while !rest.isEmpty {
-            let newline = rest.firstIndex(of: 0x0A)
-            let part = rest[..<(newline ?? rest.endIndex)]
+        var start = 0
+        while start < buffer.count {
+            let newline = memchr(base + start, 0x0A, buffer.count - start).map { UnsafeRawPointer(base).distance(to: $0) }
+            let end = newline ?? buffer.count
             if !dropping {
-                if pending.count + part.count > Self.limit {
+                if pending.count + (end - start) > Self.limit {
                     pieces.append(.overlong)
                     pending = []
                     dropping = true
                 } else {
-                    pending += part
+                    pending.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<end]))
                 }
             }
             guard let newline else { break }
             if !dropping { pieces.append(.line(pending)) }
             pending = []
             dropping = false
-            rest = rest[rest.index(after: newline)...]
+            start = newline + 1
         }
         return pieces
     }
