@@ -3,6 +3,8 @@
 // as the bytes received so that their repeats read what came.
 
 import Foundation
+import LabaCatalog
+import LabaControl
 import LabaCore
 @testable import LabaDaemon
 import LabaStore
@@ -111,5 +113,27 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Data(count: Engine.maxAlertSize + 10).write(to: URL(fileURLWithPath: dir + "/big.xml"))
         #expect(AlertWatchService.read("big.xml", in: dir, logger: Logger(label: "test"))?.data.count == Engine.maxAlertSize + 1)
+    }
+}
+
+@Suite struct CAPRefusalWordsTests {
+    /// Every problem an alert can have is in the catalogue, in every language, with no placeholder left.
+    @Test(arguments: CAPError.Problem.allCases) func everyProblemHasWordsInEveryLanguage(_ problem: CAPError.Problem) {
+        let args = ["child": "scope", "after": "info", "value": "x", "allowed": "a, b", "count": "3", "kib": "1024",
+                    "root": "rss", "namespace": "n", "expected": "e"]
+        for language in CatalogLanguage.allCases {
+            let text = CAPError(line: 3, column: 5, element: "alert", problem, args).words(file: "quake.xml", in: language)
+            #expect(Catalog.capProblem(code: problem.rawValue, args: args, in: language) != nil && !text.contains("{"), "\(language): \(text)")
+        }
+    }
+
+    @Test func aRefusalNamesTheFileTheElementAndWhatInTheReadersLanguage() {
+        let error = CAPError(line: 4, column: 27, element: "alert", .outOfOrder, ["child": "status", "after": "msgType"])
+        #expect(error.words(file: "order.xml", in: .en)
+                == "not a valid CAP 1.2 alert (order.xml, line 4, column 27, in <alert>): <status> comes after <msgType>; CAP 1.2 puts it before")
+        #expect(error.words(file: "order.xml", in: .zhHans)
+                == "不是有效的 CAP 1.2 预警（order.xml，第 4 行第 27 列，<alert> 中）：<status> 写在了 <msgType> 之后；CAP 1.2 规定它在前面")
+        #expect(CAPError(line: 2, column: 1, element: nil, .doctype).words(in: .zhHans)
+                == "不是有效的 CAP 1.2 预警（第 2 行第 1 列）：文件含有 DOCTYPE 声明；含 DOCTYPE 的预警一律拒收（其中的实体不会展开）")
     }
 }
