@@ -69,15 +69,16 @@ final class FakeGPS {
         return false
     }
 
-    /// `$GPRMC` for a fix at `seconds` after 2026-12-01 08:00:00 UTC, with its checksum.
-    static func rmc(_ seconds: Int, lat: Double, lon: Double) -> String {
+    /// `$GPRMC` for a fix at `seconds` after 08:00:00 UTC on `date` (ddmmyy, 2026-12-01 unless
+    /// said), with its checksum.
+    static func rmc(_ seconds: Int, lat: Double, lon: Double, date: String = "011226") -> String {
         func degrees(_ v: Double, width: Int) -> String {
             let whole = Int(abs(v)), minutes = (abs(v) - Double(whole)) * 60
             return String(format: "%0\(width)d%07.4f", whole, minutes)
         }
         let time = String(format: "%02d%02d%02d.00", 8 + seconds / 3600, (seconds / 60) % 60, seconds % 60)
         let body = "GPRMC,\(time),A,\(degrees(lat, width: 2)),\(lat >= 0 ? "N" : "S"),\(degrees(lon, width: 3)),"
-            + "\(lon >= 0 ? "E" : "W"),0.0,90.0,011226,,,A"
+            + "\(lon >= 0 ? "E" : "W"),0.0,90.0,\(date),,,A"
         let checksum = body.utf8.reduce(UInt8(0)) { $0 ^ $1 }
         return "$" + body + String(format: "*%02X", checksum)
     }
@@ -176,6 +177,28 @@ struct PlacesTestError: Error, CustomStringConvertible {
         // The map of where it played: [longitude, latitude].
         #expect(geojson.stdout.contains(#""type":"FeatureCollection""#) && geojson.stdout.contains("[\(lon),\(lat)]"), "\(geojson.stdout)")
         #expect(geojson.stdout.contains(#""message":"notice""#) && geojson.stdout.contains(#""outcome":"completed""#))
+    }
+
+    /// A receiver whose clock is 1024 weeks behind (gpsd corrects 2006-12-01 to 2026-07-17, still
+    /// before this build): its fixes in b, however many, switch nothing; the fixes of the right
+    /// date after them count the dwell from their first.
+    @Test func fixesDatedBeforeTheBuildCompleteNoDwell() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        var drive: [String] = []
+        for s in 0..<20 { drive.append(FakeGPS.rmc(s, lat: 26.85, lon: 100.05)) }
+        for s in 20..<40 { drive.append(FakeGPS.rmc(s, lat: 26.85, lon: 100.15, date: "011206")) }
+        for s in 40..<55 { drive.append(FakeGPS.rmc(s, lat: 26.85, lon: 100.15)) }
+        let gps = try FakeGPS(sentences: drive, cycle: 0.1, dir: fixture.dir)
+        try Self.placesConfig(gpsPort: gps.port).write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        try fixture.start()
+        #expect(fixture.waitForLog("ready"))
+        #expect(fixture.waitForLog("output moved"))
+        #expect(fixture.terminate() == 0)
+        gps.stop()
+        let moves = try Store(path: fixture.database).moves(output: "van")
+        #expect(moves.map(\.toZone) == ["b"], "\(moves)")
+        #expect(moves.first?.fixAt == (try TimeParsing.instant("2026-12-01T08:00:50Z", in: .current, now: Instant(seconds: 0))).microseconds)
     }
 
     static func alertConfig(_ watch: String) -> String {
