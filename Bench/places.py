@@ -103,6 +103,7 @@ class FakeGPSD:
         self.server.listen(1)
         self.port = self.server.getsockname()[1]
         self.client = None
+        self.start = int(time.time())
         self.watching = threading.Event()
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -115,7 +116,8 @@ class FakeGPSD:
         self.watching.set()
 
     def tpv(self, seconds, lat, lon):
-        t = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(1796112000 + seconds)) + ".000Z"
+        # Fix times from now: labad counts none dated before its build (a stamped build's commit).
+        t = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.start + seconds)) + ".000Z"
         line = json.dumps({"class": "TPV", "device": "/dev/ttyACM0", "mode": 3, "time": t, "lat": lat, "lon": lon})
         self.client.sendall(line.encode() + b"\n")
 

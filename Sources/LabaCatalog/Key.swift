@@ -502,5 +502,43 @@ extension Catalog {
         case diagnosticDaemonUserUnknown
         case diagnosticFileHiddenByService
         case restartNeeded
+        // CAP alerts refused (CAPError's problems, `cap` + the code camel-cased)
+        case capXmlEmpty
+        case capXmlEndsEarly
+        case capXmlBadCharacter
+        case capXmlEncoding
+        case capXmlEntity
+        case capXmlAttribute
+        case capXmlUnclosed
+        case capXmlTagMismatch
+        case capXmlTagUnfinished
+        case capXmlName
+        case capXmlNamespace
+        case capXmlOther
+        case capDoctype
+        case capTooLarge
+        case capNotCap
+        case capWrongNamespace
+        case capMissing
+        case capRepeated
+        case capUnknownElement
+        case capOutOfOrder
+        case capEmpty
+        case capNotInList
+        case capSpaceOrComma
+        case capBadReference
+        case capUpdateNeedsReferences
+        case capCancelNeedsReferences
+        case capBadPosition
+        case capOffGlobe
+        case capOffGlobeSwapped
+        case capPolygonTooShort
+        case capPolygonNotClosed
+        case capBadCircle
+        case capBadTime
+        case capRefused
+        case capWhere
+        case capWhereInElement
+        case capInFile
     }
 }

@@ -23,4 +23,12 @@ extension Catalog {
         guard let key = Key(rawValue: "diagnostic" + camel) else { return nil }
         return Catalog.text(key, args, in: language)
     }
+
+    /// The words of a CAP alert's problem (`CAPError.Problem`'s code) with its `args`; nil for a
+    /// code this version does not know.
+    public static func capProblem(code: String, args: [String: String], in language: CatalogLanguage = .current) -> String? {
+        let camel = code.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        guard let key = Key(rawValue: "cap" + camel) else { return nil }
+        return Catalog.text(key, args, in: language)
+    }
 }

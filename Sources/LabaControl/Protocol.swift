@@ -1,5 +1,7 @@
 // LabaControl: the control protocol shared by the daemon and the CLI.
 
+import LabaCore
+
 /// The control API version; it appears in every path (`/v1/...`).
 ///
 /// Changelog:
@@ -29,7 +31,11 @@ public enum LabaVersion {
     public static let release = "0.1.0"
     #if LABA_BUILD_STAMP
     public static let string = "\(release) (commit \(LabaBuildStamp.commit))"
+    /// The date of the commit built: no clock that is right reads earlier.
+    public static let buildDate = Instant(seconds: LabaBuildStamp.date)
     #else
     public static let string = "\(release) (dev)"
+    /// A tree built without a stamp: the start of this release's work (2026-11-01 UTC).
+    public static let buildDate = Instant(seconds: 1_793_491_200)
     #endif
 }

@@ -8,3 +8,20 @@ extension Refusal {
     /// The refusal in English, from the catalogue.
     public var english: String { Catalog.refusal(code: code.rawValue, args: args, in: .en) ?? description }
 }
+
+extension CAPError {
+    /// Why the alert was refused, in words from the catalogue: where (the file when it came as one,
+    /// line, column, the element) and what.
+    public func words(file: String? = nil, in language: CatalogLanguage = .current) -> String {
+        var args = self.args
+        args["element"] = args["element"] ?? element
+        let what = Catalog.capProblem(code: problem.rawValue, args: args, in: language) ?? problem.rawValue
+        let position = ["line": String(line), "column": String(column), "element": element ?? ""]
+        var place = Catalog.text(element == nil ? .capWhere : .capWhereInElement, position, in: language)
+        if let file { place = Catalog.text(.capInFile, ["file": file, "where": place], in: language) }
+        return Catalog.text(.capRefused, ["where": place, "what": what], in: language)
+    }
+
+    /// The same in English: the record's reason, the API's and a fleet ack's message, the log.
+    public func english(file: String? = nil) -> String { words(file: file, in: .en) }
+}

@@ -112,16 +112,38 @@ struct AlertWatchService: Service {
     }
 
     /// A regular file's content and modification time; one larger than an alert can be is passed
-    /// on as too large, so that it is recorded.
+    /// on as too large, so that it is recorded. A symbolic link is never followed (whoever may
+    /// drop files here must not make labad read, and keep, a file it points to): it is skipped
+    /// with one log line.
     static func read(_ name: String, in folder: String, logger: Logger) -> AlertFile? {
         let path = (folder as NSString).appendingPathComponent(name)
+        // O_NOFOLLOW: a link swapped in after a check is refused by the open itself.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard fd >= 0 else {
+            if errno == ELOOP {
+                logger.warning("alert file is a symbolic link: skipped, links are never followed", metadata: ["file": "\(path)"])
+            } else if errno != ENOENT {
+                logger.warning("alert file cannot be read", metadata: ["file": "\(path)", "error": "\(String(cString: strerror(errno)))"])
+            }
+            return nil
+        }
+        defer { close(fd) }
         var info = stat()
-        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000 + Int64(info.st_mtim.tv_nsec) / 1000
         if info.st_size > Engine.maxAlertSize { return AlertFile(name: name, mtime: mtime, data: Data(count: Engine.maxAlertSize + 1)) }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            logger.warning("alert file cannot be read", metadata: ["file": "\(path)"])
-            return nil
+        // Read up to one byte more than an alert may be: a file that grew since fstat is still too large.
+        var data = Data()
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while data.count <= Engine.maxAlertSize {
+            let n = Glibc.read(fd, &chunk, chunk.count)
+            if n < 0, errno == EINTR { continue }
+            guard n >= 0 else {
+                logger.warning("alert file cannot be read", metadata: ["file": "\(path)", "error": "\(String(cString: strerror(errno)))"])
+                return nil
+            }
+            if n == 0 { break }
+            data.append(contentsOf: chunk[0..<n])
         }
         return AlertFile(name: name, mtime: mtime, data: data)
     }

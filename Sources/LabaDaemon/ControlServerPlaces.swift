@@ -23,7 +23,7 @@ extension ControlServer {
             }
             let receipt = taken.receipt
             if let invalid = receipt.invalid {
-                throw APIFailure(.invalidAlert, "not a valid CAP 1.2 alert: \(invalid) (recorded as alert \(receipt.record.id ?? 0))")
+                throw APIFailure(.invalidAlert, "\(invalid.english()) (recorded as alert \(receipt.record.id ?? 0))")
             }
             var w = WireFormat(await engine.configuration.timeZone)
             // Accepted when something plays: here, or on the units it was forwarded to.

@@ -65,16 +65,20 @@ extension Engine {
         }
         if case .fleet(let unit, let command) = via { record.notes.append("fleet command \(command) from \(unit)") }
         guard xml.count <= Self.maxAlertSize else {
-            record.reason = "larger than \(Self.maxAlertSize / 1024) KiB: not read"
+            let error = CAPError(line: 1, column: 1, element: nil, .tooLarge, ["kib": String(Self.maxAlertSize / 1024)])
+            record.reason = error.english(file: record.file)
+            logger.warning("alert refused", metadata: ["via": "\(via.label)", "file": "\(record.file ?? "")", "reason": "\(record.reason!)"])
             saveAlert(&record)
-            return AlertReceipt(record: record, invalid: CAPError(line: 1, column: 1, message: record.reason!))
+            return AlertReceipt(record: record, invalid: error)
         }
-        record.xml = String(decoding: xml, as: UTF8.self)
+        // The bytes as received: an alert in ISO-8859-1 (or any encoding its XML declares) is read
+        // again from them, for its repeats and its forwarding, exactly as it came.
+        record.document = xml
         let alert: CAPAlert
         do {
             alert = try CAPAlert(xml: xml)
         } catch {
-            record.reason = "not a valid CAP 1.2 alert: \(error)"
+            record.reason = error.english(file: record.file)
             logger.warning("alert refused", metadata: ["via": "\(via.label)", "file": "\(record.file ?? "")", "reason": "\(record.reason!)"])
             saveAlert(&record)
             return AlertReceipt(record: record, invalid: error)
@@ -125,12 +129,13 @@ extension Engine {
     /// Where a commander forwards an alert: where its areas reach, and for an Update or a Cancel,
     /// where the alerts it references reached.
     private func forwardZones(_ alert: CAPAlert) -> [String] {
-        var zones = AlertPlanner.zones(reachedBy: alert, map: places.map).zones
+        let kinds = setup.config.alerts?.acceptedGeocodes ?? GeocodeKind.chineseAdministrative
+        var zones = AlertPlanner.zones(reachedBy: alert, map: places.map, geocodes: kinds).zones
         for earlier in alert.references.map(\.identifier) {
             guard let record = (try? store.alert(identifier: earlier)) ?? nil else { continue }
             var reached = record.sentZones ?? record.zones
-            if let xml = record.xml, let document = try? CAPAlert(xml: Data(xml.utf8)) {
-                reached += AlertPlanner.zones(reachedBy: document, map: places.map).zones
+            if let bytes = record.document, let document = try? CAPAlert(xml: bytes) {
+                reached += AlertPlanner.zones(reachedBy: document, map: places.map, geocodes: kinds).zones
             }
             for zone in reached where !zones.contains(zone) { zones.append(zone) }
         }
@@ -225,7 +230,7 @@ extension Engine {
         for (id, due) in places.repeats where due <= t {
             places.repeats[id] = nil
             guard var record = (try? store.alert(id: id)) ?? nil, record.repeatsLeft > 0,
-                  let xml = record.xml, let alert = try? CAPAlert(xml: Data(xml.utf8)) else { continue }
+                  let bytes = record.document, let alert = try? CAPAlert(xml: bytes) else { continue }
             let plan = plan(alert, scope: record.scope, zones: record.sentZones, at: t)
             record.repeatsLeft -= 1
             if let reason = plan.reason {

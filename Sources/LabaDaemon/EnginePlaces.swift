@@ -3,6 +3,7 @@
 // `ZoneMap`); the engine carries them out: a switch is the same move as `laba zone`.
 
 import Foundation
+import LabaControl
 import LabaCore
 import LabaStore
 import Logging
@@ -42,7 +43,7 @@ struct PlacesState {
         for output in config.outputs where output.follow != nil {
             let id = output.id.value
             let zone = outputZones[id] ?? output.zone.value
-            var follower = Follower(zone: zone, dwell: dwell)
+            var follower = Follower(zone: zone, dwell: dwell, validFrom: LabaVersion.buildDate)
             // A reload keeps what the unit knows of its position.
             if let previous = old[id], let fix = previous.lastFix {
                 _ = follower.handle(fix, map: map)

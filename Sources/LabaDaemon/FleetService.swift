@@ -463,7 +463,7 @@ public actor FleetService: Service {
               let receipt = await door.alert(document, via: .fleet(unit: command.issuer, command: command.id), scope: verified.scope,
                                              zones: a.zones)?.receipt else { return }
         if let invalid = receipt.invalid {
-            refuse(command.id, code: FleetRefusalCode.malformed.rawValue, "not a valid CAP 1.2 alert: \(invalid)", at: t,
+            refuse(command.id, code: FleetRefusalCode.malformed.rawValue, invalid.english(), at: t,
                    claim: true, command: command)
             return
         }

@@ -113,7 +113,7 @@ final class GPSClient: @unchecked Sendable {
         var received = false
         let request = Array(Self.watch.utf8)
         guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else { return false }
-        var buffer: [UInt8] = []
+        var lines = GPSLineFramer()
         var chunk = [UInt8](repeating: 0, count: 8192)
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)]
         while true {
@@ -128,37 +128,94 @@ final class GPSClient: @unchecked Sendable {
             let count = recv(fd, &chunk, chunk.count, 0)
             if count < 0, errno == EINTR || errno == EAGAIN { continue }
             guard count > 0 else { return received }
-            buffer += chunk[0..<count]
-            while let newline = buffer.firstIndex(of: 0x0A) {
-                let line = Array(buffer[..<newline])
-                buffer.removeSubrange(...newline)
-                if let r = Self.report(line) {
-                    received = true
-                    report(r)
+            for piece in lines.take(chunk[0..<count]) {
+                switch piece {
+                case .line(let line):
+                    if let r = Self.report(line) {
+                        received = true
+                        report(r)
+                    }
+                case .overlong:
+                    logger.warning("gps: a line from gpsd longer than 64 KiB was dropped; reading on from the next line",
+                                   metadata: ["gpsd": "\(host):\(port)"])
                 }
             }
-            // A line longer than gpsd ever sends: drop it rather than grow.
-            if buffer.count > 1 << 20 { buffer.removeAll() }
         }
     }
 
     private struct Message: Decodable {
         var `class`: String
         var mode: Int?
+        /// gpsd's fix status; 8 is a simulated fix (a receiver in demo mode).
+        var status: Int?
         var lat: Double?
         var lon: Double?
         var time: String?
     }
 
+    /// gpsd's TPV `status` of a simulated fix.
+    static let simulated = 8
+
     /// A TPV line as a report: a fix with its own time (mode 2 or 3), or no fix (mode 0 or 1). A
-    /// TPV without a time cannot count dwell and is passed over, as is every other class.
+    /// TPV without a time cannot count dwell and is passed over, as is a simulated one (status 8:
+    /// a receiver in demo mode is nowhere) and every other class.
     static func report(_ line: [UInt8]) -> GPSReport? {
-        guard let m = try? JSONDecoder().decode(Message.self, from: Data(line)), m.class == "TPV" else { return nil }
+        guard let m = try? JSONDecoder().decode(Message.self, from: Data(line)), m.class == "TPV",
+              m.status != Self.simulated else { return nil }
         guard let mode = m.mode, mode >= 2 else { return .noFix }
         guard let lat = m.lat, let lon = m.lon, let text = m.time,
               let time = try? TimeParsing.instant(text, in: TimeZone(identifier: "UTC")!, now: Instant(microseconds: 0))
         else { return nil }
         return .fix(GPSFix(position: GeoPoint(lat: lat, lon: lon), time: time))
+    }
+}
+
+/// gpsd's lines out of what its socket gives, each byte looked at once (no rescanning of what
+/// waits for its newline). A line is at most `limit` bytes (gpsd's own are a few KiB): a longer one
+/// is dropped whole, said once, and the reading starts again after its newline.
+struct GPSLineFramer {
+    enum Piece: Equatable {
+        case line([UInt8])
+        /// A line longer than `limit` was dropped.
+        case overlong
+    }
+
+    static let limit = 64 * 1024
+
+    /// The start of a line whose newline has not come yet.
+    private var pending: [UInt8] = []
+    /// Inside a line already dropped: everything up to its newline goes too.
+    private var dropping = false
+
+    /// The lines that `bytes` completes, in order, without their newlines.
+    mutating func take(_ bytes: some Collection<UInt8>) -> [Piece] {
+        if let pieces = bytes.withContiguousStorageIfAvailable({ take(buffer: $0) }) { return pieces }
+        return Array(bytes).withUnsafeBufferPointer { take(buffer: $0) }
+    }
+
+    private mutating func take(buffer: UnsafeBufferPointer<UInt8>) -> [Piece] {
+        guard let base = buffer.baseAddress else { return [] }
+        var pieces: [Piece] = []
+        var start = 0
+        while start < buffer.count {
+            let newline = memchr(base + start, 0x0A, buffer.count - start).map { UnsafeRawPointer(base).distance(to: $0) }
+            let end = newline ?? buffer.count
+            if !dropping {
+                if pending.count + (end - start) > Self.limit {
+                    pieces.append(.overlong)
+                    pending = []
+                    dropping = true
+                } else {
+                    pending.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<end]))
+                }
+            }
+            guard let newline else { break }
+            if !dropping { pieces.append(.line(pending)) }
+            pending = []
+            dropping = false
+            start = newline + 1
+        }
+        return pieces
     }
 }
 

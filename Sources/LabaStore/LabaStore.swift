@@ -116,6 +116,7 @@ public final class Store: Sendable {
                 t.add(column: "command", .text)
             }
         }
+        registerAlertBytesMigration(&migrator)
         return migrator
     }
 

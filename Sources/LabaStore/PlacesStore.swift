@@ -43,8 +43,10 @@ public struct AlertRecord: Codable, Equatable, Sendable, FetchableRecord, Mutabl
     public var repeatsLeft: Int
     public var nextAt: Int64?
     public var expiresAt: Int64?
-    /// The document, kept so that repeats can be planned again after a restart.
-    public var xml: String?
+    /// The document as received, byte for byte (whatever its encoding), kept so that repeats can
+    /// be planned again after a restart. Records of releases before v8 kept it as text: the
+    /// migration turned that text into its UTF-8 bytes.
+    public var document: Data?
     /// The subtrees its sender may command (a fleet command's key), kept so that the repeats
     /// planned again from `xml` stay inside them; nil: any zone.
     public var scope: [String]?
@@ -69,7 +71,7 @@ public struct AlertRecord: Codable, Equatable, Sendable, FetchableRecord, Mutabl
     enum CodingKeys: String, CodingKey {
         case id, identifier, sender, sent, status, msgType = "msg_type", event, message, receivedAt = "received_at", via, file
         case fileMtime = "file_mtime", zones, broadcasts, refused, reason, notes, drill, cancels, cancelledBy = "cancelled_by"
-        case priority, repeatsLeft = "repeats_left", nextAt = "next_at", expiresAt = "expires_at", xml, scope
+        case priority, repeatsLeft = "repeats_left", nextAt = "next_at", expiresAt = "expires_at", document, scope
         case sentZones = "sent_zones", command
     }
 
@@ -158,6 +160,16 @@ extension Store {
         }
         migrator.registerMigration("v5-alert-scope") { db in
             try db.alter(table: "alert") { t in t.add(column: "scope", .text) }
+        }
+    }
+
+    /// v8: an alert's document kept as the bytes received (`document`), not as text (`xml`, where
+    /// an ISO-8859-1 alert's letters became U+FFFD); the text of older records becomes its UTF-8
+    /// bytes, and `xml` stays empty from then on (a newer release reads only `document`).
+    static func registerAlertBytesMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v8-alert-bytes") { db in
+            try db.alter(table: "alert") { t in t.add(column: "document", .blob) }
+            try db.execute(sql: "UPDATE alert SET document = CAST(xml AS BLOB), xml = NULL WHERE xml IS NOT NULL")
         }
     }
 

@@ -69,15 +69,16 @@ final class FakeGPS {
         return false
     }
 
-    /// `$GPRMC` for a fix at `seconds` after 2026-12-01 08:00:00 UTC, with its checksum.
-    static func rmc(_ seconds: Int, lat: Double, lon: Double) -> String {
+    /// `$GPRMC` for a fix at `seconds` after 08:00:00 UTC on `date` (ddmmyy, 2026-12-01 unless
+    /// said), with its checksum.
+    static func rmc(_ seconds: Int, lat: Double, lon: Double, date: String = "011226") -> String {
         func degrees(_ v: Double, width: Int) -> String {
             let whole = Int(abs(v)), minutes = (abs(v) - Double(whole)) * 60
             return String(format: "%0\(width)d%07.4f", whole, minutes)
         }
         let time = String(format: "%02d%02d%02d.00", 8 + seconds / 3600, (seconds / 60) % 60, seconds % 60)
         let body = "GPRMC,\(time),A,\(degrees(lat, width: 2)),\(lat >= 0 ? "N" : "S"),\(degrees(lon, width: 3)),"
-            + "\(lon >= 0 ? "E" : "W"),0.0,90.0,011226,,,A"
+            + "\(lon >= 0 ? "E" : "W"),0.0,90.0,\(date),,,A"
         let checksum = body.utf8.reduce(UInt8(0)) { $0 ^ $1 }
         return "$" + body + String(format: "*%02X", checksum)
     }
@@ -178,6 +179,28 @@ struct PlacesTestError: Error, CustomStringConvertible {
         #expect(geojson.stdout.contains(#""message":"notice""#) && geojson.stdout.contains(#""outcome":"completed""#))
     }
 
+    /// A receiver whose clock is 1024 weeks behind (gpsd corrects 2006-12-01 to 2026-07-17, still
+    /// before this build): its fixes in b, however many, switch nothing; the fixes of the right
+    /// date after them count the dwell from their first.
+    @Test func fixesDatedBeforeTheBuildCompleteNoDwell() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        var drive: [String] = []
+        for s in 0..<20 { drive.append(FakeGPS.rmc(s, lat: 26.85, lon: 100.05)) }
+        for s in 20..<40 { drive.append(FakeGPS.rmc(s, lat: 26.85, lon: 100.15, date: "011206")) }
+        for s in 40..<55 { drive.append(FakeGPS.rmc(s, lat: 26.85, lon: 100.15)) }
+        let gps = try FakeGPS(sentences: drive, cycle: 0.1, dir: fixture.dir)
+        try Self.placesConfig(gpsPort: gps.port).write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        try fixture.start()
+        #expect(fixture.waitForLog("ready"))
+        #expect(fixture.waitForLog("output moved"))
+        #expect(fixture.terminate() == 0)
+        gps.stop()
+        let moves = try Store(path: fixture.database).moves(output: "van")
+        #expect(moves.map(\.toZone) == ["b"], "\(moves)")
+        #expect(moves.first?.fixAt == (try TimeParsing.instant("2026-12-01T08:00:50Z", in: .current, now: Instant(seconds: 0))).microseconds)
+    }
+
     static func alertConfig(_ watch: String) -> String {
         """
         timezone: UTC
@@ -233,8 +256,10 @@ struct PlacesTestError: Error, CustomStringConvertible {
         try fixture.writeTones(seconds: 0.1)
         let watch = fixture.dir + "/alerts"
         try FileManager.default.createDirectory(atPath: watch, withIntermediateDirectories: true)
-        // A file dropped while labad was not running is read at start.
+        // A file dropped while labad was not running is read at start; a link is not followed.
         try Self.cap("before-start").write(toFile: watch + "/before.xml", atomically: true, encoding: .utf8)
+        try Self.cap("linked-1").write(toFile: fixture.dir + "/outside.xml", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: watch + "/linked.xml", withDestinationPath: fixture.dir + "/outside.xml")
         try Self.alertConfig("alerts/").write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
         try fixture.start()
         #expect(fixture.waitForLog("ready"))
@@ -248,6 +273,10 @@ struct PlacesTestError: Error, CustomStringConvertible {
         })
         try "<alert>not closed".write(toFile: watch + "/broken.xml", atomically: false, encoding: .utf8)
         #expect(fixture.waitForLog("alert refused"))
+        // A link moved in while labad runs is skipped too, with a line in the log.
+        try FileManager.default.createSymbolicLink(atPath: fixture.dir + "/moved.xml", withDestinationPath: fixture.dir + "/outside.xml")
+        rename(fixture.dir + "/moved.xml", watch + "/moved.xml")
+        #expect(fixture.waitForLog("alert file is a symbolic link"))
         let listed = try laba(fixture, ["alerts", "--json"])
         #expect(fixture.terminate() == 0)
 
@@ -258,8 +287,10 @@ struct PlacesTestError: Error, CustomStringConvertible {
         let started = Double(try #require(record.startedAt)) / 1e6
         #expect(started - dropped.timeIntervalSince1970 < 1, "the first frame within a second of the file")
         let alerts = try store.alerts()
+        // Neither link was followed: linked-1 was never read.
         #expect(alerts.map(\.identifier) == [nil, "quake-1", "before-start"], "\(alerts.map(\.identifier))")
-        #expect(alerts[0].file == "broken.xml" && alerts[0].reason?.hasPrefix("not a valid CAP 1.2 alert: 1:") == true)
+        #expect(alerts[0].file == "broken.xml"
+                && alerts[0].reason?.hasPrefix("not a valid CAP 1.2 alert (broken.xml, line 1, column ") == true, "\(alerts[0].reason ?? "")")
         #expect(alerts[1].zones == ["town"] && alerts[1].broadcasts == [record.id] && alerts[1].file == "quake.xml")
         #expect(listed.status == 0 && listed.stdout.contains(#""identifier":"quake-1""#))
     }

@@ -135,4 +135,47 @@ import Testing
         #expect(follower.candidate == .init(zone: "east", since: Self.fix(0, 0, 0).time))
         #expect(follower.handle(Self.fix(30, 26.85, 100.12), map: map) != .stay)
     }
+
+    /// Fix times a receiver's clock gets wrong (not yet set after a cold start, a week-number
+    /// rollover, a corrupt sentence): each restarts the count, so that no such fix completes a
+    /// dwell at once; a dwell of good times after it still switches.
+    struct ClockCase: CustomTestStringConvertible, Sendable {
+        var name: String
+        /// Seconds after the first fix (in east, at 2026-12-01 08:00:00 UTC) of the wrong one, also in east.
+        var wrong: Int64
+        var testDescription: String { name }
+    }
+
+    static let day: Int64 = 24 * 3600
+    static let clocks: [ClockCase] = [
+        .init(name: "backwards", wrong: -3600),
+        .init(name: "more than a day forward", wrong: Self.day + 1),
+        .init(name: "year 9999", wrong: 253_402_214_400 - 1_796_112_000),
+        .init(name: "from 2100 on", wrong: 4_102_444_800 - 1_796_112_000),
+        .init(name: "before the build", wrong: 1_700_000_000 - 1_796_112_000),
+        .init(name: "year 1 (a receiver with no date yet)", wrong: -62_135_596_800 - 1_796_112_000),
+    ]
+
+    @Test(arguments: clocks) func aFixTimeThatCannotBeRightRestartsTheDwell(_ c: ClockCase) throws {
+        let map = try Self.map()
+        // Built on 2026-11-01 (UTC).
+        var follower = Follower(zone: "west", dwell: .seconds(30), validFrom: Instant(seconds: 1_793_491_200))
+        let start = Instant(seconds: 1_796_112_000)
+        func fix(_ t: Instant) -> GPSFix { GPSFix(position: GeoPoint(lat: 26.85, lon: 100.12), time: t) }
+        #expect(follower.handle(fix(start), map: map) == .stay)
+        let wrong = start + TimeSpan.seconds(c.wrong)
+        #expect(follower.handle(fix(wrong), map: map) == .stay, "the wrong time completes nothing")
+        #expect(follower.zone == "west" && follower.statusText == "in east")
+        // The count starts again: from the wrong fix when its time is plausible (the clock goes on
+        // from there), else from the next plausible fix.
+        let plausible = follower.isPlausible(wrong)
+        let from = plausible ? wrong : start + .seconds(1)
+        if !plausible { #expect(follower.handle(fix(from), map: map) == .stay) }
+        #expect(follower.handle(fix(from + .seconds(29)), map: map) == .stay)
+        guard case .switchTo(let zone, _, let since) = follower.handle(fix(from + .seconds(30)), map: map) else {
+            Issue.record("a dwell of good times after the wrong one did not switch")
+            return
+        }
+        #expect(zone == "east" && since == from)
+    }
 }

@@ -219,7 +219,16 @@ import Testing
         .init(name: "an area that reaches no zone",
               xml: cap("far-1", area: "<circle>30.0,110.0 5</circle>"), reason: "its area (丽江) reaches no zone"),
         .init(name: "malformed XML", xml: Data("<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\"><identifier>x</identifier>".utf8),
-              reason: "not a valid CAP 1.2 alert: 1:79: not well-formed XML: the document ends too early, or goes on after its root element"),
+              reason: "not a valid CAP 1.2 alert (a.xml, line 1, column 79, in <alert>): the document ends before its elements are closed, "
+                + "or goes on after its last element"),
+        .init(name: "a DOCTYPE", xml: Data(String(decoding: cap("doctype-1"), as: UTF8.self)
+                .replacingOccurrences(of: "?>\n", with: "?>\n<!DOCTYPE alert [<!ENTITY e \"x\">]>\n").utf8),
+              reason: "not a valid CAP 1.2 alert (a.xml, line 2, column 1): the document has a DOCTYPE; alerts with one are refused "
+                + "(their entities are never expanded)"),
+        .init(name: "elements out of the schema's order",
+              xml: Data(String(decoding: cap("order-1"), as: UTF8.self).replacingOccurrences(of: "<status>Actual</status><msgType>Alert</msgType>",
+                                                                                         with: "<msgType>Alert</msgType><status>Actual</status>").utf8),
+              reason: "not a valid CAP 1.2 alert (a.xml, line 4, column 27, in <alert>): <status> comes after <msgType>; CAP 1.2 puts it before"),
     ]
 
     @Test(arguments: silent) func anAlertThatPlaysNothingIsRecordedWithTheReason(_ c: Quiet) async throws {
@@ -230,6 +239,28 @@ import Testing
         #expect(try f.store.alerts().count == 1 && f.store.broadcasts().isEmpty)
         // The same file (name and modification time) is not read twice.
         #expect(await f.engine.receiveAlert(c.xml, via: .file(name: "a.xml", mtime: 1)) == nil)
+        await f.stop()
+    }
+
+    /// An alert in ISO-8859-1 is kept as the bytes received: its repeats read the same event and play.
+    @Test func anAlertInISO88591IsKeptAsReceivedAndItsRepeatsPlay() async throws {
+        let config = Self.config.replacingOccurrences(
+            of: "    - {event: 火灾,", with: "    - {event: Terremoto en Usulután, message: notice, priority: emergency, "
+                + "repeat_every: 30min, repeat_count: 2}\n    - {event: 火灾,")
+        let f = try await EngineFixture(config, start: "2026-12-02 09:00")
+        let text = String(decoding: Self.cap("quake-sv", event: "Terremoto en Usulután"), as: UTF8.self)
+            .replacingOccurrences(of: "encoding=\"UTF-8\"", with: "encoding=\"ISO-8859-1\"").replacingOccurrences(of: "丽江", with: "Usulután")
+        let latin1 = try #require(text.data(using: .isoLatin1))
+        let receipt = try #require(await f.engine.receiveAlert(latin1, via: .file(name: "sv.xml", mtime: 1)))
+        #expect(receipt.invalid == nil && receipt.record.reason == nil && receipt.record.event == "Terremoto en Usulután")
+        #expect(receipt.record.document == latin1)
+        #expect(receipt.record.broadcasts.count == 3 && receipt.record.repeatsLeft == 1)
+        try await f.advance(to: "2026-12-02 09:30")
+        let done = try #require(try f.store.alert(identifier: "quake-sv"))
+        #expect(done.document == latin1)
+        #expect(done.broadcasts.count == 6 && done.repeatsLeft == 0, "\(done.notes)")
+        #expect(!done.notes.contains { $0.hasPrefix("a repeat did not play") }, "\(done.notes)")
+        _ = try await f.engine.stop(.all, clear: true)
         await f.stop()
     }
 }

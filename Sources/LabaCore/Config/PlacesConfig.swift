@@ -104,11 +104,53 @@ public struct AlertsConfig: Sendable {
     public var events: [AlertEvent] = []
     /// CAP language tag (`zh-CN`) → language id.
     public var languages: [(tag: Located<String>, language: Located<String>)] = []
+    /// `geocodes:` as written; nil when the key is absent (`acceptedGeocodes` is then the default).
+    public var geocodes: [GeocodeKind]?
     public var location: SourceLocation
 
     public var playsDrills: Bool { drills?.value ?? false }
 
-    static let keys = ["watch", "drills", "events", "languages"]
+    /// The kinds of `<geocode>` matched against the zones' codes: `geocodes`, else China's
+    /// administrative area codes only.
+    public var acceptedGeocodes: [GeocodeKind] { geocodes ?? GeocodeKind.chineseAdministrative }
+
+    static let keys = ["watch", "drills", "events", "languages", "geocodes"]
+}
+
+/// `alerts.geocodes`: a `<geocode>` whose `<valueName>` is `valueName` and whose value has one of
+/// `digits` digits is an administrative area code, matched against the zones' `code`s (a 6- or
+/// 9-digit code reaches every zone whose code it prefixes). Geocodes of any other name are left
+/// out: a US SAME code `530111` is not the Chinese county 530111.
+public struct GeocodeKind: Equatable, Sendable {
+    public var valueName: String
+    public var digits: [Int]
+    public var location: SourceLocation?
+
+    public init(valueName: String, digits: [Int], location: SourceLocation? = nil) {
+        self.valueName = valueName
+        self.digits = digits
+        self.location = location
+    }
+
+    /// The default: China's administrative division codes (GB/T 2260, and the 9- and 12-digit
+    /// township and village codes that extend them).
+    public static let chineseAdministrative = [GeocodeKind(valueName: "GB/T 2260", digits: [6, 9, 12])]
+
+    /// The lengths a code may have: those of a county (6), a township (9) and a village (12).
+    public static let lengths = [6, 9, 12]
+
+    /// Whether a `<geocode>` is of this kind: the same value name (letter case and spaces around
+    /// aside) and a value of that many ASCII digits.
+    public func accepts(valueName name: String, value: String) -> Bool {
+        isNamed(name) && digits.contains(value.count) && value.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
+    /// Whether a `<valueName>` names this kind (letter case and spaces around aside).
+    public func isNamed(_ name: String) -> Bool {
+        name.trimmingCharacters(in: .whitespaces).lowercased() == valueName.lowercased()
+    }
+
+    static let keys = ["value_name", "digits"]
 }
 
 extension ConfigLoader {
@@ -358,6 +400,7 @@ extension ConfigLoader {
                 alerts.events.append(mapped)
             }
         }
+        if let n = f["geocodes"] { alerts.geocodes = readGeocodes(n, &reader) }
         if let n = f["languages"] {
             if case .mapping(let mapping) = n {
                 for (key, value) in mapping {
@@ -370,5 +413,55 @@ extension ConfigLoader {
             }
         }
         return alerts
+    }
+
+    /// `alerts.geocodes: [{value_name: GB/T 2260, digits: [6, 9, 12]}]`; `digits` may be one number.
+    static func readGeocodes(_ node: Node, _ reader: inout NodeReader) -> [GeocodeKind]? {
+        guard let items = reader.sequence(node, "alerts.geocodes") else { return nil }
+        var kinds: [GeocodeKind] = []
+        for item in items {
+            guard let f = reader.mapping(item, "an alerts.geocodes entry", known: GeocodeKind.keys) else { continue }
+            guard let nameNode = f["value_name"], let name = reader.string(nameNode, "value_name") else {
+                if f["value_name"] == nil {
+                    reader.missing("an alerts.geocodes entry needs value_name (the <valueName> of the geocodes to match, "
+                                   + "such as \"GB/T 2260\")", in: f)
+                }
+                continue
+            }
+            let valueName = name.value.trimmingCharacters(in: .whitespaces)
+            guard !valueName.isEmpty else {
+                reader.error("value_name must not be empty", at: name.location)
+                continue
+            }
+            if let earlier = kinds.first(where: { $0.valueName.lowercased() == valueName.lowercased() }) {
+                reader.error("value_name '\(valueName)' is listed twice in alerts.geocodes (first at line \(earlier.location?.line ?? 0))",
+                             at: name.location)
+                continue
+            }
+            guard let digitsNode = f["digits"] else {
+                reader.missing("an alerts.geocodes entry needs digits: the lengths of its codes, of 6, 9 and 12", in: f)
+                continue
+            }
+            var digits: [Int] = []
+            var bad = false
+            let digitNodes: [Node] = if case .sequence(let list) = digitsNode { Array(list) } else { [digitsNode] }
+            for d in digitNodes {
+                guard let text = reader.string(d, "digits") else {
+                    bad = true
+                    continue
+                }
+                guard let n = Int(text.value.trimmingCharacters(in: .whitespaces)), GeocodeKind.lengths.contains(n) else {
+                    reader.reject(text, "digits must be 6 (a county), 9 (a township) or 12 (a village), or a list of them, "
+                                  + "found '\(text.value)'")
+                    bad = true
+                    continue
+                }
+                if !digits.contains(n) { digits.append(n) }
+            }
+            if digits.isEmpty, !bad { reader.error("digits must list at least one of 6, 9 and 12", at: reader.location(digitsNode)) }
+            guard !bad, !digits.isEmpty else { continue }
+            kinds.append(GeocodeKind(valueName: valueName, digits: digits.sorted(), location: name.location))
+        }
+        return kinds
     }
 }

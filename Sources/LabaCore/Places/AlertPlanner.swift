@@ -116,7 +116,7 @@ public enum AlertPlanner {
             }
             return planned(&plan, alert: alert, mapping: mapping, settings: settings, library: library, now: now)
         }
-        let reach = zones(reachedBy: alert, map: map)
+        let reach = zones(reachedBy: alert, map: map, geocodes: settings.acceptedGeocodes)
         plan.zones = reach.zones
         plan.notes += reach.notes
         guard !plan.zones.isEmpty else {
@@ -134,7 +134,8 @@ public enum AlertPlanner {
         var mapped: [String] = []
         for tagged in alert.infos {
             guard let language = language(for: tagged.language, in: settings) else {
-                plan.notes.append("language \(tagged.language) is not in alerts.languages")
+                let note = "language \(tagged.language) is not in alerts.languages"
+                if !plan.notes.contains(note) { plan.notes.append(note) }
                 continue
             }
             if !mapped.contains(language) { mapped.append(language) }
@@ -164,20 +165,44 @@ public enum AlertPlanner {
 
     /// The deepest zones an alert's areas (polygons, circles) and geocodes reach, with notes on
     /// what could not be read: where a commander forwards it, whether or not it plays here.
-    public static func zones(reachedBy alert: CAPAlert, map: ZoneMap) -> (zones: [String], notes: [String]) {
+    ///
+    /// - Parameter geocodes: the kinds of `<geocode>` that are area codes (`alerts.geocodes`); the
+    ///   others are left out, with one note for the whole alert, however many `<info>`s repeat them.
+    public static func zones(reachedBy alert: CAPAlert, map: ZoneMap,
+                             geocodes kinds: [GeocodeKind] = GeocodeKind.chineseAdministrative) -> (zones: [String], notes: [String]) {
         var shapes: [AlertShape] = []
         var geocoded: [String] = []
-        var notes: [String] = []
+        // Left out, by value name, each value once.
+        var otherKinds: [(name: String, values: [String])] = []
+        var badLengths: [String] = []
         for area in alert.infos.flatMap(\.areas) {
             shapes += area.polygons.map { .polygon(Area([Polygon(outer: $0)])) }
             shapes += area.circles.map { .circle($0) }
             for code in area.geocodes {
-                if ZoneMap.isAdministrativeCode(code.value) {
+                if kinds.contains(where: { $0.accepts(valueName: code.valueName, value: code.value) }) {
                     geocoded += map.zones(matchingGeocode: code.value)
+                } else if let kind = kinds.first(where: { $0.isNamed(code.valueName) }) {
+                    let text = "\(kind.valueName)=\(code.value)"
+                    if !badLengths.contains(text) { badLengths.append(text) }
+                } else if let i = otherKinds.firstIndex(where: { $0.name == code.valueName }) {
+                    if !otherKinds[i].values.contains(code.value) { otherKinds[i].values.append(code.value) }
                 } else {
-                    notes.append("geocode \(code.valueName)=\(code.value) is not a 6-, 9- or 12-digit area code")
+                    otherKinds.append((code.valueName, [code.value]))
                 }
             }
+        }
+        var notes: [String] = []
+        if !otherKinds.isEmpty {
+            let accepted = kinds.map(\.valueName).joined(separator: ", ")
+            let listed = otherKinds.map { kind in
+                let shown = kind.values.prefix(3).joined(separator: ", ")
+                return "\(kind.name) \(shown)" + (kind.values.count > 3 ? " and \(kind.values.count - 3) more" : "")
+            }
+            notes.append("geocodes left out, their value name is not in alerts.geocodes (\(accepted.isEmpty ? "none" : accepted)): "
+                         + listed.joined(separator: "; "))
+        }
+        if !badLengths.isEmpty {
+            notes.append("geocodes left out, not a code of the digits alerts.geocodes gives: " + badLengths.joined(separator: ", "))
         }
         let reached = map.reach(shapes) + geocoded
         let tree = map.tree

@@ -44,19 +44,35 @@ public struct Follower: Equatable, Sendable {
     public private(set) var lastFix: GPSFix?
     public private(set) var candidate: Candidate?
     public let dwell: TimeSpan
+    /// Fix times before this (the build's date) are a receiver's clock not yet set.
+    public let validFrom: Instant
 
-    public init(zone: String, dwell: TimeSpan) {
+    /// Fix times from this on (2100-01-01 UTC) are a receiver's clock gone wrong.
+    public static let validUntil = Instant(seconds: 4_102_444_800)
+    /// A fix this far after the one before is a clock that jumped, not a drive.
+    public static let largestStep = TimeSpan.seconds(24 * 3600)
+
+    public init(zone: String, dwell: TimeSpan, validFrom: Instant = Instant(seconds: 0)) {
         self.zone = zone
         self.dwell = dwell
+        self.validFrom = validFrom
+    }
+
+    /// Whether a fix's time can be counted on: from the build's date, before 2100.
+    public func isPlausible(_ time: Instant) -> Bool {
+        time >= validFrom && time < Self.validUntil
     }
 
     /// Takes a fix. The deepest zone whose area holds it becomes the candidate; once the unit has
     /// been in the candidate for `dwell` by the fixes' times, without a fix elsewhere in between,
     /// the output switches. A fix outside every area, or in the served zone, ends the candidate,
-    /// so that driving along a border does not flap. A fix older than the last (a replayed log
-    /// starting over) starts the count again.
+    /// so that driving along a border does not flap. A fix whose time goes back (a replayed log
+    /// starting over) or jumps more than a day ahead starts the count again; one dated before the
+    /// build or from 2100 on counts nothing (the position stands, the count waits for a good time),
+    /// so that no wrong clock completes a dwell at once.
     public mutating func handle(_ fix: GPSFix, map: ZoneMap) -> Decision {
-        let backwards = lastFix.map { fix.time < $0.time } ?? false
+        let restart = lastFix.map { fix.time < $0.time || fix.time - $0.time > Self.largestStep } ?? false
+        let plausible = isPlausible(fix.time)
         lastFix = fix
         guard let here = map.deepestZone(containing: fix.position, preferring: candidate?.zone ?? zone) else {
             status = .outside
@@ -68,7 +84,11 @@ public struct Follower: Equatable, Sendable {
             candidate = nil
             return .stay
         }
-        if backwards || candidate?.zone != here {
+        guard plausible else {
+            candidate = nil
+            return .stay
+        }
+        if restart || candidate?.zone != here {
             candidate = Candidate(zone: here, since: fix.time)
         }
         guard let candidate, fix.time - candidate.since >= dwell else { return .stay }
@@ -87,7 +107,7 @@ public struct Follower: Equatable, Sendable {
     public mutating func moved(to zone: String) {
         self.zone = zone
         candidate = nil
-        if case .inside(let here) = status, here != zone, let lastFix {
+        if case .inside(let here) = status, here != zone, let lastFix, isPlausible(lastFix.time) {
             candidate = Candidate(zone: here, since: lastFix.time)
         }
     }
