@@ -484,5 +484,22 @@ extension Catalog {
         case sirenSounding
         case nightVolume
         case refusalReservedName
+        // Accounts' zones (SPEC 17)
+        case refusalOutsideZones
+        case refusalLibraryNeedsEverywhere
+        case columnZones
+        case accountZonesEverywhere
+        case accountZonesConfigured
+        case accountZonesAdmin
+        case accountZonesSet
+        case accountZonesForAdmin
+        case accountZonesUnknown
+        case webAccountZones
+        case webAccountZonesConfigured
+        case webAccountZonesEverywhere
+        case webAccountZonesOnly
+        case webAccountZonesSave
+        case webAccountZonesSet
+        case webAccountZonesNone
     }
 }

@@ -494,5 +494,22 @@ extension Catalog {
         .sirenSounding: "{signal} ({message}) sounding on {output} in {zone}: {id}",
         .nightVolume: "night volume {gain}",
         .refusalReservedName: "names beginning with '{prefix}' are the civil-defence signals': give '{name}' another name",
+        // Accounts' zones (SPEC 17)
+        .refusalOutsideZones: "you may act only in {allowed} and the zones below them, not in {zones}",
+        .refusalLibraryNeedsEverywhere: "the recordings are shared by every zone: changing them needs an account that may act everywhere (yours acts in {allowed})",
+        .columnZones: "ZONES",
+        .accountZonesEverywhere: "everywhere",
+        .accountZonesConfigured: "as operators.zones says",
+        .accountZonesAdmin: "everywhere (admin)",
+        .accountZonesSet: "account '{name}' now acts in: {zones}",
+        .accountZonesForAdmin: "an admin acts everywhere: zones are for viewers and operators",
+        .accountZonesUnknown: "unknown zone '{zone}' in {config}",
+        .webAccountZones: "Zones",
+        .webAccountZonesConfigured: "As the configuration says",
+        .webAccountZonesEverywhere: "Everywhere",
+        .webAccountZonesOnly: "Only the zones ticked",
+        .webAccountZonesSave: "Save zones",
+        .webAccountZonesSet: "The zones of '{name}' were saved.",
+        .webAccountZonesNone: "Tick at least one zone, or choose another setting.",
     ]
 }

@@ -494,5 +494,22 @@ extension Catalog {
         .sirenSounding: "{signal}（{message}）在 {output}（{zone}）鸣放：{id}",
         .nightVolume: "夜间音量 {gain}",
         .refusalReservedName: "以“{prefix}”开头的名称留给防空警报信号，请给“{name}”换个名称",
+        // Accounts' zones (SPEC 17)
+        .refusalOutsideZones: "您只能在{allowed}及其下级区域操作，不能在{zones}操作",
+        .refusalLibraryNeedsEverywhere: "录音由所有区域共用，只有可在全部区域操作的账号才能修改（您的账号只能在{allowed}操作）",
+        .columnZones: "区域",
+        .accountZonesEverywhere: "全部区域",
+        .accountZonesConfigured: "按 operators.zones 设置",
+        .accountZonesAdmin: "全部区域（管理员）",
+        .accountZonesSet: "账号 '{name}' 的操作区域已改为：{zones}",
+        .accountZonesForAdmin: "管理员可在全部区域操作，区域限制只用于查看员和操作员",
+        .accountZonesUnknown: "{config} 中没有区域“{zone}”",
+        .webAccountZones: "操作区域",
+        .webAccountZonesConfigured: "按配置文件",
+        .webAccountZonesEverywhere: "全部区域",
+        .webAccountZonesOnly: "仅限勾选的区域",
+        .webAccountZonesSave: "保存区域",
+        .webAccountZonesSet: "已保存账号 '{name}' 的操作区域。",
+        .webAccountZonesNone: "请至少勾选一个区域，或选择其他设置。",
     ]
 }

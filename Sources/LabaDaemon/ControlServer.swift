@@ -42,6 +42,7 @@ public struct APIFailure: Error, Equatable, Sendable {
         case .streamUnavailable, .inputUnavailable: .streamUnavailable
         case .notAudio: .notAudio
         case .tooLarge: .tooLarge
+        case .outsideZones, .libraryNeedsEverywhere: .forbidden
         }
         self.init(code, refusal.english)
         self.refusal = refusal

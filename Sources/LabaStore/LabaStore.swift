@@ -116,6 +116,7 @@ public final class Store: Sendable {
                 t.add(column: "command", .text)
             }
         }
+        migrator.registerMigration("v8-account-zones", migrate: migrateAccountZones)
         return migrator
     }
 
