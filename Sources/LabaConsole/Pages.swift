@@ -187,7 +187,7 @@ extension Site {
         }
         let stopped: Stopped
         do {
-            stopped = try await door.stop(form.flag("all") ? .all : .zones(zones), clear: form.flag("clear"))
+            stopped = try await door.stop(form.flag("all") ? .all : .zones(zones), clear: form.flag("clear"), by: .console(user: visit.name))
         } catch {
             return page("stop", visit, title: .webStop, page: broadcastPageValues(await door.configuration, library: await door.library, texts: visit.texts),
                         error: visit.texts.refusal(error), status: .unprocessableContent)
@@ -298,7 +298,9 @@ extension Site {
         var request = request
         let (visit, form) = try await change(&request, context, role: .operator)
         guard let output = form["output"], let zone = form["zone"] else { throw Failure.badRequest("output and zone") }
-        do { _ = try await door.move(output: output, to: zone) } catch { throw Failure.badRequest(visit.texts.refusal(error)) }
+        do { _ = try await door.move(output: output, to: zone, by: .console(user: visit.name)) } catch {
+            throw error.code == .outsideZones ? Failure.refused(visit.texts.refusal(error)) : Failure.badRequest(visit.texts.refusal(error))
+        }
         logger.notice("console: output moved", metadata: ["console": "\(visit.name)", "output": "\(output)", "zone": "\(zone)"])
         return Self.redirect("/zones?" + Form.encode([("moved", output)]))
     }

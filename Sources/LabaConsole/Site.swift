@@ -25,6 +25,8 @@ enum Failure: Error {
     case csrf
     case notFound
     case badRequest(String)
+    /// A request outside what the account may do (its zones), in its words.
+    case refused(String)
 }
 
 /// Who is asking, in which language.
@@ -277,6 +279,8 @@ final class Site: Sendable {
             return visit == nil && request.method == .get ? Self.redirect("/login") : problem(.webNotFound, .notFound)
         case Failure.badRequest(let message):
             return Self.text(message, status: .badRequest)
+        case Failure.refused(let message):
+            return Self.text(message, status: .forbidden)
         case let e as HTTPResponseError where e.status == .notFound:
             return visit == nil && request.method == .get ? Self.redirect("/login") : problem(.webNotFound, .notFound)
         case let e as HTTPResponseError:
