@@ -359,7 +359,6 @@ extension Catalog {
         case webOperatorEntry
         case webOperatorChanged
         case webOperatorsForbidden
-        case webOperatorsZones
         case webPause
         case webResume
         case webEntryAddedFlash
@@ -501,5 +500,6 @@ extension Catalog {
         case webAccountZonesSave
         case webAccountZonesSet
         case webAccountZonesNone
+        case webYourZones
     }
 }

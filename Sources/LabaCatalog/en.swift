@@ -366,7 +366,6 @@ extension Catalog {
         .webOperatorEntry: "Added by {who} on {when}",
         .webOperatorChanged: "· changed by {who} on {when}",
         .webOperatorsForbidden: "The technician's configuration does not let operators change the schedule.",
-        .webOperatorsZones: "Operators may schedule in: {zones} (and the zones below them).",
         .webPause: "Pause",
         .webResume: "Resume",
         .webEntryAddedFlash: "Added {entry}.",
@@ -510,6 +509,7 @@ extension Catalog {
         .webAccountZonesOnly: "Only the zones ticked",
         .webAccountZonesSave: "Save zones",
         .webAccountZonesSet: "The zones of '{name}' were saved.",
+        .webYourZones: "You may act in: {zones} (and the zones below them).",
         .webAccountZonesNone: "Tick at least one zone, or choose another setting.",
     ]
 }

@@ -366,7 +366,6 @@ extension Catalog {
         .webOperatorEntry: "{who} 于 {when} 添加",
         .webOperatorChanged: "· {who} 于 {when} 修改",
         .webOperatorsForbidden: "技术员的配置不允许操作员修改播出计划。",
-        .webOperatorsZones: "操作员可以安排的区域：{zones}（及其下级区域）。",
         .webPause: "暂停",
         .webResume: "恢复",
         .webEntryAddedFlash: "已添加 {entry}。",
@@ -510,6 +509,7 @@ extension Catalog {
         .webAccountZonesOnly: "仅限勾选的区域",
         .webAccountZonesSave: "保存区域",
         .webAccountZonesSet: "已保存账号 '{name}' 的操作区域。",
+        .webYourZones: "您可以操作的区域：{zones}（及其下级区域）。",
         .webAccountZonesNone: "请至少勾选一个区域，或选择其他设置。",
     ]
 }

@@ -109,8 +109,8 @@ extension Site {
         if let operators = list?.operators {
             if !operators.allowed {
                 note = t(.webOperatorsForbidden)
-            } else if let allowed = operators.zones {
-                note = t(.webOperatorsZones, ["zones": allowed.map(naming.zone).joined(separator: "、")])
+            } else {
+                note = await zonesNote(visit, naming)
             }
         }
 
@@ -240,12 +240,11 @@ extension Site {
         let naming = Naming(config)
         let list = try? await door.scheduleEntries(zone: nil)
         let operators = list?.operators ?? .init(allowed: false, zones: nil)
+        let zonesNote = await zonesNote(visit, naming)
         let ids = Set(library.recordings.keys).union(config.messages.map(\.id.value)).sorted()
         let messages = ids.map { Choice(id: $0, name: $0, title: naming.message($0), selected: $0 == form.message) }
-        // Only the zones operators may schedule in (the technician's `operators.zones`).
-        let zones = naming.zonesInTreeOrder.filter { z in
-            operators.zones.map { $0.contains { naming.tree.zone(z.zone.id, isWithin: $0) } } ?? true
-        }.map { ZoneChoice(id: $0.zone.id, name: String(repeating: "· ", count: $0.depth) + $0.zone.name, depth: $0.depth,
+        // Only the zones the front door lets this account schedule in.
+        let zones = await offeredZones(visit, naming).map { ZoneChoice(id: $0.zone.id, name: String(repeating: "· ", count: $0.depth) + $0.zone.name, depth: $0.depth,
                            selected: $0.zone.id == form.zone) }
         let built = try? form.build().get()
         var page = EntryFormPage(
@@ -253,8 +252,7 @@ extension Site {
             presets: EntryForm.Preset.allCases.map { .init(id: $0.rawValue, name: t($0.key), checked: $0 == form.preset) },
             form: form, expression: built?.expression ?? "", command: built.map(form.commandLine) ?? "",
             baseVersion: baseVersion ?? list?.version ?? 0, entry: entry, allowed: operators.allowed,
-            operatorsNote: !operators.allowed ? t(.webOperatorsForbidden)
-                : operators.zones.map { t(.webOperatorsZones, ["zones": $0.map(naming.zone).joined(separator: "、")]) })
+            operatorsNote: !operators.allowed ? t(.webOperatorsForbidden) : zonesNote)
         if let preview {
             var lines: [EntryFormPage.Preview.Line] = []
             func line(_ kind: String, _ key: Catalog.Key, _ b: ScheduleItem, time: String? = nil) {

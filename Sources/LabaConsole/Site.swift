@@ -39,6 +39,8 @@ struct Visit: Sendable {
 
     var name: String { account.name }
     var canOperate: Bool { account.role >= .operator }
+    /// Who the front door hears.
+    var requester: RequestedBy { .console(user: account.name) }
 }
 
 final class Site: Sendable {
@@ -99,6 +101,7 @@ final class Site: Sendable {
         router.get("/accounts") { request, context in try await self.accounts(request, context) }
         router.post("/accounts/add") { request, context in try await self.addAccount(request, context) }
         router.post("/accounts/remove") { request, context in try await self.removeAccount(request, context) }
+        router.post("/accounts/zones") { request, context in try await self.setAccountZones(request, context) }
     }
 
     // MARK: Who is asking
