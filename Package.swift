@@ -108,7 +108,7 @@ let package = Package(
         .target(name: "LabaTestSupport", path: "Tests/LabaTestSupport"),
         .testTarget(name: "LabaAudioTests", dependencies: ["LabaAudio", "LabaCore", "CSndFile", "CEBUR128", "LabaTestSupport"]),
         .testTarget(name: "LabaConsoleTests", dependencies: ["LabaConsole", "LabaCore", "LabaStore", "LabaCatalog", "LabaAudio"]),
-        .testTarget(name: "LabaStoreTests", dependencies: ["LabaStore", "LabaCore"]),
+        .testTarget(name: "LabaStoreTests", dependencies: ["LabaStore", "LabaCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LabaDaemonTests", dependencies: ["LabaDaemon", "LabaCore", "LabaStore", "LabaAudio",
                                                             .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "LabaStreamTests", dependencies: ["LabaStream", "LabaAudio", "LabaTestSupport"]),

@@ -183,7 +183,9 @@ extension Site {
         var request = request
         let (visit, _) = try await change(&request, context, role: .operator)
         let id = context.parameters.get("id") ?? ""
-        do { _ = try await door.cancel(id, by: .console(user: visit.name)) } catch {
+        do { _ = try await door.cancel(id, by: visit.requester) } catch where error.code == .outsideZones {
+            throw Failure.refused(visit.texts.refusal(error))
+        } catch {
             // Already ended or unknown: the overview shows how it is now.
         }
         logger.notice("console: stop", metadata: ["console": "\(visit.name)", "broadcast": "\(id)"])

@@ -183,7 +183,8 @@ extension Site {
         case .forbidden: .webScheduleForbidden
         default: .webScheduleRefused
         }
-        var text = t(lead) + " " + refusal.body.error.message
+        let reason = refusal.body.error.refusal.flatMap { Catalog.refusal(code: $0, args: refusal.body.error.args ?? [:], in: t.language) }
+        var text = t(lead) + " " + (reason ?? refusal.body.error.message)
         if let changes = refusal.body.changes, !changes.isEmpty {
             text += " — " + changes.map { "\(Self.minutes($0.at)) \($0.requestedBy?.label ?? "") \(t.scheduleAction($0.action)) \($0.entry)" }
                 .joined(separator: "; ")
