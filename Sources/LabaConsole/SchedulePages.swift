@@ -100,7 +100,11 @@ extension Site {
         let config = await door.configuration
         var naming = Naming(config)
         let list = try? await door.scheduleEntries(zone: nil)
-        let rows = (list?.entries ?? []).map { ($0.zone, entryRow($0, naming: naming, texts: t, canOperate: visit.canOperate)) }
+        // Entries outside the account's zones are shown, not offered for change.
+        let offered = await door.offeredZones(to: visit.requester).map(Set.init)
+        let rows = (list?.entries ?? []).map {
+            ($0.zone, entryRow($0, naming: naming, texts: t, canOperate: visit.canOperate && offered?.contains($0.zone) != false))
+        }
         let zones = naming.zonesInTreeOrder.map { z in
             SchedulePage.Zone(id: z.zone.id, name: z.zone.name, depth: z.depth, entries: rows.filter { $0.0 == z.zone.id }.map(\.1))
         }

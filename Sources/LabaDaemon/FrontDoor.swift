@@ -112,6 +112,8 @@ public final class FrontDoor: Sendable {
             }
         }
         do throws(Refusal) {
+            // The fleet's library is every unit's: a limited requester's recording may not join it.
+            try await checkLibraryChange(by: request.requestedBy)
             guard Config.isValidID(name) else { throw Refusal(.fleetRecordingName, ["name": name]) }
             guard (request.languages?.count ?? 0) <= 1 else { throw Refusal(.fleetRecordingLanguages) }
             _ = try await fleet.publishLibrary(path: path, message: name, language: request.languages?.first ?? Language.neutral)
@@ -161,8 +163,10 @@ public final class FrontDoor: Sendable {
     /// - Returns: the broadcast as it is now; nil for a talk.
     /// - Throws: `.outsideZones` for a broadcast (or a talk) that plays outside the requester's zones.
     public func cancel(_ id: String, by requester: RequestedBy?) async throws(Refusal) -> BroadcastRecord? {
-        if let zones = await engine.talkZones(id) ?? (await engine.record(id: id)).map({ [$0.zone] }) {
+        if let zones = await engine.talkZones(id) {
             try await check(zones, by: requester)
+        } else if let record = await engine.record(id: id) {
+            try await check([record.zone], by: requester)
         }
         if await engine.stopLive(id, reason: requester.map { "stopped by \($0.label)" } ?? "stopped through the control API") {
             return nil
