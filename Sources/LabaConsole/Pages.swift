@@ -351,10 +351,13 @@ extension Site {
 
     /// The choices of an account's zones: as configured, everywhere, or the zones ticked.
     static func zoneModes(_ zones: AccountZones, _ t: Texts) -> [Choice] {
-        [("configured", Catalog.Key.webAccountZonesConfigured, zones == .configured),
-         ("everywhere", .webAccountZonesEverywhere, zones == .everywhere),
-         ("only", .webAccountZonesOnly, { if case .only = zones { true } else { false } }())]
-            .map { Choice(id: $0.0, name: t($0.1), title: "", selected: $0.2) }
+        let only = if case .only = zones { true } else { false }
+        let modes: [(String, Catalog.Key, Bool)] = [
+            ("configured", .webAccountZonesConfigured, zones == .configured),
+            ("everywhere", .webAccountZonesEverywhere, zones == .everywhere),
+            ("only", .webAccountZonesOnly, only),
+        ]
+        return modes.map { Choice(id: $0.0, name: t($0.1), title: "", selected: $0.2) }
     }
 
     /// An account's zones from the accounts page's form (`zones_mode`, `zone`...); nil when the

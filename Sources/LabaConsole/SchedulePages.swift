@@ -249,8 +249,10 @@ extension Site {
         let ids = Set(library.recordings.keys).union(config.messages.map(\.id.value)).sorted()
         let messages = ids.map { Choice(id: $0, name: $0, title: naming.message($0), selected: $0 == form.message) }
         // Only the zones the front door lets this account schedule in.
-        let zones = await offeredZones(visit, naming).map { ZoneChoice(id: $0.zone.id, name: String(repeating: "· ", count: $0.depth) + $0.zone.name, depth: $0.depth,
-                           selected: $0.zone.id == form.zone) }
+        let zones = await offeredZones(visit, naming).map {
+            ZoneChoice(id: $0.zone.id, name: String(repeating: "· ", count: $0.depth) + $0.zone.name, depth: $0.depth,
+                       selected: $0.zone.id == form.zone)
+        }
         let built = try? form.build().get()
         var page = EntryFormPage(
             messages: messages, zones: zones,
