@@ -64,12 +64,13 @@ struct User: ParsableCommand {
         @OptionGroup var config: ConfigOptions
         @OptionGroup var state: StateOptions
 
-        func validate() throws {
-            try validateAccountName(name)
-            if role == .admin, zones.given != nil, zones.given != .configured { throw ValidationError(t(.accountZonesForAdmin)) }
-        }
+        func validate() throws { try validateAccountName(name) }
 
         func run() throws {
+            if role == .admin, zones.given != nil, zones.given != .configured {
+                complain(.accountZonesForAdmin)
+                throw ExitCode(64)
+            }
             let store = try state.store()
             defer { state.handBack() }
             if (try? store.account(name)) ?? nil != nil {
