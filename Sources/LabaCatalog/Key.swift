@@ -360,7 +360,6 @@ extension Catalog {
         case webOperatorEntry
         case webOperatorChanged
         case webOperatorsForbidden
-        case webOperatorsZones
         case webPause
         case webResume
         case webEntryAddedFlash
@@ -540,5 +539,23 @@ extension Catalog {
         case capWhere
         case capWhereInElement
         case capInFile
+        // Accounts' zones (SPEC 17)
+        case refusalOutsideZones
+        case refusalLibraryNeedsEverywhere
+        case columnZones
+        case accountZonesEverywhere
+        case accountZonesConfigured
+        case accountZonesAdmin
+        case accountZonesSet
+        case accountZonesForAdmin
+        case accountZonesUnknown
+        case webAccountZones
+        case webAccountZonesConfigured
+        case webAccountZonesEverywhere
+        case webAccountZonesOnly
+        case webAccountZonesSave
+        case webAccountZonesSet
+        case webAccountZonesNone
+        case webYourZones
     }
 }

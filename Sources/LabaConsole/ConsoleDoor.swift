@@ -29,17 +29,20 @@ public protocol ConsoleDoor: Sendable {
     // MARK: Requests
 
     func broadcast(_ request: AdmissionRequest) async throws(Refusal) -> Broadcasts
-    func stop(_ target: AdmissionRequest.Target, clear: Bool) async throws(Refusal) -> Stopped
+    func stop(_ target: AdmissionRequest.Target, clear: Bool, by requester: RequestedBy?) async throws(Refusal) -> Stopped
     /// Ends a broadcast (or a talk); nil for a talk.
     func cancel(_ id: String, by requester: RequestedBy?) async throws(Refusal) -> BroadcastRecord?
-    func move(output: String, to zone: String) async throws(Refusal) -> OutputStatus
+    func move(output: String, to zone: String, by requester: RequestedBy?) async throws(Refusal) -> OutputStatus
     func talk(_ request: ConsoleTalkRequest) async throws(Refusal) -> ConsoleTalk
     /// Nil for a talk unknown (or ended long ago).
     func talkProgress(_ id: String) async -> TalkProgress?
     /// Receives a recording for `message` in `language` (a file or the microphone's WAV), trims
-    /// and measures it, puts it in the library and reloads.
-    func saveRecording<Body: AsyncSequence & Sendable>(_ body: Body, contentLength: Int?, message: String, language: String)
+    /// and measures it, puts it in the library and reloads; only for who may act everywhere.
+    func saveRecording<Body: AsyncSequence & Sendable>(_ body: Body, contentLength: Int?, message: String, language: String,
+                                                       by requester: RequestedBy?)
         async throws(Refusal) -> SavedRecording where Body.Element == ByteBuffer
+    /// The zones offered to `requester` (its zones and those below them, in tree order); nil: every zone.
+    func offeredZones(to requester: RequestedBy?) async -> [String]?
 
     // MARK: The operators' schedule
 
@@ -53,6 +56,7 @@ public protocol ConsoleDoor: Sendable {
     func account(_ name: String) throws -> ConsoleAccount?
     func accounts() throws -> [ConsoleAccount]
     func addAccount(_ account: ConsoleAccount) throws
+    func setZones(_ name: String, zones: AccountZones) throws
     func removeAccount(_ name: String) throws
     func session(tokenHash: String, now: Int64) throws -> (ConsoleSession, ConsoleAccount)?
     func addSession(_ session: ConsoleSession) throws

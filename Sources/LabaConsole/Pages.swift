@@ -112,12 +112,31 @@ extension Site {
         var languages: [Choice]
     }
 
-    func broadcastPageValues(_ config: Config, library: MessageLibrary, texts: Texts) -> BroadcastPage {
+    /// The zones the front door lets this visit act in, in tree order; every zone when it may act everywhere.
+    func offeredZones(_ visit: Visit, _ naming: Naming) async -> [(zone: ResolvedZone, depth: Int)] {
+        let offered = await door.offeredZones(to: visit.requester).map(Set.init)
+        return naming.zonesInTreeOrder.filter { offered?.contains($0.zone.id) ?? true }
+    }
+
+    /// "You may act in …" with the top zones of the visit's, when it may not act everywhere.
+    func zonesNote(_ visit: Visit, _ naming: Naming) async -> String? {
+        guard let offered = await door.offeredZones(to: visit.requester) else { return nil }
+        let mine = Set(offered)
+        let tops = offered.filter { naming.tree[$0]?.parent.map { !mine.contains($0) } ?? true }
+        return visit.texts(.webYourZones, ["zones": tops.map(naming.zone).joined(separator: "、")])
+    }
+
+    func broadcastPageValues(_ visit: Visit) async -> BroadcastPage {
+        await broadcastPageValues(await door.configuration, library: await door.library, visit: visit)
+    }
+
+    func broadcastPageValues(_ config: Config, library: MessageLibrary, visit: Visit) async -> BroadcastPage {
+        let texts = visit.texts
         let naming = Naming(config)
         // The recorded messages, then the civil-defence signals, which need no recording (SPEC 18).
         let messages = library.recordings.keys.sorted().map { Choice(id: $0, name: $0, title: naming.message($0)) }
             + SirenKind.allCases.map { Choice(id: $0.messageName, name: $0.messageName, title: texts.siren($0)) }
-        let zones = naming.zonesInTreeOrder.map { ZoneChoice(id: $0.zone.id, name: $0.zone.name, depth: $0.depth) }
+        let zones = await offeredZones(visit, naming).map { ZoneChoice(id: $0.zone.id, name: $0.zone.name, depth: $0.depth) }
         let used = Set(library.recordings.values.flatMap(\.keys))
         let languages = config.languages.filter { used.contains($0.id) }.map { Choice(id: $0.id, name: $0.name, title: $0.name) }
         return BroadcastPage(messages: messages, zones: zones, languages: languages)
@@ -125,8 +144,7 @@ extension Site {
 
     func broadcastPage(_ request: Request, _ context: ConsoleContext) async throws -> Response {
         let visit = try await self.visit(request, context, role: .operator)
-        return page("broadcast", visit, title: .webBroadcast,
-                    page: broadcastPageValues(await door.configuration, library: await door.library, texts: visit.texts))
+        return page("broadcast", visit, title: .webBroadcast, page: await broadcastPageValues(visit))
     }
 
     struct ConfirmPage {
@@ -144,9 +162,9 @@ extension Site {
         let (visit, form) = try await change(&request, context, role: .operator)
         let t = visit.texts
         let config = await door.configuration
-        func again(_ error: String) async -> Response {
-            page("broadcast", visit, title: .webBroadcast, page: broadcastPageValues(config, library: await door.library, texts: visit.texts),
-                 error: error, status: .unprocessableContent)
+        func again(_ error: String, status: HTTPResponse.Status = .unprocessableContent) async -> Response {
+            page("broadcast", visit, title: .webBroadcast, page: await broadcastPageValues(config, library: await door.library, visit: visit),
+                 error: error, status: status)
         }
         guard let message = form["message"] else { return await again(t(.webChooseMessage)) }
         let all = form.flag("all")
@@ -176,7 +194,7 @@ extension Site {
         do {
             admitted = try await door.broadcast(admission)
         } catch {
-            return await again(t.refusal(error))
+            return await again(t.refusal(error), status: error.code == .outsideZones ? .forbidden : .unprocessableContent)
         }
         logger.notice("console: broadcast", metadata: [
             "console": "\(visit.name)", "message": "\(message)", "priority": "\(priority)",
@@ -194,7 +212,9 @@ extension Site {
         var request = request
         let (visit, _) = try await change(&request, context, role: .operator)
         let id = context.parameters.get("id") ?? ""
-        do { _ = try await door.cancel(id, by: .console(user: visit.name)) } catch {
+        do { _ = try await door.cancel(id, by: visit.requester) } catch where error.code == .outsideZones {
+            throw Failure.refused(visit.texts.refusal(error))
+        } catch {
             // Already ended or unknown: the overview shows how it is now.
         }
         logger.notice("console: stop", metadata: ["console": "\(visit.name)", "broadcast": "\(id)"])
@@ -203,7 +223,7 @@ extension Site {
 
     func stopPage(_ request: Request, _ context: ConsoleContext) async throws -> Response {
         let visit = try await self.visit(request, context, role: .operator)
-        return page("stop", visit, title: .webStop, page: broadcastPageValues(await door.configuration, library: await door.library, texts: visit.texts))
+        return page("stop", visit, title: .webStop, page: await broadcastPageValues(visit))
     }
 
     func stop(_ request: Request, _ context: ConsoleContext) async throws -> Response {
@@ -211,15 +231,15 @@ extension Site {
         let (visit, form) = try await change(&request, context, role: .operator)
         let zones = form.all("zone")
         guard form.flag("all") || !zones.isEmpty else {
-            return page("stop", visit, title: .webStop, page: broadcastPageValues(await door.configuration, library: await door.library, texts: visit.texts),
+            return page("stop", visit, title: .webStop, page: await broadcastPageValues(visit),
                         error: visit.texts(.webChooseZone), status: .unprocessableContent)
         }
         let stopped: Stopped
         do {
-            stopped = try await door.stop(form.flag("all") ? .all : .zones(zones), clear: form.flag("clear"))
+            stopped = try await door.stop(form.flag("all") ? .all : .zones(zones), clear: form.flag("clear"), by: visit.requester)
         } catch {
-            return page("stop", visit, title: .webStop, page: broadcastPageValues(await door.configuration, library: await door.library, texts: visit.texts),
-                        error: visit.texts.refusal(error), status: .unprocessableContent)
+            return page("stop", visit, title: .webStop, page: await broadcastPageValues(visit),
+                        error: visit.texts.refusal(error), status: error.code == .outsideZones ? .forbidden : .unprocessableContent)
         }
         logger.notice("console: stop", metadata: ["console": "\(visit.name)", "outputs": "\(stopped.outputs.joined(separator: ","))",
                                                   "command": "\(stopped.command?.id ?? "")", "clear": "\(form.flag("clear"))"])
@@ -297,6 +317,8 @@ extension Site {
             var zone: String
             var zoneName: String
             var choices: [ZoneChoice]
+            /// Inside the visit's zones: it may move it (within them).
+            var movable: Bool
         }
 
         var outputs: [Output]
@@ -308,11 +330,13 @@ extension Site {
         let naming = Naming(await door.configuration)
         let status = await door.status()
         let tree = naming.zonesInTreeOrder
+        let offered = await offeredZones(visit, naming)
+        let mine = Set(offered.map(\.zone.id))
         let outputs = status.outputs.map { o in
-            ZonesPage.Output(id: o.id, device: o.device, zone: o.zone, zoneName: naming.zone(o.zone), choices: tree.map {
+            ZonesPage.Output(id: o.id, device: o.device, zone: o.zone, zoneName: naming.zone(o.zone), choices: offered.map {
                 ZoneChoice(id: $0.zone.id, name: String(repeating: "· ", count: $0.depth) + $0.zone.name, depth: $0.depth,
                            selected: $0.zone.id == o.zone)
-            })
+            }, movable: mine.contains(o.zone))
         }
         let zones = tree.map { z in
             ZoneChoice(id: z.zone.id, name: z.zone.name, depth: z.depth, outputs: status.outputs.filter { $0.zone == z.zone.id }.map(\.id))
@@ -327,7 +351,9 @@ extension Site {
         var request = request
         let (visit, form) = try await change(&request, context, role: .operator)
         guard let output = form["output"], let zone = form["zone"] else { throw Failure.badRequest("output and zone") }
-        do { _ = try await door.move(output: output, to: zone) } catch { throw Failure.badRequest(visit.texts.refusal(error)) }
+        do { _ = try await door.move(output: output, to: zone, by: visit.requester) } catch {
+            throw error.code == .outsideZones ? Failure.refused(visit.texts.refusal(error)) : Failure.badRequest(visit.texts.refusal(error))
+        }
         logger.notice("console: output moved", metadata: ["console": "\(visit.name)", "output": "\(output)", "zone": "\(zone)"])
         return Self.redirect("/zones?" + Form.encode([("moved", output)]))
     }
@@ -338,23 +364,70 @@ extension Site {
         struct Row {
             var name: String
             var roleName: String
+            /// Where it acts, in words.
+            var zonesText: String
+            /// Not an admin: its zones can be set.
+            var limitable: Bool
+            var modes: [Choice]
+            var zones: [ZoneChoice]
         }
 
         var accounts: [Row]
         var roles: [Choice]
+        var modes: [Choice]
+        var zones: [ZoneChoice]
+    }
+
+    /// The choices of an account's zones: as configured, everywhere, or the zones ticked.
+    static func zoneModes(_ zones: AccountZones, _ t: Texts) -> [Choice] {
+        let only = if case .only = zones { true } else { false }
+        let modes: [(String, Catalog.Key, Bool)] = [
+            ("configured", .webAccountZonesConfigured, zones == .configured),
+            ("everywhere", .webAccountZonesEverywhere, zones == .everywhere),
+            ("only", .webAccountZonesOnly, only),
+        ]
+        return modes.map { Choice(id: $0.0, name: t($0.1), title: "", selected: $0.2) }
+    }
+
+    /// An account's zones from the accounts page's form (`zones_mode`, `zone`...); nil when the
+    /// form asks for some zones but ticks none.
+    static func accountZones(_ form: Form) -> AccountZones? {
+        switch form["zones_mode"] {
+        case "everywhere": return .everywhere
+        case "only":
+            let zones = form.all("zone")
+            return zones.isEmpty ? nil : .only(zones)
+        default: return .configured
+        }
     }
 
     func accounts(_ request: Request, _ context: ConsoleContext) async throws -> Response {
         let visit = try await self.visit(request, context, role: .admin)
-        return accountsPage(visit)
+        return await accountsPage(visit)
     }
 
-    func accountsPage(_ visit: Visit, flash: String? = nil, error: String? = nil) -> Response {
+    func accountsPage(_ visit: Visit, flash: String? = nil, error: String? = nil) async -> Response {
         let t = visit.texts
-        let rows = ((try? door.accounts()) ?? []).map { AccountsPage.Row(name: $0.name, roleName: t.role($0.role)) }
+        let naming = Naming(await door.configuration)
+        let tree = naming.zonesInTreeOrder
+        func choices(_ zones: AccountZones) -> [ZoneChoice] {
+            let ticked: Set<String> = if case .only(let z) = zones { Set(z) } else { [] }
+            return tree.map { ZoneChoice(id: $0.zone.id, name: $0.zone.name, depth: $0.depth, checked: ticked.contains($0.zone.id)) }
+        }
+        let rows = ((try? door.accounts()) ?? []).map { account in
+            let text: String = switch (account.role, account.zones) {
+            case (.admin, _): t(.webRoleAdmin) + " · " + t(.webAccountZonesEverywhere)
+            case (_, .configured): t(.webAccountZonesConfigured)
+            case (_, .everywhere): t(.webAccountZonesEverywhere)
+            case (_, .only(let zones)): zones.map(naming.zone).joined(separator: "、")
+            }
+            return AccountsPage.Row(name: account.name, roleName: t.role(account.role), zonesText: text, limitable: account.role != .admin,
+                                    modes: Self.zoneModes(account.zones, t), zones: choices(account.zones))
+        }
         let roles = ConsoleRole.allCases.map { Choice(id: $0.rawValue, name: t.role($0), title: "") }
-        return page("accounts", visit, title: .webAccounts, page: AccountsPage(accounts: rows, roles: roles), flash: flash, error: error,
-                    status: error == nil ? .ok : .unprocessableContent)
+        return page("accounts", visit, title: .webAccounts,
+                    page: AccountsPage(accounts: rows, roles: roles, modes: Self.zoneModes(.configured, t), zones: choices(.configured)),
+                    flash: flash, error: error, status: error == nil ? .ok : .unprocessableContent)
     }
 
     func addAccount(_ request: Request, _ context: ConsoleContext) async throws -> Response {
@@ -362,26 +435,52 @@ extension Site {
         let (visit, form) = try await change(&request, context, role: .admin)
         let t = visit.texts
         guard let name = form["name"], name.count <= 64, !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "/" }),
-              let role = form["role"].flatMap(ConsoleRole.init(rawValue:)) else { return accountsPage(visit, error: t(.webBadAccount)) }
-        guard let password = form["password"], password.count >= 8 else { return accountsPage(visit, error: t(.webPasswordTooShort)) }
+              let role = form["role"].flatMap(ConsoleRole.init(rawValue:)) else { return await accountsPage(visit, error: t(.webBadAccount)) }
+        guard let password = form["password"], password.count >= 8 else { return await accountsPage(visit, error: t(.webPasswordTooShort)) }
+        guard let zones = try await checkedZones(form, visit) else { return await accountsPage(visit, error: t(.webAccountZonesNone)) }
         let hash = try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: 10) }
         let t0 = await now()
         do {
-            try door.addAccount(ConsoleAccount(name: name, role: role, passwordHash: hash, createdAt: t0))
+            try door.addAccount(ConsoleAccount(name: name, role: role, passwordHash: hash, createdAt: t0, zones: role == .admin ? .configured : zones))
         } catch {
-            return accountsPage(visit, error: t(.webAccountExists, ["name": name]))
+            return await accountsPage(visit, error: t(.webAccountExists, ["name": name]))
         }
-        logger.notice("console: account added", metadata: ["console": "\(visit.name)", "account": "\(name)", "role": "\(role.rawValue)"])
-        return accountsPage(visit, flash: t(.webAccountAdded, ["name": name]))
+        logger.notice("console: account added", metadata: ["console": "\(visit.name)", "account": "\(name)", "role": "\(role.rawValue)",
+                                                           "zones": "\(zones.stored ?? "configured")"])
+        return await accountsPage(visit, flash: t(.webAccountAdded, ["name": name]))
+    }
+
+    /// The form's zones, each one the configuration's; nil when "only" ticks none.
+    func checkedZones(_ form: Form, _ visit: Visit) async throws -> AccountZones? {
+        guard let zones = Self.accountZones(form) else { return nil }
+        if case .only(let ids) = zones {
+            let tree = ZoneTree(await door.configuration)
+            if let unknown = ids.first(where: { tree[$0] == nil }) {
+                throw Failure.badRequest(visit.texts.refusal(.unknownZone(unknown, among: tree.ids)))
+            }
+        }
+        return zones
+    }
+
+    func setAccountZones(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        var request = request
+        let (visit, form) = try await change(&request, context, role: .admin)
+        let t = visit.texts
+        guard let name = form["name"] else { return await accountsPage(visit, error: t(.webBadAccount)) }
+        guard let zones = try await checkedZones(form, visit) else { return await accountsPage(visit, error: t(.webAccountZonesNone)) }
+        do { try door.setZones(name, zones: zones) } catch { throw Failure.notFound }
+        logger.notice("console: account zones set", metadata: ["console": "\(visit.name)", "account": "\(name)",
+                                                               "zones": "\(zones.stored ?? "configured")"])
+        return await accountsPage(visit, flash: t(.webAccountZonesSet, ["name": name]))
     }
 
     func removeAccount(_ request: Request, _ context: ConsoleContext) async throws -> Response {
         var request = request
         let (visit, form) = try await change(&request, context, role: .admin)
-        guard let name = form["name"], name != visit.name else { return accountsPage(visit, error: visit.texts(.webCannotRemoveSelf)) }
+        guard let name = form["name"], name != visit.name else { return await accountsPage(visit, error: visit.texts(.webCannotRemoveSelf)) }
         try? door.removeAccount(name)
         logger.notice("console: account removed", metadata: ["console": "\(visit.name)", "account": "\(name)"])
-        return accountsPage(visit, flash: visit.texts(.webAccountRemoved, ["name": name]))
+        return await accountsPage(visit, flash: visit.texts(.webAccountRemoved, ["name": name]))
     }
 }
 

@@ -76,13 +76,14 @@ extension Site {
         let saved: SavedRecording
         do {
             saved = try await door.saveRecording(request.body, contentLength: request.headers[.contentLength].flatMap(Int.init),
-                                                 message: message, language: language)
+                                                 message: message, language: language, by: .console(user: visit.name))
         } catch {
             let text = error.code == .notAudio ? t(.webNotAudio, ["reason": error.args["detail"] ?? ""]) : t.refusal(error)
             let status: HTTPResponse.Status = switch error.code {
             case .notAudio: .unprocessableContent
             case .storageFull: .internalServerError
             case .tooLarge: .contentTooLarge
+            case .libraryNeedsEverywhere: .forbidden
             default: .badRequest
             }
             return Self.text(text, status: status)

@@ -100,7 +100,11 @@ extension Site {
         let config = await door.configuration
         var naming = Naming(config)
         let list = try? await door.scheduleEntries(zone: nil)
-        let rows = (list?.entries ?? []).map { ($0.zone, entryRow($0, naming: naming, texts: t, canOperate: visit.canOperate)) }
+        // Entries outside the account's zones are shown, not offered for change.
+        let offered = await door.offeredZones(to: visit.requester).map(Set.init)
+        let rows = (list?.entries ?? []).map {
+            ($0.zone, entryRow($0, naming: naming, texts: t, canOperate: visit.canOperate && offered?.contains($0.zone) != false))
+        }
         let zones = naming.zonesInTreeOrder.map { z in
             SchedulePage.Zone(id: z.zone.id, name: z.zone.name, depth: z.depth, entries: rows.filter { $0.0 == z.zone.id }.map(\.1))
         }
@@ -109,8 +113,8 @@ extension Site {
         if let operators = list?.operators {
             if !operators.allowed {
                 note = t(.webOperatorsForbidden)
-            } else if let allowed = operators.zones {
-                note = t(.webOperatorsZones, ["zones": allowed.map(naming.zone).joined(separator: "、")])
+            } else {
+                note = await zonesNote(visit, naming)
             }
         }
 
@@ -183,7 +187,8 @@ extension Site {
         case .forbidden: .webScheduleForbidden
         default: .webScheduleRefused
         }
-        var text = t(lead) + " " + refusal.body.error.message
+        let reason = refusal.body.error.refusal.flatMap { Catalog.refusal(code: $0, args: refusal.body.error.args ?? [:], in: t.language) }
+        var text = t(lead) + " " + (reason ?? refusal.body.error.message)
         if let changes = refusal.body.changes, !changes.isEmpty {
             text += " — " + changes.map { "\(Self.minutes($0.at)) \($0.requestedBy?.label ?? "") \(t.scheduleAction($0.action)) \($0.entry)" }
                 .joined(separator: "; ")
@@ -240,21 +245,21 @@ extension Site {
         let naming = Naming(config)
         let list = try? await door.scheduleEntries(zone: nil)
         let operators = list?.operators ?? .init(allowed: false, zones: nil)
+        let zonesNote = await zonesNote(visit, naming)
         let ids = Set(library.recordings.keys).union(config.messages.map(\.id.value)).sorted()
         let messages = ids.map { Choice(id: $0, name: $0, title: naming.message($0), selected: $0 == form.message) }
-        // Only the zones operators may schedule in (the technician's `operators.zones`).
-        let zones = naming.zonesInTreeOrder.filter { z in
-            operators.zones.map { $0.contains { naming.tree.zone(z.zone.id, isWithin: $0) } } ?? true
-        }.map { ZoneChoice(id: $0.zone.id, name: String(repeating: "· ", count: $0.depth) + $0.zone.name, depth: $0.depth,
-                           selected: $0.zone.id == form.zone) }
+        // Only the zones the front door lets this account schedule in.
+        let zones = await offeredZones(visit, naming).map {
+            ZoneChoice(id: $0.zone.id, name: String(repeating: "· ", count: $0.depth) + $0.zone.name, depth: $0.depth,
+                       selected: $0.zone.id == form.zone)
+        }
         let built = try? form.build().get()
         var page = EntryFormPage(
             messages: messages, zones: zones,
             presets: EntryForm.Preset.allCases.map { .init(id: $0.rawValue, name: t($0.key), checked: $0 == form.preset) },
             form: form, expression: built?.expression ?? "", command: built.map(form.commandLine) ?? "",
             baseVersion: baseVersion ?? list?.version ?? 0, entry: entry, allowed: operators.allowed,
-            operatorsNote: !operators.allowed ? t(.webOperatorsForbidden)
-                : operators.zones.map { t(.webOperatorsZones, ["zones": $0.map(naming.zone).joined(separator: "、")]) })
+            operatorsNote: !operators.allowed ? t(.webOperatorsForbidden) : zonesNote)
         if let preview {
             var lines: [EntryFormPage.Preview.Line] = []
             func line(_ kind: String, _ key: Catalog.Key, _ b: ScheduleItem, time: String? = nil) {

@@ -27,6 +27,8 @@ enum Failure: Error {
     case badRequest(String)
     /// One session holds as many live views as it may (SPEC 17: what grows is bounded).
     case tooManyViews
+    /// A request outside what the account may do (its zones), in its words.
+    case refused(String)
 }
 
 /// Who is asking, in which language.
@@ -39,6 +41,8 @@ struct Visit: Sendable {
 
     var name: String { account.name }
     var canOperate: Bool { account.role >= .operator }
+    /// Who the front door hears.
+    var requester: RequestedBy { .console(user: account.name) }
 }
 
 final class Site: Sendable {
@@ -104,6 +108,7 @@ final class Site: Sendable {
         router.get("/accounts") { request, context in try await self.accounts(request, context) }
         router.post("/accounts/add") { request, context in try await self.addAccount(request, context) }
         router.post("/accounts/remove") { request, context in try await self.removeAccount(request, context) }
+        router.post("/accounts/zones") { request, context in try await self.setAccountZones(request, context) }
     }
 
     // MARK: Who is asking
@@ -286,6 +291,8 @@ final class Site: Sendable {
             return Self.text(message, status: .badRequest)
         case Failure.tooManyViews:
             return Self.text(texts(.webTooManyViews, ["n": String(Self.maxLiveViews)]), status: .tooManyRequests)
+        case Failure.refused(let message):
+            return Self.text(message, status: .forbidden)
         case let e as HTTPResponseError where e.status == .notFound:
             return visit == nil && request.method == .get ? Self.redirect("/login") : problem(.webNotFound, .notFound)
         case let e as HTTPResponseError:

@@ -350,9 +350,9 @@ enum Templates {
     {{#page.outputs}}
     <div class="card"><h3>{{id}}</h3><p>{{zoneName}} <span class="id">{{zone}}</span></p>
     <p class="muted">{{device}}</p>
-    {{#canOperate}}<form method="post" action="/zones/move" class="row"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="output" value="{{id}}">
+    {{#canOperate}}{{#movable}}<form method="post" action="/zones/move" class="row"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="output" value="{{id}}">
     <label>{{t.webMoveTo}}<select name="zone" id="move-{{id}}">{{#choices}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/choices}}</select></label>
-    <div><button type="submit" id="move-button-{{id}}">{{t.webMove}}</button></div></form>{{/canOperate}}
+    <div><button type="submit" id="move-button-{{id}}">{{t.webMove}}</button></div></form>{{/movable}}{{/canOperate}}
     </div>
     {{/page.outputs}}
     </div>
@@ -365,8 +365,13 @@ enum Templates {
     {{> top}}
     <h1>{{t.webAccounts}}</h1>
     <div class="scroll"><table>
-    <tr><th>{{t.webAccount}}</th><th>{{t.webRole}}</th><th></th></tr>
-    {{#page.accounts}}<tr><td>{{name}}</td><td>{{roleName}}</td><td><form method="post" action="/accounts/remove"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}"><button class="stop" type="submit">{{t.webRemove}}</button></form></td></tr>{{/page.accounts}}
+    <tr><th>{{t.webAccount}}</th><th>{{t.webRole}}</th><th>{{t.webAccountZones}}</th><th></th></tr>
+    {{#page.accounts}}<tr><td>{{name}}</td><td>{{roleName}}</td><td>{{zonesText}}{{#limitable}}<details><summary>{{t.webAccountZonesSave}}</summary>
+    <form class="stack" method="post" action="/accounts/zones"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}">
+    <select name="zones_mode">{{#modes}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/modes}}</select>
+    <div class="tree">{{#zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}"{{#checked}} checked{{/checked}}>{{name}} <span class="id">{{id}}</span></label>{{/zones}}</div>
+    <p><button type="submit">{{t.webAccountZonesSave}}</button></p></form></details>{{/limitable}}</td>
+    <td><form method="post" action="/accounts/remove"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}"><button class="stop" type="submit">{{t.webRemove}}</button></form></td></tr>{{/page.accounts}}
     </table></div>
     <h2>{{t.webAddAccount}}</h2>
     <form class="stack card" method="post" action="/accounts/add">
@@ -374,6 +379,10 @@ enum Templates {
     <label>{{t.webAccount}}<input type="text" name="name" required autocapitalize="none"></label>
     <label>{{t.webPassword}}<input type="password" name="password" required minlength="8" autocomplete="new-password"></label>
     <label>{{t.webRole}}<select name="role">{{#page.roles}}<option value="{{id}}">{{name}}</option>{{/page.roles}}</select></label>
+    <fieldset><legend>{{t.webAccountZones}}</legend>
+    <select name="zones_mode">{{#page.modes}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/page.modes}}</select>
+    <div class="tree">{{#page.zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}">{{name}} <span class="id">{{id}}</span></label>{{/page.zones}}</div>
+    </fieldset>
     <p><button type="submit">{{t.webAddAccount}}</button></p>
     </form>
     {{> bottom}}

@@ -15,7 +15,9 @@ import LabaCore
 ///   `POST /v1/library`; `command` in the answers of `POST /v1/broadcasts` and `POST /v1/stop` on a
 ///   commander; `unit=` and `fleet=` in `GET /v1/broadcasts` (records with `unit` and `command`);
 ///   `by=unit` and `fleet=` in the report; the error code `not_commander`. Places (SPEC 13):
-///   `position` in broadcasts, `gps` in the status, `/v1/alerts`, the code `invalid_alert`.
+///   `position` in broadcasts, `gps` in the status, `/v1/alerts`, the code `invalid_alert`. Accounts'
+///   zones (SPEC 17): `forbidden` (403) also for a request outside the requester's zones, with the
+///   refusals `outside_zones` and `library_needs_everywhere`.
 public enum ControlProtocol {
     public static let version = 1
     public static let pathPrefix = "/v1"

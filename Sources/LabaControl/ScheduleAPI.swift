@@ -277,5 +277,14 @@ public struct ScheduleRefusal: Error {
         self.code = code
         body = ScheduleRefusalJSON(code, message, diagnostics: diagnostics, changes: changes)
     }
+
+    /// A refusal of the front door's rules (a zone outside the requester's): forbidden, with
+    /// its English words for older clients and its code and arguments for those that render it.
+    public init(forbidden refusal: Refusal) {
+        code = .forbidden
+        body = ScheduleRefusalJSON(.forbidden, refusal.english)
+        body.error.refusal = refusal.code.rawValue
+        body.error.args = refusal.args
+    }
 }
 

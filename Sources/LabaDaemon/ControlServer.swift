@@ -42,6 +42,7 @@ public struct APIFailure: Error, Equatable, Sendable {
         case .streamUnavailable, .inputUnavailable: .streamUnavailable
         case .notAudio: .notAudio
         case .tooLarge: .tooLarge
+        case .outsideZones, .libraryNeedsEverywhere: .forbidden
         }
         self.init(code, refusal.english)
         self.refusal = refusal
@@ -138,7 +139,8 @@ enum ControlServer {
         }
         router.post("\(prefix)/stop") { request, context in
             let body: StopRequest = try await decode(request, context)
-            let stopped = try await door.stop(try Rules.target(zones: body.zones, all: body.all), clear: body.clear ?? false)
+            let stopped = try await door.stop(try Rules.target(zones: body.zones, all: body.all), clear: body.clear ?? false,
+                                              by: await requester(context))
             return try json(StopJSON(outputs: stopped.outputs, command: stopped.command?.id, commandZones: stopped.command?.zones),
                             status: .accepted)
         }
@@ -167,8 +169,9 @@ enum ControlServer {
             guard let unit = await fleet.unitDetail(id) else { throw APIFailure(.notFound, "no unit '\(id)' is known here") }
             return try json(unit)
         }
-        router.post("\(prefix)/library") { request, _ in
+        router.post("\(prefix)/library") { request, context in
             guard let fleet else { throw APIFailure(.notCommander, "this daemon has no fleet: section") }
+            try await door.checkLibraryChange(by: await requester(context))
             let q = await query(request)
             guard let message = q["message"], Config.isValidID(message) else {
                 throw APIFailure(.badRequest, "message must be an id (lower-case letters, digits, '_' and '-')")
@@ -198,7 +201,7 @@ enum ControlServer {
         router.put("\(prefix)/outputs/:id/zone") { request, context in
             let body: ZoneMove = try await decode(request, context)
             let id = context.parameters.get("id") ?? ""
-            return try json(await wire().output(try await door.move(output: id, to: body.zone)))
+            return try json(await wire().output(try await door.move(output: id, to: body.zone, by: await requester(context))))
         }
         routeSchedule(router, door: door, query: query)
         router.post("\(prefix)/reload") { _, _ in

@@ -143,6 +143,11 @@ extension Engine {
         return LiveProgress(seconds: (now() - talk.startedAt).seconds, level: talk.capture.level, summary: nil)
     }
 
+    /// The zones a talk plays in (its records'); nil for an id that is no talk's.
+    func talkZones(_ id: String) -> [String]? {
+        talks[id].map { $0.records.compactMap { record(id: $0)?.zone } }
+    }
+
     /// The talk a live record belongs to.
     func talk(of record: String) -> LiveTalk? {
         talks.values.first { $0.records.contains(record) }

@@ -18,6 +18,8 @@ extension Engine {
     public var library: MessageLibrary { setup.library }
     /// The engine's clock (a test offset included), for pages that show what comes next.
     public func currentTime() -> Instant { now() }
+    /// The zone tree in force: where a requester's zones reach.
+    public var zoneTree: ZoneTree { builder.tree }
 
     /// Everything admission looks at besides the request, as it is at `t`: one context for every
     /// way in.

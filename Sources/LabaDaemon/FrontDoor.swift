@@ -48,10 +48,12 @@ public final class FrontDoor: Sendable {
     /// `command_zones`, commands the units there. A request that arrived as a fleet command is
     /// never sent on again (its units heard the same command).
     ///
-    /// - Throws: the refusal of the whole request: what no output here and no unit could take.
+    /// - Throws: the refusal of the whole request: what no output here and no unit could take;
+    ///   `.outsideZones` for a target outside the requester's zones (SPEC 17).
     public func broadcast(_ request: AdmissionRequest) async throws(Refusal) -> Broadcasts {
         var request = request
         request.priority = try Rules.requestedPriority(request.priority)
+        request.target = try await confine(request.target, by: request.requestedBy)
         let fleetZones = await commandZones(for: request.target, from: request.source)
         guard let fleet, !fleetZones.isEmpty else {
             let admitted = try await engine.admit(request)
@@ -94,6 +96,12 @@ public final class FrontDoor: Sendable {
         var request = request
         let name = request.messageName
         request.content = .recording(path: path, name: name)
+        do {
+            request.target = try await confine(request.target, by: request.requestedBy)
+        } catch {
+            unlink(path)
+            throw error
+        }
         let fleetZones = await commandZones(for: request.target, from: request.source)
         guard let fleet, !fleetZones.isEmpty else {
             do {
@@ -104,6 +112,8 @@ public final class FrontDoor: Sendable {
             }
         }
         do throws(Refusal) {
+            // The fleet's library is every unit's: a limited requester's recording may not join it.
+            try await checkLibraryChange(by: request.requestedBy)
             guard Config.isValidID(name) else { throw Refusal(.fleetRecordingName, ["name": name]) }
             guard (request.languages?.count ?? 0) <= 1 else { throw Refusal(.fleetRecordingLanguages) }
             _ = try await fleet.publishLibrary(path: path, message: name, language: request.languages?.first ?? Language.neutral)
@@ -133,8 +143,11 @@ public final class FrontDoor: Sendable {
 
     /// Stops what plays on the outputs serving `target` (with `clear`, what waits there too) and,
     /// on a commander, on the units of the zones it commands.
-    public func stop(_ target: AdmissionRequest.Target, clear: Bool, from source: BroadcastSource = .manual)
+    ///
+    /// - Throws: `.outsideZones` for a target outside the requester's zones (`all`: all of them).
+    public func stop(_ target: AdmissionRequest.Target, clear: Bool, from source: BroadcastSource, by requester: RequestedBy? = nil)
         async throws(Refusal) -> Stopped {
+        let target = try await confine(target, by: requester)
         let fleetZones = await commandZones(for: target, from: source)
         var outcome = Stopped(outputs: [], command: nil)
         outcome.outputs = try await engine.stop(target, clear: clear)
@@ -148,7 +161,13 @@ public final class FrontDoor: Sendable {
     /// Ends one broadcast, or a live talk (every output of it) when `id` is a talk's.
     ///
     /// - Returns: the broadcast as it is now; nil for a talk.
+    /// - Throws: `.outsideZones` for a broadcast (or a talk) that plays outside the requester's zones.
     public func cancel(_ id: String, by requester: RequestedBy?) async throws(Refusal) -> BroadcastRecord? {
+        if let zones = await engine.talkZones(id) {
+            try await check(zones, by: requester)
+        } else if let record = await engine.record(id: id) {
+            try await check([record.zone], by: requester)
+        }
         if await engine.stopLive(id, reason: requester.map { "stopped by \($0.label)" } ?? "stopped through the control API") {
             return nil
         }
@@ -165,6 +184,7 @@ public final class FrontDoor: Sendable {
     public func talk(_ request: LiveRequest, from source: BroadcastSource = .live) async throws(Refusal) -> TalkStarted {
         var request = request
         request.priority = try Rules.requestedPriority(request.priority)
+        request.target = try await confine(request.target, by: request.requestedBy)
         var fleetZones: [String] = []
         if let fleet, await fleet.streamsLive { fleetZones = await commandZones(for: request.target, from: source) }
         request.toFleet = !fleetZones.isEmpty
@@ -216,8 +236,13 @@ public final class FrontDoor: Sendable {
     // MARK: Outputs
 
     /// Moves a (mobile) output to another zone.
-    public func move(output: String, to zone: String) async throws(Refusal) -> OutputStatus {
-        try await engine.move(output: output, to: zone)
+    ///
+    /// - Throws: `.outsideZones` when the output's zone or the new one is outside the requester's
+    ///   zones (SPEC 17: a move needs both, as a fleet key's does).
+    public func move(output: String, to zone: String, by requester: RequestedBy? = nil) async throws(Refusal) -> OutputStatus {
+        let current = await engine.status(withNext: false).outputs.first { $0.id == output }?.zone
+        try await check([current, zone].compactMap { $0 }, by: requester)
+        return try await engine.move(output: output, to: zone)
     }
 
     // MARK: The fleet's part

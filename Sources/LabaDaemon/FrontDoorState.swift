@@ -39,8 +39,8 @@ extension FrontDoor {
     }
 
     /// Stops on the console's behalf (a clerk's stop).
-    public func stop(_ target: AdmissionRequest.Target, clear: Bool) async throws(Refusal) -> Stopped {
-        try await stop(target, clear: clear, from: .manual)
+    public func stop(_ target: AdmissionRequest.Target, clear: Bool, by requester: RequestedBy?) async throws(Refusal) -> Stopped {
+        try await stop(target, clear: clear, from: .manual, by: requester)
     }
 
     // MARK: Talk from a browser
@@ -60,8 +60,12 @@ extension FrontDoor {
 
     // MARK: Recordings
 
-    public func saveRecording<Body: AsyncSequence & Sendable>(_ body: Body, contentLength: Int?, message: String, language: String)
+    /// - Throws: `.libraryNeedsEverywhere` when the requester may not act everywhere (the
+    ///   library is every zone's), before the body is read.
+    public func saveRecording<Body: AsyncSequence & Sendable>(_ body: Body, contentLength: Int?, message: String, language: String,
+                                                              by requester: RequestedBy?)
         async throws(Refusal) -> SavedRecording where Body.Element == ByteBuffer {
+        try await checkLibraryChange(by: requester)
         let config = await engine.configuration
         guard Config.isValidID(message) else { throw Refusal(.fleetRecordingName, ["name": message]) }
         guard config.language(language) != nil || language == Language.neutral else {
@@ -100,9 +104,11 @@ extension FrontDoor {
 
     public func scheduleEntries(zone: String?) async throws(ScheduleRefusal) -> ScheduleEntriesJSON { try await editor.entries(zone: zone) }
 
+    /// A change of the operators' schedule, inside the requester's zones (SPEC 17).
     public func changeSchedule(_ action: ScheduleAction, id: String?, request: ScheduleEntryRequest?, baseVersion: Int?,
                                requester: RequestedBy?, dryRun: Bool) async throws(ScheduleRefusal) -> ScheduleChangeJSON {
-        try await editor.apply(action, id: id, request: request, baseVersion: baseVersion, requester: requester, dryRun: dryRun)
+        try await editor.apply(action, id: id, request: request, baseVersion: baseVersion, requester: requester,
+                               reach: await reach(of: requester, editingSchedule: true), dryRun: dryRun)
     }
 
     public func scheduleLog(since: Int64?, until: Int64?, limit: Int) async throws -> ScheduleLogJSON {
@@ -114,6 +120,7 @@ extension FrontDoor {
     public func account(_ name: String) throws -> ConsoleAccount? { try store.account(name) }
     public func accounts() throws -> [ConsoleAccount] { try store.accounts() }
     public func addAccount(_ account: ConsoleAccount) throws { try store.addAccount(account) }
+    public func setZones(_ name: String, zones: AccountZones) throws { try store.setZones(name, zones: zones) }
     public func removeAccount(_ name: String) throws { try store.removeAccount(name) }
     public func session(tokenHash: String, now: Int64) throws -> (ConsoleSession, ConsoleAccount)? {
         try store.session(tokenHash: tokenHash, now: now)

@@ -89,11 +89,14 @@ public actor ScheduleEditor {
     ///   - id: the entry (nil to add one).
     ///   - request: the entry's fields (add, change).
     ///   - baseVersion: the version the requester saw; another one is a conflict.
+    ///   - reach: where the requester may schedule (the front door's judgement); nil: judged here
+    ///     by the same rules.
     /// - Throws: `ScheduleRefusal`: `bad_request`, `not_found`, `forbidden` (a technician's entry,
-    ///   a zone operators may not schedule in), `conflict` (with the changes since),
-    ///   `invalid_config` (with the diagnostics; nothing written), `storage_full`.
+    ///   a zone outside the requester's, with the refusal `outside_zones`), `conflict` (with the
+    ///   changes since), `invalid_config` (with the diagnostics; nothing written), `storage_full`.
     public func apply(_ action: Action, id: String?, request: ScheduleEntryRequest?, baseVersion: Int?,
-               requester: RequestedBy?, dryRun: Bool = false) async throws(ScheduleRefusal) -> ScheduleChangeJSON {
+                      requester: RequestedBy?, reach: Reach? = nil, dryRun: Bool = false)
+        async throws(ScheduleRefusal) -> ScheduleChangeJSON {
         await enter()
         defer { leave() }
         let setup = await engine.setup
@@ -114,18 +117,15 @@ public actor ScheduleEditor {
 
         let tree = ZoneTree(setup.technician)
         let root = if case .socket(let uid, _) = requester { uid == 0 } else { false }
+        let operators = setup.technician.operators
+        let reach = reach ?? FrontDoor.reach(of: requester, store: store, operators: operators, editingSchedule: true)
         func permit(_ zone: String) throws(ScheduleRefusal) {
             guard !root else { return }
-            let operators = setup.technician.operators
             if !operators.allowed {
                 throw ScheduleRefusal(.forbidden, "the configuration (\(operators.schedule!.location)) does not let operators "
                                       + "change the schedule")
             }
-            if tree[zone] != nil, !operators.permits(zone: zone, in: tree) {
-                let zones = operators.zones?.value.map(\.value).joined(separator: ", ") ?? ""
-                throw ScheduleRefusal(.forbidden, "operators may schedule only in zones \(zones) and the zones below them "
-                                      + "(\(operators.zones!.location)), not in '\(zone)'")
-            }
+            do { try Rules.check([zone], within: reach, tree: tree) } catch { throw ScheduleRefusal(forbidden: error) }
         }
         let who = requester?.label ?? "unknown"
         let stamp = RFC3339.format(now, in: timeZone)

@@ -32,6 +32,12 @@ extension Store {
         }
     }
 
+    /// Accounts' zones (SPEC 17): NULL for the accounts of earlier releases, which act as
+    /// `operators.zones` says.
+    static func migrateAccountZones(_ db: Database) throws {
+        try db.alter(table: "console_account") { t in t.add(column: "zones", .text) }
+    }
+
     public func accounts() throws -> [ConsoleAccount] {
         try database.read { try ConsoleAccount.order(Column("name")).fetchAll($0) }
     }
@@ -62,6 +68,15 @@ extension Store {
         try database.write { db in
             guard var account = try ConsoleAccount.fetchOne(db, key: name) else { throw AccountError.notFound(name) }
             account.role = role
+            try account.update(db)
+        }
+    }
+
+    /// Where the account may act; its sessions go on (each request asks where anew).
+    public func setZones(_ name: String, zones: AccountZones) throws {
+        try database.write { db in
+            guard var account = try ConsoleAccount.fetchOne(db, key: name) else { throw AccountError.notFound(name) }
+            account.zones = zones
             try account.update(db)
         }
     }

@@ -117,6 +117,7 @@ public final class Store: Sendable {
             }
         }
         registerAlertBytesMigration(&migrator)
+        migrator.registerMigration("v8-account-zones", migrate: migrateAccountZones)
         return migrator
     }
 

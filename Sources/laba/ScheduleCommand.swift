@@ -247,7 +247,9 @@ func sendChange(_ method: HTTPMethod, _ path: String, id: String? = nil, body: S
                 print(String(decoding: reply.body, as: UTF8.self), terminator: "")
             } else {
                 for d in refusal.diagnostics ?? [] { printError(d) }
-                printError("laba: " + (refusal.diagnostics?.isEmpty == false ? t(.scheduleRefused) : refusal.error.message))
+                let message = refusal.error.refusal.flatMap { Catalog.refusal(code: $0, args: refusal.error.args ?? [:]) }
+                    ?? refusal.error.message
+                printError("laba: " + (refusal.diagnostics?.isEmpty == false ? t(.scheduleRefused) : message))
                 if let changes = refusal.changes, !changes.isEmpty {
                     printError(t(.scheduleChangedSince, ["version": String(changes.first!.version - 1)]))
                     for c in changes {

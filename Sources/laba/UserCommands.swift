@@ -1,4 +1,4 @@
-// `laba user add|passwd|remove|list` (the web console's accounts, in the state dir) and
+// `laba user add|passwd|zones|remove|list` (the web console's accounts, in the state dir) and
 // `laba console cert` (the fingerprint of the console's certificate, for the clerk to compare).
 
 import ArgumentParser
@@ -48,7 +48,7 @@ let passwordCost: UInt8 = 10
 struct User: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage the web console's accounts (run as root or the laba user).",
-        subcommands: [Add.self, Passwd.self, Remove.self, List.self])
+        subcommands: [Add.self, Passwd.self, Zones.self, Remove.self, List.self])
 
     enum Role: String, ExpressibleByArgument, CaseIterable {
         case viewer, `operator`, admin
@@ -60,11 +60,17 @@ struct User: ParsableCommand {
         @Option(help: "viewer (sees), operator (broadcasts, stops, records, moves units) or admin (also manages accounts).")
         var role: Role
         @Flag(help: "Read the password as one line from standard input.") var passwordStdin = false
+        @OptionGroup var zones: ZoneOptions
+        @OptionGroup var config: ConfigOptions
         @OptionGroup var state: StateOptions
 
         func validate() throws { try validateAccountName(name) }
 
         func run() throws {
+            if role == .admin, zones.given != nil, zones.given != .configured {
+                complain(.accountZonesForAdmin)
+                throw ExitCode(64)
+            }
             let store = try state.store()
             defer { state.handBack() }
             if (try? store.account(name)) ?? nil != nil {
@@ -74,7 +80,7 @@ struct User: ParsableCommand {
             let password = try readPassword(fromStdin: passwordStdin)
             let account = ConsoleAccount(name: name, role: ConsoleRole(rawValue: role.rawValue)!,
                                          passwordHash: Bcrypt.hash(password, cost: passwordCost),
-                                         createdAt: Instant(Date()).microseconds)
+                                         createdAt: Instant(Date()).microseconds, zones: try zones.checked(config: config.path) ?? .configured)
             do { try store.addAccount(account) } catch {
                 complain(.accountExists, ["name": name])
                 throw ExitCode.failure
@@ -99,6 +105,41 @@ struct User: ParsableCommand {
             let password = try readPassword(fromStdin: passwordStdin)
             try store.setPassword(name, hash: Bcrypt.hash(password, cost: passwordCost))
             print(t(.passwordChanged, ["name": name]))
+        }
+    }
+
+    struct Zones: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set where an account may broadcast, stop, talk, move and schedule (its sessions go on).",
+            discussion: "Without zones, an operator acts within operators.zones of the configuration, or everywhere when that is unset; an admin acts everywhere.")
+        @Argument(help: "The account.") var name: String
+        @Argument(help: "Its zones, separated by commas (and the zones below them).") var list: String?
+        @Flag(help: "Everywhere, whatever operators.zones says.") var everywhere = false
+        @Flag(help: "As operators.zones of the configuration says (the default).") var configured = false
+        @OptionGroup var config: ConfigOptions
+        @OptionGroup var state: StateOptions
+
+        var options: ZoneOptions { ZoneOptions(zones: list, everywhere: everywhere, configured: configured) }
+
+        func validate() throws {
+            guard options.given != nil else { throw ValidationError("give the zones, --everywhere or --configured") }
+            try options.validate()
+        }
+
+        func run() throws {
+            let store = try state.store()
+            defer { state.handBack() }
+            guard let account = (try? store.account(name)) ?? nil else {
+                complain(.accountMissing, ["name": name])
+                throw ExitCode.failure
+            }
+            let zones = try options.checked(config: config.path) ?? .configured
+            if account.role == .admin, zones != .configured {
+                complain(.accountZonesForAdmin)
+                throw ExitCode(64)
+            }
+            try store.setZones(name, zones: zones)
+            print(t(.accountZonesSet, ["name": name, "zones": describe(zones, role: account.role)]))
         }
     }
 
@@ -128,9 +169,69 @@ struct User: ParsableCommand {
                 print(t(.noAccounts))
                 return
             }
-            print(TextTable(header: [t(.columnAccount), t(.columnRole), t(.columnLanguage)],
-                            rows: accounts.map { [$0.name, $0.role.rawValue, $0.language ?? "-"] }).render())
+            print(TextTable(header: [t(.columnAccount), t(.columnRole), t(.columnZones), t(.columnLanguage)],
+                            rows: accounts.map { [$0.name, $0.role.rawValue, describe($0.zones, role: $0.role), $0.language ?? "-"] }).render())
         }
+    }
+}
+
+/// `--zones Z,...`, `--everywhere`, `--configured`: where an account may act (SPEC 17).
+struct ZoneOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The zones it may act in, separated by commas (and the zones below them); default: operators.zones of the configuration.",
+                               valueName: "zones"))
+    var zones: String?
+    @Flag(help: "It may act everywhere, whatever operators.zones says.") var everywhere = false
+    @Flag(help: "It acts as operators.zones of the configuration says (the default).") var configured = false
+
+    init() {}
+
+    init(zones: String?, everywhere: Bool, configured: Bool) {
+        self.zones = zones
+        self.everywhere = everywhere
+        self.configured = configured
+    }
+
+    /// What was asked; nil: nothing.
+    var given: AccountZones? {
+        if everywhere { return .everywhere }
+        if configured { return .configured }
+        guard let zones else { return nil }
+        return .only(zones.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+    }
+
+    func validate() throws {
+        guard [zones != nil, everywhere, configured].filter({ $0 }).count <= 1 else {
+            throw ValidationError("--zones, --everywhere and --configured exclude each other")
+        }
+        if case .only(let ids) = given {
+            guard !ids.isEmpty else { throw ValidationError("--zones needs at least one zone") }
+            for id in ids where !Config.isValidID(id) {
+                throw ValidationError(t(.accountZonesUnknown, ["zone": id, "config": "--zones"]))
+            }
+        }
+    }
+
+    /// The zones asked for, each one the configuration's when the configuration can be read.
+    func checked(config path: String) throws -> AccountZones? {
+        let zones = given
+        guard case .only(let ids) = zones, let config = localConfig(path) else { return zones }
+        let tree = ZoneTree(config)
+        for id in ids where tree[id] == nil {
+            complain(.accountZonesUnknown, ["zone": id, "config": path])
+            if let close = closestMatch(to: id, in: tree.ids) { printError(t(.didYouMean, ["suggestion": close]).trimmingCharacters(in: CharacterSet(charactersIn: "; "))) }
+            throw ExitCode(64)
+        }
+        return zones
+    }
+}
+
+/// Where an account acts, for `laba user list`.
+func describe(_ zones: AccountZones, role: ConsoleRole) -> String {
+    if role == .admin { return t(.accountZonesAdmin) }
+    return switch zones {
+    case .configured: t(.accountZonesConfigured)
+    case .everywhere: t(.accountZonesEverywhere)
+    case .only(let ids): ids.joined(separator: ",")
     }
 }
 

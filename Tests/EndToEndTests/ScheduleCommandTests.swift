@@ -172,7 +172,7 @@ import Testing
                              environment: fixture.environment)
         }
         let outside = try asClerk("schedule", "add", "alarm", "--zone", "hills", "--at", "07:30")
-        #expect(outside.status == 1 && outside.stderr.contains("operators may schedule only in zones market"), "\(outside.stderr)")
+        #expect(outside.status == 1 && outside.stderr.contains("you may act only in market"), "\(outside.stderr)")
         #expect(operatorsFile(fixture) == nil)
         let inside = try asClerk("schedule", "add", "alarm", "--zone", "market", "--at", "07:30")
         #expect(inside.status == 0, "\(inside.stderr)")

@@ -40,6 +40,9 @@ public struct Refusal: Error, Equatable, Sendable, CustomStringConvertible {
         case tooLarge = "too_large"
         case fleetRecordingName = "fleet_recording_name"
         case fleetRecordingLanguages = "fleet_recording_languages"
+        // Who asks (SPEC 17).
+        case outsideZones = "outside_zones"
+        case libraryNeedsEverywhere = "library_needs_everywhere"
     }
 
     public var code: Code

@@ -11,6 +11,37 @@ public enum ConsoleRole: String, Codable, Sendable, CaseIterable, Comparable {
     public static func < (a: ConsoleRole, b: ConsoleRole) -> Bool { a.rank < b.rank }
 }
 
+/// Where an account may act (SPEC 17): its own zones, everywhere, or as the configuration's
+/// `operators.zones` says.
+public enum AccountZones: Hashable, Sendable {
+    /// Within `operators.zones` of the configuration, or everywhere when that is unset.
+    case configured
+    /// Everywhere, whatever `operators.zones` says.
+    case everywhere
+    /// Within these zones and the zones below them.
+    case only([String])
+
+    /// As the store keeps it: nil (configured), `*` (everywhere) or the zones joined by commas
+    /// (zone ids hold neither).
+    public var stored: String? {
+        switch self {
+        case .configured: nil
+        case .everywhere: "*"
+        case .only(let zones): zones.joined(separator: ",")
+        }
+    }
+
+    public init(stored: String?) {
+        switch stored {
+        case nil: self = .configured
+        case "*": self = .everywhere
+        case let text?:
+            let zones = text.split(separator: ",").map(String.init)
+            self = zones.isEmpty ? .configured : .only(zones)
+        }
+    }
+}
+
 public struct ConsoleAccount: Codable, Equatable, Sendable {
     public var name: String
     public var role: ConsoleRole
@@ -19,17 +50,41 @@ public struct ConsoleAccount: Codable, Equatable, Sendable {
     /// The page language the account chose (`zh-Hans`, `en`); nil: the browser's.
     public var language: String?
     public var createdAt: Int64
+    /// Where it may broadcast, stop, talk, move and schedule (admins: everywhere).
+    public var zones: AccountZones
 
-    public init(name: String, role: ConsoleRole, passwordHash: String, language: String? = nil, createdAt: Int64) {
+    public init(name: String, role: ConsoleRole, passwordHash: String, language: String? = nil, createdAt: Int64,
+                zones: AccountZones = .configured) {
         self.name = name
         self.role = role
         self.passwordHash = passwordHash
         self.language = language
         self.createdAt = createdAt
+        self.zones = zones
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, role, passwordHash = "password_hash", language, createdAt = "created_at"
+        case name, role, passwordHash = "password_hash", language, createdAt = "created_at", zones
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        role = try c.decode(ConsoleRole.self, forKey: .role)
+        passwordHash = try c.decode(String.self, forKey: .passwordHash)
+        language = try c.decodeIfPresent(String.self, forKey: .language)
+        createdAt = try c.decode(Int64.self, forKey: .createdAt)
+        zones = AccountZones(stored: try c.decodeIfPresent(String.self, forKey: .zones))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(role, forKey: .role)
+        try c.encode(passwordHash, forKey: .passwordHash)
+        try c.encode(language, forKey: .language)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(zones.stored, forKey: .zones)
     }
 }
 
