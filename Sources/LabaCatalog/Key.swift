@@ -151,6 +151,9 @@ extension Catalog {
         case fleetNotConnected
         case fleetRefusals
         case fleetNoUnits
+        case fleetACLNoFleet
+        case fleetACLNoAccount
+        case fleetACLKey
         case fleetCommandsWaiting
         // Live talk (laba live)
         case liveStarted
@@ -473,6 +476,7 @@ extension Catalog {
         case refusalFleetRecordingLanguages
         case refusalInputUnavailable
         case refusalTooLarge
+        case refusalTooLargeSized
         case webSentToUnits
         case refusedOnOutput
         case webLoginBusy

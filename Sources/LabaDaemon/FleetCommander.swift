@@ -200,10 +200,16 @@ extension FleetService {
         }
         let b = record.broadcast
         do {
-            try store.saveFleetRecord(FleetRecordRow(unit: from, id: b.id, command: record.command, zone: b.zone, message: b.message,
-                                                     output: b.output, outcome: b.outcome?.description,
-                                                     plannedAt: planned.microseconds, record: Data(bytes),
-                                                     receivedAt: now().microseconds))
+            let pruned = try store.saveFleetRecord(
+                FleetRecordRow(unit: from, id: b.id, command: record.command, zone: b.zone, message: b.message, output: b.output,
+                               outcome: b.outcome?.description, plannedAt: planned.microseconds, record: Data(bytes),
+                               receivedAt: now().microseconds),
+                keepingAtMost: setup.recordsPerUnit)
+            if pruned > 0 {
+                recordsPruned += pruned
+                logger.debug("a unit's oldest records removed (fleet.records_per_unit)",
+                             metadata: ["unit": "\(from)", "removed": "\(pruned)", "kept": "\(setup.recordsPerUnit)"])
+            }
         } catch {
             logger.warning("cannot store a unit's record", metadata: ["unit": "\(from)", "error": "\(error)"])
         }
@@ -232,9 +238,16 @@ extension FleetService {
         let info = LibraryRecordingInfo(message: message, language: language, format: format, audio: audio, issuer: unit,
                                         issuedAt: now())
         let signed = SignedRecording(signing: info, audio: audio, with: key)
+        // Units drop a library message over the limit unread (SPEC 17): refuse it here, with its size.
+        let bytes = signed.bytes
+        let size = bytes.count
+        guard size <= FleetLimits.library else {
+            throw Refusal(.tooLarge, ["size": String(format: "%.1f MiB", Double(size) / 1_048_576),
+                                      "limit": "\(FleetLimits.library >> 20) MiB"])
+        }
         let topic = topics.topic(.library(message: message, language: language))
         do {
-            try store.enqueueOutgoing(kind: .library, topic: topic, payload: Data(signed.bytes), createdAt: now().microseconds)
+            try store.enqueueOutgoing(kind: .library, topic: topic, payload: Data(bytes), createdAt: now().microseconds)
         } catch {
             throw Refusal.storageFull("\(error)")
         }
@@ -287,8 +300,9 @@ extension FleetService {
     }
 
     /// Units' records as the API shows them; `unit` nil: every unit's.
-    public func records(unit: String?, _ filter: BroadcastFilter) -> [BroadcastJSON] {
-        ((try? store.fleetRecords(unit: unit, filter)) ?? []).compactMap { row in
+    public func records(unit: String?, _ filter: BroadcastFilter,
+                        before: (plannedAt: Int64, unit: String, id: String)? = nil) -> [BroadcastJSON] {
+        ((try? store.fleetRecords(unit: unit, filter, before: before)) ?? []).compactMap { row in
             guard var json = try? FleetJSON.decode(BroadcastJSON.self, from: Array(row.record)) else { return nil }
             json.unit = row.unit
             json.command = row.command

@@ -59,6 +59,8 @@ public actor FleetService: Service {
     var libraryVersions: [String: Int64] = [:]
     /// A commander's units: unit → the zones its outputs serve (from its last status).
     var knownUnits: [String: [String]] = [:]
+    /// Units' records removed since the start to keep `fleet.records_per_unit` (a metric).
+    var recordsPruned = 0
     /// Live commands whose stream is being opened, with their zones (nil: all): a repeat delivery
     /// meanwhile is ignored, and a stop for their zones meanwhile stops them before they start.
     var liveOpening: [String: [String]?] = [:]

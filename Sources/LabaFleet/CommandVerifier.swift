@@ -130,6 +130,10 @@ public enum CommandVerifier {
                                              + "unit's configuration"), command: command)
             }
         }
+        if case .report = command.body, targets.isEmpty {
+            // No zone named is no scope to check: a report reaches only what its key may command.
+            return .refused(FleetRefusal(.outOfScope, "a report command names no zone (report needs scope)"), command: command)
+        }
         for zone in targets {
             guard zones[zone] != nil else {
                 return .refused(FleetRefusal(.unknownZone, "zone '\(zone)' is not in this unit's configuration"), command: command)

@@ -19,6 +19,8 @@ public struct FleetSetup: Sendable {
     public var commandZones: [String]
     /// Where a commander's live talks go (`fleet.stream`), its password read.
     public var stream: Stream?
+    /// `fleet.records_per_unit`: the most records a commander keeps for one unit.
+    public var recordsPerUnit = FleetConfig.defaultRecordsPerUnit
 
     /// `fleet.stream` with its password.
     public struct Stream: Sendable, Equatable {
@@ -72,10 +74,13 @@ public struct FleetSetup: Sendable {
 
         let will = MQTTOptions.Will(topic: topics.topic(.unitStatus(unit: unit)), payload: FleetJSON.encode(UnitStatus.offline(unit: unit)))
         // The unit id is the session's name on the broker, and the ACL's %u when the account is named after it.
-        let options = MQTTOptions(host: fleet.broker.value.host, port: fleet.broker.value.port, clientID: unit, tls: tls,
+        var options = MQTTOptions(host: fleet.broker.value.host, port: fleet.broker.value.port, clientID: unit, tls: tls,
                                   username: fleet.username?.value, password: password, will: will)
-        return .success(FleetSetup(unit: unit, topics: topics, options: options, trust: FleetTrust(keys),
-                                   signingKey: signingKey, commandZones: fleet.commandZones.map(\.value), stream: stream))
+        options.maximumSize = FleetLimits.sizeCheck(topics)
+        var setup = FleetSetup(unit: unit, topics: topics, options: options, trust: FleetTrust(keys),
+                               signingKey: signingKey, commandZones: fleet.commandZones.map(\.value), stream: stream)
+        setup.recordsPerUnit = fleet.recordsPerUnitValue
+        return .success(setup)
     }
 }
 

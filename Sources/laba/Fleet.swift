@@ -3,7 +3,9 @@
 
 import ArgumentParser
 import Foundation
+import LabaCatalog
 import LabaControl
+import LabaCore
 import LabaFleet
 import NIOCore
 
@@ -11,7 +13,7 @@ struct Fleet: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fleet",
         abstract: "The fleet: units commanded through an MQTT broker.",
-        subcommands: [Show.self, Keygen.self],
+        subcommands: [Show.self, Keygen.self, ACL.self],
         defaultSubcommand: Show.self)
 
     struct Show: AsyncParsableCommand {
@@ -97,6 +99,57 @@ struct Fleet: ParsableCommand {
             print("key id \(key.id)")
             print("secret \(path).key  (fleet.sign_key of the commander; keep it secret)")
             print("public \(path).pub  (fleet.trust of each unit it commands)")
+        }
+    }
+}
+
+extension Fleet {
+    struct ACL: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "acl",
+            abstract: "Print the broker's ACL (mosquitto's acl_file) from the configuration's zones and keys.",
+            discussion: """
+                Every unit publishes only under unit/<its id>/ (its account is its fleet.unit); every commander, \
+                named by the comment of its .pub file in fleet.trust (this daemon by its fleet.unit when it \
+                signs), publishes only the command topics of its zones and library/<its key id>/.
+                """)
+
+        @OptionGroup var options: ConfigOptions
+
+        func run() throws {
+            let loaded = ConfigLoader.load(path: options.path)
+            guard let config = loaded.config, loaded.isValid else {
+                for d in loaded.diagnostics.errors { printError(d.description) }
+                complain(.configInvalid, ["path": options.path])
+                throw ExitCode.failure
+            }
+            guard let fleet = config.fleet else {
+                complain(.fleetACLNoFleet, ["path": options.path])
+                throw ExitCode.failure
+            }
+            var trust: [(key: FleetPublicKey, zones: [String])] = []
+            for entry in fleet.trust {
+                trust.append((try read(entry.key.value) { path throws(FleetKeyError) in try FleetKeyFile.readPublic(path) },
+                              entry.zones.map(\.value)))
+            }
+            var own: (account: String, key: FleetPublicKey, zones: [String])?
+            if let path = fleet.signKey?.value, fleet.isCommander {
+                let key = try read(path) { path throws(FleetKeyError) in try FleetKeyFile.readSecret(path) }
+                own = (fleet.unitID(hostName: ProcessInfo.processInfo.hostName), key.publicKey, fleet.commandZones.map(\.value))
+            }
+            let found = FleetACL.commanders(trust: trust, own: own)
+            for key in found.withoutAccount { complain(.fleetACLNoAccount, ["key": key]) }
+            print(FleetACL.render(topics: FleetTopics(fleet: fleet.name.value), commanders: found.commanders, tree: ZoneTree(config)),
+                  terminator: "")
+        }
+
+        private func read<K>(_ path: String, _ reader: (String) throws(FleetKeyError) -> K) throws -> K {
+            do {
+                return try reader(path)
+            } catch {
+                complain(.fleetACLKey, ["path": path, "reason": "\(error)"])
+                throw ExitCode.failure
+            }
         }
     }
 }

@@ -54,12 +54,19 @@ struct History: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let path = "/broadcasts" + query([("zone", zone), ("message", message), ("output", output), ("outcome", outcome?.rawValue),
-                                          ("unit", unit), ("fleet", fleet ? "true" : nil),
-                                          ("since", since), ("until", until), ("limit", String(limit))])
         let withUnit = fleet || unit != nil
-        let reply = try await ControlClient(socket: socket.path).send(.GET, path)
-        guard reply.status == 200, let list = try? reply.decode(BroadcastList.self) else { throw reply.refusal() }
+        // Units' records come in pages, each under what one answer may hold: follow `next`.
+        var list = BroadcastList(broadcasts: [])
+        var before: String?
+        repeat {
+            let path = "/broadcasts" + query([("zone", zone), ("message", message), ("output", output), ("outcome", outcome?.rawValue),
+                                              ("unit", unit), ("fleet", fleet ? "true" : nil), ("since", since), ("until", until),
+                                              ("limit", String(limit - list.broadcasts.count)), ("before", before)])
+            let reply = try await ControlClient(socket: socket.path).send(.GET, path)
+            guard reply.status == 200, let page = try? reply.decode(BroadcastList.self) else { throw reply.refusal() }
+            list.broadcasts += page.broadcasts
+            before = page.next
+        } while before != nil && list.broadcasts.count < limit
         switch socket.json ? .json : format {
         case .json:
             print(try jsonLine(list))

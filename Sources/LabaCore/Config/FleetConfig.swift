@@ -149,7 +149,13 @@ public struct FleetConfig: Sendable {
     public var commandZones: [Located<String>]
     /// Where a commander's live talks go to its units.
     public var stream: FleetStreamConfig?
+    /// `records_per_unit`: the most records a commander keeps for one unit, oldest out first.
+    public var recordsPerUnit: Located<Int>?
     public var location: SourceLocation
+
+    public static let defaultRecordsPerUnit = 2_000_000
+    /// `records_per_unit`, or its default.
+    public var recordsPerUnitValue: Int { recordsPerUnit?.value ?? Self.defaultRecordsPerUnit }
 
     /// Whether this daemon signs commands.
     public var isCommander: Bool { signKey != nil && !commandZones.isEmpty }
@@ -165,7 +171,7 @@ public struct FleetConfig: Sendable {
         return id.isEmpty ? "unit" : id
     }
 
-    static let keys = ["name", "broker", "unit", "tls", "username", "password_file", "trust", "sign_key", "command_zones", "stream"]
+    static let keys = ["name", "broker", "unit", "tls", "username", "password_file", "trust", "sign_key", "command_zones", "stream", "records_per_unit"]
 }
 
 extension ConfigLoader {
@@ -279,8 +285,11 @@ extension ConfigLoader {
             if let server, let password { stream = FleetStreamConfig(server: server, passwordFile: password, listen: listen) }
         }
 
+        let recordsPerUnit = f["records_per_unit"].flatMap { reader.integer($0, "fleet.records_per_unit", in: 1...1_000_000_000) }
+
         guard let name, let broker else { return nil }
         return FleetConfig(name: name, broker: broker, unit: unit, tls: tls, username: username, passwordFile: passwordFile,
-                           trust: trust, signKey: signKey, commandZones: commandZones, stream: stream, location: f.location)
+                           trust: trust, signKey: signKey, commandZones: commandZones, stream: stream,
+                           recordsPerUnit: recordsPerUnit, location: f.location)
     }
 }
