@@ -37,10 +37,10 @@ enum HistoryPaging {
 
     /// The page of `items` (any order) after `before`, newest first: at most `limit` records and
     /// `bytes` of JSON, the size of each record measured by `size`; `next` is set when more follow.
-    static func page(_ items: [(cursor: HistoryCursor, json: BroadcastJSON)], before: HistoryCursor?, limit: Int,
-                     bytes: Int = pageBytes, size: (BroadcastJSON) -> Int) -> (broadcasts: [BroadcastJSON], next: HistoryCursor?) {
+    static func page<Item>(_ items: [(cursor: HistoryCursor, json: Item)], before: HistoryCursor?, limit: Int,
+                           bytes: Int = pageBytes, size: (Item) -> Int) -> (broadcasts: [Item], next: HistoryCursor?) {
         let sorted = items.filter { before == nil || $0.cursor < before! }.sorted { $0.cursor > $1.cursor }
-        var out: [BroadcastJSON] = []
+        var out: [Item] = []
         var total = 0
         for (index, item) in sorted.enumerated() {
             let n = size(item.json)
