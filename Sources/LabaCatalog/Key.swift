@@ -477,6 +477,7 @@ extension Catalog {
         case refusalInputUnavailable
         case refusalTooLarge
         case refusalTooLargeSized
+        case refusalCommandTooLarge
         case webSentToUnits
         case refusedOnOutput
         case webLoginBusy

@@ -487,6 +487,7 @@ extension Catalog {
         .refusalInputUnavailable: "the live input '{input}' cannot be opened: {detail}",
         .refusalTooLarge: "the recording is larger than {limit}",
         .refusalTooLargeSized: "the recording is {size}, larger than {limit}",
+        .refusalCommandTooLarge: "the fleet command would be {size}, larger than units take ({limit})",
         .webSentToUnits: "Sent to the fleet's units in {n} zones.",
         .refusedOnOutput: "laba: not on {output}: {reason}",
         .webLoginBusy: "Too many sign-ins at once: wait a moment and try again.",

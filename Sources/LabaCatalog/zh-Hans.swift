@@ -487,6 +487,7 @@ extension Catalog {
         .refusalInputUnavailable: "无法打开喊话输入“{input}”：{detail}",
         .refusalTooLarge: "录音超过了 {limit}",
         .refusalTooLargeSized: "录音有 {size}，超过了 {limit}",
+        .refusalCommandTooLarge: "该指挥命令将有 {size}，超过终端可接收的 {limit}",
         .webSentToUnits: "已发往 {n} 个区域的终端。",
         .refusedOnOutput: "laba：{output} 未播出：{reason}",
         .webLoginBusy: "同时登录的人太多，请稍等片刻再试。",

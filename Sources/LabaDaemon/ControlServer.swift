@@ -41,7 +41,7 @@ public struct APIFailure: Error, Equatable, Sendable {
         case .notCommander: .notCommander
         case .streamUnavailable, .inputUnavailable: .streamUnavailable
         case .notAudio: .notAudio
-        case .tooLarge: .tooLarge
+        case .tooLarge, .commandTooLarge: .tooLarge
         case .outsideZones, .libraryNeedsEverywhere: .forbidden
         }
         self.init(code, refusal.english)

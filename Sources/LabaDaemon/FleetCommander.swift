@@ -72,9 +72,14 @@ extension FleetService {
         guard let key = setup.signingKey else { throw Refusal(.notCommander) }
         let t = now()
         let command = FleetCommand(issuer: unit, issuedAt: t, expiresAt: t + lifetime, body: body)
-        let envelope = SignedEnvelope(signing: command, with: key)
+        let bytes = SignedEnvelope(signing: command, with: key).bytes
+        // Units drop a command over the limit unread (SPEC 17; a forwarded CAP alert counts): refuse it here.
+        guard bytes.count <= FleetLimits.command else {
+            throw Refusal(.commandTooLarge, ["size": String(format: "%.1f MiB", Double(bytes.count) / 1_048_576),
+                                             "limit": "\(FleetLimits.command >> 20) MiB"])
+        }
         let row = OutboxCommand(id: command.id, topics: CommandDelivery.topics(zones: zones, tree: tree, topics: topics),
-                                envelope: Data(envelope.bytes), zones: zones, createdAt: t.microseconds,
+                                envelope: Data(bytes), zones: zones, createdAt: t.microseconds,
                                 expiresAt: command.expiresAt.microseconds)
         do {
             try store.enqueueCommand(row)

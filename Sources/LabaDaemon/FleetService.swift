@@ -633,6 +633,12 @@ public actor FleetService: Service {
     }
 
     /// This daemon in its fleet, for `GET /v1/status` and `GET /v1/fleet`.
+    /// What SPEC 17's limits removed since the start: units' records pruned (`records_per_unit`)
+    /// and messages dropped unread (too large, or no room in the queue).
+    public func limitCounts() -> (recordsPruned: Int, messagesDropped: Int) {
+        (recordsPruned, connection.messagesDropped)
+    }
+
     public func state() async -> FleetStateJSON {
         let pending = isCommander ? ((try? store.pendingCommands(now: now().microseconds).count) ?? 0) : nil
         let outbox = (try? store.outgoingCount()) ?? 0

@@ -40,6 +40,8 @@ public struct MessageQueueBudget: Sendable, Equatable {
     public private(set) var bytes = 0
     /// Dropped since the last log line (too large, or no room).
     public private(set) var dropped = 0
+    /// Dropped since the start.
+    public private(set) var droppedTotal = 0
     private var lastReport: ContinuousClock.Instant?
 
     public static let logInterval: Duration = .seconds(60)
@@ -54,6 +56,7 @@ public struct MessageQueueBudget: Sendable, Equatable {
     public mutating func admit(size: Int, limit: Int) -> Bool {
         guard size <= limit, messages < maxMessages, messages == 0 || bytes + size <= maxBytes else {
             dropped += 1
+            droppedTotal += 1
             return false
         }
         messages += 1

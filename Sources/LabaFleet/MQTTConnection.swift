@@ -331,6 +331,9 @@ public final class MQTTConnection: @unchecked Sendable {
 
     // MARK: Public calls
 
+    /// Messages received and dropped since the start: over their topic's limit, or no room in the queue.
+    public var messagesDropped: Int { budget.mutex.withLock { $0.droppedTotal } }
+
     /// Whether the broker accepted the connection and it has not been lost since.
     public var isConnected: Bool { state.withLock { $0.connected } }
 
