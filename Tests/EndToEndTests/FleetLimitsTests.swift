@@ -47,4 +47,17 @@ import Testing
         #expect(two.status == 0 && two.stdout.contains("b5") && two.stdout.contains("b4") && !two.stdout.contains("b3"), "\(two.stdout)")
         await unit.stop(publishingWill: false)
     }
+
+    @Test func aRecordingTooLargeForTheUnitsIsRefusedWithItsSize() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let office = try await fleet.start("office", zone: "county", commander: true)
+        // 400 s of 16 kHz mono: 12.8 MB of audio, over 16 MiB once signed (base64).
+        let file = office.dir + "/long.wav"
+        _ = try await blocking { try Binaries.run(executable: "/usr/bin/sox", ["-n", "-r", "16000", "-c", "1", "-b", "16", file, "synth", "400",
+                                                          "sine", "700", "vol", "0.5"]) }
+        let published = try await office.laba(["library", "publish", "bulletin", "--lang", "naxi", file])
+        #expect(published.status != 0, "\(published.stdout)")
+        #expect(published.stderr.contains("MiB, larger than 16 MiB"), "\(published.stderr)")
+        #expect(try Store(path: office.database).outgoingCount() == 0)
+    }
 }
