@@ -60,4 +60,29 @@ import Testing
         #expect(published.stderr.contains("MiB, larger than 16 MiB"), "\(published.stderr)")
         #expect(try Store(path: office.database).outgoingCount() == 0)
     }
+
+    @Test func fleetACLPrintsEachCommandersZonesAndLibraryPrefixFromTheConfiguration() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let folder = TemporaryFolder("laba-acl")
+        defer { folder.remove() }
+        try folder.write("laba.yaml", fleet.config(unit: "office", zone: "county", commander: true))
+        let printed = try await blocking { try Binaries.run("laba", ["fleet", "acl", "--config", folder.file("laba.yaml")]) }
+        #expect(printed.status == 0, "\(printed.stderr)")
+        let root = "laba/v1/e2e"
+        #expect(printed.stdout.contains("pattern write \(root)/unit/%u/record\n"), "\(printed.stdout)")
+        // This daemon, by its unit id, and each trust entry, by its .pub file's comment.
+        #expect(printed.stdout.contains("user office\ntopic write \(root)/zone/county/command\n"), "\(printed.stdout)")
+        #expect(printed.stdout.contains("""
+            user city
+            topic write \(root)/zone/city/command
+            topic write \(root)/zone/east/command
+            topic write \(root)/zone/west/command
+            topic write \(root)/library/\(fleet.city.id)/#
+            topic read \(root)/unit/+/status
+            """), "\(printed.stdout)")
+        #expect(printed.stdout.contains("topic write \(root)/library/\(fleet.county.id)/#"))
+
+        let none = try await blocking { try Binaries.run("laba", ["fleet", "acl", "--config", folder.file("nothing.yaml")]) }
+        #expect(none.status != 0)
+    }
 }
