@@ -225,6 +225,12 @@ extension Catalog {
         case webSignInFirst
         case webForbidden
         case webTooManyViews
+        // Times as a clerk reads them (ClerkTime)
+        case timeToday
+        case timeYesterday
+        case timeTomorrow
+        case timeThisYear
+        case timeOtherYear
         case webCSRF
         case webNotFound
         case webInternalError

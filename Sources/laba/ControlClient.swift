@@ -16,6 +16,12 @@ struct SocketOptions: ParsableArguments {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Flag(help: "Print times in RFC 3339 (for scripts), not as a clerk reads them (today 07:30).")
+    var iso = false
+
+    /// A time of the API's answers as the reader wants it: RFC 3339 with `--iso`, else `今天 07:30`.
+    func time(_ text: String) -> String { iso ? text : ClerkTime.format(text) }
+
     var path: String { socket ?? ProcessInfo.processInfo.environment["LABA_SOCKET"] ?? ControlProtocol.defaultSocket }
 }
 

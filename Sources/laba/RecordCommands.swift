@@ -69,7 +69,7 @@ struct History: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(historyCSV(list, withUnit: withUnit).utf8))
         case .table:
             let rows = list.broadcasts.map { b in
-                (withUnit ? [b.unit ?? ""] : []) + [b.plannedAt, b.output, b.zone, b.message, b.languages.played.joined(separator: ","),
+                (withUnit ? [b.unit ?? ""] : []) + [socket.time(b.plannedAt), b.output, b.zone, b.message, b.languages.played.joined(separator: ","),
                  b.outcome?.description ?? b.state.description,
                  b.reason ?? ""]
             }
