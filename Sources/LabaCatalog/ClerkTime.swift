@@ -76,3 +76,25 @@ public enum ClerkTime {
         }
     }
 }
+
+extension Catalog {
+    /// The words for a state or outcome of the API (`idle`, `queued`, `completed`, …) in
+    /// `language`; a name this version does not know is shown as it is.
+    public static func stateName(_ name: String, in language: CatalogLanguage = .current) -> String {
+        let key: Key? = switch name {
+        case "idle": .webStateIdle
+        case "playing": .webStatePlaying
+        case "unavailable": .webStateUnavailable
+        case "queued": .webStateQueued
+        case "completed": .webOutcomeCompleted
+        case "preempted": .webOutcomePreempted
+        case "stopped": .webOutcomeStopped
+        case "failed": .webOutcomeFailed
+        case "skipped": .webOutcomeSkipped
+        case "missed": .webOutcomeMissed
+        case "expired": .webOutcomeExpired
+        default: nil
+        }
+        return key.map { text($0, in: language) } ?? name
+    }
+}

@@ -24,22 +24,7 @@ struct Texts: Sendable {
 
     static let byLanguage: [CatalogLanguage: Texts] = Dictionary(uniqueKeysWithValues: CatalogLanguage.allCases.map { ($0, Texts($0)) })
 
-    func state(_ name: String) -> String {
-        switch name {
-        case "idle": self(.webStateIdle)
-        case "playing": self(.webStatePlaying)
-        case "unavailable": self(.webStateUnavailable)
-        case "queued": self(.webStateQueued)
-        case "completed": self(.webOutcomeCompleted)
-        case "preempted": self(.webOutcomePreempted)
-        case "stopped": self(.webOutcomeStopped)
-        case "failed": self(.webOutcomeFailed)
-        case "skipped": self(.webOutcomeSkipped)
-        case "missed": self(.webOutcomeMissed)
-        case "expired": self(.webOutcomeExpired)
-        default: name
-        }
-    }
+    func state(_ name: String) -> String { Catalog.stateName(name, in: language) }
 
     func role(_ role: ConsoleRole) -> String {
         switch role {

@@ -224,7 +224,7 @@ struct Status: AsyncParsableCommand {
             return socket.time(String(next[..<space])) + next[space...]
         }
         let rows = status.outputs.map { o in
-            [o.id, o.zone, o.state.description + (o.gps.map { " (gps: \($0.status))" } ?? ""), o.playing.map { "\($0.message) (\($0.id))" } ?? "", "\(o.queue.count)", o.next.map(nextShown) ?? ""]
+            [o.id, o.zone, socket.state(o.state.description) + (o.gps.map { " (gps: \($0.status))" } ?? ""), o.playing.map { "\($0.message) (\($0.id))" } ?? "", "\(o.queue.count)", o.next.map(nextShown) ?? ""]
         }
         print(TextTable(header: [t(.columnOutput), t(.columnZone), t(.columnState), t(.columnPlaying), t(.columnWaiting),
                                  t(.columnNext)], rows: rows).render())
@@ -250,7 +250,7 @@ struct Queue: AsyncParsableCommand {
             return
         }
         let rows = all.sorted { ($0.output, $0.state == .playing ? 0 : 1, $0.plannedAt) < ($1.output, $1.state == .playing ? 0 : 1, $1.plannedAt) }
-            .map { [$0.output, $0.state.description, $0.id, $0.priority.description, $0.message, $0.languages.planned.joined(separator: ","), socket.time($0.plannedAt)] }
+            .map { [$0.output, socket.state($0.state.description), $0.id, $0.priority.description, $0.message, $0.languages.planned.joined(separator: ","), socket.time($0.plannedAt)] }
         print(rows.isEmpty ? t(.nothingWaits) :
               TextTable(header: [t(.columnOutput), t(.columnState), t(.columnID), t(.columnPriority), t(.columnMessage),
                                  t(.columnLanguages), t(.columnPlanned)], rows: rows).render())

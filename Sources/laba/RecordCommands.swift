@@ -70,7 +70,7 @@ struct History: AsyncParsableCommand {
         case .table:
             let rows = list.broadcasts.map { b in
                 (withUnit ? [b.unit ?? ""] : []) + [socket.time(b.plannedAt), b.output, b.zone, b.message, b.languages.played.joined(separator: ","),
-                 b.outcome?.description ?? b.state.description,
+                 socket.state(b.outcome?.description ?? b.state.description),
                  b.reason ?? ""]
             }
             print(rows.isEmpty ? t(.noBroadcasts) :
@@ -118,7 +118,8 @@ struct Report: AsyncParsableCommand {
             case .unit: .columnUnit
             }
             print(rows.isEmpty ? t(.noBroadcasts) :
-                  TextTable(header: [t(keyColumn), t(.columnBroadcasts), t(.columnAirtime)] + outcomes.map { $0.uppercased() },
+                  TextTable(header: [t(keyColumn), t(.columnBroadcasts), t(.columnAirtime)]
+                                + outcomes.map { CatalogLanguage.current == .en ? $0.uppercased() : Catalog.stateName($0) },
                             rows: rows).render())
         }
     }
