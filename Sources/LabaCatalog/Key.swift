@@ -59,6 +59,7 @@ extension Catalog {
         case columnPlaying
         case columnPriority
         case columnReason
+        case columnRecording
         case columnState
         case columnTime
         case columnUse
@@ -150,6 +151,7 @@ extension Catalog {
         case fleetConnected
         case fleetNotConnected
         case fleetRefusals
+        case fleetLibraryRefusals
         case fleetNoUnits
         case fleetCommandsWaiting
         // Live talk (laba live)
@@ -176,6 +178,10 @@ extension Catalog {
         case alertNote
         case fleetOutbox
         case libraryPublished
+        case libraryKeptBy
+        case libraryRefusedBy
+        case libraryNoAnswer
+        case libraryOlderUnits
         case statusFleetConnected
         case statusFleetNotConnected
 
