@@ -59,6 +59,7 @@ extension Catalog {
         case columnPlaying
         case columnPriority
         case columnReason
+        case columnRecording
         case columnState
         case columnTime
         case columnUse
@@ -150,6 +151,7 @@ extension Catalog {
         case fleetConnected
         case fleetNotConnected
         case fleetRefusals
+        case fleetLibraryRefusals
         case fleetNoUnits
         case fleetACLNoFleet
         case fleetACLNoAccount
@@ -179,6 +181,10 @@ extension Catalog {
         case alertNote
         case fleetOutbox
         case libraryPublished
+        case libraryKeptBy
+        case libraryRefusedBy
+        case libraryNoAnswer
+        case libraryOlderUnits
         case statusFleetConnected
         case statusFleetNotConnected
 
@@ -228,6 +234,12 @@ extension Catalog {
         case webSignInFirst
         case webForbidden
         case webTooManyViews
+        // Times as a clerk reads them (ClerkTime)
+        case timeToday
+        case timeYesterday
+        case timeTomorrow
+        case timeThisYear
+        case timeOtherYear
         case webCSRF
         case webNotFound
         case webInternalError

@@ -146,6 +146,8 @@ extension FleetService {
             status.configDigest = last.configDigest
             status.recordingsMissing = last.recordingsMissing
             status.lastRecordAt = last.lastRecordAt
+            status.library = last.library
+            status.libraryRefusals = last.libraryRefusals
         }
         if status.outputs != nil { knownUnits[from] = status.zones }
         // A unit that (re)connected, perhaps on a session the broker lost (a broker killed before
@@ -222,10 +224,12 @@ extension FleetService {
 
     // MARK: The library
 
-    /// Publishes `path` (a recording received by the API) as `message` in `language`: checked with
-    /// libsndfile, signed, kept here at once, and in the outbox until the broker has it (retained).
+    /// Publishes `path` (a recording received by the API) as `message` in `language` for
+    /// `fleet.command_zones`, on this key's own topic: checked with libsndfile, signed, kept here
+    /// at once, and in the outbox until the broker has it (retained). Units that refuse it say so
+    /// in their status (`overview()`).
     public func publishLibrary(path: String, message: String, language: String) async throws(Refusal) -> LibraryPublishJSON {
-        guard let key = setup.signingKey else { throw Refusal(.notCommander) }
+        guard let key = setup.signingKey, !setup.commandZones.isEmpty else { throw Refusal(.notCommander) }
         let format: String
         switch SndFileProbe().probe(path: path) {
         case .success(let f):
@@ -240,8 +244,10 @@ extension FleetService {
             throw Refusal.storageFull("cannot read the received recording back")
         }
         let audio = Array(data)
+        let config = await engine.configuration
+        let title = config.messages.first(where: { $0.id.value == message })?.title ?? message
         let info = LibraryRecordingInfo(message: message, language: language, format: format, audio: audio, issuer: unit,
-                                        issuedAt: now())
+                                        issuedAt: now(), zones: setup.commandZones, title: title)
         let signed = SignedRecording(signing: info, audio: audio, with: key)
         // Units drop a library message over the limit unread (SPEC 17): refuse it here, with its size.
         let bytes = signed.bytes
@@ -250,7 +256,7 @@ extension FleetService {
             throw Refusal(.tooLarge, ["size": String(format: "%.1f MiB", Double(size) / 1_048_576),
                                       "limit": "\(FleetLimits.library >> 20) MiB"])
         }
-        let topic = topics.topic(.library(message: message, language: language))
+        let topic = topics.topic(.library(key: key.id, message: message, language: language))
         do {
             try store.enqueueOutgoing(kind: .library, topic: topic, payload: Data(bytes), createdAt: now().microseconds)
         } catch {
@@ -259,7 +265,7 @@ extension FleetService {
         await install(info, audio: audio, key: key.id)
         flushOutbox()
         return LibraryPublishJSON(message: message, language: language, format: format, sha256: info.sha256, size: info.size,
-                                  version: info.version, topic: topic)
+                                  version: info.version, topic: topic, key: key.id, zones: setup.commandZones)
     }
 
     // MARK: What the control API shows
@@ -301,7 +307,12 @@ extension FleetService {
         return UnitJSON(unit: row.unit, state: row.state, since: time(Instant(microseconds: row.since)), zones: status?.zones ?? [],
                         outputs: (status?.outputs ?? []).map { .init(id: $0.id, zone: $0.zone, state: $0.state, playing: $0.playing, queue: $0.queue) },
                         version: status?.version, configDigest: status?.configDigest,
-                        recordingsMissing: status?.recordingsMissing ?? [], lastRecord: lastRecord)
+                        recordingsMissing: status?.recordingsMissing ?? [], lastRecord: lastRecord,
+                        library: status?.library.map { $0.map { .init(key: $0.key, message: $0.message, language: $0.language, version: $0.version) } },
+                        libraryRefusals: status?.libraryRefusals.map { $0.map {
+                            .init(key: $0.key, message: $0.message, language: $0.language, version: $0.version, code: $0.code,
+                                  reason: $0.reason, at: time($0.at.instant))
+                        } })
     }
 
     /// Units' records as the API shows them; `unit` nil: every unit's.

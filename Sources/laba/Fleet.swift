@@ -50,6 +50,15 @@ struct Fleet: ParsableCommand {
                 print(rows.isEmpty ? t(.fleetNoUnits) :
                       TextTable(header: [t(.columnUnit), t(.columnState), t(.columnSince), t(.columnZone), t(.columnPlaying),
                                          t(.columnLastRecord), t(.columnVersion), t(.columnMissing)], rows: rows).render())
+                let libraryRefusals = overview.units.flatMap { u in (u.libraryRefusals ?? []).map { (u.unit, $0) } }
+                if !libraryRefusals.isEmpty {
+                    print()
+                    print(t(.fleetLibraryRefusals))
+                    print(TextTable(header: [t(.columnTime), t(.columnUnit), t(.columnRecording), t(.columnCode), t(.columnReason)],
+                                    rows: libraryRefusals.map { unit, r in
+                                        [r.at, unit, "\(r.key)/\(r.message)/\(r.language)", r.code, r.reason]
+                                    }).render())
+                }
                 if !overview.commands.isEmpty {
                     print()
                     print(t(.fleetCommandsWaiting))
@@ -166,10 +175,13 @@ struct Library: ParsableCommand {
             commandName: "publish",
             abstract: "Publish a recording to every unit of the fleet (on a commander).",
             discussion: """
-                The recording (WAV, FLAC, Ogg…, at most 64 MiB) is signed with the commander's key and published \
-                retained on library/MESSAGE/LANGUAGE: each unit checks its signature and digest, keeps it under its \
-                state dir and plays it as it would a file of its audio_dir (MESSAGE/LANGUAGE.EXT). A unit offline \
-                now receives it when it reconnects. Without --lang, it is the message's language-neutral recording.
+                The recording (WAV, FLAC, Ogg…, at most 64 MiB) is signed with the commander's key for its \
+                fleet.command_zones and published retained on library/KEY_ID/MESSAGE/LANGUAGE: each unit checks its \
+                signature, digest and zones, keeps it under its state dir and plays it in those zones, before its \
+                audio_dir's file; where several keys published one, the key trusted nearest the root wins. A unit \
+                offline now receives it when it reconnects. Then it waits (--wait) for the online units' answers \
+                and names those that refused it and why; it fails when one did. Without --lang, it is the \
+                message's language-neutral recording.
                 """)
 
         @Argument(help: "The message it is a recording of.")
@@ -181,10 +193,14 @@ struct Library: ParsableCommand {
         @Option(name: .customLong("lang"), help: ArgumentHelp("Its language; default: neutral.", valueName: "language"))
         var language: String?
 
+        @Option(help: ArgumentHelp("How long to wait for the online units' answers, in seconds.", valueName: "seconds"))
+        var wait: Double = 10
+
         @OptionGroup var socket: SocketOptions
         @OptionGroup var config: ConfigOptions
 
         func validate() throws {
+            if !(wait >= 0) { throw ValidationError("--wait is a number of seconds, 0 or more") }
             try validateIDs([message], option: "MESSAGE", known: [])
             if let language { try validateIDs([language], option: "--lang", known: Play.knownLanguages(config.path)) }
         }
@@ -213,6 +229,52 @@ struct Library: ParsableCommand {
                 "size": String(published.size), "sha256": published.sha256, "version": String(published.version),
                 "topic": published.topic,
             ]))
+            let answers = try await answers(to: published)
+            if socket.json {
+                print(try jsonLine(LibraryAnswersJSON(answers)))
+            } else {
+                if !answers.kept.isEmpty { print(t(.libraryKeptBy, ["units": answers.kept.joined(separator: ", ")])) }
+                for (unit, r) in answers.refused {
+                    print(t(.libraryRefusedBy, ["unit": unit, "code": r.code, "reason": r.reason]))
+                }
+                if !answers.waiting.isEmpty { print(t(.libraryNoAnswer, ["units": answers.waiting.joined(separator: ", ")])) }
+                if !answers.older.isEmpty { print(t(.libraryOlderUnits, ["units": answers.older.joined(separator: ", ")])) }
+            }
+            if !answers.refused.isEmpty { throw ExitCode.failure }
+        }
+
+        /// Asks the commander for its units until every online one answered or `wait` is over:
+        /// the units answer in their retained status, which the commander keeps.
+        func answers(to published: LibraryPublishJSON) async throws -> LibraryPublishAnswers {
+            let deadline = ContinuousClock.now + .milliseconds(Int(wait * 1000))
+            while true {
+                let reply = try await ControlClient(socket: socket.path).send(.GET, "/fleet")
+                guard reply.status == 200, let overview = try? reply.decode(FleetOverviewJSON.self) else { throw reply.refusal() }
+                let answers = LibraryPublishAnswers(published, units: overview.units, commander: overview.fleet.unit)
+                if answers.waiting.isEmpty || ContinuousClock.now >= deadline { return answers }
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
+    }
+
+    /// `laba library publish --json`'s second line.
+    struct LibraryAnswersJSON: Encodable {
+        struct Refusal: Encodable {
+            var unit: String
+            var code: String
+            var reason: String
+        }
+
+        var kept: [String]
+        var refused: [Refusal]
+        var waiting: [String]
+        var older: [String]
+
+        init(_ a: LibraryPublishAnswers) {
+            kept = a.kept
+            refused = a.refused.map { Refusal(unit: $0.unit, code: $0.refusal.code, reason: $0.refusal.reason) }
+            waiting = a.waiting
+            older = a.older
         }
     }
 }

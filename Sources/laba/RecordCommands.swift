@@ -76,8 +76,8 @@ struct History: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(historyCSV(list, withUnit: withUnit).utf8))
         case .table:
             let rows = list.broadcasts.map { b in
-                (withUnit ? [b.unit ?? ""] : []) + [b.plannedAt, b.output, b.zone, b.message, b.languages.played.joined(separator: ","),
-                 b.outcome?.description ?? b.state.description,
+                (withUnit ? [b.unit ?? ""] : []) + [socket.time(b.plannedAt), b.output, b.zone, b.message, b.languages.played.joined(separator: ","),
+                 socket.state(b.outcome?.description ?? b.state.description),
                  b.reason ?? ""]
             }
             print(rows.isEmpty ? t(.noBroadcasts) :
@@ -125,7 +125,8 @@ struct Report: AsyncParsableCommand {
             case .unit: .columnUnit
             }
             print(rows.isEmpty ? t(.noBroadcasts) :
-                  TextTable(header: [t(keyColumn), t(.columnBroadcasts), t(.columnAirtime)] + outcomes.map { $0.uppercased() },
+                  TextTable(header: [t(keyColumn), t(.columnBroadcasts), t(.columnAirtime)]
+                                + outcomes.map { CatalogLanguage.current == .en ? $0.uppercased() : Catalog.stateName($0) },
                             rows: rows).render())
         }
     }

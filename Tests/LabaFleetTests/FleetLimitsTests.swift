@@ -30,7 +30,7 @@ struct BudgetCase: CustomTestStringConvertible, Sendable {
         .init(topic: topics.topic(.unitRecord(unit: "baisha-1")), limit: 64 << 10),
         .init(topic: topics.topic(.zoneCommand(zone: "gucheng")), limit: 1 << 20),
         .init(topic: topics.topic(.unitCommand(unit: "baisha-1")), limit: 1 << 20),
-        .init(topic: topics.topic(.library(message: "masks", language: "zh")), limit: 16 << 20),
+        .init(topic: topics.topic(.library(key: "3f9a0c21d4e5b6a7", message: "masks", language: "zh")), limit: 16 << 20),
         .init(topic: "laba/v1/another-fleet/unit/baisha-1/record", limit: 64 << 10),
         .init(topic: "somewhere/else", limit: 64 << 10),
     ]
