@@ -178,6 +178,8 @@ extension Catalog {
         case libraryPublished
         case statusFleetConnected
         case statusFleetNotConnected
+        case statusClockSynced
+        case statusClockNotSynced
 
         // The web console and its accounts
         case accountAdded

@@ -189,6 +189,8 @@ extension Catalog {
         .fleetOutbox: "{count} messages wait for the broker",
         .libraryPublished: "published {recording} ({format}, {size} bytes, sha256 {sha256}, version {version}) on {topic}",
         .statusFleetConnected: "fleet: unit {unit} ({role}), broker {broker} connected since {since}",
+        .statusClockSynced: "clock: set; fleet commands issued ahead of it or long before the last one obeyed are refused",
+        .statusClockNotSynced: "clock: NOT set (earlier than this build's date); fleet commands are obeyed and their clock skew recorded until it is",
         .statusFleetNotConnected: "fleet: unit {unit} ({role}), broker {broker} NOT connected since {since} ({reason}); local playback goes on",
         // The web console and its accounts
         .accountAdded: "account '{name}' added ({role})",

@@ -189,6 +189,8 @@ extension Catalog {
         .fleetOutbox: "{count} 条消息等待发送到代理",
         .libraryPublished: "已发布 {recording}（{format}，{size} 字节，sha256 {sha256}，版本 {version}）到 {topic}",
         .statusFleetConnected: "集群：单元 {unit}（{role}），代理 {broker} 自 {since} 起已连接",
+        .statusClockSynced: "时钟：已校准；提前签发或比上一条已执行指令早太久的集群指令将被拒绝",
+        .statusClockNotSynced: "时钟：未校准（早于本版本的构建日期）；校准前集群指令照常执行，并记录时间偏差",
         .statusFleetNotConnected: "集群：单元 {unit}（{role}），代理 {broker} 自 {since} 起未连接（{reason}）；本地播放照常",
         // The web console and its accounts
         .accountAdded: "已添加账号 '{name}'（{role}）",

@@ -71,13 +71,14 @@ extension FleetService {
     func issue(_ body: FleetCommand.Body, zones: [String], lifetime: TimeSpan) throws(Refusal) -> String {
         guard let key = setup.signingKey else { throw Refusal(.notCommander) }
         let t = now()
-        let command = FleetCommand(issuer: unit, issuedAt: t, expiresAt: t + lifetime, body: body)
+        // Units refuse a command that lives longer than their fleet.max_command_life (SPEC 17).
+        let command = FleetCommand(issuer: unit, issuedAt: t, expiresAt: t + min(lifetime, setup.maxCommandLife), body: body)
         let envelope = SignedEnvelope(signing: command, with: key)
         let row = OutboxCommand(id: command.id, topics: CommandDelivery.topics(zones: zones, tree: tree, topics: topics),
                                 envelope: Data(envelope.bytes), zones: zones, createdAt: t.microseconds,
                                 expiresAt: command.expiresAt.microseconds)
         do {
-            try store.enqueueCommand(row)
+            try store.enqueueCommand(row, key: key.id)
         } catch {
             throw Refusal.storageFull("\(error)")
         }

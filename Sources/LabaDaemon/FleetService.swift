@@ -66,6 +66,8 @@ public actor FleetService: Service {
     var liveStoppedWhileOpening: Set<String> = []
     /// The front door, through which every command obeyed here enters (set once at start).
     var door: FrontDoor?
+    /// The key and clock of each command being carried out (by id), for its claim.
+    var claims: [String: Store.CommandClaim] = [:]
 
     static let refusalsKept = 50
 
@@ -191,6 +193,8 @@ public actor FleetService: Service {
         setup.signingKey = new.signingKey
         setup.commandZones = new.commandZones
         setup.stream = new.stream
+        setup.maxCommandLife = new.maxCommandLife
+        setup.maxSkew = new.maxSkew
         tree = ZoneTree(config)
         if isCommander, !wasCommander {
             startCommanding()
@@ -364,19 +368,40 @@ public actor FleetService: Service {
 
     // MARK: Commands
 
+    /// The limits on commands' times here.
+    var commandClock: CommandClock {
+        CommandClock(maxLife: setup.maxCommandLife, maxSkew: setup.maxSkew, buildDate: LabaVersion.buildDate)
+    }
+
     private func receiveCommand(_ bytes: [UInt8]) async {
         let t = now()
         let store = self.store
-        let verdict = CommandVerifier.verify(bytes, trust: setup.trust, zones: tree, now: t,
-                                             seen: { (try? store.hasSeenCommand($0)) ?? false })
+        let outputZones = Dictionary(await engine.status(withNext: false).outputs.map { ($0.id, $0.zone) },
+                                     uniquingKeysWith: { a, _ in a })
+        let marks = (try? store.commandMarks()) ?? [:]
+        let context = CommandContext(unit: unit, outputZones: outputZones, clock: commandClock,
+                                     mark: { marks[$0].map(Instant.init(microseconds:)) },
+                                     seen: { (try? store.hasSeenCommand($1, key: $0)) ?? false })
+        let verdict = CommandVerifier.verify(bytes, trust: setup.trust, zones: tree, now: t, context: context)
         switch verdict {
         case .accepted(let verified):
             if let skew = verified.clockSkew {
                 logger.notice("a fleet command was issued ahead of this unit's clock; obeyed",
-                              metadata: ["command": "\(verified.command.id)", "skew": "\(skew)"])
+                              metadata: ["command": "\(verified.command.id)", "skew": "\(skew)",
+                                         "clock": "\(verified.synced ? "synced" : "not synced")"])
             }
+            let command = verified.command
+            if claims.count > 1000 { claims = [:] }  // commands never answered (no door): forget them
+            claims[command.id] = Store.CommandClaim(key: verified.key, id: command.id, issuedAt: command.issuedAt.microseconds,
+                                                    expiresAt: command.expiresAt.microseconds, advancesMark: verified.synced)
             await obey(verified, at: t)
+            if verified.synced { pruneSeen(key: verified.key) }
         case .refused(let refusal, let command):
+            if let command, let envelope = try? FleetJSON.decode(SignedEnvelope.self, from: bytes) {
+                // Claimed only when recorded as expired: signed and in scope, never obeyed.
+                claims[command.id] = Store.CommandClaim(key: envelope.key, id: command.id, issuedAt: command.issuedAt.microseconds,
+                                                        expiresAt: command.expiresAt.microseconds, advancesMark: false)
+            }
             // The commander's own command, brought back by the broker: it was carried out when issued.
             if refusal.code == .duplicate, command?.issuer == unit { return }
             if refusal.code == .expired, let command, case .broadcast(let b) = command.body {
@@ -391,6 +416,21 @@ public actor FleetService: Service {
             }
         }
         flushOutbox()
+    }
+
+    /// Forgets the ids a key's mark refuses anyway (issued more than one command life before it).
+    private func pruneSeen(key: String) {
+        guard let mark = (try? store.commandMarks())?[key] else { return }
+        let before = commandClock.forgetBefore(mark: Instant(microseconds: mark))
+        do { try store.pruneSeenCommands(key: key, issuedBefore: before.microseconds) } catch {
+            logger.warning("cannot forget old fleet command ids", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The claim of a command being carried out: its key and whether it moves the key's mark.
+    func claim(_ command: FleetCommand) -> Store.CommandClaim {
+        claims.removeValue(forKey: command.id)
+            ?? Store.CommandClaim(id: command.id, issuedAt: command.issuedAt.microseconds, expiresAt: command.expiresAt.microseconds)
     }
 
     private func broadcastRequest(_ b: BroadcastCommand, command: FleetCommand, at t: Instant) throws(Refusal) -> AdmissionRequest {
@@ -425,11 +465,7 @@ public actor FleetService: Service {
                 refuse(command.id, code: error.code.rawValue, error.english, at: t, claim: true, command: command)
             }
         case .move(let m):
-            if let target = m.unit, target != unit {
-                refuse(command.id, code: Refusal.Code.badRequest.rawValue, "the move is for unit '\(target)', not '\(unit)'",
-                       at: t, claim: true, command: command)
-                return
-            }
+            // The verifier checked the unit and the outputs' current zones.
             var outputs = [m.output].compactMap { $0 }
             if outputs.isEmpty { outputs = await engine.configuration.outputs.map(\.id.value) }
             guard let door else { return }
@@ -482,7 +518,7 @@ public actor FleetService: Service {
                        unplayed: (outcome: BroadcastOutcome, reason: String)?) async {
         let store = self.store, unit = self.unit
         let ackTopic = topics.topic(.unitAck(unit: unit))
-        let expiresAt = command.expiresAt.microseconds
+        let claim = claim(command)
         guard let door else { return }
         do {
             let admitted = try await door.broadcastCommand(request, unplayed: unplayed) { records, reports in
@@ -490,7 +526,7 @@ public actor FleetService: Service {
                     ? CommandAck(command: command.id, unit: unit, result: .accepted, broadcasts: records.map(\.id), at: t, clockSkew: skew)
                     : CommandAck(command: command.id, unit: unit, result: .refused, broadcasts: records.map(\.id),
                                  code: FleetRefusalCode.expired.rawValue, message: unplayed?.reason, at: t)
-                return try store.acceptCommand(id: command.id, expiresAt: expiresAt, at: t.microseconds, broadcasts: records,
+                return try store.acceptCommand(claim, at: t.microseconds, broadcasts: records,
                                                reports: reports, ack: (ackTopic, Data(FleetJSON.encode(ack))))
             }
             guard let admitted else { return }
@@ -526,7 +562,7 @@ public actor FleetService: Service {
             .filter { ($0.endedAt ?? $0.plannedAt) >= since.microseconds }
         let ack = CommandAck(command: command.id, unit: unit, result: .accepted, broadcasts: records.map(\.id), at: t, clockSkew: skew)
         do {
-            _ = try store.acceptCommand(id: command.id, expiresAt: command.expiresAt.microseconds, at: t.microseconds, broadcasts: [],
+            _ = try store.acceptCommand(claim(command), at: t.microseconds, broadcasts: [],
                                         reports: records.compactMap(reporter),
                                         ack: (topics.topic(.unitAck(unit: unit)), Data(FleetJSON.encode(ack))))
             logger.info("fleet command obeyed: report", metadata: ["command": "\(command.id)", "records": "\(records.count)"])
@@ -541,7 +577,7 @@ public actor FleetService: Service {
         let ack = CommandAck(command: command.id, unit: unit, result: result, broadcasts: broadcasts, code: code, message: message,
                              at: t, clockSkew: skew)
         do {
-            _ = try store.acceptCommand(id: command.id, expiresAt: command.expiresAt.microseconds, at: t.microseconds,
+            _ = try store.acceptCommand(claim(command), at: t.microseconds,
                                         broadcasts: [], ack: (topics.topic(.unitAck(unit: unit)), Data(FleetJSON.encode(ack))))
         } catch {
             logger.error("cannot store a fleet ack", metadata: ["command": "\(command.id)", "error": "\(error)"])
@@ -637,6 +673,7 @@ public actor FleetService: Service {
         return FleetStateJSON(fleet: fleetName, unit: unit, role: isCommander ? "commander" : "unit", broker: broker,
                               connected: connected, since: time(since), reason: connected ? nil : reason,
                               commandZones: isCommander ? setup.commandZones : nil, outbox: outbox, pendingCommands: pending,
-                              recordingsMissing: await engine.currentSetup.recordingsMissing, refusals: refusals)
+                              recordingsMissing: await engine.currentSetup.recordingsMissing, refusals: refusals,
+                              clockSynced: commandClock.isSynced(now()))
     }
 }

@@ -118,6 +118,7 @@ public final class Store: Sendable {
         }
         registerAlertBytesMigration(&migrator)
         migrator.registerMigration("v8-account-zones", migrate: migrateAccountZones)
+        migrator.registerMigration("v9-command-marks", migrate: migrateCommandMarks)
         return migrator
     }
 

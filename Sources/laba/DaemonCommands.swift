@@ -217,6 +217,7 @@ struct Status: AsyncParsableCommand {
             let values = ["unit": fleet.unit, "role": fleet.role, "broker": fleet.broker, "since": fleet.since,
                           "reason": fleet.reason ?? "?"]
             print(t(fleet.connected ? .statusFleetConnected : .statusFleetNotConnected, values))
+            if let synced = fleet.clockSynced { print(t(synced ? .statusClockSynced : .statusClockNotSynced)) }
         }
         let rows = status.outputs.map { o in
             [o.id, o.zone, o.state.description + (o.gps.map { " (gps: \($0.status))" } ?? ""), o.playing.map { "\($0.message) (\($0.id))" } ?? "", "\(o.queue.count)", o.next ?? ""]
