@@ -147,6 +147,7 @@ extension Catalog {
         case columnCommand
         case columnCode
         case fleetCommand
+        case fleetMoveCommand
         case fleetConnected
         case fleetNotConnected
         case fleetRefusals

@@ -41,6 +41,21 @@ extension FleetService {
         try issue(.stop(StopCommand(zones: zones, clear: clear ? true : nil)), zones: zones, lifetime: Admission.defaultManualWithin)
     }
 
+    /// Publishes a move of a unit's outputs (or of one) to `zone`, on the unit's own command topic
+    /// (valid for 1 h; envelope v2, which units of the last release refuse).
+    ///
+    /// - Throws: `.outsideZones` when `zone`, or a zone the unit's last status puts it in, lies
+    ///   outside `command_zones` (its units would refuse it: SPEC 17); `.notCommander`.
+    public func commandMove(unit target: String, output: String?, to zone: String) throws(Refusal) -> String {
+        guard isCommander else { throw Refusal(.notCommander) }
+        try Rules.check((knownUnits[target] ?? []) + [zone], within: .within(setup.commandZones), tree: tree)
+        return try issue(.move(MoveCommand(unit: target, output: output, zone: zone)), zones: [zone],
+                         lifetime: Admission.defaultManualWithin, topics: [topics.topic(.unitCommand(unit: target))])
+    }
+
+    /// The zones a unit's outputs were in at its last status (empty for a unit not known here).
+    public func knownZones(of unit: String) -> [String] { knownUnits[unit] ?? [] }
+
     /// Forwards a CAP alert, its bytes unchanged, to the units of `zones` (SPEC 15): they play it
     /// there without matching its areas again.
     public func commandAlert(_ xml: Data, zones: [String], lifetime: TimeSpan) throws(Refusal) -> String {
@@ -68,13 +83,15 @@ extension FleetService {
         }
     }
 
-    func issue(_ body: FleetCommand.Body, zones: [String], lifetime: TimeSpan) throws(Refusal) -> String {
+    /// - Parameter explicitTopics: where it goes; nil: the command topics of `zones`.
+    func issue(_ body: FleetCommand.Body, zones: [String], lifetime: TimeSpan, topics explicitTopics: [String]? = nil)
+        throws(Refusal) -> String {
         guard let key = setup.signingKey else { throw Refusal(.notCommander) }
         let t = now()
         // Units refuse a command that lives longer than their fleet.max_command_life (SPEC 17).
         let command = FleetCommand(issuer: unit, issuedAt: t, expiresAt: t + min(lifetime, setup.maxCommandLife), body: body)
         let envelope = SignedEnvelope(signing: command, with: key)
-        let row = OutboxCommand(id: command.id, topics: CommandDelivery.topics(zones: zones, tree: tree, topics: topics),
+        let row = OutboxCommand(id: command.id, topics: explicitTopics ?? CommandDelivery.topics(zones: zones, tree: tree, topics: topics),
                                 envelope: Data(envelope.bytes), zones: zones, createdAt: t.microseconds,
                                 expiresAt: command.expiresAt.microseconds)
         do {
