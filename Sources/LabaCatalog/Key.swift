@@ -148,6 +148,7 @@ extension Catalog {
         case columnCode
         case fleetCommand
         case fleetMoveCommand
+        case fleetClockNotSet
         case fleetConnected
         case fleetNotConnected
         case fleetRefusals

@@ -161,6 +161,7 @@ extension Catalog {
         .columnCommand: "COMMAND",
         .columnCode: "CODE",
         .fleetCommand: "fleet command {id} published for {zones}",
+        .fleetClockNotSet: "clock not set",
         .fleetMoveCommand: "fleet command {id} published: unit {unit} to move to {zone} (laba fleet shows its answer)",
         .fleetConnected: "fleet {fleet}: unit {unit} ({role}), broker {broker}: connected since {since}",
         .fleetNotConnected: "fleet {fleet}: unit {unit} ({role}), broker {broker}: not connected since {since} ({reason})",

@@ -161,6 +161,7 @@ extension Catalog {
         .columnCommand: "指令",
         .columnCode: "代码",
         .fleetCommand: "已向 {zones} 发布集群指令 {id}",
+        .fleetClockNotSet: "时钟未校准",
         .fleetMoveCommand: "已发布集群指令 {id}：单元 {unit} 移至 {zone}（用 laba fleet 查看其回复）",
         .fleetConnected: "集群 {fleet}：单元 {unit}（{role}），代理 {broker}：自 {since} 起已连接",
         .fleetNotConnected: "集群 {fleet}：单元 {unit}（{role}），代理 {broker}：自 {since} 起未连接（{reason}）",

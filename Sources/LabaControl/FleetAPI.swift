@@ -129,10 +129,12 @@ public struct UnitJSON: Codable, Sendable, Equatable {
     public var lastRecord: LastRecord?
     /// Its latest records, newest first (`GET /v1/fleet/units/{id}` only).
     public var records: [BroadcastJSON]?
+    /// Whether its clock was set at its last status; nil from units of the last release.
+    public var clockSynced: Bool?
 
     enum CodingKeys: String, CodingKey {
         case unit, state, since, zones, outputs, version, configDigest = "config_digest"
-        case recordingsMissing = "recordings_missing", lastRecord = "last_record", records
+        case recordingsMissing = "recordings_missing", lastRecord = "last_record", records, clockSynced = "clock_synced"
     }
 
     public init(unit: String, state: String, since: String, zones: [String], outputs: [Output], version: String?,

@@ -298,10 +298,12 @@ extension FleetService {
                 UnitJSON.LastRecord(id: r.id, message: r.message, zone: r.zone, outcome: r.outcome, plannedAt: $0.plannedAt)
             }
         }
-        return UnitJSON(unit: row.unit, state: row.state, since: time(Instant(microseconds: row.since)), zones: status?.zones ?? [],
+        var json = UnitJSON(unit: row.unit, state: row.state, since: time(Instant(microseconds: row.since)), zones: status?.zones ?? [],
                         outputs: (status?.outputs ?? []).map { .init(id: $0.id, zone: $0.zone, state: $0.state, playing: $0.playing, queue: $0.queue) },
                         version: status?.version, configDigest: status?.configDigest,
                         recordingsMissing: status?.recordingsMissing ?? [], lastRecord: lastRecord)
+        json.clockSynced = status?.clockSynced
+        return json
     }
 
     /// Units' records as the API shows them; `unit` nil: every unit's.

@@ -148,6 +148,14 @@ public actor FleetService: Service {
         configDigest = FileManager.default.contents(atPath: configPath).map { LibraryRecordingInfo.digest($0) }
         lastRecordAt = ((try? store.broadcasts(state: .done, limit: 1)) ?? []).first?.endedAt.map(Instant.init(microseconds:))
         libraryVersions = FleetLibraryFiles(directory: layout.library).versions()
+        // Ids of commands expired a life ago: on a set clock their replays are refused as expired
+        // (and, were the clock set back, by their key's mark).
+        let t = now()
+        if commandClock.isSynced(t) {
+            do { try store.pruneSeenCommands(expiredBefore: (t - setup.maxCommandLife).microseconds) } catch {
+                logger.warning("cannot forget old fleet command ids", metadata: ["error": "\(error)"])
+            }
+        }
         let previous = Set((try? store.fleetSubscriptions()) ?? [])
         await updateSubscriptions()
         staleTopics = previous.subtracting(commandTopics)
@@ -331,7 +339,8 @@ public actor FleetService: Service {
                               playing: o.playing?.message, queue: o.queue.count)
         }
         let status = UnitStatus(unit: unit, state: .online, since: since, outputs: outputs, version: LabaVersion.string,
-                                configDigest: configDigest, recordingsMissing: missing, lastRecordAt: lastRecordAt)
+                                configDigest: configDigest, recordingsMissing: missing, lastRecordAt: lastRecordAt,
+                                clockSynced: commandClock.isSynced(now()))
         let payload = FleetJSON.encode(status)
         guard payload != lastStatus else { return }
         do {

@@ -37,9 +37,13 @@ public struct UnitStatus: Codable, Sendable, Equatable {
     /// `message/language` of each recording the schedule needs and the unit lacks.
     public var recordingsMissing: [String]?
     public var lastRecordAt: FleetTime?
+    /// Whether the unit's clock is set (not earlier than its build), as of this status: only a set
+    /// clock refuses commands issued ahead of it or long before the last one obeyed (SPEC 17).
+    public var clockSynced: Bool?
 
     public init(unit: String, state: State, since: Instant? = nil, outputs: [Output]? = nil, version: String? = nil,
-                configDigest: String? = nil, recordingsMissing: [String]? = nil, lastRecordAt: Instant? = nil) {
+                configDigest: String? = nil, recordingsMissing: [String]? = nil, lastRecordAt: Instant? = nil,
+                clockSynced: Bool? = nil) {
         self.unit = unit
         self.state = state
         self.since = since.map(FleetTime.init)
@@ -48,6 +52,7 @@ public struct UnitStatus: Codable, Sendable, Equatable {
         self.configDigest = configDigest
         self.recordingsMissing = recordingsMissing
         self.lastRecordAt = lastRecordAt.map(FleetTime.init)
+        self.clockSynced = clockSynced
     }
 
     /// The will: set at connect, published by the broker when the unit is gone.
@@ -58,7 +63,7 @@ public struct UnitStatus: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case unit, state, since, outputs, version, configDigest = "config_digest"
-        case recordingsMissing = "recordings_missing", lastRecordAt = "last_record_at"
+        case recordingsMissing = "recordings_missing", lastRecordAt = "last_record_at", clockSynced = "clock_synced"
     }
 }
 

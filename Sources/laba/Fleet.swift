@@ -40,7 +40,7 @@ struct Fleet: ParsableCommand {
             if f.role == "commander" {
                 print()
                 let rows = overview.units.map { u in
-                    [u.unit, u.state, u.since, u.zones.joined(separator: ","),
+                    [u.unit, u.clockSynced == false ? "\(u.state) (\(t(.fleetClockNotSet)))" : u.state, u.since, u.zones.joined(separator: ","),
                      u.outputs.compactMap(\.playing).joined(separator: ","),
                      u.lastRecord.map { "\($0.plannedAt) \($0.message) \($0.outcome ?? "")" } ?? "",
                      u.version ?? "", u.recordingsMissing.joined(separator: ",")]

@@ -129,5 +129,10 @@ private func acks(_ inbox: Inbox, from unit: String, count: Int) async -> [Strin
         // The set clock keeps the county key's mark, across restarts; the unset one keeps none.
         #expect(await east.waitForStore { try $0.commandMarks()[fleet.county.id] == FleetTime.milliseconds(now).microseconds })
         #expect(try Store(path: west.database).commandMarks().isEmpty)
+        // Its retained status says so too, for a commander's `laba fleet`.
+        let statuses = await inbox.wait(for: 2) { $0.topic.hasSuffix("/status") }
+            .compactMap { try? FleetJSON.decode(UnitStatus.self, from: $0.payload) }
+        #expect(statuses.first { $0.unit == "west-1" }?.clockSynced == false, "\(statuses)")
+        #expect(statuses.first { $0.unit == "east-1" }?.clockSynced == true, "\(statuses)")
     }
 }
