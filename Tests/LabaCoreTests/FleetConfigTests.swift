@@ -20,8 +20,8 @@ let fleetZones = """
               username: gucheng-office
               password_file: fleet.password
               trust:
-                - {key: keys/lijiang.pub, zones: [lijiang]}
-                - {key: keys/gucheng.pub, zones: gucheng}
+                - {key: keys/lijiang.pub, zones: [lijiang], issuer: lijiang-office}
+                - {key: keys/gucheng.pub, zones: gucheng, issuer: gucheng-office}
               sign_key: keys/gucheng.key
               command_zones: [gucheng]
             """)
@@ -100,6 +100,9 @@ let fleetZones = """
               line: 9, column: 7, severity: .error, message: "a trust entry needs key (a commander's .pub file)"),
         .init(name: "unknown trust key", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  trust:\n    - {key: k.pub, zones: [lijiang], until: 2027-01-01}\n",
               line: 9, column: 38, severity: .error, message: "unknown key 'until' in a trust entry"),
+        .init(name: "trust without issuer", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  trust:\n    - {key: k.pub, zones: [lijiang]}\n",
+              line: 9, column: 7, severity: .warning,
+              message: "a trust entry without issuer: its key's commands may name any commander as their issuer (issuer: the commander's unit id binds them)"),
         .init(name: "trust revoked not a boolean", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  trust:\n    - {key: k.pub, zones: [lijiang], revoked: maybe}\n",
               line: 9, column: 47, severity: .error, message: "trust revoked must be true or false, found 'maybe'"),
         .init(name: "trust issuer not an id", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  trust:\n    - {key: k.pub, zones: [lijiang], issuer: \"Li Jiang\"}\n",

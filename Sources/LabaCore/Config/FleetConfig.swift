@@ -262,7 +262,6 @@ extension ConfigLoader {
                 } else {
                     reader.error("a trust entry needs zones (the subtrees this key may command)", at: t.location)
                 }
-                let issuer = t["issuer"].flatMap { reader.id($0, "trust issuer") }
                 var revoked: Located<Bool>?
                 if let n = t["revoked"], let text = reader.string(n, "trust revoked") {
                     switch text.value {
@@ -270,6 +269,11 @@ extension ConfigLoader {
                     case "false", "no": revoked = Located(false, at: text.location)
                     default: reader.reject(text, "trust revoked must be true or false, found '\(text.value)'")
                     }
+                }
+                let issuer = t["issuer"].flatMap { reader.id($0, "trust issuer") }
+                if t["issuer"] == nil, t["key"] != nil, revoked?.value != true {
+                    reader.warning("a trust entry without issuer: its key's commands may name any commander as their issuer "
+                                   + "(issuer: the commander's unit id binds them)", at: t.location)
                 }
                 if let key {
                     trust.append(FleetTrustConfig(key: key, zones: entryZones, issuer: issuer, revoked: revoked, location: t.location))
