@@ -120,7 +120,7 @@ public actor FleetService: Service {
         return { record in
             var wire = WireFormat(timeZone)
             var command: String?
-            if case .fleet(_, let id) = record.requestedBy { command = id }
+            if case .fleet(_, let id, _) = record.requestedBy { command = id }
             return (topic, Data(FleetJSON.encode(FleetRecord(broadcast: wire.broadcast(record), unit: unit, command: command))))
         }
     }
@@ -442,6 +442,9 @@ public actor FleetService: Service {
             ?? Store.CommandClaim(id: command.id, issuedAt: command.issuedAt.microseconds, expiresAt: command.expiresAt.microseconds)
     }
 
+    /// The KEY_ID that signed a command being carried out, for its records.
+    func signer(of command: FleetCommand) -> String? { claims[command.id]?.key }
+
     private func broadcastRequest(_ b: BroadcastCommand, command: FleetCommand, at t: Instant) throws(Refusal) -> AdmissionRequest {
         let priority = try Rules.requestedPriority(named: b.priority)
         // The command's expiry is the broadcast's deadline here, wherever the unit's clock stands.
@@ -449,7 +452,7 @@ public actor FleetService: Service {
                                 languages: b.languages, priority: priority, repeatCount: b.repeat ?? 1, loop: b.loop ?? false,
                                 within: priority == .emergency ? nil : max(command.expiresAt - t, .milliseconds(1)),
                                 force: b.force ?? false, source: .fleet,
-                                requestedBy: .fleet(unit: command.issuer, command: command.id))
+                                requestedBy: .fleet(unit: command.issuer, command: command.id, key: signer(of: command)))
     }
 
     private func obey(_ verified: VerifiedCommand, at t: Instant) async {

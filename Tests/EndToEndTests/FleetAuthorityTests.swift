@@ -116,6 +116,13 @@ private func acks(_ inbox: Inbox, from unit: String, count: Int) async -> [Strin
         let eastCodes = Dictionary(grouping: atEast, by: { $0.command ?? "?" }).mapValues { $0.map { $0.code ?? $0.result.rawValue } }
         #expect(eastCodes["decade"] == ["too_long"] && eastCodes["ahead"] == ["issued_ahead"], "\(eastCodes)")
         #expect(eastCodes["shared"] == ["accepted", "accepted"], "\(eastCodes)")
+        // Each record keeps the key that signed its command.
+        #expect(await east.waitForStore { store in
+            Set(try store.broadcasts().compactMap { record -> String? in
+                guard case .fleet(_, "shared", let key)? = record.requestedBy else { return nil }
+                return key
+            }) == [fleet.city.id, fleet.county.id]
+        })
 
         let atWest = await acks(inbox, from: "west-1", count: 2)
         #expect(atWest["decade"]?.code == "too_long", "\(atWest)")
