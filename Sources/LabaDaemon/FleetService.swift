@@ -406,7 +406,8 @@ public actor FleetService: Service {
             await obey(verified, at: t)
             if verified.synced { pruneSeen(key: verified.key) }
         case .refused(let refusal, let command):
-            if let command, let envelope = try? FleetJSON.decode(SignedEnvelope.self, from: bytes) {
+            if refusal.code == .expired, let command, claims[command.id] == nil,
+               let envelope = try? FleetJSON.decode(SignedEnvelope.self, from: bytes) {
                 // Claimed only when recorded as expired: signed and in scope, never obeyed.
                 claims[command.id] = Store.CommandClaim(key: envelope.key, id: command.id, issuedAt: command.issuedAt.microseconds,
                                                         expiresAt: command.expiresAt.microseconds, advancesMark: false)
