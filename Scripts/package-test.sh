@@ -90,7 +90,10 @@ audio_agrees() { grep -qx 'audio_dir: /usr/share/laba/audio' "$ROOT/etc/laba/lab
 unit_verifies() { local out; out=$(in_root systemd-analyze verify /lib/systemd/system/laba.service 2>&1); echo "$out"; [ -z "$out" ]; }
 WANTS=$ROOT/etc/systemd/system/multi-user.target.wants/laba.service
 enabled() { [ "$(readlink "$WANTS")" = /lib/systemd/system/laba.service ]; }
-user_made() { in_root getent passwd laba && in_root getent group laba && in_root id -nG laba | grep -qw audio; }
+user_made() {
+    in_root getent passwd laba && in_root getent group laba && in_root getent group laba-control &&
+        in_root id -nG laba | grep -qw audio && in_root id -nG laba | grep -qw laba-control
+}
 state_dir() { [ "$(in_root stat -c '%U:%G %a' /var/lib/laba)" = 'laba:laba 750' ]; }
 docs() {
     [ -f "$ROOT/usr/share/man/man1/laba.1.gz" ] && [ -f "$ROOT/usr/share/bash-completion/completions/laba" ] &&
@@ -109,7 +112,7 @@ check "laba check on the installed configuration" in_root laba check --config /e
 check "the configuration's audio_dir holds the installed recordings" audio_agrees
 check "systemd-analyze verify on the installed unit (in the bare system)" unit_verifies
 check "the unit is enabled (multi-user.target.wants link)" enabled
-check "systemd-sysusers made user and group laba, in audio" user_made
+check "systemd-sysusers made user and group laba (in audio and laba-control) and group laba-control" user_made
 check "the state dir belongs to laba, mode 750" state_dir
 check "man pages, completions and the copyright file (the linked packages' licences) are installed" docs
 

@@ -59,6 +59,7 @@ extension Catalog {
         case columnPlaying
         case columnPriority
         case columnReason
+        case columnRecording
         case columnState
         case columnTime
         case columnUse
@@ -152,7 +153,11 @@ extension Catalog {
         case fleetConnected
         case fleetNotConnected
         case fleetRefusals
+        case fleetLibraryRefusals
         case fleetNoUnits
+        case fleetACLNoFleet
+        case fleetACLNoAccount
+        case fleetACLKey
         case fleetCommandsWaiting
         // Live talk (laba live)
         case liveStarted
@@ -178,6 +183,10 @@ extension Catalog {
         case alertNote
         case fleetOutbox
         case libraryPublished
+        case libraryKeptBy
+        case libraryRefusedBy
+        case libraryNoAnswer
+        case libraryOlderUnits
         case statusFleetConnected
         case statusFleetNotConnected
         case statusClockSynced
@@ -229,6 +238,12 @@ extension Catalog {
         case webSignInFirst
         case webForbidden
         case webTooManyViews
+        // Times as a clerk reads them (ClerkTime)
+        case timeToday
+        case timeYesterday
+        case timeTomorrow
+        case timeThisYear
+        case timeOtherYear
         case webCSRF
         case webNotFound
         case webInternalError
@@ -477,6 +492,8 @@ extension Catalog {
         case refusalFleetRecordingLanguages
         case refusalInputUnavailable
         case refusalTooLarge
+        case refusalTooLargeSized
+        case refusalCommandTooLarge
         case webSentToUnits
         case refusedOnOutput
         case webLoginBusy

@@ -9,6 +9,7 @@ extension Catalog {
         let camel = code.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
         guard var key = Key(rawValue: "refusal" + camel) else { return nil }
         if key == .refusalNoOutput, args["zones"] == nil { key = .refusalNoOutputAll }
+        if key == .refusalTooLarge, args["size"] != nil { key = .refusalTooLargeSized }
         var text = Catalog.text(key, args, in: language)
         if let suggestion = args["suggestion"] { text += Catalog.text(.didYouMean, ["suggestion": suggestion], in: language) }
         return text

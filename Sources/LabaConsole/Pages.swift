@@ -290,7 +290,7 @@ extension Site {
         let page = RecordPage(
             zones: naming.zonesInTreeOrder.map { ZoneChoice(id: $0.zone.id, name: $0.zone.name, depth: $0.depth, selected: q["zone"] == $0.zone.id) },
             messages: library.recordings.keys.sorted().map { Choice(id: $0, name: $0, title: naming.message($0), selected: q["message"] == $0) },
-            outputs: config.outputs.map { Choice(id: $0.id.value, name: $0.id.value, title: $0.id.value, selected: q["output"] == $0.id.value) },
+            outputs: config.outputs.map { Choice(id: $0.id.value, name: $0.id.value, title: $0.name ?? $0.id.value, selected: q["output"] == $0.id.value) },
             outcomes: BroadcastOutcome.allCases.map { Choice(id: $0.rawValue, name: t.state($0.rawValue), title: "", selected: q["outcome"] == $0.rawValue) },
             since: q["since"] ?? "", until: q["until"] ?? "", query: Form.encode(q.fields.filter { !$0.1.isEmpty }), rows: rows)
         return self.page("record", visit, title: .webRecord, page: page)
@@ -313,6 +313,8 @@ extension Site {
     struct ZonesPage {
         struct Output {
             var id: String
+            var name: String
+            var named: Bool
             var device: String
             var zone: String
             var zoneName: String
@@ -333,7 +335,7 @@ extension Site {
         let offered = await offeredZones(visit, naming)
         let mine = Set(offered.map(\.zone.id))
         let outputs = status.outputs.map { o in
-            ZonesPage.Output(id: o.id, device: o.device, zone: o.zone, zoneName: naming.zone(o.zone), choices: offered.map {
+            ZonesPage.Output(id: o.id, name: naming.output(o.id), named: naming.outputNamed(o.id), device: o.device, zone: o.zone, zoneName: naming.zone(o.zone), choices: offered.map {
                 ZoneChoice(id: $0.zone.id, name: String(repeating: "· ", count: $0.depth) + $0.zone.name, depth: $0.depth,
                            selected: $0.zone.id == o.zone)
             }, movable: mine.contains(o.zone))

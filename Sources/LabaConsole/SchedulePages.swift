@@ -50,6 +50,8 @@ extension Site {
 
         struct Output {
             var id: String
+            var name: String
+            var named: Bool
             var zone: String
             var zoneName: String
             var items: [Item]
@@ -124,7 +126,7 @@ extension Site {
             .filter { $0.time.microseconds < end }
         let status = await door.status()
         let outputs = status.outputs.map { o in
-            SchedulePage.Output(id: o.id, zone: o.zone, zoneName: naming.zone(o.zone), items: planned.filter { $0.output == o.id }.map { p in
+            SchedulePage.Output(id: o.id, name: naming.output(o.id), named: naming.outputNamed(o.id), zone: o.zone, zoneName: naming.zone(o.zone), items: planned.filter { $0.output == o.id }.map { p in
                 SchedulePage.Item(time: naming.time(p.time.microseconds), message: p.message, title: naming.message(p.message),
                                   languages: p.languages.map(naming.language).joined(separator: "、"),
                                   skipped: p.skip.map { t(.webSkipReason, ["reason": t.skip($0)]) },

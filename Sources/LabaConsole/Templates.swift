@@ -69,7 +69,7 @@ enum Templates {
     <div class="cards">
     {{#page.outputs}}
     <div class="card output" id="output-{{id}}" data-state="{{state}}">
-    <h3>{{zoneName}} <span class="id">{{id}} · {{zone}}</span></h3>
+    <h3>{{#named}}{{name}} · {{/named}}{{zoneName}} <span class="id">{{id}} · {{zone}}</span></h3>
     <p><span class="state {{state}}">{{stateName}}</span></p>
     {{#playing}}
     <p>{{t.webNowPlaying}}: <strong>{{title}}</strong> <span class="id">{{message}}</span><br>
@@ -86,7 +86,7 @@ enum Templates {
     <div class="scroll"><table id="recent">
     <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnMessage}}</th><th class="wide">{{t.webColumnOutput}}</th><th>{{t.webColumnOutcome}}</th><th>{{t.webColumnBy}}</th></tr>
     {{#page.recent}}
-    <tr id="b-{{id}}" data-outcome="{{outcome}}"><td>{{time}}</td><td>{{title}} <span class="id">{{message}}</span></td><td class="wide">{{output}}</td><td><span class="state {{outcome}}">{{outcomeName}}</span></td><td>{{by}}</td></tr>
+    <tr id="b-{{id}}" data-outcome="{{outcome}}"><td>{{time}}</td><td>{{title}} <span class="id">{{message}}</span></td><td class="wide">{{outputName}}{{#outputNamed}} <span class="id">{{output}}</span>{{/outputNamed}}</td><td><span class="state {{outcome}}">{{outcomeName}}</span></td><td>{{by}}</td></tr>
     {{/page.recent}}
     </table></div>
     """
@@ -206,7 +206,7 @@ enum Templates {
     <h2>{{t.webUpcoming}}</h2>
     <p class="muted">{{t.webScheduleHint}}</p>
     {{#page.outputs}}
-    <h3>{{zoneName}} <span class="id">{{id}} · {{zone}}</span></h3>
+    <h3>{{#named}}{{name}} · {{/named}}{{zoneName}} <span class="id">{{id}} · {{zone}}</span></h3>
     <div class="scroll"><table class="upcoming" id="upcoming-{{id}}">
     <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnMessage}}</th><th>{{t.webColumnLanguages}}</th><th>{{t.webColumnNote}}</th></tr>
     {{#items}}<tr><td>{{time}}</td><td>{{title}} <span class="id">{{message}}</span></td><td>{{languages}}{{#volume}} <span class="id">{{volume}}</span>{{/volume}}</td><td>{{#skipped}}<span class="state failed">{{t.webSkipped}}</span> {{skipped}}{{/skipped}}</td></tr>{{/items}}
@@ -303,7 +303,7 @@ enum Templates {
     <form method="get" action="/record" class="row filters">
     <label>{{t.webColumnZone}}<select name="zone"><option value="">{{t.webAny}}</option>{{#page.zones}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/page.zones}}</select></label>
     <label>{{t.webColumnMessage}}<select name="message"><option value="">{{t.webAny}}</option>{{#page.messages}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}}</option>{{/page.messages}}</select></label>
-    <label>{{t.webColumnOutput}}<select name="output"><option value="">{{t.webAny}}</option>{{#page.outputs}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{id}}</option>{{/page.outputs}}</select></label>
+    <label>{{t.webColumnOutput}}<select name="output"><option value="">{{t.webAny}}</option>{{#page.outputs}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}}</option>{{/page.outputs}}</select></label>
     <label>{{t.webColumnOutcome}}<select name="outcome"><option value="">{{t.webAny}}</option>{{#page.outcomes}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/page.outcomes}}</select></label>
     <label>{{t.webSince}}<input type="date" name="since" value="{{page.since}}"></label>
     <label>{{t.webUntil}}<input type="date" name="until" value="{{page.until}}"></label>
@@ -311,7 +311,7 @@ enum Templates {
     </form>
     <div class="scroll"><table id="record">
     <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnOutput}}</th><th>{{t.webColumnZone}}</th><th>{{t.webColumnMessage}}</th><th>{{t.webColumnLanguages}}</th><th>{{t.webColumnOutcome}}</th><th>{{t.webColumnBy}}</th><th>{{t.webColumnNote}}</th></tr>
-    {{#page.rows}}<tr id="r-{{id}}"><td>{{time}}</td><td>{{output}}</td><td>{{zone}}</td><td>{{title}} <span class="id">{{message}}</span></td><td>{{languages}}</td><td><span class="state {{outcome}}">{{outcomeName}}</span></td><td class="by">{{by}}</td><td>{{reason}}</td></tr>{{/page.rows}}
+    {{#page.rows}}<tr id="r-{{id}}"><td>{{time}}</td><td>{{outputName}}{{#outputNamed}} <span class="id">{{output}}</span>{{/outputNamed}}</td><td>{{zone}}</td><td>{{title}} <span class="id">{{message}}</span></td><td>{{languages}}</td><td><span class="state {{outcome}}">{{outcomeName}}</span></td><td class="by">{{by}}</td><td>{{reason}}</td></tr>{{/page.rows}}
     {{^page.rows}}<tr><td colspan="8" class="muted">{{t.webNoBroadcasts}}</td></tr>{{/page.rows}}
     </table></div>
     {{> bottom}}
@@ -348,7 +348,7 @@ enum Templates {
     <h2>{{t.webOutputs}}</h2>
     <div class="cards">
     {{#page.outputs}}
-    <div class="card"><h3>{{id}}</h3><p>{{zoneName}} <span class="id">{{zone}}</span></p>
+    <div class="card"><h3>{{#named}}{{name}} <span class="id">{{id}}</span>{{/named}}{{^named}}{{id}}{{/named}}</h3><p>{{zoneName}} <span class="id">{{zone}}</span></p>
     <p class="muted">{{device}}</p>
     {{#canOperate}}{{#movable}}<form method="post" action="/zones/move" class="row"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="output" value="{{id}}">
     <label>{{t.webMoveTo}}<select name="zone" id="move-{{id}}">{{#choices}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/choices}}</select></label>

@@ -24,22 +24,7 @@ struct Texts: Sendable {
 
     static let byLanguage: [CatalogLanguage: Texts] = Dictionary(uniqueKeysWithValues: CatalogLanguage.allCases.map { ($0, Texts($0)) })
 
-    func state(_ name: String) -> String {
-        switch name {
-        case "idle": self(.webStateIdle)
-        case "playing": self(.webStatePlaying)
-        case "unavailable": self(.webStateUnavailable)
-        case "queued": self(.webStateQueued)
-        case "completed": self(.webOutcomeCompleted)
-        case "preempted": self(.webOutcomePreempted)
-        case "stopped": self(.webOutcomeStopped)
-        case "failed": self(.webOutcomeFailed)
-        case "skipped": self(.webOutcomeSkipped)
-        case "missed": self(.webOutcomeMissed)
-        case "expired": self(.webOutcomeExpired)
-        default: name
-        }
-    }
+    func state(_ name: String) -> String { Catalog.stateName(name, in: language) }
 
     func role(_ role: ConsoleRole) -> String {
         switch role {
@@ -88,6 +73,10 @@ struct Naming {
     }
 
     func zone(_ id: String) -> String { tree[id]?.name ?? id }
+    /// A loudspeaker's `name:`, else its id.
+    func output(_ id: String) -> String { config.outputs.first { $0.id.value == id }?.name ?? id }
+    /// Whether a loudspeaker has a name of its own (then its id is shown beside it, small).
+    func outputNamed(_ id: String) -> Bool { output(id) != id }
     func message(_ id: String) -> String { config.messageInfo(id)?.title ?? id }
     func language(_ id: String) -> String { config.language(id)?.name ?? id }
 
@@ -150,6 +139,8 @@ struct OverviewPage {
 
     struct Output {
         var id: String
+        var name: String
+        var named: Bool
         var zone: String
         var zoneName: String
         var state: String
@@ -165,6 +156,8 @@ struct OverviewPage {
         var message: String
         var title: String
         var output: String
+        var outputName: String
+        var outputNamed: Bool
         var outcome: String
         var outcomeName: String
         var by: String
@@ -185,14 +178,14 @@ struct OverviewPage {
                                position: languages.isEmpty ? 1 : index + 1, count: max(1, languages.count))
             }
             let next = o.next.map { "\(naming.time($0.time.microseconds)) \(naming.message($0.message))" } ?? texts(.webNothingScheduled)
-            return Output(id: o.id, zone: o.zone, zoneName: naming.zone(o.zone), state: state, stateName: texts.state(state),
+            return Output(id: o.id, name: naming.output(o.id), named: naming.outputNamed(o.id), zone: o.zone, zoneName: naming.zone(o.zone), state: state, stateName: texts.state(state),
                           playing: playing, waiting: o.queue.isEmpty ? nil : texts(.webWaiting, ["n": String(o.queue.count)]),
                           next: next)
         }
         recent = records.map { r in
             let outcome = r.outcome?.rawValue ?? r.state.rawValue
             return Recent(id: r.id, time: naming.shortTime(r.plannedAt), message: r.message, title: naming.message(r.message),
-                          output: r.output, outcome: outcome, outcomeName: texts.state(outcome), by: r.requestedBy?.label ?? "")
+                          output: r.output, outputName: naming.output(r.output), outputNamed: naming.outputNamed(r.output), outcome: outcome, outcomeName: texts.state(outcome), by: r.requestedBy?.label ?? "")
         }
     }
 }
@@ -203,6 +196,8 @@ struct RecordRow {
     var id: String
     var time: String
     var output: String
+    var outputName: String
+    var outputNamed: Bool
     var zone: String
     var message: String
     var title: String
@@ -216,6 +211,8 @@ struct RecordRow {
         id = r.id
         time = naming.time(r.plannedAt)
         output = r.output
+        outputName = naming.output(r.output)
+        outputNamed = naming.outputNamed(r.output)
         zone = naming.zone(r.zone)
         message = r.message
         title = naming.message(r.message)

@@ -236,6 +236,8 @@ public struct BroadcastList: Codable, Sendable, Equatable {
     public var command: String?
     /// The zones that command is for.
     public var commandZones: [String]?
+    /// Units' records come in pages: more follow; ask again with `before` set to this.
+    public var next: String?
 
     public init(broadcasts: [BroadcastJSON], refused: [RefusedJSON]? = nil, command: String? = nil, commandZones: [String]? = nil) {
         self.broadcasts = broadcasts
@@ -245,7 +247,7 @@ public struct BroadcastList: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case broadcasts, refused, command, commandZones = "command_zones"
+        case broadcasts, refused, command, commandZones = "command_zones", next
     }
 }
 

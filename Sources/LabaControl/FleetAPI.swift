@@ -115,6 +115,43 @@ public struct UnitJSON: Codable, Sendable, Equatable {
         }
     }
 
+    /// A fleet recording the unit keeps.
+    public struct LibraryHeld: Codable, Sendable, Equatable {
+        public var key: String
+        public var message: String
+        public var language: String
+        public var version: Int64
+
+        public init(key: String, message: String, language: String, version: Int64) {
+            self.key = key
+            self.message = message
+            self.language = language
+            self.version = version
+        }
+    }
+
+    /// A library recording the unit refused, the last of each key, message and language.
+    public struct LibraryRefusal: Codable, Sendable, Equatable {
+        public var key: String
+        public var message: String
+        public var language: String
+        public var version: Int64?
+        public var code: String
+        public var reason: String
+        /// RFC 3339, by the unit's clock.
+        public var at: String
+
+        public init(key: String, message: String, language: String, version: Int64?, code: String, reason: String, at: String) {
+            self.key = key
+            self.message = message
+            self.language = language
+            self.version = version
+            self.code = code
+            self.reason = reason
+            self.at = at
+        }
+    }
+
     public var unit: String
     /// `online` or `offline`.
     public var state: String
@@ -129,16 +166,23 @@ public struct UnitJSON: Codable, Sendable, Equatable {
     public var lastRecord: LastRecord?
     /// Its latest records, newest first (`GET /v1/fleet/units/{id}` only).
     public var records: [BroadcastJSON]?
+    /// The fleet recordings it keeps (absent from units before keys had library topics).
+    public var library: [LibraryHeld]?
+    public var libraryRefusals: [LibraryRefusal]?
     /// Whether its clock was set at its last status; nil from units of the last release.
     public var clockSynced: Bool?
 
     enum CodingKeys: String, CodingKey {
         case unit, state, since, zones, outputs, version, configDigest = "config_digest"
-        case recordingsMissing = "recordings_missing", lastRecord = "last_record", records, clockSynced = "clock_synced"
+        case recordingsMissing = "recordings_missing", lastRecord = "last_record", records
+        case library, libraryRefusals = "library_refusals", clockSynced = "clock_synced"
     }
 
     public init(unit: String, state: String, since: String, zones: [String], outputs: [Output], version: String?,
-                configDigest: String?, recordingsMissing: [String], lastRecord: LastRecord?, records: [BroadcastJSON]? = nil) {
+                configDigest: String?, recordingsMissing: [String], lastRecord: LastRecord?, records: [BroadcastJSON]? = nil,
+                library: [LibraryHeld]? = nil, libraryRefusals: [LibraryRefusal]? = nil) {
+        self.library = library
+        self.libraryRefusals = libraryRefusals
         self.unit = unit
         self.state = state
         self.since = since
@@ -217,8 +261,17 @@ public struct LibraryPublishJSON: Codable, Sendable, Equatable {
     public var size: Int
     public var version: Int64
     public var topic: String
+    /// KEY_ID of the commander's key, which units name in their refusals.
+    public var key: String?
+    /// The subtrees it is for.
+    public var zones: [String]?
 
-    public init(message: String, language: String, format: String, sha256: String, size: Int, version: Int64, topic: String) {
+    enum CodingKeys: String, CodingKey { case message, language, format, sha256, size, version, topic, key, zones }
+
+    public init(message: String, language: String, format: String, sha256: String, size: Int, version: Int64, topic: String,
+                key: String? = nil, zones: [String]? = nil) {
+        self.key = key
+        self.zones = zones
         self.message = message
         self.language = language
         self.format = format
@@ -226,5 +279,41 @@ public struct LibraryPublishJSON: Codable, Sendable, Equatable {
         self.size = size
         self.version = version
         self.topic = topic
+    }
+}
+
+/// What the units say of one published recording, from `GET /v1/fleet`: `laba library publish`
+/// waits until nobody is left in `waiting`.
+public struct LibraryPublishAnswers: Sendable, Equatable {
+    /// Units that keep this version (or a newer one of the same key).
+    public var kept: [String] = []
+    /// Units that refused this version, with their refusal.
+    public var refused: [(unit: String, refusal: UnitJSON.LibraryRefusal)] = []
+    /// Online units that have not answered yet.
+    public var waiting: [String] = []
+    /// Units whose status lists no library: a release before keys had library topics, which never
+    /// sees this recording.
+    public var older: [String] = []
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.kept == b.kept && a.waiting == b.waiting && a.older == b.older
+            && a.refused.map(\.unit) == b.refused.map(\.unit) && a.refused.map(\.refusal) == b.refused.map(\.refusal)
+    }
+
+    public init(_ published: LibraryPublishJSON, units: [UnitJSON], commander: String) {
+        for u in units.sorted(by: { $0.unit < $1.unit }) where u.unit != commander {
+            let mine = { (key: String, message: String, language: String) in
+                key == published.key && message == published.message && language == published.language
+            }
+            if let refusal = u.libraryRefusals?.first(where: { mine($0.key, $0.message, $0.language) && $0.version == published.version }) {
+                refused.append((u.unit, refusal))
+            } else if u.library?.contains(where: { mine($0.key, $0.message, $0.language) && $0.version >= published.version }) == true {
+                kept.append(u.unit)
+            } else if u.library == nil {
+                if u.state == "online" { older.append(u.unit) }
+            } else if u.state == "online" {
+                waiting.append(u.unit)
+            }
+        }
     }
 }

@@ -41,7 +41,7 @@ public struct APIFailure: Error, Equatable, Sendable {
         case .notCommander: .notCommander
         case .streamUnavailable, .inputUnavailable: .streamUnavailable
         case .notAudio: .notAudio
-        case .tooLarge: .tooLarge
+        case .tooLarge, .commandTooLarge: .tooLarge
         case .outsideZones, .libraryNeedsEverywhere: .forbidden
         }
         self.init(code, refusal.english)
@@ -103,15 +103,36 @@ enum ControlServer {
             guard q["unit"] != nil || everyUnit else { return try json(w.list(await engine.history(filter))) }
             guard let fleet else { throw APIFailure(.notFound, "this daemon has no fleet: section, so no units' records") }
             let own = fleet.unitID
-            if let unit = q["unit"], unit != own { return try json(BroadcastList(broadcasts: await fleet.records(unit: unit, filter))) }
-            var local = w.list(await engine.history(filter)).broadcasts
-            for i in local.indices { local[i].unit = own }
-            guard everyUnit else { return try json(BroadcastList(broadcasts: local)) }
-            // The commander's own records and its units', newest first.
-            let merged = (local + (await fleet.records(unit: nil, filter)))
-                .map { (FleetTime.parse($0.plannedAt)?.microseconds ?? 0, $0) }
-                .sorted { ($0.0, $0.1.unit ?? "", $0.1.id) > ($1.0, $1.1.unit ?? "", $1.1.id) }
-            return try json(BroadcastList(broadcasts: Array(merged.prefix(filter.limit).map(\.1))))
+            // Units' records come in pages (SPEC 17): `next` names where the next one starts (`before`).
+            var before: HistoryCursor?
+            if let text = q["before"] {
+                guard let cursor = HistoryCursor(parsing: text) else { throw APIFailure(.badRequest, "before must be a page's next") }
+                before = cursor
+            }
+            // One more than asked from each source: whether more follow.
+            var wider = filter
+            wider.limit = filter.limit + 1
+            if let before { wider.until = min(wider.until ?? .max, before.plannedAt + 1) }
+            var local: [BroadcastJSON] = []
+            if q["unit"] == nil || q["unit"] == own {
+                var localFilter = wider
+                localFilter.limit += 64  // the commander's own records at the cursor's instant (several outputs)
+                local = w.list(await engine.history(localFilter)).broadcasts
+                for i in local.indices { local[i].unit = own }
+            }
+            var units: [BroadcastJSON] = []
+            if everyUnit || (q["unit"] != nil && q["unit"] != own) {
+                units = await fleet.records(unit: everyUnit ? nil : q["unit"], wider,
+                                            before: before.map { ($0.plannedAt, $0.unit, $0.id) })
+            }
+            let items = (local + units).map {
+                (cursor: HistoryCursor(plannedAt: FleetTime.parse($0.plannedAt)?.microseconds ?? 0, unit: $0.unit ?? "", id: $0.id),
+                 json: $0)
+            }
+            let page = HistoryPaging.page(items, before: before, limit: filter.limit) { FleetJSON.encode($0).count }
+            var list = BroadcastList(broadcasts: page.broadcasts)
+            list.next = page.next?.description
+            return try json(list)
         }
         router.post("\(prefix)/live") { request, context in
             let body: LiveRequestJSON = try await decode(request, context)

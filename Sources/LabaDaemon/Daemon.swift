@@ -87,13 +87,23 @@ func mergeSetup(technician: Config, technicianDiagnostics: [Diagnostic], library
 /// The recordings of `audio_dir`, and for a fleet unit those received from its commanders.
 public func scanLibrary(_ config: Config, stateDirectory: String?) -> MessageLibrary {
     var library = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
-    if config.fleet != nil, let stateDirectory {
-        let fleet = StateLayout(directory: stateDirectory).library
-        if FileManager.default.fileExists(atPath: fleet) {
-            library.overlay(MessageLibrary.scan(directory: fleet, probe: SndFileProbe()))
-        }
+    if let fleet = config.fleet, let stateDirectory {
+        let files = FleetLibraryFiles(directory: StateLayout(directory: stateDirectory).library)
+        let (recordings, problems) = files.recordings(trust: libraryTrust(fleet), probe: SndFileProbe())
+        for recording in recordings { library.add(fleet: recording) }
+        library.addProblems(of: problems)
     }
     return library
+}
+
+/// KEY_ID → the subtrees a unit trusts the key for, as far as the library goes: `fleet.trust`,
+/// and a commander's own key for its `command_zones` (its own recordings play at home too).
+/// A key file that cannot be read trusts nothing (labad refuses to start with it anyway).
+func libraryTrust(_ fleet: FleetConfig) -> [String: [String]] {
+    guard case .success(let setup) = FleetSetup.load(fleet, hostName: ProcessInfo.processInfo.hostName) else { return [:] }
+    var out = setup.trust.entries.mapValues(\.zones)
+    if let own = setup.signingKey, out[own.id] == nil { out[own.id] = setup.commandZones }
+    return out
 }
 
 public enum Daemon {

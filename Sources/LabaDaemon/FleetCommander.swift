@@ -90,9 +90,14 @@ extension FleetService {
         let t = now()
         // Units refuse a command that lives longer than their fleet.max_command_life (SPEC 17).
         let command = FleetCommand(issuer: unit, issuedAt: t, expiresAt: t + min(lifetime, setup.maxCommandLife), body: body)
-        let envelope = SignedEnvelope(signing: command, with: key)
+        let bytes = SignedEnvelope(signing: command, with: key).bytes
+        // Units drop a command over the limit unread (SPEC 17; a forwarded CAP alert counts): refuse it here.
+        guard bytes.count <= FleetLimits.command else {
+            throw Refusal(.commandTooLarge, ["size": String(format: "%.1f MiB", Double(bytes.count) / 1_048_576),
+                                             "limit": "\(FleetLimits.command >> 20) MiB"])
+        }
         let row = OutboxCommand(id: command.id, topics: explicitTopics ?? CommandDelivery.topics(zones: zones, tree: tree, topics: topics),
-                                envelope: Data(envelope.bytes), zones: zones, createdAt: t.microseconds,
+                                envelope: Data(bytes), zones: zones, createdAt: t.microseconds,
                                 expiresAt: command.expiresAt.microseconds)
         do {
             try store.enqueueCommand(row, key: key.id)
@@ -159,6 +164,8 @@ extension FleetService {
             status.configDigest = last.configDigest
             status.recordingsMissing = last.recordingsMissing
             status.lastRecordAt = last.lastRecordAt
+            status.library = last.library
+            status.libraryRefusals = last.libraryRefusals
         }
         if status.outputs != nil { knownUnits[from] = status.zones }
         // A unit that (re)connected, perhaps on a session the broker lost (a broker killed before
@@ -218,10 +225,16 @@ extension FleetService {
         }
         let b = record.broadcast
         do {
-            try store.saveFleetRecord(FleetRecordRow(unit: from, id: b.id, command: record.command, zone: b.zone, message: b.message,
-                                                     output: b.output, outcome: b.outcome?.description,
-                                                     plannedAt: planned.microseconds, record: Data(bytes),
-                                                     receivedAt: now().microseconds))
+            let pruned = try store.saveFleetRecord(
+                FleetRecordRow(unit: from, id: b.id, command: record.command, zone: b.zone, message: b.message, output: b.output,
+                               outcome: b.outcome?.description, plannedAt: planned.microseconds, record: Data(bytes),
+                               receivedAt: now().microseconds),
+                keepingAtMost: setup.recordsPerUnit)
+            if pruned > 0 {
+                recordsPruned += pruned
+                logger.debug("a unit's oldest records removed (fleet.records_per_unit)",
+                             metadata: ["unit": "\(from)", "removed": "\(pruned)", "kept": "\(setup.recordsPerUnit)"])
+            }
         } catch {
             logger.warning("cannot store a unit's record", metadata: ["unit": "\(from)", "error": "\(error)"])
         }
@@ -229,10 +242,12 @@ extension FleetService {
 
     // MARK: The library
 
-    /// Publishes `path` (a recording received by the API) as `message` in `language`: checked with
-    /// libsndfile, signed, kept here at once, and in the outbox until the broker has it (retained).
+    /// Publishes `path` (a recording received by the API) as `message` in `language` for
+    /// `fleet.command_zones`, on this key's own topic: checked with libsndfile, signed, kept here
+    /// at once, and in the outbox until the broker has it (retained). Units that refuse it say so
+    /// in their status (`overview()`).
     public func publishLibrary(path: String, message: String, language: String) async throws(Refusal) -> LibraryPublishJSON {
-        guard let key = setup.signingKey else { throw Refusal(.notCommander) }
+        guard let key = setup.signingKey, !setup.commandZones.isEmpty else { throw Refusal(.notCommander) }
         let format: String
         switch SndFileProbe().probe(path: path) {
         case .success(let f):
@@ -247,19 +262,28 @@ extension FleetService {
             throw Refusal.storageFull("cannot read the received recording back")
         }
         let audio = Array(data)
+        let config = await engine.configuration
+        let title = config.messages.first(where: { $0.id.value == message })?.title ?? message
         let info = LibraryRecordingInfo(message: message, language: language, format: format, audio: audio, issuer: unit,
-                                        issuedAt: now())
+                                        issuedAt: now(), zones: setup.commandZones, title: title)
         let signed = SignedRecording(signing: info, audio: audio, with: key)
-        let topic = topics.topic(.library(message: message, language: language))
+        // Units drop a library message over the limit unread (SPEC 17): refuse it here, with its size.
+        let bytes = signed.bytes
+        let size = bytes.count
+        guard size <= FleetLimits.library else {
+            throw Refusal(.tooLarge, ["size": String(format: "%.1f MiB", Double(size) / 1_048_576),
+                                      "limit": "\(FleetLimits.library >> 20) MiB"])
+        }
+        let topic = topics.topic(.library(key: key.id, message: message, language: language))
         do {
-            try store.enqueueOutgoing(kind: .library, topic: topic, payload: Data(signed.bytes), createdAt: now().microseconds)
+            try store.enqueueOutgoing(kind: .library, topic: topic, payload: Data(bytes), createdAt: now().microseconds)
         } catch {
             throw Refusal.storageFull("\(error)")
         }
         await install(info, audio: audio, key: key.id)
         flushOutbox()
         return LibraryPublishJSON(message: message, language: language, format: format, sha256: info.sha256, size: info.size,
-                                  version: info.version, topic: topic)
+                                  version: info.version, topic: topic, key: key.id, zones: setup.commandZones)
     }
 
     // MARK: What the control API shows
@@ -301,14 +325,20 @@ extension FleetService {
         var json = UnitJSON(unit: row.unit, state: row.state, since: time(Instant(microseconds: row.since)), zones: status?.zones ?? [],
                         outputs: (status?.outputs ?? []).map { .init(id: $0.id, zone: $0.zone, state: $0.state, playing: $0.playing, queue: $0.queue) },
                         version: status?.version, configDigest: status?.configDigest,
-                        recordingsMissing: status?.recordingsMissing ?? [], lastRecord: lastRecord)
+                        recordingsMissing: status?.recordingsMissing ?? [], lastRecord: lastRecord,
+                        library: status?.library.map { $0.map { .init(key: $0.key, message: $0.message, language: $0.language, version: $0.version) } },
+                        libraryRefusals: status?.libraryRefusals.map { $0.map {
+                            .init(key: $0.key, message: $0.message, language: $0.language, version: $0.version, code: $0.code,
+                                  reason: $0.reason, at: time($0.at.instant))
+                        } })
         json.clockSynced = status?.clockSynced
         return json
     }
 
     /// Units' records as the API shows them; `unit` nil: every unit's.
-    public func records(unit: String?, _ filter: BroadcastFilter) -> [BroadcastJSON] {
-        ((try? store.fleetRecords(unit: unit, filter)) ?? []).compactMap { row in
+    public func records(unit: String?, _ filter: BroadcastFilter,
+                        before: (plannedAt: Int64, unit: String, id: String)? = nil) -> [BroadcastJSON] {
+        ((try? store.fleetRecords(unit: unit, filter, before: before)) ?? []).compactMap { row in
             guard var json = try? FleetJSON.decode(BroadcastJSON.self, from: Array(row.record)) else { return nil }
             json.unit = row.unit
             json.command = row.command

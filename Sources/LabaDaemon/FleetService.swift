@@ -55,10 +55,14 @@ public actor FleetService: Service {
     var configDigest: String?
     /// The latest commands and recordings refused, newest first.
     var refusals: [FleetRefusalJSON] = []
-    /// A unit's fleet recordings: `message/language` → version kept.
+    /// A unit's fleet recordings: `key/message/language` → version kept.
     var libraryVersions: [String: Int64] = [:]
+    /// The last library recording refused on each `key/message/language`, for the status.
+    var libraryRefusals: [String: UnitStatus.LibraryRefusal] = [:]
     /// A commander's units: unit → the zones its outputs serve (from its last status).
     var knownUnits: [String: [String]] = [:]
+    /// Units' records removed since the start to keep `fleet.records_per_unit` (a metric).
+    var recordsPruned = 0
     /// Live commands whose stream is being opened, with their zones (nil: all): a repeat delivery
     /// meanwhile is ignored, and a stop for their zones meanwhile stops them before they start.
     var liveOpening: [String: [String]?] = [:]
@@ -291,8 +295,8 @@ public actor FleetService: Service {
         switch topic {
         case .zoneCommand, .unitCommand:
             await receiveCommand(message.payload)
-        case .library(let name, let language):
-            await receiveLibrary(message.payload, message: name, language: language)
+        case .library(let key, let name, let language):
+            await receiveLibrary(message.payload, key: key, message: name, language: language)
         case .unitStatus(let from):
             receiveStatus(message.payload, from: from)
         case .unitAck(let from):
@@ -338,8 +342,14 @@ public actor FleetService: Service {
             UnitStatus.Output(id: o.id, zone: o.zone, state: !o.available ? "unavailable" : o.playing == nil ? "idle" : "playing",
                               playing: o.playing?.message, queue: o.queue.count)
         }
+        let held = libraryVersions.compactMap { entry -> UnitStatus.LibraryHeld? in
+            let parts = entry.key.split(separator: "/").map(String.init)
+            guard parts.count == 3 else { return nil }
+            return UnitStatus.LibraryHeld(key: parts[0], message: parts[1], language: parts[2], version: entry.value)
+        }.sorted { ($0.key, $0.message, $0.language) < ($1.key, $1.message, $1.language) }
         let status = UnitStatus(unit: unit, state: .online, since: since, outputs: outputs, version: LabaVersion.string,
                                 configDigest: configDigest, recordingsMissing: missing, lastRecordAt: lastRecordAt,
+                                library: held, libraryRefusals: libraryRefusals.keys.sorted().compactMap { libraryRefusals[$0] },
                                 clockSynced: commandClock.isSynced(now()))
         let payload = FleetJSON.encode(status)
         guard payload != lastStatus else { return }
@@ -635,40 +645,73 @@ public actor FleetService: Service {
 
     // MARK: Library
 
-    /// Keeps a recording a commander published, once checked, and plays it from then on.
-    private func receiveLibrary(_ bytes: [UInt8], message: String, language: String) async {
+    /// Keeps a recording a commander published, once checked, and plays it from then on; a
+    /// refusal goes in the status, where the publishing commander reads it (SPEC 17).
+    private func receiveLibrary(_ bytes: [UInt8], key topicKey: String, message: String, language: String) async {
         guard !bytes.isEmpty else { return }  // a retained recording cleared
-        let key = "\(message)/\(language)"
+        let name = "\(topicKey)/\(message)/\(language)"
         var trust = setup.trust
         // A commander's own recordings come back from the broker: known, and already kept.
-        if let own = setup.signingKey { trust = FleetTrust(trust.entries.values.map { ($0.key, $0.zones) } + [(own.publicKey, [])]) }
+        if let own = setup.signingKey, trust[own.id] == nil {
+            trust = FleetTrust(trust.entries.values.map { ($0.key, $0.zones) } + [(own.publicKey, setup.commandZones)])
+        }
         let t = now()
-        switch RecordingVerifier.verify(bytes, message: message, language: language, trust: trust, currentVersion: libraryVersions[key]) {
+        let kept = libraryVersions[name]
+        switch RecordingVerifier.verify(bytes, topicKey: topicKey, message: message, language: language, trust: trust, tree: tree,
+                                        currentVersion: kept) {
         case .refused(let refusal):
-            note(nil, code: refusal.code.rawValue, "library recording \(key): \(refusal.message)", at: t)
+            let version = Self.claimedVersion(bytes)
+            // The recording kept, delivered again (retained, at every start): nothing to say.
+            if refusal.code == .duplicate, let kept, version == kept { return }
+            refuseLibrary(refusal, key: topicKey, message: message, language: language, version: version, at: t)
+            await publishStatus()
         case .accepted(let info, let audio, let keyID):
             await install(info, audio: audio, key: keyID)
         }
     }
 
+    /// The version a library message claims, read without trusting it (to name it in a refusal).
+    static func claimedVersion(_ bytes: [UInt8]) -> Int64? {
+        guard let envelope = try? FleetJSON.decode(SignedRecording.self, from: bytes) else { return nil }
+        return (try? FleetJSON.decode(LibraryRecordingInfo.self, from: Array(envelope.payload)))?.version
+    }
+
+    func refuseLibrary(_ refusal: FleetRefusal, key: String, message: String, language: String, version: Int64?, at t: Instant) {
+        let name = "\(key)/\(message)/\(language)"
+        logger.warning("library recording refused", metadata: [
+            "recording": "\(name)", "code": "\(refusal.code.rawValue)", "reason": "\(refusal.message)",
+        ])
+        libraryRefusals[name] = UnitStatus.LibraryRefusal(key: key, message: message, language: language, version: version,
+                                                          code: refusal.code.rawValue, reason: refusal.message, at: t)
+        var converter = ZoneConverter(timeZone)
+        refusals.insert(FleetRefusalJSON(command: nil, unit: nil, code: refusal.code.rawValue, message: "library recording \(name): \(refusal.message)",
+                                         at: RFC3339.format(t, converter: &converter, fractionDigits: 3)), at: 0)
+        if refusals.count > Self.refusalsKept { refusals.removeLast(refusals.count - Self.refusalsKept) }
+    }
+
     /// Writes a checked recording under the state dir and gives the engine the new library.
     @discardableResult
     func install(_ info: LibraryRecordingInfo, audio: [UInt8], key: String) async -> Bool {
-        let key2 = "\(info.message)/\(info.language)"
+        let name = "\(key)/\(info.message)/\(info.language)"
         do {
             try FleetLibraryFiles(directory: layout.library).install(info, audio: audio, key: key)
         } catch {
-            note(nil, code: FleetRefusalCode.malformed.rawValue, "library recording \(key2): \(error)", at: now())
+            refuseLibrary(FleetRefusal(.malformed, "\(error)"), key: key, message: info.message, language: info.language,
+                          version: info.version, at: now())
+            await publishStatus()
             return false
         }
-        libraryVersions[key2] = info.version
+        libraryVersions[name] = info.version
+        libraryRefusals[name] = nil
         let config = await engine.configuration
         let library = scanLibrary(config, stateDirectory: layout.directory)
         await engine.replaceLibrary(library)
         warmLoudness(library, cache: engine.loudness, store: store, logger: logger)
         logger.notice("library recording received", metadata: [
-            "recording": "\(key2)", "version": "\(info.version)", "issuer": "\(info.issuer)", "sha256": "\(info.sha256)",
+            "recording": "\(name)", "version": "\(info.version)", "issuer": "\(info.issuer)", "sha256": "\(info.sha256)",
+            "zones": "\((info.zones ?? []).joined(separator: ","))",
         ])
+        await publishStatus()
         return true
     }
 
@@ -680,6 +723,12 @@ public actor FleetService: Service {
     }
 
     /// This daemon in its fleet, for `GET /v1/status` and `GET /v1/fleet`.
+    /// What SPEC 17's limits removed since the start: units' records pruned (`records_per_unit`)
+    /// and messages dropped unread (too large, or no room in the queue).
+    public func limitCounts() -> (recordsPruned: Int, messagesDropped: Int) {
+        (recordsPruned, connection.messagesDropped)
+    }
+
     public func state() async -> FleetStateJSON {
         let pending = isCommander ? ((try? store.pendingCommands(now: now().microseconds).count) ?? 0) : nil
         let outbox = (try? store.outgoingCount()) ?? 0

@@ -266,6 +266,14 @@ struct MetricsService: Service {
         }
         if let state = commander {
             metrics.setGauge("laba_fleet_connected", help: "Whether the fleet's broker link is up (1) or not (0)", state.connected ? 1 : 0)
+            if let counts = await fleet?.limitCounts() {
+                metrics.setGauge("laba_fleet_messages_dropped", help: "Fleet messages dropped unread since the start (too large, or no room)",
+                                 Double(counts.messagesDropped))
+                if state.role == "commander" {
+                    metrics.setGauge("laba_fleet_records_pruned", help: "Units' records removed since the start to keep fleet.records_per_unit",
+                                     Double(counts.recordsPruned))
+                }
+            }
             metrics.setGauge("laba_fleet_outbox_messages", help: "Messages waiting for the broker's acknowledgement (acks, records, recordings)",
                              Double(state.outbox))
             if state.role == "commander" {

@@ -42,7 +42,11 @@ struct ProgramBuilder: Sendable {
         }
         // The choices were made at admission or planning; here they only become files.
         var segments: [ProgramSegment] = []
-        if let chime = record.chime, let recording = library.neutral(of: chime) {
+        // A fleet recording plays where its key's authority reaches this output's zone (SPEC 17).
+        func recording(_ message: String, _ language: String) -> Recording? {
+            library.recording(message: message, language: language, zone: record.zone, tree: tree)
+        }
+        if let chime = record.chime, let recording = recording(chime, Language.neutral) {
             segments.append(segment("chime", recording.path))
         }
         var languages: [String] = []
@@ -55,12 +59,12 @@ struct ProgramBuilder: Sendable {
             segments.append(segment(record.plannedLanguages.first ?? "upload", path))
         } else {
             for language in record.plannedLanguages {
-                if let recording = library.recording(message: record.message, language: language) {
+                if let recording = recording(record.message, language) {
                     segments.append(segment(language, recording.path))
                     languages.append(language)
                 }
             }
-            if record.neutral, let neutral = library.neutral(of: record.message) {
+            if record.neutral, let neutral = recording(record.message, Language.neutral) {
                 segments.append(segment(Language.neutral, neutral.path))
             }
         }

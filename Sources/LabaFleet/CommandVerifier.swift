@@ -222,6 +222,10 @@ public enum CommandVerifier {
                                              + "unit's configuration"), command: command)
             }
         }
+        if case .report = command.body, targets.isEmpty {
+            // No zone named is no scope to check: a report reaches only what its key may command.
+            return .refused(FleetRefusal(.outOfScope, "a report command names no zone (report needs scope)"), command: command)
+        }
         if case .move(let m) = command.body {
             // The key must hold the outputs where they are, not only where they go.
             guard let unit = m.unit, unit == context.unit else {

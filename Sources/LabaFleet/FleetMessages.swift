@@ -26,6 +26,45 @@ public struct UnitStatus: Codable, Sendable, Equatable {
         }
     }
 
+    /// A fleet recording the unit keeps: whose, and which version.
+    public struct LibraryHeld: Codable, Sendable, Equatable, Hashable {
+        public var key: String
+        public var message: String
+        public var language: String
+        public var version: Int64
+
+        public init(key: String, message: String, language: String, version: Int64) {
+            self.key = key
+            self.message = message
+            self.language = language
+            self.version = version
+        }
+    }
+
+    /// The last library recording a unit refused on one key's topic, and why (SPEC 17: refusals
+    /// reach the publisher, who reads them in the unit's status).
+    public struct LibraryRefusal: Codable, Sendable, Equatable {
+        public var key: String
+        public var message: String
+        public var language: String
+        /// The version refused, when the description could be read.
+        public var version: Int64?
+        /// A `FleetRefusalCode`.
+        public var code: String
+        public var reason: String
+        public var at: FleetTime
+
+        public init(key: String, message: String, language: String, version: Int64?, code: String, reason: String, at: Instant) {
+            self.key = key
+            self.message = message
+            self.language = language
+            self.version = version
+            self.code = code
+            self.reason = reason
+            self.at = FleetTime(at)
+        }
+    }
+
     public var unit: String
     public var state: State
     /// When this state began (nil in the will, which the broker publishes at a time it chooses).
@@ -37,13 +76,19 @@ public struct UnitStatus: Codable, Sendable, Equatable {
     /// `message/language` of each recording the schedule needs and the unit lacks.
     public var recordingsMissing: [String]?
     public var lastRecordAt: FleetTime?
+    /// The fleet recordings kept.
+    public var library: [LibraryHeld]?
+    /// The library recordings refused, the last of each key, message and language.
+    public var libraryRefusals: [LibraryRefusal]?
     /// Whether the unit's clock is set (not earlier than its build), as of this status: only a set
     /// clock refuses commands issued ahead of it or long before the last one obeyed (SPEC 17).
     public var clockSynced: Bool?
 
     public init(unit: String, state: State, since: Instant? = nil, outputs: [Output]? = nil, version: String? = nil,
                 configDigest: String? = nil, recordingsMissing: [String]? = nil, lastRecordAt: Instant? = nil,
-                clockSynced: Bool? = nil) {
+                library: [LibraryHeld]? = nil, libraryRefusals: [LibraryRefusal]? = nil, clockSynced: Bool? = nil) {
+        self.library = library
+        self.libraryRefusals = libraryRefusals
         self.unit = unit
         self.state = state
         self.since = since.map(FleetTime.init)
@@ -63,7 +108,8 @@ public struct UnitStatus: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case unit, state, since, outputs, version, configDigest = "config_digest"
-        case recordingsMissing = "recordings_missing", lastRecordAt = "last_record_at", clockSynced = "clock_synced"
+        case recordingsMissing = "recordings_missing", lastRecordAt = "last_record_at"
+        case library, libraryRefusals = "library_refusals", clockSynced = "clock_synced"
     }
 }
 

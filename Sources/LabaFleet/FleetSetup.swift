@@ -23,6 +23,8 @@ public struct FleetSetup: Sendable {
     public var maxCommandLife: TimeSpan = CommandClock.defaultMaxLife
     /// `fleet.max_skew`.
     public var maxSkew: TimeSpan = CommandClock.defaultMaxSkew
+    /// `fleet.records_per_unit`: the most records a commander keeps for one unit.
+    public var recordsPerUnit = FleetConfig.defaultRecordsPerUnit
 
     /// `fleet.stream` with its password.
     public struct Stream: Sendable, Equatable {
@@ -79,12 +81,15 @@ public struct FleetSetup: Sendable {
 
         let will = MQTTOptions.Will(topic: topics.topic(.unitStatus(unit: unit)), payload: FleetJSON.encode(UnitStatus.offline(unit: unit)))
         // The unit id is the session's name on the broker, and the ACL's %u when the account is named after it.
-        let options = MQTTOptions(host: fleet.broker.value.host, port: fleet.broker.value.port, clientID: unit, tls: tls,
+        var options = MQTTOptions(host: fleet.broker.value.host, port: fleet.broker.value.port, clientID: unit, tls: tls,
                                   username: fleet.username?.value, password: password, will: will)
-        return .success(FleetSetup(unit: unit, topics: topics, options: options, trust: FleetTrust(entries: keys),
-                                   signingKey: signingKey, commandZones: fleet.commandZones.map(\.value), stream: stream,
-                                   maxCommandLife: fleet.maxCommandLife?.value ?? CommandClock.defaultMaxLife,
-                                   maxSkew: fleet.maxSkew?.value ?? CommandClock.defaultMaxSkew))
+        options.maximumSize = FleetLimits.sizeCheck(topics)
+        var setup = FleetSetup(unit: unit, topics: topics, options: options, trust: FleetTrust(entries: keys),
+                               signingKey: signingKey, commandZones: fleet.commandZones.map(\.value), stream: stream)
+        setup.recordsPerUnit = fleet.recordsPerUnitValue
+        setup.maxCommandLife = fleet.maxCommandLife?.value ?? CommandClock.defaultMaxLife
+        setup.maxSkew = fleet.maxSkew?.value ?? CommandClock.defaultMaxSkew
+        return .success(setup)
     }
 }
 

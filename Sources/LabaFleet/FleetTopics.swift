@@ -14,8 +14,9 @@ public enum FleetTopic: Sendable, Hashable {
     case unitAck(unit: String)
     /// A unit's finished broadcasts.
     case unitRecord(unit: String)
-    /// A retained signed recording.
-    case library(message: String, language: String)
+    /// A retained signed recording, under the KEY_ID of the key that signed it (SPEC 17): each
+    /// key has its own topics, so that no key can overwrite another's recording.
+    case library(key: String, message: String, language: String)
 }
 
 /// Builds and reads the topics of one fleet. Every name in a topic is an id
@@ -38,13 +39,19 @@ public struct FleetTopics: Sendable, Equatable {
         case .unitStatus(let unit): "\(root)/unit/\(unit)/status"
         case .unitAck(let unit): "\(root)/unit/\(unit)/ack"
         case .unitRecord(let unit): "\(root)/unit/\(unit)/record"
-        case .library(let message, let language): "\(root)/library/\(message)/\(language)"
+        case .library(let key, let message, let language): "\(root)/library/\(key)/\(message)/\(language)"
         }
     }
 
     /// What a topic of this fleet is; nil for any other topic.
     public func parse(_ topic: String) -> FleetTopic? {
         let parts = topic.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        if parts.count == 7, parts[0] == "laba", parts[1] == "v1", parts[2] == fleet, parts[3] == "library",
+           parts[4...].allSatisfy(Self.isID) {
+            return .library(key: parts[4], message: parts[5], language: parts[6])
+        }
+        // The layout before keys had topics (`library/<message>/<language>`) is not read: such a
+        // recording names no zones, so nothing could keep a key inside its subtrees.
         guard parts.count == 6, parts[0] == "laba", parts[1] == "v1", parts[2] == fleet,
               parts[3...].allSatisfy(Self.isID)
         else { return nil }
@@ -54,7 +61,6 @@ public struct FleetTopics: Sendable, Equatable {
         case ("unit", "status"): return .unitStatus(unit: parts[4])
         case ("unit", "ack"): return .unitAck(unit: parts[4])
         case ("unit", "record"): return .unitRecord(unit: parts[4])
-        case ("library", _): return .library(message: parts[4], language: parts[5])
         default: return nil
         }
     }
@@ -75,8 +81,11 @@ public struct FleetTopics: Sendable, Equatable {
         ["\(root)/unit/+/status", "\(root)/unit/+/ack", "\(root)/unit/+/record"]
     }
 
-    /// Every recording of the library.
-    public var librarySubscription: String { "\(root)/library/#" }
+    /// Every recording of the library, under any key; not the layout before keys had topics.
+    public var librarySubscription: String { "\(root)/library/+/+/+" }
+
+    /// What a commander's account may publish in the library: its own key's topics only.
+    public func libraryPrefix(key: String) -> String { "\(root)/library/\(key)/#" }
 
     static func isID(_ text: String) -> Bool {
         guard let first = text.unicodeScalars.first else { return false }

@@ -1,9 +1,11 @@
-// The fleet's library (SPEC 11): a commander publishes a recording, retained and signed, on
-// `library/<message>/<language>`; units check it and keep it under their state dir.
+// The fleet's library (SPEC 11, 17): a commander publishes a recording, retained and signed, on
+// `library/<key-id>/<message>/<language>`; units check it and keep it under their state dir.
 //
-// `{"v": 1, "key": KEY_ID, "payload": BASE64, "sig": BASE64, "audio": BASE64}`: the signature is
-// over the payload (the recording's description, with the SHA-256 of the audio), so that a unit
-// checks the description's signature and then the audio against its digest.
+// `{"v": 2, "key": KEY_ID, "payload": BASE64, "sig": BASE64, "audio": BASE64}`: the signature is
+// over the payload (the recording's description, with the SHA-256 of the audio and the zones it is
+// for), so that a unit checks the description's signature and then the audio against its digest.
+// Version 1 (before keys had topics) named no zones: this release refuses it, and a unit of that
+// release refuses version 2 (it never sees the new topics anyway).
 
 import Crypto
 import Foundation
@@ -18,13 +20,21 @@ public struct LibraryRecordingInfo: Codable, Sendable, Equatable {
     /// SHA-256 of the audio bytes, hex.
     public var sha256: String
     public var size: Int
-    /// Milliseconds since the epoch when it was published: a unit keeps the highest it has seen.
+    /// Milliseconds since the epoch when it was published, equal to `issued_at`'s: a unit keeps
+    /// the highest it has seen of each key.
     public var version: Int64
     /// The commander's unit id.
     public var issuer: String
     public var issuedAt: FleetTime
+    /// The subtrees it is for, each inside the signing key's trusted zones (absent before v2).
+    public var zones: [String]?
+    /// What a person calls it (absent before v2).
+    public var title: String?
 
-    public init(message: String, language: String, format: String, audio: [UInt8], issuer: String, issuedAt: Instant) {
+    public init(message: String, language: String, format: String, audio: [UInt8], issuer: String, issuedAt: Instant,
+                zones: [String], title: String) {
+        self.zones = zones
+        self.title = title
         self.message = message
         self.language = language
         self.format = format
@@ -43,7 +53,7 @@ public struct LibraryRecordingInfo: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case message, language, format, sha256, size, version, issuer, issuedAt = "issued_at"
+        case message, language, format, sha256, size, version, issuer, issuedAt = "issued_at", zones, title
     }
 }
 
@@ -55,10 +65,13 @@ public struct SignedRecording: Codable, Sendable, Equatable {
     public var sig: Data
     public var audio: Data
 
+    /// The envelope version of a recording that names its zones and title.
+    public static let version = 2
+
     /// Signs `info` with `key` and carries `audio` beside it.
     public init(signing info: LibraryRecordingInfo, audio: [UInt8], with key: FleetSigningKey) {
         let payload = FleetJSON.encode(info)
-        v = SignedEnvelope.version
+        v = Self.version
         self.key = key.id
         self.payload = Data(payload)
         sig = Data(key.signature(for: payload))
@@ -83,15 +96,23 @@ public enum RecordingVerdict: Sendable, Equatable {
 }
 
 public enum RecordingVerifier {
-    /// Checks a library message received on `library/<message>/<language>`, in this order:
-    /// envelope, key (`untrusted`: any key of `fleet.trust` may publish the library), signature
-    /// (`bad_signature`), description (`malformed`: it must name the topic's message and
-    /// language, and a recording file ending), audio (`bad_digest`), version (`duplicate` when
-    /// it is not newer than `currentVersion`, the one the unit keeps).
-    public static func verify(_ bytes: [UInt8], message: String, language: String, trust: FleetTrust,
-                              currentVersion: Int64?) -> RecordingVerdict {
-        guard let envelope = try? FleetJSON.decode(SignedRecording.self, from: bytes), envelope.v == SignedEnvelope.version else {
+    /// Checks a library message received on `library/<topicKey>/<message>/<language>`, in this
+    /// order: envelope (`malformed`: version 2, signed by the topic's key), key (`untrusted`),
+    /// signature (`bad_signature`), description (`malformed`: it must name the topic's message
+    /// and language, a title, zones, a recording file ending, and a version equal to `issued_at`
+    /// in milliseconds), zones (`unknown_zone`: one this unit's tree lacks; `out_of_scope`: one
+    /// outside the key's trusted subtrees), audio (`bad_digest`), version (`duplicate` when it is
+    /// not newer than `currentVersion`, the one the unit keeps of this key).
+    public static func verify(_ bytes: [UInt8], topicKey: String, message: String, language: String, trust: FleetTrust,
+                              tree: ZoneTree, currentVersion: Int64?) -> RecordingVerdict {
+        guard let envelope = try? FleetJSON.decode(SignedRecording.self, from: bytes) else {
             return .refused(FleetRefusal(.malformed, "not a signed library recording"))
+        }
+        guard envelope.v == SignedRecording.version else {
+            return .refused(FleetRefusal(.malformed, "library envelope version \(envelope.v) (this unit reads \(SignedRecording.version))"))
+        }
+        guard envelope.key == topicKey else {
+            return .refused(FleetRefusal(.malformed, "signed by key \(envelope.key), published under key \(topicKey)"))
         }
         guard let entry = trust[envelope.key] else {
             return .refused(FleetRefusal(.untrusted, "key \(envelope.key) is not trusted here"))
@@ -104,7 +125,25 @@ public enum RecordingVerifier {
         }
         guard info.message == message, info.language == language else {
             return .refused(FleetRefusal(.malformed, "the recording is \(info.message)/\(info.language), "
-                                         + "published on library/\(message)/\(language)"))
+                                         + "published on library/\(topicKey)/\(message)/\(language)"))
+        }
+        guard let title = info.title, !title.isEmpty else {
+            return .refused(FleetRefusal(.malformed, "the recording names no title"))
+        }
+        guard let zones = info.zones, !zones.isEmpty else {
+            return .refused(FleetRefusal(.malformed, "the recording names no zones"))
+        }
+        guard info.version == info.issuedAt.instant.microseconds / 1000 else {
+            return .refused(FleetRefusal(.malformed, "version \(info.version) is not its issued_at in milliseconds"))
+        }
+        for zone in zones {
+            guard tree[zone] != nil else {
+                return .refused(FleetRefusal(.unknownZone, "zone \(zone) is not in this unit's zone tree"))
+            }
+            guard entry.zones.contains(where: { tree.zone(zone, isWithin: $0) }) else {
+                return .refused(FleetRefusal(.outOfScope, "key \(envelope.key) may publish for "
+                                             + "\(entry.zones.joined(separator: ", ")), not for \(zone)"))
+            }
         }
         guard MessageLibrary.audioExtensions.contains(info.format) else {
             return .refused(FleetRefusal(.malformed, "'\(info.format)' is not a recording format Laba reads"))

@@ -63,6 +63,12 @@ public struct MQTTOptions: Sendable {
     /// abandoned and retried: a broker that accepts the socket and never answers (a half-started
     /// broker, a stalled TLS handshake) must not hold the connection for a whole keepalive.
     public var connectTimeout: Duration = .seconds(10)
+    /// The largest payload accepted on a topic, checked on the length before the payload is
+    /// copied (SPEC 17); a larger message is dropped and counted. nil: no limit of its own.
+    public var maximumSize: (@Sendable (String) -> Int)?
+    /// How many received messages, and how many bytes of them, may wait for the consumer of
+    /// `events`; beyond, they are dropped and counted (one log line a minute).
+    public var queue = MessageQueueBudget()
 
     public init(host: String, port: Int, clientID: String, tls: TLS? = nil, username: String? = nil,
                 password: String? = nil, will: Will? = nil) {
@@ -94,6 +100,39 @@ public struct MQTTMessage: Sendable, Equatable {
         self.retained = retained
         self.expiresIn = expiresIn
     }
+}
+
+/// `MQTTConnection.events`: the connection's events in order; each message handed on frees its
+/// room in the connection's bounded queue.
+public struct MQTTEvents: AsyncSequence, Sendable {
+    public typealias Element = MQTTEvent
+    let base: AsyncStream<MQTTEvent>
+    let budget: SharedBudget
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: AsyncStream<MQTTEvent>.AsyncIterator
+        let budget: SharedBudget
+
+        public mutating func next() async -> MQTTEvent? {
+            let event = await base.next()
+            if case .message(let m)? = event { budget.mutex.withLock { $0.release(size: m.payload.count) } }
+            return event
+        }
+
+        public mutating func next(isolation actor: isolated (any Actor)?) async -> MQTTEvent? {
+            let event = await base.next(isolation: actor)
+            if case .message(let m)? = event { budget.mutex.withLock { $0.release(size: m.payload.count) } }
+            return event
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), budget: budget) }
+}
+
+/// The queue's budget, shared by the network thread and the events' iterator.
+final class SharedBudget: Sendable {
+    let mutex: Mutex<MessageQueueBudget>
+    init(_ budget: MessageQueueBudget) { mutex = Mutex(budget) }
 }
 
 /// What happens on the connection, in order, from the network thread.
@@ -151,7 +190,7 @@ public enum MQTTError: Error, Equatable, Sendable, CustomStringConvertible {
 /// Lifetime: `start()` once, `stop()` once; the handle is freed when the last reference goes.
 public final class MQTTConnection: @unchecked Sendable {
     /// Everything the connection reports; one consumer.
-    public let events: AsyncStream<MQTTEvent>
+    public let events: MQTTEvents
 
     public let options: MQTTOptions
     private let continuation: AsyncStream<MQTTEvent>.Continuation
@@ -171,6 +210,8 @@ public final class MQTTConnection: @unchecked Sendable {
         var finishWaiters: [CheckedContinuation<Void, Never>] = []
     }
     private let state = Mutex(State())
+    /// The messages waiting in `events`: shared with its iterator, which releases what it hands on.
+    private let budget: SharedBudget
     /// Wakes the backoff wait when `stop` is called.
     private let backoff = NSCondition()
 
@@ -188,7 +229,11 @@ public final class MQTTConnection: @unchecked Sendable {
         var logger = logger
         logger[metadataKey: "broker"] = "\(options.host):\(options.port)"
         self.logger = logger
-        (events, continuation) = AsyncStream.makeStream(of: MQTTEvent.self)
+        let (stream, continuation) = AsyncStream.makeStream(of: MQTTEvent.self)
+        self.continuation = continuation
+        let budget = SharedBudget(options.queue)
+        self.budget = budget
+        events = MQTTEvents(base: stream, budget: budget)
         // clean_start false: the broker keeps the session (with a session expiry above 0, below).
         guard let handle = mosquitto_new(options.clientID, false, nil) else {
             throw MQTTError.library(call: "mosquitto_new", code: MOSQ_ERR_NOMEM.rawValue, reason: String(cString: strerror(errno)))
@@ -239,6 +284,9 @@ public final class MQTTConnection: @unchecked Sendable {
         }
         mosquitto_message_v5_callback_set(handle) { _, context, message, properties in
             guard let message = message?.pointee else { return }
+            let connection = MQTTConnection.from(context)
+            // The length first: a message over its topic's limit or with no room is never copied.
+            guard connection.admit(topic: message.topic, size: Int(message.payloadlen)) else { return }
             let payload = message.payload.map {
                 Array(UnsafeRawBufferPointer(start: $0, count: Int(message.payloadlen)))
             } ?? []
@@ -247,7 +295,7 @@ public final class MQTTConnection: @unchecked Sendable {
                                                           &expiry, false) != nil
             let received = MQTTMessage(topic: String(cString: message.topic), payload: payload, qos: Int(message.qos),
                                        retained: message.retain, expiresIn: hasExpiry ? Int(expiry) : nil)
-            MQTTConnection.from(context).continuation.yield(.message(received))
+            connection.continuation.yield(.message(received))
         }
         mosquitto_subscribe_v5_callback_set(handle) { _, context, mid, count, granted, _ in
             let connection = MQTTConnection.from(context)
@@ -261,11 +309,30 @@ public final class MQTTConnection: @unchecked Sendable {
         }
     }
 
+    /// Whether a message of `size` bytes on `topic` goes on to the consumer; logs the drops, at most
+    /// once a minute. On the network thread.
+    private func admit(topic: UnsafeMutablePointer<CChar>?, size: Int) -> Bool {
+        let limit = topic.flatMap { t in options.maximumSize.map { $0(String(cString: t)) } } ?? Int.max
+        let (admitted, report) = budget.mutex.withLock { budget in
+            let admitted = budget.admit(size: size, limit: limit)
+            return (admitted, budget.report(now: .now))
+        }
+        if let report {
+            logger.warning("fleet messages dropped: too large or too many waiting", metadata: [
+                "dropped": "\(report)", "last_size": "\(size)", "last_topic": "\(topic.map { String(cString: $0) } ?? "")",
+            ])
+        }
+        return admitted
+    }
+
     private static func from(_ context: UnsafeMutableRawPointer?) -> MQTTConnection {
         Unmanaged<MQTTConnection>.fromOpaque(context!).takeUnretainedValue()
     }
 
     // MARK: Public calls
+
+    /// Messages received and dropped since the start: over their topic's limit, or no room in the queue.
+    public var messagesDropped: Int { budget.mutex.withLock { $0.droppedTotal } }
 
     /// Whether the broker accepted the connection and it has not been lost since.
     public var isConnected: Bool { state.withLock { $0.connected } }

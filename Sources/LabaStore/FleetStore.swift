@@ -460,16 +460,63 @@ extension Store {
         }
     }
 
+    /// v9: a commander keeps at most `fleet.records_per_unit` records per unit (SPEC 17). Each
+    /// unit's count is kept by triggers, so that a save need not count two million rows, and the
+    /// oldest are found by an index on (unit, planned_at).
+    static func registerFleetLimitsMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v9-fleet-limits") { db in
+            try db.create(index: "fleet_record_unit_planned", on: "fleet_record", columns: ["unit", "planned_at", "id"])
+            try db.create(table: "fleet_record_count") { t in
+                t.primaryKey("unit", .text)
+                t.column("count", .integer).notNull()
+            }
+            try db.execute(sql: """
+                INSERT INTO fleet_record_count (unit, count) SELECT unit, COUNT(*) FROM fleet_record GROUP BY unit;
+                CREATE TRIGGER fleet_record_counted AFTER INSERT ON fleet_record BEGIN
+                  INSERT INTO fleet_record_count (unit, count) VALUES (NEW.unit, 1)
+                    ON CONFLICT (unit) DO UPDATE SET count = count + 1;
+                END;
+                CREATE TRIGGER fleet_record_uncounted AFTER DELETE ON fleet_record BEGIN
+                  UPDATE fleet_record_count SET count = count - 1 WHERE unit = OLD.unit;
+                END;
+                """)
+        }
+    }
+
     // MARK: Commander: the units' records
 
-    /// Keeps a unit's finished broadcast; the same record received again replaces itself.
-    public func saveFleetRecord(_ record: FleetRecordRow) throws {
-        try database.write { try record.save($0) }
+    /// Keeps a unit's finished broadcast; the same record received again replaces itself. Beyond
+    /// `keepingAtMost` records of that unit, its oldest (by planned time) go, in the same transaction.
+    ///
+    /// - Returns: how many records were removed.
+    @discardableResult
+    public func saveFleetRecord(_ record: FleetRecordRow, keepingAtMost limit: Int = .max) throws -> Int {
+        try database.write { db in
+            try record.save(db)
+            let count = try Int.fetchOne(db, sql: "SELECT count FROM fleet_record_count WHERE unit = ?", arguments: [record.unit]) ?? 0
+            guard count > limit else { return 0 }
+            try db.execute(sql: """
+                DELETE FROM fleet_record WHERE rowid IN (
+                  SELECT rowid FROM fleet_record WHERE unit = ? ORDER BY planned_at, id LIMIT ?)
+                """, arguments: [record.unit, count - limit])
+            return db.changesCount
+        }
+    }
+
+    /// How many records a commander keeps for each unit.
+    public func fleetRecordCounts() throws -> [String: Int] {
+        try database.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT unit, count FROM fleet_record_count WHERE count > 0")
+            return Dictionary(rows.map { ($0["unit"] as String, $0["count"] as Int) }) { a, _ in a }
+        }
     }
 
     /// Units' records, newest first; `unit` nil: every unit's. Every such record is done: a filter
     /// on another state finds none.
-    public func fleetRecords(unit: String?, _ f: BroadcastFilter) throws -> [FleetRecordRow] {
+    ///
+    /// - Parameter before: only those before this one, in that order (planned time, unit, id; a page's end).
+    public func fleetRecords(unit: String?, _ f: BroadcastFilter,
+                             before: (plannedAt: Int64, unit: String, id: String)? = nil) throws -> [FleetRecordRow] {
         if let state = f.state, state != .done { return [] }
         return try database.read { db in
             var request = FleetRecordRow.all()
@@ -480,7 +527,10 @@ extension Store {
             if let outcome = f.outcome { request = request.filter(Column("outcome") == outcome.rawValue) }
             if let since = f.since { request = request.filter(Column("planned_at") >= since) }
             if let until = f.until { request = request.filter(Column("planned_at") < until) }
-            return try request.order(Column("planned_at").desc, Column("unit"), Column("id").desc).limit(f.limit).fetchAll(db)
+            if let before {
+                request = request.filter(sql: "(planned_at, unit, id) < (?, ?, ?)", arguments: [before.plannedAt, before.unit, before.id])
+            }
+            return try request.order(Column("planned_at").desc, Column("unit").desc, Column("id").desc).limit(f.limit).fetchAll(db)
         }
     }
 

@@ -88,6 +88,12 @@ func recordings(of config: Config) -> MessageLibrary {
         let state = ProcessInfo.processInfo.environment["LABA_STATE_DIR"] ?? "/var/lib/laba"
         let fleet = (state as NSString).appendingPathComponent("library")
         if FileManager.default.fileExists(atPath: fleet) { library.overlay(MessageLibrary.scan(directory: fleet, probe: SndFileProbe())) }
+        // Each key's recordings (`library/.keys/<key-id>/`): which zones each plays in is labad's
+        // choice (LibraryChoice); here it is enough that the recording exists.
+        let keys = (fleet as NSString).appendingPathComponent(".keys")
+        for key in ((try? FileManager.default.contentsOfDirectory(atPath: keys)) ?? []).sorted() where !key.hasPrefix(".") {
+            library.overlay(MessageLibrary.scan(directory: (keys as NSString).appendingPathComponent(key), probe: SndFileProbe()))
+        }
     }
     return library
 }

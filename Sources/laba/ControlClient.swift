@@ -16,6 +16,16 @@ struct SocketOptions: ParsableArguments {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Flag(help: "Print times in RFC 3339 (for scripts), not as a clerk reads them (today 07:30).")
+    var iso = false
+
+    /// A time of the API's answers as the reader wants it: RFC 3339 with `--iso`, else `今天 07:30`.
+    func time(_ text: String) -> String { iso ? text : ClerkTime.format(text) }
+
+    /// A state or outcome in the reader's language: in Chinese its words (`已完成`), in English
+    /// the API's own name (`completed`), which scripts of earlier releases read.
+    func state(_ name: String) -> String { CatalogLanguage.current == .en ? name : Catalog.stateName(name) }
+
     var path: String { socket ?? ProcessInfo.processInfo.environment["LABA_SOCKET"] ?? ControlProtocol.defaultSocket }
 }
 

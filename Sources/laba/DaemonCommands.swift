@@ -212,15 +212,20 @@ struct Status: AsyncParsableCommand {
         }
         let status = try reply.decode(StatusJSON.self)
         print(t(.statusHeadline, ["version": status.version, "api": String(status.api), "config": status.config,
-                                  "loaded": status.loadedAt]))
+                                  "loaded": socket.time(status.loadedAt)]))
         if let fleet = status.fleet {
-            let values = ["unit": fleet.unit, "role": fleet.role, "broker": fleet.broker, "since": fleet.since,
+            let values = ["unit": fleet.unit, "role": fleet.role, "broker": fleet.broker, "since": socket.time(fleet.since),
                           "reason": fleet.reason ?? "?"]
             print(t(fleet.connected ? .statusFleetConnected : .statusFleetNotConnected, values))
             if let synced = fleet.clockSynced { print(t(synced ? .statusClockSynced : .statusClockNotSynced)) }
         }
+        // `next` is `TIME MESSAGE`: the time as the reader wants it.
+        func nextShown(_ next: String) -> String {
+            guard let space = next.firstIndex(of: " ") else { return next }
+            return socket.time(String(next[..<space])) + next[space...]
+        }
         let rows = status.outputs.map { o in
-            [o.id, o.zone, o.state.description + (o.gps.map { " (gps: \($0.status))" } ?? ""), o.playing.map { "\($0.message) (\($0.id))" } ?? "", "\(o.queue.count)", o.next ?? ""]
+            [o.id, o.zone, socket.state(o.state.description) + (o.gps.map { " (gps: \($0.status))" } ?? ""), o.playing.map { "\($0.message) (\($0.id))" } ?? "", "\(o.queue.count)", o.next.map(nextShown) ?? ""]
         }
         print(TextTable(header: [t(.columnOutput), t(.columnZone), t(.columnState), t(.columnPlaying), t(.columnWaiting),
                                  t(.columnNext)], rows: rows).render())
@@ -246,7 +251,7 @@ struct Queue: AsyncParsableCommand {
             return
         }
         let rows = all.sorted { ($0.output, $0.state == .playing ? 0 : 1, $0.plannedAt) < ($1.output, $1.state == .playing ? 0 : 1, $1.plannedAt) }
-            .map { [$0.output, $0.state.description, $0.id, $0.priority.description, $0.message, $0.languages.planned.joined(separator: ","), $0.plannedAt] }
+            .map { [$0.output, socket.state($0.state.description), $0.id, $0.priority.description, $0.message, $0.languages.planned.joined(separator: ","), socket.time($0.plannedAt)] }
         print(rows.isEmpty ? t(.nothingWaits) :
               TextTable(header: [t(.columnOutput), t(.columnState), t(.columnID), t(.columnPriority), t(.columnMessage),
                                  t(.columnLanguages), t(.columnPlanned)], rows: rows).render())

@@ -3,7 +3,9 @@
 
 import ArgumentParser
 import Foundation
+import LabaCatalog
 import LabaControl
+import LabaCore
 import LabaFleet
 import NIOCore
 
@@ -11,7 +13,7 @@ struct Fleet: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fleet",
         abstract: "The fleet: units commanded through an MQTT broker.",
-        subcommands: [Show.self, Move.self, Keygen.self],
+        subcommands: [Show.self, Move.self, Keygen.self, ACL.self],
         defaultSubcommand: Show.self)
 
     struct Show: AsyncParsableCommand {
@@ -48,6 +50,15 @@ struct Fleet: ParsableCommand {
                 print(rows.isEmpty ? t(.fleetNoUnits) :
                       TextTable(header: [t(.columnUnit), t(.columnState), t(.columnSince), t(.columnZone), t(.columnPlaying),
                                          t(.columnLastRecord), t(.columnVersion), t(.columnMissing)], rows: rows).render())
+                let libraryRefusals = overview.units.flatMap { u in (u.libraryRefusals ?? []).map { (u.unit, $0) } }
+                if !libraryRefusals.isEmpty {
+                    print()
+                    print(t(.fleetLibraryRefusals))
+                    print(TextTable(header: [t(.columnTime), t(.columnUnit), t(.columnRecording), t(.columnCode), t(.columnReason)],
+                                    rows: libraryRefusals.map { unit, r in
+                                        [r.at, unit, "\(r.key)/\(r.message)/\(r.language)", r.code, r.reason]
+                                    }).render())
+                }
                 if !overview.commands.isEmpty {
                     print()
                     print(t(.fleetCommandsWaiting))
@@ -133,6 +144,57 @@ struct Fleet: ParsableCommand {
     }
 }
 
+extension Fleet {
+    struct ACL: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "acl",
+            abstract: "Print the broker's ACL (mosquitto's acl_file) from the configuration's zones and keys.",
+            discussion: """
+                Every unit publishes only under unit/<its id>/ (its account is its fleet.unit); every commander, \
+                named by the comment of its .pub file in fleet.trust (this daemon by its fleet.unit when it \
+                signs), publishes only the command topics of its zones and library/<its key id>/.
+                """)
+
+        @OptionGroup var options: ConfigOptions
+
+        func run() throws {
+            let loaded = ConfigLoader.load(path: options.path)
+            guard let config = loaded.config, loaded.isValid else {
+                for d in loaded.diagnostics.errors { printError(d.description) }
+                complain(.configInvalid, ["path": options.path])
+                throw ExitCode.failure
+            }
+            guard let fleet = config.fleet else {
+                complain(.fleetACLNoFleet, ["path": options.path])
+                throw ExitCode.failure
+            }
+            var trust: [(key: FleetPublicKey, zones: [String])] = []
+            for entry in fleet.trust {
+                trust.append((try read(entry.key.value) { path throws(FleetKeyError) in try FleetKeyFile.readPublic(path) },
+                              entry.zones.map(\.value)))
+            }
+            var own: (account: String, key: FleetPublicKey, zones: [String])?
+            if let path = fleet.signKey?.value, fleet.isCommander {
+                let key = try read(path) { path throws(FleetKeyError) in try FleetKeyFile.readSecret(path) }
+                own = (fleet.unitID(hostName: ProcessInfo.processInfo.hostName), key.publicKey, fleet.commandZones.map(\.value))
+            }
+            let found = FleetACL.commanders(trust: trust, own: own)
+            for key in found.withoutAccount { complain(.fleetACLNoAccount, ["key": key]) }
+            print(FleetACL.render(topics: FleetTopics(fleet: fleet.name.value), commanders: found.commanders, tree: ZoneTree(config)),
+                  terminator: "")
+        }
+
+        private func read<K>(_ path: String, _ reader: (String) throws(FleetKeyError) -> K) throws -> K {
+            do {
+                return try reader(path)
+            } catch {
+                complain(.fleetACLKey, ["path": path, "reason": "\(error)"])
+                throw ExitCode.failure
+            }
+        }
+    }
+}
+
 /// `laba library publish`: a commander sends a recording to every unit of its fleet.
 struct Library: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -145,10 +207,13 @@ struct Library: ParsableCommand {
             commandName: "publish",
             abstract: "Publish a recording to every unit of the fleet (on a commander).",
             discussion: """
-                The recording (WAV, FLAC, Ogg…, at most 64 MiB) is signed with the commander's key and published \
-                retained on library/MESSAGE/LANGUAGE: each unit checks its signature and digest, keeps it under its \
-                state dir and plays it as it would a file of its audio_dir (MESSAGE/LANGUAGE.EXT). A unit offline \
-                now receives it when it reconnects. Without --lang, it is the message's language-neutral recording.
+                The recording (WAV, FLAC, Ogg…, at most 64 MiB) is signed with the commander's key for its \
+                fleet.command_zones and published retained on library/KEY_ID/MESSAGE/LANGUAGE: each unit checks its \
+                signature, digest and zones, keeps it under its state dir and plays it in those zones, before its \
+                audio_dir's file; where several keys published one, the key trusted nearest the root wins. A unit \
+                offline now receives it when it reconnects. Then it waits (--wait) for the online units' answers \
+                and names those that refused it and why; it fails when one did. Without --lang, it is the \
+                message's language-neutral recording.
                 """)
 
         @Argument(help: "The message it is a recording of.")
@@ -160,10 +225,14 @@ struct Library: ParsableCommand {
         @Option(name: .customLong("lang"), help: ArgumentHelp("Its language; default: neutral.", valueName: "language"))
         var language: String?
 
+        @Option(help: ArgumentHelp("How long to wait for the online units' answers, in seconds.", valueName: "seconds"))
+        var wait: Double = 10
+
         @OptionGroup var socket: SocketOptions
         @OptionGroup var config: ConfigOptions
 
         func validate() throws {
+            if !(wait >= 0) { throw ValidationError("--wait is a number of seconds, 0 or more") }
             try validateIDs([message], option: "MESSAGE", known: [])
             if let language { try validateIDs([language], option: "--lang", known: Play.knownLanguages(config.path)) }
         }
@@ -192,6 +261,52 @@ struct Library: ParsableCommand {
                 "size": String(published.size), "sha256": published.sha256, "version": String(published.version),
                 "topic": published.topic,
             ]))
+            let answers = try await answers(to: published)
+            if socket.json {
+                print(try jsonLine(LibraryAnswersJSON(answers)))
+            } else {
+                if !answers.kept.isEmpty { print(t(.libraryKeptBy, ["units": answers.kept.joined(separator: ", ")])) }
+                for (unit, r) in answers.refused {
+                    print(t(.libraryRefusedBy, ["unit": unit, "code": r.code, "reason": r.reason]))
+                }
+                if !answers.waiting.isEmpty { print(t(.libraryNoAnswer, ["units": answers.waiting.joined(separator: ", ")])) }
+                if !answers.older.isEmpty { print(t(.libraryOlderUnits, ["units": answers.older.joined(separator: ", ")])) }
+            }
+            if !answers.refused.isEmpty { throw ExitCode.failure }
+        }
+
+        /// Asks the commander for its units until every online one answered or `wait` is over:
+        /// the units answer in their retained status, which the commander keeps.
+        func answers(to published: LibraryPublishJSON) async throws -> LibraryPublishAnswers {
+            let deadline = ContinuousClock.now + .milliseconds(Int(wait * 1000))
+            while true {
+                let reply = try await ControlClient(socket: socket.path).send(.GET, "/fleet")
+                guard reply.status == 200, let overview = try? reply.decode(FleetOverviewJSON.self) else { throw reply.refusal() }
+                let answers = LibraryPublishAnswers(published, units: overview.units, commander: overview.fleet.unit)
+                if answers.waiting.isEmpty || ContinuousClock.now >= deadline { return answers }
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
+    }
+
+    /// `laba library publish --json`'s second line.
+    struct LibraryAnswersJSON: Encodable {
+        struct Refusal: Encodable {
+            var unit: String
+            var code: String
+            var reason: String
+        }
+
+        var kept: [String]
+        var refused: [Refusal]
+        var waiting: [String]
+        var older: [String]
+
+        init(_ a: LibraryPublishAnswers) {
+            kept = a.kept
+            refused = a.refused.map { Refusal(unit: $0.unit, code: $0.refusal.code, reason: $0.refusal.reason) }
+            waiting = a.waiting
+            older = a.older
         }
     }
 }

@@ -54,12 +54,19 @@ struct History: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let path = "/broadcasts" + query([("zone", zone), ("message", message), ("output", output), ("outcome", outcome?.rawValue),
-                                          ("unit", unit), ("fleet", fleet ? "true" : nil),
-                                          ("since", since), ("until", until), ("limit", String(limit))])
         let withUnit = fleet || unit != nil
-        let reply = try await ControlClient(socket: socket.path).send(.GET, path)
-        guard reply.status == 200, let list = try? reply.decode(BroadcastList.self) else { throw reply.refusal() }
+        // Units' records come in pages, each under what one answer may hold: follow `next`.
+        var list = BroadcastList(broadcasts: [])
+        var before: String?
+        repeat {
+            let path = "/broadcasts" + query([("zone", zone), ("message", message), ("output", output), ("outcome", outcome?.rawValue),
+                                              ("unit", unit), ("fleet", fleet ? "true" : nil), ("since", since), ("until", until),
+                                              ("limit", String(limit - list.broadcasts.count)), ("before", before)])
+            let reply = try await ControlClient(socket: socket.path).send(.GET, path)
+            guard reply.status == 200, let page = try? reply.decode(BroadcastList.self) else { throw reply.refusal() }
+            list.broadcasts += page.broadcasts
+            before = page.next
+        } while before != nil && list.broadcasts.count < limit
         switch socket.json ? .json : format {
         case .json:
             print(try jsonLine(list))
@@ -69,8 +76,8 @@ struct History: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(historyCSV(list, withUnit: withUnit).utf8))
         case .table:
             let rows = list.broadcasts.map { b in
-                (withUnit ? [b.unit ?? ""] : []) + [b.plannedAt, b.output, b.zone, b.message, b.languages.played.joined(separator: ","),
-                 b.outcome?.description ?? b.state.description,
+                (withUnit ? [b.unit ?? ""] : []) + [socket.time(b.plannedAt), b.output, b.zone, b.message, b.languages.played.joined(separator: ","),
+                 socket.state(b.outcome?.description ?? b.state.description),
                  b.reason ?? ""]
             }
             print(rows.isEmpty ? t(.noBroadcasts) :
@@ -118,7 +125,8 @@ struct Report: AsyncParsableCommand {
             case .unit: .columnUnit
             }
             print(rows.isEmpty ? t(.noBroadcasts) :
-                  TextTable(header: [t(keyColumn), t(.columnBroadcasts), t(.columnAirtime)] + outcomes.map { $0.uppercased() },
+                  TextTable(header: [t(keyColumn), t(.columnBroadcasts), t(.columnAirtime)]
+                                + outcomes.map { CatalogLanguage.current == .en ? $0.uppercased() : Catalog.stateName($0) },
                             rows: rows).render())
         }
     }

@@ -128,11 +128,15 @@ import Testing
 
     /// SPEC 18: the broadcast page offers the civil-defence signals, which need no recording, by
     /// their Chinese names.
+    /// Also: the loudspeaker appears by its `name:` on the overview and the zones page (issue 26).
     @Test func theBroadcastPageOffersTheSignals() throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones()
         let port = try Self.freePort()
         try fixture.writeConfig(at: "2099-01-01", extra: "console: {listen: \"127.0.0.1:\(port)\", language: zh-Hans}")
+        let named = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "{id: square, device", with: "{id: square, name: 村口大喇叭, device")
+        try named.write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: fixture.dir + "/state", withIntermediateDirectories: true)
         let added = try Binaries.run("laba", ["user", "add", "zhao", "--role", "operator", "--password-stdin"],
                                      environment: fixture.environment, stdin: "correct horse\n")
@@ -145,6 +149,12 @@ import Testing
         let cookie = try #require(login.stdout.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") })
             .dropFirst("set-cookie: ".count).split(separator: ";").first.map(String.init)
         let page = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-H", "Cookie: \(cookie ?? "")", "http://127.0.0.1:\(port)/broadcast"])
+        // The loudspeaker by the name people use (`name:`), its id beside it, small.
+        let overview = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-H", "Cookie: \(cookie ?? "")", "http://127.0.0.1:\(port)/"])
+        #expect(overview.stdout.contains("村口大喇叭 · ") && overview.stdout.contains("<span class=\"id\">square · town</span>"),
+                "\(overview.stdout)")
+        let zones = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-H", "Cookie: \(cookie ?? "")", "http://127.0.0.1:\(port)/zones"])
+        #expect(zones.stdout.contains("<h3>村口大喇叭 <span class=\"id\">square</span></h3>"), "\(zones.stdout)")
         for (id, name) in [("siren:preliminary", "预先警报"), ("siren:air-raid", "空袭警报"), ("siren:all-clear", "解除警报"),
                            ("siren:disaster", "灾情警报")] {
             #expect(page.stdout.contains("value=\"\(id)\"") && page.stdout.contains(name), "\(id) \(name)")

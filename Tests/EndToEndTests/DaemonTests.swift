@@ -295,6 +295,12 @@ extension Binaries {
         #expect(lines.count == 2)
         #expect(lines.first?.dropFirst() == ["square", "town", "mandarin,naxi"])
         #expect(lines.last?.last == "completed")
+        // The record's time as a clerk reads it; RFC 3339 with --iso, for scripts.
+        let history = try Binaries.run("laba", ["history"], environment: fixture.environment.merging(["LANG": "zh_CN.UTF-8"]) { $1 })
+        #expect(history.stdout.contains("今天 ") || history.stdout.contains("昨天 "), "\(history.stdout)")
+        #expect(history.stdout.contains("已完成") && !history.stdout.contains("completed"), "its outcome in words: \(history.stdout)")
+        let iso = try laba(fixture, ["history", "--iso"])
+        #expect(iso.stdout.range(of: #"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"#, options: .regularExpression) != nil, "\(iso.stdout)")
         #expect(fixture.terminate() == 0)
         let record = try #require(try Store(path: fixture.database).broadcasts(limit: .max).first)
         #expect(record.source == .manual && record.playedLanguages == ["mandarin", "naxi"])

@@ -35,7 +35,8 @@ final class FleetFixture {
     var topics: FleetTopics { FleetTopics(fleet: "e2e") }
 
     /// The zones: county > city > east (naxi), west (yi); county > hills.
-    func config(unit: String, zone: String, commander: Bool, eastSchedule: String = "") -> String {
+    func config(unit: String, zone: String, commander: Bool, eastSchedule: String = "", signKey: String = "county",
+                commandZone: String = "county") -> String {
         """
         timezone: UTC
         audio_dir: audio
@@ -55,7 +56,7 @@ final class FleetFixture {
           trust:
             - {key: \(keys)/county.pub, zones: [county]}
             - {key: \(keys)/city.pub, zones: [city]}
-        \(commander ? "  sign_key: \(keys)/county.key\n  command_zones: [county]\n" : "")
+        \(commander ? "  sign_key: \(keys)/\(signKey).key\n  command_zones: [\(commandZone)]\n" : "")
         """
     }
 
@@ -76,16 +77,21 @@ final class FleetFixture {
     }
 
     /// Starts `labad` as fleet unit `id`, its output in `zone`; once it is connected to the broker.
-    func start(_ id: String, zone: String, commander: Bool = false, eastSchedule: String = "",
+    func start(_ id: String, zone: String, commander: Bool = false, eastSchedule: String = "", signKey: String = "county",
+               commandZone: String = "county",
                edit: @escaping @Sendable (String, DaemonFixture) throws -> String = { yaml, _ in yaml }) async throws -> DaemonFixture {
-        try await blocking { try self.startBlocking(id, zone: zone, commander: commander, eastSchedule: eastSchedule, edit: edit) }
+        try await blocking {
+            try self.startBlocking(id, zone: zone, commander: commander, eastSchedule: eastSchedule, signKey: signKey,
+                                   commandZone: commandZone, edit: edit)
+        }
     }
 
-    private func startBlocking(_ id: String, zone: String, commander: Bool, eastSchedule: String,
+    private func startBlocking(_ id: String, zone: String, commander: Bool, eastSchedule: String, signKey: String, commandZone: String,
                                edit: (String, DaemonFixture) throws -> String) throws -> DaemonFixture {
         let unit = try DaemonFixture()
         try unit.writeTones()
-        try edit(config(unit: id, zone: zone, commander: commander, eastSchedule: eastSchedule), unit)
+        try edit(config(unit: id, zone: zone, commander: commander, eastSchedule: eastSchedule, signKey: signKey,
+                        commandZone: commandZone), unit)
             .write(toFile: unit.configPath, atomically: true, encoding: .utf8)
         try unit.start()
         guard unit.waitForLog("connected to the fleet's broker") else {
@@ -395,7 +401,7 @@ final class Inbox: Sendable {
         _ = try await blocking { try Binaries.run(executable: "/usr/bin/sox", ["-n", "-r", "16000", "-c", "1", "-b", "16", file, "synth", "0.3", "sine", "700",
                                                           "vol", "0.5"]) }
         let published = try await office.laba(["library", "publish", "bulletin", "--lang", "naxi", file])
-        #expect(published.status == 0 && published.stdout.contains("library/bulletin/naxi"), "\(published.stderr)")
+        #expect(published.status == 0 && published.stdout.contains("/bulletin/naxi") && published.stdout.contains("kept by east-1"), "\(published.stderr)")
         #expect(await east.log("library recording received"))
         #expect(await office.waitForStore { _ in try missing() == [] })
 
@@ -415,5 +421,63 @@ final class Inbox: Sendable {
         #expect(upload.status == 0 && upload.stdout.contains("fleet command"), "\(upload.stderr)")
         #expect(await office.waitForStore { try $0.fleetRecords(unit: "east-1", BroadcastFilter(message: "flash", outcome: .completed)).count == 1 })
         #expect(try await tones(east.dir + "/laba_square.wav") == [1100])
+    }
+
+    /// Library authority (SPEC 17, issue 25 finding 1): a township key (trusted for the city only)
+    /// that publishes for the whole county is refused by every unit, and its commander is told
+    /// which and why; the county's recording is kept everywhere and plays in the township too,
+    /// before the township's own newer recording for it.
+    @Test func aTownshipKeyCannotTakeOverTheCountysRecordings() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let office = try await fleet.start("office", zone: "county", commander: true)
+        // The township's office, its key trusted for the city only, claiming the county.
+        let town = try await fleet.start("town", zone: "west", commander: true, signKey: "city", commandZone: "county")
+        let east = try await fleet.start("east-1", zone: "east")
+        let hills = try await fleet.start("hills-1", zone: "hills")
+        #expect(await town.waitUntilOnline(["office", "east-1", "hills-1"]))
+        #expect(await office.waitUntilOnline(["town", "east-1", "hills-1"]))
+
+        func tone(_ name: String, _ hz: Int) async throws -> String {
+            let file = office.dir + "/\(name).wav"
+            _ = try await blocking { try Binaries.run(executable: "/usr/bin/sox", ["-n", "-r", "16000", "-c", "1", "-b", "16", file,
+                                                                                  "synth", "0.3", "sine", "\(hz)", "vol", "0.5"]) }
+            return file
+        }
+        let refused = try await town.laba(["library", "publish", "bulletin", try await tone("town", 500), "--wait", "60"])
+        #expect(refused.status != 0, "\(refused.stdout)")
+        #expect(refused.stdout.contains("refused by hills-1: out_of_scope"), "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stdout.contains("refused by east-1: out_of_scope"), "\(refused.stdout)")
+        let listed = try await town.laba(["fleet"])
+        #expect(listed.stdout.contains("hills-1") && listed.stdout.contains("\(fleet.city.id)/bulletin/neutral"), "\(listed.stdout)")
+
+        let kept = try await office.laba(["library", "publish", "bulletin", try await tone("county", 700), "--wait", "60"])
+        #expect(kept.status == 0, "\(kept.stdout)\(kept.stderr)")
+        #expect(kept.stdout.contains("kept by east-1, hills-1, town"), "\(kept.stdout)")
+
+        // The township's own recording for the city, newer than the county's, reaches east-1...
+        let audio = try await blocking { Array(try Data(contentsOf: URL(fileURLWithPath: office.dir + "/town.wav"))) }
+        let info = LibraryRecordingInfo(message: "bulletin", language: Language.neutral, format: "wav", audio: audio, issuer: "town",
+                                        issuedAt: Instant(Date()) + .seconds(1), zones: ["city"], title: "Bulletin")
+        let client = try MQTTConnection(MQTTOptions(host: "127.0.0.1", port: fleet.broker.port, clientID: "test-township"))
+        let inbox = Inbox(client)
+        client.subscribe(fleet.topics.topic(.unitStatus(unit: "east-1")))
+        client.start()
+        #expect(await inbox.waitForSubscriptions(1))
+        _ = try client.publish(topic: fleet.topics.topic(.library(key: fleet.city.id, message: "bulletin", language: Language.neutral)),
+                               payload: SignedRecording(signing: info, audio: audio, with: fleet.city).bytes, retain: true)
+        func held(_ unit: String) throws -> [UnitStatus.LibraryHeld] {
+            guard let row = try Store(path: office.database).units().first(where: { $0.unit == unit }) else { return [] }
+            return try FleetJSON.decode(UnitStatus.self, from: Array(row.status)).library ?? []
+        }
+        #expect(await office.waitForStore { _ in try held("east-1").contains { $0.key == fleet.city.id } })
+        await client.stop(publishingWill: false)
+
+        // ...and still the county's plays there, as everywhere.
+        #expect(try await office.laba(["play", "bulletin", "--zone", "east"]).status == 0)
+        #expect(await office.waitForStore { try $0.fleetRecords(unit: "east-1", BroadcastFilter(outcome: .completed)).count == 1 })
+        #expect(try await tones(east.dir + "/laba_square.wav") == [700])
+        #expect(try await office.laba(["play", "bulletin", "--zone", "hills"]).status == 0)
+        #expect(await office.waitForStore { try $0.fleetRecords(unit: "hills-1", BroadcastFilter(outcome: .completed)).count == 1 })
+        #expect(try await tones(hills.dir + "/laba_square.wav") == [700])
     }
 }

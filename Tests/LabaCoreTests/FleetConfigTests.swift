@@ -53,6 +53,9 @@ let fleetZones = """
         #expect(fleet.unitID(hostName: "Gucheng_Office.lan") == "gucheng_office")
         #expect(fleet.unitID(hostName: "-x.y") == "x")
         #expect(load(minimalZones).config?.fleet == nil)
+        #expect(fleet.recordsPerUnitValue == 2_000_000)
+        let kept = load(fleetZones + "  name: lijiang\n  broker: mqtt://127.0.0.1\n  records_per_unit: 5000\n")
+        #expect(kept.diagnostics.isEmpty && kept.config?.fleet?.recordsPerUnitValue == 5000)
     }
 
     @Test(arguments: [
@@ -126,6 +129,11 @@ let fleetZones = """
         .init(name: "stream without its password", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  sign_key: k.key\n  command_zones: [gucheng]\n"
               + "  stream: {server: \"http://s:8000\"}\n",
               line: 10, column: 11, severity: .error, message: "fleet.stream needs password_file (a file holding Icecast's source password)"),
+        .init(name: "records per unit not a number", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  records_per_unit: many\n",
+              line: 8, column: 21, severity: .error, message: "fleet.records_per_unit must be a whole number, found 'many'"),
+        .init(name: "no record kept per unit", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  records_per_unit: 0\n",
+              line: 8, column: 21, severity: .error,
+              message: "fleet.records_per_unit must be between 1 and 1000000000, found 0"),
         .init(name: "stream on a unit", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  stream: {server: \"http://s\", password_file: s.pw}\n",
               line: 8, column: 11, severity: .warning, message: "fleet.stream is used by a commander only (this daemon has no sign_key)"),
     ]

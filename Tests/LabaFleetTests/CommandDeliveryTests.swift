@@ -75,15 +75,27 @@ import Testing
 @Suite struct LibraryRecordingTests {
     static let audio = Array("RIFF....WAVEfmt not really audio, only bytes to sign".utf8)
 
+    static func info(_ message: String = "masks", _ language: String = "naxi", format: String = "wav", at t: Instant = t0,
+                     zones: [String] = ["lijiang"], audio: [UInt8] = audio) -> LibraryRecordingInfo {
+        LibraryRecordingInfo(message: message, language: language, format: format, audio: audio, issuer: "office", issuedAt: t,
+                             zones: zones, title: "Masks")
+    }
+
     static func recording(_ message: String = "masks", _ language: String = "naxi", format: String = "wav",
-                          at t: Instant = t0, by key: FleetSigningKey = countyKey, audio: [UInt8] = audio) -> SignedRecording {
-        SignedRecording(signing: LibraryRecordingInfo(message: message, language: language, format: format, audio: audio,
-                                                      issuer: "office", issuedAt: t), audio: audio, with: key)
+                          at t: Instant = t0, zones: [String] = ["lijiang"], by key: FleetSigningKey = countyKey,
+                          audio: [UInt8] = audio) -> SignedRecording {
+        SignedRecording(signing: info(message, language, format: format, at: t, zones: zones, audio: audio), audio: audio, with: key)
+    }
+
+    static func signed(_ info: LibraryRecordingInfo, by key: FleetSigningKey = countyKey) -> SignedRecording {
+        SignedRecording(signing: info, audio: audio, with: key)
     }
 
     struct Case: Sendable, CustomTestStringConvertible {
         var name: String
         var bytes: [UInt8]
+        /// The key whose topic it came on; default the county's.
+        var topicKey: String = countyKey.id
         var current: Int64?
         var refusal: FleetRefusalCode?
         var testDescription: String { name }
@@ -95,8 +107,35 @@ import Testing
         Case(name: "the version kept", bytes: recording().bytes, current: t0.microseconds / 1000, refusal: .duplicate),
         Case(name: "an older version", bytes: recording(at: t0 - .seconds(60)).bytes, current: t0.microseconds / 1000,
              refusal: .duplicate),
+        Case(name: "the township's key for its township", bytes: recording(zones: ["gucheng"], by: townshipKey).bytes,
+             topicKey: townshipKey.id),
+        Case(name: "the township's key for a compound of its township",
+             bytes: recording(zones: ["xianghe"], by: townshipKey).bytes, topicKey: townshipKey.id),
+        Case(name: "the township's key for the county", bytes: recording(zones: ["lijiang"], by: townshipKey).bytes,
+             topicKey: townshipKey.id, refusal: .outOfScope),
+        Case(name: "the township's key for its township and a neighbour",
+             bytes: recording(zones: ["gucheng", "yulong"], by: townshipKey).bytes, topicKey: townshipKey.id, refusal: .outOfScope),
+        Case(name: "a zone this unit does not know", bytes: recording(zones: ["atlantis"]).bytes, refusal: .unknownZone),
+        Case(name: "no zones", bytes: recording(zones: []).bytes, refusal: .malformed),
+        Case(name: "a version that is not its issued_at (the Int64.max take-over)", bytes: {
+            var i = info(zones: ["gucheng"])
+            i.version = Int64.max
+            return signed(i, by: townshipKey).bytes
+        }(), topicKey: townshipKey.id, refusal: .malformed),
+        Case(name: "no title", bytes: {
+            var i = info()
+            i.title = nil
+            return signed(i).bytes
+        }(), refusal: .malformed),
+        Case(name: "signed by the township, published on the county's topic",
+             bytes: recording(zones: ["gucheng"], by: townshipKey).bytes, refusal: .malformed),
+        Case(name: "a recording of the layout before keys had topics (envelope v1)", bytes: {
+            var r = recording()
+            r.v = 1
+            return r.bytes
+        }(), refusal: .malformed),
         Case(name: "not JSON", bytes: audio, refusal: .malformed),
-        Case(name: "an unknown key", bytes: recording(by: strangerKey).bytes, refusal: .untrusted),
+        Case(name: "an unknown key", bytes: recording(by: strangerKey).bytes, topicKey: strangerKey.id, refusal: .untrusted),
         Case(name: "audio changed after signing", bytes: {
             var r = recording()
             r.audio = Data(Array("other bytes".utf8))
@@ -113,12 +152,13 @@ import Testing
     ]
 
     @Test(arguments: cases)
-    func aUnitKeepsOnlyANewerSignedRecordingWhoseAudioMatches(_ c: Case) {
-        let verdict = RecordingVerifier.verify(c.bytes, message: "masks", language: "naxi", trust: fleetTrust, currentVersion: c.current)
+    func aUnitKeepsOnlyANewerSignedRecordingForZonesItsKeyIsTrustedFor(_ c: Case) {
+        let verdict = RecordingVerifier.verify(c.bytes, topicKey: c.topicKey, message: "masks", language: "naxi", trust: fleetTrust,
+                                               tree: fleetTree, currentVersion: c.current)
         switch verdict {
         case .accepted(let info, let audio, let key):
             #expect(c.refusal == nil, "accepted")
-            #expect(audio == Self.audio && key == countyKey.id && info.sha256 == LibraryRecordingInfo.digest(Self.audio))
+            #expect(audio == Self.audio && key == c.topicKey && info.sha256 == LibraryRecordingInfo.digest(Self.audio))
         case .refused(let refusal):
             #expect(refusal.code == c.refusal, "\(refusal)")
         }

@@ -93,6 +93,8 @@ func tampered(_ command: FleetCommand, _ change: (inout SignedEnvelope) -> Void)
         .init(name: "stop in its subtree", message: sealed(command(.stop(StopCommand(zones: ["gucheng"], clear: true))))),
         .init(name: "an alert (its areas are cut to the scope later)", message: sealed(command(.alert(AlertCommand(cap: "<alert/>"))))),
         .init(name: "a report asked of its subtree", message: sealed(command(.report(ReportCommand(zones: ["gucheng"], since: t0))))),
+        .init(name: "a report naming no zone (report needs scope)",
+              message: sealed(command(.report(ReportCommand(zones: [], since: t0)))), refusal: .outOfScope),
         .init(name: "a report asked of another subtree", message: sealed(command(.report(ReportCommand(zones: ["yulong"], since: t0)))),
               refusal: .outOfScope),
         .init(name: "not JSON", message: Array("play masks".utf8), refusal: .malformed),

@@ -14,7 +14,8 @@ import Testing
         (.unitStatus(unit: "truck-1"), "laba/v1/lijiang/unit/truck-1/status"),
         (.unitAck(unit: "truck-1"), "laba/v1/lijiang/unit/truck-1/ack"),
         (.unitRecord(unit: "truck-1"), "laba/v1/lijiang/unit/truck-1/record"),
-        (.library(message: "masks", language: "naxi"), "laba/v1/lijiang/library/masks/naxi"),
+        (.library(key: "0123456789abcdef", message: "masks", language: "naxi"),
+         "laba/v1/lijiang/library/0123456789abcdef/masks/naxi"),
     ])
     func eachTopicIsBuiltAndReadBack(_ topic: FleetTopic, _ text: String) {
         #expect(topics.topic(topic) == text)
@@ -30,6 +31,8 @@ import Testing
         "laba/v1/lijiang/unit/+/status",
         "laba/v1/lijiang/unit//status",
         "laba/v1/lijiang/zone/gucheng",
+        "laba/v1/lijiang/library/masks/naxi",       // the layout before keys had topics
+        "laba/v1/lijiang/library/0123456789abcdef/masks/naxi/x",
     ])
     func otherTopicsAreNotTheFleets(_ text: String) {
         #expect(topics.parse(text) == nil)

@@ -38,6 +38,7 @@ public struct Refusal: Error, Equatable, Sendable, CustomStringConvertible {
         case inputUnavailable = "input_unavailable"
         case notAudio = "not_audio"
         case tooLarge = "too_large"
+        case commandTooLarge = "command_too_large"
         case fleetRecordingName = "fleet_recording_name"
         case fleetRecordingLanguages = "fleet_recording_languages"
         // Who asks (SPEC 17).

@@ -299,8 +299,9 @@ public enum ConfigLoader {
         let volume = f["volume_db"].flatMap { reader.number($0, "volume_db") }
         let rate = f["rate"].flatMap { reader.integer($0, "rate", in: 4000...768_000) }
         let channels = f["channels"].flatMap { reader.integer($0, "channels", in: 1...32) }
+        let name = f["name"].flatMap { reader.string($0, "output name")?.value }
         guard let id, let device, let zone else { return nil }
-        return OutputConfig(id: id, device: device, zone: zone, volumeDB: volume, rate: rate, channels: channels,
+        return OutputConfig(id: id, name: name, device: device, zone: zone, volumeDB: volume, rate: rate, channels: channels,
                             location: f.location, follow: readFollow(f, &reader))
     }
 

@@ -166,7 +166,13 @@ public struct FleetConfig: Sendable {
     public var maxCommandLife: Located<TimeSpan>?
     /// How far ahead of a synced clock a command may be issued.
     public var maxSkew: Located<TimeSpan>?
+    /// `records_per_unit`: the most records a commander keeps for one unit, oldest out first.
+    public var recordsPerUnit: Located<Int>?
     public var location: SourceLocation
+
+    public static let defaultRecordsPerUnit = 2_000_000
+    /// `records_per_unit`, or its default.
+    public var recordsPerUnitValue: Int { recordsPerUnit?.value ?? Self.defaultRecordsPerUnit }
 
     /// Whether this daemon signs commands.
     public var isCommander: Bool { signKey != nil && !commandZones.isEmpty }
@@ -183,7 +189,7 @@ public struct FleetConfig: Sendable {
     }
 
     static let keys = ["name", "broker", "unit", "tls", "username", "password_file", "trust", "sign_key", "command_zones", "stream",
-                       "max_command_life", "max_skew"]
+                       "records_per_unit", "max_command_life", "max_skew"]
 }
 
 extension ConfigLoader {
@@ -322,10 +328,11 @@ extension ConfigLoader {
         }
         let maxCommandLife = limit("max_command_life")
         let maxSkew = limit("max_skew")
+        let recordsPerUnit = f["records_per_unit"].flatMap { reader.integer($0, "fleet.records_per_unit", in: 1...1_000_000_000) }
 
         guard let name, let broker else { return nil }
         return FleetConfig(name: name, broker: broker, unit: unit, tls: tls, username: username, passwordFile: passwordFile,
                            trust: trust, signKey: signKey, commandZones: commandZones, stream: stream,
-                           maxCommandLife: maxCommandLife, maxSkew: maxSkew, location: f.location)
+                           maxCommandLife: maxCommandLife, maxSkew: maxSkew, recordsPerUnit: recordsPerUnit, location: f.location)
     }
 }

@@ -225,6 +225,8 @@ public struct ZoneConfig: Sendable {
 /// One ALSA PCM: a loudspeaker.
 public struct OutputConfig: Sendable {
     public var id: Located<String>
+    /// What people read (`宁蒗1号宣传车`); the id stays for machines.
+    public var name: String?
     public var device: Located<String>
     /// The zone it serves at start.
     public var zone: Located<String>
@@ -236,7 +238,7 @@ public struct OutputConfig: Sendable {
     /// `follow: gps`: the zone follows the unit's position (SPEC 13).
     public var follow: Located<FollowMode>?
 
-    static let keys = ["id", "device", "zone", "volume_db", "rate", "channels", "follow"]
+    static let keys = ["id", "name", "device", "zone", "volume_db", "rate", "channels", "follow"]
 }
 
 /// Optional metadata about a message; the messages themselves are the folders of `audio_dir`.

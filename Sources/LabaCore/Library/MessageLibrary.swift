@@ -28,6 +28,13 @@ public struct Recording: Hashable, Sendable {
     public var audio: AudioFormat
 
     public var isNeutral: Bool { language == Language.neutral }
+
+    public init(message: String, language: String, path: String, audio: AudioFormat) {
+        self.message = message
+        self.language = language
+        self.path = path
+        self.audio = audio
+    }
 }
 
 /// A file that looks like a recording but did not open.
@@ -80,6 +87,10 @@ public struct MessageLibrary: Sendable {
     public private(set) var notes: [String] = []
     /// Files and folders passed over, each with its reason.
     public private(set) var ignored: [IgnoredEntry] = []
+    /// A fleet unit's recordings from its commanders: message → language → every key's.
+    public private(set) var fleet: [String: [String: [FleetRecording]]] = [:]
+    /// `audio_dir`'s recordings; `recordings` also lists the fleet's, to say what exists.
+    private var local: [String: [String: Recording]] = [:]
 
     /// File endings taken as recordings; anything else in a message folder is passed over.
     public static let audioExtensions: Set<String> = [
@@ -135,14 +146,16 @@ public struct MessageLibrary: Sendable {
                                              + "using \((existing.path as NSString).lastPathComponent), not \(file)")
                         continue
                     }
-                    library.recordings[folder, default: [:]][language] =
-                        Recording(message: folder, language: language, path: path, audio: format)
+                    library.add(Recording(message: folder, language: language, path: path, audio: format))
                 case .failure(let failure):
                     library.unreadable.append(UnreadableRecording(message: folder, language: language, path: path,
                                                                   reason: failure.reason))
                 }
             }
-            if found { library.messages.append(folder) }
+            if found, !library.messages.contains(folder) {
+                library.messages.append(folder)
+                library.messages.sort()
+            }
         }
         return library
     }
@@ -162,6 +175,24 @@ public struct MessageLibrary: Sendable {
 
     public func neutral(of message: String) -> Recording? { recording(message: message, language: Language.neutral) }
 
+    /// The recording an output in `zone` plays: the fleet's that `LibraryChoice` chooses, else
+    /// `audio_dir`'s.
+    public func recording(message: String, language: String, zone: String, tree: ZoneTree) -> Recording? {
+        if let chosen = LibraryChoice.choose(fleet[message]?[language] ?? [], zone: zone, tree: tree) { return chosen.recording }
+        return local[message]?[language]
+    }
+
+    /// Adds a recording received from the fleet: it plays where `LibraryChoice` chooses it.
+    public mutating func add(fleet recording: FleetRecording) {
+        let r = recording.recording
+        fleet[r.message, default: [:]][r.language, default: []].append(recording)
+        if recordings[r.message]?[r.language] == nil { recordings[r.message, default: [:]][r.language] = r }
+        if !messages.contains(r.message) {
+            messages.append(r.message)
+            messages.sort()
+        }
+    }
+
     /// Adds every recording of `other` (a fleet unit's library of recordings received from its
     /// commanders), each replacing this library's recording of the same message and language:
     /// a commander's newer recording is the point of publishing it. Its unreadable and ignored
@@ -172,9 +203,17 @@ public struct MessageLibrary: Sendable {
         ignored += other.ignored
     }
 
+    /// Reports `other`'s unreadable and ignored files with this library's (a fleet unit's
+    /// received recordings, whose good ones enter through `add(fleet:)`).
+    public mutating func addProblems(of other: MessageLibrary) {
+        unreadable += other.unreadable
+        ignored += other.ignored
+    }
+
     /// Adds a recording directly, for callers that build a library without a folder (tests, uploads).
     public mutating func add(_ recording: Recording) {
         recordings[recording.message, default: [:]][recording.language] = recording
+        local[recording.message, default: [:]][recording.language] = recording
         if !messages.contains(recording.message) {
             messages.append(recording.message)
             messages.sort()
