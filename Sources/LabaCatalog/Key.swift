@@ -148,6 +148,8 @@ extension Catalog {
         case columnCommand
         case columnCode
         case fleetCommand
+        case fleetMoveCommand
+        case fleetClockNotSet
         case fleetConnected
         case fleetNotConnected
         case fleetRefusals
@@ -187,6 +189,8 @@ extension Catalog {
         case libraryOlderUnits
         case statusFleetConnected
         case statusFleetNotConnected
+        case statusClockSynced
+        case statusClockNotSynced
 
         // The web console and its accounts
         case accountAdded

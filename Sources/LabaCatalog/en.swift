@@ -162,6 +162,8 @@ extension Catalog {
         .columnCommand: "COMMAND",
         .columnCode: "CODE",
         .fleetCommand: "fleet command {id} published for {zones}",
+        .fleetClockNotSet: "clock not set",
+        .fleetMoveCommand: "fleet command {id} published: unit {unit} to move to {zone} (laba fleet shows its answer)",
         .fleetConnected: "fleet {fleet}: unit {unit} ({role}), broker {broker}: connected since {since}",
         .fleetNotConnected: "fleet {fleet}: unit {unit} ({role}), broker {broker}: not connected since {since} ({reason})",
         .fleetRefusals: "refused (newest first):",
@@ -198,6 +200,8 @@ extension Catalog {
         .libraryNoAnswer: "no answer yet from {units}; laba fleet shows their answers later",
         .libraryOlderUnits: "{units} run an older Laba that does not read recordings published under a key, and will not play it",
         .statusFleetConnected: "fleet: unit {unit} ({role}), broker {broker} connected since {since}",
+        .statusClockSynced: "clock: set; fleet commands issued ahead of it or long before the last one obeyed are refused",
+        .statusClockNotSynced: "clock: NOT set (earlier than this build's date); fleet commands are obeyed and their clock skew recorded until it is",
         .statusFleetNotConnected: "fleet: unit {unit} ({role}), broker {broker} NOT connected since {since} ({reason}); local playback goes on",
         // The web console and its accounts
         .accountAdded: "account '{name}' added ({role})",

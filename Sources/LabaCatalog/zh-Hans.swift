@@ -162,6 +162,8 @@ extension Catalog {
         .columnCommand: "指令",
         .columnCode: "代码",
         .fleetCommand: "已向 {zones} 发布集群指令 {id}",
+        .fleetClockNotSet: "时钟未校准",
+        .fleetMoveCommand: "已发布集群指令 {id}：单元 {unit} 移至 {zone}（用 laba fleet 查看其回复）",
         .fleetConnected: "集群 {fleet}：单元 {unit}（{role}），代理 {broker}：自 {since} 起已连接",
         .fleetNotConnected: "集群 {fleet}：单元 {unit}（{role}），代理 {broker}：自 {since} 起未连接（{reason}）",
         .fleetRefusals: "拒绝的指令（最新在前）：",
@@ -198,6 +200,8 @@ extension Catalog {
         .libraryNoAnswer: "{units} 尚未回复；稍后可用 laba fleet 查看",
         .libraryOlderUnits: "{units} 运行的是旧版 Laba，读不到按密钥发布的录音，不会播放这条录音",
         .statusFleetConnected: "集群：单元 {unit}（{role}），代理 {broker} 自 {since} 起已连接",
+        .statusClockSynced: "时钟：已校准；提前签发或比上一条已执行指令早太久的集群指令将被拒绝",
+        .statusClockNotSynced: "时钟：未校准（早于本版本的构建日期）；校准前集群指令照常执行，并记录时间偏差",
         .statusFleetNotConnected: "集群：单元 {unit}（{role}），代理 {broker} 自 {since} 起未连接（{reason}）；本地播放照常",
         // The web console and its accounts
         .accountAdded: "已添加账号 '{name}'（{role}）",

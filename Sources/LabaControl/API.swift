@@ -443,7 +443,24 @@ public struct OutputList: Codable, Sendable, Equatable {
 /// `PUT /v1/outputs/{id}/zone`.
 public struct ZoneMove: Codable, Sendable, Equatable {
     public var zone: String
-    public init(zone: String) { self.zone = zone }
+    /// `PUT /v1/fleet/units/{id}/zone`: one output of the unit; nil: all of them.
+    public var output: String?
+    public init(zone: String, output: String? = nil) {
+        self.zone = zone
+        self.output = output
+    }
+}
+
+/// The answer of `PUT /v1/fleet/units/{id}/zone`: the move command published.
+public struct UnitMoveJSON: Codable, Sendable, Equatable {
+    public var command: String
+    public var unit: String
+    public var zone: String
+    public init(command: String, unit: String, zone: String) {
+        self.command = command
+        self.unit = unit
+        self.zone = zone
+    }
 }
 
 /// What `GET /v1/report` groups by.

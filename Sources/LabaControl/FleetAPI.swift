@@ -49,15 +49,19 @@ public struct FleetStateJSON: Codable, Sendable, Equatable {
     public var recordingsMissing: [String]
     /// The latest commands this unit refused, newest first.
     public var refusals: [FleetRefusalJSON]
+    /// Whether this unit's clock is set (not earlier than its build date): only then does it refuse
+    /// commands issued ahead of it or long before the last it obeyed (SPEC 17). Nil from older daemons.
+    public var clockSynced: Bool?
 
     enum CodingKeys: String, CodingKey {
         case fleet, unit, role, broker, connected, since, reason, commandZones = "command_zones", outbox
         case pendingCommands = "pending_commands", recordingsMissing = "recordings_missing", refusals
+        case clockSynced = "clock_synced"
     }
 
     public init(fleet: String, unit: String, role: String, broker: String, connected: Bool, since: String, reason: String?,
                 commandZones: [String]?, outbox: Int, pendingCommands: Int?, recordingsMissing: [String],
-                refusals: [FleetRefusalJSON]) {
+                refusals: [FleetRefusalJSON], clockSynced: Bool? = nil) {
         self.fleet = fleet
         self.unit = unit
         self.role = role
@@ -70,6 +74,7 @@ public struct FleetStateJSON: Codable, Sendable, Equatable {
         self.pendingCommands = pendingCommands
         self.recordingsMissing = recordingsMissing
         self.refusals = refusals
+        self.clockSynced = clockSynced
     }
 }
 
@@ -164,11 +169,13 @@ public struct UnitJSON: Codable, Sendable, Equatable {
     /// The fleet recordings it keeps (absent from units before keys had library topics).
     public var library: [LibraryHeld]?
     public var libraryRefusals: [LibraryRefusal]?
+    /// Whether its clock was set at its last status; nil from units of the last release.
+    public var clockSynced: Bool?
 
     enum CodingKeys: String, CodingKey {
         case unit, state, since, zones, outputs, version, configDigest = "config_digest"
         case recordingsMissing = "recordings_missing", lastRecord = "last_record", records
-        case library, libraryRefusals = "library_refusals"
+        case library, libraryRefusals = "library_refusals", clockSynced = "clock_synced"
     }
 
     public init(unit: String, state: String, since: String, zones: [String], outputs: [Output], version: String?,

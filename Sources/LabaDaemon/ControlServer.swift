@@ -224,6 +224,12 @@ enum ControlServer {
             let id = context.parameters.get("id") ?? ""
             return try json(await wire().output(try await door.move(output: id, to: body.zone, by: await requester(context))))
         }
+        router.put("\(prefix)/fleet/units/:id/zone") { request, context in
+            let body: ZoneMove = try await decode(request, context)
+            let id = context.parameters.get("id") ?? ""
+            let issued = try await door.moveUnit(id, output: body.output, to: body.zone, by: await requester(context))
+            return try json(UnitMoveJSON(command: issued.id, unit: id, zone: body.zone), status: .accepted)
+        }
         routeSchedule(router, door: door, query: query)
         router.post("\(prefix)/reload") { _, _ in
             let result = await reloader.reload()

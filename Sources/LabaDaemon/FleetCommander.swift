@@ -41,6 +41,21 @@ extension FleetService {
         try issue(.stop(StopCommand(zones: zones, clear: clear ? true : nil)), zones: zones, lifetime: Admission.defaultManualWithin)
     }
 
+    /// Publishes a move of a unit's outputs (or of one) to `zone`, on the unit's own command topic
+    /// (valid for 1 h; envelope v2, which units of the last release refuse).
+    ///
+    /// - Throws: `.outsideZones` when `zone`, or a zone the unit's last status puts it in, lies
+    ///   outside `command_zones` (its units would refuse it: SPEC 17); `.notCommander`.
+    public func commandMove(unit target: String, output: String?, to zone: String) throws(Refusal) -> String {
+        guard isCommander else { throw Refusal(.notCommander) }
+        try Rules.check((knownUnits[target] ?? []) + [zone], within: .within(setup.commandZones), tree: tree)
+        return try issue(.move(MoveCommand(unit: target, output: output, zone: zone)), zones: [zone],
+                         lifetime: Admission.defaultManualWithin, topics: [topics.topic(.unitCommand(unit: target))])
+    }
+
+    /// The zones a unit's outputs were in at its last status (empty for a unit not known here).
+    public func knownZones(of unit: String) -> [String] { knownUnits[unit] ?? [] }
+
     /// Forwards a CAP alert, its bytes unchanged, to the units of `zones` (SPEC 15): they play it
     /// there without matching its areas again.
     public func commandAlert(_ xml: Data, zones: [String], lifetime: TimeSpan) throws(Refusal) -> String {
@@ -68,21 +83,24 @@ extension FleetService {
         }
     }
 
-    func issue(_ body: FleetCommand.Body, zones: [String], lifetime: TimeSpan) throws(Refusal) -> String {
+    /// - Parameter explicitTopics: where it goes; nil: the command topics of `zones`.
+    func issue(_ body: FleetCommand.Body, zones: [String], lifetime: TimeSpan, topics explicitTopics: [String]? = nil)
+        throws(Refusal) -> String {
         guard let key = setup.signingKey else { throw Refusal(.notCommander) }
         let t = now()
-        let command = FleetCommand(issuer: unit, issuedAt: t, expiresAt: t + lifetime, body: body)
+        // Units refuse a command that lives longer than their fleet.max_command_life (SPEC 17).
+        let command = FleetCommand(issuer: unit, issuedAt: t, expiresAt: t + min(lifetime, setup.maxCommandLife), body: body)
         let bytes = SignedEnvelope(signing: command, with: key).bytes
         // Units drop a command over the limit unread (SPEC 17; a forwarded CAP alert counts): refuse it here.
         guard bytes.count <= FleetLimits.command else {
             throw Refusal(.commandTooLarge, ["size": String(format: "%.1f MiB", Double(bytes.count) / 1_048_576),
                                              "limit": "\(FleetLimits.command >> 20) MiB"])
         }
-        let row = OutboxCommand(id: command.id, topics: CommandDelivery.topics(zones: zones, tree: tree, topics: topics),
+        let row = OutboxCommand(id: command.id, topics: explicitTopics ?? CommandDelivery.topics(zones: zones, tree: tree, topics: topics),
                                 envelope: Data(bytes), zones: zones, createdAt: t.microseconds,
                                 expiresAt: command.expiresAt.microseconds)
         do {
-            try store.enqueueCommand(row)
+            try store.enqueueCommand(row, key: key.id)
         } catch {
             throw Refusal.storageFull("\(error)")
         }
@@ -304,7 +322,7 @@ extension FleetService {
                 UnitJSON.LastRecord(id: r.id, message: r.message, zone: r.zone, outcome: r.outcome, plannedAt: $0.plannedAt)
             }
         }
-        return UnitJSON(unit: row.unit, state: row.state, since: time(Instant(microseconds: row.since)), zones: status?.zones ?? [],
+        var json = UnitJSON(unit: row.unit, state: row.state, since: time(Instant(microseconds: row.since)), zones: status?.zones ?? [],
                         outputs: (status?.outputs ?? []).map { .init(id: $0.id, zone: $0.zone, state: $0.state, playing: $0.playing, queue: $0.queue) },
                         version: status?.version, configDigest: status?.configDigest,
                         recordingsMissing: status?.recordingsMissing ?? [], lastRecord: lastRecord,
@@ -313,6 +331,8 @@ extension FleetService {
                             .init(key: $0.key, message: $0.message, language: $0.language, version: $0.version, code: $0.code,
                                   reason: $0.reason, at: time($0.at.instant))
                         } })
+        json.clockSynced = status?.clockSynced
+        return json
     }
 
     /// Units' records as the API shows them; `unit` nil: every unit's.

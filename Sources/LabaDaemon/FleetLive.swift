@@ -127,7 +127,7 @@ extension FleetService {
         let feed = LiveFeed()
         let request = LiveRequest(target: l.all == true ? .all : .zones(l.zones), priority: priority,
                                   input: "the stream of \(command.issuer) (\(StreamListener.redacted(l.stream)))", feed: feed,
-                                  force: l.force ?? false, requestedBy: .fleet(unit: command.issuer, command: command.id))
+                                  force: l.force ?? false, requestedBy: .fleet(unit: command.issuer, command: command.id, key: signer(of: command)))
         let started: LiveStarted
         do {
             guard let door else { return listener.cancel() }

@@ -70,6 +70,8 @@ public actor FleetService: Service {
     var liveStoppedWhileOpening: Set<String> = []
     /// The front door, through which every command obeyed here enters (set once at start).
     var door: FrontDoor?
+    /// The key and clock of each command being carried out (by id), for its claim.
+    var claims: [String: Store.CommandClaim] = [:]
 
     static let refusalsKept = 50
 
@@ -122,7 +124,7 @@ public actor FleetService: Service {
         return { record in
             var wire = WireFormat(timeZone)
             var command: String?
-            if case .fleet(_, let id) = record.requestedBy { command = id }
+            if case .fleet(_, let id, _) = record.requestedBy { command = id }
             return (topic, Data(FleetJSON.encode(FleetRecord(broadcast: wire.broadcast(record), unit: unit, command: command))))
         }
     }
@@ -150,6 +152,14 @@ public actor FleetService: Service {
         configDigest = FileManager.default.contents(atPath: configPath).map { LibraryRecordingInfo.digest($0) }
         lastRecordAt = ((try? store.broadcasts(state: .done, limit: 1)) ?? []).first?.endedAt.map(Instant.init(microseconds:))
         libraryVersions = FleetLibraryFiles(directory: layout.library).versions()
+        // Ids of commands expired a life ago: on a set clock their replays are refused as expired
+        // (and, were the clock set back, by their key's mark).
+        let t = now()
+        if commandClock.isSynced(t) {
+            do { try store.pruneSeenCommands(expiredBefore: (t - setup.maxCommandLife).microseconds) } catch {
+                logger.warning("cannot forget old fleet command ids", metadata: ["error": "\(error)"])
+            }
+        }
         let previous = Set((try? store.fleetSubscriptions()) ?? [])
         await updateSubscriptions()
         staleTopics = previous.subtracting(commandTopics)
@@ -195,6 +205,8 @@ public actor FleetService: Service {
         setup.signingKey = new.signingKey
         setup.commandZones = new.commandZones
         setup.stream = new.stream
+        setup.maxCommandLife = new.maxCommandLife
+        setup.maxSkew = new.maxSkew
         tree = ZoneTree(config)
         if isCommander, !wasCommander {
             startCommanding()
@@ -337,7 +349,8 @@ public actor FleetService: Service {
         }.sorted { ($0.key, $0.message, $0.language) < ($1.key, $1.message, $1.language) }
         let status = UnitStatus(unit: unit, state: .online, since: since, outputs: outputs, version: LabaVersion.string,
                                 configDigest: configDigest, recordingsMissing: missing, lastRecordAt: lastRecordAt,
-                                library: held, libraryRefusals: libraryRefusals.keys.sorted().compactMap { libraryRefusals[$0] })
+                                library: held, libraryRefusals: libraryRefusals.keys.sorted().compactMap { libraryRefusals[$0] },
+                                clockSynced: commandClock.isSynced(now()))
         let payload = FleetJSON.encode(status)
         guard payload != lastStatus else { return }
         do {
@@ -374,19 +387,41 @@ public actor FleetService: Service {
 
     // MARK: Commands
 
+    /// The limits on commands' times here.
+    var commandClock: CommandClock {
+        CommandClock(maxLife: setup.maxCommandLife, maxSkew: setup.maxSkew, buildDate: LabaVersion.buildDate)
+    }
+
     private func receiveCommand(_ bytes: [UInt8]) async {
         let t = now()
         let store = self.store
-        let verdict = CommandVerifier.verify(bytes, trust: setup.trust, zones: tree, now: t,
-                                             seen: { (try? store.hasSeenCommand($0)) ?? false })
+        let outputZones = Dictionary(await engine.status(withNext: false).outputs.map { ($0.id, $0.zone) },
+                                     uniquingKeysWith: { a, _ in a })
+        let marks = (try? store.commandMarks()) ?? [:]
+        let context = CommandContext(unit: unit, outputZones: outputZones, clock: commandClock,
+                                     mark: { marks[$0].map(Instant.init(microseconds:)) },
+                                     seen: { (try? store.hasSeenCommand($1, key: $0)) ?? false })
+        let verdict = CommandVerifier.verify(bytes, trust: setup.trust, zones: tree, now: t, context: context)
         switch verdict {
         case .accepted(let verified):
             if let skew = verified.clockSkew {
                 logger.notice("a fleet command was issued ahead of this unit's clock; obeyed",
-                              metadata: ["command": "\(verified.command.id)", "skew": "\(skew)"])
+                              metadata: ["command": "\(verified.command.id)", "skew": "\(skew)",
+                                         "clock": "\(verified.synced ? "synced" : "not synced")"])
             }
+            let command = verified.command
+            if claims.count > 1000 { claims = [:] }  // commands never answered (no door): forget them
+            claims[command.id] = Store.CommandClaim(key: verified.key, id: command.id, issuedAt: command.issuedAt.microseconds,
+                                                    expiresAt: command.expiresAt.microseconds, advancesMark: verified.synced)
             await obey(verified, at: t)
+            if verified.synced { pruneSeen(key: verified.key) }
         case .refused(let refusal, let command):
+            if refusal.code == .expired, let command, claims[command.id] == nil,
+               let envelope = try? FleetJSON.decode(SignedEnvelope.self, from: bytes) {
+                // Claimed only when recorded as expired: signed and in scope, never obeyed.
+                claims[command.id] = Store.CommandClaim(key: envelope.key, id: command.id, issuedAt: command.issuedAt.microseconds,
+                                                        expiresAt: command.expiresAt.microseconds, advancesMark: false)
+            }
             // The commander's own command, brought back by the broker: it was carried out when issued.
             if refusal.code == .duplicate, command?.issuer == unit { return }
             if refusal.code == .expired, let command, case .broadcast(let b) = command.body {
@@ -403,6 +438,24 @@ public actor FleetService: Service {
         flushOutbox()
     }
 
+    /// Forgets the ids a key's mark refuses anyway (issued more than one command life before it).
+    private func pruneSeen(key: String) {
+        guard let mark = (try? store.commandMarks())?[key] else { return }
+        let before = commandClock.forgetBefore(mark: Instant(microseconds: mark))
+        do { try store.pruneSeenCommands(key: key, issuedBefore: before.microseconds) } catch {
+            logger.warning("cannot forget old fleet command ids", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The claim of a command being carried out: its key and whether it moves the key's mark.
+    func claim(_ command: FleetCommand) -> Store.CommandClaim {
+        claims.removeValue(forKey: command.id)
+            ?? Store.CommandClaim(id: command.id, issuedAt: command.issuedAt.microseconds, expiresAt: command.expiresAt.microseconds)
+    }
+
+    /// The KEY_ID that signed a command being carried out, for its records.
+    func signer(of command: FleetCommand) -> String? { claims[command.id]?.key }
+
     private func broadcastRequest(_ b: BroadcastCommand, command: FleetCommand, at t: Instant) throws(Refusal) -> AdmissionRequest {
         let priority = try Rules.requestedPriority(named: b.priority)
         // The command's expiry is the broadcast's deadline here, wherever the unit's clock stands.
@@ -410,7 +463,7 @@ public actor FleetService: Service {
                                 languages: b.languages, priority: priority, repeatCount: b.repeat ?? 1, loop: b.loop ?? false,
                                 within: priority == .emergency ? nil : max(command.expiresAt - t, .milliseconds(1)),
                                 force: b.force ?? false, source: .fleet,
-                                requestedBy: .fleet(unit: command.issuer, command: command.id))
+                                requestedBy: .fleet(unit: command.issuer, command: command.id, key: signer(of: command)))
     }
 
     private func obey(_ verified: VerifiedCommand, at t: Instant) async {
@@ -435,11 +488,7 @@ public actor FleetService: Service {
                 refuse(command.id, code: error.code.rawValue, error.english, at: t, claim: true, command: command)
             }
         case .move(let m):
-            if let target = m.unit, target != unit {
-                refuse(command.id, code: Refusal.Code.badRequest.rawValue, "the move is for unit '\(target)', not '\(unit)'",
-                       at: t, claim: true, command: command)
-                return
-            }
+            // The verifier checked the unit and the outputs' current zones.
             var outputs = [m.output].compactMap { $0 }
             if outputs.isEmpty { outputs = await engine.configuration.outputs.map(\.id.value) }
             guard let door else { return }
@@ -492,7 +541,7 @@ public actor FleetService: Service {
                        unplayed: (outcome: BroadcastOutcome, reason: String)?) async {
         let store = self.store, unit = self.unit
         let ackTopic = topics.topic(.unitAck(unit: unit))
-        let expiresAt = command.expiresAt.microseconds
+        let claim = claim(command)
         guard let door else { return }
         do {
             let admitted = try await door.broadcastCommand(request, unplayed: unplayed) { records, reports in
@@ -500,7 +549,7 @@ public actor FleetService: Service {
                     ? CommandAck(command: command.id, unit: unit, result: .accepted, broadcasts: records.map(\.id), at: t, clockSkew: skew)
                     : CommandAck(command: command.id, unit: unit, result: .refused, broadcasts: records.map(\.id),
                                  code: FleetRefusalCode.expired.rawValue, message: unplayed?.reason, at: t)
-                return try store.acceptCommand(id: command.id, expiresAt: expiresAt, at: t.microseconds, broadcasts: records,
+                return try store.acceptCommand(claim, at: t.microseconds, broadcasts: records,
                                                reports: reports, ack: (ackTopic, Data(FleetJSON.encode(ack))))
             }
             guard let admitted else { return }
@@ -536,7 +585,7 @@ public actor FleetService: Service {
             .filter { ($0.endedAt ?? $0.plannedAt) >= since.microseconds }
         let ack = CommandAck(command: command.id, unit: unit, result: .accepted, broadcasts: records.map(\.id), at: t, clockSkew: skew)
         do {
-            _ = try store.acceptCommand(id: command.id, expiresAt: command.expiresAt.microseconds, at: t.microseconds, broadcasts: [],
+            _ = try store.acceptCommand(claim(command), at: t.microseconds, broadcasts: [],
                                         reports: records.compactMap(reporter),
                                         ack: (topics.topic(.unitAck(unit: unit)), Data(FleetJSON.encode(ack))))
             logger.info("fleet command obeyed: report", metadata: ["command": "\(command.id)", "records": "\(records.count)"])
@@ -551,7 +600,7 @@ public actor FleetService: Service {
         let ack = CommandAck(command: command.id, unit: unit, result: result, broadcasts: broadcasts, code: code, message: message,
                              at: t, clockSkew: skew)
         do {
-            _ = try store.acceptCommand(id: command.id, expiresAt: command.expiresAt.microseconds, at: t.microseconds,
+            _ = try store.acceptCommand(claim(command), at: t.microseconds,
                                         broadcasts: [], ack: (topics.topic(.unitAck(unit: unit)), Data(FleetJSON.encode(ack))))
         } catch {
             logger.error("cannot store a fleet ack", metadata: ["command": "\(command.id)", "error": "\(error)"])
@@ -686,6 +735,7 @@ public actor FleetService: Service {
         return FleetStateJSON(fleet: fleetName, unit: unit, role: isCommander ? "commander" : "unit", broker: broker,
                               connected: connected, since: time(since), reason: connected ? nil : reason,
                               commandZones: isCommander ? setup.commandZones : nil, outbox: outbox, pendingCommands: pending,
-                              recordingsMissing: await engine.currentSetup.recordingsMissing, refusals: refusals)
+                              recordingsMissing: await engine.currentSetup.recordingsMissing, refusals: refusals,
+                              clockSynced: commandClock.isSynced(now()))
     }
 }

@@ -245,6 +245,19 @@ public final class FrontDoor: Sendable {
         return try await engine.move(output: output, to: zone)
     }
 
+    /// Moves a unit of the fleet (its outputs, or one) to another zone, by a signed command on
+    /// its own topic; the unit checks the key's trust over where its outputs are and where they go.
+    ///
+    /// - Throws: `.notCommander`; `.outsideZones` when the new zone, or a zone the unit's last
+    ///   status puts it in, is outside the requester's zones or this commander's `command_zones`.
+    public func moveUnit(_ unit: String, output: String?, to zone: String, by requester: RequestedBy? = nil)
+        async throws(Refusal) -> IssuedCommand {
+        guard let fleet, await fleet.isCommander else { throw Refusal(.notCommander) }
+        try await check(await fleet.knownZones(of: unit) + [zone], by: requester)
+        let id = try await fleet.commandMove(unit: unit, output: output, to: zone)
+        return IssuedCommand(id: id, zones: [zone])
+    }
+
     // MARK: The fleet's part
 
     /// The zones of a target that this commander's units must hear: those inside `command_zones`

@@ -1,4 +1,5 @@
-// Whether a unit obeys a command: key, signature, scope, replay and expiry, as one pure function.
+// Whether a unit obeys a command: key, signature, issuer, scope, replay, life and clock, as one
+// pure function (SPEC 11, 17).
 
 import LabaCore
 
@@ -8,18 +9,35 @@ public struct FleetTrust: Sendable {
         public var key: FleetPublicKey
         /// The roots of the subtrees the key may command.
         public var zones: [String]
+        /// The only `issuer` its commands may name; nil: unchecked.
+        public var issuer: String?
+        /// A key rotated out: its commands are refused.
+        public var revoked: Bool
+
+        public init(key: FleetPublicKey, zones: [String], issuer: String? = nil, revoked: Bool = false) {
+            self.key = key
+            self.zones = zones
+            self.issuer = issuer
+            self.revoked = revoked
+        }
     }
 
     /// By KEY_ID.
     public private(set) var entries: [String: Entry] = [:]
 
-    /// The same key listed twice is trusted for both lists of zones.
-    public init(_ keys: [(key: FleetPublicKey, zones: [String])]) {
-        for (key, zones) in keys {
-            var entry = entries[key.id] ?? Entry(key: key, zones: [])
-            for zone in zones where !entry.zones.contains(zone) { entry.zones.append(zone) }
-            entries[key.id] = entry
+    /// The same key listed twice is trusted for both lists of zones; revoked once, it is revoked.
+    public init(entries list: [Entry]) {
+        for new in list {
+            var entry = entries[new.key.id] ?? Entry(key: new.key, zones: [], issuer: new.issuer)
+            for zone in new.zones where !entry.zones.contains(zone) { entry.zones.append(zone) }
+            entry.issuer = entry.issuer ?? new.issuer
+            entry.revoked = entry.revoked || new.revoked
+            entries[new.key.id] = entry
         }
+    }
+
+    public init(_ keys: [(key: FleetPublicKey, zones: [String])]) {
+        self.init(entries: keys.map { Entry(key: $0.key, zones: $0.zones) })
     }
 
     public subscript(keyID: String) -> Entry? { entries[keyID] }
@@ -43,6 +61,66 @@ public enum FleetRefusalCode: String, Sendable, Codable, CaseIterable {
     case badDigest = "bad_digest"
     /// A command kind this unit does not carry out (one from a newer version).
     case unsupported
+    /// The key is trusted no more (`revoked: true`).
+    case revoked
+    /// `issuer` is not the one the key's trust entry names.
+    case wrongIssuer = "wrong_issuer"
+    /// `expires_at − issued_at` above `fleet.max_command_life`.
+    case tooLong = "too_long"
+    /// Issued more than `fleet.max_skew` ahead of a synced unit's clock.
+    case issuedAhead = "issued_ahead"
+    /// Issued more than one command life before the latest command obeyed from its key.
+    case stale
+}
+
+/// The limits on a command's times, and what a unit needs to tell whether its clock is set.
+public struct CommandClock: Sendable, Equatable {
+    /// `fleet.max_command_life`: the longest `expires_at − issued_at`.
+    public var maxLife: TimeSpan
+    /// `fleet.max_skew`: how far ahead of a synced clock a command may be issued.
+    public var maxSkew: TimeSpan
+    /// A clock earlier than this (the build's date) has never been set: a board without a battery
+    /// clock before NTP.
+    public var buildDate: Instant
+
+    public static let defaultMaxLife = TimeSpan.seconds(86_400)
+    public static let defaultMaxSkew = TimeSpan.seconds(300)
+
+    public init(maxLife: TimeSpan = CommandClock.defaultMaxLife, maxSkew: TimeSpan = CommandClock.defaultMaxSkew,
+                buildDate: Instant) {
+        self.maxLife = maxLife
+        self.maxSkew = maxSkew
+        self.buildDate = buildDate
+    }
+
+    /// Whether a clock reading `now` has been set.
+    public func isSynced(_ now: Instant) -> Bool { now >= buildDate }
+
+    /// The seen ids a unit may forget once its mark for their key is `mark`: those issued more than
+    /// one life before it, which the mark refuses anyway.
+    public func forgetBefore(mark: Instant) -> Instant { mark - maxLife }
+}
+
+/// What a unit knows of itself that a command's checks need.
+public struct CommandContext: Sendable {
+    /// This unit's id.
+    public var unit: String
+    /// Each output's current zone: where a move takes it from.
+    public var outputZones: [String: String]
+    public var clock: CommandClock
+    /// The latest `issued_at` obeyed from a key (by KEY_ID), kept across restarts.
+    public var mark: @Sendable (String) -> Instant?
+    /// Whether a (KEY_ID, command id) was obeyed before.
+    public var seen: @Sendable (String, String) -> Bool
+
+    public init(unit: String, outputZones: [String: String], clock: CommandClock,
+                mark: @escaping @Sendable (String) -> Instant?, seen: @escaping @Sendable (String, String) -> Bool) {
+        self.unit = unit
+        self.outputZones = outputZones
+        self.clock = clock
+        self.mark = mark
+        self.seen = seen
+    }
 }
 
 public struct FleetRefusal: Error, Sendable, Equatable, CustomStringConvertible {
@@ -67,6 +145,8 @@ public struct VerifiedCommand: Sendable, Equatable {
     /// How far `issued_at` is ahead of this unit's clock, when it is: the command is obeyed and
     /// the skew recorded (a board without a battery clock before NTP).
     public var clockSkew: TimeSpan?
+    /// Whether the unit's clock was set: only then does the command advance its key's mark.
+    public var synced: Bool = true
 }
 
 /// The verdict on one delivered message.
@@ -78,17 +158,18 @@ public enum CommandVerdict: Sendable, Equatable {
 
 public enum CommandVerifier {
     /// Checks a delivered envelope, in this order: envelope, key (`untrusted`), signature
-    /// (`bad_signature`), payload (`malformed`), zones (`unknown_zone`, `out_of_scope`),
-    /// replay (`duplicate`), expiry (`expired`).
+    /// (`bad_signature`), revocation (`revoked`), payload (`malformed`), issuer (`wrong_issuer`),
+    /// zones (`unknown_zone`, `out_of_scope`; a move's origin too), replay (`duplicate`), life
+    /// (`too_long`), clock (`issued_ahead`, `stale`: on a synced unit only), expiry (`expired`).
     ///
     /// - Parameters:
     ///   - message: the bytes received on a command topic.
     ///   - trust: the keys this unit obeys.
     ///   - zones: this unit's zone tree.
     ///   - now: this unit's clock.
-    ///   - seen: whether a command id was obeyed before (the store's replay table).
+    ///   - context: the unit's outputs, limits, marks and replay table.
     public static func verify(_ message: [UInt8], trust: FleetTrust, zones: ZoneTree, now: Instant,
-                              seen: (String) -> Bool) -> CommandVerdict {
+                              context: CommandContext) -> CommandVerdict {
         guard let envelope = try? FleetJSON.decode(SignedEnvelope.self, from: message) else {
             return .refused(FleetRefusal(.malformed, "not a signed command envelope"), command: nil)
         }
@@ -105,6 +186,9 @@ public enum CommandVerifier {
         guard entry.key.isValidSignature(Array(envelope.sig), for: Array(envelope.payload)) else {
             return .refused(FleetRefusal(.badSignature, "the signature does not match key \(envelope.key)"), command: claimed)
         }
+        guard !entry.revoked else {
+            return .refused(FleetRefusal(.revoked, "key \(envelope.key) is revoked here"), command: claimed)
+        }
         let command: FleetCommand
         do {
             command = try FleetJSON.decode(FleetCommand.self, from: Array(envelope.payload))
@@ -112,7 +196,15 @@ public enum CommandVerifier {
             return .refused(FleetRefusal(.malformed, "the payload is not a command: \(describe(error))"), command: nil)
         }
         guard envelope.v == SignedEnvelope.version(of: command) else {
+            if case .move = command.body {
+                return .refused(FleetRefusal(.malformed, "a move needs envelope version 2, which names the unit and is checked "
+                                             + "against its current zone; this one is version \(envelope.v)"), command: command)
+            }
             return .refused(FleetRefusal(.malformed, "a \(command.body.kind) command in envelope version \(envelope.v)"),
+                            command: command)
+        }
+        if let issuer = entry.issuer, command.issuer != issuer {
+            return .refused(FleetRefusal(.wrongIssuer, "key \(envelope.key) signs for '\(issuer)', not '\(command.issuer)'"),
                             command: command)
         }
         var targets: [String]
@@ -134,6 +226,20 @@ public enum CommandVerifier {
             // No zone named is no scope to check: a report reaches only what its key may command.
             return .refused(FleetRefusal(.outOfScope, "a report command names no zone (report needs scope)"), command: command)
         }
+        if case .move(let m) = command.body {
+            // The key must hold the outputs where they are, not only where they go.
+            guard let unit = m.unit, unit == context.unit else {
+                return .refused(FleetRefusal(.malformed, m.unit.map { "the move is for unit '\($0)', not '\(context.unit)'" }
+                                             ?? "a move names its unit"), command: command)
+            }
+            let moved = m.output.map { [$0] } ?? context.outputZones.keys.sorted()
+            for output in moved {
+                guard let from = context.outputZones[output] else {
+                    return .refused(FleetRefusal(.malformed, "unit '\(unit)' has no output '\(output)'"), command: command)
+                }
+                if !targets.contains(from) { targets.insert(from, at: 0) }
+            }
+        }
         for zone in targets {
             guard zones[zone] != nil else {
                 return .refused(FleetRefusal(.unknownZone, "zone '\(zone)' is not in this unit's configuration"), command: command)
@@ -143,15 +249,43 @@ public enum CommandVerifier {
                                              + "not '\(zone)'"), command: command)
             }
         }
-        if seen(command.id) {
+        if context.seen(envelope.key, command.id) {
             return .refused(FleetRefusal(.duplicate, "command \(command.id) was received before"), command: command)
         }
-        guard now < command.expiresAt else {
-            return .refused(FleetRefusal(.expired, "command \(command.id) expired at \(FleetTime.format(command.expiresAt))"),
-                            command: command)
+        let clock = context.clock
+        if let refusal = lifeAndClock(command, key: envelope.key, now: now, clock: clock, mark: context.mark(envelope.key)) {
+            return .refused(refusal, command: command)
         }
         let skew = command.issuedAt > now ? command.issuedAt - now : nil
-        return .accepted(VerifiedCommand(command: command, key: envelope.key, scope: entry.zones, clockSkew: skew))
+        return .accepted(VerifiedCommand(command: command, key: envelope.key, scope: entry.zones, clockSkew: skew,
+                                         synced: clock.isSynced(now)))
+    }
+
+    /// The checks on a command's times: its life, then (on a synced unit) how far ahead it was
+    /// issued and how far behind its key's mark, then its expiry.
+    ///
+    /// - Parameter mark: the latest `issued_at` obeyed from the command's key, if any.
+    public static func lifeAndClock(_ command: FleetCommand, key: String, now: Instant, clock: CommandClock,
+                                    mark: Instant?) -> FleetRefusal? {
+        let life = command.expiresAt - command.issuedAt
+        guard life <= clock.maxLife else {
+            return FleetRefusal(.tooLong, "command \(command.id) lives \(life.microseconds / 1_000_000) s, longer than "
+                                + "fleet.max_command_life (\(clock.maxLife.microseconds / 1_000_000) s)")
+        }
+        if clock.isSynced(now) {
+            guard command.issuedAt - now <= clock.maxSkew else {
+                return FleetRefusal(.issuedAhead, "command \(command.id) was issued at \(FleetTime.format(command.issuedAt)), "
+                                    + "more than fleet.max_skew (\(clock.maxSkew.microseconds / 1_000_000) s) ahead of this unit's clock")
+            }
+            if let mark, command.issuedAt < mark - clock.maxLife {
+                return FleetRefusal(.stale, "command \(command.id) was issued at \(FleetTime.format(command.issuedAt)), more than "
+                                    + "one command life before the latest command obeyed from key \(key) (\(FleetTime.format(mark)))")
+            }
+        }
+        guard now < command.expiresAt else {
+            return FleetRefusal(.expired, "command \(command.id) expired at \(FleetTime.format(command.expiresAt))")
+        }
+        return nil
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -47,7 +47,8 @@ public struct StopCommand: Codable, Sendable, Equatable {
 
 /// Move a unit's outputs (or one of them) to a zone.
 public struct MoveCommand: Codable, Sendable, Equatable {
-    /// The unit meant; nil: whichever unit receives it (on its own `unit/<id>/command` topic).
+    /// The unit meant: a unit refuses a move that does not name it (envelope v2; a move of
+    /// envelope v1 may lack it and is refused).
     public var unit: String?
     /// One output; nil: every output of the unit.
     public var output: String?
@@ -269,8 +270,9 @@ public struct FleetTime: Codable, Sendable, Equatable {
 /// The signed wrapper every command travels in.
 ///
 /// Versions: 1, the first; 2, for commands a unit of the last release would misread (a forwarded
-/// alert, whose payload it cannot read): such a unit refuses them (`malformed`) and says so in its
-/// ack, and a unit of this release reads both.
+/// alert, whose payload it cannot read; a move, which it would check against its destination only):
+/// such a unit refuses them (`malformed`) and says so in its ack, and a unit of this release reads
+/// both, refusing a move in version 1.
 public struct SignedEnvelope: Codable, Sendable, Equatable {
     public static let version = 1
     /// The versions this release reads.
@@ -297,9 +299,11 @@ public struct SignedEnvelope: Codable, Sendable, Equatable {
         self.init(v: Self.version(of: command), key: key.id, payload: Data(payload), sig: Data(key.signature(for: payload)))
     }
 
-    /// The envelope version a command needs: 2 for a forwarded alert (`cap_base64`), else 1.
+    /// The envelope version a command needs: 2 for a forwarded alert (`cap_base64`) and a move,
+    /// else 1.
     public static func version(of command: FleetCommand) -> Int {
         if case .alert(let a) = command.body, a.capBase64 != nil { return 2 }
+        if case .move = command.body { return 2 }
         return 1
     }
 

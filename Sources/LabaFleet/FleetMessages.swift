@@ -80,10 +80,13 @@ public struct UnitStatus: Codable, Sendable, Equatable {
     public var library: [LibraryHeld]?
     /// The library recordings refused, the last of each key, message and language.
     public var libraryRefusals: [LibraryRefusal]?
+    /// Whether the unit's clock is set (not earlier than its build), as of this status: only a set
+    /// clock refuses commands issued ahead of it or long before the last one obeyed (SPEC 17).
+    public var clockSynced: Bool?
 
     public init(unit: String, state: State, since: Instant? = nil, outputs: [Output]? = nil, version: String? = nil,
                 configDigest: String? = nil, recordingsMissing: [String]? = nil, lastRecordAt: Instant? = nil,
-                library: [LibraryHeld]? = nil, libraryRefusals: [LibraryRefusal]? = nil) {
+                library: [LibraryHeld]? = nil, libraryRefusals: [LibraryRefusal]? = nil, clockSynced: Bool? = nil) {
         self.library = library
         self.libraryRefusals = libraryRefusals
         self.unit = unit
@@ -94,6 +97,7 @@ public struct UnitStatus: Codable, Sendable, Equatable {
         self.configDigest = configDigest
         self.recordingsMissing = recordingsMissing
         self.lastRecordAt = lastRecordAt.map(FleetTime.init)
+        self.clockSynced = clockSynced
     }
 
     /// The will: set at connect, published by the broker when the unit is gone.
@@ -105,7 +109,7 @@ public struct UnitStatus: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case unit, state, since, outputs, version, configDigest = "config_digest"
         case recordingsMissing = "recordings_missing", lastRecordAt = "last_record_at"
-        case library, libraryRefusals = "library_refusals"
+        case library, libraryRefusals = "library_refusals", clockSynced = "clock_synced"
     }
 }
 

@@ -19,6 +19,10 @@ public struct FleetSetup: Sendable {
     public var commandZones: [String]
     /// Where a commander's live talks go (`fleet.stream`), its password read.
     public var stream: Stream?
+    /// `fleet.max_command_life`.
+    public var maxCommandLife: TimeSpan = CommandClock.defaultMaxLife
+    /// `fleet.max_skew`.
+    public var maxSkew: TimeSpan = CommandClock.defaultMaxSkew
     /// `fleet.records_per_unit`: the most records a commander keeps for one unit.
     public var recordsPerUnit = FleetConfig.defaultRecordsPerUnit
 
@@ -47,9 +51,12 @@ public struct FleetSetup: Sendable {
                 return nil
             }
         }
-        var keys: [(key: FleetPublicKey, zones: [String])] = []
+        var keys: [FleetTrust.Entry] = []
         for entry in fleet.trust {
-            if let key = use("fleet.trust.key", entry.key, FleetKeyFile.publicKey) { keys.append((key, entry.zones.map(\.value))) }
+            if let key = use("fleet.trust.key", entry.key, FleetKeyFile.publicKey) {
+                keys.append(FleetTrust.Entry(key: key, zones: entry.zones.map(\.value), issuer: entry.issuer?.value,
+                                             revoked: entry.revoked?.value ?? false))
+            }
         }
         let signingKey = fleet.signKey.flatMap { use("fleet.sign_key", $0, FleetKeyFile.secretKey) }
         let password = fleet.passwordFile.flatMap { use("fleet.password_file", $0, ConfigFiles.firstLine) }
@@ -77,9 +84,11 @@ public struct FleetSetup: Sendable {
         var options = MQTTOptions(host: fleet.broker.value.host, port: fleet.broker.value.port, clientID: unit, tls: tls,
                                   username: fleet.username?.value, password: password, will: will)
         options.maximumSize = FleetLimits.sizeCheck(topics)
-        var setup = FleetSetup(unit: unit, topics: topics, options: options, trust: FleetTrust(keys),
+        var setup = FleetSetup(unit: unit, topics: topics, options: options, trust: FleetTrust(entries: keys),
                                signingKey: signingKey, commandZones: fleet.commandZones.map(\.value), stream: stream)
         setup.recordsPerUnit = fleet.recordsPerUnitValue
+        setup.maxCommandLife = fleet.maxCommandLife?.value ?? CommandClock.defaultMaxLife
+        setup.maxSkew = fleet.maxSkew?.value ?? CommandClock.defaultMaxSkew
         return .success(setup)
     }
 }

@@ -212,15 +212,43 @@ extension Store {
         }
     }
 
+    /// SPEC 17: seen ids keyed by (key, id), with their `issued_at`; each key's mark. Ids of the
+    /// last release keep an empty key (a unit then obeys a replay of one signed by a key once, at
+    /// most, until they expire) and an `issued_at` of 0 (pruned at the first mark).
+    static func migrateCommandMarks(_ db: Database) throws {
+        try db.create(table: "fleet_seen_new") { t in
+            t.column("key", .text).notNull()
+            t.column("command", .text).notNull()
+            t.column("seen_at", .integer).notNull()
+            t.column("issued_at", .integer).notNull()
+            t.column("expires_at", .integer).notNull()
+            t.primaryKey(["key", "command"])
+        }
+        try db.execute(sql: """
+            INSERT INTO fleet_seen_new (key, command, seen_at, issued_at, expires_at)
+            SELECT '', command, seen_at, 0, expires_at FROM fleet_seen
+            """)
+        try db.drop(table: "fleet_seen")
+        try db.rename(table: "fleet_seen_new", to: "fleet_seen")
+        try db.create(index: "fleet_seen_expiry", on: "fleet_seen", columns: ["expires_at"])
+        try db.create(index: "fleet_seen_issued", on: "fleet_seen", columns: ["key", "issued_at"])
+        try db.create(table: "fleet_mark") { t in
+            t.primaryKey("key", .text)
+            t.column("issued_at", .integer).notNull()
+        }
+    }
+
     // MARK: Commander: the outbox of commands
 
-    /// Commits a command to the outbox (before the API answers), and claims its id as seen, so
-    /// that the commander, a unit too, does not obey its own command when the broker brings it back.
-    public func enqueueCommand(_ command: OutboxCommand) throws {
+    /// Commits a command to the outbox (before the API answers), and claims its id as seen under
+    /// the signing key (`key`, KEY_ID), so that the commander, a unit too, does not obey its own
+    /// command when the broker brings it back.
+    public func enqueueCommand(_ command: OutboxCommand, key: String = "") throws {
         try database.write { db in
             try command.insert(db)
-            try db.execute(sql: "INSERT OR IGNORE INTO fleet_seen (command, seen_at, expires_at) VALUES (?, ?, ?)",
-                           arguments: [command.id, command.createdAt, command.expiresAt])
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO fleet_seen (key, command, seen_at, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [key, command.id, command.createdAt, command.createdAt, command.expiresAt])
         }
     }
 
@@ -300,9 +328,30 @@ extension Store {
 
     // MARK: Unit: commands obeyed
 
-    /// Whether the command `id` was obeyed before.
-    public func hasSeenCommand(_ id: String) throws -> Bool {
-        try database.read { try Bool.fetchOne($0, sql: "SELECT 1 FROM fleet_seen WHERE command = ?", arguments: [id]) ?? false }
+    /// Whether the command `id` signed by `key` (KEY_ID) was obeyed before.
+    public func hasSeenCommand(_ id: String, key: String = "") throws -> Bool {
+        try database.read {
+            // An empty key: an id claimed before ids were keyed by key (SPEC 17), whoever signed it.
+            try Bool.fetchOne($0, sql: "SELECT 1 FROM fleet_seen WHERE key IN (?, '') AND command = ?", arguments: [key, id]) ?? false
+        }
+    }
+
+    /// A command's claim: the key that signed it, its id and times; `advancesMark`: it passed on a
+    /// synced clock, so its key's mark moves up to its `issued_at`.
+    public struct CommandClaim: Sendable {
+        public var key: String
+        public var id: String
+        public var issuedAt: Int64
+        public var expiresAt: Int64
+        public var advancesMark: Bool
+
+        public init(key: String = "", id: String, issuedAt: Int64? = nil, expiresAt: Int64, advancesMark: Bool = false) {
+            self.key = key
+            self.id = id
+            self.issuedAt = issuedAt ?? 0
+            self.expiresAt = expiresAt
+            self.advancesMark = advancesMark
+        }
     }
 
     /// Claims a command id, inserts its broadcasts (and queues the reports of those already done,
@@ -311,16 +360,41 @@ extension Store {
     /// - Returns: false, with nothing written, when the id was claimed before (a repeat delivery).
     public func acceptCommand(id: String, expiresAt: Int64, at now: Int64, broadcasts: [BroadcastRecord],
                               reports: [(topic: String, payload: Data)] = [], ack: (topic: String, payload: Data)) throws -> Bool {
+        try acceptCommand(CommandClaim(id: id, expiresAt: expiresAt), at: now, broadcasts: broadcasts, reports: reports, ack: ack)
+    }
+
+    /// Claims a command under its key (and advances the key's mark when the claim says so), inserts
+    /// its broadcasts, queues their reports and its ack, in one transaction.
+    ///
+    /// - Returns: false, with nothing written, when (key, id) was claimed before (a repeat delivery).
+    public func acceptCommand(_ claim: CommandClaim, at now: Int64, broadcasts: [BroadcastRecord],
+                              reports: [(topic: String, payload: Data)] = [], ack: (topic: String, payload: Data)) throws -> Bool {
         try database.write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO fleet_seen (command, seen_at, expires_at) VALUES (?, ?, ?)",
-                           arguments: [id, now, expiresAt])
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO fleet_seen (key, command, seen_at, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [claim.key, claim.id, now, claim.issuedAt, claim.expiresAt])
             guard db.changesCount == 1 else { return false }
+            if claim.advancesMark {
+                try db.execute(sql: """
+                    INSERT INTO fleet_mark (key, issued_at) VALUES (?, ?)
+                    ON CONFLICT(key) DO UPDATE SET issued_at = max(issued_at, excluded.issued_at)
+                    """, arguments: [claim.key, claim.issuedAt])
+            }
             for broadcast in broadcasts { try broadcast.insert(db) }
             for report in reports {
                 _ = try Self.insertOutgoing(db, kind: .record, topic: report.topic, payload: report.payload, createdAt: now)
             }
             _ = try Self.insertOutgoing(db, kind: .ack, topic: ack.topic, payload: ack.payload, createdAt: now)
             return true
+        }
+    }
+
+    /// The latest `issued_at` obeyed from each key on a synced clock (KEY_ID → microseconds).
+    public func commandMarks() throws -> [String: Int64] {
+        try database.read { db in
+            var marks: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, issued_at FROM fleet_mark") { marks[row["key"]] = row["issued_at"] }
+            return marks
         }
     }
 
@@ -331,6 +405,16 @@ extension Store {
         try database.write { db in
             try broadcast.save(db)
             _ = try Self.insertOutgoing(db, kind: .record, topic: report.topic, payload: report.payload, createdAt: now)
+        }
+    }
+
+    /// Forgets the ids a key's mark refuses anyway: those of `key` issued before `instant` (one
+    /// command life behind the mark); returns how many.
+    @discardableResult
+    public func pruneSeenCommands(key: String, issuedBefore instant: Int64) throws -> Int {
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM fleet_seen WHERE key = ? AND issued_at < ?", arguments: [key, instant])
+            return db.changesCount
         }
     }
 

@@ -119,6 +119,7 @@ public final class Store: Sendable {
         registerAlertBytesMigration(&migrator)
         migrator.registerMigration("v8-account-zones", migrate: migrateAccountZones)
         registerFleetLimitsMigration(&migrator)
+        migrator.registerMigration("v9-command-marks", migrate: migrateCommandMarks)
         return migrator
     }
 

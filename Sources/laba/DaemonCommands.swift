@@ -217,6 +217,7 @@ struct Status: AsyncParsableCommand {
             let values = ["unit": fleet.unit, "role": fleet.role, "broker": fleet.broker, "since": socket.time(fleet.since),
                           "reason": fleet.reason ?? "?"]
             print(t(fleet.connected ? .statusFleetConnected : .statusFleetNotConnected, values))
+            if let synced = fleet.clockSynced { print(t(synced ? .statusClockSynced : .statusClockNotSynced)) }
         }
         // `next` is `TIME MESSAGE`: the time as the reader wants it.
         func nextShown(_ next: String) -> String {

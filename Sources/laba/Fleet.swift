@@ -13,7 +13,7 @@ struct Fleet: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fleet",
         abstract: "The fleet: units commanded through an MQTT broker.",
-        subcommands: [Show.self, Keygen.self, ACL.self],
+        subcommands: [Show.self, Move.self, Keygen.self, ACL.self],
         defaultSubcommand: Show.self)
 
     struct Show: AsyncParsableCommand {
@@ -42,7 +42,7 @@ struct Fleet: ParsableCommand {
             if f.role == "commander" {
                 print()
                 let rows = overview.units.map { u in
-                    [u.unit, u.state, u.since, u.zones.joined(separator: ","),
+                    [u.unit, u.clockSynced == false ? "\(u.state) (\(t(.fleetClockNotSet)))" : u.state, u.since, u.zones.joined(separator: ","),
                      u.outputs.compactMap(\.playing).joined(separator: ","),
                      u.lastRecord.map { "\($0.plannedAt) \($0.message) \($0.outcome ?? "")" } ?? "",
                      u.version ?? "", u.recordingsMissing.joined(separator: ",")]
@@ -74,6 +74,38 @@ struct Fleet: ParsableCommand {
                 print(TextTable(header: [t(.columnTime), t(.columnUnit), t(.columnCommand), t(.columnCode), t(.columnReason)],
                                 rows: f.refusals.map { [$0.at, $0.unit ?? f.unit, $0.command ?? "", $0.code, $0.message] }).render())
             }
+        }
+    }
+
+    struct Move: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "move",
+            abstract: "Move a unit of the fleet (its outputs, or one) to another zone, by a signed command.",
+            discussion: """
+                Run on a commander. The unit obeys only when the commander's key is trusted there for the \
+                zone its outputs are in now and for the new one.
+                """)
+
+        @Argument(help: ArgumentHelp("The unit's id in the fleet.", valueName: "unit"))
+        var unit: String
+
+        @Argument(help: ArgumentHelp("The zone to move it to.", valueName: "zone"))
+        var zone: String
+
+        @Option(help: "Only this output of the unit.")
+        var output: String?
+
+        @OptionGroup var socket: SocketOptions
+
+        func run() async throws {
+            let reply = try await ControlClient(socket: socket.path).send(.PUT, "/fleet/units/\(unit)/zone",
+                                                                          body: ZoneMove(zone: zone, output: output))
+            guard reply.status == 202, let moved = try? reply.decode(UnitMoveJSON.self) else { throw reply.refusal() }
+            if socket.json {
+                print(try jsonLine(moved))
+                return
+            }
+            print(t(.fleetMoveCommand, ["id": moved.command, "unit": moved.unit, "zone": moved.zone]))
         }
     }
 

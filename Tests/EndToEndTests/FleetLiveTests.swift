@@ -55,7 +55,7 @@ struct FleetLiveTests {
         let record = try #require(try Store(path: east.database).broadcasts(limit: .max).first)
         #expect(record.source == .live && record.zone == "east" && record.output == "square", "\(record)")
         #expect(record.reason == "the commander ended the talk", "\(record)")
-        guard case .fleet(unit: "office", command: _)? = record.requestedBy else {
+        guard case .fleet(unit: "office", command: _, key: _)? = record.requestedBy else {
             Issue.record("the record does not name the office's command: \(String(describing: record.requestedBy))")
             return
         }
@@ -192,7 +192,7 @@ struct FleetLiveTests {
         #expect(await east.waitForStore { try $0.broadcasts(limit: .max).first?.outcome == .completed })
         let record = try #require(try Store(path: east.database).broadcasts(limit: .max).first)
         #expect(record.source == .live && record.reason == "the commander ended the talk", "\(record)")
-        guard case .fleet(unit: "office", command: _)? = record.requestedBy else {
+        guard case .fleet(unit: "office", command: _, key: _)? = record.requestedBy else {
             Issue.record("the record does not name the office's command: \(String(describing: record.requestedBy))")
             return
         }

@@ -20,8 +20,8 @@ let fleetZones = """
               username: gucheng-office
               password_file: fleet.password
               trust:
-                - {key: keys/lijiang.pub, zones: [lijiang]}
-                - {key: keys/gucheng.pub, zones: gucheng}
+                - {key: keys/lijiang.pub, zones: [lijiang], issuer: lijiang-office}
+                - {key: keys/gucheng.pub, zones: gucheng, issuer: gucheng-office}
               sign_key: keys/gucheng.key
               command_zones: [gucheng]
             """)
@@ -103,6 +103,17 @@ let fleetZones = """
               line: 9, column: 7, severity: .error, message: "a trust entry needs key (a commander's .pub file)"),
         .init(name: "unknown trust key", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  trust:\n    - {key: k.pub, zones: [lijiang], until: 2027-01-01}\n",
               line: 9, column: 38, severity: .error, message: "unknown key 'until' in a trust entry"),
+        .init(name: "trust without issuer", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  trust:\n    - {key: k.pub, zones: [lijiang]}\n",
+              line: 9, column: 7, severity: .warning,
+              message: "a trust entry without issuer: its key's commands may name any commander as their issuer (issuer: the commander's unit id binds them)"),
+        .init(name: "trust revoked not a boolean", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  trust:\n    - {key: k.pub, zones: [lijiang], revoked: maybe}\n",
+              line: 9, column: 47, severity: .error, message: "trust revoked must be true or false, found 'maybe'"),
+        .init(name: "trust issuer not an id", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  trust:\n    - {key: k.pub, zones: [lijiang], issuer: \"Li Jiang\"}\n",
+              line: 9, column: 46, severity: .error, message: "trust issuer 'Li Jiang' is not a valid id (lower-case letters, digits, '_' and '-', starting with a letter or digit)"),
+        .init(name: "a command life of zero", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  max_command_life: 0s\n",
+              line: 8, column: 21, severity: .error, message: "fleet.max_command_life must be longer than zero"),
+        .init(name: "a skew that is not a time span", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  max_skew: soon\n",
+              line: 8, column: 13, severity: .error, message: "fleet.max_skew: invalid time span 'soon': expected a number at 'soon'"),
         .init(name: "command zones without a key", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  command_zones: [gucheng]\n",
               line: 8, column: 18, severity: .error,
               message: "command_zones needs sign_key (this daemon's secret key, from laba fleet keygen)"),
@@ -126,6 +137,26 @@ let fleetZones = """
         .init(name: "stream on a unit", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  stream: {server: \"http://s\", password_file: s.pw}\n",
               line: 8, column: 11, severity: .warning, message: "fleet.stream is used by a commander only (this daemon has no sign_key)"),
     ]
+
+    /// SPEC 17: a trust entry's issuer and revocation, and the limits on a command's times.
+    @Test func issuersRevocationsAndCommandLimitsAreRead() throws {
+        let result = load(fleetZones + """
+              name: lijiang
+              broker: mqtt://b
+              trust:
+                - {key: keys/lijiang.pub, zones: [lijiang], issuer: lijiang-office}
+                - {key: keys/old.pub, zones: [lijiang], revoked: true}
+              max_command_life: 2h
+              max_skew: 30s
+            """)
+        #expect(result.diagnostics.isEmpty)
+        let fleet = try #require(result.config?.fleet)
+        #expect(fleet.trust.map { $0.issuer?.value } == ["lijiang-office", nil])
+        #expect(fleet.trust.map { $0.revoked?.value } == [nil, true])
+        #expect(fleet.maxCommandLife?.value == .seconds(7200))
+        #expect(fleet.maxSkew?.value == .seconds(30))
+        #expect(fleet.maxSkew?.location == SourceLocation(file: "t.yaml", line: 12, column: 13))
+    }
 
     @Test func aStreamSectionIsRead() throws {
         let result = load(fleetZones + """

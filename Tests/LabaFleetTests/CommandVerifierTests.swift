@@ -22,11 +22,38 @@ let fleetTree: ZoneTree = {
 let countyKey = FleetSigningKey(comment: "lijiang")
 let townshipKey = FleetSigningKey(comment: "gucheng")
 let strangerKey = FleetSigningKey(comment: "stranger")
-let fleetTrust = FleetTrust([(countyKey.publicKey, ["lijiang", "dali"]), (townshipKey.publicKey, ["gucheng"])])
+/// Trusted for gucheng, its commands naming `gucheng-office` as their issuer.
+let boundKey = FleetSigningKey(comment: "gucheng-office")
+/// Rotated out.
+let revokedKey = FleetSigningKey(comment: "old")
+let fleetTrust = FleetTrust(entries: [
+    .init(key: countyKey.publicKey, zones: ["lijiang", "dali"]), .init(key: townshipKey.publicKey, zones: ["gucheng"]),
+    .init(key: boundKey.publicKey, zones: ["gucheng"], issuer: "gucheng-office"),
+    .init(key: revokedKey.publicKey, zones: ["lijiang"], revoked: true),
+])
 let t0 = Instant(seconds: 1_800_000_000)
+func days(_ n: Int64) -> TimeSpan { .seconds(86_400 * n) }
+let day = days(1)
+/// A build a month before `t0`: a unit reading `t0` is synced.
+let builtBefore = t0 - days(30)
+/// A build a year after `t0`: a unit reading `t0` has never been set.
+let builtAfter = t0 + days(365)
+/// The unit the cases run on: its horn in xianghe (the township's), its truck in yulong (the county's).
+let unitOutputs = ["horn": "xianghe", "truck-1": "yulong"]
 
-func command(_ body: FleetCommand.Body, id: String = "c1", issuedAt: Instant = t0, expiresIn: TimeSpan = .seconds(600)) -> FleetCommand {
-    FleetCommand(id: id, issuer: "office", issuedAt: issuedAt, expiresAt: issuedAt + expiresIn, body: body)
+func context(unit: String = "unit-a", outputs: [String: String] = unitOutputs, buildDate: Instant = builtBefore,
+             marks: [String: Instant] = [:], seen: Set<String> = []) -> CommandContext {
+    CommandContext(unit: unit, outputZones: outputs, clock: CommandClock(buildDate: buildDate), mark: { marks[$0] },
+                   seen: { seen.contains("\($0)/\($1)") })
+}
+
+func command(_ body: FleetCommand.Body, id: String = "c1", issuer: String = "office", issuedAt: Instant = t0,
+             expiresIn: TimeSpan = .seconds(600)) -> FleetCommand {
+    FleetCommand(id: id, issuer: issuer, issuedAt: issuedAt, expiresAt: issuedAt + expiresIn, body: body)
+}
+
+func move(unit: String? = "unit-a", output: String? = nil, to zone: String) -> FleetCommand.Body {
+    .move(MoveCommand(unit: unit, output: output, zone: zone))
 }
 
 func play(_ zones: [String], all: Bool? = nil) -> FleetCommand.Body {
@@ -37,7 +64,10 @@ struct VerifierCase: CustomTestStringConvertible, Sendable {
     var name: String
     var message: [UInt8]
     var now: Instant = t0
+    /// `KEY_ID/command id` obeyed before.
     var seen: Set<String> = []
+    var marks: [String: Instant] = [:]
+    var buildDate: Instant = builtBefore
     /// The refusal expected, or nil for acceptance.
     var refusal: FleetRefusalCode?
     var testDescription: String { name }
@@ -99,15 +129,62 @@ func tampered(_ command: FleetCommand, _ change: (inout SignedEnvelope) -> Void)
         .init(name: "a township key for a neighbour", message: sealed(command(play(["yulong"]))), refusal: .outOfScope),
         .init(name: "a township key for its parent", message: sealed(command(play(["xianghe", "lijiang"]))), refusal: .outOfScope),
         .init(name: "all, by a key trusted for a subtree", message: sealed(command(play([], all: true))), refusal: .outOfScope),
-        .init(name: "a move out of its subtree", message: sealed(command(.move(MoveCommand(output: "truck-1", zone: "yulong")))),
+        .init(name: "a move out of its subtree", message: sealed(command(move(output: "horn", to: "yulong"))),
               refusal: .outOfScope),
+        .init(name: "a move inside its subtree, of an output there", message: sealed(command(move(output: "horn", to: "gucheng")))),
+        .init(name: "the county moves every output of the unit", message: sealed(command(move(to: "gucheng")), by: countyKey)),
+        .init(name: "a township key moves a county output into its township (finding 2)",
+              message: sealed(command(move(output: "truck-1", to: "gucheng"))), refusal: .outOfScope),
+        .init(name: "a township key moves the whole unit, one output being the county's",
+              message: sealed(command(move(to: "xianghe"))), refusal: .outOfScope),
+        .init(name: "a move that names no unit", message: sealed(command(move(unit: nil, to: "gucheng")), by: countyKey),
+              refusal: .malformed),
+        .init(name: "a move for another unit", message: sealed(command(move(unit: "unit-b", to: "gucheng")), by: countyKey),
+              refusal: .malformed),
+        .init(name: "a move of an output the unit lacks", message: sealed(command(move(output: "bell", to: "gucheng")), by: countyKey),
+              refusal: .malformed),
+        .init(name: "a move in envelope v1 (a unit of the last release would check only where it goes)",
+              message: tampered(command(move(output: "horn", to: "gucheng"))) { $0.v = 1 }, refusal: .malformed),
+        .init(name: "a broadcast in envelope v1 is still obeyed", message: tampered(command(play(["gucheng"]))) { $0.v = 1 }),
+        .init(name: "an issuer other than the one the key is bound to",
+              message: sealed(command(play(["gucheng"]), issuer: "lijiang-office"), by: boundKey), refusal: .wrongIssuer),
+        .init(name: "the issuer the key is bound to",
+              message: sealed(command(play(["gucheng"]), issuer: "gucheng-office"), by: boundKey)),
+        .init(name: "a revoked key", message: sealed(command(play(["gucheng"])), by: revokedKey), refusal: .revoked),
+        .init(name: "a command valid for ten years", message: sealed(command(play(["gucheng"]), expiresIn: days(3650))),
+              refusal: .tooLong),
+        .init(name: "a command valid for ten years, on a clock never set",
+              message: sealed(command(play(["gucheng"]), expiresIn: days(3650))), buildDate: builtAfter, refusal: .tooLong),
+        .init(name: "a command that lives exactly the longest life", message: sealed(command(play(["gucheng"]), expiresIn: day))),
+        .init(name: "issued a year ahead of a synced clock",
+              message: sealed(command(play(["gucheng"]), issuedAt: t0 + days(365))), refusal: .issuedAhead),
+        .init(name: "issued a year ahead of a clock never set: obeyed",
+              message: sealed(command(play(["gucheng"]), issuedAt: t0 + days(365))), buildDate: builtAfter),
+        .init(name: "issued just over max_skew ahead of a synced clock",
+              message: sealed(command(play(["gucheng"]), issuedAt: t0 + .seconds(301))), refusal: .issuedAhead),
+        .init(name: "issued more than a life before the key's mark (a clock set back)",
+              message: sealed(command(play(["gucheng"]), issuedAt: t0 - days(2), expiresIn: day)),
+              now: t0 - days(2) + .seconds(3600), marks: [townshipKey.id: t0], refusal: .stale),
+        .init(name: "issued an hour before the key's mark",
+              message: sealed(command(play(["gucheng"]), issuedAt: t0 - .seconds(3600), expiresIn: .seconds(7200))),
+              marks: [townshipKey.id: t0]),
+        .init(name: "another key's mark does not refuse it",
+              message: sealed(command(play(["gucheng"]), issuedAt: t0 - days(2), expiresIn: day)),
+              now: t0 - days(2) + .seconds(3600), marks: [countyKey.id: t0]),
+        .init(name: "a clock never set checks no mark",
+              message: sealed(command(play(["gucheng"]), issuedAt: t0 - days(2), expiresIn: day)),
+              now: t0 - days(2) + .seconds(3600), marks: [townshipKey.id: t0], buildDate: builtAfter),
+        .init(name: "a command id another key claimed does not block the county's",
+              message: sealed(command(play(["lijiang"])), by: countyKey), seen: ["\(townshipKey.id)/c1"]),
         .init(name: "a zone this unit does not have", message: sealed(command(play(["nowhere"]))), refusal: .unknownZone),
-        .init(name: "an id obeyed before", message: sealed(command(play(["gucheng"]))), seen: ["c1"], refusal: .duplicate),
+        .init(name: "an id obeyed before", message: sealed(command(play(["gucheng"]))), seen: ["\(townshipKey.id)/c1"],
+              refusal: .duplicate),
         .init(name: "past expires_at", message: sealed(command(play(["gucheng"]))), now: t0 + .seconds(600), refusal: .expired),
     ]
 
     @Test(arguments: cases) func verdict(_ c: VerifierCase) {
-        let verdict = CommandVerifier.verify(c.message, trust: fleetTrust, zones: fleetTree, now: c.now, seen: { c.seen.contains($0) })
+        let verdict = CommandVerifier.verify(c.message, trust: fleetTrust, zones: fleetTree, now: c.now,
+                                             context: context(buildDate: c.buildDate, marks: c.marks, seen: c.seen))
         switch (verdict, c.refusal) {
         case (.accepted, nil): break
         case (.refused(let refusal, _), let expected?): #expect(refusal.code == expected, "\(refusal)")
@@ -117,17 +194,43 @@ func tampered(_ command: FleetCommand, _ change: (inout SignedEnvelope) -> Void)
 
     @Test func anAcceptedCommandCarriesItsScopeAndTheClockSkew() throws {
         let sent = command(play(["gucheng"]), issuedAt: t0 + .seconds(90))
-        let verdict = CommandVerifier.verify(sealed(sent), trust: fleetTrust, zones: fleetTree, now: t0, seen: { _ in false })
+        let verdict = CommandVerifier.verify(sealed(sent), trust: fleetTrust, zones: fleetTree, now: t0, context: context())
         guard case .accepted(let verified) = verdict else { Issue.record("\(verdict)"); return }
         #expect(verified.command == sent)
         #expect(verified.key == townshipKey.id)
         #expect(verified.scope == ["gucheng"])
         #expect(verified.clockSkew == .seconds(90))
+        #expect(verified.synced)
+    }
+
+    /// SPEC 17: a board without a battery clock before NTP obeys, records the skew, keeps no mark.
+    @Test func aClockNeverSetObeysAYearAheadAndRecordsTheSkew() throws {
+        let sent = command(play(["gucheng"]), issuedAt: t0 + days(365))
+        let verdict = CommandVerifier.verify(sealed(sent), trust: fleetTrust, zones: fleetTree, now: t0,
+                                             context: context(buildDate: builtAfter))
+        guard case .accepted(let verified) = verdict else { Issue.record("\(verdict)"); return }
+        #expect(verified.clockSkew == days(365))
+        #expect(!verified.synced)
+    }
+
+    @Test func aV1MoveIsRefusedWithAReasonThatSaysWhy() {
+        let verdict = CommandVerifier.verify(tampered(command(move(output: "horn", to: "gucheng"))) { $0.v = 1 }, trust: fleetTrust,
+                                             zones: fleetTree, now: t0, context: context())
+        guard case .refused(let refusal, _) = verdict else { Issue.record("\(verdict)"); return }
+        #expect(refusal.message == "a move needs envelope version 2, which names the unit and is checked against its current zone; "
+                + "this one is version 1")
+    }
+
+    @Test func aMoveOutOfACountyZoneNamesThatZone() {
+        let verdict = CommandVerifier.verify(sealed(command(move(output: "truck-1", to: "gucheng"))), trust: fleetTrust,
+                                             zones: fleetTree, now: t0, context: context())
+        guard case .refused(let refusal, _) = verdict else { Issue.record("\(verdict)"); return }
+        #expect(refusal.message == "key \(townshipKey.id) may command gucheng, not 'yulong'")
     }
 
     @Test func aRefusalNamesTheCommandWhenThePayloadCanBeRead() {
         let verdict = CommandVerifier.verify(sealed(command(play(["yulong"]), id: "c7")), trust: fleetTrust, zones: fleetTree,
-                                             now: t0, seen: { _ in false })
+                                             now: t0, context: context())
         guard case .refused(let refusal, let claimed) = verdict else { Issue.record("\(verdict)"); return }
         #expect(claimed?.id == "c7")
         #expect(refusal.message == "key \(townshipKey.id) may command gucheng, not 'yulong'")

@@ -149,7 +149,9 @@ import Testing
 
         let delivered = try await unitLog.message()
         let verdict = CommandVerifier.verify(delivered.payload, trust: unitSetup.trust, zones: tree, now: Instant(Date()),
-                                             seen: { _ in false })
+                                             context: CommandContext(unit: unitSetup.unit, outputZones: [:],
+                                                                     clock: CommandClock(buildDate: Instant(seconds: 0)),
+                                                                     mark: { _ in nil }, seen: { _, _ in false }))
         guard case .accepted(let verified) = verdict else { Issue.record("\(verdict)"); return }
         #expect(verified.command == order)
         #expect(verified.key == countyKey.id)

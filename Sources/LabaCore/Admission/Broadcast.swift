@@ -41,12 +41,13 @@ public enum RequestedBy: Hashable, Sendable, Codable {
     case socket(uid: Int, user: String?)
     /// A web-console account.
     case console(user: String)
-    /// A signed fleet command from a commander unit.
-    case fleet(unit: String, command: String)
+    /// A signed fleet command from a commander unit (its `issuer`), with the KEY_ID that signed it
+    /// (nil in records of the last release).
+    case fleet(unit: String, command: String, key: String? = nil)
     /// A CAP alert, by its identifier.
     case alert(identifier: String)
 
-    enum CodingKeys: String, CodingKey { case uid, user, console, fleet, command, alert }
+    enum CodingKeys: String, CodingKey { case uid, user, console, fleet, command, key, alert }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -55,7 +56,8 @@ public enum RequestedBy: Hashable, Sendable, Codable {
         } else if let user = try c.decodeIfPresent(String.self, forKey: .console) {
             self = .console(user: user)
         } else if let unit = try c.decodeIfPresent(String.self, forKey: .fleet) {
-            self = .fleet(unit: unit, command: try c.decodeIfPresent(String.self, forKey: .command) ?? "")
+            self = .fleet(unit: unit, command: try c.decodeIfPresent(String.self, forKey: .command) ?? "",
+                          key: try c.decodeIfPresent(String.self, forKey: .key))
         } else if let identifier = try c.decodeIfPresent(String.self, forKey: .alert) {
             self = .alert(identifier: identifier)
         } else {
@@ -71,9 +73,10 @@ public enum RequestedBy: Hashable, Sendable, Codable {
             try c.encode(uid, forKey: .uid)
             try c.encode(user, forKey: .user)
         case .console(let user): try c.encode(user, forKey: .console)
-        case .fleet(let unit, let command):
+        case .fleet(let unit, let command, let key):
             try c.encode(unit, forKey: .fleet)
             try c.encode(command, forKey: .command)
+            try c.encodeIfPresent(key, forKey: .key)
         case .alert(let identifier): try c.encode(identifier, forKey: .alert)
         }
     }
@@ -89,7 +92,7 @@ public enum RequestedBy: Hashable, Sendable, Codable {
         switch self {
         case .socket(let uid, let user): user ?? "uid \(uid)"
         case .console(let user): user
-        case .fleet(let unit, _): unit
+        case .fleet(let unit, _, _): unit
         case .alert(let identifier): identifier
         }
     }

@@ -127,9 +127,22 @@ public struct FleetTrustConfig: Sendable {
     /// The `.pub` file, absolute.
     public var key: Located<String>
     public var zones: [Located<String>]
+    /// The only `issuer` the key's commands may name; nil: the `.pub` file's comment.
+    public var issuer: Located<String>?
+    /// A key rotated out: its commands are refused.
+    public var revoked: Located<Bool>?
     public var location: SourceLocation
 
-    static let keys = ["key", "zones"]
+    public init(key: Located<String>, zones: [Located<String>], issuer: Located<String>? = nil, revoked: Located<Bool>? = nil,
+                location: SourceLocation) {
+        self.key = key
+        self.zones = zones
+        self.issuer = issuer
+        self.revoked = revoked
+        self.location = location
+    }
+
+    static let keys = ["key", "zones", "issuer", "revoked"]
 }
 
 public struct FleetConfig: Sendable {
@@ -149,6 +162,10 @@ public struct FleetConfig: Sendable {
     public var commandZones: [Located<String>]
     /// Where a commander's live talks go to its units.
     public var stream: FleetStreamConfig?
+    /// The longest life (`expires_at − issued_at`) of a command obeyed here.
+    public var maxCommandLife: Located<TimeSpan>?
+    /// How far ahead of a synced clock a command may be issued.
+    public var maxSkew: Located<TimeSpan>?
     /// `records_per_unit`: the most records a commander keeps for one unit, oldest out first.
     public var recordsPerUnit: Located<Int>?
     public var location: SourceLocation
@@ -171,7 +188,8 @@ public struct FleetConfig: Sendable {
         return id.isEmpty ? "unit" : id
     }
 
-    static let keys = ["name", "broker", "unit", "tls", "username", "password_file", "trust", "sign_key", "command_zones", "stream", "records_per_unit"]
+    static let keys = ["name", "broker", "unit", "tls", "username", "password_file", "trust", "sign_key", "command_zones", "stream",
+                       "records_per_unit", "max_command_life", "max_skew"]
 }
 
 extension ConfigLoader {
@@ -250,7 +268,22 @@ extension ConfigLoader {
                 } else {
                     reader.error("a trust entry needs zones (the subtrees this key may command)", at: t.location)
                 }
-                if let key { trust.append(FleetTrustConfig(key: key, zones: entryZones, location: t.location)) }
+                var revoked: Located<Bool>?
+                if let n = t["revoked"], let text = reader.string(n, "trust revoked") {
+                    switch text.value {
+                    case "true", "yes": revoked = Located(true, at: text.location)
+                    case "false", "no": revoked = Located(false, at: text.location)
+                    default: reader.reject(text, "trust revoked must be true or false, found '\(text.value)'")
+                    }
+                }
+                let issuer = t["issuer"].flatMap { reader.id($0, "trust issuer") }
+                if t["issuer"] == nil, t["key"] != nil, revoked?.value != true {
+                    reader.warning("a trust entry without issuer: its key's commands may name any commander as their issuer "
+                                   + "(issuer: the commander's unit id binds them)", at: t.location)
+                }
+                if let key {
+                    trust.append(FleetTrustConfig(key: key, zones: entryZones, issuer: issuer, revoked: revoked, location: t.location))
+                }
             }
         }
 
@@ -285,11 +318,21 @@ extension ConfigLoader {
             if let server, let password { stream = FleetStreamConfig(server: server, passwordFile: password, listen: listen) }
         }
 
+        func limit(_ key: String) -> Located<TimeSpan>? {
+            guard let n = f[key], let span = reader.timeSpan(n, "fleet.\(key)") else { return nil }
+            guard span.value.microseconds > 0 else {
+                reader.error("fleet.\(key) must be longer than zero", at: span.location)
+                return nil
+            }
+            return span
+        }
+        let maxCommandLife = limit("max_command_life")
+        let maxSkew = limit("max_skew")
         let recordsPerUnit = f["records_per_unit"].flatMap { reader.integer($0, "fleet.records_per_unit", in: 1...1_000_000_000) }
 
         guard let name, let broker else { return nil }
         return FleetConfig(name: name, broker: broker, unit: unit, tls: tls, username: username, passwordFile: passwordFile,
                            trust: trust, signKey: signKey, commandZones: commandZones, stream: stream,
-                           recordsPerUnit: recordsPerUnit, location: f.location)
+                           maxCommandLife: maxCommandLife, maxSkew: maxSkew, recordsPerUnit: recordsPerUnit, location: f.location)
     }
 }
