@@ -21,11 +21,11 @@ public struct ACLCommander: Sendable, Equatable {
 }
 
 public enum FleetACL {
-    /// The commanders a configuration knows: each trust entry (its account is its issuer, the
-    /// `.pub` file's comment; one without is left out and listed in `withoutAccount`) and this
+    /// The commanders a configuration knows: each trust entry (its account is its `issuer:`, else
+    /// the `.pub` file's comment; one without either is left out and listed in `withoutAccount`) and this
     /// daemon when it signs (its account is its unit id, its zones `command_zones`). An account
     /// named twice keeps every zone.
-    public static func commanders(trust: [(key: FleetPublicKey, zones: [String])], own: (account: String, key: FleetPublicKey,
+    public static func commanders(trust: [(key: FleetPublicKey, zones: [String], issuer: String?)], own: (account: String, key: FleetPublicKey,
                                   zones: [String])?) -> (commanders: [ACLCommander], withoutAccount: [String]) {
         var out: [ACLCommander] = []
         var withoutAccount: [String] = []
@@ -38,7 +38,8 @@ public enum FleetACL {
         }
         if let own { add(own.account, own.key.id, own.zones) }
         for entry in trust {
-            guard let account = entry.key.comment, FleetTopics.isID(account) else {
+            // The trust entry's `issuer:` names the account its commands come from; else the key's comment.
+            guard let account = entry.issuer ?? entry.key.comment, FleetTopics.isID(account) else {
                 withoutAccount.append(entry.key.id)
                 continue
             }
@@ -67,6 +68,8 @@ public enum FleetACL {
             }
             lines += zones.map { "topic write \(topics.topic(.zoneCommand(zone: $0)))" }
             lines += [
+                // A command for one unit (`laba fleet move`): the unit checks the key's trust over its zones.
+                "topic write \(root)/unit/+/command",
                 "topic write \(root)/library/\(commander.keyID)/#",
                 "topic read \(root)/unit/+/status",
                 "topic read \(root)/unit/+/ack",

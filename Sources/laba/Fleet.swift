@@ -168,10 +168,10 @@ extension Fleet {
                 complain(.fleetACLNoFleet, ["path": options.path])
                 throw ExitCode.failure
             }
-            var trust: [(key: FleetPublicKey, zones: [String])] = []
-            for entry in fleet.trust {
+            var trust: [(key: FleetPublicKey, zones: [String], issuer: String?)] = []
+            for entry in fleet.trust where entry.revoked?.value != true {
                 trust.append((try read(entry.key.value) { path throws(FleetKeyError) in try FleetKeyFile.readPublic(path) },
-                              entry.zones.map(\.value)))
+                              entry.zones.map(\.value), entry.issuer?.value))
             }
             var own: (account: String, key: FleetPublicKey, zones: [String])?
             if let path = fleet.signKey?.value, fleet.isCommander {
