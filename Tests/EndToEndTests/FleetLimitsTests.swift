@@ -77,6 +77,7 @@ import Testing
             topic write \(root)/zone/city/command
             topic write \(root)/zone/east/command
             topic write \(root)/zone/west/command
+            topic write \(root)/unit/+/command
             topic write \(root)/library/\(fleet.city.id)/#
             topic read \(root)/unit/+/status
             """), "\(printed.stdout)")
