@@ -2,6 +2,7 @@
 // `POST /v1/library`, and the fleet part of `GET /v1/status`.
 
 import Foundation
+import LabaCore
 
 /// A command this unit refused (or that a unit refused, on a commander).
 public struct FleetRefusalJSON: Codable, Sendable, Equatable {
@@ -116,19 +117,7 @@ public struct UnitJSON: Codable, Sendable, Equatable {
     }
 
     /// A fleet recording the unit keeps.
-    public struct LibraryHeld: Codable, Sendable, Equatable {
-        public var key: String
-        public var message: String
-        public var language: String
-        public var version: Int64
-
-        public init(key: String, message: String, language: String, version: Int64) {
-            self.key = key
-            self.message = message
-            self.language = language
-            self.version = version
-        }
-    }
+    public typealias LibraryHeld = HeldRecording
 
     /// A library recording the unit refused, the last of each key, message and language.
     public struct LibraryRefusal: Codable, Sendable, Equatable {

@@ -27,19 +27,7 @@ public struct UnitStatus: Codable, Sendable, Equatable {
     }
 
     /// A fleet recording the unit keeps: whose, and which version.
-    public struct LibraryHeld: Codable, Sendable, Equatable, Hashable {
-        public var key: String
-        public var message: String
-        public var language: String
-        public var version: Int64
-
-        public init(key: String, message: String, language: String, version: Int64) {
-            self.key = key
-            self.message = message
-            self.language = language
-            self.version = version
-        }
-    }
+    public typealias LibraryHeld = HeldRecording
 
     /// The last library recording a unit refused on one key's topic, and why (SPEC 17: refusals
     /// reach the publisher, who reads them in the unit's status).
