@@ -546,6 +546,9 @@ public final class MQTTConnection: @unchecked Sendable {
                     // An attempt under way: short rounds, so that its deadline is seen.
                     rc = mosquitto_loop(handle, 200, 1)
                     if rc == MOSQ_ERR_SUCCESS.rawValue { continue }
+                    // The attempt failed inside the loop (refused once the TCP handshake ran):
+                    // said, so that a unit that keeps failing shows why.
+                    connectFailed(MQTTError.reason(rc))
                 } else {
                     connectFailed("no answer from the broker within \(options.connectTimeout)")
                 }
