@@ -113,8 +113,10 @@ final class Outcome: Sendable {
         #expect(end.complete && end.reason == "the commander ended the talk", "\(end)")
         #expect(source.waitUntilEnded(timeout: 10))
         #expect(sent.value.withLock { $0 } == .some(nil), "the source stopped early: \(String(describing: sent.value.withLock { $0 }))")
-        // Two seconds were said; Opus's start-up and the end's padding cost a few milliseconds.
-        #expect(Double(heard.count) / Double(LiveCapture.rate) > 1.8, "\(heard.count) frames heard")
+        // Two seconds were said and received (`end.seconds` below); what this test's reader took
+        // can be less when the machine starved it: the feed keeps at most a second and drops the
+        // oldest (a horn stays at most a second behind the voice), so at least a second is heard.
+        #expect(Double(heard.count) / Double(LiveCapture.rate) > 1.0, "\(heard.count) frames heard")
         #expect(Double(heard.count) / Double(LiveCapture.rate) < 2.1, "\(heard.count) frames heard: more than was said")
         #expect(abs(frequency(heard) - 700) < 15, "\(frequency(heard)) Hz")
         // (More when the source filled a wait for the speaker with silence.)
