@@ -160,8 +160,8 @@ install: release
 	@echo "Installed. Next: systemd-sysusers && systemctl daemon-reload && systemctl enable --now laba"
 
 install-files:
-	install -Dm755 $(INSTALL_BIN)/labad $(DESTDIR)$(PREFIX)/bin/labad
 	install -Dm755 $(INSTALL_BIN)/laba $(DESTDIR)$(PREFIX)/bin/laba
+	ln -sf laba $(DESTDIR)$(PREFIX)/bin/labad
 	@set -e; for tool in laba labad; do \
 		install -d $(DESTDIR)$(BASHDIR) $(DESTDIR)$(ZSHDIR) $(DESTDIR)$(FISHDIR) $(DESTDIR)$(MANDIR); \
 		$(GEN_BIN)/$$tool --generate-completion-script bash > $(DESTDIR)$(BASHDIR)/$$tool; \

@@ -89,12 +89,20 @@ let package = Package(
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .executableTarget(name: "labad", dependencies: [
-            "LabaDaemon", "LabaConsole", "LabaCore", "LabaControl",
+        // The arguments as the C library hands them to the program (no /proc needed).
+        .target(name: "CArguments"),
+        // The daemon's command (flags, logging, signals) and the one executable's choice of
+        // program by the name it was started under.
+        .target(name: "LabadCommand", dependencies: [
+            "LabaDaemon", "LabaConsole", "LabaCore", "LabaControl", "CArguments",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The daemon alone, for development and the tests; the package installs `laba` only,
+        // with `labad` a link to it (issue 32).
+        .executableTarget(name: "labad", dependencies: ["LabadCommand"]),
         .executableTarget(name: "laba", dependencies: [
+            "LabadCommand",
             "LabaCore", "LabaAudio", "LabaControl", "LabaCatalog", "LabaFleet", "LabaStore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

@@ -86,10 +86,9 @@ mkdir -p "$WORK/bin" "$STAGE/DEBIAN"
 # by name and checksum (gdb finds one beside the binary or under /usr/lib/debug/usr/bin/).
 OBJCOPY=$(dirname "$(readlink -f "$(command -v "$SWIFT")")")/llvm-objcopy
 [ -x "$OBJCOPY" ] || OBJCOPY=$(command -v llvm-objcopy || command -v objcopy)
-for tool in labad laba; do
-    "$OBJCOPY" --only-keep-debug "$BIN/$tool" "$SCRATCH/$tool.debug"
-    "$OBJCOPY" --strip-all --add-gnu-debuglink="$SCRATCH/$tool.debug" "$BIN/$tool" "$WORK/bin/$tool"
-done
+# One executable: `labad` is a link to `laba`, which runs the daemon when started under that name.
+"$OBJCOPY" --only-keep-debug "$BIN/laba" "$SCRATCH/laba.debug"
+"$OBJCOPY" --strip-all --add-gnu-debuglink="$SCRATCH/laba.debug" "$BIN/laba" "$WORK/bin/laba"
 
 # The layout is `make install`'s, for Debian's paths; the example recordings go where the
 # installed configuration's audio_dir points.
@@ -108,10 +107,10 @@ gzip -9n "$STAGE"/usr/share/man/man1/*.1 "$STAGE/usr/share/doc/laba/README.md"
 # (Debian names them alike on every architecture), without versions.
 if [ "$ARCH" = "$HOST_ARCH" ]; then
     printf 'Source: laba\n\nPackage: laba\nArchitecture: any\n' > "$WORK/debian/control"
-    shlibs=$(cd "$WORK" && dpkg-shlibdeps -O -edebian/laba/usr/bin/labad -edebian/laba/usr/bin/laba |
+    shlibs=$(cd "$WORK" && dpkg-shlibdeps -O -edebian/laba/usr/bin/laba |
              sed -n 's/^shlibs:Depends=//p')
 else
-    shlibs=$(for tool in labad laba; do readelf -d "$STAGE/usr/bin/$tool"; done |
+    shlibs=$(readelf -d "$STAGE/usr/bin/laba" |
              sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort -u |
              while read -r soname; do
                  owner=$(dpkg -S "*/$soname" 2>/dev/null | awk -F: 'NR == 1 { print $1 }')
@@ -137,4 +136,4 @@ deb=$OUT/laba_${VERSION}_${ARCH}.deb
 dpkg-deb --root-owner-group -Zxz --build "$STAGE" "$deb" > /dev/null
 echo "deb: $deb ($(du -k "$deb" | cut -f1) KiB, installed $installed_size KiB)"
 echo "deb: Depends: $depends"
-echo "deb: debug information in $SCRATCH/{labad,laba}.debug"
+echo "deb: debug information in $SCRATCH/laba.debug"

@@ -86,6 +86,27 @@ prints_version() {
     local out; out=$(in_root "$1" --version) && echo "$out" &&
         grep -Eq "^${VERSION//./\\.} \\(commit [0-9a-f]{7,}(-dirty)?\\)\$" <<< "$out"
 }
+# One executable (issue 32): /usr/bin/laba is the package's only ELF, /usr/bin/labad a link to it.
+one_executable() {
+    local elves=0 file
+    for file in $(in_root dpkg -L laba); do
+        [ -f "$ROOT$file" ] && [ ! -L "$ROOT$file" ] && [ "$(head -c 4 "$ROOT$file" | tail -c 3)" = ELF ] && { echo "ELF: $file"; elves=$((elves + 1)); }
+    done
+    echo "labad -> $(readlink "$ROOT/usr/bin/labad")"
+    [ "$elves" = 1 ] && [ "$(readlink "$ROOT/usr/bin/labad")" = laba ]
+}
+installed_size_fits() { local size; size=$(dpkg-deb -f "$DEB" Installed-Size); echo "$size KiB"; [ "$size" -le 102400 ]; }
+# A chroot without /proc: the static binary still reads its arguments (from the C library), and
+# the daemon says it needs /proc instead of starting with its defaults.
+without_proc() {
+    local out
+    out=$(unshare -m --propagation private sh -c "umount -l '$ROOT/proc' && chroot '$ROOT' /usr/bin/labad --version") &&
+        echo "$out" && grep -q "^${VERSION//./\\.} (commit" <<< "$out" || return 1
+    out=$(unshare -m --propagation private sh -c "umount -l '$ROOT/proc' && chroot '$ROOT' /usr/bin/labad --config /etc/laba/laba.yaml --state-dir /tmp/noproc --socket /tmp/noproc.sock" 2>&1)
+    local status=$?
+    echo "$out (exit $status)"
+    [ "$status" = 71 ] && grep -q '/proc is not mounted' <<< "$out"
+}
 audio_agrees() { grep -qx 'audio_dir: /usr/share/laba/audio' "$ROOT/etc/laba/laba.yaml" && [ -f "$ROOT/usr/share/laba/audio/masks/naxi.flac" ]; }
 unit_verifies() { local out; out=$(in_root systemd-analyze verify /lib/systemd/system/laba.service 2>&1); echo "$out"; [ -z "$out" ]; }
 WANTS=$ROOT/etc/systemd/system/multi-user.target.wants/laba.service
@@ -115,6 +136,9 @@ check "the unit is enabled (multi-user.target.wants link)" enabled
 check "systemd-sysusers made user and group laba (in audio and laba-control) and group laba-control" user_made
 check "the state dir belongs to laba, mode 750" state_dir
 check "man pages, completions and the copyright file (the linked packages' licences) are installed" docs
+check "one executable: /usr/bin/laba the only ELF, /usr/bin/labad a link to it" one_executable
+check "installed size at most 100 MiB" installed_size_fits
+check "without /proc, labad --version still prints the version and the daemon says it needs /proc" without_proc
 
 # --- labad by hand, as the unit would run it, on the capture PCMs ---------------------------------
 # The installed configuration's xianghe-square plays on laba_left (a card's left channel); here it

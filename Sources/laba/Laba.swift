@@ -1,4 +1,5 @@
-// laba: the operator's command line. One type per subcommand; `main` is in Usage.swift.
+// laba: the operator's command line. One type per subcommand; `main` is in Usage.swift, the
+// executable's entry (which also runs the daemon when started as `labad`) in Entry.swift.
 
 import ArgumentParser
 import Foundation
@@ -6,7 +7,6 @@ import LabaCatalog
 import LabaControl
 import LabaCore
 
-@main
 struct Laba: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "laba",

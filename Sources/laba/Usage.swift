@@ -6,6 +6,7 @@ import ArgumentParser
 import Foundation
 import LabaCatalog
 import LabaCore
+import LabadCommand
 
 /// The commands and options of `laba`, as swift-argument-parser itself describes them (the JSON
 /// of `--experimental-dump-help`), so that the checks below never disagree with the parser.
@@ -179,7 +180,7 @@ extension Laba {
     /// exits with SPEC §9's codes: 64 for every usage mistake, with the mistake named.
     static func main() async {
         // The tree is read only when needed: describing every command costs a few milliseconds.
-        let arguments = GlobalOptions.hoist(Array(CommandLine.arguments.dropFirst()), tree: CommandTree.laba)
+        let arguments = GlobalOptions.hoist(ProcessArguments.commandArguments, tree: CommandTree.laba)
         var command: ParsableCommand
         do {
             command = try parseAsRoot(arguments)

@@ -8,15 +8,16 @@ import LabaCore
 import LabaDaemon
 import Logging
 
-@main
-enum LabadMain {
-    /// Hands Swift Concurrency to NIO's event loops before any task exists, then runs the command.
-    static func main() {
+/// The daemon's entry, for `labad` and for the one executable started under that name.
+public enum LabadEntry {
+    /// Hands Swift Concurrency to NIO's event loops before any task exists, then runs the command
+    /// on `arguments` (those after the program's name). Never returns.
+    public static func main(_ arguments: [String]) -> Never {
         if ProcessInfo.processInfo.environment["LABA_DISPATCH_EXECUTOR"] == nil { ConcurrencyTakeOver.install() }
         signal(SIGXFSZ, SIG_IGN)  // a file-size limit makes writes fail (and be reported), not kill us
         signal(SIGPIPE, SIG_IGN)  // a stream server gone mid-talk fails libshout's send, not the daemon
         Task {
-            await Labad.main()
+            await Labad.main(arguments)
             exit(0)
         }
         dispatchMain()
@@ -51,6 +52,12 @@ struct Labad: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Without /proc (a bare chroot) the daemon cannot count its descriptors, check its peers
+        // or read its memory: it says so instead of starting half-blind.
+        guard ProcessArguments.procMounted else {
+            FileHandle.standardError.write(Data("labad: /proc is not mounted; mount it (mount -t proc proc /proc) and start labad again\n".utf8))
+            throw ExitCode(71)
+        }
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { DaemonLogHandler(label: $0, level: level) }
         let logger = Logger(label: "labad")

@@ -1,0 +1,17 @@
+// The one executable (issue 32): started as `labad` (the package's link) it is the daemon,
+// otherwise the CLI. The daemon's path must run before any task exists, so this entry is not async.
+
+import Foundation
+import LabadCommand
+
+@main
+enum LabaEntry {
+    static func main() {
+        if ProcessArguments.runsDaemon { LabadEntry.main(ProcessArguments.commandArguments) }
+        Task {
+            await Laba.main()
+            exit(0)
+        }
+        dispatchMain()
+    }
+}
