@@ -41,6 +41,7 @@ let package = Package(
         .systemLibrary(name: "CLinux"),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .systemLibrary(name: "CShout", pkgConfig: "shout", providers: [.apt(["libshout-dev"])]),
+        .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "libopusenc", providers: [.apt(["libopusenc-dev", "libopusfile-dev", "libogg-dev"])]),
 
         // The message catalogue (en, zh-Hans) of everything a clerk reads; Foundation only, so that the
@@ -64,7 +65,7 @@ let package = Package(
         .target(name: "LabaStream", dependencies: ["LabaAudio", "CShout", "COpus",
                                                    .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         // Services and their composition.
-        .target(name: "LabaDaemon", dependencies: ["LabaCore", "LabaAudio", "LabaStore", "LabaControl", "LabaFleet", "LabaStream", "LabaCatalog", "CLinux",
+        .target(name: "LabaDaemon", dependencies: ["LabaCore", "LabaAudio", "LabaStore", "LabaControl", "LabaFleet", "LabaStream", "LabaCatalog", "CLinux", "CGPIOD",
                                                    .product(name: "Logging", package: "swift-log"),
                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                    .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -191,6 +191,12 @@ extension Catalog {
         case statusFleetNotConnected
         case statusClockSynced
         case statusClockNotSynced
+        case statusPower
+        case statusPowerProblem
+        case powerOff
+        case powerWarming
+        case powerOn
+        case powerHolding
 
         // The web console and its accounts
         case accountAdded

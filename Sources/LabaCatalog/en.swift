@@ -202,6 +202,12 @@ extension Catalog {
         .statusFleetConnected: "fleet: unit {unit} ({role}), broker {broker} connected since {since}",
         .statusClockSynced: "clock: set; fleet commands issued ahead of it or long before the last one obeyed are refused",
         .statusClockNotSynced: "clock: NOT set (earlier than this build's date); fleet commands are obeyed and their clock skew recorded until it is",
+        .statusPower: "amplifier of {output}: {state}",
+        .statusPowerProblem: "amplifier of {output} cannot be switched ({problem}); broadcasts still play",
+        .powerOff: "off",
+        .powerWarming: "warming up",
+        .powerOn: "on",
+        .powerHolding: "on, switching off when idle",
         .statusFleetNotConnected: "fleet: unit {unit} ({role}), broker {broker} NOT connected since {since} ({reason}); local playback goes on",
         // The web console and its accounts
         .accountAdded: "account '{name}' added ({role})",

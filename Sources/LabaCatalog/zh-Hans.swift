@@ -202,6 +202,12 @@ extension Catalog {
         .statusFleetConnected: "集群：单元 {unit}（{role}），代理 {broker} 自 {since} 起已连接",
         .statusClockSynced: "时钟：已校准；提前签发或比上一条已执行指令早太久的集群指令将被拒绝",
         .statusClockNotSynced: "时钟：未校准（早于本版本的构建日期）；校准前集群指令照常执行，并记录时间偏差",
+        .statusPower: "{output} 的功放：{state}",
+        .statusPowerProblem: "{output} 的功放无法开关（{problem}）；广播照常播出",
+        .powerOff: "已关",
+        .powerWarming: "预热中",
+        .powerOn: "已开",
+        .powerHolding: "已开，空闲后关闭",
         .statusFleetNotConnected: "集群：单元 {unit}（{role}），代理 {broker} 自 {since} 起未连接（{reason}）；本地播放照常",
         // The web console and its accounts
         .accountAdded: "已添加账号 '{name}'（{role}）",

@@ -269,6 +269,20 @@ public struct StopJSON: Codable, Sendable, Equatable {
     }
 }
 
+/// An output's amplifier in `GET /v1/status` (SPEC 18).
+public struct PowerJSON: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable, CaseIterable, WireName { case off, warming, on, holding }
+
+    public var state: Open<State>
+    /// The last switching that failed, until one succeeds.
+    public var problem: String?
+
+    public init(state: Open<State>, problem: String?) {
+        self.state = state
+        self.problem = problem
+    }
+}
+
 /// `GET /v1/status`.
 public struct StatusJSON: Codable, Sendable, Equatable {
     public enum OutputState: String, Codable, Sendable, CaseIterable, WireName { case idle, playing, unavailable }
@@ -282,6 +296,8 @@ public struct StatusJSON: Codable, Sendable, Equatable {
         public var next: String?
         /// For an output that follows GPS: "no fix", "outside every area" or the zone it is in (SPEC 13).
         public var gps: GPSStatusJSON?
+        /// For an output with `power:`: its amplifier (SPEC 18).
+        public var power: PowerJSON?
 
         public init(id: String, zone: String, state: OutputState, playing: BroadcastJSON?, queue: [String], next: String?) {
             self.id = id

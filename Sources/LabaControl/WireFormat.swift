@@ -52,6 +52,7 @@ public struct WireFormat {
                 playing: o.playing.map { broadcast($0) }, queue: o.queue,
                 next: o.next.map { "\(RFC3339.format($0.time, converter: &converter)) \($0.message)" })
             output.gps = o.gps.map { gps($0) }
+            output.power = o.power.map { PowerJSON(state: PowerJSON.State(wireName: $0.state).map(Open.known) ?? .unknown($0.state), problem: $0.problem) }
             return output
         }
         return StatusJSON(version: LabaVersion.string, api: ControlProtocol.version, config: configPath,

@@ -95,6 +95,8 @@ public actor Engine {
     var endedTalks: [String: LiveSummary] = [:]
     /// `endedTalks`' ids, oldest first: the oldest go when more than 16 are kept.
     var endedOrder: [String] = []
+    /// Amplifiers switched for each broadcast (EnginePower).
+    var power = PowerRoom()
     private var followers: [UUID: AsyncStream<EngineEvent>.Continuation] = [:]
     private var shuttingDown = false
     /// A fleet unit's report of a finished broadcast (topic and payload), written with its record.
@@ -131,6 +133,7 @@ public actor Engine {
     /// Starts one player per output and takes up what was queued or playing when Laba last stopped.
     public func start() throws {
         for output in setup.config.outputs { players.add(output) }
+        configurePower()
         let t = now()
         for record in try store.unfinished() {
             var r = record
@@ -156,6 +159,7 @@ public actor Engine {
         // Each capture closes its recording (the FLAC's last block and header) before labad exits.
         for talk in talks.values { _ = talk.capture.waitUntilFinished(timeout: 2) }
         players.shutdown()
+        powerShutdown()
         for continuation in followers.values { continuation.finish() }
         followers.removeAll()
     }
@@ -183,6 +187,7 @@ public actor Engine {
             if arbiters[output.id.value] == nil { arbiters[output.id.value] = Arbiter() }
             players.add(output)
         }
+        configurePower()
         publish(.reloaded)
         rearm()
     }
@@ -328,6 +333,7 @@ public actor Engine {
         let actions = arbiter.handle(event, now: t)
         arbiters[output] = arbiter
         for action in actions { perform(output, action, at: t) }
+        if arbiters[output]?.isIdle == true { amplifierIdle(output, at: t) }
     }
 
     private func perform(_ output: String, _ action: Arbiter.Action, at t: Instant) {
@@ -344,19 +350,11 @@ public actor Engine {
             live[id] = record
             write(record)
             publish(.broadcast(record))
-            if record.source == .live {
-                if !startLivePlayback(record, on: output) {
-                    // The talk's own reason, once its end is known (liveEnded), is kept.
-                    if live[id]?.reason == nil { live[id]?.reason = "the live talk had ended" }
-                    feed(output, .completed(id: id))
-                }
-                return
-            }
-            let builder = self.builder
-            let playing = record
-            let nightDB = nightVolume(of: record, at: t)
-            players.play(output: output, id: id, from: segment) { try builder.program(for: playing, nightDB: nightDB).0 }
+            // An amplifier with `power:` that is off warms up first (runPower starts it then).
+            guard amplifierReady(output, id: id, segment: segment, at: t) else { return }
+            beginPlayback(output, id, segment, at: t)
         case .fadeStop(let id):
+            if cancelPendingStart(output, id: id) { return }
             players.stop(output: output, id: id)
         case .record(let id, let outcome, let reason):
             guard var record = live[id] else { return }
@@ -385,6 +383,23 @@ public actor Engine {
         }
     }
 
+    /// Hands a started broadcast to its output's player (or its talk's feed): at its start, or
+    /// when its amplifier is warm.
+    func beginPlayback(_ output: String, _ id: String, _ segment: Int, at t: Instant) {
+        guard let record = live[id] else { return }
+        if record.source == .live {
+            if !startLivePlayback(record, on: output) {
+                // The talk's own reason, once its end is known (liveEnded), is kept.
+                if live[id]?.reason == nil { live[id]?.reason = "the live talk had ended" }
+                feed(output, .completed(id: id))
+            }
+            return
+        }
+        let builder = self.builder
+        let nightDB = nightVolume(of: record, at: t)
+        players.play(output: output, id: id, from: segment) { try builder.program(for: record, nightDB: nightDB).0 }
+    }
+
     /// The night volume's change of gain for a broadcast starting at `t` in its zone: fixed for
     /// the program (SPEC 18); 0 for emergencies and signals.
     func nightVolume(of record: BroadcastRecord, at t: Instant) -> Double {
@@ -405,7 +420,7 @@ public actor Engine {
 
     /// The next scheduled occurrence or waiting deadline.
     public func nextWake() -> Instant? {
-        ([scheduler.nextWake(), places.nextRepeat] + arbiters.values.map(\.nextDeadline)).compactMap { $0 }.min()
+        ([scheduler.nextWake(), places.nextRepeat, powerWake] + arbiters.values.map(\.nextDeadline)).compactMap { $0 }.min()
     }
 
     // MARK: Player reports

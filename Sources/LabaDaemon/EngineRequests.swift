@@ -162,7 +162,10 @@ extension Engine {
                 queue: arbiter?.queue.map(\.id) ?? [],
                 next: withNext ? scheduler.planner.upcoming(after: t, count: 1, output: id).first : nil)
         }
-        for i in outputs.indices { outputs[i].gps = gpsStatus(of: outputs[i].id) }
+        for i in outputs.indices {
+            outputs[i].gps = gpsStatus(of: outputs[i].id)
+            outputs[i].power = powerStatus(of: outputs[i].id)
+        }
         return EngineStatus(outputs: outputs, recordsBehind: behind.count + behindClaims.count, warnings: setup.warnings)
     }
 

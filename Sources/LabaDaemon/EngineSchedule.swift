@@ -24,6 +24,7 @@ extension Engine {
             logger.warning("cannot store the scheduler's horizon", metadata: ["error": "\(error)"])
         }
         runAlertRepeats(at: t)
+        runPower(at: t)
         // Deadlines of waiting broadcasts.
         for output in Array(arbiters.keys) { feed(output, .tick) }
         if clockChanged {

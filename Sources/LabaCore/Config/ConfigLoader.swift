@@ -300,9 +300,12 @@ public enum ConfigLoader {
         let rate = f["rate"].flatMap { reader.integer($0, "rate", in: 4000...768_000) }
         let channels = f["channels"].flatMap { reader.integer($0, "channels", in: 1...32) }
         let name = f["name"].flatMap { reader.string($0, "output name")?.value }
+        let power = f["power"].flatMap { readPower($0, output: id?.value ?? "", &reader) }
         guard let id, let device, let zone else { return nil }
-        return OutputConfig(id: id, name: name, device: device, zone: zone, volumeDB: volume, rate: rate, channels: channels,
-                            location: f.location, follow: readFollow(f, &reader))
+        var output = OutputConfig(id: id, name: name, device: device, zone: zone, volumeDB: volume, rate: rate, channels: channels,
+                                  location: f.location, follow: readFollow(f, &reader))
+        output.power = power
+        return output
     }
 
     static func readZone(_ node: Node, _ reader: inout NodeReader) -> ZoneConfig? {

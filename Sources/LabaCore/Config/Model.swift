@@ -237,8 +237,10 @@ public struct OutputConfig: Sendable {
     public var location: SourceLocation
     /// `follow: gps`: the zone follows the unit's position (SPEC 13).
     public var follow: Located<FollowMode>?
+    /// `power:`: the amplifier switched for each broadcast (SPEC 18).
+    public var power: PowerConfig?
 
-    static let keys = ["id", "name", "device", "zone", "volume_db", "rate", "channels", "follow"]
+    static let keys = ["id", "name", "device", "zone", "volume_db", "rate", "channels", "follow", "power"]
 }
 
 /// Optional metadata about a message; the messages themselves are the folders of `audio_dir`.

@@ -14,6 +14,8 @@ public struct OutputStatus: Sendable {
     public var next: PlannedBroadcast?
     /// For an output that follows GPS: what it knows of its position.
     public var gps: GPSStatus? = nil
+    /// For an output with `power:`: its amplifier (SPEC 18).
+    public var power: PowerStatus? = nil
 
     public init(id: String, device: String, zone: String, available: Bool, playing: BroadcastRecord? = nil, queue: [String], next: PlannedBroadcast? = nil, gps: GPSStatus? = nil) {
         self.id = id

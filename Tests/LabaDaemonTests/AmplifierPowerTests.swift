@@ -1,0 +1,150 @@
+// Issue 30, amplifier power (SPEC 18), on the manual clock: on a warm-up before the first frame
+// (ahead of a scheduled occurrence; at once, then waited, for an emergency), off after the hold
+// with nothing to play, one on/off for broadcasts back to back, a failing switch reported while
+// the broadcast plays. The switch is the command form: shell commands writing to a log.
+
+import Foundation
+import LabaCore
+import LabaDaemon
+import Testing
+
+@Suite(.serialized) struct AmplifierPowerTests {
+    /// A log the on/off commands append to, in a folder of its own.
+    final class SwitchLog: @unchecked Sendable {
+        let path: String
+
+        init() throws {
+            let dir = NSTemporaryDirectory() + "/laba-power-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            path = dir + "/switch.log"
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+
+        var lines: [String] {
+            ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+
+        /// Waits for the commands, which run off the engine, to have written `count` lines.
+        func await(_ count: Int) async throws -> [String] {
+            let deadline = Date().addingTimeInterval(60)
+            while lines.count < count, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            return lines
+        }
+    }
+
+    static func config(_ log: String, on: String? = nil, hold: String = "30s") -> String {
+        """
+        timezone: Asia/Shanghai
+        audio_dir: audio
+        outputs:
+          - id: square
+            device: "null"
+            zone: town
+            power: {on: "\(on ?? "echo on >> \(log)")", off: "echo off >> \(log)", warmup: 2s, hold: \(hold)}
+          - {id: van, device: "null", zone: village}
+        zones:
+          - id: town
+            languages: [naxi]
+            schedule:
+              - {id: morning, message: notice, at: "08:00"}
+          - id: village
+            languages: [yi]
+        """
+    }
+
+    func power(_ f: EngineFixture) async -> PowerStatus? {
+        await f.engine.status().outputs.first { $0.id == "square" }?.power
+    }
+
+    @Test func anEmergencyWaitsTheWarmupNoMoreAndTheAmplifierGoesOffAfterTheHold() async throws {
+        let log = try SwitchLog()
+        let f = try await EngineFixture(Self.config(log.path), start: "2026-12-02 09:00")
+        // At start the amplifier is switched off once, to know its state.
+        #expect(try await log.await(1) == ["off"])
+        #expect(await power(f) == PowerStatus(state: "off"))
+        // An output without power: has no amplifier in its status.
+        #expect(await f.engine.status().outputs.first { $0.id == "van" }?.power == nil)
+
+        let t0 = try f.at("2026-12-02 09:00")
+        let emergency = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["town"]),
+                                                                 priority: .emergency))
+        #expect(try await log.await(2) == ["off", "on"])
+        #expect(await power(f)?.state == "warming")
+        // The engine asks to be woken when the amplifier is warm, and nothing has started.
+        #expect(f.timer.last == .some(t0 + .seconds(2)))
+        #expect(await f.engine.history(BroadcastFilter()).first { $0.id == emergency.records[0].id }?.startedAt == nil)
+
+        f.clock.set(t0 + .seconds(2))
+        await f.engine.runSchedule()
+        let played = try await f.ended("the emergency") { $0.id == emergency.records[0].id }
+        #expect(played.outcome == .completed)
+        // Its first frame is exactly one warm-up after the amplifier was switched on.
+        #expect(played.startedAt == (t0 + .seconds(2)).microseconds)
+        #expect(await power(f)?.state == "holding")
+        // Off after the hold with nothing to play, not before.
+        f.clock.set(t0 + .seconds(31))
+        await f.engine.runSchedule()
+        #expect(await power(f)?.state == "holding")
+        f.clock.set(t0 + .seconds(32))
+        await f.engine.runSchedule()
+        #expect(await power(f)?.state == "off")
+        #expect(try await log.await(3) == ["off", "on", "off"])
+        await f.stop()
+    }
+
+    @Test func broadcastsBackToBackSwitchOnceAndTheScheduledOneStartsOnTime() async throws {
+        let log = try SwitchLog()
+        let f = try await EngineFixture(Self.config(log.path), start: "2026-12-02 07:59:30")
+        #expect(try await log.await(1) == ["off"])
+        await f.engine.runSchedule()
+        // The wake before 08:00 is the warm-up's start, so that 08:00 starts at 08:00.
+        #expect(f.timer.last == .some(try f.at("2026-12-02 07:59:58")))
+        try await f.advance(to: "2026-12-02 07:59:58")
+        #expect(await power(f)?.state == "warming")
+        #expect(try await log.await(2) == ["off", "on"])
+        try await f.advance(to: "2026-12-02 08:00")
+        let morning = try await f.ended("the 08:00 broadcast") { $0.entry == "morning" }
+        #expect(morning.startedAt == (try f.at("2026-12-02 08:00")).microseconds)
+
+        // Two manual broadcasts one after the other, within the hold: no switching at all.
+        for _ in 0..<2 {
+            let manual = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["town"])))
+            let played = try await f.ended("a manual broadcast") { $0.id == manual.records[0].id }
+            #expect(played.startedAt == (try f.at("2026-12-02 08:00")).microseconds)
+        }
+        try await f.advance(to: "2026-12-02 08:00:30")
+        #expect(await power(f)?.state == "off")
+        #expect(try await log.await(3) == ["off", "on", "off"])
+        await f.stop()
+    }
+
+    @Test func aStopDuringTheWarmupEndsTheBroadcastWithoutPlayingIt() async throws {
+        let log = try SwitchLog()
+        let f = try await EngineFixture(Self.config(log.path), start: "2026-12-02 09:00")
+        let manual = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["town"])))
+        #expect(await power(f)?.state == "warming")
+        _ = try await f.engine.stop(.all, clear: true)
+        let stopped = try await f.ended("the broadcast stopped while warming") { $0.id == manual.records[0].id }
+        #expect(stopped.outcome == .stopped && stopped.startedAt == nil && stopped.frames == 0)
+        await f.stop()
+    }
+
+    @Test func aSwitchThatFailsIsReportedAndTheBroadcastPlays() async throws {
+        let log = try SwitchLog()
+        let f = try await EngineFixture(Self.config(log.path, on: "echo relay jammed >&2; exit 3"), start: "2026-12-02 09:00")
+        let t0 = try f.at("2026-12-02 09:00")
+        let manual = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["town"])))
+        _ = try await f.next("the failure reported") { event in
+            if case .output("square") = event { return true }
+            return false
+        }
+        let problem = await power(f)?.problem ?? ""
+        #expect(problem.contains("exited with status 3") && problem.contains("relay jammed"), "\(problem)")
+        f.clock.set(t0 + .seconds(2))
+        await f.engine.runSchedule()
+        let played = try await f.ended("the broadcast") { $0.id == manual.records[0].id }
+        #expect(played.outcome == .completed && played.frames > 0)
+        await f.stop()
+    }
+}
