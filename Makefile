@@ -140,6 +140,7 @@ DESTDIR  ?=
 SYSCONF  ?= /etc
 UNITDIR  ?= /etc/systemd/system
 SYSUSERS ?= /usr/lib/sysusers.d
+UDEVDIR  ?= /etc/udev/rules.d
 STATEDIR ?= /var/lib/laba
 # The example recordings, and the installed configuration's audio_dir (the package uses /usr/share/laba/audio).
 AUDIODIR ?= $(STATEDIR)/audio
@@ -171,6 +172,7 @@ install-files:
 	done
 	sed 's#/usr/local/bin#$(PREFIX)/bin#g' Config/laba.service | install -Dm644 /dev/stdin $(DESTDIR)$(UNITDIR)/laba.service
 	install -Dm644 Config/laba.sysusers $(DESTDIR)$(SYSUSERS)/laba.conf
+	install -Dm644 Config/60-laba-gpio.rules $(DESTDIR)$(UDEVDIR)/60-laba-gpio.rules
 	@if [ -e $(DESTDIR)$(SYSCONF)/laba/laba.yaml ]; then \
 		echo "keeping $(DESTDIR)$(SYSCONF)/laba/laba.yaml"; \
 	else \
@@ -191,6 +193,6 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/laba.1 $(DESTDIR)$(MANDIR)/labad.1
 	rm -f $(DESTDIR)$(BASHDIR)/laba $(DESTDIR)$(BASHDIR)/labad $(DESTDIR)$(ZSHDIR)/_laba $(DESTDIR)$(ZSHDIR)/_labad
 	rm -f $(DESTDIR)$(FISHDIR)/laba.fish $(DESTDIR)$(FISHDIR)/labad.fish
-	rm -f $(DESTDIR)$(UNITDIR)/laba.service $(DESTDIR)$(SYSUSERS)/laba.conf
+	rm -f $(DESTDIR)$(UNITDIR)/laba.service $(DESTDIR)$(SYSUSERS)/laba.conf $(DESTDIR)$(UDEVDIR)/60-laba-gpio.rules
 	rm -rf $(DESTDIR)$(DOCDIR)
 	@echo "Kept $(SYSCONF)/laba and $(STATEDIR); remove them by hand if you want them gone."

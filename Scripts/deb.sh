@@ -93,7 +93,7 @@ OBJCOPY=$(dirname "$(readlink -f "$(command -v "$SWIFT")")")/llvm-objcopy
 # The layout is `make install`'s, for Debian's paths; the example recordings go where the
 # installed configuration's audio_dir points.
 make -s install-files DESTDIR="$STAGE" PREFIX=/usr SYSCONF=/etc UNITDIR=/lib/systemd/system \
-    SYSUSERS=/usr/lib/sysusers.d ZSHDIR=/usr/share/zsh/vendor-completions AUDIODIR=/usr/share/laba/audio \
+    SYSUSERS=/usr/lib/sysusers.d UDEVDIR=/lib/udev/rules.d ZSHDIR=/usr/share/zsh/vendor-completions AUDIODIR=/usr/share/laba/audio \
     INSTALL_BIN="$WORK/bin" GEN_BIN="$GEN_BIN" GENMAN="$GEN_BIN/generate-manual" > /dev/null
 grep -qx 'audio_dir: /usr/share/laba/audio' "$STAGE/etc/laba/laba.yaml"
 install -m644 README.md "$STAGE/usr/share/doc/laba/README.md"

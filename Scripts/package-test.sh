@@ -113,7 +113,8 @@ WANTS=$ROOT/etc/systemd/system/multi-user.target.wants/laba.service
 enabled() { [ "$(readlink "$WANTS")" = /lib/systemd/system/laba.service ]; }
 user_made() {
     in_root getent passwd laba && in_root getent group laba && in_root getent group laba-control &&
-        in_root id -nG laba | grep -qw audio && in_root id -nG laba | grep -qw laba-control
+        in_root id -nG laba | grep -qw audio && in_root id -nG laba | grep -qw laba-control &&
+        in_root id -nG laba | grep -qw gpio && [ -f "$ROOT/lib/udev/rules.d/60-laba-gpio.rules" ]
 }
 state_dir() { [ "$(in_root stat -c '%U:%G %a' /var/lib/laba)" = 'laba:laba 750' ]; }
 docs() {
@@ -133,7 +134,7 @@ check "laba check on the installed configuration" in_root laba check --config /e
 check "the configuration's audio_dir holds the installed recordings" audio_agrees
 check "systemd-analyze verify on the installed unit (in the bare system)" unit_verifies
 check "the unit is enabled (multi-user.target.wants link)" enabled
-check "systemd-sysusers made user and group laba (in audio and laba-control) and group laba-control" user_made
+check "systemd-sysusers made user and group laba (in audio, laba-control and gpio), the groups, and the GPIO udev rule is installed" user_made
 check "the state dir belongs to laba, mode 750" state_dir
 check "man pages, completions and the copyright file (the linked packages' licences) are installed" docs
 check "one executable: /usr/bin/laba the only ELF, /usr/bin/labad a link to it" one_executable

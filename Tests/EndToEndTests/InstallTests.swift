@@ -15,7 +15,7 @@ import Testing
         let install = try make("install-files", dest)
         #expect(install.status == 0, "\(install.stderr)")
         for file in ["/usr/local/bin/labad", "/usr/local/bin/laba", "/etc/systemd/system/laba.service",
-                     "/usr/lib/sysusers.d/laba.conf", "/etc/laba/laba.yaml", "/var/lib/laba/audio/chime/neutral.flac",
+                     "/usr/lib/sysusers.d/laba.conf", "/etc/udev/rules.d/60-laba-gpio.rules", "/etc/laba/laba.yaml", "/var/lib/laba/audio/chime/neutral.flac",
                      "/var/lib/laba/audio/masks/naxi.flac", "/etc/laba/areas/ninglang.geojson",
                      "/usr/local/share/man/man1/laba.1", "/usr/local/share/man/man1/labad.1",
                      "/usr/local/share/bash-completion/completions/laba", "/usr/local/share/zsh/site-functions/_laba",

@@ -147,4 +147,96 @@ import Testing
         #expect(played.outcome == .completed && played.frames > 0)
         await f.stop()
     }
+
+    static func gpioConfig(_ gpio: String) -> String {
+        """
+        timezone: Asia/Shanghai
+        audio_dir: audio
+        outputs:
+          - {id: square, device: "null", zone: town, power: {gpio: "\(gpio)", warmup: 1s, hold: 1s}}
+        zones:
+          - {id: town, languages: [naxi]}
+        """
+    }
+
+    /// The GPIO form's failure path, which needs no hardware: a chip that does not exist is
+    /// reported in the status and the broadcast plays.
+    @Test func aGPIOChipThatDoesNotExistIsReportedAndTheBroadcastPlays() async throws {
+        let f = try await EngineFixture(Self.gpioConfig("laba-no-such-chip:3"), start: "2026-12-02 09:00")
+        let t0 = try f.at("2026-12-02 09:00")
+        // Switched off at start: the chip cannot be opened, and the status says so.
+        var problem = await power(f)?.problem
+        if problem == nil {
+            _ = try await f.next("the failure reported") { event in
+                if case .output("square") = event { return true }
+                return false
+            }
+            problem = await power(f)?.problem
+        }
+        #expect(problem?.contains("GPIO chip laba-no-such-chip cannot be opened") == true, "\(problem ?? "nil")")
+        let manual = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["town"])))
+        f.clock.set(t0 + .seconds(1))
+        await f.engine.runSchedule()
+        let played = try await f.ended("the broadcast") { $0.id == manual.records[0].id }
+        #expect(played.outcome == .completed && played.frames > 0)
+        await f.stop()
+    }
+
+    /// The GPIO form on a simulated chip (the kernel's gpio-sim, through configfs): the line is
+    /// driven high for the broadcast and low after the hold. This machine's kernel has no gpio-sim.
+    @Test(.enabled(if: GPIOSim.available, "the kernel offers no gpio-sim (configfs /sys/kernel/config/gpio-sim)"))
+    func aSimulatedLineFollowsTheAmplifier() async throws {
+        let sim = try GPIOSim(lines: 4)
+        defer { sim.remove() }
+        let f = try await EngineFixture(Self.gpioConfig("\(sim.chip):2"), start: "2026-12-02 09:00")
+        let t0 = try f.at("2026-12-02 09:00")
+        #expect(try await sim.await(line: 2, value: 0))
+        let manual = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["town"])))
+        #expect(try await sim.await(line: 2, value: 1))
+        f.clock.set(t0 + .seconds(1))
+        await f.engine.runSchedule()
+        _ = try await f.ended("the broadcast") { $0.id == manual.records[0].id }
+        f.clock.set(t0 + .seconds(10))
+        await f.engine.runSchedule()
+        #expect(try await sim.await(line: 2, value: 0))
+        #expect(await power(f)?.problem == nil)
+        await f.stop()
+    }
+}
+
+/// A simulated GPIO chip made through configfs (gpio-sim), as root.
+struct GPIOSim {
+    static let root = "/sys/kernel/config/gpio-sim"
+    static var available: Bool { geteuid() == 0 && FileManager.default.fileExists(atPath: root) }
+
+    let dir: String
+    let chip: String
+    let device: String
+
+    init(lines: Int) throws {
+        dir = Self.root + "/laba-\(getpid())"
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir + "/bank0", withIntermediateDirectories: false)
+        try "\(lines)".write(toFile: dir + "/bank0/num_lines", atomically: false, encoding: .utf8)
+        try "1".write(toFile: dir + "/live", atomically: false, encoding: .utf8)
+        chip = try String(contentsOfFile: dir + "/bank0/chip_name", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        device = try String(contentsOfFile: dir + "/dev_name", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Waits for the line's value as the simulator sees it (`sim_gpioN/value`).
+    func await(line: Int, value: Int) async throws -> Bool {
+        let path = "/sys/devices/platform/\(device)/\(chip)/sim_gpio\(line)/value"
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) == "\(value)" { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
+    func remove() {
+        try? "0".write(toFile: dir + "/live", atomically: false, encoding: .utf8)
+        rmdir(dir + "/bank0")
+        rmdir(dir)
+    }
 }
