@@ -140,13 +140,19 @@ extension Engine {
     func amplifierSwitched(_ output: String, on: Bool, problem: String?) {
         let before = power.problems[output]
         power.problems[output] = problem
+        if on, problem == nil, var amplifier = power.amplifiers[output] {
+            amplifier.switchedOn(at: now())
+            power.amplifiers[output] = amplifier
+            rearm()
+        }
         if let problem {
             logger.error("the amplifier cannot be switched; playback goes on", metadata: [
                 "output": "\(output)", "switch": "\(on ? "on" : "off")", "error": "\(problem)"])
         } else if before != nil {
             logger.notice("the amplifier switches again", metadata: ["output": "\(output)"])
         }
-        if before != problem { publish(.output(output)) }
+        // Every outcome is an event: the console and the fleet's status follow the amplifier.
+        publish(.output(output))
     }
 
     /// The status of an output's amplifier, when it has `power:`.

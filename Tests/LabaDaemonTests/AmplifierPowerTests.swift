@@ -53,6 +53,15 @@ import Testing
         """
     }
 
+    /// Waits for the engine to have taken a switching's outcome (each is an output event): the
+    /// clock may move only then, for the warm-up counts from the switch's report.
+    func switched(_ f: EngineFixture) async throws {
+        _ = try await f.next("a switching reported") { event in
+            if case .output("square") = event { return true }
+            return false
+        }
+    }
+
     func power(_ f: EngineFixture) async -> PowerStatus? {
         await f.engine.status().outputs.first { $0.id == "square" }?.power
     }
@@ -61,7 +70,8 @@ import Testing
         let log = try SwitchLog()
         let f = try await EngineFixture(Self.config(log.path), start: "2026-12-02 09:00")
         // At start the amplifier is switched off once, to know its state.
-        #expect(try await log.await(1) == ["off"])
+        try await switched(f)
+        #expect(log.lines == ["off"])
         #expect(await power(f) == PowerStatus(state: "off"))
         // An output without power: has no amplifier in its status.
         #expect(await f.engine.status().outputs.first { $0.id == "van" }?.power == nil)
@@ -69,7 +79,8 @@ import Testing
         let t0 = try f.at("2026-12-02 09:00")
         let emergency = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["town"]),
                                                                  priority: .emergency))
-        #expect(try await log.await(2) == ["off", "on"])
+        try await switched(f)
+        #expect(log.lines == ["off", "on"])
         #expect(await power(f)?.state == "warming")
         // The engine asks to be woken when the amplifier is warm, and nothing has started.
         #expect(f.timer.last == .some(t0 + .seconds(2)))
@@ -96,13 +107,14 @@ import Testing
     @Test func broadcastsBackToBackSwitchOnceAndTheScheduledOneStartsOnTime() async throws {
         let log = try SwitchLog()
         let f = try await EngineFixture(Self.config(log.path), start: "2026-12-02 07:59:30")
-        #expect(try await log.await(1) == ["off"])
+        try await switched(f)
         await f.engine.runSchedule()
         // The wake before 08:00 is the warm-up's start, so that 08:00 starts at 08:00.
         #expect(f.timer.last == .some(try f.at("2026-12-02 07:59:58")))
         try await f.advance(to: "2026-12-02 07:59:58")
         #expect(await power(f)?.state == "warming")
-        #expect(try await log.await(2) == ["off", "on"])
+        try await switched(f)
+        #expect(log.lines == ["off", "on"])
         try await f.advance(to: "2026-12-02 08:00")
         let morning = try await f.ended("the 08:00 broadcast") { $0.entry == "morning" }
         #expect(morning.startedAt == (try f.at("2026-12-02 08:00")).microseconds)
@@ -122,6 +134,7 @@ import Testing
     @Test func aStopDuringTheWarmupEndsTheBroadcastWithoutPlayingIt() async throws {
         let log = try SwitchLog()
         let f = try await EngineFixture(Self.config(log.path), start: "2026-12-02 09:00")
+        try await switched(f)
         let manual = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["town"])))
         #expect(await power(f)?.state == "warming")
         _ = try await f.engine.stop(.all, clear: true)
@@ -134,11 +147,10 @@ import Testing
         let log = try SwitchLog()
         let f = try await EngineFixture(Self.config(log.path, on: "echo relay jammed >&2; exit 3"), start: "2026-12-02 09:00")
         let t0 = try f.at("2026-12-02 09:00")
+        try await switched(f)  // the start's off, which works
+        #expect(await power(f)?.problem == nil)
         let manual = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["town"])))
-        _ = try await f.next("the failure reported") { event in
-            if case .output("square") = event { return true }
-            return false
-        }
+        try await switched(f)
         let problem = await power(f)?.problem ?? ""
         #expect(problem.contains("exited with status 3") && problem.contains("relay jammed"), "\(problem)")
         f.clock.set(t0 + .seconds(2))
@@ -165,14 +177,8 @@ import Testing
         let f = try await EngineFixture(Self.gpioConfig("laba-no-such-chip:3"), start: "2026-12-02 09:00")
         let t0 = try f.at("2026-12-02 09:00")
         // Switched off at start: the chip cannot be opened, and the status says so.
-        var problem = await power(f)?.problem
-        if problem == nil {
-            _ = try await f.next("the failure reported") { event in
-                if case .output("square") = event { return true }
-                return false
-            }
-            problem = await power(f)?.problem
-        }
+        try await switched(f)
+        let problem = await power(f)?.problem
         #expect(problem?.contains("GPIO chip laba-no-such-chip cannot be opened") == true, "\(problem ?? "nil")")
         let manual = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["town"])))
         f.clock.set(t0 + .seconds(1))
@@ -190,8 +196,10 @@ import Testing
         defer { sim.remove() }
         let f = try await EngineFixture(Self.gpioConfig("\(sim.chip):2"), start: "2026-12-02 09:00")
         let t0 = try f.at("2026-12-02 09:00")
+        try await switched(f)
         #expect(try await sim.await(line: 2, value: 0))
         let manual = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["town"])))
+        try await switched(f)
         #expect(try await sim.await(line: 2, value: 1))
         f.clock.set(t0 + .seconds(1))
         await f.engine.runSchedule()

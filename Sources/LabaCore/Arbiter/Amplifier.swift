@@ -58,6 +58,12 @@ public struct Amplifier: Sendable, Equatable {
         }
     }
 
+    /// The switch reported on at `t` (a relay's command may take a while): the warm-up counts from
+    /// then, so that the amplifier has all of it before the first frame.
+    public mutating func switchedOn(at t: Instant) {
+        if case .warming(let until) = phase, until < t + warmup { phase = .warming(until: t + warmup) }
+    }
+
     /// The output has nothing to play from `t`: the hold begins (after the warm-up, when it was
     /// switched on for something that did not come).
     public mutating func idle(at t: Instant) {
