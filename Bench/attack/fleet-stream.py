@@ -216,7 +216,7 @@ fleet:
   unit: {unit}
   trust:
     - {{key: {county.pub}, zones: [county], issuer: {commander or "office"}}}
-{signing}{stream}live: {{input: laba_mic, max: 4s}}
+{signing}{stream}live: {{input: laba_mic, max: {"4s" if commander else "30s"}}}
 """)
             return path
 
@@ -235,7 +235,8 @@ fleet:
         talk = office.laba("live", "--zone", "city")
         if talk.returncode != 0 or "live on the fleet's units" not in talk.stdout:
             fail(f"the office's talk over TLS did not go out: {talk.stdout}{talk.stderr}")
-        wait_for(lambda: east.query("SELECT outcome FROM broadcast WHERE source = 'live'") == [("completed",)],
+        # (The reason may follow the outcome by a moment: the player can finish the record first.)
+        wait_for(lambda: east.query("SELECT outcome FROM broadcast WHERE source = 'live' AND reason IS NOT NULL") == [("completed",)],
                  "east-1 to finish the talk")
         rows = east.query("SELECT outcome, reason FROM broadcast WHERE source = 'live'")
         hz, seconds = frequency(open(east_out, "rb").read()) if os.path.exists(east_out) else (0.0, 0.0)
