@@ -256,6 +256,9 @@ final class StreamBuffer: @unchecked Sendable {
     func read(into data: UnsafeMutablePointer<UInt8>, max: Int) -> Int32 {
         condition.lock()
         while chunks.isEmpty, !finished {
+            // The commander's last page came: nothing follows, and the server may be slow to close
+            // the connection (over TLS, Icecast 2.4 keeps it until its own timeout).
+            if eos { break }
             if stop?() == true { break }
             _ = condition.wait(until: Date().addingTimeInterval(0.1))
         }

@@ -197,8 +197,13 @@ final class Outcome: Sendable {
         let feed = LiveFeed()
         let ended = Mutex<StreamEnd?>(nil)
         listener.start(into: feed) { end in ended.withLock { $0 = end } }
+        let started = Date()
         Thread.detachNewThread { speak(into: ring, seconds: 2) }
         let heard = drain(feed)
+        // The talk ends on the unit with the commander's last page, not when the server gets round to
+        // closing the connection (Icecast over TLS keeps it open: that took the read timeout, 5 s).
+        let took = Date().timeIntervalSince(started)
+        #expect(took < 2 + Double(StreamListener.readTimeout) - 0.5, "the talk ended \(took) s after it began")
 
         let end = try #require(ended.withLock { $0 })
         #expect(end.complete && end.reason == "the commander ended the talk", "\(end)")
