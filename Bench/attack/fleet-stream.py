@@ -233,17 +233,23 @@ fleet:
         # 1. The office's talk over TLS is heard on the unit, whole.
         started = time.time()
         talk = office.laba("live", "--zone", "city")
+        ended = time.time()
         if talk.returncode != 0 or "live on the fleet's units" not in talk.stdout:
             fail(f"the office's talk over TLS did not go out: {talk.stdout}{talk.stderr}")
         # (The reason may follow the outcome by a moment: the player can finish the record first.)
         wait_for(lambda: east.query("SELECT outcome FROM broadcast WHERE source = 'live' AND reason IS NOT NULL") == [("completed",)],
                  "east-1 to finish the talk")
+        lag = time.time() - ended
         rows = east.query("SELECT outcome, reason FROM broadcast WHERE source = 'live'")
         hz, seconds = frequency(open(east_out, "rb").read()) if os.path.exists(east_out) else (0.0, 0.0)
         print(f"  talk over TLS: east-1 recorded {rows}; heard {seconds:.1f} s at {hz:.0f} Hz "
-              f"({time.time() - started:.1f} s from laba live to the record)", flush=True)
+              f"({time.time() - started:.1f} s from laba live to the record, {lag:.2f} s after the office's talk ended)", flush=True)
         if rows != [("completed", "the commander ended the talk")]:
             fail(f"east-1 did not play the office's talk over TLS to its end: {rows}")
+        # The unit ends with the commander's last page, not at the 5 s read timeout (Icecast over TLS
+        # keeps the connection open after the source leaves).
+        if lag > 4.0:
+            fail(f"east-1's talk ended {lag:.1f} s after the office's")
         if abs(hz - 700) > 15 or seconds < 2.0:
             fail(f"east-1's horn did not say the office's 700 Hz for 2 s: {seconds:.1f} s at {hz:.0f} Hz")
 
