@@ -63,7 +63,8 @@ let package = Package(
         // A commander's live talk to its units through Icecast: the only target that touches
         // libshout, libopusenc, libopusfile and libogg.
         .target(name: "LabaStream", dependencies: ["LabaAudio", "CShout", "COpus",
-                                                   .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+                                                   .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                   .product(name: "NIOSSL", package: "swift-nio-ssl")]),
         // Services and their composition.
         .target(name: "LabaDaemon", dependencies: ["LabaCore", "LabaAudio", "LabaStore", "LabaControl", "LabaFleet", "LabaStream", "LabaCatalog", "CLinux", "CGPIOD",
                                                    .product(name: "Logging", package: "swift-log"),

@@ -462,8 +462,9 @@ def live(bin_dir, count):
 def fleet_live(bin_dir, count):
     """Mouth -> horn through the fleet: as `live`, but the microphone is on the commander (`office`,
     whose own output serves another zone) and the horn on a unit (`van`); the talk goes through a
-    real Icecast 2 (Ogg Opus by libopusenc and libshout, read by libopusfile) after a signed
-    command through a real mosquitto."""
+    real Icecast 2 (Ogg Opus by libopusenc and libshout, read by libopusfile) over TLS checked
+    against a CA of the bench's own (fleet.stream.ca), after a signed command through a real
+    mosquitto."""
     work = tempfile.mkdtemp(prefix="laba-fleet-live-")
     os.chmod(work, 0o755)
     tones(os.path.join(work, "audio"))
@@ -475,13 +476,20 @@ def fleet_live(bin_dir, count):
     broker = subprocess.Popen(["mosquitto", "-c", os.path.join(work, "mosquitto.conf")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     owner = "<changeowner><user>nobody</user><group>nogroup</group></changeowner>" if os.getuid() == 0 else ""
+    certs = os.path.join(work, "certs")
+    subprocess.run([os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Scripts", "fleet-test-ca.sh"),
+                    certs, "localhost,127.0.0.1"], check=True, capture_output=True)
+    os.chmod(certs, 0o755)
+    pem = os.path.join(work, "icecast.pem")
+    open(pem, "w").write(open(os.path.join(certs, "broker.crt")).read() + open(os.path.join(certs, "broker.key")).read())
+    os.chmod(pem, 0o644)
     open(os.path.join(work, "icecast.xml"), "w").write(f"""<icecast>
   <limits><sources>4</sources><burst-on-connect>0</burst-on-connect><burst-size>0</burst-size></limits>
   <authentication><source-password>bench-source</source-password><admin-password>bench-admin</admin-password></authentication>
-  <listen-socket><port>{icecast_port}</port><bind-address>127.0.0.1</bind-address></listen-socket>
+  <listen-socket><port>{icecast_port}</port><bind-address>127.0.0.1</bind-address><ssl>1</ssl></listen-socket>
   <mount type="default"><hidden>1</hidden></mount>
   <paths><basedir>{work}</basedir><logdir>{work}</logdir><webroot>/usr/share/icecast2/web</webroot>
-    <adminroot>/usr/share/icecast2/admin</adminroot></paths>
+    <adminroot>/usr/share/icecast2/admin</adminroot><ssl-certificate>{pem}</ssl-certificate></paths>
   <logging><accesslog>-</accesslog><errorlog>-</errorlog><loglevel>2</loglevel></logging>
   <security><chroot>0</chroot>{owner}</security>
 </icecast>
@@ -522,9 +530,10 @@ fleet:
 
     office_config = config("office", "office", "office", "null",
                            f"  sign_key: {work}/county.key\n  command_zones: [county]\n"
-                           f"  stream: {{server: \"http://127.0.0.1:{icecast_port}\", password_file: {work}/icecast-source}}\n"
+                           f"  stream: {{server: \"https://localhost:{icecast_port}\", listen: \"https://127.0.0.1:{icecast_port}\", "
+                           f"password_file: {work}/icecast-source, ca: {certs}/ca.crt}}\n"
                            "live: {input: laba_mic, silence: 5min}\n")
-    van_config = config("van", "van", "town", "laba_bench", "")
+    van_config = config("van", "van", "town", "laba_bench", f"  stream: {{ca: {certs}/ca.crt}}\n")
     pulse = Pulse(work, extra_sinks=["mouth"])
     env, mouth, horn = mouth_and_horn(work, pulse)
     alsa = {"ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:" + os.path.join(work, "asound.conf"), **pulse.env}

@@ -493,6 +493,8 @@ extension Catalog {
         case refusalAlreadyEnded
         case refusalNotCommander
         case refusalStreamUnavailable
+        case refusalStreamInsecure
+        case refusalStreamUntrusted
         case refusalNotAudio
         case refusalFleetRecordingName
         case refusalFleetRecordingLanguages

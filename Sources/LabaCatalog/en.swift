@@ -502,6 +502,11 @@ extension Catalog {
         .refusalAlreadyEnded: "broadcast {id} had already ended ({outcome})",
         .refusalNotCommander: "this daemon is not a fleet commander (it has no fleet.sign_key)",
         .refusalStreamUnavailable: "the live talk cannot be sent to the fleet's units: {detail}",
+        .refusalStreamInsecure: "the live talk's stream is plain http, which anyone on the way could listen to or replace: "
+            + "streams go over https, checked against the fleet's CA (fleet.stream.insecure: true allows plain http "
+            + "while units of an older release remain)",
+        .refusalStreamUntrusted: "the stream server {server} is not trusted: its certificate is not signed by the fleet's CA, "
+            + "or does not name the server",
         .refusalNotAudio: "not a recording Laba can play: {detail}",
         .refusalFleetRecordingName: "a recording for the fleet's units needs a name that is an id (laba play --file FILE NAME), not '{name}'",
         .refusalFleetRecordingLanguages: "a recording for the fleet's units is in one language (or none)",

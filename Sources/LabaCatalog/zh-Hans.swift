@@ -502,6 +502,9 @@ extension Catalog {
         .refusalAlreadyEnded: "广播 {id} 已经结束（{outcome}）",
         .refusalNotCommander: "本机不是集群指挥端（配置中没有 fleet.sign_key）",
         .refusalStreamUnavailable: "无法向各终端转发喊话：{detail}",
+        .refusalStreamInsecure: "喊话音频流是明文 http，途中任何人都能收听或替换：音频流须走 https，并以集群的 CA 校验证书"
+            + "（仍有旧版终端时，可设 fleet.stream.insecure: true 暂时允许明文 http）",
+        .refusalStreamUntrusted: "音频流服务器 {server} 不可信：其证书不是集群的 CA 签发的，或证书上的名称与该服务器不符",
         .refusalNotAudio: "不是可以播放的录音：{detail}",
         .refusalFleetRecordingName: "发给各终端的录音需要由小写字母、数字、-、_ 组成的名称（laba play --file 文件 名称），而不是“{name}”",
         .refusalFleetRecordingLanguages: "发给各终端的录音只能是一种语种（或不分语种）",

@@ -39,7 +39,7 @@ public struct APIFailure: Error, Equatable, Sendable {
         case .storageFull: .storageFull
         case .alreadyEnded: .alreadyEnded
         case .notCommander: .notCommander
-        case .streamUnavailable, .inputUnavailable: .streamUnavailable
+        case .streamUnavailable, .inputUnavailable, .streamInsecure, .streamUntrusted: .streamUnavailable
         case .notAudio: .notAudio
         case .tooLarge, .commandTooLarge: .tooLarge
         case .outsideZones, .libraryNeedsEverywhere: .forbidden

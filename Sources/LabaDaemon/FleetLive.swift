@@ -2,6 +2,11 @@
 // Icecast mount whose unguessable name is the talk's token; a signed `live` command tells the
 // units of the zones where it is; each unit plays it as a live broadcast of its own, and ends it
 // when the stream ends (the commander's last page) or is lost (with how far it got).
+//
+// Both legs are https, the Icecast server's certificate checked against the fleet's CA (SPEC 17):
+// the signed command pins the stream's URL, TLS pins who serves it, so nobody on the way reads
+// the source password or the mount, or puts other words in the county's mouth. Plain http is
+// sent and taken only with `fleet.stream.insecure: true`.
 
 import Foundation
 import LabaAudio
@@ -19,19 +24,31 @@ extension FleetService {
     /// the Icecast server, then publishes the command that tells them where it is.
     ///
     /// - Returns: the command's id.
-    /// - Throws: `.notCommander` without `fleet.stream`; `.streamUnavailable` when the server
-    ///   refuses the source; `.storageFull` when the outbox cannot take the command.
+    /// - Throws: `.notCommander` without `fleet.stream`; `.streamInsecure` for a plain http
+    ///   server without `fleet.stream.insecure`; `.streamUntrusted` when the server's certificate
+    ///   is not the fleet CA's; `.streamUnavailable` when the server refuses the source;
+    ///   `.storageFull` when the outbox cannot take the command.
     public func commandLive(talk: String, zones: [String], priority: Priority, force: Bool,
                             lifetime: TimeSpan) async throws(Refusal) -> String {
         guard let stream = setup.stream else { throw Refusal(.notCommander) }
+        guard (stream.server.tls && stream.listen.tls) || setup.streamInsecure else {
+            logger.warning("a live talk for the units refused: its stream server is plain http and fleet.stream.insecure is not set",
+                           metadata: ["talk": "\(talk)", "server": "\(stream.server)", "listen": "\(stream.listen)"])
+            throw Refusal(.streamInsecure)
+        }
         var generator = SystemRandomNumberGenerator()
         let token = String(format: "%016llx%016llx", generator.next() as UInt64, generator.next() as UInt64)
         let mount = "/laba-live-\(token).opus"
-        let source = IcecastSource(server: IcecastServer(host: stream.server.host, port: stream.server.port, password: stream.password),
+        let source = IcecastSource(server: IcecastServer(host: stream.server.host, port: stream.server.port, password: stream.password,
+                                                         tls: stream.server.tls, caFile: setup.streamCA),
                                    mount: mount, name: "Laba \(unit)")
         do {
             // A blocking connect: off the actor.
             try await NIOThreadPool.singleton.runIfActive { try source.open() }
+        } catch let error as StreamError where error.untrusted {
+            logger.error("a live talk for the units refused: the stream server is not trusted",
+                         metadata: ["talk": "\(talk)", "error": "\(error.message)"])
+            throw Refusal(.streamUntrusted, ["server": "\(stream.server.host):\(stream.server.port)"])
         } catch {
             throw Refusal(.streamUnavailable, ["detail": (error as? StreamError)?.message ?? "\(error)"])
         }
@@ -101,20 +118,34 @@ extension FleetService {
         }
         guard StreamListener.isTalkStream(l.stream) else {
             refuse(command.id, code: Refusal.Code.badRequest.rawValue, "the talk's stream is not one a commander makes "
-                   + "(http://HOST:PORT/laba-live-<token>.opus)", at: t, claim: true, command: command)
+                   + "(https://HOST:PORT/laba-live-<token>.opus)", at: t, claim: true, command: command)
+            return
+        }
+        guard StreamListener.isEncrypted(l.stream) || setup.streamInsecure else {
+            refuse(command.id, code: Refusal.Code.streamInsecure.rawValue, Refusal(.streamInsecure).english, at: t, claim: true,
+                   command: command)
             return
         }
         guard l.all == true || !l.zones.isEmpty else {
             refuse(command.id, code: Refusal.Code.badRequest.rawValue, "the talk names no zone", at: t, claim: true, command: command)
             return
         }
-        let listener = StreamListener(url: l.stream)
+        let listener = StreamListener(url: l.stream, caFile: setup.streamCA)
         var failure: StreamError?
         do { try await listener.open() } catch { failure = error }
         if liveStoppedWhileOpening.contains(command.id) {
             listener.cancel()
             refuse(command.id, code: "stopped", "a stop for its zones came while its stream was being opened", at: t, claim: true,
                    command: command)
+            return
+        }
+        if let failure, failure.untrusted {
+            // Someone else's server where the command said the talk is: said loudly, here and in the ack.
+            logger.error("a fleet talk's stream server is not trusted: nothing of it is played",
+                         metadata: ["command": "\(command.id)", "error": "\(failure.message)"])
+            let server = URLComponents(string: l.stream).map { "\($0.host ?? "?")\($0.port.map { ":\($0)" } ?? "")" } ?? "?"
+            refuse(command.id, code: Refusal.Code.streamUntrusted.rawValue, Refusal(.streamUntrusted, ["server": server]).english,
+                   at: t, claim: true, command: command)
             return
         }
         if let failure {

@@ -205,6 +205,8 @@ public actor FleetService: Service {
         setup.signingKey = new.signingKey
         setup.commandZones = new.commandZones
         setup.stream = new.stream
+        setup.streamCA = new.streamCA
+        setup.streamInsecure = new.streamInsecure
         setup.maxCommandLife = new.maxCommandLife
         setup.maxSkew = new.maxSkew
         tree = ZoneTree(config)

@@ -19,6 +19,12 @@ public struct FleetSetup: Sendable {
     public var commandZones: [String]
     /// Where a commander's live talks go (`fleet.stream`), its password read.
     public var stream: Stream?
+    /// The certificate authorities an https stream's server is checked against, both by a
+    /// commander sending a talk and by a unit receiving one: the fleet's CA (`fleet.stream.ca`,
+    /// else `fleet.tls.ca`, the broker's); nil: the system's.
+    public var streamCA: String?
+    /// `fleet.stream.insecure`: plain http streams are sent and taken.
+    public var streamInsecure = false
     /// `fleet.max_command_life`.
     public var maxCommandLife: TimeSpan = CommandClock.defaultMaxLife
     /// `fleet.max_skew`.
@@ -77,6 +83,9 @@ public struct FleetSetup: Sendable {
                 _ = use(key, file) { path throws(FileProblem) in try ConfigFiles.pem(path, kind) }
             }
         }
+        if let ca = fleet.streamCA {
+            _ = use("fleet.stream.ca", ca) { path throws(FileProblem) in try ConfigFiles.pem(path, .certificate) }
+        }
         guard diagnostics.isEmpty else { return .failure(FleetSetupError(diagnostics: diagnostics)) }
 
         let will = MQTTOptions.Will(topic: topics.topic(.unitStatus(unit: unit)), payload: FleetJSON.encode(UnitStatus.offline(unit: unit)))
@@ -87,6 +96,8 @@ public struct FleetSetup: Sendable {
         var setup = FleetSetup(unit: unit, topics: topics, options: options, trust: FleetTrust(entries: keys),
                                signingKey: signingKey, commandZones: fleet.commandZones.map(\.value), stream: stream)
         setup.recordsPerUnit = fleet.recordsPerUnitValue
+        setup.streamCA = fleet.streamCA?.value ?? (fleet.broker.value.tls ? fleet.tls?.ca?.value : nil)
+        setup.streamInsecure = fleet.streamInsecure?.value ?? false
         setup.maxCommandLife = fleet.maxCommandLife?.value ?? CommandClock.defaultMaxLife
         setup.maxSkew = fleet.maxSkew?.value ?? CommandClock.defaultMaxSkew
         return .success(setup)

@@ -11,7 +11,13 @@ import Synchronization
 /// Why a stream could not be opened or went on no longer.
 public struct StreamError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// The server's certificate was refused: not signed by the authorities trusted here, or not
+    /// for the server's name.
+    public var untrusted: Bool
+    public init(_ message: String, untrusted: Bool = false) {
+        self.message = message
+        self.untrusted = untrusted
+    }
     public var description: String { message }
 }
 
@@ -21,11 +27,18 @@ public struct IcecastServer: Sendable, Equatable {
     public var port: Int
     /// The source password (user `source`).
     public var password: String
+    /// TLS from the first byte (Icecast's `<ssl>1</ssl>` listen socket), the server's certificate
+    /// checked against `caFile` and for `host` (libshout compares host names, not addresses).
+    public var tls: Bool
+    /// The certificate authorities trusted for `tls`, a PEM file; nil: the system's.
+    public var caFile: String?
 
-    public init(host: String, port: Int, password: String) {
+    public init(host: String, port: Int, password: String, tls: Bool = false, caFile: String? = nil) {
         self.host = host
         self.port = port
         self.password = password
+        self.tls = tls
+        self.caFile = caFile
     }
 }
 
@@ -44,6 +57,8 @@ public final class IcecastSource: @unchecked Sendable {
     public let server: IcecastServer
     public let mount: String
     private let shout: OpaquePointer
+    /// A setting libshout refused (a TLS it was built without): `open` says so.
+    private var setupFailure: String?
     private let failure = Mutex<String?>(nil)
     private let sentBytes = Atomic<Int>(0)
     /// Signalled once the thread has disconnected.
@@ -61,6 +76,18 @@ public final class IcecastSource: @unchecked Sendable {
         _ = shout_set_password(shout, server.password)
         _ = shout_set_mount(shout, mount)
         _ = shout_set_protocol(shout, UInt32(SHOUT_PROTOCOL_HTTP))
+        if server.tls {
+            // RFC 2818: TLS before the first byte of HTTP, as https. libshout checks the chain
+            // against the CA file and the certificate's names against `host`; it fails the
+            // connection (SHOUTERR_TLSBADCERT) before the source password is sent.
+            if shout_set_tls(shout, SHOUT_TLS_RFC2818) != SHOUTERR_SUCCESS {
+                setupFailure = "this libshout cannot speak TLS: \(String(cString: shout_get_error(shout)))"
+            } else if let ca = server.caFile, shout_set_ca_file(shout, ca) != SHOUTERR_SUCCESS {
+                setupFailure = "libshout cannot use the CA file \(ca): \(String(cString: shout_get_error(shout)))"
+            }
+        } else {
+            _ = shout_set_tls(shout, SHOUT_TLS_DISABLED)
+        }
         _ = shout_set_content_format(shout, UInt32(SHOUT_FORMAT_OGG), UInt32(SHOUT_USAGE_AUDIO), nil)
         _ = shout_set_meta(shout, SHOUT_META_NAME, name)
         // Not listed in Icecast's directory: the mount is a secret.
@@ -83,6 +110,7 @@ public final class IcecastSource: @unchecked Sendable {
     /// - Throws: `StreamError` saying why (the server cannot be reached or does not answer, the
     ///   password is refused, the mount is taken).
     public func open(timeout: Double = 5) throws(StreamError) {
+        if let setupFailure { throw StreamError("the stream server \(server.host):\(server.port) cannot be reached: \(setupFailure)") }
         let deadline = Date().addingTimeInterval(timeout)
         var result = shout_open(shout)
         while result == SHOUTERR_BUSY, Date() < deadline {
@@ -90,6 +118,12 @@ public final class IcecastSource: @unchecked Sendable {
             result = shout_get_connected(shout)
         }
         guard result == SHOUTERR_SUCCESS || result == SHOUTERR_CONNECTED else {
+            if result == SHOUTERR_TLSBADCERT {
+                _ = shout_close(shout)
+                throw StreamError("the stream server \(server.host):\(server.port) is not trusted: its certificate is not signed by "
+                                  + (server.caFile.map { "the fleet's CA (\($0))" } ?? "an authority this system trusts")
+                                  + " or does not name \(server.host)", untrusted: true)
+            }
             let why = result == SHOUTERR_BUSY ? "no answer within \(Int(timeout)) s" : String(cString: shout_get_error(shout))
             _ = shout_close(shout)
             throw StreamError("the stream server \(server.host):\(server.port) refused the source: \(why)")

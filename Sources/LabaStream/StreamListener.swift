@@ -1,5 +1,7 @@
 // A unit's side of a fleet talk (SPEC 14): the commander's Ogg Opus stream read from Icecast over
-// HTTP (AsyncHTTPClient, whose event loop hands the bytes to a small buffer), decoded by
+// https, the server's certificate checked against the fleet's CA (or over plain http where the
+// configuration allows it), by AsyncHTTPClient, whose event loop hands the bytes to a small
+// buffer; decoded by
 // libopusfile on a thread of its own, and pushed into the talk's `LiveFeed`. libogg watches the
 // pages go by: a stream whose last page says end-of-stream was ended by the commander; one that
 // stops without it was lost.
@@ -10,6 +12,7 @@ import Foundation
 import LabaAudio
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import Synchronization
 
 /// How a stream ended on a unit.
@@ -36,9 +39,15 @@ public final class StreamListener: @unchecked Sendable {
     /// The request once made; `cancelled` once `cancel` was called (a later `open` makes none).
     private let request = Mutex<(task: HTTPClient.Task<Void>?, cancelled: Bool)>((nil, false))
 
-    public init(url: String) {
+    /// - Parameter caFile: the certificate authorities an https server's certificate must come
+    ///   from (a PEM file: the fleet's CA); nil: the system's.
+    public init(url: String, caFile: String? = nil) {
         self.url = url
-        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(Self.readTimeout)))
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .fullVerification
+        if let caFile { tls.trustRoots = .file(caFile) }
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls,
+                                                     timeout: .init(connect: .seconds(5), read: .seconds(Self.readTimeout)))
         configuration.decompression = .disabled
         // The URL came from a command; where it leads is not followed elsewhere.
         configuration.redirectConfiguration = .disallow
@@ -46,10 +55,10 @@ public final class StreamListener: @unchecked Sendable {
         delegate = StreamDelegate(buffer: buffer)
     }
 
-    /// Whether `url` names a talk's stream as a commander makes it: `http://HOST[:PORT]/laba-live-<32 hex>.opus`.
-    /// Units open nothing else, so that a command cannot make them fetch an arbitrary address.
+    /// Whether `url` names a talk's stream as a commander makes it: `https://HOST[:PORT]/laba-live-<32 hex>.opus`
+    /// (or `http://`). Units open nothing else, so that a command cannot make them fetch an arbitrary address.
     public static func isTalkStream(_ url: String) -> Bool {
-        guard let c = URLComponents(string: url), c.scheme == "http", c.host?.isEmpty == false, c.user == nil,
+        guard let c = URLComponents(string: url), c.scheme == "http" || c.scheme == "https", c.host?.isEmpty == false, c.user == nil,
               c.query == nil, c.fragment == nil else { return false }
         return c.path.range(of: #"^/laba-live-[0-9a-f]{32}\.opus$"#, options: .regularExpression) != nil
     }
@@ -78,8 +87,25 @@ public final class StreamListener: @unchecked Sendable {
             }
         } catch {
             shutdown()
+            if Self.isUntrusted(error) {
+                throw StreamError("the stream server \(Self.redacted(url)) is not trusted: its certificate is not signed by "
+                                  + "the fleet's CA or does not name the server (\(error))", untrusted: true)
+            }
             throw StreamError("the stream \(Self.redacted(url)) cannot be received: \(error)")
         }
+    }
+
+    /// Whether `url` is https, whose server's certificate is checked.
+    public static func isEncrypted(_ url: String) -> Bool { URLComponents(string: url)?.scheme == "https" }
+
+    /// Whether the TLS handshake failed on the server's certificate (its chain or its name),
+    /// rather than on the network or the protocol.
+    static func isUntrusted(_ error: any Error) -> Bool {
+        if let e = error as? NIOSSLExtraError, e == .failedToValidateHostname { return true }
+        if let e = error as? NIOSSLError, case .handshakeFailed(let inner) = e {
+            return "\(inner)".contains("CERTIFICATE_VERIFY_FAILED")
+        }
+        return false
     }
 
     /// Decodes on a thread of its own into `feed` until the stream ends or the feed is closed
@@ -230,6 +256,9 @@ final class StreamBuffer: @unchecked Sendable {
     func read(into data: UnsafeMutablePointer<UInt8>, max: Int) -> Int32 {
         condition.lock()
         while chunks.isEmpty, !finished {
+            // The commander's last page came: nothing follows, and the server may be slow to close
+            // the connection (over TLS, Icecast 2.4 keeps it until its own timeout).
+            if eos { break }
             if stop?() == true { break }
             _ = condition.wait(until: Date().addingTimeInterval(0.1))
         }

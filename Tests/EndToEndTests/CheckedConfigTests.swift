@@ -33,6 +33,7 @@ import Testing
                   stream: {server: "http://127.0.0.1:8000", password_file: icecast.source}
 
                 """, line: 10, column: 60, file: "icecast.source"),
+        .init(key: "fleet.stream.ca", fleet: "  stream: {ca: certs/fleet-ca.crt}\n", line: 8, column: 16, file: "certs/fleet-ca.crt"),
         .init(key: "fleet.tls.ca", fleet: "  tls: {ca: certs/ca.crt}\n", broker: "mqtts://127.0.0.1:8883",
               line: 8, column: 13, file: "certs/ca.crt"),
         .init(key: "fleet.tls.cert", fleet: "  tls: {cert: certs/unit.crt, key: certs/unit.key}\n", broker: "mqtts://127.0.0.1:8883",

@@ -1,6 +1,9 @@
 // Live talk through the fleet end to end (SPEC 14): a real mosquitto and a real Icecast 2, the
 // county office's `labad` capturing a tone and sending it, a unit's `labad` playing it; the
-// office's `laba live` holds the talk.
+// office's `laba live` holds the talk. These streams are plain http, allowed by
+// `fleet.stream.insecure` (SPEC 17); a unit without it refuses them, and refuses an https server
+// whose certificate it cannot trust. The whole fleet over TLS (broker, Icecast, both daemons
+// checking the fleet's CA) is `make attack`'s Bench/attack/fleet-stream.py.
 
 import Foundation
 import LabaCore
@@ -12,7 +15,12 @@ import Testing
 extension FleetFixture {
     /// The county office: a commander whose microphone says a 700 Hz tone in real time (paced by
     /// `pulse`), sending its talks through `icecast`.
-    func startOffice(icecast: IcecastProcess, live: String, console: Int? = nil) async throws -> DaemonFixture {
+    /// A unit that takes plain http streams (`fleet.stream.insecure: true`).
+    func startInsecureUnit(_ id: String, zone: String) async throws -> DaemonFixture {
+        try await start(id, zone: zone) { yaml, _ in yaml + "  stream: {insecure: true}\n" }
+    }
+
+    func startOffice(icecast: IcecastProcess, live: String, console: Int? = nil, insecure: Bool = true) async throws -> DaemonFixture {
         try await start("office", zone: "county", commander: true) { yaml, office in
             try office.writeMicrophone(frequency: 700, pacing: "{ type pulse server \"unix:\(office.dir)/pulse.sock\" }")
             try IcecastProcess.sourcePassword.write(toFile: office.dir + "/icecast-source", atomically: true, encoding: .utf8)
@@ -24,7 +32,7 @@ extension FleetFixture {
                 guard added.status == 0 else { throw BrokerError(description: "laba user add: \(added.stderr)") }
             }
             return yaml + """
-                  stream: {server: "http://127.0.0.1:\(icecast.port)", password_file: icecast-source}
+                  stream: {server: "http://127.0.0.1:\(icecast.port)", password_file: icecast-source\(insecure ? ", insecure: true" : "")}
                 live: \(live)
 
                 """ + (console.map { "console: {listen: \"127.0.0.1:\($0)\", language: en}\n" } ?? "")
@@ -42,7 +50,7 @@ struct FleetLiveTests {
         let county = try await fleet.startOffice(icecast: icecast, live: "{input: laba_mic, max: 5s}")
         let pulse = try #require(PulseServer(socket: county.dir + "/pulse.sock"), "the PulseAudio server did not start")
         defer { pulse.kill() }
-        let east = try await fleet.start("east-1", zone: "east")
+        let east = try await fleet.startInsecureUnit("east-1", zone: "east")
         #expect(await county.waitUntilOnline(["east-1"]))
 
         let talk = try await county.laba(["live", "--zone", "city"])
@@ -75,9 +83,9 @@ struct FleetLiveTests {
         let county = try await fleet.startOffice(icecast: icecast, live: "{input: laba_mic, max: 60s}")
         let pulse = try #require(PulseServer(socket: county.dir + "/pulse.sock"), "the PulseAudio server did not start")
         defer { pulse.kill() }
-        let east = try await fleet.start("east-1", zone: "east")
+        let east = try await fleet.startInsecureUnit("east-1", zone: "east")
         // West is known to the office, and away during the talk.
-        let west = try await fleet.start("west-1", zone: "west")
+        let west = try await fleet.startInsecureUnit("west-1", zone: "west")
         #expect(await county.waitUntilOnline(["east-1", "west-1"]))
         _ = west.terminate()
 
@@ -110,7 +118,7 @@ struct FleetLiveTests {
     @Test func aUnitOpensOnlyATalksStream() async throws {
         let fleet = try await blocking { try FleetFixture() }
         let icecast = try await blocking { try IcecastProcess() }
-        let east = try await fleet.start("east-1", zone: "east")
+        let east = try await fleet.startInsecureUnit("east-1", zone: "east")
         let topics = fleet.topics
         let (client, inbox) = try await fleet.testCommander(hearing: "east-1")
         defer { Task { await client.stop(publishingWill: false) } }
@@ -178,7 +186,7 @@ struct FleetLiveTests {
         let icecast = try await blocking { try IcecastProcess() }
         let port = try ConsoleTests.freePort()
         let county = try await fleet.startOffice(icecast: icecast, live: "{max: 60s}", console: port)
-        let east = try await fleet.start("east-1", zone: "east")
+        let east = try await fleet.startInsecureUnit("east-1", zone: "east")
         #expect(await county.waitUntilOnline(["east-1"]))
 
         let talk = try await blocking {
@@ -198,5 +206,65 @@ struct FleetLiveTests {
         }
         // The console's 500 Hz (the office's own microphone would say 700).
         #expect(try await tones(east.dir + "/laba_square.wav") == [500])
+    }
+
+    /// SPEC 17: a unit without `fleet.stream.insecure` refuses a plain http stream before opening
+    /// it, and refuses an https server whose certificate no authority it trusts signed (here the
+    /// system's, as this fleet's broker has no CA of its own): each with its code and words in the
+    /// ack, a line in its log and the refusal in its status; nothing plays.
+    @Test func aUnitRefusesAPlainStreamAndAServerItCannotTrust() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let folder = TemporaryFolder("laba-e2e-stream")
+        defer { folder.remove() }
+        let icecast = try await blocking { try IcecastProcess(tls: try IcecastProcess.TLS.testCA(in: folder.file("other"))) }
+        let east = try await fleet.start("east-1", zone: "east")
+        let topics = fleet.topics
+        let (client, inbox) = try await fleet.testCommander(hearing: "east-1")
+        defer { Task { await client.stop(publishingWill: false) } }
+
+        let now = Instant(Date())
+        let token = String(repeating: "0123456789abcdef", count: 2)
+        let cases = [
+            ("plain", "http://127.0.0.1:\(icecast.port)/laba-live-\(token).opus"),
+            ("untrusted", "https://127.0.0.1:\(icecast.port)/laba-live-\(token).opus"),
+        ]
+        for (id, url) in cases {
+            let command = FleetCommand(id: id, issuer: "test", issuedAt: now, expiresAt: now + .seconds(60),
+                                       body: .live(LabaFleet.LiveCommand(stream: url, zones: ["east"])))
+            try client.publish(topic: topics.topic(.zoneCommand(zone: "east")), payload: SignedEnvelope(signing: command, with: fleet.county).bytes)
+        }
+        let acks = await inbox.wait(for: cases.count) { $0.topic.hasSuffix("/ack") }
+            .compactMap { try? FleetJSON.decode(CommandAck.self, from: $0.payload) }
+        let answers = Dictionary(uniqueKeysWithValues: acks.map { ($0.command ?? "?", $0) })
+        #expect(answers["plain"]?.result == .refused && answers["plain"]?.code == "stream_insecure", "\(acks)")
+        #expect(answers["plain"]?.message?.hasPrefix("the live talk's stream is plain http") == true, "\(acks)")
+        #expect(answers["untrusted"]?.result == .refused && answers["untrusted"]?.code == "stream_untrusted", "\(acks)")
+        #expect(answers["untrusted"]?.message == "the stream server 127.0.0.1:\(icecast.port) is not trusted: its certificate is not "
+                + "signed by the fleet's CA, or does not name the server", "\(acks)")
+        #expect(await east.log("a fleet talk's stream server is not trusted: nothing of it is played"))
+        // Icecast was asked for nothing: the TLS handshake failed before the request.
+        #expect(!icecast.log.contains("laba-live-"), "\(icecast.log)")
+        #expect(try Store(path: east.database).broadcasts(limit: .max).isEmpty)
+    }
+
+    /// A commander whose stream server is plain http, without `fleet.stream.insecure`, refuses to
+    /// start the talk for its units and says why; no command goes out.
+    @Test func aCommanderRefusesToSendAPlainStream() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let icecast = try await blocking { try IcecastProcess() }
+        let county = try await fleet.startOffice(icecast: icecast, live: "{input: laba_mic, max: 60s}", insecure: false)
+        let pulse = try #require(PulseServer(socket: county.dir + "/pulse.sock"), "the PulseAudio server did not start")
+        defer { pulse.kill() }
+        // `laba check` explains it (labad logged the same warning at start).
+        let check = try await county.laba(["check", "--config", county.configPath])
+        #expect((check.stdout + check.stderr).contains("warning: fleet.stream.server is plain http: live talks are refused"),
+                "\(check.stdout)\(check.stderr)")
+        let talk = try await county.laba(["live", "--zone", "city"])
+        #expect(talk.status != 0)
+        #expect(talk.stderr.contains("the live talk's stream is plain http, which anyone on the way could listen to or replace"),
+                "\(talk.stderr)")
+        #expect(try Store(path: county.database).pendingCommands(now: Instant(Date()).microseconds).isEmpty)
+        // Icecast never saw a source.
+        #expect(!icecast.log.contains("laba-live-"), "\(icecast.log)")
     }
 }

@@ -125,7 +125,35 @@ let fleetZones = """
               line: 8, column: 13, severity: .warning, message: "sign_key without command_zones: this daemon may command no zone"),
         .init(name: "stream server not http", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  sign_key: k.key\n  command_zones: [gucheng]\n"
               + "  stream: {server: \"icecast://s:8000\", password_file: s.pw}\n",
-              line: 10, column: 20, severity: .error, message: "stream server 'icecast://s:8000': expected http://HOST[:PORT] (an Icecast server)"),
+              line: 10, column: 20, severity: .error,
+              message: "stream server 'icecast://s:8000': expected https://HOST[:PORT] or http://HOST[:PORT] (an Icecast server)"),
+        .init(name: "stream plain on a commander", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  sign_key: k.key\n  command_zones: [gucheng]\n"
+              + "  stream: {server: \"http://s:8000\", password_file: s.pw}\n",
+              line: 10, column: 20, severity: .warning,
+              message: "fleet.stream.server is plain http: live talks are refused, since anyone on the way could listen to them or "
+                + "replace them; use https:// (checked against the fleet's CA), or set fleet.stream.insecure: true while units of "
+                + "an older release remain"),
+        .init(name: "stream listened to in plain", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  sign_key: k.key\n  command_zones: [gucheng]\n"
+              + "  stream: {server: \"https://s\", password_file: s.pw, listen: \"http://s:8000\"}\n",
+              line: 10, column: 62, severity: .warning,
+              message: "fleet.stream.listen is plain http: live talks are refused, since anyone on the way could listen to them or "
+                + "replace them; use https:// (checked against the fleet's CA), or set fleet.stream.insecure: true while units of "
+                + "an older release remain"),
+        .init(name: "stream over TLS named by its address", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  sign_key: k.key\n  command_zones: [gucheng]\n"
+              + "  stream: {server: \"https://10.0.0.2:8443\", password_file: s.pw}\n",
+              line: 10, column: 20, severity: .error,
+              message: "fleet.stream.server: libshout checks a certificate's host names only: name the Icecast server by a host name "
+                + "its certificate carries, not by the address 10.0.0.2"),
+        .init(name: "stream insecure", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  stream: {insecure: true}\n",
+              line: 8, column: 22, severity: .warning,
+              message: "fleet.stream.insecure: live talks may go as plain http, which anyone on the way can listen to or replace "
+                + "(with the talk's secret mount and, from a commander, Icecast's source password); keep it only while units of "
+                + "an older release remain"),
+        .init(name: "stream insecure not a boolean", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  stream: {insecure: perhaps}\n",
+              line: 8, column: 22, severity: .error, message: "fleet.stream.insecure must be true or false, found 'perhaps'"),
+        .init(name: "stream with a password and no server", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  sign_key: k.key\n  command_zones: [gucheng]\n"
+              + "  stream: {password_file: s.pw}\n",
+              line: 10, column: 11, severity: .error, message: "fleet.stream needs server (https://HOST:PORT of the Icecast server)"),
         .init(name: "stream without its password", yaml: fleetZones + "  name: l\n  broker: mqtt://b\n  sign_key: k.key\n  command_zones: [gucheng]\n"
               + "  stream: {server: \"http://s:8000\"}\n",
               line: 10, column: 11, severity: .error, message: "fleet.stream needs password_file (a file holding Icecast's source password)"),
@@ -164,14 +192,42 @@ let fleetZones = """
               broker: mqtt://b
               sign_key: k.key
               command_zones: [gucheng]
-              stream: {server: "http://10.0.0.2", password_file: icecast.source, listen: "http://stream.lijiang:8080"}
+              stream: {server: "https://stream.lijiang", password_file: icecast.source, listen: "https://10.0.0.2:8443"}
             """)
         #expect(result.diagnostics.isEmpty)
         let stream = try #require(result.config?.fleet?.stream)
-        #expect(stream.server.value == StreamAddress(host: "10.0.0.2", port: 8000))
-        #expect(stream.listen?.value == StreamAddress(host: "stream.lijiang", port: 8080))
+        #expect(stream.server.value == StreamAddress(host: "stream.lijiang", port: 443, tls: true))
+        #expect(stream.listen?.value == StreamAddress(host: "10.0.0.2", port: 8443, tls: true))
         #expect(stream.passwordFile.value == "/cfg/icecast.source")
-        #expect(stream.listen?.value.description == "http://stream.lijiang:8080")
+        #expect(stream.listen?.value.description == "https://10.0.0.2:8443")
+        #expect(result.config?.fleet?.streamInsecure == nil)
+    }
+
+    /// `fleet.stream.insecure` (SPEC 17): plain http streams allowed, said once as a warning (labad
+    /// logs it at start); a unit holds it without a server of its own; `false` says nothing.
+    @Test(arguments: [
+        ("  stream: {insecure: true}\n", true, 1),
+        ("  stream: {insecure: yes, server: \"http://10.0.0.2\", password_file: s.pw}\n  sign_key: k.key\n  command_zones: [gucheng]\n", true, 1),
+        ("  stream: {insecure: false}\n", false, 0),
+        ("", nil, 0),
+    ] as [(String, Bool?, Int)])
+    func theInsecureStreamSettingIsReadAndWarnedOf(_ fleet: String, _ insecure: Bool?, _ warnings: Int) throws {
+        let result = load(fleetZones + "  name: l\n  broker: mqtt://b\n" + fleet)
+        #expect(errorLines(result) == [])
+        #expect(result.config?.fleet?.streamInsecure?.value == insecure)
+        let found = result.diagnostics.filter { $0.severity == .warning }
+        #expect(found.count == warnings, "\(found)")
+        #expect(found.allSatisfy { $0.message.hasPrefix("fleet.stream.insecure: live talks may go as plain http") }, "\(found)")
+    }
+
+    @Test(arguments: [
+        ("https://stream.lijiang", StreamAddress(host: "stream.lijiang", port: 443, tls: true)),
+        ("https://stream.lijiang:8443/", StreamAddress(host: "stream.lijiang", port: 8443, tls: true)),
+        ("http://10.0.0.2", StreamAddress(host: "10.0.0.2", port: 8000, tls: false)),
+        ("https://[fd00::2]:8443", StreamAddress(host: "fd00::2", port: 8443, tls: true)),
+    ])
+    func streamAddressesAreRead(_ text: String, _ expected: StreamAddress) throws {
+        #expect(try StreamAddress(parsing: text) == expected)
     }
 
     @Test(arguments: errors) func diagnostic(_ expected: ExpectedDiagnostic) {

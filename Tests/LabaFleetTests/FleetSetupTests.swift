@@ -78,6 +78,43 @@ import Testing
         let stream = try #require(setup.stream)
         #expect(stream.server == StreamAddress(host: "10.0.0.2", port: 8000) && stream.listen == stream.server)
         #expect(stream.password == "source-secret")
+        #expect(setup.streamCA == nil && !setup.streamInsecure)
+    }
+
+    /// The stream's server is checked against the fleet's CA, the one that checks the broker
+    /// (SPEC 17), by a commander and by a unit alike; `fleet.stream.insecure` reaches the setup.
+    @Test func theStreamIsCheckedAgainstTheBrokersCA() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        try run(repositoryRoot + "/Scripts/fleet-test-ca.sh", [folder.file("certs"), "localhost"])
+        let setup = try FleetSetup.load(try config(folder, """
+              name: lijiang
+              broker: mqtts://localhost
+              tls: {ca: certs/ca.crt}
+              stream: {insecure: true}
+            """).fleet!, hostName: "h").get()
+        #expect(setup.streamCA == folder.file("certs/ca.crt"))
+        #expect(setup.streamInsecure)
+        #expect(setup.stream == nil)
+        // A commander reaching the broker through the loopback without TLS names the CA itself.
+        let loopback = try FleetSetup.load(try config(folder, """
+              name: lijiang
+              broker: mqtt://127.0.0.1
+              stream: {ca: certs/ca.crt}
+            """).fleet!, hostName: "h").get()
+        #expect(loopback.streamCA == folder.file("certs/ca.crt") && !loopback.streamInsecure)
+        let missing = try config(folder, """
+              name: lijiang
+              broker: mqtt://127.0.0.1
+              stream: {ca: certs/nothing.crt}
+            """)
+        guard case .failure(let error) = FleetSetup.load(missing.fleet!, hostName: "h") else {
+            Issue.record("loaded without the stream's CA")
+            return
+        }
+        #expect(error.diagnostics.map(\.description) == [
+            "\(folder.file("laba.yaml")):9:16: error: fleet.stream.ca: \(folder.path)/certs/nothing.crt does not exist",
+        ])
     }
 
     @Test func aCommanderSignsAndAUnitWithItsOwnAccountObeys() async throws {

@@ -19,11 +19,13 @@ final class Outcome: Sendable {
 }
 
 @Suite struct TalkStreamURLTests {
-    /// Units open only what a commander makes: `http://HOST[:PORT]/laba-live-<32 hex>.opus`.
+    /// Units open only what a commander makes: `https://HOST[:PORT]/laba-live-<32 hex>.opus` (or http).
     @Test(arguments: [
         ("http://10.0.0.2:8000/laba-live-0123456789abcdef0123456789abcdef.opus", true),
         ("http://stream.lijiang/laba-live-0123456789abcdef0123456789abcdef.opus", true),
-        ("https://10.0.0.2/laba-live-0123456789abcdef0123456789abcdef.opus", false),
+        ("https://10.0.0.2/laba-live-0123456789abcdef0123456789abcdef.opus", true),
+        ("https://stream.lijiang:8443/laba-live-0123456789abcdef0123456789abcdef.opus", true),
+        ("ftp://10.0.0.2/laba-live-0123456789abcdef0123456789abcdef.opus", false),
         ("http://10.0.0.2:8000/laba-live-0123456789ABCDEF0123456789abcdef.opus", false),
         ("http://10.0.0.2:8000/laba-live-0123.opus", false),
         ("http://10.0.0.2:8000/admin/stats", false),
@@ -41,15 +43,19 @@ final class Outcome: Sendable {
     /// A source on a fresh mount of `icecast`, sending what `ring` receives (`sent` says how it
     /// ended), and a listener on it. The source runs before the test waits for anything: it
     /// keeps the mount alive however long this test's task waits for a thread.
-    func connect(_ icecast: IcecastProcess, ring: LiveRing, sent: Outcome) async throws -> (IcecastSource, StreamListener) {
+    /// Over TLS (`icecast.tls`), both ends check the server's certificate against `ca`; the source
+    /// names the server `localhost` (libshout checks host names), the listener its address.
+    func connect(_ icecast: IcecastProcess, ring: LiveRing, sent: Outcome, ca: String? = nil) async throws -> (IcecastSource, StreamListener) {
         // A send to a server that died raises SIGPIPE: the daemon ignores it, and so does this process.
         signal(SIGPIPE, SIG_IGN)
         let mount = "/laba-test-\(UUID().uuidString.lowercased()).opus"
-        let source = IcecastSource(server: IcecastServer(host: "127.0.0.1", port: icecast.port, password: IcecastProcess.sourcePassword),
+        let tls = icecast.tls != nil
+        let source = IcecastSource(server: IcecastServer(host: tls ? "localhost" : "127.0.0.1", port: icecast.port,
+                                                         password: IcecastProcess.sourcePassword, tls: tls, caFile: ca),
                                    mount: mount, name: "test")
         try source.open()
         source.start(reading: ring) { error in sent.value.withLock { $0 = .some(error) } }
-        let listener = StreamListener(url: "http://127.0.0.1:\(icecast.port)\(mount)")
+        let listener = StreamListener(url: "\(icecast.scheme)://127.0.0.1:\(icecast.port)\(mount)", caFile: ca)
         try await listener.open()
         return (source, listener)
     }
@@ -175,5 +181,97 @@ final class Outcome: Sendable {
         } catch {
             #expect(error.message.contains("not (or no longer) on the server"), "\(error)")
         }
+    }
+
+    /// The live stream over TLS (SPEC 17): Icecast with a certificate from the fleet's CA; the
+    /// commander's source and the unit's listener both check it against that CA, and the tone
+    /// said arrives whole, the end of the talk told.
+    @Test func aToneSentOverTLSArrivesCheckedAgainstTheFleetsCA() async throws {
+        let folder = TemporaryFolder("laba-stream-tls")
+        defer { folder.remove() }
+        let fleetCA = try IcecastProcess.TLS.testCA(in: folder.file("fleet"))
+        let icecast = try IcecastProcess(tls: fleetCA)
+        let ring = LiveRing(capacity: LiveCapture.rate * 4)
+        let sent = Outcome()
+        let (source, listener) = try await connect(icecast, ring: ring, sent: sent, ca: fleetCA.ca)
+        let feed = LiveFeed()
+        let ended = Mutex<StreamEnd?>(nil)
+        listener.start(into: feed) { end in ended.withLock { $0 = end } }
+        let started = Date()
+        Thread.detachNewThread { speak(into: ring, seconds: 2) }
+        let heard = drain(feed)
+        // The talk ends on the unit with the commander's last page, not when the server gets round to
+        // closing the connection (Icecast over TLS keeps it open: that took the read timeout, 5 s).
+        let took = Date().timeIntervalSince(started)
+        #expect(took < 2 + Double(StreamListener.readTimeout) - 0.5, "the talk ended \(took) s after it began")
+
+        let end = try #require(ended.withLock { $0 })
+        #expect(end.complete && end.reason == "the commander ended the talk", "\(end)")
+        #expect(source.waitUntilEnded(timeout: 10))
+        #expect(sent.value.withLock { $0 } == .some(nil), "the source stopped early: \(String(describing: sent.value.withLock { $0 }))")
+        #expect(source.bytesSent > 4_000, "\(source.bytesSent) bytes sent")
+        #expect(Double(heard.count) / Double(LiveCapture.rate) > 1.0, "\(heard.count) frames heard")
+        #expect(abs(frequency(heard) - 700) < 15, "\(frequency(heard)) Hz")
+        #expect(end.seconds > 1.8, "\(end.seconds)")
+    }
+
+    /// An Icecast whose certificate another CA signed (someone else's server where the fleet's
+    /// should be): the commander's source refuses it before sending its password, the unit's
+    /// listener before asking for the mount, and each says the server is not trusted. The same
+    /// server is reached when its own CA is given (the refusal is the CA's, not the network's).
+    @Test func aServerWithACertificateFromAnotherCAIsRefusedAtBothEnds() async throws {
+        let folder = TemporaryFolder("laba-stream-tls")
+        defer { folder.remove() }
+        let fleetCA = try IcecastProcess.TLS.testCA(in: folder.file("fleet"))
+        let otherCA = try IcecastProcess.TLS.testCA(in: folder.file("other"))
+        let icecast = try IcecastProcess(tls: otherCA)
+        let mount = "/laba-live-0123456789abcdef0123456789abcdef.opus"
+
+        let source = IcecastSource(server: IcecastServer(host: "localhost", port: icecast.port, password: IcecastProcess.sourcePassword,
+                                                         tls: true, caFile: fleetCA.ca), mount: mount, name: "test")
+        do {
+            try source.open()
+            Issue.record("a source was sent to a server of another CA")
+        } catch {
+            #expect(error.untrusted, "\(error)")
+            #expect(error.message.contains("is not trusted: its certificate is not signed by the fleet's CA"), "\(error)")
+        }
+        // Icecast never saw the source's request (no mount, no login attempt).
+        #expect(!icecast.log.contains(mount), "\(icecast.log)")
+
+        let listener = StreamListener(url: "https://127.0.0.1:\(icecast.port)\(mount)", caFile: fleetCA.ca)
+        do {
+            try await listener.open()
+            Issue.record("a listener opened a stream of a server of another CA")
+        } catch {
+            #expect(error.untrusted, "\(error)")
+            #expect(error.message.contains("is not trusted"), "\(error)")
+        }
+
+        // With the server's own CA, the same server answers: the mount is simply not there.
+        let trusting = StreamListener(url: "https://127.0.0.1:\(icecast.port)\(mount)", caFile: otherCA.ca)
+        do {
+            try await trusting.open()
+            Issue.record("a mount that is not there was opened")
+        } catch {
+            #expect(!error.untrusted && error.message.contains("not (or no longer) on the server"), "\(error)")
+        }
+        // A plain http client on the TLS port gets no stream either.
+        let plain = StreamListener(url: "http://127.0.0.1:\(icecast.port)\(mount)", caFile: fleetCA.ca)
+        await #expect(throws: StreamError.self) { try await plain.open() }
+    }
+
+    /// libshout checks the certificate's host names: a source naming the server by an address the
+    /// certificate carries only as an IP entry is refused (hence `laba check`'s error for an
+    /// https `fleet.stream.server` given as an address).
+    @Test func aSourceNamingTheServerByItsAddressIsRefused() throws {
+        let folder = TemporaryFolder("laba-stream-tls")
+        defer { folder.remove() }
+        let fleetCA = try IcecastProcess.TLS.testCA(in: folder.file("fleet"))
+        let icecast = try IcecastProcess(tls: fleetCA)
+        let source = IcecastSource(server: IcecastServer(host: "127.0.0.1", port: icecast.port, password: IcecastProcess.sourcePassword,
+                                                         tls: true, caFile: fleetCA.ca),
+                                   mount: "/laba-live-0123456789abcdef0123456789abcdef.opus", name: "test")
+        #expect(throws: StreamError.self) { try source.open() }
     }
 }

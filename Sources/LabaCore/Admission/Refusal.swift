@@ -35,6 +35,10 @@ public struct Refusal: Error, Equatable, Sendable, CustomStringConvertible {
         case alreadyEnded = "already_ended"
         case notCommander = "not_commander"
         case streamUnavailable = "stream_unavailable"
+        /// A talk's stream in plain http without `fleet.stream.insecure` (SPEC 17).
+        case streamInsecure = "stream_insecure"
+        /// A talk's stream server whose certificate the fleet's CA did not sign (SPEC 17).
+        case streamUntrusted = "stream_untrusted"
         case inputUnavailable = "input_unavailable"
         case notAudio = "not_audio"
         case tooLarge = "too_large"

@@ -195,7 +195,7 @@ public enum ConfigFiles {
         if let fleet = config.fleet {
             for (key, file) in [("fleet.tls.ca", fleet.tls?.ca), ("fleet.tls.cert", fleet.tls?.cert), ("fleet.tls.key", fleet.tls?.key),
                                 ("fleet.password_file", fleet.passwordFile), ("fleet.sign_key", fleet.signKey),
-                                ("fleet.stream.password_file", fleet.stream?.passwordFile)] {
+                                ("fleet.stream.password_file", fleet.stream?.passwordFile), ("fleet.stream.ca", fleet.streamCA)] {
                 if let file { out.append(Named(key: key, path: file.value, location: file.location)) }
             }
             for entry in fleet.trust { out.append(Named(key: "fleet.trust.key", path: entry.key.value, location: entry.key.location)) }

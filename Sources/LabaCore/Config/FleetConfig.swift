@@ -84,30 +84,42 @@ public struct FleetTLSConfig: Sendable {
     static let keys = ["ca", "cert", "key"]
 }
 
-/// An Icecast server: `http://HOST[:PORT]` (port 8000 when not said).
+/// An Icecast server: `https://HOST[:PORT]` (port 443 when not said), or `http://HOST[:PORT]`
+/// (port 8000, Icecast's), plain, only with `fleet.stream.insecure`.
 public struct StreamAddress: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var port: Int
+    /// `https`: TLS, the server's certificate checked against the fleet's CA.
+    public var tls: Bool
 
-    public init(host: String, port: Int) {
+    public init(host: String, port: Int, tls: Bool = false) {
         self.host = host
         self.port = port
+        self.tls = tls
     }
 
     public init(parsing text: String) throws(FleetConfigError) {
-        let form = "expected http://HOST[:PORT] (an Icecast server)"
-        guard text.hasPrefix("http://"), let components = URLComponents(string: text), let host = components.host, !host.isEmpty,
+        let form = "expected https://HOST[:PORT] or http://HOST[:PORT] (an Icecast server)"
+        guard text.hasPrefix("http://") || text.hasPrefix("https://"), let components = URLComponents(string: text),
+              let host = components.host, !host.isEmpty,
               components.path.isEmpty || components.path == "/", components.query == nil, components.user == nil else {
             throw FleetConfigError("stream server '\(text)': \(form)")
         }
         if let port = components.port, !(1...65535).contains(port) {
             throw FleetConfigError("stream server '\(text)': the port must be a number from 1 to 65535")
         }
-        self.host = host
-        port = components.port ?? 8000
+        // (Foundation keeps an IPv6 address's brackets; `description` puts them back.)
+        self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        tls = components.scheme == "https"
+        port = components.port ?? (tls ? 443 : 8000)
     }
 
-    public var description: String { "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+    /// Whether the host is an IP address rather than a name.
+    public var hostIsAddress: Bool {
+        host.contains(":") || (!host.isEmpty && host.allSatisfy { $0.isNumber || $0 == "." })
+    }
+
+    public var description: String { "\(tls ? "https" : "http")://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 }
 
 /// `fleet.stream`: the Icecast server that carries a commander's live talks to its units (SPEC 14).
@@ -119,7 +131,7 @@ public struct FleetStreamConfig: Sendable {
     /// Where units fetch it, when they reach the server by another address; nil: `server`.
     public var listen: Located<StreamAddress>?
 
-    static let keys = ["server", "password_file", "listen"]
+    static let keys = ["server", "password_file", "listen", "insecure", "ca"]
 }
 
 /// One `fleet.trust` entry: a commander's public key and the subtrees it may command here.
@@ -162,6 +174,11 @@ public struct FleetConfig: Sendable {
     public var commandZones: [Located<String>]
     /// Where a commander's live talks go to its units.
     public var stream: FleetStreamConfig?
+    /// `fleet.stream.insecure`: plain http streams are sent (a commander) and taken (a unit).
+    public var streamInsecure: Located<Bool>?
+    /// `fleet.stream.ca`, absolute: the fleet's CA for the stream when the broker is reached without
+    /// TLS (a commander on the broker's machine, through the loopback); nil: `tls.ca`.
+    public var streamCA: Located<String>?
     /// The longest life (`expires_at − issued_at`) of a command obeyed here.
     public var maxCommandLife: Located<TimeSpan>?
     /// How far ahead of a synced clock a command may be issued.
@@ -297,6 +314,8 @@ extension ConfigLoader {
         }
 
         var stream: FleetStreamConfig?
+        var streamInsecure: Located<Bool>?
+        var streamCA: Located<String>?
         if let n = f["stream"], let m = reader.mapping(n, "fleet.stream", known: FleetStreamConfig.keys) {
             func address(_ key: String) -> Located<StreamAddress>? {
                 guard let text = m[key].flatMap({ reader.string($0, "fleet.stream.\(key)") }) else { return nil }
@@ -307,14 +326,49 @@ extension ConfigLoader {
                     return nil
                 }
             }
+            if let n = m["insecure"], let text = reader.string(n, "fleet.stream.insecure") {
+                switch text.value {
+                case "true", "yes": streamInsecure = Located(true, at: text.location)
+                case "false", "no": streamInsecure = Located(false, at: text.location)
+                default: reader.reject(text, "fleet.stream.insecure must be true or false, found '\(text.value)'")
+                }
+            }
+            let insecure = streamInsecure?.value == true
+            streamCA = m["ca"].flatMap { path($0, "fleet.stream.ca") }
+            if let streamInsecure, insecure {
+                reader.warning("fleet.stream.insecure: live talks may go as plain http, which anyone on the way can listen to "
+                               + "or replace (with the talk's secret mount and, from a commander, Icecast's source password); "
+                               + "keep it only while units of an older release remain", at: streamInsecure.location)
+            }
             let server = address("server")
             let listen = address("listen")
             let password = m["password_file"].flatMap { path($0, "fleet.stream.password_file") }
-            if m["server"] == nil { reader.error("fleet.stream needs server (http://HOST:PORT of the Icecast server)", at: m.location) }
-            if m["password_file"] == nil {
-                reader.error("fleet.stream needs password_file (a file holding Icecast's source password)", at: m.location)
+            // A unit (or a commander that sends no talk) may hold only `insecure`.
+            if m["server"] != nil || m["password_file"] != nil || m["listen"] != nil {
+                if m["server"] == nil {
+                    reader.error("fleet.stream needs server (https://HOST:PORT of the Icecast server)", at: m.location)
+                }
+                if m["password_file"] == nil {
+                    reader.error("fleet.stream needs password_file (a file holding Icecast's source password)", at: m.location)
+                }
+                if signKey == nil {
+                    reader.warning("fleet.stream is used by a commander only (this daemon has no sign_key)", at: m.location)
+                }
             }
-            if signKey == nil { reader.warning("fleet.stream is used by a commander only (this daemon has no sign_key)", at: m.location) }
+            if signKey != nil {
+                for case let (key, address?) in [("server", server), ("listen", listen)] {
+                    if !address.value.tls, !insecure {
+                        reader.warning("fleet.stream.\(key) is plain http: live talks are refused, since anyone on the way could "
+                                       + "listen to them or replace them; use https:// (checked against the fleet's CA), or set "
+                                       + "fleet.stream.insecure: true while units of an older release remain", at: address.location)
+                    }
+                }
+                if let server, server.value.tls, server.value.hostIsAddress {
+                    reader.error("fleet.stream.server: libshout checks a certificate's host names only: name the Icecast "
+                                 + "server by a host name its certificate carries, not by the address \(server.value.host)",
+                                 at: server.location)
+                }
+            }
             if let server, let password { stream = FleetStreamConfig(server: server, passwordFile: password, listen: listen) }
         }
 
@@ -333,6 +387,6 @@ extension ConfigLoader {
         guard let name, let broker else { return nil }
         return FleetConfig(name: name, broker: broker, unit: unit, tls: tls, username: username, passwordFile: passwordFile,
                            trust: trust, signKey: signKey, commandZones: commandZones, stream: stream,
-                           maxCommandLife: maxCommandLife, maxSkew: maxSkew, recordsPerUnit: recordsPerUnit, location: f.location)
+                           streamInsecure: streamInsecure, streamCA: streamCA, maxCommandLife: maxCommandLife, maxSkew: maxSkew, recordsPerUnit: recordsPerUnit, location: f.location)
     }
 }
