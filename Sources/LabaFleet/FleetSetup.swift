@@ -67,13 +67,17 @@ public struct FleetSetup: Sendable {
                                              revoked: revoked))
                 guard !revoked else { continue }
                 if let named = entry.issuer, let own = key.issuer, named.value != own {
-                    warnings.append(.warning("trust issuer '\(named.value)' is not the issuer its key names ('\(own)', "
-                                             + "in \(entry.key.value)): commands signed as '\(own)' are refused", at: named.location))
+                    warnings.append(Diagnostic(.warning, at: named.location,
+                                               "trust issuer '\(named.value)' is not the issuer its key names ('\(own)', in "
+                                               + "\(entry.key.value)): commands signed as '\(own)' are refused",
+                                               code: "trust_issuer_differs",
+                                               arguments: ["issuer": named.value, "own": own, "path": entry.key.value]))
                 } else if entry.issuer == nil, key.issuer == nil {
-                    warnings.append(.warning("a trust entry without issuer, and \(entry.key.value) names none (its comment is not "
-                                             + "issuer=NAME): its key's commands may name any commander as their issuer and are "
-                                             + "recorded with the key's id (issuer: the name its commander signs as binds them)",
-                                             at: entry.location))
+                    warnings.append(Diagnostic(.warning, at: entry.location,
+                                               "a trust entry without issuer, and \(entry.key.value) names none (its comment is not "
+                                               + "issuer=NAME): its key's commands may name any commander as their issuer and are "
+                                               + "recorded with the key's id (issuer: the name its commander signs as binds them)",
+                                               code: "trust_no_issuer", arguments: ["path": entry.key.value]))
                 }
             }
         }

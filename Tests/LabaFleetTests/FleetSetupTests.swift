@@ -290,6 +290,7 @@ import Testing
                 - {key: keys/county.pub, zones: [county]}
             """)
         let config = try #require(ConfigLoader.load(path: folder.file("laba.yaml")).config)
+        #expect(configFileProblems(config, hostName: "h").map(\.code) == ["trust_no_issuer"])
         let warnings = configFileProblems(config, hostName: "h").map(\.description)
         #expect(warnings == ["\(folder.file("laba.yaml")):7:7: warning: a trust entry without issuer, and \(folder.path)/keys/county.pub "
                              + "names none (its comment is not issuer=NAME): its key's commands may name any commander as their "
