@@ -9,7 +9,7 @@ CONFIG   ?= Config/demo.yaml
 PACKAGES := $(shell cat Scripts/debian-packages.txt)
 BIN       = .build/debug
 
-.PHONY: all deps test-deps build release run test check bench soak base-unit attack fuzz clean audio install install-files uninstall deb package-test footprint
+.PHONY: all deps test-deps build release run test check bench soak base-unit fixtures-base attack fuzz clean audio install install-files uninstall deb package-test footprint
 
 all: build
 
@@ -80,7 +80,7 @@ soak: release base-unit
 attack: build
 	Bench/attack/run.sh .build/debug
 
-# The unit of the last release, for the mixed fleet of `make soak` (Bench/mixed.py): BASE_COMMIT's
+# The unit of the last release, for the mixed fleet of `make soak` (Bench/mixed.py), and its laba: BASE_COMMIT's
 # sources (`git archive`) under $(BASE_DIR)/src, built there with a scratch path of their own. The
 # dependencies keep this checkout's pins (Package.resolved is not in git).
 BASE_COMMIT ?= f38237e
@@ -94,6 +94,13 @@ base-unit: deps
 		echo $(BASE_COMMIT) > $(BASE_DIR)/src/.commit; \
 	fi
 	$(SWIFT) build --package-path $(BASE_DIR)/src --scratch-path $(BASE_DIR) --product labad
+	$(SWIFT) build --package-path $(BASE_DIR)/src --scratch-path $(BASE_DIR) --product laba
+
+# The state dirs of that release which the migration tests open (Tests/Fixtures/f38237e: a unit's
+# and a commander's, made on a real mosquitto by its labad and laba), made again. Committed; run
+# once per release.
+fixtures-base: base-unit
+	python3 Scripts/make-fixtures-f38237e.py $(BASE_DIR)/debug
 
 # laba_<version>_<arch>.deb: a release build with the Swift runtime linked in, stripped, laid out by
 # install-files, Depends: from the binaries' shared libraries (Scripts/deb.sh). ARCH=arm64 builds

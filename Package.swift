@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(name: "LabaAudioTests", dependencies: ["LabaAudio", "LabaCore", "CSndFile", "CEBUR128", "LabaTestSupport"]),
         .testTarget(name: "LabaConsoleTests", dependencies: ["LabaConsole", "LabaCore", "LabaStore", "LabaCatalog", "LabaAudio"]),
         .testTarget(name: "LabaStoreTests", dependencies: ["LabaStore", "LabaCore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "LabaDaemonTests", dependencies: ["LabaDaemon", "LabaCore", "LabaStore", "LabaAudio",
+        .testTarget(name: "LabaDaemonTests", dependencies: ["LabaDaemon", "LabaCore", "LabaStore", "LabaAudio", "LabaFleet",
                                                             .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "LabaStreamTests", dependencies: ["LabaStream", "LabaAudio", "LabaTestSupport"]),
         .testTarget(name: "LabaFleetTests", dependencies: ["LabaFleet", "LabaCore", "LabaTestSupport"]),

@@ -13,6 +13,11 @@ OLD_BIN holds the labad of the last release (`make base-unit` builds it from BAS
      reads envelope v 1 only, acks it `refused` and plays nothing of it.
   3. A `broadcast` command from the new commander still plays on the old unit, and the unit's
      record reaches the commander (`laba history --fleet`).
+  4. A `move` (`laba fleet move`, envelope v 2) is acked refused by the old unit, which stays in
+     its zone; the commander's `laba fleet` lists the refusal under the old unit.
+  5. A library recording (`laba library publish`, on library/KEY_ID/...) is not installed by the
+     old unit, and `laba library publish` names it an older unit.
+  6. A `stop` (envelope v 1) is still obeyed by the old unit (acked accepted).
 
 Prints one line per step; exits 1 on the first broken promise. The acks are read off the broker
 (mosquitto_sub): an old unit names no command in the ack of an envelope it cannot read (its
@@ -22,6 +27,7 @@ version, not by the command's id.
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -244,6 +250,85 @@ def mixed(new_bin, old_bin):
                                           for b in history(commander, "--fleet")), TIMEOUT,
                               "the old unit's record reaches the new commander"):
                 print("  its record is in the commander's history --fleet", flush=True)
+
+        print("Mixed 4: a move (envelope v 2) is refused by the old unit, and the commander says so", flush=True)
+        moved = commander.laba("fleet", "move", "old-1", "city", "--json")
+        try:
+            command = json.loads(moved.stdout.splitlines()[0])["command"]
+        except (ValueError, KeyError, IndexError):
+            command = None
+            fleet.fail(f"laba fleet move on the commander: {moved.stdout.strip()} {moved.stderr.strip()}")
+        if command:
+            def move_refused():
+                return [a for a in wire.acks("old-1") if a.get("command") == command and a.get("result") == "refused"]
+            if fleet.wait_for(move_refused, TIMEOUT, "the old unit acks the v 2 move refused"):
+                ack = move_refused()[0]
+                print(f"  the old unit refused move {command}: {ack.get('code')}: {ack.get('message')}", flush=True)
+
+            def listed():
+                shown = commander.laba("fleet", "--json")
+                try:
+                    refusals = json.loads(shown.stdout).get("fleet", {}).get("refusals", [])
+                except ValueError:
+                    return []
+                return [r for r in refusals if r.get("unit") == "old-1" and r.get("command") == command]
+            if fleet.wait_for(listed, TIMEOUT, "the commander's laba fleet lists the old unit's refusal of the move"):
+                line = [ln for ln in commander.laba("fleet").stdout.splitlines() if command in ln]
+                print("  laba fleet: " + (line[0].strip() if line else json.dumps(listed()[0])), flush=True)
+            zones = [o.get("zone") for u in json.loads(commander.laba("fleet", "--json").stdout or "{}").get("units", [])
+                     if u.get("unit") == "old-1" for o in u.get("outputs") or []]
+            if zones != ["east"]:
+                fleet.fail(f"the old unit's outputs are in {zones}, not east, after a refused move")
+
+        print("Mixed 5: a library recording (library/KEY_ID/...) is not taken by the old unit, named an older unit", flush=True)
+        recording = os.path.join(work, "bulletin.wav")
+        subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", recording, "synth", "0.2", "sine", "660", "vol", "0.5"],
+                       check=True)
+        published = commander.laba("library", "publish", "notice", recording, "--lang", "naxi", "--json", "--wait", "5")
+        lines = published.stdout.splitlines()
+        try:
+            answers = json.loads(lines[1])
+        except (ValueError, IndexError):
+            answers = {}
+            fleet.fail(f"laba library publish --json: {published.stdout.strip()} {published.stderr.strip()}")
+        if answers:
+            print(f"  laba library publish: kept {answers.get('kept')}, refused {answers.get('refused')}, "
+                  f"older {answers.get('older')}", flush=True)
+            if "old-1" not in answers.get("older", []):
+                fleet.fail(f"laba library publish does not name old-1 an older unit: {answers}")
+        text = commander.laba("library", "publish", "notice", recording, "--lang", "naxi", "--wait", "2")
+        older = [ln for ln in text.stdout.splitlines() if "old-1" in ln]
+        if older:
+            print("  in words: " + older[0].strip(), flush=True)
+        library = os.path.join(old.work, "state", "library")
+        held = [os.path.join(d, f) for d, _, files in os.walk(library) for f in files] if os.path.isdir(library) else []
+        if held:
+            fleet.fail(f"the old unit installed a recording of the new layout: {held}")
+
+        print("Mixed 6: a stop (envelope v 1) is still obeyed by the old unit", flush=True)
+        # Nothing plays: the bench's null PCM is not paced, so a looping broadcast would spin the
+        # old unit rather than play for a while (it then took no command within the timeout).
+        stopped = commander.laba("stop", "--zone", "east")
+        match = re.search(r"fleet command (\w+)", stopped.stdout)
+        stop_id = match.group(1) if match else None
+        if stopped.returncode != 0 or not stop_id:
+            fleet.fail(f"laba stop on the commander: {stopped.stdout.strip()} {stopped.stderr.strip()}")
+        else:
+            envelopes = [e.get("v") for _, e, p in wire.commands() if p and p.get("id") == stop_id]
+            print(f"  laba stop: {stopped.stdout.strip()} (envelope v {envelopes[0] if envelopes else '?'})", flush=True)
+
+            def stop_acked():
+                return [a for a in wire.acks("old-1") if a.get("command") == stop_id]
+            if fleet.wait_for(stop_acked, TIMEOUT, "the old unit acks the stop"):
+                ack = stop_acked()[0]
+                print(f"  the old unit acked stop {stop_id}: {ack.get('result')}", flush=True)
+                if ack.get("result") != "accepted":
+                    fleet.fail(f"the old unit refused the v 1 stop: {ack}")
+            if fleet.wait_for(lambda: any("fleet command obeyed: stop" in line and stop_id in line for line in old.log), TIMEOUT,
+                              "the old unit logs the stop obeyed"):
+                print("  its log: fleet command obeyed: stop", flush=True)
+        if old.proc.poll() is not None:
+            fleet.fail(f"the old unit exited ({old.proc.returncode})")
     finally:
         for d in daemons:
             d.stop()

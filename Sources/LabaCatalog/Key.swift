@@ -528,6 +528,8 @@ extension Catalog {
         case diagnosticFileDeniedToUser
         case diagnosticFileDeniedHere
         case diagnosticDaemonUserUnknown
+        case diagnosticTrustNoIssuer
+        case diagnosticTrustIssuerDiffers
         case diagnosticFileHiddenByService
         case restartNeeded
         // CAP alerts refused (CAPError's problems, `cap` + the code camel-cased)

@@ -541,6 +541,8 @@ extension Catalog {
         .diagnosticFileDeniedToUser: "{key}: labad's user {user} cannot read {path}: {blocker} is {mode}, owned by {owner}:{group}",
         .diagnosticFileDeniedHere: "{key}: {path} cannot be read by {user}, who runs this check; run it as root (sudo laba check) to check that labad's user can read it",
         .diagnosticDaemonUserUnknown: "there is no user {user} on this machine, so whether labad can read its files is not checked (laba check --daemon-user NAME names labad's user)",
+        .diagnosticTrustNoIssuer: "a trust entry without issuer, and {path} names none (its comment is not issuer=NAME): its key's commands may name any commander as their issuer and are recorded with the key's id (issuer: the name its commander signs as binds them)",
+        .diagnosticTrustIssuerDiffers: "trust issuer '{issuer}' is not the issuer its key names ('{own}', in {path}): commands signed as '{own}' are refused",
         .diagnosticFileHiddenByService: "{key}: laba.service hides {folder} from labad (ProtectHome=yes, PrivateTmp=yes), so it cannot read {path}; move it under /etc/laba",
         .restartNeeded: "these changes take effect only when labad restarts: {keys} (systemctl restart laba)",
         // CAP alerts refused: where and what

@@ -539,6 +539,8 @@ extension Catalog {
         .diagnosticFileDeniedToUser: "{key}：labad 的运行用户 {user} 无法读取 {path}：{blocker} 的权限为 {mode}，属于 {owner}:{group}",
         .diagnosticFileDeniedHere: "{key}：运行本检查的用户 {user} 无权读取 {path}；请以 root 身份运行（sudo laba check），以检查 labad 的运行用户能否读取",
         .diagnosticDaemonUserUnknown: "本机没有用户 {user}，因此未检查 labad 能否读取这些文件（用 laba check --daemon-user 用户名 指定 labad 的运行用户）",
+        .diagnosticTrustNoIssuer: "信任条目未写 issuer，{path} 也未写明（其注释不是 issuer=名称）：该密钥的指令可冒用任何指挥端作为签发者，记录只保留密钥编号（issuer: 写上指挥端签发所用的名称即可绑定）",
+        .diagnosticTrustIssuerDiffers: "信任条目的 issuer「{issuer}」与其密钥写明的签发者（{path} 中的「{own}」）不同：以「{own}」签发的指令将被拒绝",
         .diagnosticFileHiddenByService: "{key}：laba.service 对 labad 隐藏了 {folder}（ProtectHome=yes、PrivateTmp=yes），labad 读不到 {path}；请把它移到 /etc/laba 下",
         .restartNeeded: "以下修改要在 labad 重启后才生效：{keys}（systemctl restart laba）",
         // CAP alerts refused: where and what

@@ -172,13 +172,12 @@ enum ControlServer {
             let records = await engine.history(BroadcastFilter(state: .done, since: since, until: until, limit: .max))
             let withUnits = try q.flag("fleet") ?? false
             guard key == .unit || withUnits else { return try json(ReportJSON(by: key, records: records)) }
-            // By unit (or with fleet=true): a commander's own broadcasts under its unit id, and its units'.
+            // By unit (or with fleet=true): a commander's own broadcasts under its unit id, and its
+            // units', counted by SQLite (a commander may keep millions; none is read into memory).
             let own = fleet?.unitID ?? "local"
-            var all = records.map { ($0, own) }
-            for json in await fleet?.records(unit: nil, BroadcastFilter(since: since, until: until, limit: .max)) ?? [] {
-                if let record = BroadcastRecord(fleet: json) { all.append((record, json.unit ?? "?")) }
-            }
-            return try json(ReportJSON(by: key, records: all.map(\.0), units: all.map(\.1)))
+            let local = ReportJSON(by: key, records: records, units: Array(repeating: own, count: records.count))
+            let units = await fleet?.report(by: key, since: since, until: until) ?? []
+            return try json(local.adding(units))
         }
         router.get("\(prefix)/fleet") { _, _ in
             guard let fleet else { throw APIFailure(.notFound, "this daemon has no fleet: section") }

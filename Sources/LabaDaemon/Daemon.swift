@@ -96,12 +96,14 @@ public func scanLibrary(_ config: Config, stateDirectory: String?) -> MessageLib
     return library
 }
 
-/// KEY_ID → the subtrees a unit trusts the key for, as far as the library goes: `fleet.trust`,
+/// KEY_ID → the subtrees a unit trusts the key for, as far as the library goes: `fleet.trust`
+/// less its revoked keys,
 /// and a commander's own key for its `command_zones` (its own recordings play at home too).
 /// A key file that cannot be read trusts nothing (labad refuses to start with it anyway).
 func libraryTrust(_ fleet: FleetConfig) -> [String: [String]] {
     guard case .success(let setup) = FleetSetup.load(fleet, hostName: ProcessInfo.processInfo.hostName) else { return [:] }
-    var out = setup.trust.entries.mapValues(\.zones)
+    // A revoked key's recordings play nowhere (the next key's, or audio_dir's, play instead).
+    var out = setup.trust.entries.filter { !$0.value.revoked }.mapValues(\.zones)
     if let own = setup.signingKey, out[own.id] == nil { out[own.id] = setup.commandZones }
     return out
 }

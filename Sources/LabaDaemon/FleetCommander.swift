@@ -89,7 +89,7 @@ extension FleetService {
         guard let key = setup.signingKey else { throw Refusal(.notCommander) }
         let t = now()
         // Units refuse a command that lives longer than their fleet.max_command_life (SPEC 17).
-        let command = FleetCommand(issuer: unit, issuedAt: t, expiresAt: t + min(lifetime, setup.maxCommandLife), body: body)
+        let command = FleetCommand(issuer: setup.issuer, issuedAt: t, expiresAt: t + min(lifetime, setup.maxCommandLife), body: body)
         let bytes = SignedEnvelope(signing: command, with: key).bytes
         // Units drop a command over the limit unread (SPEC 17; a forwarded CAP alert counts): refuse it here.
         guard bytes.count <= FleetLimits.command else {
@@ -264,7 +264,7 @@ extension FleetService {
         let audio = Array(data)
         let config = await engine.configuration
         let title = config.messages.first(where: { $0.id.value == message })?.title ?? message
-        let info = LibraryRecordingInfo(message: message, language: language, format: format, audio: audio, issuer: unit,
+        let info = LibraryRecordingInfo(message: message, language: language, format: format, audio: audio, issuer: setup.issuer,
                                         issuedAt: now(), zones: setup.commandZones, title: title)
         let signed = SignedRecording(signing: info, audio: audio, with: key)
         // Units drop a library message over the limit unread (SPEC 17): refuse it here, with its size.
@@ -343,6 +343,24 @@ extension FleetService {
             json.unit = row.unit
             json.command = row.command
             return json
+        }
+    }
+
+    /// Units' records planned in [since, until), grouped by `key` and outcome (by SQLite).
+    public func report(by key: ReportKey, since: Int64?, until: Int64?) -> [Store.FleetReportRow] {
+        let grouping: Store.FleetReportKey = switch key {
+        case .unit: .unit
+        case .zone: .zone
+        case .message: .message
+        case .output: .output
+        case .language: .language
+        }
+        do {
+            return try store.fleetReport(by: grouping, since: since, until: until,
+                                         outcomes: BroadcastOutcome.allCases.map(\.rawValue))
+        } catch {
+            logger.warning("cannot count the units' records", metadata: ["error": "\(error)"])
+            return []
         }
     }
 

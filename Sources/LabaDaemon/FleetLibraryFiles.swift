@@ -87,6 +87,40 @@ struct FleetLibraryFiles {
         return (out.sorted { $0.recording.path < $1.recording.path }, problems)
     }
 
+    /// Removes every recording the keys `revoked` signed: their folders under `.keys/` and those
+    /// kept before keys had topics. A revoked key's recordings play nowhere (its trust is gone
+    /// from the scan); removing them keeps them from coming back with a trust entry restored by
+    /// mistake and frees the disk. Unreadable files are left for the next start.
+    ///
+    /// - Returns: `key/message/language` of each recording removed.
+    @discardableResult
+    func removeRecordings(of revoked: Set<String>) -> [String] {
+        guard !revoked.isEmpty else { return [] }
+        let fm = FileManager.default
+        var removed: [String] = []
+        for key in keys() where revoked.contains(key) {
+            removed += sidecars(in: folder(of: key)).values.map { "\(key)/\($0.info.message)/\($0.info.language)" }
+            try? fm.removeItem(atPath: folder(of: key))
+        }
+        for message in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] where !message.hasPrefix(".") {
+            let sub = (directory as NSString).appendingPathComponent(message)
+            for file in (try? fm.contentsOfDirectory(atPath: sub)) ?? [] where file.hasPrefix(".") && file.hasSuffix(".json") {
+                let sidecarPath = (sub as NSString).appendingPathComponent(file)
+                guard let data = fm.contents(atPath: sidecarPath), let sidecar = try? FleetJSON.decode(Sidecar.self, from: Array(data)),
+                      revoked.contains(sidecar.key) else { continue }
+                let language = sidecar.info.language
+                for audio in (try? fm.contentsOfDirectory(atPath: sub)) ?? []
+                where !audio.hasPrefix(".") && (audio as NSString).deletingPathExtension == language {
+                    try? fm.removeItem(atPath: (sub as NSString).appendingPathComponent(audio))
+                }
+                try? fm.removeItem(atPath: sidecarPath)
+                removed.append("\(sidecar.key)/\(sidecar.info.message)/\(language)")
+            }
+            if ((try? fm.contentsOfDirectory(atPath: sub)) ?? ["?"]).isEmpty { try? fm.removeItem(atPath: sub) }
+        }
+        return removed.sorted()
+    }
+
     /// Writes a checked recording: the audio under a temporary name, checked with libsndfile,
     /// then renamed over the old one (any other ending of the same language is removed), then its
     /// sidecar. A crash leaves the old recording or the new one, never half of one.

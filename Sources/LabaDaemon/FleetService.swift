@@ -151,6 +151,7 @@ public actor FleetService: Service {
     private func prepare() async {
         configDigest = FileManager.default.contents(atPath: configPath).map { LibraryRecordingInfo.digest($0) }
         lastRecordAt = ((try? store.broadcasts(state: .done, limit: 1)) ?? []).first?.endedAt.map(Instant.init(microseconds:))
+        removeRevokedRecordings()
         libraryVersions = FleetLibraryFiles(directory: layout.library).versions()
         // Ids of commands expired a life ago: on a set clock their replays are refused as expired
         // (and, were the clock set back, by their key's mark).
@@ -210,6 +211,11 @@ public actor FleetService: Service {
         setup.maxCommandLife = new.maxCommandLife
         setup.maxSkew = new.maxSkew
         tree = ZoneTree(config)
+        if removeRevokedRecordings() {
+            libraryVersions = FleetLibraryFiles(directory: layout.library).versions()
+            libraryRefusals = libraryRefusals.filter { !(setup.trust[$0.value.key]?.revoked ?? false) }
+            lastStatus = nil  // published again at the next status
+        }
         if isCommander, !wasCommander {
             startCommanding()
         } else if wasCommander, !isCommander {
@@ -425,7 +431,7 @@ public actor FleetService: Service {
                                                         expiresAt: command.expiresAt.microseconds, advancesMark: false)
             }
             // The commander's own command, brought back by the broker: it was carried out when issued.
-            if refusal.code == .duplicate, command?.issuer == unit { return }
+            if refusal.code == .duplicate, command?.issuer == setup.issuer { return }
             if refusal.code == .expired, let command, case .broadcast(let b) = command.body {
                 // Signed, in scope, never seen: record what it would have played, as expired.
                 if let request = try? broadcastRequest(b, command: command, at: t) {
@@ -655,7 +661,8 @@ public actor FleetService: Service {
         var trust = setup.trust
         // A commander's own recordings come back from the broker: known, and already kept.
         if let own = setup.signingKey, trust[own.id] == nil {
-            trust = FleetTrust(trust.entries.values.map { ($0.key, $0.zones) } + [(own.publicKey, setup.commandZones)])
+            trust = FleetTrust(entries: Array(trust.entries.values)
+                               + [FleetTrust.Entry(key: own.publicKey, zones: setup.commandZones, issuer: setup.issuer)])
         }
         let t = now()
         let kept = libraryVersions[name]
@@ -670,6 +677,20 @@ public actor FleetService: Service {
         case .accepted(let info, let audio, let keyID):
             await install(info, audio: audio, key: keyID)
         }
+    }
+
+    /// Removes the recordings of every key `fleet.trust` revokes (SPEC 17), at start and at each
+    /// reload; the scan that follows no longer finds them.
+    ///
+    /// - Returns: whether any was removed.
+    @discardableResult
+    func removeRevokedRecordings() -> Bool {
+        let revoked = Set(setup.trust.entries.values.filter(\.revoked).map(\.key.id))
+        let removed = FleetLibraryFiles(directory: layout.library).removeRecordings(of: revoked)
+        for name in removed {
+            logger.notice("library recording of a revoked key removed", metadata: ["recording": "\(name)"])
+        }
+        return !removed.isEmpty
     }
 
     /// The version a library message claims, read without trusting it (to name it in a refusal).

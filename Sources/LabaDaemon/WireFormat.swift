@@ -64,4 +64,17 @@ extension ReportJSON {
         }
         self.init(by: key, rows: rows.values.sorted { $0.key < $1.key })
     }
+
+    /// These rows with a fleet report's groups added (the same key's counts and airtime summed).
+    func adding(_ groups: [Store.FleetReportRow]) -> ReportJSON {
+        var rows = Dictionary(self.rows.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        for group in groups {
+            var row = rows[group.key] ?? Row(key: group.key, broadcasts: 0, airtimeSeconds: 0, outcomes: [:])
+            row.broadcasts += group.broadcasts
+            row.airtimeSeconds += group.airtimeSeconds
+            row.outcomes[group.outcome, default: 0] += group.broadcasts
+            rows[group.key] = row
+        }
+        return ReportJSON(by: by, rows: rows.values.sorted { $0.key < $1.key })
+    }
 }

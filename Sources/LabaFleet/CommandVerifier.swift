@@ -196,12 +196,7 @@ public enum CommandVerifier {
             return .refused(FleetRefusal(.malformed, "the payload is not a command: \(describe(error))"), command: nil)
         }
         guard envelope.v == SignedEnvelope.version(of: command) else {
-            if case .move = command.body {
-                return .refused(FleetRefusal(.malformed, "a move needs envelope version 2, which names the unit and is checked "
-                                             + "against its current zone; this one is version \(envelope.v)"), command: command)
-            }
-            return .refused(FleetRefusal(.malformed, "a \(command.body.kind) command in envelope version \(envelope.v)"),
-                            command: command)
+            return .refused(FleetRefusal(.malformed, envelopeMismatch(command, version: envelope.v)), command: command)
         }
         if let issuer = entry.issuer, command.issuer != issuer {
             return .refused(FleetRefusal(.wrongIssuer, "key \(envelope.key) signs for '\(issuer)', not '\(command.issuer)'"),
@@ -286,6 +281,21 @@ public enum CommandVerifier {
             return FleetRefusal(.expired, "command \(command.id) expired at \(FleetTime.format(command.expiresAt))")
         }
         return nil
+    }
+
+    /// Why a command cannot be obeyed in the envelope version it came in.
+    static func envelopeMismatch(_ command: FleetCommand, version: Int) -> String {
+        let kind = command.body.kind
+        let needed = SignedEnvelope.version(of: command)
+        guard needed == 2 else { return "a \(kind) command travels in envelope version \(needed), not \(version)" }
+        let why = switch command.body {
+        case .move: "which names the unit and is checked against its current zone"
+        case .alert: "which a unit of the last release refuses, as it cannot check its zones"
+        case .report: "which a unit of the last release refuses, as it cannot check its scope"
+        default: "the version of the commands a unit of the last release cannot check"
+        }
+        return "a \(kind) needs envelope version 2, \(why); this one is version \(version) "
+            + "(version 1 is obeyed for broadcast, stop and live only)"
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -22,7 +22,7 @@ public struct ACLCommander: Sendable, Equatable {
 
 public enum FleetACL {
     /// The commanders a configuration knows: each trust entry (its account is its `issuer:`, else
-    /// the `.pub` file's comment; one without either is left out and listed in `withoutAccount`) and this
+    /// the issuer its `.pub` file's comment names, else that comment; one without either is left out and listed in `withoutAccount`) and this
     /// daemon when it signs (its account is its unit id, its zones `command_zones`). An account
     /// named twice keeps every zone.
     public static func commanders(trust: [(key: FleetPublicKey, zones: [String], issuer: String?)], own: (account: String, key: FleetPublicKey,
@@ -38,8 +38,9 @@ public enum FleetACL {
         }
         if let own { add(own.account, own.key.id, own.zones) }
         for entry in trust {
-            // The trust entry's `issuer:` names the account its commands come from; else the key's comment.
-            guard let account = entry.issuer ?? entry.key.comment, FleetTopics.isID(account) else {
+            // The trust entry's `issuer:` names the account its commands come from; else the issuer
+            // the key's comment names (`issuer=NAME`), else the comment itself (keys made before).
+            guard let account = entry.issuer ?? entry.key.issuer ?? entry.key.comment, FleetTopics.isID(account) else {
                 withoutAccount.append(entry.key.id)
                 continue
             }

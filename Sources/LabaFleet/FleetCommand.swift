@@ -269,10 +269,12 @@ public struct FleetTime: Codable, Sendable, Equatable {
 
 /// The signed wrapper every command travels in.
 ///
-/// Versions: 1, the first; 2, for commands a unit of the last release would misread (a forwarded
-/// alert, whose payload it cannot read; a move, which it would check against its destination only):
-/// such a unit refuses them (`malformed`) and says so in its ack, and a unit of this release reads
-/// both, refusing a move in version 1.
+/// Versions: 1, the first; 2, for every command a unit of the last release (f38237e) would misread
+/// or could not check: an alert (a forwarded one's payload it cannot read), a report (its scope),
+/// a move (which it would check against its destination only). Such a unit refuses version 2
+/// (`malformed`) and says so in its ack; a unit of this release obeys version 1 only for
+/// `broadcast`, `stop` and `live`, and refuses any other kind in it (`malformed`, naming the
+/// version the kind needs).
 public struct SignedEnvelope: Codable, Sendable, Equatable {
     public static let version = 1
     /// The versions this release reads.
@@ -299,12 +301,14 @@ public struct SignedEnvelope: Codable, Sendable, Equatable {
         self.init(v: Self.version(of: command), key: key.id, payload: Data(payload), sig: Data(key.signature(for: payload)))
     }
 
-    /// The envelope version a command needs: 2 for a forwarded alert (`cap_base64`) and a move,
-    /// else 1.
+    /// The kinds a unit of this release still obeys in envelope version 1: those the last
+    /// release's units read as this one does.
+    public static let versionOneKinds: Set<String> = ["broadcast", "stop", "live"]
+
+    /// The envelope version a command is sent in and must arrive in: 1 for `broadcast`, `stop`
+    /// and `live`, 2 for every other kind (`alert`, `report`, `move`).
     public static func version(of command: FleetCommand) -> Int {
-        if case .alert(let a) = command.body, a.capBase64 != nil { return 2 }
-        if case .move = command.body { return 2 }
-        return 1
+        versionOneKinds.contains(command.body.kind) ? 1 : 2
     }
 
     /// The envelope's JSON: what is published.

@@ -19,11 +19,35 @@ public struct FleetKeyError: Error, Equatable, Sendable, CustomStringConvertible
     public var description: String { path.map { "\($0): \(reason)" } ?? reason }
 }
 
+/// What a key line's comment says of its commander.
+///
+/// A comment `issuer=NAME` (written by `laba fleet keygen --issuer NAME`) names the issuer the
+/// key's commands carry: a commander signs as NAME, and a unit whose trust entry names no
+/// `issuer:` checks NAME. Any other comment (keygen's default, the file name; a note) names no
+/// issuer: keys made before issuers were bound keep working unchanged after an upgrade, their
+/// commands still signed with the commander's unit id and their issuer unchecked unless the trust
+/// entry names one.
+public enum KeyComment {
+    public static let issuerPrefix = "issuer="
+
+    /// NAME of a comment `issuer=NAME` when NAME is an id; nil for any other comment.
+    public static func issuer(_ comment: String?) -> String? {
+        guard let comment, comment.hasPrefix(issuerPrefix) else { return nil }
+        let name = String(comment.dropFirst(issuerPrefix.count))
+        return FleetTopics.isID(name) ? name : nil
+    }
+
+    /// The comment that names `issuer`.
+    public static func naming(issuer: String) -> String { issuerPrefix + issuer }
+}
+
 /// A key that verifies commands: the public half of a commander's key.
 public struct FleetPublicKey: Sendable, Hashable {
     /// The raw 32-byte Ed25519 public key.
     public let raw: [UInt8]
     public let comment: String?
+    /// The issuer its comment names (`issuer=NAME`); nil for any other comment.
+    public var issuer: String? { KeyComment.issuer(comment) }
     /// KEY_ID: the first 16 hex digits of the SHA-256 of `raw`.
     public let id: String
 
@@ -90,6 +114,9 @@ public struct FleetSigningKey: Sendable {
 
     /// KEY_ID of the public half.
     public var id: String { publicKey.id }
+
+    /// The issuer its comment names (`issuer=NAME`); nil for any other comment.
+    public var issuer: String? { publicKey.issuer }
 
     /// The Ed25519 signature of `data` (64 bytes).
     public func signature(for data: [UInt8]) -> [UInt8] {

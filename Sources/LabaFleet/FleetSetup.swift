@@ -15,6 +15,13 @@ public struct FleetSetup: Sendable {
     public var trust: FleetTrust
     /// Present on a commander.
     public var signingKey: FleetSigningKey?
+    /// The `issuer` a commander's commands and recordings carry: the one its signing key's comment
+    /// names (`issuer=NAME`), else its unit id (what every commander signed as before issuers
+    /// were bound to keys).
+    public var issuer: String { signingKey?.issuer ?? unit }
+    /// What `laba check` and labad's start say of the files read (a trust entry that binds no
+    /// issuer, an `issuer:` that differs from its key's).
+    public var warnings: [Diagnostic] = []
     /// The subtrees a commander may command.
     public var commandZones: [String]
     /// Where a commander's live talks go (`fleet.stream`), its password read.
@@ -58,10 +65,26 @@ public struct FleetSetup: Sendable {
             }
         }
         var keys: [FleetTrust.Entry] = []
+        var warnings: [Diagnostic] = []
         for entry in fleet.trust {
             if let key = use("fleet.trust.key", entry.key, FleetKeyFile.publicKey) {
-                keys.append(FleetTrust.Entry(key: key, zones: entry.zones.map(\.value), issuer: entry.issuer?.value,
-                                             revoked: entry.revoked?.value ?? false))
+                let revoked = entry.revoked?.value ?? false
+                keys.append(FleetTrust.Entry(key: key, zones: entry.zones.map(\.value), issuer: entry.issuer?.value ?? key.issuer,
+                                             revoked: revoked))
+                guard !revoked else { continue }
+                if let named = entry.issuer, let own = key.issuer, named.value != own {
+                    warnings.append(Diagnostic(.warning, at: named.location,
+                                               "trust issuer '\(named.value)' is not the issuer its key names ('\(own)', in "
+                                               + "\(entry.key.value)): commands signed as '\(own)' are refused",
+                                               code: "trust_issuer_differs",
+                                               arguments: ["issuer": named.value, "own": own, "path": entry.key.value]))
+                } else if entry.issuer == nil, key.issuer == nil {
+                    warnings.append(Diagnostic(.warning, at: entry.location,
+                                               "a trust entry without issuer, and \(entry.key.value) names none (its comment is not "
+                                               + "issuer=NAME): its key's commands may name any commander as their issuer and are "
+                                               + "recorded with the key's id (issuer: the name its commander signs as binds them)",
+                                               code: "trust_no_issuer", arguments: ["path": entry.key.value]))
+                }
             }
         }
         let signingKey = fleet.signKey.flatMap { use("fleet.sign_key", $0, FleetKeyFile.secretKey) }
@@ -98,6 +121,7 @@ public struct FleetSetup: Sendable {
         setup.recordsPerUnit = fleet.recordsPerUnitValue
         setup.streamCA = fleet.streamCA?.value ?? (fleet.broker.value.tls ? fleet.tls?.ca?.value : nil)
         setup.streamInsecure = fleet.streamInsecure?.value ?? false
+        setup.warnings = warnings
         setup.maxCommandLife = fleet.maxCommandLife?.value ?? CommandClock.defaultMaxLife
         setup.maxSkew = fleet.maxSkew?.value ?? CommandClock.defaultMaxSkew
         return .success(setup)
@@ -115,8 +139,11 @@ public struct FleetSetupError: Error, Sendable, CustomStringConvertible {
 /// start and its reloads all call this, so that a checked configuration starts.
 public func configFileProblems(_ config: Config, hostName: String = ProcessInfo.processInfo.hostName) -> [Diagnostic] {
     var out = ConfigFiles.problems(config)
-    if let fleet = config.fleet, case .failure(let error) = FleetSetup.load(fleet, hostName: hostName) {
-        out += error.diagnostics
+    if let fleet = config.fleet {
+        switch FleetSetup.load(fleet, hostName: hostName) {
+        case .success(let setup): out += setup.warnings
+        case .failure(let error): out += error.diagnostics
+        }
     }
     return out
 }

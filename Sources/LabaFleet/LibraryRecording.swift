@@ -98,8 +98,8 @@ public enum RecordingVerdict: Sendable, Equatable {
 public enum RecordingVerifier {
     /// Checks a library message received on `library/<topicKey>/<message>/<language>`, in this
     /// order: envelope (`malformed`: version 2, signed by the topic's key), key (`untrusted`),
-    /// signature (`bad_signature`), description (`malformed`: it must name the topic's message
-    /// and language, a title, zones, a recording file ending, and a version equal to `issued_at`
+    /// signature (`bad_signature`), revocation (`revoked`), description (`malformed`: it must name the topic's message
+    /// and language, a title, zones, the issuer its trust entry binds (`wrong_issuer`), a recording file ending, and a version equal to `issued_at`
     /// in milliseconds), zones (`unknown_zone`: one this unit's tree lacks; `out_of_scope`: one
     /// outside the key's trusted subtrees), audio (`bad_digest`), version (`duplicate` when it is
     /// not newer than `currentVersion`, the one the unit keeps of this key).
@@ -120,8 +120,14 @@ public enum RecordingVerifier {
         guard entry.key.isValidSignature(Array(envelope.sig), for: Array(envelope.payload)) else {
             return .refused(FleetRefusal(.badSignature, "the signature does not match key \(envelope.key)"))
         }
+        guard !entry.revoked else {
+            return .refused(FleetRefusal(.revoked, "key \(envelope.key) is revoked here"))
+        }
         guard let info = try? FleetJSON.decode(LibraryRecordingInfo.self, from: Array(envelope.payload)) else {
             return .refused(FleetRefusal(.malformed, "the description is not a library recording's"))
+        }
+        if let issuer = entry.issuer, info.issuer != issuer {
+            return .refused(FleetRefusal(.wrongIssuer, "key \(envelope.key) signs for '\(issuer)', not '\(info.issuer)'"))
         }
         guard info.message == message, info.language == language else {
             return .refused(FleetRefusal(.malformed, "the recording is \(info.message)/\(info.language), "

@@ -534,6 +534,68 @@ extension Store {
         }
     }
 
+    /// What a report groups units' records by.
+    public enum FleetReportKey: String, Sendable {
+        case unit, zone, message, output, language
+    }
+
+    /// One group of a report over units' records: its key, one outcome, how many, how long.
+    public struct FleetReportRow: Sendable, Equatable {
+        public var key: String
+        public var outcome: String
+        public var broadcasts: Int
+        public var airtimeSeconds: Double
+    }
+
+    /// Counts and airtime of units' records planned in [since, until), grouped by `key` and
+    /// outcome, computed by SQLite: a commander may keep millions of records, never read into
+    /// memory for a report. Airtime is a record's wall time (a unit's JSON has no rate); by
+    /// language, each language played (else planned; none: `unknown`) counts the broadcast once
+    /// and an equal share of its airtime. An outcome not in `outcomes` counts as `unknown`.
+    public func fleetReport(by key: FleetReportKey, since: Int64?, until: Int64?, outcomes: [String]) throws -> [FleetReportRow] {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let since {
+            conditions.append("planned_at >= ?")
+            arguments.append(since)
+        }
+        if let until {
+            conditions.append("planned_at < ?")
+            arguments.append(until)
+        }
+        let known = outcomes.isEmpty ? "''" : outcomes.map { _ in "?" }.joined(separator: ", ")
+        arguments = outcomes as [any DatabaseValueConvertible] + arguments
+        let wall = """
+            CASE WHEN json_extract(r, '$.started_at') IS NULL THEN 0.0
+                 ELSE MAX(0.0, (julianday(json_extract(r, '$.ended_at')) - julianday(json_extract(r, '$.started_at'))) * 86400.0)
+            END
+            """
+        let base = """
+            SELECT unit, zone, message, output,
+                   CASE WHEN outcome IN (\(known)) THEN outcome ELSE 'unknown' END AS o,
+                   CAST(record AS TEXT) AS r
+            FROM fleet_record \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+            """
+        let sql: String
+        if key == .language {
+            sql = """
+                WITH x AS (SELECT o, r, CASE WHEN json_array_length(r, '$.languages.played') > 0 THEN '$.languages.played'
+                                              ELSE '$.languages.planned' END AS p FROM (\(base)))
+                SELECT COALESCE(j.value, 'unknown') AS k, o, COUNT(*) AS n,
+                       TOTAL((\(wall)) / MAX(1, COALESCE(json_array_length(r, p), 0))) AS a
+                FROM x LEFT JOIN json_each(x.r, x.p) AS j
+                GROUP BY k, o
+                """
+        } else {
+            sql = "SELECT \(key.rawValue) AS k, o, COUNT(*) AS n, TOTAL(\(wall)) AS a FROM (\(base)) GROUP BY k, o"
+        }
+        return try database.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map {
+                FleetReportRow(key: $0["k"], outcome: $0["o"], broadcasts: $0["n"], airtimeSeconds: $0["a"])
+            }
+        }
+    }
+
     /// The newest record of each unit (by planned time).
     public func lastFleetRecords() throws -> [String: FleetRecordRow] {
         try database.read { db in

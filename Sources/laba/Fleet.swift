@@ -125,19 +125,31 @@ struct Fleet: ParsableCommand {
         @Option(help: "A comment at the end of each key line; default: the file name.")
         var comment: String?
 
+        @Option(help: ArgumentHelp("The issuer this key signs as (its commander's fleet.unit): written as the comment "
+                                   + "issuer=NAME, which units trusting the key check unless their trust entry names another.",
+                                   valueName: "name"))
+        var issuer: String?
+
         func validate() throws {
             if path.isEmpty || path.hasSuffix("/") { throw ValidationError("PATH names the files to write, e.g. keys/gucheng") }
+            if issuer != nil, comment != nil { throw ValidationError("--issuer writes the comment: give --issuer or --comment") }
+            if let issuer, KeyComment.issuer(KeyComment.naming(issuer: issuer)) == nil {
+                throw ValidationError("--issuer '\(issuer)' is not a valid id (lower-case letters, digits, '_' and '-', "
+                                      + "starting with a letter or digit)")
+            }
         }
 
         func run() throws {
             let key: FleetSigningKey
             do {
-                key = try FleetKeyFile.generate(at: path, comment: comment ?? (path as NSString).lastPathComponent)
+                key = try FleetKeyFile.generate(at: path, comment: issuer.map(KeyComment.naming(issuer:))
+                                                    ?? comment ?? (path as NSString).lastPathComponent)
             } catch {
                 printError("laba: \(error)")
                 throw ExitCode.failure
             }
             print("key id \(key.id)")
+            if let issuer = key.issuer { print("issuer \(issuer)") }
             print("secret \(path).key  (fleet.sign_key of the commander; keep it secret)")
             print("public \(path).pub  (fleet.trust of each unit it commands)")
         }

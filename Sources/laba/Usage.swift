@@ -120,14 +120,21 @@ struct UsageProblems {
         guard i < arguments.count else { return messages.isEmpty ? nil : UsageProblems(command: nil, messages: messages) }
         let name = arguments[i]
         let names = (root.subcommands ?? []).map(\.commandName)
-        guard let command = root.subcommand(name) else {
+        guard var command = root.subcommand(name) else {
             let text = closestMatch(to: name, in: names).map {
                 Catalog.text(.unknownCommandDidYouMean, ["command": name, "suggestion": $0])
             } ?? Catalog.text(.unknownCommand, ["command": name, "commands": names.filter { $0 != "help" }.joined(separator: ", ")])
             return UsageProblems(command: nil, messages: messages + [text])
         }
-        let longs = command.longOptions, shorts = command.shortOptions
+        // A subcommand's own subcommand (`fleet keygen`): its options are the ones that count.
+        var commandName = name
         i += 1
+        while i < arguments.count, let sub = command.subcommand(arguments[i]) {
+            command = sub
+            commandName += " " + arguments[i]
+            i += 1
+        }
+        let longs = command.longOptions, shorts = command.shortOptions
         while i < arguments.count {
             let token = arguments[i]
             i += 1
@@ -155,7 +162,7 @@ struct UsageProblems {
                 }
             }
         }
-        return messages.isEmpty ? nil : UsageProblems(command: name, messages: messages)
+        return messages.isEmpty ? nil : UsageProblems(command: commandName, messages: messages)
     }
 
     static func unknownOption(_ option: String, _ suggestion: String?) -> String {

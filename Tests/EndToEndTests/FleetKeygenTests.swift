@@ -29,4 +29,23 @@ import Testing
         #expect(again.stderr == "laba: \(path).key: exists already; remove it first or choose another path\n")
         #expect(try String(contentsOfFile: path + ".key", encoding: .utf8) == secret)
     }
+
+    /// Issue 25: `--issuer NAME` writes the comment `issuer=NAME`, which units trusting the key
+    /// check and the commander signs as; a name that is not an id is refused before any file.
+    @Test func keygenWithAnIssuerWritesItAsTheComment() throws {
+        var template = Array((NSTemporaryDirectory() + "laba-keygen-XXXXXX").utf8CString)
+        let folder = String(cString: mkdtemp(&template)!)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let result = try Binaries.run("laba", ["fleet", "keygen", folder + "/county", "--issuer", "county-office"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\nissuer county-office\n"), "\(result.stdout)")
+        for file in ["county.key", "county.pub"] {
+            #expect(try String(contentsOfFile: folder + "/" + file, encoding: .utf8).hasSuffix(" issuer=county-office\n"))
+        }
+        let bad = try Binaries.run("laba", ["fleet", "keygen", folder + "/city", "--issuer", "City Office"])
+        #expect(bad.status != 0 && bad.stderr.contains("not a valid id"), "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/city.key"))
+        let both = try Binaries.run("laba", ["fleet", "keygen", folder + "/city", "--issuer", "city", "--comment", "x"])
+        #expect(both.status != 0)
+    }
 }

@@ -87,6 +87,9 @@ import Testing
         .init(arguments: ["play", "masks", "--zone", "x", "--repeat", "-3"], messages: nil),
         .init(arguments: ["play-file", "--gain-db", "-3", "a.wav"], messages: nil),
         .init(arguments: ["history", "-h"], messages: nil),
+        // A subcommand's subcommand has its own options: a mistake elsewhere does not make them unknown.
+        .init(arguments: ["fleet", "keygen", "k", "--issuer", "Not An Id"], messages: nil),
+        .init(arguments: ["fleet", "keygen", "k", "--isuer", "x"], messages: ["unknown option '--isuer'; did you mean '--issuer'?"]),
     ]
 
     @Test(arguments: cases)

@@ -1,5 +1,7 @@
+import Foundation
 import LabaControl
 import LabaCore
+import LabaFleet
 @testable import LabaDaemon
 import LabaStore
 import Testing
@@ -43,5 +45,49 @@ import Testing
         #expect(ReportJSON(by: .zone, records: [r]).rows.first?.airtimeSeconds == 10_800)
         let byLanguage = Dictionary(uniqueKeysWithValues: ReportJSON(by: .language, records: [r]).rows.map { ($0.key, $0.airtimeSeconds) })
         #expect(byLanguage == ["naxi": 3_600, "mandarin": 7_000])
+    }
+
+    /// Issue 25: a commander's report over its units' records is counted by SQLite (none read into
+    /// memory) and agrees with the same records counted one by one, whatever the key; times with
+    /// offsets, records not started, several languages and an outcome of a newer release included.
+    @Test(arguments: ReportKey.allCases)
+    func unitsRecordsCountedBySQLiteAgreeWithThemCountedOneByOne(_ key: ReportKey) throws {
+        let dir = NSTemporaryDirectory() + "laba-report-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try Store(path: dir + "/laba.sqlite")
+        var wire = WireFormat(TimeZone(identifier: "Asia/Shanghai")!)
+        var jsons: [(BroadcastJSON, String)] = []
+        for i in 0..<40 {
+            var r = Self.record("r\(i)", languages: [["naxi"], ["naxi", "mandarin"], [], ["yi"]][i % 4], upload: i % 4 == 2,
+                                seconds: Int64(3 + i % 5))
+            r.plannedAt = 1_800_000_000_000_000 + Int64(i) * 60_000_000
+            r.startedAt = i % 7 == 0 ? nil : r.plannedAt + 1_000_000
+            r.endedAt = r.plannedAt + Int64(4 + i % 5) * 1_000_000 + 250_000
+            r.outcome = [.completed, .preempted, .completed, .expired][i % 4]
+            r.zone = ["east", "west"][i % 2]
+            var json = wire.broadcast(r)
+            if i == 5 { json.outcome = .unknown("a-newer-outcome") }
+            jsons.append((json, ["unit-\(i % 3)", "truck-1"][i % 2]))
+        }
+        for (json, unit) in jsons {
+            try store.saveFleetRecord(FleetRecordRow(unit: unit, id: json.id, command: nil, zone: json.zone, message: json.message,
+                                                     output: json.output, outcome: json.outcome?.description,
+                                                     plannedAt: FleetTime.parse(json.plannedAt)!.microseconds,
+                                                     record: Data(FleetJSON.encode(json)), receivedAt: 0))
+        }
+        let since = FleetTime.parse(jsons[3].0.plannedAt)!.microseconds, until = FleetTime.parse(jsons[37].0.plannedAt)!.microseconds
+        let inRange = jsons.filter { FleetTime.parse($0.0.plannedAt)!.microseconds >= since && FleetTime.parse($0.0.plannedAt)!.microseconds < until }
+        let oneByOne = ReportJSON(by: key, records: inRange.map { BroadcastRecord(fleet: $0.0)! }, units: inRange.map(\.1))
+        let grouping = Store.FleetReportKey(rawValue: key.rawValue)!
+        let bySQL = ReportJSON(by: key, records: []).adding(try store.fleetReport(by: grouping, since: since, until: until,
+                                                                                   outcomes: BroadcastOutcome.allCases.map(\.rawValue)))
+        #expect(bySQL.rows.map(\.key) == oneByOne.rows.map(\.key))
+        #expect(bySQL.rows.map(\.broadcasts) == oneByOne.rows.map(\.broadcasts))
+        #expect(bySQL.rows.map(\.outcomes) == oneByOne.rows.map(\.outcomes))
+        for (a, b) in zip(bySQL.rows, oneByOne.rows) {
+            #expect(abs(a.airtimeSeconds - b.airtimeSeconds) < 0.01, "\(a.key): \(a.airtimeSeconds) vs \(b.airtimeSeconds)")
+        }
+        #expect(oneByOne.rows.map(\.broadcasts).reduce(0, +) >= 34)
     }
 }

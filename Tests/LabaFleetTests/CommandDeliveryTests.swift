@@ -135,6 +135,15 @@ import Testing
             return r.bytes
         }(), refusal: .malformed),
         Case(name: "not JSON", bytes: audio, refusal: .malformed),
+        Case(name: "a revoked key's recording (issue 25)", bytes: recording(by: revokedKey).bytes, topicKey: revokedKey.id,
+             refusal: .revoked),
+        Case(name: "a recording naming the issuer its key is bound to", bytes: {
+            var i = info(zones: ["gucheng"])
+            i.issuer = "gucheng-office"
+            return signed(i, by: boundKey).bytes
+        }(), topicKey: boundKey.id),
+        Case(name: "a recording naming another issuer than its key's (issue 25)",
+             bytes: recording(zones: ["gucheng"], by: boundKey).bytes, topicKey: boundKey.id, refusal: .wrongIssuer),
         Case(name: "an unknown key", bytes: recording(by: strangerKey).bytes, topicKey: strangerKey.id, refusal: .untrusted),
         Case(name: "audio changed after signing", bytes: {
             var r = recording()

@@ -146,6 +146,21 @@ func tampered(_ command: FleetCommand, _ change: (inout SignedEnvelope) -> Void)
         .init(name: "a move in envelope v1 (a unit of the last release would check only where it goes)",
               message: tampered(command(move(output: "horn", to: "gucheng"))) { $0.v = 1 }, refusal: .malformed),
         .init(name: "a broadcast in envelope v1 is still obeyed", message: tampered(command(play(["gucheng"]))) { $0.v = 1 }),
+        // Envelope versions (issue 25): v1 is obeyed for broadcast, stop and live only.
+        .init(name: "a stop in envelope v1 is still obeyed",
+              message: tampered(command(.stop(StopCommand(zones: ["gucheng"])))) { $0.v = 1 }),
+        .init(name: "a live talk in envelope v1 is still obeyed",
+              message: tampered(command(.live(LiveCommand(stream: "https://s/laba-live-t.opus", zones: ["gucheng"])))) { $0.v = 1 }),
+        .init(name: "a stop in envelope v2 (it travels in v1)",
+              message: tampered(command(.stop(StopCommand(zones: ["gucheng"])))) { $0.v = 2 }, refusal: .malformed),
+        .init(name: "an alert as text in envelope v1 (the last release's commanders)",
+              message: tampered(command(.alert(AlertCommand(cap: "<alert/>")))) { $0.v = 1 }, refusal: .malformed),
+        .init(name: "a report in envelope v1", message: tampered(command(.report(ReportCommand(zones: ["gucheng"], since: t0)))) {
+            $0.v = 1
+        }, refusal: .malformed),
+        .init(name: "a report in envelope v2", message: tampered(command(.report(ReportCommand(zones: ["gucheng"], since: t0)))) {
+            $0.v = 2
+        }),
         .init(name: "an issuer other than the one the key is bound to",
               message: sealed(command(play(["gucheng"]), issuer: "lijiang-office"), by: boundKey), refusal: .wrongIssuer),
         .init(name: "the issuer the key is bound to",
@@ -217,8 +232,32 @@ func tampered(_ command: FleetCommand, _ change: (inout SignedEnvelope) -> Void)
         let verdict = CommandVerifier.verify(tampered(command(move(output: "horn", to: "gucheng"))) { $0.v = 1 }, trust: fleetTrust,
                                              zones: fleetTree, now: t0, context: context())
         guard case .refused(let refusal, _) = verdict else { Issue.record("\(verdict)"); return }
+        #expect(refusal.code == .malformed)
         #expect(refusal.message == "a move needs envelope version 2, which names the unit and is checked against its current zone; "
-                + "this one is version 1")
+                + "this one is version 1 (version 1 is obeyed for broadcast, stop and live only)")
+    }
+
+    /// Issue 25: the kinds a unit of the last release would misread go out in envelope v2; the
+    /// refusal of one in v1 names the version it needs.
+    @Test(arguments: [
+        (FleetCommand.Body.broadcast(BroadcastCommand(message: "masks", zones: ["gucheng"])), 1),
+        (.stop(StopCommand(zones: ["gucheng"])), 1),
+        (.live(LiveCommand(stream: "https://s/laba-live-t.opus", zones: ["gucheng"])), 1),
+        (.alert(AlertCommand(cap: "<alert/>")), 2),
+        (.alert(AlertCommand(capBase64: Data("<alert/>".utf8), zones: ["gucheng"])), 2),
+        (.report(ReportCommand(zones: ["gucheng"], since: t0)), 2),
+        (.move(MoveCommand(unit: "unit-a", zone: "gucheng")), 2),
+    ])
+    func eachKindIsSentInTheEnvelopeVersionItNeeds(_ body: FleetCommand.Body, _ version: Int) {
+        let sent = SignedEnvelope(signing: command(body), with: townshipKey)
+        #expect(sent.v == version)
+        guard version == 2 else { return }
+        let verdict = CommandVerifier.verify(tampered(command(body)) { $0.v = 1 }, trust: fleetTrust, zones: fleetTree, now: t0,
+                                             context: context())
+        guard case .refused(let refusal, let claimed) = verdict else { Issue.record("\(verdict)"); return }
+        #expect(refusal.code == .malformed)
+        #expect(refusal.message.hasPrefix("a \(body.kind) needs envelope version 2"), "\(refusal.message)")
+        #expect(claimed?.id == "c1")
     }
 
     @Test func aMoveOutOfACountyZoneNamesThatZone() {

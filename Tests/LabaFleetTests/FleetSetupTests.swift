@@ -194,3 +194,143 @@ import Testing
         #expect(verified.key == countyKey.id)
     }
 }
+
+/// Issue 25: the issuer a trust entry binds, from its `issuer:` or its key's comment when that says
+/// `issuer=NAME` (`laba fleet keygen --issuer`), and the one a commander signs as. Keys made before
+/// (comment: the file name) keep working when either side is upgraded.
+@Suite struct FleetIssuerTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        /// The comment of the commander's key files.
+        var comment: String?
+        /// The unit's trust entry's `issuer:`, if any.
+        var trustIssuer: String?
+        /// The issuer the unit binds to the key (nil: unchecked).
+        var bound: String?
+        /// The issuer the commander signs as.
+        var signs: String
+        /// Whether `laba check` warns about the unit's entry.
+        var warns: Bool
+        /// Whether the unit obeys the commander's command.
+        var obeyed: Bool = true
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        .init(name: "a key of the last release (comment: its file name), no issuer: unchecked, as before",
+              comment: "county", bound: nil, signs: "office", warns: true),
+        .init(name: "a key of the last release, issuer: the commander's unit id", comment: "county", trustIssuer: "office",
+              bound: "office", signs: "office", warns: false),
+        .init(name: "a key of the last release, issuer: another name", comment: "county", trustIssuer: "city-office",
+              bound: "city-office", signs: "office", warns: false, obeyed: false),
+        .init(name: "a key without comment", comment: nil, bound: nil, signs: "office", warns: true),
+        .init(name: "a key made with --issuer: bound with nothing to write", comment: "issuer=county-office",
+              bound: "county-office", signs: "county-office", warns: false),
+        .init(name: "a key made with --issuer, the same issuer: written", comment: "issuer=county-office",
+              trustIssuer: "county-office", bound: "county-office", signs: "county-office", warns: false),
+        .init(name: "a key made with --issuer, another issuer: written (warned)", comment: "issuer=county-office",
+              trustIssuer: "office", bound: "office", signs: "county-office", warns: true, obeyed: false),
+        .init(name: "a comment issuer= that is not an id names no issuer", comment: "issuer=Li Jiang",
+              bound: nil, signs: "office", warns: true),
+    ]
+
+    @Test(arguments: cases)
+    func theIssuerComesFromTheTrustEntryElseAnExplicitKeyComment(_ c: Case) throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(atPath: folder.file("keys"), withIntermediateDirectories: true)
+        let key = try FleetKeyFile.generate(at: folder.file("keys/county"), comment: c.comment)
+        func load(_ fleet: String) throws -> FleetSetup {
+            try folder.write("laba.yaml", """
+                outputs: [{id: horn, device: hw, zone: east}]
+                zones: [{id: county}, {id: east, parent: county}]
+                fleet:
+                \(fleet)
+                """)
+            let loaded = ConfigLoader.load(path: folder.file("laba.yaml"))
+            let config = try #require(loaded.config, "\(loaded.diagnostics)")
+            #expect(loaded.diagnostics.warnings.isEmpty, "\(loaded.diagnostics)")
+            return try FleetSetup.load(config.fleet!, hostName: "h").get()
+        }
+        let issuer = c.trustIssuer.map { ", issuer: \($0)" } ?? ""
+        let unit = try load("""
+              name: t
+              broker: mqtt://127.0.0.1
+              unit: east-1
+              trust:
+                - {key: keys/county.pub, zones: [county]\(issuer)}
+            """)
+        let office = try load("""
+              name: t
+              broker: mqtt://127.0.0.1
+              unit: office
+              sign_key: keys/county.key
+              command_zones: [county]
+            """)
+        #expect(unit.trust[key.id]?.issuer == c.bound)
+        #expect(office.issuer == c.signs)
+        #expect(!unit.warnings.isEmpty == c.warns, "\(unit.warnings)")
+        // Checked by `laba check` (and labad's start) with the files.
+        let config = try #require(ConfigLoader.load(path: folder.file("laba.yaml")).config)
+        #expect(configFileProblems(config).allSatisfy { $0.severity == .warning })
+
+        let now = Instant(seconds: 1_800_000_000)
+        let order = FleetCommand(issuer: office.issuer, issuedAt: now, expiresAt: now + .seconds(600),
+                                 body: .broadcast(BroadcastCommand(message: "masks", zones: ["east"])))
+        let tree = ZoneTree(try #require(ConfigLoader.parse(yaml: "zones: [{id: county}, {id: east, parent: county}]",
+                                                             file: "t.yaml", directory: "/").config))
+        let verdict = CommandVerifier.verify(SignedEnvelope(signing: order, with: office.signingKey!).bytes, trust: unit.trust,
+                                             zones: tree, now: now,
+                                             context: CommandContext(unit: "east-1", outputZones: ["horn": "east"],
+                                                                     clock: CommandClock(buildDate: now - .seconds(86_400)),
+                                                                     mark: { _ in nil }, seen: { _, _ in false }))
+        switch verdict {
+        case .accepted(let verified):
+            #expect(c.obeyed, "obeyed")
+            #expect(verified.key == key.id && verified.command.issuer == c.signs)
+        case .refused(let refusal, _):
+            #expect(!c.obeyed, "\(refusal)")
+            #expect(refusal.code == .wrongIssuer)
+        }
+    }
+
+    @Test func aRevokedEntryIsNotWarnedAbout() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(atPath: folder.file("keys"), withIntermediateDirectories: true)
+        _ = try FleetKeyFile.generate(at: folder.file("keys/old"), comment: "old")
+        try folder.write("laba.yaml", """
+            outputs: [{id: horn, device: hw, zone: east}]
+            zones: [{id: county}, {id: east, parent: county}]
+            fleet:
+              name: t
+              broker: mqtt://127.0.0.1
+              trust:
+                - {key: keys/old.pub, zones: [county], revoked: true}
+            """)
+        let config = try #require(ConfigLoader.load(path: folder.file("laba.yaml")).config)
+        #expect(try FleetSetup.load(config.fleet!, hostName: "h").get().warnings.isEmpty)
+    }
+
+    @Test func aWarningNamesTheLineOfTheEntryAndTheKeyFile() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(atPath: folder.file("keys"), withIntermediateDirectories: true)
+        _ = try FleetKeyFile.generate(at: folder.file("keys/county"), comment: "county")
+        try folder.write("laba.yaml", """
+            outputs: [{id: horn, device: hw, zone: east}]
+            zones: [{id: county}, {id: east, parent: county}]
+            fleet:
+              name: t
+              broker: mqtt://127.0.0.1
+              trust:
+                - {key: keys/county.pub, zones: [county]}
+            """)
+        let config = try #require(ConfigLoader.load(path: folder.file("laba.yaml")).config)
+        #expect(configFileProblems(config, hostName: "h").map(\.code) == ["trust_no_issuer"])
+        let warnings = configFileProblems(config, hostName: "h").map(\.description)
+        #expect(warnings == ["\(folder.file("laba.yaml")):7:7: warning: a trust entry without issuer, and \(folder.path)/keys/county.pub "
+                             + "names none (its comment is not issuer=NAME): its key's commands may name any commander as their "
+                             + "issuer and are recorded with the key's id (issuer: the name its commander signs as binds them)"])
+    }
+}

@@ -139,7 +139,8 @@ public struct FleetTrustConfig: Sendable {
     /// The `.pub` file, absolute.
     public var key: Located<String>
     public var zones: [Located<String>]
-    /// The only `issuer` the key's commands may name; nil: the `.pub` file's comment.
+    /// The only `issuer` the key's commands may name; nil: the one the `.pub` file's comment names
+    /// (`issuer=NAME`), else unchecked.
     public var issuer: Located<String>?
     /// A key rotated out: its commands are refused.
     public var revoked: Located<Bool>?
@@ -294,10 +295,8 @@ extension ConfigLoader {
                     }
                 }
                 let issuer = t["issuer"].flatMap { reader.id($0, "trust issuer") }
-                if t["issuer"] == nil, t["key"] != nil, revoked?.value != true {
-                    reader.warning("a trust entry without issuer: its key's commands may name any commander as their issuer "
-                                   + "(issuer: the commander's unit id binds them)", at: t.location)
-                }
+                // Without issuer, the key file's comment may name one (`issuer=NAME`): FleetSetup
+                // reads it and warns when neither does.
                 if let key {
                     trust.append(FleetTrustConfig(key: key, zones: entryZones, issuer: issuer, revoked: revoked, location: t.location))
                 }
