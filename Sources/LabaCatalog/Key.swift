@@ -67,6 +67,54 @@ extension Catalog {
         case columnZone
         case coverageMessage
         case neutral
+        // A record's reason or note (RecordReason's codes): Catalog.reason.
+        case reasonQueueFull
+        case reasonInterruptedSignal
+        case reasonInterruptedDeadline
+        case reasonDeviceFailedDeadline
+        case reasonCleared
+        case reasonCancelled
+        case reasonDeadlinePassedWaiting
+        case reasonOutputRemoved
+        case reasonOutputNotConfigured
+        case reasonOutputMoved
+        case reasonNotRecorded
+        case reasonNotQueued
+        case reasonUnplayable
+        case reasonLabadStopped
+        case reasonLabadStoppedDuringLive
+        case reasonTalkEnded
+        case reasonNoOutputCarriesTalk
+        case reasonAlertCancelled
+        case reasonSkipQuietHours
+        case reasonSkipNotYetValid
+        case reasonSkipExpired
+        case reasonSkipNoRecording
+        case reasonMissedWhileDown
+        case reasonStoppedBy
+        case reasonStoppedThroughAPI
+        case reasonStoppedFromConsole
+        case reasonConsoleConnectionClosed
+        case reasonConsoleConnectionFailed
+        case reasonCommanderEnded
+        case reasonEndedHere
+        case reasonStreamLost
+        case reasonNothingPlayed
+        case reasonNotPlayed
+        case statusGPS
+        case gpsNoFix
+        case gpsUnreachable
+        case gpsOutside
+        case gpsInside
+        case languageUnknown
+        case reasonConnectionClosed
+        case reasonConnectionLost
+        case reasonFleetStreamFailed
+        case reasonLiveMaximum
+        case reasonLiveSilence
+        case reasonInputEnded
+        case reasonInputFailed
+        case reasonStopped
         case checkValid
         case checkInvalid
         case errorsAndWarnings

@@ -33,3 +33,21 @@ extension Catalog {
         return Catalog.text(key, args, in: language)
     }
 }
+
+extension Catalog {
+    /// The text of a record's reason `code` (`RecordReason`'s wire name: `cleared`, ...) with its
+    /// `args`; nil for a code this version does not know (a newer unit's), whose English `reason`
+    /// the caller shows instead.
+    public static func reason(code: String, args: [String: String], in language: CatalogLanguage = .current) -> String? {
+        let camel = code.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        guard let key = Key(rawValue: "reason" + camel) else { return nil }
+        return Catalog.text(key, args, in: language)
+    }
+
+    /// A record's reason as its reader reads it: from its code when it has one this version
+    /// knows, else its words as sent (an older unit's prose).
+    public static func reason(code: String?, args: [String: String]?, words: String?,
+                              in language: CatalogLanguage = .current) -> String? {
+        code.flatMap { reason(code: $0, args: args ?? [:], in: language) } ?? words
+    }
+}

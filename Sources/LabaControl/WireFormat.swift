@@ -21,6 +21,8 @@ public struct WireFormat {
             plannedAt: time(r.plannedAt)!, startedAt: time(r.startedAt), endedAt: time(r.endedAt), state: r.state,
             outcome: r.outcome, reason: r.reason, requestedBy: r.requestedBy, frames: r.frames, xruns: r.xruns,
             position: position(r))
+        json.reasonCode = r.reasonCode
+        json.reasonArgs = r.reasonArgs
         if r.source == .live {
             json.recording = r.uploadPath
             json.loudness = r.loudness
@@ -77,7 +79,7 @@ public struct WireFormat {
         var here: String?
         if case .inside(let zone) = f.status { here = zone }
         return GPSStatusJSON(
-            status: f.statusText, here: here,
+            status: f.statusText, code: f.statusCode, here: here,
             position: f.lastFix.map { PositionJSON(lat: $0.position.lat, lon: $0.position.lon, at: time($0.time.microseconds)!) },
             entering: f.candidate.map { .init(zone: $0.zone, since: time($0.since.microseconds)!) })
     }

@@ -197,7 +197,7 @@ extension Engine {
         scheduler.setZone(zone, of: output)
         for item in arbiters[output]?.queue ?? [] {
             guard let record = live[item.id], record.source == .schedule, record.zone != zone else { continue }
-            feed(output, .cancel(id: item.id, reason: "the output moved from \(from ?? "?") to \(zone) before it played"))
+            feed(output, .cancel(id: item.id, reason: RecordReason(.outputMoved, ["from": from ?? "?", "to": zone])))
         }
         noteMove(output: output, from: from, to: zone, cause: cause, at: now())
         logger.notice("output moved", metadata: moveMetadata(output: output, from: from, to: zone, cause: cause))

@@ -168,7 +168,7 @@ public final class FrontDoor: Sendable {
         } else if let record = await engine.record(id: id) {
             try await check([record.zone], by: requester)
         }
-        if await engine.stopLive(id, reason: requester.map { "stopped by \($0.label)" } ?? "stopped through the control API") {
+        if await engine.stopLive(id, reason: requester.map { RecordReason(.stoppedBy, ["who": $0.label]) } ?? RecordReason(.stoppedThroughAPI)) {
             return nil
         }
         return try await engine.cancel(id: id)
@@ -196,7 +196,7 @@ public final class FrontDoor: Sendable {
                                                  force: request.force, lifetime: lifetime)
             return TalkStarted(started: started, command: IssuedCommand(id: id, zones: fleetZones))
         } catch {
-            await engine.stopLive(started.id, reason: "its stream to the fleet's units could not start: \(error)")
+            await engine.stopLive(started.id, reason: RecordReason(.fleetStreamFailed, ["detail": "\(error)"]))
             throw error
         }
     }

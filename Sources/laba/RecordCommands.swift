@@ -78,7 +78,7 @@ struct History: AsyncParsableCommand {
             let rows = list.broadcasts.map { b in
                 (withUnit ? [b.unit ?? ""] : []) + [socket.time(b.plannedAt), b.output, b.zone, b.message, b.languages.played.joined(separator: ","),
                  socket.state(b.outcome?.description ?? b.state.description),
-                 b.reason ?? ""]
+                 reasonText(b) ?? ""]
             }
             print(rows.isEmpty ? t(.noBroadcasts) :
                   TextTable(header: (withUnit ? [t(.columnUnit)] : []) + [t(.columnPlanned), t(.columnOutput), t(.columnZone),
@@ -110,7 +110,7 @@ struct Report: AsyncParsableCommand {
         // CSV keeps the API's field names (for scripts); the table's headers are the operator's.
         let header = [by.rawValue, "broadcasts", "airtime_s"] + outcomes
         let rows = report.rows.map { r in
-            [r.key, String(r.broadcasts), String(format: "%.1f", r.airtimeSeconds)] + outcomes.map { String(r.outcomes[$0] ?? 0) }
+            [by == .language && format == .table && !socket.json ? languageShown(r.key) : r.key, String(r.broadcasts), String(format: "%.1f", r.airtimeSeconds)] + outcomes.map { String(r.outcomes[$0] ?? 0) }
         }
         switch socket.json ? .json : format {
         case .geojson: throw ValidationError("--format geojson is for laba history (a map of where broadcasts were heard)")
@@ -129,5 +129,15 @@ struct Report: AsyncParsableCommand {
                                 + outcomes.map { CatalogLanguage.current == .en ? $0.uppercased() : Catalog.stateName($0) },
                             rows: rows).render())
         }
+    }
+}
+
+/// A language row of a report as a clerk reads it: `unknown` (an upload sent without a language)
+/// and `neutral` in words; a language's id as configured.
+func languageShown(_ key: String) -> String {
+    switch key {
+    case "unknown": t(.languageUnknown)
+    case "neutral": t(.neutral)
+    default: key
     }
 }
