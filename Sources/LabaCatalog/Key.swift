@@ -92,7 +92,7 @@ extension Catalog {
         case reasonSkipNoRecording
         case reasonMissedWhileDown
         case reasonStoppedBy
-        case reasonStoppedThroughAPI
+        case reasonStoppedThroughApi
         case reasonStoppedFromConsole
         case reasonConsoleConnectionClosed
         case reasonConsoleConnectionFailed

@@ -96,7 +96,7 @@ extension Catalog {
         .reasonSkipNoRecording: "no recording in any of the zone's languages",
         .reasonMissedWhileDown: "its time passed {late} ago while the clock jumped or Laba was not running",
         .reasonStoppedBy: "stopped by {who}",
-        .reasonStoppedThroughAPI: "stopped through the control API",
+        .reasonStoppedThroughApi: "stopped through the control API",
         .reasonStoppedFromConsole: "stopped from the console by {who}",
         .reasonConsoleConnectionClosed: "the console's connection was closed (page closed or connection lost)",
         .reasonConsoleConnectionFailed: "the console's connection failed: {detail}",

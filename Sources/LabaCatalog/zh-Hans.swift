@@ -96,7 +96,7 @@ extension Catalog {
         .reasonSkipNoRecording: "该区域的语种都没有录音",
         .reasonMissedWhileDown: "时钟跳变或 Laba 未运行，播出时间已过 {late}，漏播",
         .reasonStoppedBy: "由 {who} 停止",
-        .reasonStoppedThroughAPI: "通过控制接口停止",
+        .reasonStoppedThroughApi: "通过控制接口停止",
         .reasonStoppedFromConsole: "{who} 在网页控制台上停止",
         .reasonConsoleConnectionClosed: "控制台的连接已关闭（页面关闭或网络断开）",
         .reasonConsoleConnectionFailed: "控制台的连接出错：{detail}",
