@@ -107,6 +107,12 @@ extension Catalog {
         case gpsOutside
         case gpsInside
         case languageUnknown
+        case refusalNotAudioProblem
+        case audioProblemUnrecognisedFormat
+        case audioProblemMalformed
+        case audioProblemUnsupportedEncoding
+        case audioProblemNoAudio
+        case audioProblemEmpty
         case reasonConnectionClosed
         case reasonConnectionLost
         case reasonFleetStreamFailed

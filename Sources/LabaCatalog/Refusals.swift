@@ -2,6 +2,11 @@
 // so that the API (English, for older clients), the console and the CLI render the front door's
 // refusals the same way, in their reader's language.
 
+/// `quiet_hours` → `QuietHours`: a wire code as the tail of a catalogue key.
+func camelCase(_ code: String) -> String {
+    code.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+}
+
 extension Catalog {
     /// The text of refusal `code` with its `args`; nil for a code this version does not know (a
     /// newer daemon's), whose own message the caller shows instead.
@@ -10,6 +15,13 @@ extension Catalog {
         guard var key = Key(rawValue: "refusal" + camel) else { return nil }
         if key == .refusalNoOutput, args["zones"] == nil { key = .refusalNoOutputAll }
         if key == .refusalTooLarge, args["size"] != nil { key = .refusalTooLargeSized }
+        var args = args
+        // An upload that is not audio: the kind of problem in words, not the decoder's English.
+        if key == .refusalNotAudio, args["name"] != nil, let problem = args["problem"],
+           let words = Key(rawValue: "audioProblem" + camelCase(problem)) {
+            key = .refusalNotAudioProblem
+            args["problem"] = Catalog.text(words, in: language)
+        }
         var text = Catalog.text(key, args, in: language)
         if let suggestion = args["suggestion"] { text += Catalog.text(.didYouMean, ["suggestion": suggestion], in: language) }
         return text
