@@ -113,6 +113,31 @@ extension Catalog {
         case audioProblemUnsupportedEncoding
         case audioProblemNoAudio
         case audioProblemEmpty
+        case diagnosticFullWidth
+        case diagnosticFullWidthSpace
+        case diagnosticTabIndent
+        case diagnosticZoneUnserved
+        case diagnosticNeverFires
+        case diagnosticNeverFiresUntil
+        case diagnosticAlwaysQuiet
+        case slipColon
+        case slipComma
+        case slipEnumerationComma
+        case slipBracketOpen
+        case slipBracketClose
+        case slipLenticularOpen
+        case slipLenticularClose
+        case slipBraceOpen
+        case slipBraceClose
+        case slipQuote
+        case slipQuoteOpen
+        case slipQuoteClose
+        case slipSingleOpen
+        case slipSingleClose
+        case slipApostrophe
+        case slipHyphen
+        case slipNumberSign
+        case slipSpace
         case reasonConnectionClosed
         case reasonConnectionLost
         case reasonFleetStreamFailed

@@ -34,6 +34,9 @@ extension Catalog {
     public static func diagnostic(code: String, args: [String: String], in language: CatalogLanguage = .current) -> String? {
         let camel = code.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
         guard let key = Key(rawValue: "diagnostic" + camel) else { return nil }
+        var args = args
+        // A typing slip: the character's name in the reader's language.
+        if let slip = args["slip"], let name = Key(rawValue: "slip" + camelCase(slip)) { args["what"] = Catalog.text(name, in: language) }
         return Catalog.text(key, args, in: language)
     }
 
