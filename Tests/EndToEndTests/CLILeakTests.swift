@@ -28,7 +28,7 @@ import Testing
                 if inSubcommands, line.hasPrefix("  "), let first = line.split(separator: " ").first { words.insert(String(first)) }
                 if !line.hasPrefix(" ") { inSubcommands = line.hasPrefix("SUBCOMMANDS:") }
             }
-            let options = try NSRegularExpression(pattern: "--([a-z][a-z-]*)")
+            let options = try NSRegularExpression(pattern: "(?:^|[ ,\\[])--?([a-z][a-z-]*)")
             let range = NSRange(help.startIndex..., in: help)
             for match in options.matches(in: help, range: range) {
                 words.insert(String(help[Range(match.range(at: 1), in: help)!]))
@@ -105,10 +105,13 @@ import Testing
         try laba("--help")
         try laba("play", "--help")
         try laba("play")
+        try laba("schedule", "add")
 
         let words = try Self.commandWords([["play"], ["live"], ["status"], ["history"], ["report"], ["check"], ["schedule"], ["schedule", "add"]])
         // `dev`: the version's build tag (`labad 0.1.0 (dev)`).
-        let leaks = LatinLeaks(ids: Self.ids, words: Self.configKeys + words + ["dev"])
+        // The values a clerk types after an option (`--priority emergency`), as help shows defaults.
+        let values = ["manual", "emergency"]
+        let leaks = LatinLeaks(ids: Self.ids, words: Self.configKeys + words + values + ["dev"])
         for (command, text) in transcript {
             // The operators' entry's generated id (`op-` and hex).
             let text = text.replacingOccurrences(of: #"\bop-[0-9a-f]+\b"#, with: "", options: .regularExpression)

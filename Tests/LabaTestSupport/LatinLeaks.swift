@@ -14,7 +14,8 @@ public struct LatinLeaks: Sendable {
         "dB", "dBFS", "LUFS", "LU", "Hz", "kHz", "ms", "s", "KB", "MB", "GB", "KiB", "MiB", "GiB", "kbit", "kbps",
         "GPS", "CAP", "UTC", "ALSA", "PCM", "MQTT", "HTTP", "HTTPS", "URL", "API", "TLS", "SSH", "IP", "ID",
         "PIN", "CSV", "JSON", "YAML", "WAV", "MP3", "OGG", "Ogg", "FLAC", "Opus", "Icecast", "SQLite",
-        "UTF-8", "LANG", "CPU", "USB", "WebSocket", "SSE", "PID", "gpsd", "systemd", "labad", "laba", "Ctrl-C",
+        "UTF-8", "LANG", "CPU", "USB", "WebSocket", "SSE", "PID", "gpsd", "systemd", "labad", "laba", "Laba", "Ctrl-C",
+        "RFC", "min", "h", "d", "root",
     ]
 
     /// Extensions that make a word a file's name (`schedule.yaml:25:10`, `tongzhi.wav`).
@@ -54,6 +55,8 @@ public struct LatinLeaks: Sendable {
         let unit = word.drop { $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" }
         if unit.count < word.count, Self.codesAndUnits.contains(String(unit)) { return true }
         if word.count >= 8, word.contains(where: \.isNumber), word.allSatisfy({ $0.isHexDigit || $0 == "-" }) { return true }
+        // An environment variable (`LABA_SOCKET`).
+        if word.contains("_"), word.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }) { return true }
         // A version (`v1`, `v2.3`).
         if word.first == "v", word.count > 1, word.dropFirst().allSatisfy({ $0.isNumber || $0 == "." }) { return true }
         // An option as typed (`--force`, `-z`) or its name alone.
