@@ -212,6 +212,18 @@ extension Catalog {
         case missingValue
         case unexpectedArgument
         case invalidValue
+        case diagnosticUnknownKey
+        case diagnosticUnknownKeyDidYouMean
+        case sectionConfiguration
+        case sectionZone
+        case sectionOutput
+        case sectionEntry
+        case sectionLanguage
+        case sectionMessage
+        case sectionOperatorsSchedule
+        case sectionOperatorsEntry
+        case sectionAlertEvent
+        case sectionTrustEntry
         case reasonConnectionClosed
         case reasonConnectionLost
         case reasonFleetStreamFailed

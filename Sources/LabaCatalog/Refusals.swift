@@ -37,6 +37,10 @@ extension Catalog {
         var args = args
         // A typing slip: the character's name in the reader's language.
         if let slip = args["slip"], let name = Key(rawValue: "slip" + camelCase(slip)) { args["what"] = Catalog.text(name, in: language) }
+        // A mapping named in words (`a zone`): in the reader's words; one named by its key as it is.
+        if let section = args["section"], let name = Key(rawValue: "section" + camelCase(section)) {
+            args["where"] = Catalog.text(name, in: language)
+        }
         return Catalog.text(key, args, in: language)
     }
 

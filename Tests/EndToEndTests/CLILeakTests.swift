@@ -14,7 +14,9 @@ import Testing
     /// The configuration keys a diagnostic or a hint may name.
     static let configKeys = ["timezone", "audio_dir", "outputs", "zones", "id", "device", "zone", "languages", "quiet_hours",
                              "schedule", "message", "at", "live", "live.max", "live.input", "input", "max", "parent", "defaults",
-                             "gap", "every", "from", "until", "repeat", "priority"]
+                             "gap", "every", "from", "until", "repeat", "priority",
+                             // The unknown key the broken file has, quoted back.
+                             "colour"]
 
     /// `laba`'s command and option names, read from its English help (`LANG=C`): the first word of
     /// each line of its SUBCOMMANDS, and every `--option` of the commands the scenario runs.
@@ -81,6 +83,7 @@ import Testing
             zones:
               - id: liming
                 languages: [mandarin]
+                colour: red
                 quiet_hours: "22：00-06:00"
                 schedule:
                   - {message: tongzhi, at: "2020-01-01 08:00"}
