@@ -101,6 +101,8 @@ extension Catalog {
         case reasonStreamLost
         case reasonNothingPlayed
         case reasonNotPlayed
+        case reasonCommandExpired
+        case liveContent
         case statusGPS
         case gpsNoFix
         case gpsUnreachable

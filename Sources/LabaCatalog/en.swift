@@ -105,6 +105,8 @@ extension Catalog {
         .reasonStreamLost: "the stream from the commander was lost after {seconds} s: {detail}",
         .reasonNothingPlayed: "no recording could be played",
         .reasonNotPlayed: "not played: {segments}",
+        .reasonCommandExpired: "command {command} expired at {at}",
+        .liveContent: "live talk",
         .statusGPS: " (GPS: {status})",
         .gpsNoFix: "no fix",
         .gpsUnreachable: "gpsd unreachable",

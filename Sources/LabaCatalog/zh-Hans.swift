@@ -105,6 +105,8 @@ extension Catalog {
         .reasonStreamLost: "指挥端的音频流在 {seconds} 秒后中断：{detail}",
         .reasonNothingPlayed: "没有可以播放的录音",
         .reasonNotPlayed: "部分未播出：{segments}",
+        .reasonCommandExpired: "指令 {command} 已于 {at} 过期",
+        .liveContent: "实时喊话",
         .statusGPS: "（GPS：{status}）",
         .gpsNoFix: "无定位",
         .gpsUnreachable: "连不上 gpsd",

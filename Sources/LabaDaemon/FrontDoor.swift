@@ -132,7 +132,7 @@ public final class FrontDoor: Sendable {
 
     /// A fleet command's broadcast on this unit: admitted as any request, its records stored by
     /// `commit` with the command's claim and ack (SPEC 11). Never sent on to other units.
-    func broadcastCommand(_ request: AdmissionRequest, unplayed: (outcome: BroadcastOutcome, reason: String)?,
+    func broadcastCommand(_ request: AdmissionRequest, unplayed: (outcome: BroadcastOutcome, reason: RecordReason)?,
                           commit: @Sendable ([BroadcastRecord], [(topic: String, payload: Data)]) throws -> Bool)
         async throws(Refusal) -> Admitted? {
         _ = try Rules.requestedPriority(request.priority)

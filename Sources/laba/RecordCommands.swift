@@ -76,7 +76,7 @@ struct History: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(historyCSV(list, withUnit: withUnit).utf8))
         case .table:
             let rows = list.broadcasts.map { b in
-                (withUnit ? [b.unit ?? ""] : []) + [socket.time(b.plannedAt), b.output, b.zone, b.message, b.languages.played.joined(separator: ","),
+                (withUnit ? [b.unit ?? ""] : []) + [socket.time(b.plannedAt), b.output, b.zone, contentShown(b), b.languages.played.joined(separator: ","),
                  socket.state(b.outcome?.description ?? b.state.description),
                  reasonText(b) ?? ""]
             }
@@ -140,4 +140,10 @@ func languageShown(_ key: String) -> String {
     case "neutral": t(.neutral)
     default: key
     }
+}
+
+/// What a record played as a clerk reads it: a live talk in words (its message is `live`), else
+/// the message's id.
+func contentShown(_ b: BroadcastJSON) -> String {
+    b.source == .known(.live) && b.message == "live" && CatalogLanguage.current != .en ? t(.liveContent) : b.message
 }

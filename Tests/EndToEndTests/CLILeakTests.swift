@@ -13,7 +13,7 @@ import Testing
                       "laba_mic", "nowhere", "nosuch", "huiyi"]
     /// The configuration keys a diagnostic or a hint may name.
     static let configKeys = ["timezone", "audio_dir", "outputs", "zones", "id", "device", "zone", "languages", "quiet_hours",
-                             "schedule", "message", "at", "live", "live.max", "live.input", "input", "max", "parent", "defaults",
+                             "schedule", "message", "at", "live.max", "live.input", "input", "max", "parent", "defaults",
                              "gap", "every", "from", "until", "repeat", "priority",
                              // The unknown key the broken file has, quoted back.
                              "colour"]

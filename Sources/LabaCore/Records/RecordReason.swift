@@ -28,6 +28,7 @@ public struct RecordReason: Hashable, Sendable {
         case alertCancelled = "alert_cancelled"               // alert
         case nothingPlayed = "nothing_played"
         case notPlayed = "not_played"                         // segments
+        case commandExpired = "command_expired"               // command, at
         // The schedule.
         case skipQuietHours = "skip_quiet_hours"              // window
         case skipNotYetValid = "skip_not_yet_valid"           // date
