@@ -310,11 +310,14 @@ public struct StatusJSON: Codable, Sendable, Equatable {
     public var recordsBehind: Int?
     /// The configuration's warnings, as `laba check` prints them.
     public var warnings: [String]?
+    /// The same with their codes, for a reader that renders them; absent from an older daemon.
+    public var warningDetails: [DiagnosticJSON]?
     /// This daemon in its fleet (with a `fleet:` section): broker connection, role, refusals.
     public var fleet: FleetStateJSON?
 
     enum CodingKeys: String, CodingKey {
         case version, api, config, loadedAt = "loaded_at", outputs, recordsBehind = "records_behind", warnings, fleet
+        case warningDetails = "warning_details"
     }
 
     public init(version: String, api: Int, config: String, loadedAt: String, outputs: [Output], recordsBehind: Int,

@@ -56,9 +56,11 @@ public struct WireFormat {
             output.gps = o.gps.map { gps($0) }
             return output
         }
-        return StatusJSON(version: LabaVersion.string, api: ControlProtocol.version, config: configPath,
-                          loadedAt: RFC3339.format(loadedAt, converter: &converter), outputs: outputs,
-                          recordsBehind: s.recordsBehind, warnings: s.warnings.map(\.description), fleet: fleet)
+        var json = StatusJSON(version: LabaVersion.string, api: ControlProtocol.version, config: configPath,
+                              loadedAt: RFC3339.format(loadedAt, converter: &converter), outputs: outputs,
+                              recordsBehind: s.recordsBehind, warnings: s.warnings.map(\.description), fleet: fleet)
+        json.warningDetails = s.warnings.map(DiagnosticJSON.init)
+        return json
     }
 
     public func output(_ o: OutputStatus) -> OutputJSON {

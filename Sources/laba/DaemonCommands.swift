@@ -230,7 +230,11 @@ struct Status: AsyncParsableCommand {
         print(TextTable(header: [t(.columnOutput), t(.columnZone), t(.columnState), t(.columnPlaying), t(.columnWaiting),
                                  t(.columnNext)], rows: rows).render())
         // The operators' entries a technician's edit disabled: the clerk who made them reads this.
-        for warning in status.warnings ?? [] where warning.contains("/" + OperatorSchedule.fileName + ":") { print(warning) }
+        if let details = status.warningDetails {
+            for warning in details where warning.location?.contains("/" + OperatorSchedule.fileName + ":") == true { print(warning.line()) }
+        } else {
+            for warning in status.warnings ?? [] where warning.contains("/" + OperatorSchedule.fileName + ":") { print(warning) }
+        }
     }
 }
 

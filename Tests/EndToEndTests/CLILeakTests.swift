@@ -104,6 +104,7 @@ import Testing
         try laba("report", "--by", "zone")
         // A schedule preview with a warning, a broken file checked, help and a usage mistake.
         try laba("schedule", "add", "tongzhi", "--zone", "liming", "--at", "2020-01-01 08:00")
+        try laba("status")
         try laba("check", "--config", broken)
         try laba("--help")
         try laba("play", "--help")
@@ -122,6 +123,14 @@ import Testing
             let found = leaks.leaks(in: text)
             #expect(found.isEmpty, "laba \(command.joined(separator: " ")):\n\(found.map(\.description).joined(separator: "\n"))")
         }
+        // The scenario said what it should, in Chinese: each refusal, the upload's problem, the talk's
+        // end, the schedule's warning (in its answer and in the status), the check's slip and key.
+        let all = transcript.map(\.text).joined(separator: "\n")
+        for said in ["禁播时段", "目前没有喇叭", "没有区域", "没有节目", "文件格式无法识别", "实时喊话已结束", "不会再播出",
+                     "全角冒号", "没有 colour 这一项", "缺少参数"] {
+            #expect(all.contains(said), "the scenario never said '\(said)'")
+        }
+        #expect(transcript.filter { $0.text.contains("不会再播出") }.count >= 3, "schedule add, status and check warn")
         #expect(fixture.terminate() == 0)
     }
 }
