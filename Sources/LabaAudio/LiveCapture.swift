@@ -7,6 +7,7 @@
 import CALSA
 import CSndFile
 import Foundation
+import LabaCore
 import Synchronization
 
 /// Frames on their way from the capture to one output: a bounded ring that drops its oldest
@@ -105,22 +106,26 @@ public final class LiveRing: @unchecked Sendable {
 /// Why a live capture ended.
 public enum LiveEnd: Sendable, Equatable, CustomStringConvertible {
     /// Stopped by whoever started it (Ctrl-C, `laba stop`, the API's DELETE).
-    case stopped(String)
+    case stopped(RecordReason)
     /// It reached `live.max`.
     case maximum(seconds: Double)
     /// Silent for `live.silence`.
     case silence(seconds: Double)
     /// The input ended (a file input at its end) or failed (a microphone unplugged).
-    case input(String)
+    case input(RecordReason)
 
-    public var description: String {
+    /// The talk's records' reason.
+    public var reason: RecordReason {
         switch self {
         case .stopped(let why): why
-        case .maximum(let s): "reached live.max (\(Self.span(s)))"
-        case .silence(let s): "silent for \(Self.span(s)) (live.silence): ended by itself"
+        case .maximum(let s): RecordReason(.liveMaximum, ["span": Self.span(s)])
+        case .silence(let s): RecordReason(.liveSilence, ["span": Self.span(s)])
         case .input(let why): why
         }
     }
+
+    /// For logs.
+    public var description: String { reason.description }
 
     private static func span(_ seconds: Double) -> String {
         seconds >= 60 && seconds.truncatingRemainder(dividingBy: 60) == 0 ? "\(Int(seconds / 60)) min" : "\(Int(seconds)) s"
@@ -178,7 +183,7 @@ public final class LiveCapture: @unchecked Sendable {
 
     private struct State {
         var taps: [String: LiveRing] = [:]
-        var stopReason: String?
+        var stopReason: RecordReason?
     }
 
     public init(_ settings: Settings, onEnd: @escaping @Sendable (LiveSummary) -> Void) {
@@ -220,7 +225,7 @@ public final class LiveCapture: @unchecked Sendable {
         state.withLock { $0.taps.removeValue(forKey: key) }?.close()
     }
 
-    public func stop(reason: String) {
+    public func stop(reason: RecordReason) {
         state.withLock { if $0.stopReason == nil { $0.stopReason = reason } }
         cancel.cancel()
     }
@@ -260,7 +265,7 @@ public final class LiveCapture: @unchecked Sendable {
         var end: LiveEnd
         while true {
             if cancel.isCancelled {
-                end = .stopped(state.withLock { $0.stopReason } ?? "stopped")
+                end = .stopped(state.withLock { $0.stopReason } ?? RecordReason(.stopped))
                 break
             }
             let n: Int
@@ -269,12 +274,12 @@ public final class LiveCapture: @unchecked Sendable {
                     try input.read(into: p.baseAddress!, frames: Self.blockFrames, cancel: cancel)
                 }
             } catch {
-                end = .input("the input failed: \(error)")
+                end = .input(RecordReason(.inputFailed, ["detail": "\(error)"]))
                 break
             }
             if n == 0 {
                 if cancel.isCancelled { continue }
-                end = .input(input.endReason ?? "the input ended")
+                end = .input(input.endReason ?? RecordReason(.inputEnded))
                 break
             }
             var sumSquares: Float = 0
@@ -350,7 +355,7 @@ protocol LiveInput: Sendable {
     func read(into samples: UnsafeMutablePointer<Float>, frames: Int, cancel: CancelToken) throws(AudioError) -> Int
     func close()
     /// Why it ended, when it ended by itself.
-    var endReason: String? { get }
+    var endReason: RecordReason? { get }
 }
 
 /// Frames pushed from elsewhere (the console's microphone over a WebSocket, a fleet stream):
@@ -358,7 +363,7 @@ protocol LiveInput: Sendable {
 /// pushes faster than real time loses the oldest.
 public final class LiveFeed: LiveInput, @unchecked Sendable {
     private let ring = LiveRing(capacity: LiveCapture.rate)
-    private let reason = Mutex<String?>(nil)
+    private let reason = Mutex<RecordReason?>(nil)
     /// Empty waits in a row (the capture thread's own).
     private var idleWaits = 0
 
@@ -378,12 +383,12 @@ public final class LiveFeed: LiveInput, @unchecked Sendable {
     }
 
     /// No more frames: the capture ends with `reason` once what was pushed is taken.
-    public func finish(reason: String) {
+    public func finish(reason: RecordReason) {
         self.reason.withLock { if $0 == nil { $0 = reason } }
         ring.close()
     }
 
-    var endReason: String? { reason.withLock { $0 } }
+    var endReason: RecordReason? { reason.withLock { $0 } }
 
     /// Whether the talk it feeds no longer takes frames (it ended, or `finish` was called).
     public var isClosed: Bool { ring.isClosed }
@@ -418,7 +423,7 @@ final class PCMInput: LiveInput, @unchecked Sendable {
     let device: String
     private var pcm: OpaquePointer?
     private var block: [Int16] = []
-    var endReason: String? { nil }
+    var endReason: RecordReason? { nil }
 
     init(device: String, rate: Int) throws(AudioError) {
         self.device = device

@@ -12,14 +12,20 @@ public struct SndFileProbe: RecordingProbe {
     public func probe(path: String) -> Result<AudioFormat, ProbeFailure> {
         var info = SF_INFO()
         guard let handle = sf_open(path, Int32(SFM_READ), &info) else {
-            return .failure(ProbeFailure(String(cString: sf_strerror(nil))))
+            let problem: String? = switch sf_error(nil) {
+            case Int32(SF_ERR_UNRECOGNISED_FORMAT): "unrecognised_format"
+            case Int32(SF_ERR_MALFORMED_FILE): "malformed"
+            case Int32(SF_ERR_UNSUPPORTED_ENCODING): "unsupported_encoding"
+            default: nil
+            }
+            return .failure(ProbeFailure(String(cString: sf_strerror(nil)), problem: problem))
         }
         defer { sf_close(handle) }
         guard info.samplerate > 0, info.channels > 0 else {
-            return .failure(ProbeFailure("no audio (rate \(info.samplerate), \(info.channels) channels)"))
+            return .failure(ProbeFailure("no audio (rate \(info.samplerate), \(info.channels) channels)", problem: "no_audio"))
         }
         guard info.frames > 0 else {
-            return .failure(ProbeFailure("the recording is empty"))
+            return .failure(ProbeFailure("the recording is empty", problem: "empty"))
         }
         return .success(AudioFormat(format: Self.describe(format: info.format), sampleRate: Int(info.samplerate),
                                     channels: Int(info.channels), frames: Int64(info.frames)))

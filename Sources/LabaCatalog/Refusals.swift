@@ -2,6 +2,11 @@
 // so that the API (English, for older clients), the console and the CLI render the front door's
 // refusals the same way, in their reader's language.
 
+/// `quiet_hours` → `QuietHours`: a wire code as the tail of a catalogue key.
+func camelCase(_ code: String) -> String {
+    code.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+}
+
 extension Catalog {
     /// The text of refusal `code` with its `args`; nil for a code this version does not know (a
     /// newer daemon's), whose own message the caller shows instead.
@@ -10,6 +15,13 @@ extension Catalog {
         guard var key = Key(rawValue: "refusal" + camel) else { return nil }
         if key == .refusalNoOutput, args["zones"] == nil { key = .refusalNoOutputAll }
         if key == .refusalTooLarge, args["size"] != nil { key = .refusalTooLargeSized }
+        var args = args
+        // An upload that is not audio: the kind of problem in words, not the decoder's English.
+        if key == .refusalNotAudio, args["name"] != nil, let problem = args["problem"],
+           let words = Key(rawValue: "audioProblem" + camelCase(problem)) {
+            key = .refusalNotAudioProblem
+            args["problem"] = Catalog.text(words, in: language)
+        }
         var text = Catalog.text(key, args, in: language)
         if let suggestion = args["suggestion"] { text += Catalog.text(.didYouMean, ["suggestion": suggestion], in: language) }
         return text
@@ -22,6 +34,13 @@ extension Catalog {
     public static func diagnostic(code: String, args: [String: String], in language: CatalogLanguage = .current) -> String? {
         let camel = code.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
         guard let key = Key(rawValue: "diagnostic" + camel) else { return nil }
+        var args = args
+        // A typing slip: the character's name in the reader's language.
+        if let slip = args["slip"], let name = Key(rawValue: "slip" + camelCase(slip)) { args["what"] = Catalog.text(name, in: language) }
+        // A mapping named in words (`a zone`): in the reader's words; one named by its key as it is.
+        if let section = args["section"], let name = Key(rawValue: "section" + camelCase(section)) {
+            args["where"] = Catalog.text(name, in: language)
+        }
         return Catalog.text(key, args, in: language)
     }
 
@@ -31,5 +50,23 @@ extension Catalog {
         let camel = code.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
         guard let key = Key(rawValue: "cap" + camel) else { return nil }
         return Catalog.text(key, args, in: language)
+    }
+}
+
+extension Catalog {
+    /// The text of a record's reason `code` (`RecordReason`'s wire name: `cleared`, ...) with its
+    /// `args`; nil for a code this version does not know (a newer unit's), whose English `reason`
+    /// the caller shows instead.
+    public static func reason(code: String, args: [String: String], in language: CatalogLanguage = .current) -> String? {
+        let camel = code.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        guard let key = Key(rawValue: "reason" + camel) else { return nil }
+        return Catalog.text(key, args, in: language)
+    }
+
+    /// A record's reason as its reader reads it: from its code when it has one this version
+    /// knows, else its words as sent (an older unit's prose).
+    public static func reason(code: String?, args: [String: String]?, words: String?,
+                              in language: CatalogLanguage = .current) -> String? {
+        code.flatMap { reason(code: $0, args: args ?? [:], in: language) } ?? words
     }
 }

@@ -145,7 +145,8 @@ extension Site {
         // socket is gone) ends the loop, the talk is ended by the reader below.
         let reporter = Task {
             while let progress = await door.talkProgress(started.id) {
-                if let reason = progress.endReason {
+                if let ended = progress.endReason {
+                    let reason = Catalog.reason(code: ended.code.rawValue, args: ended.args, in: t.language) ?? ended.description
                     let seconds = (progress.seconds * 10).rounded() / 10
                     try? await send(TalkEvent(state: .ended, text: t(.webTalkEnded, ["seconds": String(format: "%.1f", seconds),
                                                                                      "reason": reason]),
@@ -163,7 +164,7 @@ extension Site {
                 try? await Task.sleep(for: .milliseconds(250))
             }
         }
-        var reason = "the console's connection was closed (page closed or connection lost)"
+        var reason = RecordReason(.consoleConnectionClosed)
         do {
             while let message = try await messages.next() {
                 switch message {
@@ -171,13 +172,13 @@ extension Site {
                     buffer.withUnsafeReadableBytes { talk.push($0) }
                 case .text(let text):
                     if (try? JSONDecoder().decode(TalkControl.self, from: Data(text.utf8)))?.stop == true {
-                        reason = "stopped from the console by \(visit.name)"
+                        reason = RecordReason(.stoppedFromConsole, ["who": visit.name])
                         talk.finish(reason)
                     }
                 }
             }
         } catch {
-            reason = "the console's connection failed: \(error)"
+            reason = RecordReason(.consoleConnectionFailed, ["detail": "\(error)"])
         }
         talk.finish(reason)
         await reporter.value

@@ -104,7 +104,11 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
     public var endedAt: String?
     public var state: Open<BroadcastState>
     public var outcome: Open<BroadcastOutcome>?
+    /// In English; a reader with `reasonCode` renders that instead (issue 26).
     public var reason: String?
+    /// The reason's code and arguments; absent from a daemon or unit of an older version.
+    public var reasonCode: String?
+    public var reasonArgs: [String: String]?
     public var requestedBy: RequestedBy?
     public var frames: Int
     public var xruns: Int
@@ -123,7 +127,7 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         case id, source, drill, entry, message, output, zone, priority, languages
         case plannedAt = "planned_at", startedAt = "started_at", endedAt = "ended_at"
         case state, outcome, reason, requestedBy = "requested_by", frames, xruns, unit, command, position
-        case recording, loudness
+        case recording, loudness, reasonCode = "reason_code", reasonArgs = "reason_args"
     }
 
     public init(id: String, source: BroadcastSource, drill: Bool = false, entry: String?, message: String, output: String,
@@ -170,6 +174,8 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         state = try c.decode(Open<BroadcastState>.self, forKey: .state)
         outcome = try c.decodeIfPresent(Open<BroadcastOutcome>.self, forKey: .outcome)
         reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        reasonCode = try? c.decodeIfPresent(String.self, forKey: .reasonCode)
+        reasonArgs = try? c.decodeIfPresent([String: String].self, forKey: .reasonArgs)
         requestedBy = try? c.decodeIfPresent(RequestedBy.self, forKey: .requestedBy)
         frames = try c.decodeIfPresent(Int.self, forKey: .frames) ?? 0
         xruns = try c.decodeIfPresent(Int.self, forKey: .xruns) ?? 0
@@ -198,6 +204,8 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         try c.encode(state, forKey: .state)
         try c.encode(outcome, forKey: .outcome)
         try c.encode(reason, forKey: .reason)
+        try c.encodeIfPresent(reasonCode, forKey: .reasonCode)
+        try c.encodeIfPresent(reasonArgs, forKey: .reasonArgs)
         try c.encode(requestedBy, forKey: .requestedBy)
         try c.encode(frames, forKey: .frames)
         try c.encode(xruns, forKey: .xruns)
@@ -318,11 +326,14 @@ public struct StatusJSON: Codable, Sendable, Equatable {
     public var recordsBehind: Int?
     /// The configuration's warnings, as `laba check` prints them.
     public var warnings: [String]?
+    /// The same with their codes, for a reader that renders them; absent from an older daemon.
+    public var warningDetails: [DiagnosticJSON]?
     /// This daemon in its fleet (with a `fleet:` section): broker connection, role, refusals.
     public var fleet: FleetStateJSON?
 
     enum CodingKeys: String, CodingKey {
         case version, api, config, loadedAt = "loaded_at", outputs, recordsBehind = "records_behind", warnings, fleet
+        case warningDetails = "warning_details"
     }
 
     public init(version: String, api: Int, config: String, loadedAt: String, outputs: [Output], recordsBehind: Int,

@@ -25,10 +25,10 @@ public struct ConsoleTalk: Sendable {
     /// Takes 16-bit little-endian mono samples at the talk's rate (48 kHz).
     public var push: @Sendable (UnsafeRawBufferPointer) -> Void
     /// Ends the talk with a reason for its record.
-    public var finish: @Sendable (String) -> Void
+    public var finish: @Sendable (RecordReason) -> Void
 
     public init(started: TalkStarted, push: @escaping @Sendable (UnsafeRawBufferPointer) -> Void,
-                finish: @escaping @Sendable (String) -> Void) {
+                finish: @escaping @Sendable (RecordReason) -> Void) {
         self.started = started
         self.push = push
         self.finish = finish
@@ -40,9 +40,9 @@ public struct TalkProgress: Sendable {
     public var seconds: Double
     public var level: Double
     /// Set once it has ended.
-    public var endReason: String?
+    public var endReason: RecordReason?
 
-    public init(seconds: Double, level: Double, endReason: String?) {
+    public init(seconds: Double, level: Double, endReason: RecordReason?) {
         self.seconds = seconds
         self.level = level
         self.endReason = endReason

@@ -42,14 +42,22 @@ public struct LiveEventJSON: Codable, Sendable, Equatable {
     public var seconds: Double?
     /// The input's last peak, 0...1.
     public var level: Double?
-    /// Why it ended.
+    /// Why it ended, in English; `reason_code` and `reason_args` for a reader that renders it.
     public var reason: String?
+    public var reasonCode: String?
+    public var reasonArgs: [String: String]?
     public var recording: String?
     /// The recording's integrated loudness, LUFS.
     public var loudness: Double?
 
+    enum CodingKeys: String, CodingKey {
+        case event, id, input, command, broadcasts, refused, seconds, level, reason
+        case reasonCode = "reason_code", reasonArgs = "reason_args", recording, loudness
+    }
+
     public init(event: Kind, id: String, input: String? = nil, command: String? = nil, broadcasts: [BroadcastJSON]? = nil, refused: [RefusedJSON]? = nil,
-                seconds: Double? = nil, level: Double? = nil, reason: String? = nil, recording: String? = nil, loudness: Double? = nil) {
+                seconds: Double? = nil, level: Double? = nil, reason: String? = nil, reasonCode: String? = nil,
+                reasonArgs: [String: String]? = nil, recording: String? = nil, loudness: Double? = nil) {
         self.event = event
         self.id = id
         self.input = input
@@ -59,6 +67,8 @@ public struct LiveEventJSON: Codable, Sendable, Equatable {
         self.seconds = seconds
         self.level = level
         self.reason = reason
+        self.reasonCode = reasonCode
+        self.reasonArgs = reasonArgs
         self.recording = recording
         self.loudness = loudness
     }

@@ -31,16 +31,19 @@ public struct GPSStatusJSON: Codable, Sendable, Equatable {
         }
     }
 
-    /// "no fix", "outside every area" or "in ZONE".
+    /// "no fix", "gpsd unreachable", "outside every area" or "in ZONE", in English.
     public var status: String
+    /// `no_fix`, `unreachable`, `outside` or `inside` (with `here`); absent from an older daemon.
+    public var code: String?
     /// The deepest zone whose area holds the last fix, if any.
     public var here: String?
     /// The last fix (kept when the fix is lost).
     public var position: PositionJSON?
     public var entering: Entering?
 
-    public init(status: String, here: String?, position: PositionJSON?, entering: Entering?) {
+    public init(status: String, code: String? = nil, here: String?, position: PositionJSON?, entering: Entering?) {
         self.status = status
+        self.code = code
         self.here = here
         self.position = position
         self.entering = entering

@@ -25,3 +25,21 @@ extension CAPError {
     /// The same in English: the record's reason, the API's and a fleet ack's message, the log.
     public func english(file: String? = nil) -> String { words(file: file, in: .en) }
 }
+
+extension RecordReason {
+    /// The reason in English, from the catalogue: a record's `reason` for older readers, the log.
+    public var english: String { Catalog.reason(code: code.rawValue, args: args, in: .en) ?? description }
+}
+
+extension BroadcastRecord {
+    /// The record's reason as a code and its arguments; setting it writes the English words too.
+    /// Nil for a record with no reason or only prose (an older version's).
+    public var recordReason: RecordReason? {
+        get { reasonCode.flatMap(RecordReason.Code.init(rawValue:)).map { RecordReason($0, reasonArgs ?? [:]) } }
+        set {
+            reasonCode = newValue?.code.rawValue
+            reasonArgs = newValue.flatMap { $0.args.isEmpty ? nil : $0.args }
+            reason = newValue?.english
+        }
+    }
+}

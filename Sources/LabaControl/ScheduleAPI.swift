@@ -176,6 +176,8 @@ public struct ScheduleChangeJSON: Codable, Sendable, Equatable {
     public var entry: ScheduleEntryJSON?
     public var diff: PlanDiffJSON
     public var warnings: [String]
+    /// The same with their codes, for a reader that renders them; absent from an older daemon.
+    public var warningDetails: [DiagnosticJSON]?
     /// The entry's next instants (RFC 3339 in the configuration's zone), whichever outputs play
     /// it; nil once removed, empty when it never fires again.
     public var next: [String]?
@@ -184,7 +186,7 @@ public struct ScheduleChangeJSON: Codable, Sendable, Equatable {
     public var dryRun: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case version, action, entry, diff, warnings, next, dryRun = "dry_run"
+        case version, action, entry, diff, warnings, next, dryRun = "dry_run", warningDetails = "warning_details"
     }
 
     public init(version: Int, action: String, entry: ScheduleEntryJSON?, diff: PlanDiffJSON, warnings: [String],
@@ -242,7 +244,13 @@ public struct ScheduleLogJSON: Codable, Sendable, Equatable {
 public struct ScheduleRefusalJSON: Codable, Sendable, Equatable {
     public var error: ErrorJSON.Body
     public var diagnostics: [String]?
+    /// The same with their codes; absent from an older daemon.
+    public var diagnosticDetails: [DiagnosticJSON]?
     public var changes: [ScheduleLogItem]?
+
+    enum CodingKeys: String, CodingKey {
+        case error, diagnostics, diagnosticDetails = "diagnostic_details", changes
+    }
 
     public init(_ code: APIErrorCode, _ message: String, diagnostics: [String]? = nil, changes: [ScheduleLogItem]? = nil) {
         error = ErrorJSON.Body(code: code.rawValue, message: message)
@@ -276,6 +284,12 @@ public struct ScheduleRefusal: Error {
     public init(_ code: APIErrorCode, _ message: String, diagnostics: [String]? = nil, changes: [ScheduleLogItem]? = nil) {
         self.code = code
         body = ScheduleRefusalJSON(code, message, diagnostics: diagnostics, changes: changes)
+    }
+
+    /// Refused for these diagnostics: their English lines, and their codes for readers that render them.
+    public init(_ code: APIErrorCode, _ message: String, diagnostics: [Diagnostic]) {
+        self.init(code, message, diagnostics: diagnostics.map(\.description))
+        body.diagnosticDetails = diagnostics.map(DiagnosticJSON.init)
     }
 
     /// A refusal of the front door's rules (a zone outside the requester's): forbidden, with

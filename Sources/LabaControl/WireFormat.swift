@@ -21,6 +21,8 @@ public struct WireFormat {
             plannedAt: time(r.plannedAt)!, startedAt: time(r.startedAt), endedAt: time(r.endedAt), state: r.state,
             outcome: r.outcome, reason: r.reason, requestedBy: r.requestedBy, frames: r.frames, xruns: r.xruns,
             position: position(r))
+        json.reasonCode = r.reasonCode
+        json.reasonArgs = r.reasonArgs
         if r.source == .live {
             json.recording = r.uploadPath
             json.loudness = r.loudness
@@ -55,9 +57,11 @@ public struct WireFormat {
             output.power = o.power.map { PowerJSON(state: PowerJSON.State(wireName: $0.state).map(Open.known) ?? .unknown($0.state), problem: $0.problem) }
             return output
         }
-        return StatusJSON(version: LabaVersion.string, api: ControlProtocol.version, config: configPath,
-                          loadedAt: RFC3339.format(loadedAt, converter: &converter), outputs: outputs,
-                          recordsBehind: s.recordsBehind, warnings: s.warnings.map(\.description), fleet: fleet)
+        var json = StatusJSON(version: LabaVersion.string, api: ControlProtocol.version, config: configPath,
+                              loadedAt: RFC3339.format(loadedAt, converter: &converter), outputs: outputs,
+                              recordsBehind: s.recordsBehind, warnings: s.warnings.map(\.description), fleet: fleet)
+        json.warningDetails = s.warnings.map(DiagnosticJSON.init)
+        return json
     }
 
     public func output(_ o: OutputStatus) -> OutputJSON {
@@ -78,7 +82,7 @@ public struct WireFormat {
         var here: String?
         if case .inside(let zone) = f.status { here = zone }
         return GPSStatusJSON(
-            status: f.statusText, here: here,
+            status: f.statusText, code: f.statusCode, here: here,
             position: f.lastFix.map { PositionJSON(lat: $0.position.lat, lon: $0.position.lon, at: time($0.time.microseconds)!) },
             entering: f.candidate.map { .init(zone: $0.zone, since: time($0.since.microseconds)!) })
     }

@@ -347,7 +347,7 @@ enum ControlServer {
                                   refused: started.refused.map(WireFormat.refused))
         let id = started.id
         channel.closeFuture.whenComplete { _ in
-            Task { await engine.stopLive(id, reason: "the connection of who started it was closed") }
+            Task { await engine.stopLive(id, reason: RecordReason(.connectionClosed)) }
         }
         @Sendable func line(_ event: LiveEventJSON) throws -> ByteBuffer {
             var data = try JSONEncoder().encode(event)
@@ -362,7 +362,8 @@ enum ControlServer {
                 if let summary = progress.summary {
                     let loudness = summary.loudness?.integrated
                     try await writer.write(line(LiveEventJSON(event: .ended, id: id, seconds: summary.seconds,
-                                                              reason: summary.end.description, recording: summary.recording,
+                                                              reason: summary.end.reason.english, reasonCode: summary.end.reason.code.rawValue,
+                                                              reasonArgs: summary.end.reason.args, recording: summary.recording,
                                                               loudness: loudness?.isFinite == true ? loudness : nil)))
                     break
                 }
@@ -370,7 +371,7 @@ enum ControlServer {
                     try await writer.write(line(LiveEventJSON(event: .level, id: id, seconds: progress.seconds,
                                                               level: Double(progress.level))))
                 } catch {
-                    await engine.stopLive(id, reason: "the connection of who started it was lost")
+                    await engine.stopLive(id, reason: RecordReason(.connectionLost))
                     throw error
                 }
                 // The meter's pace: a level line four times a second.

@@ -138,7 +138,7 @@ public actor Engine {
         for record in try store.unfinished() {
             var r = record
             guard arbiters[r.output] != nil else {
-                finish(&r, outcome: .failed, reason: "its output is no longer configured", at: t)
+                finish(&r, outcome: .failed, reason: RecordReason(.outputNotConfigured), at: t)
                 continue
             }
             if endOrphanedLive(&r, at: t) { continue }
@@ -155,7 +155,7 @@ public actor Engine {
     /// the store to resume after the restart (by its deadline). For shutdown.
     public func shutdown() {
         shuttingDown = true
-        for talk in talks.values { talk.capture.stop(reason: "labad stopped") }
+        for talk in talks.values { talk.capture.stop(reason: RecordReason(.labadStopped)) }
         // Each capture closes its recording (the FLAC's last block and header) before labad exits.
         for talk in talks.values { _ = talk.capture.waitUntilFinished(timeout: 2) }
         players.shutdown()
@@ -180,7 +180,7 @@ public actor Engine {
             players.remove(id)
             arbiters[id] = nil
             for var record in live.values where record.output == id {
-                finish(&record, outcome: .stopped, reason: "its output was removed from the configuration", at: t)
+                finish(&record, outcome: .stopped, reason: RecordReason(.outputRemoved), at: t)
             }
         }
         for output in setup.config.outputs {
@@ -308,10 +308,11 @@ public actor Engine {
         }
     }
 
-    func finish(_ record: inout BroadcastRecord, outcome: BroadcastOutcome, reason: String?, at t: Instant) {
+    func finish(_ record: inout BroadcastRecord, outcome: BroadcastOutcome, reason: RecordReason?, at t: Instant) {
         record.state = .done
         record.outcome = outcome
-        record.reason = reason
+        // A reason of an older version's record (prose) stays when no new one is given.
+        if let reason { record.recordReason = reason } else if record.reasonCode != nil { record.recordReason = nil }
         record.endedAt = t.microseconds
         live[record.id] = nil
         write(record)
@@ -319,7 +320,7 @@ public actor Engine {
         liveRecordFinished(record)
         logger.info("broadcast \(outcome.rawValue)", metadata: [
             "broadcast": "\(record.id)", "output": "\(record.output)", "message": "\(record.message)",
-            "reason": "\(reason ?? "")",
+            "reason": "\(reason?.description ?? "")",
         ])
     }
 
@@ -359,17 +360,17 @@ public actor Engine {
         case .record(let id, let outcome, let reason):
             guard var record = live[id] else { return }
             var outcome = outcome
-            var reason = reason ?? record.reason
+            var reason = reason ?? record.recordReason
             if outcome == .completed, record.frames == 0 {
                 outcome = .failed
-                reason = record.reason ?? "no recording could be played"
+                reason = record.recordReason ?? RecordReason(.nothingPlayed)
             }
             finish(&record, outcome: outcome, reason: reason, at: t)
         case .requeue(let id, let segment):
             guard var record = live[id] else { return }
             // A talk muted by a higher broadcast as its capture ended: nothing is left to rejoin.
             if record.source == .live, talk(of: id).map({ $0.capture.isFinished }) ?? true {
-                feed(output, .cancel(id: id, reason: record.reason ?? "the live talk had ended"))
+                feed(output, .cancel(id: id, reason: record.recordReason ?? RecordReason(.talkEnded)))
                 return
             }
             record.state = .queued
@@ -390,7 +391,7 @@ public actor Engine {
         if record.source == .live {
             if !startLivePlayback(record, on: output) {
                 // The talk's own reason, once its end is known (liveEnded), is kept.
-                if live[id]?.reason == nil { live[id]?.reason = "the live talk had ended" }
+                if live[id]?.reason == nil { live[id]?.recordReason = RecordReason(.talkEnded) }
                 feed(output, .completed(id: id))
             }
             return
@@ -464,7 +465,7 @@ public actor Engine {
                     if case .failed(let error) = segment.2 { "\(segment.1) (\(error))" } else { nil }
                 }
                 if !failed.isEmpty {
-                    record.reason = "not played: " + failed.joined(separator: "; ")
+                    record.recordReason = RecordReason(.notPlayed, ["segments": failed.joined(separator: "; ")])
                     logger.warning("a recording could not be played", metadata: ["broadcast": "\(id)", "output": "\(output)",
                                                                               "reason": "\(record.reason ?? "")"])
                 }
@@ -489,7 +490,7 @@ public actor Engine {
             }
         case .unplayable(let output, let id, let reason):
             logger.error("a broadcast cannot be played", metadata: ["broadcast": "\(id)", "output": "\(output)", "reason": "\(reason)"])
-            live[id]?.reason = reason
+            live[id]?.recordReason = RecordReason(.unplayable, ["detail": reason])
             feed(output, .completed(id: id))
         case .deviceBack(let output):
             feed(output, .deviceBack)

@@ -193,7 +193,7 @@ extension Engine {
     ///
     /// - Returns: a note for the new alert's record when the scope kept something going.
     private func stopAlert(_ identifier: String, by later: String, sender: String, scope: [String]?) -> String? {
-        let reason = "cancelled by alert \(later)"
+        let reason = RecordReason(.alertCancelled, ["alert": later])
         let tree = ZoneTree(setup.config)
         func inScope(_ zone: String) -> Bool { scope.map { $0.contains { tree.zone(zone, isWithin: $0) } } ?? true }
         var kept = false
@@ -202,7 +202,7 @@ extension Engine {
                 kept = true
                 continue
             }
-            live[record.id]?.reason = reason
+            live[record.id]?.recordReason = reason
             feed(record.output, .cancel(id: record.id, reason: reason))
         }
         guard var earlier = (try? store.alert(identifier: identifier, sender: sender)) ?? (try? store.alert(identifier: identifier)) ?? nil

@@ -108,7 +108,7 @@ extension Engine {
             try enqueue(records, durable: true)
         } catch {
             talks[talk] = nil
-            capture.stop(reason: "not recorded")
+            capture.stop(reason: RecordReason(.notRecorded))
             throw error
         }
         logger.notice("live talk started", metadata: [
@@ -123,7 +123,7 @@ extension Engine {
     ///
     /// - Returns: false when no such talk is under way.
     @discardableResult
-    public func stopLive(_ id: String, reason: String) -> Bool {
+    public func stopLive(_ id: String, reason: RecordReason) -> Bool {
         guard let talk = talks[id] else { return false }
         talk.capture.stop(reason: reason)
         return true
@@ -165,7 +165,8 @@ extension Engine {
         guard record.source == .live, let talk = talk(of: record.id) else { return }
         talk.capture.untap(record.output)
         if !talk.records.contains(where: { live[$0] != nil }) {
-            talk.capture.stop(reason: "no output carries it any more (\(record.outcome?.rawValue ?? "ended") on \(record.output))")
+            talk.capture.stop(reason: RecordReason(.noOutputCarriesTalk, ["outcome": record.outcome?.rawValue ?? "ended",
+                                                                          "output": record.output]))
         }
     }
 
@@ -176,17 +177,17 @@ extension Engine {
         endedTalks[id] = summary
         endedOrder.append(id)
         while endedOrder.count > 16 { endedTalks[endedOrder.removeFirst()] = nil }
-        let reason = summary.end.description
+        let reason = summary.end.reason
         for recordID in talk.records {
             if var record = live[recordID] {
                 record.loudness = summary.loudness?.integrated.isFinite == true ? summary.loudness?.integrated : nil
-                record.reason = reason
+                record.recordReason = reason
                 if summary.recording == nil { record.uploadPath = nil }
                 live[recordID] = record
                 if record.state == .queued { feed(record.output, .cancel(id: recordID, reason: reason)) }
             } else if var record = self.record(id: recordID) {
                 record.loudness = summary.loudness?.integrated.isFinite == true ? summary.loudness?.integrated : nil
-                if record.reason == nil { record.reason = reason }
+                if record.reason == nil { record.recordReason = reason }
                 if summary.recording == nil { record.uploadPath = nil }
                 // Done already, and reported to a commander when it ended: the loudness is added here only.
                 do { try store.save(record, reporting: nil, at: now().microseconds) } catch { write(record) }
@@ -194,7 +195,7 @@ extension Engine {
             }
         }
         logger.notice("live talk ended", metadata: [
-            "talk": "\(id)", "reason": "\(reason)", "seconds": "\(String(format: "%.1f", summary.seconds))",
+            "talk": "\(id)", "reason": "\(reason.description)", "seconds": "\(String(format: "%.1f", summary.seconds))",
             "recording": "\(summary.recording ?? "")",
             "loudness": "\(summary.loudness.map { String(format: "%.1f LUFS", $0.integrated) } ?? "")",
         ])
@@ -206,7 +207,7 @@ extension Engine {
     func endOrphanedLive(_ record: inout BroadcastRecord, at t: Instant) -> Bool {
         guard record.source == .live, talk(of: record.id) == nil else { return false }
         if let path = record.uploadPath, !FileManager.default.fileExists(atPath: path) { record.uploadPath = nil }
-        finish(&record, outcome: .failed, reason: "labad stopped during the live broadcast", at: t)
+        finish(&record, outcome: .failed, reason: RecordReason(.labadStoppedDuringLive), at: t)
         return true
     }
 }

@@ -47,7 +47,7 @@ struct PlacesState {
             // A reload keeps what the unit knows of its position.
             if let previous = old[id], let fix = previous.lastFix {
                 _ = follower.handle(fix, map: map)
-                if previous.status == .noFix { follower.lost() }
+                if previous.status == .noFix || previous.status == .unreachable { follower.lost(unreachable: previous.status == .unreachable) }
             }
             followers[id] = follower
         }
@@ -67,11 +67,11 @@ extension Engine {
             case .fix(let fix):
                 decision = follower.handle(fix, map: places.map)
             case .noFix, .gone:
-                if follower.status != .noFix {
+                if follower.status != .noFix && follower.status != .unreachable {
                     logger.notice("gps: no fix; the zone stays", metadata: ["output": "\(id)", "zone": "\(follower.zone)",
                                                                             "why": "\(report == .gone ? "gpsd unreachable" : "no fix")"])
                 }
-                follower.lost()
+                follower.lost(unreachable: report == .gone)
                 decision = .stay
             }
             let was = places.followers[id]?.status

@@ -54,7 +54,7 @@ extension Engine {
     /// - Returns: the admitted part, or nil when `commit` returned false.
     /// - Throws: `Refusal` when no output admitted it; `.storageFull` when `commit`
     ///   throws, except for an emergency, which then plays from memory (SPEC 5).
-    public func admitCommand(_ request: AdmissionRequest, unplayed: (outcome: BroadcastOutcome, reason: String)? = nil,
+    public func admitCommand(_ request: AdmissionRequest, unplayed: (outcome: BroadcastOutcome, reason: RecordReason)? = nil,
                              commit: @Sendable ([BroadcastRecord], [(topic: String, payload: Data)]) throws -> Bool)
         throws(Refusal) -> Admitted? {
         let t = now()
@@ -65,7 +65,7 @@ extension Engine {
             for i in records.indices {
                 records[i].state = .done
                 records[i].outcome = unplayed.outcome
-                records[i].reason = unplayed.reason
+                records[i].recordReason = unplayed.reason
                 records[i].endedAt = t.microseconds
             }
         }
@@ -200,7 +200,7 @@ extension Engine {
         scheduler.setZone(zone, of: output)
         for item in arbiters[output]?.queue ?? [] {
             guard let record = live[item.id], record.source == .schedule, record.zone != zone else { continue }
-            feed(output, .cancel(id: item.id, reason: "the output moved from \(from ?? "?") to \(zone) before it played"))
+            feed(output, .cancel(id: item.id, reason: RecordReason(.outputMoved, ["from": from ?? "?", "to": zone])))
         }
         noteMove(output: output, from: from, to: zone, cause: cause, at: now())
         logger.notice("output moved", metadata: moveMetadata(output: output, from: from, to: zone, cause: cause))

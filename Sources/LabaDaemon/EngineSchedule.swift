@@ -57,10 +57,10 @@ extension Engine {
             do {
                 try enqueue([record], durable: false)
             } catch {
-                finish(&record, outcome: .failed, reason: "\(error)", at: t)
+                finish(&record, outcome: .failed, reason: RecordReason(.notQueued, ["detail": "\(error)"]), at: t)
             }
         case .skip(let reason):
-            finish(&record, outcome: BroadcastOutcome(rawValue: reason.outcome) ?? .skipped, reason: reason.description, at: t)
+            finish(&record, outcome: BroadcastOutcome(rawValue: reason.outcome) ?? .skipped, reason: reason.reason, at: t)
         case .missed(let reason):
             finish(&record, outcome: .missed, reason: reason, at: t)
         }

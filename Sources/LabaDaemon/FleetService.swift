@@ -435,7 +435,8 @@ public actor FleetService: Service {
             if refusal.code == .expired, let command, case .broadcast(let b) = command.body {
                 // Signed, in scope, never seen: record what it would have played, as expired.
                 if let request = try? broadcastRequest(b, command: command, at: t) {
-                    await admit(request, command: command, skew: nil, at: t, unplayed: (.expired, refusal.message))
+                    await admit(request, command: command, skew: nil, at: t, unplayed: (.expired, RecordReason(.commandExpired, ["command": command.id,
+                                                                                      "at": FleetTime.format(command.expiresAt)])))
                 } else {
                     refuse(command.id, code: refusal.code.rawValue, refusal.message, at: t, claim: false)
                 }
@@ -546,7 +547,7 @@ public actor FleetService: Service {
     /// Admits a command's broadcast; its records, its claim and its ack go to the store in one
     /// transaction (a repeat delivery finds the claim and plays nothing).
     private func admit(_ request: AdmissionRequest, command: FleetCommand, skew: TimeSpan?, at t: Instant,
-                       unplayed: (outcome: BroadcastOutcome, reason: String)?) async {
+                       unplayed: (outcome: BroadcastOutcome, reason: RecordReason)?) async {
         let store = self.store, unit = self.unit
         let ackTopic = topics.topic(.unitAck(unit: unit))
         let claim = claim(command)
@@ -556,13 +557,13 @@ public actor FleetService: Service {
                 let ack = unplayed == nil
                     ? CommandAck(command: command.id, unit: unit, result: .accepted, broadcasts: records.map(\.id), at: t, clockSkew: skew)
                     : CommandAck(command: command.id, unit: unit, result: .refused, broadcasts: records.map(\.id),
-                                 code: FleetRefusalCode.expired.rawValue, message: unplayed?.reason, at: t)
+                                 code: FleetRefusalCode.expired.rawValue, message: unplayed?.reason.english, at: t)
                 return try store.acceptCommand(claim, at: t.microseconds, broadcasts: records,
                                                reports: reports, ack: (ackTopic, Data(FleetJSON.encode(ack))))
             }
             guard let admitted else { return }
             if let unplayed {
-                note(command.id, code: FleetRefusalCode.expired.rawValue, unplayed.reason, at: t)
+                note(command.id, code: FleetRefusalCode.expired.rawValue, unplayed.reason.english, at: t)
             } else {
                 logger.notice("fleet command obeyed", metadata: [
                     "command": "\(command.id)", "issuer": "\(command.issuer)", "message": "\(request.messageName)",
@@ -576,7 +577,7 @@ public actor FleetService: Service {
             ])
         } catch {
             if let unplayed {
-                refuse(command.id, code: FleetRefusalCode.expired.rawValue, unplayed.reason, at: t, claim: true, command: command)
+                refuse(command.id, code: FleetRefusalCode.expired.rawValue, unplayed.reason.english, at: t, claim: true, command: command)
             } else {
                 refuse(command.id, code: error.code.rawValue, error.english, at: t, claim: true, command: command)
             }

@@ -132,7 +132,7 @@ public final class FrontDoor: Sendable {
 
     /// A fleet command's broadcast on this unit: admitted as any request, its records stored by
     /// `commit` with the command's claim and ack (SPEC 11). Never sent on to other units.
-    func broadcastCommand(_ request: AdmissionRequest, unplayed: (outcome: BroadcastOutcome, reason: String)?,
+    func broadcastCommand(_ request: AdmissionRequest, unplayed: (outcome: BroadcastOutcome, reason: RecordReason)?,
                           commit: @Sendable ([BroadcastRecord], [(topic: String, payload: Data)]) throws -> Bool)
         async throws(Refusal) -> Admitted? {
         _ = try Rules.requestedPriority(request.priority)
@@ -168,7 +168,7 @@ public final class FrontDoor: Sendable {
         } else if let record = await engine.record(id: id) {
             try await check([record.zone], by: requester)
         }
-        if await engine.stopLive(id, reason: requester.map { "stopped by \($0.label)" } ?? "stopped through the control API") {
+        if await engine.stopLive(id, reason: requester.map { RecordReason(.stoppedBy, ["who": $0.label]) } ?? RecordReason(.stoppedThroughAPI)) {
             return nil
         }
         return try await engine.cancel(id: id)
@@ -196,7 +196,7 @@ public final class FrontDoor: Sendable {
                                                  force: request.force, lifetime: lifetime)
             return TalkStarted(started: started, command: IssuedCommand(id: id, zones: fleetZones))
         } catch {
-            await engine.stopLive(started.id, reason: "its stream to the fleet's units could not start: \(error)")
+            await engine.stopLive(started.id, reason: RecordReason(.fleetStreamFailed, ["detail": "\(error)"]))
             throw error
         }
     }

@@ -55,7 +55,7 @@ extension FrontDoor {
     public func talkProgress(_ id: String) async -> TalkProgress? {
         guard let progress = await engine.liveProgress(id) else { return nil }
         return TalkProgress(seconds: progress.summary?.seconds ?? progress.seconds, level: Double(progress.level),
-                            endReason: progress.summary?.end.description)
+                            endReason: progress.summary?.end.reason)
     }
 
     // MARK: Recordings

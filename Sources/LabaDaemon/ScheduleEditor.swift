@@ -107,7 +107,7 @@ public actor ScheduleEditor {
         let current = OperatorScheduleLoad.load(stateDirectory: (file as NSString).deletingLastPathComponent)
         guard var schedule = current.schedule, !current.fileDiagnostics.hasErrors else {
             throw ScheduleRefusal(.invalidConfig, "\(file) cannot be read; fix or remove it first",
-                                  diagnostics: current.fileDiagnostics.map(\.description))
+                                  diagnostics: current.fileDiagnostics)
         }
         if let baseVersion, baseVersion != schedule.version {
             let since = (try? store.scheduleChanges(afterVersion: baseVersion)) ?? []
@@ -192,7 +192,7 @@ public actor ScheduleEditor {
             let diagnostics: [Diagnostic] = if case .invalidConfig(let d) = error { d.errors } else { [] }
             throw ScheduleRefusal(.invalidConfig, "the change is refused: "
                                   + (diagnostics.first.map(\.description) ?? "\(error)"),
-                                  diagnostics: diagnostics.map(\.description))
+                                  diagnostics: diagnostics)
         }
         // The old plan from the file as it was (not the engine's, which a technician's reload may
         // not have caught up with).
@@ -210,10 +210,12 @@ public actor ScheduleEditor {
             let entryJSON = after.map { a in
                 ScheduleEntryJSON(operator: a, location: load.typed[a.id]?.location.description, disabled: new.disabled[a.id])
             }
-            return ScheduleChangeJSON(version: schedule.version, action: action.rawValue, entry: entryJSON,
-                                      diff: PlanDiffJSON(diff, from: now, timeZone: timeZone),
-                                      warnings: new.warnings.filter { $0.location?.file == file }.map(\.description),
-                                      next: next, dryRun: dryRun ? true : nil)
+            let warnings = new.warnings.filter { $0.location?.file == file }
+            var json = ScheduleChangeJSON(version: schedule.version, action: action.rawValue, entry: entryJSON,
+                                          diff: PlanDiffJSON(diff, from: now, timeZone: timeZone),
+                                          warnings: warnings.map(\.description), next: next, dryRun: dryRun ? true : nil)
+            json.warningDetails = warnings.map(DiagnosticJSON.init)
+            return json
         }
         if dryRun { return answer() }
         do {

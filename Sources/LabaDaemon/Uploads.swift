@@ -120,9 +120,14 @@ public enum Uploads {
         switch SndFileProbe().probe(path: path) {
         case .success(let f): format = f
         case .failure(let failure):
-            throw refuse(.notAudio, "the upload '\(name)' is not a recording Laba can play: \(failure.reason)")
+            unlink(path)
+            throw APIFailure(Refusal(.notAudio, ["name": name, "detail": failure.reason.replacingOccurrences(of: path, with: "'\(name)'"),
+                                                 "problem": failure.problem ?? ""]))
         }
-        guard format.frames > 0 else { throw refuse(.notAudio, "the upload '\(name)' holds no sound") }
+        guard format.frames > 0 else {
+            unlink(path)
+            throw APIFailure(Refusal(.notAudio, ["name": name, "detail": "it holds no sound", "problem": "empty"]))
+        }
         guard format.duration <= maxDuration.seconds else {
             throw refuse(.tooLong, "the upload '\(name)' lasts \(TimeSpan(microseconds: Int64(format.duration * 1e6)).rounded) "
                          + "and the longest allowed is \(maxDuration) (uploads.max_duration)")

@@ -21,6 +21,8 @@ extension BroadcastRecord {
         state = json.state.known ?? .done
         outcome = json.outcome?.known
         reason = json.reason
+        reasonCode = json.reasonCode
+        reasonArgs = json.reasonArgs
         frames = json.frames
         xruns = json.xruns
     }

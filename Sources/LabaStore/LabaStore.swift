@@ -120,6 +120,14 @@ public final class Store: Sendable {
         migrator.registerMigration("v8-account-zones", migrate: migrateAccountZones)
         registerFleetLimitsMigration(&migrator)
         migrator.registerMigration("v9-command-marks", migrate: migrateCommandMarks)
+        // v10: a record's reason as a code and its arguments beside the English words (issue 26);
+        // older records keep their words only.
+        migrator.registerMigration("v10-reason-codes") { db in
+            try db.alter(table: "broadcast") { t in
+                t.add(column: "reason_code", .text)
+                t.add(column: "reason_args", .text)
+            }
+        }
         return migrator
     }
 

@@ -10,6 +10,7 @@ import AsyncHTTPClient
 import COpus
 import Foundation
 import LabaAudio
+import LabaCore
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -21,8 +22,8 @@ public struct StreamEnd: Sendable, Equatable {
     public var complete: Bool
     /// Seconds of audio received.
     public var seconds: Double
-    /// Why, in words: the reason of the talk's record.
-    public var reason: String
+    /// Why: the reason of the talk's record.
+    public var reason: RecordReason
 }
 
 /// One stream read until it ends, is lost, or the talk it feeds ends here.
@@ -161,7 +162,7 @@ public final class StreamListener: @unchecked Sendable {
             if n < 0 { return lost(frames: frames, "the stream could not be decoded (libopusfile error \(n))") }
             if n == 0 {
                 return buffer.sawEndOfStream
-                    ? StreamEnd(complete: true, seconds: seconds(frames), reason: "the commander ended the talk")
+                    ? StreamEnd(complete: true, seconds: seconds(frames), reason: RecordReason(.commanderEnded))
                     : lost(frames: frames, buffer.error ?? "the connection was closed")
             }
             let channels = max(1, Int(op_head(file, -1)?.pointee.channel_count ?? 1))
@@ -178,14 +179,14 @@ public final class StreamListener: @unchecked Sendable {
             }
             frames += count
         }
-        return StreamEnd(complete: false, seconds: seconds(frames), reason: "ended here")
+        return StreamEnd(complete: false, seconds: seconds(frames), reason: RecordReason(.endedHere))
     }
 
     private func seconds(_ frames: Int) -> Double { Double(frames) / Double(LiveCapture.rate) }
 
     private func lost(frames: Int, _ why: String) -> StreamEnd {
         StreamEnd(complete: false, seconds: seconds(frames),
-                  reason: "the stream from the commander was lost after \(String(format: "%.1f", seconds(frames))) s: \(why)")
+                  reason: RecordReason(.streamLost, ["seconds": String(format: "%.1f", seconds(frames)), "detail": why]))
     }
 
     /// A stream URL as logs may show it: the mount is the talk's secret.

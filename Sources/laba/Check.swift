@@ -50,7 +50,7 @@ struct Check: ParsableCommand {
         if let diff, report.valid, let new = report.loaded.config, let library = report.library {
             let old = ConfigLoader.load(path: diff)
             guard let oldConfig = old.config, old.isValid else {
-                for d in old.diagnostics.errors { printError(d.description) }
+                for d in old.diagnostics.errors { printError(d.line()) }
                 complain(.diffInvalid, ["path": diff])
                 throw ExitCode.failure
             }

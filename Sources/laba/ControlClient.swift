@@ -145,6 +145,27 @@ struct ControlClient {
     }
 }
 
+/// A record's reason in the reader's language, from its code and arguments; a record of an older
+/// version (or an unknown code) shows its words as sent.
+func reasonText(_ record: BroadcastJSON) -> String? {
+    Catalog.reason(code: record.reasonCode, args: record.reasonArgs, words: record.reason)
+}
+
+/// What a following output knows of its position, in the reader's language; an older daemon's
+/// words (no code) as sent.
+func gpsText(_ gps: GPSStatusJSON) -> String {
+    switch gps.code {
+    case "no_fix": t(.gpsNoFix)
+    case "unreachable": t(.gpsUnreachable)
+    case "outside": t(.gpsOutside)
+    case "inside": t(.gpsInside, ["zone": gps.here ?? "?"])
+    default: gps.status
+    }
+}
+
+/// A state or outcome's name in the reader's language (see `SocketOptions.state`).
+func socketState(_ name: String) -> String { CatalogLanguage.current == .en ? name : Catalog.stateName(name) }
+
 /// One output's refusal in the reader's language, from its code and arguments; a code this CLI
 /// does not know (a newer daemon's) shows the daemon's own words.
 func refusalText(_ refused: RefusedJSON) -> String {

@@ -225,7 +225,7 @@ struct Status: AsyncParsableCommand {
             return socket.time(String(next[..<space])) + next[space...]
         }
         let rows = status.outputs.map { o in
-            [o.id, o.zone, socket.state(o.state.description) + (o.gps.map { " (gps: \($0.status))" } ?? ""), o.playing.map { "\($0.message) (\($0.id))" } ?? "", "\(o.queue.count)", o.next.map(nextShown) ?? ""]
+            [o.id, o.zone, socket.state(o.state.description) + (o.gps.map { t(.statusGPS, ["status": gpsText($0)]) } ?? ""), o.playing.map { "\($0.message) (\($0.id))" } ?? "", "\(o.queue.count)", o.next.map(nextShown) ?? ""]
         }
         print(TextTable(header: [t(.columnOutput), t(.columnZone), t(.columnState), t(.columnPlaying), t(.columnWaiting),
                                  t(.columnNext)], rows: rows).render())
@@ -243,7 +243,11 @@ struct Status: AsyncParsableCommand {
             if let problem = power.problem { print(t(.statusPowerProblem, ["output": o.id, "problem": problem])) }
         }
         // The operators' entries a technician's edit disabled: the clerk who made them reads this.
-        for warning in status.warnings ?? [] where warning.contains("/" + OperatorSchedule.fileName + ":") { print(warning) }
+        if let details = status.warningDetails {
+            for warning in details where warning.location?.contains("/" + OperatorSchedule.fileName + ":") == true { print(warning.line()) }
+        } else {
+            for warning in status.warnings ?? [] where warning.contains("/" + OperatorSchedule.fileName + ":") { print(warning) }
+        }
     }
 }
 
@@ -355,7 +359,7 @@ func followAdmitted(_ list: BroadcastList, client: ControlClient, wait: Bool) as
             let r = try await client.send(.GET, "/broadcasts/\(b.id)")
             if let current = try? r.decode(BroadcastJSON.self), current.state == .done {
                 outcomes[b.id] = current.outcome ?? .known(.failed)
-                print("\(b.id)  \(current.outcome?.description ?? "?")" + (current.reason.map { "  (\($0))" } ?? ""))
+                print("\(b.id)  \(current.outcome.map { socketState($0.description) } ?? "?")" + (reasonText(current).map { "  (\($0))" } ?? ""))
             }
         }
         if outcomes.count < list.broadcasts.count { try await Task.sleep(for: .milliseconds(200)) }

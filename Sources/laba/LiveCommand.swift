@@ -5,6 +5,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Dispatch
 import Foundation
+import LabaCatalog
 import LabaControl
 import LabaCore
 import NIOCore
@@ -113,7 +114,7 @@ struct Live: AsyncParsableCommand {
         guard let ended else { throw ExitCode.failure }
         guard !socket.json else { return }
         if meter { print("") }
-        print(t(.liveEnded, ["seconds": String(format: "%.1f", ended.seconds ?? 0), "reason": ended.reason ?? ""]))
+        print(t(.liveEnded, ["seconds": String(format: "%.1f", ended.seconds ?? 0), "reason": Catalog.reason(code: ended.reasonCode, args: ended.reasonArgs, words: ended.reason) ?? ""]))
         if let path = ended.recording {
             print(t(.liveRecorded, ["path": path, "loudness": ended.loudness.map { String(format: "%.1f", $0) } ?? "-"]))
         }

@@ -76,9 +76,9 @@ struct History: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(historyCSV(list, withUnit: withUnit).utf8))
         case .table:
             let rows = list.broadcasts.map { b in
-                (withUnit ? [b.unit ?? ""] : []) + [socket.time(b.plannedAt), b.output, b.zone, b.message, b.languages.played.joined(separator: ","),
+                (withUnit ? [b.unit ?? ""] : []) + [socket.time(b.plannedAt), b.output, b.zone, contentShown(b), b.languages.played.joined(separator: ","),
                  socket.state(b.outcome?.description ?? b.state.description),
-                 b.reason ?? ""]
+                 reasonText(b) ?? ""]
             }
             print(rows.isEmpty ? t(.noBroadcasts) :
                   TextTable(header: (withUnit ? [t(.columnUnit)] : []) + [t(.columnPlanned), t(.columnOutput), t(.columnZone),
@@ -110,7 +110,7 @@ struct Report: AsyncParsableCommand {
         // CSV keeps the API's field names (for scripts); the table's headers are the operator's.
         let header = [by.rawValue, "broadcasts", "airtime_s"] + outcomes
         let rows = report.rows.map { r in
-            [r.key, String(r.broadcasts), String(format: "%.1f", r.airtimeSeconds)] + outcomes.map { String(r.outcomes[$0] ?? 0) }
+            [by == .language && format == .table && !socket.json ? languageShown(r.key) : r.key, String(r.broadcasts), String(format: "%.1f", r.airtimeSeconds)] + outcomes.map { String(r.outcomes[$0] ?? 0) }
         }
         switch socket.json ? .json : format {
         case .geojson: throw ValidationError("--format geojson is for laba history (a map of where broadcasts were heard)")
@@ -130,4 +130,20 @@ struct Report: AsyncParsableCommand {
                             rows: rows).render())
         }
     }
+}
+
+/// A language row of a report as a clerk reads it: `unknown` (an upload sent without a language)
+/// and `neutral` in words; a language's id as configured.
+func languageShown(_ key: String) -> String {
+    switch key {
+    case "unknown": t(.languageUnknown)
+    case "neutral": t(.neutral)
+    default: key
+    }
+}
+
+/// What a record played as a clerk reads it: a live talk in words (its message is `live`), else
+/// the message's id.
+func contentShown(_ b: BroadcastJSON) -> String {
+    b.source == .known(.live) && b.message == "live" && CatalogLanguage.current != .en ? t(.liveContent) : b.message
 }

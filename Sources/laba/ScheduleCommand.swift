@@ -246,7 +246,7 @@ func sendChange(_ method: HTTPMethod, _ path: String, id: String? = nil, body: S
             if socket.json {
                 print(String(decoding: reply.body, as: UTF8.self), terminator: "")
             } else {
-                for d in refusal.diagnostics ?? [] { printError(d) }
+                for d in refusal.diagnosticDetails?.map({ $0.line() }) ?? refusal.diagnostics ?? [] { printError(d) }
                 let message = refusal.error.refusal.flatMap { Catalog.refusal(code: $0, args: refusal.error.args ?? [:]) }
                     ?? refusal.error.message
                 printError("laba: " + (refusal.diagnostics?.isEmpty == false ? t(.scheduleRefused) : message))
@@ -266,7 +266,7 @@ func sendChange(_ method: HTTPMethod, _ path: String, id: String? = nil, body: S
         return
     }
     print(t(done, ["entry": result.entry?.id ?? id ?? "", "version": String(result.version)]))
-    for warning in result.warnings { print(warning) }
+    for warning in result.warningDetails?.map({ $0.line() }) ?? result.warnings { print(warning) }
     printPlanDiff(result.diff)
 }
 
@@ -276,7 +276,7 @@ func printPlanDiff(_ diff: PlanDiffJSON) {
         "\(b.output)  \(b.zone)  \(b.message)  \(b.languages.isEmpty && b.neutral ? t(.neutral) : b.languages.joined(separator: ","))"
             + nightVolumeNote(b.volume)
     }
-    print(t(.planChange, ["from": diff.from, "added": String(diff.added.count), "removed": String(diff.removed.count),
+    print(t(.planChange, ["from": CatalogLanguage.current == .en ? diff.from : ClerkTime.format(diff.from), "added": String(diff.added.count), "removed": String(diff.removed.count),
                           "moved": String(diff.moved.count), "changed": String(diff.changed.count)]))
     var lines: [(String, String)] = []
     for b in diff.added { lines.append((b.time, "+ \(b.time)  \(what(b))")) }

@@ -175,7 +175,8 @@ struct UsageProblems {
         var text = messages.map { Laba._errorPrefix + $0 }.joined(separator: "\n")
         let type = command.flatMap { name in Laba.configuration.subcommands.first { $0._commandName == name } }
         if let type {
-            text += "\n" + Catalog.text(.usagePrefix) + Laba.usageString(for: type)
+            let usage = CatalogLanguage.current == .en ? nil : command.flatMap { HelpText.usage([$0]) }
+            text += "\n" + Catalog.text(.usagePrefix) + (usage ?? Laba.usageString(for: type))
         }
         text += "\n  " + Catalog.text(.seeHelp, ["command": "laba" + (command.map { " " + $0 } ?? "")])
         return text
@@ -188,6 +189,11 @@ extension Laba {
     static func main() async {
         // The tree is read only when needed: describing every command costs a few milliseconds.
         let arguments = GlobalOptions.hoist(ProcessArguments.commandArguments, tree: CommandTree.laba)
+        // Help in the reader's language (the parser's own in English).
+        if let path = HelpText.requestedPath(arguments), let help = HelpText.render(path) {
+            print(help)
+            Foundation.exit(0)
+        }
         var command: ParsableCommand
         do {
             command = try parseAsRoot(arguments)
@@ -197,6 +203,7 @@ extension Laba {
                 printError(problems.render())
                 Foundation.exit(ExitCode.validationFailure.rawValue)
             }
+            exitInReadersLanguage(error, arguments: arguments)
             exit(withError: error)
         }
         do {
@@ -206,8 +213,50 @@ extension Laba {
                 try command.run()
             }
         } catch {
+            exitInReadersLanguage(error, arguments: arguments)
             exit(withError: error)
         }
+    }
+
+    /// A usage mistake outside English: the parser's message in the reader's words, the command's
+    /// usage and where its help is, then exit 64. Returns for anything else (the parser's own
+    /// output then).
+    static func exitInReadersLanguage(_ error: any Error, arguments: [String]) {
+        guard CatalogLanguage.current != .en, exitCode(for: error) == .validationFailure else { return }
+        var path: [String] = []
+        for argument in arguments {
+            guard !argument.hasPrefix("-"), HelpText.node(path + [argument]) != nil else { break }
+            path.append(argument)
+        }
+        var text = Laba._errorPrefix + Self.readersMessage(Laba.message(for: error))
+        if let usage = HelpText.usage(path) { text += "\n" + Catalog.text(.usagePrefix) + usage }
+        text += "\n  " + Catalog.text(.seeHelp, ["command": (["laba"] + path).joined(separator: " ")])
+        printError(text)
+        Foundation.exit(ExitCode.validationFailure.rawValue)
+    }
+
+    /// The parser's English messages that a reader meets, in the catalogue's words; others as they are.
+    static func readersMessage(_ message: String) -> String {
+        let patterns: [(String, Catalog.Key, [String])] = [
+            (#"^Missing expected argument '(.+)'$"#, .missingArgument, ["argument"]),
+            (#"^Missing value for '(.+)'$"#, .missingValue, ["option"]),
+            (#"^Unexpected argument '(.+)'$"#, .unexpectedArgument, ["argument"]),
+            (#"^The value '(.*)' is invalid for '(.+)'.*$"#, .invalidValue, ["value", "option"]),
+        ]
+        for (pattern, key, names) in patterns {
+            guard let regex = try? NSRegularExpression(pattern: pattern, options: [.dotMatchesLineSeparators]),
+                  let match = regex.firstMatch(in: message, range: NSRange(message.startIndex..., in: message)) else { continue }
+            var arguments: [String: String] = [:]
+            for (i, name) in names.enumerated() {
+                guard let range = Range(match.range(at: i + 1), in: message) else { continue }
+                var value = String(message[range])
+                // `<message>`: the value's name in the reader's words.
+                if value.hasPrefix("<"), value.hasSuffix(">") { value = "<" + HelpText.value(String(value.dropFirst().dropLast())) + ">" }
+                arguments[name] = value
+            }
+            return Catalog.text(key, arguments)
+        }
+        return message
     }
 
     /// swift-argument-parser's "Error: " before a message, from the catalogue.

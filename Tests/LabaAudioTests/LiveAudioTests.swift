@@ -3,6 +3,7 @@
 
 import Foundation
 import LabaAudio
+import LabaCore
 import LabaTestSupport
 import Synchronization
 import Testing
@@ -38,10 +39,10 @@ import Testing
         for block in 0..<50 {
             feed.push((0..<480).map { i in Float(sin(2 * Double.pi * 1000 * Double(block * 480 + i) / 48_000)) })
         }
-        feed.finish(reason: "the browser closed the talk")
+        feed.finish(reason: RecordReason(.consoleConnectionClosed))
         #expect(done.wait(timeout: .now() + 10) == .success)
         let summary = try #require(ended.withLock { $0 })
-        #expect(summary.end == .input("the browser closed the talk"))
+        #expect(summary.end == .input(RecordReason(.consoleConnectionClosed)))
         #expect(summary.frames == 24_000 && summary.recording == path && summary.limited > 0)
         let loudness = try #require(summary.loudness)
         #expect(loudness.truePeak < -0.5, "\(loudness)")

@@ -45,12 +45,12 @@ func item(_ id: String, _ priority: Priority, at planned: Int64 = 0, deadline: I
             (0, .enqueue(item("s", .scheduled, deadline: 60)), [.start(id: "s", segment: 0)]),
             (50, .enqueue(item("e", .emergency, deadline: nil)), [.fadeStop(id: "s")]),
             (61, .cancelled(id: "s", segment: 1),
-             [.record(id: "s", outcome: .preempted, reason: "interrupted by e; its deadline passed"), .start(id: "e", segment: 0)]),
+             [.record(id: "s", outcome: .preempted, reason: RecordReason(.interruptedDeadline, ["by": "e"])), .start(id: "e", segment: 0)]),
         ]),
         ArbiterCase(name: "a deadline passed while waiting: missed (or preempted, once cut)", steps: [
             (0, .enqueue(item("e", .emergency, deadline: nil)), [.start(id: "e", segment: 0)]),
             (1, .enqueue(item("s", .scheduled, deadline: 60)), []),
-            (61, .tick, [.record(id: "s", outcome: .missed, reason: "its deadline passed while it waited")]),
+            (61, .tick, [.record(id: "s", outcome: .missed, reason: RecordReason(.deadlinePassedWaiting))]),
             (90, .completed(id: "e"), [.record(id: "e", outcome: .completed, reason: nil)]),
         ]),
         ArbiterCase(name: "a device lost while playing requeues, waits, and resumes when it is back", steps: [
@@ -63,7 +63,7 @@ func item(_ id: String, _ priority: Priority, at planned: Int64 = 0, deadline: I
         ArbiterCase(name: "a device lost past the deadline fails the broadcast", steps: [
             (0, .enqueue(item("s", .scheduled, deadline: 10)), [.start(id: "s", segment: 0)]),
             (11, .deviceFailed(id: "s", segment: 1),
-             [.record(id: "s", outcome: .failed, reason: "the device failed and its deadline passed")]),
+             [.record(id: "s", outcome: .failed, reason: RecordReason(.deviceFailedDeadline))]),
         ]),
         ArbiterCase(name: "stop without clear stops what plays; the next one starts", steps: [
             (0, .enqueue(item("a", .manual)), [.start(id: "a", segment: 0)]),
@@ -75,14 +75,14 @@ func item(_ id: String, _ priority: Priority, at planned: Int64 = 0, deadline: I
             (0, .enqueue(item("a", .manual)), [.start(id: "a", segment: 0)]),
             (1, .enqueue(item("b", .manual)), []),
             (1, .enqueue(item("c", .scheduled)), []),
-            (2, .stop(clear: true), [.record(id: "b", outcome: .stopped, reason: "cleared"),
-                                     .record(id: "c", outcome: .stopped, reason: "cleared"), .fadeStop(id: "a")]),
+            (2, .stop(clear: true), [.record(id: "b", outcome: .stopped, reason: RecordReason(.cleared)),
+                                     .record(id: "c", outcome: .stopped, reason: RecordReason(.cleared)), .fadeStop(id: "a")]),
             (2, .cancelled(id: "a", segment: 0), [.record(id: "a", outcome: .stopped, reason: nil)]),
         ]),
         ArbiterCase(name: "cancelling a waiting broadcast records it; cancelling the playing one stops it", steps: [
             (0, .enqueue(item("a", .manual)), [.start(id: "a", segment: 0)]),
             (1, .enqueue(item("b", .manual)), []),
-            (2, .cancel(id: "b"), [.record(id: "b", outcome: .stopped, reason: "cancelled")]),
+            (2, .cancel(id: "b"), [.record(id: "b", outcome: .stopped, reason: RecordReason(.cancelled))]),
             (3, .cancel(id: "a"), [.fadeStop(id: "a")]),
             (3, .completed(id: "a"), [.record(id: "a", outcome: .stopped, reason: nil)]),
         ]),
@@ -114,7 +114,7 @@ func item(_ id: String, _ priority: Priority, at planned: Int64 = 0, deadline: I
             #expect(arbiter.handle(.enqueue(item("w\(i)", .manual, at: Int64(i))), now: Instant(seconds: 0)).isEmpty)
         }
         #expect(arbiter.handle(.enqueue(item("one-too-many", .manual)), now: Instant(seconds: 0))
-                == [.reject(id: "one-too-many", reason: "the queue of this output is full (100 waiting)")])
+                == [.reject(id: "one-too-many", reason: RecordReason(.queueFull, ["limit": "100"]))])
         #expect(arbiter.queue.count == Arbiter.queueLimit)
         #expect(arbiter.nextDeadline == Instant(seconds: 600))
         // An emergency is never refused: it cuts in, and the limit still holds for the others.

@@ -214,7 +214,7 @@ import Testing
         #expect(arbiter.handle(.enqueue(siren), now: t) == [.start(id: "s", segment: 0)])
         #expect(arbiter.handle(.enqueue(item("e", .emergency, deadline: nil)), now: t) == [.fadeStop(id: "s")])
         #expect(arbiter.handle(.cancelled(id: "s", segment: 0), now: t) == [
-            .record(id: "s", outcome: .preempted, reason: "interrupted by e; a signal does not resume"),
+            .record(id: "s", outcome: .preempted, reason: RecordReason(.interruptedSignal, ["by": "e"])),
             .start(id: "e", segment: 0),
         ])
         #expect(arbiter.handle(.completed(id: "e"), now: t) == [.record(id: "e", outcome: .completed, reason: nil)])

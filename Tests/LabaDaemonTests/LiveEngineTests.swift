@@ -37,9 +37,10 @@ import Testing
         #expect(started.recording.hasSuffix("/live/\(started.id).flac"))
         feed.push(Self.tone(24_000))
         _ = try await f.started("the talk on square") { $0.source == .live }
-        feed.finish(reason: "the console's talk button was released")
+        feed.finish(reason: RecordReason(.stoppedFromConsole, ["who": "li"]))
         let record = try await f.ended("the talk") { $0.source == .live && $0.loudness != nil }
-        #expect(record.outcome == .completed && record.reason == "the console's talk button was released", "\(record)")
+        #expect(record.outcome == .completed && record.reasonCode == "stopped_from_console"
+                && record.reasonArgs == ["who": "li"] && record.reason == "stopped from the console by li", "\(record)")
         #expect(record.uploadPath == started.recording && FileManager.default.fileExists(atPath: started.recording))
         #expect(record.requestedBy == .console(user: "li"))
         let progress = try #require(await f.engine.liveProgress(started.id))
@@ -62,8 +63,8 @@ import Testing
             if case .broadcast(let r) = event { r.source == .live && r.state == .done } else { false }
         }
         let summary = try #require(await f.engine.liveProgress(started.id)?.summary)
-        #expect(summary.end.description.hasPrefix("no output carries it any more"), "\(summary.end)")
-        #expect(await f.engine.stopLive("nosuchid", reason: "test") == false)
+        #expect(summary.end.reason == RecordReason(.noOutputCarriesTalk, ["outcome": "stopped", "output": "van"]), "\(summary.end)")
+        #expect(await f.engine.stopLive("nosuchid", reason: RecordReason(.stoppedThroughAPI)) == false)
         await f.stop()
     }
 
@@ -87,9 +88,10 @@ import Testing
         let alarm = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["town"]),
                                                               priority: .emergency, loop: true))
         _ = try await f.started("the emergency") { $0.id == alarm.records[0].id }
-        feed.finish(reason: "the speaker hung up")
+        feed.finish(reason: RecordReason(.consoleConnectionClosed))
         let square = try await f.ended("the muted talk") { $0.source == .live && $0.output == "square" }
-        #expect(square.reason == "the speaker hung up", "\(square)")
+        #expect(square.reasonCode == "console_connection_closed" && square.reason?.hasPrefix("the console's connection was closed") == true,
+                "\(square)")
         #expect(await f.engine.status().outputs.first { $0.id == "square" }?.queue.isEmpty == true)
         _ = try await f.engine.stop(.all, clear: true)
         await f.stop()
@@ -121,9 +123,9 @@ import Testing
             heard += block.withUnsafeMutableBufferPointer { ring.read(into: $0.baseAddress!, max: $0.count, timeout: 0.1) } ?? 0
         }
         #expect(heard >= 4_800)
-        #expect(await f.engine.stopLive(started.id, reason: "stopped by li"))
+        #expect(await f.engine.stopLive(started.id, reason: RecordReason(.stoppedBy, ["who": "li"])))
         while await f.engine.liveProgress(started.id)?.summary == nil, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(await f.engine.liveProgress(started.id)?.summary?.end == .stopped("stopped by li"))
+        #expect(await f.engine.liveProgress(started.id)?.summary?.end == .stopped(RecordReason(.stoppedBy, ["who": "li"])))
         #expect(await f.engine.tapLive(started.id, "fleet-stream") == nil)
         #expect(try f.store.broadcasts().isEmpty)
         await f.stop()

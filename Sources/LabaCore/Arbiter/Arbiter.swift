@@ -80,7 +80,7 @@ public struct Arbiter: Sendable {
         /// Stop what plays; with `clear`, cancel what waits too.
         case stop(clear: Bool)
         /// Cancel one broadcast, waiting or playing; the reason goes in its record.
-        case cancel(id: String, reason: String? = nil)
+        case cancel(id: String, reason: RecordReason? = nil)
         /// Time passed: drop waiting broadcasts whose deadline has gone.
         case tick
         case deviceBack
@@ -92,11 +92,11 @@ public struct Arbiter: Sendable {
         /// Fade out and stop what plays (answered by `.cancelled`).
         case fadeStop(id: String)
         /// The broadcast is done with this outcome.
-        case record(id: String, outcome: BroadcastOutcome, reason: String?)
+        case record(id: String, outcome: BroadcastOutcome, reason: RecordReason?)
         /// The broadcast waits again, to resume at `segment` (persist it).
         case requeue(id: String, segment: Int)
         /// Refused: the queue is full.
-        case reject(id: String, reason: String)
+        case reject(id: String, reason: RecordReason)
     }
 
     /// Why the playing broadcast is being stopped.
@@ -120,7 +120,7 @@ public struct Arbiter: Sendable {
         switch event {
         case .enqueue(let item):
             guard Self.admits(item.priority, waiting: waiting) else {
-                return [.reject(id: item.id, reason: "the queue of this output is full (\(Self.queueLimit) waiting)")]
+                return [.reject(id: item.id, reason: RecordReason(.queueFull, ["limit": String(Self.queueLimit)]))]
             }
             insert(item)
             if let current = playing, stopping == nil, item.priority > current.priority {
@@ -146,11 +146,11 @@ public struct Arbiter: Sendable {
             stopping = nil
             switch why {
             case .preempted(let by)? where !current.resumes:
-                actions.append(.record(id: id, outcome: .preempted, reason: "interrupted by \(by); a signal does not resume"))
+                actions.append(.record(id: id, outcome: .preempted, reason: RecordReason(.interruptedSignal, ["by": by])))
             case .preempted(let by)?:
                 current.segment = segment
                 actions.append(requeueOrEnd(current, now: now, outcome: .preempted,
-                                            reason: "interrupted by \(by); its deadline passed"))
+                                            reason: RecordReason(.interruptedDeadline, ["by": by])))
             case .stopped?, nil:
                 actions.append(.record(id: id, outcome: .stopped, reason: nil))
             }
@@ -162,11 +162,11 @@ public struct Arbiter: Sendable {
             stopping = nil
             current.segment = segment
             actions.append(requeueOrEnd(current, now: now, outcome: .failed,
-                                        reason: "the device failed and its deadline passed"))
+                                        reason: RecordReason(.deviceFailedDeadline)))
 
         case .stop(let clear):
             if clear {
-                for item in queue { actions.append(.record(id: item.id, outcome: .stopped, reason: "cleared")) }
+                for item in queue { actions.append(.record(id: item.id, outcome: .stopped, reason: RecordReason(.cleared))) }
                 queue.removeAll()
             }
             if let current = playing, stopping != .stopped {
@@ -177,7 +177,7 @@ public struct Arbiter: Sendable {
         case .cancel(let id, let reason):
             if let i = queue.firstIndex(where: { $0.id == id }) {
                 queue.remove(at: i)
-                actions.append(.record(id: id, outcome: .stopped, reason: reason ?? "cancelled"))
+                actions.append(.record(id: id, outcome: .stopped, reason: reason ?? RecordReason(.cancelled)))
             } else if playing?.id == id, stopping != .stopped {
                 stopping = .stopped
                 actions.append(.fadeStop(id: id))
@@ -212,7 +212,7 @@ public struct Arbiter: Sendable {
 
     /// An interrupted broadcast waits again to resume at its segment, unless its deadline passed.
     private mutating func requeueOrEnd(_ item: ArbiterItem, now: Instant, outcome: BroadcastOutcome,
-                                       reason: String) -> Action {
+                                       reason: RecordReason) -> Action {
         if item.hasExpired(at: now) { return .record(id: item.id, outcome: outcome, reason: reason) }
         insert(item)
         return .requeue(id: item.id, segment: item.segment)
@@ -228,7 +228,7 @@ public struct Arbiter: Sendable {
         queue.removeAll { item in
             guard item.hasExpired(at: now) else { return false }
             let outcome: BroadcastOutcome = item.segment > 0 ? .preempted : .missed
-            actions.append(.record(id: item.id, outcome: outcome, reason: "its deadline passed while it waited"))
+            actions.append(.record(id: item.id, outcome: outcome, reason: RecordReason(.deadlinePassedWaiting)))
             return true
         }
         return actions

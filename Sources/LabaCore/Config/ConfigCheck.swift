@@ -138,7 +138,8 @@ public struct ConfigCheck: Sendable {
             } || PlacesValidator.reachedByFollowing(zone, config: config)
             if !reached, tree[zone.id.value] != nil {
                 out.append(.warning("no output serves zone '\(zone.id.value)' or a zone above or below it "
-                                    + "(a mobile output can be moved there with laba zone)", at: zone.id.location))
+                                    + "(a mobile output can be moved there with laba zone)", at: zone.id.location,
+                                    code: "zone_unserved", ["zone": zone.id.value]))
             }
         }
 
@@ -208,8 +209,10 @@ public struct ConfigCheck: Sendable {
                 var stream = Stream(entry: entry, local: local)
                 guard stream.advance(after: now) else {
                     let why = entry.until.map { " (its last day, \($0.value), has passed)" } ?? ""
-                    out.append(.warning("this entry never fires after \(RFC3339.format(now, in: config.timeZone))\(why)",
-                                        at: at))
+                    let time = RFC3339.format(now, in: config.timeZone)
+                    out.append(.warning("this entry never fires after \(time)\(why)", at: at,
+                                        code: entry.until == nil ? "never_fires" : "never_fires_until",
+                                        ["time": time, "until": entry.until.map { "\($0.value)" } ?? ""]))
                     continue
                 }
                 guard let candidates = quietZones[entry.id] else { continue }
@@ -232,7 +235,8 @@ public struct ConfigCheck: Sendable {
                         ? silenced.prefix(8).joined(separator: ", ") + " and \(silenced.count - 8) more"
                         : silenced.joined(separator: ", ")
                     out.append(.warning("this entry always falls in quiet hours (\(window)) in zone"
-                                        + (silenced.count == 1 ? " " : "s ") + names + ": it never plays there", at: at))
+                                        + (silenced.count == 1 ? " " : "s ") + names + ": it never plays there", at: at,
+                                        code: "always_quiet", ["window": "\(window)", "zones": silenced.joined(separator: ", ")]))
                 }
             }
         }

@@ -74,6 +74,18 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
         Diagnostic(.warning, at: location, message)
     }
 
+    /// An error with a code (a catalogue key's tail, `full_width`) and its arguments.
+    public static func error(_ message: String, at location: SourceLocation?, code: String,
+                             _ arguments: [String: String] = [:]) -> Diagnostic {
+        Diagnostic(.error, at: location, message, code: code, arguments: arguments)
+    }
+
+    /// A warning with a code and its arguments.
+    public static func warning(_ message: String, at location: SourceLocation?, code: String,
+                               _ arguments: [String: String] = [:]) -> Diagnostic {
+        Diagnostic(.warning, at: location, message, code: code, arguments: arguments)
+    }
+
     /// `FILE:LINE:COL: error: MESSAGE`, the form compilers use and editors jump to.
     public var description: String {
         if let location {

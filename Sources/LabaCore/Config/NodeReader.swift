@@ -44,15 +44,16 @@ struct NodeReader {
     ///
     /// - Returns: whether slips were named instead.
     @discardableResult
-    mutating func reject(_ value: Located<String>, _ message: String) -> Bool {
+    mutating func reject(_ value: Located<String>, _ message: String, code: String? = nil, _ arguments: [String: String] = [:]) -> Bool {
+        let refusal = Diagnostic(.error, at: value.location, message, code: code, arguments: arguments)
         if value.value.unicodeScalars.allSatisfy({ $0.isASCII }) {
-            error(message, at: value.location)
+            append(refusal)
             return false
         }
         if lines == nil { lines = TypingSlips.lines(text) }
         let slips = TypingSlips.inScalar(value.value, at: value.location, text: lines ?? [])
         if slips.isEmpty {
-            error(message, at: value.location)
+            append(refusal)
             return false
         }
         diagnostics += slips
@@ -74,6 +75,14 @@ struct NodeReader {
         }
     }
 
+    /// The codes of the mappings named in words (`a zone`), for the catalogue's words of them
+    /// (`section` + `Zone`); a mapping named by its key (`defaults`, `fleet.tls`) is shown as it is.
+    static let sections: [String: String] = [
+        "the configuration": "configuration", "a zone": "zone", "an output": "output", "a schedule entry": "entry",
+        "a language": "language", "a message": "message", "the operators' schedule": "operators_schedule",
+        "an operator's entry": "operators_entry", "an alert event": "alert_event", "a trust entry": "trust_entry",
+    ]
+
     /// The keys of a mapping; an unknown key is an error with a suggestion.
     mutating func mapping(_ node: Node, _ what: String, known: [String]) -> Fields? {
         guard case .mapping(let mapping) = node else {
@@ -91,7 +100,11 @@ struct NodeReader {
                 fields.values[k.string] = value
                 fields.keyLocations[k.string] = location(key)
             } else {
-                if reject(Located(k.string, at: location(key)), "unknown key '\(k.string)' in \(what)\(didYouMean(k.string, known))") {
+                var arguments = ["key": k.string, "where": what]
+                if let section = Self.sections[what] { arguments["section"] = section }
+                if let close = closestMatch(to: k.string, in: known) { arguments["suggestion"] = close }
+                if reject(Located(k.string, at: location(key)), "unknown key '\(k.string)' in \(what)\(didYouMean(k.string, known))",
+                          code: arguments["suggestion"] == nil ? "unknown_key" : "unknown_key_did_you_mean", arguments) {
                     fields.slipped = true
                 }
             }

@@ -13,27 +13,29 @@
 /// A full-width character that stands for YAML syntax.
 struct FullWidthSlip {
     var what: String
+    /// The character's code, for the catalogue's name of it (`slip` + `Colon`, ...).
+    var slip: String
     var ascii: String
 
     static let characters: [Unicode.Scalar: FullWidthSlip] = [
-        "\u{FF1A}": .init(what: "full-width colon '：'", ascii: ":"),
-        "\u{FF0C}": .init(what: "full-width comma '，'", ascii: ","),
-        "\u{3001}": .init(what: "enumeration comma '、'", ascii: ","),
-        "\u{FF3B}": .init(what: "full-width bracket '［'", ascii: "["),
-        "\u{FF3D}": .init(what: "full-width bracket '］'", ascii: "]"),
-        "\u{3010}": .init(what: "bracket '【'", ascii: "["),
-        "\u{3011}": .init(what: "bracket '】'", ascii: "]"),
-        "\u{FF5B}": .init(what: "full-width brace '｛'", ascii: "{"),
-        "\u{FF5D}": .init(what: "full-width brace '｝'", ascii: "}"),
-        "\u{FF02}": .init(what: "full-width quotation mark '＂'", ascii: "\""),
-        "\u{201C}": .init(what: "Chinese quotation mark '“'", ascii: "\""),
-        "\u{201D}": .init(what: "Chinese quotation mark '”'", ascii: "\""),
-        "\u{2018}": .init(what: "Chinese quotation mark '‘'", ascii: "'"),
-        "\u{2019}": .init(what: "Chinese quotation mark '’'", ascii: "'"),
-        "\u{FF07}": .init(what: "full-width apostrophe '＇'", ascii: "'"),
-        "\u{FF0D}": .init(what: "full-width hyphen '－'", ascii: "-"),
-        "\u{FF03}": .init(what: "full-width number sign '＃'", ascii: "#"),
-        "\u{3000}": .init(what: "full-width space (U+3000)", ascii: " "),
+        "\u{FF1A}": .init(what: "full-width colon '：'", slip: "colon", ascii: ":"),
+        "\u{FF0C}": .init(what: "full-width comma '，'", slip: "comma", ascii: ","),
+        "\u{3001}": .init(what: "enumeration comma '、'", slip: "enumeration_comma", ascii: ","),
+        "\u{FF3B}": .init(what: "full-width bracket '［'", slip: "bracket_open", ascii: "["),
+        "\u{FF3D}": .init(what: "full-width bracket '］'", slip: "bracket_close", ascii: "]"),
+        "\u{3010}": .init(what: "bracket '【'", slip: "lenticular_open", ascii: "["),
+        "\u{3011}": .init(what: "bracket '】'", slip: "lenticular_close", ascii: "]"),
+        "\u{FF5B}": .init(what: "full-width brace '｛'", slip: "brace_open", ascii: "{"),
+        "\u{FF5D}": .init(what: "full-width brace '｝'", slip: "brace_close", ascii: "}"),
+        "\u{FF02}": .init(what: "full-width quotation mark '＂'", slip: "quote", ascii: "\""),
+        "\u{201C}": .init(what: "Chinese quotation mark '“'", slip: "quote_open", ascii: "\""),
+        "\u{201D}": .init(what: "Chinese quotation mark '”'", slip: "quote_close", ascii: "\""),
+        "\u{2018}": .init(what: "Chinese quotation mark '‘'", slip: "single_open", ascii: "'"),
+        "\u{2019}": .init(what: "Chinese quotation mark '’'", slip: "single_close", ascii: "'"),
+        "\u{FF07}": .init(what: "full-width apostrophe '＇'", slip: "apostrophe", ascii: "'"),
+        "\u{FF0D}": .init(what: "full-width hyphen '－'", slip: "hyphen", ascii: "-"),
+        "\u{FF03}": .init(what: "full-width number sign '＃'", slip: "number_sign", ascii: "#"),
+        "\u{3000}": .init(what: "full-width space (U+3000)", slip: "space", ascii: " "),
     ]
 
     var message: String {
@@ -43,6 +45,13 @@ struct FullWidthSlip {
     }
 
     static let tabMessage = "indent with spaces, not tabs"
+
+    /// The diagnostic of this slip at `location`.
+    func error(at location: SourceLocation) -> Diagnostic {
+        .error(message, at: location, code: ascii == " " ? "full_width_space" : "full_width", ["slip": slip, "what": what, "ascii": ascii])
+    }
+
+    static func tabError(at location: SourceLocation) -> Diagnostic { .error(tabMessage, at: location, code: "tab_indent") }
 }
 
 enum TypingSlips {
@@ -84,7 +93,7 @@ enum TypingSlips {
                 }
             }
             guard found, let slip = FullWidthSlip.characters[c] else { break }
-            out.append(.error(slip.message, at: SourceLocation(file: location.file, line: line + 1, column: column + 1)))
+            out.append(slip.error(at: SourceLocation(file: location.file, line: line + 1, column: column + 1)))
             column += 1
         }
         return out
@@ -115,11 +124,11 @@ private struct SyntaxScanner {
     init(file: String) { self.file = file }
 
     private mutating func note(_ slip: FullWidthSlip, line: Int, column: Int) {
-        found.append(.error(slip.message, at: SourceLocation(file: file, line: line, column: column + 1)))
+        found.append(slip.error(at: SourceLocation(file: file, line: line, column: column + 1)))
     }
 
     private mutating func noteTab(line: Int, column: Int) {
-        found.append(.error(FullWidthSlip.tabMessage, at: SourceLocation(file: file, line: line, column: column + 1)))
+        found.append(FullWidthSlip.tabError(at: SourceLocation(file: file, line: line, column: column + 1)))
     }
 
     private static func isSpace(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" }

@@ -72,8 +72,15 @@ public protocol RecordingProbe: Sendable {
 }
 
 public struct ProbeFailure: Error, Hashable, Sendable {
+    /// In English, the decoder's own words.
     public var reason: String
-    public init(_ reason: String) { self.reason = reason }
+    /// What kind of failure, for readers that render it: `unrecognised_format`, `malformed`,
+    /// `unsupported_encoding`, `no_audio`, `empty`; nil when unknown.
+    public var problem: String?
+    public init(_ reason: String, problem: String? = nil) {
+        self.reason = reason
+        self.problem = problem
+    }
 }
 
 public struct MessageLibrary: Sendable {

@@ -17,8 +17,10 @@ public struct GPSFix: Hashable, Sendable {
 public struct Follower: Equatable, Sendable {
     /// What the unit knows of its position.
     public enum Status: Equatable, Sendable {
-        /// No fix since the start, or the receiver lost it, or gpsd is gone.
+        /// No fix since the start, or the receiver lost it.
         case noFix
+        /// gpsd cannot be reached (not running, its socket gone): no fix either.
+        case unreachable
         /// The last fix is outside every zone's area: the zone stays.
         case outside
         /// The last fix is in this zone (the deepest whose area holds it).
@@ -97,9 +99,9 @@ public struct Follower: Equatable, Sendable {
         return .switchTo(zone: here, fix: fix, since: candidate.since)
     }
 
-    /// The receiver has no fix (or gpsd is gone): the zone stays, the count ends.
-    public mutating func lost() {
-        status = .noFix
+    /// The receiver has no fix, or gpsd is gone (`unreachable`): the zone stays, the count ends.
+    public mutating func lost(unreachable: Bool = false) {
+        status = unreachable ? .unreachable : .noFix
         candidate = nil
     }
 
@@ -112,10 +114,21 @@ public struct Follower: Equatable, Sendable {
         }
     }
 
-    /// The status in words, as `laba status` shows it: "no fix", "outside every area", "in ZONE".
+    /// The status's code, for readers that render it: `no_fix`, `unreachable`, `outside`, `inside`.
+    public var statusCode: String {
+        switch status {
+        case .noFix: "no_fix"
+        case .unreachable: "unreachable"
+        case .outside: "outside"
+        case .inside: "inside"
+        }
+    }
+
+    /// The status in words, in English: "no fix", "gpsd unreachable", "outside every area", "in ZONE".
     public var statusText: String {
         switch status {
         case .noFix: "no fix"
+        case .unreachable: "gpsd unreachable"
         case .outside: "outside every area"
         case .inside(let zone): "in \(zone)"
         }

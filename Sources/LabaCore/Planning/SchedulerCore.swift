@@ -9,7 +9,7 @@ public struct SchedulerDecision: Equatable, Sendable {
         /// Record it without playing (quiet hours, an expired message, nothing recorded).
         case skip(SkipReason)
         /// Record it as missed: its time passed while the clock jumped or the daemon was down.
-        case missed(reason: String)
+        case missed(reason: RecordReason)
     }
 
     public var planned: PlannedBroadcast
@@ -78,7 +78,7 @@ public struct SchedulerCore: Sendable {
             } else if catchUp["\(p.entry) \(p.output)"] == p.time {
                 kind = .enqueue(deadline: now + (p.deadline - p.time), catchUp: true)
             } else {
-                kind = .missed(reason: "its time passed \(late.description) ago while the clock jumped or Laba was not running")
+                kind = .missed(reason: RecordReason(.missedWhileDown, ["late": late.description]))
             }
             if claim(p, kind) { decisions.append(SchedulerDecision(planned: p, kind: kind)) }
         }

@@ -50,7 +50,13 @@ public struct BroadcastRecord: Codable, Equatable, Sendable {
     /// Where a resume starts.
     public var segment: Int
     public var outcome: BroadcastOutcome?
+    /// In English (the catalogue's words for `reasonCode`), for older readers and the log; a unit
+    /// of an older version sends prose only.
     public var reason: String?
+    /// The reason's code and arguments (`RecordReason`), rendered by each reader in its language;
+    /// nil for a record of an older version or with no reason.
+    public var reasonCode: String?
+    public var reasonArgs: [String: String]?
     public var requestedBy: RequestedBy?
     public var frames: Int
     public var xruns: Int
@@ -122,6 +128,7 @@ public struct BroadcastRecord: Codable, Equatable, Sendable {
         case plannedLanguages = "planned_languages", playedLanguages = "played_languages", chime, neutral, drill
         case repeatCount = "repeat_count", loop, plannedAt = "planned_at", deadline
         case startedAt = "started_at", endedAt = "ended_at", state, segment, outcome, reason
+        case reasonCode = "reason_code", reasonArgs = "reason_args"
         case requestedBy = "requested_by", frames, xruns, rate, segmentFrames = "segment_frames"
         case positionLat = "position_lat", positionLon = "position_lon", positionAt = "position_at"
         case loudness
