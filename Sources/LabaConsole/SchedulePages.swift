@@ -86,10 +86,14 @@ extension Site {
         let state = e.disabled != nil ? "disabled" : e.paused ? "paused" : "active"
         let stateKey: Catalog.Key = e.disabled != nil ? .webEntryDisabled : e.paused ? .webEntryPaused : .webEntryActive
         let technician = e.origin == "technician"
+        // `li (console)` as the file keeps it: the console's word for "console".
+        func who(_ name: String?) -> String {
+            (name ?? "?").replacingOccurrences(of: " (console)", with: " · " + t(.webViaConsole))
+        }
         var note = technician ? t(.webTechnicianEntry, ["where": Self.fileLine(e.location ?? "")])
-            : t(.webOperatorEntry, ["who": e.addedBy ?? "?", "when": naming.clerk(e.addedAt)])
-        if !technician, let who = e.changedBy {
-            note += " " + t(.webOperatorChanged, ["who": who, "when": naming.clerk(e.changedAt)])
+            : t(.webOperatorEntry, ["who": who(e.addedBy), "when": naming.clerk(e.addedAt)])
+        if !technician, e.changedBy != nil {
+            note += " " + t(.webOperatorChanged, ["who": who(e.changedBy), "when": naming.clerk(e.changedAt)])
         }
         return SchedulePage.Entry(id: e.id, origin: e.origin, words: form.words(t), expression: EntryForm.Built(
             at: e.at, every: e.every, from: e.from, until: e.until).expression, message: e.message, title: naming.message(e.message),
