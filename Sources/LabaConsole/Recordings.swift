@@ -99,9 +99,10 @@ extension Site {
         let typed = (context.parameters.get("message") ?? "").removingPercentEncoding ?? ""
         let language = (context.parameters.get("language") ?? "").removingPercentEncoding ?? ""
         let config = await door.configuration
-        guard let (message, title) = Self.messageFor(typed: typed, config: config, library: await door.library, now: await door.now()) else {
+        guard let resolved = Self.messageFor(typed: typed, config: config, library: await door.library, now: await door.now()) else {
             return Self.text(t(.webBadMessageID, ["message": typed]), status: .badRequest)
         }
+        let message = resolved.id, title = resolved.title
         let saved: SavedRecording
         do {
             saved = try await door.saveRecording(request.body, contentLength: request.headers[.contentLength].flatMap(Int.init),
