@@ -288,7 +288,7 @@ extension Site {
             // The warnings about other entries (disabled ones) are on the schedule page already.
             let others = (list?.entries ?? []).filter { $0.disabled != nil && $0.id != entry }.map { "'\($0.id)'" }
             let warnings = preview.warnings.filter { w in !others.contains { w.contains($0) } }
-            page.preview = .init(next: (preview.next ?? []).map(naming.clerk), summary: summary, lines: lines, warnings: warnings,
+            page.preview = .init(next: (preview.next ?? []).map { naming.clerk($0) }, summary: summary, lines: lines, warnings: warnings,
                                  hasLines: !lines.isEmpty, canSave: !(preview.next ?? []).isEmpty)
         }
         return page

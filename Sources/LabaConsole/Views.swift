@@ -68,14 +68,15 @@ struct Naming {
     var wire: WireFormat
     /// The daemon's "now", for `今天`/`昨天`.
     let now: Date
-    let language: CatalogLanguage
+    /// The page's language, for the words around a time.
+    let reader: CatalogLanguage
 
     init(_ config: Config, now: Instant, language: CatalogLanguage) {
         self.config = config
         tree = ZoneTree(config)
         wire = WireFormat(config.timeZone)
         self.now = Date(timeIntervalSince1970: Double(now.microseconds) / 1e6)
-        self.language = language
+        reader = language
     }
 
     func zone(_ id: String) -> String { tree[id]?.name ?? id }
@@ -93,7 +94,7 @@ struct Naming {
     /// An RFC 3339 time (as the API answers) as a clerk reads it: `今天 07:30`, `12月7日 18:00`.
     func clerk(_ rfc3339: String?) -> String {
         guard let rfc3339 else { return "" }
-        return ClerkTime.format(rfc3339, now: now, in: language)
+        return ClerkTime.format(rfc3339, now: now, in: reader)
     }
 
     /// A time of the store (microseconds) as a clerk reads it, in the configuration's zone.
