@@ -115,6 +115,7 @@ def recordings(d):
     offered = [o.get_attribute("value") for o in d.find_elements(By.CSS_SELECTOR, "#message-titles option")]
     check("提示音" not in offered and "防疫通知" in offered, f"the chime is not offered as a title to record under ({offered})")
     title.send_keys("通知")
+    Select(d.find_element(By.ID, "rec-language")).select_by_value("mandarin")
     d.find_element(By.ID, "upload-file").send_keys(RECORDING)
     wait(d, lambda d: "已保存“通知”的普通话录音" in d.find_element(By.ID, "rec-status").text, "a recording saved under the Chinese title 通知")
     grab(d, "recordings-saved")
