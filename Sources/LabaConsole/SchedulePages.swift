@@ -256,7 +256,9 @@ extension Site {
         let list = try? await door.scheduleEntries(zone: nil)
         let operators = list?.operators ?? .init(allowed: false, zones: nil)
         let zonesNote = await zonesNote(visit, naming)
-        let ids = Set(library.recordings.keys).union(config.messages.map(\.id.value)).sorted()
+        // Not the chimes: a chime plays before a program, it is not one (issue 26).
+        let chimes = Set(naming.tree.zones.compactMap(\.chime))
+        let ids = Set(library.recordings.keys).union(config.messages.map(\.id.value)).subtracting(chimes).sorted()
         let messages = ids.map { Choice(id: $0, name: $0, title: naming.message($0), selected: $0 == form.message) }
         // Only the zones the front door lets this account schedule in.
         let zones = await offeredZones(visit, naming).map {

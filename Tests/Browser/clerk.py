@@ -205,12 +205,14 @@ def results(d):
 
 def overview_and_record(d):
     d.get(BASE + "/")
-    names = [h.text for h in d.find_elements(By.CSS_SELECTOR, ".card.output h3")]
-    check(names == ["石头乡广场喇叭", "玉龙1号宣传车", "拉市村口喇叭"], f"the loudspeakers by their names ({names})")
-    check(d.find_element(By.ID, "output-lashi-gate").get_attribute("data-state") == "unavailable"
-          and "离线" in d.find_element(By.ID, "output-lashi-gate").text, "the missing one reads 离线")
-    times = [e.text for e in d.find_elements(By.CSS_SELECTOR, "#recent td.time")]
-    check(times and all(t.startswith("今天 10:") for t in times), f"recent times in clerk time on the daemon's day ({times})")
+    # The live part is re-rendered by server-sent events: read it in one go, and wait for what holds.
+    def all_text(selector):
+        return d.execute_script("return Array.from(document.querySelectorAll(arguments[0])).map(e => e.innerText)", selector)
+    wait(d, lambda d: all_text(".card.output h3") == ["石头乡广场喇叭", "玉龙1号宣传车", "拉市村口喇叭"], "the loudspeakers by their names")
+    wait(d, lambda d: d.find_element(By.ID, "output-lashi-gate").get_attribute("data-state") == "unavailable"
+         and "离线" in d.find_element(By.ID, "output-lashi-gate").text, "the missing one reads 离线")
+    wait(d, lambda d: all_text("#recent td.time") and all(t.startswith("今天 10:") for t in all_text("#recent td.time")),
+         "recent times in clerk time on the daemon's day")
     grab(d, "overview")
     d.get(BASE + "/record")
     times = [e.text for e in d.find_elements(By.CSS_SELECTOR, "#record td.time")]
@@ -255,6 +257,8 @@ def schedule(d):
     grab(d, "schedule")
     # A preview that never plays offers no 保存.
     d.get(BASE + "/schedule/new")
+    offered = [o.get_attribute("value") for o in d.find_elements(By.CSS_SELECTOR, "#entry-message option")]
+    check("chime" not in offered and "notice" in offered, f"the chime is not offered for the schedule either ({offered})")
     Select(d.find_element(By.ID, "entry-message")).select_by_value("notice")
     Select(d.find_element(By.ID, "entry-zone")).select_by_value("yulong")
     d.find_element(By.ID, "preset-once").click()
@@ -295,8 +299,9 @@ def phone(d):
                        ("/zones", "zones"), ("/schedule", "schedule"), ("/talk", "talk"), ("/stop", "stop")]:
         d.get(BASE + path)
         if path == "/":
-            first = d.find_element(By.CSS_SELECTOR, "#recent tr[data-outcome] td.output")
-            check(first.is_displayed() and first.text, "the overview's recent list keeps the loudspeaker on a phone")
+            wait(d, lambda d: d.find_element(By.CSS_SELECTOR, "#recent tr[data-outcome] td.output").is_displayed()
+                 and d.find_element(By.CSS_SELECTOR, "#recent tr[data-outcome] td.output").text,
+                 "the overview's recent list keeps the loudspeaker on a phone")
         if path == "/record":
             row = d.find_element(By.CSS_SELECTOR, "#record tr[id^=r-]")
             check(d.execute_script("return getComputedStyle(arguments[0]).display", row) == "block"
