@@ -755,5 +755,23 @@ extension Catalog {
         case webAccountZonesSet
         case webAccountZonesNone
         case webYourZones
+        // issue 26, the console's side (names, results, confirmations, words)
+        case webNeverPlaysNoSave
+        case webResultStarted
+        case webResultStarting
+        case webResultWaitingBehind
+        case webResultOffline
+        case webResultOfflineUntil
+        case webResultDone
+        case webConfirmReached
+        case webTechnicianDetail
+        case webConfirmRemoveEntry
+        case webConfirmRemoveAccount
+        case webRecordingTitle
+        case webRecordingTitleHint
+        case webWeekdayNames
+        case webWordsDayRange
+        case webWordsDays
+        case webListSeparator
     }
 }

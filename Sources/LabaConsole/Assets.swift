@@ -94,8 +94,25 @@ enum Assets {
     .presets label { display: block; margin: .45rem 0; }
     .expression-line code { font-size: 1.05rem; }
     #next-times { margin: .25rem 0 .75rem; padding-left: 1.6rem; } #next-times li { font-variant-numeric: tabular-nums; }
+    .flash { white-space: pre-line; }
+    ul.zone-tree { list-style: none; margin: 0; padding: .5rem 1rem; }
+    ul.zone-tree li { display: block; padding: .3rem 0 .3rem calc(var(--depth) * 1.4rem); border-bottom: 1px solid var(--line); }
+    ul.zone-tree li:last-child { border-bottom: 0; }
+    ul.zone-tree .zone-name { font-weight: 600; white-space: nowrap; }
+    ul.zone-tree .speaker { display: inline-block; margin: .1rem .2rem; padding: 0 .5rem; border-radius: 1rem; background: #e7f3ea;
+           color: var(--ok); font-size: .9rem; }
+    details.technician summary { color: var(--muted); font-size: .85rem; cursor: pointer; }
     @media (max-width: 30rem) { main { padding: .75rem; } button { width: 100%; } header .brand { width: 100%; }
-      .wide { display: none; } table { font-size: .85rem; } th, td { padding: .35rem .3rem; } }
+      .wide { display: none; } table { font-size: .85rem; } th, td { padding: .35rem .3rem; }
+      /* Tables of records as cards on a phone: one card per row, each value under its column's name. */
+      table.cardtable, table.cardtable tbody, table.cardtable tr, table.cardtable td { display: block; width: 100%; }
+      table.cardtable { background: none; }
+      table.cardtable tr:first-child { display: none; }
+      table.cardtable tr { background: #fff; border: 1px solid var(--line); border-radius: .6rem; margin: 0 0 .6rem; padding: .4rem .6rem; }
+      table.cardtable td { border: 0; padding: .15rem 0; }
+      table.cardtable td[data-label]::before { content: attr(data-label) "："; color: var(--muted); font-size: .85rem; }
+      table.cardtable td.name { font-weight: 600; }
+      #coverage td[data-label] { display: inline-block; width: auto; margin-right: .8rem; text-align: left; } }
     """#
 
     static let script = #"""
@@ -116,6 +133,13 @@ enum Assets {
         radio.addEventListener("change", function () {
           var send = document.getElementById("send");
           if (send) send.classList.toggle("emergency", radio.value === "emergency" && radio.checked);
+        });
+      });
+
+      // Deleting asks first (an entry of the schedule, an account): the form names what goes.
+      document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+        form.addEventListener("submit", function (e) {
+          if (!window.confirm(form.dataset.confirm)) e.preventDefault();
         });
       });
 

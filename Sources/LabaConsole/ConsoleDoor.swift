@@ -38,8 +38,9 @@ public protocol ConsoleDoor: Sendable {
     func talkProgress(_ id: String) async -> TalkProgress?
     /// Receives a recording for `message` in `language` (a file or the microphone's WAV), trims
     /// and measures it, puts it in the library and reloads; only for who may act everywhere.
+    /// `title`, when given, is kept as the message's title in the operators' layer.
     func saveRecording<Body: AsyncSequence & Sendable>(_ body: Body, contentLength: Int?, message: String, language: String,
-                                                       by requester: RequestedBy?)
+                                                       title: String?, by requester: RequestedBy?)
         async throws(Refusal) -> SavedRecording where Body.Element == ByteBuffer
     /// The zones offered to `requester` (its zones and those below them, in tree order); nil: every zone.
     func offeredZones(to requester: RequestedBy?) async -> [String]?

@@ -186,6 +186,61 @@ struct EntryForm: Sendable {
         }
     }
 
+    /// One calendar expression in words where it is a common one (`Sat,Sun 09:30` → 周六、周日 09:30,
+    /// `*-*-* 15:00` → 每天 15:00, `2026-12-24 08:00` → 仅一次); any other is shown as written.
+    static func words(expression: String, _ t: Texts) -> String {
+        let english = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        let names = t(.webWeekdayNames).split(separator: " ").map(String.init)
+        func weekday(_ token: Substring) -> String? {
+            guard let i = english.firstIndex(where: { token.lowercased().hasPrefix($0.lowercased()) && token.count <= 9 }),
+                  names.count == 7 else { return nil }
+            return names[i]
+        }
+        /// `Sat,Sun` or `Mon..Fri` (or a list of both) in words.
+        func days(_ text: Substring) -> String? {
+            var parts: [String] = []
+            for item in text.split(separator: ",") {
+                let range = item.components(separatedBy: "..")
+                if range.count == 2 {
+                    guard let a = weekday(Substring(range[0])), let b = weekday(Substring(range[1])) else { return nil }
+                    parts.append(t(.webWordsDayRange, ["from": a, "to": b]))
+                } else {
+                    guard let a = weekday(item) else { return nil }
+                    parts.append(a)
+                }
+            }
+            return parts.isEmpty ? nil : parts.joined(separator: t(.webListSeparator))
+        }
+        /// `07:30` or `07:30,12:00` (seconds `:00` allowed).
+        func times(_ text: Substring) -> String? {
+            var out: [String] = []
+            for item in text.split(separator: ",") {
+                let item = item.hasSuffix(":00") && item.count == 8 ? item.dropLast(3) : item
+                guard let c = Self.clock(String(item)) else { return nil }
+                out.append(c)
+            }
+            return out.isEmpty ? nil : out.joined(separator: t(.webListSeparator))
+        }
+        var tokens = expression.split(separator: " ")
+        guard !tokens.isEmpty, let time = tokens.last.flatMap(times) else { return expression }
+        tokens.removeLast()
+        var weekdays: String?
+        if let first = tokens.first, first.first?.isLetter == true {
+            guard let d = days(first) else { return expression }
+            weekdays = d
+            tokens.removeFirst()
+        }
+        switch tokens.count {
+        case 0: break
+        case 1 where tokens[0] == "*-*-*": break
+        case 1 where weekdays == nil:
+            guard let date = Self.day(String(tokens[0])) else { return expression }
+            return t(.webWordsOnce, ["date": date, "time": time])
+        default: return expression
+        }
+        return weekdays.map { t(.webWordsDays, ["days": $0, "time": time]) } ?? t(.webWordsDaily, ["time": time])
+    }
+
     /// When it plays, in words: `every 5 days from 2026-12-03 at 07:30`.
     func words(_ t: Texts) -> String {
         var text: String
@@ -196,7 +251,8 @@ struct EntryForm: Sendable {
         case .once: text = t(.webWordsOnce, ["date": date, "time": time])
         case .times: text = t(.webWordsTimes, ["times": times.split(separator: " ").joined(separator: "、")])
         case .custom:
-            text = expression
+            text = expression.split(separator: ";").map { Self.words(expression: $0.trimmingCharacters(in: .whitespaces), t) }
+                .joined(separator: t(.webListSeparator))
             if !from.isEmpty { text += " · " + t(.webWordsFrom, ["date": from]) }
             if !days.isEmpty { text += " · " + days }
         }

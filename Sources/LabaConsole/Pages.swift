@@ -17,7 +17,7 @@ extension Site {
     // MARK: Overview and live state
 
     func overviewPage(_ visit: Visit) async -> OverviewPage {
-        let naming = Naming(await door.configuration)
+        let naming = await self.naming(visit)
         return OverviewPage(status: await door.status(), recent: await door.history(BroadcastFilter(limit: 8)),
                             naming: naming, texts: visit.texts)
     }
@@ -27,12 +27,48 @@ extension Site {
         let q = Form(request.uri.query ?? "")
         var flash: [String] = []
         // Counts only: a link cannot put words of its own into the page.
-        if let n = q["sent"].flatMap(Int.init) { flash.append(visit.texts(.webSent, ["n": String(n)])) }
+        let results = await broadcastResults(q.all("b"), visit)
+        if !results.isEmpty {
+            flash += results
+        } else if let n = q["sent"].flatMap(Int.init) {
+            flash.append(visit.texts(.webSent, ["n": String(n)]))
+        }
         if let n = q["refused"].flatMap(Int.init) { flash.append(visit.texts(.webRefusedOutputs, ["n": String(n)])) }
         if let n = q["stopped"].flatMap(Int.init) { flash.append(visit.texts(.webStopped, ["n": String(n)])) }
         if let n = q["units"].flatMap(Int.init) { flash.append(visit.texts(.webSentToUnits, ["n": String(n)])) }
         return page("overview", visit, title: .webOverview, page: await overviewPage(visit),
-                    flash: flash.isEmpty ? nil : flash.joined(separator: " "))
+                    flash: flash.isEmpty ? nil : flash.joined(separator: "\n"))
+    }
+
+    /// What became of each broadcast just asked for, per loudspeaker: started, waiting behind
+    /// what plays there, or offline and waiting until its deadline (issue 26). Only ids the
+    /// front door knows are looked up, so a link cannot put words of its own into the page.
+    func broadcastResults(_ ids: [String], _ visit: Visit) async -> [String] {
+        let t = visit.texts
+        var naming = await self.naming(visit)
+        let status = await door.status()
+        var lines: [String] = []
+        for id in ids.prefix(64) {
+            guard let r = await door.record(id: id) else { continue }
+            let output = status.outputs.first { $0.id == r.output }
+            let name = naming.output(r.output)
+            switch r.state {
+            case .playing:
+                lines.append(t(.webResultStarted, ["output": name]))
+            case .queued where output?.available == false:
+                lines.append(r.deadline.map { t(.webResultOfflineUntil, ["output": name, "time": naming.time($0)]) }
+                             ?? t(.webResultOffline, ["output": name]))
+            case .queued:
+                if let playing = output?.playing, playing.id != r.id {
+                    lines.append(t(.webResultWaitingBehind, ["output": name, "message": naming.message(playing.message)]))
+                } else {
+                    lines.append(t(.webResultStarting, ["output": name]))
+                }
+            case .done:
+                lines.append(t(.webResultDone, ["output": name, "outcome": t.state(r.outcome?.rawValue ?? "completed")]))
+            }
+        }
+        return lines
     }
 
     /// What a live view's stream answers to: a change of the door, or the time to show it is alive.
@@ -110,6 +146,12 @@ extension Site {
         var messages: [Choice]
         var zones: [ZoneChoice]
         var languages: [Choice]
+        /// The form as it was sent, kept after a refusal (issue 26).
+        var all = false
+        var emergency = false
+        var repeatCount = "1"
+        var loop = false
+        var force = false
     }
 
     /// The zones the front door lets this visit act in, in tree order; every zone when it may act everywhere.
@@ -126,20 +168,37 @@ extension Site {
         return visit.texts(.webYourZones, ["zones": tops.map(naming.zone).joined(separator: "、")])
     }
 
-    func broadcastPageValues(_ visit: Visit) async -> BroadcastPage {
-        await broadcastPageValues(await door.configuration, library: await door.library, visit: visit)
+    func broadcastPageValues(_ visit: Visit, form: Form? = nil) async -> BroadcastPage {
+        await broadcastPageValues(await door.configuration, library: await door.library, visit: visit, form: form)
     }
 
-    func broadcastPageValues(_ config: Config, library: MessageLibrary, visit: Visit) async -> BroadcastPage {
+    /// The messages a clerk may broadcast: the recorded ones but the chimes (a chime is played
+    /// before a program, not as one), in title order, then the civil-defence signals (SPEC 18).
+    static func contentChoices(_ config: Config, library: MessageLibrary, naming: Naming, texts: Texts, selected: String?) -> [Choice] {
+        let chimes = Set(naming.tree.zones.compactMap(\.chime))
+        let recorded = library.recordings.keys.filter { !chimes.contains($0) }
+            .map { Choice(id: $0, name: $0, title: naming.message($0), selected: $0 == selected, named: naming.messageNamed($0)) }
+            .sorted { ($0.title, $0.id) < ($1.title, $1.id) }
+        return recorded + SirenKind.allCases.map {
+            Choice(id: $0.messageName, name: $0.messageName, title: texts.siren($0), selected: $0.messageName == selected, named: true)
+        }
+    }
+
+    func broadcastPageValues(_ config: Config, library: MessageLibrary, visit: Visit, form: Form? = nil) async -> BroadcastPage {
         let texts = visit.texts
-        let naming = Naming(config)
-        // The recorded messages, then the civil-defence signals, which need no recording (SPEC 18).
-        let messages = library.recordings.keys.sorted().map { Choice(id: $0, name: $0, title: naming.message($0)) }
-            + SirenKind.allCases.map { Choice(id: $0.messageName, name: $0.messageName, title: texts.siren($0)) }
-        let zones = await offeredZones(visit, naming).map { ZoneChoice(id: $0.zone.id, name: $0.zone.name, depth: $0.depth) }
+        let naming = await self.naming(visit, config)
+        let messages = Self.contentChoices(config, library: library, naming: naming, texts: texts, selected: form?["message"])
+        let ticked = Set(form?.all("zone") ?? [])
+        let zones = await offeredZones(visit, naming).map {
+            ZoneChoice(id: $0.zone.id, name: $0.zone.name, depth: $0.depth, checked: ticked.contains($0.zone.id))
+        }
         let used = Set(library.recordings.values.flatMap(\.keys))
-        let languages = config.languages.filter { used.contains($0.id) }.map { Choice(id: $0.id, name: $0.name, title: $0.name) }
-        return BroadcastPage(messages: messages, zones: zones, languages: languages)
+        let chosen = Set(form?.all("language") ?? [])
+        let languages = config.languages.filter { used.contains($0.id) }
+            .map { Choice(id: $0.id, name: $0.name, title: $0.name, selected: chosen.contains($0.id)) }
+        return BroadcastPage(messages: messages, zones: zones, languages: languages, all: form?.flag("all") ?? false,
+                             emergency: form?["priority"] == "emergency", repeatCount: form?["repeat"] ?? "1",
+                             loop: form?.flag("loop") ?? false, force: form?.flag("force") ?? false)
     }
 
     func broadcastPage(_ request: Request, _ context: ConsoleContext) async throws -> Response {
@@ -163,7 +222,8 @@ extension Site {
         let t = visit.texts
         let config = await door.configuration
         func again(_ error: String, status: HTTPResponse.Status = .unprocessableContent) async -> Response {
-            page("broadcast", visit, title: .webBroadcast, page: await broadcastPageValues(config, library: await door.library, visit: visit),
+            page("broadcast", visit, title: .webBroadcast, page: await broadcastPageValues(config, library: await door.library, visit: visit,
+                                                                                          form: form),
                  error: error, status: status)
         }
         guard let message = form["message"] else { return await again(t(.webChooseMessage)) }
@@ -178,8 +238,11 @@ extension Site {
         let sounds = SirenKind(messageName: message) != nil ? config.sirens.priorityValue : priority
         if sounds == .emergency, form["confirmed"] != "emergency" {
             // The second, deliberate step: a page that says what will happen, and one more button.
-            let naming = Naming(config)
-            let places = all ? t(.webAllZones) : zones.map(naming.zone).joined(separator: "、")
+            let naming = await self.naming(visit, config)
+            // Every zone it reaches where a loudspeaker serves now: the townships, not only the county chosen.
+            let reached = naming.zonesReached(zones, all: all, outputZones: await door.status().outputs.map(\.zone))
+            let chosen = all ? t(.webAllZones) : zones.map(naming.zone).joined(separator: "、")
+            let places = reached.isEmpty ? chosen : t(.webConfirmReached, ["chosen": chosen, "zones": reached.map(naming.zone).joined(separator: "、")])
             let fields = form.fields.filter { $0.0 != "csrf" && $0.0 != "confirmed" }.map { ConfirmPage.Field(name: $0.0, value: $0.1) }
             return page("confirm", visit, title: .webConfirmTitle, page: ConfirmPage(
                 summary: t(.webConfirmSummary, ["message": SirenKind(messageName: message).map(t.siren) ?? naming.message(message),
@@ -200,7 +263,7 @@ extension Site {
             "console": "\(visit.name)", "message": "\(message)", "priority": "\(priority)",
             "broadcasts": "\(admitted.records.map(\.id).joined(separator: ","))", "command": "\(admitted.command?.id ?? "")",
         ])
-        var query = [("sent", String(admitted.records.count))]
+        var query = [("sent", String(admitted.records.count))] + admitted.records.map { ("b", $0.id) }
         if let command = admitted.command { query.append(("units", String(command.zones.count))) }
         // What the units decide (a zone no loudspeaker here serves) is theirs to refuse, not a refusal here.
         let refused = admitted.command == nil ? admitted.refused : admitted.refused.filter { !$0.unitsDecide }
@@ -283,13 +346,13 @@ extension Site {
         let config = await door.configuration
         let q = Form(request.uri.query ?? "")
         let records = await door.history(try await recordFilter(q, config: config, limit: 500))
-        var naming = Naming(config)
+        var naming = await self.naming(visit, config)
         let library = await door.library
         let t = visit.texts
         let rows = records.map { RecordRow($0, naming: &naming, texts: t) }
         let page = RecordPage(
             zones: naming.zonesInTreeOrder.map { ZoneChoice(id: $0.zone.id, name: $0.zone.name, depth: $0.depth, selected: q["zone"] == $0.zone.id) },
-            messages: library.recordings.keys.sorted().map { Choice(id: $0, name: $0, title: naming.message($0), selected: q["message"] == $0) },
+            messages: Self.contentChoices(config, library: library, naming: naming, texts: t, selected: q["message"]),
             outputs: config.outputs.map { Choice(id: $0.id.value, name: $0.id.value, title: $0.name ?? $0.id.value, selected: q["output"] == $0.id.value) },
             outcomes: BroadcastOutcome.allCases.map { Choice(id: $0.rawValue, name: t.state($0.rawValue), title: "", selected: q["outcome"] == $0.rawValue) },
             since: q["since"] ?? "", until: q["until"] ?? "", query: Form.encode(q.fields.filter { !$0.1.isEmpty }), rows: rows)
@@ -315,7 +378,8 @@ extension Site {
             var id: String
             var name: String
             var named: Bool
-            var device: String
+            /// The ALSA device, for a technician (admins) only: a clerk reads names.
+            var device: String?
             var zone: String
             var zoneName: String
             var choices: [ZoneChoice]
@@ -329,22 +393,25 @@ extension Site {
 
     func zones(_ request: Request, _ context: ConsoleContext) async throws -> Response {
         let visit = try await self.visit(request, context)
-        let naming = Naming(await door.configuration)
+        let naming = await self.naming(visit)
         let status = await door.status()
         let tree = naming.zonesInTreeOrder
         let offered = await offeredZones(visit, naming)
         let mine = Set(offered.map(\.zone.id))
         let outputs = status.outputs.map { o in
-            ZonesPage.Output(id: o.id, name: naming.output(o.id), named: naming.outputNamed(o.id), device: o.device, zone: o.zone, zoneName: naming.zone(o.zone), choices: offered.map {
+            ZonesPage.Output(id: o.id, name: naming.output(o.id), named: naming.outputNamed(o.id),
+                             device: visit.account.role >= .admin ? o.device : nil, zone: o.zone, zoneName: naming.zone(o.zone),
+                             choices: offered.map {
                 ZoneChoice(id: $0.zone.id, name: String(repeating: "· ", count: $0.depth) + $0.zone.name, depth: $0.depth,
                            selected: $0.zone.id == o.zone)
-            }, movable: mine.contains(o.zone))
+            }, movable: mine.contains(o.zone) && naming.isMobile(o.id))
         }
         let zones = tree.map { z in
-            ZoneChoice(id: z.zone.id, name: z.zone.name, depth: z.depth, outputs: status.outputs.filter { $0.zone == z.zone.id }.map(\.id))
+            ZoneChoice(id: z.zone.id, name: z.zone.name, depth: z.depth,
+                       outputs: status.outputs.filter { $0.zone == z.zone.id }.map { naming.output($0.id) })
         }
         let flash = Form(request.uri.query ?? "")["moved"].flatMap { moved in
-            status.outputs.contains { $0.id == moved } ? visit.texts(.webMoved, ["output": moved]) : nil
+            status.outputs.contains { $0.id == moved } ? visit.texts(.webMoved, ["output": naming.output(moved)]) : nil
         }
         return page("zones", visit, title: .webZonesPage, page: ZonesPage(outputs: outputs, zones: zones), flash: flash)
     }
@@ -410,7 +477,7 @@ extension Site {
 
     func accountsPage(_ visit: Visit, flash: String? = nil, error: String? = nil) async -> Response {
         let t = visit.texts
-        let naming = Naming(await door.configuration)
+        let naming = await self.naming(visit)
         let tree = naming.zonesInTreeOrder
         func choices(_ zones: AccountZones) -> [ZoneChoice] {
             let ticked: Set<String> = if case .only(let z) = zones { Set(z) } else { [] }

@@ -17,38 +17,62 @@ extension Site {
         struct Cell {
             var message: String
             var language: String
+            var languageName: String
             var present: Bool
         }
 
         struct Row {
             var id: String
             var title: String
+            /// A title of its own (then the id is shown small, for a technician).
+            var named: Bool
             var cells: [Cell]
         }
 
         var languages: [Choice]
         var rows: [Row]
-        var firstMessage: String
+        /// The titles a clerk may record again under (chimes are the technician's).
+        var titles: [String]
     }
 
     func recordings(_ request: Request, _ context: ConsoleContext) async throws -> Response {
         let visit = try await self.visit(request, context)
         let config = await door.configuration
         let library = await door.library
-        let naming = Naming(config)
+        let naming = await self.naming(visit, config)
         // The languages the zones use, then any other that has a recording.
         let used = Set(ZoneTree(config).zones.flatMap(\.languages) + library.recordings.values.flatMap(\.keys))
         var languages = config.languages.filter { used.contains($0.id) }
         // Chimes and sirens: the language-neutral recordings, in a column of their own.
         if used.contains(Language.neutral) { languages.append(Language(id: Language.neutral, name: visit.texts(.webNeutral), code: nil)) }
-        let rows = library.recordings.keys.sorted().map { message in
-            RecordingsPage.Row(id: message, title: naming.message(message), cells: languages.map {
-                RecordingsPage.Cell(message: message, language: $0.id, present: library.recordings[message]?[$0.id] != nil)
+        let rows = library.recordings.keys.map { message in
+            RecordingsPage.Row(id: message, title: naming.message(message), named: naming.messageNamed(message), cells: languages.map {
+                RecordingsPage.Cell(message: message, language: $0.id, languageName: $0.name, present: library.recordings[message]?[$0.id] != nil)
             })
-        }
+        }.sorted { ($0.title, $0.id) < ($1.title, $1.id) }
+        let chimes = Set(naming.tree.zones.compactMap(\.chime))
         return page("recordings", visit, title: .webRecordings, page: RecordingsPage(
             languages: languages.map { Choice(id: $0.id, name: $0.name, title: $0.name) }, rows: rows,
-            firstMessage: rows.first?.id ?? ""))
+            titles: rows.filter { !chimes.contains($0.id) }.map(\.title)))
+    }
+
+    /// The message a clerk's typed name means: an id as it is; the title of a message; else a new
+    /// message, with a generated id and the typed text as its title (issue 26: 通知 is a title).
+    static func messageFor(typed: String, config: Config, library: MessageLibrary, now: Instant) -> (id: String, title: String?)? {
+        guard let typed = OperatorTitles.clean(typed) else { return nil }
+        if Config.isValidID(typed) { return (typed, nil) }
+        let known = Set(library.recordings.keys).union(config.messages.map(\.id.value))
+        if let titled = config.messages.first(where: { $0.title == typed && known.contains($0.id.value) }) {
+            return (titled.id.value, nil)
+        }
+        // `rec-` and the daemon's time in base 36: short, sortable, and new.
+        var id = "rec-" + String(now.microseconds / 1_000_000, radix: 36)
+        var n = 2
+        while known.contains(id) {
+            id = "rec-" + String(now.microseconds / 1_000_000, radix: 36) + "-\(n)"
+            n += 1
+        }
+        return (id, typed)
     }
 
     /// One recording of the library, for its player. Only files the library knows are served.
@@ -71,12 +95,18 @@ extension Site {
         var request = request
         let (visit, _) = try await change(&request, context, role: .operator)
         let t = visit.texts
-        let message = context.parameters.get("message") ?? "", language = context.parameters.get("language") ?? ""
-        guard Config.isValidID(message) else { return Self.text(t(.webBadMessageID, ["message": message]), status: .badRequest) }
+        // The path's parameters as typed (Hummingbird leaves them percent-encoded).
+        let typed = (context.parameters.get("message") ?? "").removingPercentEncoding ?? ""
+        let language = (context.parameters.get("language") ?? "").removingPercentEncoding ?? ""
+        let config = await door.configuration
+        guard let resolved = Self.messageFor(typed: typed, config: config, library: await door.library, now: await door.now()) else {
+            return Self.text(t(.webBadMessageID, ["message": typed]), status: .badRequest)
+        }
+        let message = resolved.id, title = resolved.title
         let saved: SavedRecording
         do {
             saved = try await door.saveRecording(request.body, contentLength: request.headers[.contentLength].flatMap(Int.init),
-                                                 message: message, language: language, by: .console(user: visit.name))
+                                                 message: message, language: language, title: title, by: .console(user: visit.name))
         } catch {
             let text = error.code == .notAudio ? t(.webNotAudio, ["reason": error.args["detail"] ?? ""]) : t.refusal(error)
             let status: HTTPResponse.Status = switch error.code {
@@ -92,7 +122,8 @@ extension Site {
             "console": "\(visit.name)", "message": "\(message)", "language": "\(language)", "path": "\(saved.path)",
             "seconds": "\(saved.seconds)", "lufs": "\(saved.lufs)",
         ])
-        var answer = t(.webSaved, ["message": message, "language": language,
+        let naming = await self.naming(visit)
+        var answer = t(.webSaved, ["message": title ?? naming.message(message), "language": naming.language(language),
                                    "seconds": String(format: "%.1f", saved.seconds), "lufs": String(format: "%.1f", saved.lufs)])
         if saved.inStateDirectory {
             answer += " " + t(.webSavedInState, ["path": saved.path, "audio_dir": await door.configuration.audioDirectory])

@@ -86,10 +86,14 @@ extension Site {
         let state = e.disabled != nil ? "disabled" : e.paused ? "paused" : "active"
         let stateKey: Catalog.Key = e.disabled != nil ? .webEntryDisabled : e.paused ? .webEntryPaused : .webEntryActive
         let technician = e.origin == "technician"
+        // `li (console)` as the file keeps it: the console's word for "console".
+        func who(_ name: String?) -> String {
+            (name ?? "?").replacingOccurrences(of: " (console)", with: " · " + t(.webViaConsole))
+        }
         var note = technician ? t(.webTechnicianEntry, ["where": Self.fileLine(e.location ?? "")])
-            : t(.webOperatorEntry, ["who": e.addedBy ?? "?", "when": Self.minutes(e.addedAt)])
-        if !technician, let who = e.changedBy {
-            note += " " + t(.webOperatorChanged, ["who": who, "when": Self.minutes(e.changedAt)])
+            : t(.webOperatorEntry, ["who": who(e.addedBy), "when": naming.clerk(e.addedAt)])
+        if !technician, e.changedBy != nil {
+            note += " " + t(.webOperatorChanged, ["who": who(e.changedBy), "when": naming.clerk(e.changedAt)])
         }
         return SchedulePage.Entry(id: e.id, origin: e.origin, words: form.words(t), expression: EntryForm.Built(
             at: e.at, every: e.every, from: e.from, until: e.until).expression, message: e.message, title: naming.message(e.message),
@@ -100,7 +104,7 @@ extension Site {
     func schedulePage(_ visit: Visit) async -> SchedulePage {
         let t = visit.texts
         let config = await door.configuration
-        var naming = Naming(config)
+        var naming = await self.naming(visit, config)
         let list = try? await door.scheduleEntries(zone: nil)
         // Entries outside the account's zones are shown, not offered for change.
         let offered = await door.offeredZones(to: visit.requester).map(Set.init)
@@ -212,6 +216,8 @@ extension Site {
                 var kind: String
                 var kindName: String
                 var time: String
+                /// The RFC 3339 time, for the order.
+                var sortKey: String
                 var output: String
                 var zoneName: String
                 var title: String
@@ -223,6 +229,8 @@ extension Site {
             var lines: [Line]
             var warnings: [String]
             var hasLines = false
+            /// It plays at least once: a preview that never plays offers no 保存 (issue 26).
+            var canSave = true
         }
 
         var messages: [Choice]
@@ -244,11 +252,13 @@ extension Site {
         let t = visit.texts
         let config = await door.configuration
         let library = await door.library
-        let naming = Naming(config)
+        let naming = await self.naming(visit, config)
         let list = try? await door.scheduleEntries(zone: nil)
         let operators = list?.operators ?? .init(allowed: false, zones: nil)
         let zonesNote = await zonesNote(visit, naming)
-        let ids = Set(library.recordings.keys).union(config.messages.map(\.id.value)).sorted()
+        // Not the chimes: a chime plays before a program, it is not one (issue 26).
+        let chimes = Set(naming.tree.zones.compactMap(\.chime))
+        let ids = Set(library.recordings.keys).union(config.messages.map(\.id.value)).subtracting(chimes).sorted()
         let messages = ids.map { Choice(id: $0, name: $0, title: naming.message($0), selected: $0 == form.message) }
         // Only the zones the front door lets this account schedule in.
         let zones = await offeredZones(visit, naming).map {
@@ -265,23 +275,23 @@ extension Site {
         if let preview {
             var lines: [EntryFormPage.Preview.Line] = []
             func line(_ kind: String, _ key: Catalog.Key, _ b: ScheduleItem, time: String? = nil) {
-                lines.append(.init(kind: kind, kindName: t(key), time: time ?? Self.minutes(b.time), output: b.output,
+                lines.append(.init(kind: kind, kindName: t(key), time: time ?? naming.clerk(b.time), sortKey: b.time, output: naming.output(b.output),
                                    zoneName: naming.zone(b.zone), title: naming.message(b.message), message: b.message))
             }
             let d = preview.diff
             d.added.forEach { line("added", .webDiffAdded, $0) }
             d.removed.forEach { line("removed", .webDiffRemoved, $0) }
-            d.moved.forEach { line("moved", .webDiffMoved, $0.new, time: "\(Self.minutes($0.old.time)) → \(Self.minutes($0.new.time))") }
+            d.moved.forEach { line("moved", .webDiffMoved, $0.new, time: "\(naming.clerk($0.old.time)) → \(naming.clerk($0.new.time))") }
             d.changed.forEach { line("changed", .webDiffChanged, $0.new) }
-            lines.sort { $0.time < $1.time }
+            lines.sort { $0.sortKey < $1.sortKey }
             let summary = lines.isEmpty ? t(.webPlanUnchanged)
                 : t(.webPlanChange, ["added": String(d.added.count), "removed": String(d.removed.count),
                                      "moved": String(d.moved.count), "changed": String(d.changed.count)])
             // The warnings about other entries (disabled ones) are on the schedule page already.
             let others = (list?.entries ?? []).filter { $0.disabled != nil && $0.id != entry }.map { "'\($0.id)'" }
             let warnings = preview.warnings.filter { w in !others.contains { w.contains($0) } }
-            page.preview = .init(next: (preview.next ?? []).map(Self.minutes), summary: summary, lines: lines, warnings: warnings,
-                                 hasLines: !lines.isEmpty)
+            page.preview = .init(next: (preview.next ?? []).map { naming.clerk($0) }, summary: summary, lines: lines, warnings: warnings,
+                                 hasLines: !lines.isEmpty, canSave: !(preview.next ?? []).isEmpty)
         }
         return page
     }
@@ -406,10 +416,10 @@ extension Site {
     func scheduleLog(_ request: Request, _ context: ConsoleContext) async throws -> Response {
         let visit = try await self.visit(request, context)
         let t = visit.texts
-        let naming = Naming(await door.configuration)
+        let naming = await self.naming(visit)
         let changes = try await door.scheduleLog(since: nil, until: nil, limit: 1_000).changes.reversed()
         let rows = changes.map { c in
-            ScheduleLogPage.Row(id: c.id, time: Self.minutes(c.at), who: c.requestedBy?.label ?? "", via: t.via(c.via), action: c.action,
+            ScheduleLogPage.Row(id: c.id, time: naming.clerk(c.at), who: c.requestedBy?.label ?? "", via: t.via(c.via), action: c.action,
                                 actionName: t.scheduleAction(c.action), entry: c.entry,
                                 before: describe(c.before, naming: naming, texts: t), after: describe(c.after, naming: naming, texts: t))
         }

@@ -116,6 +116,12 @@ final class Site: Sendable {
     /// The daemon's clock (a test's offset included), for sessions and login limits.
     func now() async -> Int64 { await door.now().microseconds }
 
+    /// Names and clerk times for `visit`'s page, on the daemon's clock.
+    func naming(_ visit: Visit, _ config: Config? = nil) async -> Naming {
+        let config = if let config { config } else { await door.configuration }
+        return Naming(config, now: await door.now(), language: visit.texts.language)
+    }
+
     static func hash(_ token: String) -> String {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
     }

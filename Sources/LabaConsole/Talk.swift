@@ -24,7 +24,7 @@ extension Site {
 
     func talkPage(_ request: Request, _ context: ConsoleContext) async throws -> Response {
         let visit = try await self.visit(request, context, role: .operator)
-        let naming = Naming(await door.configuration)
+        let naming = await self.naming(visit)
         let zones = await offeredZones(visit, naming).map { ZoneChoice(id: $0.zone.id, name: $0.zone.name, depth: $0.depth) }
         return page("talk", visit, title: .webTalk, page: TalkPage(zones: zones))
     }

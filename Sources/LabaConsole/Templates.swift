@@ -69,10 +69,11 @@ enum Templates {
     <div class="cards">
     {{#page.outputs}}
     <div class="card output" id="output-{{id}}" data-state="{{state}}">
-    <h3>{{#named}}{{name}} · {{/named}}{{zoneName}} <span class="id">{{id}} · {{zone}}</span></h3>
+    <h3>{{name}}</h3>
+    <p class="muted">{{zoneName}}</p>
     <p><span class="state {{state}}">{{stateName}}</span></p>
     {{#playing}}
-    <p>{{t.webNowPlaying}}: <strong>{{title}}</strong> <span class="id">{{message}}</span><br>
+    <p>{{t.webNowPlaying}}: <strong>{{title}}</strong><br>
     <span class="muted">{{languageName}} ({{position}}/{{count}})</span></p>
     <progress max="{{count}}" value="{{position}}"></progress>
     {{#canOperate}}<form method="post" action="/broadcasts/{{id}}/cancel"><input type="hidden" name="csrf" value="{{csrf}}"><button class="stop" type="submit">{{t.webStopThis}}</button></form>{{/canOperate}}
@@ -83,12 +84,12 @@ enum Templates {
     {{/page.outputs}}
     </div>
     <h2>{{t.webRecent}}</h2>
-    <div class="scroll"><table id="recent">
-    <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnMessage}}</th><th class="wide">{{t.webColumnOutput}}</th><th>{{t.webColumnOutcome}}</th><th>{{t.webColumnBy}}</th></tr>
+    <table id="recent" class="cardtable">
+    <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnMessage}}</th><th>{{t.webColumnOutput}}</th><th>{{t.webColumnOutcome}}</th><th>{{t.webColumnBy}}</th></tr>
     {{#page.recent}}
-    <tr id="b-{{id}}" data-outcome="{{outcome}}"><td>{{time}}</td><td>{{title}} <span class="id">{{message}}</span></td><td class="wide">{{outputName}}{{#outputNamed}} <span class="id">{{output}}</span>{{/outputNamed}}</td><td><span class="state {{outcome}}">{{outcomeName}}</span></td><td>{{by}}</td></tr>
+    <tr id="b-{{id}}" data-outcome="{{outcome}}"><td class="time" data-label="{{t.webColumnTime}}">{{time}}</td><td data-label="{{t.webColumnMessage}}">{{title}}</td><td class="output" data-label="{{t.webColumnOutput}}">{{outputName}}</td><td data-label="{{t.webColumnOutcome}}"><span class="state {{outcome}}">{{outcomeName}}</span></td><td data-label="{{t.webColumnBy}}">{{by}}</td></tr>
     {{/page.recent}}
-    </table></div>
+    </table>
     """
 
     static let overview = """
@@ -104,24 +105,24 @@ enum Templates {
     <form class="stack" method="post" action="/broadcast" id="broadcast-form">
     <input type="hidden" name="csrf" value="{{csrf}}">
     <fieldset><legend>{{t.webMessage}}</legend>
-    <select name="message" id="message"><option value="">{{t.webChooseMessage}}</option>{{#page.messages}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}} ({{id}})</option>{{/page.messages}}</select>
+    <select name="message" id="message"><option value="">{{t.webChooseMessage}}</option>{{#page.messages}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}}</option>{{/page.messages}}</select>
     </fieldset>
     <fieldset class="tree"><legend>{{t.webZones}}</legend>
-    <label><input type="checkbox" name="all" value="true" id="zone-all">{{t.webAllZones}}</label>
-    {{#page.zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}" id="zone-{{id}}"{{#checked}} checked{{/checked}}>{{name}} <span class="id">{{id}}</span></label>{{/page.zones}}
+    <label><input type="checkbox" name="all" value="true" id="zone-all"{{#page.all}} checked{{/page.all}}>{{t.webAllZones}}</label>
+    {{#page.zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}" id="zone-{{id}}"{{#checked}} checked{{/checked}}>{{name}}</label>{{/page.zones}}
     </fieldset>
     <fieldset><legend>{{t.webLanguages}}</legend>
     <p class="muted">{{t.webLanguagesHint}}</p>
-    {{#page.languages}}<label><input type="checkbox" name="language" value="{{id}}">{{name}} <span class="id">{{id}}</span></label>{{/page.languages}}
+    {{#page.languages}}<label><input type="checkbox" name="language" value="{{id}}"{{#selected}} checked{{/selected}}>{{name}}</label>{{/page.languages}}
     </fieldset>
     <fieldset><legend>{{t.webPriority}}</legend>
-    <label><input type="radio" name="priority" value="manual" checked>{{t.webPriorityManual}}</label>
-    <label><input type="radio" name="priority" value="emergency" id="priority-emergency">{{t.webPriorityEmergency}}</label>
+    <label><input type="radio" name="priority" value="manual" id="priority-manual"{{^page.emergency}} checked{{/page.emergency}}>{{t.webPriorityManual}}</label>
+    <label><input type="radio" name="priority" value="emergency" id="priority-emergency"{{#page.emergency}} checked{{/page.emergency}}>{{t.webPriorityEmergency}}</label>
     </fieldset>
     <fieldset><legend>{{t.webRepeat}}</legend>
-    <div class="row"><label>{{t.webRepeatTimes}}<input type="number" name="repeat" min="1" max="100" value="1"></label>
-    <label><input type="checkbox" name="loop" value="true">{{t.webLoop}}</label>
-    <label><input type="checkbox" name="force" value="true">{{t.webForce}}</label></div>
+    <div class="row"><label>{{t.webRepeatTimes}}<input type="number" name="repeat" id="repeat" min="1" max="100" value="{{page.repeatCount}}"></label>
+    <label><input type="checkbox" name="loop" value="true" id="loop"{{#page.loop}} checked{{/page.loop}}>{{t.webLoop}}</label>
+    <label><input type="checkbox" name="force" value="true" id="force"{{#page.force}} checked{{/page.force}}>{{t.webForce}}</label></div>
     </fieldset>
     <p><button type="submit" id="send">{{t.webSend}}</button></p>
     </form>
@@ -153,7 +154,7 @@ enum Templates {
     <input type="hidden" name="csrf" value="{{csrf}}">
     <fieldset class="tree"><legend>{{t.webZones}}</legend>
     <label><input type="checkbox" name="all" value="true">{{t.webAllZones}}</label>
-    {{#page.zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}">{{name}} <span class="id">{{id}}</span></label>{{/page.zones}}
+    {{#page.zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}">{{name}}</label>{{/page.zones}}
     </fieldset>
     <label><input type="checkbox" name="clear" value="true">{{t.webClearQueue}}</label>
     <p><button class="stop" type="submit" id="stop">{{t.webStopButton}}</button></p>
@@ -169,7 +170,7 @@ enum Templates {
     <form class="stack" id="talk-form" data-connecting="{{t.webTalkConnecting}}" data-stopping="{{t.webTalkStopping}}" data-start="{{t.webTalkStart}}" data-stop="{{t.webTalkStop}}" data-lost="{{t.webTalkLost}}" data-nomic="{{t.webTalkNoMicrophone}}" data-confirm="{{t.webTalkConfirmEmergency}}" data-choose="{{t.webChooseZone}}">
     <fieldset class="tree"><legend>{{t.webZones}}</legend>
     <label><input type="checkbox" name="all" value="true" id="zone-all">{{t.webAllZones}}</label>
-    {{#page.zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}" id="zone-{{id}}">{{name}} <span class="id">{{id}}</span></label>{{/page.zones}}
+    {{#page.zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}" id="zone-{{id}}">{{name}}</label>{{/page.zones}}
     </fieldset>
     <fieldset><legend>{{t.webPriority}}</legend>
     <label><input type="radio" name="priority" value="manual" checked>{{t.webTalkPriorityManual}}</label>
@@ -196,7 +197,7 @@ enum Templates {
     <h2>{{t.webEntries}}</h2>
     {{#page.zones}}
     <section class="zone-entries" id="zone-{{id}}" style="--depth: {{depth}}">
-    <h3>{{name}} <span class="id">{{id}}</span></h3>
+    <h3>{{name}}</h3>
     {{#entries}}{{> entryCard}}{{/entries}}
     {{^entries}}<p class="muted">{{t.webNoEntries}}</p>{{/entries}}
     </section>
@@ -206,10 +207,10 @@ enum Templates {
     <h2>{{t.webUpcoming}}</h2>
     <p class="muted">{{t.webScheduleHint}}</p>
     {{#page.outputs}}
-    <h3>{{#named}}{{name}} · {{/named}}{{zoneName}} <span class="id">{{id}} · {{zone}}</span></h3>
+    <h3>{{name}} <span class="muted">· {{zoneName}}</span></h3>
     <div class="scroll"><table class="upcoming" id="upcoming-{{id}}">
     <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnMessage}}</th><th>{{t.webColumnLanguages}}</th><th>{{t.webColumnNote}}</th></tr>
-    {{#items}}<tr><td>{{time}}</td><td>{{title}} <span class="id">{{message}}</span></td><td>{{languages}}{{#volume}} <span class="id">{{volume}}</span>{{/volume}}</td><td>{{#skipped}}<span class="state failed">{{t.webSkipped}}</span> {{skipped}}{{/skipped}}</td></tr>{{/items}}
+    {{#items}}<tr><td>{{time}}</td><td>{{title}}</td><td>{{languages}}{{#volume}} <span class="id">{{volume}}</span>{{/volume}}</td><td>{{#skipped}}<span class="state failed">{{t.webSkipped}}</span> {{skipped}}{{/skipped}}</td></tr>{{/items}}
     {{^items}}<tr><td colspan="4" class="muted">{{t.webNothingScheduled}}</td></tr>{{/items}}
     </table></div>
     {{/page.outputs}}
@@ -219,15 +220,15 @@ enum Templates {
     /// One entry of either layer: when in words, the expression, whose it is; buttons for the operators'.
     static let entryCard = """
     <div class="card entry" data-entry="{{id}}" data-origin="{{origin}}" data-state="{{state}}">
-    <p><strong class="words">{{words}}</strong> · {{title}} <span class="id">{{message}}</span> <span class="state {{state}}">{{stateName}}</span></p>
-    <p class="muted"><code class="expression">{{expression}}</code> · <span class="id">{{id}}</span></p>
+    <p><strong class="words">{{words}}</strong> · {{title}} <span class="state {{state}}">{{stateName}}</span></p>
+    <details class="technician"><summary>{{t.webTechnicianDetail}}</summary><p class="muted"><code class="expression">{{expression}}</code> · <span class="id">{{id}}</span> · <span class="id">{{message}}</span></p></details>
     <p class="muted note">{{note}}</p>
     {{#warning}}<p class="error warning">{{warning}}</p>{{/warning}}
     {{#operable}}<div class="row buttons">
     <a class="button secondary" href="/schedule/entries/{{id}}/edit">{{t.webChange}}</a>
     {{^paused}}<form method="post" action="/schedule/entries/{{id}}/pause"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="base_version" value="{{page.version}}"><button class="secondary" type="submit" name="pause">{{t.webPause}}</button></form>{{/paused}}
     {{#paused}}<form method="post" action="/schedule/entries/{{id}}/resume"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="base_version" value="{{page.version}}"><button type="submit" name="resume">{{t.webResume}}</button></form>{{/paused}}
-    <form method="post" action="/schedule/entries/{{id}}/remove"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="base_version" value="{{page.version}}"><button class="stop" type="submit" name="remove">{{t.webRemove}}</button></form>
+    <form method="post" action="/schedule/entries/{{id}}/remove" data-confirm="{{t.webConfirmRemoveEntry}}"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="base_version" value="{{page.version}}"><button class="stop" type="submit" name="remove">{{t.webRemove}}</button></form>
     </div>{{/operable}}
     </div>
     """
@@ -242,10 +243,10 @@ enum Templates {
     <input type="hidden" name="base_version" value="{{page.baseVersion}}">
     {{#page.entry}}<input type="hidden" name="entry" value="{{.}}">{{/page.entry}}
     <fieldset><legend>{{t.webMessage}}</legend>
-    <select name="message" id="entry-message"><option value="">{{t.webChooseMessage}}</option>{{#page.messages}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}} ({{id}})</option>{{/page.messages}}</select>
+    <select name="message" id="entry-message"><option value="">{{t.webChooseMessage}}</option>{{#page.messages}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}}</option>{{/page.messages}}</select>
     </fieldset>
     <fieldset><legend>{{t.webColumnZone}}</legend>
-    <select name="zone" id="entry-zone"><option value="">{{t.webChooseOneZone}}</option>{{#page.zones}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}} ({{id}})</option>{{/page.zones}}</select>
+    <select name="zone" id="entry-zone"><option value="">{{t.webChooseOneZone}}</option>{{#page.zones}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/page.zones}}</select>
     <p class="muted">{{t.webZoneBelowHint}}</p>
     </fieldset>
     <fieldset id="when"><legend>{{t.webWhen}}</legend>
@@ -275,10 +276,11 @@ enum Templates {
     <p id="plan-summary">{{summary}}</p>
     {{#hasLines}}<div class="scroll"><table id="plan-diff">
     <tr><th></th><th>{{t.webColumnTime}}</th><th>{{t.webColumnOutput}}</th><th>{{t.webColumnZone}}</th><th>{{t.webColumnMessage}}</th></tr>
-    {{#lines}}<tr data-kind="{{kind}}"><td><span class="state {{kind}}">{{kindName}}</span></td><td>{{time}}</td><td>{{output}}</td><td>{{zoneName}}</td><td>{{title}} <span class="id">{{message}}</span></td></tr>{{/lines}}
+    {{#lines}}<tr data-kind="{{kind}}"><td><span class="state {{kind}}">{{kindName}}</span></td><td>{{time}}</td><td>{{output}}</td><td>{{zoneName}}</td><td>{{title}}</td></tr>{{/lines}}
     </table></div>{{/hasLines}}
     {{#warnings}}<p class="error">{{.}}</p>{{/warnings}}
-    <p class="row"><button type="submit" form="entry-form" formaction="/schedule/save" id="save" data-stale="{{t.webPreviewAgain}}">{{t.webSave}}</button></p>
+    {{#canSave}}<p class="row"><button type="submit" form="entry-form" formaction="/schedule/save" id="save" data-stale="{{t.webPreviewAgain}}">{{t.webSave}}</button></p>{{/canSave}}
+    {{^canSave}}<p class="muted" id="no-save">{{t.webNeverPlaysNoSave}}</p>{{/canSave}}
     </section>
     {{/page.preview}}
     <p><a href="/schedule">{{t.webCancel}}</a></p>
@@ -309,27 +311,27 @@ enum Templates {
     <label>{{t.webUntil}}<input type="date" name="until" value="{{page.until}}"></label>
     <div><button type="submit">{{t.webFilter}}</button> <a class="button secondary" id="csv" href="/record.csv?{{page.query}}">{{t.webDownloadCSV}}</a></div>
     </form>
-    <div class="scroll"><table id="record">
+    <table id="record" class="cardtable">
     <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnOutput}}</th><th>{{t.webColumnZone}}</th><th>{{t.webColumnMessage}}</th><th>{{t.webColumnLanguages}}</th><th>{{t.webColumnOutcome}}</th><th>{{t.webColumnBy}}</th><th>{{t.webColumnNote}}</th></tr>
-    {{#page.rows}}<tr id="r-{{id}}"><td>{{time}}</td><td>{{outputName}}{{#outputNamed}} <span class="id">{{output}}</span>{{/outputNamed}}</td><td>{{zone}}</td><td>{{title}} <span class="id">{{message}}</span></td><td>{{languages}}</td><td><span class="state {{outcome}}">{{outcomeName}}</span></td><td class="by">{{by}}</td><td>{{reason}}</td></tr>{{/page.rows}}
+    {{#page.rows}}<tr id="r-{{id}}"><td class="time" data-label="{{t.webColumnTime}}">{{time}}</td><td class="output" data-label="{{t.webColumnOutput}}">{{outputName}}</td><td data-label="{{t.webColumnZone}}">{{zone}}</td><td data-label="{{t.webColumnMessage}}">{{title}}</td><td data-label="{{t.webColumnLanguages}}">{{languages}}</td><td data-label="{{t.webColumnOutcome}}"><span class="state {{outcome}}">{{outcomeName}}</span></td><td class="by" data-label="{{t.webColumnBy}}">{{by}}</td><td data-label="{{t.webColumnNote}}">{{reason}}</td></tr>{{/page.rows}}
     {{^page.rows}}<tr><td colspan="8" class="muted">{{t.webNoBroadcasts}}</td></tr>{{/page.rows}}
-    </table></div>
+    </table>
     {{> bottom}}
     """
 
     static let recordings = """
     {{> top}}
     <h1>{{t.webRecordings}}</h1>
-    <div class="scroll"><table id="coverage">
-    <tr><th>{{t.webColumnMessage}}</th>{{#page.languages}}<th>{{name}} <span class="id">{{id}}</span></th>{{/page.languages}}</tr>
-    {{#page.rows}}<tr><td class="name">{{title}} <span class="id">{{id}}</span></td>{{#cells}}{{#present}}<td id="cell-{{message}}-{{language}}"><a class="play" href="/recordings/{{message}}/{{language}}" title="{{t.webPlay}}">▶</a></td>{{/present}}{{^present}}<td class="missing" id="cell-{{message}}-{{language}}">—</td>{{/present}}{{/cells}}</tr>{{/page.rows}}
-    </table></div>
+    <table id="coverage" class="cardtable">
+    <tr><th>{{t.webColumnMessage}}</th>{{#page.languages}}<th>{{name}}</th>{{/page.languages}}</tr>
+    {{#page.rows}}<tr><td class="name">{{title}}</td>{{#cells}}{{#present}}<td id="cell-{{message}}-{{language}}" data-label="{{languageName}}"><a class="play" href="/recordings/{{message}}/{{language}}" title="{{t.webPlay}}">▶</a></td>{{/present}}{{^present}}<td class="missing" id="cell-{{message}}-{{language}}" data-label="{{languageName}}">—</td>{{/present}}{{/cells}}</tr>{{/page.rows}}
+    </table>
     {{#canOperate}}
     <h2>{{t.webAddRecording}}</h2>
     <div class="card" id="recorder" data-saving="{{t.webSaving}}" data-failed="{{t.webSaveFailed}}" data-recording="{{t.webRecording}}" data-recorded="{{t.webRecorded}}" data-denied="{{t.webMicDenied}}" data-insecure="{{t.webMicInsecure}}">
     <div class="row">
-    <label>{{t.webMessage}}<input type="text" id="rec-message" list="message-ids" autocapitalize="none" value="{{page.firstMessage}}"></label>
-    <datalist id="message-ids">{{#page.rows}}<option value="{{id}}">{{title}}</option>{{/page.rows}}</datalist>
+    <label>{{t.webRecordingTitle}}<input type="text" id="rec-message" list="message-titles" maxlength="64" placeholder="{{t.webRecordingTitleHint}}"></label>
+    <datalist id="message-titles">{{#page.titles}}<option value="{{.}}"></option>{{/page.titles}}</datalist>
     <label>{{t.webLanguage}}<select id="rec-language">{{#page.languages}}<option value="{{id}}">{{name}}</option>{{/page.languages}}</select></label>
     </div>
     <p class="muted">{{t.webRecordHint}}</p>
@@ -348,8 +350,8 @@ enum Templates {
     <h2>{{t.webOutputs}}</h2>
     <div class="cards">
     {{#page.outputs}}
-    <div class="card"><h3>{{#named}}{{name}} <span class="id">{{id}}</span>{{/named}}{{^named}}{{id}}{{/named}}</h3><p>{{zoneName}} <span class="id">{{zone}}</span></p>
-    <p class="muted">{{device}}</p>
+    <div class="card" id="card-{{id}}"><h3>{{name}}</h3><p>{{zoneName}}</p>
+    {{#device}}<p class="muted technician">{{t.webTechnicianDetail}}: <span class="id">{{id}} · {{.}}</span></p>{{/device}}
     {{#canOperate}}{{#movable}}<form method="post" action="/zones/move" class="row"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="output" value="{{id}}">
     <label>{{t.webMoveTo}}<select name="zone" id="move-{{id}}">{{#choices}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/choices}}</select></label>
     <div><button type="submit" id="move-button-{{id}}">{{t.webMove}}</button></div></form>{{/movable}}{{/canOperate}}
@@ -357,7 +359,7 @@ enum Templates {
     {{/page.outputs}}
     </div>
     <h2>{{t.webZoneTree}}</h2>
-    <div class="card tree">{{#page.zones}}<label style="--depth: {{depth}}">{{name}} <span class="id">{{id}}</span> {{#outputs}}<span class="state playing">{{.}}</span> {{/outputs}}</label>{{/page.zones}}</div>
+    <ul class="card zone-tree" id="zone-tree">{{#page.zones}}<li style="--depth: {{depth}}" data-zone="{{id}}"><span class="zone-name">{{name}}</span>{{#outputs}} <span class="speaker">{{.}}</span>{{/outputs}}</li>{{/page.zones}}</ul>
     {{> bottom}}
     """
 
@@ -369,9 +371,9 @@ enum Templates {
     {{#page.accounts}}<tr><td>{{name}}</td><td>{{roleName}}</td><td>{{zonesText}}{{#limitable}}<details><summary>{{t.webAccountZonesSave}}</summary>
     <form class="stack" method="post" action="/accounts/zones"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}">
     <select name="zones_mode">{{#modes}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/modes}}</select>
-    <div class="tree">{{#zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}"{{#checked}} checked{{/checked}}>{{name}} <span class="id">{{id}}</span></label>{{/zones}}</div>
+    <div class="tree">{{#zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}"{{#checked}} checked{{/checked}}>{{name}}</label>{{/zones}}</div>
     <p><button type="submit">{{t.webAccountZonesSave}}</button></p></form></details>{{/limitable}}</td>
-    <td><form method="post" action="/accounts/remove"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}"><button class="stop" type="submit">{{t.webRemove}}</button></form></td></tr>{{/page.accounts}}
+    <td><form method="post" action="/accounts/remove" data-confirm="{{t.webConfirmRemoveAccount}}"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}"><button class="stop" type="submit">{{t.webRemove}}</button></form></td></tr>{{/page.accounts}}
     </table></div>
     <h2>{{t.webAddAccount}}</h2>
     <form class="stack card" method="post" action="/accounts/add">
@@ -381,7 +383,7 @@ enum Templates {
     <label>{{t.webRole}}<select name="role">{{#page.roles}}<option value="{{id}}">{{name}}</option>{{/page.roles}}</select></label>
     <fieldset><legend>{{t.webAccountZones}}</legend>
     <select name="zones_mode">{{#page.modes}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/page.modes}}</select>
-    <div class="tree">{{#page.zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}">{{name}} <span class="id">{{id}}</span></label>{{/page.zones}}</div>
+    <div class="tree">{{#page.zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}">{{name}}</label>{{/page.zones}}</div>
     </fieldset>
     <p><button type="submit">{{t.webAddAccount}}</button></p>
     </form>

@@ -60,16 +60,23 @@ struct Texts: Sendable {
     }
 }
 
-/// Names and times in the configuration's terms.
+/// Names and times in the configuration's terms, times as a clerk reads them (`今天 07:30`)
+/// relative to the daemon's clock, never the console's own.
 struct Naming {
     let config: Config
     let tree: ZoneTree
     var wire: WireFormat
+    /// The daemon's "now", for `今天`/`昨天`.
+    let now: Date
+    /// The page's language, for the words around a time.
+    let reader: CatalogLanguage
 
-    init(_ config: Config) {
+    init(_ config: Config, now: Instant, language: CatalogLanguage) {
         self.config = config
         tree = ZoneTree(config)
         wire = WireFormat(config.timeZone)
+        self.now = Date(timeIntervalSince1970: Double(now.microseconds) / 1e6)
+        reader = language
     }
 
     func zone(_ id: String) -> String { tree[id]?.name ?? id }
@@ -78,18 +85,33 @@ struct Naming {
     /// Whether a loudspeaker has a name of its own (then its id is shown beside it, small).
     func outputNamed(_ id: String) -> Bool { output(id) != id }
     func message(_ id: String) -> String { config.messageInfo(id)?.title ?? id }
+    /// Whether a message has a title of its own (then its id is shown beside it, small).
+    func messageNamed(_ id: String) -> Bool { message(id) != id }
     func language(_ id: String) -> String { config.language(id)?.name ?? id }
+    /// Whether the output may be moved by hand: a mobile one (it follows GPS).
+    func isMobile(_ id: String) -> Bool { config.outputs.first { $0.id.value == id }?.follow != nil }
 
-    /// `2026-12-02 18:30:05` in the configuration's zone.
-    mutating func time(_ us: Int64?) -> String {
-        guard let text = wire.time(us) else { return "" }
-        return String(text.prefix(19)).replacingOccurrences(of: "T", with: " ")
+    /// An RFC 3339 time (as the API answers) as a clerk reads it: `今天 07:30`, `12月7日 18:00`.
+    func clerk(_ rfc3339: String?) -> String {
+        guard let rfc3339 else { return "" }
+        return ClerkTime.format(rfc3339, now: now, in: reader)
     }
 
-    /// `12-02 18:30` in the configuration's zone, for lists of the last days.
-    mutating func shortTime(_ us: Int64?) -> String {
-        let full = time(us)
-        return full.count >= 16 ? String(full.dropFirst(5).prefix(11)) : full
+    /// A time of the store (microseconds) as a clerk reads it, in the configuration's zone.
+    mutating func time(_ us: Int64?) -> String { clerk(wire.time(us)) }
+
+    /// The same, for lists of the last days.
+    mutating func shortTime(_ us: Int64?) -> String { time(us) }
+
+    /// The zones a target reaches where a loudspeaker serves now (the deepest, named): what an
+    /// emergency confirmation lists, so that "the county" reads as its townships.
+    func zonesReached(_ targets: [String], all: Bool, outputZones: [String]) -> [String] {
+        var reached: [String] = []
+        for zone in outputZones where !reached.contains(zone) {
+            if all || targets.contains(where: { tree.zone(zone, isWithin: $0) }) { reached.append(zone) }
+        }
+        let order = zonesInTreeOrder.map(\.zone.id)
+        return reached.sorted { (order.firstIndex(of: $0) ?? .max) < (order.firstIndex(of: $1) ?? .max) }
     }
 
     /// The zones depth first, in the file's order, for a tree picker.
@@ -115,6 +137,7 @@ struct ZoneChoice {
     var depth: Int
     var checked = false
     var selected = false
+    /// The loudspeakers serving it now, by name.
     var outputs: [String] = []
 }
 
@@ -123,6 +146,8 @@ struct Choice {
     var name: String
     var title: String
     var selected = false
+    /// The title is a name of its own, not the id again (then the id is shown small, for a technician).
+    var named = false
 }
 
 // MARK: Overview

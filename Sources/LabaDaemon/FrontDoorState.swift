@@ -63,7 +63,7 @@ extension FrontDoor {
     /// - Throws: `.libraryNeedsEverywhere` when the requester may not act everywhere (the
     ///   library is every zone's), before the body is read.
     public func saveRecording<Body: AsyncSequence & Sendable>(_ body: Body, contentLength: Int?, message: String, language: String,
-                                                              by requester: RequestedBy?)
+                                                              title: String? = nil, by requester: RequestedBy?)
         async throws(Refusal) -> SavedRecording where Body.Element == ByteBuffer {
         try await checkLibraryChange(by: requester)
         let config = await engine.configuration
@@ -95,6 +95,15 @@ extension FrontDoor {
             throw Refusal(.notAudio, ["detail": "\(error)".replacingOccurrences(of: received, with: message)])
         } catch {
             throw .storageFull("\(error)")
+        }
+        // The title the clerk typed, in the operators' layer (the technician's `messages:` keep theirs).
+        if let title = title.flatMap(OperatorTitles.clean), config.messageInfo(message)?.title != title {
+            let directory = layout.directory
+            do {
+                try await NIOThreadPool.singleton.runIfActive { try OperatorTitles.set(title, for: message, stateDirectory: directory) }
+            } catch {
+                throw .storageFull("\(error)")
+            }
         }
         if !saved.inStateDirectory { saved.reloaded = await reload().reloaded }
         return saved

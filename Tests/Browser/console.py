@@ -202,7 +202,7 @@ def clerk():
         wait(d, lambda d: d.find_elements(By.ID, "flash"), "the broadcast is sent and the overview says so")
         marker = d.execute_script("window.__notReloaded = true; return true;")
         wait(d, lambda d: d.find_element(By.ID, "output-square").get_attribute("data-state") == "playing"
-             and "正在播放: 防疫通知" in d.find_element(By.ID, "output-square").text,
+             and "正在播出: 防疫通知" in d.find_element(By.ID, "output-square").text,
              "the square output shows playing, and what (server-sent events)")
         wait(d, lambda d: d.find_element(By.ID, "output-square").get_attribute("data-state") == "idle"
              and d.find_elements(By.CSS_SELECTOR, '#recent tr[data-outcome="completed"]'),
@@ -303,9 +303,9 @@ def actions():
     status, _, body = request("PUT", "/recordings/notice/naxi", body=b"not a recording at all", cookie=cookie,
                               headers={"X-CSRF-Token": token, "Content-Type": "audio/wav"})
     check(status == 422 and "不是可用的录音" in body.decode(), f"an upload that is not audio is refused ({status} {body.decode()})")
-    status, _, body = request("PUT", "/recordings/Bad%20Name/naxi", body=b"x", cookie=cookie,
+    status, _, body = request("PUT", "/recordings/%20/naxi", body=b"x", cookie=cookie,
                               headers={"X-CSRF-Token": token, "Content-Type": "audio/wav"})
-    check(status == 400, f"a message name that is not an id is refused ({status})")
+    check(status == 400, f"a title that is only blank is refused ({status})")
     status, _, body = request("GET", "/recordings/notice/naxi", cookie=cookie)
     check(status == 200 and body[:4] == b"RIFF", "the naxi recording is still the one it was, and plays in its cell")
     status, headers, _ = request("POST", "/zones/move", urllib.parse.urlencode({"csrf": token, "output": "van", "zone": "town"}),

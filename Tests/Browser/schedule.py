@@ -27,7 +27,17 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 BASE, SHOTS, LABA = sys.argv[1:4]
 HOST = urllib.parse.urlparse(BASE)
 # Every 5 days from 2026-12-03 at 07:30, as the clerk asks: the preview lists the next eight.
-MARKET_DAYS = [(datetime.date(2026, 12, 3) + datetime.timedelta(days=5 * i)).isoformat() + " 07:30" for i in range(8)]
+MARKET_DAYS_ISO = [datetime.date(2026, 12, 3) + datetime.timedelta(days=5 * i) for i in range(8)]
+
+
+def clerk_day(d):
+    """A date as a clerk reads it on 2026-12-02 (the daemon's clock): 明天, 12月8日, 2027年1月2日."""
+    if d == datetime.date(2026, 12, 3):
+        return "明天"
+    return f"{d.month}月{d.day}日" if d.year == 2026 else f"{d.year}年{d.month}月{d.day}日"
+
+
+MARKET_DAYS = [clerk_day(d) + " 07:30" for d in MARKET_DAYS_ISO]
 
 
 def check(condition, what):
@@ -194,7 +204,7 @@ def clerk():
         check(listed == MARKET_DAYS, f"the preview lists every fifth day from 2026-12-03 at 07:30 ({listed})")
         rows = d.find_elements(By.CSS_SELECTOR, "#plan-diff tr[data-kind]")
         check(len(rows) == 1 and rows[0].get_attribute("data-kind") == "added"
-              and all(w in rows[0].text for w in ["2026-12-03 07:30", "square", "集市街", "赶集日通知"]),
+              and all(w in rows[0].text for w in ["明天 07:30", "square", "集市街", "赶集日通知"]),
               f"the next 24 hours gain one broadcast ({[r.text for r in rows]})")
         check("新增 1 次" in d.find_element(By.ID, "plan-summary").text, "and the summary says so")
         check("op-00dead" not in d.find_element(By.ID, "preview-result").text, "the preview does not warn about other entries")
@@ -213,7 +223,7 @@ def clerk():
               f"the new entry is listed in words, with who added it ({mine.text!r})")
         check(d.find_element(By.ID, "zone-market").find_elements(By.CSS_SELECTOR, f'[data-entry="{entry}"]'), "under its zone")
         upcoming = d.find_element(By.ID, "upcoming-square").text
-        check("2026-12-03 07:30" in upcoming and "赶集日通知" in upcoming, "the next 24 hours on the page have it")
+        check("明天 07:30" in upcoming and "赶集日通知" in upcoming, "the next 24 hours on the page have it")
         nxt = laba("next", "--count", "5")
         check(nxt.returncode == 0 and re.search(r"2026-12-03T07:30:00\+08:00\s+square\s+market\s+market", nxt.stdout),
               f"laba next shows it ({nxt.stdout})")
@@ -231,7 +241,7 @@ def clerk():
         listed = [e.text for e in d.find_elements(By.CSS_SELECTOR, "#next-times li")]
         check(listed == [t.replace("07:30", "08:00") for t in MARKET_DAYS], f"the preview lists the market days at 08:00 ({listed})")
         rows = d.find_elements(By.CSS_SELECTOR, "#plan-diff tr[data-kind]")
-        check(len(rows) == 1 and rows[0].get_attribute("data-kind") == "moved" and "2026-12-03 07:30 → 2026-12-03 08:00" in rows[0].text,
+        check(len(rows) == 1 and rows[0].get_attribute("data-kind") == "moved" and "明天 07:30 → 明天 08:00" in rows[0].text,
               f"and one broadcast moved in the next 24 hours ({[r.text for r in rows]})")
         d.find_element(By.ID, "save").click()
         wait(d, lambda d: f"已修改 {entry}" in d.find_element(By.ID, "flash").text, "changed")
@@ -255,6 +265,13 @@ def clerk():
         # Remove it again.
         d.get(BASE + "/schedule")
         card(d, entry).find_element(By.CSS_SELECTOR, 'button[name="remove"]').click()
+        # Deleting asks first (issue 26): dismissed, nothing goes; accepted, it goes.
+        wait(d, lambda d: "确定删除这条定时播出吗" in d.switch_to.alert.text, "deleting asks for a confirmation")
+        d.switch_to.alert.dismiss()
+        check(card(d, entry) is not None and "/schedule" in d.current_url, "dismissed, the entry stays")
+        card(d, entry).find_element(By.CSS_SELECTOR, 'button[name="remove"]').click()
+        wait(d, lambda d: d.switch_to.alert is not None, "asked again")
+        d.switch_to.alert.accept()
         wait(d, lambda d: f"已删除 {entry}" in d.find_element(By.ID, "flash").text, "removed")
         check(not d.find_elements(By.CSS_SELECTOR, f'[data-entry="{entry}"]'), "it is gone from the page")
         check(not plays_market_day(), "and from laba next")

@@ -43,7 +43,7 @@ import Testing
             """)
         let config = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
             .replacingOccurrences(of: "  - {id: square, device: laba_square, zone: town}",
-                                  with: "  - {id: square, device: laba_square, zone: town}\n  - {id: van, device: laba_van, zone: hills}")
+                                  with: "  - {id: square, device: laba_square, zone: town}\n  - {id: van, device: laba_van, zone: hills, follow: gps}")
             .replacingOccurrences(of: "zones:\n", with: "zones:\n  - {id: hills, name: 拉市海山区, languages: [mandarin]}\n")
             .replacingOccurrences(of: "  - id: town\n", with: "  - id: town\n    name: 古城区祥和街道\n")
         try config.write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
@@ -149,12 +149,11 @@ import Testing
         let cookie = try #require(login.stdout.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") })
             .dropFirst("set-cookie: ".count).split(separator: ";").first.map(String.init)
         let page = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-H", "Cookie: \(cookie ?? "")", "http://127.0.0.1:\(port)/broadcast"])
-        // The loudspeaker by the name people use (`name:`), its id beside it, small.
+        // The loudspeaker by the name people use (`name:`); its id and ALSA device are not a clerk's (issue 26).
         let overview = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-H", "Cookie: \(cookie ?? "")", "http://127.0.0.1:\(port)/"])
-        #expect(overview.stdout.contains("村口大喇叭 · ") && overview.stdout.contains("<span class=\"id\">square · town</span>"),
-                "\(overview.stdout)")
+        #expect(overview.stdout.contains("<h3>村口大喇叭</h3>") && !overview.stdout.contains("square · town"), "\(overview.stdout)")
         let zones = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-H", "Cookie: \(cookie ?? "")", "http://127.0.0.1:\(port)/zones"])
-        #expect(zones.stdout.contains("<h3>村口大喇叭 <span class=\"id\">square</span></h3>"), "\(zones.stdout)")
+        #expect(zones.stdout.contains("<h3>村口大喇叭</h3>") && !zones.stdout.contains("laba_square"), "\(zones.stdout)")
         for (id, name) in [("siren:preliminary", "预先警报"), ("siren:air-raid", "空袭警报"), ("siren:all-clear", "解除警报"),
                            ("siren:disaster", "灾情警报")] {
             #expect(page.stdout.contains("value=\"\(id)\"") && page.stdout.contains(name), "\(id) \(name)")

@@ -173,7 +173,7 @@ struct UsageCase: CustomTestStringConvertible, Sendable {
         #expect(lines.contains("\(dir)/audio/masks/yi.wav:1:1: warning: recording ignored: empty file (0 bytes); copy it again or remove it"))
         #expect(lines.contains { $0.hasPrefix("\(dir)/laba.yaml:1:12: warning: folder \(dir)/audio/通知/ is ignored: '通知' is not a valid message id") })
         #expect(lines.last == "\(dir)/laba.yaml：有效（0 个错误，3 个警告）", "\(lines.last ?? "")")
-        #expect(lines.contains { $0.hasPrefix("消息") && $0.contains("naxi") && $0.contains("通用") })
+        #expect(lines.contains { $0.hasPrefix("节目") && $0.contains("naxi") && $0.contains("不分语种") })
     }
 
     @Test func aFullWidthColonIsNamedOnItsOwnLine() throws {
@@ -259,7 +259,7 @@ struct UsageCase: CustomTestStringConvertible, Sendable {
         #expect(refused.status == 1)
         #expect(refused.stderr.hasSuffix("; add --force to play it in quiet hours anyway\n"), "\(refused.stderr)")
         let chinese = try laba(fixture, ["play", "notice", "--zone", "hall"], language: "zh_CN.UTF-8")
-        #expect(chinese.stderr.hasSuffix("；如确需在静默时段播放，请加 --force\n"), "\(chinese.stderr)")
+        #expect(chinese.stderr.hasSuffix("；如确需在禁播时段播出，请加 --force\n"), "\(chinese.stderr)")
         let forced = try laba(fixture, ["play", "notice", "--all", "--force", "--wait"])
         #expect(forced.status == 0, "\(forced.stderr)")
         let stopped = try laba(fixture, ["stop", "--all", "--clear", "--json"])

@@ -68,7 +68,14 @@ import Testing
         .init(at: ["07:30"], every: "5d", from: "2026-12-03", preset: .every, zh: "从 2026-12-03 起每 5 天 07:30"),
         .init(at: ["2026-12-24 09:00"], preset: .once, zh: "仅一次：2026-12-24 09:00"),
         .init(at: ["07:30", "18:00"], preset: .times, zh: "每天 07:30、18:00"),
-        .init(at: ["Sat,Sun 10:00"], preset: .custom, zh: "Sat,Sun 10:00"),
+        // Expressions no preset makes, in words where they are common ones (issue 26), else as written.
+        .init(at: ["Sat,Sun 10:00"], preset: .custom, zh: "周六、周日 10:00"),
+        .init(at: ["*-*-* 15:00"], preset: .custom, zh: "每天 15:00"),
+        .init(at: ["Mon..Wed,Sat 08:00:00"], preset: .custom, zh: "周一至周三、周六 08:00"),
+        .init(at: ["Sat 09:30", "*-*-* 12:00,18:00"], preset: .custom, zh: "周六 09:30、每天 12:00、18:00"),
+        .init(at: ["*-*-01 08:00"], preset: .custom, zh: "*-*-01 08:00"),
+        .init(at: ["Mon *-*-01 08:00"], preset: .custom, zh: "Mon *-*-01 08:00"),
+        .init(at: ["weekly"], preset: .custom, zh: "weekly"),
     ]
 
     /// An entry of either layer, read back into the preset that makes it, and said in words.

@@ -114,6 +114,8 @@ public struct OperatorScheduleLoad: Sendable {
     public var entryDiagnostics: [String: [Diagnostic]]
     /// Problems of the whole file.
     public var fileDiagnostics: [Diagnostic]
+    /// The titles operators gave the recordings they added (issue 26), by message id.
+    public var titles: [String: String] = [:]
 
     /// No file yet: an empty schedule at version 0.
     public static func none(_ file: String) -> OperatorScheduleLoad {
@@ -128,9 +130,13 @@ public struct OperatorScheduleLoad: Sendable {
                 return OperatorScheduleLoad(file: path, schedule: nil, typed: [:], entryDiagnostics: [:],
                                             fileDiagnostics: [.error("\(path) cannot be read", at: nil)])
             }
-            return .none(path)
+            var none = OperatorScheduleLoad.none(path)
+            none.titles = OperatorTitles.load(stateDirectory: stateDirectory)
+            return none
         }
-        return parse(yaml: String(decoding: data, as: UTF8.self), file: path)
+        var load = parse(yaml: String(decoding: data, as: UTF8.self), file: path)
+        load.titles = OperatorTitles.load(stateDirectory: stateDirectory)
+        return load
     }
 
     /// Reads the text of an operators' file, as if from `file`.
@@ -272,6 +278,15 @@ public struct MergedConfig: Sendable {
             ids.insert(entry.id)
             config.zones[z].schedule.append(typed)
         }
+        // The operators' titles name the messages the technician's file does not title.
+        for (id, title) in operators.titles.sorted(by: { $0.key < $1.key }) {
+            if let i = config.messages.firstIndex(where: { $0.id.value == id }) {
+                if config.messages[i].title == nil { config.messages[i].title = title }
+            } else {
+                let at = SourceLocation(file: OperatorTitles.fileName, line: 1, column: 1)
+                config.messages.append(MessageInfo(id: Located(id, at: at), title: title, validFrom: nil, validUntil: nil, location: at))
+            }
+        }
         // A file that does not read at all: its entries cannot play; nothing else changes.
         for d in operators.fileDiagnostics {
             diagnostics.append(d.severity == .error && strict.isEmpty
@@ -280,5 +295,38 @@ public struct MergedConfig: Sendable {
         self.config = config
         self.diagnostics = diagnostics
         self.disabled = disabled
+    }
+}
+
+/// The titles operators give the recordings they add (`titles.json` in the state dir, beside the
+/// operators' schedule): a clerk types 通知, the message gets a generated id and this title.
+public enum OperatorTitles {
+    public static let fileName = "titles.json"
+
+    /// The titles by message id; none when the file is missing or does not read.
+    public static func load(stateDirectory: String) -> [String: String] {
+        let path = (stateDirectory as NSString).appendingPathComponent(fileName)
+        guard let data = FileManager.default.contents(atPath: path),
+              let titles = try? JSONDecoder().decode([String: String].self, from: data) else { return [:] }
+        return titles.filter { Config.isValidID($0.key) && !$0.value.isEmpty }
+    }
+
+    /// Sets `message`'s title and writes the file anew (a temporary file renamed over it).
+    ///
+    /// - Throws: what writing the file throws.
+    public static func set(_ title: String, for message: String, stateDirectory: String) throws {
+        var titles = load(stateDirectory: stateDirectory)
+        titles[message] = title
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        let path = (stateDirectory as NSString).appendingPathComponent(fileName)
+        try encoder.encode(titles).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    /// A title a clerk typed, cleaned: trimmed, without control characters, at most 64 characters; nil when nothing is left.
+    public static func clean(_ text: String) -> String? {
+        let kept = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }))
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return kept.isEmpty ? nil : String(kept.prefix(64))
     }
 }
