@@ -91,20 +91,24 @@ let package = Package(
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        // The arguments as the C library hands them to the program (no /proc needed).
+        // The arguments as the C library hands them to the program (no /proc needed), and the
+        // one executable's choice of program by the name it was started under.
         .target(name: "CArguments"),
-        // The daemon's command (flags, logging, signals) and the one executable's choice of
-        // program by the name it was started under.
+        .target(name: "LabaArguments", dependencies: ["CArguments"]),
+        // The daemon's command: flags, logging, signals.
         .target(name: "LabadCommand", dependencies: [
-            "LabaDaemon", "LabaConsole", "LabaCore", "LabaControl", "CArguments",
+            "LabaDaemon", "LabaConsole", "LabaCore", "LabaControl", "LabaArguments",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The daemon alone, for development and the tests; the package installs `laba` only,
         // with `labad` a link to it (issue 32).
-        .executableTarget(name: "labad", dependencies: ["LabadCommand"]),
-        .executableTarget(name: "laba", dependencies: [
-            "LabadCommand",
+        .executableTarget(name: "labad", dependencies: ["LabadCommand", "LabaArguments"]),
+        // The one executable: the CLI, or the daemon when started as `labad`.
+        .executableTarget(name: "laba", dependencies: ["LabaCLI", "LabadCommand", "LabaArguments"]),
+        // The operator's command line: it knows the control API, not the daemon.
+        .target(name: "LabaCLI", dependencies: [
+            "LabaArguments",
             "LabaCore", "LabaAudio", "LabaControl", "LabaCatalog", "LabaFleet", "LabaStore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -114,7 +118,7 @@ let package = Package(
 
         .testTarget(name: "LabaCatalogTests", dependencies: ["LabaCatalog"]),
         // The CLI's own logic (argument repairs, CSV), as tables; the binary itself is in EndToEndTests.
-        .testTarget(name: "LabaCLITests", dependencies: ["laba", "LabaControl"]),
+        .testTarget(name: "LabaCLITests", dependencies: ["LabaCLI", "LabaControl"]),
         .testTarget(name: "LabaCoreTests", dependencies: ["LabaCore"]),
         .target(name: "LabaTestSupport", path: "Tests/LabaTestSupport"),
         .testTarget(name: "LabaAudioTests", dependencies: ["LabaAudio", "LabaCore", "CSndFile", "CEBUR128", "LabaTestSupport"]),

@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import LabaArguments
 import LabaControl
 import LabaConsole
 import LabaCore

@@ -2,6 +2,8 @@
 // otherwise the CLI. The daemon's path must run before any task exists, so this entry is not async.
 
 import Foundation
+import LabaArguments
+import LabaCLI
 import LabadCommand
 
 @main
@@ -9,7 +11,7 @@ enum LabaEntry {
     static func main() {
         if ProcessArguments.runsDaemon { LabadEntry.main(ProcessArguments.commandArguments) }
         Task {
-            await Laba.main()
+            await LabaCommandLine.main()
             exit(0)
         }
         dispatchMain()

@@ -2,6 +2,7 @@
 // The package installs the one `laba` executable with `labad` as a link to it; this executable
 // is the same daemon built on its own, for development and the tests.
 
+import LabaArguments
 import LabadCommand
 
 LabadEntry.main(ProcessArguments.commandArguments)

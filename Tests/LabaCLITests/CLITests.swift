@@ -1,6 +1,6 @@
 import LabaControl
 import Testing
-@testable import laba
+@testable import LabaCLI
 
 @Suite struct CSVTests {
     struct Cell: Sendable, CustomTestStringConvertible {

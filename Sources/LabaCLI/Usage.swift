@@ -6,7 +6,7 @@ import ArgumentParser
 import Foundation
 import LabaCatalog
 import LabaCore
-import LabadCommand
+import LabaArguments
 
 /// The commands and options of `laba`, as swift-argument-parser itself describes them (the JSON
 /// of `--experimental-dump-help`), so that the checks below never disagree with the parser.
@@ -261,4 +261,9 @@ extension Laba {
 
     /// swift-argument-parser's "Error: " before a message, from the catalogue.
     static var _errorPrefix: String { Catalog.text(.errorPrefix) }
+}
+
+/// The CLI's entry, for the one executable (Sources/laba): parses and runs `laba`'s command.
+public enum LabaCommandLine {
+    public static func main() async { await Laba.main() }
 }

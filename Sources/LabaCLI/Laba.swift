@@ -1,5 +1,5 @@
-// laba: the operator's command line. One type per subcommand; `main` is in Usage.swift, the
-// executable's entry (which also runs the daemon when started as `labad`) in Entry.swift.
+// The operator's command line (LabaCLI). One type per subcommand; `main` is in Usage.swift, the
+// executable's entry (which also runs the daemon when started as `labad`) in Sources/laba/Entry.swift.
 
 import ArgumentParser
 import Foundation
