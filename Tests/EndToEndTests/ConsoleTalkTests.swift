@@ -46,7 +46,8 @@ import Testing
         #expect(browser.status == 0, "\(browser.stdout)\n\(browser.stderr)")
         #expect(try await blocking { fixture.waitForLog("console: a talk socket was refused") }, "the refused sockets are logged")
         // The script stopped labad during a fourth talk (SIGTERM): it exits as usual.
-        #expect(try await blocking { fixture.terminate() } == 0)
+        let exit = try await blocking { fixture.terminate() }
+        #expect(exit == 0, "labad's exit status \(exit) (-9: killed after \(Binaries.patience) s)")
 
         // The second talk ended when the clerk left its page; the third was an emergency; the fourth
         // waited for the notice; the fifth was under way when labad stopped.

@@ -4,6 +4,39 @@ import LabaStore
 import LabaTestSupport
 import Testing
 
+/// labad's log as it comes: read by a thread of its own into a buffer that tests search.
+final class LogReader: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var buffer = ""
+    private var ended = false
+
+    func drain(_ handle: FileHandle) {
+        while true {
+            let chunk = handle.availableData
+            condition.lock()
+            if chunk.isEmpty { ended = true } else { buffer += String(decoding: chunk, as: UTF8.self) }
+            condition.broadcast()
+            condition.unlock()
+            if chunk.isEmpty { return }
+        }
+    }
+
+    /// Waits until `text` is in the log after what earlier waits consumed, and consumes up to it;
+    /// false when the log ends or `timeout` passes first.
+    func wait(for text: String, timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let range = buffer.range(of: text) {
+                buffer.removeSubrange(buffer.startIndex..<range.upperBound)
+                return true
+            }
+            if ended || !condition.wait(until: deadline) { return buffer.range(of: text).map { _ in true } ?? false }
+        }
+    }
+}
+
 /// A running `labad` on a temporary configuration, state dir and capture PCMs.
 final class DaemonFixture {
     let dir: String
@@ -150,30 +183,20 @@ final class DaemonFixture {
         try process.run()
         self.process = process
         self.log = log
-        logBuffer = ""
+        // Read all the time, so that labad never blocks on a full pipe (64 KiB of log during a long
+        // test on a loaded machine), whether or not the test waits for a line.
+        let reader = LogReader()
+        logReader = reader
+        let handle = log.fileHandleForReading
+        Thread.detachNewThread { reader.drain(handle) }
     }
 
-    private var logBuffer = ""
+    private var logReader: LogReader?
 
     /// Reads labad's log until it contains `text` after what earlier waits consumed; false when the
     /// process ends or `timeout` passes first.
     func waitForLog(_ text: String, timeout: Double = Binaries.patience) -> Bool {
-        guard let fd = log?.fileHandleForReading.fileDescriptor else { return false }
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            if let range = logBuffer.range(of: text) {
-                logBuffer.removeSubrange(logBuffer.startIndex..<range.upperBound)
-                return true
-            }
-            let left = deadline.timeIntervalSinceNow
-            if left <= 0 { return false }
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&pfd, 1, Int32(left * 1000)) > 0 else { return false }
-            var chunk = [UInt8](repeating: 0, count: 4096)
-            let n = read(fd, &chunk, chunk.count)
-            if n <= 0 { return false }
-            logBuffer += String(decoding: chunk[0..<n], as: UTF8.self)
-        }
+        logReader?.wait(for: text, timeout: timeout) ?? false
     }
 
     /// Sends SIGTERM and waits for the exit status; after `Binaries.patience` it kills and returns -9.
