@@ -50,6 +50,12 @@ struct Fleet: ParsableCommand {
                 print(rows.isEmpty ? t(.fleetNoUnits) :
                       TextTable(header: [t(.columnUnit), t(.columnState), t(.columnSince), t(.columnZone), t(.columnPlaying),
                                          t(.columnLastRecord), t(.columnVersion), t(.columnMissing)], rows: rows).render())
+                // Amplifiers that cannot be switched (SPEC 18): broadcasts still play there.
+                for u in overview.units {
+                    for o in u.outputs {
+                        if let problem = o.powerProblem { print(t(.statusPowerProblem, ["output": "\(u.unit)/\(o.id)", "problem": problem])) }
+                    }
+                }
                 let libraryRefusals = overview.units.flatMap { u in (u.libraryRefusals ?? []).map { (u.unit, $0) } }
                 if !libraryRefusals.isEmpty {
                     print()

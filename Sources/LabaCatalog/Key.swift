@@ -364,6 +364,8 @@ extension Catalog {
         case powerWarming
         case powerOn
         case powerHolding
+        case webPower
+        case webPowerProblem
 
         // The web console and its accounts
         case accountAdded

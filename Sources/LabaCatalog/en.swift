@@ -374,6 +374,8 @@ extension Catalog {
         .powerWarming: "warming up",
         .powerOn: "on",
         .powerHolding: "on, switching off when idle",
+        .webPower: "Amplifier: {state}",
+        .webPowerProblem: "The amplifier cannot be switched ({problem}); broadcasts still play.",
         .statusFleetNotConnected: "fleet: unit {unit} ({role}), broker {broker} NOT connected since {since} ({reason}); local playback goes on",
         // The web console and its accounts
         .accountAdded: "account '{name}' added ({role})",

@@ -374,6 +374,8 @@ extension Catalog {
         .powerWarming: "预热中",
         .powerOn: "已开",
         .powerHolding: "已开，空闲后关闭",
+        .webPower: "功放：{state}",
+        .webPowerProblem: "功放无法开关（{problem}）；广播照常播出。",
         .statusFleetNotConnected: "集群：终端 {unit}（{role}），消息服务器 {broker} 自 {since} 起未连接（{reason}）；本地播出照常",
         // The web console and its accounts
         .accountAdded: "已添加账号 '{name}'（{role}）",

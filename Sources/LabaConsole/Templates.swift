@@ -79,6 +79,8 @@ enum Templates {
     {{#canOperate}}<form method="post" action="/broadcasts/{{id}}/cancel"><input type="hidden" name="csrf" value="{{csrf}}"><button class="stop" type="submit">{{t.webStopThis}}</button></form>{{/canOperate}}
     {{/playing}}
     {{#waiting}}<p class="muted">{{waiting}}</p>{{/waiting}}
+    {{#power}}<p class="muted power">{{power}}</p>{{/power}}
+    {{#powerProblem}}<p class="error power-problem">{{powerProblem}}</p>{{/powerProblem}}
     <p class="muted">{{t.webNext}}: {{next}}</p>
     </div>
     {{/page.outputs}}

@@ -323,7 +323,12 @@ extension FleetService {
             }
         }
         var json = UnitJSON(unit: row.unit, state: row.state, since: time(Instant(microseconds: row.since)), zones: status?.zones ?? [],
-                        outputs: (status?.outputs ?? []).map { .init(id: $0.id, zone: $0.zone, state: $0.state, playing: $0.playing, queue: $0.queue) },
+                        outputs: (status?.outputs ?? []).map { o in
+                            var output = UnitJSON.Output(id: o.id, zone: o.zone, state: o.state, playing: o.playing, queue: o.queue)
+                            output.power = o.power
+                            output.powerProblem = o.powerProblem
+                            return output
+                        },
                         version: status?.version, configDigest: status?.configDigest,
                         recordingsMissing: status?.recordingsMissing ?? [], lastRecord: lastRecord,
                         library: status?.library.map { $0.map { .init(key: $0.key, message: $0.message, language: $0.language, version: $0.version) } },

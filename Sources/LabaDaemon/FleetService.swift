@@ -347,8 +347,11 @@ public actor FleetService: Service {
         let engineStatus = await engine.status(withNext: false)
         let missing = await engine.currentSetup.recordingsMissing
         let outputs = engineStatus.outputs.map { o in
-            UnitStatus.Output(id: o.id, zone: o.zone, state: !o.available ? "unavailable" : o.playing == nil ? "idle" : "playing",
-                              playing: o.playing?.message, queue: o.queue.count)
+            var output = UnitStatus.Output(id: o.id, zone: o.zone, state: !o.available ? "unavailable" : o.playing == nil ? "idle" : "playing",
+                                           playing: o.playing?.message, queue: o.queue.count)
+            output.power = o.power?.state
+            output.powerProblem = o.power?.problem
+            return output
         }
         let held = libraryVersions.compactMap { entry -> UnitStatus.LibraryHeld? in
             let parts = entry.key.split(separator: "/").map(String.init)

@@ -16,6 +16,12 @@ public struct UnitStatus: Codable, Sendable, Equatable {
         public var playing: String?
         /// Broadcasts waiting.
         public var queue: Int
+        /// The amplifier of an output with `power:` (`off`, `warming`, `on`, `holding`), and a
+        /// switching that fails (SPEC 18); absent from older units.
+        public var power: String?
+        public var powerProblem: String?
+
+        enum CodingKeys: String, CodingKey { case id, zone, state, playing, queue, power, powerProblem = "power_problem" }
 
         public init(id: String, zone: String, state: String, playing: String? = nil, queue: Int = 0) {
             self.id = id

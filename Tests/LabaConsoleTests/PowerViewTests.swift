@@ -1,0 +1,33 @@
+// Issue 30: the overview shows an output's amplifier and a switching that fails (SPEC 18).
+
+import Foundation
+import LabaCatalog
+import LabaCore
+import Testing
+@testable import LabaConsole
+
+@Suite struct PowerViewTests {
+    @Test func theOverviewSaysTheAmplifierAndWhyItCannotBeSwitched() throws {
+        let path = NSTemporaryDirectory() + "/laba-power-view-\(UUID().uuidString).yaml"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try """
+            outputs:
+              - {id: van, name: 宣传车, device: "null", zone: town, power: {on: "relay on", off: "relay off"}}
+              - {id: square, device: "null", zone: town}
+            zones:
+              - {id: town, name: 古城, languages: [naxi]}
+
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let config = try #require(ConfigLoader.load(path: path).config)
+        var van = OutputStatus(id: "van", device: "null", zone: "town", available: true, queue: [])
+        van.power = PowerStatus(state: "warming", problem: "'relay on' exited with status 4")
+        let square = OutputStatus(id: "square", device: "null", zone: "town", available: true, queue: [])
+        let now = Instant(seconds: 1_800_000_000)
+        let page = OverviewPage(status: EngineStatus(outputs: [van, square], recordsBehind: 0, warnings: []), recent: [],
+                                naming: Naming(config, now: now, language: .zhHans), texts: Texts(.zhHans))
+        #expect(page.outputs[0].power == "功放：预热中")
+        #expect(page.outputs[0].powerProblem == "功放无法开关（'relay on' exited with status 4）；广播照常播出。")
+        // An output without power: says nothing of an amplifier.
+        #expect(page.outputs[1].power == nil && page.outputs[1].powerProblem == nil)
+    }
+}
