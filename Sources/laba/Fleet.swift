@@ -131,11 +131,10 @@ struct Fleet: ParsableCommand {
         var issuer: String?
 
         func validate() throws {
-            if path.isEmpty || path.hasSuffix("/") { throw ValidationError("PATH names the files to write, e.g. keys/gucheng") }
-            if issuer != nil, comment != nil { throw ValidationError("--issuer writes the comment: give --issuer or --comment") }
+            if path.isEmpty || path.hasSuffix("/") { throw ValidationError(t(.cliKeygenPath)) }
+            if issuer != nil, comment != nil { throw ValidationError(t(.cliIssuerOrComment)) }
             if let issuer, KeyComment.issuer(KeyComment.naming(issuer: issuer)) == nil {
-                throw ValidationError("--issuer '\(issuer)' is not a valid id (lower-case letters, digits, '_' and '-', "
-                                      + "starting with a letter or digit)")
+                throw ValidationError(t(.cliIssuerNotID, ["value": issuer]))
             }
         }
 
@@ -244,7 +243,7 @@ struct Library: ParsableCommand {
         @OptionGroup var config: ConfigOptions
 
         func validate() throws {
-            if !(wait >= 0) { throw ValidationError("--wait is a number of seconds, 0 or more") }
+            if !(wait >= 0) { throw ValidationError(t(.cliWaitSeconds)) }
             try validateIDs([message], option: "MESSAGE", known: [])
             if let language { try validateIDs([language], option: "--lang", known: Play.knownLanguages(config.path)) }
         }

@@ -110,6 +110,7 @@ import Testing
         try laba("play", "--help")
         try laba("play")
         try laba("schedule", "add")
+        try laba("schedule", "add", "tongzhi", "--zone", "liming")
 
         let words = try Self.commandWords([["play"], ["live"], ["status"], ["history"], ["report"], ["check"], ["schedule"], ["schedule", "add"]])
         // `dev`: the version's build tag (`labad 0.1.0 (dev)`).
@@ -127,7 +128,7 @@ import Testing
         // end, the schedule's warning (in its answer and in the status), the check's slip and key.
         let all = transcript.map(\.text).joined(separator: "\n")
         for said in ["禁播时段", "目前没有喇叭", "没有区域", "没有节目", "文件格式无法识别", "实时喊话已结束", "不会再播出",
-                     "全角冒号", "没有 colour 这一项", "缺少参数"] {
+                     "全角冒号", "没有 colour 这一项", "缺少参数", "请用 --at 写明播出时间"] {
             #expect(all.contains(said), "the scenario never said '\(said)'")
         }
         #expect(transcript.filter { $0.text.contains("不会再播出") }.count >= 3, "schedule add, status and check warn")
@@ -247,5 +248,44 @@ import Testing
         #expect(text.contains("没有区域 gone；操作员的定时播出条目 op-1 已停用"), "\(text)")
         let found = leaks.leaks(in: text)
         #expect(found.isEmpty, "valid:\n\(found.map(\.description).joined(separator: "\n"))")
+    }
+
+    /// Every command path of `laba`, from its English help's SUBCOMMANDS, depth first.
+    static func commandPaths(_ path: [String] = []) throws -> [[String]] {
+        let help = try Binaries.run("laba", path + ["--help"], environment: ["LANG": "C"]).stdout
+        var subcommands: [String] = []
+        var inSubcommands = false
+        for line in help.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("SUBCOMMANDS:") { inSubcommands = true; continue }
+            if !line.hasPrefix(" ") { inSubcommands = false }
+            if inSubcommands, line.hasPrefix("  "), !line.hasPrefix("   "), let first = line.split(separator: " ").first {
+                subcommands.append(String(first))
+            }
+        }
+        var paths = [path]
+        for sub in subcommands where sub != "help" { paths += try commandPaths(path + [sub]) }
+        return paths
+    }
+
+    /// The values help names for options (`--format table`, `--role viewer`) and the names of
+    /// things it cites as they are typed (a signal, a standard, a tool).
+    static let helpValues = ["table", "csv", "json", "geojson", "zone", "language", "message", "output", "unit", "viewer",
+                             "operator", "admin", "manual", "emergency", "preliminary", "air-raid", "all-clear", "disaster",
+                             "today", "yesterday", "Mon..Fri", "EBU", "R128", "OnCalendar", "mosquitto", "acl_file", "issuer",
+                             "plughw", "SHA-256", "User", "tar", "fleet.unit", "operators.zones", "audio_dir", "dev",
+                             // ALSA's default PCM (`--device`'s default) and a key file's extension.
+                             "default", ".pub"]
+
+    @Test func everyCommandsHelpReadsInChineseOnly() throws {
+        let paths = try Self.commandPaths()
+        #expect(paths.count > 30, "\(paths)")
+        let leaks = LatinLeaks(ids: Self.ids, words: Self.configKeys + (try Self.commandWords(paths)) + Self.helpValues)
+        for path in paths {
+            let result = try Binaries.run("laba", path + ["--help"], environment: ["LANG": "zh_CN.UTF-8"])
+            let text = result.stdout + result.stderr
+            #expect(text.contains("用法"), "laba \(path.joined(separator: " ")) --help: \(text)")
+            let found = leaks.leaks(in: text)
+            #expect(found.isEmpty, "laba \(path.joined(separator: " ")) --help:\n\(found.map(\.description).joined(separator: "\n"))")
+        }
     }
 }
