@@ -1034,5 +1034,6 @@ extension Catalog {
         case cliZonesEmpty
         case cliGeojsonHistoryOnly
         case cliCannotRead
+        case refusalTooLong
     }
 }

@@ -1045,5 +1045,6 @@ extension Catalog {
         .cliZonesEmpty: "--zones needs at least one zone",
         .cliGeojsonHistoryOnly: "--format geojson is for laba history (a map of where broadcasts were heard)",
         .cliCannotRead: "cannot read {path}",
+        .refusalTooLong: "the upload '{name}' lasts {duration} and the longest allowed is {limit} (uploads.max_duration)",
     ]
 }

@@ -1043,5 +1043,6 @@ extension Catalog {
         .cliZonesEmpty: "--zones 至少要写一个区域",
         .cliGeojsonHistoryOnly: "--format geojson 只用于 laba history（广播播出地点的地图）",
         .cliCannotRead: "无法读取 {path}",
+        .refusalTooLong: "上传的录音“{name}”长 {duration}，超过了允许的最长时长 {limit}（uploads.max_duration）",
     ]
 }
