@@ -883,6 +883,8 @@ extension Catalog {
         case sectionSirenStep
         case diagnosticAudioDirMissing
         case diagnosticTwoRecordings
+        case diagnosticInvalidBroker
+        case diagnosticInvalidStreamAddress
         // laba's help for every command, its options, arguments and values' names (issue 26; HelpText).
         case helpOptStateDir
         case helpOptBaseVersion

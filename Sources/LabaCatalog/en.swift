@@ -894,6 +894,8 @@ extension Catalog {
         .sectionSirenStep: "a step of sirens.disaster",
         .diagnosticAudioDirMissing: "audio_dir {path} does not exist or is not a folder",
         .diagnosticTwoRecordings: "{message}/{language} has two recordings; using {used}, not {file}",
+        .diagnosticInvalidBroker: "fleet.broker '{value}' is not a broker address",
+        .diagnosticInvalidStreamAddress: "{what} '{value}' is not a stream address",
         // laba's help for every command (issue 26).
         .helpOptStateDir: "labad's state directory (default: $LABA_STATE_DIR or /var/lib/laba).",
         .helpOptBaseVersion: "Refuse the change if the operators' schedule is no longer at this version (see laba schedule list).",

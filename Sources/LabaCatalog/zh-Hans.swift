@@ -892,6 +892,8 @@ extension Catalog {
         .sectionSirenStep: "sirens.disaster 的一步",
         .diagnosticAudioDirMissing: "录音目录 audio_dir（{path}）不存在或不是文件夹",
         .diagnosticTwoRecordings: "节目 {message} 的 {language} 语种有两个录音；使用 {used}，不用 {file}",
+        .diagnosticInvalidBroker: "fleet.broker“{value}”不是有效的消息服务器地址（应为 mqtt://主机[:端口] 或 mqtts://主机[:端口]）",
+        .diagnosticInvalidStreamAddress: "{what}“{value}”不是有效的推流地址（应为 https://主机:端口）",
         // laba's help for every command (issue 26).
         .helpOptStateDir: "labad 的状态目录（默认：$LABA_STATE_DIR 或 /var/lib/laba）。",
         .helpOptBaseVersion: "操作员的定时播出已不是这个版本时拒绝修改（见 laba schedule list）。",

@@ -193,6 +193,17 @@ import Testing
             console: {listen: everywhere, language: fr}
             """, ["fleet缺少 name 这一项", "fleet缺少 broker 这一项", "写了 command_zones 就要写 sign_key",
                   "“地址:端口”的形式", "只能是 gps 之一", "应在 50Hz 到 10000Hz 之间", "只能是 manual, emergency 之一"]),
+        ("fleet addresses", """
+            outputs:
+              - {id: van, device: laba_van, zone: liming}
+            zones:
+              - id: liming
+                languages: [mandarin]
+            fleet:
+              name: county
+              broker: "ftp://broker.example"
+              unit: van
+            """, ["不是有效的消息服务器地址"]),
         ("syntax", """
             zones:
               - id: liming
@@ -207,7 +218,7 @@ import Testing
                               "name", "broker", "command_zones", "sign_key", "gps.gpsd", "gps", "follow", "gps.dwell",
                               "sirens.low", "sirens.priority", "console.listen", "console.language", "manual", "emergency",
                               "zh-Hans", "en", "true", "false", "Mars/Olympus", "nine", "nohost", "everywhere", "fr", "loud",
-                              "car", "gpio17", "gpiochip0", "keygen", "max_delay", "5x", "2h", "limin", "mandrin", "Liming", "laba_van", "relay"]
+                              "car", "county", "unit", "fleet.broker", "gpio17", "gpiochip0", "keygen", "max_delay", "5x", "2h", "limin", "mandrin", "Liming", "laba_van", "relay"]
 
     @Test func brokenConfigurationsAreCheckedInChineseOnly() throws {
         let dir = try Binaries.temporaryDirectory()

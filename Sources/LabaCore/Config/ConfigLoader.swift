@@ -189,7 +189,7 @@ public enum ConfigLoader {
             }
             return .error("YAML: \(problem)", at: location, code: "yaml_syntax", ["detail": problem])
         default:
-            return .error("YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
+            return .error("YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1), code: "yaml_syntax", ["detail": "\(error)"])
         }
     }
 

@@ -244,7 +244,7 @@ extension ConfigLoader {
                 do {
                     broker = Located(try BrokerAddress(parsing: text.value), at: text.location)
                 } catch {
-                    reader.error(error.message, at: text.location)
+                    reader.error(error.message, at: text.location, code: "invalid_broker", ["value": text.value, "detail": error.message])
                 }
             }
         } else {
@@ -333,7 +333,8 @@ extension ConfigLoader {
                 do {
                     return Located(try StreamAddress(parsing: text.value), at: text.location)
                 } catch {
-                    reader.error(error.message, at: text.location)
+                    reader.error(error.message, at: text.location, code: "invalid_stream_address", what: "fleet.stream.\(key)",
+                                 ["value": text.value, "detail": error.message])
                     return nil
                 }
             }
