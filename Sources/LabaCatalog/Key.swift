@@ -1037,5 +1037,20 @@ extension Catalog {
         case cliGeojsonHistoryOnly
         case cliCannotRead
         case refusalTooLong
+        // Why a unit refused a fleet command, by FleetRefusalCode (issue 26; Catalog.fleetRefusal).
+        case fleetRefusalMalformed
+        case fleetRefusalUntrusted
+        case fleetRefusalBadSignature
+        case fleetRefusalOutOfScope
+        case fleetRefusalUnknownZone
+        case fleetRefusalDuplicate
+        case fleetRefusalExpired
+        case fleetRefusalBadDigest
+        case fleetRefusalUnsupported
+        case fleetRefusalRevoked
+        case fleetRefusalWrongIssuer
+        case fleetRefusalTooLong
+        case fleetRefusalIssuedAhead
+        case fleetRefusalStale
     }
 }

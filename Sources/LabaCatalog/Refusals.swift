@@ -95,3 +95,12 @@ extension Catalog {
         code.flatMap { reason(code: $0, args: args ?? [:], in: language) } ?? words
     }
 }
+
+extension Catalog {
+    /// Why a unit refused a fleet command (`FleetRefusalCode`'s wire name: `bad_signature`, ...),
+    /// in `language`; nil for a code this version does not know, or one of the front door's
+    /// refusals (whose arguments a fleet ack does not carry), whose English words the caller shows.
+    public static func fleetRefusal(code: String, in language: CatalogLanguage = .current) -> String? {
+        Key(rawValue: "fleetRefusal" + camelCase(code)).map { Catalog.text($0, in: language) }
+    }
+}

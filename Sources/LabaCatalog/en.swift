@@ -1048,5 +1048,20 @@ extension Catalog {
         .cliGeojsonHistoryOnly: "--format geojson is for laba history (a map of where broadcasts were heard)",
         .cliCannotRead: "cannot read {path}",
         .refusalTooLong: "the upload '{name}' lasts {duration} and the longest allowed is {limit} (uploads.max_duration)",
+        // Why a unit refused a fleet command (issue 26).
+        .fleetRefusalMalformed: "not a command this version reads",
+        .fleetRefusalUntrusted: "signed by a key not in fleet.trust",
+        .fleetRefusalBadSignature: "the signature does not match",
+        .fleetRefusalOutOfScope: "a zone the key may not command",
+        .fleetRefusalUnknownZone: "a zone this unit does not have",
+        .fleetRefusalDuplicate: "already obeyed",
+        .fleetRefusalExpired: "arrived after it expired",
+        .fleetRefusalBadDigest: "the recording does not match its signed digest",
+        .fleetRefusalUnsupported: "a kind of command this unit does not carry out",
+        .fleetRefusalRevoked: "signed by a revoked key",
+        .fleetRefusalWrongIssuer: "the issuer is not the one the key's trust entry names",
+        .fleetRefusalTooLong: "the command lives longer than fleet.max_command_life",
+        .fleetRefusalIssuedAhead: "issued ahead of this unit's clock",
+        .fleetRefusalStale: "older than a command already obeyed from its key",
     ]
 }

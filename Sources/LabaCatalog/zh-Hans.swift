@@ -1046,5 +1046,20 @@ extension Catalog {
         .cliGeojsonHistoryOnly: "--format geojson 只用于 laba history（广播播出地点的地图）",
         .cliCannotRead: "无法读取 {path}",
         .refusalTooLong: "上传的录音“{name}”长 {duration}，超过了允许的最长时长 {limit}（uploads.max_duration）",
+        // Why a unit refused a fleet command (issue 26).
+        .fleetRefusalMalformed: "无法读取的指令（格式不对，或来自更新的版本）",
+        .fleetRefusalUntrusted: "签名的密钥不在 fleet.trust 里",
+        .fleetRefusalBadSignature: "签名不符",
+        .fleetRefusalOutOfScope: "密钥无权指挥的区域",
+        .fleetRefusalUnknownZone: "本终端没有的区域",
+        .fleetRefusalDuplicate: "这条指令已执行过",
+        .fleetRefusalExpired: "送达时已过期",
+        .fleetRefusalBadDigest: "录音与签名中的校验值不符",
+        .fleetRefusalUnsupported: "本终端不执行这类指令（来自更新的版本）",
+        .fleetRefusalRevoked: "签名的密钥已被吊销",
+        .fleetRefusalWrongIssuer: "签发者与信任条目中写的不同",
+        .fleetRefusalTooLong: "指令的有效期超过了 fleet.max_command_life",
+        .fleetRefusalIssuedAhead: "签发时间比本终端的时钟还晚",
+        .fleetRefusalStale: "比这个密钥已执行过的指令还旧",
     ]
 }

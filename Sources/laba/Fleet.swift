@@ -68,11 +68,16 @@ struct Fleet: ParsableCommand {
                                     }).render())
                 }
             }
+            // A refusal in the clerk's words when its code is the fleet's (the English message, with
+            // its details, for an English reader and for the front door's codes).
+            func refusalWords(_ r: FleetRefusalJSON) -> String {
+                CatalogLanguage.current == .en ? r.message : Catalog.fleetRefusal(code: r.code) ?? r.message
+            }
             if !f.refusals.isEmpty {
                 print()
                 print(t(.fleetRefusals))
                 print(TextTable(header: [t(.columnTime), t(.columnUnit), t(.columnCommand), t(.columnCode), t(.columnReason)],
-                                rows: f.refusals.map { [$0.at, $0.unit ?? f.unit, $0.command ?? "", $0.code, $0.message] }).render())
+                                rows: f.refusals.map { [$0.at, $0.unit ?? f.unit, $0.command ?? "", $0.code, refusalWords($0)] }).render())
             }
         }
     }

@@ -3,6 +3,7 @@
 // a catalogue key, which CatalogTests holds to a text in every language.
 
 import LabaCatalog
+import LabaFleet
 import Testing
 @testable import laba
 
@@ -48,5 +49,16 @@ import Testing
         #expect(add.arguments?.contains { $0.names?.contains { $0.name == "at" } == true } == true)
         #expect(Self.untranslated(add, ["schedule", "add"]).isEmpty)
         #expect(Catalog.text(.helpScheduleAddOptAt, in: .zhHans).contains("播出时间表达式"))
+    }
+}
+
+/// Every reason a unit gives for refusing a fleet command reads in the clerk's words.
+@Suite struct FleetRefusalWordsTests {
+    @Test func everyFleetRefusalCodeHasWords() {
+        for code in FleetRefusalCode.allCases {
+            #expect(Catalog.fleetRefusal(code: code.rawValue, in: .zhHans) != nil, "\(code)")
+            #expect(Catalog.fleetRefusal(code: code.rawValue, in: .en) != Catalog.fleetRefusal(code: code.rawValue, in: .zhHans), "\(code)")
+        }
+        #expect(Catalog.fleetRefusal(code: "quiet_hours") == nil)
     }
 }
