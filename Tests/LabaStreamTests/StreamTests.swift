@@ -207,7 +207,7 @@ final class Outcome: Sendable {
         #expect(took < 2 + Double(StreamListener.readTimeout) - 0.5, "the talk ended \(took) s after it began")
 
         let end = try #require(ended.withLock { $0 })
-        #expect(end.complete && end.reason.description == "the commander ended the talk", "\(end)")
+        #expect(end.complete && end.reason.code.rawValue == "commander_ended", "\(end)")
         #expect(source.waitUntilEnded(timeout: 10))
         #expect(sent.value.withLock { $0 } == .some(nil), "the source stopped early: \(String(describing: sent.value.withLock { $0 }))")
         #expect(source.bytesSent > 4_000, "\(source.bytesSent) bytes sent")
