@@ -38,13 +38,13 @@ struct CalendarCommand: ParsableCommand {
         do {
             zone = try timezone.map(TimeParsing.zone) ?? TimeZone.current
         } catch {
-            throw ValidationError("--timezone: \(error)")
+            throw ValidationError(englishOr("--timezone: \(error)", .cliBadTimezone, ["value": timezone ?? ""]))
         }
         do {
             let now = Instant(Date())
             base = try baseTime.map { try TimeParsing.instant($0, in: zone, now: now) } ?? now
         } catch {
-            throw ValidationError("--base-time: \(error)")
+            throw ValidationError(englishOr("--base-time: \(error)", .cliBadTime, ["option": "--base-time", "value": baseTime ?? ""]))
         }
         var specs: [CalendarSpec] = []
         var failed = false

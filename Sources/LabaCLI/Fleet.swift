@@ -74,11 +74,16 @@ struct Fleet: ParsableCommand {
                                     }).render())
                 }
             }
+            // A refusal in the clerk's words when its code is the fleet's (the English message, with
+            // its details, for an English reader and for the front door's codes).
+            func refusalWords(_ r: FleetRefusalJSON) -> String {
+                CatalogLanguage.current == .en ? r.message : Catalog.fleetRefusal(code: r.code) ?? r.message
+            }
             if !f.refusals.isEmpty {
                 print()
                 print(t(.fleetRefusals))
                 print(TextTable(header: [t(.columnTime), t(.columnUnit), t(.columnCommand), t(.columnCode), t(.columnReason)],
-                                rows: f.refusals.map { [$0.at, $0.unit ?? f.unit, $0.command ?? "", $0.code, $0.message] }).render())
+                                rows: f.refusals.map { [$0.at, $0.unit ?? f.unit, $0.command ?? "", $0.code, refusalWords($0)] }).render())
             }
         }
     }
@@ -137,11 +142,10 @@ struct Fleet: ParsableCommand {
         var issuer: String?
 
         func validate() throws {
-            if path.isEmpty || path.hasSuffix("/") { throw ValidationError("PATH names the files to write, e.g. keys/gucheng") }
-            if issuer != nil, comment != nil { throw ValidationError("--issuer writes the comment: give --issuer or --comment") }
+            if path.isEmpty || path.hasSuffix("/") { throw ValidationError(t(.cliKeygenPath)) }
+            if issuer != nil, comment != nil { throw ValidationError(t(.cliIssuerOrComment)) }
             if let issuer, KeyComment.issuer(KeyComment.naming(issuer: issuer)) == nil {
-                throw ValidationError("--issuer '\(issuer)' is not a valid id (lower-case letters, digits, '_' and '-', "
-                                      + "starting with a letter or digit)")
+                throw ValidationError(t(.cliIssuerNotID, ["value": issuer]))
             }
         }
 
@@ -250,7 +254,7 @@ struct Library: ParsableCommand {
         @OptionGroup var config: ConfigOptions
 
         func validate() throws {
-            if !(wait >= 0) { throw ValidationError("--wait is a number of seconds, 0 or more") }
+            if !(wait >= 0) { throw ValidationError(t(.cliWaitSeconds)) }
             try validateIDs([message], option: "MESSAGE", known: [])
             if let language { try validateIDs([language], option: "--lang", known: Play.knownLanguages(config.path)) }
         }

@@ -40,6 +40,12 @@ func t(_ key: Catalog.Key, _ arguments: [String: String] = [:]) -> String {
     Catalog.text(key, arguments)
 }
 
+/// `english` (a library's own sentence, which says more) for an English reader; the catalogue's
+/// `key` for any other.
+func englishOr(_ english: String, _ key: Catalog.Key, _ arguments: [String: String] = [:]) -> String {
+    CatalogLanguage.current == .en ? english : t(key, arguments)
+}
+
 /// "laba: " and a catalogue text, on standard error.
 func complain(_ key: Catalog.Key, _ arguments: [String: String] = [:]) {
     printError("laba: " + t(key, arguments))
@@ -70,7 +76,7 @@ func validateTime(_ text: String?, option: String) throws {
     do {
         _ = try TimeParsing.instant(text, in: .current, now: Instant(Date()))
     } catch {
-        throw ValidationError("\(option): \(error)")
+        throw ValidationError(englishOr("\(option): \(error)", .cliBadTime, ["option": option, "value": text]))
     }
 }
 

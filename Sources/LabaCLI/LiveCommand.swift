@@ -37,7 +37,7 @@ struct Live: AsyncParsableCommand {
     func validate() throws {
         if zones.isEmpty == !all { throw ValidationError(t(.zoneOrAll)) }
         guard ["manual", "emergency"].contains(priority) else {
-            throw ValidationError("--priority must be manual or emergency, not '\(priority)'")
+            throw ValidationError(t(.cliPriorityChoice, ["value": priority]))
         }
         try validateIDs(zones, option: "--zone", known: localConfig(config.path)?.zones.map(\.id.value) ?? [])
     }

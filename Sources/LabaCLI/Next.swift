@@ -94,7 +94,7 @@ struct Next: AsyncParsableCommand {
             let now = Instant(Date())
             start = try from.map { try TimeParsing.instant($0, in: config.timeZone, now: now) } ?? now
         } catch {
-            throw ValidationError("\(error)")
+            throw ValidationError(englishOr("\(error)", .cliBadTime, ["option": "--from", "value": from ?? ""]))
         }
         let library = recordings(of: config)
         let planner = Planner(config: config, library: library)

@@ -66,7 +66,7 @@ struct Alerts: AsyncParsableCommand {
         let client = ControlClient(socket: socket.path)
         if let send {
             guard let data = FileManager.default.contents(atPath: send) else {
-                throw ValidationError("cannot read \(send)")
+                throw ValidationError(t(.cliCannotRead, ["path": send]))
             }
             let reply = try await client.send(.POST, "/alerts", contentType: "application/cap+xml", bytes: ByteBuffer(bytes: data))
             guard [200, 202].contains(reply.status), let alert = try? reply.decode(AlertJSON.self) else { throw reply.refusal() }

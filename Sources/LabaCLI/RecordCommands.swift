@@ -113,7 +113,7 @@ struct Report: AsyncParsableCommand {
             [by == .language && format == .table && !socket.json ? languageShown(r.key) : r.key, String(r.broadcasts), String(format: "%.1f", r.airtimeSeconds)] + outcomes.map { String(r.outcomes[$0] ?? 0) }
         }
         switch socket.json ? .json : format {
-        case .geojson: throw ValidationError("--format geojson is for laba history (a map of where broadcasts were heard)")
+        case .geojson: throw ValidationError(t(.cliGeojsonHistoryOnly))
         case .json: print(try jsonLine(report))
         case .csv: FileHandle.standardOutput.write(Data(csv([header] + rows).utf8))
         case .table:

@@ -41,7 +41,7 @@ struct EntryOptions: ParsableArguments {
         try validateCount(repeatCount, option: "--repeat", in: 1...100)
         for (value, option) in [(from, "--from"), (until, "--until")] {
             if let value, LocalDate(parsing: value) == nil {
-                throw ValidationError("\(option) must be a date YYYY-MM-DD, found '\(value)'")
+                throw ValidationError(t(.cliBadDate, ["option": option, "value": value]))
             }
         }
         try validateSpan(every, option: "--every")
@@ -120,8 +120,8 @@ struct ScheduleAdd: AsyncParsableCommand {
         // A civil-defence signal (siren:air-raid) is a message too; the daemon checks the name.
         if !SirenKind.isReserved(message) { try validateIDs([message], option: "MESSAGE", known: []) }
         try validateIDs([zone], option: "--zone", known: localConfig()?.zones.map(\.id.value) ?? [])
-        if entry.at.isEmpty { throw ValidationError("name when it plays with --at, such as --at \"Mon..Fri 10:30\"") }
-        if entry.every != nil, entry.from == nil { throw ValidationError("--every needs --from, the day the count starts") }
+        if entry.at.isEmpty { throw ValidationError(t(.cliScheduleNeedsAt)) }
+        if entry.every != nil, entry.from == nil { throw ValidationError(t(.cliEveryNeedsFrom)) }
     }
 
     func run() async throws {

@@ -122,7 +122,7 @@ struct User: ParsableCommand {
         var options: ZoneOptions { ZoneOptions(zones: list, everywhere: everywhere, configured: configured) }
 
         func validate() throws {
-            guard options.given != nil else { throw ValidationError("give the zones, --everywhere or --configured") }
+            guard options.given != nil else { throw ValidationError(t(.cliZonesGive)) }
             try options.validate()
         }
 
@@ -201,10 +201,10 @@ struct ZoneOptions: ParsableArguments {
 
     func validate() throws {
         guard [zones != nil, everywhere, configured].filter({ $0 }).count <= 1 else {
-            throw ValidationError("--zones, --everywhere and --configured exclude each other")
+            throw ValidationError(t(.cliZonesExclusive))
         }
         if case .only(let ids) = given {
-            guard !ids.isEmpty else { throw ValidationError("--zones needs at least one zone") }
+            guard !ids.isEmpty else { throw ValidationError(t(.cliZonesEmpty)) }
             for id in ids where !Config.isValidID(id) {
                 throw ValidationError(t(.accountZonesUnknown, ["zone": id, "config": "--zones"]))
             }

@@ -40,8 +40,33 @@ extension Catalog {
         // A mapping named in words (`a zone`): in the reader's words; one named by its key as it is.
         if let section = args["section"], let name = Key(rawValue: "section" + camelCase(section)) {
             args["where"] = Catalog.text(name, in: language)
+            args["what"] = args["where"]
         }
-        return Catalog.text(key, args, in: language)
+        // Kinds of YAML value (`list`, `mapping`), formats (`host_port`) and choices in words.
+        for (name, prefix) in [("kind", "kind"), ("found", "kind"), ("format", "format"), ("ring", "ring")] {
+            if let code = args[name], let words = Key(rawValue: prefix + camelCase(code)) {
+                args[name] = Catalog.text(words, in: language)
+            }
+        }
+        // A problem wrapped by another (an operator's entry that is disabled for it).
+        if let inner = args["inner_code"] {
+            args["problem"] = diagnostic(code: inner, args: args.filter { $0.key != "inner_code" }, in: language)
+                ?? args["inner_message"] ?? ""
+        }
+        var text = Catalog.text(key, args, in: language)
+        if args["inner_code"] != nil { return text }
+        // A library's own words (libyaml's, libsndfile's, the calendar parser's) are English: said
+        // to an English reader only.
+        if language == .en, let detail = args["detail"], !Catalog.placeholders(in: Catalog.text(key, in: language)).contains("detail") {
+            text += ": " + detail
+        }
+        if let suggestion = args["suggestion"], !Catalog.placeholders(in: Catalog.text(key, in: language)).contains("suggestion") {
+            text += Catalog.text(.didYouMean, ["suggestion": suggestion], in: language)
+        }
+        if let example = args["example"], !Catalog.placeholders(in: Catalog.text(key, in: language)).contains("example") {
+            text += Catalog.text(.diagnosticSuchAs, ["example": example], in: language)
+        }
+        return text
     }
 
     /// The words of a CAP alert's problem (`CAPError.Problem`'s code) with its `args`; nil for a
@@ -68,5 +93,14 @@ extension Catalog {
     public static func reason(code: String?, args: [String: String]?, words: String?,
                               in language: CatalogLanguage = .current) -> String? {
         code.flatMap { reason(code: $0, args: args ?? [:], in: language) } ?? words
+    }
+}
+
+extension Catalog {
+    /// Why a unit refused a fleet command (`FleetRefusalCode`'s wire name: `bad_signature`, ...),
+    /// in `language`; nil for a code this version does not know, or one of the front door's
+    /// refusals (whose arguments a fleet ack does not carry), whose English words the caller shows.
+    public static func fleetRefusal(code: String, in language: CatalogLanguage = .current) -> String? {
+        Key(rawValue: "fleetRefusal" + camelCase(code)).map { Catalog.text($0, in: language) }
     }
 }

@@ -5,9 +5,11 @@ import LabaCatalog
 import LabaCore
 
 extension Diagnostic {
-    /// The message in `language`.
+    /// The message in `language`: in English, LabaCore's own words, which keep each site's hint
+    /// (`(an ALSA PCM name; laba devices lists them)`); in another language, the catalogue's.
     public func text(in language: CatalogLanguage = .current) -> String {
-        code.flatMap { Catalog.diagnostic(code: $0, args: Self.shown(arguments, in: language), in: language) } ?? message
+        if language == .en { return message }
+        return code.flatMap { Catalog.diagnostic(code: $0, args: Self.shown(arguments, in: language), in: language) } ?? message
     }
 
     /// `FILE:LINE:COL: error: MESSAGE` with the message in `language`.
@@ -40,7 +42,8 @@ public struct DiagnosticJSON: Codable, Sendable, Equatable {
     /// `FILE:LINE:COL: warning: TEXT` with the text in `language` (the English message for a code
     /// this version does not know).
     public func line(in language: CatalogLanguage = .current) -> String {
-        let text = code.flatMap { Catalog.diagnostic(code: $0, args: Diagnostic.shown(args ?? [:], in: language), in: language) } ?? message
+        let text = language == .en ? message
+            : code.flatMap { Catalog.diagnostic(code: $0, args: Diagnostic.shown(args ?? [:], in: language), in: language) } ?? message
         return (location.map { "\($0): " } ?? "") + "\(severity): \(text)"
     }
 }

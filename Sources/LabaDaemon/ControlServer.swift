@@ -42,6 +42,7 @@ public struct APIFailure: Error, Equatable, Sendable {
         case .streamUnavailable, .inputUnavailable, .streamInsecure, .streamUntrusted: .streamUnavailable
         case .notAudio: .notAudio
         case .tooLarge, .commandTooLarge: .tooLarge
+        case .tooLong: .tooLong
         case .outsideZones, .libraryNeedsEverywhere: .forbidden
         }
         self.init(code, refusal.english)

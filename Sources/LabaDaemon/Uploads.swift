@@ -129,8 +129,9 @@ public enum Uploads {
             throw APIFailure(Refusal(.notAudio, ["name": name, "detail": "it holds no sound", "problem": "empty"]))
         }
         guard format.duration <= maxDuration.seconds else {
-            throw refuse(.tooLong, "the upload '\(name)' lasts \(TimeSpan(microseconds: Int64(format.duration * 1e6)).rounded) "
-                         + "and the longest allowed is \(maxDuration) (uploads.max_duration)")
+            unlink(path)
+            throw APIFailure(Refusal(.tooLong, ["name": name, "duration": "\(TimeSpan(microseconds: Int64(format.duration * 1e6)).rounded)",
+                                                "limit": "\(maxDuration)"]))
         }
         let ext = format.format.split(separator: " ").first.map { $0.lowercased() } ?? "audio"
         let final = ((path as NSString).deletingLastPathComponent as NSString)

@@ -167,11 +167,11 @@ struct UsageCase: CustomTestStringConvertible, Sendable {
         let result = try Binaries.run("laba", ["check", "--config", dir + "/laba.yaml"], environment: ["LANG": "zh_CN.UTF-8"])
         #expect(result.status == 0, "\(result.stdout)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.contains("\(dir)/audio/masks/mandarin.m4a:1:1: warning: recording ignored: libsndfile cannot read .m4a "
-            + "files (a phone's format); convert it with: ffmpeg -i \(dir)/audio/masks/mandarin.m4a \(dir)/audio/masks/mandarin.flac"),
+        #expect(lines.contains("\(dir)/audio/masks/mandarin.m4a:1:1: warning: 已忽略这个录音：无法读取 .m4a 格式（手机录音常用的格式）；"
+            + "请先转换：ffmpeg -i \(dir)/audio/masks/mandarin.m4a \(dir)/audio/masks/mandarin.flac"),
             "\(result.stdout)")
-        #expect(lines.contains("\(dir)/audio/masks/yi.wav:1:1: warning: recording ignored: empty file (0 bytes); copy it again or remove it"))
-        #expect(lines.contains { $0.hasPrefix("\(dir)/laba.yaml:1:12: warning: folder \(dir)/audio/通知/ is ignored: '通知' is not a valid message id") })
+        #expect(lines.contains("\(dir)/audio/masks/yi.wav:1:1: warning: 已忽略这个录音：文件是空的（0 字节）；请重新复制或删除"))
+        #expect(lines.contains { $0.hasPrefix("\(dir)/laba.yaml:1:12: warning: 已忽略文件夹 \(dir)/audio/通知/：“通知”不是有效的节目编号") })
         #expect(lines.last == "\(dir)/laba.yaml：有效（0 个错误，3 个警告）", "\(lines.last ?? "")")
         #expect(lines.contains { $0.hasPrefix("节目") && $0.contains("naxi") && $0.contains("不分语种") })
     }

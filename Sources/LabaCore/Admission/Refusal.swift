@@ -42,6 +42,8 @@ public struct Refusal: Error, Equatable, Sendable, CustomStringConvertible {
         case inputUnavailable = "input_unavailable"
         case notAudio = "not_audio"
         case tooLarge = "too_large"
+        /// An upload longer than `uploads.max_duration` (`name`, `duration`, `limit`).
+        case tooLong = "too_long"
         case commandTooLarge = "command_too_large"
         case fleetRecordingName = "fleet_recording_name"
         case fleetRecordingLanguages = "fleet_recording_languages"

@@ -44,8 +44,8 @@ public struct ConfigCheck: Sendable {
         let tree = ZoneTree(config)
         var out: [Diagnostic] = []
 
-        for note in library.notes {
-            out.append(.warning(note, at: config.audioDirectoryLocation))
+        for note in library.noteDetails {
+            out.append(.warning(note.text, at: config.audioDirectoryLocation, code: note.code, note.arguments))
         }
         out += library.ignored.map { Self.warning(for: $0, audioDirectory: config.audioDirectoryLocation) }
         let languageIDs = Set(config.languages.map(\.id))
@@ -62,20 +62,25 @@ public struct ConfigCheck: Sendable {
                         + "\(library.directory)/\(entry.message.value)/" + didYouMean(entry.message.value, library.messages)
                     // A fleet unit may receive it from a commander (library sync): until then it
                     // is skipped, and named among the recordings missing in the unit's status.
-                    out.append(config.fleet == nil ? .error(text, at: entry.message.location)
-                               : .warning(text + " nor in the fleet's library yet", at: entry.message.location))
+                    let arguments = suggested(["value": entry.message.value, "folder": "\(library.directory)/\(entry.message.value)/"],
+                                              entry.message.value, library.messages)
+                    out.append(config.fleet == nil ? .error(text, at: entry.message.location, code: "unknown_message", arguments)
+                               : .warning(text + " nor in the fleet's library yet", at: entry.message.location,
+                                          code: "unknown_message_fleet", arguments))
                 }
             }
         }
         for bad in library.unreadable {
             out.append(.warning("recording \(bad.path) cannot be opened: \(bad.reason)",
-                                at: firstUse[bad.message] ?? config.audioDirectoryLocation))
+                                at: firstUse[bad.message] ?? config.audioDirectoryLocation, code: "recording_unreadable",
+                                ["path": bad.path, "detail": "\(bad.reason)"]))
         }
         for message in library.messages {
             for language in library.recordings[message, default: [:]].keys.sorted()
             where language != Language.neutral && !languageIDs.contains(language) {
                 out.append(.warning("recording \(library.recordings[message]![language]!.path) is for an unknown language '\(language)'"
-                                    + didYouMean(language, languageIDs), at: config.audioDirectoryLocation))
+                                    + didYouMean(language, languageIDs), at: config.audioDirectoryLocation, code: "recording_unknown_language",
+                                    suggested(["path": library.recordings[message]![language]!.path, "value": language], language, languageIDs)))
             }
         }
 
@@ -87,17 +92,19 @@ public struct ConfigCheck: Sendable {
             guard let id = chime.value else { continue }
             if !library.has(message: id) {
                 out.append(.error("unknown message '\(id)' for chime: no recordings in \(library.directory)/\(id)/"
-                                  + didYouMean(id, library.messages), at: chime.location))
+                                  + didYouMean(id, library.messages), at: chime.location, code: "unknown_chime",
+                                  suggested(["value": id, "folder": "\(library.directory)/\(id)/"], id, library.messages)))
             } else if library.neutral(of: id) == nil {
                 out.append(.warning("chime '\(id)' has no neutral recording (\(id)/neutral.<ext>); it is not played",
-                                    at: chime.location))
+                                    at: chime.location, code: "chime_no_neutral", ["value": id]))
             }
         }
 
         // Metadata for messages without recordings.
         for info in config.messages where !library.has(message: info.id.value) {
             out.append(.warning("message '\(info.id.value)' has no recordings in \(library.directory)/\(info.id.value)/",
-                                at: info.id.location))
+                                at: info.id.location, code: "message_no_recordings",
+                                ["value": info.id.value, "folder": "\(library.directory)/\(info.id.value)/"]))
         }
 
         // Languages each zone needs for each entry it inherits: one warning per entry and set of
@@ -126,7 +133,9 @@ public struct ConfigCheck: Sendable {
             let text = "message '\(group.entry.message.value)' has no \(group.missing.joined(separator: ", ")) "
                 + "recording, needed in \(zones)"
                 + (group.silent ? "; nothing plays there" : " (it plays in the other languages)")
-            out.append(.warning(text, at: group.entry.message.location))
+            out.append(.warning(text, at: group.entry.message.location, code: group.silent ? "missing_recording_silent" : "missing_recording",
+                                ["message": group.entry.message.value, "languages": group.missing.joined(separator: ", "),
+                                 "zones": group.zones.joined(separator: ", ")]))
         }
 
         // Zones no output reaches.
@@ -175,13 +184,15 @@ public struct ConfigCheck: Sendable {
             let name = (entry.path as NSString).lastPathComponent
             return .warning("folder \(entry.path)/ is ignored: '\(name)' is not a valid message id (lower-case letters, "
                             + "digits, '_' and '-', starting with a letter or digit); rename it, e.g. to notice, and use "
-                            + "that name in the configuration", at: audioDirectory)
+                            + "that name in the configuration", at: audioDirectory, code: "folder_not_an_id",
+                            ["path": entry.path + "/", "value": name])
         case .unsupportedFormat(let ext):
             let flac = ((entry.path as NSString).deletingPathExtension as NSString).appendingPathExtension("flac") ?? entry.path
             return .warning("recording ignored: libsndfile cannot read .\(ext) files (a phone's format); convert it "
-                            + "with: ffmpeg -i \(shellQuoted(entry.path)) \(shellQuoted(flac))", at: atFile)
+                            + "with: ffmpeg -i \(shellQuoted(entry.path)) \(shellQuoted(flac))", at: atFile, code: "unsupported_format",
+                            ["ext": ext, "command": "ffmpeg -i \(shellQuoted(entry.path)) \(shellQuoted(flac))"])
         case .empty:
-            return .warning("recording ignored: empty file (0 bytes); copy it again or remove it", at: atFile)
+            return .warning("recording ignored: empty file (0 bytes); copy it again or remove it", at: atFile, code: "empty_recording")
         }
     }
 

@@ -20,11 +20,11 @@ public enum ConfigLoader {
     public static func load(path: String) -> ConfigLoadResult {
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
-            return ConfigLoadResult(config: nil, diagnostics: [.error("\(path) \(reason)", at: nil)])
+            return ConfigLoadResult(config: nil, diagnostics: [.error("\(path) \(reason)", at: nil, code: FileManager.default.fileExists(atPath: path) ? "config_unreadable" : "config_missing", ["path": path])])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             return ConfigLoadResult(config: nil, diagnostics: [
-                .error("not valid UTF-8", at: SourceLocation(file: path, line: 1, column: 1)),
+                .error("not valid UTF-8", at: SourceLocation(file: path, line: 1, column: 1), code: "not_utf8"),
             ])
         }
         let directory = (path as NSString).deletingLastPathComponent
@@ -42,7 +42,7 @@ public enum ConfigLoader {
         }
         guard let root, !reader.isNull(root) else {
             return ConfigLoadResult(config: nil, diagnostics: [
-                .error("the file is empty", at: SourceLocation(file: file, line: 1, column: 1)),
+                .error("the file is empty", at: SourceLocation(file: file, line: 1, column: 1), code: "empty_file"),
             ])
         }
         guard let top = reader.mapping(root, "the configuration", known: Config.keys) else {
@@ -56,7 +56,8 @@ public enum ConfigLoader {
                 timeZone = zone
                 timeZoneName = name
             } else {
-                reader.reject(name, "unknown time zone '\(name.value)' (use an IANA name such as Asia/Shanghai)")
+                reader.reject(name, "unknown time zone '\(name.value)' (use an IANA name such as Asia/Shanghai)", code: "unknown_time_zone",
+                              ["value": name.value])
             }
         }
 
@@ -97,7 +98,8 @@ public enum ConfigLoader {
         if let node = top["control"], let fields = reader.mapping(node, "control", known: ControlConfig.keys) {
             if let g = fields["group"], let group = reader.string(g, "control.group") {
                 if group.value.isEmpty || group.value.contains(where: { $0 == ":" || $0.isWhitespace }) {
-                    reader.reject(group, "control.group '\(group.value)' is not a valid group name")
+                    reader.reject(group, "control.group '\(group.value)' is not a valid group name", code: "invalid_group", what: "control.group",
+                                  ["value": group.value])
                 } else {
                     control.group = group
                 }
@@ -108,7 +110,8 @@ public enum ConfigLoader {
         if let node = top["uploads"], let fields = reader.mapping(node, "uploads", known: UploadsConfig.keys) {
             if let n = fields["max_duration"], let span = reader.timeSpan(n, "uploads.max_duration") {
                 if span.value <= .zero {
-                    reader.error("uploads.max_duration must be longer than 0, such as 15min", at: span.location)
+                    reader.error("uploads.max_duration must be longer than 0, such as 15min", at: span.location, code: "must_be_positive",
+                                 what: "uploads.max_duration", ["example": "15min"])
                 } else {
                     uploads.maxDuration = span
                 }
@@ -118,13 +121,15 @@ public enum ConfigLoader {
         var live = LiveConfig()
         if let node = top["live"], let fields = reader.mapping(node, "live", known: LiveConfig.keys) {
             if let n = fields["input"], let input = reader.string(n, "live.input") {
-                if input.value.isEmpty { reader.error("live.input must name an ALSA capture PCM, such as plughw:1,0", at: input.location) }
+                if input.value.isEmpty { reader.error("live.input must name an ALSA capture PCM, such as plughw:1,0", at: input.location, code: "empty_value",
+                                                 what: "live.input", ["example": "plughw:1,0"]) }
                 else { live.input = input }
             }
             for (key, example) in [("max", "10min"), ("silence", "30s")] {
                 guard let n = fields[key], let span = reader.timeSpan(n, "live.\(key)") else { continue }
                 if span.value <= .zero {
-                    reader.error("live.\(key) must be longer than 0, such as \(example)", at: span.location)
+                    reader.error("live.\(key) must be longer than 0, such as \(example)", at: span.location, code: "must_be_positive",
+                             what: "live.\(key)", ["example": example])
                 } else if key == "max" {
                     live.max = span
                 } else {
@@ -170,10 +175,10 @@ public enum ConfigLoader {
              YamlError.parser(let context, let problem, let mark, _),
              YamlError.composer(let context, let problem, let mark, _):
             let prefix = context.map { "\($0.text): " } ?? ""
-            return .error("YAML syntax: \(prefix)\(problem)", at: at(mark))
+            return .error("YAML syntax: \(prefix)\(problem)", at: at(mark), code: "yaml_syntax", ["detail": "\(prefix)\(problem)"])
         case YamlError.duplicatedKeysInMapping(let duplicates, let context):
             return .error("duplicate key '\(duplicates.joined(separator: "', '"))' in the same mapping",
-                          at: at(context.mark))
+                          at: at(context.mark), code: "duplicate_key", ["key": duplicates.joined(separator: ", ")])
         case YamlError.reader(let problem, let offset, _, let yaml):
             var location = SourceLocation(file: file, line: 1, column: 1)
             if let offset {
@@ -182,9 +187,9 @@ public enum ConfigLoader {
                 let lastLine = prefix.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).last ?? []
                 location = SourceLocation(file: file, line: line, column: (String(decoding: lastLine, as: UTF8.self).unicodeScalars.count) + 1)
             }
-            return .error("YAML: \(problem)", at: location)
+            return .error("YAML: \(problem)", at: location, code: "yaml_syntax", ["detail": problem])
         default:
-            return .error("YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
+            return .error("YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1), code: "yaml_syntax", ["detail": "\(error)"])
         }
     }
 
@@ -204,7 +209,8 @@ public enum ConfigLoader {
                 s.loudness = Located(.off, at: reader.location(n))
             } else if let v = reader.number(n, "loudness_lufs") {
                 if v.value > 0 || v.value < -70 {
-                    reader.error("loudness_lufs must be between -70 and 0, or off; found \(v.value)", at: v.location)
+                    reader.error("loudness_lufs must be between -70 and 0, or off; found \(v.value)", at: v.location, code: "out_of_range_or_off",
+                                 what: "loudness_lufs", ["min": "-70", "max": "0", "value": "\(v.value)"])
                 } else {
                     s.loudness = v.map { .lufs($0) }
                 }
@@ -212,7 +218,8 @@ public enum ConfigLoader {
         }
         if let n = fields["volume_db"], let v = reader.number(n, "volume_db") {
             if abs(v.value) > 60 {
-                reader.error("volume_db must be between -60 and 60, found \(v.value)", at: v.location)
+                reader.error("volume_db must be between -60 and 60, found \(v.value)", at: v.location, code: "out_of_range", what: "volume_db",
+                             ["min": "-60", "max": "60", "value": "\(v.value)"])
             } else {
                 s.volumeDB = v
             }
@@ -225,7 +232,8 @@ public enum ConfigLoader {
                     s.quietHours = Located(q, at: text.location)
                 } else {
                     reader.reject(text, "quiet_hours must be a time range HH:MM-HH:MM such as 22:00-07:00, "
-                                  + "found '\(text.value)'")
+                                  + "found '\(text.value)'", code: "invalid_format", what: "quiet_hours",
+                                  ["format": "time_range", "example": "22:00-07:00", "value": text.value])
                 }
             }
         }
@@ -238,12 +246,14 @@ public enum ConfigLoader {
                     guard let text = reader.string(item, "volume_schedule") else { continue }
                     guard let window = VolumeWindow(parsing: text.value) else {
                         reader.reject(text, "volume_schedule needs a time range and a gain, such as \"22:00-07:00 -12dB\"; "
-                                      + "found '\(text.value)'")
+                                      + "found '\(text.value)'", code: "invalid_format", what: "volume_schedule",
+                                      ["format": "time_range_gain", "example": "22:00-07:00 -12dB", "value": text.value])
                         continue
                     }
                     guard abs(window.gainDB) <= 60 else {
                         reader.error("the gain of a volume_schedule window must be between -60dB and 60dB, found \(window.gainDB)dB",
-                                     at: text.location)
+                                     at: text.location, code: "out_of_range", what: "volume_schedule",
+                                     ["min": "-60dB", "max": "60dB", "value": "\(window.gainDB)dB"])
                         continue
                     }
                     windows.append(window)
@@ -261,15 +271,15 @@ public enum ConfigLoader {
         if case .scalar = node {
             id = reader.id(node, "language")
         } else if let f = reader.mapping(node, "a language", known: Language.keys) {
-            if let n = f["id"] { id = reader.id(n, "language id") } else { reader.missing("a language needs an id", in: f) }
+            if let n = f["id"] { id = reader.id(n, "language id") } else { reader.missing("a language needs an id", in: f, key: "id", of: "a language") }
             if let n = f["name"] { name = reader.string(n, "language name")?.value }
             if let n = f["code"] { code = reader.string(n, "language code")?.value }
         }
         guard let id else { return nil }
         if existing.contains(where: { $0.id == id.value }) {
-            reader.error("duplicate language '\(id.value)'"
-                         + (Language.builtIn.contains { $0.id == id.value } ? " (it is built in)" : ""),
-                         at: id.location)
+            let builtIn = Language.builtIn.contains { $0.id == id.value }
+            reader.error("duplicate language '\(id.value)'" + (builtIn ? " (it is built in)" : ""),
+                         at: id.location, code: builtIn ? "duplicate_language_built_in" : "duplicate_language", ["value": id.value])
             return nil
         }
         return Language(id: id.value, name: name ?? id.value, code: code)
@@ -278,23 +288,23 @@ public enum ConfigLoader {
     static func readOutput(_ node: Node, _ reader: inout NodeReader) -> OutputConfig? {
         guard let f = reader.mapping(node, "an output", known: OutputConfig.keys) else { return nil }
         let id = f["id"].flatMap { reader.id($0, "output id") }
-        if f["id"] == nil { reader.missing("an output needs an id", in: f) }
+        if f["id"] == nil { reader.missing("an output needs an id", in: f, key: "id", of: "an output") }
         var device: Located<String>?
         if let n = f["device"] {
             if let d = reader.string(n, "device") {
                 if d.value.trimmingCharacters(in: .whitespaces).isEmpty {
                     reader.error("device is empty; name an ALSA PCM such as \"plughw:CARD=Device,DEV=0\" "
-                                 + "(laba devices lists them)", at: d.location)
+                                 + "(laba devices lists them)", at: d.location, code: "empty_device")
                 } else {
                     device = d
                 }
             }
         } else {
-            reader.missing("output needs a device (an ALSA PCM name; laba devices lists them)", in: f)
+            reader.missing("output needs a device (an ALSA PCM name; laba devices lists them)", in: f, key: "device", of: "an output")
         }
         var zone: Located<String>?
         if let n = f["zone"] { zone = reader.id(n, "output zone") } else {
-            reader.missing("output needs a zone (the zone it serves at start)", in: f)
+            reader.missing("output needs a zone (the zone it serves at start)", in: f, key: "zone", of: "an output")
         }
         let volume = f["volume_db"].flatMap { reader.number($0, "volume_db") }
         let rate = f["rate"].flatMap { reader.integer($0, "rate", in: 4000...768_000) }
@@ -311,7 +321,7 @@ public enum ConfigLoader {
     static func readZone(_ node: Node, _ reader: inout NodeReader) -> ZoneConfig? {
         guard let f = reader.mapping(node, "a zone", known: ZoneConfig.keys) else { return nil }
         guard let idNode = f["id"] else {
-            reader.missing("a zone needs an id", in: f)
+            reader.missing("a zone needs an id", in: f, key: "id", of: "a zone")
             return nil
         }
         guard let id = reader.id(idNode, "zone id") else { return nil }
@@ -336,7 +346,7 @@ public enum ConfigLoader {
     /// An entry from its keys (the operators' file adds keys of its own around the same ones).
     static func readEntry(_ f: Fields, zone: String, _ reader: inout NodeReader) -> ScheduleEntry? {
         let message = f["message"].flatMap { reader.messageName($0, "message") }
-        if f["message"] == nil { reader.missing("a schedule entry needs a message", in: f) }
+        if f["message"] == nil { reader.missing("a schedule entry needs a message", in: f, key: "message", of: "a schedule entry") }
         var at: [Located<String>] = []
         var calendars: [CalendarSpec] = []
         if let n = f["at"] {
@@ -348,12 +358,13 @@ public enum ConfigLoader {
                 do {
                     calendars.append(try CalendarSpec(parsing: text.value))
                 } catch {
-                    reader.reject(text, "invalid calendar expression '\(text.value)': \(error)\(calendarHint(text.value))")
+                    reader.reject(text, "invalid calendar expression '\(text.value)': \(error)\(calendarHint(text.value))", code: "invalid_calendar",
+                                  ["value": text.value, "detail": "\(error)\(calendarHint(text.value))"])
                 }
             }
-            if items.isEmpty { reader.error("'at' needs at least one calendar expression", at: reader.location(n)) }
+            if items.isEmpty { reader.error("'at' needs at least one calendar expression", at: reader.location(n), code: "empty_at") }
         } else {
-            reader.missing("a schedule entry needs 'at' (a calendar expression)", in: f)
+            reader.missing("a schedule entry needs 'at' (a calendar expression)", in: f, key: "at", of: "a schedule entry")
         }
         let explicitID = f["id"].flatMap { reader.id($0, "entry id") }
         let entryID = explicitID?.value ?? ScheduleEntry.derivedID(zone: zone, message: message?.value ?? "", at: at.map(\.value))
@@ -370,11 +381,12 @@ public enum ConfigLoader {
         if let n = f["every"], let span = reader.timeSpan(n, "every") {
             let day = TimeSpan.seconds(86_400).microseconds
             if span.value.microseconds < day || span.value.microseconds % day != 0 {
-                reader.error("every must be a whole number of days such as 5d, found '\(span.value)'", at: span.location)
+                reader.error("every must be a whole number of days such as 5d, found '\(span.value)'", at: span.location, code: "whole_days",
+                             what: "every", ["value": "\(span.value)", "example": "5d"])
             } else {
                 entry.everyDays = span.map { Int($0.microseconds / day) }
                 if entry.from == nil {
-                    reader.error("every needs 'from', the day the count starts", at: span.location)
+                    reader.error("every needs 'from', the day the count starts", at: span.location, code: "every_needs_from")
                 }
             }
         }
@@ -390,7 +402,8 @@ public enum ConfigLoader {
             switch text.value {
             case "true", "yes", "on": operators.schedule = Located(true, at: text.location)
             case "false", "no", "off": operators.schedule = Located(false, at: text.location)
-            default: reader.reject(text, "operators.schedule must be true or false, found '\(text.value)'")
+            default: reader.reject(text, "operators.schedule must be true or false, found '\(text.value)'", code: "must_be_choice",
+                                   what: "operators.schedule", ["choices": "true, false", "value": text.value])
             }
         }
         if let n = f["zones"] { operators.zones = reader.idList(n, "operators.zones") }
@@ -406,7 +419,7 @@ public enum ConfigLoader {
     static func readMessageInfo(_ node: Node, _ reader: inout NodeReader) -> MessageInfo? {
         guard let f = reader.mapping(node, "a message", known: MessageInfo.keys) else { return nil }
         guard let idNode = f["id"] else {
-            reader.missing("a message needs an id", in: f)
+            reader.missing("a message needs an id", in: f, key: "id", of: "a message")
             return nil
         }
         guard let id = reader.id(idNode, "message id") else { return nil }

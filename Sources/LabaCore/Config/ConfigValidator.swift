@@ -9,7 +9,8 @@ enum ConfigValidator {
             for id in ids {
                 if let first = seen[id.value] {
                     out.append(.error("duplicate \(what) id '\(id.value)' (first defined at \(first.line):\(first.column))",
-                                      at: id.location))
+                                      at: id.location, code: "duplicate_id",
+                                      ["section": what, "value": id.value, "line": "\(first.line)", "column": "\(first.column)"]))
                 } else {
                     seen[id.value] = id.location
                 }
@@ -24,7 +25,10 @@ enum ConfigValidator {
                 let hint = entry.id.contains("#")
                     ? "two entries of zone '\(entry.zone)' play '\(entry.message.value)' at the same times; give one an id: "
                     : "duplicate schedule entry id '\(entry.id)'"
-                out.append(.error("\(hint) (first defined at \(first.line):\(first.column))", at: entry.idLocation))
+                out.append(.error("\(hint) (first defined at \(first.line):\(first.column))", at: entry.idLocation,
+                                  code: entry.id.contains("#") ? "same_entry_twice" : "duplicate_id",
+                                  ["section": "entry", "value": entry.id, "zone": entry.zone, "message": entry.message.value,
+                                   "line": "\(first.line)", "column": "\(first.column)"]))
             } else {
                 entries[entry.id] = entry.idLocation
             }
@@ -36,43 +40,49 @@ enum ConfigValidator {
         func checkLanguages(_ list: Located<[Located<String>]>?) {
             for language in list?.value ?? [] where !languageIDs.contains(language.value) {
                 out.append(.error("unknown language '\(language.value)'\(didYouMean(language.value, languageIDs))",
-                                  at: language.location))
+                                  at: language.location, code: "unknown_language",
+                                  suggested(["value": language.value], language.value, languageIDs)))
             }
         }
         checkLanguages(config.defaults.languages)
 
         for zone in config.operators.zones?.value ?? [] where !zoneIDs.contains(zone.value) {
-            out.append(.error("unknown zone '\(zone.value)'\(didYouMean(zone.value, zoneIDs))", at: zone.location))
+            out.append(.error("unknown zone '\(zone.value)'\(didYouMean(zone.value, zoneIDs))", at: zone.location,
+                              code: "unknown_zone", suggested(["value": zone.value], zone.value, zoneIDs.sorted())))
         }
         for output in config.outputs where !zoneIDs.contains(output.zone.value) {
             out.append(.error("unknown zone '\(output.zone.value)'\(didYouMean(output.zone.value, zoneIDs))",
-                              at: output.zone.location))
+                              at: output.zone.location, code: "unknown_zone",
+                              suggested(["value": output.zone.value], output.zone.value, zoneIDs.sorted())))
         }
         for zone in config.zones {
             if let parent = zone.parent, !zoneIDs.contains(parent.value) {
                 out.append(.error("unknown parent zone '\(parent.value)'\(didYouMean(parent.value, zoneIDs))",
-                                  at: parent.location))
+                                  at: parent.location, code: "unknown_parent_zone",
+                                  suggested(["value": parent.value], parent.value, zoneIDs.sorted())))
             }
             checkLanguages(zone.settings.languages)
             for entry in zone.schedule {
                 checkLanguages(entry.languages)
                 if let from = entry.from, let until = entry.until, until.value < from.value {
-                    out.append(.error("until \(until.value) is before from \(from.value)", at: until.location))
+                    out.append(.error("until \(until.value) is before from \(from.value)", at: until.location, code: "date_before",
+                                      ["key": "until", "value": "\(until.value)", "other_key": "from", "other": "\(from.value)"]))
                 }
             }
         }
         for message in config.messages {
             if let from = message.validFrom, let until = message.validUntil, until.value < from.value {
-                out.append(.error("valid_until \(until.value) is before valid_from \(from.value)", at: until.location))
+                out.append(.error("valid_until \(until.value) is before valid_from \(from.value)", at: until.location, code: "date_before",
+                                  ["key": "valid_until", "value": "\(until.value)", "other_key": "valid_from", "other": "\(from.value)"]))
             }
         }
         out += cycleErrors(config.zones)
 
         if config.outputs.isEmpty {
-            out.append(.warning("no outputs are configured: nothing will play", at: rootLocation))
+            out.append(.warning("no outputs are configured: nothing will play", at: rootLocation, code: "no_outputs"))
         }
         if config.zones.isEmpty {
-            out.append(.warning("no zones are configured", at: rootLocation))
+            out.append(.warning("no zones are configured", at: rootLocation, code: "no_zones"))
         }
         return out
     }
@@ -94,7 +104,8 @@ enum ConfigValidator {
                     if cycle.first == zone.id.value, !cycle.contains(where: reported.contains) {
                         reported.formUnion(cycle)
                         let text = (cycle + [cycle[0]]).joined(separator: " → ")
-                        out.append(.error("the zone tree has a cycle: \(text)", at: parentOf[zone.id.value]!.location))
+                        out.append(.error("the zone tree has a cycle: \(text)", at: parentOf[zone.id.value]!.location,
+                                          code: "zone_cycle", ["cycle": text]))
                     }
                     break
                 }

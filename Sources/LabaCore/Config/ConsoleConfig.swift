@@ -50,12 +50,13 @@ extension ConfigLoader {
     static func readConsole(_ node: Node, directory: String, _ reader: inout NodeReader) -> ConsoleConfig? {
         guard let f = reader.mapping(node, "console", known: ConsoleConfig.keys) else { return nil }
         guard let n = f["listen"] else {
-            reader.missing("console needs listen, the address to serve, such as \"127.0.0.1:8080\"", in: f)
+            reader.missing("console needs listen, the address to serve, such as \"127.0.0.1:8080\"", in: f, key: "listen", of: "console")
             return nil
         }
         guard let listen = reader.string(n, "console.listen") else { return nil }
         guard let (host, port) = ConsoleConfig.address(listen.value) else {
-            reader.reject(listen, "console.listen must be HOST:PORT such as \"127.0.0.1:8080\" or \"0.0.0.0:8080\", found '\(listen.value)'")
+            reader.reject(listen, "console.listen must be HOST:PORT such as \"127.0.0.1:8080\" or \"0.0.0.0:8080\", found '\(listen.value)'",
+                          code: "invalid_format", what: "console.listen", ["format": "host_port", "example": "127.0.0.1:8080", "value": listen.value])
             return nil
         }
         var console = ConsoleConfig(listen: listen, host: host, port: port, language: ConsoleConfig.defaultLanguage)
@@ -63,13 +64,14 @@ extension ConfigLoader {
             if ConsoleConfig.languages.contains(language.value) {
                 console.language = language.value
             } else {
-                reader.reject(language, "console.language must be zh-Hans or en, found '\(language.value)'")
+                reader.reject(language, "console.language must be zh-Hans or en, found '\(language.value)'", code: "must_be_choice",
+                              what: "console.language", ["choices": "zh-Hans, en", "value": language.value])
             }
         }
         if let n = f["tls"], let tls = reader.mapping(n, "console.tls", known: ConsoleConfig.tlsKeys) {
             func path(_ key: String) -> Located<String>? {
                 guard let node = tls[key] else {
-                    reader.missing("console.tls needs \(key), a PEM file", in: tls)
+                    reader.missing("console.tls needs \(key), a PEM file", in: tls, key: key, of: "console.tls")
                     return nil
                 }
                 guard let text = reader.string(node, "console.tls.\(key)") else { return nil }

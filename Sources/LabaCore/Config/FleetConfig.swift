@@ -217,7 +217,7 @@ extension ConfigLoader {
         func path(_ node: Node, _ what: String) -> Located<String>? {
             guard let text = reader.string(node, what) else { return nil }
             if text.value.trimmingCharacters(in: .whitespaces).isEmpty {
-                reader.error("\(what) is empty", at: text.location)
+                reader.error("\(what) is empty", at: text.location, code: "empty_value", what: what)
                 return nil
             }
             let absolute = text.value.hasPrefix("/") ? text.value : (directory as NSString).appendingPathComponent(text.value)
@@ -227,13 +227,16 @@ extension ConfigLoader {
         func existingZones(_ node: Node, _ what: String) -> [Located<String>] {
             let list = reader.idList(node, what)?.value ?? []
             for zone in list where !zoneIDs.contains(zone.value) {
-                reader.error("unknown zone '\(zone.value)'\(didYouMean(zone.value, zoneIDs))", at: zone.location)
+                reader.error("unknown zone '\(zone.value)'\(didYouMean(zone.value, zoneIDs))", at: zone.location, code: "unknown_zone",
+                             suggested(["value": zone.value], zone.value, zoneIDs.sorted()))
             }
             return list.filter { zoneIDs.contains($0.value) }
         }
 
         let name = f["name"].flatMap { reader.id($0, "fleet.name") }
-        if f["name"] == nil { reader.error("fleet needs a name (the topic root laba/v1/<name>/)", at: f.location) }
+        if f["name"] == nil {
+            reader.error("fleet needs a name (the topic root laba/v1/<name>/)", at: f.location, code: "missing_key", what: "fleet", ["key": "name"])
+        }
 
         var broker: Located<BrokerAddress>?
         if let n = f["broker"] {
@@ -241,11 +244,12 @@ extension ConfigLoader {
                 do {
                     broker = Located(try BrokerAddress(parsing: text.value), at: text.location)
                 } catch {
-                    reader.error(error.message, at: text.location)
+                    reader.error(error.message, at: text.location, code: "invalid_broker", ["value": text.value, "detail": error.message])
                 }
             }
         } else {
-            reader.error("fleet needs a broker (mqtt://HOST[:PORT] or mqtts://HOST[:PORT])", at: f.location)
+            reader.error("fleet needs a broker (mqtt://HOST[:PORT] or mqtts://HOST[:PORT])", at: f.location, code: "missing_key", what: "fleet",
+                         ["key": "broker"])
         }
         let unit = f["unit"].flatMap { reader.id($0, "fleet.unit") }
 
@@ -257,10 +261,11 @@ extension ConfigLoader {
             config.key = t["key"].flatMap { path($0, "fleet.tls.key") }
             if (t["cert"] == nil) != (t["key"] == nil) {
                 reader.error(t["cert"] == nil ? "fleet.tls.key needs cert (the client certificate)"
-                                              : "fleet.tls.cert needs key (the certificate's private key)", at: t.location)
+                                              : "fleet.tls.cert needs key (the certificate's private key)", at: t.location,
+                             code: "missing_key", what: "fleet.tls", ["key": t["cert"] == nil ? "cert" : "key"])
             }
             if let broker, !broker.value.tls {
-                reader.error("fleet.tls needs an mqtts:// broker", at: t.location)
+                reader.error("fleet.tls needs an mqtts:// broker", at: t.location, code: "tls_needs_mqtts")
             }
             tls = config
         }
@@ -268,7 +273,7 @@ extension ConfigLoader {
         let username = f["username"].flatMap { reader.string($0, "fleet.username") }
         let passwordFile = f["password_file"].flatMap { path($0, "fleet.password_file") }
         if let passwordFile, username == nil {
-            reader.error("fleet.password_file needs username", at: passwordFile.location)
+            reader.error("fleet.password_file needs username", at: passwordFile.location, code: "missing_key", what: "fleet", ["key": "username"])
         }
 
         var trust: [FleetTrustConfig] = []
@@ -276,22 +281,28 @@ extension ConfigLoader {
             for item in items {
                 guard let t = reader.mapping(item, "a trust entry", known: FleetTrustConfig.keys) else { continue }
                 let key = t["key"].flatMap { path($0, "trust key") }
-                if t["key"] == nil { reader.error("a trust entry needs key (a commander's .pub file)", at: t.location) }
+                if t["key"] == nil {
+                    reader.error("a trust entry needs key (a commander's .pub file)", at: t.location, code: "missing_key",
+                                 what: "a trust entry", ["key": "key"])
+                }
                 var entryZones: [Located<String>] = []
                 if let z = t["zones"] {
                     entryZones = existingZones(z, "trust zones")
                     if reader.isNull(z) || z.sequence?.isEmpty == true {
-                        reader.error("trust zones is empty: name the subtrees this key may command", at: reader.location(z))
+                        reader.error("trust zones is empty: name the subtrees this key may command", at: reader.location(z), code: "empty_list",
+                                     what: "zones")
                     }
                 } else {
-                    reader.error("a trust entry needs zones (the subtrees this key may command)", at: t.location)
+                    reader.error("a trust entry needs zones (the subtrees this key may command)", at: t.location, code: "missing_key",
+                                 what: "a trust entry", ["key": "zones"])
                 }
                 var revoked: Located<Bool>?
                 if let n = t["revoked"], let text = reader.string(n, "trust revoked") {
                     switch text.value {
                     case "true", "yes": revoked = Located(true, at: text.location)
                     case "false", "no": revoked = Located(false, at: text.location)
-                    default: reader.reject(text, "trust revoked must be true or false, found '\(text.value)'")
+                    default: reader.reject(text, "trust revoked must be true or false, found '\(text.value)'", code: "must_be_choice",
+                                           what: "revoked", ["choices": "true, false", "value": text.value])
                     }
                 }
                 let issuer = t["issuer"].flatMap { reader.id($0, "trust issuer") }
@@ -306,10 +317,11 @@ extension ConfigLoader {
         let signKey = f["sign_key"].flatMap { path($0, "fleet.sign_key") }
         let commandZones = f["command_zones"].map { existingZones($0, "command_zones") } ?? []
         if let n = f["command_zones"], signKey == nil, f["sign_key"] == nil {
-            reader.error("command_zones needs sign_key (this daemon's secret key, from laba fleet keygen)", at: reader.location(n))
+            reader.error("command_zones needs sign_key (this daemon's secret key, from laba fleet keygen)", at: reader.location(n),
+                         code: "command_zones_need_sign_key")
         }
         if let signKey, f["command_zones"] == nil {
-            reader.warning("sign_key without command_zones: this daemon may command no zone", at: signKey.location)
+            reader.warning("sign_key without command_zones: this daemon may command no zone", at: signKey.location, code: "sign_key_without_zones")
         }
 
         var stream: FleetStreamConfig?
@@ -321,7 +333,8 @@ extension ConfigLoader {
                 do {
                     return Located(try StreamAddress(parsing: text.value), at: text.location)
                 } catch {
-                    reader.error(error.message, at: text.location)
+                    reader.error(error.message, at: text.location, code: "invalid_stream_address", what: "fleet.stream.\(key)",
+                                 ["value": text.value, "detail": error.message])
                     return nil
                 }
             }
@@ -329,7 +342,8 @@ extension ConfigLoader {
                 switch text.value {
                 case "true", "yes": streamInsecure = Located(true, at: text.location)
                 case "false", "no": streamInsecure = Located(false, at: text.location)
-                default: reader.reject(text, "fleet.stream.insecure must be true or false, found '\(text.value)'")
+                default: reader.reject(text, "fleet.stream.insecure must be true or false, found '\(text.value)'", code: "must_be_choice",
+                                       what: "fleet.stream.insecure", ["choices": "true, false", "value": text.value])
                 }
             }
             let insecure = streamInsecure?.value == true
@@ -337,7 +351,7 @@ extension ConfigLoader {
             if let streamInsecure, insecure {
                 reader.warning("fleet.stream.insecure: live talks may go as plain http, which anyone on the way can listen to "
                                + "or replace (with the talk's secret mount and, from a commander, Icecast's source password); "
-                               + "keep it only while units of an older release remain", at: streamInsecure.location)
+                               + "keep it only while units of an older release remain", at: streamInsecure.location, code: "stream_insecure")
             }
             let server = address("server")
             let listen = address("listen")
@@ -345,13 +359,15 @@ extension ConfigLoader {
             // A unit (or a commander that sends no talk) may hold only `insecure`.
             if m["server"] != nil || m["password_file"] != nil || m["listen"] != nil {
                 if m["server"] == nil {
-                    reader.error("fleet.stream needs server (https://HOST:PORT of the Icecast server)", at: m.location)
+                    reader.error("fleet.stream needs server (https://HOST:PORT of the Icecast server)", at: m.location, code: "missing_key",
+                                 what: "fleet.stream", ["key": "server"])
                 }
                 if m["password_file"] == nil {
-                    reader.error("fleet.stream needs password_file (a file holding Icecast's source password)", at: m.location)
+                    reader.error("fleet.stream needs password_file (a file holding Icecast's source password)", at: m.location, code: "missing_key",
+                                 what: "fleet.stream", ["key": "password_file"])
                 }
                 if signKey == nil {
-                    reader.warning("fleet.stream is used by a commander only (this daemon has no sign_key)", at: m.location)
+                    reader.warning("fleet.stream is used by a commander only (this daemon has no sign_key)", at: m.location, code: "stream_commander_only")
                 }
             }
             if signKey != nil {
@@ -359,13 +375,14 @@ extension ConfigLoader {
                     if !address.value.tls, !insecure {
                         reader.warning("fleet.stream.\(key) is plain http: live talks are refused, since anyone on the way could "
                                        + "listen to them or replace them; use https:// (checked against the fleet's CA), or set "
-                                       + "fleet.stream.insecure: true while units of an older release remain", at: address.location)
+                                       + "fleet.stream.insecure: true while units of an older release remain", at: address.location,
+                                       code: "stream_plain_http", ["key": "fleet.stream.\(key)"])
                     }
                 }
                 if let server, server.value.tls, server.value.hostIsAddress {
                     reader.error("fleet.stream.server: libshout checks a certificate's host names only: name the Icecast "
                                  + "server by a host name its certificate carries, not by the address \(server.value.host)",
-                                 at: server.location)
+                                 at: server.location, code: "stream_host_is_address", ["host": server.value.host])
                 }
             }
             if let server, let password { stream = FleetStreamConfig(server: server, passwordFile: password, listen: listen) }
@@ -374,7 +391,7 @@ extension ConfigLoader {
         func limit(_ key: String) -> Located<TimeSpan>? {
             guard let n = f[key], let span = reader.timeSpan(n, "fleet.\(key)") else { return nil }
             guard span.value.microseconds > 0 else {
-                reader.error("fleet.\(key) must be longer than zero", at: span.location)
+                reader.error("fleet.\(key) must be longer than zero", at: span.location, code: "must_be_positive", what: "fleet.\(key)")
                 return nil
             }
             return span

@@ -26,6 +26,29 @@ struct NodeReader {
         diagnostics.append(.error(message, at: location))
     }
 
+    /// An error with a code (a catalogue key's tail) and its arguments; `what` (a key path, or a
+    /// mapping named in words) is added as an argument, with its section code when it has one.
+    mutating func error(_ message: String, at location: SourceLocation, code: String, what: String? = nil,
+                        _ arguments: [String: String] = [:]) {
+        diagnostics.append(.error(message, at: location, code: code, Self.arguments(arguments, what: what)))
+    }
+
+    /// A warning with a code and its arguments, as `error(_:at:code:what:_:)`.
+    mutating func warning(_ message: String, at location: SourceLocation, code: String, what: String? = nil,
+                          _ arguments: [String: String] = [:]) {
+        diagnostics.append(.warning(message, at: location, code: code, Self.arguments(arguments, what: what)))
+    }
+
+    /// `arguments` with `what` and, when `what` is a mapping named in words, its section's code.
+    static func arguments(_ arguments: [String: String], what: String?) -> [String: String] {
+        guard let what else { return arguments }
+        var out = arguments
+        out["what"] = what
+        out["where"] = what
+        if let section = sections[what] { out["section"] = section }
+        return out
+    }
+
     mutating func warning(_ message: String, at location: SourceLocation) {
         diagnostics.append(.warning(message, at: location))
     }
@@ -38,14 +61,22 @@ struct NodeReader {
         if !fields.slipped { error(message, at: fields.location) }
     }
 
+    /// A required `key` is missing from `fields`, the mapping `what` (a key path or a mapping
+    /// named in words): `missing_key`, with `message` the English words.
+    mutating func missing(_ message: String, in fields: Fields, key: String, of what: String) {
+        if !fields.slipped { error(message, at: fields.location, code: "missing_key", what: what, ["key": key]) }
+    }
+
     /// Refuses a value: when it holds full-width punctuation typed by a Chinese input method
     /// (`naxi，mandarin`), each such character is named at its own place with the ASCII one to
     /// type, instead of `message`.
     ///
     /// - Returns: whether slips were named instead.
     @discardableResult
-    mutating func reject(_ value: Located<String>, _ message: String, code: String? = nil, _ arguments: [String: String] = [:]) -> Bool {
-        let refusal = Diagnostic(.error, at: value.location, message, code: code, arguments: arguments)
+    mutating func reject(_ value: Located<String>, _ message: String, code: String? = nil, what: String? = nil,
+                         _ arguments: [String: String] = [:]) -> Bool {
+        let refusal = Diagnostic(.error, at: value.location, message, code: code,
+                                 arguments: code == nil ? arguments : Self.arguments(arguments, what: what))
         if value.value.unicodeScalars.allSatisfy({ $0.isASCII }) {
             append(refusal)
             return false
@@ -75,25 +106,44 @@ struct NodeReader {
         }
     }
 
+    /// The code of a node's kind, for the catalogue's words of it (`kind` + `List`, ...).
+    private func kindCode(_ node: Node) -> String {
+        switch node {
+        case .scalar: isNull(node) ? "nothing" : "single"
+        case .mapping: "mapping"
+        case .sequence: "list"
+        case .alias: "alias"
+        }
+    }
+
     /// The codes of the mappings named in words (`a zone`), for the catalogue's words of them
     /// (`section` + `Zone`); a mapping named by its key (`defaults`, `fleet.tls`) is shown as it is.
     static let sections: [String: String] = [
         "the configuration": "configuration", "a zone": "zone", "an output": "output", "a schedule entry": "entry",
         "a language": "language", "a message": "message", "the operators' schedule": "operators_schedule",
         "an operator's entry": "operators_entry", "an alert event": "alert_event", "a trust entry": "trust_entry",
+        "zone id": "zone_id", "zone name": "zone_name", "output id": "output_id", "output zone": "output_zone",
+        "output name": "output_name", "language id": "language_id", "language name": "language_name",
+        "language code": "language_code", "message id": "message_id", "entry id": "entry_id",
+        "an alerts.geocodes entry": "geocodes_entry", "output": "output", "a step of sirens.disaster": "siren_step",
     ]
 
     /// The keys of a mapping; an unknown key is an error with a suggestion.
     mutating func mapping(_ node: Node, _ what: String, known: [String]) -> Fields? {
         guard case .mapping(let mapping) = node else {
             let message = "\(what) must be a mapping, found \(kind(node))"
-            if case .scalar(let s) = node { reject(Located(s.string, at: location(node)), message) } else { error(message, at: location(node)) }
+            let arguments = ["kind": "mapping", "found": kindCode(node)]
+            if case .scalar(let s) = node {
+                reject(Located(s.string, at: location(node)), message, code: "must_be_kind", what: what, arguments)
+            } else {
+                error(message, at: location(node), code: "must_be_kind", what: what, arguments)
+            }
             return nil
         }
         var fields = Fields(location: location(node))
         for (key, value) in mapping {
             guard case .scalar(let k) = key else {
-                error("keys in \(what) must be plain words", at: location(key))
+                error("keys in \(what) must be plain words", at: location(key), code: "keys_plain", what: what)
                 continue
             }
             if known.contains(k.string) {
@@ -117,14 +167,16 @@ struct NodeReader {
         if isNull(node) { return [] }
         guard case .sequence(let seq) = node else {
             let message = "\(what) must be a list, found \(kind(node))"
+            let arguments = ["kind": "list", "found": kindCode(node)]
             switch node {
             case .scalar(let s):
-                reject(Located(s.string, at: location(node)), message)
+                reject(Located(s.string, at: location(node)), message, code: "must_be_kind", what: what, arguments)
             case .mapping(let m) where m.first?.key.scalar != nil:
                 // `－ id: a`: a full-width hyphen makes the entry a key.
-                reject(Located(m.first!.key.scalar!.string, at: location(m.first!.key)), message)
+                reject(Located(m.first!.key.scalar!.string, at: location(m.first!.key)), message, code: "must_be_kind",
+                       what: what, arguments)
             default:
-                error(message, at: location(node))
+                error(message, at: location(node), code: "must_be_kind", what: what, arguments)
             }
             return nil
         }
@@ -134,11 +186,12 @@ struct NodeReader {
     /// The text of a scalar exactly as written.
     mutating func string(_ node: Node, _ what: String) -> Located<String>? {
         guard case .scalar(let s) = node else {
-            error("\(what) must be a single value, found \(kind(node))", at: location(node))
+            error("\(what) must be a single value, found \(kind(node))", at: location(node), code: "must_be_kind", what: what,
+                  ["kind": "single", "found": kindCode(node)])
             return nil
         }
         if isNull(node) {
-            error("\(what) has no value", at: location(node))
+            error("\(what) has no value", at: location(node), code: "no_value", what: what)
             return nil
         }
         return Located(s.string, at: location(node))
@@ -149,7 +202,7 @@ struct NodeReader {
         guard let text = string(node, what) else { return nil }
         guard Self.isValidID(text.value) else {
             reject(text, "\(what) '\(text.value)' is not a valid id (lower-case letters, digits, '_' and '-', "
-                   + "starting with a letter or digit)")
+                   + "starting with a letter or digit)", code: "invalid_id", what: what, ["value": text.value])
             return nil
         }
         return text
@@ -163,7 +216,9 @@ struct NodeReader {
         if SirenKind.isReserved(text.value) {
             guard SirenKind(messageName: text.value) != nil else {
                 reject(text, "unknown signal '\(text.value)': the signals are \(SirenKind.messageNames.joined(separator: ", "))"
-                       + didYouMean(text.value, SirenKind.messageNames))
+                       + didYouMean(text.value, SirenKind.messageNames), code: "unknown_signal", what: what,
+                       suggested(["value": text.value, "signals": SirenKind.messageNames.joined(separator: ", ")],
+                                 text.value, SirenKind.messageNames))
                 return nil
             }
             return text
@@ -174,7 +229,7 @@ struct NodeReader {
     mutating func number(_ node: Node, _ what: String) -> Located<Double>? {
         guard let text = string(node, what) else { return nil }
         guard let value = Double(text.value.trimmingCharacters(in: .whitespaces)), value.isFinite else {
-            reject(text, "\(what) must be a number, found '\(text.value)'")
+            reject(text, "\(what) must be a number, found '\(text.value)'", code: "not_a_number", what: what, ["value": text.value])
             return nil
         }
         return Located(value, at: text.location)
@@ -183,12 +238,14 @@ struct NodeReader {
     mutating func integer(_ node: Node, _ what: String, in range: ClosedRange<Int>) -> Located<Int>? {
         guard let text = string(node, what) else { return nil }
         guard let value = Int(text.value.trimmingCharacters(in: .whitespaces)) else {
-            reject(text, "\(what) must be a whole number, found '\(text.value)'")
+            reject(text, "\(what) must be a whole number, found '\(text.value)'", code: "not_whole_number", what: what,
+                   ["value": text.value])
             return nil
         }
         guard range.contains(value) else {
             error("\(what) must be between \(range.lowerBound) and \(range.upperBound), found \(value)",
-                  at: text.location)
+                  at: text.location, code: "out_of_range", what: what,
+                  ["min": String(range.lowerBound), "max": String(range.upperBound), "value": String(value)])
             return nil
         }
         return Located(value, at: text.location)
@@ -199,7 +256,8 @@ struct NodeReader {
         do {
             return Located(try TimeSpan(parsing: text.value), at: text.location)
         } catch {
-            reject(text, "\(what): invalid time span '\(text.value)': \(error)")
+            reject(text, "\(what): invalid time span '\(text.value)': \(error)", code: "invalid_span", what: what,
+                   ["value": text.value, "detail": "\(error)"])
             return nil
         }
     }
@@ -207,7 +265,8 @@ struct NodeReader {
     mutating func date(_ node: Node, _ what: String) -> Located<LocalDate>? {
         guard let text = string(node, what) else { return nil }
         guard let date = LocalDate(parsing: text.value) else {
-            reject(text, "\(what) must be a date YYYY-MM-DD, found '\(text.value)'")
+            reject(text, "\(what) must be a date YYYY-MM-DD, found '\(text.value)'", code: "invalid_date", what: what,
+                   ["value": text.value])
             return nil
         }
         return Located(date, at: text.location)
@@ -246,4 +305,10 @@ struct Fields {
     var slipped = false
 
     subscript(key: String) -> Node? { values[key] }
+}
+
+/// `arguments` with `suggestion`, the closest of `candidates` to `value`, when one is close.
+func suggested(_ arguments: [String: String], _ value: String, _ candidates: some Sequence<String>) -> [String: String] {
+    guard let close = closestMatch(to: value, in: candidates) else { return arguments }
+    return arguments.merging(["suggestion": close]) { a, _ in a }
 }

@@ -131,12 +131,13 @@ extension ConfigLoader {
     static func readMetrics(_ node: Node, directory: String, _ reader: inout NodeReader) -> MetricsConfig? {
         guard let f = reader.mapping(node, "metrics", known: MetricsConfig.keys) else { return nil }
         guard let n = f["listen"] else {
-            reader.missing("metrics needs listen, the address to serve, such as \"127.0.0.1:9464\"", in: f)
+            reader.missing("metrics needs listen, the address to serve, such as \"127.0.0.1:9464\"", in: f, key: "listen", of: "metrics")
             return nil
         }
         guard let listen = reader.string(n, "metrics.listen") else { return nil }
         guard let (host, port) = ConsoleConfig.address(listen.value) else {
-            reader.reject(listen, "metrics.listen must be HOST:PORT such as \"127.0.0.1:9464\" or \"0.0.0.0:9464\", found '\(listen.value)'")
+            reader.reject(listen, "metrics.listen must be HOST:PORT such as \"127.0.0.1:9464\" or \"0.0.0.0:9464\", found '\(listen.value)'",
+                          code: "invalid_format", what: "metrics.listen", ["format": "host_port", "example": "127.0.0.1:9464", "value": listen.value])
             return nil
         }
         var metrics = MetricsConfig(listen: listen, host: host, port: port)
@@ -147,7 +148,8 @@ extension ConfigLoader {
         }
         if !metrics.isLoopback, metrics.tokenFile == nil {
             reader.error("metrics.listen \(listen.value) is reachable from other machines: give metrics.token_file, "
-                         + "a file whose first line is the bearer token scrapers send", at: listen.location)
+                         + "a file whose first line is the bearer token scrapers send", at: listen.location,
+                         code: "metrics_needs_token", ["value": listen.value])
         }
         return metrics
     }
@@ -158,7 +160,8 @@ extension ConfigLoader {
         guard let f = reader.mapping(node, "retention", known: RetentionConfig.keys) else { return retention }
         if let n = f["every"], let span = reader.timeSpan(n, "retention.every") {
             if span.value < .seconds(60) {
-                reader.error("retention.every must be at least 1min, such as 1h", at: span.location)
+                reader.error("retention.every must be at least 1min, such as 1h", at: span.location, code: "at_least", what: "retention.every",
+                             ["min": "1min", "value": "\(span.value)", "example": "1h"])
             } else {
                 retention.every = span.value
             }
@@ -180,7 +183,8 @@ extension ConfigLoader {
                     limit.maxAge = nil
                 } else if let span = reader.timeSpan(n, "\(what).max_age") {
                     if span.value < .seconds(3600) {
-                        reader.error("\(what).max_age must be at least 1h, such as 90d, or none", at: span.location)
+                        reader.error("\(what).max_age must be at least 1h, such as 90d, or none", at: span.location, code: "at_least_or_none",
+                                     what: "\(what).max_age", ["min": "1h", "value": "\(span.value)", "example": "90d"])
                     } else {
                         limit.maxAge = span.value
                     }
@@ -199,12 +203,14 @@ extension ConfigLoader {
                 } else if let text = reader.string(n, "\(what).max_size") {
                     if let size = ByteSize(parsing: text.value) {
                         if size.bytes < 1_000_000 {
-                            reader.error("\(what).max_size must be at least 1MB, such as 2GB, or none", at: text.location)
+                            reader.error("\(what).max_size must be at least 1MB, such as 2GB, or none", at: text.location, code: "at_least_or_none",
+                                         what: "\(what).max_size", ["min": "1MB", "value": text.value, "example": "2GB"])
                         } else {
                             limit.maxSize = size
                         }
                     } else {
-                        reader.reject(text, "\(what).max_size must be a size such as 500MB or 2GB, found '\(text.value)'")
+                        reader.reject(text, "\(what).max_size must be a size such as 500MB or 2GB, found '\(text.value)'", code: "invalid_format",
+                                      what: "\(what).max_size", ["format": "size", "example": "500MB", "value": text.value])
                     }
                 }
             }

@@ -128,7 +128,7 @@ public struct OperatorScheduleLoad: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             if FileManager.default.fileExists(atPath: path) {
                 return OperatorScheduleLoad(file: path, schedule: nil, typed: [:], entryDiagnostics: [:],
-                                            fileDiagnostics: [.error("\(path) cannot be read", at: nil)])
+                                            fileDiagnostics: [.error("\(path) cannot be read", at: nil, code: "config_unreadable", ["path": path])])
             }
             var none = OperatorScheduleLoad.none(path)
             none.titles = OperatorTitles.load(stateDirectory: stateDirectory)
@@ -170,12 +170,12 @@ public struct OperatorScheduleLoad: Sendable {
             }
             func text(_ key: String) -> String? { f[key].flatMap { entryReader.string($0, key)?.value } }
             guard let idNode = f["id"], let id = entryReader.string(idNode, "entry id")?.value else {
-                entryReader.missing("an operator's entry needs an id", in: f)
+                entryReader.missing("an operator's entry needs an id", in: f, key: "id", of: "an operator's entry")
                 result.fileDiagnostics += entryReader.diagnostics
                 continue
             }
             let zone = f["zone"].flatMap { entryReader.id($0, "zone") }
-            if f["zone"] == nil { entryReader.missing("an operator's entry needs a zone", in: f) }
+            if f["zone"] == nil { entryReader.missing("an operator's entry needs a zone", in: f, key: "zone", of: "an operator's entry") }
             var entry = OperatorEntry(id: id, zone: zone?.value ?? "", message: "", at: [])
             entry.message = f["message"].flatMap { $0.scalar?.string } ?? ""
             if let n = f["at"] {
@@ -194,7 +194,8 @@ public struct OperatorScheduleLoad: Sendable {
                 switch p.value {
                 case "true", "yes": entry.paused = true
                 case "false", "no": entry.paused = false
-                default: entryReader.reject(p, "paused must be true or false, found '\(p.value)'")
+                default: entryReader.reject(p, "paused must be true or false, found '\(p.value)'", code: "must_be_choice", what: "paused",
+                                            ["choices": "true, false", "value": p.value])
                 }
             }
             entry.addedBy = text("added_by")
@@ -207,10 +208,11 @@ public struct OperatorScheduleLoad: Sendable {
                 result.typed[id] = typed
             }
             if schedule.entries.contains(where: { $0.id == id }) {
-                entryReader.error("duplicate entry id '\(id)'", at: entryReader.location(idNode))
+                entryReader.error("duplicate entry id '\(id)'", at: entryReader.location(idNode), code: "duplicate_entry", ["value": id])
             }
             if let from = result.typed[id]?.from, let until = result.typed[id]?.until, until.value < from.value {
-                entryReader.error("until \(until.value) is before from \(from.value)", at: until.location)
+                entryReader.error("until \(until.value) is before from \(from.value)", at: until.location, code: "date_before",
+                                  ["key": "until", "value": "\(until.value)", "other_key": "from", "other": "\(from.value)"])
             }
             if !entryReader.diagnostics.isEmpty { result.entryDiagnostics[id, default: []] += entryReader.diagnostics }
             schedule.entries.append(entry)
@@ -245,29 +247,36 @@ public struct MergedConfig: Sendable {
             let at = typed?.location ?? SourceLocation(file: operators.file, line: 1, column: 1)
             if let typed {
                 if !entry.zone.isEmpty, !zoneIDs.contains(entry.zone) {
-                    problems.append(.error("unknown zone '\(entry.zone)'\(didYouMean(entry.zone, zoneIDs))", at: at))
+                    problems.append(.error("unknown zone '\(entry.zone)'\(didYouMean(entry.zone, zoneIDs))", at: at, code: "unknown_zone",
+                                           suggested(["value": entry.zone], entry.zone, zoneIDs)))
                 }
                 if !library.has(message: typed.message.value) {
                     problems.append(.error("unknown message '\(typed.message.value)': no recordings in "
                                            + "\(library.directory)/\(typed.message.value)/"
-                                           + didYouMean(typed.message.value, library.messages), at: typed.message.location))
+                                           + didYouMean(typed.message.value, library.messages), at: typed.message.location,
+                                           code: "unknown_message",
+                                           suggested(["value": typed.message.value, "folder": "\(library.directory)/\(typed.message.value)/"],
+                                                     typed.message.value, library.messages)))
                 }
                 for language in typed.languages?.value ?? [] where !languageIDs.contains(language.value) {
                     problems.append(.error("unknown language '\(language.value)'\(didYouMean(language.value, languageIDs))",
-                                           at: language.location))
+                                           at: language.location, code: "unknown_language",
+                                           suggested(["value": language.value], language.value, languageIDs)))
                 }
                 if ids.contains(entry.id) {
-                    problems.append(.error("duplicate schedule entry id '\(entry.id)'", at: typed.idLocation))
+                    problems.append(.error("duplicate schedule entry id '\(entry.id)'", at: typed.idLocation, code: "duplicate_entry",
+                                           ["value": entry.id]))
                 }
             } else if problems.isEmpty {
-                problems.append(.error("the entry cannot be read", at: at))
+                problems.append(.error("the entry cannot be read", at: at, code: "entry_unreadable"))
             }
             if strict.contains(entry.id) {
                 diagnostics += problems
             } else if let first = problems.first(where: { $0.severity == .error }) {
                 disabled[entry.id] = first.message
                 diagnostics += problems.map { d in
-                    d.severity == .error ? .warning("\(d.message); operator entry '\(entry.id)' is disabled", at: d.location) : d
+                    d.severity == .error ? .warning("\(d.message); operator entry '\(entry.id)' is disabled", at: d.location,
+                                                    code: "operator_entry_disabled", Self.wrapped(d, ["entry": entry.id])) : d
                 }
                 continue
             } else {
@@ -290,11 +299,19 @@ public struct MergedConfig: Sendable {
         // A file that does not read at all: its entries cannot play; nothing else changes.
         for d in operators.fileDiagnostics {
             diagnostics.append(d.severity == .error && strict.isEmpty
-                               ? .warning("\(d.message); the operators' schedule is not used until it is fixed", at: d.location) : d)
+                               ? .warning("\(d.message); the operators' schedule is not used until it is fixed", at: d.location,
+                                          code: "operators_schedule_unused", Self.wrapped(d, [:])) : d)
         }
         self.config = config
         self.diagnostics = diagnostics
         self.disabled = disabled
+    }
+
+    /// The arguments of a warning that wraps `inner` (with its code and English words), so that a
+    /// reader renders the inner problem in its own language.
+    static func wrapped(_ inner: Diagnostic, _ arguments: [String: String]) -> [String: String] {
+        inner.arguments.merging(arguments) { _, new in new }
+            .merging(["inner_code": inner.code ?? "", "inner_message": inner.message]) { _, new in new }
     }
 }
 

@@ -162,7 +162,8 @@ extension ConfigLoader {
                 place.code = code
             } else {
                 reader.reject(code, "code must be a 12-digit administrative area code such as \"530721101000\", "
-                              + "found '\(code.value)'")
+                              + "found '\(code.value)'", code: "invalid_format", what: "code",
+                              ["format": "area_code", "example": "530721101000", "value": code.value])
             }
         }
         if let n = f["area"] {
@@ -209,7 +210,7 @@ extension ConfigLoader {
             return nil
         }
         guard let root else {
-            reader.error("the area file is empty", at: SourceLocation(file: file, line: 1, column: 1))
+            reader.error("the area file is empty", at: SourceLocation(file: file, line: 1, column: 1), code: "empty_file")
             return nil
         }
         var polygons: [(Polygon, [[SourceLocation]])] = []
@@ -222,19 +223,20 @@ extension ConfigLoader {
     /// that make the geometry are read.
     private static func collectGeometry(_ node: Node, _ reader: inout NodeReader, into polygons: inout [(Polygon, [[SourceLocation]])]) {
         guard case .mapping(let mapping) = node else {
-            reader.error("a GeoJSON object must be a mapping ({\"type\": ...})", at: reader.location(node))
+            reader.error("a GeoJSON object must be a mapping ({\"type\": ...})", at: reader.location(node), code: "geojson_not_mapping")
             return
         }
         func member(_ key: String) -> Node? { mapping.first { $0.key.scalar?.string == key }?.value }
         guard let typeNode = member("type"), let type = reader.string(typeNode, "type") else {
             if member("type") == nil {
-                reader.error("a GeoJSON object needs a type (Polygon, MultiPolygon, Feature)", at: reader.location(node))
+                reader.error("a GeoJSON object needs a type (Polygon, MultiPolygon, Feature)", at: reader.location(node), code: "missing_key",
+                             what: "GeoJSON", ["key": "type"])
             }
             return
         }
         func need(_ key: String, _ what: String) -> Node? {
             guard let n = member(key) else {
-                reader.error("a \(type.value) needs \(what)", at: type.location)
+                reader.error("a \(type.value) needs \(what)", at: type.location, code: "missing_key", what: type.value, ["key": what])
                 return nil
             }
             return n
@@ -263,7 +265,7 @@ extension ConfigLoader {
     private static func readPolygon(_ node: Node, _ reader: inout NodeReader) -> (Polygon, [[SourceLocation]])? {
         guard let rings = reader.sequence(node, "a polygon's rings") else { return nil }
         guard !rings.isEmpty else {
-            reader.error("a polygon needs at least its outer ring", at: reader.location(node))
+            reader.error("a polygon needs at least its outer ring", at: reader.location(node), code: "polygon_no_ring")
             return nil
         }
         var read: [(points: [GeoPoint], locations: [SourceLocation])] = []
@@ -283,7 +285,7 @@ extension ConfigLoader {
         for item in items {
             guard case .sequence(let pair) = item, (2...3).contains(pair.count) else {
                 reader.error("a position must be [longitude, latitude] (GeoJSON order), found \(describe(item))",
-                             at: reader.location(item))
+                             at: reader.location(item), code: "invalid_position", ["value": describe(item)])
                 broken = true
                 continue
             }
@@ -296,7 +298,8 @@ extension ConfigLoader {
                 reader.error("position [\(text(lon.value)), \(text(lat.value))] is off the globe: latitude must be within ±90 "
                              + "and longitude within ±180"
                              + (swapped ? "; GeoJSON lists [longitude, latitude]: these look swapped" : ""),
-                             at: reader.location(item))
+                             at: reader.location(item), code: swapped ? "position_swapped" : "position_off_globe",
+                             ["value": "[\(text(lon.value)), \(text(lat.value))]"])
                 broken = true
                 continue
             }
@@ -304,7 +307,7 @@ extension ConfigLoader {
             locations.append(reader.location(item))
         }
         if items.isEmpty {
-            reader.error("\(what) has no positions", at: reader.location(node))
+            reader.error("\(what) has no positions", at: reader.location(node), code: "no_positions", what: what)
             return nil
         }
         return broken ? nil : (points, locations)
@@ -327,7 +330,8 @@ extension ConfigLoader {
     static func readFollow(_ f: Fields, _ reader: inout NodeReader) -> Located<FollowMode>? {
         guard let n = f["follow"], let text = reader.string(n, "follow") else { return nil }
         guard let mode = FollowMode(rawValue: text.value) else {
-            reader.reject(text, "follow must be gps (the zone follows the unit's position), found '\(text.value)'")
+            reader.reject(text, "follow must be gps (the zone follows the unit's position), found '\(text.value)'", code: "must_be_choice",
+                          what: "follow", ["choices": "gps", "value": text.value])
             return nil
         }
         return Located(mode, at: text.location)
@@ -338,14 +342,15 @@ extension ConfigLoader {
         var gps = GPSConfig(location: f.location)
         if let n = f["gpsd"], let address = reader.string(n, "gps.gpsd") {
             if GPSConfig.split(address.value) == nil {
-                reader.reject(address, "gps.gpsd must be HOST:PORT such as \"127.0.0.1:2947\", found '\(address.value)'")
+                reader.reject(address, "gps.gpsd must be HOST:PORT such as \"127.0.0.1:2947\", found '\(address.value)'", code: "invalid_format",
+                              what: "gps.gpsd", ["format": "host_port", "example": "127.0.0.1:2947", "value": address.value])
             } else {
                 gps.gpsd = address
             }
         }
         if let n = f["dwell"], let dwell = reader.timeSpan(n, "gps.dwell") {
             if dwell.value < .zero {
-                reader.error("gps.dwell must not be negative", at: dwell.location)
+                reader.error("gps.dwell must not be negative", at: dwell.location, code: "negative", what: "gps.dwell")
             } else {
                 gps.dwell = dwell
             }
@@ -364,18 +369,19 @@ extension ConfigLoader {
             switch text.value {
             case "true": alerts.drills = Located(true, at: text.location)
             case "false": alerts.drills = Located(false, at: text.location)
-            default: reader.reject(text, "alerts.drills must be true or false, found '\(text.value)'")
+            default: reader.reject(text, "alerts.drills must be true or false, found '\(text.value)'", code: "must_be_choice",
+                                   what: "alerts.drills", ["choices": "true, false", "value": text.value])
             }
         }
         if let n = f["events"], let items = reader.sequence(n, "alerts.events") {
             for item in items {
                 guard let e = reader.mapping(item, "an alert event", known: AlertEvent.keys) else { continue }
                 guard let eventNode = e["event"], let event = reader.string(eventNode, "event") else {
-                    if e["event"] == nil { reader.missing("an alert event needs event (the CAP <event> or <eventCode>)", in: e) }
+                    if e["event"] == nil { reader.missing("an alert event needs event (the CAP <event> or <eventCode>)", in: e, key: "event", of: "an alert event") }
                     continue
                 }
                 guard let messageNode = e["message"], let message = reader.messageName(messageNode, "message") else {
-                    if e["message"] == nil { reader.missing("an alert event needs a message", in: e) }
+                    if e["message"] == nil { reader.missing("an alert event needs a message", in: e, key: "message", of: "an alert event") }
                     continue
                 }
                 var mapped = AlertEvent(event: event, message: message, location: e.location)
@@ -383,19 +389,22 @@ extension ConfigLoader {
                     if let priority = Priority(name: p.value), priority != .scheduled {
                         mapped.priority = Located(priority, at: p.location)
                     } else {
-                        reader.reject(p, "priority must be manual or emergency, found '\(p.value)'")
+                        reader.reject(p, "priority must be manual or emergency, found '\(p.value)'", code: "must_be_choice", what: "priority",
+                                      ["choices": "manual, emergency", "value": p.value])
                     }
                 }
                 if let n = e["repeat_every"], let span = reader.timeSpan(n, "repeat_every") {
                     if span.value <= .zero {
-                        reader.error("repeat_every must be longer than 0, such as 30min", at: span.location)
+                        reader.error("repeat_every must be longer than 0, such as 30min", at: span.location, code: "must_be_positive",
+                                     what: "repeat_every", ["example": "30min"])
                     } else {
                         mapped.repeatEvery = span
                     }
                 }
                 mapped.repeatCount = e["repeat_count"].flatMap { reader.integer($0, "repeat_count", in: 1...100) }
                 if let count = mapped.repeatCount, count.value > 1, mapped.repeatEvery == nil {
-                    reader.error("repeat_count \(count.value) needs repeat_every (the time between plays)", at: count.location)
+                    reader.error("repeat_count \(count.value) needs repeat_every (the time between plays)", at: count.location,
+                                 code: "repeat_count_needs_every")
                 }
                 alerts.events.append(mapped)
             }
@@ -409,7 +418,7 @@ extension ConfigLoader {
                 }
             } else {
                 reader.error("alerts.languages must be a mapping of CAP language tags to languages, such as "
-                             + "{zh-CN: mandarin, ii: yi}", at: reader.location(n))
+                             + "{zh-CN: mandarin, ii: yi}", at: reader.location(n), code: "alerts_languages_mapping")
             }
         }
         return alerts
@@ -424,22 +433,24 @@ extension ConfigLoader {
             guard let nameNode = f["value_name"], let name = reader.string(nameNode, "value_name") else {
                 if f["value_name"] == nil {
                     reader.missing("an alerts.geocodes entry needs value_name (the <valueName> of the geocodes to match, "
-                                   + "such as \"GB/T 2260\")", in: f)
+                                   + "such as \"GB/T 2260\")", in: f, key: "value_name", of: "an alerts.geocodes entry")
                 }
                 continue
             }
             let valueName = name.value.trimmingCharacters(in: .whitespaces)
             guard !valueName.isEmpty else {
-                reader.error("value_name must not be empty", at: name.location)
+                reader.error("value_name must not be empty", at: name.location, code: "empty_value", what: "value_name")
                 continue
             }
             if let earlier = kinds.first(where: { $0.valueName.lowercased() == valueName.lowercased() }) {
                 reader.error("value_name '\(valueName)' is listed twice in alerts.geocodes (first at line \(earlier.location?.line ?? 0))",
-                             at: name.location)
+                             at: name.location, code: "listed_twice", what: "value_name",
+                             ["value": valueName, "line": "\(earlier.location?.line ?? 0)"])
                 continue
             }
             guard let digitsNode = f["digits"] else {
-                reader.missing("an alerts.geocodes entry needs digits: the lengths of its codes, of 6, 9 and 12", in: f)
+                reader.missing("an alerts.geocodes entry needs digits: the lengths of its codes, of 6, 9 and 12", in: f, key: "digits",
+                               of: "an alerts.geocodes entry")
                 continue
             }
             var digits: [Int] = []
@@ -452,13 +463,14 @@ extension ConfigLoader {
                 }
                 guard let n = Int(text.value.trimmingCharacters(in: .whitespaces)), GeocodeKind.lengths.contains(n) else {
                     reader.reject(text, "digits must be 6 (a county), 9 (a township) or 12 (a village), or a list of them, "
-                                  + "found '\(text.value)'")
+                                  + "found '\(text.value)'", code: "invalid_digits", ["value": text.value])
                     bad = true
                     continue
                 }
                 if !digits.contains(n) { digits.append(n) }
             }
-            if digits.isEmpty, !bad { reader.error("digits must list at least one of 6, 9 and 12", at: reader.location(digitsNode)) }
+            if digits.isEmpty, !bad { reader.error("digits must list at least one of 6, 9 and 12", at: reader.location(digitsNode), code: "empty_list",
+                                                   what: "digits") }
             guard !bad, !digits.isEmpty else { continue }
             kinds.append(GeocodeKind(valueName: valueName, digits: digits.sorted(), location: name.location))
         }

@@ -91,7 +91,9 @@ public struct MessageLibrary: Sendable {
     /// Messages with a folder, sorted.
     public private(set) var messages: [String] = []
     /// Problems with the folder itself or its naming, as plain sentences.
-    public private(set) var notes: [String] = []
+    public var notes: [String] { noteDetails.map(\.text) }
+    /// The same problems with their codes, for a reader's language.
+    public private(set) var noteDetails: [LibraryNote] = []
     /// Files and folders passed over, each with its reason.
     public private(set) var ignored: [IgnoredEntry] = []
     /// A fleet unit's recordings from its commanders: message → language → every key's.
@@ -118,7 +120,8 @@ public struct MessageLibrary: Sendable {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            library.notes.append("audio_dir \(directory) does not exist or is not a folder")
+            library.noteDetails.append(LibraryNote(text: "audio_dir \(directory) does not exist or is not a folder",
+                                                   code: "audio_dir_missing", arguments: ["path": directory]))
             return library
         }
         let folders = ((try? fm.contentsOfDirectory(atPath: directory)) ?? []).sorted()
@@ -149,8 +152,10 @@ public struct MessageLibrary: Sendable {
                 switch probe.probe(path: path) {
                 case .success(let format):
                     if let existing = library.recordings[folder]?[language] {
-                        library.notes.append("\(folder)/\(language) has two recordings; "
-                                             + "using \((existing.path as NSString).lastPathComponent), not \(file)")
+                        let used = (existing.path as NSString).lastPathComponent
+                        library.noteDetails.append(LibraryNote(text: "\(folder)/\(language) has two recordings; using \(used), not \(file)",
+                                                               code: "two_recordings",
+                                                               arguments: ["message": folder, "language": language, "used": used, "file": file]))
                         continue
                     }
                     library.add(Recording(message: folder, language: language, path: path, audio: format))
@@ -226,4 +231,11 @@ public struct MessageLibrary: Sendable {
             messages.sort()
         }
     }
+}
+
+/// A problem with the recordings' folder: its English words, and its code and arguments.
+public struct LibraryNote: Sendable, Hashable {
+    public var text: String
+    public var code: String
+    public var arguments: [String: String]
 }

@@ -16,7 +16,8 @@ enum PlacesValidator {
         for zone in config.zones {
             if let code = zone.place.code {
                 if let first = codes[code.value] {
-                    out.append(.error("duplicate code \(code.value) (first given at \(first.line):\(first.column))", at: code.location))
+                    out.append(.error("duplicate code \(code.value) (first given at \(first.line):\(first.column))", at: code.location,
+                                      code: "duplicate_area_code", ["value": code.value, "line": "\(first.line)", "column": "\(first.column)"]))
                 } else {
                     codes[code.value] = code.location
                 }
@@ -36,10 +37,12 @@ enum PlacesValidator {
             let where_ = area.file.map { " (\($0))" } ?? ""
             if shared == 0 {
                 out.append(.error("the area of zone '\(zone.id)'\(where_) lies outside the area of '\(ancestor)', which contains it "
-                                  + "in the zone tree", at: area.location))
+                                  + "in the zone tree", at: area.location, code: "area_outside_parent",
+                                  ["zone": zone.id, "parent": ancestor]))
             } else if own > 0, (own - shared) / own > tolerance {
                 out.append(.warning("\(percent((own - shared) / own)) of the area of zone '\(zone.id)'\(where_) lies outside "
-                                    + "the area of '\(ancestor)'", at: area.location))
+                                    + "the area of '\(ancestor)'", at: area.location, code: "area_partly_outside_parent",
+                                    ["zone": zone.id, "parent": ancestor, "percent": percent((own - shared) / own)]))
             }
         }
 
@@ -56,7 +59,8 @@ enum PlacesValidator {
                     guard smaller > 0, shared / smaller > tolerance else { continue }
                     out.append(.warning("the areas of zones '\(a)' and '\(b)' overlap by about \(String(format: "%.2f", shared)) km² "
                                         + "(\(percent(shared / smaller)) of the smaller): a position there is in both",
-                                        at: valid[b]!.location))
+                                        at: valid[b]!.location, code: "areas_overlap",
+                                        ["zone": a, "other": b, "km2": String(format: "%.2f", shared), "percent": percent(shared / smaller)]))
                 }
             }
         }
@@ -64,10 +68,11 @@ enum PlacesValidator {
         let following = config.outputs.filter { $0.follow != nil }
         if !following.isEmpty, valid.isEmpty {
             out.append(.warning("output '\(following[0].id.value)' follows gps but no zone has an area: it never moves",
-                                at: following[0].follow!.location))
+                                at: following[0].follow!.location, code: "follow_without_areas",
+                                ["output": following[0].id.value]))
         }
         if let gps = config.gps, following.isEmpty {
-            out.append(.warning("gps is set but no output has follow: gps", at: gps.location))
+            out.append(.warning("gps is set but no output has follow: gps", at: gps.location, code: "gps_without_follow"))
         }
 
         if let alerts = config.alerts {
@@ -76,11 +81,13 @@ enum PlacesValidator {
             for (tag, language) in alerts.languages {
                 if !languageIDs.contains(language.value) {
                     out.append(.error("unknown language '\(language.value)'\(didYouMean(language.value, languageIDs))",
-                                      at: language.location))
+                                      at: language.location, code: "unknown_language",
+                                      suggested(["value": language.value], language.value, languageIDs)))
                 }
                 if let first = tags[tag.value.lowercased()] {
                     out.append(.error("language tag '\(tag.value)' is mapped twice (first at \(first.line):\(first.column))",
-                                      at: tag.location))
+                                      at: tag.location, code: "mapped_twice",
+                                      ["value": tag.value, "line": "\(first.line)", "column": "\(first.column)"]))
                 }
                 tags[tag.value.lowercased()] = tag.location
             }
@@ -88,7 +95,8 @@ enum PlacesValidator {
             for event in alerts.events {
                 if let first = events[event.event.value] {
                     out.append(.error("event '\(event.event.value)' is mapped twice (first at \(first.line):\(first.column))",
-                                      at: event.event.location))
+                                      at: event.event.location, code: "mapped_twice",
+                                      ["value": event.event.value, "line": "\(first.line)", "column": "\(first.column)"]))
                 }
                 events[event.event.value] = event.event.location
             }
@@ -96,9 +104,9 @@ enum PlacesValidator {
                 var isDirectory: ObjCBool = false
                 if !FileManager.default.fileExists(atPath: watch.value, isDirectory: &isDirectory) {
                     out.append(.warning("alerts.watch: the folder \(watch.value) does not exist; alert files cannot be dropped there",
-                                        at: watch.location))
+                                        at: watch.location, code: "watch_missing", ["path": watch.value]))
                 } else if !isDirectory.boolValue {
-                    out.append(.error("alerts.watch: \(watch.value) is not a folder", at: watch.location))
+                    out.append(.error("alerts.watch: \(watch.value) is not a folder", at: watch.location, code: "watch_not_folder", ["path": watch.value]))
                 }
             }
         }
@@ -118,27 +126,29 @@ enum PlacesValidator {
                 let start = area.location(polygon: p, ring: r)
                 guard pts.count >= 4 else {
                     out.append(.error("a \(what) needs at least 4 positions (3 corners and the first repeated at the end), "
-                                      + "found \(pts.count)", at: start))
+                                      + "found \(pts.count)", at: start, code: "ring_too_few", ["ring": what, "n": "\(pts.count)"]))
                     continue
                 }
                 guard pts.first == pts.last else {
                     out.append(.error("the \(what) is not closed: its last position [\(lonLat(pts.last!))] differs from its first "
                                       + "[\(lonLat(pts.first!))]; repeat the first position at the end",
-                                      at: area.location(polygon: p, ring: r, position: pts.count - 1)))
+                                      at: area.location(polygon: p, ring: r, position: pts.count - 1), code: "ring_not_closed",
+                                      ["ring": what, "last": lonLat(pts.last!), "first": lonLat(pts.first!)]))
                     continue
                 }
                 if let (i, j) = Geometry.selfIntersection(ring) {
                     out.append(.error("the \(what) crosses itself: its edge from position \(i + 1) [\(lonLat(pts[i]))] meets its edge "
                                       + "from position \(j + 1) [\(lonLat(pts[j]))]",
-                                      at: area.location(polygon: p, ring: r, position: j)))
+                                      at: area.location(polygon: p, ring: r, position: j), code: "ring_crosses",
+                                      ["ring": what, "i": "\(i + 1)", "j": "\(j + 1)", "a": lonLat(pts[i]), "b": lonLat(pts[j])]))
                     continue
                 }
                 if Geometry.squareKilometres(Area([Polygon(outer: ring)])) <= 0 {
-                    out.append(.error("the \(what) has no surface (its positions lie on one line)", at: start))
+                    out.append(.error("the \(what) has no surface (its positions lie on one line)", at: start, code: "ring_flat", ["ring": what]))
                     continue
                 }
                 if r > 0, ring.points.contains(where: { Geometry.locate($0, in: polygon.outer) == .outside }) {
-                    out.append(.error("the hole is not inside its polygon's outer ring", at: start))
+                    out.append(.error("the hole is not inside its polygon's outer ring", at: start, code: "hole_outside"))
                 }
             }
         }
@@ -165,7 +175,9 @@ extension PlacesValidator {
         (config.alerts?.events ?? []).compactMap { event in
             library.has(message: event.message.value) ? nil
                 : .error("unknown message '\(event.message.value)': no recordings in \(library.directory)/\(event.message.value)/"
-                         + didYouMean(event.message.value, library.messages), at: event.message.location)
+                         + didYouMean(event.message.value, library.messages), at: event.message.location, code: "unknown_message",
+                         suggested(["value": event.message.value, "folder": "\(library.directory)/\(event.message.value)/"],
+                                   event.message.value, library.messages))
         }
     }
 }
