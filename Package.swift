@@ -118,7 +118,7 @@ let package = Package(
 
         .testTarget(name: "LabaCatalogTests", dependencies: ["LabaCatalog"]),
         // The CLI's own logic (argument repairs, CSV), as tables; the binary itself is in EndToEndTests.
-        .testTarget(name: "LabaCLITests", dependencies: ["LabaCLI", "LabaControl"]),
+        .testTarget(name: "LabaCLITests", dependencies: ["LabaCLI", "LabaControl", "LabaCatalog", "LabaCore", "LabaFleet"]),
         .testTarget(name: "LabaCoreTests", dependencies: ["LabaCore"]),
         .target(name: "LabaTestSupport", path: "Tests/LabaTestSupport"),
         .testTarget(name: "LabaAudioTests", dependencies: ["LabaAudio", "LabaCore", "CSndFile", "CEBUR128", "LabaTestSupport"]),

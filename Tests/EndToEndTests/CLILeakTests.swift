@@ -172,7 +172,7 @@ import Testing
                   - {message: tongzhi, at: "08:00", from: 2026-12-07, until: 2026-12-01}
                   - {at: "09:00"}
             """, ["没有区域 limin", "是不是要输入 'liming'", "喇叭编号 square 重复", "喇叭缺少 device 这一项",
-                  "上级区域 nowhere 不存在", "没有语种 mandrin", "早于 from", "定时播出条目缺少 message 这一项"]),
+                  "上级区域 nowhere 不存在", "没有语种 mandrin", "早于 from", "一条定时播出缺少 message 这一项"]),
         ("power", """
             outputs:
               - {id: square, device: laba_square, zone: liming, power: {gpio: "gpio17", warmup: 90s}}
@@ -256,7 +256,7 @@ import Testing
             """.write(toFile: valid, atomically: true, encoding: .utf8)
         let result = try Binaries.run("laba", ["check", "--config", valid, "--state-dir", dir + "/state"], environment: zh)
         let text = result.stdout + result.stderr
-        #expect(text.contains("没有区域 gone；操作员的定时播出条目 op-1 已停用"), "\(text)")
+        #expect(text.contains("没有区域 gone；操作员的定时播出 op-1 已停用"), "\(text)")
         let found = leaks.leaks(in: text)
         #expect(found.isEmpty, "valid:\n\(found.map(\.description).joined(separator: "\n"))")
     }

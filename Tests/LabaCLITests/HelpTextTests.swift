@@ -5,7 +5,7 @@
 import LabaCatalog
 import LabaFleet
 import Testing
-@testable import laba
+@testable import LabaCLI
 
 @Suite struct HelpTextTests {
     /// Every help line of the command at `path` and below that has no catalogue text.
