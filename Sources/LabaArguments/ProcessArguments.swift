@@ -20,17 +20,14 @@ public enum ProcessArguments {
         return first.split(separator: "/").last.map(String.init) ?? first
     }
 
-    /// Whether this process runs the daemon: started as `labad`, or as `laba labad …` (busybox's
-    /// form, for when no link exists).
-    public static var runsDaemon: Bool {
-        invokedName == "labad" || (all.count > 1 && all[1] == "labad" && invokedName != "labad")
-    }
+    /// Started as `laba labad …`: busybox's form, for when no link exists.
+    private static var namesDaemonFirst: Bool { invokedName != "labad" && all.dropFirst().first == "labad" }
 
-    /// The arguments after the program's name, for the daemon's command or the CLI's.
-    public static var commandArguments: [String] {
-        if invokedName != "labad" && all.count > 1 && all[1] == "labad" { return Array(all.dropFirst(2)) }
-        return Array(all.dropFirst())
-    }
+    /// Whether this process runs the daemon: started as `labad`, or as `laba labad …`.
+    public static var runsDaemon: Bool { invokedName == "labad" || namesDaemonFirst }
+
+    /// The arguments after the program's name (and after `labad` in busybox's form).
+    public static var commandArguments: [String] { Array(all.dropFirst(namesDaemonFirst ? 2 : 1)) }
 
     /// Whether /proc is mounted: the daemon reads its descriptors, its peers and its memory there.
     public static var procMounted: Bool { access("/proc/self/stat", R_OK) == 0 }

@@ -232,14 +232,7 @@ struct Status: AsyncParsableCommand {
         // Amplifiers with `power:` (SPEC 18), and a switching that fails.
         for o in status.outputs {
             guard let power = o.power else { continue }
-            let state: Catalog.Key = switch power.state.known {
-            case .off?: .powerOff
-            case .warming?: .powerWarming
-            case .on?: .powerOn
-            case .holding?: .powerHolding
-            case nil: .powerOn
-            }
-            print(t(.statusPower, ["output": o.id, "state": power.state.known == nil ? power.state.description : t(state)]))
+            print(t(.statusPower, ["output": o.id, "state": Catalog.powerStateName(power.state.description)]))
             if let problem = power.problem { print(t(.statusPowerProblem, ["output": o.id, "problem": problem])) }
         }
         // The operators' entries a technician's edit disabled: the clerk who made them reads this.

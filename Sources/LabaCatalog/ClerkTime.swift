@@ -97,4 +97,17 @@ extension Catalog {
         }
         return key.map { text($0, in: language) } ?? name
     }
+
+    /// The words for an amplifier's state (`off`, `warming`, `on`, `holding`: SPEC 18) in
+    /// `language`; a name this version does not know is shown as it is.
+    public static func powerStateName(_ name: String, in language: CatalogLanguage = .current) -> String {
+        let key: Key? = switch name {
+        case "off": .powerOff
+        case "warming": .powerWarming
+        case "on": .powerOn
+        case "holding": .powerHolding
+        default: nil
+        }
+        return key.map { text($0, in: language) } ?? name
+    }
 }

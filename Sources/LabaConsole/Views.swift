@@ -206,16 +206,9 @@ struct OverviewPage {
                                position: languages.isEmpty ? 1 : index + 1, count: max(1, languages.count))
             }
             let next = o.next.map { "\(naming.time($0.time.microseconds)) \(naming.message($0.message))" } ?? texts(.webNothingScheduled)
-            let powerState: Catalog.Key? = switch o.power?.state {
-            case "off"?: .powerOff
-            case "warming"?: .powerWarming
-            case "holding"?: .powerHolding
-            case nil: nil
-            default: .powerOn
-            }
             return Output(id: o.id, name: naming.output(o.id), named: naming.outputNamed(o.id), zone: o.zone, zoneName: naming.zone(o.zone), state: state, stateName: texts.state(state),
                           playing: playing, waiting: o.queue.isEmpty ? nil : texts(.webWaiting, ["n": String(o.queue.count)]),
-                          next: next, power: powerState.map { texts(.webPower, ["state": texts($0)]) },
+                          next: next, power: o.power.map { texts(.webPower, ["state": Catalog.powerStateName($0.state, in: texts.language)]) },
                           powerProblem: o.power?.problem.map { texts(.webPowerProblem, ["problem": $0]) })
         }
         recent = records.map { r in

@@ -32,7 +32,9 @@ final class LogReader: @unchecked Sendable {
                 buffer.removeSubrange(buffer.startIndex..<range.upperBound)
                 return true
             }
-            if ended || !condition.wait(until: deadline) { return buffer.range(of: text).map { _ in true } ?? false }
+            if ended { return false }
+            // Timed out: one last look (the line may have come with the deadline), then give up.
+            if !condition.wait(until: deadline), buffer.range(of: text) == nil { return false }
         }
     }
 }

@@ -54,16 +54,10 @@ import Testing
             "$1" --version || exit 5
             "$1" --config /nonexistent.yaml --state-dir "$2/state" --socket "$2/laba.sock"
             """
+        let expected = try Binaries.run("labad", ["--version"]).stdout
         let result = try Binaries.run(executable: "/usr/bin/unshare", ["-m", "--propagation", "private", "sh", "-c", script, "sh", labad, dir])
-        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == LabaVersionText.expected(), "\(result.stdout) \(result.stderr)")
+        #expect(!expected.isEmpty && result.stdout == expected, "\(result.stdout) \(result.stderr)")
         #expect(result.status == 71, "\(result.stderr)")
         #expect(result.stderr.contains("/proc is not mounted"), "\(result.stderr)")
-    }
-}
-
-/// What `labad --version` prints with /proc mounted (the reference for the run without it).
-enum LabaVersionText {
-    static func expected() -> String {
-        ((try? Binaries.run("labad", ["--version"]).stdout) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
