@@ -8,13 +8,28 @@ import Testing
 final class LogReader: @unchecked Sendable {
     private let condition = NSCondition()
     private var buffer = ""
+    /// The last 64 KiB of the whole log, consumed or not: what a failing test prints.
+    private var tail = ""
     private var ended = false
+
+    var lastLines: String {
+        condition.lock()
+        defer { condition.unlock() }
+        return tail
+    }
 
     func drain(_ handle: FileHandle) {
         while true {
             let chunk = handle.availableData
             condition.lock()
-            if chunk.isEmpty { ended = true } else { buffer += String(decoding: chunk, as: UTF8.self) }
+            if chunk.isEmpty {
+                ended = true
+            } else {
+                let text = String(decoding: chunk, as: UTF8.self)
+                buffer += text
+                tail += text
+                if tail.utf8.count > 65_536 { tail = String(tail.suffix(32_768)) }
+            }
             condition.broadcast()
             condition.unlock()
             if chunk.isEmpty { return }
@@ -102,7 +117,23 @@ final class DaemonFixture {
                let records = try? Store(path: database).broadcasts(limit: .max), condition(records) { return true }
             usleep(20_000)
         }
+        report("the records never got there")
         return false
+    }
+
+    /// Prints what a failing wait needs to be understood on CI: the records, labad's last log lines
+    /// and the PulseAudio server's, if the test runs one.
+    func report(_ what: String) {
+        var text = "--- \(what) (\(dir))\n--- records:\n"
+        for record in (try? Store(path: database).broadcasts(limit: 50)) ?? [] {
+            text += "\(record.id) \(record.source.rawValue) \(record.message) \(record.output) \(record.state.rawValue) "
+                + "\(record.outcome?.rawValue ?? "-") \(record.reason ?? "")\n"
+        }
+        text += "--- labad's log (last lines):\n" + String((logReader?.lastLines ?? "").suffix(8_000))
+        if let pulse = try? String(contentsOfFile: dir + "/pulse.sock.log", encoding: .utf8) {
+            text += "--- PulseAudio's log (last lines):\n" + String(pulse.suffix(4_000))
+        }
+        FileHandle.standardError.write(Data((text + "\n---\n").utf8))
     }
 
     func writeConfig(at: String, extra: String = "") throws {
@@ -198,7 +229,11 @@ final class DaemonFixture {
     /// Reads labad's log until it contains `text` after what earlier waits consumed; false when the
     /// process ends or `timeout` passes first.
     func waitForLog(_ text: String, timeout: Double = Binaries.patience) -> Bool {
-        logReader?.wait(for: text, timeout: timeout) ?? false
+        guard logReader?.wait(for: text, timeout: timeout) == true else {
+            if timeout >= Binaries.patience { report("labad never logged '\(text)'") }
+            return false
+        }
+        return true
     }
 
     /// Sends SIGTERM and waits for the exit status; after `Binaries.patience` it kills and returns -9.
