@@ -292,8 +292,9 @@ let statusTopic = FleetTopics(fleet: "lijiang").topic(.unitStatus(unit: "unit-a"
         try await Task.sleep(for: .milliseconds(1500))
         let after = try #require(Self.usage(ofThread: "mqtt idle-check"))
         // A few at most: on two cores loaded by every suite at once, a futex the thread shares with the
-        // connection's users can put it to sleep once or twice; a polling loop (10-100 ms) wakes 15-150 times.
-        #expect(after.wakeUps - before.wakeUps <= 3, "\(after.wakeUps - before.wakeUps) wake-ups")
+        // connection's users can put it to sleep a few times (4 seen with a dozen builds beside the
+        // tests); a polling loop (10-100 ms) wakes 15-150 times.
+        #expect(after.wakeUps - before.wakeUps <= 6, "\(after.wakeUps - before.wakeUps) wake-ups")
         #expect(after.ticks - before.ticks <= 1, "\(after.ticks - before.ticks) ticks of CPU")
     }
 }
