@@ -26,6 +26,19 @@ public protocol ConsoleDoor: Sendable {
     /// One element at every change of what the overview shows, from now on; it ends at shutdown.
     func changes() async -> AsyncStream<Void>
 
+    // MARK: The county's desk (a commander's units)
+
+    /// This daemon's id in the fleet; nil without a `fleet:` section.
+    var fleetUnitID: String? { get }
+    /// On a commander, its units as their last statuses say (`only`: those of them); nil elsewhere.
+    func fleetUnits(only: Set<String>?) async -> [UnitJSON]?
+    /// On a commander, the id of each unit whose status or records are stored, from now on; nil
+    /// elsewhere. It ends at shutdown.
+    func unitChanges() async -> AsyncStream<String>?
+    /// Units' records (`unit` nil: every unit's), newest first, after `before` when given.
+    func unitRecords(unit: String?, _ filter: BroadcastFilter,
+                     before: (plannedAt: Int64, unit: String, id: String)?) async -> [DeskRecord]
+
     // MARK: Requests
 
     func broadcast(_ request: AdmissionRequest) async throws(Refusal) -> Broadcasts

@@ -91,8 +91,17 @@ public struct UnitJSON: Codable, Sendable, Equatable {
         /// switching that fails (SPEC 18); absent from older units.
         public var power: String?
         public var powerProblem: String?
+        /// Of the broadcast playing: the segment under way (1-based) of how many (newer units).
+        public var segment: Int?
+        public var segments: Int?
+        /// An output that follows GPS: whether it has a fix, and its last position.
+        public var gpsFix: Bool?
+        public var lat: Double?
+        public var lon: Double?
 
-        enum CodingKeys: String, CodingKey { case id, zone, state, playing, queue, power, powerProblem = "power_problem" }
+        enum CodingKeys: String, CodingKey {
+            case id, zone, state, playing, queue, power, powerProblem = "power_problem", segment, segments, gpsFix = "gps_fix", lat, lon
+        }
 
         public init(id: String, zone: String, state: String, playing: String?, queue: Int) {
             self.id = id
@@ -310,5 +319,16 @@ public struct LibraryPublishAnswers: Sendable, Equatable {
                 waiting.append(u.unit)
             }
         }
+    }
+}
+
+/// A record of the county's desk: this daemon's own (`unit` nil) or one a unit reported.
+public struct DeskRecord: Sendable {
+    public var unit: String?
+    public var record: BroadcastRecord
+
+    public init(unit: String?, record: BroadcastRecord) {
+        self.unit = unit
+        self.record = record
     }
 }

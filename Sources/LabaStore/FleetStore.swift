@@ -597,6 +597,20 @@ extension Store {
     }
 
     /// The newest record of each unit (by planned time).
+    /// The newest record of each of `units` (nil: of every unit), one indexed look-up a unit.
+    public func lastFleetRecords(units: [String]?) throws -> [String: FleetRecordRow] {
+        guard let units else { return try lastFleetRecords() }
+        return try database.read { db in
+            var out: [String: FleetRecordRow] = [:]
+            for unit in units {
+                out[unit] = try FleetRecordRow.fetchOne(db, sql: """
+                    SELECT * FROM fleet_record WHERE unit = ? ORDER BY planned_at DESC, id DESC LIMIT 1
+                    """, arguments: [unit])
+            }
+            return out
+        }
+    }
+
     public func lastFleetRecords() throws -> [String: FleetRecordRow] {
         try database.read { db in
             let rows = try FleetRecordRow.fetchAll(db, sql: """

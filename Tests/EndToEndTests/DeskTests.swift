@@ -1,0 +1,68 @@
+// The county's desk (issue 28) end to end: a commander's console and two real units through a real
+// mosquitto, driven by headless Chromium (Tests/Browser/desk.py).
+
+import Foundation
+import LabaCore
+import LabaStore
+import LabaTestSupport
+import Testing
+
+@Suite(.serialized) struct DeskTests {
+    /// county (古城区, no area) > town-a (甲镇, unit-a) and town-b (乙镇, unit-b), side by side.
+    static func config(_ fleet: FleetFixture, unit: String, zone: String, console: Int? = nil) -> String {
+        """
+        timezone: Asia/Shanghai
+        audio_dir: audio
+        defaults: {gap: 200ms, loudness_lufs: -16}
+        outputs:
+          - {id: square, device: laba_square, zone: \(zone)}
+        zones:
+          - {id: county, name: 古城区, languages: [mandarin]}
+          - {id: town-a, name: 甲镇, parent: county, languages: [naxi], area: [[100.0, 26.0], [100.1, 26.0], [100.1, 26.1], [100.0, 26.1], [100.0, 26.0]]}
+          - {id: town-b, name: 乙镇, parent: county, languages: [yi], area: [[100.1, 26.0], [100.2, 26.0], [100.2, 26.1], [100.1, 26.1], [100.1, 26.0]]}
+        fleet:
+          name: e2e
+          broker: "mqtt://127.0.0.1:\(fleet.broker.port)"
+          unit: \(unit)
+          keepalive: 5s
+          trust:
+            - {key: \(fleet.keys)/county.pub, zones: [county]}
+        \(console != nil ? "  sign_key: \(fleet.keys)/county.key\n  command_zones: [county]\n" : "")
+        """ + (console.map { "console: {listen: \"127.0.0.1:\($0)\", language: zh-Hans}\n" } ?? "")
+    }
+
+    @Test(.enabled(if: ConsoleTests.browserAvailable || ProcessInfo.processInfo.environment["CI"] != nil,
+                   "needs chromium-driver, selenium and pulseaudio (make deps)"))
+    func theCommandersConsoleShowsItsUnitsTheirRecordsAndTheMap() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let port = try ConsoleTests.freePort()
+        let (officeYAML, aYAML, bYAML) = (Self.config(fleet, unit: "office", zone: "county", console: port),
+                                          Self.config(fleet, unit: "unit-a", zone: "town-a"),
+                                          Self.config(fleet, unit: "unit-b", zone: "town-b"))
+        let office = try await fleet.start("office", zone: "county", commander: true) { _, office in
+            try FileManager.default.createDirectory(atPath: office.dir + "/state", withIntermediateDirectories: true)
+            let added = try Binaries.run("laba", ["user", "add", "chen", "--role", "operator", "--password-stdin"],
+                                         environment: office.environment, stdin: "password-chen\n")
+            guard added.status == 0 else { throw BrokerError(description: "laba user add: \(added.stderr)") }
+            return officeYAML
+        }
+        let a = try await fleet.start("unit-a", zone: "town-a") { _, _ in aYAML }
+        let b = try await fleet.start("unit-b", zone: "town-b") { _, _ in bYAML }
+        #expect(await office.waitUntilOnline(["unit-a", "unit-b"]))
+
+        let browser = try await blocking {
+            try Binaries.run(executable: "/usr/bin/env", ["python3", Binaries.repo("Tests/Browser/desk.py"), "http://127.0.0.1:\(port)",
+                                                          Binaries.repo(".build/screenshots"), String(b.pid)],
+                             environment: ["SE_AVOID_STATS": "true"], timeout: 180)
+        }
+        print(browser.stdout)
+        #expect(browser.status == 0, "\(browser.stdout)\n\(browser.stderr)")
+
+        // What the pages showed, in the commander's store: unit-a's record of the broadcast, none
+        // from unit-b, and unit-b offline.
+        let records = try office.fleetRecords()
+        #expect(records.map(\.unit) == ["unit-a"] && records.first?.message == "notice" && records.first?.zone == "town-a", "\(records)")
+        #expect(try Store(path: office.database).units().first { $0.unit == "unit-b" }?.state == "offline")
+        #expect(try await tones(a.dir + "/laba_square.wav") == [300])
+    }
+}
