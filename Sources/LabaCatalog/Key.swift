@@ -1109,5 +1109,35 @@ extension Catalog {
         case webMapTracks
         case webMapNoAreas
         case webMapWithoutArea
+        case webSpread
+        case webColumnHeld
+        case webColumnRefused
+        case webColumnMissingUnits
+        case webSpreadHeld
+        case webSpreadRefused
+        case webPublished
+        case webNotPublished
+        case webNoSpread
+        case webAlerts
+        case webAlertViaFile
+        case webAlertViaAPI
+        case webAlertViaFleet
+        case webAlertViaConsole
+        case webAlertAreas
+        case webAlertZones
+        case webAlertPlayed
+        case webAlertRefused
+        case webAlertReason
+        case webAlertDrill
+        case webAlertEmergency
+        case webAlertSend
+        case webAlertFile
+        case webAlertSendButton
+        case webAlertConfirm
+        case webAlertSent
+        case webAlertSeenBefore
+        case webAlertTooLarge
+        case webNoAlerts
+        case webColumnPlace
     }
 }

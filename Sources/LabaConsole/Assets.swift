@@ -207,6 +207,27 @@ enum Assets {
         update(false);
       }
 
+      // A CAP file sent from the alerts page; an emergency is sent again once the clerk confirms.
+      var capSend = document.getElementById("cap-send");
+      if (capSend) {
+        var capStatus = document.getElementById("cap-status");
+        var sendCap = function (file, confirmed) {
+          var headers = { "X-CSRF-Token": csrf, "Content-Type": "application/xml" };
+          if (confirmed) headers["X-Confirm"] = "yes";
+          fetch("/alerts", { method: "POST", credentials: "same-origin", body: file, headers: headers }).then(function (r) {
+            return r.text().then(function (text) {
+              if (r.status === 409 && !confirmed && window.confirm(text)) { sendCap(file, true); return; }
+              if (r.ok) { window.location = "/alerts?sent=" + encodeURIComponent(text); return; }
+              capStatus.textContent = text; capStatus.className = "error";
+            });
+          }).catch(function () { capStatus.textContent = document.getElementById("alert-sender").dataset.failed; });
+        };
+        capSend.addEventListener("click", function () {
+          var input = document.getElementById("cap-file");
+          if (input.files.length) sendCap(input.files[0], false);
+        });
+      }
+
       var panel = document.getElementById("recorder");
       if (!panel) return;
       var status = document.getElementById("rec-status");

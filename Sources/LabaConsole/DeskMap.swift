@@ -45,7 +45,7 @@ enum DeskMap {
         for zone in tree.ids {
             let here = places.filter { $0.zones.contains { tree.zone($0, isWithin: zone) } }
             let online = here.filter(\.online).count
-            out[zone] = here.isEmpty ? .none : online == here.count ? .online : online == 0 ? .offline : .partial
+            out[zone] = here.isEmpty ? ZoneState.none : online == here.count ? .online : online == 0 ? .offline : .partial
         }
         return out
     }

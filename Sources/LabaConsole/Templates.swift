@@ -15,7 +15,7 @@ enum Templates {
         "top": top, "bottom": bottom, "login": login, "overview": overview, "live": live, "broadcast": broadcast,
         "confirm": confirm, "stop": stop, "talk": talk, "schedule": schedule, "entry": entry, "schedule-log": scheduleLog, "record": record, "recordings": recordings,
         "zones": zones, "accounts": accounts, "problem": problem, "entryCard": entryCard,
-        "unitRow": unitRow, "unitRows": unitRows, "units": units, "unit": unit, "recordRow": recordRow, "map": map,
+        "unitRow": unitRow, "unitRows": unitRows, "units": units, "unit": unit, "recordRow": recordRow, "map": map, "alerts": alerts,
     ]
 
     static let top = """
@@ -144,6 +144,31 @@ enum Templates {
     {{^page.hasMap}}<p class="muted" id="no-map">{{t.webMapNoAreas}}</p>{{/page.hasMap}}
     {{#page.hasWithoutArea}}<h2>{{t.webMapWithoutArea}}</h2>
     <ul id="without-area">{{#page.withoutArea}}<li>{{.}}</li>{{/page.withoutArea}}</ul>{{/page.hasWithoutArea}}
+    {{> bottom}}
+    """
+
+    /// The alerts received, and the form that sends one.
+    static let alerts = """
+    {{> top}}
+    <h1>{{t.webAlerts}}</h1>
+    {{#canOperate}}<div class="card" id="alert-sender" data-failed="{{t.webSaveFailed}}">
+    <h2>{{t.webAlertSend}}</h2>
+    <p class="row"><label>{{t.webAlertFile}} <input type="file" id="cap-file" accept=".xml,application/xml,text/xml"></label><button type="button" id="cap-send">{{t.webAlertSendButton}}</button></p>
+    <div id="cap-status" class="muted"></div>
+    </div>{{/canOperate}}
+    {{#page.alerts}}<div class="card alert-card" id="alert-{{id}}" data-zones="{{zones}}">
+    <h3>{{title}} {{#emergency}}<span class="state failed">{{t.webAlertEmergency}}</span>{{/emergency}} {{#drill}}<span class="state queued">{{t.webAlertDrill}}</span>{{/drill}}</h3>
+    <p class="muted">{{time}} · {{via}}</p>
+    <p><strong>{{t.webAlertAreas}}</strong>：{{areas}}</p>
+    <p class="reached"><strong>{{t.webAlertZones}}</strong>：{{zones}}</p>
+    {{#reason}}<p class="reason"><strong>{{t.webAlertReason}}</strong>：{{reason}}</p>{{/reason}}
+    <table class="cardtable played">
+    <tr><th>{{t.webColumnPlace}}</th><th>{{t.webColumnOutput}}</th><th>{{t.webColumnZone}}</th><th>{{t.webColumnOutcome}}</th></tr>
+    {{#played}}<tr class="played-row" data-place="{{place}}" data-outcome="{{outcome}}"><td data-label="{{t.webColumnPlace}}">{{place}}</td><td data-label="{{t.webColumnOutput}}">{{output}}</td><td data-label="{{t.webColumnZone}}">{{zone}}</td><td data-label="{{t.webColumnOutcome}}"><span class="state {{outcome}}">{{outcomeName}}</span></td></tr>{{/played}}
+    </table>
+    {{#refused}}<p class="refused error">{{t.webAlertRefused}}：{{.}}</p>{{/refused}}
+    </div>{{/page.alerts}}
+    {{^page.alerts}}<p class="muted" id="no-alerts">{{t.webNoAlerts}}</p>{{/page.alerts}}
     {{> bottom}}
     """
 
@@ -402,6 +427,12 @@ enum Templates {
     <tr><th>{{t.webColumnMessage}}</th>{{#page.languages}}<th>{{name}}</th>{{/page.languages}}</tr>
     {{#page.rows}}<tr><td class="name">{{title}}</td>{{#cells}}{{#present}}<td id="cell-{{message}}-{{language}}" data-label="{{languageName}}"><a class="play" href="/recordings/{{message}}/{{language}}" title="{{t.webPlay}}">▶</a></td>{{/present}}{{^present}}<td class="missing" id="cell-{{message}}-{{language}}" data-label="{{languageName}}">—</td>{{/present}}{{/cells}}</tr>{{/page.rows}}
     </table>
+    {{#page.desk}}<h2>{{t.webSpread}}</h2>
+    <table id="spread" class="cardtable">
+    <tr><th>{{t.webColumnMessage}}</th><th>{{t.webLanguage}}</th><th>{{t.webColumnHeld}}</th><th>{{t.webColumnRefused}}</th><th>{{t.webColumnMissingUnits}}</th></tr>
+    {{#page.spread}}<tr id="spread-{{id}}" data-held="{{held}}" data-missing="{{missingCount}}"><td class="name" data-label="{{t.webColumnMessage}}">{{title}}</td><td data-label="{{t.webLanguage}}">{{languageName}}</td><td class="held" data-label="{{t.webColumnHeld}}">{{heldText}} <span class="muted">{{holders}}</span></td><td class="refused" data-label="{{t.webColumnRefused}}">{{#refused}}<div>{{.}}</div>{{/refused}}{{^refused}}—{{/refused}}</td><td class="missing-units" data-label="{{t.webColumnMissingUnits}}">{{missing}}</td></tr>{{/page.spread}}
+    {{^page.spread}}<tr><td colspan="5" class="muted">{{t.webNoSpread}}</td></tr>{{/page.spread}}
+    </table>{{/page.desk}}
     {{#canOperate}}
     <h2>{{t.webAddRecording}}</h2>
     <div class="card" id="recorder" data-saving="{{t.webSaving}}" data-failed="{{t.webSaveFailed}}" data-recording="{{t.webRecording}}" data-recorded="{{t.webRecorded}}" data-denied="{{t.webMicDenied}}" data-insecure="{{t.webMicInsecure}}">

@@ -166,6 +166,7 @@ extension FleetService {
             status.lastRecordAt = last.lastRecordAt
             status.library = last.library
             status.libraryRefusals = last.libraryRefusals
+            status.clockSynced = last.clockSynced
         }
         if status.outputs != nil { knownUnits[from] = status.zones }
         // A unit that (re)connected, perhaps on a session the broker lost (a broker killed before

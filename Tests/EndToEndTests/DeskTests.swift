@@ -28,7 +28,11 @@ import Testing
           trust:
             - {key: \(fleet.keys)/county.pub, zones: [county]}
         \(console != nil ? "  sign_key: \(fleet.keys)/county.key\n  command_zones: [county]\n" : "")
-        """ + (console.map { "console: {listen: \"127.0.0.1:\($0)\", language: zh-Hans}\n" } ?? "")
+        alerts:
+          events:
+            - {event: 地震, message: notice}
+          languages: {zh-CN: mandarin}
+        """ + (console.map { "\nconsole: {listen: \"127.0.0.1:\($0)\", language: zh-Hans}\n" } ?? "")
     }
 
     @Test(.enabled(if: ConsoleTests.browserAvailable || ProcessInfo.processInfo.environment["CI"] != nil,
@@ -58,11 +62,15 @@ import Testing
         print(browser.stdout)
         #expect(browser.status == 0, "\(browser.stdout)\n\(browser.stderr)")
 
-        // What the pages showed, in the commander's store: unit-a's record of the broadcast, none
-        // from unit-b, and unit-b offline.
+        // What the pages showed, in the commander's store: unit-a's records of the broadcast and of
+        // the alert, none from unit-b, and unit-b offline.
         let records = try office.fleetRecords()
-        #expect(records.map(\.unit) == ["unit-a"] && records.first?.message == "notice" && records.first?.zone == "town-a", "\(records)")
+        // The broadcast and the alert, both on unit-a.
+        #expect(records.count == 2 && records.allSatisfy { $0.unit == "unit-a" && $0.message == "notice" && $0.zone == "town-a" },
+                "\(records)")
         #expect(try Store(path: office.database).units().first { $0.unit == "unit-b" }?.state == "offline")
-        #expect(try await tones(a.dir + "/laba_square.wav") == [300])
+        let heard = try await tones(a.dir + "/laba_square.wav")
+        #expect(!heard.isEmpty && heard.allSatisfy { $0 == 300 }, "\(heard)")
+        #expect(try await tones(b.dir + "/laba_square.wav").isEmpty)
     }
 }
