@@ -67,7 +67,8 @@ extension Site {
                 id: String(json.id), title: json.event ?? json.identifier ?? String(json.id), time: naming.clerk(json.receivedAt), via: via,
                 emergency: json.priority == "emergency", drill: json.drill, areas: a.areas.isEmpty ? "—" : a.areas.joined(separator: "、"),
                 zones: json.zones.isEmpty ? t(.webNone) : json.zones.map(naming.zone).joined(separator: "、"), played: played,
-                refused: refused, reason: json.reason))
+                // Why nothing (more) plays: the office's own reason, shown when nothing played anywhere.
+                refused: refused, reason: played.isEmpty ? json.reason : nil))
         }
         let flash = Form(request.uri.query ?? "")["sent"].flatMap { id in alerts.contains { $0.id == id } ? t(.webAlertSent) : nil }
         return page("alerts", visit, title: .webAlerts, page: AlertsPage(alerts: alerts), flash: flash)
