@@ -155,8 +155,8 @@ extension FleetService {
             logger.warning("a unit's status cannot be read", metadata: ["unit": "\(from)"])
             return
         }
-        let previous = ((try? store.units()) ?? []).first(where: { $0.unit == from })
-            .flatMap { try? FleetJSON.decode(UnitStatus.self, from: Array($0.status)) }
+        // Its own row only: a county's hundreds of units report at once after a broker restarts.
+        let previous = ((try? store.unit(from)) ?? nil).flatMap { try? FleetJSON.decode(UnitStatus.self, from: Array($0.status)) }
         // The will says only `offline`: keep what the unit said last (its zones, version...).
         if status.outputs == nil, let last = previous {
             status.outputs = last.outputs

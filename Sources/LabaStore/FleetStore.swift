@@ -442,6 +442,11 @@ extension Store {
         try database.read { try FleetUnitRow.order(Column("unit")).fetchAll($0) }
     }
 
+    /// One unit's row (its primary key), nil for a unit not known here.
+    public func unit(_ id: String) throws -> FleetUnitRow? {
+        try database.read { try FleetUnitRow.fetchOne($0, key: id) }
+    }
+
     // MARK: Unit: its command subscriptions
 
     /// The command topics this unit subscribed to when it last ran: the broker's persistent
