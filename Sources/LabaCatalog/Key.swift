@@ -1072,5 +1072,72 @@ extension Catalog {
         case fleetRefusalTooLong
         case fleetRefusalIssuedAhead
         case fleetRefusalStale
+        // The county's desk: a commander's units on the console (issue 28).
+        case webUnits
+        case webColumnUnit
+        case webColumnState
+        case webUnitOnlineSince
+        case webUnitOfflineSince
+        case webColumnPlaying
+        case webUnitSegment
+        case webColumnQueue
+        case webColumnLastRecord
+        case webColumnVersion
+        case webColumnMissing
+        case webColumnClock
+        case webClockSynced
+        case webClockNotSynced
+        case webColumnGPS
+        case webGPSFix
+        case webGPSNoFix
+        case webNoUnits
+        case webNone
+        case webUnitTitle
+        case webUnitLoudspeakers
+        case webUnitRecords
+        case webUnitAllRecords
+        case webThisOffice
+        case webOlder
+        case webNewest
+        case webUnitsOnline
+        case webMap
+        case webMapDay
+        case webMapOnline
+        case webMapPartial
+        case webMapOffline
+        case webMapNone
+        case webMapTracks
+        case webMapNoAreas
+        case webMapWithoutArea
+        case webSpread
+        case webColumnHeld
+        case webColumnRefused
+        case webColumnMissingUnits
+        case webSpreadHeld
+        case webSpreadRefused
+        case webPublished
+        case webNotPublished
+        case webNoSpread
+        case webAlerts
+        case webAlertViaFile
+        case webAlertViaAPI
+        case webAlertViaFleet
+        case webAlertViaConsole
+        case webAlertAreas
+        case webAlertZones
+        case webAlertPlayed
+        case webAlertRefused
+        case webAlertReason
+        case webAlertDrill
+        case webAlertEmergency
+        case webAlertSend
+        case webAlertFile
+        case webAlertSendButton
+        case webAlertConfirm
+        case webAlertSent
+        case webAlertSeenBefore
+        case webAlertTooLarge
+        case webNoAlerts
+        case webColumnPlace
     }
 }

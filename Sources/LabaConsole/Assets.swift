@@ -39,6 +39,11 @@ enum Assets {
     .state { display: inline-block; padding: .05rem .6rem; border-radius: 1rem; font-size: .9rem; color: #fff; background: var(--muted); }
     .state.playing { background: var(--ok); } .state.unavailable, .state.failed { background: var(--bad); }
     .state.queued { background: var(--warn); } .state.completed { background: var(--accent); }
+    .state.online { background: var(--ok); } .state.offline { background: var(--bad); }
+    #units progress { display: block; }
+    .map svg { width: 100%; height: auto; display: block; max-height: 80vh; }
+    .legend .swatch { display: inline-block; width: 1rem; height: 1rem; border-radius: .2rem; vertical-align: -.15rem; margin: 0 .3rem 0 .6rem; }
+    .legend .swatch.track { border-top: 3px dashed #0b63c4; height: .5rem; border-radius: 0; }
     progress { width: 100%; height: .8rem; }
     .muted { color: var(--muted); font-size: .9rem; }
     .flash { background: #e7f3ea; border: 1px solid #b5d8bf; padding: .6rem .9rem; border-radius: .5rem; margin-bottom: 1rem; }
@@ -126,6 +131,22 @@ enum Assets {
       if (live && window.EventSource) {
         var source = new EventSource("/events");
         source.addEventListener("overview", function (e) { live.innerHTML = e.data; });
+        // A commander's units: the rows of those that changed replace theirs (new units are added).
+        source.addEventListener("units", function (e) {
+          var table = document.getElementById("units");
+          if (!table) return;
+          var parsed = document.createElement("template");
+          parsed.innerHTML = e.data;
+          var summary = parsed.content.getElementById("units-summary"), shown = document.getElementById("units-summary");
+          if (summary && shown) shown.textContent = summary.textContent;
+          var body = table.tBodies[0] || table;
+          parsed.content.querySelectorAll('tr[id^="unit-"]').forEach(function (row) {
+            var old = document.getElementById(row.id);
+            if (old) old.replaceWith(row); else body.appendChild(row);
+            var none = document.getElementById("no-units");
+            if (none) none.remove();
+          });
+        });
       }
 
       // Emergency: the button says what it does, and the server asks once more.
@@ -184,6 +205,27 @@ enum Assets {
         entry.addEventListener("input", function () { update(true); });
         entry.addEventListener("change", function () { update(true); });
         update(false);
+      }
+
+      // A CAP file sent from the alerts page; an emergency is sent again once the clerk confirms.
+      var capSend = document.getElementById("cap-send");
+      if (capSend) {
+        var capStatus = document.getElementById("cap-status");
+        var sendCap = function (file, confirmed) {
+          var headers = { "X-CSRF-Token": csrf, "Content-Type": "application/xml" };
+          if (confirmed) headers["X-Confirm"] = "yes";
+          fetch("/alerts", { method: "POST", credentials: "same-origin", body: file, headers: headers }).then(function (r) {
+            return r.text().then(function (text) {
+              if (r.status === 409 && !confirmed && window.confirm(text)) { sendCap(file, true); return; }
+              if (r.ok) { window.location = "/alerts?sent=" + encodeURIComponent(text); return; }
+              capStatus.textContent = text; capStatus.className = "error";
+            });
+          }).catch(function () { capStatus.textContent = document.getElementById("alert-sender").dataset.failed; });
+        };
+        capSend.addEventListener("click", function () {
+          var input = document.getElementById("cap-file");
+          if (input.files.length) sendCap(input.files[0], false);
+        });
       }
 
       var panel = document.getElementById("recorder");

@@ -3,6 +3,7 @@
 // included. labad gives it the daemon's front door; the console knows nothing else of the daemon,
 // its store or its audio, and decides nothing about who may play what, where.
 
+import Foundation
 import LabaControl
 import LabaCore
 import NIOCore
@@ -25,6 +26,27 @@ public protocol ConsoleDoor: Sendable {
     func schedule(from: Instant?, count: Int, zone: String?, output: String?) async throws(Refusal) -> [PlannedBroadcast]
     /// One element at every change of what the overview shows, from now on; it ends at shutdown.
     func changes() async -> AsyncStream<Void>
+
+    // MARK: The county's desk (a commander's units)
+
+    /// This daemon's id in the fleet; nil without a `fleet:` section.
+    var fleetUnitID: String? { get }
+    /// On a commander, its units as their last statuses say (`only`: those of them); nil elsewhere.
+    func fleetUnits(only: Set<String>?) async -> [UnitJSON]?
+    /// On a commander, the id of each unit whose status or records are stored, from now on; nil
+    /// elsewhere. It ends at shutdown.
+    func unitChanges() async -> AsyncStream<String>?
+    /// The latest alerts, newest first, with what came of each here and on the units.
+    func deskAlerts(limit: Int) async -> [DeskAlert]
+    /// A CAP document read (not taken): for the emergency's confirmation.
+    func readAlert(_ xml: Data) -> Result<CAPAlert, CAPError>
+    /// Takes an alert from the console; nil for a document taken before.
+    func sendAlert(_ xml: Data, by requester: RequestedBy?) async -> AlertSent?
+    /// On a commander, how far each recording it published has spread through its units; nil elsewhere.
+    func librarySpread() async -> [LibrarySpread]?
+    /// Units' records (`unit` nil: every unit's), newest first, after `before` when given.
+    func unitRecords(unit: String?, _ filter: BroadcastFilter,
+                     before: (plannedAt: Int64, unit: String, id: String)?) async -> [DeskRecord]
 
     // MARK: Requests
 

@@ -16,10 +16,12 @@ import ServiceLifecycle
 extension Site {
     // MARK: Overview and live state
 
-    func overviewPage(_ visit: Visit) async -> OverviewPage {
+    func overviewPage(_ visit: Visit, withUnits: Bool = false) async -> OverviewPage {
         let naming = await self.naming(visit)
-        return OverviewPage(status: await door.status(), recent: await door.history(BroadcastFilter(limit: 8)),
-                            naming: naming, texts: visit.texts)
+        var page = OverviewPage(status: await door.status(), recent: await door.history(BroadcastFilter(limit: 8)),
+                                naming: naming, texts: visit.texts)
+        if withUnits { page.units = await unitsSection(visit) }
+        return page
     }
 
     func overview(_ request: Request, _ context: ConsoleContext) async throws -> Response {
@@ -36,7 +38,7 @@ extension Site {
         if let n = q["refused"].flatMap(Int.init) { flash.append(visit.texts(.webRefusedOutputs, ["n": String(n)])) }
         if let n = q["stopped"].flatMap(Int.init) { flash.append(visit.texts(.webStopped, ["n": String(n)])) }
         if let n = q["units"].flatMap(Int.init) { flash.append(visit.texts(.webSentToUnits, ["n": String(n)])) }
-        return page("overview", visit, title: .webOverview, page: await overviewPage(visit),
+        return page("overview", visit, title: .webOverview, page: await overviewPage(visit, withUnits: true),
                     flash: flash.isEmpty ? nil : flash.joined(separator: "\n"))
     }
 
@@ -71,8 +73,9 @@ extension Site {
         return lines
     }
 
-    /// What a live view's stream answers to: a change of the door, or the time to show it is alive.
-    enum LiveBeat: Sendable { case change, keepAlive }
+    /// What a live view's stream answers to: a change of the door, units to send (a commander's),
+    /// or the time to show it is alive.
+    enum LiveBeat: Sendable { case change, units, keepAlive }
 
     /// Server-sent events: the overview's live part, rendered again at every change of the
     /// door, and a comment line every `keepAlive` while the view is open.
@@ -107,6 +110,19 @@ extension Site {
                 for await _ in events { relay.yield(.change) }
                 relay.finish()
             }
+            // A commander's units: their ids gathered, sent together at most once a second.
+            let batch = UnitBatch()
+            let unitChanges = await door.unitChanges()
+            let eventLoop = channel.eventLoop
+            @Sendable func note(_ unit: String?) {
+                if let delay = batch.note(unit, now: .now()) {
+                    eventLoop.scheduleTask(in: delay) { relay.yield(.units) }
+                }
+            }
+            let unitPump = Task {
+                guard let unitChanges else { return }
+                for await unit in unitChanges { note(unit) }
+            }
             let keepAlive = channel.eventLoop.scheduleRepeatedTask(initialDelay: Self.keepAlive, delay: Self.keepAlive) { _ in
                 relay.yield(.keepAlive)
             }
@@ -114,17 +130,25 @@ extension Site {
                 keepAlive.cancel()
                 relay.finish()
                 pump.cancel()
+                unitPump.cancel()
             }
             defer {
                 keepAlive.cancel()
                 pump.cancel()
+                unitPump.cancel()
             }
             // The state as it is now (what changed since the page was rendered), then every change.
             try await writer.write(ByteBuffer(string: await self.liveEvent(visit)))
+            if unitChanges != nil { note(nil) }
             for await beat in beats.cancelOnGracefulShutdown() {
                 switch beat {
                 case .change: try await writer.write(ByteBuffer(string: await self.liveEvent(visit)))
                 case .keepAlive: try await writer.write(ByteBuffer(string: ": \n\n"))
+                case .units: break
+                }
+                // Units due (a beat lost to the buffer is made up at the next one).
+                if case .some(let units) = batch.take(now: .now()) {
+                    if let event = await self.unitsEvent(visit, units) { try await writer.write(ByteBuffer(string: event)) }
                 }
             }
             self.logger.debug("console: a live view closed", metadata: ["console": "\(visit.name)"])
@@ -322,6 +346,14 @@ extension Site {
         var until: String
         var query: String
         var rows: [RecordRow]
+        /// On a commander: the units to choose from ("local": this office's own records).
+        var units: [Choice]?
+        /// The next page's link (its query), when older records follow.
+        var older: String?
+        /// This is a later page: a link back to the newest.
+        var paged = false
+        /// On a commander: the unit column and filter.
+        var desk = false
     }
 
     /// The filter of the record page's query (as `laba history`'s options); dates in the configuration's zone.
@@ -345,17 +377,31 @@ extension Site {
         let visit = try await self.visit(request, context)
         let config = await door.configuration
         let q = Form(request.uri.query ?? "")
-        let records = await door.history(try await recordFilter(q, config: config, limit: 500))
+        let unit = q["unit"].flatMap { $0.isEmpty ? nil : $0 }
+        let before = RecordCursor(q["before"])
+        let (records, next) = await recordPage(try await recordFilter(q, config: config, limit: Self.recordPage), unit: unit,
+                                               before: before)
         var naming = await self.naming(visit, config)
         let library = await door.library
         let t = visit.texts
-        let rows = records.map { RecordRow($0, naming: &naming, texts: t) }
+        let filters = q.fields.filter { !$0.1.isEmpty && $0.0 != "before" }
+        var units: [Choice]?
+        if let known = await door.fleetUnits(only: nil) {
+            units = [Choice(id: "local", name: t(.webThisOffice), title: t(.webThisOffice), selected: unit == "local")]
+                + known.map(\.unit).sorted().map { Choice(id: $0, name: $0, title: $0, selected: unit == $0) }
+        }
+        let rows = records.map { r in
+            var row = RecordRow(r.record, unit: r.unit, naming: &naming, texts: t)
+            row.desk = units != nil
+            return row
+        }
         let page = RecordPage(
             zones: naming.zonesInTreeOrder.map { ZoneChoice(id: $0.zone.id, name: $0.zone.name, depth: $0.depth, selected: q["zone"] == $0.zone.id) },
             messages: Self.contentChoices(config, library: library, naming: naming, texts: t, selected: q["message"]),
             outputs: config.outputs.map { Choice(id: $0.id.value, name: $0.id.value, title: $0.name ?? $0.id.value, selected: q["output"] == $0.id.value) },
             outcomes: BroadcastOutcome.allCases.map { Choice(id: $0.rawValue, name: t.state($0.rawValue), title: "", selected: q["outcome"] == $0.rawValue) },
-            since: q["since"] ?? "", until: q["until"] ?? "", query: Form.encode(q.fields.filter { !$0.1.isEmpty }), rows: rows)
+            since: q["since"] ?? "", until: q["until"] ?? "", query: Form.encode(filters), rows: rows, units: units,
+            older: next.map { Form.encode(filters + [("before", $0.text)]) }, paged: before != nil, desk: units != nil)
         return self.page("record", visit, title: .webRecord, page: page)
     }
 

@@ -29,10 +29,25 @@ extension Site {
             var cells: [Cell]
         }
 
+        /// A recording published to the units, and how far it has spread (a commander's page).
+        struct Spread {
+            var id: String
+            var title: String
+            var languageName: String
+            var held: Int
+            var heldText: String
+            var holders: String
+            var refused: [String]
+            var missing: String
+            var missingCount: Int
+        }
+
         var languages: [Choice]
         var rows: [Row]
         /// The titles a clerk may record again under (chimes are the technician's).
         var titles: [String]
+        var spread: [Spread] = []
+        var desk = false
     }
 
     func recordings(_ request: Request, _ context: ConsoleContext) async throws -> Response {
@@ -51,9 +66,23 @@ extension Site {
             })
         }.sorted { ($0.title, $0.id) < ($1.title, $1.id) }
         let chimes = Set(naming.tree.zones.compactMap(\.chime))
-        return page("recordings", visit, title: .webRecordings, page: RecordingsPage(
-            languages: languages.map { Choice(id: $0.id, name: $0.name, title: $0.name) }, rows: rows,
-            titles: rows.filter { !chimes.contains($0.id) }.map(\.title)))
+        var page = RecordingsPage(languages: languages.map { Choice(id: $0.id, name: $0.name, title: $0.name) }, rows: rows,
+                                  titles: rows.filter { !chimes.contains($0.id) }.map(\.title))
+        if let spread = await door.librarySpread() {
+            let t = visit.texts
+            page.desk = true
+            page.spread = spread.map { s in
+                RecordingsPage.Spread(
+                    id: "\(s.message)-\(s.language)", title: naming.message(s.message),
+                    languageName: s.language == Language.neutral ? t(.webNeutral) : naming.language(s.language),
+                    held: s.holders.count, heldText: t(.webSpreadHeld, ["n": String(s.holders.count)]),
+                    holders: s.holders.joined(separator: "、"),
+                    refused: s.refused.map { t(.webSpreadRefused, ["unit": $0.unit,
+                                                                    "reason": Catalog.fleetRefusal(code: $0.code, in: t.language) ?? $0.reason]) },
+                    missing: s.missing.isEmpty ? t(.webNone) : s.missing.joined(separator: "、"), missingCount: s.missing.count)
+            }.sorted { ($0.title, $0.languageName) < ($1.title, $1.languageName) }
+        }
+        return self.page("recordings", visit, title: .webRecordings, page: page)
     }
 
     /// The message a clerk's typed name means: an id as it is; the title of a message; else a new
@@ -129,6 +158,11 @@ extension Site {
             answer += " " + t(.webSavedInState, ["path": saved.path, "audio_dir": await door.configuration.audioDirectory])
         } else if !saved.reloaded {
             answer += " " + t(.webReloadRefused)
+        }
+        if let zones = saved.publishedTo {
+            answer += " " + t(.webPublished, ["zones": zones.map(naming.zone).joined(separator: "、")])
+        } else if let refusal = saved.notPublished {
+            answer += " " + t(.webNotPublished, ["reason": t.refusal(refusal)])
         }
         return Self.text(answer, status: .created)
     }

@@ -15,6 +15,7 @@ enum Templates {
         "top": top, "bottom": bottom, "login": login, "overview": overview, "live": live, "broadcast": broadcast,
         "confirm": confirm, "stop": stop, "talk": talk, "schedule": schedule, "entry": entry, "schedule-log": scheduleLog, "record": record, "recordings": recordings,
         "zones": zones, "accounts": accounts, "problem": problem, "entryCard": entryCard,
+        "unitRow": unitRow, "unitRows": unitRows, "units": units, "unit": unit, "recordRow": recordRow, "map": map, "alerts": alerts,
     ]
 
     static let top = """
@@ -98,6 +99,102 @@ enum Templates {
     {{> top}}
     <h1>{{t.webOverview}}</h1>
     <div id="live">{{> live}}</div>
+    {{#page.units}}{{> units}}{{/page.units}}
+    {{> bottom}}
+    """
+
+    /// A commander's units on the overview; rows replaced by the `units` server-sent events.
+    static let units = """
+    <h2>{{t.webUnits}}</h2>
+    <p class="muted" id="units-summary">{{summary}}</p>
+    <div class="scroll"><table id="units" class="cardtable">
+    <tr><th>{{t.webColumnUnit}}</th><th>{{t.webColumnZone}}</th><th>{{t.webColumnState}}</th><th>{{t.webColumnPlaying}}</th><th>{{t.webColumnQueue}}</th><th>{{t.webColumnLastRecord}}</th><th>{{t.webColumnVersion}}</th><th>{{t.webColumnMissing}}</th><th>{{t.webColumnClock}}</th><th>{{t.webColumnGPS}}</th></tr>
+    {{#rows}}{{> unitRow}}
+    {{/rows}}
+    {{^rows}}<tr id="no-units"><td colspan="10" class="muted">{{t.webNoUnits}}</td></tr>{{/rows}}
+    </table></div>
+    """
+
+    /// One unit's row, on one line (a server-sent event's `data:` lines carry it as it is).
+    static let unitRow = """
+    <tr id="unit-{{id}}" data-state="{{state}}" data-missing="{{missingCount}}"><td class="name" data-label="{{t.webColumnUnit}}"><a href="/units/{{id}}">{{id}}</a></td><td data-label="{{t.webColumnZone}}">{{zones}}</td><td data-label="{{t.webColumnState}}"><span class="state {{state}}">{{stateText}}</span></td><td class="playing" data-label="{{t.webColumnPlaying}}">{{#playing}}<div>{{playingText}}{{#hasProgress}}<progress max="{{segments}}" value="{{segment}}"></progress>{{/hasProgress}}</div>{{/playing}}{{^playing}}—{{/playing}}</td><td data-label="{{t.webColumnQueue}}">{{queue}}</td><td data-label="{{t.webColumnLastRecord}}">{{lastRecord}}</td><td data-label="{{t.webColumnVersion}}">{{version}}</td><td data-label="{{t.webColumnMissing}}">{{missing}}</td><td data-label="{{t.webColumnClock}}"><span{{^clockSynced}} class="error"{{/clockSynced}}>{{clock}}</span></td><td data-label="{{t.webColumnGPS}}">{{#gps}}{{gps}}{{/gps}}{{^gps}}—{{/gps}}</td></tr>
+    """
+
+    /// The rows of the units that changed, and the count online: one `units` event.
+    static let unitRows = """
+    <p class="muted" id="units-summary">{{summary}}</p>
+    <table><tbody>
+    {{#rows}}{{> unitRow}}
+    {{/rows}}
+    </tbody></table>
+    """
+
+    /// A record's row (the record page, a unit's page).
+    static let recordRow = """
+    <tr id="r-{{id}}"><td class="time" data-label="{{t.webColumnTime}}">{{time}}</td>{{#desk}}<td class="unit" data-label="{{t.webColumnUnit}}">{{#unit}}<a href="/units/{{unit}}">{{unit}}</a>{{/unit}}{{^unit}}{{t.webThisOffice}}{{/unit}}</td>{{/desk}}<td class="output" data-label="{{t.webColumnOutput}}">{{outputName}}</td><td data-label="{{t.webColumnZone}}">{{zone}}</td><td data-label="{{t.webColumnMessage}}">{{title}}</td><td data-label="{{t.webColumnLanguages}}">{{languages}}</td><td data-label="{{t.webColumnOutcome}}"><span class="state {{outcome}}">{{outcomeName}}</span></td><td class="by" data-label="{{t.webColumnBy}}">{{by}}</td><td data-label="{{t.webColumnNote}}">{{reason}}</td></tr>
+    """
+
+    /// The map: an SVG drawn by labad, its legend, the zones it cannot draw.
+    static let map = """
+    {{> top}}
+    <h1>{{t.webMap}}</h1>
+    <form method="get" action="/map" class="row filters"><label>{{t.webMapDay}}<input type="date" name="day" value="{{page.day}}"></label><div><button type="submit">{{t.webFilter}}</button></div></form>
+    {{#page.hasMap}}<div class="map card" id="map" data-by="{{page.colouring}}">{{{page.svg}}}</div>
+    <p class="legend muted"><span class="swatch" style="background:#5fae6e"></span>{{t.webMapOnline}} <span class="swatch" style="background:#e0a53a"></span>{{t.webMapPartial}} <span class="swatch" style="background:#d0564c"></span>{{t.webMapOffline}} <span class="swatch" style="background:#c3cad2"></span>{{t.webMapNone}} <span class="swatch track"></span>{{t.webMapTracks}}</p>{{/page.hasMap}}
+    {{^page.hasMap}}<p class="muted" id="no-map">{{t.webMapNoAreas}}</p>{{/page.hasMap}}
+    {{#page.hasWithoutArea}}<h2>{{t.webMapWithoutArea}}</h2>
+    <ul id="without-area">{{#page.withoutArea}}<li>{{.}}</li>{{/page.withoutArea}}</ul>{{/page.hasWithoutArea}}
+    {{> bottom}}
+    """
+
+    /// The alerts received, and the form that sends one.
+    static let alerts = """
+    {{> top}}
+    <h1>{{t.webAlerts}}</h1>
+    {{#canOperate}}<div class="card" id="alert-sender" data-failed="{{t.webSaveFailed}}">
+    <h2>{{t.webAlertSend}}</h2>
+    <p class="row"><label>{{t.webAlertFile}} <input type="file" id="cap-file" accept=".xml,application/xml,text/xml"></label><button type="button" id="cap-send">{{t.webAlertSendButton}}</button></p>
+    <div id="cap-status" class="muted"></div>
+    </div>{{/canOperate}}
+    {{#page.alerts}}<div class="card alert-card" id="alert-{{id}}" data-zones="{{zones}}">
+    <h3>{{title}} {{#emergency}}<span class="state failed">{{t.webAlertEmergency}}</span>{{/emergency}} {{#drill}}<span class="state queued">{{t.webAlertDrill}}</span>{{/drill}}</h3>
+    <p class="muted">{{time}} · {{via}}</p>
+    <p><strong>{{t.webAlertAreas}}</strong>：{{areas}}</p>
+    <p class="reached"><strong>{{t.webAlertZones}}</strong>：{{zones}}</p>
+    {{#reason}}<p class="reason"><strong>{{t.webAlertReason}}</strong>：{{reason}}</p>{{/reason}}
+    <table class="cardtable played">
+    <tr><th>{{t.webColumnPlace}}</th><th>{{t.webColumnOutput}}</th><th>{{t.webColumnZone}}</th><th>{{t.webColumnOutcome}}</th></tr>
+    {{#played}}<tr class="played-row" data-place="{{place}}" data-outcome="{{outcome}}"><td data-label="{{t.webColumnPlace}}">{{place}}</td><td data-label="{{t.webColumnOutput}}">{{output}}</td><td data-label="{{t.webColumnZone}}">{{zone}}</td><td data-label="{{t.webColumnOutcome}}"><span class="state {{outcome}}">{{outcomeName}}</span></td></tr>{{/played}}
+    </table>
+    {{#refused}}<p class="refused error">{{t.webAlertRefused}}：{{.}}</p>{{/refused}}
+    </div>{{/page.alerts}}
+    {{^page.alerts}}<p class="muted" id="no-alerts">{{t.webNoAlerts}}</p>{{/page.alerts}}
+    {{> bottom}}
+    """
+
+    /// A unit of the fleet: what its last status says, its loudspeakers, its latest records.
+    static let unit = """
+    {{> top}}
+    <h1>{{title}}</h1>
+    {{#page.unit}}
+    <p><span class="state {{state}}" id="unit-state">{{stateText}}</span></p>
+    <table id="unit-facts" class="cardtable">
+    <tr><th>{{t.webColumnZone}}</th><th>{{t.webColumnLastRecord}}</th><th>{{t.webColumnVersion}}</th><th>{{t.webColumnMissing}}</th><th>{{t.webColumnClock}}</th></tr>
+    <tr><td data-label="{{t.webColumnZone}}">{{zones}}</td><td data-label="{{t.webColumnLastRecord}}">{{lastRecord}}</td><td data-label="{{t.webColumnVersion}}">{{version}}</td><td data-label="{{t.webColumnMissing}}">{{missing}}</td><td data-label="{{t.webColumnClock}}">{{clock}}</td></tr>
+    </table>
+    <h2>{{t.webUnitLoudspeakers}}</h2>
+    <table id="unit-outputs" class="cardtable">
+    <tr><th>{{t.webColumnOutput}}</th><th>{{t.webColumnZone}}</th><th>{{t.webColumnState}}</th><th>{{t.webColumnPlaying}}</th><th>{{t.webColumnQueue}}</th><th>{{t.webColumnGPS}}</th></tr>
+    {{#outputs}}<tr id="o-{{id}}"><td class="name" data-label="{{t.webColumnOutput}}">{{id}}</td><td data-label="{{t.webColumnZone}}">{{zoneName}}</td><td data-label="{{t.webColumnState}}"><span class="state {{state}}">{{stateName}}</span>{{#power}} <span class="muted">{{power}}</span>{{/power}}</td><td data-label="{{t.webColumnPlaying}}">{{#playingText}}{{playingText}}{{/playingText}}{{^playingText}}—{{/playingText}}</td><td data-label="{{t.webColumnQueue}}">{{queue}}</td><td data-label="{{t.webColumnGPS}}">{{#gps}}{{gps}}{{/gps}}{{^gps}}—{{/gps}}</td></tr>{{/outputs}}
+    </table>
+    {{/page.unit}}
+    <h2>{{t.webUnitRecords}}</h2>
+    <table id="record" class="cardtable">
+    <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnOutput}}</th><th>{{t.webColumnZone}}</th><th>{{t.webColumnMessage}}</th><th>{{t.webColumnLanguages}}</th><th>{{t.webColumnOutcome}}</th><th>{{t.webColumnBy}}</th><th>{{t.webColumnNote}}</th></tr>
+    {{#page.records}}{{> recordRow}}{{/page.records}}
+    {{^page.records}}<tr><td colspan="8" class="muted">{{t.webNoBroadcasts}}</td></tr>{{/page.records}}
+    </table>
+    <p><a class="button secondary" id="unit-records" href="/record?unit={{page.unit.id}}">{{t.webUnitAllRecords}}</a></p>
     {{> bottom}}
     """
 
@@ -309,15 +406,17 @@ enum Templates {
     <label>{{t.webColumnMessage}}<select name="message"><option value="">{{t.webAny}}</option>{{#page.messages}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}}</option>{{/page.messages}}</select></label>
     <label>{{t.webColumnOutput}}<select name="output"><option value="">{{t.webAny}}</option>{{#page.outputs}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}}</option>{{/page.outputs}}</select></label>
     <label>{{t.webColumnOutcome}}<select name="outcome"><option value="">{{t.webAny}}</option>{{#page.outcomes}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/page.outcomes}}</select></label>
+    {{#page.desk}}<label>{{t.webColumnUnit}}<select name="unit" id="unit-filter"><option value="">{{t.webAny}}</option>{{#page.units}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/page.units}}</select></label>{{/page.desk}}
     <label>{{t.webSince}}<input type="date" name="since" value="{{page.since}}"></label>
     <label>{{t.webUntil}}<input type="date" name="until" value="{{page.until}}"></label>
     <div><button type="submit">{{t.webFilter}}</button> <a class="button secondary" id="csv" href="/record.csv?{{page.query}}">{{t.webDownloadCSV}}</a></div>
     </form>
     <table id="record" class="cardtable">
-    <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnOutput}}</th><th>{{t.webColumnZone}}</th><th>{{t.webColumnMessage}}</th><th>{{t.webColumnLanguages}}</th><th>{{t.webColumnOutcome}}</th><th>{{t.webColumnBy}}</th><th>{{t.webColumnNote}}</th></tr>
-    {{#page.rows}}<tr id="r-{{id}}"><td class="time" data-label="{{t.webColumnTime}}">{{time}}</td><td class="output" data-label="{{t.webColumnOutput}}">{{outputName}}</td><td data-label="{{t.webColumnZone}}">{{zone}}</td><td data-label="{{t.webColumnMessage}}">{{title}}</td><td data-label="{{t.webColumnLanguages}}">{{languages}}</td><td data-label="{{t.webColumnOutcome}}"><span class="state {{outcome}}">{{outcomeName}}</span></td><td class="by" data-label="{{t.webColumnBy}}">{{by}}</td><td data-label="{{t.webColumnNote}}">{{reason}}</td></tr>{{/page.rows}}
-    {{^page.rows}}<tr><td colspan="8" class="muted">{{t.webNoBroadcasts}}</td></tr>{{/page.rows}}
+    <tr><th>{{t.webColumnTime}}</th>{{#page.desk}}<th>{{t.webColumnUnit}}</th>{{/page.desk}}<th>{{t.webColumnOutput}}</th><th>{{t.webColumnZone}}</th><th>{{t.webColumnMessage}}</th><th>{{t.webColumnLanguages}}</th><th>{{t.webColumnOutcome}}</th><th>{{t.webColumnBy}}</th><th>{{t.webColumnNote}}</th></tr>
+    {{#page.rows}}{{> recordRow}}{{/page.rows}}
+    {{^page.rows}}<tr><td colspan="9" class="muted">{{t.webNoBroadcasts}}</td></tr>{{/page.rows}}
     </table>
+    <p class="row actions">{{#page.paged}}<a class="button secondary" id="newest" href="/record?{{page.query}}">{{t.webNewest}}</a>{{/page.paged}}{{#page.older}}<a class="button secondary" id="older" href="/record?{{page.older}}">{{t.webOlder}}</a>{{/page.older}}</p>
     {{> bottom}}
     """
 
@@ -328,6 +427,12 @@ enum Templates {
     <tr><th>{{t.webColumnMessage}}</th>{{#page.languages}}<th>{{name}}</th>{{/page.languages}}</tr>
     {{#page.rows}}<tr><td class="name">{{title}}</td>{{#cells}}{{#present}}<td id="cell-{{message}}-{{language}}" data-label="{{languageName}}"><a class="play" href="/recordings/{{message}}/{{language}}" title="{{t.webPlay}}">▶</a></td>{{/present}}{{^present}}<td class="missing" id="cell-{{message}}-{{language}}" data-label="{{languageName}}">—</td>{{/present}}{{/cells}}</tr>{{/page.rows}}
     </table>
+    {{#page.desk}}<h2>{{t.webSpread}}</h2>
+    <table id="spread" class="cardtable">
+    <tr><th>{{t.webColumnMessage}}</th><th>{{t.webLanguage}}</th><th>{{t.webColumnHeld}}</th><th>{{t.webColumnRefused}}</th><th>{{t.webColumnMissingUnits}}</th></tr>
+    {{#page.spread}}<tr id="spread-{{id}}" data-held="{{held}}" data-missing="{{missingCount}}"><td class="name" data-label="{{t.webColumnMessage}}">{{title}}</td><td data-label="{{t.webLanguage}}">{{languageName}}</td><td class="held" data-label="{{t.webColumnHeld}}">{{heldText}} <span class="muted">{{holders}}</span></td><td class="refused" data-label="{{t.webColumnRefused}}">{{#refused}}<div>{{.}}</div>{{/refused}}{{^refused}}—{{/refused}}</td><td class="missing-units" data-label="{{t.webColumnMissingUnits}}">{{missing}}</td></tr>{{/page.spread}}
+    {{^page.spread}}<tr><td colspan="5" class="muted">{{t.webNoSpread}}</td></tr>{{/page.spread}}
+    </table>{{/page.desk}}
     {{#canOperate}}
     <h2>{{t.webAddRecording}}</h2>
     <div class="card" id="recorder" data-saving="{{t.webSaving}}" data-failed="{{t.webSaveFailed}}" data-recording="{{t.webRecording}}" data-recorded="{{t.webRecorded}}" data-denied="{{t.webMicDenied}}" data-insecure="{{t.webMicInsecure}}">

@@ -193,6 +193,8 @@ struct OverviewPage {
 
     var outputs: [Output]
     var recent: [Recent]
+    /// On a commander, its units (the overview's page, not its live part).
+    var units: Site.UnitsSection?
 
     init(status: EngineStatus, recent records: [BroadcastRecord], naming: Naming, texts: Texts) {
         var naming = naming
@@ -235,8 +237,13 @@ struct RecordRow {
     var outcomeName: String
     var by: String
     var reason: String
+    /// The unit that reported it, on a commander (nil: this office's own).
+    var unit: String?
+    /// Shown with a unit column (the record page on a commander).
+    var desk = false
 
-    init(_ r: BroadcastRecord, naming: inout Naming, texts: Texts) {
+    init(_ r: BroadcastRecord, unit: String? = nil, naming: inout Naming, texts: Texts) {
+        self.unit = unit
         id = r.id
         time = naming.time(r.plannedAt)
         output = r.output

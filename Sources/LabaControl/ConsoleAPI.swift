@@ -58,6 +58,10 @@ public struct SavedRecording: Sendable {
     public var inStateDirectory: Bool
     /// Whether the configuration was reloaded to take it (false: the reload was refused).
     public var reloaded: Bool
+    /// On a commander: the command zones it was published to for the fleet's units, or why it
+    /// could not be (it is saved here all the same).
+    public var publishedTo: [String]?
+    public var notPublished: Refusal?
 
     public init(path: String, seconds: Double, lufs: Double, inStateDirectory: Bool, reloaded: Bool) {
         self.path = path

@@ -91,8 +91,17 @@ public struct UnitJSON: Codable, Sendable, Equatable {
         /// switching that fails (SPEC 18); absent from older units.
         public var power: String?
         public var powerProblem: String?
+        /// Of the broadcast playing: the segment under way (1-based) of how many (newer units).
+        public var segment: Int?
+        public var segments: Int?
+        /// An output that follows GPS: whether it has a fix, and its last position.
+        public var gpsFix: Bool?
+        public var lat: Double?
+        public var lon: Double?
 
-        enum CodingKeys: String, CodingKey { case id, zone, state, playing, queue, power, powerProblem = "power_problem" }
+        enum CodingKeys: String, CodingKey {
+            case id, zone, state, playing, queue, power, powerProblem = "power_problem", segment, segments, gpsFix = "gps_fix", lat, lon
+        }
 
         public init(id: String, zone: String, state: String, playing: String?, queue: Int) {
             self.id = id
@@ -310,5 +319,76 @@ public struct LibraryPublishAnswers: Sendable, Equatable {
                 waiting.append(u.unit)
             }
         }
+    }
+}
+
+/// A record of the county's desk: this daemon's own (`unit` nil) or one a unit reported.
+public struct DeskRecord: Sendable {
+    public var unit: String?
+    public var record: BroadcastRecord
+
+    public init(unit: String?, record: BroadcastRecord) {
+        self.unit = unit
+        self.record = record
+    }
+}
+
+/// How far one recording this commander published has spread through its units (SPEC 16): who
+/// holds its version, who refused it and why, who should hold it and does not yet.
+public struct LibrarySpread: Sendable {
+    public struct Refused: Sendable {
+        public var unit: String
+        /// A `FleetRefusalCode`.
+        public var code: String
+        public var reason: String
+
+        public init(unit: String, code: String, reason: String) {
+            self.unit = unit
+            self.code = code
+            self.reason = reason
+        }
+    }
+
+    public var message: String
+    public var language: String
+    public var version: Int64
+    public var holders: [String]
+    public var refused: [Refused]
+    public var missing: [String]
+
+    public init(message: String, language: String, version: Int64, holders: [String], refused: [Refused], missing: [String]) {
+        self.message = message
+        self.language = language
+        self.version = version
+        self.holders = holders
+        self.refused = refused
+        self.missing = missing
+    }
+}
+
+/// An alert as the county's desk shows it (issue 28): its record, the areas its document names,
+/// what it played here and, on a commander, its units' answers and records.
+public struct DeskAlert: Sendable {
+    public var alert: AlertJSON
+    /// The `<areaDesc>` of each of its areas.
+    public var areas: [String]
+    public var localRecords: [BroadcastRecord] = []
+    public var answers: [CommandJSON.Answer] = []
+    public var unitRecords: [DeskRecord] = []
+
+    public init(alert: AlertJSON, areas: [String]) {
+        self.alert = alert
+        self.areas = areas
+    }
+}
+
+/// An alert sent from the console: its record, and on a commander the command that forwarded it.
+public struct AlertSent: Sendable {
+    public var alert: AlertJSON
+    public var command: String?
+
+    public init(alert: AlertJSON, command: String?) {
+        self.alert = alert
+        self.command = command
     }
 }

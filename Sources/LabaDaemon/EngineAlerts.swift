@@ -14,6 +14,8 @@ public enum AlertVia: Sendable, Equatable {
     case file(name: String, mtime: Int64)
     /// `POST /v1/alerts`.
     case api
+    /// The console's alerts page, by this account.
+    case console(user: String)
     /// A fleet `alert` command, from a commander unit.
     case fleet(unit: String, command: String)
 
@@ -21,6 +23,7 @@ public enum AlertVia: Sendable, Equatable {
         switch self {
         case .file: "file"
         case .api: "api"
+        case .console: "console"
         case .fleet: "fleet"
         }
     }

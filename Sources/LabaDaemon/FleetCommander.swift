@@ -155,8 +155,8 @@ extension FleetService {
             logger.warning("a unit's status cannot be read", metadata: ["unit": "\(from)"])
             return
         }
-        let previous = ((try? store.units()) ?? []).first(where: { $0.unit == from })
-            .flatMap { try? FleetJSON.decode(UnitStatus.self, from: Array($0.status)) }
+        // Its own row only: a county's hundreds of units report at once after a broker restarts.
+        let previous = ((try? store.unit(from)) ?? nil).flatMap { try? FleetJSON.decode(UnitStatus.self, from: Array($0.status)) }
         // The will says only `offline`: keep what the unit said last (its zones, version...).
         if status.outputs == nil, let last = previous {
             status.outputs = last.outputs
@@ -166,6 +166,7 @@ extension FleetService {
             status.lastRecordAt = last.lastRecordAt
             status.library = last.library
             status.libraryRefusals = last.libraryRefusals
+            status.clockSynced = last.clockSynced
         }
         if status.outputs != nil { knownUnits[from] = status.zones }
         // A unit that (re)connected, perhaps on a session the broker lost (a broker killed before
@@ -178,6 +179,24 @@ extension FleetService {
             logger.warning("cannot store a unit's status", metadata: ["unit": "\(from)", "error": "\(error)"])
         }
         if reconnected, from != unit { republish(for: from) }
+        unitChanged(from)
+    }
+
+    /// The ids of units whose status or last record is stored from now on, until `stop` ends it
+    /// (a watcher that does not keep up loses the oldest: it reads the units' rows again anyway).
+    public func followUnits() -> AsyncStream<String> {
+        let (stream, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(4096))
+        let id = nextWatcher
+        nextWatcher += 1
+        unitWatchers[id] = continuation
+        continuation.onTermination = { _ in Task { await self.unfollow(id) } }
+        return stream
+    }
+
+    private func unfollow(_ id: Int) { unitWatchers[id] = nil }
+
+    func unitChanged(_ id: String) {
+        for watcher in unitWatchers.values { watcher.yield(id) }
     }
 
     /// Publishes again every pending command `unit` must answer and has not.
@@ -235,6 +254,7 @@ extension FleetService {
                 logger.debug("a unit's oldest records removed (fleet.records_per_unit)",
                              metadata: ["unit": "\(from)", "removed": "\(pruned)", "kept": "\(setup.recordsPerUnit)"])
             }
+            unitChanged(from)
         } catch {
             logger.warning("cannot store a unit's record", metadata: ["unit": "\(from)", "error": "\(error)"])
         }
@@ -315,7 +335,7 @@ extension FleetService {
         return json
     }
 
-    private func unitJSON(_ row: FleetUnitRow, last: FleetRecordRow?) -> UnitJSON {
+    func unitJSON(_ row: FleetUnitRow, last: FleetRecordRow?) -> UnitJSON {
         let status = try? FleetJSON.decode(UnitStatus.self, from: Array(row.status))
         let lastRecord = last.flatMap { r in
             (try? FleetJSON.decode(BroadcastJSON.self, from: Array(r.record))).map {
@@ -327,6 +347,11 @@ extension FleetService {
                             var output = UnitJSON.Output(id: o.id, zone: o.zone, state: o.state, playing: o.playing, queue: o.queue)
                             output.power = o.power
                             output.powerProblem = o.powerProblem
+                            output.segment = o.segment
+                            output.segments = o.segments
+                            output.gpsFix = o.gpsFix
+                            output.lat = o.lat
+                            output.lon = o.lon
                             return output
                         },
                         version: status?.version, configDigest: status?.configDigest,

@@ -72,6 +72,10 @@ public actor FleetService: Service {
     var door: FrontDoor?
     /// The key and clock of each command being carried out (by id), for its claim.
     var claims: [String: Store.CommandClaim] = [:]
+    /// A commander's watchers of its units (the console's live views): each hears the id of a
+    /// unit whose status or last record has just been stored.
+    var unitWatchers: [Int: AsyncStream<String>.Continuation] = [:]
+    var nextWatcher = 0
 
     static let refusalsKept = 50
 
@@ -144,6 +148,8 @@ public actor FleetService: Service {
         }
         // The broker publishes the will: this unit's status is `offline` from now on.
         await connection.stop(publishingWill: true)
+        for watcher in unitWatchers.values { watcher.finish() }
+        unitWatchers = [:]
         logger.info("fleet connection closed")
     }
 
@@ -198,6 +204,7 @@ public actor FleetService: Service {
         if new.options.tls != started.options.tls { restart.append("fleet.tls") }
         if new.options.username != started.options.username { restart.append("fleet.username") }
         if new.options.password != started.options.password { restart.append("fleet.password_file") }
+        if new.options.keepalive != started.options.keepalive { restart.append("fleet.keepalive") }
 
         let wasCommander = isCommander
         let changed = new.trust.entries != setup.trust.entries || new.signingKey?.publicKey != setup.signingKey?.publicKey
@@ -351,6 +358,19 @@ public actor FleetService: Service {
                                            playing: o.playing?.message, queue: o.queue.count)
             output.power = o.power?.state
             output.powerProblem = o.power?.problem
+            if let r = o.playing {
+                let segments = max(1, r.plannedLanguages.count)
+                output.segment = min(r.segment % segments, segments - 1) + 1
+                output.segments = segments
+            }
+            if let follower = o.gps?.follower {
+                switch follower.status {
+                case .inside, .outside: output.gpsFix = true
+                case .noFix, .unreachable: output.gpsFix = false
+                }
+                output.lat = follower.lastFix?.position.lat
+                output.lon = follower.lastFix?.position.lon
+            }
             return output
         }
         let held = libraryVersions.compactMap { entry -> UnitStatus.LibraryHeld? in

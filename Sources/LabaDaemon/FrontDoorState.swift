@@ -106,6 +106,17 @@ extension FrontDoor {
             }
         }
         if !saved.inStateDirectory { saved.reloaded = await reload().reloaded }
+        // A commander's recording goes to its units in the same step, as a signed library recording
+        // of its command zones (SPEC 16); one over the library's limit stays here, and says so.
+        if let fleet, await fleet.isCommander {
+            do {
+                saved.publishedTo = try await fleet.publishLibrary(path: saved.path, message: message, language: language).zones
+            } catch {
+                saved.notPublished = error
+                logger.warning("a recording saved from the console could not be published to the fleet's units",
+                               metadata: ["message": "\(message)", "language": "\(language)", "error": "\(error.english)"])
+            }
+        }
         return saved
     }
 

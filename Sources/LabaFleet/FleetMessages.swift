@@ -20,8 +20,19 @@ public struct UnitStatus: Codable, Sendable, Equatable {
         /// switching that fails (SPEC 18); absent from older units.
         public var power: String?
         public var powerProblem: String?
+        /// Of the broadcast playing: the segment under way (1-based) and how many its program has;
+        /// absent from older units.
+        public var segment: Int?
+        public var segments: Int?
+        /// An output that follows GPS: whether it has a fix now, and its last position (absent
+        /// otherwise, and from older units).
+        public var gpsFix: Bool?
+        public var lat: Double?
+        public var lon: Double?
 
-        enum CodingKeys: String, CodingKey { case id, zone, state, playing, queue, power, powerProblem = "power_problem" }
+        enum CodingKeys: String, CodingKey {
+            case id, zone, state, playing, queue, power, powerProblem = "power_problem", segment, segments, gpsFix = "gps_fix", lat, lon
+        }
 
         public init(id: String, zone: String, state: String, playing: String? = nil, queue: Int = 0) {
             self.id = id

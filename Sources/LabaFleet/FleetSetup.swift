@@ -116,6 +116,7 @@ public struct FleetSetup: Sendable {
         var options = MQTTOptions(host: fleet.broker.value.host, port: fleet.broker.value.port, clientID: unit, tls: tls,
                                   username: fleet.username?.value, password: password, will: will)
         options.maximumSize = FleetLimits.sizeCheck(topics)
+        options.keepalive = fleet.keepaliveSeconds
         var setup = FleetSetup(unit: unit, topics: topics, options: options, trust: FleetTrust(entries: keys),
                                signingKey: signingKey, commandZones: fleet.commandZones.map(\.value), stream: stream)
         setup.recordsPerUnit = fleet.recordsPerUnitValue

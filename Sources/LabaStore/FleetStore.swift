@@ -446,6 +446,11 @@ extension Store {
         try database.read { try FleetUnitRow.order(Column("unit")).fetchAll($0) }
     }
 
+    /// One unit's row (its primary key), nil for a unit not known here.
+    public func unit(_ id: String) throws -> FleetUnitRow? {
+        try database.read { try FleetUnitRow.fetchOne($0, key: id) }
+    }
+
     // MARK: Unit: its command subscriptions
 
     /// The command topics this unit subscribed to when it last ran: the broker's persistent
@@ -601,6 +606,20 @@ extension Store {
     }
 
     /// The newest record of each unit (by planned time).
+    /// The newest record of each of `units` (nil: of every unit), one indexed look-up a unit.
+    public func lastFleetRecords(units: [String]?) throws -> [String: FleetRecordRow] {
+        guard let units else { return try lastFleetRecords() }
+        return try database.read { db in
+            var out: [String: FleetRecordRow] = [:]
+            for unit in units {
+                out[unit] = try FleetRecordRow.fetchOne(db, sql: """
+                    SELECT * FROM fleet_record WHERE unit = ? ORDER BY planned_at DESC, id DESC LIMIT 1
+                    """, arguments: [unit])
+            }
+            return out
+        }
+    }
+
     public func lastFleetRecords() throws -> [String: FleetRecordRow] {
         try database.read { db in
             let rows = try FleetRecordRow.fetchAll(db, sql: """

@@ -186,11 +186,20 @@ public struct FleetConfig: Sendable {
     public var maxSkew: Located<TimeSpan>?
     /// `records_per_unit`: the most records a commander keeps for one unit, oldest out first.
     public var recordsPerUnit: Located<Int>?
+    /// `keepalive`: how long this unit may be silent on its broker connection; silent half as long
+    /// again, the broker publishes its will and commanders show it offline from then.
+    public var keepalive: Located<TimeSpan>?
     public var location: SourceLocation
 
     public static let defaultRecordsPerUnit = 2_000_000
     /// `records_per_unit`, or its default.
     public var recordsPerUnitValue: Int { recordsPerUnit?.value ?? Self.defaultRecordsPerUnit }
+
+    public static let defaultKeepalive = TimeSpan.seconds(60)
+    /// MQTT's keepalive is whole seconds, at least 5 (libmosquitto's floor), at most 65535.
+    public static let keepaliveRange: ClosedRange<Int64> = 5...65_535
+    /// `keepalive` in seconds, or its default.
+    public var keepaliveSeconds: Int { Int((keepalive?.value ?? Self.defaultKeepalive).microseconds / 1_000_000) }
 
     /// Whether this daemon signs commands.
     public var isCommander: Bool { signKey != nil && !commandZones.isEmpty }
@@ -207,7 +216,7 @@ public struct FleetConfig: Sendable {
     }
 
     static let keys = ["name", "broker", "unit", "tls", "username", "password_file", "trust", "sign_key", "command_zones", "stream",
-                       "records_per_unit", "max_command_life", "max_skew"]
+                       "records_per_unit", "max_command_life", "max_skew", "keepalive"]
 }
 
 extension ConfigLoader {
@@ -399,10 +408,17 @@ extension ConfigLoader {
         let maxCommandLife = limit("max_command_life")
         let maxSkew = limit("max_skew")
         let recordsPerUnit = f["records_per_unit"].flatMap { reader.integer($0, "fleet.records_per_unit", in: 1...1_000_000_000) }
+        var keepalive = f["keepalive"].flatMap { reader.timeSpan($0, "fleet.keepalive") }
+        if let span = keepalive, !FleetConfig.keepaliveRange.contains(span.value.microseconds / 1_000_000)
+            || span.value.microseconds % 1_000_000 != 0 {
+            reader.error("fleet.keepalive must be between 5s and 65535s in whole seconds, found \(span.value)", at: span.location,
+                         code: "out_of_range", what: "fleet.keepalive", ["min": "5s", "max": "65535s", "value": "\(span.value)"])
+            keepalive = nil
+        }
 
         guard let name, let broker else { return nil }
         return FleetConfig(name: name, broker: broker, unit: unit, tls: tls, username: username, passwordFile: passwordFile,
                            trust: trust, signKey: signKey, commandZones: commandZones, stream: stream,
-                           streamInsecure: streamInsecure, streamCA: streamCA, maxCommandLife: maxCommandLife, maxSkew: maxSkew, recordsPerUnit: recordsPerUnit, location: f.location)
+                           streamInsecure: streamInsecure, streamCA: streamCA, maxCommandLife: maxCommandLife, maxSkew: maxSkew, recordsPerUnit: recordsPerUnit, keepalive: keepalive, location: f.location)
     }
 }
