@@ -119,6 +119,8 @@ enum Assets {
     // Laba console: live state by server-sent events, uploads, and recording from the microphone.
     "use strict";
     (function () {
+      var printNow = document.getElementById("print-now");
+      if (printNow) printNow.addEventListener("click", function () { window.print(); });
       var csrf = (document.querySelector('meta[name="csrf"]') || {}).content || "";
 
       // The overview's live part is re-rendered by the server on every change of the engine.

@@ -108,7 +108,9 @@ extension Site {
             saved = try await door.saveRecording(request.body, contentLength: request.headers[.contentLength].flatMap(Int.init),
                                                  message: message, language: language, title: title, by: .console(user: visit.name))
         } catch {
-            let text = error.code == .notAudio ? t(.webNotAudio, ["reason": error.args["detail"] ?? ""]) : t.refusal(error)
+            // A phone's recording that could not be converted (or WeChat's .silk): what to do, in words.
+            let phoneProblem = ["converter_missing", "conversion_failed", "conversion_limit", "wechat_silk"].contains(error.args["problem"] ?? "")
+            let text = error.code == .notAudio && !phoneProblem ? t(.webNotAudio, ["reason": error.args["detail"] ?? ""]) : t.refusal(error)
             let status: HTTPResponse.Status = switch error.code {
             case .notAudio: .unprocessableContent
             case .storageFull: .internalServerError

@@ -98,8 +98,11 @@ final class Site: Sendable {
         router.post("/schedule/entries/:id/:action") { request, context in try await self.scheduleAction(request, context) }
         router.get("/schedule/log") { request, context in try await self.scheduleLog(request, context) }
         router.get("/schedule/log.csv") { request, context in try await self.scheduleLogDownload(request, context) }
+        router.get("/schedule/log.xlsx") { request, context in try await self.scheduleLogXlsx(request, context) }
         router.get("/record") { request, context in try await self.record(request, context) }
         router.get("/record.csv") { request, context in try await self.recordCSV(request, context) }
+        router.get("/record.xlsx") { request, context in try await self.recordXlsx(request, context) }
+        router.get("/record/print") { request, context in try await self.recordPrint(request, context) }
         router.get("/recordings") { request, context in try await self.recordings(request, context) }
         router.get("/recordings/:message/:language") { request, context in try await self.recordingAudio(request, context) }
         router.put("/recordings/:message/:language") { request, context in try await self.saveRecording(request, context) }

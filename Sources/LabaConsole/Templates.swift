@@ -13,7 +13,7 @@ enum Templates {
 
     static let all: [String: String] = [
         "top": top, "bottom": bottom, "login": login, "overview": overview, "live": live, "broadcast": broadcast,
-        "confirm": confirm, "stop": stop, "talk": talk, "schedule": schedule, "entry": entry, "schedule-log": scheduleLog, "record": record, "recordings": recordings,
+        "confirm": confirm, "stop": stop, "talk": talk, "schedule": schedule, "entry": entry, "schedule-log": scheduleLog, "record": record, "record-print": recordPrint, "recordings": recordings,
         "zones": zones, "accounts": accounts, "problem": problem, "entryCard": entryCard,
     ]
 
@@ -292,7 +292,7 @@ enum Templates {
     static let scheduleLog = """
     {{> top}}
     <h1>{{t.webScheduleLog}}</h1>
-    <p class="row actions"><a class="button secondary" href="/schedule">{{t.webSchedule}}</a><a class="button secondary" id="log-csv" href="/schedule/log.csv">{{t.webDownloadCSV}}</a></p>
+    <p class="row actions"><a class="button secondary" href="/schedule">{{t.webSchedule}}</a><a class="button secondary" id="log-csv" href="/schedule/log.csv">{{t.webDownloadCSV}}</a><a class="button secondary" id="log-xlsx" href="/schedule/log.xlsx">{{t.webDownloadXlsx}}</a></p>
     <div class="scroll"><table id="changes">
     <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnBy}}</th><th>{{t.webColumnAction}}</th><th>{{t.webColumnEntry}}</th><th>{{t.webColumnBefore}}</th><th>{{t.webColumnAfter}}</th></tr>
     {{#page.rows}}<tr id="change-{{id}}" data-action="{{action}}"><td>{{time}}</td><td class="who">{{who}} <span class="muted via">{{via}}</span></td><td class="action">{{actionName}}</td><td class="id">{{entry}}</td><td>{{before}}</td><td>{{after}}</td></tr>{{/page.rows}}
@@ -311,7 +311,7 @@ enum Templates {
     <label>{{t.webColumnOutcome}}<select name="outcome"><option value="">{{t.webAny}}</option>{{#page.outcomes}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/page.outcomes}}</select></label>
     <label>{{t.webSince}}<input type="date" name="since" value="{{page.since}}"></label>
     <label>{{t.webUntil}}<input type="date" name="until" value="{{page.until}}"></label>
-    <div><button type="submit">{{t.webFilter}}</button> <a class="button secondary" id="csv" href="/record.csv?{{page.query}}">{{t.webDownloadCSV}}</a></div>
+    <div><button type="submit">{{t.webFilter}}</button> <a class="button secondary" id="csv" href="/record.csv?{{page.query}}">{{t.webDownloadCSV}}</a> <a class="button secondary" id="xlsx" href="/record.xlsx?{{page.query}}">{{t.webDownloadXlsx}}</a> <a class="button secondary" id="print" href="/record/print">{{t.webPrintView}}</a></div>
     </form>
     <table id="record" class="cardtable">
     <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnOutput}}</th><th>{{t.webColumnZone}}</th><th>{{t.webColumnMessage}}</th><th>{{t.webColumnLanguages}}</th><th>{{t.webColumnOutcome}}</th><th>{{t.webColumnBy}}</th><th>{{t.webColumnNote}}</th></tr>
@@ -319,6 +319,56 @@ enum Templates {
     {{^page.rows}}<tr><td colspan="8" class="muted">{{t.webNoBroadcasts}}</td></tr>{{/page.rows}}
     </table>
     {{> bottom}}
+    """
+
+    /// The record of a day or a month on A4: the office's name, a table, the page number at the foot
+    /// of every page (CSS paged media); the choice of period is not printed.
+    static let recordPrint = """
+    <!doctype html>
+    <html lang="{{lang}}">
+    <head>
+    <meta charset="utf-8">
+    <title>{{title}}</title>
+    <style>
+    @page { size: A4; margin: 16mm 14mm 18mm 14mm; @bottom-center { content: {{{page.pageCounter}}}; font-size: 9pt; } }
+    body { font-family: "Noto Sans CJK SC", "Noto Sans", sans-serif; font-size: 10.5pt; color: #000; margin: 0 auto; max-width: 182mm; }
+    h1 { font-size: 16pt; text-align: center; margin: 0 0 2mm; }
+    .office { text-align: center; font-size: 12pt; margin: 0 0 4mm; }
+    table { width: 100%; border-collapse: collapse; }
+    thead { display: table-header-group; }
+    tr { break-inside: avoid; }
+    th, td { border: 0.5pt solid #444; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
+    th { background: #eee; }
+    td.n { text-align: right; }
+    .summary, .printed { margin-top: 3mm; }
+    .printed { font-size: 9pt; color: #333; }
+    .choose { margin: 4mm 0; padding: 3mm; border: 1px solid #ccc; }
+    @media print { .choose { display: none; } }
+    </style>
+    </head>
+    <body>
+    <form class="choose" method="get" action="/record/print">
+    <p>{{t.webPrintPeriodHint}}</p>
+    <label>{{t.webPrintDay}} <input type="date" name="day" value="{{page.day}}"></label> <button type="submit" id="show-day">{{t.webPrintShow}}</button>
+    </form>
+    <form class="choose" method="get" action="/record/print">
+    <label>{{t.webPrintMonth}} <input type="month" name="month" value="{{page.month}}"></label> <button type="submit" id="show-month">{{t.webPrintShow}}</button>
+    <button type="button" id="print-now">{{t.webPrintNow}}</button> <a href="/record">{{t.webRecord}}</a>
+    </form>
+    <p class="office" id="office">{{page.office}}</p>
+    <h1 id="heading">{{page.heading}}</h1>
+    <table id="print-record">
+    <thead><tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnOutput}}</th><th>{{t.webColumnZone}}</th><th>{{t.webColumnMessage}}</th><th>{{t.webColumnLanguages}}</th><th>{{t.webColumnOutcome}}</th><th>{{t.columnDuration}}</th><th>{{t.webColumnBy}}</th></tr></thead>
+    <tbody>
+    {{#page.rows}}<tr><td>{{time}}</td><td>{{output}}</td><td>{{zone}}</td><td>{{title}}</td><td>{{languages}}</td><td>{{outcomeName}}</td><td class="n">{{seconds}}</td><td>{{by}}</td></tr>{{/page.rows}}
+    {{^page.rows}}<tr><td colspan="8">{{t.webNoBroadcasts}}</td></tr>{{/page.rows}}
+    </tbody>
+    </table>
+    <p class="summary" id="summary">{{page.summary}}</p>
+    <p class="printed">{{page.printed}}</p>
+    <script src="/static/console.js"></script>
+    </body>
+    </html>
     """
 
     static let recordings = """

@@ -89,8 +89,11 @@ extension FrontDoor {
         do {
             saved = try await NIOThreadPool.singleton.runIfActive {
                 try RecordingIntake.place(received: received, message: message, language: language,
-                                          audioDirectory: config.audioDirectory, layout: layout, now: now)
+                                          audioDirectory: config.audioDirectory, layout: layout, now: now,
+                                          maxDuration: config.uploads.maxDurationValue)
             }
+        } catch let failure as APIFailure {
+            throw failure.refusal ?? Refusal(.notAudio, ["detail": failure.message])
         } catch let error as AudioError {
             throw Refusal(.notAudio, ["detail": "\(error)".replacingOccurrences(of: received, with: message)])
         } catch {

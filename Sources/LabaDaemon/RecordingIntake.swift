@@ -17,10 +17,13 @@ enum RecordingIntake {
     ///
     /// - Parameter now: the daemon's clock, for the kept recording's name.
     static func place(received: String, message: String, language: String, audioDirectory: String, layout: StateLayout,
-                      now: Instant) throws -> SavedRecording {
+                      now: Instant, maxDuration: TimeSpan = UploadsConfig.defaultMaxDuration) throws -> SavedRecording {
         let trimmed = received + ".wav"
         defer { unlink(trimmed) }
-        let result = try SilenceTrimmer.trim(input: received, output: trimmed)
+        // A phone's recording (m4a, aac, amr) becomes FLAC first; WeChat's .silk is refused with what to do.
+        let converted = try PhoneConverter(maxDuration: maxDuration).intake(received, name: message)
+        defer { if converted.from != nil { unlink(converted.path) } }
+        let result = try SilenceTrimmer.trim(input: converted.path, output: trimmed)
         let loudness = try Loudness.measure(path: trimmed)
         let files = FileManager.default
         let folder = (audioDirectory as NSString).appendingPathComponent(message)

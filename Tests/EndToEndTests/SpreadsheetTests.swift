@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+
+/// The county's record as a spreadsheet (issue 27): `laba history|report|schedule log --format xlsx`
+/// read back by openpyxl (Debian's python3-openpyxl), a reader Laba did not write: Chinese headers,
+/// names as the console shows them, local times as date cells, durations in seconds, counts.
+@Suite(.serialized) struct SpreadsheetTests {
+    struct Book: Decodable {
+        struct SheetJSON: Decodable {
+            var name: String
+            var rows: [[Cell?]]
+        }
+
+        var sheets: [SheetJSON]
+    }
+
+    enum Cell: Decodable, Equatable {
+        case text(String), number(Double), date(String, format: String)
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let n = try? c.decode(Double.self) { self = .number(n); return }
+            if let s = try? c.decode(String.self) { self = .text(s); return }
+            struct D: Decodable { var date: String; var format: String }
+            let d = try c.decode(D.self)
+            self = .date(d.date, format: d.format)
+        }
+
+        var text: String? { if case .text(let s) = self { s } else { nil } }
+        var number: Double? { if case .number(let n) = self { n } else { nil } }
+        var date: String? { if case .date(let d, _) = self { d } else { nil } }
+    }
+
+    static func read(_ path: String) throws -> Book {
+        let out = try Binaries.run(path: "/usr/bin/python3", [Binaries.repo("Tests/Browser/read_xlsx.py"), path])
+        return try JSONDecoder().decode(Book.self, from: Data(out.utf8))
+    }
+
+    @Test func theRecordTheReportAndTheScheduleLogReadBackWithHeadersNamesDatesAndCounts() throws {
+        let fixture = try DaemonFixture()
+        try fixture.writeTones()
+        try """
+            timezone: Asia/Shanghai
+            audio_dir: audio
+            defaults:
+              gap: 200ms
+            outputs:
+              - {id: square, device: laba_square, zone: lashi, name: 广场喇叭}
+            zones:
+              - id: lashi
+                name: 拉市乡
+                languages: [naxi, mandarin]
+                schedule:
+                  - {message: notice, at: "2099-01-01"}
+            messages:
+              - {id: notice, title: 防疫通知}
+            """.write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        try fixture.start()
+        #expect(fixture.waitForLog("ready"))
+        var env = fixture.environment
+        env["LANG"] = "zh_CN.UTF-8"
+        env["LABA_CONFIG"] = fixture.configPath
+        func laba(_ arguments: String...) throws -> Binaries.Result { try Binaries.run("laba", arguments, environment: env) }
+        #expect(try laba("play", "notice", "--zone", "lashi", "--wait").status == 0)
+        #expect(try laba("play", "alarm", "--zone", "lashi", "--lang", "mandarin", "--wait").status == 0)
+        #expect(try laba("schedule", "add", "alarm", "--zone", "lashi", "--at", "07:30").status == 0)
+
+        // The record, to a file named by --output.
+        let history = fixture.dir + "/播出记录.xlsx"
+        let written = try laba("history", "--format", "xlsx", "--output", history)
+        #expect(written.status == 0 && written.stderr.contains("已写入"), "\(written.stderr)")
+        let record = try #require(try Self.read(history).sheets.first)
+        #expect(record.name == "播出记录")
+        let header = record.rows[0].map { $0?.text ?? "" }
+        #expect(header.starts(with: ["计划时间", "开始时间", "结束时间", "时长(秒)", "喇叭", "区域", "节目", "语种", "优先级", "结果"]), "\(header)")
+        #expect(record.rows.count == 3, "two broadcasts: \(record.rows.count - 1)")
+        let json = try laba("history", "--json")
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let planned = try #require((list["broadcasts"] as? [[String: Any]])?.compactMap { $0["planned_at"] as? String })
+        for (row, at) in zip(record.rows.dropFirst(), planned) {
+            // The local time (+08:00) as a date cell, to the second.
+            #expect(row[0]?.date == String(at.prefix(19)), "\(String(describing: row[0])) for \(at)")
+            #expect(row[1]?.date != nil && row[2]?.date != nil)
+            let seconds = try #require(row[3]?.number)
+            #expect(seconds > 0.2 && seconds < 30, "\(seconds)")
+            #expect(row[4]?.text == "广场喇叭" && row[5]?.text == "拉市乡", "\(row)")
+            #expect(row[9]?.text == "已完成", "\(String(describing: row[9]))")
+        }
+        let titles = record.rows.dropFirst().compactMap { $0[6]?.text }
+        #expect(titles.contains("防疫通知") && titles.contains("alarm"), "\(titles)")
+        if case .date(_, let format)? = record.rows[1][0] { #expect(format.contains("yyyy")) }
+
+        // The report: one sheet per grouping, the counts and the airtime in seconds.
+        let report = fixture.dir + "/report.xlsx"
+        #expect(try laba("report", "--format", "xlsx", "--output", report).status == 0)
+        let sheets = try Self.read(report).sheets
+        #expect(sheets.map(\.name) == ["按区域统计", "按节目统计", "按语种统计", "按喇叭统计"], "\(sheets.map(\.name))")
+        let byZone = sheets[0]
+        #expect(byZone.rows[0].prefix(3).map { $0?.text } == ["区域", "次数", "播出时长(秒)"], "\(byZone.rows[0])")
+        #expect(byZone.rows.count == 2 && byZone.rows[1][0]?.text == "拉市乡" && byZone.rows[1][1]?.number == 2, "\(byZone.rows)")
+        #expect((byZone.rows[1][2]?.number ?? 0) > 0.4)
+        let byMessage = sheets[1].rows.dropFirst().compactMap { $0[0]?.text }
+        #expect(Set(byMessage) == ["防疫通知", "alarm"], "\(byMessage)")
+
+        // The schedule log, to standard output when it is not a terminal.
+        let log = fixture.dir + "/log.xlsx"
+        let redirected = try Binaries.run(executable: "/bin/sh", ["-c", "\"$0\" schedule log --format xlsx > \"$1\"",
+                                                                   Binaries.directory + "/laba", log], environment: env)
+        #expect(redirected.status == 0 && redirected.stderr.isEmpty, "\(redirected.stderr)")
+        let changes = try #require(try Self.read(log).sheets.first)
+        #expect(changes.name == "播出计划修改记录" && changes.rows.count == 2, "\(changes.rows)")
+        #expect(changes.rows[1][0]?.date != nil && changes.rows[1][2]?.text == "添加", "\(changes.rows[1])")
+        #expect(changes.rows[1][7]?.text?.hasPrefix("拉市乡 · alarm · 07:30") == true, "\(String(describing: changes.rows[1][7]))")
+
+        // To a terminal: refused, with what to do.
+        let tty = try Binaries.run(executable: "/usr/bin/script", ["-qec", Binaries.directory + "/laba history --format xlsx", "/dev/null"],
+                                   environment: env)
+        #expect(tty.status != 0 && tty.stdout.contains("--output 文件名.xlsx"), "\(tty.stdout)")
+        #expect(fixture.terminate() == 0)
+    }
+}
