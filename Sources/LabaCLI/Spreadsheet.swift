@@ -1,6 +1,7 @@
 // `--format xlsx` of `laba history`, `laba report` and `laba schedule log`: the county's record as a
-// spreadsheet, to the file `--output` names, else to standard output when it is redirected (a
-// spreadsheet is not text: a terminal would show garbage).
+// spreadsheet, to the file `--to` names, else to standard output when it is redirected (a
+// spreadsheet is not text: a terminal would show garbage). Not `--output`: in `laba history` that
+// already names a loudspeaker (SPEC's output), and the three commands take the same flag.
 
 import ArgumentParser
 import Foundation
@@ -8,22 +9,22 @@ import LabaCatalog
 import LabaCore
 import LabaSheet
 
-/// `--output FILE`, for `--format xlsx` only.
+/// `--to FILE`, for `--format xlsx` only.
 struct SpreadsheetOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The spreadsheet file to write (--format xlsx); without it, standard output, which must not be a terminal.",
                                valueName: "file"))
-    var output: String?
+    var to: String?
 
-    /// Refuses `--output` with another format, and xlsx to a terminal (before asking the daemon).
+    /// Refuses `--to` with another format, and xlsx to a terminal (before asking the daemon).
     func validate(format: RecordFormat) throws {
-        if output != nil, format != .xlsx { throw ValidationError(t(.cliOutputXlsxOnly)) }
-        if format == .xlsx, output == nil, isatty(STDOUT_FILENO) == 1 { throw ValidationError(t(.cliXlsxTerminal)) }
+        if to != nil, format != .xlsx { throw ValidationError(t(.cliOutputXlsxOnly)) }
+        if format == .xlsx, to == nil, isatty(STDOUT_FILENO) == 1 { throw ValidationError(t(.cliXlsxTerminal)) }
     }
 
     /// Writes `book` where asked; says where on standard error when it is a file.
     func write(_ book: Workbook) throws {
         do {
-            if let output {
+            if let output = to {
                 try book.write(to: output)
                 let rows = book.sheets.reduce(0) { $0 + $1.rows.count }
                 printError(t(.cliXlsxWritten, ["path": output, "rows": String(rows)]))
@@ -31,7 +32,7 @@ struct SpreadsheetOptions: ParsableArguments {
                 FileHandle.standardOutput.write(try book.data())
             }
         } catch let error as SheetError {
-            printError("laba: " + t(.cliXlsxFailed, ["path": output ?? "-", "reason": error.description]))
+            printError("laba: " + t(.cliXlsxFailed, ["path": to ?? "-", "reason": error.description]))
             throw ExitCode.failure
         }
     }

@@ -323,7 +323,7 @@ extension Catalog {
         case cliOutputXlsxOnly
         case cliXlsxWritten
         case cliXlsxFailed
-        case helpOptOutput
+        case helpOptTo
         case helpReportOptFormat
         case helpScheduleLogOptFormat
         case webDownloadXlsx

@@ -106,6 +106,9 @@ final class Site: Sendable {
         router.get("/recordings") { request, context in try await self.recordings(request, context) }
         router.get("/recordings/:message/:language") { request, context in try await self.recordingAudio(request, context) }
         router.put("/recordings/:message/:language") { request, context in try await self.saveRecording(request, context) }
+        router.put("/recordings/:message/:language/stage") { request, context in try await self.stageRecording(request, context) }
+        router.post("/recordings/:message/:language/confirm") { request, context in try await self.confirmRecording(request, context) }
+        router.get("/recordings/staged/:token") { request, context in try await self.stagedAudio(request, context) }
         router.get("/zones") { request, context in try await self.zones(request, context) }
         router.post("/zones/move") { request, context in try await self.move(request, context) }
         router.get("/accounts") { request, context in try await self.accounts(request, context) }

@@ -389,7 +389,13 @@ enum Templates {
     <p class="muted">{{t.webRecordHint}}</p>
     <p class="row"><button type="button" id="rec-start">{{t.webRecordStart}}</button><button type="button" class="secondary" id="rec-stop" disabled>{{t.webRecordStop}}</button><button type="button" id="rec-save" disabled>{{t.webRecordSave}}</button></p>
     <audio id="rec-preview" controls hidden></audio>
-    <p><label>{{t.webUploadFile}} <input type="file" id="upload-file" accept="audio/*"></label></p>
+    <p><label>{{t.webUploadFile}} <input type="file" id="upload-file" accept="audio/*,.m4a,.aac,.amr"></label></p>
+    <div id="rec-review" class="card" hidden>
+    <p><strong>{{t.webRecordingReview}}</strong> <span id="rec-review-length" class="muted"></span></p>
+    <audio id="rec-review-player" controls preload="auto"></audio>
+    <p id="rec-review-replaces"></p>
+    <p class="row"><button type="button" id="rec-confirm">{{t.webRecordingConfirm}}</button><button type="button" class="secondary" id="rec-discard">{{t.webRecordingDiscard}}</button></p>
+    </div>
     <div id="rec-status" class="muted"></div>
     </div>
     {{/canOperate}}

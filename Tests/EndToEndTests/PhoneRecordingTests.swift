@@ -57,12 +57,27 @@ import Testing
         let page = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-H", "Cookie: \(cookie)", base + "/recordings"]).stdout
         let csrf = try #require(page.range(of: #"name="csrf" content="([^"]+)""#, options: .regularExpression)
             .map { String(page[$0].dropFirst(#"name="csrf" content=""#.count).dropLast()) })
-        func upload(_ path: String, as language: String) throws -> (status: String, body: String) {
-            let out = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-w", "\n%{http_code}", "-X", "PUT", "-H", "Cookie: \(cookie)",
-                                                                     "-H", "X-CSRF-Token: \(csrf)", "-H", "Content-Type: application/octet-stream",
-                                                                     "--data-binary", "@" + path, base + "/recordings/notice/\(language)"]).stdout
+        func request(_ method: String, _ path: String, file: String? = nil) throws -> (status: String, body: String) {
+            let out = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-w", "\n%{http_code}", "-X", method, "-H", "Cookie: \(cookie)",
+                                                                     "-H", "X-CSRF-Token: \(csrf)", "-H", "Content-Type: application/octet-stream"]
+                                           + (file.map { ["--data-binary", "@" + $0] } ?? []) + [base + path]).stdout
             let lines = out.split(separator: "\n", omittingEmptySubsequences: false)
             return (String(lines.last ?? ""), lines.dropLast().joined(separator: "\n"))
+        }
+        /// The console's upload: staged (converted, heard in its player), then confirmed.
+        func upload(_ path: String, as language: String) throws -> (status: String, body: String) {
+            let staged = try request("PUT", "/recordings/notice/\(language)/stage", file: path)
+            guard staged.status == "200" else { return staged }
+            let answer = try JSONSerialization.jsonObject(with: Data(staged.body.utf8)) as? [String: String] ?? [:]
+            let token = answer["token"] ?? ""
+            #expect(answer["replaces"]?.contains("保存后将替换") == true, "\(staged.body)")
+            // The player's recording is the converted one, as WAV.
+            let heard = fixture.dir + "/heard.wav"
+            let player = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-o", heard, "-w", "%{http_code}", "-H", "Cookie: \(cookie)",
+                                                                        base + (answer["audio"] ?? "")])
+            #expect(player.stdout == "200", "\(player.stdout)")
+            #expect(try Binaries.toneFrequencies(of: heard).count == 1, "the staged recording plays")
+            return try request("POST", "/recordings/notice/\(language)/confirm?token=\(token)")
         }
 
         for phone in Self.phones {

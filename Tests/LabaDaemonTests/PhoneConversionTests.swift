@@ -72,7 +72,7 @@ import Testing
         #expect(seconds > 19.9 && seconds < 20.2, "\(seconds) s")
     }
 
-    static let limits: [(String, (inout PhoneConverter) -> Void, String)] = [
+    static let limits: [(String, @Sendable (inout PhoneConverter) -> Void, String)] = [
         ("output", { $0.outputBytes = 20_000 }, "output"),
         ("time", { $0.wallSeconds = 0.001 }, "time"),
     ]

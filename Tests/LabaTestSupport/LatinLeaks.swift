@@ -15,7 +15,7 @@ public struct LatinLeaks: Sendable {
         "GPS", "CAP", "UTC", "ALSA", "PCM", "MQTT", "HTTP", "HTTPS", "URL", "API", "TLS", "SSH", "IP", "ID",
         "PIN", "CSV", "JSON", "YAML", "WAV", "MP3", "OGG", "Ogg", "FLAC", "Opus", "Icecast", "SQLite",
         "UTF-8", "LANG", "CPU", "USB", "WebSocket", "SSE", "PID", "gpsd", "systemd", "labad", "laba", "Laba", "Ctrl-C",
-        "RFC", "min", "h", "d", "root",
+        "RFC", "min", "h", "d", "root", "xlsx", "A4", "ffmpeg", "AMR", "AAC",
     ]
 
     /// Extensions that make a word a file's name (`schedule.yaml:25:10`, `tongzhi.wav`).
