@@ -334,7 +334,7 @@ extension Catalog {
         .cliOutputXlsxOnly: "--to 只用于 --format xlsx；其他格式直接显示（可用 > 重定向到文件）",
         .cliXlsxWritten: "已写入 {path}（{rows} 行）",
         .cliXlsxFailed: "无法写入表格 {path}：{reason}",
-        .helpOptTo: "要写入的表格文件（--format xlsx）；不指定时表格写到 stdout，此时必须重定向到文件（> 文件名.xlsx）。",
+        .helpOptTo: "要写入的表格文件（--format xlsx）；不指定时须用 > 把表格重定向到文件（> 文件名.xlsx）。",
         .helpReportOptFormat: "打印格式：table、csv、json 或 xlsx（表格文件，每种统计方式一张工作表）。",
         .helpScheduleLogOptFormat: "打印格式：table、csv、json 或 xlsx（表格文件）。",
         .webDownloadXlsx: "下载表格（.xlsx）",

@@ -130,7 +130,8 @@ public struct PhoneConverter: Sendable {
             ok = true
         case (.uncaughtSignal, SIGXCPU), (.uncaughtSignal, SIGKILL):
             throw .limit("cpu")
-        case (.uncaughtSignal, SIGXFSZ):
+        // Past RLIMIT_FSIZE: killed by SIGXFSZ, or (ffmpeg ignores it) its write fails with EFBIG.
+        case (.uncaughtSignal, SIGXFSZ), (_, _) where words.contains("File too large"):
             throw .limit("output")
         case (_, _) where words.contains("Cannot allocate memory") || words.contains("failed to map segment"):
             throw .limit("memory")

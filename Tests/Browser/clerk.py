@@ -14,7 +14,9 @@ import base64
 import json
 import os
 import struct
+import subprocess
 import sys
+import urllib.request
 import time
 import zlib
 
@@ -232,6 +234,20 @@ def overview_and_record(d):
     check(outputs <= {"石头乡广场喇叭", "玉龙1号宣传车", "拉市村口喇叭"} and outputs, f"the record names loudspeakers ({outputs})")
     daemon.extend(e.text for e in d.find_elements(By.CSS_SELECTOR, '#record td[data-label="备注"]') if e.text)
     grab(d, "record")
+    # Issue 27: the record's spreadsheet, as the page's link downloads it, read back by openpyxl.
+    link = d.find_element(By.ID, "xlsx").get_attribute("href")
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in d.get_cookies())
+    body = urllib.request.urlopen(urllib.request.Request(link, headers={"Cookie": cookie})).read()
+    path = os.path.join(os.path.dirname(TEXTS), "record.xlsx")
+    with open(path, "wb") as f:
+        f.write(body)
+    book = json.loads(subprocess.run(["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "read_xlsx.py"), path],
+                                     capture_output=True, text=True, check=True).stdout)
+    rows = book["sheets"][0]["rows"]
+    check(book["sheets"][0]["name"] == "播出记录" and rows[0][:3] == ["计划时间", "开始时间", "结束时间"], f"the sheet's headers ({rows[0]})")
+    check(len(rows) - 1 == len(times) and all(isinstance(r[0], dict) and "date" in r[0] for r in rows[1:]),
+          f"one row per broadcast, its time a date cell ({len(rows) - 1} of {len(times)})")
+    check({r[4] for r in rows[1:]} == outputs, f"the loudspeakers by name ({ {r[4] for r in rows[1:]} })")
     # Issue 27: the print view of the day (A4): the office's name, 播出记录, the day's broadcasts.
     d.find_element(By.ID, "print").click()
     wait(d, lambda d: d.find_elements(By.ID, "heading"), "the print view")

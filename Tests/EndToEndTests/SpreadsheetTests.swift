@@ -76,13 +76,18 @@ import Testing
         #expect(record.rows.count == 3, "two broadcasts: \(record.rows.count - 1)")
         let json = try laba("history", "--json")
         let list = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-        let planned = try #require((list["broadcasts"] as? [[String: Any]])?.compactMap { $0["planned_at"] as? String })
-        for (row, at) in zip(record.rows.dropFirst(), planned) {
+        let broadcasts = try #require(list["broadcasts"] as? [[String: Any]])
+        let stamp = ISO8601DateFormatter()
+        stamp.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        for (row, b) in zip(record.rows.dropFirst(), broadcasts) {
+            let at = b["planned_at"] as? String ?? ""
             // The local time (+08:00) as a date cell, to the second.
             #expect(row[0]?.date == String(at.prefix(19)), "\(String(describing: row[0])) for \(at)")
             #expect(row[1]?.date != nil && row[2]?.date != nil)
+            // The duration in seconds: from its start to its end.
+            let started = try #require(stamp.date(from: b["started_at"] as? String ?? "")), ended = try #require(stamp.date(from: b["ended_at"] as? String ?? ""))
             let seconds = try #require(row[3]?.number)
-            #expect(seconds > 0.2 && seconds < 30, "\(seconds)")
+            #expect(abs(seconds - ended.timeIntervalSince(started)) < 0.002, "\(seconds) s")
             #expect(row[4]?.text == "广场喇叭" && row[5]?.text == "拉市乡", "\(row)")
             #expect(row[9]?.text == "已完成", "\(String(describing: row[9]))")
         }

@@ -27,11 +27,12 @@ import Testing
         #expect(PhoneFormat.sniff(bytes) == format, "\(name)")
     }
 
-    static func tone(_ dir: String, seconds: Int, faststart: Bool = false) throws -> String {
-        let path = dir + "/tone\(seconds)\(faststart ? "-fast" : "").m4a"
+    /// A tone (or noise, which FLAC cannot shrink) as AAC in MPEG-4, its index at the end.
+    static func tone(_ dir: String, seconds: Int, faststart: Bool = false, noise: Bool = false) throws -> String {
+        let path = dir + "/tone\(seconds)\(faststart ? "-fast" : "")\(noise ? "-noise" : "").m4a"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        process.arguments = ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=500:duration=\(seconds)",
+        process.arguments = ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", noise ? "anoisesrc=duration=\(seconds)" : "sine=frequency=500:duration=\(seconds)",
                              "-c:a", "aac"] + (faststart ? ["-movflags", "+faststart"] : []) + ["-y", path]
         try process.run()
         process.waitUntilExit()
@@ -82,7 +83,7 @@ import Testing
         let (name, set, which) = Self.limits[i]
         let dir = try Self.temporary()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let input = try Self.tone(dir, seconds: 20)
+        let input = try Self.tone(dir, seconds: 20, noise: true)
         var converter = PhoneConverter(maxDuration: .seconds(900))
         let output = dir + "/out.flac"
         try converter.convert(input, format: .m4a, to: output)

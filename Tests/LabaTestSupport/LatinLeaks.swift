@@ -21,7 +21,7 @@ public struct LatinLeaks: Sendable {
     /// Extensions that make a word a file's name (`schedule.yaml:25:10`, `tongzhi.wav`).
     public static let fileExtensions: Set<String> = [
         "yaml", "yml", "wav", "mp3", "ogg", "oga", "opus", "flac", "m4a", "aac", "txt", "conf", "db",
-        "pem", "key", "json", "csv", "service", "socket", "log", "sqlite", "tar", "gz",
+        "pem", "key", "json", "csv", "xlsx", "service", "socket", "log", "sqlite", "tar", "gz",
     ]
 
     /// One word that is not allowed, and the line it stands in.
