@@ -76,6 +76,10 @@ import Testing
     static let limits: [(String, @Sendable (inout PhoneConverter) -> Void, String)] = [
         ("output", { $0.outputBytes = 20_000 }, "output"),
         ("time", { $0.wallSeconds = 0.001 }, "time"),
+        // No CPU time at all: killed at its first tick.
+        ("cpu", { $0.cpuSeconds = 0 }, "cpu"),
+        // Too little address space to map its libraries.
+        ("memory", { $0.memoryBytes = 64 << 20 }, "memory"),
     ]
 
     @Test(arguments: limits.indices)
