@@ -39,6 +39,7 @@ import Testing
     @Test func theRecordTheReportAndTheScheduleLogReadBackWithHeadersNamesDatesAndCounts() throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones()
+        let port = try ConsoleTests.freePort()
         try """
             timezone: Asia/Shanghai
             audio_dir: audio
@@ -54,9 +55,14 @@ import Testing
                   - {message: notice, at: "2099-01-01"}
             messages:
               - {id: notice, title: 防疫通知}
+            console: {listen: "127.0.0.1:\(port)", language: zh-Hans}
             """.write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: fixture.dir + "/state", withIntermediateDirectories: true)
+        let added = try Binaries.run("laba", ["user", "add", "zhou", "--role", "viewer", "--password-stdin"],
+                                     environment: fixture.environment, stdin: "correct horse\n")
+        #expect(added.status == 0, "\(added.stderr)")
         try fixture.start()
-        #expect(fixture.waitForLog("ready"))
+        #expect(fixture.waitForLog("console listening"))
         var env = fixture.environment
         env["LANG"] = "zh_CN.UTF-8"
         env["LABA_CONFIG"] = fixture.configPath
@@ -77,6 +83,7 @@ import Testing
         let json = try laba("history", "--json")
         let list = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let broadcasts = try #require(list["broadcasts"] as? [[String: Any]])
+        let planned = broadcasts.compactMap { $0["planned_at"] as? String }
         let stamp = ISO8601DateFormatter()
         stamp.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         for (row, b) in zip(record.rows.dropFirst(), broadcasts) {
@@ -117,6 +124,28 @@ import Testing
         #expect(changes.rows[1][0]?.date != nil && changes.rows[1][2]?.text == "添加", "\(changes.rows[1])")
         let after = changes.rows[1][7]?.text ?? ""
         #expect(after.hasPrefix("拉市乡 · alarm · ") && after.contains("07:30"), "\(after)")
+
+        // The console: the schedule log's download, and the print view of the day and of the month.
+        let base = "http://127.0.0.1:\(port)"
+        let login = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-D", "-", "-o", "/dev/null", "--data-urlencode", "name=zhou",
+                                                                   "--data-urlencode", "password=correct horse", base + "/login"])
+        let cookie = try #require(login.stdout.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") }?
+            .dropFirst("set-cookie: ".count).split(separator: ";").first.map(String.init))
+        let downloaded = fixture.dir + "/console-log.xlsx"
+        let got = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-o", downloaded, "-w", "%{http_code} %{content_type}",
+                                                                 "-H", "Cookie: \(cookie)", base + "/schedule/log.xlsx"])
+        #expect(got.stdout == "200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "\(got.stdout)")
+        #expect(try Self.read(downloaded).sheets.first?.rows.count == changes.rows.count, "the console's download is the CLI's")
+        let day = String(planned.first?.prefix(10) ?? ""), month = String(day.prefix(7))
+        for (query, heading) in [("day=\(day)", "日 播出记录"), ("month=\(month)", "月 播出记录")] {
+            let page = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-H", "Cookie: \(cookie)", base + "/record/print?" + query]).stdout
+            #expect(page.contains("@page { size: A4") && page.contains("counter(page)") && page.contains("counter(pages)"), "\(query)")
+            #expect(page.contains(heading + "</h1>") && page.contains(#"<p class="office" id="office">拉市乡</p>"#), "\(query)")
+            #expect(page.components(separatedBy: "<td>广场喇叭</td>").count - 1 == 2, "\(query): both broadcasts")
+            #expect(page.contains("共 2 次播出"), "\(query)")
+        }
+        let otherDay = try Binaries.run(executable: "/usr/bin/curl", ["-s", "-H", "Cookie: \(cookie)", base + "/record/print?day=2000-01-01"]).stdout
+        #expect(otherDay.contains("2000年1月1日 播出记录") && otherDay.contains("共 0 次播出"), "another day: none")
 
         // To a terminal: refused, with what to do.
         let tty = try Binaries.run(executable: "/usr/bin/script", ["-qec", Binaries.directory + "/laba history --format xlsx", "/dev/null"],
