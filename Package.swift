@@ -43,6 +43,7 @@ let package = Package(
         .systemLibrary(name: "CShout", pkgConfig: "shout", providers: [.apt(["libshout-dev"])]),
         .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "libopusenc", providers: [.apt(["libopusenc-dev", "libopusfile-dev", "libogg-dev"])]),
+        .systemLibrary(name: "CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
 
         // The message catalogue (en, zh-Hans) of everything a clerk reads; Foundation only, so that the
         // CLI and the web console share it.
@@ -65,6 +66,9 @@ let package = Package(
         .target(name: "LabaStream", dependencies: ["LabaAudio", "CShout", "COpus",
                                                    .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                                    .product(name: "NIOSSL", package: "swift-nio-ssl")]),
+        // Spreadsheets (.xlsx) of the record, the report, the schedule log and the coverage: the only
+        // target that touches libxlsxwriter.
+        .target(name: "LabaSheet", dependencies: ["CXlsxWriter", "LabaControl", "LabaCatalog", "LabaCore"]),
         // Services and their composition.
         .target(name: "LabaDaemon", dependencies: ["LabaCore", "LabaAudio", "LabaStore", "LabaControl", "LabaFleet", "LabaStream", "LabaCatalog", "CLinux", "CGPIOD",
                                                    .product(name: "Logging", package: "swift-log"),
@@ -75,7 +79,7 @@ let package = Package(
         // The web console (SPEC 12): routes, sessions, templates and assets, on the front door's
         // protocol (ConsoleDoor): it knows neither the daemon nor its store nor its audio.
         .target(name: "LabaConsole", dependencies: [
-            "LabaCore", "LabaControl", "LabaCatalog",
+            "LabaCore", "LabaControl", "LabaCatalog", "LabaSheet",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -109,7 +113,7 @@ let package = Package(
         // The operator's command line: it knows the control API, not the daemon.
         .target(name: "LabaCLI", dependencies: [
             "LabaArguments",
-            "LabaCore", "LabaAudio", "LabaControl", "LabaCatalog", "LabaFleet", "LabaStore",
+            "LabaCore", "LabaAudio", "LabaControl", "LabaCatalog", "LabaFleet", "LabaStore", "LabaSheet",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -118,7 +122,7 @@ let package = Package(
 
         .testTarget(name: "LabaCatalogTests", dependencies: ["LabaCatalog"]),
         // The CLI's own logic (argument repairs, CSV), as tables; the binary itself is in EndToEndTests.
-        .testTarget(name: "LabaCLITests", dependencies: ["LabaCLI", "LabaControl", "LabaCatalog", "LabaCore", "LabaFleet"]),
+        .testTarget(name: "LabaCLITests", dependencies: ["LabaCLI", "LabaControl", "LabaCatalog", "LabaCore", "LabaFleet", "LabaSheet"]),
         .testTarget(name: "LabaCoreTests", dependencies: ["LabaCore"]),
         .target(name: "LabaTestSupport", path: "Tests/LabaTestSupport"),
         .testTarget(name: "LabaAudioTests", dependencies: ["LabaAudio", "LabaCore", "CSndFile", "CEBUR128", "LabaTestSupport"]),

@@ -123,6 +123,8 @@ if grep -qi swift <<< "$shlibs"; then echo "deb: a Swift package in Depends: $sh
 # Beside the libraries: systemd-sysusers creates the user in postinst, and the unit's ExecReload=
 # runs /bin/kill (procps, which a minimal Debian lacks).
 depends="$shlibs, procps, systemd | systemd-sysusers"
+# Recommends: ffmpeg (packaging/control.in): phones' recordings (m4a, aac, amr) are converted by it at
+# intake, under prlimit (util-linux, essential); without it they are refused with what to install.
 
 installed_size=$(du -sk --exclude=DEBIAN "$STAGE" | cut -f1)
 sed -e "s|@VERSION@|$VERSION|" -e "s|@ARCH@|$ARCH|" -e "s|@MAINTAINER@|$MAINTAINER|" \

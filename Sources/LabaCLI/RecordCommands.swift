@@ -5,9 +5,12 @@ import Foundation
 import LabaCatalog
 import LabaControl
 import LabaCore
+import LabaSheet
 
 enum RecordFormat: String, ExpressibleByArgument, CaseIterable {
     case table, csv, json
+    /// A spreadsheet (.xlsx): Chinese headers, names, date cells (`--output FILE`).
+    case xlsx
     /// A map of where each broadcast of a following output was heard (`laba history` only).
     case geojson
 }
@@ -43,11 +46,14 @@ struct History: AsyncParsableCommand {
     @Option(help: ArgumentHelp("From this time (RFC 3339, YYYY-MM-DD[ HH:MM], today, yesterday…).", valueName: "time")) var since: String?
     @Option(help: ArgumentHelp("Before this time.", valueName: "time")) var until: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("At most this many, newest first (1–10000).", valueName: "n")) var limit = 100
-    @Option(help: "table, csv, json or geojson (the broadcasts of following outputs, as points where they started).")
+    @Option(help: "table, csv, json, geojson (the broadcasts of following outputs, as points where they started) or xlsx (a spreadsheet).")
     var format = RecordFormat.table
+    @OptionGroup var sheet: SpreadsheetOptions
+    @OptionGroup var config: ConfigOptions
     @OptionGroup var socket: SocketOptions
 
     func validate() throws {
+        try sheet.validate(format: socket.json ? .json : format)
         try validateCount(limit, option: "--limit", in: 1...10_000)
         try validateTime(since, option: "--since")
         try validateTime(until, option: "--until")
@@ -74,6 +80,11 @@ struct History: AsyncParsableCommand {
             print(try jsonLine(HistoryMap(list.broadcasts)))
         case .csv:
             FileHandle.standardOutput.write(Data(historyCSV(list, withUnit: withUnit).utf8))
+        case .xlsx:
+            let names = sheetNames(configPath: config.path)
+            let office = officeName(configPath: config.path)
+            try sheet.write(Workbook(sheets: [RecordSheets.record(list, names: names, withUnit: withUnit, in: .current)],
+                                     title: RecordSheets.title(.sheetRecord, office: office, in: .current)))
         case .table:
             let rows = list.broadcasts.map { b in
                 (withUnit ? [b.unit ?? ""] : []) + [socket.time(b.plannedAt), b.output, b.zone, contentShown(b), b.languages.played.joined(separator: ","),
@@ -94,18 +105,38 @@ struct Report: AsyncParsableCommand {
     @Flag(help: "Include the units' records (on a commander).") var fleet = false
     @Option(help: ArgumentHelp("From this time.", valueName: "time")) var since: String?
     @Option(help: ArgumentHelp("Before this time.", valueName: "time")) var until: String?
-    @Option(help: "table, csv or json.") var format = RecordFormat.table
+    @Option(help: "table, csv, json or xlsx (a spreadsheet, one sheet per grouping).") var format = RecordFormat.table
+    @OptionGroup var sheet: SpreadsheetOptions
+    @OptionGroup var config: ConfigOptions
     @OptionGroup var socket: SocketOptions
 
     func validate() throws {
+        try sheet.validate(format: socket.json ? .json : format)
         try validateTime(since, option: "--since")
         try validateTime(until, option: "--until")
     }
 
-    func run() async throws {
+    func fetch(_ by: ReportKey) async throws -> ReportJSON {
         let reply = try await ControlClient(socket: socket.path)
             .send(.GET, "/report" + query([("by", by.rawValue), ("fleet", fleet ? "true" : nil), ("since", since), ("until", until)]))
         guard reply.status == 200, let report = try? reply.decode(ReportJSON.self) else { throw reply.refusal() }
+        return report
+    }
+
+    func run() async throws {
+        if format == .xlsx && !socket.json {
+            // One sheet per grouping, the asked one first; by unit only over a fleet.
+            let keys = [by] + ([.zone, .message, .language, .output] + (fleet ? [.unit] : [])).filter { $0 != by }
+            let names = sheetNames(configPath: config.path)
+            var sheets: [Sheet] = []
+            for key in keys {
+                sheets.append(RecordSheets.report(try await fetch(key), by: key.rawValue, names: names, in: .current))
+            }
+            try sheet.write(Workbook(sheets: sheets, title: RecordSheets.title(.sheetRecord, office: officeName(configPath: config.path),
+                                                                              in: .current)))
+            return
+        }
+        let report = try await fetch(by)
         let outcomes = OutcomeArgument.allCases.map(\.rawValue)
         // CSV keeps the API's field names (for scripts); the table's headers are the operator's.
         let header = [by.rawValue, "broadcasts", "airtime_s"] + outcomes
@@ -114,6 +145,7 @@ struct Report: AsyncParsableCommand {
         }
         switch socket.json ? .json : format {
         case .geojson: throw ValidationError(t(.cliGeojsonHistoryOnly))
+        case .xlsx: break
         case .json: print(try jsonLine(report))
         case .csv: FileHandle.standardOutput.write(Data(csv([header] + rows).utf8))
         case .table:

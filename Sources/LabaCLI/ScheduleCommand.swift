@@ -6,6 +6,7 @@ import Foundation
 import LabaCatalog
 import LabaControl
 import LabaCore
+import LabaSheet
 import NIOHTTP1
 
 struct Schedule: AsyncParsableCommand {
@@ -189,10 +190,13 @@ struct ScheduleLog: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("From this time.", valueName: "time")) var since: String?
     @Option(help: ArgumentHelp("Before this time.", valueName: "time")) var until: String?
-    @Option(help: "table, csv or json.") var format = RecordFormat.table
+    @Option(help: "table, csv, json or xlsx (a spreadsheet).") var format = RecordFormat.table
+    @OptionGroup var sheet: SpreadsheetOptions
+    @OptionGroup var config: ConfigOptions
     @OptionGroup var socket: SocketOptions
 
     func validate() throws {
+        try sheet.validate(format: socket.json ? .json : format)
         try validateTime(since, option: "--since")
         try validateTime(until, option: "--until")
     }
@@ -201,6 +205,9 @@ struct ScheduleLog: AsyncParsableCommand {
         let reply = try await ControlClient(socket: socket.path).send(.GET, "/schedule/log" + query([("since", since), ("until", until)]))
         guard reply.status == 200, let log = try? reply.decode(ScheduleLogJSON.self) else { throw reply.refusal() }
         switch socket.json ? .json : format {
+        case .xlsx:
+            try sheet.write(Workbook(sheets: [RecordSheets.scheduleLog(log, names: sheetNames(configPath: config.path), in: .current)],
+                                     title: RecordSheets.title(.sheetScheduleLog, office: officeName(configPath: config.path), in: .current)))
         case .json, .geojson:
             // A change has no place on a map: GeoJSON is for `laba history`; JSON serves.
             print(try jsonLine(log))

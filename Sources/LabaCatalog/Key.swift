@@ -303,6 +303,54 @@ extension Catalog {
         case columnEntry
         case columnVersion
         case columnChange
+        case sheetRecord
+        case sheetScheduleLog
+        case sheetReportByZone
+        case sheetReportByLanguage
+        case sheetReportByMessage
+        case sheetReportByOutput
+        case sheetReportByUnit
+        case columnStarted
+        case columnEnded
+        case columnDuration
+        case columnVia
+        case columnBefore
+        case columnAfter
+        case priorityScheduled
+        case priorityManual
+        case priorityEmergency
+        case cliXlsxTerminal
+        case cliOutputXlsxOnly
+        case cliXlsxWritten
+        case cliXlsxFailed
+        case helpOptTo
+        case helpReportOptFormat
+        case helpScheduleLogOptFormat
+        case webDownloadXlsx
+        case webPrintView
+        case webPrintDay
+        case webPrintMonth
+        case webPrintRecordDay
+        case webPrintRecordMonth
+        case webPrintPage
+        case webPrintCount
+        case webPrintPrinted
+        case webPrintPeriodHint
+        case webPrintShow
+        case webPrintNow
+        case audioProblemConverterMissing
+        case audioProblemConversionFailed
+        case audioProblemConversionLimit
+        case audioProblemWechatSilk
+        case webRecordingReview
+        case webRecordingReplaces
+        case webRecordingNew
+        case webRecordingConverted
+        case webRecordingConfirm
+        case webRecordingDiscard
+        case webRecordingPendingGone
+        case webRecordingLength
+        case diagnosticWechatSilk
         case stateActive
         case statePaused
         case stateDisabled

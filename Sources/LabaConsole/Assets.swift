@@ -124,6 +124,8 @@ enum Assets {
     // Laba console: live state by server-sent events, uploads, and recording from the microphone.
     "use strict";
     (function () {
+      var printNow = document.getElementById("print-now");
+      if (printNow) printNow.addEventListener("click", function () { window.print(); });
       var csrf = (document.querySelector('meta[name="csrf"]') || {}).content || "";
 
       // The overview's live part is re-rendered by the server on every change of the engine.
@@ -245,8 +247,46 @@ enum Assets {
         }).catch(function () { say("failed"); });
       }
 
+      // An uploaded file is staged first (converted if a phone made it): heard, then saved or discarded.
+      var review = document.getElementById("rec-review"), staged = null;
+      function path() {
+        return "/recordings/" + encodeURIComponent(document.getElementById("rec-message").value.trim()) + "/" +
+          encodeURIComponent(document.getElementById("rec-language").value);
+      }
+      function stage(file) {
+        review.hidden = true; staged = null;
+        say("saving");
+        fetch(path() + "/stage", {
+          method: "PUT", credentials: "same-origin", body: file,
+          headers: { "X-CSRF-Token": csrf, "Content-Type": "application/octet-stream" }
+        }).then(function (r) {
+          if (!r.ok) return r.text().then(function (text) { status.textContent = text; status.className = "error"; });
+          return r.json().then(function (s) {
+            staged = s.token;
+            document.getElementById("rec-review-player").src = s.audio;
+            document.getElementById("rec-review-length").textContent = s.length;
+            document.getElementById("rec-review-replaces").textContent = s.replaces;
+            review.hidden = false; status.textContent = ""; status.className = "muted";
+          });
+        }).catch(function () { say("failed"); });
+      }
       document.getElementById("upload-file").addEventListener("change", function (e) {
-        if (e.target.files.length) save(e.target.files[0]);
+        if (e.target.files.length) stage(e.target.files[0]);
+      });
+      document.getElementById("rec-confirm").addEventListener("click", function () {
+        if (!staged) return;
+        say("saving");
+        fetch(path() + "/confirm?token=" + staged, {
+          method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf }
+        }).then(function (r) {
+          return r.text().then(function (text) {
+            status.textContent = text; status.className = r.ok ? "flash" : "error";
+            if (r.ok) { review.hidden = true; staged = null; }
+          });
+        }).catch(function () { say("failed"); });
+      });
+      document.getElementById("rec-discard").addEventListener("click", function () {
+        review.hidden = true; staged = null; document.getElementById("upload-file").value = "";
       });
 
       // Web Audio capture, encoded here as 16-bit mono WAV; the server trims the silence and measures it.

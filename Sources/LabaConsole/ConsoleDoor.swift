@@ -64,6 +64,14 @@ public protocol ConsoleDoor: Sendable {
     func saveRecording<Body: AsyncSequence & Sendable>(_ body: Body, contentLength: Int?, message: String, language: String,
                                                        title: String?, by requester: RequestedBy?)
         async throws(Refusal) -> SavedRecording where Body.Element == ByteBuffer
+    /// Receives an upload and holds it back (converted, trimmed, measured) until the clerk has heard it.
+    func stageRecording<Body: AsyncSequence & Sendable>(_ body: Body, contentLength: Int?, by requester: RequestedBy?)
+        async throws(Refusal) -> StagedRecording where Body.Element == ByteBuffer
+    /// The staged recording's file (WAV), or nil when it is gone.
+    func stagedRecording(_ token: String) async -> String?
+    /// Saves a staged recording as `saveRecording` saves an upload.
+    func saveStagedRecording(_ token: String, message: String, language: String, title: String?, by requester: RequestedBy?)
+        async throws(Refusal) -> SavedRecording
     /// The zones offered to `requester` (its zones and those below them, in tree order); nil: every zone.
     func offeredZones(to requester: RequestedBy?) async -> [String]?
 

@@ -137,16 +137,105 @@ extension Site {
             saved = try await door.saveRecording(request.body, contentLength: request.headers[.contentLength].flatMap(Int.init),
                                                  message: message, language: language, title: title, by: .console(user: visit.name))
         } catch {
-            let text = error.code == .notAudio ? t(.webNotAudio, ["reason": error.args["detail"] ?? ""]) : t.refusal(error)
-            let status: HTTPResponse.Status = switch error.code {
-            case .notAudio: .unprocessableContent
-            case .storageFull: .internalServerError
-            case .tooLarge: .contentTooLarge
-            case .libraryNeedsEverywhere: .forbidden
-            default: .badRequest
-            }
-            return Self.text(text, status: status)
+            return Self.refused(error, texts: t)
         }
+        return await savedAnswer(saved, visit: visit, message: message, title: title, language: language)
+    }
+
+    /// `PUT /recordings/MESSAGE/LANGUAGE/stage`: the upload converted (a phone's format), trimmed and
+    /// measured, held back; answers JSON for the page's confirm step: the player's address, its
+    /// length, and what saving it replaces.
+    func stageRecording(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        var request = request
+        let (visit, _) = try await change(&request, context, role: .operator)
+        let t = visit.texts
+        let typed = (context.parameters.get("message") ?? "").removingPercentEncoding ?? ""
+        let language = (context.parameters.get("language") ?? "").removingPercentEncoding ?? ""
+        let config = await door.configuration
+        let library = await door.library
+        guard let resolved = Self.messageFor(typed: typed, config: config, library: library, now: await door.now()) else {
+            return Self.text(t(.webBadMessageID, ["message": typed]), status: .badRequest)
+        }
+        let staged: StagedRecording
+        do {
+            staged = try await door.stageRecording(request.body, contentLength: request.headers[.contentLength].flatMap(Int.init),
+                                                   by: .console(user: visit.name))
+        } catch {
+            return Self.refused(error, texts: t)
+        }
+        let naming = await self.naming(visit, config)
+        let name = resolved.title ?? naming.message(resolved.id)
+        let languageName = naming.language(language)
+        var replaces: String
+        if let old = library.recordings[resolved.id]?[language] {
+            let seconds = Double(old.audio.frames) / Double(max(old.audio.sampleRate, 1))
+            replaces = t(.webRecordingReplaces, ["message": name, "language": languageName, "seconds": String(format: "%.1f", seconds)])
+        } else {
+            replaces = t(.webRecordingNew, ["message": name, "language": languageName])
+        }
+        if let from = staged.convertedFrom { replaces += " " + t(.webRecordingConverted, ["format": from]) }
+        let answer: [String: Any] = [
+            "token": staged.token, "audio": "/recordings/staged/\(staged.token)",
+            "length": t(.webRecordingLength, ["seconds": String(format: "%.1f", staged.seconds)]), "replaces": replaces,
+        ]
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        let data = try JSONSerialization.data(withJSONObject: answer)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// `GET /recordings/staged/TOKEN`: the staged recording, for the confirm step's player.
+    func stagedAudio(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        _ = try await self.visit(request, context)
+        guard let path = await door.stagedRecording(context.parameters.get("token") ?? "") else { throw Failure.notFound }
+        let data = try await NIOThreadPool.singleton.runIfActive { try Data(contentsOf: URL(fileURLWithPath: path)) }
+        var headers = HTTPFields()
+        headers[.contentType] = "audio/wav"
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// `POST /recordings/MESSAGE/LANGUAGE/confirm?token=T`: saves what the clerk has heard.
+    func confirmRecording(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        var request = request
+        let (visit, _) = try await change(&request, context, role: .operator)
+        let t = visit.texts
+        let typed = (context.parameters.get("message") ?? "").removingPercentEncoding ?? ""
+        let language = (context.parameters.get("language") ?? "").removingPercentEncoding ?? ""
+        let token = Form(request.uri.query ?? "")["token"] ?? ""
+        let config = await door.configuration
+        guard let resolved = Self.messageFor(typed: typed, config: config, library: await door.library, now: await door.now()) else {
+            return Self.text(t(.webBadMessageID, ["message": typed]), status: .badRequest)
+        }
+        let saved: SavedRecording
+        do {
+            saved = try await door.saveStagedRecording(token, message: resolved.id, language: language, title: resolved.title,
+                                                      by: .console(user: visit.name))
+        } catch {
+            if error.code == .notFound { return Self.text(t(.webRecordingPendingGone), status: .gone) }
+            return Self.refused(error, texts: t)
+        }
+        return await savedAnswer(saved, visit: visit, message: resolved.id, title: resolved.title, language: language)
+    }
+
+    /// A refusal of an upload as the page shows it.
+    static func refused(_ error: Refusal, texts t: Texts) -> Response {
+        // A phone's recording that could not be converted (or WeChat's .silk): what to do, in words.
+        let phoneProblem = ["converter_missing", "conversion_failed", "conversion_limit", "wechat_silk"].contains(error.args["problem"] ?? "")
+        let words = error.code == .notAudio && !phoneProblem ? t(.webNotAudio, ["reason": error.args["detail"] ?? ""]) : t.refusal(error)
+        let status: HTTPResponse.Status = switch error.code {
+        case .notAudio: .unprocessableContent
+        case .storageFull: .internalServerError
+        case .tooLarge: .contentTooLarge
+        case .libraryNeedsEverywhere: .forbidden
+        default: .badRequest
+        }
+        return Self.text(words, status: status)
+    }
+
+    /// The sentence after a recording is saved (201).
+    func savedAnswer(_ saved: SavedRecording, visit: Visit, message: String, title: String?, language: String) async -> Response {
+        let t = visit.texts
         logger.notice("console: recording saved", metadata: [
             "console": "\(visit.name)", "message": "\(message)", "language": "\(language)", "path": "\(saved.path)",
             "seconds": "\(saved.seconds)", "lufs": "\(saved.lufs)",

@@ -98,15 +98,21 @@ final class Site: Sendable {
         router.post("/schedule/entries/:id/:action") { request, context in try await self.scheduleAction(request, context) }
         router.get("/schedule/log") { request, context in try await self.scheduleLog(request, context) }
         router.get("/schedule/log.csv") { request, context in try await self.scheduleLogDownload(request, context) }
+        router.get("/schedule/log.xlsx") { request, context in try await self.scheduleLogXlsx(request, context) }
         router.get("/record") { request, context in try await self.record(request, context) }
         router.get("/units/:id") { request, context in try await self.unitPage(request, context) }
         router.get("/map") { request, context in try await self.mapPage(request, context) }
         router.get("/alerts") { request, context in try await self.alertsPage(request, context) }
         router.post("/alerts") { request, context in try await self.sendAlert(request, context) }
         router.get("/record.csv") { request, context in try await self.recordCSV(request, context) }
+        router.get("/record.xlsx") { request, context in try await self.recordXlsx(request, context) }
+        router.get("/record/print") { request, context in try await self.recordPrint(request, context) }
         router.get("/recordings") { request, context in try await self.recordings(request, context) }
         router.get("/recordings/:message/:language") { request, context in try await self.recordingAudio(request, context) }
         router.put("/recordings/:message/:language") { request, context in try await self.saveRecording(request, context) }
+        router.put("/recordings/:message/:language/stage") { request, context in try await self.stageRecording(request, context) }
+        router.post("/recordings/:message/:language/confirm") { request, context in try await self.confirmRecording(request, context) }
+        router.get("/recordings/staged/:token") { request, context in try await self.stagedAudio(request, context) }
         router.get("/zones") { request, context in try await self.zones(request, context) }
         router.post("/zones/move") { request, context in try await self.move(request, context) }
         router.get("/accounts") { request, context in try await self.accounts(request, context) }

@@ -13,7 +13,7 @@ enum Templates {
 
     static let all: [String: String] = [
         "top": top, "bottom": bottom, "login": login, "overview": overview, "live": live, "broadcast": broadcast,
-        "confirm": confirm, "stop": stop, "talk": talk, "schedule": schedule, "entry": entry, "schedule-log": scheduleLog, "record": record, "recordings": recordings,
+        "confirm": confirm, "stop": stop, "talk": talk, "schedule": schedule, "entry": entry, "schedule-log": scheduleLog, "record": record, "record-print": recordPrint, "recordings": recordings,
         "zones": zones, "accounts": accounts, "problem": problem, "entryCard": entryCard,
         "unitRow": unitRow, "unitRows": unitRows, "units": units, "unit": unit, "recordRow": recordRow, "map": map, "alerts": alerts,
     ]
@@ -389,7 +389,7 @@ enum Templates {
     static let scheduleLog = """
     {{> top}}
     <h1>{{t.webScheduleLog}}</h1>
-    <p class="row actions"><a class="button secondary" href="/schedule">{{t.webSchedule}}</a><a class="button secondary" id="log-csv" href="/schedule/log.csv">{{t.webDownloadCSV}}</a></p>
+    <p class="row actions"><a class="button secondary" href="/schedule">{{t.webSchedule}}</a><a class="button secondary" id="log-csv" href="/schedule/log.csv">{{t.webDownloadCSV}}</a><a class="button secondary" id="log-xlsx" href="/schedule/log.xlsx">{{t.webDownloadXlsx}}</a></p>
     <div class="scroll"><table id="changes">
     <tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnBy}}</th><th>{{t.webColumnAction}}</th><th>{{t.webColumnEntry}}</th><th>{{t.webColumnBefore}}</th><th>{{t.webColumnAfter}}</th></tr>
     {{#page.rows}}<tr id="change-{{id}}" data-action="{{action}}"><td>{{time}}</td><td class="who">{{who}} <span class="muted via">{{via}}</span></td><td class="action">{{actionName}}</td><td class="id">{{entry}}</td><td>{{before}}</td><td>{{after}}</td></tr>{{/page.rows}}
@@ -409,7 +409,7 @@ enum Templates {
     {{#page.desk}}<label>{{t.webColumnUnit}}<select name="unit" id="unit-filter"><option value="">{{t.webAny}}</option>{{#page.units}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/page.units}}</select></label>{{/page.desk}}
     <label>{{t.webSince}}<input type="date" name="since" value="{{page.since}}"></label>
     <label>{{t.webUntil}}<input type="date" name="until" value="{{page.until}}"></label>
-    <div><button type="submit">{{t.webFilter}}</button> <a class="button secondary" id="csv" href="/record.csv?{{page.query}}">{{t.webDownloadCSV}}</a></div>
+    <div><button type="submit">{{t.webFilter}}</button> <a class="button secondary" id="csv" href="/record.csv?{{page.query}}">{{t.webDownloadCSV}}</a> <a class="button secondary" id="xlsx" href="/record.xlsx?{{page.query}}">{{t.webDownloadXlsx}}</a> <a class="button secondary" id="print" href="/record/print">{{t.webPrintView}}</a></div>
     </form>
     <table id="record" class="cardtable">
     <tr><th>{{t.webColumnTime}}</th>{{#page.desk}}<th>{{t.webColumnUnit}}</th>{{/page.desk}}<th>{{t.webColumnOutput}}</th><th>{{t.webColumnZone}}</th><th>{{t.webColumnMessage}}</th><th>{{t.webColumnLanguages}}</th><th>{{t.webColumnOutcome}}</th><th>{{t.webColumnBy}}</th><th>{{t.webColumnNote}}</th></tr>
@@ -418,6 +418,56 @@ enum Templates {
     </table>
     <p class="row actions">{{#page.paged}}<a class="button secondary" id="newest" href="/record?{{page.query}}">{{t.webNewest}}</a>{{/page.paged}}{{#page.older}}<a class="button secondary" id="older" href="/record?{{page.older}}">{{t.webOlder}}</a>{{/page.older}}</p>
     {{> bottom}}
+    """
+
+    /// The record of a day or a month on A4: the office's name, a table, the page number at the foot
+    /// of every page (CSS paged media); the choice of period is not printed.
+    static let recordPrint = """
+    <!doctype html>
+    <html lang="{{lang}}">
+    <head>
+    <meta charset="utf-8">
+    <title>{{title}}</title>
+    <style>
+    @page { size: A4; margin: 16mm 14mm 18mm 14mm; @bottom-center { content: {{{page.pageCounter}}}; font-size: 9pt; } }
+    body { font-family: "Noto Sans CJK SC", "Noto Sans", sans-serif; font-size: 10.5pt; color: #000; margin: 0 auto; max-width: 182mm; }
+    h1 { font-size: 16pt; text-align: center; margin: 0 0 2mm; }
+    .office { text-align: center; font-size: 12pt; margin: 0 0 4mm; }
+    table { width: 100%; border-collapse: collapse; }
+    thead { display: table-header-group; }
+    tr { break-inside: avoid; }
+    th, td { border: 0.5pt solid #444; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
+    th { background: #eee; }
+    td.n { text-align: right; }
+    .summary, .printed { margin-top: 3mm; }
+    .printed { font-size: 9pt; color: #333; }
+    .choose { margin: 4mm 0; padding: 3mm; border: 1px solid #ccc; }
+    @media print { .choose { display: none; } }
+    </style>
+    </head>
+    <body>
+    <form class="choose" method="get" action="/record/print">
+    <p>{{t.webPrintPeriodHint}}</p>
+    <label>{{t.webPrintDay}} <input type="date" name="day" value="{{page.day}}"></label> <button type="submit" id="show-day">{{t.webPrintShow}}</button>
+    </form>
+    <form class="choose" method="get" action="/record/print">
+    <label>{{t.webPrintMonth}} <input type="month" name="month" value="{{page.month}}"></label> <button type="submit" id="show-month">{{t.webPrintShow}}</button>
+    <button type="button" id="print-now">{{t.webPrintNow}}</button> <a href="/record">{{t.webRecord}}</a>
+    </form>
+    <p class="office" id="office">{{page.office}}</p>
+    <h1 id="heading">{{page.heading}}</h1>
+    <table id="print-record">
+    <thead><tr><th>{{t.webColumnTime}}</th><th>{{t.webColumnOutput}}</th><th>{{t.webColumnZone}}</th><th>{{t.webColumnMessage}}</th><th>{{t.webColumnLanguages}}</th><th>{{t.webColumnOutcome}}</th><th>{{t.columnDuration}}</th><th>{{t.webColumnBy}}</th></tr></thead>
+    <tbody>
+    {{#page.rows}}<tr><td>{{time}}</td><td>{{output}}</td><td>{{zone}}</td><td>{{title}}</td><td>{{languages}}</td><td>{{outcomeName}}</td><td class="n">{{seconds}}</td><td>{{by}}</td></tr>{{/page.rows}}
+    {{^page.rows}}<tr><td colspan="8">{{t.webNoBroadcasts}}</td></tr>{{/page.rows}}
+    </tbody>
+    </table>
+    <p class="summary" id="summary">{{page.summary}}</p>
+    <p class="printed">{{page.printed}}</p>
+    <script src="/static/console.js"></script>
+    </body>
+    </html>
     """
 
     static let recordings = """
@@ -444,7 +494,13 @@ enum Templates {
     <p class="muted">{{t.webRecordHint}}</p>
     <p class="row"><button type="button" id="rec-start">{{t.webRecordStart}}</button><button type="button" class="secondary" id="rec-stop" disabled>{{t.webRecordStop}}</button><button type="button" id="rec-save" disabled>{{t.webRecordSave}}</button></p>
     <audio id="rec-preview" controls hidden></audio>
-    <p><label>{{t.webUploadFile}} <input type="file" id="upload-file" accept="audio/*"></label></p>
+    <p><label>{{t.webUploadFile}} <input type="file" id="upload-file" accept="audio/*,.m4a,.aac,.amr"></label></p>
+    <div id="rec-review" class="card" hidden>
+    <p><strong>{{t.webRecordingReview}}</strong> <span id="rec-review-length" class="muted"></span></p>
+    <audio id="rec-review-player" controls preload="auto"></audio>
+    <p id="rec-review-replaces"></p>
+    <p class="row"><button type="button" id="rec-confirm">{{t.webRecordingConfirm}}</button><button type="button" class="secondary" id="rec-discard">{{t.webRecordingDiscard}}</button></p>
+    </div>
     <div id="rec-status" class="muted"></div>
     </div>
     {{/canOperate}}

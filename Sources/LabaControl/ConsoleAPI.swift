@@ -49,6 +49,29 @@ public struct TalkProgress: Sendable {
     }
 }
 
+/// An uploaded recording held back until the clerk has listened to it (the console's confirm
+/// step): converted if a phone made it, trimmed and measured, kept an hour under the state dir.
+public struct StagedRecording: Sendable {
+    /// 32 hex digits: names it for the player and the confirmation.
+    public var token: String
+    public var seconds: Double
+    public var lufs: Double
+    /// The phone format it was converted from (`m4a`, `aac`, `amr`); nil when libsndfile read it.
+    public var convertedFrom: String?
+
+    public init(token: String, seconds: Double, lufs: Double, convertedFrom: String?) {
+        self.token = token
+        self.seconds = seconds
+        self.lufs = lufs
+        self.convertedFrom = convertedFrom
+    }
+
+    /// Whether `text` can be a token (and so a file name under the state dir).
+    public static func isToken(_ text: String) -> Bool {
+        text.count == 32 && text.allSatisfy { $0.isHexDigit && ($0.isNumber || $0.isLowercase) }
+    }
+}
+
 /// A recording placed in the library from the console (trimmed, measured).
 public struct SavedRecording: Sendable {
     public var path: String

@@ -89,8 +89,11 @@ extension FrontDoor {
         do {
             saved = try await NIOThreadPool.singleton.runIfActive {
                 try RecordingIntake.place(received: received, message: message, language: language,
-                                          audioDirectory: config.audioDirectory, layout: layout, now: now)
+                                          audioDirectory: config.audioDirectory, layout: layout, now: now,
+                                          maxDuration: config.uploads.maxDurationValue)
             }
+        } catch let failure as APIFailure {
+            throw failure.refusal ?? Refusal(.notAudio, ["detail": failure.message])
         } catch let error as AudioError {
             throw Refusal(.notAudio, ["detail": "\(error)".replacingOccurrences(of: received, with: message)])
         } catch {
@@ -117,6 +120,66 @@ extension FrontDoor {
                                metadata: ["message": "\(message)", "language": "\(language)", "error": "\(error.english)"])
             }
         }
+        return saved
+    }
+
+    /// Where the console's uploads wait for the clerk's confirmation.
+    var stagedDirectory: String { (stateDirectory as NSString).appendingPathComponent("console/staged") }
+
+    /// Receives an upload and holds it back, converted, trimmed and measured, until the clerk has
+    /// heard it (`saveStagedRecording`); only for who may change the library.
+    public func stageRecording<Body: AsyncSequence & Sendable>(_ body: Body, contentLength: Int?, by requester: RequestedBy?)
+        async throws(Refusal) -> StagedRecording where Body.Element == ByteBuffer {
+        try await checkLibraryChange(by: requester)
+        let config = await engine.configuration
+        let directory = stagedDirectory
+        let received: String
+        do {
+            received = try await Uploads.receive(body, contentLength: contentLength, into: directory + "/incoming")
+        } catch let failure as APIFailure {
+            throw failure.refusal ?? (failure.code == .tooLarge
+                ? Refusal(.tooLarge, ["limit": "\(Uploads.maxBody / 1024 / 1024) MiB"])
+                : failure.code == .notAudio ? Refusal(.notAudio, ["detail": failure.message]) : .storageFull(failure.message))
+        } catch {
+            throw .storageFull("\(error)")
+        }
+        defer { unlink(received) }
+        let maxDuration = config.uploads.maxDurationValue
+        do {
+            return try await NIOThreadPool.singleton.runIfActive {
+                try RecordingIntake.stage(received: received, into: directory, maxDuration: maxDuration)
+            }
+        } catch let failure as APIFailure {
+            throw failure.refusal ?? Refusal(.notAudio, ["detail": failure.message])
+        } catch let error as AudioError {
+            throw Refusal(.notAudio, ["detail": "\(error)".replacingOccurrences(of: received, with: "upload")])
+        } catch {
+            throw .storageFull("\(error)")
+        }
+    }
+
+    /// The staged recording's file, for the console's player; nil when it is gone or `token` is not one.
+    public func stagedRecording(_ token: String) -> String? {
+        guard StagedRecording.isToken(token) else { return nil }
+        let path = (stagedDirectory as NSString).appendingPathComponent("\(token).wav")
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    /// Saves a staged recording as `message` in `language`, as `saveRecording` saves an upload.
+    /// - Throws: `.notFound` when it is gone (an hour passed, or it was saved already).
+    public func saveStagedRecording(_ token: String, message: String, language: String, title: String?, by requester: RequestedBy?)
+        async throws(Refusal) -> SavedRecording {
+        try await checkLibraryChange(by: requester)
+        guard let path = stagedRecording(token) else { throw Refusal(.notFound, ["id": token]) }
+        let data: Data
+        do {
+            data = try await NIOThreadPool.singleton.runIfActive { try Data(contentsOf: URL(fileURLWithPath: path)) }
+        } catch {
+            throw Refusal(.notFound, ["id": token])
+        }
+        let saved = try await saveRecording(StagedBody(bytes: data), contentLength: data.count, message: message, language: language,
+                                            title: title, by: requester)
+        unlink(path)
         return saved
     }
 
@@ -148,4 +211,20 @@ extension FrontDoor {
     public func addSession(_ session: ConsoleSession) throws { try store.addSession(session) }
     public func removeSession(tokenHash: String) throws { try store.removeSession(tokenHash: tokenHash) }
     public func setLanguage(_ name: String, language: String) throws { try store.setLanguage(name, language: language) }
+}
+
+/// One buffer as a request body: a staged recording handed to `saveRecording`.
+struct StagedBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let bytes: Data
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var buffer: ByteBuffer?
+        mutating func next() async -> ByteBuffer? {
+            defer { buffer = nil }
+            return buffer
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(buffer: ByteBuffer(bytes: bytes)) }
 }

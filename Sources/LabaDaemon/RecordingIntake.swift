@@ -11,16 +11,50 @@ enum RecordingIntake {
     /// The earlier recordings of one message and language kept under the state dir.
     static let keptEarlier = 5
 
+    /// How long a recording waits for the clerk's confirmation.
+    static let stagedLifetime: TimeInterval = 3_600
+
+    /// Converts (a phone's format), trims and measures a received recording into `directory` as
+    /// `<token>.wav`, to be heard before it is saved; recordings staged over an hour ago are removed.
+    /// Blocking: call it off the event loop.
+    static func stage(received: String, into directory: String, maxDuration: TimeSpan) throws -> StagedRecording {
+        let files = FileManager.default
+        try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for name in (try? files.contentsOfDirectory(atPath: directory)) ?? [] {
+            let path = (directory as NSString).appendingPathComponent(name)
+            if let modified = (try? files.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+               Date().timeIntervalSince(modified) > stagedLifetime {
+                unlink(path)
+            }
+        }
+        let converted = try PhoneConverter(maxDuration: maxDuration).intake(received, name: "upload")
+        defer { if converted.from != nil { unlink(converted.path) } }
+        let token = (0..<4).map { _ in String(format: "%08x", UInt32.random(in: 0...UInt32.max)) }.joined()
+        let path = (directory as NSString).appendingPathComponent("\(token).wav")
+        do {
+            let result = try SilenceTrimmer.trim(input: converted.path, output: path)
+            let loudness = try Loudness.measure(path: path)
+            return StagedRecording(token: token, seconds: result.format.duration, lufs: loudness.integrated,
+                                   convertedFrom: converted.from?.rawValue)
+        } catch {
+            unlink(path)
+            throw error
+        }
+    }
+
     /// Trims, measures and moves a received recording into place; the earlier recordings of the
     /// same message and language are kept under the state dir, the last `keptEarlier` of them.
     /// Blocking: call it off the event loop.
     ///
     /// - Parameter now: the daemon's clock, for the kept recording's name.
     static func place(received: String, message: String, language: String, audioDirectory: String, layout: StateLayout,
-                      now: Instant) throws -> SavedRecording {
+                      now: Instant, maxDuration: TimeSpan = UploadsConfig.defaultMaxDuration) throws -> SavedRecording {
         let trimmed = received + ".wav"
         defer { unlink(trimmed) }
-        let result = try SilenceTrimmer.trim(input: received, output: trimmed)
+        // A phone's recording (m4a, aac, amr) becomes FLAC first; WeChat's .silk is refused with what to do.
+        let converted = try PhoneConverter(maxDuration: maxDuration).intake(received, name: message)
+        defer { if converted.from != nil { unlink(converted.path) } }
+        let result = try SilenceTrimmer.trim(input: converted.path, output: trimmed)
         let loudness = try Loudness.measure(path: trimmed)
         let files = FileManager.default
         let folder = (audioDirectory as NSString).appendingPathComponent(message)

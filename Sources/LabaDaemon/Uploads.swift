@@ -111,7 +111,17 @@ public enum Uploads {
     /// plays, off the request path; a file that fails then is recorded as failed, never played.
     /// Errors name the upload as the sender did (`name`), never the file under the state dir.
     /// Blocking: call it off the event loop.
-    static func admit(_ path: String, name: String, maxDuration: TimeSpan, now: Instant) throws(APIFailure) -> String {
+    static func admit(_ received: String, name: String, maxDuration: TimeSpan, now: Instant) throws(APIFailure) -> String {
+        // A phone's recording (m4a, aac, amr) becomes FLAC first; WeChat's .silk is refused with what to do.
+        let path: String
+        do {
+            let converted = try PhoneConverter(maxDuration: maxDuration).intake(received, name: name)
+            if converted.from != nil { unlink(received) }
+            path = converted.path
+        } catch {
+            unlink(received)
+            throw error
+        }
         func refuse(_ code: APIErrorCode, _ reason: String) -> APIFailure {
             unlink(path)
             return APIFailure(code, reason.replacingOccurrences(of: path, with: "'\(name)'"))

@@ -10,10 +10,13 @@ square (石头乡广场喇叭, paced, in 石头乡), truck (玉龙1号宣传车,
 zhang (admin), password "password-<name>". Writes every page's text to TEXTS_JSON for the leak test;
 exits 1 on the first failure.
 """
+import base64
 import json
 import os
 import struct
+import subprocess
 import sys
+import urllib.request
 import time
 import zlib
 
@@ -117,6 +120,16 @@ def recordings(d):
     title.send_keys("通知")
     Select(d.find_element(By.ID, "rec-language")).select_by_value("mandarin")
     d.find_element(By.ID, "upload-file").send_keys(RECORDING)
+    # Issue 27: an upload is heard before it is saved, and the page says what it replaces.
+    wait(d, lambda d: d.find_element(By.ID, "rec-review").is_displayed(), "the upload is offered for listening first")
+    replaces = d.find_element(By.ID, "rec-review-replaces").text
+    check("这是新录音" in replaces and "通知" in replaces, f"what saving it does, in words ({replaces})")
+    player = d.find_element(By.ID, "rec-review-player")
+    wait(d, lambda d: d.execute_script("return arguments[0].readyState >= 1 && arguments[0].duration > 0", player),
+         "the player has the staged recording")
+    check("已保存" not in d.find_element(By.ID, "rec-status").text, "nothing is saved before the confirmation")
+    grab(d, "recordings-review")
+    d.find_element(By.ID, "rec-confirm").click()
     wait(d, lambda d: "已保存“通知”的普通话录音" in d.find_element(By.ID, "rec-status").text, "a recording saved under the Chinese title 通知")
     grab(d, "recordings-saved")
     title = d.find_element(By.ID, "rec-message")
@@ -221,6 +234,32 @@ def overview_and_record(d):
     check(outputs <= {"石头乡广场喇叭", "玉龙1号宣传车", "拉市村口喇叭"} and outputs, f"the record names loudspeakers ({outputs})")
     daemon.extend(e.text for e in d.find_elements(By.CSS_SELECTOR, '#record td[data-label="备注"]') if e.text)
     grab(d, "record")
+    # Issue 27: the record's spreadsheet, as the page's link downloads it, read back by openpyxl.
+    link = d.find_element(By.ID, "xlsx").get_attribute("href")
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in d.get_cookies())
+    body = urllib.request.urlopen(urllib.request.Request(link, headers={"Cookie": cookie})).read()
+    path = os.path.join(os.path.dirname(TEXTS), "record.xlsx")
+    with open(path, "wb") as f:
+        f.write(body)
+    book = json.loads(subprocess.run(["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "read_xlsx.py"), path],
+                                     capture_output=True, text=True, check=True).stdout)
+    rows = book["sheets"][0]["rows"]
+    check(book["sheets"][0]["name"] == "播出记录" and rows[0][:3] == ["计划时间", "开始时间", "结束时间"], f"the sheet's headers ({rows[0]})")
+    check(len(rows) - 1 == len(times) and all(isinstance(r[0], dict) and "date" in r[0] for r in rows[1:]),
+          f"one row per broadcast, its time a date cell ({len(rows) - 1} of {len(times)})")
+    check({r[4] for r in rows[1:]} == outputs, f"the loudspeakers by name ({ {r[4] for r in rows[1:]} })")
+    # Issue 27: the print view of the day (A4): the office's name, 播出记录, the day's broadcasts.
+    d.find_element(By.ID, "print").click()
+    wait(d, lambda d: d.find_elements(By.ID, "heading"), "the print view")
+    heading, office = d.find_element(By.ID, "heading").text, d.find_element(By.ID, "office").text
+    check(heading.endswith("日 播出记录") and office == "玉龙县", f"the day's record of the office ({office} {heading})")
+    printed = d.find_elements(By.CSS_SELECTOR, "#print-record tbody tr")
+    check(len(printed) == len(times) and "石头乡广场喇叭" in d.find_element(By.ID, "print-record").text,
+          f"the day's broadcasts, by name ({len(printed)} of {len(times)})")
+    check("共 " in d.find_element(By.ID, "summary").text, "a summary line")
+    pdf = base64.b64decode(d.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})["data"])
+    check(pdf.startswith(b"%PDF") and (b"/MediaBox [0 0 595" in pdf or b"/MediaBox [0 0 594" in pdf), "printed on A4")
+    grab(d, "record-print")
 
 
 def zones(d):

@@ -280,7 +280,7 @@ import Testing
 
     /// The values help names for options (`--format table`, `--role viewer`) and the names of
     /// things it cites as they are typed (a signal, a standard, a tool).
-    static let helpValues = ["table", "csv", "json", "geojson", "zone", "language", "message", "output", "unit", "viewer",
+    static let helpValues = ["table", "csv", "json", "geojson", "xlsx", "zone", "language", "message", "output", "unit", "viewer",
                              "operator", "admin", "manual", "emergency", "preliminary", "air-raid", "all-clear", "disaster",
                              "today", "yesterday", "Mon..Fri", "EBU", "R128", "OnCalendar", "mosquitto", "acl_file", "issuer",
                              "plughw", "SHA-256", "User", "tar", "fleet.unit", "operators.zones", "audio_dir", "dev",

@@ -54,6 +54,8 @@ import Testing
         Wall(room: "LabaControl", mustNotReach: ["LabaDaemon", "LabaStore", "LabaAudio"]),
         Wall(room: "LabaFleet", mustNotReach: ["LabaAudio", "LabaDaemon", "LabaConsole"]),
         Wall(room: "LabaDaemon", mustNotReach: ["LabaConsole"]),
+        // Spreadsheets are made from the API's values, by the CLI and the console alike.
+        Wall(room: "LabaSheet", mustNotReach: ["LabaDaemon", "LabaAudio", "LabaStore", "LabaConsole", "LabaCLI"]),
         // The CLI's code knows the control API, not the daemon; the one executable `laba` links
         // both (it is the daemon when started as `labad`), each through its own target.
         Wall(room: "LabaCLI", mustNotReach: ["LabaDaemon", "LabaConsole", "LabadCommand"]),

@@ -168,7 +168,7 @@ struct UsageCase: CustomTestStringConvertible, Sendable {
         #expect(result.status == 0, "\(result.stdout)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains("\(dir)/audio/masks/mandarin.m4a:1:1: warning: 已忽略这个录音：无法读取 .m4a 格式（手机录音常用的格式）；"
-            + "请先转换：ffmpeg -i \(dir)/audio/masks/mandarin.m4a \(dir)/audio/masks/mandarin.flac"),
+            + "请在控制台上传（会自动转换），或先转换：ffmpeg -i \(dir)/audio/masks/mandarin.m4a \(dir)/audio/masks/mandarin.flac"),
             "\(result.stdout)")
         #expect(lines.contains("\(dir)/audio/masks/yi.wav:1:1: warning: 已忽略这个录音：文件是空的（0 字节）；请重新复制或删除"))
         #expect(lines.contains { $0.hasPrefix("\(dir)/laba.yaml:1:12: warning: 已忽略文件夹 \(dir)/audio/通知/：“通知”不是有效的节目编号") })

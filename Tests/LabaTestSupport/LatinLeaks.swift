@@ -15,13 +15,13 @@ public struct LatinLeaks: Sendable {
         "GPS", "CAP", "UTC", "ALSA", "PCM", "MQTT", "HTTP", "HTTPS", "URL", "API", "TLS", "SSH", "IP", "ID",
         "PIN", "CSV", "JSON", "YAML", "WAV", "MP3", "OGG", "Ogg", "FLAC", "Opus", "Icecast", "SQLite",
         "UTF-8", "LANG", "CPU", "USB", "WebSocket", "SSE", "PID", "gpsd", "systemd", "labad", "laba", "Laba", "Ctrl-C",
-        "RFC", "min", "h", "d", "root",
+        "RFC", "min", "h", "d", "root", "xlsx", "A4", "ffmpeg", "AMR", "AAC",
     ]
 
     /// Extensions that make a word a file's name (`schedule.yaml:25:10`, `tongzhi.wav`).
     public static let fileExtensions: Set<String> = [
         "yaml", "yml", "wav", "mp3", "ogg", "oga", "opus", "flac", "m4a", "aac", "txt", "conf", "db",
-        "pem", "key", "json", "csv", "service", "socket", "log", "sqlite", "tar", "gz",
+        "pem", "key", "json", "csv", "xlsx", "service", "socket", "log", "sqlite", "tar", "gz",
     ]
 
     /// One word that is not allowed, and the line it stands in.

@@ -186,6 +186,11 @@ public struct ConfigCheck: Sendable {
                             + "digits, '_' and '-', starting with a letter or digit); rename it, e.g. to notice, and use "
                             + "that name in the configuration", at: audioDirectory, code: "folder_not_an_id",
                             ["path": entry.path + "/", "value": name])
+        case .unsupportedFormat(let ext) where ext == "silk" || ext == "slk":
+            // WeChat's voice messages: ffmpeg has no SILK decoder, so no command converts them.
+            return .warning("WeChat voice message ignored: .\(ext) (SILK) cannot be played or converted; record the message with the "
+                            + "phone's recorder app and send the .m4a file, or upload it through the console", at: atFile,
+                            code: "wechat_silk", ["ext": ext])
         case .unsupportedFormat(let ext):
             let flac = ((entry.path as NSString).deletingPathExtension as NSString).appendingPathExtension("flac") ?? entry.path
             return .warning("recording ignored: libsndfile cannot read .\(ext) files (a phone's format); convert it "

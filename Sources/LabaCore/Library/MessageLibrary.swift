@@ -109,7 +109,7 @@ public struct MessageLibrary: Sendable {
     /// Endings of formats that phones and messaging apps record and libsndfile cannot read: such a
     /// file is named by `laba check` with the command that converts it, never silently passed over.
     public static let unsupportedExtensions: Set<String> = [
-        "m4a", "aac", "amr", "awb", "3gp", "3ga", "mp4", "m4b", "wma", "webm", "mka", "ape", "ra", "ac3",
+        "m4a", "aac", "amr", "awb", "3gp", "3ga", "mp4", "m4b", "wma", "webm", "mka", "ape", "ra", "ac3", "silk", "slk",
     ]
 
     public init(directory: String) { self.directory = directory }
