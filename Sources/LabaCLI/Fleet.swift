@@ -74,11 +74,7 @@ struct Fleet: ParsableCommand {
                                     }).render())
                 }
             }
-            // A refusal in the clerk's words when its code is the fleet's (the English message, with
-            // its details, for an English reader and for the front door's codes).
-            func refusalWords(_ r: FleetRefusalJSON) -> String {
-                CatalogLanguage.current == .en ? r.message : Catalog.fleetRefusal(code: r.code) ?? r.message
-            }
+            func refusalWords(_ r: FleetRefusalJSON) -> String { r.words() }
             if !f.refusals.isEmpty {
                 print()
                 print(t(.fleetRefusals))

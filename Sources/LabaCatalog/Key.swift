@@ -115,6 +115,7 @@ extension Catalog {
         case audioProblemUnsupportedEncoding
         case audioProblemNoAudio
         case audioProblemEmpty
+        case audioProblemUnreadable
         case diagnosticFullWidth
         case diagnosticFullWidthSpace
         case diagnosticTabIndent

@@ -29,6 +29,17 @@ extension Catalog {
 }
 
 extension Catalog {
+    /// Why a file is not a recording Laba can play (`ProbeFailure.problem`: `unrecognised_format`,
+    /// ...), in `language`. A problem without a code (or one this version does not know) is the
+    /// decoder's English `detail` to an English reader, and a plain "cannot be read" to others.
+    public static func audioProblem(code: String?, detail: String?, in language: CatalogLanguage = .current) -> String {
+        if let code, let key = Key(rawValue: "audioProblem" + camelCase(code)) { return Catalog.text(key, in: language) }
+        if language == .en, let detail, !detail.isEmpty { return detail }
+        return Catalog.text(.audioProblemUnreadable, in: language)
+    }
+}
+
+extension Catalog {
     /// The text of a configuration diagnostic's `code` (`file_missing`, ...) with its `args`; nil
     /// for a code this version does not know, whose English message the caller shows instead.
     public static func diagnostic(code: String, args: [String: String], in language: CatalogLanguage = .current) -> String? {

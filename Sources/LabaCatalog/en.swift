@@ -118,6 +118,7 @@ extension Catalog {
         .audioProblemUnsupportedEncoding: "its encoding is not supported",
         .audioProblemNoAudio: "it holds no audio",
         .audioProblemEmpty: "it holds no sound",
+        .audioProblemUnreadable: "it cannot be read as audio",
         .diagnosticFullWidth: "{what}, typed by a Chinese input method: YAML needs the ASCII '{ascii}' here",
         .diagnosticFullWidthSpace: "{what}, typed by a Chinese input method: YAML needs an ASCII space here",
         .diagnosticTabIndent: "indent with spaces, not tabs",

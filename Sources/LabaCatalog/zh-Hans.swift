@@ -117,6 +117,7 @@ extension Catalog {
         .audioProblemUnsupportedEncoding: "不支持这种编码",
         .audioProblemNoAudio: "文件里没有音频",
         .audioProblemEmpty: "录音是空的",
+        .audioProblemUnreadable: "无法作为音频读取",
         .diagnosticFullWidth: "中文输入法打出了{what}：YAML 此处要用半角的“{ascii}”",
         .diagnosticFullWidthSpace: "中文输入法打出了{what}：YAML 此处要用半角空格",
         .diagnosticTabIndent: "缩进要用空格，不能用制表符",

@@ -108,7 +108,11 @@ extension Site {
             saved = try await door.saveRecording(request.body, contentLength: request.headers[.contentLength].flatMap(Int.init),
                                                  message: message, language: language, title: title, by: .console(user: visit.name))
         } catch {
-            let text = error.code == .notAudio ? t(.webNotAudio, ["reason": error.args["detail"] ?? ""]) : t.refusal(error)
+            // Not audio: the kind of problem in the clerk's words, never the decoder's English.
+            let text = error.code == .notAudio
+                ? t(.webNotAudio, ["reason": Catalog.audioProblem(code: error.args["problem"].flatMap { $0.isEmpty ? nil : $0 },
+                                                                  detail: error.args["detail"], in: t.language)])
+                : t.refusal(error)
             let status: HTTPResponse.Status = switch error.code {
             case .notAudio: .unprocessableContent
             case .storageFull: .internalServerError

@@ -71,8 +71,12 @@ struct Naming {
     /// The page's language, for the words around a time.
     let reader: CatalogLanguage
 
-    init(_ config: Config, now: Instant, language: CatalogLanguage) {
+    /// Titles carried by the fleet's recordings, for messages the configuration does not title.
+    let libraryTitles: [String: String]
+
+    init(_ config: Config, now: Instant, language: CatalogLanguage, libraryTitles: [String: String] = [:]) {
         self.config = config
+        self.libraryTitles = libraryTitles
         tree = ZoneTree(config)
         wire = WireFormat(config.timeZone)
         self.now = Date(timeIntervalSince1970: Double(now.microseconds) / 1e6)
@@ -84,7 +88,7 @@ struct Naming {
     func output(_ id: String) -> String { config.outputs.first { $0.id.value == id }?.name ?? id }
     /// Whether a loudspeaker has a name of its own (then its id is shown beside it, small).
     func outputNamed(_ id: String) -> Bool { output(id) != id }
-    func message(_ id: String) -> String { config.messageInfo(id)?.title ?? id }
+    func message(_ id: String) -> String { config.messageInfo(id)?.title ?? libraryTitles[id] ?? id }
     /// Whether a message has a title of its own (then its id is shown beside it, small).
     func messageNamed(_ id: String) -> Bool { message(id) != id }
     func language(_ id: String) -> String { config.language(id)?.name ?? id }
@@ -249,6 +253,7 @@ struct RecordRow {
         outcome = r.outcome?.rawValue ?? r.state.rawValue
         outcomeName = texts.state(outcome)
         by = r.requestedBy?.label ?? texts(.webBySchedule)
-        reason = r.reason ?? ""
+        // From its code in the page's language; an older unit's prose as it sent it.
+        reason = Catalog.reason(code: r.reasonCode, args: r.reasonArgs, words: r.reason, in: texts.language) ?? ""
     }
 }

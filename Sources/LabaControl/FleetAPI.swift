@@ -12,7 +12,11 @@ public struct FleetRefusalJSON: Codable, Sendable, Equatable {
     public var unit: String?
     /// `bad_signature`, `untrusted`, `out_of_scope`, `expired`, `duplicate`, `quiet_hours`...
     public var code: String
+    /// In English.
     public var message: String
+    /// A front door refusal's arguments, for a reader that renders `code` (absent for the fleet's
+    /// own codes, and from units of an older version, whose `message` is shown as it is).
+    public var args: [String: String]?
     /// RFC 3339.
     public var at: String
 

@@ -20,6 +20,7 @@ public struct Setup: Sendable {
     /// The operators' schedule as read, and its entries that do not play (with the reason).
     public var operators: OperatorScheduleLoad = .none(OperatorSchedule.fileName)
     public var disabled: [String: String] = [:]
+    public var disabledDiagnostics: [String: Diagnostic] = [:]
     /// The loader's own diagnostics (those that do not depend on the recordings).
     public var configDiagnostics: [Diagnostic] = []
     /// `message/language` of each recording the schedule needs and the library lacks, sorted.
@@ -47,6 +48,7 @@ public struct Setup: Sendable {
         copy.technician = technician
         copy.operators = operators
         copy.disabled = disabled
+        copy.disabledDiagnostics = disabledDiagnostics
         return copy
     }
 }

@@ -203,7 +203,7 @@ extension FleetService {
             try store.recordAck(FleetAckRow(command: id, unit: from, result: ack.result.rawValue, code: ack.code, message: ack.message,
                                             broadcasts: ack.broadcasts ?? [], at: ack.at.instant.microseconds))
             if ack.result == .refused, let code = ack.code {
-                note(id, unit: from, code: code, ack.message ?? "", at: now())
+                note(id, unit: from, code: code, ack.message ?? "", args: ack.args, at: now())
             }
             guard let row = try store.outboxCommand(id: id) else { return }
             let answered = Set(try store.acks(command: id).map(\.unit))

@@ -119,7 +119,12 @@ public struct CommandAck: Codable, Sendable, Equatable {
     public var broadcasts: [String]?
     /// A `FleetRefusalCode`, or an admission refusal such as `unknown_message` or `quiet_hours`.
     public var code: String?
+    /// In English, for a commander of an older version; a newer one renders `code` with `args`.
     public var message: String?
+    /// A front door refusal's arguments (`{"zone": "liming", "window": "12:00-23:30"}`), so that
+    /// the commander renders the refusal in its reader's language; absent for the fleet's own
+    /// codes and from older units (issue 26). Readers of an older version ignore it.
+    public var args: [String: String]?
     /// When the unit decided, by its clock.
     public var at: FleetTime
     /// Seconds by which the command's `issued_at` was ahead of the unit's clock.
@@ -144,7 +149,7 @@ public struct CommandAck: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case command, unit, result, broadcasts, code, message, at, clockSkew = "clock_skew"
+        case command, unit, result, broadcasts, code, message, args, at, clockSkew = "clock_skew"
     }
 }
 
