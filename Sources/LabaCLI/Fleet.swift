@@ -54,6 +54,8 @@ struct Fleet: ParsableCommand {
                 for u in overview.units {
                     for o in u.outputs {
                         if let problem = o.powerProblem { print(t(.statusPowerProblem, ["output": "\(u.unit)/\(o.id)", "problem": problem])) }
+                        // A horn its monitor takes to be silent (SPEC 18).
+                        if o.silent == true { print(t(.statusHornSilent, ["output": "\(u.unit)/\(o.id)", "n": String(o.unheard ?? 0)])) }
                     }
                 }
                 let libraryRefusals = overview.units.flatMap { u in (u.libraryRefusals ?? []).map { (u.unit, $0) } }

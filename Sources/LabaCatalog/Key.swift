@@ -361,6 +361,15 @@ extension Catalog {
         case statusClockNotSynced
         case statusPower
         case statusPowerProblem
+        // The off-air check (SPEC 18): a microphone near the horn.
+        case statusMonitor
+        case statusHornSilent
+        case statusMonitorProblem
+        case heardYes
+        case heardPartly
+        case heardNo
+        case webMonitor
+        case webHornSilent
         case powerOff
         case powerWarming
         case powerOn

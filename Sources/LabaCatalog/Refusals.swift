@@ -115,3 +115,10 @@ extension Catalog {
         Key(rawValue: "fleetRefusal" + camelCase(code)).map { Catalog.text($0, in: language) }
     }
 }
+
+extension Catalog {
+    /// The off-air check's word (`yes`, `partly`, `no`) in `language`; an unknown one as it is.
+    public static func heardName(_ heard: String, in language: CatalogLanguage = .current) -> String {
+        Key(rawValue: "heard" + camelCase(heard)).map { text($0, in: language) } ?? heard
+    }
+}

@@ -180,6 +180,9 @@ struct OverviewPage {
         /// The amplifier of an output with `power:`: its state, and a switching that fails.
         var power: String?
         var powerProblem: String?
+        /// The off-air check: the last word from the horn, and a horn taken to be silent.
+        var monitor: String? = nil
+        var silent: String? = nil
     }
 
     struct Recent {
@@ -213,7 +216,9 @@ struct OverviewPage {
             return Output(id: o.id, name: naming.output(o.id), named: naming.outputNamed(o.id), zone: o.zone, zoneName: naming.zone(o.zone), state: state, stateName: texts.state(state),
                           playing: playing, waiting: o.queue.isEmpty ? nil : texts(.webWaiting, ["n": String(o.queue.count)]),
                           next: next, power: o.power.map { texts(.webPower, ["state": Catalog.powerStateName($0.state, in: texts.language)]) },
-                          powerProblem: o.power?.problem.map { texts(.webPowerProblem, ["problem": $0]) })
+                          powerProblem: o.power?.problem.map { texts(.webPowerProblem, ["problem": $0]) },
+                          monitor: o.monitor?.heard.map { texts(.webMonitor, ["heard": Catalog.heardName($0.rawValue, in: texts.language)]) },
+                          silent: o.monitor.flatMap { $0.silent ? texts(.webHornSilent, ["n": String($0.unheard)]) : nil })
         }
         recent = records.map { r in
             let outcome = r.outcome?.rawValue ?? r.state.rawValue

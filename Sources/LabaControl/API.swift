@@ -291,6 +291,25 @@ public struct PowerJSON: Codable, Sendable, Equatable {
     }
 }
 
+/// An output's off-air check in `GET /v1/status` (SPEC 18).
+public struct MonitorJSON: Codable, Sendable, Equatable {
+    /// The last broadcast judged: `yes`, `partly` or `no`; absent before the first.
+    public var heard: String?
+    /// Broadcasts in a row not heard.
+    public var unheard: Int
+    /// `unheard` reached `monitor.silent_after`.
+    public var silent: Bool
+    /// Why the microphone cannot be captured, in English.
+    public var problem: String?
+
+    public init(heard: String?, unheard: Int, silent: Bool, problem: String?) {
+        self.heard = heard
+        self.unheard = unheard
+        self.silent = silent
+        self.problem = problem
+    }
+}
+
 /// `GET /v1/status`.
 public struct StatusJSON: Codable, Sendable, Equatable {
     public enum OutputState: String, Codable, Sendable, CaseIterable, WireName { case idle, playing, unavailable }
@@ -306,6 +325,8 @@ public struct StatusJSON: Codable, Sendable, Equatable {
         public var gps: GPSStatusJSON?
         /// For an output with `power:`: its amplifier (SPEC 18).
         public var power: PowerJSON?
+        /// For an output with `monitor:`: the off-air check (SPEC 18); absent from older daemons.
+        public var monitor: MonitorJSON?
 
         public init(id: String, zone: String, state: OutputState, playing: BroadcastJSON?, queue: [String], next: String?) {
             self.id = id

@@ -95,8 +95,15 @@ public struct UnitJSON: Codable, Sendable, Equatable {
         /// switching that fails (SPEC 18); absent from older units.
         public var power: String?
         public var powerProblem: String?
+        /// The off-air check (SPEC 18): the last broadcast's word, broadcasts in a row not heard,
+        /// whether the horn is taken to be silent; absent from older units.
+        public var heard: String?
+        public var unheard: Int?
+        public var silent: Bool?
 
-        enum CodingKeys: String, CodingKey { case id, zone, state, playing, queue, power, powerProblem = "power_problem" }
+        enum CodingKeys: String, CodingKey {
+            case id, zone, state, playing, queue, power, powerProblem = "power_problem", heard, unheard, silent
+        }
 
         public init(id: String, zone: String, state: String, playing: String?, queue: Int) {
             self.id = id

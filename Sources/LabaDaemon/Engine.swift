@@ -99,6 +99,8 @@ public actor Engine {
     var endedOrder: [String] = []
     /// Amplifiers switched for each broadcast (EnginePower).
     var power = PowerRoom()
+    /// The off-air check of each output with `monitor:` (EngineMonitor).
+    var monitors: [String: MonitorStatus] = [:]
     private var followers: [UUID: AsyncStream<EngineEvent>.Continuation] = [:]
     private var shuttingDown = false
     /// A fleet unit's report of a finished broadcast (topic and payload), written with its record.
@@ -496,6 +498,11 @@ public actor Engine {
             feed(output, .completed(id: id))
         case .deviceBack(let output):
             feed(output, .deviceBack)
+            publish(.output(output))
+        case .heard(let output, let id, let result):
+            monitorHeard(output: output, broadcast: id, result)
+        case .monitorFailed(let output, _, let problem):
+            monitors[output, default: MonitorStatus()].problem = problem
             publish(.output(output))
         }
     }

@@ -327,6 +327,9 @@ extension FleetService {
                             var output = UnitJSON.Output(id: o.id, zone: o.zone, state: o.state, playing: o.playing, queue: o.queue)
                             output.power = o.power
                             output.powerProblem = o.powerProblem
+                            output.heard = o.heard
+                            output.unheard = o.unheard
+                            output.silent = o.silent
                             return output
                         },
                         version: status?.version, configDigest: status?.configDigest,

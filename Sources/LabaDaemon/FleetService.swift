@@ -351,6 +351,9 @@ public actor FleetService: Service {
                                            playing: o.playing?.message, queue: o.queue.count)
             output.power = o.power?.state
             output.powerProblem = o.power?.problem
+            output.heard = o.monitor?.heard?.rawValue
+            output.unheard = o.monitor?.unheard
+            output.silent = o.monitor?.silent
             return output
         }
         let held = libraryVersions.compactMap { entry -> UnitStatus.LibraryHeld? in
