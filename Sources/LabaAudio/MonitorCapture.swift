@@ -107,30 +107,40 @@ public final class MonitorCapture: @unchecked Sendable {
         }
     }
 
+    /// Blocks taken per read: 50 ms, so that the thread wakes 20 times a second, not 100.
+    static let blocksPerRead = 5
+
     private func run(_ input: PCMInput) {
-        var samples = [Int16](repeating: 0, count: Self.blockFrames)
+        let frames = Self.blockFrames * Self.blocksPerRead
+        var samples = [Int16](repeating: 0, count: frames)
+        var rms = [Float](repeating: 0, count: Self.blocksPerRead)
+        let blockNanos = Double(Self.blockFrames) / Double(Self.rate) * 1e9
         var failure: String?
         while !cancel.isCancelled {
             let n: Int
             do {
                 n = try samples.withUnsafeMutableBufferPointer { (p) throws(AudioError) -> Int in
-                    try input.read(into: p.baseAddress!, frames: Self.blockFrames, cancel: cancel)
+                    try input.read(into: p.baseAddress!, frames: frames, cancel: cancel)
                 }
             } catch {
                 failure = "\(error)"
                 break
             }
-            guard n == Self.blockFrames else {
-                if !cancel.isCancelled { failure = "the input stopped delivering" }
-                break
+            let whole = n / Self.blockFrames
+            for b in 0..<whole {
+                var sum: Int64 = 0
+                for v in samples[(b * Self.blockFrames)..<((b + 1) * Self.blockFrames)] { sum += Int64(v) * Int64(v) }
+                rms[b] = Float((Double(sum) / Double(Self.blockFrames)).squareRoot() / 32768)
             }
-            var sum: Int64 = 0
-            for v in samples { sum += Int64(v) * Int64(v) }
-            let rms = Float((Double(sum) / Double(n)).squareRoot() / 32768)
             let now = DispatchTime.now().uptimeNanoseconds
             state.withLock { s in
-                if s.firstBlock == nil { s.firstBlock = now }
-                s.blocks.append(rms)
+                // The first block was complete when the read's first block ended.
+                if s.firstBlock == nil, whole > 0 { s.firstBlock = now - UInt64(Double(whole - 1) * blockNanos) }
+                s.blocks.append(contentsOf: rms[0..<whole])
+            }
+            guard n == frames else {
+                if !cancel.isCancelled { failure = "the input stopped delivering" }
+                break
             }
         }
         input.close()
