@@ -122,12 +122,15 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
     /// absent for other broadcasts.
     public var recording: String?
     public var loudness: Double?
+    /// The off-air check's word on each segment (SPEC 18), in `GET /v1/broadcasts/{id}` of an
+    /// output with `monitor:`; absent otherwise.
+    public var heard: [SegmentHeard]?
 
     enum CodingKeys: String, CodingKey {
         case id, source, drill, entry, message, output, zone, priority, languages
         case plannedAt = "planned_at", startedAt = "started_at", endedAt = "ended_at"
         case state, outcome, reason, requestedBy = "requested_by", frames, xruns, unit, command, position
-        case recording, loudness, reasonCode = "reason_code", reasonArgs = "reason_args"
+        case recording, loudness, reasonCode = "reason_code", reasonArgs = "reason_args", heard
     }
 
     public init(id: String, source: BroadcastSource, drill: Bool = false, entry: String?, message: String, output: String,
@@ -184,6 +187,7 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         position = try? c.decodeIfPresent(PositionJSON.self, forKey: .position)
         recording = try c.decodeIfPresent(String.self, forKey: .recording)
         loudness = try c.decodeIfPresent(Double.self, forKey: .loudness)
+        heard = try? c.decodeIfPresent([SegmentHeard].self, forKey: .heard)
     }
 
     /// Always written, as `null` when absent: clients read one shape.
@@ -215,6 +219,7 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         try c.encode(position, forKey: .position)
         try c.encodeIfPresent(recording, forKey: .recording)
         try c.encodeIfPresent(loudness, forKey: .loudness)
+        try c.encodeIfPresent(heard, forKey: .heard)
     }
 }
 

@@ -78,6 +78,13 @@ import Testing
         #expect(facts.allSatisfy { $0.heard == .yes && ($0.levelDB ?? 0) > 20 }, "\(facts)")
         let delay = try #require(facts.first?.delayMS, "no delay measured")
         #expect(delay >= 0 && delay < 2000, "\(delay) ms")
+        // The API gives them with the broadcast.
+        let api = try Binaries.run(executable: "/usr/bin/curl", ["-sf", "--unix-socket", fixture.dir + "/laba.sock",
+                                                                 "http://laba/v1/broadcasts/\(record.id)"])
+        let body = (try JSONSerialization.jsonObject(with: Data(api.stdout.utf8)) as? [String: Any]) ?? [:]
+        let segments = body["heard"] as? [[String: Any]] ?? []
+        #expect(segments.map { $0["heard"] as? String } == ["yes", "yes", "yes"] && segments.first?["delay_ms"] as? Double == delay,
+                "\(api.stdout)")
         let monitor = try Self.monitor(fixture)
         #expect(monitor?["heard"] as? String == "yes" && monitor?["silent"] as? Bool == false, "\(monitor ?? [:])")
         #expect(fixture.terminate() == 0)
