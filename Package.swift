@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(name: "LabaCoreTests", dependencies: ["LabaCore"]),
         .target(name: "LabaTestSupport", path: "Tests/LabaTestSupport"),
         .testTarget(name: "LabaAudioTests", dependencies: ["LabaAudio", "LabaCore", "CSndFile", "CEBUR128", "LabaTestSupport"]),
-        .testTarget(name: "LabaConsoleTests", dependencies: ["LabaConsole", "LabaCore", "LabaStore", "LabaCatalog", "LabaAudio"]),
+        .testTarget(name: "LabaConsoleTests", dependencies: ["LabaConsole", "LabaControl", "LabaCore", "LabaStore", "LabaCatalog", "LabaAudio"]),
         .testTarget(name: "LabaStoreTests", dependencies: ["LabaStore", "LabaCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LabaDaemonTests", dependencies: ["LabaDaemon", "LabaCore", "LabaStore", "LabaAudio", "LabaFleet",
                                                             .product(name: "Logging", package: "swift-log")]),

@@ -163,6 +163,14 @@ row "live talk: a click into the microphone → heard on the output (PulseAudio 
 row "live talk ended (Ctrl-C on \`laba live\`) → what it interrupted heard again" "$(j "$livej" "f'{resume_ms:.0f} ms'")" "—" \
     "$(j "$livej" "('met' if resume_ms <= 3000 else 'NOT met') + ' (≤ 3 s)'")"
 
+echo "Off-air check: one ${MONITOR_SECONDS:=120} s broadcast on a PulseAudio sink, without and with its monitor"
+monitorj=$(python3 Bench/monitor.py $BIN "$MONITOR_SECONDS")
+echo "  $monitorj"
+row "off-air check: labad's CPU per hour of monitored broadcast (capture at 16 kHz, envelopes, cross-correlation; the sink's monitor as the microphone, ${MONITOR_SECONDS} s)" \
+    "$(j "$monitorj" "f'{monitor_cpu_s_per_hour:.1f} s/h'")" \
+    "$(j "$monitorj" "f'the broadcast itself: {cpu_plain_s * 3600 / seconds:.1f} s/h'")" \
+    "$(j "$monitorj" "('met' if monitor_cpu_s_per_hour <= 36 else 'NOT met') + ' (≤ 1 % of a core)'")"
+
 echo "Fleet live talk: mouth at the commander -> horn on a unit (Icecast, Ogg Opus), ${LIVE_CLICKS} clicks"
 fleetlive=$(python3 Bench/daemon.py fleet-live $BIN "$LIVE_CLICKS")
 echo "  $fleetlive"

@@ -54,6 +54,8 @@ public final class PCMOutput {
     public let pcmName: String
     public private(set) var format: Format?
     public private(set) var xruns = 0
+    /// Keeps the envelope of what is written, while a monitored broadcast plays (SPEC 18).
+    public var meter: EnvelopeMeter?
     /// Times the PCM was opened (a program opens it once).
     public private(set) var opens = 0
     /// Frames per period and in the whole buffer, as ALSA granted them.
@@ -308,6 +310,7 @@ public final class PCMOutput {
             }
             offset += n
         }
+        if let meter, let format { meter.add(samples, frames: frames, rate: format.rate, channels: channels) }
     }
 
     /// Recovers from an underrun, a suspend or an interrupted call (counting it), or throws.

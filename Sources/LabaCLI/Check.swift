@@ -105,9 +105,12 @@ struct CheckReport: Encodable {
         var file: String?
         var line: Int?
         var column: Int?
+        /// In the reader's language (`LANG`).
         var message: String
-        /// A file's problem (`file_missing`, ...); nil for the others.
+        /// What the problem is (`unknown_zone`, `file_missing`, ...), with the values its words
+        /// name, for a program that renders it itself (issue 26); nil for one without a code.
         var code: String?
+        var args: [String: String]?
     }
 
     var config: String
@@ -164,7 +167,8 @@ struct CheckReport: Encodable {
             errors: diagnostics.errors.count, warnings: diagnostics.warnings.count,
             diagnostics: diagnostics.map {
                 Item(severity: $0.severity.rawValue, file: $0.location?.file, line: $0.location?.line,
-                     column: $0.location?.column, message: $0.text(), code: $0.code)
+                     column: $0.location?.column, message: $0.text(), code: $0.code,
+                     args: $0.arguments.isEmpty ? nil : $0.arguments)
             },
             coverage: coverage)
         report.ordered = diagnostics

@@ -235,6 +235,13 @@ struct Status: AsyncParsableCommand {
             print(t(.statusPower, ["output": o.id, "state": Catalog.powerStateName(power.state.description)]))
             if let problem = power.problem { print(t(.statusPowerProblem, ["output": o.id, "problem": problem])) }
         }
+        // The off-air check (SPEC 18): the last word from the horn, a horn taken to be silent.
+        for o in status.outputs {
+            guard let monitor = o.monitor else { continue }
+            if let heard = monitor.heard { print(t(.statusMonitor, ["output": o.id, "heard": Catalog.heardName(heard)])) }
+            if monitor.silent { print(t(.statusHornSilent, ["output": o.id, "n": String(monitor.unheard)])) }
+            if let problem = monitor.problem { print(t(.statusMonitorProblem, ["output": o.id, "problem": problem])) }
+        }
         // The operators' entries a technician's edit disabled: the clerk who made them reads this.
         if let details = status.warningDetails {
             for warning in details where warning.location?.contains("/" + OperatorSchedule.fileName + ":") == true { print(warning.line()) }

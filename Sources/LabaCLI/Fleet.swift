@@ -54,6 +54,8 @@ struct Fleet: ParsableCommand {
                 for u in overview.units {
                     for o in u.outputs {
                         if let problem = o.powerProblem { print(t(.statusPowerProblem, ["output": "\(u.unit)/\(o.id)", "problem": problem])) }
+                        // A horn its monitor takes to be silent (SPEC 18).
+                        if o.silent == true { print(t(.statusHornSilent, ["output": "\(u.unit)/\(o.id)", "n": String(o.unheard ?? 0)])) }
                     }
                 }
                 let libraryRefusals = overview.units.flatMap { u in (u.libraryRefusals ?? []).map { (u.unit, $0) } }
@@ -74,11 +76,7 @@ struct Fleet: ParsableCommand {
                                     }).render())
                 }
             }
-            // A refusal in the clerk's words when its code is the fleet's (the English message, with
-            // its details, for an English reader and for the front door's codes).
-            func refusalWords(_ r: FleetRefusalJSON) -> String {
-                CatalogLanguage.current == .en ? r.message : Catalog.fleetRefusal(code: r.code) ?? r.message
-            }
+            func refusalWords(_ r: FleetRefusalJSON) -> String { r.words() }
             if !f.refusals.isEmpty {
                 print()
                 print(t(.fleetRefusals))

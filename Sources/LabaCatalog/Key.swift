@@ -115,6 +115,7 @@ extension Catalog {
         case audioProblemUnsupportedEncoding
         case audioProblemNoAudio
         case audioProblemEmpty
+        case audioProblemUnreadable
         case diagnosticFullWidth
         case diagnosticFullWidthSpace
         case diagnosticTabIndent
@@ -408,6 +409,15 @@ extension Catalog {
         case statusClockNotSynced
         case statusPower
         case statusPowerProblem
+        // The off-air check (SPEC 18): a microphone near the horn.
+        case statusMonitor
+        case statusHornSilent
+        case statusMonitorProblem
+        case heardYes
+        case heardPartly
+        case heardNo
+        case webMonitor
+        case webHornSilent
         case powerOff
         case powerWarming
         case powerOn

@@ -29,6 +29,17 @@ extension Catalog {
 }
 
 extension Catalog {
+    /// Why a file is not a recording Laba can play (`ProbeFailure.problem`: `unrecognised_format`,
+    /// ...), in `language`. A problem without a code (or one this version does not know) is the
+    /// decoder's English `detail` to an English reader, and a plain "cannot be read" to others.
+    public static func audioProblem(code: String?, detail: String?, in language: CatalogLanguage = .current) -> String {
+        if let code, let key = Key(rawValue: "audioProblem" + camelCase(code)) { return Catalog.text(key, in: language) }
+        if language == .en, let detail, !detail.isEmpty { return detail }
+        return Catalog.text(.audioProblemUnreadable, in: language)
+    }
+}
+
+extension Catalog {
     /// The text of a configuration diagnostic's `code` (`file_missing`, ...) with its `args`; nil
     /// for a code this version does not know, whose English message the caller shows instead.
     public static func diagnostic(code: String, args: [String: String], in language: CatalogLanguage = .current) -> String? {
@@ -102,5 +113,12 @@ extension Catalog {
     /// refusals (whose arguments a fleet ack does not carry), whose English words the caller shows.
     public static func fleetRefusal(code: String, in language: CatalogLanguage = .current) -> String? {
         Key(rawValue: "fleetRefusal" + camelCase(code)).map { Catalog.text($0, in: language) }
+    }
+}
+
+extension Catalog {
+    /// The off-air check's word (`yes`, `partly`, `no`) in `language`; an unknown one as it is.
+    public static func heardName(_ heard: String, in language: CatalogLanguage = .current) -> String {
+        Key(rawValue: "heard" + camelCase(heard)).map { text($0, in: language) } ?? heard
     }
 }

@@ -222,7 +222,11 @@ extension Site {
     static func refused(_ error: Refusal, texts t: Texts) -> Response {
         // A phone's recording that could not be converted (or WeChat's .silk): what to do, in words.
         let phoneProblem = ["converter_missing", "conversion_failed", "conversion_limit", "wechat_silk"].contains(error.args["problem"] ?? "")
-        let words = error.code == .notAudio && !phoneProblem ? t(.webNotAudio, ["reason": error.args["detail"] ?? ""]) : t.refusal(error)
+        // Not audio: the kind of problem in the clerk's words, never the decoder's English.
+        let words = error.code == .notAudio && !phoneProblem
+            ? t(.webNotAudio, ["reason": Catalog.audioProblem(code: error.args["problem"].flatMap { $0.isEmpty ? nil : $0 },
+                                                              detail: error.args["detail"], in: t.language)])
+            : t.refusal(error)
         let status: HTTPResponse.Status = switch error.code {
         case .notAudio: .unprocessableContent
         case .storageFull: .internalServerError

@@ -98,7 +98,7 @@ extension Site {
         return SchedulePage.Entry(id: e.id, origin: e.origin, words: form.words(t), expression: EntryForm.Built(
             at: e.at, every: e.every, from: e.from, until: e.until).expression, message: e.message, title: naming.message(e.message),
             state: state, stateName: t(stateKey), note: note,
-            warning: e.disabled.map { t(.webEntryDisabledWhy, ["reason": $0]) }, operable: !technician && canOperate, paused: e.paused)
+            warning: e.disabled.map { t(.webEntryDisabledWhy, ["reason": e.disabledDetail?.text(in: t.language) ?? $0]) }, operable: !technician && canOperate, paused: e.paused)
     }
 
     func schedulePage(_ visit: Visit) async -> SchedulePage {
@@ -193,8 +193,12 @@ extension Site {
         case .forbidden: .webScheduleForbidden
         default: .webScheduleRefused
         }
+        // The reason from its code, or from the diagnostics that refused it; the editor's English
+        // sentence only to an English reader (the lead says it in other languages).
         let reason = refusal.body.error.refusal.flatMap { Catalog.refusal(code: $0, args: refusal.body.error.args ?? [:], in: t.language) }
-        var text = t(lead) + " " + (reason ?? refusal.body.error.message)
+            ?? (t.language == .en ? refusal.body.error.message : nil)
+            ?? refusal.body.diagnosticDetails?.first(where: { $0.code != nil && $0.severity == "error" }).map { $0.line(in: t.language) }
+        var text = t(lead) + (reason.map { " " + $0 } ?? "")
         if let changes = refusal.body.changes, !changes.isEmpty {
             text += " — " + changes.map { "\(Self.minutes($0.at)) \($0.requestedBy?.label ?? "") \(t.scheduleAction($0.action)) \($0.entry)" }
                 .joined(separator: "; ")
@@ -288,8 +292,13 @@ extension Site {
                 : t(.webPlanChange, ["added": String(d.added.count), "removed": String(d.removed.count),
                                      "moved": String(d.moved.count), "changed": String(d.changed.count)])
             // The warnings about other entries (disabled ones) are on the schedule page already.
-            let others = (list?.entries ?? []).filter { $0.disabled != nil && $0.id != entry }.map { "'\($0.id)'" }
-            let warnings = preview.warnings.filter { w in !others.contains { w.contains($0) } }
+            // Each in the clerk's words from its code (an older daemon's English lines as they are).
+            let disabled = (list?.entries ?? []).filter { $0.disabled != nil && $0.id != entry }.map(\.id)
+            let warnings: [String] = if let details = preview.warningDetails {
+                details.filter { d in !disabled.contains { d.args?["entry"] == $0 } }.map { $0.text(in: t.language) }
+            } else {
+                preview.warnings.filter { w in !disabled.contains { w.contains("'\($0)'") } }
+            }
             page.preview = .init(next: (preview.next ?? []).map { naming.clerk($0) }, summary: summary, lines: lines, warnings: warnings,
                                  hasLines: !lines.isEmpty, canSave: !(preview.next ?? []).isEmpty)
         }

@@ -129,7 +129,7 @@ final class Site: Sendable {
     /// Names and clerk times for `visit`'s page, on the daemon's clock.
     func naming(_ visit: Visit, _ config: Config? = nil) async -> Naming {
         let config = if let config { config } else { await door.configuration }
-        return Naming(config, now: await door.now(), language: visit.texts.language)
+        return Naming(config, now: await door.now(), language: visit.texts.language, libraryTitles: await door.library.fleetTitles)
     }
 
     static func hash(_ token: String) -> String {

@@ -82,6 +82,8 @@ enum Templates {
     {{#waiting}}<p class="muted">{{waiting}}</p>{{/waiting}}
     {{#power}}<p class="muted power">{{power}}</p>{{/power}}
     {{#powerProblem}}<p class="error power-problem">{{powerProblem}}</p>{{/powerProblem}}
+    {{#monitor}}<p class="muted monitor">{{monitor}}</p>{{/monitor}}
+    {{#silent}}<p class="error horn-silent">{{silent}}</p>{{/silent}}
     <p class="muted">{{t.webNext}}: {{next}}</p>
     </div>
     {{/page.outputs}}

@@ -71,8 +71,12 @@ struct Naming {
     /// The page's language, for the words around a time.
     let reader: CatalogLanguage
 
-    init(_ config: Config, now: Instant, language: CatalogLanguage) {
+    /// Titles carried by the fleet's recordings, for messages the configuration does not title.
+    let libraryTitles: [String: String]
+
+    init(_ config: Config, now: Instant, language: CatalogLanguage, libraryTitles: [String: String] = [:]) {
         self.config = config
+        self.libraryTitles = libraryTitles
         tree = ZoneTree(config)
         wire = WireFormat(config.timeZone)
         self.now = Date(timeIntervalSince1970: Double(now.microseconds) / 1e6)
@@ -84,7 +88,7 @@ struct Naming {
     func output(_ id: String) -> String { config.outputs.first { $0.id.value == id }?.name ?? id }
     /// Whether a loudspeaker has a name of its own (then its id is shown beside it, small).
     func outputNamed(_ id: String) -> Bool { output(id) != id }
-    func message(_ id: String) -> String { config.messageInfo(id)?.title ?? id }
+    func message(_ id: String) -> String { config.messageInfo(id)?.title ?? libraryTitles[id] ?? id }
     /// Whether a message has a title of its own (then its id is shown beside it, small).
     func messageNamed(_ id: String) -> Bool { message(id) != id }
     func language(_ id: String) -> String { config.language(id)?.name ?? id }
@@ -176,6 +180,9 @@ struct OverviewPage {
         /// The amplifier of an output with `power:`: its state, and a switching that fails.
         var power: String?
         var powerProblem: String?
+        /// The off-air check: the last word from the horn, and a horn taken to be silent.
+        var monitor: String? = nil
+        var silent: String? = nil
     }
 
     struct Recent {
@@ -211,7 +218,9 @@ struct OverviewPage {
             return Output(id: o.id, name: naming.output(o.id), named: naming.outputNamed(o.id), zone: o.zone, zoneName: naming.zone(o.zone), state: state, stateName: texts.state(state),
                           playing: playing, waiting: o.queue.isEmpty ? nil : texts(.webWaiting, ["n": String(o.queue.count)]),
                           next: next, power: o.power.map { texts(.webPower, ["state": Catalog.powerStateName($0.state, in: texts.language)]) },
-                          powerProblem: o.power?.problem.map { texts(.webPowerProblem, ["problem": $0]) })
+                          powerProblem: o.power?.problem.map { texts(.webPowerProblem, ["problem": $0]) },
+                          monitor: o.monitor?.heard.map { texts(.webMonitor, ["heard": Catalog.heardName($0.rawValue, in: texts.language)]) },
+                          silent: o.monitor.flatMap { $0.silent ? texts(.webHornSilent, ["n": String($0.unheard)]) : nil })
         }
         recent = records.map { r in
             let outcome = r.outcome?.rawValue ?? r.state.rawValue
@@ -256,6 +265,7 @@ struct RecordRow {
         outcome = r.outcome?.rawValue ?? r.state.rawValue
         outcomeName = texts.state(outcome)
         by = r.requestedBy?.label ?? texts(.webBySchedule)
-        reason = r.reason ?? ""
+        // From its code in the page's language; an older unit's prose as it sent it.
+        reason = Catalog.reason(code: r.reasonCode, args: r.reasonArgs, words: r.reason, in: texts.language) ?? ""
     }
 }

@@ -122,12 +122,15 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
     /// absent for other broadcasts.
     public var recording: String?
     public var loudness: Double?
+    /// The off-air check's word on each segment (SPEC 18), in `GET /v1/broadcasts/{id}` of an
+    /// output with `monitor:`; absent otherwise.
+    public var heard: [SegmentHeard]?
 
     enum CodingKeys: String, CodingKey {
         case id, source, drill, entry, message, output, zone, priority, languages
         case plannedAt = "planned_at", startedAt = "started_at", endedAt = "ended_at"
         case state, outcome, reason, requestedBy = "requested_by", frames, xruns, unit, command, position
-        case recording, loudness, reasonCode = "reason_code", reasonArgs = "reason_args"
+        case recording, loudness, reasonCode = "reason_code", reasonArgs = "reason_args", heard
     }
 
     public init(id: String, source: BroadcastSource, drill: Bool = false, entry: String?, message: String, output: String,
@@ -184,6 +187,7 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         position = try? c.decodeIfPresent(PositionJSON.self, forKey: .position)
         recording = try c.decodeIfPresent(String.self, forKey: .recording)
         loudness = try c.decodeIfPresent(Double.self, forKey: .loudness)
+        heard = try? c.decodeIfPresent([SegmentHeard].self, forKey: .heard)
     }
 
     /// Always written, as `null` when absent: clients read one shape.
@@ -215,6 +219,7 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         try c.encode(position, forKey: .position)
         try c.encodeIfPresent(recording, forKey: .recording)
         try c.encodeIfPresent(loudness, forKey: .loudness)
+        try c.encodeIfPresent(heard, forKey: .heard)
     }
 }
 
@@ -291,6 +296,25 @@ public struct PowerJSON: Codable, Sendable, Equatable {
     }
 }
 
+/// An output's off-air check in `GET /v1/status` (SPEC 18).
+public struct MonitorJSON: Codable, Sendable, Equatable {
+    /// The last broadcast judged: `yes`, `partly` or `no`; absent before the first.
+    public var heard: String?
+    /// Broadcasts in a row not heard.
+    public var unheard: Int
+    /// `unheard` reached `monitor.silent_after`.
+    public var silent: Bool
+    /// Why the microphone cannot be captured, in English.
+    public var problem: String?
+
+    public init(heard: String?, unheard: Int, silent: Bool, problem: String?) {
+        self.heard = heard
+        self.unheard = unheard
+        self.silent = silent
+        self.problem = problem
+    }
+}
+
 /// `GET /v1/status`.
 public struct StatusJSON: Codable, Sendable, Equatable {
     public enum OutputState: String, Codable, Sendable, CaseIterable, WireName { case idle, playing, unavailable }
@@ -306,6 +330,8 @@ public struct StatusJSON: Codable, Sendable, Equatable {
         public var gps: GPSStatusJSON?
         /// For an output with `power:`: its amplifier (SPEC 18).
         public var power: PowerJSON?
+        /// For an output with `monitor:`: the off-air check (SPEC 18); absent from older daemons.
+        public var monitor: MonitorJSON?
 
         public init(id: String, zone: String, state: OutputState, playing: BroadcastJSON?, queue: [String], next: String?) {
             self.id = id

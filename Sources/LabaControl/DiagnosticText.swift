@@ -39,12 +39,16 @@ public struct DiagnosticJSON: Codable, Sendable, Equatable {
         args = d.arguments.isEmpty ? nil : d.arguments
     }
 
+    /// The text alone in `language` (the English message for a code this version does not know).
+    public func text(in language: CatalogLanguage = .current) -> String {
+        language == .en ? message
+            : code.flatMap { Catalog.diagnostic(code: $0, args: Diagnostic.shown(args ?? [:], in: language), in: language) } ?? message
+    }
+
     /// `FILE:LINE:COL: warning: TEXT` with the text in `language` (the English message for a code
     /// this version does not know).
     public func line(in language: CatalogLanguage = .current) -> String {
-        let text = language == .en ? message
-            : code.flatMap { Catalog.diagnostic(code: $0, args: Diagnostic.shown(args ?? [:], in: language), in: language) } ?? message
-        return (location.map { "\($0): " } ?? "") + "\(severity): \(text)"
+        (location.map { "\($0): " } ?? "") + "\(severity): \(text(in: language))"
     }
 }
 

@@ -12,7 +12,11 @@ public struct FleetRefusalJSON: Codable, Sendable, Equatable {
     public var unit: String?
     /// `bad_signature`, `untrusted`, `out_of_scope`, `expired`, `duplicate`, `quiet_hours`...
     public var code: String
+    /// In English.
     public var message: String
+    /// A front door refusal's arguments, for a reader that renders `code` (absent for the fleet's
+    /// own codes, and from units of an older version, whose `message` is shown as it is).
+    public var args: [String: String]?
     /// RFC 3339.
     public var at: String
 
@@ -99,8 +103,14 @@ public struct UnitJSON: Codable, Sendable, Equatable {
         public var lat: Double?
         public var lon: Double?
 
+        /// The off-air check (SPEC 18): the last broadcast's word, broadcasts in a row not heard,
+        /// whether the horn is taken to be silent; absent from older units.
+        public var heard: String?
+        public var unheard: Int?
+        public var silent: Bool?
+
         enum CodingKeys: String, CodingKey {
-            case id, zone, state, playing, queue, power, powerProblem = "power_problem", segment, segments, gpsFix = "gps_fix", lat, lon
+            case id, zone, state, playing, queue, power, powerProblem = "power_problem", segment, segments, gpsFix = "gps_fix", lat, lon, heard, unheard, silent
         }
 
         public init(id: String, zone: String, state: String, playing: String?, queue: Int) {

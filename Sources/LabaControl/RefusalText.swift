@@ -43,3 +43,14 @@ extension BroadcastRecord {
         }
     }
 }
+
+extension FleetRefusalJSON {
+    /// The refusal in `language`: a fleet code in the catalogue's words, a front door refusal from
+    /// its code and the arguments a unit of this version sends with it; the English `message`
+    /// (with its details) to an English reader, and for what a unit of an older version sent.
+    public func words(in language: CatalogLanguage = .current) -> String {
+        if language == .en { return message }
+        if let args, let text = Catalog.refusal(code: code, args: args, in: language) { return text }
+        return Catalog.fleetRefusal(code: code, in: language) ?? message
+    }
+}

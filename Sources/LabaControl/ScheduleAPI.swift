@@ -63,6 +63,8 @@ public struct ScheduleEntryJSON: Codable, Sendable, Equatable {
     public var paused: Bool
     /// Why an operator's entry does not play (its zone or message is gone), or nil.
     public var disabled: String?
+    /// The same with its code, for a reader that renders it; absent from an older daemon.
+    public var disabledDetail: DiagnosticJSON?
     public var addedBy: String?
     public var addedAt: String?
     public var changedBy: String?
@@ -70,7 +72,7 @@ public struct ScheduleEntryJSON: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, origin, location, zone, message, at, every, from, until, `repeat`, languages, catchUp = "catch_up"
-        case maxDelay = "max_delay", paused, disabled, addedBy = "added_by", addedAt = "added_at"
+        case maxDelay = "max_delay", paused, disabled, disabledDetail = "disabled_detail", addedBy = "added_by", addedAt = "added_at"
         case changedBy = "changed_by", changedAt = "changed_at"
     }
 

@@ -148,7 +148,10 @@ enum ControlServer {
             let id = context.parameters.get("id") ?? ""
             guard let record = await engine.record(id: id) else { throw APIFailure(.notFound, "no broadcast '\(id)'") }
             var w = await wire()
-            return try json(w.broadcast(record))
+            var broadcast = w.broadcast(record)
+            // The off-air check's word on its segments, when its output has a monitor.
+            if let heard = try? engine.store.heard(broadcast: id), !heard.isEmpty { broadcast.heard = heard }
+            return try json(broadcast)
         }
         router.delete("\(prefix)/broadcasts/:id") { _, context in
             let id = context.parameters.get("id") ?? ""

@@ -81,6 +81,7 @@ func mergeSetup(technician: Config, technicianDiagnostics: [Diagnostic], library
     setup.technician = technician
     setup.operators = operators
     setup.disabled = merged.disabled
+    setup.disabledDiagnostics = merged.disabledDiagnostics
     return setup
 }
 

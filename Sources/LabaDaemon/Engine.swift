@@ -20,6 +20,7 @@ public struct Setup: Sendable {
     /// The operators' schedule as read, and its entries that do not play (with the reason).
     public var operators: OperatorScheduleLoad = .none(OperatorSchedule.fileName)
     public var disabled: [String: String] = [:]
+    public var disabledDiagnostics: [String: Diagnostic] = [:]
     /// The loader's own diagnostics (those that do not depend on the recordings).
     public var configDiagnostics: [Diagnostic] = []
     /// `message/language` of each recording the schedule needs and the library lacks, sorted.
@@ -47,6 +48,7 @@ public struct Setup: Sendable {
         copy.technician = technician
         copy.operators = operators
         copy.disabled = disabled
+        copy.disabledDiagnostics = disabledDiagnostics
         return copy
     }
 }
@@ -99,6 +101,8 @@ public actor Engine {
     var endedOrder: [String] = []
     /// Amplifiers switched for each broadcast (EnginePower).
     var power = PowerRoom()
+    /// The off-air check of each output with `monitor:` (EngineMonitor).
+    var monitors: [String: MonitorStatus] = [:]
     private var followers: [UUID: AsyncStream<EngineEvent>.Continuation] = [:]
     private var shuttingDown = false
     /// A fleet unit's report of a finished broadcast (topic and payload), written with its record.
@@ -517,6 +521,11 @@ public actor Engine {
             feed(output, .completed(id: id))
         case .deviceBack(let output):
             feed(output, .deviceBack)
+            publish(.output(output))
+        case .heard(let output, let id, let result):
+            monitorHeard(output: output, broadcast: id, result)
+        case .monitorFailed(let output, _, let problem):
+            monitors[output, default: MonitorStatus()].problem = problem
             publish(.output(output))
         }
     }

@@ -165,6 +165,7 @@ extension Engine {
         for i in outputs.indices {
             outputs[i].gps = gpsStatus(of: outputs[i].id)
             outputs[i].power = powerStatus(of: outputs[i].id)
+            outputs[i].monitor = monitorStatus(of: outputs[i].id)
         }
         return EngineStatus(outputs: outputs, recordsBehind: behind.count + behindClaims.count, warnings: setup.warnings)
     }

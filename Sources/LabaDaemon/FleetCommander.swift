@@ -222,7 +222,7 @@ extension FleetService {
             try store.recordAck(FleetAckRow(command: id, unit: from, result: ack.result.rawValue, code: ack.code, message: ack.message,
                                             broadcasts: ack.broadcasts ?? [], at: ack.at.instant.microseconds))
             if ack.result == .refused, let code = ack.code {
-                note(id, unit: from, code: code, ack.message ?? "", at: now())
+                note(id, unit: from, code: code, ack.message ?? "", args: ack.args, at: now())
             }
             guard let row = try store.outboxCommand(id: id) else { return }
             let answered = Set(try store.acks(command: id).map(\.unit))
@@ -352,6 +352,9 @@ extension FleetService {
                             output.gpsFix = o.gpsFix
                             output.lat = o.lat
                             output.lon = o.lon
+                            output.heard = o.heard
+                            output.unheard = o.unheard
+                            output.silent = o.silent
                             return output
                         },
                         version: status?.version, configDigest: status?.configDigest,

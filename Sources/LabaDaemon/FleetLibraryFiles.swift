@@ -75,7 +75,7 @@ struct FleetLibraryFiles {
                 guard let sidecar = notes["\(recording.message)/\(recording.language)"],
                       let trusted = trust[sidecar.key], let zones = signedZones(sidecar) else { continue }
                 out.append(FleetRecording(recording: recording, key: sidecar.key, zones: zones, trusted: trusted,
-                                          issuedAt: sidecar.info.issuedAt.instant.microseconds))
+                                          issuedAt: sidecar.info.issuedAt.instant.microseconds, title: sidecar.info.title))
             }
         }
         if FileManager.default.fileExists(atPath: directory) {

@@ -371,6 +371,9 @@ public actor FleetService: Service {
                 output.lat = follower.lastFix?.position.lat
                 output.lon = follower.lastFix?.position.lon
             }
+            output.heard = o.monitor?.heard?.rawValue
+            output.unheard = o.monitor?.unheard
+            output.silent = o.monitor?.silent
             return output
         }
         let held = libraryVersions.compactMap { entry -> UnitStatus.LibraryHeld? in
@@ -504,7 +507,7 @@ public actor FleetService: Service {
         case .broadcast(let b):
             let request: AdmissionRequest
             do { request = try broadcastRequest(b, command: command, at: t) } catch {
-                refuse(command.id, code: error.code.rawValue, error.english, at: t, claim: true, command: command)
+                refuse(command.id, code: error.code.rawValue, error.english, args: error.args, at: t, claim: true, command: command)
                 return
             }
             await admit(request, command: command, skew: verified.clockSkew, at: t, unplayed: nil)
@@ -517,7 +520,7 @@ public actor FleetService: Service {
                 logger.notice("fleet command obeyed: stop", metadata: ["command": "\(command.id)", "issuer": "\(command.issuer)",
                                                                         "outputs": "\(stopped.outputs.joined(separator: ","))"])
             } catch {
-                refuse(command.id, code: error.code.rawValue, error.english, at: t, claim: true, command: command)
+                refuse(command.id, code: error.code.rawValue, error.english, args: error.args, at: t, claim: true, command: command)
             }
         case .move(let m):
             // The verifier checked the unit and the outputs' current zones.
@@ -528,7 +531,7 @@ public actor FleetService: Service {
                 for output in outputs { _ = try await door.move(output: output, to: m.zone) }
                 answer(command, result: .accepted, broadcasts: [], skew: verified.clockSkew, at: t)
             } catch {
-                refuse(command.id, code: error.code.rawValue, error.english, at: t, claim: true, command: command)
+                refuse(command.id, code: error.code.rawValue, error.english, args: error.args, at: t, claim: true, command: command)
             }
         case .alert(let a):
             await receiveAlert(a, verified, at: t)
@@ -602,7 +605,7 @@ public actor FleetService: Service {
             if let unplayed {
                 refuse(command.id, code: FleetRefusalCode.expired.rawValue, unplayed.reason.english, at: t, claim: true, command: command)
             } else {
-                refuse(command.id, code: error.code.rawValue, error.english, at: t, claim: true, command: command)
+                refuse(command.id, code: error.code.rawValue, error.english, args: error.args, at: t, claim: true, command: command)
             }
         }
     }
@@ -628,9 +631,10 @@ public actor FleetService: Service {
 
     /// Acks a command; claims its id so that a repeat is answered `duplicate`.
     func answer(_ command: FleetCommand, result: CommandAck.Result, broadcasts: [String], code: String? = nil,
-                        message: String? = nil, skew: TimeSpan?, at t: Instant) {
-        let ack = CommandAck(command: command.id, unit: unit, result: result, broadcasts: broadcasts, code: code, message: message,
+                        message: String? = nil, args: [String: String]? = nil, skew: TimeSpan?, at t: Instant) {
+        var ack = CommandAck(command: command.id, unit: unit, result: result, broadcasts: broadcasts, code: code, message: message,
                              at: t, clockSkew: skew)
+        ack.args = args
         do {
             _ = try store.acceptCommand(claim(command), at: t.microseconds,
                                         broadcasts: [], ack: (topics.topic(.unitAck(unit: unit)), Data(FleetJSON.encode(ack))))
@@ -644,11 +648,15 @@ public actor FleetService: Service {
     /// - Parameter claim: claim the id (a command decided here, such as one refused for quiet
     ///   hours, is not decided again when the commander publishes it anew); never for a command
     ///   whose signature, key or scope failed, whose id may be anyone's.
-    func refuse(_ id: String?, code: String, _ message: String, at t: Instant, claim: Bool, command: FleetCommand? = nil) {
+    /// - Parameter args: a front door refusal's arguments (with its code, the commander renders it
+    ///   in its reader's language); nil for the fleet's own codes, whose words need none.
+    func refuse(_ id: String?, code: String, _ message: String, args: [String: String]? = nil, at t: Instant, claim: Bool,
+                command: FleetCommand? = nil) {
         if claim, let command {
-            answer(command, result: .refused, broadcasts: [], code: code, message: message, skew: nil, at: t)
+            answer(command, result: .refused, broadcasts: [], code: code, message: message, args: args, skew: nil, at: t)
         } else {
-            let ack = CommandAck(command: id, unit: unit, result: .refused, code: code, message: message, at: t)
+            var ack = CommandAck(command: id, unit: unit, result: .refused, code: code, message: message, at: t)
+            ack.args = args
             do {
                 try store.enqueueOutgoing(kind: .ack, topic: topics.topic(.unitAck(unit: unit)), payload: Data(FleetJSON.encode(ack)),
                                           createdAt: t.microseconds)
@@ -656,12 +664,12 @@ public actor FleetService: Service {
                 logger.error("cannot store a fleet ack", metadata: ["command": "\(id ?? "?")", "error": "\(error)"])
             }
         }
-        note(id, code: code, message, at: t)
+        note(id, code: code, message, args: args, at: t)
     }
 
     /// Logs a refusal and keeps it for `laba fleet` (a repeat delivery only in the debug log:
     /// every reconnect of a commander brings its commands again).
-    func note(_ id: String?, unit from: String? = nil, code: String, _ message: String, at t: Instant) {
+    func note(_ id: String?, unit from: String? = nil, code: String, _ message: String, args: [String: String]? = nil, at t: Instant) {
         if code == FleetRefusalCode.duplicate.rawValue {
             logger.debug("fleet command repeated", metadata: ["command": "\(id ?? "?")"])
             return
@@ -670,8 +678,10 @@ public actor FleetService: Service {
             "command": "\(id ?? "?")", "code": "\(code)", "reason": "\(message)", "unit": "\(from ?? unit)",
         ])
         var converter = ZoneConverter(timeZone)
-        refusals.insert(FleetRefusalJSON(command: id, unit: from, code: code, message: message,
-                                         at: RFC3339.format(t, converter: &converter, fractionDigits: 3)), at: 0)
+        var refusal = FleetRefusalJSON(command: id, unit: from, code: code, message: message,
+                                       at: RFC3339.format(t, converter: &converter, fractionDigits: 3))
+        refusal.args = args
+        refusals.insert(refusal, at: 0)
         if refusals.count > Self.refusalsKept { refusals.removeLast(refusals.count - Self.refusalsKept) }
     }
 

@@ -14,6 +14,10 @@ public enum PlayerReport: Sendable {
     /// The program could not be built (an upload that cannot be measured): nothing played.
     case unplayable(output: String, id: String, reason: String)
     case deviceBack(output: String)
+    /// The off-air check's word on a broadcast (SPEC 18): per segment, heard or not; or why the
+    /// monitor's input could not be captured (then nothing is judged).
+    case heard(output: String, id: String, result: OffAirCheck.Result)
+    case monitorFailed(output: String, id: String, problem: String)
 }
 
 /// Plays one broadcast at a time on one PCM, on a thread of its own.
@@ -47,6 +51,8 @@ final class Player: @unchecked Sendable {
     private var device: Device
     /// Set by `reconfigure`, so that a device probe tries the new PCM at once.
     private var deviceChanged = false
+    /// `monitor.input`: the capture PCM near the horn, or nil (guarded by `condition`).
+    private var monitorInput: String?
 
     private struct Device: Equatable {
         var name: String
@@ -112,6 +118,19 @@ final class Player: @unchecked Sendable {
         condition.broadcast()
     }
 
+    /// Takes the output's `monitor.input` (nil: no off-air check), from the next broadcast on.
+    func setMonitor(_ input: String?) {
+        condition.lock()
+        monitorInput = input
+        condition.unlock()
+    }
+
+    private var currentMonitor: String? {
+        condition.lock()
+        defer { condition.unlock() }
+        return monitorInput
+    }
+
     private var currentDevice: Device {
         condition.lock()
         defer { condition.unlock() }
@@ -163,12 +182,13 @@ final class Player: @unchecked Sendable {
             return renderer
         }
         /// Plays one broadcast: its segments and first frame reported as they come, then its end.
-        func perform(_ id: String, _ render: (_ progress: (RenderEvent) -> Void) -> RenderResult) {
+        func perform(_ id: String, monitor: MonitorSession? = nil, _ render: (_ progress: (RenderEvent) -> Void) -> RenderResult) {
             var wroteFirst = false
             let output = self.output
             let result = render { [report] event in
                 switch event {
                 case .segmentStarted(let index, let label):
+                    if let monitor { monitor.starts.append((index, label, monitor.meter.position)) }
                     report(.segmentStarted(output: output, id: id, segment: index, label: label))
                 case .progress where !wroteFirst:
                     wroteFirst = true
@@ -206,7 +226,9 @@ final class Player: @unchecked Sendable {
                     report(.unplayable(output: output, id: id, reason: "\(error)"))
                     continue
                 }
-                perform(id) { renderer.play(program, from: from, cancel: cancel, progress: $0) }
+                let monitor = currentMonitor.flatMap { startMonitor(id, input: $0, renderer: renderer) }
+                perform(id, monitor: monitor) { renderer.play(program, from: from, cancel: cancel, progress: $0) }
+                if let monitor { finishMonitor(id, monitor, renderer: renderer) }
             case .live(let id, let ring, let cancel):
                 let renderer = currentRenderer()
                 perform(id) { renderer.playLive(ring, cancel: cancel, progress: $0) }
@@ -228,6 +250,62 @@ final class Player: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// The room's noise is measured this long before a monitored program starts.
+    static let monitorPreRoll = 0.25
+    /// And the microphone is heard this long after the program's end (the air, the capture's queue).
+    static let monitorTail = 0.4
+
+    /// A monitored broadcast under way: the capture, the envelope of what is written, and where
+    /// each segment started in it.
+    final class MonitorSession {
+        let capture: MonitorCapture
+        let meter = EnvelopeMeter()
+        var starts: [(segment: Int, label: String, block: Int)] = []
+
+        init(capture: MonitorCapture) { self.capture = capture }
+    }
+
+    static func blocks(_ seconds: Double) -> Int { Int(seconds / OffAirCheck.blockSeconds) }
+
+    /// Starts the monitor's capture and lets it hear the room before the program (SPEC 18); nil
+    /// (said to the engine) when the input cannot be opened: the broadcast plays unchecked.
+    private func startMonitor(_ id: String, input: String, renderer: ProgramRenderer) -> MonitorSession? {
+        let capture = MonitorCapture(device: input)
+        do {
+            try capture.start()
+        } catch {
+            logger.warning("the monitor's input cannot be captured; the broadcast plays unchecked",
+                           metadata: ["output": "\(output)", "input": "\(input)", "error": "\(error)"])
+            report(.monitorFailed(output: output, id: id, problem: "\(error)"))
+            return nil
+        }
+        capture.wait(forBlocks: Self.blocks(Self.monitorPreRoll), timeout: 2 * Self.monitorPreRoll + 0.5)
+        let session = MonitorSession(capture: capture)
+        renderer.output.meter = session.meter
+        return session
+    }
+
+    /// Hears the tail, stops the capture, compares the envelopes and reports the result (after
+    /// the play's own end).
+    private func finishMonitor(_ id: String, _ session: MonitorSession, renderer: ProgramRenderer) {
+        renderer.output.meter = nil
+        let capture = session.capture, meter = session.meter
+        capture.wait(forBlocks: capture.count + Self.blocks(Self.monitorTail), timeout: 2 * Self.monitorTail + 0.5)
+        let (envelope, offset, failure) = capture.stop(locating: meter.firstWrite)
+        guard meter.firstWrite != nil, !session.starts.isEmpty else { return }  // nothing played
+        if let failure, envelope.count < Self.blocks(Self.monitorPreRoll) {
+            report(.monitorFailed(output: output, id: id, problem: failure))
+            return
+        }
+        let starts = session.starts
+        let spans = starts.enumerated().map { i, s in
+            OffAirCheck.Span(segment: s.segment, label: s.label, start: s.block,
+                             end: i + 1 < starts.count ? starts[i + 1].block : meter.position)
+        }
+        let result = OffAirCheck.judge(program: meter.blocks, spans: spans, capture: envelope, offset: offset ?? 0)
+        report(.heard(output: output, id: id, result: result))
     }
 
     /// Waits on the condition; true when shutting down.

@@ -26,11 +26,13 @@ public final class PlayerPool: Sendable {
         let existing = players.withLock { $0[id] }
         if let existing {
             existing.reconfigure(device: output.device.value, fixedRate: output.rate?.value, fixedChannels: output.channels?.value)
+            existing.setMonitor(output.monitor?.input)
             return
         }
         let continuation = self.continuation
         let player = Player(output: id, device: output.device.value, fixedRate: output.rate?.value,
                             fixedChannels: output.channels?.value, logger: logger) { continuation.yield($0) }
+        player.setMonitor(output.monitor?.input)
         players.withLock { $0[id] = player }
         player.start()
     }

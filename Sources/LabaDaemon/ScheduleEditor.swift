@@ -56,8 +56,10 @@ public actor ScheduleEditor {
         var out = technician.zones.flatMap(\.schedule).filter { plays($0.zone) }.map { ScheduleEntryJSON(technician: $0) }
         let load = OperatorScheduleLoad.load(stateDirectory: (file as NSString).deletingLastPathComponent)
         for entry in load.schedule?.entries ?? [] where plays(entry.zone) {
-            out.append(ScheduleEntryJSON(operator: entry, location: load.typed[entry.id]?.location.description,
-                                         disabled: setup.disabled[entry.id]))
+            var json = ScheduleEntryJSON(operator: entry, location: load.typed[entry.id]?.location.description,
+                                         disabled: setup.disabled[entry.id])
+            json.disabledDetail = setup.disabledDiagnostics[entry.id].map(DiagnosticJSON.init)
+            out.append(json)
         }
         let operators = technician.operators
         return ScheduleEntriesJSON(version: load.schedule?.version ?? 0, file: file,
@@ -208,7 +210,9 @@ public actor ScheduleEditor {
         }
         func answer() -> ScheduleChangeJSON {
             let entryJSON = after.map { a in
-                ScheduleEntryJSON(operator: a, location: load.typed[a.id]?.location.description, disabled: new.disabled[a.id])
+                var json = ScheduleEntryJSON(operator: a, location: load.typed[a.id]?.location.description, disabled: new.disabled[a.id])
+                json.disabledDetail = new.disabledDiagnostics[a.id].map(DiagnosticJSON.init)
+                return json
             }
             let warnings = new.warnings.filter { $0.location?.file == file }
             var json = ScheduleChangeJSON(version: schedule.version, action: action.rawValue, entry: entryJSON,

@@ -30,8 +30,15 @@ public struct UnitStatus: Codable, Sendable, Equatable {
         public var lat: Double?
         public var lon: Double?
 
+        /// The off-air check of an output with `monitor:` (SPEC 18): the last broadcast's word
+        /// (`yes`, `partly`, `no`), broadcasts in a row not heard, and whether the horn is taken to
+        /// be silent; absent from older units.
+        public var heard: String?
+        public var unheard: Int?
+        public var silent: Bool?
+
         enum CodingKeys: String, CodingKey {
-            case id, zone, state, playing, queue, power, powerProblem = "power_problem", segment, segments, gpsFix = "gps_fix", lat, lon
+            case id, zone, state, playing, queue, power, powerProblem = "power_problem", segment, segments, gpsFix = "gps_fix", lat, lon, heard, unheard, silent
         }
 
         public init(id: String, zone: String, state: String, playing: String? = nil, queue: Int = 0) {
@@ -130,7 +137,12 @@ public struct CommandAck: Codable, Sendable, Equatable {
     public var broadcasts: [String]?
     /// A `FleetRefusalCode`, or an admission refusal such as `unknown_message` or `quiet_hours`.
     public var code: String?
+    /// In English, for a commander of an older version; a newer one renders `code` with `args`.
     public var message: String?
+    /// A front door refusal's arguments (`{"zone": "liming", "window": "12:00-23:30"}`), so that
+    /// the commander renders the refusal in its reader's language; absent for the fleet's own
+    /// codes and from older units (issue 26). Readers of an older version ignore it.
+    public var args: [String: String]?
     /// When the unit decided, by its clock.
     public var at: FleetTime
     /// Seconds by which the command's `issued_at` was ahead of the unit's clock.
@@ -155,7 +167,7 @@ public struct CommandAck: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case command, unit, result, broadcasts, code, message, at, clockSkew = "clock_skew"
+        case command, unit, result, broadcasts, code, message, args, at, clockSkew = "clock_skew"
     }
 }
 

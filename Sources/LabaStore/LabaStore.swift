@@ -133,6 +133,7 @@ public final class Store: Sendable {
                 t.add(column: "reason_args", .text)
             }
         }
+        registerMonitorMigration(&migrator)
         return migrator
     }
 

@@ -33,6 +33,12 @@ extension Store {
     /// Blocks: call it off the event loops.
     public func pruneBroadcasts(before cutoff: Int64?, keep: Int?) throws -> PrunedRecords {
         let pruned = try prune(table: "broadcast", key: "id", doneOnly: true, before: cutoff, keep: keep)
+        if pruned.count > 0 {
+            // The off-air check's facts go with their broadcasts.
+            try database.write { db in
+                try db.execute(sql: "DELETE FROM broadcast_heard WHERE broadcast NOT IN (SELECT id FROM broadcast)")
+            }
+        }
         if let cutoff {
             try database.write { db in
                 try db.execute(sql: """

@@ -28,7 +28,6 @@ from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 BASE, SHOTS, RECORDING, NOT_AUDIO, TEXTS = sys.argv[1:6]
 pages = {}
-daemon = []
 
 
 def check(condition, what):
@@ -138,9 +137,8 @@ def recordings(d):
     d.find_element(By.ID, "upload-file").send_keys(NOT_AUDIO)
     wait(d, lambda d: "error" in d.find_element(By.ID, "rec-status").get_attribute("class"), "a file that is not audio is refused")
     refused = d.find_element(By.ID, "rec-status").text
-    check(refused.startswith("不是可用的录音"), f"in the clerk's words ({refused})")
-    # What follows the colon is the daemon's detail (libsndfile's words), converted on branch clerkcodes.
-    daemon.append(refused)
+    check(refused == "不是可用的录音：文件格式无法识别（可用 WAV、FLAC、Ogg、MP3 等）",
+          f"in the clerk's words, the kind of problem from its code, not libsndfile's English ({refused})")
     grab(d, "recordings-refused")
     d.get(BASE + "/recordings")
     coverage = d.find_element(By.ID, "coverage").text
@@ -232,7 +230,8 @@ def overview_and_record(d):
     check(times and all(t.startswith("今天 10:") for t in times), f"the record's times in clerk time ({times})")
     outputs = {e.text for e in d.find_elements(By.CSS_SELECTOR, "#record td.output")}
     check(outputs <= {"石头乡广场喇叭", "玉龙1号宣传车", "拉市村口喇叭"} and outputs, f"the record names loudspeakers ({outputs})")
-    daemon.extend(e.text for e in d.find_elements(By.CSS_SELECTOR, '#record td[data-label="备注"]') if e.text)
+    notes = [e.text for e in d.find_elements(By.CSS_SELECTOR, '#record td[data-label="备注"]') if e.text]
+    check("待播已清空" in notes, f"a record's note from its code, in the clerk's words ({notes})")
     grab(d, "record")
     # Issue 27: the record's spreadsheet, as the page's link downloads it, read back by openpyxl.
     link = d.find_element(By.ID, "xlsx").get_attribute("href")
@@ -307,8 +306,9 @@ def schedule(d):
     wait(d, lambda d: d.find_elements(By.ID, "preview-result"), "the preview appears")
     check(not d.find_elements(By.ID, "save") and "不能保存" in d.find_element(By.ID, "no-save").text,
           "a preview that never plays offers no 保存")
-    # The daemon's warnings (`…: warning: this entry never fires…`) are converted on branch clerkcodes.
-    daemon.extend(e.text for e in d.find_elements(By.CSS_SELECTOR, "#preview-result p.error"))
+    warnings = [e.text for e in d.find_elements(By.CSS_SELECTOR, "#preview-result p.error")]
+    check(any(w.startswith("这条定时播出在 ") and "之后不会再播出" in w for w in warnings),
+          f"the preview's warning from its code, in the clerk's words and time ({warnings})")
     grab(d, "entry-never")
     # One that plays, saved, then deleted only after a confirmation.
     d.find_element(By.ID, "preset-daily").click()
@@ -385,7 +385,7 @@ def main():
     finally:
         d.quit()
     with open(TEXTS, "w") as f:
-        json.dump({"pages": pages, "daemon": daemon}, f, ensure_ascii=False)
+        json.dump({"pages": pages}, f, ensure_ascii=False)
 
 
 if __name__ == "__main__":

@@ -144,8 +144,9 @@ def guards():
     check(status == 422 and "天数必须在 1 到 365 之间" in body.decode(), f"every 0 days is refused in the clerk's words ({status})")
     status, _, body = request("POST", "/schedule/preview", urllib.parse.urlencode(
         dict(fields, csrf=csrf_of(clerk), preset="custom", expression="Mon..Fri 25:00")), cookie=clerk)
-    check(status == 422 and "invalid calendar expression" in body.decode() and "schedule.yaml" in body.decode(),
-          f"an invalid expression is refused with the daemon's diagnostic ({status})")
+    check(status == 422 and "“Mon..Fri 25:00”不是有效的播出时间" in body.decode() and "schedule.yaml" in body.decode()
+          and "invalid calendar expression" not in body.decode(),
+          f"an invalid expression is refused with the daemon's diagnostic, from its code in the clerk's words ({status})")
     status, _, body = request("POST", "/schedule/preview", urllib.parse.urlencode(
         dict(fields, csrf=csrf_of(clerk), base_version="0")), cookie=clerk, headers={"Accept-Language": "zh-CN"})
     check(status == 422 and "计划已被他人修改" in body.decode() and 'name="base_version" value="1"' in body.decode(),

@@ -49,6 +49,45 @@ import Testing
         #expect((coverage?["languages"] as? [String])?.count == 7)
     }
 
+    /// Issue 26: each diagnostic of `--json` carries its code and the values its words name, and
+    /// its message in the language asked for (`LANG`), for a program that renders it itself.
+    @Test func jsonDiagnosticsCarryTheirCodesArgumentsAndTheReadersWords() throws {
+        let dir = try Binaries.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/broken.yaml"
+        try """
+            audio_dir: \(Binaries.repo("Audio"))
+            defaults:
+              languges: [naxi]
+            outputs:
+              - {id: a, device: hw, zone: one}
+            zones:
+              - id: one
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        struct Report: Decodable {
+            struct Item: Decodable {
+                var severity: String
+                var line: Int?
+                var message: String
+                var code: String?
+                var args: [String: String]?
+            }
+            var diagnostics: [Item]
+        }
+        func slip(_ lang: String) throws -> Report.Item {
+            let result = try Binaries.run("laba", ["check", "--json", "--config", path], environment: ["LANG": lang])
+            #expect(result.status == 1, "\(result.stderr)")
+            let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
+            return try #require(report.diagnostics.first { $0.line == 3 }, "\(result.stdout)")
+        }
+        let zh = try slip("zh_CN.UTF-8"), en = try slip("C")
+        #expect(zh.severity == "error" && zh.code == "unknown_key_did_you_mean", "\(zh)")
+        #expect(zh.args?["key"] == "languges" && zh.args?["suggestion"] == "languages", "\(zh)")
+        #expect(zh.message.hasSuffix("里没有 languges 这一项；是不是 languages？"), "\(zh.message)")
+        #expect(en.code == zh.code && en.args == zh.args, "the same code and arguments in every language")
+        #expect(en.message == "unknown key 'languges' in defaults; did you mean 'languages'?", "\(en.message)")
+    }
+
     @Test func unknownFlagIsBadUsage() throws {
         let result = try Binaries.run("laba", ["check", "--bogus"])
         #expect(result.status == 64)

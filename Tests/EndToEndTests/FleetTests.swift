@@ -423,6 +423,62 @@ final class Inbox: Sendable {
         #expect(try await tones(east.dir + "/laba_square.wav") == [1100])
     }
 
+    /// Issue 26: a unit's refusal of the front door travels in its ack with its code and
+    /// arguments (beside the English message older commanders show), and the commander's
+    /// `laba fleet` gives it in its reader's words.
+    @Test func aUnitsRefusalReadsInTheCommandersLanguage() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let office = try await fleet.start("office", zone: "county", commander: true)
+        let east = try await fleet.start("east-1", zone: "east", eastSchedule: #", quiet_hours: "00:00-23:59""#)
+        #expect(await office.waitUntilOnline(["east-1"]))
+        let (client, inbox) = try await fleet.testCommander(hearing: "east-1")
+        defer { Task { await client.stop(publishingWill: false) } }
+        #expect(try await office.laba(["play", "notice", "--zone", "east"]).status == 0)
+
+        let acks = await inbox.wait(for: 1) { $0.topic.hasSuffix("/ack") }.compactMap { try? FleetJSON.decode(CommandAck.self, from: $0.payload) }
+        let ack = try #require(acks.first, "east-1 answers")
+        #expect(ack.result == .refused && ack.code == "quiet_hours", "\(ack)")
+        #expect(ack.args?["zone"] == "east" && ack.args?["window"] != nil, "\(ack)")
+        #expect(ack.message?.contains("quiet hours") == true, "the English words stay for older commanders: \(ack.message ?? "")")
+
+        let zh = office.environment.merging(["LANG": "zh_CN.UTF-8"]) { $1 }
+        let expected = "区域“east”处于禁播时段（\(ack.args?["window"] ?? "")）"
+        var shown = ""
+        let deadline = Date().addingTimeInterval(Binaries.patience)
+        while Date() < deadline {
+            shown = try await blocking { try Binaries.run("laba", ["fleet"], environment: zh).stdout }
+            if shown.contains("east-1") && shown.contains("quiet_hours") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(shown.contains(expected) && !shown.contains("quiet hours"), "\(shown)")
+        let english = try await blocking { try Binaries.run("laba", ["fleet"], environment: office.environment.merging(["LANG": "C"]) { $1 }) }
+        #expect(english.stdout.contains(ack.message ?? "?"), "\(english.stdout)")
+        _ = east
+    }
+
+    /// Issue 26: a recording a clerk titled on the commander (titles.json, the operators' layer)
+    /// carries that title in its signed entry, which the unit keeps beside it.
+    @Test func aPublishedRecordingCarriesTheTitleTheCommandersClerkGaveIt() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let office = try await fleet.start("office", zone: "county", commander: true) { yaml, unit in
+            try FileManager.default.createDirectory(atPath: unit.dir + "/state", withIntermediateDirectories: true)
+            try #"{"bulletin": "防汛公告"}"#.write(toFile: unit.dir + "/state/titles.json", atomically: true, encoding: .utf8)
+            return yaml
+        }
+        let east = try await fleet.start("east-1", zone: "east")
+        #expect(await office.waitUntilOnline(["east-1"]))
+        let file = office.dir + "/bulletin.wav"
+        _ = try await blocking { try Binaries.run(executable: "/usr/bin/sox", ["-n", "-r", "16000", "-c", "1", "-b", "16", file, "synth", "0.3", "sine", "700",
+                                                          "vol", "0.5"]) }
+        let published = try await office.laba(["library", "publish", "bulletin", "--lang", "naxi", file])
+        #expect(published.status == 0, "\(published.stdout)\(published.stderr)")
+        #expect(await east.log("library recording received"))
+        let keys = east.dir + "/state/library/.keys"
+        let sidecars = try FileManager.default.subpathsOfDirectory(atPath: keys).filter { $0.hasSuffix("bulletin/.naxi.json") }
+        let sidecar = try String(contentsOfFile: keys + "/" + (try #require(sidecars.first, "\(sidecars)")), encoding: .utf8)
+        #expect(sidecar.contains("防汛公告"), "\(sidecar)")
+    }
+
     /// Library authority (SPEC 17, issue 25 finding 1): a township key (trusted for the city only)
     /// that publishes for the whole county is refused by every unit, and its commander is told
     /// which and why; the county's recording is kept everywhere and plays in the township too,

@@ -31,3 +31,32 @@ import Testing
         #expect(page.outputs[1].power == nil && page.outputs[1].powerProblem == nil)
     }
 }
+
+/// Issue 30: the overview says what the monitor last heard at the horn, and a horn taken to be silent.
+@Suite struct MonitorViewTests {
+    @Test func theOverviewSaysWhatWasHeardAtTheHornAndAHornThatMayBeSilent() throws {
+        let path = NSTemporaryDirectory() + "/laba-monitor-view-\(UUID().uuidString).yaml"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try """
+            outputs:
+              - {id: van, name: 宣传车, device: "null", zone: town, monitor: {input: mic}}
+              - {id: square, device: "null", zone: town, monitor: {input: mic2}}
+              - {id: gate, device: "null", zone: town}
+            zones:
+              - {id: town, name: 古城, languages: [naxi]}
+
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let config = try #require(ConfigLoader.load(path: path).config)
+        var van = OutputStatus(id: "van", device: "null", zone: "town", available: true, queue: [])
+        van.monitor = MonitorStatus(heard: .no, unheard: 3, silent: true)
+        var square = OutputStatus(id: "square", device: "null", zone: "town", available: true, queue: [])
+        square.monitor = MonitorStatus(heard: .partly, unheard: 0, silent: false)
+        let gate = OutputStatus(id: "gate", device: "null", zone: "town", available: true, queue: [])
+        let page = OverviewPage(status: EngineStatus(outputs: [van, square, gate], recordsBehind: 0, warnings: []), recent: [],
+                                naming: Naming(config, now: Instant(seconds: 1_800_000_000), language: .zhHans), texts: Texts(.zhHans))
+        #expect(page.outputs[0].monitor == "喇叭旁监听：上一次广播没有听到。")
+        #expect(page.outputs[0].silent == "这个喇叭可能无声：最近 3 次广播在喇叭旁都没有听到。")
+        #expect(page.outputs[1].monitor == "喇叭旁监听：上一次广播只听到一部分。" && page.outputs[1].silent == nil)
+        #expect(page.outputs[2].monitor == nil && page.outputs[2].silent == nil)
+    }
+}

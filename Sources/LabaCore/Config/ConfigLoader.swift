@@ -311,10 +311,12 @@ public enum ConfigLoader {
         let channels = f["channels"].flatMap { reader.integer($0, "channels", in: 1...32) }
         let name = f["name"].flatMap { reader.string($0, "output name")?.value }
         let power = f["power"].flatMap { readPower($0, output: id?.value ?? "", &reader) }
+        let monitor = f["monitor"].flatMap { readMonitor($0, output: id?.value ?? "", &reader) }
         guard let id, let device, let zone else { return nil }
         var output = OutputConfig(id: id, name: name, device: device, zone: zone, volumeDB: volume, rate: rate, channels: channels,
                                   location: f.location, follow: readFollow(f, &reader))
         output.power = power
+        output.monitor = monitor
         return output
     }
 

@@ -239,8 +239,10 @@ public struct OutputConfig: Sendable {
     public var follow: Located<FollowMode>?
     /// `power:`: the amplifier switched for each broadcast (SPEC 18).
     public var power: PowerConfig?
+    /// `monitor:`: a microphone near the horn, the off-air check (SPEC 18).
+    public var monitor: MonitorConfig?
 
-    static let keys = ["id", "name", "device", "zone", "volume_db", "rate", "channels", "follow", "power"]
+    static let keys = ["id", "name", "device", "zone", "volume_db", "rate", "channels", "follow", "power", "monitor"]
 }
 
 /// Optional metadata about a message; the messages themselves are the folders of `audio_dir`.

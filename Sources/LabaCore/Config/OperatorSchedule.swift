@@ -229,6 +229,8 @@ public struct MergedConfig: Sendable {
     public var diagnostics: [Diagnostic]
     /// Operators' entries that do not play, with the reason.
     public var disabled: [String: String]
+    /// The same reasons as diagnostics, with their codes, for readers that render them.
+    public var disabledDiagnostics: [String: Diagnostic]
 
     /// Merges the operators' entries into `technician`. An entry that is paused does not play; an
     /// entry whose zone, message or languages no longer exist, or that does not read, is disabled
@@ -238,6 +240,7 @@ public struct MergedConfig: Sendable {
         var config = technician
         var diagnostics: [Diagnostic] = []
         var disabled: [String: String] = [:]
+        var disabledDiagnostics: [String: Diagnostic] = [:]
         let zoneIDs = config.zones.map(\.id.value)
         let languageIDs = config.languages.map(\.id)
         var ids = Set(config.zones.flatMap(\.schedule).map(\.id))
@@ -274,6 +277,7 @@ public struct MergedConfig: Sendable {
                 diagnostics += problems
             } else if let first = problems.first(where: { $0.severity == .error }) {
                 disabled[entry.id] = first.message
+                disabledDiagnostics[entry.id] = first
                 diagnostics += problems.map { d in
                     d.severity == .error ? .warning("\(d.message); operator entry '\(entry.id)' is disabled", at: d.location,
                                                     code: "operator_entry_disabled", Self.wrapped(d, ["entry": entry.id])) : d
@@ -305,6 +309,7 @@ public struct MergedConfig: Sendable {
         self.config = config
         self.diagnostics = diagnostics
         self.disabled = disabled
+        self.disabledDiagnostics = disabledDiagnostics
     }
 
     /// The arguments of a warning that wraps `inner` (with its code and English words), so that a

@@ -14,13 +14,16 @@ public struct FleetRecording: Hashable, Sendable {
     public var trusted: [String]
     /// `issued_at`, in microseconds since the epoch.
     public var issuedAt: Int64
+    /// What the commander's clerks call it (its signed entry's `title`), if it says.
+    public var title: String?
 
-    public init(recording: Recording, key: String, zones: [String], trusted: [String], issuedAt: Int64) {
+    public init(recording: Recording, key: String, zones: [String], trusted: [String], issuedAt: Int64, title: String? = nil) {
         self.recording = recording
         self.key = key
         self.zones = zones
         self.trusted = trusted
         self.issuedAt = issuedAt
+        self.title = title
     }
 }
 

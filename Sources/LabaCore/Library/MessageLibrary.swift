@@ -98,6 +98,9 @@ public struct MessageLibrary: Sendable {
     public private(set) var ignored: [IgnoredEntry] = []
     /// A fleet unit's recordings from its commanders: message → language → every key's.
     public private(set) var fleet: [String: [String: [FleetRecording]]] = [:]
+    /// Message id → the title its newest titled fleet recording carries (issue 26): what a unit
+    /// shows for a message its own configuration does not title.
+    public private(set) var fleetTitles: [String: String] = [:]
     /// `audio_dir`'s recordings; `recordings` also lists the fleet's, to say what exists.
     private var local: [String: [String: Recording]] = [:]
 
@@ -197,6 +200,11 @@ public struct MessageLibrary: Sendable {
     /// Adds a recording received from the fleet: it plays where `LibraryChoice` chooses it.
     public mutating func add(fleet recording: FleetRecording) {
         let r = recording.recording
+        // The newest titled recording of the message names it.
+        let titledBefore = fleet[r.message]?.values.joined().filter { $0.title?.isEmpty == false }.map(\.issuedAt).max()
+        if let title = recording.title, !title.isEmpty, title != r.message, recording.issuedAt >= titledBefore ?? .min {
+            fleetTitles[r.message] = title
+        }
         fleet[r.message, default: [:]][r.language, default: []].append(recording)
         if recordings[r.message]?[r.language] == nil { recordings[r.message, default: [:]][r.language] = r }
         if !messages.contains(r.message) {

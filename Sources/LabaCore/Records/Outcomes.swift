@@ -16,6 +16,8 @@ public struct OutputStatus: Sendable {
     public var gps: GPSStatus? = nil
     /// For an output with `power:`: its amplifier (SPEC 18).
     public var power: PowerStatus? = nil
+    /// For an output with `monitor:`: the off-air check (SPEC 18).
+    public var monitor: MonitorStatus? = nil
 
     public init(id: String, device: String, zone: String, available: Bool, playing: BroadcastRecord? = nil, queue: [String], next: PlannedBroadcast? = nil, gps: GPSStatus? = nil) {
         self.id = id
