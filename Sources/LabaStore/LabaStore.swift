@@ -128,6 +128,7 @@ public final class Store: Sendable {
                 t.add(column: "reason_args", .text)
             }
         }
+        registerCoverageMigrations(&migrator)
         return migrator
     }
 
