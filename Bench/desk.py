@@ -275,7 +275,14 @@ def main():
         broker.kill()
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
-    print(json.dumps(result))
+    # Flat, for Bench/run.sh's table.
+    flat = {}
+    for key, value in result.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}_{k}": v for k, v in value.items()})
+        else:
+            flat[key] = value
+    print(json.dumps(flat))
 
 
 if __name__ == "__main__":

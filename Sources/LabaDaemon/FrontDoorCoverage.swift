@@ -56,7 +56,7 @@ extension FleetService {
         for row in (try? store.units()) ?? [] {
             guard let status = try? FleetJSON.decode(UnitStatus.self, from: Array(row.status)) else { continue }
             zones.formUnion(status.zones)
-            zones.formUnion(status.outputs.map(\.zone))
+            zones.formUnion((status.outputs ?? []).map(\.zone))
         }
         return zones
     }
