@@ -27,21 +27,17 @@ extension FrontDoor {
         } else {
             throw Refusal(.badRequest)
         }
-        let found: (own: [BroadcastRecord], fleet: [FleetRecordRow])
+        let own: [BroadcastRecord]
+        let units: [CoverageRecord]
         do {
-            found = try store.coverageRecords(subject, since: request.since, until: request.until)
+            own = try store.coverageRecords(subject, ownOnly: true, since: request.since, until: request.until).own
+            units = try store.coverageFleetRecords(subject, since: request.since, until: request.until)
         } catch {
             throw Refusal.storageFull("\(error)")
         }
-        let own = fleet?.unitID
-        var records = found.own.map { CoverageRecord(unit: own, record: $0) }
-        for row in found.fleet {
-            guard let json = try? FleetJSON.decode(BroadcastJSON.self, from: Array(row.record)),
-                  let record = BroadcastRecord(fleet: json) else { continue }
-            records.append(CoverageRecord(unit: row.unit, record: record))
-        }
+        let records = own.map { CoverageRecord(unit: fleet?.unitID, record: $0) } + units
         // The commander's own broadcasts were aimed at its outputs' zones.
-        for r in found.own where !aimed.contains(r.zone) { aimed.append(r.zone) }
+        for r in own where !aimed.contains(r.zone) { aimed.append(r.zone) }
         var placed = Set(await engine.status(withNext: false).outputs.map(\.zone))
         if let fleet { placed.formUnion(await fleet.unitZones()) }
         let coverage = BroadcastCoverage.compute(records, query: CoverageQuery(aimed: aimed, placed: placed, within: request.zone), tree: tree)

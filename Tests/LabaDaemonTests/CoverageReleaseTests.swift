@@ -23,6 +23,15 @@ import Testing
             #expect(json.segments == nil)
             records.append(CoverageRecord(unit: row.unit, record: try #require(BroadcastRecord(fleet: json))))
         }
+        // What SQLite takes out of the JSON (the path coverage uses at county scale) is what the decoder reads.
+        let extracted = try store.coverageFleetRecords(.message("notice"), since: nil, until: nil)
+        #expect(extracted.map(\.unit) == records.map(\.unit))
+        for (a, b) in zip(extracted.map(\.record), records.map(\.record)) {
+            #expect(a.id == b.id && a.zone == b.zone && a.output == b.output && a.plannedLanguages == b.plannedLanguages
+                    && a.playedLanguages == b.playedLanguages && a.startedAt == b.startedAt && a.outcome == b.outcome
+                    && a.segments == nil && a.plannedAt == b.plannedAt)
+        }
+        #expect(try store.coverageFleetRecords(.alert(commands: [f.command], broadcasts: []), since: nil, until: nil).count == 1)
         // The same records found by the command that made them.
         let byCommand = try store.coverageRecords(.alert(commands: [f.command], broadcasts: []), since: nil, until: nil)
         #expect(byCommand.fleet.map(\.id) == found.fleet.filter { $0.command == f.command }.map(\.id))
