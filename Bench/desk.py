@@ -10,7 +10,7 @@ query giving the same answer:
   coverage   GET /v1/coverage: one message over a month             goal <= 500 ms
   history    GET /v1/broadcasts?fleet=true: the newest page (100)   goal <= 300 ms
 
-Each figure is the median of 5 warm requests over the control socket (after one cold one); the
+Each figure is the median of 5 (DESK_RUNS) warm requests over the control socket (after one cold one); the
 commander's resident memory (VmRSS, and its peak VmHWM) is read after serving them. Prints one
 JSON line. WORK=DIR keeps the generated state dir there (and reuses it when it holds a store)."""
 
@@ -62,7 +62,7 @@ def note(text):
     print(f"  [{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
-def timed(fn, runs=5):
+def timed(fn, runs=int(os.environ.get("DESK_RUNS", "5"))):
     t = time.perf_counter()
     fn()  # cold
     note(f"cold: {(time.perf_counter() - t) * 1000:.0f} ms")
