@@ -12,7 +12,15 @@ import Testing
 @Suite struct FleetCoverageTests {
     @Test func theCommanderShowsWhichZonesPlayedAMessageInWhichLanguages() async throws {
         let fleet = try await blocking { try FleetFixture() }
-        let office = try await fleet.start("office", zone: "county", commander: true)
+        let port = try ConsoleTests.freePort()
+        // The office's console, in Chinese, with a clerk's account.
+        let office = try await fleet.start("office", zone: "county", commander: true) { yaml, daemon in
+            try FileManager.default.createDirectory(atPath: daemon.dir + "/state", withIntermediateDirectories: true)
+            let added = try Binaries.run("laba", ["user", "add", "zhao", "--role", "viewer", "--password-stdin"],
+                                         environment: daemon.environment, stdin: "correct horse\n")
+            guard added.status == 0 else { throw BrokerError(description: "laba user add: \(added.stderr)") }
+            return yaml + "\nconsole: {listen: \"127.0.0.1:\(port)\", language: zh-Hans}\n"
+        }
         let east = try await fleet.start("east-1", zone: "east")
         defer { _ = east.terminate() }
         #expect(await office.waitUntilOnline(["east-1"]))
@@ -72,6 +80,22 @@ import Testing
         // A period before the broadcast: no command, no record, so no zone.
         let before = try await office.laba(["coverage", "notice", "--until", "2020-01-01", "--json"])
         #expect(try JSONDecoder().decode(CoverageJSON.self, from: Data(before.stdout.utf8)).zones.isEmpty, "\(before.stdout)")
+        // The console's coverage page, in Chinese: west not played first, east played on east-1.
+        let login = try await blocking {
+            try Binaries.run(executable: "/usr/bin/curl", ["-s", "-D", "-", "-o", "/dev/null", "--data-urlencode", "name=zhao",
+                                                           "--data-urlencode", "password=correct horse", "http://127.0.0.1:\(port)/login"])
+        }
+        let cookie = try #require(login.stdout.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") })
+            .dropFirst("set-cookie: ".count).split(separator: ";").first.map(String.init)
+        let page = try await blocking {
+            try Binaries.run(executable: "/usr/bin/curl", ["-s", "-H", "Cookie: \(cookie ?? "")",
+                                                           "http://127.0.0.1:\(port)/coverage?message=notice"])
+        }
+        #expect(page.stdout.contains("<h1>覆盖情况</h1>") && page.stdout.contains("1 个区域有语种未播"), "\(page.stdout)")
+        let missing = try #require(page.stdout.range(of: "coverage-missing\" data-zone=\"west\""), "\(page.stdout)")
+        let played = try #require(page.stdout.range(of: "coverage-played\" data-zone=\"east\""), "\(page.stdout)")
+        #expect(missing.lowerBound < played.lowerBound)
+        #expect(page.stdout.contains("east-1 · square") && page.stdout.contains("纳西语") && page.stdout.contains("彝语"))
         // Neither a message nor an alert: the clerk is told, in words.
         let neither = try await office.laba(["coverage"])
         #expect(neither.status != 0 && neither.stderr.contains("name a message or an alert"), "\(neither.stderr)")
