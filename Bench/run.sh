@@ -187,6 +187,18 @@ talkcell=$(j "${talkfig:-null}" "f'{browser_to_capture_file_ms - 500} ms to ALSA
 row "console talk: a 20 ms block sent by the browser → written to the output's PCM (WebSocket, feed, capture, ring; PulseAudio null sink)" \
     "$talkcell" "\`laba live\` from an ALSA input: the row above" "goal ≤ 100 ms; a hw PCM adds the output queue (2 × 25 ms)"
 
+echo "County desk: a commander's store with a year of records from 466 units (Bench/desk.py)"
+desk=$(python3 Bench/desk.py $BIN "${DESK_DAYS:-365}" "${DESK_UNITS:-466}" "${DESK_PER_DAY:-30}")
+echo "  $desk"
+goal() { python3 -c "import sys; print(('met' if float(sys.argv[1]) <= float(sys.argv[2]) else 'NOT met') + f' (≤ {sys.argv[2]} ms)')" "$1" "$2"; }
+row "county desk, $(j "$desk" "f'{records:,}'") units' records: overview (\`GET /v1/fleet\`: every unit and its last record)" \
+    "$(j "$desk" "f'{overview_ms} ms'")" "plain SQLite: $(j "$desk" "f'{overview_sqlite_ms} ms'")" "$(goal "$(j "$desk" overview_ms)" 300)"
+row "county desk: coverage of one message over a month (\`GET /v1/coverage\`, $(j "$desk" "f'{coverage_records:,}'") records)" \
+    "$(j "$desk" "f'{coverage_ms} ms'")" "plain SQLite: $(j "$desk" "f'{coverage_sqlite_ms} ms'")" "$(goal "$(j "$desk" coverage_ms)" 500)"
+row "county desk: the newest page of the fleet's history (\`GET /v1/broadcasts?fleet=true&limit=100\`)" \
+    "$(j "$desk" "f'{history_ms} ms'")" "plain SQLite: $(j "$desk" "f'{history_sqlite_ms} ms'")" "$(goal "$(j "$desk" history_ms)" 300)"
+row "county desk: the commander's resident memory after serving them" "$(j "$desk" "f'{rss_mib} MiB (peak {peak_rss_mib} MiB)'")" "store $(j "$desk" "f'{store_mib:,}'") MiB" "—"
+
 {
   echo "# Laba benchmark report"
   echo

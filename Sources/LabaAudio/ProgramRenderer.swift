@@ -67,6 +67,9 @@ public enum SegmentOutcome: Equatable, Sendable {
 /// Progress, reported on the output's thread as it happens.
 public enum RenderEvent: Equatable, Sendable {
     case segmentStarted(index: Int, label: String)
+    /// Right after `segmentStarted`: the segment's pass (0 first) and the frames it should play at
+    /// the output's rate (nil when the recording does not say its length), for the record (SPEC 16).
+    case segmentPlanned(index: Int, pass: Int, frames: Int?)
     /// Frames of the segment written so far, after each block (about 4,096 frames at the output's rate).
     case progress(index: Int, label: String, frames: Int)
     case segmentFinished(index: Int, label: String, outcome: SegmentOutcome)
@@ -203,6 +206,8 @@ public final class ProgramRenderer {
                 result.format = format
             }
             progress(.segmentStarted(index: index, label: segment.label))
+            progress(.segmentPlanned(index: index, pass: index / max(1, program.segments.count),
+                                     frames: Self.plannedFrames(segment, decoder: decoder, rate: format.rate)))
             let outcome: SegmentOutcome
             do {
                 func report(_ frames: Int) { progress(.progress(index: index, label: segment.label, frames: frames)) }
@@ -239,6 +244,14 @@ public final class ProgramRenderer {
             return finish(.deviceFailed(segment: index, error))
         }
         return finish(.completed)
+    }
+
+    /// The frames a segment plays at `rate` when nothing stops it: its recording's length
+    /// resampled, or its signal's; nil when the recording's length is unknown.
+    static func plannedFrames(_ segment: ProgramSegment, decoder: Decoder?, rate: Int) -> Int? {
+        if let pattern = segment.signal { return Int((pattern.duration * Double(rate)).rounded()) }
+        guard let decoder, decoder.format.frames > 0, decoder.format.sampleRate > 0 else { return nil }
+        return Int(decoder.format.frames * Int64(rate) / Int64(decoder.format.sampleRate))
     }
 
     /// Decodes, scales, fades, resamples, mixes and writes one recording, a block at a time.

@@ -14,7 +14,7 @@ struct Laba: AsyncParsableCommand {
         discussion: "--socket, --config and --json may also come before the command (laba --socket S status).",
         version: LabaVersion.string,
         subcommands: [Check.self, Edit.self, CalendarCommand.self, Next.self, Play.self, Stop.self, Status.self, Queue.self, Zone.self,
-                      History.self, Report.self, DevicesCommand.self,
+                      History.self, Report.self, CoverageCommand.self, DevicesCommand.self,
                       Reload.self, PlayFile.self, Fleet.self, Library.self, Schedule.self, User.self, ConsoleCommand.self, Alerts.self, Live.self,
                       Siren.self, Backup.self, Restore.self])
 }

@@ -62,7 +62,7 @@ struct PlayFile: ParsableCommand {
                 print(info.map { t(.playFilePlayingWithFormat, ["file": label, "format": $0]) } ?? t(.playFilePlaying, ["file": label]))
             case .segmentFinished(_, _, .failed(let error)):
                 printError("laba: \(error)")
-            case .segmentFinished, .progress:
+            case .segmentFinished, .progress, .segmentPlanned:
                 break
             }
         }

@@ -1000,6 +1000,39 @@ extension Catalog {
         case helpHistoryOptFormat
         case helpReportOptBy
         case helpReportOptFleet
+        // Coverage (issue 28, SPEC 16).
+        case helpCoverage
+        case helpCoverageArgMessage
+        case helpCoverageOptAlert
+        case helpCoverageOptZone
+        case helpCoverageOptFormat
+        case cliCoverageNeedsSubject
+        case coverageTitle
+        case coveragePlayed
+        case coveragePartial
+        case coverageMissing
+        case coveragePlayedExtentUnknown
+        case coverageNotPlannedThen
+        case coverageHeard
+        case coverageNotHeard
+        case coverageChime
+        case coverageSiren
+        case coverageUpload
+        case coverageNoZones
+        case coverageRecordsRead
+        case coverageAimed
+        case coverageHere
+        case columnWhere
+        case columnWhen
+        case coverageFormMessage
+        case coverageFormAlert
+        case coverageFormSince
+        case coverageFormUntil
+        case coverageFormZone
+        case coverageFormShow
+        case coverageAsk
+        case coverageZonesMissing
+        case coverageEverywhere
         case helpPlayFileOptDevice
         case helpPlayFileOptNormalize
         case helpPlayFileOptTargetLufs

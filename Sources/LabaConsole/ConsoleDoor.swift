@@ -26,6 +26,8 @@ public protocol ConsoleDoor: Sendable {
     func schedule(from: Instant?, count: Int, zone: String?, output: String?) async throws(Refusal) -> [PlannedBroadcast]
     /// One element at every change of what the overview shows, from now on; it ends at shutdown.
     func changes() async -> AsyncStream<Void>
+    /// Which zones heard a message (or an alert), in which languages (SPEC 16).
+    func coverage(_ request: CoverageRequest) async throws(Refusal) -> (coverage: BroadcastCoverage, records: Int)
 
     // MARK: The county's desk (a commander's units)
 

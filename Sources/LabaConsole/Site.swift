@@ -107,6 +107,7 @@ final class Site: Sendable {
         router.get("/record.csv") { request, context in try await self.recordCSV(request, context) }
         router.get("/record.xlsx") { request, context in try await self.recordXlsx(request, context) }
         router.get("/record/print") { request, context in try await self.recordPrint(request, context) }
+        router.get("/coverage") { request, context in try await self.coverage(request, context) }
         router.get("/recordings") { request, context in try await self.recordings(request, context) }
         router.get("/recordings/:message/:language") { request, context in try await self.recordingAudio(request, context) }
         router.put("/recordings/:message/:language") { request, context in try await self.saveRecording(request, context) }
@@ -237,6 +238,7 @@ final class Site: Sendable {
                 ("/", .webOverview, .viewer), ("/broadcast", .webBroadcast, .operator), ("/stop", .webStop, .operator),
                 ("/talk", .webTalk, .operator),
                 ("/schedule", .webSchedule, .viewer), ("/record", .webRecord, .viewer), ("/recordings", .webRecordings, .viewer),
+                ("/coverage", .coverageTitle, .viewer),
                 ("/zones", .webZonesPage, .viewer), ("/map", .webMap, .viewer), ("/alerts", .webAlerts, .viewer), ("/accounts", .webAccounts, .admin),
             ]
             nav = items.filter { visit.account.role >= $0.2 }.map { Nav(href: $0.0, label: t($0.1), current: visit.path == $0.0 || ($0.0 != "/" && visit.path.hasPrefix($0.0 + "/"))) }

@@ -8,6 +8,7 @@ enum Templates {
     static func library() throws -> MustacheLibrary {
         var library = MustacheLibrary()
         for (name, text) in all { try library.register(text, named: name) }
+        try library.register(Site.coverageTemplate, named: "coverage")
         return library
     }
 

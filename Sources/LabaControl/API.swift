@@ -125,8 +125,11 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
     /// The off-air check's word on each segment (SPEC 18), in `GET /v1/broadcasts/{id}` of an
     /// output with `monitor:`; absent otherwise.
     public var heard: [SegmentHeard]?
+    /// Each segment of each pass as it played (SPEC 16); absent from an older daemon or unit.
+    public var segments: [SegmentJSON]?
 
     enum CodingKeys: String, CodingKey {
+        case segments
         case id, source, drill, entry, message, output, zone, priority, languages
         case plannedAt = "planned_at", startedAt = "started_at", endedAt = "ended_at"
         case state, outcome, reason, requestedBy = "requested_by", frames, xruns, unit, command, position
@@ -188,6 +191,7 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         recording = try c.decodeIfPresent(String.self, forKey: .recording)
         loudness = try c.decodeIfPresent(Double.self, forKey: .loudness)
         heard = try? c.decodeIfPresent([SegmentHeard].self, forKey: .heard)
+        segments = try? c.decodeIfPresent([SegmentJSON].self, forKey: .segments)
     }
 
     /// Always written, as `null` when absent: clients read one shape.
@@ -219,6 +223,65 @@ public struct BroadcastJSON: Codable, Sendable, Equatable {
         try c.encode(position, forKey: .position)
         try c.encodeIfPresent(recording, forKey: .recording)
         try c.encodeIfPresent(loudness, forKey: .loudness)
+        try c.encodeIfPresent(heard, forKey: .heard)
+        try c.encodeIfPresent(segments, forKey: .segments)
+    }
+}
+
+/// One segment of one pass in a record's JSON (SPEC 16): frames at the output's rate.
+public struct SegmentJSON: Codable, Sendable, Equatable {
+    public var index: Int
+    public var label: String
+    public var pass: Int
+    public var plannedFrames: Int?
+    public var playedFrames: Int
+    public var startedAt: String?
+    public var zone: String?
+    public var ended: Bool
+    /// A monitor's word (SPEC 18); absent when none said.
+    public var heard: Bool?
+
+    public init(index: Int, label: String, pass: Int, plannedFrames: Int?, playedFrames: Int, startedAt: String?,
+                zone: String?, ended: Bool, heard: Bool?) {
+        self.index = index
+        self.label = label
+        self.pass = pass
+        self.plannedFrames = plannedFrames
+        self.playedFrames = playedFrames
+        self.startedAt = startedAt
+        self.zone = zone
+        self.ended = ended
+        self.heard = heard
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case index, label, pass, plannedFrames = "planned_frames", playedFrames = "played_frames"
+        case startedAt = "started_at", zone, ended, heard
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        index = try c.decode(Int.self, forKey: .index)
+        label = try c.decode(String.self, forKey: .label)
+        pass = try c.decodeIfPresent(Int.self, forKey: .pass) ?? 0
+        plannedFrames = try c.decodeIfPresent(Int.self, forKey: .plannedFrames)
+        playedFrames = try c.decodeIfPresent(Int.self, forKey: .playedFrames) ?? 0
+        startedAt = try c.decodeIfPresent(String.self, forKey: .startedAt)
+        zone = try c.decodeIfPresent(String.self, forKey: .zone)
+        ended = try c.decodeIfPresent(Bool.self, forKey: .ended) ?? true
+        heard = try? c.decodeIfPresent(Bool.self, forKey: .heard)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(index, forKey: .index)
+        try c.encode(label, forKey: .label)
+        try c.encode(pass, forKey: .pass)
+        try c.encode(plannedFrames, forKey: .plannedFrames)
+        try c.encode(playedFrames, forKey: .playedFrames)
+        try c.encode(startedAt, forKey: .startedAt)
+        try c.encode(zone, forKey: .zone)
+        try c.encode(ended, forKey: .ended)
         try c.encodeIfPresent(heard, forKey: .heard)
     }
 }

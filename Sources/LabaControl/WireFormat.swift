@@ -23,6 +23,12 @@ public struct WireFormat {
             position: position(r))
         json.reasonCode = r.reasonCode
         json.reasonArgs = r.reasonArgs
+        json.segments = r.segments.map { facts in
+            facts.map { f in
+                SegmentJSON(index: f.index, label: f.label, pass: f.pass, plannedFrames: f.planned, playedFrames: f.played,
+                            startedAt: time(f.startedAt), zone: f.zone, ended: f.ended, heard: f.heard)
+            }
+        }
         if r.source == .live {
             json.recording = r.uploadPath
             json.loudness = r.loudness

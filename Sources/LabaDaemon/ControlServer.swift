@@ -183,6 +183,22 @@ enum ControlServer {
             let units = await fleet?.report(by: key, since: since, until: until) ?? []
             return try json(local.adding(units))
         }
+        router.get("\(prefix)/coverage") { request, _ in
+            let q = await query(request)
+            var alert: Int64?
+            if let text = q["alert"] {
+                guard let id = Int64(text) else { throw APIFailure(.badRequest, "alert must be an alert's number") }
+                alert = id
+            }
+            let asked = CoverageRequest(message: q["message"], alert: alert, since: try q.time("since"), until: try q.time("until"),
+                                        zone: q["zone"])
+            guard asked.message != nil || alert != nil else { throw APIFailure(.badRequest, "name a message or an alert") }
+            let found = try await door.coverage(asked)
+            let tree = ZoneTree(await engine.configuration)
+            var w = await wire()
+            return try json(w.coverage(found.coverage, message: asked.message, alert: alert, since: asked.since, until: asked.until,
+                                       zone: asked.zone, records: found.records, names: { tree[$0]?.name ?? $0 }))
+        }
         router.get("\(prefix)/fleet") { _, _ in
             guard let fleet else { throw APIFailure(.notFound, "this daemon has no fleet: section") }
             return try json(await fleet.overview())

@@ -459,15 +459,32 @@ public actor Engine {
         case .segmentStarted(let output, let id, let segment, let label):
             if var record = live[id] {
                 record.segment = segment
-                if record.plannedLanguages.contains(label), !record.playedLanguages.contains(label) {
-                    record.playedLanguages.append(label)
-                }
+                // A language counts as played once a pass played it through (segmentEnded), not
+                // when it starts; the fact keeps where and when it started (SPEC 16).
+                let zone = places.followers[output]?.zone ?? record.zone
+                record.segments = (record.segments ?? []) + [SegmentFact(index: segment, label: label, pass: 0,
+                                                                         startedAt: now().microseconds, zone: zone)]
                 live[id] = record
                 write(record, synced: false)
                 // Followers show the progress by language (the console's overview).
                 publish(.broadcast(record))
             }
             feed(output, .segmentStarted(id: id, segment: segment))
+        case .segmentEnded(_, let id, let segment, let pass, let planned, let played):
+            if var record = live[id], let at = record.segments?.lastIndex(where: { $0.index == segment && !$0.ended }) {
+                record.segments?[at].pass = pass
+                record.segments?[at].planned = planned
+                record.segments?[at].played = played
+                record.segments?[at].ended = true
+                if let fact = record.segments?[at], fact.isPlayed, record.plannedLanguages.contains(fact.label),
+                   !record.playedLanguages.contains(fact.label) {
+                    record.playedLanguages.append(fact.label)
+                }
+                live[id] = record
+                write(record)
+                // Followers show the progress by language (the console's overview).
+                publish(.broadcast(record))
+            }
         case .firstFrame(_, let id):
             // Stamped by the engine's clock; kept from the first play (a resumed broadcast started earlier).
             if var record = live[id], record.startedAt == nil {
@@ -485,6 +502,12 @@ public actor Engine {
                     switch segment.outcome {
                     case .played(let frames), .cut(let frames): record.segmentFrames[segment.label, default: 0] += frames
                     case .failed: break
+                    }
+                    // A segment the device cut reported no end of its own: close its fact here.
+                    if case .cut(let frames) = segment.outcome,
+                       let at = record.segments?.lastIndex(where: { $0.index == segment.index && !$0.ended }) {
+                        record.segments?[at].played = frames
+                        record.segments?[at].ended = true
                     }
                 }
                 // A recording broken or deleted since the last check: the rest played; say which did not.

@@ -101,6 +101,10 @@ extension FleetService {
                                 expiresAt: command.expiresAt.microseconds)
         do {
             try store.enqueueCommand(row, key: key.id)
+            // Coverage needs the zones a message was aimed at after the command expired (SPEC 16).
+            if case .broadcast(let b) = body {
+                try store.saveAim(FleetAimRow(command: command.id, message: b.message, zones: zones, at: t.microseconds))
+            }
         } catch {
             throw Refusal.storageFull("\(error)")
         }

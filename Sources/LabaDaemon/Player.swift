@@ -10,6 +10,9 @@ public enum PlayerReport: Sendable {
     case segmentStarted(output: String, id: String, segment: Int, label: String)
     /// The first frames of this play went to the device; the engine stamps the record's `started_at`.
     case firstFrame(output: String, id: String)
+    /// A segment ended (played through, cut or failed): its pass, the frames it should have
+    /// played (nil: unknown) and those it played, at the output's rate (SPEC 16).
+    case segmentEnded(output: String, id: String, segment: Int, pass: Int, planned: Int?, played: Int)
     case finished(output: String, id: String, result: RenderResult)
     /// The program could not be built (an upload that cannot be measured): nothing played.
     case unplayable(output: String, id: String, reason: String)
@@ -184,12 +187,24 @@ final class Player: @unchecked Sendable {
         /// Plays one broadcast: its segments and first frame reported as they come, then its end.
         func perform(_ id: String, monitor: MonitorSession? = nil, _ render: (_ progress: (RenderEvent) -> Void) -> RenderResult) {
             var wroteFirst = false
+            var planned: (index: Int, pass: Int, frames: Int?)?
             let output = self.output
             let result = render { [report] event in
                 switch event {
                 case .segmentStarted(let index, let label):
                     if let monitor { monitor.starts.append((index, label, monitor.meter.position)) }
                     report(.segmentStarted(output: output, id: id, segment: index, label: label))
+                case .segmentPlanned(let index, let pass, let frames):
+                    planned = (index, pass, frames)
+                case .segmentFinished(let index, _, let outcome):
+                    let played: Int
+                    switch outcome {
+                    case .played(let frames), .cut(let frames): played = frames
+                    case .failed: played = 0
+                    }
+                    let known = planned?.index == index ? planned : nil
+                    report(.segmentEnded(output: output, id: id, segment: index, pass: known?.pass ?? 0,
+                                         planned: known?.frames, played: played))
                 case .progress where !wroteFirst:
                     wroteFirst = true
                     report(.firstFrame(output: output, id: id))

@@ -25,6 +25,20 @@ extension BroadcastRecord {
         reasonArgs = json.reasonArgs
         frames = json.frames
         xruns = json.xruns
+        segments = json.segments.map { $0.map(SegmentFact.init(json:)) }
+        if let position = json.position, let at = FleetTime.parse(position.at) {
+            positionLat = position.lat
+            positionLon = position.lon
+            positionAt = at.microseconds
+        }
+    }
+}
+
+extension SegmentFact {
+    /// A segment as a unit's JSON carries it.
+    init(json s: SegmentJSON) {
+        self.init(index: s.index, label: s.label, pass: s.pass, planned: s.plannedFrames, played: s.playedFrames,
+                  startedAt: s.startedAt.flatMap(FleetTime.parse)?.microseconds, zone: s.zone, ended: s.ended, heard: s.heard)
     }
 }
 

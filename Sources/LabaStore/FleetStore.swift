@@ -622,10 +622,12 @@ extension Store {
 
     public func lastFleetRecords() throws -> [String: FleetRecordRow] {
         try database.read { db in
+            // One index seek per unit (fleet_record_unit_planned), not a scan of millions (issue 28).
             let rows = try FleetRecordRow.fetchAll(db, sql: """
-                SELECT r.* FROM fleet_record r
-                JOIN (SELECT unit, MAX(planned_at) AS last FROM fleet_record GROUP BY unit) m
-                  ON r.unit = m.unit AND r.planned_at = m.last
+                SELECT r.* FROM fleet_record_count c
+                JOIN fleet_record r ON r.rowid = (
+                  SELECT rowid FROM fleet_record WHERE unit = c.unit ORDER BY planned_at DESC, id DESC LIMIT 1)
+                WHERE c.count > 0
                 """)
             return Dictionary(rows.map { ($0.unit, $0) }) { a, _ in a }
         }

@@ -134,6 +134,7 @@ public final class Store: Sendable {
             }
         }
         registerMonitorMigration(&migrator)
+        registerCoverageMigrations(&migrator)
         return migrator
     }
 

@@ -64,6 +64,9 @@ public struct BroadcastRecord: Codable, Equatable, Sendable {
     public var rate: Int?
     /// Frames of each label's segments (a language, `neutral`, `chime`), for airtime per language.
     public var segmentFrames: [String: Int]
+    /// Each segment of each pass as it played (SPEC 16); nil for a record of an older version
+    /// (coverage counts it as played, extent unknown).
+    public var segments: [SegmentFact]?
     /// Where a following output was when the broadcast started: the last fix (SPEC 13).
     public var positionLat: Double?
     public var positionLon: Double?
@@ -102,6 +105,7 @@ public struct BroadcastRecord: Codable, Equatable, Sendable {
         self.frames = 0
         self.xruns = 0
         self.segmentFrames = [:]
+        self.segments = []
         self.requestedBy = requestedBy
     }
 
@@ -129,7 +133,7 @@ public struct BroadcastRecord: Codable, Equatable, Sendable {
         case repeatCount = "repeat_count", loop, plannedAt = "planned_at", deadline
         case startedAt = "started_at", endedAt = "ended_at", state, segment, outcome, reason
         case reasonCode = "reason_code", reasonArgs = "reason_args"
-        case requestedBy = "requested_by", frames, xruns, rate, segmentFrames = "segment_frames"
+        case requestedBy = "requested_by", frames, xruns, rate, segmentFrames = "segment_frames", segments
         case positionLat = "position_lat", positionLon = "position_lon", positionAt = "position_at"
         case loudness
     }
