@@ -155,7 +155,10 @@ extension FrontDoor {
         } catch let failure as APIFailure {
             throw failure.refusal ?? Refusal(.notAudio, ["detail": failure.message])
         } catch let error as AudioError {
-            throw Refusal(.notAudio, ["detail": "\(error)".replacingOccurrences(of: received, with: "upload")])
+            // The kind of problem by its code, for the clerk's words; libsndfile's English as the detail.
+            var args = ["detail": "\(error)".replacingOccurrences(of: received, with: "upload")]
+            if case .failure(let failure) = SndFileProbe().probe(path: received), let problem = failure.problem { args["problem"] = problem }
+            throw Refusal(.notAudio, args)
         } catch {
             throw .storageFull("\(error)")
         }
