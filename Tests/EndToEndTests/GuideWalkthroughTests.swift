@@ -1,13 +1,13 @@
 import Foundation
 import Testing
 
-/// The README's "day at the township office": every `laba` line of its shell block, run as written
+/// The technician's guide's "day at the township office": every `laba` line of its shell block, run as written
 /// (through the shell, from a working directory holding the uploaded recording) against a real
 /// daemon on the Lijiang example, with the sound devices replaced by ALSA's `null` PCM.
-@Suite(.serialized) struct ReadmeWalkthroughTests {
+@Suite(.serialized) struct GuideWalkthroughTests {
     static func walkthrough() throws -> [String] {
-        let readme = try String(contentsOfFile: Binaries.repo("README.md"), encoding: .utf8)
-        let section = try #require(readme.components(separatedBy: "## Operating: a day at the township office").dropFirst().first)
+        let guide = try String(contentsOfFile: Binaries.repo("Docs/technician.md"), encoding: .utf8)
+        let section = try #require(guide.components(separatedBy: "## Operating: a day at the township office").dropFirst().first)
         let block = try #require(section.components(separatedBy: "```sh\n").dropFirst().first?.components(separatedBy: "```").first)
         return block.split(separator: "\n").map(String.init)
     }
