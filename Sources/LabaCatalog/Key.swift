@@ -24,11 +24,17 @@ extension Catalog {
         case zoneOrAll
         case playMessageOrFile
         case stopWhich
+        case stopBroadcastDone
+        case stopTalkDone
+        case stopDone
+        case stopDoneCleared
+        case stopNoOutput
         case zoneBothOrNeither
         case unreachable
         case noSocket
         case socketPermission
         case socketPermissionNoGroup
+        case socketPermissionRootGroup
         case nothingListens
         case badSocketPath
         case daemonAnswered
@@ -285,6 +291,7 @@ extension Catalog {
         case noPlaybackPCM
         case scheduleAdded
         case scheduleChanged
+        case scheduleKeptDays
         case schedulePaused
         case scheduleResumed
         case scheduleRemoved
@@ -520,6 +527,16 @@ extension Catalog {
         case webAddAccount
         case webBadAccount
         case webPasswordTooShort
+        case webChangePassword
+        case webOldPassword
+        case webNewPassword
+        case webNewPasswordAgain
+        case webPasswordMismatch
+        case webOldPasswordWrong
+        case webPasswordChanged
+        case webPasswordSessionsEnd
+        case webResetPassword
+        case webPasswordReset
         case webAccountExists
         case webAccountAdded
         case webAccountRemoved

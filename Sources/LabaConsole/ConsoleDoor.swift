@@ -58,6 +58,8 @@ public protocol ConsoleDoor: Sendable {
     func accounts() throws -> [ConsoleAccount]
     func addAccount(_ account: ConsoleAccount) throws
     func setZones(_ name: String, zones: AccountZones) throws
+    /// A new password (its bcrypt hash); every session of the account ends.
+    func setPassword(_ name: String, hash: String) throws
     func removeAccount(_ name: String) throws
     func session(tokenHash: String, now: Int64) throws -> (ConsoleSession, ConsoleAccount)?
     func addSession(_ session: ConsoleSession) throws

@@ -109,6 +109,9 @@ final class Site: Sendable {
         router.post("/accounts/add") { request, context in try await self.addAccount(request, context) }
         router.post("/accounts/remove") { request, context in try await self.removeAccount(request, context) }
         router.post("/accounts/zones") { request, context in try await self.setAccountZones(request, context) }
+        router.post("/accounts/password") { request, context in try await self.resetPassword(request, context) }
+        router.get("/password") { request, context in try await self.passwordPage(request, context) }
+        router.post("/password") { request, context in try await self.changePassword(request, context) }
     }
 
     // MARK: Who is asking
@@ -325,7 +328,10 @@ final class Site: Sendable {
         if await currentVisit(request, context) != nil { return Self.redirect("/") }
         let texts = Texts.byLanguage[PageLanguage.choose(account: nil, acceptLanguage: request.headers[.acceptLanguage],
                                                          configured: settings.language)]!
-        return html("login", frame(nil, texts: texts, title: texts(.webLoginTitle), page: LoginPage(name: "")))
+        // After a password change (every session ended): say why the clerk is here again.
+        let changed = Form(request.uri.query ?? "")["changed"] == "1"
+        return html("login", frame(nil, texts: texts, title: texts(.webLoginTitle), page: LoginPage(name: ""),
+                                   flash: changed ? texts(.webPasswordChanged) : nil))
     }
 
     func login(_ request: Request, _ context: ConsoleContext) async throws -> Response {

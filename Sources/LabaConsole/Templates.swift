@@ -14,7 +14,7 @@ enum Templates {
     static let all: [String: String] = [
         "top": top, "bottom": bottom, "login": login, "overview": overview, "live": live, "broadcast": broadcast,
         "confirm": confirm, "stop": stop, "talk": talk, "schedule": schedule, "entry": entry, "schedule-log": scheduleLog, "record": record, "recordings": recordings,
-        "zones": zones, "accounts": accounts, "problem": problem, "entryCard": entryCard,
+        "zones": zones, "accounts": accounts, "password": password, "problem": problem, "entryCard": entryCard,
     ]
 
     static let top = """
@@ -32,6 +32,7 @@ enum Templates {
     <span class="brand">{{t.webBrand}}</span>
     {{#user}}
     <span>{{user}} <span class="muted" style="color:#cfe0f0">({{roleName}})</span></span>
+    <a class="link" id="change-password" href="/password">{{t.webChangePassword}}</a>
     <form method="post" action="/language"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="back" value="{{path}}"><input type="hidden" name="language" value="{{otherLanguage}}"><button class="link" id="switch-language" type="submit">{{otherLanguageName}}</button></form>
     <form method="post" action="/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button class="link" type="submit">{{t.webLogout}}</button></form>
     {{/user}}
@@ -375,7 +376,11 @@ enum Templates {
     <select name="zones_mode">{{#modes}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/modes}}</select>
     <div class="tree">{{#zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}"{{#checked}} checked{{/checked}}>{{name}}</label>{{/zones}}</div>
     <p><button type="submit">{{t.webAccountZonesSave}}</button></p></form></details>{{/limitable}}</td>
-    <td><form method="post" action="/accounts/remove" data-confirm="{{t.webConfirmRemoveAccount}}"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}"><button class="stop" type="submit">{{t.webRemove}}</button></form></td></tr>{{/page.accounts}}
+    <td><details class="reset-password"><summary>{{t.webResetPassword}}</summary>
+    <form class="stack" method="post" action="/accounts/password"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}">
+    <label>{{t.webNewPassword}}<input type="password" name="password" required minlength="8" autocomplete="new-password"></label>
+    <p><button type="submit">{{t.webResetPassword}}</button></p></form></details>
+    <form method="post" action="/accounts/remove" data-confirm="{{t.webConfirmRemoveAccount}}"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}"><button class="stop" type="submit">{{t.webRemove}}</button></form></td></tr>{{/page.accounts}}
     </table></div>
     <h2>{{t.webAddAccount}}</h2>
     <form class="stack card" method="post" action="/accounts/add">
@@ -388,6 +393,21 @@ enum Templates {
     <div class="tree">{{#page.zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}">{{name}}</label>{{/page.zones}}</div>
     </fieldset>
     <p><button type="submit">{{t.webAddAccount}}</button></p>
+    </form>
+    {{> bottom}}
+    """
+
+    /// One's own password: the current one, the new one twice.
+    static let password = """
+    {{> top}}
+    <h1>{{t.webChangePassword}}</h1>
+    <form class="stack card" method="post" action="/password" id="password-form">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <label>{{t.webOldPassword}}<input type="password" name="old" id="old-password" required autocomplete="current-password"></label>
+    <label>{{t.webNewPassword}}<input type="password" name="new" id="new-password" required minlength="8" autocomplete="new-password"></label>
+    <label>{{t.webNewPasswordAgain}}<input type="password" name="again" id="new-password-again" required minlength="8" autocomplete="new-password"></label>
+    <p class="muted">{{t.webPasswordSessionsEnd}}</p>
+    <p><button type="submit" id="change">{{t.webChangePassword}}</button></p>
     </form>
     {{> bottom}}
     """

@@ -130,6 +130,7 @@ extension FrontDoor {
     public func accounts() throws -> [ConsoleAccount] { try store.accounts() }
     public func addAccount(_ account: ConsoleAccount) throws { try store.addAccount(account) }
     public func setZones(_ name: String, zones: AccountZones) throws { try store.setZones(name, zones: zones) }
+    public func setPassword(_ name: String, hash: String) throws { try store.setPassword(name, hash: hash) }
     public func removeAccount(_ name: String) throws { try store.removeAccount(name) }
     public func session(tokenHash: String, now: Int64) throws -> (ConsoleSession, ConsoleAccount)? {
         try store.session(tokenHash: tokenHash, now: now)
