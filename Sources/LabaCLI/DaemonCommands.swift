@@ -251,6 +251,12 @@ struct Status: AsyncParsableCommand {
             print(t(.statusPower, ["output": o.id, "state": Catalog.powerStateName(power.state.description)]))
             if let problem = power.problem { print(t(.statusPowerProblem, ["output": o.id, "problem": problem])) }
         }
+        // The operators' volumes set from the console (issue 27), where they differ from the technician's.
+        for o in status.outputs {
+            guard let volume = o.volume, volume.volumeDB != 0 else { continue }
+            print(t(.statusVolume, ["output": o.id, "db": VolumeText.db(volume.volumeDB),
+                                    "lower": VolumeText.db(volume.lowerDB ?? 0), "upper": VolumeText.db(volume.upperDB ?? 0)]))
+        }
         // The operators' entries a technician's edit disabled: the clerk who made them reads this.
         if let details = status.warningDetails {
             for warning in details where warning.location?.contains("/" + OperatorSchedule.fileName + ":") == true { print(warning.line()) }

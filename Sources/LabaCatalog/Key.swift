@@ -366,6 +366,7 @@ extension Catalog {
         case statusClockSynced
         case statusClockNotSynced
         case statusPower
+        case statusVolume
         case statusPowerProblem
         case powerOff
         case powerWarming
@@ -537,6 +538,12 @@ extension Catalog {
         case webPasswordSessionsEnd
         case webResetPassword
         case webPasswordReset
+        case webVolume
+        case webVolumeNow
+        case webVolumeSet
+        case webVolumeHint
+        case webVolumeDone
+        case webVolumeNotANumber
         case webAccountExists
         case webAccountAdded
         case webAccountRemoved
@@ -759,6 +766,7 @@ extension Catalog {
         // Accounts' zones (SPEC 17)
         case refusalOutsideZones
         case refusalLibraryNeedsEverywhere
+        case refusalVolumeOutOfRange
         case columnZones
         case accountZonesEverywhere
         case accountZonesConfigured
@@ -804,6 +812,9 @@ extension Catalog {
         case diagnosticNotWholeNumber
         case diagnosticOutOfRange
         case diagnosticOutOfRangeOrOff
+        case diagnosticVolumeRangeShape
+        case diagnosticVolumeRangeOrder
+        case diagnosticOperatorVolumeClamped
         case diagnosticAtLeast
         case diagnosticAtLeastOrNone
         case diagnosticMustBePositive

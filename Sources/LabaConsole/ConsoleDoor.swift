@@ -33,6 +33,9 @@ public protocol ConsoleDoor: Sendable {
     /// Ends a broadcast (or a talk); nil for a talk.
     func cancel(_ id: String, by requester: RequestedBy?) async throws(Refusal) -> BroadcastRecord?
     func move(output: String, to zone: String, by requester: RequestedBy?) async throws(Refusal) -> OutputStatus
+    /// A loudspeaker's operators' volume (dB from its `volume_db`, inside its `volume_range`);
+    /// true when it applies from the next program at once.
+    func setVolume(output: String, db: Double, by requester: RequestedBy?) async throws(Refusal) -> Bool
     func talk(_ request: ConsoleTalkRequest) async throws(Refusal) -> ConsoleTalk
     /// Nil for a talk unknown (or ended long ago).
     func talkProgress(_ id: String) async -> TalkProgress?

@@ -105,6 +105,7 @@ final class Site: Sendable {
         router.put("/recordings/:message/:language") { request, context in try await self.saveRecording(request, context) }
         router.get("/zones") { request, context in try await self.zones(request, context) }
         router.post("/zones/move") { request, context in try await self.move(request, context) }
+        router.post("/zones/volume") { request, context in try await self.setVolume(request, context) }
         router.get("/accounts") { request, context in try await self.accounts(request, context) }
         router.post("/accounts/add") { request, context in try await self.addAccount(request, context) }
         router.post("/accounts/remove") { request, context in try await self.removeAccount(request, context) }

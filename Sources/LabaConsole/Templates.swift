@@ -82,6 +82,7 @@ enum Templates {
     {{#waiting}}<p class="muted">{{waiting}}</p>{{/waiting}}
     {{#power}}<p class="muted power">{{power}}</p>{{/power}}
     {{#powerProblem}}<p class="error power-problem">{{powerProblem}}</p>{{/powerProblem}}
+    {{#volume}}<p class="muted volume">{{volume}}</p>{{/volume}}
     <p class="muted">{{t.webNext}}: {{next}}</p>
     </div>
     {{/page.outputs}}
@@ -358,6 +359,11 @@ enum Templates {
     {{#canOperate}}{{#movable}}<form method="post" action="/zones/move" class="row"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="output" value="{{id}}">
     <label>{{t.webMoveTo}}<select name="zone" id="move-{{id}}">{{#choices}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/choices}}</select></label>
     <div><button type="submit" id="move-button-{{id}}">{{t.webMove}}</button></div></form>{{/movable}}{{/canOperate}}
+    {{#volume}}<p class="volume" id="volume-now-{{id}}">{{volume.now}}</p>
+    {{#canOperate}}{{#volume.settable}}<form method="post" action="/zones/volume" class="row"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="output" value="{{id}}">
+    <label>{{t.webVolume}}<input type="number" name="volume_db" id="volume-{{id}}" min="{{volume.lower}}" max="{{volume.upper}}" step="1" value="{{volume.value}}"> dB</label>
+    <div><button type="submit" id="volume-button-{{id}}">{{t.webVolumeSet}}</button></div></form>
+    <p class="muted">{{volume.hint}}</p>{{/volume.settable}}{{/canOperate}}{{/volume}}
     </div>
     {{/page.outputs}}
     </div>

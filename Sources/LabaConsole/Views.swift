@@ -176,6 +176,8 @@ struct OverviewPage {
         /// The amplifier of an output with `power:`: its state, and a switching that fails.
         var power: String?
         var powerProblem: String?
+        /// The operators' volume, when it is not the technician's own (`音量：-6 dB`).
+        var volume: String?
     }
 
     struct Recent {
@@ -209,7 +211,8 @@ struct OverviewPage {
             return Output(id: o.id, name: naming.output(o.id), named: naming.outputNamed(o.id), zone: o.zone, zoneName: naming.zone(o.zone), state: state, stateName: texts.state(state),
                           playing: playing, waiting: o.queue.isEmpty ? nil : texts(.webWaiting, ["n": String(o.queue.count)]),
                           next: next, power: o.power.map { texts(.webPower, ["state": Catalog.powerStateName($0.state, in: texts.language)]) },
-                          powerProblem: o.power?.problem.map { texts(.webPowerProblem, ["problem": $0]) })
+                          powerProblem: o.power?.problem.map { texts(.webPowerProblem, ["problem": $0]) },
+                          volume: o.volume.flatMap { $0.db == 0 ? nil : texts(.webVolumeNow, ["db": VolumeText.db($0.db)]) })
         }
         recent = records.map { r in
             let outcome = r.outcome?.rawValue ?? r.state.rawValue
