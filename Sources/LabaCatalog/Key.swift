@@ -544,6 +544,17 @@ extension Catalog {
         case webVolumeHint
         case webVolumeDone
         case webVolumeNotANumber
+        case webButtons
+        case webButtonsHint
+        case webButtonTitle
+        case webButtonTitleHint
+        case webButtonDoes
+        case webAddButton
+        case webButtonNeedsTitle
+        case webButtonsFull
+        case webButtonAdded
+        case webButtonRemoved
+        case webConfirmRemoveButton
         case webAccountExists
         case webAccountAdded
         case webAccountRemoved

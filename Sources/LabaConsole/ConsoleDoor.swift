@@ -55,6 +55,12 @@ public protocol ConsoleDoor: Sendable {
                         requester: RequestedBy?, dryRun: Bool) async throws(ScheduleRefusal) -> ScheduleChangeJSON
     func scheduleLog(since: Int64?, until: Int64?, limit: Int) async throws -> ScheduleLogJSON
 
+    // MARK: One-tap buttons (admins set them up; pressing one is a broadcast like any other)
+
+    func buttons() throws -> [OneTapButton]
+    func addButton(_ button: OneTapButton) throws
+    func removeButton(_ id: String) throws
+
     // MARK: Accounts and sessions
 
     func account(_ name: String) throws -> ConsoleAccount?

@@ -18,8 +18,10 @@ extension Site {
 
     func overviewPage(_ visit: Visit) async -> OverviewPage {
         let naming = await self.naming(visit)
-        return OverviewPage(status: await door.status(), recent: await door.history(BroadcastFilter(limit: 8)),
-                            naming: naming, texts: visit.texts)
+        var page = OverviewPage(status: await door.status(), recent: await door.history(BroadcastFilter(limit: 8)),
+                                naming: naming, texts: visit.texts)
+        if visit.canOperate { page.buttons = ((try? door.buttons()) ?? []).map { Self.buttonView($0, naming: naming, texts: visit.texts) } }
+        return page
     }
 
     func overview(_ request: Request, _ context: ConsoleContext) async throws -> Response {

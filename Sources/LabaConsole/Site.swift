@@ -111,6 +111,9 @@ final class Site: Sendable {
         router.post("/accounts/remove") { request, context in try await self.removeAccount(request, context) }
         router.post("/accounts/zones") { request, context in try await self.setAccountZones(request, context) }
         router.post("/accounts/password") { request, context in try await self.resetPassword(request, context) }
+        router.get("/buttons") { request, context in try await self.buttonsPage(request, context) }
+        router.post("/buttons/add") { request, context in try await self.addButton(request, context) }
+        router.post("/buttons/remove") { request, context in try await self.removeButton(request, context) }
         router.get("/password") { request, context in try await self.passwordPage(request, context) }
         router.post("/password") { request, context in try await self.changePassword(request, context) }
     }
@@ -231,7 +234,7 @@ final class Site: Sendable {
                 ("/", .webOverview, .viewer), ("/broadcast", .webBroadcast, .operator), ("/stop", .webStop, .operator),
                 ("/talk", .webTalk, .operator),
                 ("/schedule", .webSchedule, .viewer), ("/record", .webRecord, .viewer), ("/recordings", .webRecordings, .viewer),
-                ("/zones", .webZonesPage, .viewer), ("/accounts", .webAccounts, .admin),
+                ("/zones", .webZonesPage, .viewer), ("/buttons", .webButtons, .admin), ("/accounts", .webAccounts, .admin),
             ]
             nav = items.filter { visit.account.role >= $0.2 }.map { Nav(href: $0.0, label: t($0.1), current: visit.path == $0.0 || ($0.0 != "/" && visit.path.hasPrefix($0.0 + "/"))) }
         }

@@ -14,7 +14,7 @@ enum Templates {
     static let all: [String: String] = [
         "top": top, "bottom": bottom, "login": login, "overview": overview, "live": live, "broadcast": broadcast,
         "confirm": confirm, "stop": stop, "talk": talk, "schedule": schedule, "entry": entry, "schedule-log": scheduleLog, "record": record, "recordings": recordings,
-        "zones": zones, "accounts": accounts, "password": password, "problem": problem, "entryCard": entryCard,
+        "zones": zones, "accounts": accounts, "password": password, "buttons": buttons, "problem": problem, "entryCard": entryCard,
     ]
 
     static let top = """
@@ -99,6 +99,11 @@ enum Templates {
     static let overview = """
     {{> top}}
     <h1>{{t.webOverview}}</h1>
+    {{#canOperate}}{{#page.hasButtons}}<section class="one-tap" id="one-tap"><h2>{{t.webButtons}}</h2><div class="row">
+    {{#page.buttons}}<form method="post" action="/broadcast" class="one-tap-button"><input type="hidden" name="csrf" value="{{csrf}}">
+    {{#fields}}<input type="hidden" name="{{name}}" value="{{value}}">{{/fields}}
+    <button type="submit" id="tap-{{id}}"{{#emergency}} class="emergency"{{/emergency}}>{{title}}</button><br><span class="muted">{{detail}}</span></form>
+    {{/page.buttons}}</div></section>{{/page.hasButtons}}{{/canOperate}}
     <div id="live">{{> live}}</div>
     {{> bottom}}
     """
@@ -399,6 +404,37 @@ enum Templates {
     <div class="tree">{{#page.zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}">{{name}}</label>{{/page.zones}}</div>
     </fieldset>
     <p><button type="submit">{{t.webAddAccount}}</button></p>
+    </form>
+    {{> bottom}}
+    """
+
+    /// The one-tap buttons (admins): each with what it does, and a form for a new one.
+    static let buttons = """
+    {{> top}}
+    <h1>{{t.webButtons}}</h1>
+    <p class="muted">{{t.webButtonsHint}}</p>
+    <div class="scroll"><table id="buttons">
+    <tr><th>{{t.webButtonTitle}}</th><th>{{t.webButtonDoes}}</th><th></th></tr>
+    {{#page.buttons}}<tr data-button="{{id}}"><td>{{title}}</td><td>{{detail}}</td>
+    <td><form method="post" action="/buttons/remove" data-confirm="{{t.webConfirmRemoveButton}}"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="id" value="{{id}}"><button class="stop" type="submit">{{t.webRemove}}</button></form></td></tr>{{/page.buttons}}
+    </table></div>
+    <h2>{{t.webAddButton}}</h2>
+    <form class="stack card" method="post" action="/buttons/add" id="button-form">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <label>{{t.webButtonTitle}}<input type="text" name="title" id="button-title" required maxlength="64" placeholder="{{t.webButtonTitleHint}}"></label>
+    <fieldset><legend>{{t.webMessage}}</legend>
+    <select name="message" id="message"><option value="">{{t.webChooseMessage}}</option>{{#page.form.messages}}<option value="{{id}}">{{title}}</option>{{/page.form.messages}}</select>
+    </fieldset>
+    <fieldset class="tree"><legend>{{t.webZones}}</legend>
+    <label><input type="checkbox" name="all" value="true" id="zone-all">{{t.webAllZones}}</label>
+    {{#page.form.zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}" id="zone-{{id}}">{{name}}</label>{{/page.form.zones}}
+    </fieldset>
+    <fieldset><legend>{{t.webPriority}}</legend>
+    <label><input type="radio" name="priority" value="manual" id="priority-manual" checked>{{t.webPriorityManual}}</label>
+    <label><input type="radio" name="priority" value="emergency" id="priority-emergency">{{t.webPriorityEmergency}}</label>
+    </fieldset>
+    <label>{{t.webRepeatTimes}}<input type="number" name="repeat" id="repeat" min="1" max="100" value="1"></label>
+    <p><button type="submit" id="add-button">{{t.webAddButton}}</button></p>
     </form>
     {{> bottom}}
     """

@@ -153,6 +153,18 @@ struct Choice {
 // MARK: Overview
 
 struct OverviewPage {
+    /// A one-tap button as the overview shows it: a form that asks what the broadcast page asks.
+    struct Button {
+        var id: String
+        var title: String
+        var detail: String
+        var emergency: Bool
+        var fields: [Site.ConfirmPage.Field]
+    }
+
+    var buttons: [Button] = []
+    var hasButtons: Bool { !buttons.isEmpty }
+
     struct Playing {
         var id: String
         var message: String

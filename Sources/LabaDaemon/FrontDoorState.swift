@@ -154,6 +154,12 @@ extension FrontDoor {
         try await editor.log(since: since, until: until, limit: limit)
     }
 
+    // MARK: The console's one-tap buttons
+
+    public func buttons() throws -> [OneTapButton] { try store.buttons() }
+    public func addButton(_ button: OneTapButton) throws { try store.addButton(button) }
+    public func removeButton(_ id: String) throws { try store.removeButton(id) }
+
     // MARK: The console's accounts and sessions
 
     public func account(_ name: String) throws -> ConsoleAccount? { try store.account(name) }

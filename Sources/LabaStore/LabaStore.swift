@@ -128,6 +128,8 @@ public final class Store: Sendable {
                 t.add(column: "reason_args", .text)
             }
         }
+        // v11: the console's one-tap buttons (issue 27).
+        migrator.registerMigration("v11-buttons", migrate: migrateButtons)
         return migrator
     }
 

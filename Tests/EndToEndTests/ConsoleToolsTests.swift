@@ -3,12 +3,13 @@ import LabaTestSupport
 import Testing
 
 /// The clerk's tools of issue 27 in a real browser (Tests/Browser/tools.py): passwords changed and
-/// reset from the console. With LABA_DOC_SCREENSHOTS=DIR (`make doc-screenshots`) the same run
+/// reset from the console, a loudspeaker's volume refused outside its range and heard lower on the
+/// next broadcast. With LABA_DOC_SCREENSHOTS=DIR (`make doc-screenshots`) the same run
 /// saves the operator's guide's pictures there.
 @Suite(.serialized) struct ConsoleToolsTests {
     @Test(.enabled(if: ConsoleTests.browserAvailable || ProcessInfo.processInfo.environment["CI"] != nil,
                    "needs chromium-driver, selenium and pulseaudio (make deps)"))
-    func passwordsFromTheConsole() throws {
+    func passwordsAndVolumeFromTheConsole() throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones()
         let port = try ConsoleTests.freePort()
@@ -38,6 +39,11 @@ import Testing
         #expect(browser.status == 0, "\(browser.stdout)\n\(browser.stderr)")
         #expect(fixture.waitForLog("console: password changed"))
         #expect(fixture.waitForLog("console: password reset"))
+        // The volume set from the console is the operators' (state dir), shown by `laba status`.
+        let volumes = try String(contentsOfFile: fixture.dir + "/state/volumes.json", encoding: .utf8)
+        #expect(volumes.contains(#""square" : -12"#), "\(volumes)")
+        let status = try Binaries.run("laba", ["status"], environment: fixture.environment)
+        #expect(status.stdout.contains("square: operators' volume -12 dB (they may set -12 to 0 dB)"), "\(status.stdout)")
         #expect(fixture.terminate() == 0)
     }
 }
