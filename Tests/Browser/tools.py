@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The clerk's tools in a real browser (headless Chromium driven by Selenium): passwords changed
-and reset from the console, a loudspeaker's volume within its range, and the pictures of the
-operator's guide. Started by
+and reset from the console, a loudspeaker's volume within its range, one-tap buttons (the
+emergency's confirmation kept), and the pictures of the operator's guide. Started by
 EndToEndTests/ConsoleToolsTests.swift against a real labad:
 
     tools.py BASE_URL CAPTURE_DIR
@@ -205,23 +205,87 @@ def volume(d):
     check(abs(drop - 12) < 0.5, f"the next broadcast plays 12 dB lower ({drop:.2f} dB)")
 
 
+def completed(d):
+    return len(d.find_elements(By.CSS_SELECTOR, '#recent tr[data-outcome="completed"]'))
+
+
+def buttons(d):
+    """An admin sets up one-tap buttons; an operator presses them on the overview."""
+    sign_in(d, "zhang", "password-zhang")
+    d.get(BASE + "/buttons")
+    # Words first: the browser's own check taken away, the console's refuses a button without them.
+    d.execute_script("document.getElementById('button-title').removeAttribute('required')")
+    d.find_element(By.CSS_SELECTOR, '#message option[value="alarm"]').click()
+    d.find_element(By.ID, "zone-all").click()
+    d.find_element(By.ID, "add-button").click()
+    wait(d, lambda d: "请填写按钮上的字" in d.find_element(By.ID, "error").text, "a button needs its words")
+    for title, message, zone, emergency in [("紧急疏散 → 全部喇叭", "alarm", "all", True), ("防疫通知 → 祥和街道", "notice", "town", False)]:
+        d.get(BASE + "/buttons")
+        d.find_element(By.ID, "button-title").send_keys(title)
+        d.find_element(By.CSS_SELECTOR, f'#message option[value="{message}"]').click()
+        d.find_element(By.ID, "zone-" + zone).click()
+        if emergency:
+            d.find_element(By.ID, "priority-emergency").click()
+        d.find_element(By.ID, "add-button").click()
+        wait(d, lambda d: title in d.find_element(By.ID, "flash").text and title in d.find_element(By.ID, "buttons").text,
+             f"the admin adds '{title}'")
+    picture(d, "buttons")
+    rows = d.find_elements(By.CSS_SELECTOR, "#buttons tr[data-button]")
+    check([r.find_elements(By.TAG_NAME, "td")[1].text for r in rows] == ["火警 · 全部区域 · 紧急插播", "防疫通知 · 古城区祥和街道 · 日常插播"],
+          f"each says what it broadcasts ({[r.text for r in rows]})")
+
+    # A viewer sees none; an operator sees both on the overview.
+    sign_in(d, "zhao", "reset-password-zhao")
+    d.get(BASE + "/")
+    check(not d.find_elements(By.ID, "one-tap"), "a viewer has no buttons")
+    sign_in(d, "li", "new-password-li")
+    d.get(BASE + "/")
+    taps = d.find_elements(By.CSS_SELECTOR, "#one-tap button")
+    check([b.text for b in taps] == ["紧急疏散 → 全部喇叭", "防疫通知 → 祥和街道"], f"the operator's overview has both ({[b.text for b in taps]})")
+    picture(d, "overview")
+    before = completed(d)
+    taps[1].click()
+    wait(d, lambda d: d.find_elements(By.ID, "flash") and completed(d) == before + 1, "one press of a routine button broadcasts at once")
+    check(tones(os.path.join(CAPTURES, "laba_square.wav")) == [300, 500, 900], "its message plays on the square")
+
+    # The emergency's: one press brings the confirmation, nothing more.
+    d.find_element(By.CSS_SELECTOR, "#one-tap button.emergency").click()
+    wait(d, lambda d: d.find_elements(By.ID, "confirm"), "the emergency button still asks for its confirmation")
+    picture(d, "confirm")
+    d.get(BASE + "/")
+    check(completed(d) == before + 1, "leaving the confirmation sends nothing")
+    d.find_element(By.CSS_SELECTOR, "#one-tap button.emergency").click()
+    wait(d, lambda d: d.find_elements(By.ID, "confirm"), "asked again")
+    d.find_element(By.ID, "confirm").click()
+    wait(d, lambda d: completed(d) == before + 2, "confirmed, it broadcasts")
+    check(tones(os.path.join(CAPTURES, "laba_square.wav")) == [1200], "the alarm plays on the square")
+
+    # Removed by the admin, gone from the overview.
+    sign_in(d, "zhang", "password-zhang")
+    d.get(BASE + "/buttons")
+    d.execute_script("document.querySelectorAll('form[data-confirm]').forEach(f => f.removeAttribute('data-confirm'))")
+    d.find_element(By.CSS_SELECTOR, "#buttons tr[data-button] button.stop").click()
+    wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#buttons tr[data-button]")) == 1, "the admin removes one")
+    d.get(BASE + "/")
+    check([b.text for b in d.find_elements(By.CSS_SELECTOR, "#one-tap button")] == ["防疫通知 → 祥和街道"], "it is gone from the overview")
+
+
+def tones(path):
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tones.py")
+    out = subprocess.run([sys.executable, script, path], capture_output=True, text=True, check=True).stdout
+    return [int(x) for x in out.split()]
+
+
 def guide_pictures(d):
     """The pages of the operator's guide (操作手册), as a clerk of the township sees them."""
     if not DOCS:
         return
     sign_in(d, "zhang", "password-zhang")
-    for path, name in [("/", "overview"), ("/broadcast", "broadcast"), ("/stop", "stop"), ("/talk", "talk"),
+    for path, name in [("/broadcast", "broadcast"), ("/stop", "stop"), ("/talk", "talk"),
                        ("/schedule", "schedule"), ("/schedule/new", "schedule-new"), ("/record", "record"),
                        ("/recordings", "recordings")]:
         d.get(BASE + path)
         picture(d, name)
-    d.get(BASE + "/broadcast")
-    d.find_element(By.CSS_SELECTOR, '#message option[value="alarm"]').click()
-    d.find_element(By.ID, "zone-town").click()
-    d.find_element(By.ID, "priority-emergency").click()
-    d.find_element(By.ID, "send").click()
-    wait(d, lambda d: d.find_elements(By.ID, "confirm"), "the emergency's confirmation")
-    picture(d, "confirm")
 
 
 def main():
@@ -229,6 +293,7 @@ def main():
     try:
         passwords(d)
         volume(d)
+        buttons(d)
         guide_pictures(d)
     finally:
         d.quit()

@@ -1,15 +1,18 @@
 import Foundation
+import LabaCore
+import LabaStore
 import LabaTestSupport
 import Testing
 
 /// The clerk's tools of issue 27 in a real browser (Tests/Browser/tools.py): passwords changed and
 /// reset from the console, a loudspeaker's volume refused outside its range and heard lower on the
-/// next broadcast. With LABA_DOC_SCREENSHOTS=DIR (`make doc-screenshots`) the same run
+/// next broadcast, one-tap buttons set up by an admin and pressed by an operator (an emergency one
+/// still asks for its confirmation). With LABA_DOC_SCREENSHOTS=DIR (`make doc-screenshots`) the same run
 /// saves the operator's guide's pictures there.
 @Suite(.serialized) struct ConsoleToolsTests {
     @Test(.enabled(if: ConsoleTests.browserAvailable || ProcessInfo.processInfo.environment["CI"] != nil,
                    "needs chromium-driver, selenium and pulseaudio (make deps)"))
-    func passwordsAndVolumeFromTheConsole() throws {
+    func passwordsVolumeAndOneTapButtons() throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones()
         let port = try ConsoleTests.freePort()
@@ -39,6 +42,11 @@ import Testing
         #expect(browser.status == 0, "\(browser.stdout)\n\(browser.stderr)")
         #expect(fixture.waitForLog("console: password changed"))
         #expect(fixture.waitForLog("console: password reset"))
+        // The buttons' presses are broadcasts of the operator, each at its button's priority.
+        let pressed = try Store(path: fixture.database).broadcasts(limit: .max).filter { $0.requestedBy == .console(user: "li") }
+            .sorted { $0.plannedAt < $1.plannedAt }.suffix(2)
+        #expect(pressed.map(\.message) == ["notice", "alarm"] && pressed.map(\.priority) == [.manual, .emergency]
+                && pressed.allSatisfy { $0.outcome == .completed }, "\(pressed.map { ($0.message, $0.priority, $0.outcome) })")
         // The volume set from the console is the operators' (state dir), shown by `laba status`.
         let volumes = try String(contentsOfFile: fixture.dir + "/state/volumes.json", encoding: .utf8)
         #expect(volumes.contains(#""square" : -12"#), "\(volumes)")
