@@ -555,6 +555,8 @@ extension Catalog {
         case webButtonAdded
         case webButtonRemoved
         case webConfirmRemoveButton
+        case webButtonManual
+        case webButtonEmergency
         case webAccountExists
         case webAccountAdded
         case webAccountRemoved

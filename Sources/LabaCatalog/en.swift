@@ -564,6 +564,8 @@ extension Catalog {
         .webButtonAdded: "Button '{title}' added: it is on the overview.",
         .webButtonRemoved: "Button removed.",
         .webConfirmRemoveButton: "Remove this button?",
+        .webButtonManual: "routine",
+        .webButtonEmergency: "emergency",
         .webAccountExists: "An account '{name}' exists already.",
         .webAccountAdded: "Account '{name}' added.",
         .webAccountRemoved: "Account '{name}' removed.",

@@ -564,6 +564,8 @@ extension Catalog {
         .webButtonAdded: "已添加按钮“{title}”，它在概况页上。",
         .webButtonRemoved: "已删除按钮。",
         .webConfirmRemoveButton: "删除这个按钮？",
+        .webButtonManual: "日常插播",
+        .webButtonEmergency: "紧急插播",
         .webAccountExists: "账号 '{name}' 已存在。",
         .webAccountAdded: "已添加账号 '{name}'。",
         .webAccountRemoved: "已删除账号 '{name}'。",

@@ -2,6 +2,7 @@
 // overview, an operator's press posts the same form as the broadcast page, so the front door
 // decides as it does for any broadcast and an emergency still asks for its confirmation.
 
+import HTTPTypes
 import Hummingbird
 import LabaCatalog
 import LabaCore
@@ -22,7 +23,7 @@ extension Site {
     static func buttonDetail(_ button: OneTapButton, naming: Naming, texts: Texts) -> String {
         let message = SirenKind(messageName: button.message).map(texts.siren) ?? naming.message(button.message)
         let zones = button.zones.map { $0.map(naming.zone).joined(separator: "、") } ?? texts(.webAllZones)
-        let priority = texts(button.priority == .emergency ? .webPriorityEmergency : .webPriorityManual)
+        let priority = texts(button.priority == .emergency ? .webButtonEmergency : .webButtonManual)
         return [message, zones, priority].joined(separator: " · ") + (button.repeatCount > 1 ? " ×\(button.repeatCount)" : "")
     }
 

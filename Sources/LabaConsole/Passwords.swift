@@ -1,11 +1,13 @@
 // Passwords from the console: one's own (the current one first), and an admin's reset of another
 // account's. Either ends every session of the account, the one that asked included.
 
-import HummingbirdBcrypt
+import HTTPTypes
 import Hummingbird
+import HummingbirdBcrypt
 import LabaCatalog
 import LabaCore
 import NIOPosix
+import Synchronization
 
 extension Site {
     /// A new password's rule, as `laba user` has it.

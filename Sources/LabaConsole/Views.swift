@@ -162,8 +162,9 @@ struct OverviewPage {
         var fields: [Site.ConfirmPage.Field]
     }
 
-    var buttons: [Button] = []
-    var hasButtons: Bool { !buttons.isEmpty }
+    /// Stored, not computed: the templates read values by reflection.
+    var buttons: [Button] = [] { didSet { hasButtons = !buttons.isEmpty } }
+    var hasButtons = false
 
     struct Playing {
         var id: String
