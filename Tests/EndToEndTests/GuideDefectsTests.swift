@@ -62,7 +62,7 @@ import Testing
     }
 
     /// `laba check --state-dir DIR` counts the recordings a fleet unit keeps there (received from
-    /// its commanders), as the guide says, whatever LABA_STATE_DIR says.
+    /// its commanders) in its coverage, whatever LABA_STATE_DIR says.
     @Test func checkCountsTheFleetLibraryOfItsStateDir() throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones(seconds: 0.05)
@@ -76,16 +76,21 @@ import Testing
               trust:
                 - {key: keys/county.pub, zones: [town]}
             """)
+        // Lisu too, which only the county's recording speaks.
+        try String(contentsOfFile: fixture.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "languages: [naxi, yi, mandarin]", with: "languages: [naxi, yi, mandarin, lisu]")
+            .write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
         let unit = fixture.dir + "/unit-state"
-        let folder = unit + "/library/.keys/\(county.id)/bulletin"
+        let folder = unit + "/library/.keys/\(county.id)/notice"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: fixture.dir + "/audio/notice/naxi.wav", toPath: folder + "/naxi.wav")
+        try FileManager.default.copyItem(atPath: fixture.dir + "/audio/notice/naxi.wav", toPath: folder + "/lisu.wav")
         let elsewhere = fixture.dir + "/other-state"
         try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
         let environment = fixture.environment.merging(["LABA_STATE_DIR": elsewhere]) { $1 }
-        let without = try Binaries.run("laba", ["check", "--config", fixture.configPath], environment: environment)
-        #expect(!without.stdout.contains("bulletin"), "\(without.stdout)")
-        let with = try Binaries.run("laba", ["check", "--config", fixture.configPath, "--state-dir", unit], environment: environment)
-        #expect(with.stdout.contains("bulletin"), "\(with.stdout)\(with.stderr)")
+        let without = try Binaries.run("laba", ["check", "--json", "--config", fixture.configPath], environment: environment)
+        #expect(without.stdout.contains(#""lisu":false"#), "\(without.stdout)")
+        let with = try Binaries.run("laba", ["check", "--json", "--config", fixture.configPath, "--state-dir", unit],
+                                    environment: environment)
+        #expect(with.stdout.contains(#""lisu":true"#), "\(with.stdout)\(with.stderr)")
     }
 }
