@@ -88,9 +88,9 @@ import Testing
         try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
         let environment = fixture.environment.merging(["LABA_STATE_DIR": elsewhere]) { $1 }
         let without = try Binaries.run("laba", ["check", "--json", "--config", fixture.configPath], environment: environment)
-        #expect(without.stdout.contains(#""lisu":false"#), "\(without.stdout)")
+        #expect(without.stdout.contains(#""lisu" : false"#), "\(without.stdout)")
         let with = try Binaries.run("laba", ["check", "--json", "--config", fixture.configPath, "--state-dir", unit],
                                     environment: environment)
-        #expect(with.stdout.contains(#""lisu":true"#), "\(with.stdout)\(with.stderr)")
+        #expect(with.stdout.contains(#""lisu" : true"#), "\(with.stdout)\(with.stderr)")
     }
 }
