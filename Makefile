@@ -9,7 +9,7 @@ CONFIG   ?= Config/demo.yaml
 PACKAGES := $(shell cat Scripts/debian-packages.txt)
 BIN       = .build/debug
 
-.PHONY: all deps test-deps build release run test check bench soak base-unit fixtures-base attack fuzz clean audio install install-files uninstall deb package-test footprint
+.PHONY: all deps test-deps build release run test check doc-screenshots bench soak base-unit fixtures-base attack fuzz clean audio install install-files uninstall deb package-test footprint
 
 all: build
 
@@ -60,6 +60,12 @@ test: test-deps
 
 release: deps
 	$(SWIFT) build -c release
+
+# The operator's guide's pictures (Docs/screenshots/*.png), made by the console's browser test
+# (Tests/Browser/tools.py) on a real labad; `make test` writes none of them.
+doc-screenshots: test-deps
+	$(SWIFT) build --build-tests
+	LABA_DOC_SCREENSHOTS=$(CURDIR)/Docs/screenshots $(SWIFT) test --skip-build --filter ConsoleToolsTests
 
 # Side-by-side benchmarks; prints a table and writes bench-report.md.
 bench: release

@@ -97,9 +97,12 @@ make -s install-files DESTDIR="$STAGE" PREFIX=/usr SYSCONF=/etc UNITDIR=/lib/sys
     INSTALL_BIN="$WORK/bin" GEN_BIN="$GEN_BIN" GENMAN="$GEN_BIN/generate-manual" > /dev/null
 grep -qx 'audio_dir: /usr/share/laba/audio' "$STAGE/etc/laba/laba.yaml"
 install -m644 README.md "$STAGE/usr/share/doc/laba/README.md"
+# The guides, each reader's (README's map of the documents), beside it.
+install -m644 Docs/*.md Docs/*.png "$STAGE/usr/share/doc/laba/"
+if [ -d Docs/screenshots ]; then install -d "$STAGE/usr/share/doc/laba/screenshots" && install -m644 Docs/screenshots/*.png "$STAGE/usr/share/doc/laba/screenshots/"; fi
 # What the binaries link in, with the licences and notices that come with it.
 Scripts/copyright.sh "$SCRATCH" "$STAGE/usr/share/doc/laba/copyright"
-gzip -9n "$STAGE"/usr/share/man/man1/*.1 "$STAGE/usr/share/doc/laba/README.md"
+gzip -9n "$STAGE"/usr/share/man/man1/*.1 "$STAGE"/usr/share/doc/laba/*.md
 
 # Depends: dpkg-shlibdeps reads the binaries' NEEDED libraries and the packages' symbols files
 # (it wants a debian/control naming the package). For another architecture, whose libraries are

@@ -81,11 +81,12 @@ struct Check: ParsableCommand {
 }
 
 /// The recordings a daemon on `config` plays: those of `audio_dir` and, for a fleet unit, those
-/// its commanders published, kept under its state dir (`LABA_STATE_DIR`, else /var/lib/laba).
-func recordings(of config: Config) -> MessageLibrary {
+/// its commanders published, kept under its state dir (`stateDirectory`, else `LABA_STATE_DIR`,
+/// else /var/lib/laba).
+func recordings(of config: Config, stateDirectory: String? = nil) -> MessageLibrary {
     var library = MessageLibrary.scan(directory: config.audioDirectory, probe: SndFileProbe())
     if config.fleet != nil {
-        let state = ProcessInfo.processInfo.environment["LABA_STATE_DIR"] ?? "/var/lib/laba"
+        let state = stateDirectory ?? ProcessInfo.processInfo.environment["LABA_STATE_DIR"] ?? "/var/lib/laba"
         let fleet = (state as NSString).appendingPathComponent("library")
         if FileManager.default.fileExists(atPath: fleet) { library.overlay(MessageLibrary.scan(directory: fleet, probe: SndFileProbe())) }
         // Each key's recordings (`library/.keys/<key-id>/`): which zones each plays in is labad's
@@ -148,7 +149,7 @@ struct CheckReport: Encodable {
         if var config = loaded.config {
             let installed = installedPath.map { Self.absolute($0).hasPrefix("/etc/") } ?? false
             diagnostics += fileDiagnostics(config, daemonUser: daemonUser, installed: installed)
-            let scanned = recordings(of: config)
+            let scanned = recordings(of: config, stateDirectory: stateDirectory)
             library = scanned
             if let stateDirectory {
                 let merged = MergedConfig(technician: config, operators: OperatorScheduleLoad.load(stateDirectory: stateDirectory),

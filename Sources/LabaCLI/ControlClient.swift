@@ -5,6 +5,7 @@ import AsyncHTTPClient
 import Foundation
 import LabaCatalog
 import LabaControl
+import LabaCore
 import NIOCore
 import NIOHTTP1
 
@@ -129,15 +130,26 @@ struct ControlClient {
         }
     }
 
+    /// What to do about a socket this user may not use, owned by group `groupID`. A socket left to
+    /// root's group means labad's control group did not exist when it started (it says so in its
+    /// log): joining root is not the advice, creating the group is.
+    static func permissionAdvice(_ socket: String, groupID: gid_t, groupName: String?) -> String {
+        if groupID == 0 {
+            return Catalog.text(.socketPermissionRootGroup, ["socket": socket, "group": ControlConfig.defaultGroup])
+        }
+        return groupName.map { Catalog.text(.socketPermission, ["socket": socket, "group": $0]) }
+            ?? Catalog.text(.socketPermissionNoGroup, ["socket": socket])
+    }
+
     /// Why `socket` cannot be used, for the operator.
     static func unreachable(_ socket: String, _ error: any Error) -> String {
         if access(socket, F_OK) != 0 {
             return Catalog.text(.noSocket, ["socket": socket])
         } else if access(socket, R_OK | W_OK) != 0 {
             var st = stat()
-            let group = stat(socket, &st) == 0 ? getgrgid(st.st_gid).map { String(cString: $0.pointee.gr_name) } : nil
-            return group.map { Catalog.text(.socketPermission, ["socket": socket, "group": $0]) }
-                ?? Catalog.text(.socketPermissionNoGroup, ["socket": socket])
+            guard stat(socket, &st) == 0 else { return Catalog.text(.socketPermissionNoGroup, ["socket": socket]) }
+            let group = getgrgid(st.st_gid).map { String(cString: $0.pointee.gr_name) }
+            return permissionAdvice(socket, groupID: st.st_gid, groupName: group)
         } else if "\(error)".contains("connectionRefused") || "\(error)".contains("Connection refused") {
             return Catalog.text(.nothingListens, ["socket": socket])
         }

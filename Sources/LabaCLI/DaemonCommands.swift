@@ -177,6 +177,12 @@ struct Stop: AsyncParsableCommand {
             let reply = try await client.send(.DELETE, "/broadcasts/\(id)")
             guard reply.status == 202 else { throw reply.refusal() }
             printJSON(reply)
+            // A live talk's id answers with its event; a broadcast's with its record.
+            if !socket.json, let record = try? reply.decode(BroadcastJSON.self) {
+                print(t(.stopBroadcastDone, ["id": record.id, "message": record.message, "output": record.output]))
+            } else if !socket.json {
+                print(t(.stopTalkDone, ["id": id]))
+            }
             return
         }
         let reply = try await client.send(.POST, "/stop", body: StopRequest(zones: all ? nil : zones, all: all ? true : nil,
@@ -186,12 +192,22 @@ struct Stop: AsyncParsableCommand {
             throw reply.refusal(hint: hint ?? "")
         }
         printJSON(reply)
-        if !socket.json, let command = (try? reply.decode(StopJSON.self))?.command {
-            print(t(.fleetCommand, ["id": command, "zones": zones.joined(separator: ", ")]))
+        guard !socket.json, let stopped = try? reply.decode(StopJSON.self) else { return }
+        print(Self.summary(stopped, zones: all ? nil : zones, clear: clear))
+        if let command = stopped.command {
+            print(t(.fleetCommand, ["id": command, "zones": (stopped.commandZones ?? zones).joined(separator: ", ")]))
         }
     }
 
-    /// With --json, the daemon's answer (the broadcast stopped, or the outputs); without, nothing.
+    /// What `laba stop` reached: the loudspeakers stopped (and cleared), or that none serves the zones.
+    static func summary(_ stopped: StopJSON, zones: [String]?, clear: Bool) -> String {
+        if stopped.outputs.isEmpty {
+            return t(.stopNoOutput, ["zones": zones?.joined(separator: ", ") ?? "*"])
+        }
+        return t(clear ? .stopDoneCleared : .stopDone, ["outputs": stopped.outputs.joined(separator: ", ")])
+    }
+
+    /// With --json, the daemon's answer (the broadcast stopped, or the outputs); without, a line.
     private func printJSON(_ reply: ControlClient.Reply) {
         guard socket.json else { return }
         FileHandle.standardOutput.write(reply.body)
@@ -241,6 +257,12 @@ struct Status: AsyncParsableCommand {
             if let heard = monitor.heard { print(t(.statusMonitor, ["output": o.id, "heard": Catalog.heardName(heard)])) }
             if monitor.silent { print(t(.statusHornSilent, ["output": o.id, "n": String(monitor.unheard)])) }
             if let problem = monitor.problem { print(t(.statusMonitorProblem, ["output": o.id, "problem": problem])) }
+        }
+        // The operators' volumes set from the console (issue 27), where they differ from the technician's.
+        for o in status.outputs {
+            guard let volume = o.volume, volume.volumeDB != 0 else { continue }
+            print(t(.statusVolume, ["output": o.id, "db": VolumeText.db(volume.volumeDB),
+                                    "lower": VolumeText.db(volume.lowerDB ?? 0), "upper": VolumeText.db(volume.upperDB ?? 0)]))
         }
         // The operators' entries a technician's edit disabled: the clerk who made them reads this.
         if let details = status.warningDetails {

@@ -49,7 +49,11 @@ struct Edit: AsyncParsableCommand {
             let report = CheckReport.make(ConfigLoader.parse(yaml: text, file: copy, directory: directory), path: copy,
                                           installedPath: path)
             if report.valid {
-                for d in report.ordered where d.severity == .warning { print(d.line()) }
+                // The copy becomes the installed file: its warnings are the installed file's.
+                for var d in report.ordered where d.severity == .warning {
+                    if d.location?.file == copy { d.location?.file = path }
+                    print(d.line())
+                }
                 if let new = report.loaded.config, let library = report.library {
                     let old = ConfigLoader.load(path: path)
                     if let oldConfig = old.config, old.isValid {

@@ -143,7 +143,18 @@ struct ScheduleChange: AsyncParsableCommand {
     @OptionGroup var socket: SocketOptions
 
     func run() async throws {
-        let body = try entry.request(message: message, zone: zone, baseVersion: base.baseVersion)
+        var body = try entry.request(message: message, zone: zone, baseVersion: base.baseVersion)
+        // A bare time (`--at 17:45`) moves the entry within its days: `Mon..Fri 17:30` stays on weekdays.
+        if !entry.at.isEmpty, entry.at.allSatisfy(KeptDays.isBareTime),
+           let reply = try? await ControlClient(socket: socket.path).send(.GET, "/schedule/entries"), reply.status == 200,
+           let list = try? reply.decode(ScheduleEntriesJSON.self),
+           let current = list.entries.first(where: { $0.id == id && $0.origin == "operator" }),
+           let kept = KeptDays.keepingDays(of: current.at, times: entry.at) {
+            body.at = kept
+            // What was read is what is changed: a change made meanwhile by someone else is refused.
+            body.baseVersion = body.baseVersion ?? list.version
+            if !socket.json { print(t(.scheduleKeptDays, ["at": kept.joined(separator: "; ")])) }
+        }
         try await sendChange(.PUT, "/schedule/entries/\(pathSegment(id))", id: id, body: body, done: .scheduleChanged, socket: socket)
     }
 }

@@ -24,11 +24,17 @@ extension Catalog {
         case zoneOrAll
         case playMessageOrFile
         case stopWhich
+        case stopBroadcastDone
+        case stopTalkDone
+        case stopDone
+        case stopDoneCleared
+        case stopNoOutput
         case zoneBothOrNeither
         case unreachable
         case noSocket
         case socketPermission
         case socketPermissionNoGroup
+        case socketPermissionRootGroup
         case nothingListens
         case badSocketPath
         case daemonAnswered
@@ -286,6 +292,7 @@ extension Catalog {
         case noPlaybackPCM
         case scheduleAdded
         case scheduleChanged
+        case scheduleKeptDays
         case schedulePaused
         case scheduleResumed
         case scheduleRemoved
@@ -408,6 +415,7 @@ extension Catalog {
         case statusClockSynced
         case statusClockNotSynced
         case statusPower
+        case statusVolume
         case statusPowerProblem
         // The off-air check (SPEC 18): a microphone near the horn.
         case statusMonitor
@@ -578,6 +586,35 @@ extension Catalog {
         case webAddAccount
         case webBadAccount
         case webPasswordTooShort
+        case webChangePassword
+        case webOldPassword
+        case webNewPassword
+        case webNewPasswordAgain
+        case webPasswordMismatch
+        case webOldPasswordWrong
+        case webPasswordChanged
+        case webPasswordSessionsEnd
+        case webResetPassword
+        case webPasswordReset
+        case webVolume
+        case webVolumeNow
+        case webVolumeSet
+        case webVolumeHint
+        case webVolumeDone
+        case webVolumeNotANumber
+        case webButtons
+        case webButtonsHint
+        case webButtonTitle
+        case webButtonTitleHint
+        case webButtonDoes
+        case webAddButton
+        case webButtonNeedsTitle
+        case webButtonsFull
+        case webButtonAdded
+        case webButtonRemoved
+        case webConfirmRemoveButton
+        case webButtonManual
+        case webButtonEmergency
         case webAccountExists
         case webAccountAdded
         case webAccountRemoved
@@ -800,6 +837,7 @@ extension Catalog {
         // Accounts' zones (SPEC 17)
         case refusalOutsideZones
         case refusalLibraryNeedsEverywhere
+        case refusalVolumeOutOfRange
         case columnZones
         case accountZonesEverywhere
         case accountZonesConfigured
@@ -845,6 +883,9 @@ extension Catalog {
         case diagnosticNotWholeNumber
         case diagnosticOutOfRange
         case diagnosticOutOfRangeOrOff
+        case diagnosticVolumeRangeShape
+        case diagnosticVolumeRangeOrder
+        case diagnosticOperatorVolumeClamped
         case diagnosticAtLeast
         case diagnosticAtLeastOrNone
         case diagnosticMustBePositive

@@ -26,6 +26,9 @@ enum Assets {
     header .brand { font-weight: 700; font-size: 1.15rem; margin-right: auto; }
     header form { display: inline; margin: 0; }
     header button.link { background: none; border: 1px solid #ffffff66; color: #fff; padding: .3rem .7rem; min-height: 2.25rem; }
+    header a.link { color: #fff; }
+    .one-tap { margin-bottom: 1rem; }
+    .one-tap form { display: inline-block; margin: 0 1rem .5rem 0; }
     nav { display: flex; flex-wrap: wrap; gap: .25rem; padding: .5rem 1rem; background: #fff; border-bottom: 1px solid var(--line); }
     nav a { padding: .5rem .75rem; border-radius: .4rem; color: var(--fg); text-decoration: none; }
     nav a.current { background: var(--accent); color: #fff; }

@@ -57,6 +57,9 @@ public protocol ConsoleDoor: Sendable {
     /// Ends a broadcast (or a talk); nil for a talk.
     func cancel(_ id: String, by requester: RequestedBy?) async throws(Refusal) -> BroadcastRecord?
     func move(output: String, to zone: String, by requester: RequestedBy?) async throws(Refusal) -> OutputStatus
+    /// A loudspeaker's operators' volume (dB from its `volume_db`, inside its `volume_range`);
+    /// true when it applies from the next program at once.
+    func setVolume(output: String, db: Double, by requester: RequestedBy?) async throws(Refusal) -> Bool
     func talk(_ request: ConsoleTalkRequest) async throws(Refusal) -> ConsoleTalk
     /// Nil for a talk unknown (or ended long ago).
     func talkProgress(_ id: String) async -> TalkProgress?
@@ -84,12 +87,20 @@ public protocol ConsoleDoor: Sendable {
                         requester: RequestedBy?, dryRun: Bool) async throws(ScheduleRefusal) -> ScheduleChangeJSON
     func scheduleLog(since: Int64?, until: Int64?, limit: Int) async throws -> ScheduleLogJSON
 
+    // MARK: One-tap buttons (admins set them up; pressing one is a broadcast like any other)
+
+    func buttons() throws -> [OneTapButton]
+    func addButton(_ button: OneTapButton) throws
+    func removeButton(_ id: String) throws
+
     // MARK: Accounts and sessions
 
     func account(_ name: String) throws -> ConsoleAccount?
     func accounts() throws -> [ConsoleAccount]
     func addAccount(_ account: ConsoleAccount) throws
     func setZones(_ name: String, zones: AccountZones) throws
+    /// A new password (its bcrypt hash); every session of the account ends.
+    func setPassword(_ name: String, hash: String) throws
     func removeAccount(_ name: String) throws
     func session(tokenHash: String, now: Int64) throws -> (ConsoleSession, ConsoleAccount)?
     func addSession(_ session: ConsoleSession) throws

@@ -21,6 +21,7 @@ extension Site {
         var page = OverviewPage(status: await door.status(), recent: await door.history(BroadcastFilter(limit: 8)),
                                 naming: naming, texts: visit.texts)
         if withUnits { page.units = await unitsSection(visit) }
+        if visit.canOperate { page.buttons = ((try? door.buttons()) ?? []).map { Self.buttonView($0, naming: naming, texts: visit.texts) } }
         return page
     }
 
@@ -431,6 +432,18 @@ extension Site {
             var choices: [ZoneChoice]
             /// Inside the visit's zones: it may move it (within them).
             var movable: Bool
+            var volume: Volume?
+        }
+
+        /// The operators' volume of a loudspeaker, and the form that sets it inside its range.
+        struct Volume {
+            var now: String
+            var value: String
+            var lower: String
+            var upper: String
+            var hint: String
+            /// Inside the visit's zones.
+            var settable: Bool
         }
 
         var outputs: [Output]
@@ -450,14 +463,26 @@ extension Site {
                              choices: offered.map {
                 ZoneChoice(id: $0.zone.id, name: String(repeating: "· ", count: $0.depth) + $0.zone.name, depth: $0.depth,
                            selected: $0.zone.id == o.zone)
-            }, movable: mine.contains(o.zone) && naming.isMobile(o.id))
+            }, movable: mine.contains(o.zone) && naming.isMobile(o.id),
+               volume: o.volume.map { v in
+                let t = visit.texts
+                let range = ["lower": VolumeText.db(v.range.lower), "upper": VolumeText.db(v.range.upper)]
+                return ZonesPage.Volume(now: t(.webVolumeNow, ["db": VolumeText.db(v.db)]), value: VolumeText.db(v.db),
+                                        lower: range["lower"]!, upper: range["upper"]!, hint: t(.webVolumeHint, range),
+                                        settable: mine.contains(o.zone))
+            })
         }
         let zones = tree.map { z in
             ZoneChoice(id: z.zone.id, name: z.zone.name, depth: z.depth,
                        outputs: status.outputs.filter { $0.zone == z.zone.id }.map { naming.output($0.id) })
         }
-        let flash = Form(request.uri.query ?? "")["moved"].flatMap { moved in
+        let query = Form(request.uri.query ?? "")
+        let flash = query["moved"].flatMap { moved in
             status.outputs.contains { $0.id == moved } ? visit.texts(.webMoved, ["output": naming.output(moved)]) : nil
+        } ?? query["volume"].flatMap { output in
+            status.outputs.first { $0.id == output }?.volume.map {
+                visit.texts(.webVolumeDone, ["output": naming.output(output), "db": VolumeText.db($0.db)])
+            }
         }
         return page("zones", visit, title: .webZonesPage, page: ZonesPage(outputs: outputs, zones: zones), flash: flash)
     }
@@ -471,6 +496,19 @@ extension Site {
         }
         logger.notice("console: output moved", metadata: ["console": "\(visit.name)", "output": "\(output)", "zone": "\(zone)"])
         return Self.redirect("/zones?" + Form.encode([("moved", output)]))
+    }
+
+    /// The operators' volume of a loudspeaker, from its next program on (issue 27).
+    func setVolume(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        var request = request
+        let (visit, form) = try await change(&request, context, role: .operator)
+        guard let output = form["output"], let text = form["volume_db"]?.trimmingCharacters(in: .whitespaces),
+              let db = Double(text), db.isFinite else { throw Failure.badRequest(visit.texts(.webVolumeNotANumber)) }
+        do { _ = try await door.setVolume(output: output, db: db, by: visit.requester) } catch {
+            throw error.code == .outsideZones ? Failure.refused(visit.texts.refusal(error)) : Failure.badRequest(visit.texts.refusal(error))
+        }
+        logger.notice("console: volume set", metadata: ["console": "\(visit.name)", "output": "\(output)", "volume_db": "\(db)"])
+        return Self.redirect("/zones?" + Form.encode([("volume", output)]))
     }
 
     // MARK: Accounts (admins)

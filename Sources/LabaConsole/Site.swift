@@ -116,10 +116,17 @@ final class Site: Sendable {
         router.get("/recordings/staged/:token") { request, context in try await self.stagedAudio(request, context) }
         router.get("/zones") { request, context in try await self.zones(request, context) }
         router.post("/zones/move") { request, context in try await self.move(request, context) }
+        router.post("/zones/volume") { request, context in try await self.setVolume(request, context) }
         router.get("/accounts") { request, context in try await self.accounts(request, context) }
         router.post("/accounts/add") { request, context in try await self.addAccount(request, context) }
         router.post("/accounts/remove") { request, context in try await self.removeAccount(request, context) }
         router.post("/accounts/zones") { request, context in try await self.setAccountZones(request, context) }
+        router.post("/accounts/password") { request, context in try await self.resetPassword(request, context) }
+        router.get("/buttons") { request, context in try await self.buttonsPage(request, context) }
+        router.post("/buttons/add") { request, context in try await self.addButton(request, context) }
+        router.post("/buttons/remove") { request, context in try await self.removeButton(request, context) }
+        router.get("/password") { request, context in try await self.passwordPage(request, context) }
+        router.post("/password") { request, context in try await self.changePassword(request, context) }
     }
 
     // MARK: Who is asking
@@ -239,7 +246,8 @@ final class Site: Sendable {
                 ("/talk", .webTalk, .operator),
                 ("/schedule", .webSchedule, .viewer), ("/record", .webRecord, .viewer), ("/recordings", .webRecordings, .viewer),
                 ("/coverage", .coverageTitle, .viewer),
-                ("/zones", .webZonesPage, .viewer), ("/map", .webMap, .viewer), ("/alerts", .webAlerts, .viewer), ("/accounts", .webAccounts, .admin),
+                ("/zones", .webZonesPage, .viewer), ("/map", .webMap, .viewer), ("/alerts", .webAlerts, .viewer),
+                ("/buttons", .webButtons, .admin), ("/accounts", .webAccounts, .admin),
             ]
             nav = items.filter { visit.account.role >= $0.2 }.map { Nav(href: $0.0, label: t($0.1), current: visit.path == $0.0 || ($0.0 != "/" && visit.path.hasPrefix($0.0 + "/"))) }
         }
@@ -337,7 +345,10 @@ final class Site: Sendable {
         if await currentVisit(request, context) != nil { return Self.redirect("/") }
         let texts = Texts.byLanguage[PageLanguage.choose(account: nil, acceptLanguage: request.headers[.acceptLanguage],
                                                          configured: settings.language)]!
-        return html("login", frame(nil, texts: texts, title: texts(.webLoginTitle), page: LoginPage(name: "")))
+        // After a password change (every session ended): say why the clerk is here again.
+        let changed = Form(request.uri.query ?? "")["changed"] == "1"
+        return html("login", frame(nil, texts: texts, title: texts(.webLoginTitle), page: LoginPage(name: ""),
+                                   flash: changed ? texts(.webPasswordChanged) : nil))
     }
 
     func login(_ request: Request, _ context: ConsoleContext) async throws -> Response {

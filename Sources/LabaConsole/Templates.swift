@@ -15,7 +15,7 @@ enum Templates {
     static let all: [String: String] = [
         "top": top, "bottom": bottom, "login": login, "overview": overview, "live": live, "broadcast": broadcast,
         "confirm": confirm, "stop": stop, "talk": talk, "schedule": schedule, "entry": entry, "schedule-log": scheduleLog, "record": record, "record-print": recordPrint, "recordings": recordings,
-        "zones": zones, "accounts": accounts, "problem": problem, "entryCard": entryCard,
+        "zones": zones, "accounts": accounts, "password": password, "buttons": buttons, "problem": problem, "entryCard": entryCard,
         "unitRow": unitRow, "unitRows": unitRows, "units": units, "unit": unit, "recordRow": recordRow, "map": map, "alerts": alerts,
     ]
 
@@ -34,6 +34,7 @@ enum Templates {
     <span class="brand">{{t.webBrand}}</span>
     {{#user}}
     <span>{{user}} <span class="muted" style="color:#cfe0f0">({{roleName}})</span></span>
+    <a class="link" id="change-password" href="/password">{{t.webChangePassword}}</a>
     <form method="post" action="/language"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="back" value="{{path}}"><input type="hidden" name="language" value="{{otherLanguage}}"><button class="link" id="switch-language" type="submit">{{otherLanguageName}}</button></form>
     <form method="post" action="/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button class="link" type="submit">{{t.webLogout}}</button></form>
     {{/user}}
@@ -85,6 +86,7 @@ enum Templates {
     {{#powerProblem}}<p class="error power-problem">{{powerProblem}}</p>{{/powerProblem}}
     {{#monitor}}<p class="muted monitor">{{monitor}}</p>{{/monitor}}
     {{#silent}}<p class="error horn-silent">{{silent}}</p>{{/silent}}
+    {{#volume}}<p class="muted volume">{{volume}}</p>{{/volume}}
     <p class="muted">{{t.webNext}}: {{next}}</p>
     </div>
     {{/page.outputs}}
@@ -101,6 +103,11 @@ enum Templates {
     static let overview = """
     {{> top}}
     <h1>{{t.webOverview}}</h1>
+    {{#canOperate}}{{#page.hasButtons}}<section class="one-tap" id="one-tap"><h2>{{t.webButtons}}</h2><div class="row">
+    {{#page.buttons}}<form method="post" action="/broadcast" class="one-tap-button"><input type="hidden" name="csrf" value="{{csrf}}">
+    {{#fields}}<input type="hidden" name="{{name}}" value="{{value}}">{{/fields}}
+    <button type="submit" id="tap-{{id}}"{{#emergency}} class="emergency"{{/emergency}}>{{title}}</button><br><span class="muted">{{detail}}</span></form>
+    {{/page.buttons}}</div></section>{{/page.hasButtons}}{{/canOperate}}
     <div id="live">{{> live}}</div>
     {{#page.units}}{{> units}}{{/page.units}}
     {{> bottom}}
@@ -521,6 +528,11 @@ enum Templates {
     {{#canOperate}}{{#movable}}<form method="post" action="/zones/move" class="row"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="output" value="{{id}}">
     <label>{{t.webMoveTo}}<select name="zone" id="move-{{id}}">{{#choices}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/choices}}</select></label>
     <div><button type="submit" id="move-button-{{id}}">{{t.webMove}}</button></div></form>{{/movable}}{{/canOperate}}
+    {{#volume}}<p class="volume" id="volume-now-{{id}}">{{volume.now}}</p>
+    {{#canOperate}}{{#volume.settable}}<form method="post" action="/zones/volume" class="row"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="output" value="{{id}}">
+    <label>{{t.webVolume}}<input type="number" name="volume_db" id="volume-{{id}}" min="{{volume.lower}}" max="{{volume.upper}}" step="1" value="{{volume.value}}"> dB</label>
+    <div><button type="submit" id="volume-button-{{id}}">{{t.webVolumeSet}}</button></div></form>
+    <p class="muted">{{volume.hint}}</p>{{/volume.settable}}{{/canOperate}}{{/volume}}
     </div>
     {{/page.outputs}}
     </div>
@@ -539,7 +551,11 @@ enum Templates {
     <select name="zones_mode">{{#modes}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/modes}}</select>
     <div class="tree">{{#zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}"{{#checked}} checked{{/checked}}>{{name}}</label>{{/zones}}</div>
     <p><button type="submit">{{t.webAccountZonesSave}}</button></p></form></details>{{/limitable}}</td>
-    <td><form method="post" action="/accounts/remove" data-confirm="{{t.webConfirmRemoveAccount}}"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}"><button class="stop" type="submit">{{t.webRemove}}</button></form></td></tr>{{/page.accounts}}
+    <td><details class="reset-password"><summary>{{t.webResetPassword}}</summary>
+    <form class="stack" method="post" action="/accounts/password"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}">
+    <label>{{t.webNewPassword}}<input type="password" name="password" required minlength="8" autocomplete="new-password"></label>
+    <p><button type="submit">{{t.webResetPassword}}</button></p></form></details>
+    <form method="post" action="/accounts/remove" data-confirm="{{t.webConfirmRemoveAccount}}"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}"><button class="stop" type="submit">{{t.webRemove}}</button></form></td></tr>{{/page.accounts}}
     </table></div>
     <h2>{{t.webAddAccount}}</h2>
     <form class="stack card" method="post" action="/accounts/add">
@@ -552,6 +568,52 @@ enum Templates {
     <div class="tree">{{#page.zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}">{{name}}</label>{{/page.zones}}</div>
     </fieldset>
     <p><button type="submit">{{t.webAddAccount}}</button></p>
+    </form>
+    {{> bottom}}
+    """
+
+    /// The one-tap buttons (admins): each with what it does, and a form for a new one.
+    static let buttons = """
+    {{> top}}
+    <h1>{{t.webButtons}}</h1>
+    <p class="muted">{{t.webButtonsHint}}</p>
+    <div class="scroll"><table id="buttons">
+    <tr><th>{{t.webButtonTitle}}</th><th>{{t.webButtonDoes}}</th><th></th></tr>
+    {{#page.buttons}}<tr data-button="{{id}}"><td>{{title}}</td><td>{{detail}}</td>
+    <td><form method="post" action="/buttons/remove" data-confirm="{{t.webConfirmRemoveButton}}"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="id" value="{{id}}"><button class="stop" type="submit">{{t.webRemove}}</button></form></td></tr>{{/page.buttons}}
+    </table></div>
+    <h2>{{t.webAddButton}}</h2>
+    <form class="stack card" method="post" action="/buttons/add" id="button-form">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <label>{{t.webButtonTitle}}<input type="text" name="title" id="button-title" required maxlength="64" placeholder="{{t.webButtonTitleHint}}"></label>
+    <fieldset><legend>{{t.webMessage}}</legend>
+    <select name="message" id="message"><option value="">{{t.webChooseMessage}}</option>{{#page.form.messages}}<option value="{{id}}">{{title}}</option>{{/page.form.messages}}</select>
+    </fieldset>
+    <fieldset class="tree"><legend>{{t.webZones}}</legend>
+    <label><input type="checkbox" name="all" value="true" id="zone-all">{{t.webAllZones}}</label>
+    {{#page.form.zones}}<label style="--depth: {{depth}}"><input type="checkbox" name="zone" value="{{id}}" id="zone-{{id}}">{{name}}</label>{{/page.form.zones}}
+    </fieldset>
+    <fieldset><legend>{{t.webPriority}}</legend>
+    <label><input type="radio" name="priority" value="manual" id="priority-manual" checked>{{t.webPriorityManual}}</label>
+    <label><input type="radio" name="priority" value="emergency" id="priority-emergency">{{t.webPriorityEmergency}}</label>
+    </fieldset>
+    <label>{{t.webRepeatTimes}}<input type="number" name="repeat" id="repeat" min="1" max="100" value="1"></label>
+    <p><button type="submit" id="add-button">{{t.webAddButton}}</button></p>
+    </form>
+    {{> bottom}}
+    """
+
+    /// One's own password: the current one, the new one twice.
+    static let password = """
+    {{> top}}
+    <h1>{{t.webChangePassword}}</h1>
+    <form class="stack card" method="post" action="/password" id="password-form">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <label>{{t.webOldPassword}}<input type="password" name="old" id="old-password" required autocomplete="current-password"></label>
+    <label>{{t.webNewPassword}}<input type="password" name="new" id="new-password" required minlength="8" autocomplete="new-password"></label>
+    <label>{{t.webNewPasswordAgain}}<input type="password" name="again" id="new-password-again" required minlength="8" autocomplete="new-password"></label>
+    <p class="muted">{{t.webPasswordSessionsEnd}}</p>
+    <p><button type="submit" id="change">{{t.webChangePassword}}</button></p>
     </form>
     {{> bottom}}
     """

@@ -157,6 +157,19 @@ struct Choice {
 // MARK: Overview
 
 struct OverviewPage {
+    /// A one-tap button as the overview shows it: a form that asks what the broadcast page asks.
+    struct Button {
+        var id: String
+        var title: String
+        var detail: String
+        var emergency: Bool
+        var fields: [Site.ConfirmPage.Field]
+    }
+
+    /// Stored, not computed: the templates read values by reflection.
+    var buttons: [Button] = [] { didSet { hasButtons = !buttons.isEmpty } }
+    var hasButtons = false
+
     struct Playing {
         var id: String
         var message: String
@@ -183,6 +196,8 @@ struct OverviewPage {
         /// The off-air check: the last word from the horn, and a horn taken to be silent.
         var monitor: String? = nil
         var silent: String? = nil
+        /// The operators' volume, when it is not the technician's own (`音量：-6 dB`).
+        var volume: String?
     }
 
     struct Recent {
@@ -220,7 +235,8 @@ struct OverviewPage {
                           next: next, power: o.power.map { texts(.webPower, ["state": Catalog.powerStateName($0.state, in: texts.language)]) },
                           powerProblem: o.power?.problem.map { texts(.webPowerProblem, ["problem": $0]) },
                           monitor: o.monitor?.heard.map { texts(.webMonitor, ["heard": Catalog.heardName($0.rawValue, in: texts.language)]) },
-                          silent: o.monitor.flatMap { $0.silent ? texts(.webHornSilent, ["n": String($0.unheard)]) : nil })
+                          silent: o.monitor.flatMap { $0.silent ? texts(.webHornSilent, ["n": String($0.unheard)]) : nil },
+                          volume: o.volume.flatMap { $0.db == 0 ? nil : texts(.webVolumeNow, ["db": VolumeText.db($0.db)]) })
         }
         recent = records.map { r in
             let outcome = r.outcome?.rawValue ?? r.state.rawValue

@@ -345,6 +345,27 @@ public struct StopJSON: Codable, Sendable, Equatable {
     }
 }
 
+/// A loudspeaker's operators' volume in `GET /v1/status`, and `PUT /v1/outputs/{id}/volume`'s body
+/// (`volume_db` alone): dB from the technician's `volume_db`, within `[lower_db, upper_db]`.
+public struct VolumeJSON: Codable, Sendable, Equatable {
+    public var volumeDB: Double
+    public var lowerDB: Double?
+    public var upperDB: Double?
+    /// In an answer to a change: whether the daemon took it at once (its configuration reloaded).
+    public var applied: Bool?
+
+    public init(volumeDB: Double, lowerDB: Double? = nil, upperDB: Double? = nil, applied: Bool? = nil) {
+        self.volumeDB = volumeDB
+        self.lowerDB = lowerDB
+        self.upperDB = upperDB
+        self.applied = applied
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case volumeDB = "volume_db", lowerDB = "lower_db", upperDB = "upper_db", applied
+    }
+}
+
 /// An output's amplifier in `GET /v1/status` (SPEC 18).
 public struct PowerJSON: Codable, Sendable, Equatable {
     public enum State: String, Codable, Sendable, CaseIterable, WireName { case off, warming, on, holding }
@@ -395,6 +416,8 @@ public struct StatusJSON: Codable, Sendable, Equatable {
         public var power: PowerJSON?
         /// For an output with `monitor:`: the off-air check (SPEC 18); absent from older daemons.
         public var monitor: MonitorJSON?
+        /// The operators' volume and its range (issue 27); an older daemon sends none.
+        public var volume: VolumeJSON?
 
         public init(id: String, zone: String, state: OutputState, playing: BroadcastJSON?, queue: [String], next: String?) {
             self.id = id

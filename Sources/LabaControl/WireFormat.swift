@@ -62,6 +62,7 @@ public struct WireFormat {
             output.gps = o.gps.map { gps($0) }
             output.power = o.power.map { PowerJSON(state: PowerJSON.State(wireName: $0.state).map(Open.known) ?? .unknown($0.state), problem: $0.problem) }
             output.monitor = o.monitor.map { MonitorJSON(heard: $0.heard?.rawValue, unheard: $0.unheard, silent: $0.silent, problem: $0.problem) }
+            output.volume = o.volume.map { VolumeJSON(volumeDB: $0.db, lowerDB: $0.range.lower, upperDB: $0.range.upper) }
             return output
         }
         var json = StatusJSON(version: LabaVersion.string, api: ControlProtocol.version, config: configPath,

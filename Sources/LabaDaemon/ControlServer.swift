@@ -44,6 +44,7 @@ public struct APIFailure: Error, Equatable, Sendable {
         case .tooLarge, .commandTooLarge: .tooLarge
         case .tooLong: .tooLong
         case .outsideZones, .libraryNeedsEverywhere: .forbidden
+        case .volumeOutOfRange: .badRequest
         }
         self.init(code, refusal.english)
         self.refusal = refusal
@@ -242,6 +243,14 @@ enum ControlServer {
             let body: ZoneMove = try await decode(request, context)
             let id = context.parameters.get("id") ?? ""
             return try json(await wire().output(try await door.move(output: id, to: body.zone, by: await requester(context))))
+        }
+        // The operators' volume of a loudspeaker (issue 27): from its next program on.
+        router.put("\(prefix)/outputs/:id/volume") { request, context in
+            let body: VolumeJSON = try await decode(request, context)
+            let id = context.parameters.get("id") ?? ""
+            let applied = try await door.setVolume(output: id, db: body.volumeDB, by: await requester(context))
+            let range = await engine.configuration.output(id)?.allowedVolume ?? .standard
+            return try json(VolumeJSON(volumeDB: body.volumeDB, lowerDB: range.lower, upperDB: range.upper, applied: applied))
         }
         router.put("\(prefix)/fleet/units/:id/zone") { request, context in
             let body: ZoneMove = try await decode(request, context)

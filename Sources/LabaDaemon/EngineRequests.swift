@@ -166,6 +166,9 @@ extension Engine {
             outputs[i].gps = gpsStatus(of: outputs[i].id)
             outputs[i].power = powerStatus(of: outputs[i].id)
             outputs[i].monitor = monitorStatus(of: outputs[i].id)
+            if let output = setup.config.output(outputs[i].id) {
+                outputs[i].volume = VolumeStatus(db: output.operatorVolumeDB ?? 0, range: output.allowedVolume)
+            }
         }
         return EngineStatus(outputs: outputs, recordsBehind: behind.count + behindClaims.count, warnings: setup.warnings)
     }

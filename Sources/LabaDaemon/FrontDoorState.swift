@@ -189,6 +189,36 @@ extension FrontDoor {
         return saved
     }
 
+    // MARK: The operators' volumes
+
+    /// Sets a loudspeaker's volume in the operators' layer (`volumes.json`: dB from its
+    /// `volume_db`), inside its `volume_range`. It applies from the output's next program: the
+    /// one playing keeps the gain it started with.
+    ///
+    /// - Returns: whether the daemon took it at once (a reload; false while the technician's file
+    ///   does not load, when it applies from the next reload that does).
+    /// - Throws: `.unknownOutput`; `.outsideZones` when the loudspeaker serves a zone outside the
+    ///   requester's; `.volumeOutOfRange` naming the range; `.storageFull` when the file cannot be written.
+    public func setVolume(output: String, db: Double, by requester: RequestedBy?) async throws(Refusal) -> Bool {
+        let config = await engine.configuration
+        guard let out = config.output(output) else { throw Refusal.unknownOutput(output) }
+        let zone = await engine.status(withNext: false).outputs.first { $0.id == output }?.zone ?? out.zone.value
+        try await check([zone], by: requester)
+        let range = out.allowedVolume
+        guard db.isFinite, range.contains(db) else {
+            throw Refusal(.volumeOutOfRange, ["output": output, "value": VolumeText.db(db), "lower": VolumeText.db(range.lower),
+                                              "upper": VolumeText.db(range.upper)])
+        }
+        let directory = stateDirectory
+        do {
+            try await NIOThreadPool.singleton.runIfActive { try OperatorVolumes.set(db, for: output, stateDirectory: directory) }
+        } catch {
+            throw .storageFull("\(error)")
+        }
+        logger.notice("volume set", metadata: ["output": "\(output)", "volume_db": "\(db)", "by": "\(requester?.label ?? "")"])
+        return await reload().reloaded
+    }
+
     // MARK: The operators' schedule
 
     public func scheduleEntries(zone: String?) async throws(ScheduleRefusal) -> ScheduleEntriesJSON { try await editor.entries(zone: zone) }
@@ -204,12 +234,19 @@ extension FrontDoor {
         try await editor.log(since: since, until: until, limit: limit)
     }
 
+    // MARK: The console's one-tap buttons
+
+    public func buttons() throws -> [OneTapButton] { try store.buttons() }
+    public func addButton(_ button: OneTapButton) throws { try store.addButton(button) }
+    public func removeButton(_ id: String) throws { try store.removeButton(id) }
+
     // MARK: The console's accounts and sessions
 
     public func account(_ name: String) throws -> ConsoleAccount? { try store.account(name) }
     public func accounts() throws -> [ConsoleAccount] { try store.accounts() }
     public func addAccount(_ account: ConsoleAccount) throws { try store.addAccount(account) }
     public func setZones(_ name: String, zones: AccountZones) throws { try store.setZones(name, zones: zones) }
+    public func setPassword(_ name: String, hash: String) throws { try store.setPassword(name, hash: hash) }
     public func removeAccount(_ name: String) throws { try store.removeAccount(name) }
     public func session(tokenHash: String, now: Int64) throws -> (ConsoleSession, ConsoleAccount)? {
         try store.session(tokenHash: tokenHash, now: now)

@@ -25,7 +25,7 @@ struct ProgramBuilder: Sendable {
     ///   full volume).
     func program(for record: BroadcastRecord, nightDB: Double = 0) throws(Unplayable) -> (Program, languages: [String]) {
         let zone = tree[record.zone]
-        let outputVolume = config.output(record.output)?.volumeDB?.value ?? 0
+        let outputVolume = config.output(record.output)?.gainDB ?? 0
         let volume = (zone?.volumeDB ?? 0) + outputVolume + nightDB
         if record.uploadPath == nil, let pattern = config.sirens.pattern(forMessage: record.message) {
             // A civil-defence signal: synthesised, no chime, no loudness normalisation; its own

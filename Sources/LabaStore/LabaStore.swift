@@ -135,6 +135,8 @@ public final class Store: Sendable {
         }
         registerMonitorMigration(&migrator)
         registerCoverageMigrations(&migrator)
+        // v11: the console's one-tap buttons (issue 27).
+        migrator.registerMigration("v11-buttons", migrate: migrateButtons)
         return migrator
     }
 

@@ -82,10 +82,15 @@ import Testing
         for recording in recordings { library.add(fleet: recording) }
         #expect(library.recording(message: f.library.message, language: f.library.language, zone: f.zone, tree: tree)?.path
                 == kept.recording.path)
+        // Issue 27's one-tap buttons: none yet, and the table takes one.
+        #expect(try store.buttons().isEmpty)
+        try store.addButton(OneTapButton(id: "btn-1", title: "紧急疏散", message: "notice", zones: nil, priority: .emergency,
+                                         createdBy: "zhang", createdAt: 1))
         // Reopened (the migrations ran once), nothing changed.
         let again = try Store(path: StateLayout(directory: dir).database)
         #expect(try again.broadcasts(BroadcastFilter(state: .done, limit: 100)).count == records.count)
         #expect(try again.hasSeenCommand(f.command, key: f.key))
+        #expect(try again.buttons().map(\.title) == ["紧急疏散"] && again.buttons().first?.priority == .emergency)
     }
 
     @Test func aCommandersStateDirKeepsItsUnitsRecords() throws {

@@ -50,6 +50,8 @@ public struct Refusal: Error, Equatable, Sendable, CustomStringConvertible {
         // Who asks (SPEC 17).
         case outsideZones = "outside_zones"
         case libraryNeedsEverywhere = "library_needs_everywhere"
+        /// A loudspeaker's volume outside its `volume_range` (`output`, `value`, `lower`, `upper`).
+        case volumeOutOfRange = "volume_out_of_range"
     }
 
     public var code: Code

@@ -312,12 +312,38 @@ public enum ConfigLoader {
         let name = f["name"].flatMap { reader.string($0, "output name")?.value }
         let power = f["power"].flatMap { readPower($0, output: id?.value ?? "", &reader) }
         let monitor = f["monitor"].flatMap { readMonitor($0, output: id?.value ?? "", &reader) }
+        let volumeRange = f["volume_range"].flatMap { readVolumeRange($0, &reader) }
         guard let id, let device, let zone else { return nil }
         var output = OutputConfig(id: id, name: name, device: device, zone: zone, volumeDB: volume, rate: rate, channels: channels,
                                   location: f.location, follow: readFollow(f, &reader))
         output.power = power
         output.monitor = monitor
+        output.volumeRange = volumeRange
         return output
+    }
+
+    /// `volume_range: [LOWEST, HIGHEST]`, dB from `volume_db`, each within ±60, lowest first.
+    static func readVolumeRange(_ node: Node, _ reader: inout NodeReader) -> Located<VolumeRange>? {
+        let at = reader.location(node)
+        guard let items = reader.sequence(node, "volume_range") else { return nil }
+        guard items.count == 2 else {
+            reader.error("volume_range needs two numbers, the lowest and the highest dB from volume_db, e.g. [-12, 0]; found \(items.count)",
+                         at: at, code: "volume_range_shape", what: "volume_range", ["count": String(items.count)])
+            return nil
+        }
+        guard let lower = reader.number(items[0], "volume_range"), let upper = reader.number(items[1], "volume_range") else { return nil }
+        for end in [lower, upper] where abs(end.value) > VolumeRange.limit {
+            reader.error("volume_range must be between -60 and 60, found \(end.value)", at: end.location, code: "out_of_range",
+                         what: "volume_range", ["min": "-60", "max": "60", "value": "\(end.value)"])
+            return nil
+        }
+        guard lower.value <= upper.value else {
+            reader.error("volume_range's lowest comes first: [\(upper.value), \(lower.value)], not [\(lower.value), \(upper.value)]",
+                         at: at, code: "volume_range_order", what: "volume_range",
+                         ["lower": "\(lower.value)", "upper": "\(upper.value)"])
+            return nil
+        }
+        return Located(VolumeRange(lower: lower.value, upper: upper.value), at: at)
     }
 
     static func readZone(_ node: Node, _ reader: inout NodeReader) -> ZoneConfig? {

@@ -241,8 +241,36 @@ public struct OutputConfig: Sendable {
     public var power: PowerConfig?
     /// `monitor:`: a microphone near the horn, the off-air check (SPEC 18).
     public var monitor: MonitorConfig?
+    /// `volume_range:`: how far operators may turn it down or up from `volume_db` (issue 27).
+    public var volumeRange: Located<VolumeRange>?
+    /// The operators' volume (dB from `volume_db`, inside the range), from their layer in the state dir.
+    public var operatorVolumeDB: Double?
 
-    static let keys = ["id", "name", "device", "zone", "volume_db", "rate", "channels", "follow", "power", "monitor"]
+    /// The range operators may set: the technician's, or −12 dB to 0 dB.
+    public var allowedVolume: VolumeRange { volumeRange?.value ?? .standard }
+    /// The output's own gain: the technician's `volume_db` and the operators' volume.
+    public var gainDB: Double { (volumeDB?.value ?? 0) + (operatorVolumeDB ?? 0) }
+
+    static let keys = ["id", "name", "device", "zone", "volume_db", "volume_range", "rate", "channels", "follow", "power", "monitor"]
+}
+
+/// The operators' volume range of a loudspeaker, in dB from its `volume_db`: `[-12, 0]` lets them
+/// turn it down by up to 12 dB and never above what the technician set.
+public struct VolumeRange: Sendable, Equatable {
+    public var lower: Double
+    public var upper: Double
+
+    public static let standard = VolumeRange(lower: -12, upper: 0)
+    /// Each end's bound, as `volume_db`'s.
+    public static let limit = 60.0
+
+    public init(lower: Double, upper: Double) {
+        self.lower = lower
+        self.upper = upper
+    }
+
+    public func contains(_ db: Double) -> Bool { db >= lower && db <= upper }
+    public func clamped(_ db: Double) -> Double { min(max(db, lower), upper) }
 }
 
 /// Optional metadata about a message; the messages themselves are the folders of `audio_dir`.
@@ -394,4 +422,12 @@ public struct Config: Sendable {
 
     static let keys = ["timezone", "audio_dir", "defaults", "languages", "outputs", "zones", "messages", "control", "uploads", "fleet",
                        "operators", "console", "gps", "alerts", "live", "sirens", "metrics", "retention"]
+}
+
+/// A volume in dB as people read it: `-6`, `-4.5`, `0`.
+public enum VolumeText {
+    public static func db(_ value: Double) -> String {
+        let rounded = (value * 10).rounded() / 10
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+    }
 }

@@ -116,6 +116,8 @@ public struct OperatorScheduleLoad: Sendable {
     public var fileDiagnostics: [Diagnostic]
     /// The titles operators gave the recordings they added (issue 26), by message id.
     public var titles: [String: String] = [:]
+    /// The volumes operators set (issue 27), dB from each output's `volume_db`, by output id.
+    public var volumes: [String: Double] = [:]
 
     /// No file yet: an empty schedule at version 0.
     public static func none(_ file: String) -> OperatorScheduleLoad {
@@ -132,10 +134,12 @@ public struct OperatorScheduleLoad: Sendable {
             }
             var none = OperatorScheduleLoad.none(path)
             none.titles = OperatorTitles.load(stateDirectory: stateDirectory)
+            none.volumes = OperatorVolumes.load(stateDirectory: stateDirectory)
             return none
         }
         var load = parse(yaml: String(decoding: data, as: UTF8.self), file: path)
         load.titles = OperatorTitles.load(stateDirectory: stateDirectory)
+        load.volumes = OperatorVolumes.load(stateDirectory: stateDirectory)
         return load
     }
 
@@ -300,6 +304,21 @@ public struct MergedConfig: Sendable {
                 config.messages.append(MessageInfo(id: Located(id, at: at), title: title, validFrom: nil, validUntil: nil, location: at))
             }
         }
+        // The operators' volumes, inside each output's range: a range the technician narrowed
+        // since holds the volume at its nearest end, and says so.
+        for (id, db) in operators.volumes.sorted(by: { $0.key < $1.key }) {
+            guard let i = config.outputs.firstIndex(where: { $0.id.value == id }) else { continue }
+            let range = config.outputs[i].allowedVolume
+            let kept = range.clamped(db)
+            if kept != db {
+                let at = config.outputs[i].volumeRange?.location ?? config.outputs[i].location
+                diagnostics.append(.warning("the operators' volume of '\(id)', \(db) dB, is outside its volume_range "
+                                            + "[\(range.lower), \(range.upper)]; \(kept) dB plays", at: at, code: "operator_volume_clamped",
+                                            ["output": id, "value": "\(db)", "lower": "\(range.lower)", "upper": "\(range.upper)",
+                                             "kept": "\(kept)"]))
+            }
+            config.outputs[i].operatorVolumeDB = kept
+        }
         // A file that does not read at all: its entries cannot play; nothing else changes.
         for d in operators.fileDiagnostics {
             diagnostics.append(d.severity == .error && strict.isEmpty
@@ -317,6 +336,32 @@ public struct MergedConfig: Sendable {
     static func wrapped(_ inner: Diagnostic, _ arguments: [String: String]) -> [String: String] {
         inner.arguments.merging(arguments) { _, new in new }
             .merging(["inner_code": inner.code ?? "", "inner_message": inner.message]) { _, new in new }
+    }
+}
+
+/// The volumes operators set from the console (`volumes.json` in the state dir, beside the
+/// operators' schedule): dB from each output's `volume_db`, by output id (issue 27).
+public enum OperatorVolumes {
+    public static let fileName = "volumes.json"
+
+    /// The volumes by output id; none when the file is missing or does not read.
+    public static func load(stateDirectory: String) -> [String: Double] {
+        let path = (stateDirectory as NSString).appendingPathComponent(fileName)
+        guard let data = FileManager.default.contents(atPath: path), data.count <= 64 * 1024,
+              let volumes = try? JSONDecoder().decode([String: Double].self, from: data) else { return [:] }
+        return volumes.filter { Config.isValidID($0.key) && $0.value.isFinite && abs($0.value) <= VolumeRange.limit }
+    }
+
+    /// Sets `output`'s volume and writes the file anew (a temporary file renamed over it).
+    ///
+    /// - Throws: what writing the file throws.
+    public static func set(_ db: Double, for output: String, stateDirectory: String) throws {
+        var volumes = load(stateDirectory: stateDirectory)
+        volumes[output] = db
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        let path = (stateDirectory as NSString).appendingPathComponent(fileName)
+        try encoder.encode(volumes).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }
 

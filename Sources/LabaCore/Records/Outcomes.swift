@@ -18,6 +18,8 @@ public struct OutputStatus: Sendable {
     public var power: PowerStatus? = nil
     /// For an output with `monitor:`: the off-air check (SPEC 18).
     public var monitor: MonitorStatus? = nil
+    /// The operators' volume and the range they may set it in (issue 27).
+    public var volume: VolumeStatus? = nil
 
     public init(id: String, device: String, zone: String, available: Bool, playing: BroadcastRecord? = nil, queue: [String], next: PlannedBroadcast? = nil, gps: GPSStatus? = nil) {
         self.id = id
@@ -28,6 +30,17 @@ public struct OutputStatus: Sendable {
         self.queue = queue
         self.next = next
         self.gps = gps
+    }
+}
+
+/// A loudspeaker's operators' volume: dB from its `volume_db`, and the range operators may set.
+public struct VolumeStatus: Sendable, Equatable {
+    public var db: Double
+    public var range: VolumeRange
+
+    public init(db: Double, range: VolumeRange) {
+        self.db = db
+        self.range = range
     }
 }
 
