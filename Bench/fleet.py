@@ -423,7 +423,7 @@ def fanout(bin_dir, count, rounds):
     work = tempfile.mkdtemp(prefix="laba-fanout-")
     broker = Broker(work)
     fleet = Fleet(bin_dir, work, broker)
-    daemons, mounts = [], []
+    daemons, mounts, pids = [], [], []
     try:
         zones = [f"v{i % 10}" for i in range(count)]
         commander = fleet.unit("office", "county", commander=True, zones=sorted(set(zones)))
@@ -444,7 +444,7 @@ def fanout(bin_dir, count, rounds):
                     tmpfs = False
             daemons.append(fleet.unit(name, zone, zones=sorted(set(zones)), launcher=launcher))
         units = daemons[1:]
-        pids = [traced_pid(units[0].proc.pid)] + [u.proc.pid for u in units[1:]]
+        pids[:] = [traced_pid(units[0].proc.pid)] + [u.proc.pid for u in units[1:]]
         wait_for(lambda: online(commander, names), 300, "the commander sees every unit")
         sub = subprocess.Popen(["mosquitto_sub", "-V", "mqttv5", "-p", str(broker.port), "-h", "127.0.0.1",
                                 "-t", "laba/v1/bench/zone/county/command"], stdout=subprocess.PIPE, text=True)
@@ -489,6 +489,12 @@ def fanout(bin_dir, count, rounds):
                           "disk_unit_ms": disk_latency, "disk_unit_arrival_ms": disk_arrival,
                           "disk_unit_fsyncs_per_command": fsyncs}))
     finally:
+        # The traced unit's labad first: strace, stopped, would leave it running.
+        for pid in pids[:1]:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                pass
         for d in daemons:
             d.stop()
         broker.kill()

@@ -90,8 +90,6 @@ public actor Engine {
     /// Records and occurrence claims the store did not take (a full disk), retried at each write.
     var behind: [String: BroadcastRecord] = [:]
     var behindClaims: [PlannedBroadcast] = []
-    /// While `withOneSync` runs: the last record written unsynced (`.some(nil)` before the first).
-    var syncsDeferred: BroadcastRecord??
     /// Zones' areas, outputs that follow GPS, alerts' repeats (EnginePlaces, EngineAlerts).
     var places: PlacesState
     /// Live talks under way, and the last ones ended (for the CLI's last word) (EngineLive).
@@ -282,15 +280,10 @@ public actor Engine {
     /// Writes a record's new state. The one policy for a store that refuses (a full disk): the
     /// broadcast goes on from memory, the record is kept and written at the next write the disk
     /// accepts, and `laba status` counts what is behind.
-    ///
-    /// A progress write (`synced: false`: started, the segment reached, the first frame) does not
-    /// wait for the disk; what must survive a power cut (queued, done, with its report) does.
-    func write(_ record: BroadcastRecord, synced: Bool = true) {
+    func write(_ record: BroadcastRecord) {
         flushBehind()
         do {
-            let synced = synced && syncsDeferred == nil
-            try store.save(record, reporting: record.state == .done ? reporter?(record) : nil, at: now().microseconds, synced: synced)
-            if !synced, syncsDeferred != nil { syncsDeferred = record }
+            try store.save(record, reporting: record.state == .done ? reporter?(record) : nil, at: now().microseconds)
         } catch {
             if behind.isEmpty {
                 logger.error("cannot record a broadcast; it goes on from memory", metadata: [
@@ -299,21 +292,6 @@ public actor Engine {
             }
             behind[record.id] = record
         }
-    }
-
-    /// Runs `body` (which may end many broadcasts at once: a queue cleared, a reload) with the
-    /// store's commits unsynced, then syncs once, by writing the last of them again (without its
-    /// report, already in the outbox): one fsync, not one per record.
-    func withOneSync<T>(_ body: () -> T) -> T {
-        guard syncsDeferred == nil else { return body() }
-        syncsDeferred = .some(nil)
-        defer {
-            let last = syncsDeferred ?? nil
-            syncsDeferred = nil
-            // Refused (a full disk): what was written waits in the WAL for the next synced commit.
-            if let last, behind[last.id] == nil { try? store.save(last, reporting: nil, at: now().microseconds) }
-        }
-        return body()
     }
 
     /// Retries what the store refused before.
@@ -375,7 +353,7 @@ public actor Engine {
             record.state = .playing
             stampPosition(&record)
             live[id] = record
-            write(record, synced: false)
+            write(record)
             publish(.broadcast(record))
             // An amplifier with `power:` that is off warms up first (runPower starts it then).
             guard amplifierReady(output, id: id, segment: segment, at: t) else { return }
@@ -402,8 +380,7 @@ public actor Engine {
             record.state = .queued
             record.segment = segment
             live[id] = record
-            // Unsynced: a power cut leaves it `playing`, which the next start resumes the same way.
-            write(record, synced: false)
+            write(record)
             publish(.broadcast(record))
         case .reject(let id, let reason):
             guard var record = live[id] else { return }
@@ -465,7 +442,7 @@ public actor Engine {
                 record.segments = (record.segments ?? []) + [SegmentFact(index: segment, label: label, pass: 0,
                                                                          startedAt: now().microseconds, zone: zone)]
                 live[id] = record
-                write(record, synced: false)
+                write(record)
                 // Followers show the progress by language (the console's overview).
                 publish(.broadcast(record))
             }
@@ -490,7 +467,7 @@ public actor Engine {
             if var record = live[id], record.startedAt == nil {
                 record.startedAt = now().microseconds
                 live[id] = record
-                write(record, synced: false)
+                write(record)
                 publish(.broadcast(record))
             }
         case .finished(let output, let id, let result):

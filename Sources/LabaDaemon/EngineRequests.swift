@@ -112,7 +112,7 @@ extension Engine {
     /// - Returns: the outputs reached.
     public func stop(_ target: AdmissionRequest.Target, clear: Bool) throws(Refusal) -> [String] {
         let outputs = try outputs(serving: target)
-        withOneSync { for output in outputs { feed(output, .stop(clear: clear)) } }
+        for output in outputs { feed(output, .stop(clear: clear)) }
         rearm()
         return outputs
     }

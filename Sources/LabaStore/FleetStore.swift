@@ -400,15 +400,11 @@ extension Store {
 
     /// Writes a broadcast and, when given, queues its report for the broker, in one transaction:
     /// a finished broadcast is never on disk without its report waiting to go out.
-    /// Writes a broadcast and, when given, its report to the outbox, in one transaction; `synced:
-    /// false` for progress that need not survive a power cut (`write(synced:_:)`).
-    public func save(_ broadcast: BroadcastRecord, reporting report: (topic: String, payload: Data)?, at now: Int64,
-                     synced: Bool = true) throws {
-        try write(synced: synced) { db in
+    public func save(_ broadcast: BroadcastRecord, reporting report: (topic: String, payload: Data)?, at now: Int64) throws {
+        guard let report else { return try save(broadcast) }
+        try database.write { db in
             try broadcast.save(db)
-            if let report {
-                _ = try Self.insertOutgoing(db, kind: .record, topic: report.topic, payload: report.payload, createdAt: now)
-            }
+            _ = try Self.insertOutgoing(db, kind: .record, topic: report.topic, payload: report.payload, createdAt: now)
         }
     }
 

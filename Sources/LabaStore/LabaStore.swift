@@ -22,11 +22,6 @@ public final class Store: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         database = try DatabasePool(path: path, configuration: configuration)
-        // GRDB turns WAL on with `synchronous = NORMAL`: a commit then survives a crash of the
-        // process but not a power cut, which could lose a claim and play an occurrence or a fleet
-        // command twice (SPEC 5: "after a crash or power loss"). FULL syncs the WAL at each commit,
-        // one fdatasync, and only the writer commits.
-        try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(database)
     }
 
@@ -142,7 +137,9 @@ public final class Store: Sendable {
 
     // MARK: Broadcasts
 
-    /// Commits a new broadcast; returns once it is on disk (WAL, `synchronous = FULL`).
+    /// Commits a new broadcast. With GRDB's WAL default (`synchronous = NORMAL`) a commit survives a
+    /// crash of labad (kill -9) but is synced to the disk only at a checkpoint: a power cut may lose
+    /// the last commits (syncing each is an fsync on the engine's executor; see Docs/performance.md).
     public func insert(_ broadcast: BroadcastRecord) throws {
         try database.write { try broadcast.insert($0) }
     }
@@ -163,23 +160,6 @@ public final class Store: Sendable {
     /// Writes a broadcast, new or changed.
     public func save(_ broadcast: BroadcastRecord) throws {
         try database.write { try broadcast.save($0) }
-    }
-
-    /// One write transaction; with `synced: false` it does not wait for the disk: a power cut may
-    /// lose it (the broadcast then resumes from its last synced state by the deadline rules, SPEC 5),
-    /// and the next synced commit carries it to the disk too (the WAL is written in order).
-    func write<T>(synced: Bool, _ body: (Database) throws -> T) throws -> T {
-        guard !synced else { return try database.write(body) }
-        return try database.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
-            var result: T?
-            try db.inTransaction {
-                result = try body(db)
-                return .commit
-            }
-            return result!
-        }
     }
 
     public func update(_ broadcast: BroadcastRecord) throws {

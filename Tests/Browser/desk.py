@@ -193,6 +193,9 @@ def main():
         d.find_element(By.ID, "rec-message").send_keys("spread-test")
         d.find_element(By.CSS_SELECTOR, '#rec-language option[value="naxi"]').click()
         d.find_element(By.ID, "upload-file").send_keys(wav)
+        # Heard before it is saved (issue 27): saving sends it to the units.
+        wait(d, lambda d: d.find_element(By.ID, "rec-review").is_displayed(), "the upload is offered for listening first")
+        d.find_element(By.ID, "rec-confirm").click()
         wait(d, lambda d: "已发往古城区的终端" in d.find_element(By.ID, "rec-status").text, "the recording is saved and sent to the units")
 
         def spread(d):

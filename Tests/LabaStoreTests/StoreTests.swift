@@ -1,7 +1,6 @@
 import Foundation
-import GRDB
 import LabaCore
-@testable import LabaStore
+import LabaStore
 import Testing
 
 /// A database in a fresh temporary folder.
@@ -27,16 +26,6 @@ func record(_ id: String, output: String = "truck-1", zone: String = "xianghe", 
 }
 
 @Suite struct StoreTests {
-    /// A commit is on the disk when it returns, power cut included: the writer syncs the WAL at
-    /// each commit (GRDB's WAL default, NORMAL, syncs only at checkpoints).
-    @Test func aCommitIsSyncedToTheDisk() throws {
-        let tmp = try TemporaryStore()
-        defer { tmp.remove() }
-        let store = try tmp.open()
-        #expect(try store.database.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)
-        #expect(try store.database.write { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
-    }
-
     @Test func broadcastsSurviveAReopenWithEveryField() throws {
         let tmp = try TemporaryStore()
         defer { tmp.remove() }
