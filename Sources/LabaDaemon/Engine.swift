@@ -430,6 +430,9 @@ public actor Engine {
 
     // MARK: Player reports
 
+    /// How many segment facts a record keeps (SPEC 16): a program's segments for a few passes.
+    static let maxSegmentFacts = 64
+
     public func playerReported(_ report: PlayerReport) {
         defer { rearm() }
         switch report {
@@ -438,9 +441,14 @@ public actor Engine {
                 record.segment = segment
                 // A language counts as played once a pass played it through (segmentEnded), not
                 // when it starts; the fact keeps where and when it started (SPEC 16).
+                // At most `maxSegmentFacts` of them: a loop (an emergency until stopped) would otherwise
+                // grow its record, and the time to write it, with every pass. The first passes say
+                // what coverage needs.
                 let zone = places.followers[output]?.zone ?? record.zone
-                record.segments = (record.segments ?? []) + [SegmentFact(index: segment, label: label, pass: 0,
-                                                                         startedAt: now().microseconds, zone: zone)]
+                if (record.segments?.count ?? 0) < Self.maxSegmentFacts {
+                    record.segments = (record.segments ?? []) + [SegmentFact(index: segment, label: label, pass: 0,
+                                                                             startedAt: now().microseconds, zone: zone)]
+                }
                 live[id] = record
                 write(record)
                 // Followers show the progress by language (the console's overview).
