@@ -480,8 +480,9 @@ extension Binaries {
         defer { pulse?.kill() }
         try fixture.writeConfig(at: DaemonTests.scheduledAt)
         try #require(try fixture.start(justBefore: DaemonTests.scheduledAt))
-        // The scheduled broadcast has reached its second language, yi.
-        #expect(try fixture.waitForRecords { $0.first?.playedLanguages.contains("yi") == true })
+        // The scheduled broadcast has reached its second language, yi (its segment fact is made as it
+        // starts; `played_languages` names it only once it has played through).
+        #expect(try fixture.waitForRecords { $0.first?.segments?.contains { $0.label == "yi" } == true })
         let play = try Binaries.run("laba", ["play", "alarm", "--zone", "town", "--priority", "emergency", "--wait"],
                                     environment: fixture.environment)
         #expect(play.status == 0, "\(play.stderr)")

@@ -118,7 +118,7 @@ import Testing
         defer { pulse.kill() }
         try Self.play(fixture)
         // Once the second language plays, the microphone hears nothing more.
-        #expect(try fixture.waitForRecords { $0.first?.playedLanguages.contains("yi") == true })
+        #expect(try fixture.waitForRecords { $0.first?.segments?.contains { $0.label == "yi" } == true })
         try Self.pactl("unix:\(fixture.dir)/pulse.sock", ["set-source-mute", "null.monitor", "1"])
         let judged = try Self.heard(fixture, broadcasts: 1)
         let facts = try #require(judged.first?.1, "the monitor said nothing")
