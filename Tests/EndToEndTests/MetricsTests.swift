@@ -112,6 +112,25 @@ import Testing
         #expect(fixture.terminate() == 0)
     }
 
+    /// A commander's fleet figures (real mosquitto, a real unit): its link to the broker, what waits
+    /// for it, and its units online.
+    @Test func aCommandersFleetFigures() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let port = try ConsoleTests.freePort()
+        let office = try await fleet.start("office", zone: "county", commander: true) { yaml, _ in
+            yaml + "\nmetrics: {listen: \"127.0.0.1:\(port)\"}\n"
+        }
+        let east = try await fleet.start("east-1", zone: "east")
+        #expect(await office.waitUntilOnline(["east-1"]))
+        let text = try await blocking { try Self.get(port, "/metrics").body }
+        #expect(Self.value(text, "laba_fleet_connected") == 1, "\(text)")
+        #expect(Self.value(text, "laba_fleet_unit_online", ["unit=\"east-1\""]) == 1, "\(text)")
+        #expect((Self.value(text, "laba_fleet_units_online") ?? 0) >= 1 && (Self.value(text, "laba_fleet_units") ?? 0) >= 1, "\(text)")
+        #expect(Self.value(text, "laba_fleet_outbox_messages") != nil && Self.value(text, "laba_fleet_pending_commands") != nil)
+        if Self.promtool { #expect(try await blocking { try Self.promtoolProblems(text) } == nil) }
+        withExtendedLifetime(east) {}
+    }
+
     @Test(.enabled(if: getuid() == 0, "a read-only bind mount needs root"))
     func healthFailsWhileTheStateDirIsReadOnly() throws {
         let fixture = try DaemonFixture()
