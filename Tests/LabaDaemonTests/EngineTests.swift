@@ -52,6 +52,28 @@ import Testing
         await f.stop()
     }
 
+    @Test func aLoopKeepsAtMostSixtyFourSegmentFactsHoweverManyPassesItPlays() async throws {
+        // ALSA's null PCM takes frames as fast as they come: a loop makes passes by the hundred.
+        let f = try await EngineFixture(Self.config, start: "2026-12-02 10:00")
+        let loop = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["town"]), loop: true))
+        let id = loop.records[0].id
+        // Two segments a pass: segment 200 is the 101st pass.
+        _ = try await f.next("the loop's 101st pass") { event in
+            if case .broadcast(let r) = event { return r.id == id && r.segment >= 200 }
+            return false
+        }
+        _ = try await f.engine.stop(.all, clear: true)
+        let stopped = try await f.ended("the loop stopped") { $0.id == id }
+        #expect(stopped.outcome == .stopped)
+        #expect(stopped.segments?.count == 64)
+        // The first passes are the ones kept, in order, and what they played is what coverage reads.
+        #expect(stopped.segments?.prefix(4).map(\.label) == ["naxi", "mandarin", "naxi", "mandarin"])
+        #expect(stopped.playedLanguages == ["naxi", "mandarin"])
+        let stored = try #require(try f.store.broadcasts().first { $0.id == id })
+        #expect(stored.segments?.count == 64)
+        await f.stop()
+    }
+
     @Test func anEmergencyIsNeverRefusedForAFullQueueAndEachOutputIsAdmittedOnItsOwn() async throws {
         let f = try await EngineFixture(Self.config, start: "2026-12-02 09:00")
         let loop = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["town"]), loop: true))
