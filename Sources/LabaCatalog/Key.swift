@@ -1056,6 +1056,9 @@ extension Catalog {
         case coverageNotPlannedThen
         case coverageHeard
         case coverageNotHeard
+        case coverageHeardPartly
+        case coverageNotMonitored
+        case coverageHeardLevel
         case coverageChime
         case coverageSiren
         case coverageUpload

@@ -26,7 +26,8 @@ public struct WireFormat {
         json.segments = r.segments.map { facts in
             facts.map { f in
                 SegmentJSON(index: f.index, label: f.label, pass: f.pass, plannedFrames: f.planned, playedFrames: f.played,
-                            startedAt: time(f.startedAt), zone: f.zone, ended: f.ended, heard: f.heard)
+                            startedAt: time(f.startedAt), zone: f.zone, ended: f.ended, heard: f.heard,
+                            heardLevelDB: f.heardLevelDB, heardDelayMS: f.heardDelayMS)
             }
         }
         if r.source == .live {
