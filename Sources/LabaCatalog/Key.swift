@@ -421,6 +421,10 @@ extension Catalog {
         case statusMonitor
         case statusHornSilent
         case statusMonitorProblem
+        case statusMonitorInputUnavailable
+        case statusMonitorCaptureFailed
+        case webMonitorInputUnavailable
+        case webMonitorCaptureFailed
         case heardYes
         case heardPartly
         case heardNo

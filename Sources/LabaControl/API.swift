@@ -400,14 +400,22 @@ public struct MonitorJSON: Codable, Sendable, Equatable {
     public var unheard: Int
     /// `unheard` reached `monitor.silent_after`.
     public var silent: Bool
-    /// Why the microphone cannot be captured, in English.
+    /// Why the microphone cannot be captured: `input_unavailable`, `capture_failed` (the
+    /// catalogue renders it); absent from an older daemon.
+    public var problemCode: String?
+    /// The same in the sound system's words (English), for a technician.
     public var problem: String?
 
-    public init(heard: String?, unheard: Int, silent: Bool, problem: String?) {
+    public init(heard: String?, unheard: Int, silent: Bool, problemCode: String? = nil, problem: String?) {
         self.heard = heard
         self.unheard = unheard
         self.silent = silent
+        self.problemCode = problemCode
         self.problem = problem
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case heard, unheard, silent, problemCode = "problem_code", problem
     }
 }
 

@@ -26,6 +26,7 @@ extension Engine {
         let wasSilent = status.silent
         status.heard = heard
         status.problem = nil
+        status.problemCode = nil
         status.unheard = heard == .no ? status.unheard + 1 : 0
         status.silent = status.unheard >= silentAfter
         monitors[output] = status

@@ -11,7 +11,7 @@ import Testing
 @Suite(.serialized) struct MonitorTests {
     /// A fixture playing `notice` (naxi, yi, mandarin; `seconds` each) on the paced square, its
     /// monitor on `source` of the same sound server.
-    static func start(source: String, silentAfter: Int = 3, seconds: Double = 1.0,
+    static func start(source: String, input: String = "laba_ear", silentAfter: Int = 3, seconds: Double = 1.0,
                       prepare: (String) throws -> Void = { _ in }) throws -> (DaemonFixture, PulseServer) {
         let fixture = try DaemonFixture()
         try fixture.writeTones(seconds: seconds)
@@ -24,7 +24,7 @@ import Testing
         try fixture.writeConfig(at: "2099-01-01")
         let config = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
             .replacingOccurrences(of: "  - {id: square, device: laba_square, zone: town}",
-                                  with: "  - {id: square, device: laba_square, zone: town, monitor: {input: laba_ear, silent_after: \(silentAfter)}}")
+                                  with: "  - {id: square, device: laba_square, zone: town, monitor: {input: \(input), silent_after: \(silentAfter)}}")
         try config.write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
         try fixture.start()
         #expect(fixture.waitForLog("ready"))
@@ -177,6 +177,32 @@ import Testing
         #expect([.yes, .partly].contains(facts.first { $0.label == "naxi" }?.heard), "\(facts)")
         #expect(facts.first { $0.label == "mandarin" }?.heard == .no, "\(facts)")
         #expect(try Self.monitor(fixture)?["heard"] as? String == "partly")
+        #expect(fixture.terminate() == 0)
+    }
+
+    @Test(.enabled(if: PulseServer.available))
+    func anInputThatCannotBeOpenedIsSaidInTheClerksWordsAndTheBroadcastPlays() throws {
+        let (fixture, pulse) = try Self.start(source: "null.monitor", input: "laba_nowhere", seconds: 0.3)
+        defer { pulse.kill() }
+        try Self.play(fixture)
+        #expect(try fixture.waitForRecords { $0.first?.outcome == .completed })
+        let monitor = try Self.monitor(fixture)
+        #expect(monitor?["problem_code"] as? String == "input_unavailable" && (monitor?["problem"] as? String)?.contains("laba_nowhere") == true,
+                "\(monitor ?? [:])")
+        let zh = try Binaries.run("laba", ["status"], environment: fixture.environment.merging(["LANG": "zh_CN.UTF-8"]) { $1 })
+        let line = zh.stdout.split(separator: "\n").first { $0.contains("监听麦克风") }.map(String.init) ?? ""
+        #expect(line.contains("无法打开"), "\(zh.stdout)")
+        // ALSA's English stays out: the line's Latin words are the output's id and the configuration key.
+        let latin = line.split { !($0.isASCII && $0.isLetter) && $0 != "." }.filter { $0.contains { $0.isLetter } }
+        #expect(Set(latin).isSubset(of: ["square", "monitor.input"]), "\(line)")
+        // Nothing was checked, so coverage says nothing about hearing... but the output has a monitor: not monitored.
+        let coverage = try Binaries.run("laba", ["coverage", "notice", "--format", "json"], environment: fixture.environment)
+        let body = (try JSONSerialization.jsonObject(with: Data(coverage.stdout.utf8)) as? [String: Any]) ?? [:]
+        let entries = ((body["zones"] as? [[String: Any]])?.first?["entries"] as? [[String: Any]]) ?? []
+        #expect(body["monitored"] as? Bool == true && entries.count == 3 && entries.allSatisfy { $0.keys.contains("heard") && $0["heard"] is NSNull },
+                "\(coverage.stdout)")
+        let table = try Binaries.run("laba", ["coverage", "notice"], environment: fixture.environment.merging(["LANG": "zh_CN.UTF-8"]) { $1 })
+        #expect(table.stdout.components(separatedBy: "未监听").count == 4, "\(table.stdout)")
         #expect(fixture.terminate() == 0)
     }
 }
