@@ -382,6 +382,7 @@ extension Catalog {
         case fleetACLNoAccount
         case fleetACLKey
         case fleetCommandsWaiting
+        case fleetCommandRefusedBy
         // Live talk (laba live)
         case liveStarted
         case liveRefusedOutput

@@ -395,6 +395,7 @@ extension Catalog {
         .fleetACLNoAccount: "trust key {key} names no commander account (the comment of its .pub file): the ACL lets it publish nothing",
         .fleetACLKey: "cannot read {path}: {reason}",
         .fleetCommandsWaiting: "commands waiting for answers:",
+        .fleetCommandRefusedBy: "command {command}: {unit} refused it: {reason}",
         .liveStarted: "live on {outputs} from {input}: speak now; Ctrl-C ends it",
         .liveRefusedOutput: "not on {output}: {reason}",
         .liveLevel: "live {seconds} s  {meter}",

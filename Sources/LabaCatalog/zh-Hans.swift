@@ -395,6 +395,7 @@ extension Catalog {
         .fleetACLNoAccount: "信任密钥 {key} 未写明指挥端账号（其 .pub 文件的注释）：ACL 不允许它发布任何消息",
         .fleetACLKey: "无法读取 {path}：{reason}",
         .fleetCommandsWaiting: "等待回复的指令：",
+        .fleetCommandRefusedBy: "指令 {command}：终端 {unit} 拒绝执行：{reason}",
         .liveStarted: "正在通过 {outputs} 实时喊话（输入 {input}）：请讲话；按 Ctrl-C 结束",
         .liveRefusedOutput: "{output} 未播：{reason}",
         .liveLevel: "喊话 {seconds} 秒  {meter}",

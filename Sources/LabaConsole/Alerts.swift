@@ -54,7 +54,7 @@ extension Site {
             }
             var refused = json.refused
             refused += a.answers.filter { $0.result == "refused" }.map { answer in
-                let why = answer.code.flatMap { Catalog.fleetRefusal(code: $0, in: t.language) } ?? answer.message ?? answer.code ?? ""
+                let why = answer.words(in: t.language)
                 return t(.webSpreadRefused, ["unit": answer.unit, "reason": why])
             }
             let via = switch json.via {

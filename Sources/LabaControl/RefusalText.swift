@@ -44,6 +44,17 @@ extension BroadcastRecord {
     }
 }
 
+extension CommandJSON.Answer {
+    /// Why the unit refused, in `language`: a front door refusal from its code and arguments, a
+    /// fleet code in the catalogue's words; what a unit of an older version sent (or a row kept
+    /// before acks kept their arguments), its English words as they are.
+    public func words(in language: CatalogLanguage = .current) -> String {
+        if let code, let args, let text = Catalog.refusal(code: code, args: args, in: language) { return text }
+        if let code, let text = Catalog.fleetRefusal(code: code, in: language) { return text }
+        return message ?? code ?? ""
+    }
+}
+
 extension FleetRefusalJSON {
     /// The refusal in `language`: a fleet code in the catalogue's words, a front door refusal from
     /// its code and the arguments a unit of this version sends with it; the English `message`
