@@ -1268,6 +1268,8 @@ extension Catalog {
         case webAlertPlayed
         case webAlertRefused
         case webAlertReason
+        case alertReasonRepeated
+        case alertReasonNoOutput
         case webAlertDrill
         case webAlertEmergency
         case webAlertSend

@@ -1264,6 +1264,8 @@ extension Catalog {
         .webColumnMissingUnits: "Still missing on",
         .webSpreadHeld: "{n} units",
         .webSpreadRefused: "{unit}: {reason}",
+        .alertReasonRepeated: "already received at {at} (a repeat of the same identifier and sender plays nothing)",
+        .alertReasonNoOutput: "no loudspeaker took it (each one's reason is listed)",
         .webPublished: "Sent to the units of {zones}.",
         .webNotPublished: "Not sent to the units: {reason}",
         .webNoSpread: "No recording has been sent to the units yet.",

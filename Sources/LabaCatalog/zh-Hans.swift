@@ -1262,6 +1262,8 @@ extension Catalog {
         .webColumnMissingUnits: "还没收到",
         .webSpreadHeld: "{n} 个终端",
         .webSpreadRefused: "{unit}：{reason}",
+        .alertReasonRepeated: "已在 {at} 收到过（同一标识、同一发布方的重复警报不再播出）",
+        .alertReasonNoOutput: "没有喇叭播出（各喇叭的原因见下）",
         .webPublished: "已发往{zones}的终端。",
         .webNotPublished: "没能发往终端：{reason}",
         .webNoSpread: "还没有发往终端的录音。",
