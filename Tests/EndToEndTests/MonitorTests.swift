@@ -11,7 +11,7 @@ import Testing
 @Suite(.serialized) struct MonitorTests {
     /// A fixture playing `notice` (naxi, yi, mandarin; `seconds` each) on the paced square, its
     /// monitor on `source` of the same sound server.
-    static func start(source: String, input: String = "laba_ear", silentAfter: Int = 3, seconds: Double = 1.0,
+    static func start(source: String, input: String = "laba_ear", silentAfter: Int = 3, seconds: Double = 1.0, extra: String = "",
                       prepare: (String) throws -> Void = { _ in }) throws -> (DaemonFixture, PulseServer) {
         let fixture = try DaemonFixture()
         try fixture.writeTones(seconds: seconds)
@@ -21,7 +21,7 @@ import Testing
             pcm.laba_ear { type pulse server "unix:\(fixture.dir)/pulse.sock" device "\(source)" }
             """.write(toFile: fixture.dir + "/ear.conf", atomically: true, encoding: .utf8)
         fixture.alsaConfig += ":" + fixture.dir + "/ear.conf"
-        try fixture.writeConfig(at: "2099-01-01")
+        try fixture.writeConfig(at: "2099-01-01", extra: extra)
         let config = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
             .replacingOccurrences(of: "  - {id: square, device: laba_square, zone: town}",
                                   with: "  - {id: square, device: laba_square, zone: town, monitor: {input: \(input), silent_after: \(silentAfter)}}")
@@ -133,7 +133,9 @@ import Testing
 
     @Test(.enabled(if: PulseServer.available))
     func aSilentSourceHearsNothingAndAfterTwoTheHornIsSilent() throws {
-        let (fixture, pulse) = try Self.start(source: "deaf", silentAfter: 2, seconds: 0.4) { server in
+        let port = try ConsoleTests.freePort()
+        let (fixture, pulse) = try Self.start(source: "deaf", silentAfter: 2, seconds: 0.4,
+                                              extra: "metrics: {listen: \"127.0.0.1:\(port)\"}") { server in
             try Self.pactl(server, ["load-module", "module-null-source", "source_name=deaf"])
         }
         defer { pulse.kill() }
@@ -142,12 +144,20 @@ import Testing
         #expect(first.first?.1.allSatisfy { $0.heard == .no } == true, "\(first.map(\.1))")
         var monitor = try Self.monitor(fixture)
         #expect(monitor?["heard"] as? String == "no" && monitor?["silent"] as? Bool == false, "not yet silent: \(monitor ?? [:])")
+        // The county's Prometheus sees it too (issue 31: horns not heard).
+        let once = try MetricsTests.get(port, "/metrics").body
+        #expect(MetricsTests.value(once, "laba_horn_silent", ["output=\"square\""]) == 0, "\(once)")
+        #expect(MetricsTests.value(once, "laba_horn_unheard", ["output=\"square\""]) == 1, "\(once)")
         try Self.play(fixture)
         let both = try Self.heard(fixture, broadcasts: 2)
         #expect(both.count == 2 && both.allSatisfy { $0.1.allSatisfy { $0.heard == .no } }, "\(both.map(\.1))")
         #expect(fixture.waitForLog("horn silent"))
         monitor = try Self.monitor(fixture)
         #expect(monitor?["silent"] as? Bool == true && monitor?["unheard"] as? Int == 2, "\(monitor ?? [:])")
+        let twice = try MetricsTests.get(port, "/metrics").body
+        #expect(MetricsTests.value(twice, "laba_horn_silent", ["output=\"square\""]) == 1, "\(twice)")
+        #expect(MetricsTests.value(twice, "laba_horn_unheard", ["output=\"square\""]) == 2, "\(twice)")
+        if MetricsTests.promtool { #expect(try MetricsTests.promtoolProblems(twice) == nil) }
         let zh = try Binaries.run("laba", ["status"], environment: fixture.environment.merging(["LANG": "zh_CN.UTF-8"]) { $1 })
         #expect(zh.stdout.contains("喇叭可能无声"), "\(zh.stdout)")
         // Played, not heard: coverage does not take the record's word for it.
