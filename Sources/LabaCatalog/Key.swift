@@ -1270,6 +1270,18 @@ extension Catalog {
         case webAlertReason
         case alertReasonRepeated
         case alertReasonNoOutput
+        case alertReasonCancel
+        case alertReasonMsgType
+        case alertReasonStatusSystem
+        case alertReasonStatusDraft
+        case alertReasonDrillOff
+        case alertReasonNoAlertsSection
+        case alertReasonNoInfo
+        case alertReasonNoEventMapping
+        case alertReasonExpired
+        case alertReasonZonesUnknown
+        case alertReasonAreaNoZone
+        case alertReasonOutsideKey
         case webAlertDrill
         case webAlertEmergency
         case webAlertSend

@@ -132,6 +132,14 @@ extension Catalog {
 }
 
 extension Catalog {
+    /// Why an alert plays nothing (the planner's code without `alert_`: `expired`, `no_info`...)
+    /// in `language`; nil for a code this version does not know.
+    public static func alertReason(code: String, args: [String: String], in language: CatalogLanguage = .current) -> String? {
+        Key(rawValue: "alertReason" + camelCase(code)).map { text($0, args, in: language) }
+    }
+}
+
+extension Catalog {
     /// The off-air check's word (`yes`, `partly`, `no`) in `language`; an unknown one as it is.
     public static func heardName(_ heard: String, in language: CatalogLanguage = .current) -> String {
         Key(rawValue: "heard" + camelCase(heard)).map { text($0, in: language) } ?? heard

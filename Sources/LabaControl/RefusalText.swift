@@ -71,7 +71,11 @@ public enum AlertReason {
         case noOutput:
             return Catalog.text(.alertReasonNoOutput, in: language)
         default:
-            return nil
+            // The planner's reasons (`alert_expired`...): `alertReason` and the code in the catalogue.
+            guard code.hasPrefix("alert_") else { return nil }
+            var args = args
+            if let at = args["at"] { args["at"] = time(at) }
+            return Catalog.alertReason(code: String(code.dropFirst("alert_".count)), args: args, in: language)
         }
     }
 }

@@ -118,6 +118,8 @@ extension Engine {
         }
         if let reason = plan.reason {
             record.reason = reason
+            record.reasonCode = plan.reasonCode.map { "alert_" + $0 }
+            record.reasonArgs = plan.reasonArgs.isEmpty ? nil : plan.reasonArgs
         } else {
             play(plan, into: &record)
             let repeats = plan.repeats(after: t)

@@ -243,6 +243,7 @@ import Testing
         var wire = WireFormat(TimeZone(identifier: "Asia/Shanghai")!)
         let json = wire.alert(try #require(try f.store.alerts().first))
         #expect(json.reasonWords(in: .en) == c.reason)
+        #expect(json.reasonCode != nil && json.reasonWords(in: .zhHans) != c.reason, "\(json.reasonWords(in: .zhHans) ?? "")")
         if c.reason.hasPrefix("not a valid CAP") {
             #expect(json.reasonCode == "cap")
             let zh = json.reasonWords(in: .zhHans) ?? ""
