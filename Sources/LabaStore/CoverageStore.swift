@@ -111,7 +111,8 @@ extension Store {
                    json_extract(s.value, '$.index'), json_extract(s.value, '$.label'), json_extract(s.value, '$.pass'),
                    json_extract(s.value, '$.planned_frames'), json_extract(s.value, '$.played_frames'),
                    \(micros("json_extract(s.value, '$.started_at')")), json_extract(s.value, '$.zone'),
-                   json_extract(s.value, '$.ended'), json_extract(s.value, '$.heard')
+                   json_extract(s.value, '$.ended'), json_extract(s.value, '$.heard'),
+                   json_extract(s.value, '$.heard_level_db'), json_extract(s.value, '$.heard_delay_ms')
             FROM (SELECT rowid AS rid, unit, id, output, zone, message, outcome, planned_at, CAST(record AS TEXT) AS r
                   FROM fleet_record WHERE \(conditions.joined(separator: " AND "))) f
             LEFT JOIN json_each(f.r, '$.segments') s ON json_type(f.r, '$.segments') = 'array'
@@ -141,10 +142,11 @@ extension Store {
                     out.append(CoverageRecord(unit: row[1], record: r))
                 }
                 guard let label: String = row[17] else { continue }
-                let heard: Int64? = row[24]
+                // A word this version does not know (or none: an older unit) reads as not monitored.
+                let heard = String.fromDatabaseValue(row[24] as DatabaseValue).flatMap(Heard.init(rawValue:))
                 let fact = SegmentFact(index: row[16] ?? 0, label: label, pass: row[18] ?? 0, planned: row[19], played: row[20] ?? 0,
                                        startedAt: row[21], zone: row[22], ended: (row[23] as Int64?).map { $0 != 0 } ?? true,
-                                       heard: heard.map { $0 != 0 })
+                                       heard: heard, heardLevelDB: row[25], heardDelayMS: row[26])
                 out[out.count - 1].record.segments?.append(fact)
             }
             return out

@@ -14,8 +14,20 @@ public struct AlertPlan: Equatable, Sendable {
     public var expires: Instant?
     /// Identifiers of earlier alerts whose broadcasts and repeats stop (Update and Cancel).
     public var cancels: [String] = []
-    /// Why nothing plays, when nothing does.
+    /// Why nothing plays, when nothing does (English, for older readers and the log).
     public var reason: String?
+    /// The same as a code and its arguments (issue 26), for the catalogue: `cancel`, `msg_type`,
+    /// `status_system`, `status_draft`, `drill_off`, `no_alerts_section`, `no_info`,
+    /// `no_event_mapping`, `expired`, `zones_unknown`, `area_no_zone`, `outside_key`.
+    public var reasonCode: String?
+    public var reasonArgs: [String: String] = [:]
+
+    /// Plays nothing, for this reason.
+    mutating func refuse(_ code: String, _ args: [String: String] = [:], _ english: String) {
+        reasonCode = code
+        reasonArgs = args
+        reason = english
+    }
     /// Status Exercise or Test.
     public var drill = false
     /// The event matched and the message it plays.
@@ -51,35 +63,35 @@ public enum AlertPlanner {
         plan.drill = alert.status == .exercise || alert.status == .test
         switch alert.msgType {
         case .cancel:
-            plan.reason = "a Cancel: it stops \(plan.cancels.joined(separator: ", ")) and plays nothing"
+            plan.refuse("cancel", ["alerts": plan.cancels.joined(separator: ", ")], "a Cancel: it stops \(plan.cancels.joined(separator: ", ")) and plays nothing")
             return plan
         case .ack, .error:
-            plan.reason = "msgType \(alert.msgType.rawValue): nothing to play"
+            plan.refuse("msg_type", ["msg_type": alert.msgType.rawValue], "msgType \(alert.msgType.rawValue): nothing to play")
             return plan
         case .alert, .update:
             break
         }
         switch alert.status {
         case .system:
-            plan.reason = "status System: a message for alerting systems, not the public"
+            plan.refuse("status_system", [:], "status System: a message for alerting systems, not the public")
             return plan
         case .draft:
-            plan.reason = "status Draft: not to be acted on"
+            plan.refuse("status_draft", [:], "status Draft: not to be acted on")
             return plan
         case .exercise, .test:
             if !(settings?.playsDrills ?? false) {
-                plan.reason = "status \(alert.status.rawValue): a drill, and alerts.drills is false"
+                plan.refuse("drill_off", ["status": alert.status.rawValue], "status \(alert.status.rawValue): a drill, and alerts.drills is false")
                 return plan
             }
         case .actual:
             break
         }
         guard let settings else {
-            plan.reason = "the configuration has no alerts section"
+            plan.refuse("no_alerts_section", [:], "the configuration has no alerts section")
             return plan
         }
         guard !alert.infos.isEmpty else {
-            plan.reason = "the alert has no <info>"
+            plan.refuse("no_info", [:], "the alert has no <info>")
             return plan
         }
         // The first <info> whose event or event code is mapped.
@@ -94,14 +106,14 @@ public enum AlertPlanner {
         }
         guard let (info, mapping) = matched else {
             let events = Array(Set(alert.infos.map(\.event))).sorted().joined(separator: "', '")
-            plan.reason = "no mapping for event '\(events)' in alerts.events"
+            plan.refuse("no_event_mapping", ["events": events], "no mapping for event '\(events)' in alerts.events")
             return plan
         }
         plan.event = mapping.event.value
         plan.message = mapping.message.value
         plan.expires = alert.infos.compactMap(\.expires).min()
         if let expires = plan.expires, expires <= now {
-            plan.reason = "expired at \(RFC3339.format(expires, in: config.timeZone))"
+            plan.refuse("expired", ["at": RFC3339.format(expires, in: config.timeZone)], "expired at \(RFC3339.format(expires, in: config.timeZone))")
             return plan
         }
         plan.priority = mapping.priority?.value
@@ -111,7 +123,8 @@ public enum AlertPlanner {
         if let given {
             plan.zones = given.filter { tree[$0] != nil }
             guard !plan.zones.isEmpty else {
-                plan.reason = "none of the zones it was sent for (\(given.joined(separator: ", "))) is in this configuration"
+                plan.refuse("zones_unknown", ["zones": given.joined(separator: ", ")],
+                            "none of the zones it was sent for (\(given.joined(separator: ", "))) is in this configuration")
                 return plan
             }
             return planned(&plan, alert: alert, mapping: mapping, settings: settings, library: library, now: now)
@@ -121,7 +134,7 @@ public enum AlertPlanner {
         plan.notes += reach.notes
         guard !plan.zones.isEmpty else {
             let described = alert.infos.flatMap(\.areas).map(\.description)
-            plan.reason = "its area (\(described.joined(separator: "; "))) reaches no zone"
+            plan.refuse("area_no_zone", ["areas": described.joined(separator: "; ")], "its area (\(described.joined(separator: "; "))) reaches no zone")
             return plan
         }
         return planned(&plan, alert: alert, mapping: mapping, settings: settings, library: library, now: now)
@@ -257,8 +270,8 @@ extension AlertPlan {
                               + outside.joined(separator: ", "))
         }
         if plan.reason == nil, plan.requests.isEmpty, !requests.isEmpty {
-            plan.reason = "every zone it reaches is outside the zones the commanding key may command "
-                + "(\(scope.joined(separator: ", ")))"
+            plan.refuse("outside_key", ["zones": scope.joined(separator: ", ")],
+                        "every zone it reaches is outside the zones the commanding key may command (\(scope.joined(separator: ", ")))")
         }
         return plan
     }
