@@ -333,8 +333,9 @@ extension FleetService {
 
     /// `GET /v1/fleet/units/{id}`: nil for a unit this commander does not know.
     public func unitDetail(_ id: String) -> UnitJSON? {
-        guard let row = ((try? store.units()) ?? []).first(where: { $0.unit == id }) else { return nil }
-        var json = unitJSON(row, last: (try? store.lastFleetRecords())?[id])
+        guard let row = try? store.unit(id) else { return nil }
+        // One unit's row and its newest record by index, not every unit's (issue 28's scale).
+        var json = unitJSON(row, last: (try? store.lastFleetRecords(units: [id]))?[id])
         json.records = records(unit: id, BroadcastFilter(limit: 20))
         return json
     }

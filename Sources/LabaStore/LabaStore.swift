@@ -132,6 +132,7 @@ public final class Store: Sendable {
         registerCoverageMigrations(&migrator)
         // v11: the console's one-tap buttons (issue 27).
         migrator.registerMigration("v11-buttons", migrate: migrateButtons)
+        registerFleetSegmentsMigration(&migrator)
         return migrator
     }
 
