@@ -154,6 +154,27 @@ enum Assets {
         });
       }
 
+      // The coverage page: its answer fetched again when a unit's record or status arrives (the
+      // overview's events, batched by the server) or the office's own outputs change.
+      var coverageLive = document.getElementById("coverage-live");
+      if (coverageLive && window.EventSource) {
+        var coverageEvents = new EventSource("/events"), asking = false, again = false;
+        var refresh = function () {
+          if (asking) { again = true; return; }
+          asking = true;
+          fetch(coverageLive.dataset.part, { credentials: "same-origin" }).then(function (r) {
+            return r.ok ? r.text() : null;
+          }).then(function (html) {
+            if (html !== null) coverageLive.innerHTML = html;
+          }).catch(function () {}).then(function () {
+            asking = false;
+            if (again) { again = false; refresh(); }
+          });
+        };
+        coverageEvents.addEventListener("units", refresh);
+        coverageEvents.addEventListener("overview", refresh);
+      }
+
       // Emergency: the button says what it does, and the server asks once more.
       document.querySelectorAll('input[name="priority"]').forEach(function (radio) {
         radio.addEventListener("change", function () {

@@ -164,70 +164,94 @@ extension Store {
     /// The units' records of `subject` planned in [since, until), as coverage reads them: from
     /// `fleet_record_fact` and `fleet_segment` (v12), filled from each record's JSON when it is
     /// stored, never from the JSON itself: a month of a message at county scale is tens of
-    /// thousands of records among millions, read here as one range of each table's primary key.
+    /// thousands of records among millions, read here as one range of each table's primary key,
+    /// the two answers walked together (both in key order).
     public func coverageFleetRecords(_ subject: CoverageSubject, since: Int64?, until: Int64?) throws -> [CoverageRecord] {
         var conditions: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
         switch subject {
         case .message(let message):
-            conditions.append("r.message = ?")
+            conditions.append("message = ?")
             arguments.append(message)
         case .alert(let commands, _):
             guard !commands.isEmpty else { return [] }
-            conditions.append("r.command IN (\(commands.map { _ in "?" }.joined(separator: ", ")))")
+            conditions.append("command IN (\(commands.map { _ in "?" }.joined(separator: ", ")))")
             arguments += commands as [any DatabaseValueConvertible]
         }
         if let since {
-            conditions.append("r.planned_at >= ?")
+            conditions.append("planned_at >= ?")
             arguments.append(since)
         }
         if let until {
-            conditions.append("r.planned_at < ?")
+            conditions.append("planned_at < ?")
             arguments.append(until)
         }
-        let sql = """
-            SELECT r.unit, r.id, r.output, r.zone, r.message, r.outcome, r.planned_at, r.planned, r.played, r.started_at,
-                   r.lat, r.lon, r.frames, r.source, r.segmented,
-                   s.idx, s.label, s.pass, s.planned_frames, s.played_frames, s.started_at, s.zone, s.ended, s.heard
-            FROM fleet_record_fact r
-            LEFT JOIN fleet_segment s ON s.message = r.message AND s.planned_at = r.planned_at AND s.unit = r.unit AND s.id = r.id
-            WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY r.message, r.planned_at, r.unit, r.id, s.seq
+        let key = "message, planned_at, unit, id"
+        let records = """
+            SELECT \(key), output, zone, outcome, planned, played, started_at, lat, lon, frames, source, segmented
+            FROM fleet_record_fact WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(key)
             """
+        // One message: a range of the segments' own key, beside the records' (no seek per record);
+        // an alert's few commands: the segments of the records they made.
+        let segmentColumns = "idx, label, pass, planned_frames, played_frames, started_at, zone, ended, heard"
+        let segments: String
+        if case .message = subject {
+            segments = """
+                SELECT \(key), \(segmentColumns) FROM fleet_segment
+                WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(key), seq
+                """
+        } else {
+            segments = """
+                SELECT \(key.split(separator: ",").map { "s." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")),
+                       \(segmentColumns.split(separator: ",").map { "s." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+                FROM fleet_record_fact r JOIN fleet_segment s USING (message, planned_at, unit, id)
+                WHERE \(conditions.map { "r." + $0 }.joined(separator: " AND ")) ORDER BY s.message, s.planned_at, s.unit, s.id, s.seq
+                """
+        }
+        func list(_ text: String?) -> [String] { text.map { $0.split(separator: "\u{1F}").map(String.init) } ?? [] }
+        // SQLite's order of text (bytes), for walking both answers together.
+        func precedes(_ a: (String, Int64, String, String), _ b: (String, Int64, String, String)) -> Bool {
+            if a.0 != b.0 { return a.0.utf8.lexicographicallyPrecedes(b.0.utf8) }
+            if a.1 != b.1 { return a.1 < b.1 }
+            if a.2 != b.2 { return a.2.utf8.lexicographicallyPrecedes(b.2.utf8) }
+            return a.3.utf8.lexicographicallyPrecedes(b.3.utf8)
+        }
         return try database.read { db in
             var out: [CoverageRecord] = []
-            var current: (unit: String, id: String)?
-            let statement = try db.cachedStatement(sql: sql)
-            let cursor = try Row.fetchCursor(statement, arguments: StatementArguments(arguments))
-            func list(_ text: String?) -> [String] {
-                guard let text, !text.isEmpty else { return [] }
-                return text.split(separator: "\u{1F}").map(String.init)
-            }
-            while let row = try cursor.next() {
-                let unit: String = row[0]
-                let id: String = row[1]
-                if current?.unit != unit || current?.id != id {
-                    current = (unit, id)
-                    var r = BroadcastRecord(id: id, source: (row[13] as String?).flatMap(BroadcastSource.init(rawValue:)) ?? .fleet,
-                                            message: row[4], output: row[2], zone: row[3], priority: .manual,
-                                            plannedLanguages: list(row[7]), plannedAt: row[6], deadline: nil)
-                    r.playedLanguages = list(row[8])
-                    r.state = .done
-                    r.outcome = (row[5] as String?).flatMap(BroadcastOutcome.init(rawValue:))
-                    r.startedAt = row[9]
-                    r.positionLat = row[10]
-                    r.positionLon = row[11]
-                    r.frames = row[12] ?? 0
-                    let segmented: Bool = row[14] ?? false
-                    r.segments = segmented ? [] : nil
-                    out.append(CoverageRecord(unit: unit, record: r))
-                }
-                guard let label: String = row[16] else { continue }
-                let heard: Int64? = row[23]
-                let fact = SegmentFact(index: row[15] ?? 0, label: label, pass: row[17] ?? 0, planned: row[18], played: row[19] ?? 0,
-                                       startedAt: row[20], zone: row[21], ended: (row[22] as Int64?).map { $0 != 0 } ?? true,
+            let recordRows = try Row.fetchCursor(db.cachedStatement(sql: records), arguments: StatementArguments(arguments))
+            let segmentRows = try Row.fetchCursor(db.cachedStatement(sql: segments), arguments: StatementArguments(arguments))
+            var pending: (key: (String, Int64, String, String), fact: SegmentFact)?
+            func nextSegment() throws -> (key: (String, Int64, String, String), fact: SegmentFact)? {
+                guard let row = try segmentRows.next() else { return nil }
+                let heard: Int64? = row[12]
+                let fact = SegmentFact(index: row[4] ?? 0, label: row[5], pass: row[6] ?? 0, planned: row[7], played: row[8] ?? 0,
+                                       startedAt: row[9], zone: row[10], ended: (row[11] as Int64?).map { $0 != 0 } ?? true,
                                        heard: heard.map { $0 != 0 })
-                out[out.count - 1].record.segments?.append(fact)
+                return ((row[0], row[1], row[2], row[3]), fact)
+            }
+            pending = try nextSegment()
+            while let row = try recordRows.next() {
+                let key: (String, Int64, String, String) = (row[0], row[1], row[2], row[3])
+                var r = BroadcastRecord(id: key.3, source: (row[13] as String?).flatMap(BroadcastSource.init(rawValue:)) ?? .fleet,
+                                        message: key.0, output: row[4], zone: row[5], priority: .manual,
+                                        plannedLanguages: list(row[7]), plannedAt: key.1, deadline: nil)
+                r.playedLanguages = list(row[8])
+                r.state = .done
+                r.outcome = (row[6] as String?).flatMap(BroadcastOutcome.init(rawValue:))
+                r.startedAt = row[9]
+                r.positionLat = row[10]
+                r.positionLon = row[11]
+                r.frames = row[12] ?? 0
+                let segmented: Bool = row[14] ?? false
+                var facts: [SegmentFact]? = segmented ? [] : nil
+                // Segments before this record's (none are kept without their record) are passed over.
+                while let p = pending, precedes(p.key, key) { pending = try nextSegment() }
+                while let p = pending, p.key == key {
+                    facts?.append(p.fact)
+                    pending = try nextSegment()
+                }
+                r.segments = facts
+                out.append(CoverageRecord(unit: key.2, record: r))
             }
             return out
         }
