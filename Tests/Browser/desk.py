@@ -80,7 +80,8 @@ def row(d, unit):
     return d.find_element(By.ID, "unit-" + unit)
 
 
-PAGES = [("overview", "/"), ("record", "/record?unit=unit-a"), ("unit", "/units/unit-a"), ("map", "/map"), ("recordings", "/recordings"), ("alerts", "/alerts")]
+PAGES = [("overview", "/"), ("record", "/record?unit=unit-a"), ("unit", "/units/unit-a"), ("map", "/map"), ("recordings", "/recordings"), ("alerts", "/alerts"),
+         ("coverage", "/coverage?message=notice")]
 
 
 def shots(d, width):
@@ -138,7 +139,12 @@ def main():
         # shows 甲镇's naxi played and 乙镇's yi missing, in Chinese, missing first; unit-b let go
         # plays it, and the page fills in without a reload.
         def line(d, zone):
-            return d.find_element(By.CSS_SELECTOR, f'#coverage tr[data-zone="{zone}"]')
+            # Read at once in the page: its answer may be replaced (fetched again) at any time.
+            return d.execute_script("""var r = document.querySelector('#coverage tr[data-zone="' + arguments[0] + '"]');
+                                       return r ? [r.className, r.innerText] : ['', ''];""", zone)
+
+        def summary(d):
+            return d.execute_script("var s = document.getElementById('coverage-summary'); return s ? s.innerText : ''")
         os.kill(PID_B, signal.SIGSTOP)
         try:
             d.get(BASE + "/broadcast")
@@ -147,21 +153,21 @@ def main():
             d.find_element(By.ID, "send").click()
             wait(d, lambda d: d.find_element(By.TAG_NAME, "h1").text == "概况", "notice is sent to 乙镇 (unit-b held)")
             d.get(BASE + "/coverage?message=notice")
-            check(line(d, "town-b").get_attribute("class") == "coverage-missing" and "彝语" in line(d, "town-b").text
-                  and "未播" in line(d, "town-b").text, f"乙镇's yi missing ({line(d, 'town-b').text!r})")
-            check(line(d, "town-a").get_attribute("class") == "coverage-played" and "纳西语" in line(d, "town-a").text
-                  and "已播完" in line(d, "town-a").text and "unit-a" in line(d, "town-a").text,
-                  f"甲镇's naxi played on unit-a ({line(d, 'town-a').text!r})")
-            zones = [r.get_attribute("data-zone") for r in d.find_elements(By.CSS_SELECTOR, "#coverage tr[data-zone]")]
+            state, text = line(d, "town-b")
+            check(state == "coverage-missing" and "彝语" in text and "未播" in text, f"乙镇's yi missing ({state} {text!r})")
+            state, text = line(d, "town-a")
+            check(state == "coverage-played" and "纳西语" in text and "已播完" in text and "unit-a" in text,
+                  f"甲镇's naxi played on unit-a ({state} {text!r})")
+            zones = d.execute_script("return Array.from(document.querySelectorAll('#coverage tr[data-zone]')).map(r => r.dataset.zone)")
             check(zones.index("town-b") < zones.index("town-a"), f"the zone missing a language first ({zones})")
-            check("1 个区域有语种未播" in d.find_element(By.ID, "coverage-summary").text, "the summary counts it")
+            check("1 个区域有语种未播" in summary(d), f"the summary counts it ({summary(d)!r})")
             d.execute_script("window.coverageMarker = 7")
         finally:
             os.kill(PID_B, signal.SIGCONT)
-        wait(d, lambda d: line(d, "town-b").get_attribute("class") == "coverage-played" and "unit-b" in line(d, "town-b").text,
+        wait(d, lambda d: line(d, "town-b")[0] == "coverage-played" and "unit-b" in line(d, "town-b")[1],
              "乙镇's yi played on unit-b appears on the open coverage page", timeout=60)
         check(d.execute_script("return window.coverageMarker") == 7, "without a reload")
-        check("所有区域的所有语种都已播完" in d.find_element(By.ID, "coverage-summary").text, "full coverage, in words")
+        check("所有区域的所有语种都已播完" in summary(d), f"full coverage, in words ({summary(d)!r})")
 
         # A CAP file sent from the alerts page (an emergency: confirmed) plays on unit-a.
         cap = os.path.join(SHOTS, "desk-alert.xml")
