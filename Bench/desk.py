@@ -21,12 +21,13 @@ import shutil
 import socket
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fleet import Broker, Fleet, Labad  # noqa: E402
+from fleet import Broker, Fleet, Labad, free_port  # noqa: E402
 
 LANGUAGES = ["naxi", "yi", "bai", "lisu", "pumi", "mosuo"]
 TOWNSHIPS = 66
@@ -58,6 +59,35 @@ def get(sock, path):
         conn.close()
 
 
+class Console:
+    """The commander's web console, signed in as a viewer: its pages as a clerk's browser asks for them."""
+
+    def __init__(self, port):
+        self.port = port
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        body = "name=bench&password=bench-password-1"
+        conn.request("POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
+        response = conn.getresponse()
+        response.read()
+        cookie = response.getheader("Set-Cookie")
+        conn.close()
+        if not cookie:
+            raise SystemExit(f"console login: {response.status}")
+        self.cookie = cookie.split(";")[0]
+
+    def get(self, path):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        try:
+            conn.request("GET", path, headers={"Cookie": self.cookie})
+            response = conn.getresponse()
+            body = response.read()
+            if response.status != 200:
+                raise SystemExit(f"console GET {path}: {response.status} {body[:300]!r}")
+            return body
+        finally:
+            conn.close()
+
+
 def note(text):
     print(f"  [{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
@@ -74,7 +104,7 @@ def timed(fn, runs=int(os.environ.get("DESK_RUNS", "5"))):
     return statistics.median(times), out
 
 
-def config(fleet, path):
+def config(fleet, path, console_port):
     zones = ["  - {id: county, languages: [mandarin]}"]
     for t in range(TOWNSHIPS):
         zones.append(f"  - {{id: t-{t:02d}, parent: county, languages: [{LANGUAGES[t % len(LANGUAGES)]}, mandarin]}}")
@@ -94,6 +124,7 @@ fleet:
     - {{key: {fleet.keys}/county.pub, zones: [county]}}
   sign_key: {fleet.keys}/county.key
   command_zones: [county]
+console: {{listen: "127.0.0.1:{console_port}"}}
 """)
 
 
@@ -211,7 +242,8 @@ def main():
         shutil.rmtree(os.path.join(work, "keys"), ignore_errors=True)  # a kept WORK: new keys, the same store
         fleet = Fleet(bin_dir, work, broker)
         path = os.path.join(work, "office.yaml")
-        config(fleet, path)
+        console_port = free_port()
+        config(fleet, path, console_port)
         state = os.path.join(work, "office")
         db = os.path.join(state, "state", "laba.sqlite")
         env = {"ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:" + fleet.asound}
@@ -300,6 +332,34 @@ def main():
         sql_ms, rows = timed(plain_history)
         assert [(b["unit"], b["id"]) for b in page if b.get("unit") != "office"][:100] == [tuple(r) for r in rows][:len(page)]
         result["history"] = {"ms": round(ms, 1), "sqlite_ms": round(sql_ms, 1), "rows": len(page), "bytes": len(body)}
+
+        # One zone's records (a compound: one unit's) and one unit's, newest page each.
+        for name, query, sql, args in [
+                ("history_zone", "/broadcasts?fleet=true&zone=c-100&limit=100",
+                 "SELECT unit, id FROM fleet_record WHERE zone = ? ORDER BY planned_at DESC, unit DESC, id DESC LIMIT 100", ("c-100",)),
+                ("history_unit", "/broadcasts?unit=unit-100&limit=100",
+                 "SELECT unit, id FROM fleet_record WHERE unit = ? ORDER BY planned_at DESC, unit DESC, id DESC LIMIT 100", ("unit-100",))]:
+            note(name)
+            ms, body = timed(lambda: get(sock, query))
+            page = [(b["unit"], b["id"]) for b in json.loads(body)["broadcasts"]]
+            sql_ms, rows = timed(lambda: conn.execute(sql, args).fetchall())
+            assert page == [tuple(r) for r in rows], f"{name}: the page differs from SQLite's"
+            result[name] = {"ms": round(ms, 1), "sqlite_ms": round(sql_ms, 1), "rows": len(page)}
+
+        # The console's pages as a clerk opens them: the overview (every unit), the coverage page
+        # of the same month, the record page (the fleet's newest) and one unit's.
+        added = subprocess.run([os.path.join(bin_dir, "laba"), "user", "add", "bench", "--role", "viewer", "--password-stdin"],
+                               env=office.env, input="bench-password-1\n", capture_output=True, text=True)
+        if added.returncode != 0 and "exists" not in added.stderr:
+            raise SystemExit(f"laba user add: {added.stderr}")
+        console = Console(console_port)
+        for name, path in [("console_overview", "/"),
+                           ("console_coverage", f"/coverage?message={message}&since={month[0]}&until={month[1]}"),
+                           ("console_record", "/record"), ("console_record_unit", "/record?unit=unit-100")]:
+            note(name)
+            ms, body = timed(lambda: console.get(path))
+            result[name] = {"ms": round(ms, 1), "bytes": len(body)}
+        assert b'id="coverage"' in console.get(f"/coverage?message={message}&since={month[0]}&until={month[1]}")
 
         status = open(f"/proc/{office.proc.pid}/status").read()
         mem = {line.split(":")[0]: int(line.split()[1]) for line in status.splitlines() if line.startswith(("VmRSS", "VmHWM"))}

@@ -9,6 +9,7 @@ import LabaCatalog
 import LabaControl
 import LabaCore
 import LabaSheet
+import Mustache
 import NIOCore
 
 extension Site {
@@ -170,5 +171,23 @@ extension Site {
         let book = Workbook(sheets: [RecordSheets.coverage(json, names: SheetNames(config), in: language)],
                             title: RecordSheets.title(.coverageTitle, office: Self.office(config), in: language))
         return try await Self.spreadsheet(book, filename: "laba-coverage.xlsx")
+    }
+}
+
+// Coverage lists every zone of a county: its lines name their fields for the templates (see UnitRow).
+extension Site.CoveragePage.Line: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "zone": zone
+        case "zoneName": zoneName
+        case "first": first
+        case "part": part
+        case "state": state
+        case "stateName": stateName
+        case "heard": heard
+        case "place": place
+        case "time": time
+        default: nil
+        }
     }
 }

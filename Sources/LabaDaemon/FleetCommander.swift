@@ -342,10 +342,10 @@ extension FleetService {
 
     func unitJSON(_ row: FleetUnitRow, last: FleetRecordRow?) -> UnitJSON {
         let status = try? FleetJSON.decode(UnitStatus.self, from: Array(row.status))
-        let lastRecord = last.flatMap { r in
-            (try? FleetJSON.decode(BroadcastJSON.self, from: Array(r.record))).map {
-                UnitJSON.LastRecord(id: r.id, message: r.message, zone: r.zone, outcome: r.outcome, plannedAt: $0.plannedAt)
-            }
+        // From the row's columns: the overview lists every unit, whose record's JSON need not be read.
+        let lastRecord = last.map { r in
+            UnitJSON.LastRecord(id: r.id, message: r.message, zone: r.zone, outcome: r.outcome,
+                                plannedAt: time(Instant(microseconds: r.plannedAt)))
         }
         var json = UnitJSON(unit: row.unit, state: row.state, since: time(Instant(microseconds: row.since)), zones: status?.zones ?? [],
                         outputs: (status?.outputs ?? []).map { o in
