@@ -56,12 +56,14 @@ struct CoverageCommand: AsyncParsableCommand {
     /// Zones with a language missing first (the daemon's order), one line per language or part.
     static func table(_ c: CoverageJSON, time: (String) -> String) -> String {
         guard !c.zones.isEmpty else { return t(.coverageNoZones) }
-        let heard = c.zones.contains { $0.entries.contains { $0.heard != nil } }
         var rows: [[String]] = []
         for z in c.zones {
             for (i, e) in z.entries.enumerated() {
                 var state = Catalog.coverageState(e.state.description, fraction: e.fraction)
-                if heard, let words = Catalog.coverageHeard(e.heard) { state += ", " + words }
+                if let words = Catalog.coverageHeard(e.heard?.rawValue, state: e.state.description, monitored: c.monitored,
+                                                     levelDB: e.heardLevelDB, delayMS: e.heardDelayMS) {
+                    state += " · " + words
+                }
                 let place = e.output.map { output in (e.unit ?? "") + (e.unit == nil ? "" : "/") + output } ?? ""
                 rows.append([i == 0 ? z.zone : "", Catalog.coveragePart(e.label, languageName: languageShown), state, place,
                              e.at.map(time) ?? ""])

@@ -256,7 +256,12 @@ struct Status: AsyncParsableCommand {
             guard let monitor = o.monitor else { continue }
             if let heard = monitor.heard { print(t(.statusMonitor, ["output": o.id, "heard": Catalog.heardName(heard)])) }
             if monitor.silent { print(t(.statusHornSilent, ["output": o.id, "n": String(monitor.unheard)])) }
-            if let problem = monitor.problem { print(t(.statusMonitorProblem, ["output": o.id, "problem": problem])) }
+            if let words = Catalog.monitorProblem(monitor.problemCode, output: o.id) {
+                print(words)
+            } else if let problem = monitor.problem {
+                // An older daemon: its English, as it is.
+                print(t(.statusMonitorProblem, ["output": o.id, "problem": problem]))
+            }
         }
         // The operators' volumes set from the console (issue 27), where they differ from the technician's.
         for o in status.outputs {

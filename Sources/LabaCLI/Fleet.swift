@@ -74,6 +74,12 @@ struct Fleet: ParsableCommand {
                                     rows: overview.commands.map {
                                         [$0.id, $0.zones.joined(separator: ","), $0.createdAt, $0.waitingFor.joined(separator: ",")]
                                     }).render())
+                    // The units that refused one, and why, in the reader's language (their arguments kept, issue 26).
+                    for command in overview.commands {
+                        for answer in command.answers where answer.result == "refused" {
+                            print(t(.fleetCommandRefusedBy, ["command": command.id, "unit": answer.unit, "reason": answer.words()]))
+                        }
+                    }
                 }
             }
             func refusalWords(_ r: FleetRefusalJSON) -> String { r.words() }

@@ -91,10 +91,11 @@ struct Alerts: AsyncParsableCommand {
         }
         if !a.zones.isEmpty { lines.append(t(.alertZones, ["zones": a.zones.joined(separator: ", ")])) }
         if !a.broadcasts.isEmpty { lines.append(t(.alertBroadcasts, ["broadcasts": a.broadcasts.joined(separator: ", ")])) }
-        for r in a.refused { lines.append(t(.alertRefused, ["reason": r])) }
+        // From the codes (an older record's words as kept); outputs and zones by id, as the rest of this view.
+        for r in a.refusedWords(place: { output, zone in output ?? zone ?? "" }) { lines.append(t(.alertRefused, ["reason": r])) }
         if a.repeatsLeft > 0 { lines.append(t(.alertRepeats, ["count": String(a.repeatsLeft), "next": a.nextAt ?? "?"])) }
         if let by = a.cancelledBy { lines.append(t(.alertCancelledBy, ["identifier": by])) }
-        if let reason = a.reason { lines.append(t(.alertNothingPlayed, ["reason": reason])) }
+        if let reason = a.reasonWords() { lines.append(t(.alertNothingPlayed, ["reason": reason])) }
         for note in a.notes { lines.append(t(.alertNote, ["note": note])) }
         return lines.joined(separator: "\n")
     }

@@ -15,9 +15,27 @@ extension Catalog {
         }
     }
 
-    /// A monitor's word, or nil when none said (nothing is shown then).
-    public static func coverageHeard(_ heard: Bool?, in language: CatalogLanguage = .current) -> String? {
-        heard.map { text($0 ? .coverageHeard : .coverageNotHeard, in: language) }
+    /// The monitors' word on a coverage line (SPEC 16, 18): heard, partly heard, not heard, or not
+    /// monitored; nil when nothing is said about hearing: no monitor in scope (`monitored` false),
+    /// or a line that did not play (missing, not planned then).
+    ///
+    /// - Parameters:
+    ///   - heard: `yes`, `partly`, `no` (the API's words); nil: not monitored.
+    ///   - state: the line's state (the API's names).
+    public static func coverageHeard(_ heard: String?, state: String, monitored: Bool, levelDB: Double? = nil, delayMS: Double? = nil,
+                                     in language: CatalogLanguage = .current) -> String? {
+        guard monitored, ["played", "partial", "played_extent_unknown"].contains(state) else { return nil }
+        let words: String
+        switch heard {
+        case "yes": words = text(.coverageHeard, in: language)
+        case "partly": words = text(.coverageHeardPartly, in: language)
+        case "no": words = text(.coverageNotHeard, in: language)
+        case nil: return text(.coverageNotMonitored, in: language)
+        case let other?: return other
+        }
+        guard let levelDB, let delayMS, heard != "no" else { return words }
+        return text(.coverageHeardLevel, ["heard": words, "level": String(format: "%.0f", levelDB), "delay": String(Int(delayMS.rounded()))],
+                    in: language)
     }
 
     /// What a coverage line is about: a language as configured (its name), or the zone's chime,

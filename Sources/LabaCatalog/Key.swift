@@ -382,6 +382,7 @@ extension Catalog {
         case fleetACLNoAccount
         case fleetACLKey
         case fleetCommandsWaiting
+        case fleetCommandRefusedBy
         // Live talk (laba live)
         case liveStarted
         case liveRefusedOutput
@@ -421,6 +422,10 @@ extension Catalog {
         case statusMonitor
         case statusHornSilent
         case statusMonitorProblem
+        case statusMonitorInputUnavailable
+        case statusMonitorCaptureFailed
+        case webMonitorInputUnavailable
+        case webMonitorCaptureFailed
         case heardYes
         case heardPartly
         case heardNo
@@ -1056,6 +1061,9 @@ extension Catalog {
         case coverageNotPlannedThen
         case coverageHeard
         case coverageNotHeard
+        case coverageHeardPartly
+        case coverageNotMonitored
+        case coverageHeardLevel
         case coverageChime
         case coverageSiren
         case coverageUpload
@@ -1260,6 +1268,8 @@ extension Catalog {
         case webAlertPlayed
         case webAlertRefused
         case webAlertReason
+        case alertReasonRepeated
+        case alertReasonNoOutput
         case webAlertDrill
         case webAlertEmergency
         case webAlertSend

@@ -117,6 +117,21 @@ extension Catalog {
 }
 
 extension Catalog {
+    /// Why a horn cannot be checked (`MonitorProblem`'s wire name) in `language`: for `laba status`
+    /// (naming `output`) or the console's overview (`web`, under the output's card); nil without a
+    /// code or for one this version does not know.
+    public static func monitorProblem(_ code: String?, output: String = "", web: Bool = false,
+                                      in language: CatalogLanguage = .current) -> String? {
+        let key: Key? = switch code {
+        case "input_unavailable": web ? .webMonitorInputUnavailable : .statusMonitorInputUnavailable
+        case "capture_failed": web ? .webMonitorCaptureFailed : .statusMonitorCaptureFailed
+        default: nil
+        }
+        return key.map { text($0, ["output": output], in: language) }
+    }
+}
+
+extension Catalog {
     /// The off-air check's word (`yes`, `partly`, `no`) in `language`; an unknown one as it is.
     public static func heardName(_ heard: String, in language: CatalogLanguage = .current) -> String {
         Key(rawValue: "heard" + camelCase(heard)).map { text($0, in: language) } ?? heard

@@ -52,9 +52,12 @@ extension Site {
                 AlertsPage.Played(place: r.unit ?? "", output: r.record.output, zone: naming.zone(r.record.zone),
                                   outcome: r.record.outcome?.rawValue ?? "completed", outcomeName: t.state(r.record.outcome?.rawValue ?? "completed"))
             }
-            var refused = json.refused
+            // The office's own refusals from their codes (an older record's words as kept), the place named.
+            var refused = json.refusedWords(place: { output, zone in
+                output.map(naming.output) ?? (zone ?? "").split(separator: ",").map { naming.zone(String($0)) }.joined(separator: "、")
+            }, in: t.language)
             refused += a.answers.filter { $0.result == "refused" }.map { answer in
-                let why = answer.code.flatMap { Catalog.fleetRefusal(code: $0, in: t.language) } ?? answer.message ?? answer.code ?? ""
+                let why = answer.words(in: t.language)
                 return t(.webSpreadRefused, ["unit": answer.unit, "reason": why])
             }
             let via = switch json.via {
@@ -68,7 +71,7 @@ extension Site {
                 emergency: json.priority == "emergency", drill: json.drill, areas: a.areas.isEmpty ? "—" : a.areas.joined(separator: "、"),
                 zones: json.zones.isEmpty ? t(.webNone) : json.zones.map(naming.zone).joined(separator: "、"), played: played,
                 // Why nothing (more) plays: the office's own reason, shown when nothing played anywhere.
-                refused: refused, reason: played.isEmpty ? json.reason : nil))
+                refused: refused, reason: played.isEmpty ? json.reasonWords(time: { naming.clerk($0) }, in: t.language) : nil))
         }
         let flash = Form(request.uri.query ?? "")["sent"].flatMap { id in alerts.contains { $0.id == id } ? t(.webAlertSent) : nil }
         return page("alerts", visit, title: .webAlerts, page: AlertsPage(alerts: alerts), flash: flash)

@@ -107,7 +107,9 @@ extension Site {
                         zone: z.zone, zoneName: z.name, first: i == 0,
                         part: Catalog.coveragePart(e.label, languageName: naming.language, in: t.language),
                         state: e.state.description, stateName: Catalog.coverageState(e.state.description, fraction: e.fraction, in: t.language),
-                        heard: Catalog.coverageHeard(e.heard, in: t.language), place: place, time: naming.clerk(e.at)))
+                        heard: Catalog.coverageHeard(e.heard?.rawValue, state: e.state.description, monitored: json.monitored,
+                                                     levelDB: e.heardLevelDB, delayMS: e.heardDelayMS, in: t.language),
+                        place: place, time: naming.clerk(e.at)))
                 }
             }
             let missing = json.zones.filter { $0.entries.contains { $0.state == .known(.missing) } }.count

@@ -87,6 +87,7 @@ enum Templates {
     {{#powerProblem}}<p class="error power-problem">{{powerProblem}}</p>{{/powerProblem}}
     {{#monitor}}<p class="muted monitor">{{monitor}}</p>{{/monitor}}
     {{#silent}}<p class="error horn-silent">{{silent}}</p>{{/silent}}
+    {{#monitorProblem}}<p class="error monitor-problem">{{monitorProblem}}</p>{{/monitorProblem}}
     {{#volume}}<p class="muted volume">{{volume}}</p>{{/volume}}
     <p class="muted">{{t.webNext}}: {{next}}</p>
     </div>

@@ -197,6 +197,8 @@ struct OverviewPage {
         /// The off-air check: the last word from the horn, and a horn taken to be silent.
         var monitor: String? = nil
         var silent: String? = nil
+        /// Why the horn cannot be checked (its microphone cannot be opened).
+        var monitorProblem: String? = nil
         /// The operators' volume, when it is not the technician's own (`音量：-6 dB`).
         var volume: String?
     }
@@ -237,6 +239,7 @@ struct OverviewPage {
                           powerProblem: o.power?.problem.map { texts(.webPowerProblem, ["problem": $0]) },
                           monitor: o.monitor?.heard.map { texts(.webMonitor, ["heard": Catalog.heardName($0.rawValue, in: texts.language)]) },
                           silent: o.monitor.flatMap { $0.silent ? texts(.webHornSilent, ["n": String($0.unheard)]) : nil },
+                          monitorProblem: o.monitor?.problemCode.flatMap { Catalog.monitorProblem($0.rawValue, web: true, in: texts.language) },
                           volume: o.volume.flatMap { $0.db == 0 ? nil : texts(.webVolumeNow, ["db": VolumeText.db($0.db)]) })
         }
         recent = records.map { r in

@@ -238,11 +238,15 @@ public struct SegmentJSON: Codable, Sendable, Equatable {
     public var startedAt: String?
     public var zone: String?
     public var ended: Bool
-    /// A monitor's word (SPEC 18); absent when none said.
-    public var heard: Bool?
+    /// The off-air check's word on this pass (SPEC 18): `yes`, `partly`, `no`; absent when not
+    /// monitored (or a unit of an older version).
+    public var heard: Heard?
+    /// dB above the room's noise; ms from the program to the microphone.
+    public var heardLevelDB: Double?
+    public var heardDelayMS: Double?
 
     public init(index: Int, label: String, pass: Int, plannedFrames: Int?, playedFrames: Int, startedAt: String?,
-                zone: String?, ended: Bool, heard: Bool?) {
+                zone: String?, ended: Bool, heard: Heard?, heardLevelDB: Double? = nil, heardDelayMS: Double? = nil) {
         self.index = index
         self.label = label
         self.pass = pass
@@ -252,11 +256,14 @@ public struct SegmentJSON: Codable, Sendable, Equatable {
         self.zone = zone
         self.ended = ended
         self.heard = heard
+        self.heardLevelDB = heardLevelDB
+        self.heardDelayMS = heardDelayMS
     }
 
     enum CodingKeys: String, CodingKey {
         case index, label, pass, plannedFrames = "planned_frames", playedFrames = "played_frames"
         case startedAt = "started_at", zone, ended, heard
+        case heardLevelDB = "heard_level_db", heardDelayMS = "heard_delay_ms"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -269,7 +276,10 @@ public struct SegmentJSON: Codable, Sendable, Equatable {
         startedAt = try c.decodeIfPresent(String.self, forKey: .startedAt)
         zone = try c.decodeIfPresent(String.self, forKey: .zone)
         ended = try c.decodeIfPresent(Bool.self, forKey: .ended) ?? true
-        heard = try? c.decodeIfPresent(Bool.self, forKey: .heard)
+        // A word this version does not know reads as not monitored.
+        heard = (try? c.decodeIfPresent(String.self, forKey: .heard)).flatMap { $0.flatMap(Heard.init(rawValue:)) }
+        heardLevelDB = try? c.decodeIfPresent(Double.self, forKey: .heardLevelDB)
+        heardDelayMS = try? c.decodeIfPresent(Double.self, forKey: .heardDelayMS)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -283,6 +293,8 @@ public struct SegmentJSON: Codable, Sendable, Equatable {
         try c.encode(zone, forKey: .zone)
         try c.encode(ended, forKey: .ended)
         try c.encodeIfPresent(heard, forKey: .heard)
+        try c.encodeIfPresent(heardLevelDB, forKey: .heardLevelDB)
+        try c.encodeIfPresent(heardDelayMS, forKey: .heardDelayMS)
     }
 }
 
@@ -388,14 +400,22 @@ public struct MonitorJSON: Codable, Sendable, Equatable {
     public var unheard: Int
     /// `unheard` reached `monitor.silent_after`.
     public var silent: Bool
-    /// Why the microphone cannot be captured, in English.
+    /// Why the microphone cannot be captured: `input_unavailable`, `capture_failed` (the
+    /// catalogue renders it); absent from an older daemon.
+    public var problemCode: String?
+    /// The same in the sound system's words (English), for a technician.
     public var problem: String?
 
-    public init(heard: String?, unheard: Int, silent: Bool, problem: String?) {
+    public init(heard: String?, unheard: Int, silent: Bool, problemCode: String? = nil, problem: String?) {
         self.heard = heard
         self.unheard = unheard
         self.silent = silent
+        self.problemCode = problemCode
         self.problem = problem
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case heard, unheard, silent, problemCode = "problem_code", problem
     }
 }
 

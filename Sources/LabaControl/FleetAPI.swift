@@ -219,13 +219,16 @@ public struct CommandJSON: Codable, Sendable, Equatable {
         public var code: String?
         public var message: String?
         public var broadcasts: [String]
+        /// A front door refusal's arguments, for the catalogue; absent from older units.
+        public var args: [String: String]?
 
-        public init(unit: String, result: String, code: String?, message: String?, broadcasts: [String]) {
+        public init(unit: String, result: String, code: String?, message: String?, broadcasts: [String], args: [String: String]? = nil) {
             self.unit = unit
             self.result = result
             self.code = code
             self.message = message
             self.broadcasts = broadcasts
+            self.args = args
         }
     }
 

@@ -51,6 +51,22 @@ public struct GPSStatusJSON: Codable, Sendable, Equatable {
 }
 
 /// One CAP alert received and what came of it.
+/// One refusal of an alert's broadcast (issue 26): the output (or the zones of a request refused as
+/// a whole), and the refusal's code and arguments.
+public struct AlertRefusalJSON: Codable, Sendable, Equatable {
+    public var output: String?
+    public var zone: String?
+    public var code: String
+    public var args: [String: String]?
+
+    public init(output: String?, zone: String?, code: String, args: [String: String]?) {
+        self.output = output
+        self.zone = zone
+        self.code = code
+        self.args = args
+    }
+}
+
 public struct AlertJSON: Codable, Sendable, Equatable {
     public var id: Int64
     public var identifier: String?
@@ -69,8 +85,13 @@ public struct AlertJSON: Codable, Sendable, Equatable {
     public var zones: [String]
     public var broadcasts: [String]
     public var refused: [String]
+    /// `refused` as codes with arguments, in the same order; absent from records kept before them.
+    public var refusals: [AlertRefusalJSON]?
     /// Why nothing (more) plays.
     public var reason: String?
+    /// `reason` as a code (`AlertReason`) and its arguments; absent when only words are kept.
+    public var reasonCode: String?
+    public var reasonArgs: [String: String]?
     public var notes: [String]
     public var cancels: [String]
     public var cancelledBy: String?
@@ -80,7 +101,8 @@ public struct AlertJSON: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, identifier, sender, sent, status, msgType = "msg_type", event, message, priority, drill
-        case receivedAt = "received_at", via, file, zones, broadcasts, refused, reason, notes, cancels
+        case receivedAt = "received_at", via, file, zones, broadcasts, refused, refusals, reason, notes, cancels
+        case reasonCode = "reason_code", reasonArgs = "reason_args"
         case cancelledBy = "cancelled_by", repeatsLeft = "repeats_left", nextAt = "next_at", expiresAt = "expires_at"
     }
 

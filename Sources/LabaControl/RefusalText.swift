@@ -26,6 +26,77 @@ extension CAPError {
     public func english(file: String? = nil) -> String { words(file: file, in: .en) }
 }
 
+extension CAPError {
+    /// The error as an alert record's reason arguments (code `AlertReason.cap`): its own, and
+    /// where it is (`problem`, `line`, `column`, `element`, `file`).
+    public func reasonArgs(file: String?) -> [String: String] {
+        var out = args
+        out["problem"] = problem.rawValue
+        out["line"] = String(line)
+        out["column"] = String(column)
+        if let element { out["element"] = element }
+        if let file { out["file"] = file }
+        return out
+    }
+
+    /// Read back from `reasonArgs`; nil for a problem this version does not know.
+    public init?(reasonArgs a: [String: String]) {
+        guard let problem = a["problem"].flatMap(Problem.init(rawValue:)) else { return nil }
+        var args = a
+        for key in ["problem", "line", "column", "file"] { args[key] = nil }
+        let element = a["element"]
+        self.init(line: Int(a["line"] ?? "") ?? 1, column: Int(a["column"] ?? "") ?? 1, element: element, problem, args)
+    }
+}
+
+/// Why an alert plays nothing (more), as an alert record's `reason_code` (issue 26).
+public enum AlertReason {
+    /// The document was refused (too large, not CAP 1.2...): a CAPError in the arguments.
+    public static let cap = "cap"
+    /// The same identifier and sender were received before (`at`).
+    public static let repeated = "alert_repeated"
+    /// Every output refused its broadcasts (the refusals say why).
+    public static let noOutput = "alert_no_output"
+
+    /// The reason in `language`; nil for a code this version does not know.
+    ///
+    /// - Parameter time: how `at` is shown (the console's clerk time); as it is by default.
+    public static func words(code: String, args: [String: String], time: (String) -> String = { $0 },
+                             in language: CatalogLanguage = .current) -> String? {
+        switch code {
+        case cap:
+            return CAPError(reasonArgs: args).map { $0.words(file: args["file"], in: language) }
+        case repeated:
+            return Catalog.text(.alertReasonRepeated, ["at": time(args["at"] ?? "")], in: language)
+        case noOutput:
+            return Catalog.text(.alertReasonNoOutput, in: language)
+        default:
+            return nil
+        }
+    }
+}
+
+extension AlertJSON {
+    /// Why it plays nothing (more), in `language`: from its code, or its words as kept (an
+    /// older record, or a reason not yet given a code).
+    public func reasonWords(time: (String) -> String = { $0 }, in language: CatalogLanguage = .current) -> String? {
+        if let reasonCode, let text = AlertReason.words(code: reasonCode, args: reasonArgs ?? [:], time: time, in: language) {
+            return text
+        }
+        return reason
+    }
+
+    /// What each output (or zone) refused, with the place named by `place`: from the codes, or
+    /// the words as kept (an older record).
+    public func refusedWords(place: (String?, String?) -> String, in language: CatalogLanguage = .current) -> [String] {
+        guard let refusals, refusals.count == refused.count else { return refused }
+        return refusals.map { r in
+            let why = Catalog.refusal(code: r.code, args: r.args ?? [:], in: language) ?? r.code
+            return Catalog.text(.webSpreadRefused, ["unit": place(r.output, r.zone), "reason": why], in: language)
+        }
+    }
+}
+
 extension RecordReason {
     /// The reason in English, from the catalogue: a record's `reason` for older readers, the log.
     public var english: String { Catalog.reason(code: code.rawValue, args: args, in: .en) ?? description }
@@ -41,6 +112,17 @@ extension BroadcastRecord {
             reasonArgs = newValue.flatMap { $0.args.isEmpty ? nil : $0.args }
             reason = newValue?.english
         }
+    }
+}
+
+extension CommandJSON.Answer {
+    /// Why the unit refused, in `language`: a front door refusal from its code and arguments, a
+    /// fleet code in the catalogue's words; what a unit of an older version sent (or a row kept
+    /// before acks kept their arguments), its English words as they are.
+    public func words(in language: CatalogLanguage = .current) -> String {
+        if let code, let args, let text = Catalog.refusal(code: code, args: args, in: language) { return text }
+        if let code, let text = Catalog.fleetRefusal(code: code, in: language) { return text }
+        return message ?? code ?? ""
     }
 }
 

@@ -26,7 +26,8 @@ public struct WireFormat {
         json.segments = r.segments.map { facts in
             facts.map { f in
                 SegmentJSON(index: f.index, label: f.label, pass: f.pass, plannedFrames: f.planned, playedFrames: f.played,
-                            startedAt: time(f.startedAt), zone: f.zone, ended: f.ended, heard: f.heard)
+                            startedAt: time(f.startedAt), zone: f.zone, ended: f.ended, heard: f.heard,
+                            heardLevelDB: f.heardLevelDB, heardDelayMS: f.heardDelayMS)
             }
         }
         if r.source == .live {
@@ -61,7 +62,8 @@ public struct WireFormat {
                 next: o.next.map { "\(RFC3339.format($0.time, converter: &converter)) \($0.message)" })
             output.gps = o.gps.map { gps($0) }
             output.power = o.power.map { PowerJSON(state: PowerJSON.State(wireName: $0.state).map(Open.known) ?? .unknown($0.state), problem: $0.problem) }
-            output.monitor = o.monitor.map { MonitorJSON(heard: $0.heard?.rawValue, unheard: $0.unheard, silent: $0.silent, problem: $0.problem) }
+            output.monitor = o.monitor.map { MonitorJSON(heard: $0.heard?.rawValue, unheard: $0.unheard, silent: $0.silent,
+                                                        problemCode: $0.problemCode?.rawValue, problem: $0.problem) }
             output.volume = o.volume.map { VolumeJSON(volumeDB: $0.db, lowerDB: $0.range.lower, upperDB: $0.range.upper) }
             return output
         }

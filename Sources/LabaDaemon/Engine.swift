@@ -532,7 +532,8 @@ public actor Engine {
             publish(.output(output))
         case .heard(let output, let id, let result):
             monitorHeard(output: output, broadcast: id, result)
-        case .monitorFailed(let output, _, let problem):
+        case .monitorFailed(let output, _, let code, let problem):
+            monitors[output, default: MonitorStatus()].problemCode = code
             monitors[output, default: MonitorStatus()].problem = problem
             publish(.output(output))
         }

@@ -70,6 +70,8 @@ extension Engine {
         guard xml.count <= Self.maxAlertSize else {
             let error = CAPError(line: 1, column: 1, element: nil, .tooLarge, ["kib": String(Self.maxAlertSize / 1024)])
             record.reason = error.english(file: record.file)
+            record.reasonCode = AlertReason.cap
+            record.reasonArgs = error.reasonArgs(file: record.file)
             logger.warning("alert refused", metadata: ["via": "\(via.label)", "file": "\(record.file ?? "")", "reason": "\(record.reason!)"])
             saveAlert(&record)
             return AlertReceipt(record: record, invalid: error)
@@ -82,6 +84,8 @@ extension Engine {
             alert = try CAPAlert(xml: xml)
         } catch {
             record.reason = error.english(file: record.file)
+            record.reasonCode = AlertReason.cap
+            record.reasonArgs = error.reasonArgs(file: record.file)
             logger.warning("alert refused", metadata: ["via": "\(via.label)", "file": "\(record.file ?? "")", "reason": "\(record.reason!)"])
             saveAlert(&record)
             return AlertReceipt(record: record, invalid: error)
@@ -93,8 +97,10 @@ extension Engine {
         record.msgType = alert.msgType.rawValue
         if let earlier = try? store.alert(identifier: alert.identifier, sender: alert.sender) {
             var converter = ZoneConverter(setup.config.timeZone)
-            record.reason = "already received at \(RFC3339.format(Instant(microseconds: earlier.receivedAt), converter: &converter)) "
-                + "(a repeat of the same identifier and sender plays nothing)"
+            let at = RFC3339.format(Instant(microseconds: earlier.receivedAt), converter: &converter)
+            record.reasonCode = AlertReason.repeated
+            record.reasonArgs = ["at": at]
+            record.reason = AlertReason.words(code: AlertReason.repeated, args: ["at": at], in: .en)
             saveAlert(&record)
             return AlertReceipt(record: record, invalid: nil)
         }
@@ -172,20 +178,27 @@ extension Engine {
     private func play(_ plan: AlertPlan, into record: inout AlertRecord) {
         var played: [String] = []
         var refused: [String] = []
+        var refusals: [AlertRefusal] = []
         for request in plan.requests {
             let zone: String = if case .zones(let zones) = request.target { zones.joined(separator: ",") } else { "all" }
             do {
                 let admitted = try admit(request)
                 played += admitted.records.map(\.id)
                 refused += admitted.refused.map { "\($0.output ?? zone): \($0.english)" }
+                refusals += admitted.refused.map { AlertRefusal(output: $0.output, zone: zone, code: $0.code.rawValue, args: $0.args) }
             } catch {
                 refused.append("\(zone): \(error.english)")
+                refusals.append(AlertRefusal(output: nil, zone: zone, code: error.code.rawValue, args: error.args))
             }
         }
         record.broadcasts += played
         record.refused += refused
+        // Records of an older version have their words only: codes from here on.
+        if record.refusals != nil || record.refused.count == refused.count { record.refusals = (record.refusals ?? []) + refusals }
         if played.isEmpty, record.reason == nil {
             record.reason = "no output took it: " + refused.joined(separator: "; ")
+            record.reasonCode = AlertReason.noOutput
+            record.reasonArgs = nil
         }
     }
 

@@ -20,11 +20,13 @@ extension Engine {
         } catch {
             logger.error("cannot keep the monitor's word on a broadcast", metadata: ["broadcast": "\(id)", "error": "\(error)"])
         }
+        takeHeard(broadcast: id, result.segments)
         let heard = result.heard
         var status = monitors[output] ?? MonitorStatus()
         let wasSilent = status.silent
         status.heard = heard
         status.problem = nil
+        status.problemCode = nil
         status.unheard = heard == .no ? status.unheard + 1 : 0
         status.silent = status.unheard >= silentAfter
         monitors[output] = status
@@ -41,5 +43,33 @@ extension Engine {
             logger.notice("horn heard again", metadata: ["output": "\(output)"])
         }
         publish(.output(output))
+    }
+}
+
+extension Engine {
+    /// Writes the monitor's word into the record's segment facts (SPEC 16, 18), so that the
+    /// record's JSON, the fleet's copy and coverage carry it. The word comes after the play's end:
+    /// the record is then finished, and writing it again reports it to the commander again (which
+    /// keeps the newer copy).
+    func takeHeard(broadcast id: String, _ words: [SegmentHeard]) {
+        guard !words.isEmpty else { return }
+        guard var record = live[id] ?? behind[id] ?? (try? store.broadcast(id: id)) ?? nil, var facts = record.segments else { return }
+        var changed = false
+        for word in words {
+            // The latest pass of that segment: a resumed broadcast plays its cut segment anew.
+            guard let at = facts.lastIndex(where: { $0.index == word.segment }) else { continue }
+            facts[at].take(word)
+            changed = true
+        }
+        guard changed else { return }
+        record.segments = facts
+        // Not published again when finished: followers count a record's end once (metrics, retention).
+        if live[id] != nil {
+            live[id] = record
+            write(record)
+            if record.state != .done { publish(.broadcast(record)) }
+        } else {
+            write(record)
+        }
     }
 }

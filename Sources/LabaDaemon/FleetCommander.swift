@@ -224,7 +224,8 @@ extension FleetService {
         }
         do {
             try store.recordAck(FleetAckRow(command: id, unit: from, result: ack.result.rawValue, code: ack.code, message: ack.message,
-                                            broadcasts: ack.broadcasts ?? [], at: ack.at.instant.microseconds))
+                                            broadcasts: ack.broadcasts ?? [], at: ack.at.instant.microseconds,
+                                            args: ack.args.flatMap { $0.isEmpty ? nil : $0 }))
             if ack.result == .refused, let code = ack.code {
                 note(id, unit: from, code: code, ack.message ?? "", args: ack.args, at: now())
             }
@@ -325,7 +326,9 @@ extension FleetService {
             commands.append(CommandJSON(
                 id: row.id, zones: row.zones, createdAt: time(Instant(microseconds: row.createdAt)),
                 expiresAt: time(Instant(microseconds: row.expiresAt)),
-                answers: acks.map { .init(unit: $0.unit, result: $0.result, code: $0.code, message: $0.message, broadcasts: $0.broadcasts) },
+                answers: acks.map {
+                    .init(unit: $0.unit, result: $0.result, code: $0.code, message: $0.message, broadcasts: $0.broadcasts, args: $0.args)
+                },
                 waitingFor: awaited(row).subtracting(answered).sorted()))
         }
         return FleetOverviewJSON(fleet: state, units: units, commands: commands)

@@ -20,7 +20,7 @@ extension FrontDoor {
                 .filter { record.broadcasts.contains($0.id) }
             if let command = record.command, let fleet {
                 alert.answers = ((try? store.acks(command: command)) ?? []).map {
-                    .init(unit: $0.unit, result: $0.result, code: $0.code, message: $0.message, broadcasts: $0.broadcasts)
+                    .init(unit: $0.unit, result: $0.result, code: $0.code, message: $0.message, broadcasts: $0.broadcasts, args: $0.args)
                 }
                 alert.unitRecords = await fleet.deskRecords(unit: nil, BroadcastFilter(since: record.receivedAt - 60_000_000, limit: 2000),
                                                             before: nil).filter {

@@ -38,22 +38,33 @@ extension FrontDoor {
         let records = own.map { CoverageRecord(unit: fleet?.unitID, record: $0) } + units
         // The commander's own broadcasts were aimed at its outputs' zones.
         for r in own where !aimed.contains(r.zone) { aimed.append(r.zone) }
-        var placed = Set(await engine.status(withNext: false).outputs.map(\.zone))
-        if let fleet { placed.formUnion(await fleet.unitZones()) }
-        let coverage = BroadcastCoverage.compute(records, query: CoverageQuery(aimed: aimed, placed: placed, within: request.zone), tree: tree)
+        let outputs = await engine.status(withNext: false).outputs
+        var placed = Set(outputs.map(\.zone))
+        // Where a monitor hears a horn (SPEC 18): the commander's outputs and its units'.
+        var monitored = Set(outputs.filter { $0.monitor != nil }.map(\.zone))
+        if let fleet {
+            let units = await fleet.unitZones()
+            placed.formUnion(units.placed)
+            monitored.formUnion(units.monitored)
+        }
+        let query = CoverageQuery(aimed: aimed, placed: placed, within: request.zone, monitored: monitored)
+        let coverage = BroadcastCoverage.compute(records, query: query, tree: tree)
         return (coverage, records.count)
     }
 }
 
 extension FleetService {
-    /// The zones the known units' outputs are in (and the zones they named), from their last statuses.
-    func unitZones() -> Set<String> {
+    /// The zones the known units' outputs are in (and the zones they named), and those of their
+    /// outputs with a monitor (a unit says `unheard` for those), from their last statuses.
+    func unitZones() -> (placed: Set<String>, monitored: Set<String>) {
         var zones: Set<String> = []
+        var monitored: Set<String> = []
         for row in (try? store.units()) ?? [] {
             guard let status = try? FleetJSON.decode(UnitStatus.self, from: Array(row.status)) else { continue }
             zones.formUnion(status.zones)
             zones.formUnion((status.outputs ?? []).map(\.zone))
+            monitored.formUnion((status.outputs ?? []).filter { $0.unheard != nil }.map(\.zone))
         }
-        return zones
+        return (zones, monitored)
     }
 }

@@ -27,7 +27,7 @@ public final class DaemonMetrics: Sendable {
     /// Label sets of the gauges set at the last scrape, to drop those of removed outputs and units.
     private let labelled = Mutex<[String: Set<String>]>([:])
 
-    /// The name reserved for issue 30's monitor (a horn not heard): the README's alert rule uses it.
+    /// The off-air check's silent horn (issue 30): the technician's guide's alert rule uses it.
     public static let hornSilentMetric = "laba_horn_silent"
 
     public init() {
@@ -250,6 +250,18 @@ struct MetricsService: Service {
                           Dictionary(status.outputs.map { ($0.id, $0.playing == nil ? 0 : 1) }) { a, _ in a })
         metrics.setGauges("laba_output_available", label: "output", help: "Whether an output's device opens (1) or not (0)",
                           Dictionary(status.outputs.map { ($0.id, $0.available ? 1 : 0) }) { a, _ in a })
+        // The off-air check and the amplifier (SPEC 18), for the outputs that have them.
+        metrics.setGauges(DaemonMetrics.hornSilentMetric, label: "output",
+                          help: "Whether an output's horn is taken to be silent (1: monitor.silent_after broadcasts in a row not heard) or not (0)",
+                          Dictionary(status.outputs.compactMap { o in o.monitor.map { (o.id, $0.silent ? 1.0 : 0.0) } }) { a, _ in a })
+        metrics.setGauges("laba_horn_unheard", label: "output", help: "Broadcasts in a row the off-air check did not hear, by output",
+                          Dictionary(status.outputs.compactMap { o in o.monitor.map { (o.id, Double($0.unheard)) } }) { a, _ in a })
+        metrics.setGauges("laba_amplifier_on", label: "output",
+                          help: "Whether an output's amplifier is switched on (1: warming, on or holding) or off (0)",
+                          Dictionary(status.outputs.compactMap { o in o.power.map { (o.id, $0.state == "off" ? 0.0 : 1.0) } }) { a, _ in a })
+        metrics.setGauges("laba_amplifier_switch_failed", label: "output",
+                          help: "Whether the last switching of an output's amplifier failed (1) or not (0)",
+                          Dictionary(status.outputs.compactMap { o in o.power.map { (o.id, $0.problem == nil ? 0.0 : 1.0) } }) { a, _ in a })
         metrics.setGauge("laba_records_behind", help: "Records the state dir has not taken yet (a full disk), kept in memory",
                          Double(status.recordsBehind))
         metrics.setGauge("laba_clock_synced", help: "Whether the kernel says the clock is synchronised (1) or not (0)",

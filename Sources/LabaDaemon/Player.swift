@@ -20,7 +20,7 @@ public enum PlayerReport: Sendable {
     /// The off-air check's word on a broadcast (SPEC 18): per segment, heard or not; or why the
     /// monitor's input could not be captured (then nothing is judged).
     case heard(output: String, id: String, result: OffAirCheck.Result)
-    case monitorFailed(output: String, id: String, problem: String)
+    case monitorFailed(output: String, id: String, code: MonitorProblem, problem: String)
 }
 
 /// Plays one broadcast at a time on one PCM, on a thread of its own.
@@ -293,7 +293,7 @@ final class Player: @unchecked Sendable {
         } catch {
             logger.warning("the monitor's input cannot be captured; the broadcast plays unchecked",
                            metadata: ["output": "\(output)", "input": "\(input)", "error": "\(error)"])
-            report(.monitorFailed(output: output, id: id, problem: "\(error)"))
+            report(.monitorFailed(output: output, id: id, code: .inputUnavailable, problem: "\(error)"))
             return nil
         }
         capture.wait(forBlocks: Self.blocks(Self.monitorPreRoll), timeout: 2 * Self.monitorPreRoll + 0.5)
@@ -311,7 +311,7 @@ final class Player: @unchecked Sendable {
         let (envelope, offset, failure) = capture.stop(locating: meter.firstWrite)
         guard meter.firstWrite != nil, !session.starts.isEmpty else { return }  // nothing played
         if let failure, envelope.count < Self.blocks(Self.monitorPreRoll) {
-            report(.monitorFailed(output: output, id: id, problem: failure))
+            report(.monitorFailed(output: output, id: id, code: .captureFailed, problem: failure))
             return
         }
         let starts = session.starts

@@ -38,7 +38,8 @@ extension SegmentFact {
     /// A segment as a unit's JSON carries it.
     init(json s: SegmentJSON) {
         self.init(index: s.index, label: s.label, pass: s.pass, planned: s.plannedFrames, played: s.playedFrames,
-                  startedAt: s.startedAt.flatMap(FleetTime.parse)?.microseconds, zone: s.zone, ended: s.ended, heard: s.heard)
+                  startedAt: s.startedAt.flatMap(FleetTime.parse)?.microseconds, zone: s.zone, ended: s.ended, heard: s.heard,
+                  heardLevelDB: s.heardLevelDB, heardDelayMS: s.heardDelayMS)
     }
 }
 

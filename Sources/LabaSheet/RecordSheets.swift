@@ -98,7 +98,8 @@ public enum RecordSheets {
     }
 
     /// Coverage (SPEC 16): one row per language or part of each zone, zones with a language
-    /// missing first (the daemon's order); the monitor's word beside the state once one said.
+    /// missing first (the daemon's order); the monitors' word beside the state, as `laba coverage`
+    /// shows it, when a monitor is in scope.
     public static func coverage(_ c: CoverageJSON, names: SheetNames, in language: CatalogLanguage) -> Sheet {
         func t(_ key: Catalog.Key) -> String { Catalog.text(key, in: language) }
         let columns: [Sheet.Column] = [
@@ -106,12 +107,14 @@ public enum RecordSheets {
             .init(t(.columnUnit), width: 14), .init(t(.columnOutput), width: 16), .init(t(.columnWhen), width: 20),
             .init(t(.columnID), width: 16),
         ]
-        let heard = c.zones.contains { $0.entries.contains { $0.heard != nil } }
         var rows: [[SheetCell]] = []
         for z in c.zones {
             for e in z.entries {
                 var state = Catalog.coverageState(e.state.description, fraction: e.fraction, in: language)
-                if heard, let words = Catalog.coverageHeard(e.heard, in: language) { state += ", " + words }
+                if let words = Catalog.coverageHeard(e.heard?.rawValue, state: e.state.description, monitored: c.monitored,
+                                                     levelDB: e.heardLevelDB, delayMS: e.heardDelayMS, in: language) {
+                    state += " · " + words
+                }
                 rows.append([
                     .text(z.name.isEmpty ? names.zone(z.zone) : z.name),
                     .text(Catalog.coveragePart(e.label, languageName: { languageName($0, names: names, in: language) }, in: language)),

@@ -59,7 +59,7 @@ extension Store {
     /// millions of JSON documents. Filled from each record's JSON by triggers on `fleet_record`
     /// (a record stored, replaced or removed: its rows follow), and from the records a store
     /// already holds by the migration itself, with the same SQL. `heard` is a monitor's word
-    /// (SPEC 18), NULL when none said. The history of one zone's records (the console's and
+    /// (SPEC 18: yes, partly, no) with its level and delay, NULL when none said. The history of one zone's records (the console's and
     /// `laba history --fleet --zone`) has its index too.
     static func registerFleetSegmentsMigration(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v12-fleet-segments") { db in
@@ -75,7 +75,7 @@ extension Store {
                   message TEXT NOT NULL, planned_at INTEGER NOT NULL, unit TEXT NOT NULL, id TEXT NOT NULL,
                   seq INTEGER NOT NULL, idx INTEGER, label TEXT NOT NULL, pass INTEGER,
                   planned_frames INTEGER, played_frames INTEGER, started_at INTEGER, zone TEXT NOT NULL,
-                  ended INTEGER, heard INTEGER,
+                  ended INTEGER, heard TEXT, heard_level_db REAL, heard_delay_ms REAL,
                   PRIMARY KEY (message, planned_at, unit, id, seq)) WITHOUT ROWID;
                 CREATE INDEX fleet_segment_zone ON fleet_segment (zone, planned_at);
                 CREATE INDEX fleet_record_zone_planned ON fleet_record (zone, planned_at);
@@ -132,11 +132,12 @@ extension Store {
                    IFNULL(json_type(f.r, '$.segments') = 'array', 0)
             FROM \(source) f WHERE f.r IS NOT NULL;
             INSERT OR REPLACE INTO fleet_segment (message, planned_at, unit, id, seq, idx, label, pass, planned_frames,
-                played_frames, started_at, zone, ended, heard)
+                played_frames, started_at, zone, ended, heard, heard_level_db, heard_delay_ms)
             SELECT f.message, f.planned_at, f.unit, f.id, s.key, json_extract(s.value, '$.index'), json_extract(s.value, '$.label'),
                    json_extract(s.value, '$.pass'), json_extract(s.value, '$.planned_frames'), json_extract(s.value, '$.played_frames'),
                    \(micros("json_extract(s.value, '$.started_at')")), COALESCE(json_extract(s.value, '$.zone'), f.zone),
-                   json_extract(s.value, '$.ended'), json_extract(s.value, '$.heard')
+                   json_extract(s.value, '$.ended'), json_extract(s.value, '$.heard'),
+                   json_extract(s.value, '$.heard_level_db'), json_extract(s.value, '$.heard_delay_ms')
             FROM \(source) f, json_each(f.r, '$.segments') s
             WHERE f.r IS NOT NULL AND json_type(f.r, '$.segments') = 'array' AND json_type(s.value, '$.label') = 'text';
             """
@@ -193,7 +194,7 @@ extension Store {
             """
         // One message: a range of the segments' own key, beside the records' (no seek per record);
         // an alert's few commands: the segments of the records they made.
-        let segmentColumns = "idx, label, pass, planned_frames, played_frames, started_at, zone, ended, heard"
+        let segmentColumns = "idx, label, pass, planned_frames, played_frames, started_at, zone, ended, heard, heard_level_db, heard_delay_ms"
         let segments: String
         if case .message = subject {
             segments = """
@@ -223,10 +224,11 @@ extension Store {
             var pending: (key: (String, Int64, String, String), fact: SegmentFact)?
             func nextSegment() throws -> (key: (String, Int64, String, String), fact: SegmentFact)? {
                 guard let row = try segmentRows.next() else { return nil }
-                let heard: Int64? = row[12]
+                // A word this version does not know (or none: an older unit) reads as not monitored.
+                let heard = String.fromDatabaseValue(row[12] as DatabaseValue).flatMap(Heard.init(rawValue:))
                 let fact = SegmentFact(index: row[4] ?? 0, label: row[5], pass: row[6] ?? 0, planned: row[7], played: row[8] ?? 0,
                                        startedAt: row[9], zone: row[10], ended: (row[11] as Int64?).map { $0 != 0 } ?? true,
-                                       heard: heard.map { $0 != 0 })
+                                       heard: heard, heardLevelDB: row[13], heardDelayMS: row[14])
                 return ((row[0], row[1], row[2], row[3]), fact)
             }
             pending = try nextSegment()

@@ -56,9 +56,13 @@ public struct FleetAckRow: Codable, Equatable, Sendable, FetchableRecord, Persis
     public var broadcasts: [String]
     /// When the unit decided, by its clock (µs).
     public var at: Int64
+    /// A front door refusal's arguments, as the unit sent them (`{"zones": "liming"}`), so that the
+    /// refusal is rendered in the reader's language; nil for the fleet's own codes, from units of an
+    /// older version and in rows kept before v12 (whose `message` is shown as it is).
+    public var args: [String: String]?
 
     public init(command: String, unit: String, result: String, code: String? = nil, message: String? = nil,
-                broadcasts: [String] = [], at: Int64) {
+                broadcasts: [String] = [], at: Int64, args: [String: String]? = nil) {
         self.command = command
         self.unit = unit
         self.result = result
@@ -66,6 +70,16 @@ public struct FleetAckRow: Codable, Equatable, Sendable, FetchableRecord, Persis
         self.message = message
         self.broadcasts = broadcasts
         self.at = at
+        self.args = args
+    }
+}
+
+extension Store {
+    /// v12: an ack's arguments (issue 26), beside its code and its English words.
+    static func registerAckArgsMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v12-ack-args") { db in
+            try db.alter(table: "fleet_ack") { t in t.add(column: "args", .text) }
+        }
     }
 }
 

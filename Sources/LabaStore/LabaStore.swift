@@ -132,6 +132,8 @@ public final class Store: Sendable {
         registerCoverageMigrations(&migrator)
         // v11: the console's one-tap buttons (issue 27).
         migrator.registerMigration("v11-buttons", migrate: migrateButtons)
+        registerAckArgsMigration(&migrator)
+        registerAlertCodesMigration(&migrator)
         registerFleetSegmentsMigration(&migrator)
         return migrator
     }

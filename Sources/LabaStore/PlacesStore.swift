@@ -55,6 +55,13 @@ public struct AlertRecord: Codable, Equatable, Sendable, FetchableRecord, Mutabl
     public var sentZones: [String]?
     /// On a commander: the fleet command that forwarded it to its units.
     public var command: String?
+    /// `refused` as codes with their arguments (issue 26), one per refusal in the same order;
+    /// nil in records kept before v12 (their words are shown as they are).
+    public var refusals: [AlertRefusal]?
+    /// `reason` as a code and its arguments (`AlertReason`'s codes, or `cap` with a CAPError's);
+    /// nil for a reason only in words (before v12, or one not yet given a code).
+    public var reasonCode: String?
+    public var reasonArgs: [String: String]?
 
     public init(receivedAt: Int64, via: String) {
         self.receivedAt = receivedAt
@@ -72,10 +79,41 @@ public struct AlertRecord: Codable, Equatable, Sendable, FetchableRecord, Mutabl
         case id, identifier, sender, sent, status, msgType = "msg_type", event, message, receivedAt = "received_at", via, file
         case fileMtime = "file_mtime", zones, broadcasts, refused, reason, notes, drill, cancels, cancelledBy = "cancelled_by"
         case priority, repeatsLeft = "repeats_left", nextAt = "next_at", expiresAt = "expires_at", document, scope
-        case sentZones = "sent_zones", command
+        case sentZones = "sent_zones", command, refusals, reasonCode = "reason_code", reasonArgs = "reason_args"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One output's (or zone's) refusal of an alert's broadcast, as a code with its arguments.
+public struct AlertRefusal: Codable, Equatable, Sendable {
+    /// The output that refused; nil when the whole request was refused (then `zone`).
+    public var output: String?
+    /// The zones the request was for (comma-separated), or `all`.
+    public var zone: String?
+    /// A `Refusal.Code`'s wire name.
+    public var code: String
+    public var args: [String: String]?
+
+    public init(output: String?, zone: String?, code: String, args: [String: String]?) {
+        self.output = output
+        self.zone = zone
+        self.code = code
+        self.args = args.flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+extension Store {
+    /// v12: an alert's refusals and reason as codes with arguments (issue 26), beside their words.
+    static func registerAlertCodesMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v12-alert-codes") { db in
+            try db.alter(table: "alert") { t in
+                t.add(column: "refusals", .text)
+                t.add(column: "reason_code", .text)
+                t.add(column: "reason_args", .text)
+            }
+        }
+    }
 }
 
 /// A move of an output to another zone: by an operator, or by its position.

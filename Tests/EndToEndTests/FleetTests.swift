@@ -2,6 +2,8 @@
 // into capture PCMs, commands from the real `laba`, and envelopes crafted here for the refusals.
 
 import Foundation
+import LabaCatalog
+import LabaControl
 import LabaCore
 import LabaFleet
 import LabaStore
@@ -453,6 +455,13 @@ final class Inbox: Sendable {
         #expect(shown.contains(expected) && !shown.contains("quiet hours"), "\(shown)")
         let english = try await blocking { try Binaries.run("laba", ["fleet"], environment: office.environment.merging(["LANG": "C"]) { $1 }) }
         #expect(english.stdout.contains(ack.message ?? "?"), "\(english.stdout)")
+        // The commander keeps the ack with its arguments (v12-ack-args): the console's alerts page
+        // and `laba fleet` render it from them after a restart too.
+        let kept = try #require(try Store(path: office.database).acks(command: ack.command ?? "").first { $0.unit == "east-1" })
+        #expect(kept.code == "quiet_hours" && kept.args == ack.args, "\(kept)")
+        let answer = CommandJSON.Answer(unit: kept.unit, result: kept.result, code: kept.code, message: kept.message,
+                                        broadcasts: kept.broadcasts, args: kept.args)
+        #expect(answer.words(in: .zhHans).hasPrefix(expected), "\(answer.words(in: .zhHans))")
         _ = east
     }
 

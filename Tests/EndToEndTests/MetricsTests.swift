@@ -73,6 +73,64 @@ import Testing
         #expect(fixture.terminate() == 0)
     }
 
+    /// An output with `power:` (SPEC 18): its amplifier's state and a failed switching are figures;
+    /// outputs without it have none.
+    @Test func theAmplifierIsAFigure() throws {
+        let fixture = try DaemonFixture()
+        let port = try ConsoleTests.freePort()
+        try fixture.writeTones()
+        try fixture.writeConfig(at: "2099-01-01", extra: "metrics: {listen: \"127.0.0.1:\(port)\"}")
+        let config = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "  - {id: square, device: laba_square, zone: town}", with: """
+                  - {id: square, device: laba_square, zone: town,
+                     power: {on: "echo relay jammed >&2; exit 4", off: "true", warmup: 1s, hold: 1h}}
+                """)
+        #expect(config.contains("relay jammed"))
+        try config.write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        try fixture.start()
+        #expect(fixture.waitForLog("metrics listening"))
+        let before = try Self.get(port, "/metrics").body
+        #expect(Self.value(before, "laba_amplifier_on", ["output=\"square\""]) == 0, "\(before)")
+        #expect(Self.value(before, "laba_amplifier_switch_failed", ["output=\"square\""]) == 0, "\(before)")
+        #expect(Self.value(before, "laba_horn_silent") == nil, "no monitor: no figure")
+
+        let played = try Binaries.run("laba", ["play", "notice", "--zone", "town", "--lang", "mandarin", "--wait"],
+                                      environment: fixture.environment)
+        #expect(played.status == 0, "\(played.stderr)")
+        // Holding for an hour after the broadcast; its `on` failed (playback went on). The
+        // switching's outcome comes back from its own process: waited for.
+        var after = ""
+        let deadline = Date().addingTimeInterval(Binaries.patience)
+        repeat {
+            after = try Self.get(port, "/metrics").body
+            if Self.value(after, "laba_amplifier_switch_failed", ["output=\"square\""]) == 1 { break }
+            usleep(50_000)
+        } while Date() < deadline
+        #expect(Self.value(after, "laba_amplifier_on", ["output=\"square\""]) == 1, "\(after)")
+        #expect(Self.value(after, "laba_amplifier_switch_failed", ["output=\"square\""]) == 1, "\(after)")
+        if Self.promtool { #expect(try Self.promtoolProblems(after) == nil) }
+        #expect(fixture.terminate() == 0)
+    }
+
+    /// A commander's fleet figures (real mosquitto, a real unit): its link to the broker, what waits
+    /// for it, and its units online.
+    @Test func aCommandersFleetFigures() async throws {
+        let fleet = try await blocking { try FleetFixture() }
+        let port = try ConsoleTests.freePort()
+        let office = try await fleet.start("office", zone: "county", commander: true) { yaml, _ in
+            yaml + "\nmetrics: {listen: \"127.0.0.1:\(port)\"}\n"
+        }
+        let east = try await fleet.start("east-1", zone: "east")
+        #expect(await office.waitUntilOnline(["east-1"]))
+        let text = try await blocking { try Self.get(port, "/metrics").body }
+        #expect(Self.value(text, "laba_fleet_connected") == 1, "\(text)")
+        #expect(Self.value(text, "laba_fleet_unit_online", ["unit=\"east-1\""]) == 1, "\(text)")
+        #expect((Self.value(text, "laba_fleet_units_online") ?? 0) >= 1 && (Self.value(text, "laba_fleet_units") ?? 0) >= 1, "\(text)")
+        #expect(Self.value(text, "laba_fleet_outbox_messages") != nil && Self.value(text, "laba_fleet_pending_commands") != nil)
+        if Self.promtool { #expect(try await blocking { try Self.promtoolProblems(text) } == nil) }
+        withExtendedLifetime(east) {}
+    }
+
     @Test(.enabled(if: getuid() == 0, "a read-only bind mount needs root"))
     func healthFailsWhileTheStateDirIsReadOnly() throws {
         let fixture = try DaemonFixture()

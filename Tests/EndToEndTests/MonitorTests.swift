@@ -11,7 +11,7 @@ import Testing
 @Suite(.serialized) struct MonitorTests {
     /// A fixture playing `notice` (naxi, yi, mandarin; `seconds` each) on the paced square, its
     /// monitor on `source` of the same sound server.
-    static func start(source: String, silentAfter: Int = 3, seconds: Double = 1.0,
+    static func start(source: String, input: String = "laba_ear", silentAfter: Int = 3, seconds: Double = 1.0, extra: String = "",
                       prepare: (String) throws -> Void = { _ in }) throws -> (DaemonFixture, PulseServer) {
         let fixture = try DaemonFixture()
         try fixture.writeTones(seconds: seconds)
@@ -21,10 +21,10 @@ import Testing
             pcm.laba_ear { type pulse server "unix:\(fixture.dir)/pulse.sock" device "\(source)" }
             """.write(toFile: fixture.dir + "/ear.conf", atomically: true, encoding: .utf8)
         fixture.alsaConfig += ":" + fixture.dir + "/ear.conf"
-        try fixture.writeConfig(at: "2099-01-01")
+        try fixture.writeConfig(at: "2099-01-01", extra: extra)
         let config = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
             .replacingOccurrences(of: "  - {id: square, device: laba_square, zone: town}",
-                                  with: "  - {id: square, device: laba_square, zone: town, monitor: {input: laba_ear, silent_after: \(silentAfter)}}")
+                                  with: "  - {id: square, device: laba_square, zone: town, monitor: {input: \(input), silent_after: \(silentAfter)}}")
         try config.write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
         try fixture.start()
         #expect(fixture.waitForLog("ready"))
@@ -50,6 +50,7 @@ import Testing
             }
             usleep(50_000)
         }
+        fixture.report("the monitor judged \(out.count) of \(count) broadcasts")
         return out
     }
 
@@ -58,6 +59,28 @@ import Testing
         let status = try Binaries.run("laba", ["status", "--json"], environment: fixture.environment)
         let outputs = (try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["outputs"] as? [[String: Any]]
         return outputs?.first?["monitor"] as? [String: Any]
+    }
+
+    /// `laba coverage notice --format json`, once the monitor's word is in the record's segments
+    /// (it comes after the play's end): town's entries by language.
+    static func coverage(_ fixture: DaemonFixture, words: Int = 3) throws -> (monitored: Bool, town: [String: [String: Any]]) {
+        var last = ""
+        let deadline = Date().addingTimeInterval(Binaries.patience)
+        while Date() < deadline {
+            let run = try Binaries.run("laba", ["coverage", "notice", "--format", "json"], environment: fixture.environment)
+            last = run.stdout + run.stderr
+            let body = (try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8))) as? [String: Any] ?? [:]
+            let zones = body["zones"] as? [[String: Any]] ?? []
+            let entries = (zones.first { $0["zone"] as? String == "town" }?["entries"] as? [[String: Any]]) ?? []
+            let town = Dictionary(entries.map { ($0["label"] as? String ?? "", $0) }) { a, _ in a }
+            if town.values.filter({ $0["heard"] is String }).count >= words {
+                return (body["monitored"] as? Bool ?? false, town)
+            }
+            usleep(100_000)
+        }
+        Issue.record("the monitor's word never reached coverage: \(last)")
+        fixture.report("the monitor's word never reached coverage")
+        return (false, [:])
     }
 
     static func play(_ fixture: DaemonFixture) throws {
@@ -87,12 +110,32 @@ import Testing
                 "\(api.stdout)")
         let monitor = try Self.monitor(fixture)
         #expect(monitor?["heard"] as? String == "yes" && monitor?["silent"] as? Bool == false, "\(monitor ?? [:])")
+        // Coverage says each language was heard at the horn, with the level and the delay (SPEC 16);
+        // the record's own segments carry the word.
+        let coverage = try Self.coverage(fixture)
+        #expect(coverage.monitored)
+        for language in ["naxi", "yi", "mandarin"] {
+            let entry = coverage.town[language] ?? [:]
+            #expect(entry["state"] as? String == "played" && entry["heard"] as? String == "yes"
+                    && (entry["heard_level_db"] as? Double ?? 0) > 20 && entry["heard_delay_ms"] is Double, "\(language): \(entry)")
+        }
+        let kept = try Store(path: fixture.database).broadcast(id: record.id)?.segments ?? []
+        #expect(kept.map(\.heard) == [.yes, .yes, .yes], "\(kept)")
+        let zh = try Binaries.run("laba", ["coverage", "notice"], environment: fixture.environment.merging(["LANG": "zh_CN.UTF-8"]) { $1 })
+        #expect(zh.stdout.components(separatedBy: "已确认听到（监听）").count == 4 && !zh.stdout.contains("未监听"), "\(zh.stdout)")
+        let csv = try Binaries.run("laba", ["coverage", "notice", "--format", "csv"], environment: fixture.environment)
+        let lines = csv.stdout.split(whereSeparator: \.isNewline)
+        #expect(lines.first?.hasSuffix(",lon,heard,heard_level_db,heard_delay_ms") == true
+                && lines.dropFirst().count == 3 && lines.dropFirst().allSatisfy { $0.contains(",played,") && $0.contains(",yes,") },
+                "\(csv.stdout)")
         #expect(fixture.terminate() == 0)
     }
 
     @Test(.enabled(if: PulseServer.available))
     func aSilentSourceHearsNothingAndAfterTwoTheHornIsSilent() throws {
-        let (fixture, pulse) = try Self.start(source: "deaf", silentAfter: 2, seconds: 0.4) { server in
+        let port = try ConsoleTests.freePort()
+        let (fixture, pulse) = try Self.start(source: "deaf", silentAfter: 2, seconds: 0.4,
+                                              extra: "metrics: {listen: \"127.0.0.1:\(port)\"}") { server in
             try Self.pactl(server, ["load-module", "module-null-source", "source_name=deaf"])
         }
         defer { pulse.kill() }
@@ -101,14 +144,30 @@ import Testing
         #expect(first.first?.1.allSatisfy { $0.heard == .no } == true, "\(first.map(\.1))")
         var monitor = try Self.monitor(fixture)
         #expect(monitor?["heard"] as? String == "no" && monitor?["silent"] as? Bool == false, "not yet silent: \(monitor ?? [:])")
+        // The county's Prometheus sees it too (issue 31: horns not heard).
+        let once = try MetricsTests.get(port, "/metrics").body
+        #expect(MetricsTests.value(once, "laba_horn_silent", ["output=\"square\""]) == 0, "\(once)")
+        #expect(MetricsTests.value(once, "laba_horn_unheard", ["output=\"square\""]) == 1, "\(once)")
         try Self.play(fixture)
         let both = try Self.heard(fixture, broadcasts: 2)
         #expect(both.count == 2 && both.allSatisfy { $0.1.allSatisfy { $0.heard == .no } }, "\(both.map(\.1))")
         #expect(fixture.waitForLog("horn silent"))
         monitor = try Self.monitor(fixture)
         #expect(monitor?["silent"] as? Bool == true && monitor?["unheard"] as? Int == 2, "\(monitor ?? [:])")
+        let twice = try MetricsTests.get(port, "/metrics").body
+        #expect(MetricsTests.value(twice, "laba_horn_silent", ["output=\"square\""]) == 1, "\(twice)")
+        #expect(MetricsTests.value(twice, "laba_horn_unheard", ["output=\"square\""]) == 2, "\(twice)")
+        if MetricsTests.promtool { #expect(try MetricsTests.promtoolProblems(twice) == nil) }
         let zh = try Binaries.run("laba", ["status"], environment: fixture.environment.merging(["LANG": "zh_CN.UTF-8"]) { $1 })
         #expect(zh.stdout.contains("喇叭可能无声"), "\(zh.stdout)")
+        // Played, not heard: coverage does not take the record's word for it.
+        let coverage = try Self.coverage(fixture)
+        for language in ["naxi", "yi", "mandarin"] {
+            let entry = coverage.town[language] ?? [:]
+            #expect(entry["state"] as? String == "played" && entry["heard"] as? String == "no", "\(language): \(entry)")
+        }
+        let table = try Binaries.run("laba", ["coverage", "notice"], environment: fixture.environment.merging(["LANG": "zh_CN.UTF-8"]) { $1 })
+        #expect(table.stdout.contains("监听未听到") && !table.stdout.contains("已确认听到"), "\(table.stdout)")
         #expect(fixture.terminate() == 0)
     }
 
@@ -128,6 +187,32 @@ import Testing
         #expect([.yes, .partly].contains(facts.first { $0.label == "naxi" }?.heard), "\(facts)")
         #expect(facts.first { $0.label == "mandarin" }?.heard == .no, "\(facts)")
         #expect(try Self.monitor(fixture)?["heard"] as? String == "partly")
+        #expect(fixture.terminate() == 0)
+    }
+
+    @Test(.enabled(if: PulseServer.available))
+    func anInputThatCannotBeOpenedIsSaidInTheClerksWordsAndTheBroadcastPlays() throws {
+        let (fixture, pulse) = try Self.start(source: "null.monitor", input: "laba_nowhere", seconds: 0.3)
+        defer { pulse.kill() }
+        try Self.play(fixture)
+        #expect(try fixture.waitForRecords { $0.first?.outcome == .completed })
+        let monitor = try Self.monitor(fixture)
+        #expect(monitor?["problem_code"] as? String == "input_unavailable" && (monitor?["problem"] as? String)?.contains("laba_nowhere") == true,
+                "\(monitor ?? [:])")
+        let zh = try Binaries.run("laba", ["status"], environment: fixture.environment.merging(["LANG": "zh_CN.UTF-8"]) { $1 })
+        let line = zh.stdout.split(separator: "\n").first { $0.contains("监听麦克风") }.map(String.init) ?? ""
+        #expect(line.contains("无法打开"), "\(zh.stdout)")
+        // ALSA's English stays out: the line's Latin words are the output's id and the configuration key.
+        let latin = line.split { !($0.isASCII && $0.isLetter) && $0 != "." }.filter { $0.contains { $0.isLetter } }
+        #expect(Set(latin).isSubset(of: ["square", "monitor.input"]), "\(line)")
+        // Nothing was checked, so coverage says nothing about hearing... but the output has a monitor: not monitored.
+        let coverage = try Binaries.run("laba", ["coverage", "notice", "--format", "json"], environment: fixture.environment)
+        let body = (try JSONSerialization.jsonObject(with: Data(coverage.stdout.utf8)) as? [String: Any]) ?? [:]
+        let entries = ((body["zones"] as? [[String: Any]])?.first?["entries"] as? [[String: Any]]) ?? []
+        #expect(body["monitored"] as? Bool == true && entries.count == 3 && entries.allSatisfy { $0.keys.contains("heard") && $0["heard"] is NSNull },
+                "\(coverage.stdout)")
+        let table = try Binaries.run("laba", ["coverage", "notice"], environment: fixture.environment.merging(["LANG": "zh_CN.UTF-8"]) { $1 })
+        #expect(table.stdout.components(separatedBy: "未监听").count == 4, "\(table.stdout)")
         #expect(fixture.terminate() == 0)
     }
 }

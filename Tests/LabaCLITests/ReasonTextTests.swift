@@ -34,4 +34,19 @@ import Testing
         #expect(record.reasonArgs == nil && record.reason == "cleared")
         #expect(Catalog.reason(code: record.reasonCode, args: record.reasonArgs, words: record.reason, in: .zhHans) == "待播已清空")
     }
+
+    /// Issues 28, 30: a coverage line's word on hearing, for the CLI's table and the console's page.
+    @Test func aCoverageLineSaysHeardOnlyWhereAMonitorIsInScope() {
+        #expect(Catalog.coverageHeard("yes", state: "played", monitored: false, in: .zhHans) == nil, "no monitor in scope: nothing said")
+        #expect(Catalog.coverageHeard(nil, state: "played", monitored: true, in: .zhHans) == "未监听")
+        #expect(Catalog.coverageHeard("no", state: "played", monitored: true, in: .zhHans) == "监听未听到")
+        #expect(Catalog.coverageHeard("partly", state: "partial", monitored: true, in: .zhHans) == "监听只听到一部分")
+        #expect(Catalog.coverageHeard("yes", state: "played", monitored: true, levelDB: 23.5, delayMS: 118, in: .zhHans)
+                == "已确认听到（监听），高出环境噪声 24 dB，延迟 118 毫秒")
+        // A language that did not play, or was not planned then: nothing about hearing.
+        #expect(Catalog.coverageHeard(nil, state: "missing", monitored: true, in: .zhHans) == nil)
+        #expect(Catalog.coverageHeard(nil, state: "not_planned_then", monitored: true, in: .zhHans) == nil)
+        #expect(Catalog.monitorProblem("input_unavailable", output: "广场", in: .zhHans)?.hasPrefix("广场 喇叭旁的监听麦克风无法打开") == true)
+        #expect(Catalog.monitorProblem("something_new", in: .zhHans) == nil)
+    }
 }

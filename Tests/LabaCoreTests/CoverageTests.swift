@@ -131,12 +131,82 @@ import Testing
         #expect(mandarin.heard == nil)
     }
 
-    @Test func aMonitorsWordIsKept() throws {
+    /// The monitors' word per zone and language (SPEC 16, 18): heard when a monitored pass was
+    /// heard, else partly, else not heard; nil (not monitored) when no pass was; and hearing is said
+    /// at all only when a monitor is in scope or a record says a pass was monitored.
+    struct HeardCase: CustomTestStringConvertible, Sendable {
+        var name: String
+        /// Per record: the words on its passes (naxi, mandarin, naxi again, mandarin again); nil: not monitored.
+        var records: [[Heard?]]
+        /// Zones with a monitored output.
+        var monitoredZones: Set<String>
+        var within: String? = nil
+        var monitored: Bool
+        /// naxi's and mandarin's words in town-a.
+        var naxi: Heard?
+        var mandarin: Heard?
+        var testDescription: String { name }
+    }
+
+    static let heardCases: [HeardCase] = [
+        HeardCase(name: "heard on one pass", records: [[.yes, .yes]], monitoredZones: ["town-a"], monitored: true,
+                  naxi: .yes, mandarin: .yes),
+        HeardCase(name: "a later pass heard beats an earlier one not heard", records: [[.no, .no, .yes, .partly]],
+                  monitoredZones: ["town-a"], monitored: true, naxi: .yes, mandarin: .partly),
+        HeardCase(name: "partly heard", records: [[.partly, .no]], monitoredZones: ["town-a"], monitored: true,
+                  naxi: .partly, mandarin: .no),
+        HeardCase(name: "a monitored unit and one without a monitor", records: [[nil, nil], [.no, .yes]],
+                  monitoredZones: ["town-a"], monitored: true, naxi: .no, mandarin: .yes),
+        HeardCase(name: "a monitor in scope whose input could not be opened: not monitored", records: [[nil, nil]],
+                  monitoredZones: ["village-a1"], monitored: true, naxi: nil, mandarin: nil),
+        HeardCase(name: "no monitor anywhere: nothing said", records: [[nil, nil]], monitoredZones: [], monitored: false,
+                  naxi: nil, mandarin: nil),
+        HeardCase(name: "a monitor out of scope: nothing said", records: [[nil, nil]], monitoredZones: ["town-b"], within: "town-a",
+                  monitored: false, naxi: nil, mandarin: nil),
+        HeardCase(name: "a record says a pass was monitored, the monitor since removed", records: [[.yes, nil]],
+                  monitoredZones: [], monitored: true, naxi: .yes, mandarin: nil),
+    ]
+
+    @Test(arguments: heardCases)
+    func heardPerZoneAndLanguage(_ c: HeardCase) throws {
+        let records = c.records.enumerated().map { n, words in
+            var r = Self.record("r\(n)", unit: "unit-\(n)", output: "horn", zone: "town-a", languages: ["naxi", "mandarin"],
+                                segments: words.indices.map { i in (i % 2 == 0 ? "naxi" : "mandarin", 1000, 1000, nil) })
+            for (i, word) in words.enumerated() {
+                r.record.segments?[i].heard = word
+                r.record.segments?[i].heardLevelDB = word.map { _ in Double(20 + i) }
+                r.record.segments?[i].heardDelayMS = word.map { _ in Double(100 + i) }
+            }
+            return r
+        }
+        let result = BroadcastCoverage.compute(records, query: CoverageQuery(aimed: ["town-a"], placed: ["town-a", "town-b"],
+                                                                             within: c.within, monitored: c.monitoredZones),
+                                               tree: Self.tree)
+        #expect(result.monitored == c.monitored)
+        let zone = try #require(result.zones.first { $0.zone == "town-a" })
+        #expect(zone.entries.first { $0.label == "naxi" }?.heard == c.naxi)
+        #expect(zone.entries.first { $0.label == "mandarin" }?.heard == c.mandarin)
+        // A language that did not play has no word; one not planned then neither.
+        #expect(zone.entries.filter { $0.state == .missing || $0.state == .notPlannedThen }.allSatisfy { $0.heard == nil })
+    }
+
+    @Test func theLevelAndDelayAreThoseOfThePassThatWasHeard() throws {
         var r = Self.record("r1", unit: "a-unit", output: "horn", zone: "town-a", languages: ["naxi", "mandarin"],
-                            segments: [("naxi", 1000, 1000, nil), ("mandarin", 1000, 1000, nil)])
-        r.record.segments?[0].heard = true
-        let result = BroadcastCoverage.compute([r], query: CoverageQuery(aimed: ["town-a"], placed: []), tree: Self.tree)
-        #expect(result.zones.first?.entries.first { $0.label == "naxi" }?.heard == true)
+                            segments: [("naxi", 1000, 1000, nil), ("mandarin", 1000, 1000, nil), ("naxi", 1000, 1000, nil)])
+        r.record.segments?[0].take(SegmentHeard(segment: 0, label: "naxi", heard: .no, levelDB: 1.04, delayMS: nil))
+        r.record.segments?[2].take(SegmentHeard(segment: 2, label: "naxi", heard: .yes, levelDB: 23.46, delayMS: 118.6))
+        let result = BroadcastCoverage.compute([r], query: CoverageQuery(aimed: ["town-a"], placed: [], monitored: ["town-a"]), tree: Self.tree)
+        let naxi = try #require(result.zones.first?.entries.first { $0.label == "naxi" })
+        #expect(naxi.heard == .yes && naxi.heardLevelDB == 23.5 && naxi.heardDelayMS == 119)
+        // The record's JSON (as kept and as a unit sends it) carries the word; an older reader's
+        // record without it reads as not monitored.
+        let data = try JSONEncoder().encode(r.record.segments![2])
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains(#""heard":"yes""#) && text.contains(#""heard_level_db":23.5"#) && text.contains(#""heard_delay_ms":119"#))
+        let old = try JSONDecoder().decode(SegmentFact.self, from: Data(#"{"index":0,"label":"naxi","pass":0,"played_frames":5,"ended":true}"#.utf8))
+        #expect(old.heard == nil && old.played == 5)
+        let future = try JSONDecoder().decode(SegmentFact.self, from: Data(#"{"index":0,"label":"naxi","pass":0,"played_frames":5,"ended":true,"heard":"maybe"}"#.utf8))
+        #expect(future.heard == nil)
     }
 
     @Test func aSignalCountsForTheZoneNotPerLanguage() {

@@ -29,7 +29,7 @@ import Testing
 
     /// A unit's record of `message` as the unit sends it (SPEC 8's JSON with `unit` and `command`).
     static func json(_ id: String, unit: String, command: String?, message: String = "masks", zone: String, languages: [String],
-                     segments: [(String, Int?, Int, String?, Bool?)]?, at: Int64, position: Bool = false) -> (FleetRecordRow, BroadcastJSON) {
+                     segments: [(String, Int?, Int, String?, Heard?)]?, at: Int64, position: Bool = false) -> (FleetRecordRow, BroadcastJSON) {
         var r = BroadcastRecord(id: id, source: .fleet, message: message, output: "square", zone: zone, priority: .manual,
                                 plannedLanguages: languages, plannedAt: at, deadline: nil)
         r.state = .done
@@ -45,7 +45,8 @@ import Testing
         if let segments {
             r.segments = segments.enumerated().map { i, s in
                 SegmentFact(index: i, label: s.0, pass: i / 3, planned: s.1, played: s.2, startedAt: at + Int64(i) * 10 * second,
-                            zone: s.3, ended: true, heard: s.4)
+                            zone: s.3, ended: true, heard: s.4, heardLevelDB: s.4 == nil ? nil : 12.5,
+                            heardDelayMS: s.4 == nil ? nil : 41)
             }
             r.playedLanguages = r.segments!.filter { $0.isPlayed && languages.contains($0.label) }.map(\.label)
         } else {
@@ -65,8 +66,8 @@ import Testing
     static func rows() -> [(FleetRecordRow, BroadcastJSON)] {
         [
             json("a1", unit: "east-1", command: "c1", zone: "town-a", languages: ["naxi", "mandarin"],
-                 segments: [("chime", 96_000, 96_000, "town-a", nil), ("naxi", 1_000, 500, "town-a", false),
-                            ("mandarin", 1_000, 990, "town-a", true)], at: t0),
+                 segments: [("chime", 96_000, 96_000, "town-a", nil), ("naxi", 1_000, 500, "town-a", .no),
+                            ("mandarin", 1_000, 990, "town-a", .yes)], at: t0),
             json("a2", unit: "van-1", command: "c1", zone: "town-a", languages: ["naxi", "mandarin"],
                  segments: [("naxi", 1_000, 1_000, "town-a", nil), ("mandarin", 1_000, 1_000, "town-b", nil),
                             ("naxi", nil, 7, nil, nil)], at: t0 + 5 * second, position: true),
@@ -118,7 +119,7 @@ import Testing
         let read = try store.coverageFleetRecords(.message("masks"), since: nil, until: nil)
         Self.expectSame(read, Self.decoded(masks))
         #expect(read.first { $0.record.id == "b1" }?.record.segments == nil)
-        #expect(read.first { $0.record.id == "a1" }?.record.segments?.map(\.heard) == [nil, false, true])
+        #expect(read.first { $0.record.id == "a1" }?.record.segments?.map(\.heard) == [nil, .no, .yes])
         let fromRows = Self.coverage(read), fromJSON = Self.coverage(Self.decoded(masks))
         #expect(fromRows == fromJSON)
         // The coverage itself: naxi partial on east-1 but played on the van; mandarin in town-b from
@@ -135,11 +136,12 @@ import Testing
 
         // The same record received again with more played replaces its rows.
         let again = Self.json("b2", unit: "west-1", command: "c2", zone: "town-b", languages: ["yi", "mandarin"],
-                              segments: [("yi", 2_000, 1_900, "town-b", true)], at: Self.t0 + 3_600 * Self.second)
+                              segments: [("yi", 2_000, 1_900, "town-b", .yes)], at: Self.t0 + 3_600 * Self.second)
         try store.saveFleetRecord(again.0)
         let b2 = try #require(try store.coverageFleetRecords(.message("masks"), since: nil, until: nil).first { $0.record.id == "b2" })
         #expect(b2.record.segments?.map(\.played) == [1_900])
-        #expect(b2.record.segments?.map(\.heard) == [true])
+        #expect(b2.record.segments?.map(\.heard) == [.yes])
+        #expect(b2.record.segments?.first?.heardLevelDB == 12.5 && b2.record.segments?.first?.heardDelayMS == 41)
         // A unit's oldest records pruned (fleet.records_per_unit) take their rows with them.
         #expect(try store.saveFleetRecord(Self.rows()[2].0, keepingAtMost: 1) == 1)
         let left = try store.coverageFleetRecords(.message("masks"), since: nil, until: nil)

@@ -3,6 +3,8 @@
 // Update or a Cancel references, and always leave a record.
 
 import Foundation
+import LabaCatalog
+import LabaControl
 import LabaCore
 import LabaDaemon
 import LabaStore
@@ -236,9 +238,49 @@ import Testing
         let receipt = try #require(await f.engine.receiveAlert(c.xml, via: .file(name: "a.xml", mtime: 1)))
         #expect(receipt.record.reason == c.reason)
         #expect(receipt.record.broadcasts.isEmpty && receipt.record.drill == c.drill && receipt.record.file == "a.xml")
+        // A refused document keeps its reason as a code with arguments (issue 26): the same words
+        // in English, Chinese ones for a clerk.
+        var wire = WireFormat(TimeZone(identifier: "Asia/Shanghai")!)
+        let json = wire.alert(try #require(try f.store.alerts().first))
+        #expect(json.reasonWords(in: .en) == c.reason)
+        if c.reason.hasPrefix("not a valid CAP") {
+            #expect(json.reasonCode == "cap")
+            let zh = json.reasonWords(in: .zhHans) ?? ""
+            #expect(!zh.isEmpty && !zh.contains("not a valid") && zh.contains("a.xml"), "\(zh)")
+        }
         #expect(try f.store.alerts().count == 1 && f.store.broadcasts().isEmpty)
         // The same file (name and modification time) is not read twice.
         #expect(await f.engine.receiveAlert(c.xml, via: .file(name: "a.xml", mtime: 1)) == nil)
+        await f.stop()
+    }
+
+    /// Issue 26: what each loudspeaker refused of an alert is kept as a code with its arguments,
+    /// rendered in the reader's language; a record kept before them shows its words as they are.
+    @Test func anAlertsRefusalsAreKeptAsCodesAndReadInTheReadersLanguage() async throws {
+        let quiet = Self.config.replacingOccurrences(of: "area: [[100.0, 26.9], [100.2, 26.9]",
+                                                     with: "quiet_hours: \"00:00-23:59\"\n    area: [[100.0, 26.9], [100.2, 26.9]")
+        let f = try await EngineFixture(quiet, start: "2026-12-02 09:00")
+        let north = "<polygon>26.92,100.02 26.92,100.18 26.98,100.18 26.98,100.02 26.92,100.02</polygon>"
+        let fire = try #require(await f.engine.receiveAlert(Self.cap("fire-1", event: "火灾", area: north), via: .api))
+        #expect(fire.record.broadcasts.isEmpty && fire.record.zones == ["north"], "\(fire.record)")
+        #expect(fire.record.refusals?.map(\.code) == ["quiet_hours"] && fire.record.refusals?.first?.args?["zone"] == "north",
+                "\(String(describing: fire.record.refusals))")
+        #expect(fire.record.reasonCode == "alert_no_output" && fire.record.refused.first?.contains("quiet hours") == true)
+        var wire = WireFormat(TimeZone(identifier: "Asia/Shanghai")!)
+        let json = wire.alert(try #require(try f.store.alert(identifier: "fire-1")))
+        let zh = json.refusedWords(place: { output, zone in output ?? zone ?? "" }, in: .zhHans)
+        #expect(zh.count == 1 && zh[0].contains("禁播时段") && !zh[0].contains("quiet hours"), "\(zh)")
+        #expect(json.reasonWords(in: .zhHans) == "没有喇叭播出（各喇叭的原因见下）")
+        // A record of the last release: words only, shown as they are.
+        var older = json
+        older.refusals = nil
+        older.reasonCode = nil
+        #expect(older.refusedWords(place: { _, _ in "?" }, in: .zhHans) == json.refused)
+        #expect(older.reasonWords(in: .zhHans) == json.reason)
+        // The same alert again: its reason from a code, the time as the reader wants it.
+        let again = try #require(await f.engine.receiveAlert(Self.cap("fire-1", event: "火灾", area: north), via: .api))
+        #expect(again.record.reasonCode == "alert_repeated")
+        #expect(wire.alert(again.record).reasonWords(time: { _ in "12月2日 09:00" }, in: .zhHans)?.hasPrefix("已在 12月2日 09:00 收到过") == true)
         await f.stop()
     }
 

@@ -5,6 +5,7 @@
 
 import Foundation
 import LabaAudio
+import LabaCatalog
 import LabaControl
 import LabaCore
 @testable import LabaDaemon
@@ -108,6 +109,29 @@ import Testing
         // Its report counts them (by SQLite).
         let report = try store.fleetReport(by: .unit, since: nil, until: nil, outcomes: BroadcastOutcome.allCases.map(\.rawValue))
         #expect(report.first { $0.key == f.unit && $0.outcome == "completed" }?.broadcasts == rows.count)
+    }
+
+    /// v12-ack-args: a commander's acks of the last release read without arguments (their words
+    /// shown as sent); a new ack keeps its arguments, which the catalogue renders.
+    @Test func aCommandersAcksReadAndANewOneKeepsItsArguments() throws {
+        let f = try Self.fixture()
+        let dir = try Self.copy("commander")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try Store(path: StateLayout(directory: dir).database)
+        let old = try #require(try store.acks(command: f.command).first { $0.unit == f.unit })
+        #expect(old.result == "accepted" && old.args == nil)
+        let args = ["zone": "east", "window": "00:00-23:59"]
+        try store.recordAck(FleetAckRow(command: "c-new", unit: f.unit, result: "refused", code: "quiet_hours",
+                                        message: "zone 'east' is in quiet hours (00:00-23:59); force plays it anyway", at: 5, args: args))
+        let kept = try #require(try store.acks(command: "c-new").first)
+        #expect(kept.args == args)
+        let answer = CommandJSON.Answer(unit: kept.unit, result: kept.result, code: kept.code, message: kept.message,
+                                        broadcasts: kept.broadcasts, args: kept.args)
+        #expect(answer.words(in: .zhHans) == Catalog.refusal(code: "quiet_hours", args: args, in: .zhHans))
+        #expect(answer.words(in: .zhHans).contains("禁播时段"))
+        // A row without arguments (a unit of an older version, or kept before v12): its words as sent.
+        let older = CommandJSON.Answer(unit: kept.unit, result: kept.result, code: kept.code, message: kept.message, broadcasts: [])
+        #expect(older.words(in: .zhHans) == kept.message)
     }
 
     static func tree() throws -> ZoneTree {

@@ -32,6 +32,31 @@ import Testing
         #expect(try store.fleetRecordCounts() == ["east-1": 1, "west-1": 1])
     }
 
+    /// Issue 31: `retention.fleet_records` (by age, then the oldest beyond a count over all units)
+    /// beside `fleet.records_per_unit`: whichever removes first; the per-unit counts follow.
+    @Test func retentionPrunesUnitsRecordsByAgeThenCountAndTheCountsFollow() throws {
+        let tmp = try TemporaryStore()
+        defer { tmp.remove() }
+        let store = try tmp.open()
+        for (unit, id, planned) in [("east-1", "e1", 10), ("east-1", "e2", 20), ("east-1", "e3", 30), ("east-1", "e4", 40),
+                                    ("west-1", "w1", 15), ("west-1", "w2", 35)] {
+            try store.saveFleetRecord(row(unit, id, planned: Int64(planned)), keepingAtMost: 3)
+        }
+        // records_per_unit 3 took e1 already.
+        #expect(try store.fleetRecordCounts() == ["east-1": 3, "west-1": 2])
+        // Older than 16: none left but w1 (e1 is gone); then at most 3 in all: the oldest, e2, goes.
+        let pruned = try store.pruneFleetRecords(before: 16, keep: 3)
+        #expect(pruned.count == 2 && pruned.oldest == 15 && pruned.newest == 20, "\(pruned)")
+        #expect(try store.fleetRecords(unit: nil, BroadcastFilter()).map(\.id) == ["e4", "w2", "e3"])
+        #expect(try store.fleetRecordCounts() == ["east-1": 2, "west-1": 1])
+        // Nothing more to do: a second pass removes nothing.
+        #expect(try store.pruneFleetRecords(before: 16, keep: 3).count == 0)
+        // And records_per_unit counts from what retention left.
+        #expect(try store.saveFleetRecord(row("east-1", "e5", planned: 50), keepingAtMost: 3) == 0)
+        #expect(try store.saveFleetRecord(row("east-1", "e6", planned: 60), keepingAtMost: 3) == 1)
+        #expect(try store.fleetRecords(unit: "east-1", BroadcastFilter()).map(\.id) == ["e6", "e5", "e4"])
+    }
+
     @Test func unitsRecordsAreReadInPagesAfterACursor() throws {
         let tmp = try TemporaryStore()
         defer { tmp.remove() }

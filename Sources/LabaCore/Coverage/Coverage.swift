@@ -44,11 +44,15 @@ public struct CoverageQuery: Sendable, Equatable {
     public var placed: Set<String>
     /// Only this zone and those below it; nil: every zone.
     public var within: String?
+    /// Zones that have an output with a monitor (SPEC 18), the commander's or a unit's: "heard"
+    /// is shown only when one of them is in scope (or a record says a pass was monitored).
+    public var monitored: Set<String>
 
-    public init(aimed: [String], placed: Set<String>, within: String? = nil) {
+    public init(aimed: [String], placed: Set<String>, within: String? = nil, monitored: Set<String> = []) {
         self.aimed = aimed
         self.placed = placed
         self.within = within
+        self.monitored = monitored
     }
 }
 
@@ -95,8 +99,13 @@ public struct BroadcastCoverage: Sendable, Equatable {
         public var state: State
         /// The best pass's share of its frames; nil when unknown or nothing played.
         public var fraction: Double?
-        /// A monitor's word (SPEC 18); nil: none said (not shown).
-        public var heard: Bool?
+        /// The monitors' word on the passes that played (SPEC 18): heard when one monitored pass
+        /// was heard, else partly when one was partly heard, else not heard; nil: no pass was
+        /// monitored (or nothing played).
+        public var heard: Heard?
+        /// The level (dB above the room) and delay (ms) of the pass that gave `heard`.
+        public var heardLevelDB: Double?
+        public var heardDelayMS: Double?
         public var evidence: Evidence?
         /// A language of the zone's (true), or a part that counts for the zone (false).
         public var isLanguage: Bool
@@ -115,6 +124,14 @@ public struct BroadcastCoverage: Sendable, Equatable {
 
     /// Zones with a language missing first, then partial, then the rest; in tree order within each.
     public var zones: [Zone]
+    /// Whether "heard" is shown at all (SPEC 16, 18): an output in scope has a monitor, or a
+    /// record in scope says a pass was monitored. False: no word about hearing anywhere.
+    public var monitored: Bool
+
+    public init(zones: [Zone], monitored: Bool = false) {
+        self.zones = zones
+        self.monitored = monitored
+    }
 
     /// The labels that count for the zone, not per language.
     public static let zoneLabels: Set<String> = ["chime", "siren", Language.neutral, "upload"]
@@ -193,20 +210,27 @@ public struct BroadcastCoverage: Sendable, Equatable {
                                 at: p.fact?.startedAt ?? source.record.startedAt,
                                 lat: source.record.positionLat, lon: source.record.positionLon)
             }
-            let heard: Bool? = found.contains { $0.fact?.heard == true } ? true
-                : found.contains { $0.fact?.heard == false } ? false : nil
+            // The best word any monitored pass got.
+            let word = [Heard.yes, .partly, .no].lazy.compactMap { h in found.first { $0.fact?.heard == h }?.fact }.first
+            let heard = word?.heard
+            func with(_ e: Entry) -> Entry {
+                var e = e
+                e.heardLevelDB = word?.heardLevelDB
+                e.heardDelayMS = word?.heardDelayMS
+                return e
+            }
             if let best = found.filter({ $0.fact?.isPlayed == true }).min(by: { ($0.fact?.startedAt ?? 0) < ($1.fact?.startedAt ?? 0) }) {
-                return Entry(label: label, state: .played, fraction: best.fact?.fraction, heard: heard, evidence: evidence(best),
-                             isLanguage: isLanguage)
+                return with(Entry(label: label, state: .played, fraction: best.fact?.fraction, heard: heard, evidence: evidence(best),
+                                  isLanguage: isLanguage))
             }
             if let old = found.first(where: { $0.fact == nil }) {
-                return Entry(label: label, state: .playedExtentUnknown, fraction: nil, heard: heard, evidence: evidence(old),
-                             isLanguage: isLanguage)
+                return with(Entry(label: label, state: .playedExtentUnknown, fraction: nil, heard: heard, evidence: evidence(old),
+                                  isLanguage: isLanguage))
             }
             let partial = found.filter { ($0.fact?.played ?? 0) > 0 }
             if let best = partial.max(by: { ($0.fact?.fraction ?? 0) < ($1.fact?.fraction ?? 0) }) {
-                return Entry(label: label, state: .partial, fraction: best.fact?.fraction, heard: heard, evidence: evidence(best),
-                             isLanguage: isLanguage)
+                return with(Entry(label: label, state: .partial, fraction: best.fact?.fraction, heard: heard, evidence: evidence(best),
+                                  isLanguage: isLanguage))
             }
             return Entry(label: label, state: .missing, fraction: nil, heard: nil, evidence: nil, isLanguage: isLanguage)
         }
@@ -243,7 +267,9 @@ public struct BroadcastCoverage: Sendable, Equatable {
         zones.sort { a, b in
             a.worst.rank != b.worst.rank ? a.worst.rank < b.worst.rank : position[a.zone]! < position[b.zone]!
         }
-        return BroadcastCoverage(zones: zones)
+        let monitored = zones.contains { $0.entries.contains { $0.heard != nil } }
+            || query.monitored.contains { m in order.contains { m == $0 || tree.zone(m, isWithin: $0) } }
+        return BroadcastCoverage(zones: zones, monitored: monitored)
     }
 }
 extension BroadcastCoverage.State: WireName {}

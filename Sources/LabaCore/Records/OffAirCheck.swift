@@ -179,13 +179,24 @@ public struct MonitorStatus: Sendable, Equatable {
     public var unheard: Int
     /// `unheard` reached `monitor.silent_after`: the horn is taken to be silent until one is heard.
     public var silent: Bool
-    /// Why the last check could not be made (the input cannot be opened), in English.
+    /// Why the last check could not be made, for the catalogue.
+    public var problemCode: MonitorProblem?
+    /// The same with the sound system's own words (ALSA's, in English), for the log and a technician.
     public var problem: String?
 
-    public init(heard: Heard? = nil, unheard: Int = 0, silent: Bool = false, problem: String? = nil) {
+    public init(heard: Heard? = nil, unheard: Int = 0, silent: Bool = false, problemCode: MonitorProblem? = nil, problem: String? = nil) {
         self.heard = heard
         self.unheard = unheard
         self.silent = silent
+        self.problemCode = problemCode
         self.problem = problem
     }
+}
+
+/// Why a broadcast could not be checked at the horn.
+public enum MonitorProblem: String, Codable, Sendable, CaseIterable {
+    /// The monitor's input (`monitor.input`) cannot be opened.
+    case inputUnavailable = "input_unavailable"
+    /// The capture stopped before it heard enough.
+    case captureFailed = "capture_failed"
 }
