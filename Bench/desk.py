@@ -21,12 +21,13 @@ import shutil
 import socket
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fleet import Broker, Fleet, Labad  # noqa: E402
+from fleet import Broker, Fleet, Labad, free_port  # noqa: E402
 
 LANGUAGES = ["naxi", "yi", "bai", "lisu", "pumi", "mosuo"]
 TOWNSHIPS = 66
@@ -58,6 +59,35 @@ def get(sock, path):
         conn.close()
 
 
+class Console:
+    """The commander's web console, signed in as a viewer: its pages as a clerk's browser asks for them."""
+
+    def __init__(self, port):
+        self.port = port
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        body = "name=bench&password=bench-password-1"
+        conn.request("POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
+        response = conn.getresponse()
+        response.read()
+        cookie = response.getheader("Set-Cookie")
+        conn.close()
+        if not cookie:
+            raise SystemExit(f"console login: {response.status}")
+        self.cookie = cookie.split(";")[0]
+
+    def get(self, path):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        try:
+            conn.request("GET", path, headers={"Cookie": self.cookie})
+            response = conn.getresponse()
+            body = response.read()
+            if response.status != 200:
+                raise SystemExit(f"console GET {path}: {response.status} {body[:300]!r}")
+            return body
+        finally:
+            conn.close()
+
+
 def note(text):
     print(f"  [{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
@@ -74,7 +104,7 @@ def timed(fn, runs=int(os.environ.get("DESK_RUNS", "5"))):
     return statistics.median(times), out
 
 
-def config(fleet, path):
+def config(fleet, path, console_port):
     zones = ["  - {id: county, languages: [mandarin]}"]
     for t in range(TOWNSHIPS):
         zones.append(f"  - {{id: t-{t:02d}, parent: county, languages: [{LANGUAGES[t % len(LANGUAGES)]}, mandarin]}}")
@@ -94,20 +124,30 @@ fleet:
     - {{key: {fleet.keys}/county.pub, zones: [county]}}
   sign_key: {fleet.keys}/county.key
   command_zones: [county]
+console: {{listen: "127.0.0.1:{console_port}"}}
 """)
 
 
 def generate(db, days, units, per_day):
-    """A year of units' records, straight into SQLite: the count triggers and secondary indexes
-    are dropped for the load and made again after, as labad's migrations made them."""
+    """A year of units' records, straight into labad's own tables (made by its migrations), day by
+    day in big transactions, in the order of their planned times: the coverage rows
+    (fleet_record_fact, fleet_segment) are filled by labad's own triggers from each record's JSON,
+    as when a unit's record arrives; the count triggers and secondary indexes are dropped for the
+    load and made again after, as labad's migrations made them."""
     conn = sqlite3.connect(db)
-    # One transaction of gigabytes: no journal (a failed load is made again), WAL again after.
+    # Transactions of gigabytes: no journal (a failed load is made again), WAL again after.
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -400000")
-    indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'fleet_record' "
-                           "AND sql IS NOT NULL").fetchall()
-    triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'fleet_record'").fetchall()
+    conn.execute("PRAGMA temp_store = MEMORY")
+    tables = ("fleet_record", "fleet_record_fact", "fleet_segment")
+    marks = ", ".join("?" * len(tables))
+    indexes = conn.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks}) "
+                           "AND sql IS NOT NULL", tables).fetchall()
+    triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'fleet_record' "
+                            "AND name NOT LIKE 'fleet_record_facts_%'").fetchall()
+    filled = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'fleet_record_facts_inserted'")
+    assert filled.fetchone()[0] == 1, "labad's store has no fleet_record_facts_inserted trigger (v12-fleet-segments)"
     for name, _ in indexes:
         conn.execute(f"DROP INDEX {name}")
     for name, _ in triggers:
@@ -117,10 +157,11 @@ def generate(db, days, units, per_day):
     # Unit u: compounds c-000..c-365 first, then the mobile teams in their townships; slot k of day
     # d plays message (d*per_day + k) % 20 from command c<d><k>; one unit in 40 is of an older
     # version (no segments); one record in 50 cut its language at half.
+    # Days [?, ?), each day's slots, each slot's units: the order of planned times.
     sql = f"""
     WITH RECURSIVE
       us(u) AS (SELECT 0 UNION ALL SELECT u + 1 FROM us WHERE u + 1 < {units}),
-      ds(d) AS (SELECT 0 UNION ALL SELECT d + 1 FROM ds WHERE d + 1 < {days}),
+      ds(d) AS (SELECT ? UNION ALL SELECT d + 1 FROM ds WHERE d + 1 < ?),
       ks(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM ks WHERE k + 1 < {per_day}),
       x AS (
         SELECT u, d, k,
@@ -133,7 +174,7 @@ def generate(db, days, units, per_day):
                {langs} AS lang,
                (u * 7 + d + k) % 50 = 0 AS cut,
                u % 40 = 0 AS older
-        FROM us, ds, ks)
+        FROM ds CROSS JOIN ks CROSS JOIN us)
     INSERT INTO fleet_record (unit, id, command, zone, message, output, outcome, planned_at, record, received_at)
     SELECT unit, id, command, zone, message, 'square', 'completed', planned,
            CAST(json_object(
@@ -157,8 +198,12 @@ def generate(db, days, units, per_day):
     FROM x
     """
     t = time.time()
+    step = 10
+    for first in range(0, days, step):
+        with conn:
+            conn.execute(sql, (first, min(days, first + step)))
+        note(f"days {first}..{min(days, first + step) - 1} loaded, {time.time() - t:.0f} s")
     with conn:
-        conn.execute(sql)
         # Each slot's command, aimed at the county (what coverage reads after the command expired).
         conn.execute("""INSERT INTO fleet_aim (command, message, zones, at)
                         SELECT command, message, '["county"]', planned_at FROM fleet_record WHERE unit = 'unit-000'""")
@@ -197,7 +242,8 @@ def main():
         shutil.rmtree(os.path.join(work, "keys"), ignore_errors=True)  # a kept WORK: new keys, the same store
         fleet = Fleet(bin_dir, work, broker)
         path = os.path.join(work, "office.yaml")
-        config(fleet, path)
+        console_port = free_port()
+        config(fleet, path, console_port)
         state = os.path.join(work, "office")
         db = os.path.join(state, "state", "laba.sqlite")
         env = {"ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:" + fleet.asound}
@@ -249,24 +295,29 @@ def main():
             return int(time.mktime(time.strptime(rfc[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone) * 1_000_000
 
         def plain_coverage():
-            # Per zone and label: the best share of a pass; older units' records: played, extent unknown.
-            return conn.execute("""
-                SELECT r.zone, COALESCE(json_extract(s.value, '$.label'), p.value) AS label,
-                       MAX(CASE WHEN s.value IS NULL THEN 2.0
-                                ELSE 1.0 * json_extract(s.value, '$.played_frames') / json_extract(s.value, '$.planned_frames') END)
-                FROM (SELECT zone, CAST(record AS TEXT) AS record FROM fleet_record
-                      WHERE message = ? AND planned_at >= ? AND planned_at < ?) r
-                LEFT JOIN json_each(r.record, '$.segments') s
-                LEFT JOIN json_each(r.record, '$.languages.played') p ON json_type(r.record, '$.segments') IS NULL
-                GROUP BY 1, 2""", (message, us(since), us(until))).fetchall()
+            # Per zone and label: the best share of a pass (segments); the languages older units
+            # said they played (no segments): played, extent unknown.
+            bounds = (message, us(since), us(until))
+            best = conn.execute("""
+                SELECT zone, label, MAX(CASE WHEN planned_frames > 0 THEN 1.0 * played_frames / planned_frames
+                                             WHEN ended AND played_frames > 0 THEN 1.0 ELSE 0.0 END)
+                FROM fleet_segment WHERE message = ? AND planned_at >= ? AND planned_at < ? GROUP BY zone, label""",
+                                bounds).fetchall()
+            older = conn.execute("""
+                SELECT DISTINCT zone, played FROM fleet_record_fact
+                WHERE message = ? AND planned_at >= ? AND planned_at < ? AND NOT segmented AND played IS NOT NULL""",
+                                 bounds).fetchall()
+            return best + [(zone, label, 2.0) for zone, played in older for label in played.split("\x1f")]
         sql_ms, rows = timed(plain_coverage)
         plain = {}
         for zone, label, best in rows:
-            plain[(zone, label)] = "played_extent_unknown" if best == 2.0 else "played" if best >= 0.9 else "partial"
+            state = "played_extent_unknown" if best == 2.0 else "played" if best >= 0.9 else "partial" if best > 0 else "missing"
+            rank = ["missing", "partial", "played_extent_unknown", "played"]
+            if rank.index(state) > rank.index(plain.get((zone, label), "missing")):
+                plain[(zone, label)] = state
         served = {(z["zone"], e["label"]): e["state"] for z in coverage["zones"] for e in z["entries"]
                   if e["state"] != "not_planned_then"}
-        mismatch = {k: (v, plain.get(k)) for k, v in served.items() if plain.get(k, "missing") != v
-                    and not (v == "played" and plain.get(k) == "played_extent_unknown")}
+        mismatch = {k: (v, plain.get(k)) for k, v in served.items() if plain.get(k, "missing") != v}
         assert not mismatch, f"coverage differs from SQLite's: {list(mismatch.items())[:5]}"
         result["coverage"] = {"ms": round(ms, 1), "sqlite_ms": round(sql_ms, 1), "records": coverage["records"],
                               "zones": len(coverage["zones"]), "bytes": len(body)}
@@ -281,6 +332,34 @@ def main():
         sql_ms, rows = timed(plain_history)
         assert [(b["unit"], b["id"]) for b in page if b.get("unit") != "office"][:100] == [tuple(r) for r in rows][:len(page)]
         result["history"] = {"ms": round(ms, 1), "sqlite_ms": round(sql_ms, 1), "rows": len(page), "bytes": len(body)}
+
+        # One zone's records (a compound: one unit's) and one unit's, newest page each.
+        for name, query, sql, args in [
+                ("history_zone", "/broadcasts?fleet=true&zone=c-100&limit=100",
+                 "SELECT unit, id FROM fleet_record WHERE zone = ? ORDER BY planned_at DESC, unit DESC, id DESC LIMIT 100", ("c-100",)),
+                ("history_unit", "/broadcasts?unit=unit-100&limit=100",
+                 "SELECT unit, id FROM fleet_record WHERE unit = ? ORDER BY planned_at DESC, unit DESC, id DESC LIMIT 100", ("unit-100",))]:
+            note(name)
+            ms, body = timed(lambda: get(sock, query))
+            page = [(b["unit"], b["id"]) for b in json.loads(body)["broadcasts"]]
+            sql_ms, rows = timed(lambda: conn.execute(sql, args).fetchall())
+            assert page == [tuple(r) for r in rows], f"{name}: the page differs from SQLite's"
+            result[name] = {"ms": round(ms, 1), "sqlite_ms": round(sql_ms, 1), "rows": len(page)}
+
+        # The console's pages as a clerk opens them: the overview (every unit), the coverage page
+        # of the same month, the record page (the fleet's newest) and one unit's.
+        added = subprocess.run([os.path.join(bin_dir, "laba"), "user", "add", "bench", "--role", "viewer", "--password-stdin"],
+                               env=office.env, input="bench-password-1\n", capture_output=True, text=True)
+        if added.returncode != 0 and "exists" not in added.stderr:
+            raise SystemExit(f"laba user add: {added.stderr}")
+        console = Console(console_port)
+        for name, path in [("console_overview", "/"),
+                           ("console_coverage", f"/coverage?message={message}&since={month[0]}&until={month[1]}"),
+                           ("console_record", "/record"), ("console_record_unit", "/record?unit=unit-100")]:
+            note(name)
+            ms, body = timed(lambda: console.get(path))
+            result[name] = {"ms": round(ms, 1), "bytes": len(body)}
+        assert b'id="coverage"' in console.get(f"/coverage?message={message}&since={month[0]}&until={month[1]}")
 
         status = open(f"/proc/{office.proc.pid}/status").read()
         mem = {line.split(":")[0]: int(line.split()[1]) for line in status.splitlines() if line.startswith(("VmRSS", "VmHWM"))}

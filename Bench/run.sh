@@ -197,6 +197,11 @@ row "county desk: coverage of one message over a month (\`GET /v1/coverage\`, $(
     "$(j "$desk" "f'{coverage_ms} ms'")" "plain SQLite: $(j "$desk" "f'{coverage_sqlite_ms} ms'")" "$(goal "$(j "$desk" coverage_ms)" 500)"
 row "county desk: the newest page of the fleet's history (\`GET /v1/broadcasts?fleet=true&limit=100\`)" \
     "$(j "$desk" "f'{history_ms} ms'")" "plain SQLite: $(j "$desk" "f'{history_sqlite_ms} ms'")" "$(goal "$(j "$desk" history_ms)" 300)"
+row "county desk: one zone's newest page (\`zone=c-100\`)" \
+    "$(j "$desk" "f'{history_zone_ms} ms'")" "plain SQLite: $(j "$desk" "f'{history_zone_sqlite_ms} ms'")" "$(goal "$(j "$desk" history_zone_ms)" 300)"
+row "county desk: the console's overview (every unit's row)" "$(j "$desk" "f'{console_overview_ms} ms'")" "—" "$(goal "$(j "$desk" console_overview_ms)" 300)"
+row "county desk: the console's coverage page (one message, a month)" "$(j "$desk" "f'{console_coverage_ms} ms'")" "—" "$(goal "$(j "$desk" console_coverage_ms)" 500)"
+row "county desk: the console's record page (the fleet's newest)" "$(j "$desk" "f'{console_record_ms} ms'")" "—" "$(goal "$(j "$desk" console_record_ms)" 300)"
 row "county desk: the commander's resident memory after serving them" "$(j "$desk" "f'{rss_mib} MiB (peak {peak_rss_mib} MiB)'")" "store $(j "$desk" "f'{store_mib:,}'") MiB" "—"
 
 {

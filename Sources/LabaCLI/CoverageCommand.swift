@@ -5,9 +5,12 @@ import Foundation
 import LabaCatalog
 import LabaControl
 import LabaCore
+import LabaSheet
 
 enum CoverageFormat: String, ExpressibleByArgument, CaseIterable {
     case table, csv, json
+    /// A spreadsheet (.xlsx): Chinese headers, names, date cells (`--to FILE`).
+    case xlsx
 }
 
 struct CoverageCommand: AsyncParsableCommand {
@@ -19,11 +22,14 @@ struct CoverageCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("From this time.", valueName: "time")) var since: String?
     @Option(help: ArgumentHelp("Before this time.", valueName: "time")) var until: String?
     @Option(help: ArgumentHelp("Only this zone and those below it.", valueName: "zone")) var zone: String?
-    @Option(help: "table, csv or json.") var format = CoverageFormat.table
+    @Option(help: "table, csv, json or xlsx (a spreadsheet).") var format = CoverageFormat.table
+    @OptionGroup var sheet: SpreadsheetOptions
+    @OptionGroup var config: ConfigOptions
     @OptionGroup var socket: SocketOptions
 
     func validate() throws {
         guard (message == nil) != (alert == nil) else { throw ValidationError(t(.cliCoverageNeedsSubject)) }
+        try sheet.validate(xlsx: !socket.json && format == .xlsx)
         try validateTime(since, option: "--since")
         try validateTime(until, option: "--until")
     }
@@ -38,6 +44,10 @@ struct CoverageCommand: AsyncParsableCommand {
             print(try jsonLine(coverage))
         case .csv:
             FileHandle.standardOutput.write(Data(coverageCSV(coverage).utf8))
+        case .xlsx:
+            let names = sheetNames(configPath: config.path)
+            try sheet.write(Workbook(sheets: [RecordSheets.coverage(coverage, names: names, in: .current)],
+                                     title: RecordSheets.title(.coverageTitle, office: officeName(configPath: config.path), in: .current)))
         case .table:
             print(Self.table(coverage, time: socket.time))
         }

@@ -16,9 +16,12 @@ struct SpreadsheetOptions: ParsableArguments {
     var to: String?
 
     /// Refuses `--to` with another format, and xlsx to a terminal (before asking the daemon).
-    func validate(format: RecordFormat) throws {
-        if to != nil, format != .xlsx { throw ValidationError(t(.cliOutputXlsxOnly)) }
-        if format == .xlsx, to == nil, isatty(STDOUT_FILENO) == 1 { throw ValidationError(t(.cliXlsxTerminal)) }
+    func validate(format: RecordFormat) throws { try validate(xlsx: format == .xlsx) }
+
+    /// The same for a command whose formats are its own (`laba coverage`).
+    func validate(xlsx: Bool) throws {
+        if to != nil, !xlsx { throw ValidationError(t(.cliOutputXlsxOnly)) }
+        if xlsx, to == nil, isatty(STDOUT_FILENO) == 1 { throw ValidationError(t(.cliXlsxTerminal)) }
     }
 
     /// Writes `book` where asked; says where on standard error when it is a file.

@@ -1060,7 +1060,7 @@ extension Catalog {
         .helpCoverageArgMessage: "The message.",
         .helpCoverageOptAlert: "An alert's number (laba alerts) instead of a message.",
         .helpCoverageOptZone: "Only this zone and those below it.",
-        .helpCoverageOptFormat: "table, csv or json.",
+        .helpCoverageOptFormat: "table, csv, json or xlsx (a spreadsheet).",
         .cliCoverageNeedsSubject: "name a message or an alert (--alert)",
         .coverageTitle: "Coverage",
         .coveragePlayed: "played",

@@ -1058,7 +1058,7 @@ extension Catalog {
         .helpCoverageArgMessage: "节目。",
         .helpCoverageOptAlert: "预警的编号（laba alerts），代替节目。",
         .helpCoverageOptZone: "只看这个区域及其下级区域。",
-        .helpCoverageOptFormat: "打印格式：table、csv 或 json。",
+        .helpCoverageOptFormat: "打印格式：table、csv、json 或 xlsx（表格文件）。",
         .cliCoverageNeedsSubject: "请指定节目或预警（--alert）",
         .coverageTitle: "覆盖情况",
         .coveragePlayed: "已播完",

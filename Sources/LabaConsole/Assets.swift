@@ -154,6 +154,32 @@ enum Assets {
         });
       }
 
+      // The coverage page: its answer fetched again when a unit's record or status arrives (the
+      // overview's events, batched by the server) or the office's own outputs change; at most
+      // once every 5 s (a county's coverage is computed anew for each fetch).
+      var coverageLive = document.getElementById("coverage-live");
+      if (coverageLive && window.EventSource) {
+        var coverageEvents = new EventSource("/events"), busy = false, again = false, last = 0;
+        var refresh = function () {
+          // A change during a fetch is fetched again after it (the answer may predate it).
+          if (busy) { again = true; return; }
+          busy = true;
+          setTimeout(function () {
+            last = Date.now();
+            fetch(coverageLive.dataset.part, { credentials: "same-origin" }).then(function (r) {
+              return r.ok ? r.text() : null;
+            }).then(function (html) {
+              if (html !== null) coverageLive.innerHTML = html;
+            }).catch(function () {}).then(function () {
+              busy = false;
+              if (again) { again = false; refresh(); }
+            });
+          }, Math.max(0, last + 5000 - Date.now()));
+        };
+        coverageEvents.addEventListener("units", refresh);
+        coverageEvents.addEventListener("overview", refresh);
+      }
+
       // Emergency: the button says what it does, and the server asks once more.
       document.querySelectorAll('input[name="priority"]').forEach(function (radio) {
         radio.addEventListener("change", function () {

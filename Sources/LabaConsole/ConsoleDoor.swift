@@ -35,6 +35,8 @@ public protocol ConsoleDoor: Sendable {
     var fleetUnitID: String? { get }
     /// On a commander, its units as their last statuses say (`only`: those of them); nil elsewhere.
     func fleetUnits(only: Set<String>?) async -> [UnitJSON]?
+    /// On a commander, its units' ids (no status read, no record looked up); nil elsewhere.
+    func fleetUnitIDs() async -> [String]?
     /// On a commander, the id of each unit whose status or records are stored, from now on; nil
     /// elsewhere. It ends at shutdown.
     func unitChanges() async -> AsyncStream<String>?

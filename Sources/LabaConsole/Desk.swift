@@ -8,6 +8,7 @@ import Hummingbird
 import LabaCatalog
 import LabaControl
 import LabaCore
+import Mustache
 import NIOCore
 import Synchronization
 
@@ -294,5 +295,50 @@ extension Site {
                     page: MapPage(svg: drawn.svg, hasMap: !drawn.svg.isEmpty, withoutArea: drawn.withoutArea.map(naming.zone),
                                   hasWithoutArea: !drawn.withoutArea.isEmpty, day: day,
                                   colouring: colouring.rawValue))
+    }
+}
+
+// The overview lists hundreds of units: their rows name their fields for the templates, instead of
+// swift-mustache's reflection (a Mirror of every row for every name looked up, most of a page's
+// time at county scale). A name not here is looked up further out, as for any missing field.
+extension UnitRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "state": state
+        case "stateText": stateText
+        case "zones": zones
+        case "playing": playing
+        case "queue": queue
+        case "lastRecord": lastRecord
+        case "version": version
+        case "missing": missing
+        case "missingCount": missingCount
+        case "clock": clock
+        case "clockSynced": clockSynced
+        case "gps": gps
+        case "outputs": outputs
+        default: nil
+        }
+    }
+}
+
+extension UnitRow.Output: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "zoneName": zoneName
+        case "state": state
+        case "stateName": stateName
+        case "playing": playing
+        case "playingText": playingText
+        case "segment": segment
+        case "segments": segments
+        case "hasProgress": hasProgress
+        case "queue": queue
+        case "gps": gps
+        case "power": power
+        default: nil
+        }
     }
 }

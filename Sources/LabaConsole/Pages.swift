@@ -387,9 +387,10 @@ extension Site {
         let t = visit.texts
         let filters = q.fields.filter { !$0.1.isEmpty && $0.0 != "before" }
         var units: [Choice]?
-        if let known = await door.fleetUnits(only: nil) {
+        // Only the ids: at county scale every unit's status and last record would be read for nothing.
+        if let known = await door.fleetUnitIDs() {
             units = [Choice(id: "local", name: t(.webThisOffice), title: t(.webThisOffice), selected: unit == "local")]
-                + known.map(\.unit).sorted().map { Choice(id: $0, name: $0, title: $0, selected: unit == $0) }
+                + known.sorted().map { Choice(id: $0, name: $0, title: $0, selected: unit == $0) }
         }
         let rows = records.map { r in
             var row = RecordRow(r.record, unit: r.unit, naming: &naming, texts: t)

@@ -108,6 +108,7 @@ final class Site: Sendable {
         router.get("/record.xlsx") { request, context in try await self.recordXlsx(request, context) }
         router.get("/record/print") { request, context in try await self.recordPrint(request, context) }
         router.get("/coverage") { request, context in try await self.coverage(request, context) }
+        router.get("/coverage.xlsx") { request, context in try await self.coverageXlsx(request, context) }
         router.get("/recordings") { request, context in try await self.recordings(request, context) }
         router.get("/recordings/:message/:language") { request, context in try await self.recordingAudio(request, context) }
         router.put("/recordings/:message/:language") { request, context in try await self.saveRecording(request, context) }

@@ -9,6 +9,7 @@ enum Templates {
         var library = MustacheLibrary()
         for (name, text) in all { try library.register(text, named: name) }
         try library.register(Site.coverageTemplate, named: "coverage")
+        try library.register(Site.coveragePartTemplate, named: "coveragePart")
         return library
     }
 

@@ -3,8 +3,9 @@
 
 import Foundation
 import LabaCatalog
-import LabaCore
 import LabaControl
+import LabaCore
+import Mustache
 
 /// The catalogue of one language, as the templates read it (`{{t.webBrand}}`).
 struct Texts: Sendable {
@@ -286,5 +287,29 @@ struct RecordRow {
         by = r.requestedBy?.label ?? texts(.webBySchedule)
         // From its code in the page's language; an older unit's prose as it sent it.
         reason = Catalog.reason(code: r.reasonCode, args: r.reasonArgs, words: r.reason, in: texts.language) ?? ""
+    }
+}
+
+// The record page lists a hundred records: its rows name their fields for the templates (see UnitRow).
+extension RecordRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "time": time
+        case "output": output
+        case "outputName": outputName
+        case "outputNamed": outputNamed
+        case "zone": zone
+        case "message": message
+        case "title": title
+        case "languages": languages
+        case "outcome": outcome
+        case "outcomeName": outcomeName
+        case "by": by
+        case "reason": reason
+        case "unit": unit
+        case "desk": desk
+        default: nil
+        }
     }
 }

@@ -336,18 +336,19 @@ extension FleetService {
 
     /// `GET /v1/fleet/units/{id}`: nil for a unit this commander does not know.
     public func unitDetail(_ id: String) -> UnitJSON? {
-        guard let row = ((try? store.units()) ?? []).first(where: { $0.unit == id }) else { return nil }
-        var json = unitJSON(row, last: (try? store.lastFleetRecords())?[id])
+        guard let row = try? store.unit(id) else { return nil }
+        // One unit's row and its newest record by index, not every unit's (issue 28's scale).
+        var json = unitJSON(row, last: (try? store.lastFleetRecords(units: [id]))?[id])
         json.records = records(unit: id, BroadcastFilter(limit: 20))
         return json
     }
 
     func unitJSON(_ row: FleetUnitRow, last: FleetRecordRow?) -> UnitJSON {
         let status = try? FleetJSON.decode(UnitStatus.self, from: Array(row.status))
-        let lastRecord = last.flatMap { r in
-            (try? FleetJSON.decode(BroadcastJSON.self, from: Array(r.record))).map {
-                UnitJSON.LastRecord(id: r.id, message: r.message, zone: r.zone, outcome: r.outcome, plannedAt: $0.plannedAt)
-            }
+        // From the row's columns: the overview lists every unit, whose record's JSON need not be read.
+        let lastRecord = last.map { r in
+            UnitJSON.LastRecord(id: r.id, message: r.message, zone: r.zone, outcome: r.outcome,
+                                plannedAt: time(Instant(microseconds: r.plannedAt)))
         }
         var json = UnitJSON(unit: row.unit, state: row.state, since: time(Instant(microseconds: row.since)), zones: status?.zones ?? [],
                         outputs: (status?.outputs ?? []).map { o in

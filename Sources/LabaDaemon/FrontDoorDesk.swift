@@ -17,6 +17,13 @@ extension FrontDoor {
         return await fleet.units(only: only).filter { $0.unit != fleet.unitID }
     }
 
+    /// On a commander, its units' ids (the record page's filter); nil on a daemon that commands none.
+    public func fleetUnitIDs() async -> [String]? {
+        guard let fleet, await fleet.isCommander else { return nil }
+        let own = fleet.unitID
+        return await fleet.unitIDs().filter { $0 != own }
+    }
+
     /// On a commander, how far each recording it published has spread; nil elsewhere.
     public func librarySpread() async -> [LibrarySpread]? {
         guard let fleet, await fleet.isCommander else { return nil }
@@ -47,6 +54,12 @@ extension FleetService {
         // One indexed look-up a unit (not a grouping of every record a commander keeps).
         let last = (try? store.lastFleetRecords(units: rows.map(\.unit))) ?? [:]
         return rows.map { unitJSON($0, last: last[$0.unit]) }
+    }
+
+    /// The ids of the units known here, in order.
+    func unitIDs() -> [String] {
+        guard isCommander else { return [] }
+        return ((try? store.units()) ?? []).map(\.unit)
     }
 
     /// Each recording published under this commander's key, and the units that hold, refused or

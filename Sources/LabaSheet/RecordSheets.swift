@@ -97,6 +97,35 @@ public enum RecordSheets {
         return Sheet(name: t(sheetKey), columns: columns, rows: rows)
     }
 
+    /// Coverage (SPEC 16): one row per language or part of each zone, zones with a language
+    /// missing first (the daemon's order); the monitors' word beside the state, as `laba coverage`
+    /// shows it, when a monitor is in scope.
+    public static func coverage(_ c: CoverageJSON, names: SheetNames, in language: CatalogLanguage) -> Sheet {
+        func t(_ key: Catalog.Key) -> String { Catalog.text(key, in: language) }
+        let columns: [Sheet.Column] = [
+            .init(t(.columnZone), width: 18), .init(t(.columnLanguage), width: 14), .init(t(.columnState), width: 22),
+            .init(t(.columnUnit), width: 14), .init(t(.columnOutput), width: 16), .init(t(.columnWhen), width: 20),
+            .init(t(.columnID), width: 16),
+        ]
+        var rows: [[SheetCell]] = []
+        for z in c.zones {
+            for e in z.entries {
+                var state = Catalog.coverageState(e.state.description, fraction: e.fraction, in: language)
+                if let words = Catalog.coverageHeard(e.heard?.rawValue, state: e.state.description, monitored: c.monitored,
+                                                     levelDB: e.heardLevelDB, delayMS: e.heardDelayMS, in: language) {
+                    state += " · " + words
+                }
+                rows.append([
+                    .text(z.name.isEmpty ? names.zone(z.zone) : z.name),
+                    .text(Catalog.coveragePart(e.label, languageName: { languageName($0, names: names, in: language) }, in: language)),
+                    .text(state), text(e.unit), e.output.map { .text(names.output($0)) } ?? .empty,
+                    e.at.flatMap(LocalTime.init(rfc3339:)).map(SheetCell.date) ?? .empty, text(e.record),
+                ])
+            }
+        }
+        return Sheet(name: t(.coverageTitle), columns: columns, rows: rows)
+    }
+
     /// The schedule log: one row per change of the operators' schedule.
     public static func scheduleLog(_ log: ScheduleLogJSON, names: SheetNames, in language: CatalogLanguage) -> Sheet {
         func t(_ key: Catalog.Key) -> String { Catalog.text(key, in: language) }

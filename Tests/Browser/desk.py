@@ -7,7 +7,9 @@ with two real units through mosquitto (issue 28). Started by EndToEndTests/DeskT
 The commander commands county > town-a (甲镇, unit-a) and town-b (乙镇, unit-b), both with areas;
 chen is an operator ("password-chen"). The script: sees both units online on the overview, broadcasts
 notice to 甲镇 from the broadcast page and sees unit-a's record arrive (and none on unit-b), reads
-the record page filtered by unit, kills unit-b with SIGKILL and sees it go offline with the time on
+the record page filtered by unit, holds unit-b (SIGSTOP) while notice goes to 乙镇 too and sees the
+coverage page show 甲镇 played and 乙镇 missing, then 乙镇 filled in live once unit-b is let go (no
+reload), kills unit-b with SIGKILL and sees it go offline with the time on
 the open overview (no reload), uploads a recording that goes to the units in one step and sees its
 spread on the recordings page, sends a CAP file from the alerts page (confirmed) and sees it play on
 unit-a, and sees the map colour both townships. Every page at 1280 and 360 px:
@@ -78,7 +80,8 @@ def row(d, unit):
     return d.find_element(By.ID, "unit-" + unit)
 
 
-PAGES = [("overview", "/"), ("record", "/record?unit=unit-a"), ("unit", "/units/unit-a"), ("map", "/map"), ("recordings", "/recordings"), ("alerts", "/alerts")]
+PAGES = [("overview", "/"), ("record", "/record?unit=unit-a"), ("unit", "/units/unit-a"), ("map", "/map"), ("recordings", "/recordings"), ("alerts", "/alerts"),
+         ("coverage", "/coverage?message=notice")]
 
 
 def shots(d, width):
@@ -131,6 +134,40 @@ def main():
         d.get(BASE + "/units/unit-a")
         check(d.find_elements(By.CSS_SELECTOR, '#unit-outputs tr[id="o-square"]'), "unit-a's page lists its loudspeaker")
         check(len(d.find_elements(By.CSS_SELECTOR, '#record tr[id^="r-"]')) == 1, "unit-a's page lists its record")
+
+        # Coverage, live: notice sent to 乙镇 too while unit-b is held (SIGSTOP): the coverage page
+        # shows 甲镇's naxi played and 乙镇's yi missing, in Chinese, missing first; unit-b let go
+        # plays it, and the page fills in without a reload.
+        def line(d, zone):
+            # Read at once in the page: its answer may be replaced (fetched again) at any time.
+            return d.execute_script("""var r = document.querySelector('#coverage tr[data-zone="' + arguments[0] + '"]');
+                                       return r ? [r.className, r.innerText] : ['', ''];""", zone)
+
+        def summary(d):
+            return d.execute_script("var s = document.getElementById('coverage-summary'); return s ? s.innerText : ''")
+        os.kill(PID_B, signal.SIGSTOP)
+        try:
+            d.get(BASE + "/broadcast")
+            d.find_element(By.CSS_SELECTOR, '#message option[value="notice"]').click()
+            d.find_element(By.ID, "zone-town-b").click()
+            d.find_element(By.ID, "send").click()
+            wait(d, lambda d: d.find_element(By.TAG_NAME, "h1").text == "概况", "notice is sent to 乙镇 (unit-b held)")
+            d.get(BASE + "/coverage?message=notice")
+            state, text = line(d, "town-b")
+            check(state == "coverage-missing" and "彝语" in text and "未播" in text, f"乙镇's yi missing ({state} {text!r})")
+            state, text = line(d, "town-a")
+            check(state == "coverage-played" and "纳西语" in text and "已播完" in text and "unit-a" in text,
+                  f"甲镇's naxi played on unit-a ({state} {text!r})")
+            zones = d.execute_script("return Array.from(document.querySelectorAll('#coverage tr[data-zone]')).map(r => r.dataset.zone)")
+            check(zones.index("town-b") < zones.index("town-a"), f"the zone missing a language first ({zones})")
+            check("1 个区域有语种未播" in summary(d), f"the summary counts it ({summary(d)!r})")
+            d.execute_script("window.coverageMarker = 7")
+        finally:
+            os.kill(PID_B, signal.SIGCONT)
+        wait(d, lambda d: line(d, "town-b")[0] == "coverage-played" and "unit-b" in line(d, "town-b")[1],
+             "乙镇's yi played on unit-b appears on the open coverage page", timeout=60)
+        check(d.execute_script("return window.coverageMarker") == 7, "without a reload")
+        check("所有区域的所有语种都已播完" in summary(d), f"full coverage, in words ({summary(d)!r})")
 
         # A CAP file sent from the alerts page (an emergency: confirmed) plays on unit-a.
         cap = os.path.join(SHOTS, "desk-alert.xml")

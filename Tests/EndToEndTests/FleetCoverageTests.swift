@@ -1,5 +1,6 @@
 // Coverage end to end (SPEC 16): a commander and a unit through a real mosquitto; the unit's
-// record carries its segments; `laba coverage` on the commander in table, CSV and JSON.
+// record carries its segments; `laba coverage` on the commander in table, CSV, JSON and xlsx, and
+// the console's page and its spreadsheet.
 
 import Foundation
 import LabaControl
@@ -73,6 +74,26 @@ import Testing
         #expect(westLine.lowerBound < eastLine.lowerBound)
         #expect(table.stdout.contains("east-1/square") && table.stdout.contains("1 个区域有语种未播"), "\(table.stdout)")
 
+        // The spreadsheet, in Chinese, read back by openpyxl: the table's lines, the catalogue's
+        // headers, where and when it played (a date cell).
+        let sheetPath = office.dir + "/coverage.xlsx"
+        let written = try await blocking {
+            try Binaries.run("laba", ["coverage", "notice", "--format", "xlsx", "--to", sheetPath, "--config", office.configPath],
+                             environment: environment)
+        }
+        #expect(written.status == 0, "\(written.stderr)")
+        let sheet = try #require(try SpreadsheetTests.read(sheetPath).sheets.first)
+        #expect(sheet.name == "覆盖情况")
+        #expect(sheet.rows.first?.map { $0?.text ?? "" } == ["区域", "语种", "状态", "终端", "喇叭", "时间", "编号"], "\(sheet.rows)")
+        #expect(sheet.rows.count == 3, "\(sheet.rows)")
+        #expect(sheet.rows.dropFirst().first?.prefix(3).map { $0?.text } == ["west", "彝语", "未播"], "\(sheet.rows)")
+        let eastRow = sheet.rows.count == 3 ? sheet.rows[2] : []
+        #expect(eastRow.prefix(5).map { $0?.text } == ["east", "纳西语", "已播完", "east-1", "square"], "\(sheet.rows)")
+        #expect(eastRow.count == 7 && eastRow[5]?.date != nil && eastRow[6]?.text == naxi.record, "\(eastRow)")
+        // xlsx to a terminal or --to with another format: refused before asking the daemon.
+        let wrongTo = try await office.laba(["coverage", "notice", "--format", "csv", "--to", sheetPath])
+        #expect(wrongTo.status != 0)
+
         // One zone asked: only it.
         let only = try await office.laba(["coverage", "notice", "--zone", "east", "--json"])
         let east1 = try JSONDecoder().decode(CoverageJSON.self, from: Data(only.stdout.utf8))
@@ -96,6 +117,17 @@ import Testing
         let played = try #require(page.stdout.range(of: "coverage-played\" data-zone=\"east\""), "\(page.stdout)")
         #expect(missing.lowerBound < played.lowerBound)
         #expect(page.stdout.contains("east-1 · square") && page.stdout.contains("纳西语") && page.stdout.contains("彝语"))
+        // The page's spreadsheet is the CLI's.
+        let downloaded = office.dir + "/console-coverage.xlsx"
+        let got = try await blocking {
+            try Binaries.run(executable: "/usr/bin/curl", ["-s", "-o", downloaded, "-w", "%{http_code} %{content_type}",
+                                                           "-H", "Cookie: \(cookie ?? "")",
+                                                           "http://127.0.0.1:\(port)/coverage.xlsx?message=notice"])
+        }
+        #expect(got.stdout == "200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "\(got.stdout)")
+        let fromPage = try #require(try SpreadsheetTests.read(downloaded).sheets.first)
+        #expect(fromPage.rows.map { $0.prefix(5).map { $0?.text } } == sheet.rows.map { $0.prefix(5).map { $0?.text } })
+        #expect(page.stdout.contains("href=\"/coverage.xlsx?message=notice"), "\(page.stdout)")
         // Neither a message nor an alert: the clerk is told, in words.
         let neither = try await office.laba(["coverage"])
         #expect(neither.status != 0 && neither.stderr.contains("name a message or an alert"), "\(neither.stderr)")

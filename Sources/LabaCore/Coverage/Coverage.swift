@@ -155,9 +155,10 @@ public struct BroadcastCoverage: Sendable, Equatable {
         }
 
         // Every pass of every segment, credited to the zone its output was in when it started.
+        // A pass names its record by index: a record is copied once, not once per segment.
         struct Pass {
             var fact: SegmentFact?
-            var source: CoverageRecord
+            var source: Int
             var label: String
         }
         var passes: [String: [String: [Pass]]] = [:]  // zone → label → passes
@@ -170,8 +171,8 @@ public struct BroadcastCoverage: Sendable, Equatable {
                 zoneParts[zone, default: []].append(label)
             }
         }
-        for source in records {
-            let r = source.record
+        for (source, record) in records.enumerated() {
+            let r = record.record
             let siren = r.isSiren
             if underAimed(r.zone) { add(r.zone) }
             if siren {
@@ -204,9 +205,10 @@ public struct BroadcastCoverage: Sendable, Equatable {
         func entry(_ zone: String, _ label: String, isLanguage: Bool) -> Entry {
             let found = passes[zone]?[label] ?? []
             func evidence(_ p: Pass) -> Evidence {
-                Evidence(unit: p.source.unit, output: p.source.record.output, record: p.source.record.id,
-                         at: p.fact?.startedAt ?? p.source.record.startedAt,
-                         lat: p.source.record.positionLat, lon: p.source.record.positionLon)
+                let source = records[p.source]
+                return Evidence(unit: source.unit, output: source.record.output, record: source.record.id,
+                                at: p.fact?.startedAt ?? source.record.startedAt,
+                                lat: source.record.positionLat, lon: source.record.positionLon)
             }
             // The best word any monitored pass got.
             let word = [Heard.yes, .partly, .no].lazy.compactMap { h in found.first { $0.fact?.heard == h }?.fact }.first
