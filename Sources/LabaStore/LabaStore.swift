@@ -134,6 +134,7 @@ public final class Store: Sendable {
         migrator.registerMigration("v11-buttons", migrate: migrateButtons)
         registerAckArgsMigration(&migrator)
         registerAlertCodesMigration(&migrator)
+        registerAlertNotesMigration(&migrator)
         return migrator
     }
 
