@@ -143,7 +143,7 @@ extension Catalog {
     /// Why an amplifier cannot be switched (`command_exited`, `chip_missing`...) in `language`;
     /// nil for a code this version does not know.
     public static func powerProblem(code: String, args: [String: String], in language: CatalogLanguage = .current) -> String? {
-        Key(rawValue: "powerProblem" + camelCase(code)).map { text($0, args, in: language) }
+        code.isEmpty ? nil : Key(rawValue: "powerProblem" + camelCase(code)).map { text($0, args, in: language) }
     }
 }
 
@@ -151,7 +151,7 @@ extension Catalog {
     /// A note on an alert (`forwarded`, `no_recording`...) in `language`; nil for a code this
     /// version does not know.
     public static func alertNote(code: String, args: [String: String], in language: CatalogLanguage = .current) -> String? {
-        Key(rawValue: "alertNote" + camelCase(code)).map { text($0, args, in: language) }
+        code.isEmpty ? nil : Key(rawValue: "alertNote" + camelCase(code)).map { text($0, args, in: language) }
     }
 }
 
