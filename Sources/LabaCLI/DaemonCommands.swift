@@ -249,7 +249,8 @@ struct Status: AsyncParsableCommand {
         for o in status.outputs {
             guard let power = o.power else { continue }
             print(t(.statusPower, ["output": o.id, "state": Catalog.powerStateName(power.state.description)]))
-            if let problem = power.problem { print(t(.statusPowerProblem, ["output": o.id, "problem": problem])) }
+            // From its code (the switch's own words stay in --json's problem, for a technician).
+            if let problem = power.problemWords() { print(t(.statusPowerProblem, ["output": o.id, "problem": problem])) }
         }
         // The off-air check (SPEC 18): the last word from the horn, a horn taken to be silent.
         for o in status.outputs {

@@ -53,7 +53,9 @@ struct Fleet: ParsableCommand {
                 // Amplifiers that cannot be switched (SPEC 18): broadcasts still play there.
                 for u in overview.units {
                     for o in u.outputs {
-                        if let problem = o.powerProblem { print(t(.statusPowerProblem, ["output": "\(u.unit)/\(o.id)", "problem": problem])) }
+                        // From its code; an older unit's English as it is.
+                        let words = o.powerProblemCode.flatMap { Catalog.powerProblem(code: $0, args: o.powerProblemArgs ?? [:]) }
+                        if let problem = words ?? o.powerProblem { print(t(.statusPowerProblem, ["output": "\(u.unit)/\(o.id)", "problem": problem])) }
                         // A horn its monitor takes to be silent (SPEC 18).
                         if o.silent == true { print(t(.statusHornSilent, ["output": "\(u.unit)/\(o.id)", "n": String(o.unheard ?? 0)])) }
                     }

@@ -96,7 +96,7 @@ struct Alerts: AsyncParsableCommand {
         if a.repeatsLeft > 0 { lines.append(t(.alertRepeats, ["count": String(a.repeatsLeft), "next": a.nextAt ?? "?"])) }
         if let by = a.cancelledBy { lines.append(t(.alertCancelledBy, ["identifier": by])) }
         if let reason = a.reasonWords() { lines.append(t(.alertNothingPlayed, ["reason": reason])) }
-        for note in a.notes { lines.append(t(.alertNote, ["note": note])) }
+        for note in a.noteWords() { lines.append(t(.alertNote, ["note": note])) }
         return lines.joined(separator: "\n")
     }
 }

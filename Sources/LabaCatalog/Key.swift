@@ -437,6 +437,16 @@ extension Catalog {
         case powerHolding
         case webPower
         case webPowerProblem
+        case powerProblemCommandCannotStart
+        case powerProblemCommandNotFound
+        case powerProblemCommandExited
+        case powerProblemCommandKilled
+        case powerProblemChipMissing
+        case powerProblemChipCannotOpen
+        case powerProblemLineMissing
+        case powerProblemLineBusy
+        case powerProblemLineCannotTake
+        case powerProblemLineCannotSet
 
         // The web console and its accounts
         case accountAdded
@@ -1268,6 +1278,7 @@ extension Catalog {
         case webAlertPlayed
         case webAlertRefused
         case webAlertReason
+        case webAlertNote
         case alertReasonRepeated
         case alertReasonNoOutput
         case alertReasonCancel
@@ -1282,6 +1293,19 @@ extension Catalog {
         case alertReasonZonesUnknown
         case alertReasonAreaNoZone
         case alertReasonOutsideKey
+        case alertNoteFleetCommand
+        case alertNoteForwarded
+        case alertNoteNotForwarded
+        case alertNoteRepeatNotPlayed
+        case alertNoteBeyondKey
+        case alertNoteBeyondKeyKept
+        case alertNoteOutsideGoOn
+        case alertNoteLanguageUnmapped
+        case alertNoteNoRecording
+        case alertNoteGeocodesOtherKind
+        case alertNoteGeocodesOtherKindMore
+        case alertNoteGeocodesBadLength
+        case alertNoteOutsideKey
         case webAlertDrill
         case webAlertEmergency
         case webAlertSend

@@ -140,6 +140,22 @@ extension Catalog {
 }
 
 extension Catalog {
+    /// Why an amplifier cannot be switched (`command_exited`, `chip_missing`...) in `language`;
+    /// nil for a code this version does not know.
+    public static func powerProblem(code: String, args: [String: String], in language: CatalogLanguage = .current) -> String? {
+        code.isEmpty ? nil : Key(rawValue: "powerProblem" + camelCase(code)).map { text($0, args, in: language) }
+    }
+}
+
+extension Catalog {
+    /// A note on an alert (`forwarded`, `no_recording`...) in `language`; nil for a code this
+    /// version does not know.
+    public static func alertNote(code: String, args: [String: String], in language: CatalogLanguage = .current) -> String? {
+        code.isEmpty ? nil : Key(rawValue: "alertNote" + camelCase(code)).map { text($0, args, in: language) }
+    }
+}
+
+extension Catalog {
     /// The off-air check's word (`yes`, `partly`, `no`) in `language`; an unknown one as it is.
     public static func heardName(_ heard: String, in language: CatalogLanguage = .current) -> String {
         Key(rawValue: "heard" + camelCase(heard)).map { text($0, in: language) } ?? heard

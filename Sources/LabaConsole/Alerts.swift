@@ -32,6 +32,8 @@ extension Site {
             var played: [Played]
             var refused: [String]
             var reason: String?
+            /// What was left out, forwarded, or did not repeat, from the notes' codes.
+            var notes: [String]
         }
 
         var alerts: [Alert]
@@ -71,7 +73,8 @@ extension Site {
                 emergency: json.priority == "emergency", drill: json.drill, areas: a.areas.isEmpty ? "—" : a.areas.joined(separator: "、"),
                 zones: json.zones.isEmpty ? t(.webNone) : json.zones.map(naming.zone).joined(separator: "、"), played: played,
                 // Why nothing (more) plays: the office's own reason, shown when nothing played anywhere.
-                refused: refused, reason: played.isEmpty ? json.reasonWords(time: { naming.clerk($0) }, in: t.language) : nil))
+                refused: refused, reason: played.isEmpty ? json.reasonWords(time: { naming.clerk($0) }, in: t.language) : nil,
+                notes: json.noteWords(time: { naming.clerk($0) }, in: t.language)))
         }
         let flash = Form(request.uri.query ?? "")["sent"].flatMap { id in alerts.contains { $0.id == id } ? t(.webAlertSent) : nil }
         return page("alerts", visit, title: .webAlerts, page: AlertsPage(alerts: alerts), flash: flash)

@@ -179,6 +179,7 @@ enum Templates {
     {{#played}}<tr class="played-row" data-place="{{place}}" data-outcome="{{outcome}}"><td data-label="{{t.webColumnPlace}}">{{place}}</td><td data-label="{{t.webColumnOutput}}">{{output}}</td><td data-label="{{t.webColumnZone}}">{{zone}}</td><td data-label="{{t.webColumnOutcome}}"><span class="state {{outcome}}">{{outcomeName}}</span></td></tr>{{/played}}
     </table>
     {{#refused}}<p class="refused error">{{t.webAlertRefused}}：{{.}}</p>{{/refused}}
+    {{#notes}}<p class="note muted">{{t.webAlertNote}}：{{.}}</p>{{/notes}}
     </div>{{/page.alerts}}
     {{^page.alerts}}<p class="muted" id="no-alerts">{{t.webNoAlerts}}</p>{{/page.alerts}}
     {{> bottom}}

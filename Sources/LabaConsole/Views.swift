@@ -236,7 +236,7 @@ struct OverviewPage {
             return Output(id: o.id, name: naming.output(o.id), named: naming.outputNamed(o.id), zone: o.zone, zoneName: naming.zone(o.zone), state: state, stateName: texts.state(state),
                           playing: playing, waiting: o.queue.isEmpty ? nil : texts(.webWaiting, ["n": String(o.queue.count)]),
                           next: next, power: o.power.map { texts(.webPower, ["state": Catalog.powerStateName($0.state, in: texts.language)]) },
-                          powerProblem: o.power?.problem.map { texts(.webPowerProblem, ["problem": $0]) },
+                          powerProblem: o.power?.problemWords(in: texts.language).map { texts(.webPowerProblem, ["problem": $0]) },
                           monitor: o.monitor?.heard.map { texts(.webMonitor, ["heard": Catalog.heardName($0.rawValue, in: texts.language)]) },
                           silent: o.monitor.flatMap { $0.silent ? texts(.webHornSilent, ["n": String($0.unheard)]) : nil },
                           monitorProblem: o.monitor?.problemCode.flatMap { Catalog.monitorProblem($0.rawValue, web: true, in: texts.language) },

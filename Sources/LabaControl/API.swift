@@ -383,12 +383,22 @@ public struct PowerJSON: Codable, Sendable, Equatable {
     public enum State: String, Codable, Sendable, CaseIterable, WireName { case off, warming, on, holding }
 
     public var state: Open<State>
-    /// The last switching that failed, until one succeeds.
+    /// The last switching that failed, until one succeeds, in the switch's words (a technician's).
     public var problem: String?
+    /// The same as a code (`PowerProblem`'s) and its arguments, which the catalogue renders;
+    /// absent from an older daemon.
+    public var problemCode: String?
+    public var problemArgs: [String: String]?
 
-    public init(state: Open<State>, problem: String?) {
+    public init(state: Open<State>, problem: String?, problemCode: String? = nil, problemArgs: [String: String]? = nil) {
         self.state = state
         self.problem = problem
+        self.problemCode = problemCode
+        self.problemArgs = problemArgs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case state, problem, problemCode = "problem_code", problemArgs = "problem_args"
     }
 }
 

@@ -95,6 +95,9 @@ public struct UnitJSON: Codable, Sendable, Equatable {
         /// switching that fails (SPEC 18); absent from older units.
         public var power: String?
         public var powerProblem: String?
+        /// The same as a code with arguments (issue 26); absent from older units.
+        public var powerProblemCode: String?
+        public var powerProblemArgs: [String: String]?
         /// Of the broadcast playing: the segment under way (1-based) of how many (newer units).
         public var segment: Int?
         public var segments: Int?
@@ -110,7 +113,7 @@ public struct UnitJSON: Codable, Sendable, Equatable {
         public var silent: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case id, zone, state, playing, queue, power, powerProblem = "power_problem", segment, segments, gpsFix = "gps_fix", lat, lon, heard, unheard, silent
+            case id, zone, state, playing, queue, power, powerProblem = "power_problem", powerProblemCode = "power_problem_code", powerProblemArgs = "power_problem_args", segment, segments, gpsFix = "gps_fix", lat, lon, heard, unheard, silent
         }
 
         public init(id: String, zone: String, state: String, playing: String?, queue: Int) {

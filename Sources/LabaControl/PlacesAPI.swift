@@ -67,6 +67,17 @@ public struct AlertRefusalJSON: Codable, Sendable, Equatable {
     }
 }
 
+/// A note on an alert as a code (`AlertNoteText`'s) and its arguments (issue 26).
+public struct AlertNoteJSON: Codable, Sendable, Equatable {
+    public var code: String
+    public var args: [String: String]?
+
+    public init(code: String, args: [String: String]?) {
+        self.code = code
+        self.args = args
+    }
+}
+
 public struct AlertJSON: Codable, Sendable, Equatable {
     public var id: Int64
     public var identifier: String?
@@ -93,6 +104,8 @@ public struct AlertJSON: Codable, Sendable, Equatable {
     public var reasonCode: String?
     public var reasonArgs: [String: String]?
     public var notes: [String]
+    /// `notes` as codes with arguments, in the same order; absent from records kept before them.
+    public var noteCodes: [AlertNoteJSON]?
     public var cancels: [String]
     public var cancelledBy: String?
     public var repeatsLeft: Int
@@ -102,7 +115,7 @@ public struct AlertJSON: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case id, identifier, sender, sent, status, msgType = "msg_type", event, message, priority, drill
         case receivedAt = "received_at", via, file, zones, broadcasts, refused, refusals, reason, notes, cancels
-        case reasonCode = "reason_code", reasonArgs = "reason_args"
+        case reasonCode = "reason_code", reasonArgs = "reason_args", noteCodes = "note_codes"
         case cancelledBy = "cancelled_by", repeatsLeft = "repeats_left", nextAt = "next_at", expiresAt = "expires_at"
     }
 

@@ -101,6 +101,62 @@ extension AlertJSON {
     }
 }
 
+/// An alert record's notes as codes (issue 26): the planner's (`language_unmapped`,
+/// `no_recording`, `geocodes_other_kind`, `geocodes_bad_length`, `outside_key`) and the daemon's
+/// (`fleet_command`, `forwarded`, `not_forwarded` with a refusal's code in `refusal`,
+/// `repeat_not_played` with an alert reason's code in `reason_code`, `beyond_key`,
+/// `beyond_key_kept`, `outside_go_on`).
+public enum AlertNoteText {
+    /// The note in `language`; nil for a code this version does not know.
+    public static func words(code: String, args: [String: String], time: (String) -> String = { $0 },
+                             in language: CatalogLanguage = .current) -> String? {
+        switch code {
+        case "not_forwarded":
+            var refusal = args
+            guard let code = refusal.removeValue(forKey: "refusal"),
+                  let why = Catalog.refusal(code: code, args: refusal, in: language) else { return nil }
+            return Catalog.text(.alertNoteNotForwarded, ["reason": why], in: language)
+        case "repeat_not_played":
+            var reason = args
+            guard let code = reason.removeValue(forKey: "reason_code"),
+                  let why = AlertReason.words(code: code, args: reason, time: time, in: language) else { return nil }
+            return Catalog.text(.alertNoteRepeatNotPlayed, ["reason": why], in: language)
+        case "geocodes_other_kind" where (Int(args["more"] ?? "") ?? 0) > 0:
+            return Catalog.text(.alertNoteGeocodesOtherKindMore, args, in: language)
+        default:
+            return Catalog.alertNote(code: code, args: args, in: language)
+        }
+    }
+}
+
+extension AlertJSON {
+    /// Its notes in `language`: from their codes (one unknown to this version in its words as
+    /// kept), or the words as kept (an older record).
+    public func noteWords(time: (String) -> String = { $0 }, in language: CatalogLanguage = .current) -> [String] {
+        guard let noteCodes, noteCodes.count == notes.count else { return notes }
+        return zip(noteCodes, notes).map { note, english in
+            AlertNoteText.words(code: note.code, args: note.args ?? [:], time: time, in: language) ?? english
+        }
+    }
+}
+
+extension PowerJSON {
+    /// The problem in `language`: from its code, or the switch's words (an older daemon, a code
+    /// this version does not know).
+    public func problemWords(in language: CatalogLanguage = .current) -> String? {
+        if let problemCode, let words = Catalog.powerProblem(code: problemCode, args: problemArgs ?? [:], in: language) { return words }
+        return problem
+    }
+}
+
+extension PowerStatus {
+    /// The problem in `language`, as `PowerJSON.problemWords`.
+    public func problemWords(in language: CatalogLanguage = .current) -> String? {
+        if let problemCode, let words = Catalog.powerProblem(code: problemCode, args: problemArgs, in: language) { return words }
+        return problem
+    }
+}
+
 extension RecordReason {
     /// The reason in English, from the catalogue: a record's `reason` for older readers, the log.
     public var english: String { Catalog.reason(code: code.rawValue, args: args, in: .en) ?? description }

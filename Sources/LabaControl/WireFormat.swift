@@ -61,7 +61,8 @@ public struct WireFormat {
                 playing: o.playing.map { broadcast($0) }, queue: o.queue,
                 next: o.next.map { "\(RFC3339.format($0.time, converter: &converter)) \($0.message)" })
             output.gps = o.gps.map { gps($0) }
-            output.power = o.power.map { PowerJSON(state: PowerJSON.State(wireName: $0.state).map(Open.known) ?? .unknown($0.state), problem: $0.problem) }
+            output.power = o.power.map { PowerJSON(state: PowerJSON.State(wireName: $0.state).map(Open.known) ?? .unknown($0.state), problem: $0.problem,
+                                                   problemCode: $0.problemCode, problemArgs: $0.problemArgs.isEmpty ? nil : $0.problemArgs) }
             output.monitor = o.monitor.map { MonitorJSON(heard: $0.heard?.rawValue, unheard: $0.unheard, silent: $0.silent,
                                                         problemCode: $0.problemCode?.rawValue, problem: $0.problem) }
             output.volume = o.volume.map { VolumeJSON(volumeDB: $0.db, lowerDB: $0.range.lower, upperDB: $0.range.upper) }

@@ -30,7 +30,7 @@ final class AmplifierSwitch: @unchecked Sendable {
     }
 
     /// Switches on or off; `report` gets nil on success or what went wrong, in a technician's words.
-    func set(_ on: Bool, report: @escaping @Sendable (String?) -> Void) {
+    func set(_ on: Bool, report: @escaping @Sendable (PowerProblem?) -> Void) {
         queue.async { [self] in
             switch switching {
             case .commands(let onCommand, let offCommand):
@@ -48,33 +48,37 @@ final class AmplifierSwitch: @unchecked Sendable {
         _ = done.wait(timeout: .now() + timeout)
     }
 
-    private func setLine(chip name: String, offset: Int, value: Int32) -> String? {
+    private func setLine(chip name: String, offset: Int, value: Int32) -> PowerProblem? {
+        let at = ["chip": name, "line": String(offset)]
         if line == nil {
             guard let opened = gpiod_chip_open_lookup(name) else {
-                return "GPIO chip \(name) cannot be opened: \(String(cString: strerror(errno)))"
+                let missing = errno == ENOENT
+                return PowerProblem(missing ? "chip_missing" : "chip_cannot_open", ["chip": name],
+                                    detail: "GPIO chip \(name) cannot be opened: \(String(cString: strerror(errno)))")
             }
             guard let requested = gpiod_chip_get_line(opened, UInt32(offset)) else {
                 let error = String(cString: strerror(errno))
                 gpiod_chip_close(opened)
-                return "GPIO line \(name):\(offset) does not exist: \(error)"
+                return PowerProblem("line_missing", at, detail: "GPIO line \(name):\(offset) does not exist: \(error)")
             }
             guard gpiod_line_request_output(requested, "labad", value) == 0 else {
+                let busy = errno == EBUSY
                 let error = String(cString: strerror(errno))
                 gpiod_chip_close(opened)
-                return "GPIO line \(name):\(offset) cannot be taken: \(error)"
+                return PowerProblem(busy ? "line_busy" : "line_cannot_take", at, detail: "GPIO line \(name):\(offset) cannot be taken: \(error)")
             }
             chip = opened
             line = requested
             return nil
         }
         guard gpiod_line_set_value(line, value) == 0 else {
-            return "GPIO line \(name):\(offset) cannot be set: \(String(cString: strerror(errno)))"
+            return PowerProblem("line_cannot_set", at, detail: "GPIO line \(name):\(offset) cannot be set: \(String(cString: strerror(errno)))")
         }
         return nil
     }
 
     /// Runs a command with /bin/sh; nil when it exits 0.
-    static func run(_ command: String) -> String? {
+    static func run(_ command: String) -> PowerProblem? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
@@ -82,7 +86,9 @@ final class AmplifierSwitch: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         let errors = Pipe()
         process.standardError = errors
-        do { try process.run() } catch { return "'\(command)' cannot be started: \(error)" }
+        do { try process.run() } catch {
+            return PowerProblem("command_cannot_start", ["command": command], detail: "'\(command)' cannot be started: \(error)")
+        }
         let pid = process.processIdentifier
         let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
         DispatchQueue.global().asyncAfter(deadline: .now() + commandTimeout, execute: watchdog)
@@ -95,11 +101,15 @@ final class AmplifierSwitch: @unchecked Sendable {
         process.waitUntilExit()
         watchdog.cancel()
         let text = String(decoding: said, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let status = process.terminationStatus
         if process.terminationReason == .uncaughtSignal {
-            return "'\(command)' was killed (signal \(process.terminationStatus))" + (text.isEmpty ? "" : ": \(text)")
+            return PowerProblem("command_killed", ["command": command, "signal": String(status)],
+                                detail: "'\(command)' was killed (signal \(status))" + (text.isEmpty ? "" : ": \(text)"))
         }
-        guard process.terminationStatus == 0 else {
-            return "'\(command)' exited with status \(process.terminationStatus)" + (text.isEmpty ? "" : ": \(text)")
+        guard status == 0 else {
+            // 127: the shell did not find the program (126: found, not executable).
+            return PowerProblem(status == 127 ? "command_not_found" : "command_exited", ["command": command, "status": String(status)],
+                                detail: "'\(command)' exited with status \(status)" + (text.isEmpty ? "" : ": \(text)"))
         }
         return nil
     }

@@ -66,7 +66,7 @@ extension Engine {
             record.file = name
             record.fileMtime = mtime
         }
-        if case .fleet(let unit, let command) = via { record.notes.append("fleet command \(command) from \(unit)") }
+        if case .fleet(let unit, let command) = via { record.note("fleet_command", ["command": command, "unit": unit], "fleet command \(command) from \(unit)") }
         guard xml.count <= Self.maxAlertSize else {
             let error = CAPError(line: 1, column: 1, element: nil, .tooLarge, ["kib": String(Self.maxAlertSize / 1024)])
             record.reason = error.english(file: record.file)
@@ -110,11 +110,13 @@ extension Engine {
         record.message = plan.message
         record.priority = plan.priority?.description
         record.zones = plan.zones
-        record.notes += plan.notes
+        for (english, note) in zip(plan.notes, plan.noteCodes) { record.note(note.code, note.args, english) }
         record.expiresAt = plan.expires?.microseconds
         record.cancels = plan.cancels
         for earlier in plan.cancels {
-            if let note = stopAlert(earlier, by: alert.identifier, sender: alert.sender, scope: scope) { record.notes.append(note) }
+            if let note = stopAlert(earlier, by: alert.identifier, sender: alert.sender, scope: scope) {
+                record.note(note.code, note.args, AlertNoteText.words(code: note.code, args: note.args, in: .en) ?? note.code)
+            }
         }
         if let reason = plan.reason {
             record.reason = reason
@@ -161,9 +163,14 @@ extension Engine {
         guard let id, var record = (try? store.alert(id: id)) ?? nil else { return nil }
         if let command {
             record.command = command
-            record.notes.append("forwarded to the fleet's units as command \(command) for \(zones.joined(separator: ", "))")
+            record.note("forwarded", ["command": command, "zones": zones.joined(separator: ", ")],
+                        "forwarded to the fleet's units as command \(command) for \(zones.joined(separator: ", "))")
         }
-        if let error { record.notes.append("not forwarded to the fleet's units: \(error.english)") }
+        if let error {
+            // The refusal's own arguments, its code beside them.
+            record.note("not_forwarded", error.args.merging(["refusal": error.code.rawValue]) { a, _ in a },
+                        "not forwarded to the fleet's units: \(error.english)")
+        }
         saveAlert(&record)
         return record
     }
@@ -210,7 +217,7 @@ extension Engine {
     /// alert that was itself inside it (its scope, or the zones it reached).
     ///
     /// - Returns: a note for the new alert's record when the scope kept something going.
-    private func stopAlert(_ identifier: String, by later: String, sender: String, scope: [String]?) -> String? {
+    private func stopAlert(_ identifier: String, by later: String, sender: String, scope: [String]?) -> AlertNoteCode? {
         let reason = RecordReason(.alertCancelled, ["alert": later])
         let tree = ZoneTree(setup.config)
         func inScope(_ zone: String) -> Bool { scope.map { $0.contains { tree.zone(zone, isWithin: $0) } } ?? true }
@@ -231,15 +238,14 @@ extension Engine {
         // Its own scope when it had one, else the zones it reached, must lie inside the sender's zones.
         if scope != nil, !(earlier.scope ?? earlier.zones).allSatisfy(inScope) {
             // An alert from beyond the sender's zones: its repeats go on.
-            return "alert \(identifier) reaches beyond the zones of the key that sent this one: "
-                + (kept ? "its broadcasts outside them and " : "") + "its repeats go on"
+            return AlertNoteCode(kept ? "beyond_key_kept" : "beyond_key", ["alert": identifier])
         }
         earlier.cancelledBy = later
         earlier.repeatsLeft = 0
         earlier.nextAt = nil
         if let id = earlier.id { places.repeats[id] = nil }
         saveAlert(&earlier)
-        return kept ? "the broadcasts of alert \(identifier) outside the key's zones go on" : nil
+        return kept ? AlertNoteCode("outside_go_on", ["alert": identifier]) : nil
     }
 
     /// Plays the repeats that are due, planned again from the stored document (the zones and the
@@ -252,7 +258,10 @@ extension Engine {
             let plan = plan(alert, scope: record.scope, zones: record.sentZones, at: t)
             record.repeatsLeft -= 1
             if let reason = plan.reason {
-                record.notes.append("a repeat did not play: \(reason)")
+                // The reason's code and arguments (`reason_code` beside them), as an alert's own reason.
+                var args = plan.reasonArgs
+                if let code = plan.reasonCode { args["reason_code"] = "alert_" + code }
+                record.note("repeat_not_played", args, "a repeat did not play: \(reason)")
                 record.repeatsLeft = 0
             } else {
                 play(plan, into: &record)

@@ -11,7 +11,7 @@ struct PowerRoom {
     var amplifiers: [String: Amplifier] = [:]
     var switches: [String: AmplifierSwitch] = [:]
     /// The last failed switching of each output, until one succeeds.
-    var problems: [String: String] = [:]
+    var problems: [String: PowerProblem] = [:]
     /// Broadcasts the arbiter started that wait for their amplifier's warm-up: output → (id, segment).
     var pending: [String: (id: String, segment: Int)] = [:]
     /// Scheduled occurrences up to this instant have had their amplifiers switched on.
@@ -137,7 +137,7 @@ extension Engine {
         }
     }
 
-    func amplifierSwitched(_ output: String, on: Bool, problem: String?) {
+    func amplifierSwitched(_ output: String, on: Bool, problem: PowerProblem?) {
         let before = power.problems[output]
         power.problems[output] = problem
         if on, problem == nil, var amplifier = power.amplifiers[output] {
@@ -147,7 +147,7 @@ extension Engine {
         }
         if let problem {
             logger.error("the amplifier cannot be switched; playback goes on", metadata: [
-                "output": "\(output)", "switch": "\(on ? "on" : "off")", "error": "\(problem)"])
+                "output": "\(output)", "switch": "\(on ? "on" : "off")", "error": "\(problem.detail)", "code": "\(problem.code)"])
         } else if before != nil {
             logger.notice("the amplifier switches again", metadata: ["output": "\(output)"])
         }

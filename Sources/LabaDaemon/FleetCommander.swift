@@ -355,6 +355,8 @@ extension FleetService {
                             var output = UnitJSON.Output(id: o.id, zone: o.zone, state: o.state, playing: o.playing, queue: o.queue)
                             output.power = o.power
                             output.powerProblem = o.powerProblem
+                            output.powerProblemCode = o.powerProblemCode
+                            output.powerProblemArgs = o.powerProblemArgs
                             output.segment = o.segment
                             output.segments = o.segments
                             output.gpsFix = o.gpsFix

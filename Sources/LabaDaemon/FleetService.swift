@@ -358,6 +358,8 @@ public actor FleetService: Service {
                                            playing: o.playing?.message, queue: o.queue.count)
             output.power = o.power?.state
             output.powerProblem = o.power?.problem
+            output.powerProblemCode = o.power?.problemCode
+            output.powerProblemArgs = o.power.flatMap { $0.problemArgs.isEmpty ? nil : $0.problemArgs }
             if let r = o.playing {
                 let segments = max(1, r.plannedLanguages.count)
                 output.segment = min(r.segment % segments, segments - 1) + 1

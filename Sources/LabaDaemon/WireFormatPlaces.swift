@@ -14,6 +14,7 @@ extension WireFormat {
         json.refusals = a.refusals?.map { AlertRefusalJSON(output: $0.output, zone: $0.zone, code: $0.code, args: $0.args) }
         json.reasonCode = a.reasonCode
         json.reasonArgs = a.reasonArgs
+        json.noteCodes = a.noteCodes?.map { AlertNoteJSON(code: $0.code, args: $0.args) }
         return json
     }
 }

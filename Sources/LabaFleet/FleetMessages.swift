@@ -20,6 +20,9 @@ public struct UnitStatus: Codable, Sendable, Equatable {
         /// switching that fails (SPEC 18); absent from older units.
         public var power: String?
         public var powerProblem: String?
+        /// The same as a code with arguments (issue 26); absent from older units.
+        public var powerProblemCode: String?
+        public var powerProblemArgs: [String: String]?
         /// Of the broadcast playing: the segment under way (1-based) and how many its program has;
         /// absent from older units.
         public var segment: Int?
@@ -38,7 +41,7 @@ public struct UnitStatus: Codable, Sendable, Equatable {
         public var silent: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case id, zone, state, playing, queue, power, powerProblem = "power_problem", segment, segments, gpsFix = "gps_fix", lat, lon, heard, unheard, silent
+            case id, zone, state, playing, queue, power, powerProblem = "power_problem", powerProblemCode = "power_problem_code", powerProblemArgs = "power_problem_args", segment, segments, gpsFix = "gps_fix", lat, lon, heard, unheard, silent
         }
 
         public init(id: String, zone: String, state: String, playing: String? = nil, queue: Int = 0) {

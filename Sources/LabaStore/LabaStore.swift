@@ -135,6 +135,7 @@ public final class Store: Sendable {
         registerAckArgsMigration(&migrator)
         registerAlertCodesMigration(&migrator)
         registerFleetSegmentsMigration(&migrator)
+        registerAlertNotesMigration(&migrator)
         return migrator
     }
 

@@ -62,6 +62,9 @@ public struct AlertRecord: Codable, Equatable, Sendable, FetchableRecord, Mutabl
     /// nil for a reason only in words (before v12, or one not yet given a code).
     public var reasonCode: String?
     public var reasonArgs: [String: String]?
+    /// `notes` as codes with their arguments (issue 26), one per note in the same order; nil in
+    /// records kept before v12-alert-notes (their words are shown as they are).
+    public var noteCodes: [AlertNote]?
 
     public init(receivedAt: Int64, via: String) {
         self.receivedAt = receivedAt
@@ -80,6 +83,7 @@ public struct AlertRecord: Codable, Equatable, Sendable, FetchableRecord, Mutabl
         case fileMtime = "file_mtime", zones, broadcasts, refused, reason, notes, drill, cancels, cancelledBy = "cancelled_by"
         case priority, repeatsLeft = "repeats_left", nextAt = "next_at", expiresAt = "expires_at", document, scope
         case sentZones = "sent_zones", command, refusals, reasonCode = "reason_code", reasonArgs = "reason_args"
+        case noteCodes = "note_codes"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -100,6 +104,36 @@ public struct AlertRefusal: Codable, Equatable, Sendable {
         self.zone = zone
         self.code = code
         self.args = args.flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+/// A note on an alert (forwarded to the units, a repeat that did not play, a language left out...)
+/// as a code with its arguments.
+public struct AlertNote: Codable, Equatable, Sendable {
+    public var code: String
+    public var args: [String: String]?
+
+    public init(code: String, args: [String: String]?) {
+        self.code = code
+        self.args = args.flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+extension AlertRecord {
+    /// Notes `english` with its code and arguments; codes are kept only while every note has one
+    /// (a record of an older version keeps its words).
+    public mutating func note(_ code: String, _ args: [String: String] = [:], _ english: String) {
+        if noteCodes != nil || notes.isEmpty { noteCodes = (noteCodes ?? []) + [AlertNote(code: code, args: args)] }
+        notes.append(english)
+    }
+}
+
+extension Store {
+    /// v12: an alert's notes as codes with arguments (issue 26), beside their words.
+    static func registerAlertNotesMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v12-alert-notes") { db in
+            try db.alter(table: "alert") { t in t.add(column: "note_codes", .text) }
+        }
     }
 }
 

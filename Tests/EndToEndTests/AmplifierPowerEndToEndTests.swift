@@ -104,6 +104,13 @@ import Testing
         #expect(seen.contains("exited with status 4") && seen.contains("relay jammed"), "\(seen)")
         let text = try Binaries.run("laba", ["status"], environment: fixture.environment)
         #expect(text.stdout.contains("amplifier of square cannot be switched"), "\(text.stdout)")
+        #expect(text.stdout.contains("the command 'echo relay jammed >&2; exit 4' failed with exit status 4"), "\(text.stdout)")
+        // Issue 26: a clerk reads it in Chinese, from its code, without the switch's English.
+        var zh = fixture.environment
+        zh["LANG"] = "zh_CN.UTF-8"
+        let chinese = try Binaries.run("laba", ["status"], environment: zh).stdout
+        #expect(chinese.contains("square 的功放无法开关（命令“echo relay jammed >&2; exit 4”执行失败，退出码 4）"), "\(chinese)")
+        #expect(!chinese.contains("exited with status"), "\(chinese)")
         #expect(try fixture.waitForRecords { $0.count == 1 && $0[0].outcome == .completed && $0[0].frames > 0 })
         #expect(fixture.terminate() == 0)
     }

@@ -20,6 +20,36 @@ import Testing
         }
     }
 
+    /// Issue 26: each note the planner and the daemon put on an alert, and each problem of an
+    /// amplifier's switch, reads in both languages with its arguments filled.
+    @Test(arguments: CatalogLanguage.allCases)
+    func everyAlertNoteAndPowerProblemHasWords(_ language: CatalogLanguage) {
+        let notes: [(String, [String: String])] = [
+            ("fleet_command", ["command": "c1", "unit": "u1"]), ("forwarded", ["command": "c1", "zones": "z1"]),
+            ("not_forwarded", ["refusal": "queue_full", "output": "o1", "limit": "8"]), ("repeat_not_played", ["reason_code": "alert_expired", "at": "T"]),
+            ("beyond_key", ["alert": "a1"]), ("beyond_key_kept", ["alert": "a1"]), ("outside_go_on", ["alert": "a1"]),
+            ("language_unmapped", ["language": "fr"]), ("no_recording", ["message": "m1", "language": "yi"]),
+            ("geocodes_other_kind", ["accepted": "GB/T 2260", "geocodes": "SAME 1", "more": "0"]),
+            ("geocodes_other_kind", ["accepted": "GB/T 2260", "geocodes": "SAME 1", "more": "4"]),
+            ("geocodes_bad_length", ["geocodes": "GB/T 2260=1"]), ("outside_key", ["scope": "s1", "zones": "z1"]),
+        ]
+        for (code, args) in notes {
+            let words = AlertNoteText.words(code: code, args: args, in: language) ?? ""
+            #expect(!words.isEmpty && !words.contains("{"), "\(code) in \(language): \(words)")
+        }
+        let problems: [(String, [String: String])] = [
+            ("command_cannot_start", ["command": "x"]), ("command_not_found", ["command": "x", "status": "127"]),
+            ("command_exited", ["command": "x", "status": "3"]), ("command_killed", ["command": "x", "signal": "9"]),
+            ("chip_missing", ["chip": "c"]), ("chip_cannot_open", ["chip": "c"]), ("line_missing", ["chip": "c", "line": "1"]),
+            ("line_busy", ["chip": "c", "line": "1"]), ("line_cannot_take", ["chip": "c", "line": "1"]),
+            ("line_cannot_set", ["chip": "c", "line": "1"]),
+        ]
+        for (code, args) in problems {
+            let words = Catalog.powerProblem(code: code, args: args, in: language) ?? ""
+            #expect(!words.isEmpty && !words.contains("{"), "\(code) in \(language): \(words)")
+        }
+    }
+
     @Test func aReasonReadsInTheReadersLanguageAndAnOlderRecordAsSent() {
         var record = BroadcastRecord(id: "b", source: .manual, message: "tongzhi", output: "truck-1", zone: "liming",
                                      priority: .manual, plannedLanguages: [], plannedAt: 0, deadline: nil)

@@ -29,6 +29,17 @@ import Testing
         #expect(page.outputs[0].powerProblem == "功放无法开关（'relay on' exited with status 4）；广播照常播出。")
         // An output without power: says nothing of an amplifier.
         #expect(page.outputs[1].power == nil && page.outputs[1].powerProblem == nil)
+        // Issue 26: a problem with its code reads from the catalogue, not the switch's English.
+        van.power = PowerStatus(state: "warming", problem: "'relay on' exited with status 127: relay: not found",
+                                problemCode: "command_not_found", problemArgs: ["command": "relay on", "status": "127"])
+        var coded = OverviewPage(status: EngineStatus(outputs: [van], recordsBehind: 0, warnings: []), recent: [],
+                                 naming: Naming(config, now: now, language: .zhHans), texts: Texts(.zhHans))
+        #expect(coded.outputs[0].powerProblem == "功放无法开关（找不到命令“relay on”）；广播照常播出。")
+        van.power = PowerStatus(state: "on", problem: "GPIO line gpiochip0:17 cannot be taken: Device or resource busy",
+                                problemCode: "line_busy", problemArgs: ["chip": "gpiochip0", "line": "17"])
+        coded = OverviewPage(status: EngineStatus(outputs: [van], recordsBehind: 0, warnings: []), recent: [],
+                             naming: Naming(config, now: now, language: .zhHans), texts: Texts(.zhHans))
+        #expect(coded.outputs[0].powerProblem == "功放无法开关（GPIO 芯片 gpiochip0 的第 17 号线被其他程序占用）；广播照常播出。")
     }
 }
 

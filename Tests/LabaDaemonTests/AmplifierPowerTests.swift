@@ -4,6 +4,8 @@
 // the broadcast plays. The switch is the command form: shell commands writing to a log.
 
 import Foundation
+import LabaCatalog
+import LabaControl
 import LabaCore
 import LabaDaemon
 import Testing
@@ -153,6 +155,10 @@ import Testing
         try await switched(f)
         let problem = await power(f)?.problem ?? ""
         #expect(problem.contains("exited with status 3") && problem.contains("relay jammed"), "\(problem)")
+        // As a code with arguments too (issue 26), which a clerk reads in Chinese.
+        let status = try #require(await power(f))
+        #expect(status.problemCode == "command_exited" && status.problemArgs["status"] == "3", "\(status)")
+        #expect(status.problemWords(in: .zhHans) == "命令“echo relay jammed >&2; exit 3”执行失败，退出码 3", "\(status)")
         f.clock.set(t0 + .seconds(2))
         await f.engine.runSchedule()
         let played = try await f.ended("the broadcast") { $0.id == manual.records[0].id }
@@ -180,6 +186,9 @@ import Testing
         try await switched(f)
         let problem = await power(f)?.problem
         #expect(problem?.contains("GPIO chip laba-no-such-chip cannot be opened") == true, "\(problem ?? "nil")")
+        let status = try #require(await power(f))
+        #expect(status.problemCode == "chip_missing" && status.problemArgs == ["chip": "laba-no-such-chip"], "\(status)")
+        #expect(status.problemWords(in: .zhHans) == "GPIO 芯片 laba-no-such-chip 不存在")
         let manual = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["town"])))
         f.clock.set(t0 + .seconds(1))
         await f.engine.runSchedule()

@@ -192,6 +192,8 @@ import Testing
         let narrow = try #require(await f.engine.receiveAlert(Self.cap("cancel-1", msgType: "Cancel", references: references),
                                                              via: .fleet(unit: "east-office", command: "c1"), scope: ["east"]))
         #expect(narrow.record.notes.contains { $0.contains("reaches beyond the zones of the key") }, "\(narrow.record.notes)")
+        // As codes too (issue 26): the fleet command it came by, and what goes on.
+        #expect(narrow.record.noteCodes?.map(\.code) == ["fleet_command", "beyond_key_kept"], "\(String(describing: narrow.record.noteCodes))")
         let eastOnly = try await f.ended("the east broadcast") { $0.requestedBy == .alert(identifier: "quake-1") }
         #expect(eastOnly.zone == "east" && eastOnly.reason == "cancelled by alert cancel-1")
         #expect(try f.store.alert(identifier: "quake-1")?.repeatsLeft == 2)
@@ -283,6 +285,60 @@ import Testing
         #expect(again.record.reasonCode == "alert_repeated")
         #expect(wire.alert(again.record).reasonWords(time: { _ in "12月2日 09:00" }, in: .zhHans)?.hasPrefix("已在 12月2日 09:00 收到过") == true)
         await f.stop()
+    }
+
+    /// Issue 26: an alert's notes (a language left out, the fleet command it came by, forwarded or
+    /// not to the units) are kept as codes with arguments beside their English, and read in the
+    /// reader's language; a record kept before them shows its words as they are.
+    @Test func anAlertsNotesAreKeptAsCodesAndReadInTheReadersLanguage() async throws {
+        let f = try await EngineFixture(Self.config, start: "2026-12-02 09:00")
+        let quake = try #require(await f.engine.receiveAlert(Self.cap("quake-n", languages: ["zh-CN", "fr"]),
+                                                            via: .fleet(unit: "county-office", command: "c7")))
+        #expect(quake.record.notes.contains("language fr is not in alerts.languages"), "\(quake.record.notes)")
+        await f.engine.noteAlert(quake.record.id, forwarded: "c8", zones: ["west", "east"])
+        let done = try #require(await f.engine.noteAlert(quake.record.id, notForwarded: Refusal(.noOutput, ["zones": "east"])))
+        let codes = try #require(done.noteCodes)
+        #expect(codes.count == done.notes.count, "\(codes) \(done.notes)")
+        #expect(["fleet_command", "language_unmapped", "forwarded", "not_forwarded"].allSatisfy { c in codes.contains { $0.code == c } },
+                "\(codes)")
+        #expect(codes.first { $0.code == "not_forwarded" }?.args == ["refusal": "no_output", "zones": "east"])
+        var wire = WireFormat(TimeZone(identifier: "Asia/Shanghai")!)
+        let json = wire.alert(try #require(try f.store.alert(identifier: "quake-n")))
+        // The same words in English as kept; none of them in Chinese.
+        #expect(json.noteWords(in: .en) == json.notes)
+        let zh = json.noteWords(in: .zhHans)
+        #expect(zh.count == json.notes.count, "\(zh)")
+        #expect(zh.contains("来自 county-office 的集群指令 c7") && zh.contains("已作为集群指令 c8 转发给west, east的终端"), "\(zh)")
+        #expect(zh.contains { $0.hasPrefix("没能转发给终端：") && $0.contains("east") }, "\(zh)")
+        for line in zh {
+            #expect(!["forwarded", "fleet", "is not in", "not ", "loudspeaker", "from"].contains { line.contains($0) }, "\(line)")
+        }
+        // A record of the last release: words only, shown as they are.
+        var older = json
+        older.noteCodes = nil
+        #expect(older.noteWords(in: .zhHans) == json.notes)
+        await f.stop()
+    }
+
+    /// A note's code the daemon makes from another's (a repeat's reason, a refusal) reads in Chinese;
+    /// one this version does not know reads as kept.
+    @Test func aRepeatsReasonAndAnUnknownNoteRead() {
+        let repeatNote = AlertNoteText.words(code: "repeat_not_played", args: ["reason_code": "alert_expired", "at": "T"],
+                                             time: { _ in "12月2日 12:00" }, in: .zhHans)
+        #expect(repeatNote == "有一次重播没有播出：已于 12月2日 12:00 过期，不再播出")
+        #expect(AlertNoteText.words(code: "repeat_not_played", args: ["reason_code": "alert_expired", "at": "T"], in: .en)
+                == "a repeat did not play: expired at T")
+        #expect(AlertNoteText.words(code: "newer_note", args: [:], in: .zhHans) == nil)
+        var json = AlertJSON(id: 1, identifier: nil, sender: nil, sent: nil, status: nil, msgType: nil, event: nil, message: nil,
+                             priority: nil, drill: false, receivedAt: "t", via: "api", file: nil, zones: [], broadcasts: [],
+                             refused: [], reason: nil, notes: ["something newer"], cancels: [], cancelledBy: nil, repeatsLeft: 0,
+                             nextAt: nil, expiresAt: nil)
+        json.noteCodes = [AlertNoteJSON(code: "newer_note", args: nil)]
+        #expect(json.noteWords(in: .zhHans) == ["something newer"])
+        // More geocodes than shown: how many more, in words.
+        let more = AlertNoteText.words(code: "geocodes_other_kind", args: ["accepted": "GB/T 2260", "geocodes": "SAME 1, 2, 3", "more": "2"],
+                                       in: .zhHans)
+        #expect(more?.hasSuffix("另有 2 个") == true, "\(String(describing: more))")
     }
 
     /// An alert in ISO-8859-1 is kept as the bytes received: its repeats read the same event and play.

@@ -31,4 +31,23 @@ import Testing
         let read = try FleetJSON.decode(UnitStatus.self, from: Array(older.utf8))
         #expect(read.outputs?.first?.silent == nil && read.outputs?.first?.id == "square")
     }
+
+    /// Issue 26: an amplifier's problem travels as a code with arguments beside the unit's words;
+    /// a unit of the last release sends its words only, and they read.
+    @Test func anAmplifiersProblemCodeTravelsInTheStatusAndAnOlderOneReads() throws {
+        var output = UnitStatus.Output(id: "square", zone: "east", state: "idle")
+        output.power = "off"
+        output.powerProblem = "'relay on' exited with status 4"
+        output.powerProblemCode = "command_exited"
+        output.powerProblemArgs = ["command": "relay on", "status": "4"]
+        var status = UnitStatus(unit: "east-1", state: .online)
+        status.outputs = [output]
+        let text = String(decoding: FleetJSON.encode(status), as: UTF8.self)
+        #expect(text.contains("\"power_problem_code\":\"command_exited\""), "\(text)")
+        let back = try FleetJSON.decode(UnitStatus.self, from: Array(text.utf8))
+        #expect(back.outputs?.first?.powerProblemCode == "command_exited" && back.outputs?.first?.powerProblemArgs?["status"] == "4")
+        let older = #"{"unit":"east-1","state":"online","outputs":[{"id":"square","zone":"east","state":"idle","queue":0,"power":"off","power_problem":"x"}]}"#
+        let read = try FleetJSON.decode(UnitStatus.self, from: Array(older.utf8))
+        #expect(read.outputs?.first?.powerProblemCode == nil && read.outputs?.first?.powerProblem == "x")
+    }
 }

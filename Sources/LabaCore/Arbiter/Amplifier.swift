@@ -113,11 +113,38 @@ public struct Amplifier: Sendable, Equatable {
 public struct PowerStatus: Sendable, Equatable {
     /// `off`, `warming`, `on` or `holding`.
     public var state: String
-    /// The last switching that failed (its error), until one succeeds.
+    /// The last switching that failed (its error, in a technician's words), until one succeeds.
     public var problem: String?
+    /// The same as a code with arguments (issue 26), for the catalogue.
+    public var problemCode: String?
+    public var problemArgs: [String: String]
 
-    public init(state: String, problem: String? = nil) {
+    public init(state: String, problem: String? = nil, problemCode: String? = nil, problemArgs: [String: String] = [:]) {
         self.state = state
         self.problem = problem
+        self.problemCode = problemCode
+        self.problemArgs = problemArgs
+    }
+
+    public init(state: String, problem: PowerProblem?) {
+        self.init(state: state, problem: problem?.detail, problemCode: problem?.code, problemArgs: problem?.args ?? [:])
+    }
+}
+
+/// Why an amplifier could not be switched (issue 26): a code with arguments for the catalogue,
+/// and the switch's own words (the command's stderr, the kernel's error) for a technician.
+///
+/// Codes: `command_cannot_start`, `command_not_found`, `command_exited` (`status`),
+/// `command_killed` (`signal`), each with `command`; `chip_missing`, `chip_cannot_open` (`chip`);
+/// `line_missing`, `line_busy`, `line_cannot_take`, `line_cannot_set` (`chip`, `line`).
+public struct PowerProblem: Sendable, Equatable {
+    public var code: String
+    public var args: [String: String]
+    public var detail: String
+
+    public init(_ code: String, _ args: [String: String], detail: String) {
+        self.code = code
+        self.args = args
+        self.detail = detail
     }
 }

@@ -34,14 +34,36 @@ public struct AlertPlan: Equatable, Sendable {
     public var event: String?
     public var message: String?
     public var priority: Priority?
-    /// What the plan left out and why (languages not mapped, geocodes of another kind).
+    /// What the plan left out and why (languages not mapped, geocodes of another kind), in English.
     public var notes: [String] = []
+    /// `notes` as codes with arguments (issue 26), one per note in the same order.
+    public var noteCodes: [AlertNoteCode] = []
+
+    /// Notes `english` (once) with its code and arguments.
+    mutating func note(_ note: AlertNoteCode, _ english: String) {
+        guard !notes.contains(english) else { return }
+        notes.append(english)
+        noteCodes.append(note)
+    }
 
     /// The instants of the plays after the first, up to `expires`.
     public func repeats(after first: Instant) -> [Instant] {
         guard plays > 1, let every else { return [] }
         return (1..<plays).map { first + TimeSpan(microseconds: every.microseconds * Int64($0)) }
             .filter { instant in expires.map { instant < $0 } ?? true }
+    }
+}
+
+/// A note on an alert as a code and its arguments (issue 26): `language_unmapped`, `no_recording`,
+/// `geocodes_other_kind`, `geocodes_bad_length`, `outside_key`; the daemon adds its own
+/// (`fleet_command`, `forwarded`, `not_forwarded`, `repeat_not_played`, `beyond_key`...).
+public struct AlertNoteCode: Equatable, Sendable {
+    public var code: String
+    public var args: [String: String]
+
+    public init(_ code: String, _ args: [String: String] = [:]) {
+        self.code = code
+        self.args = args
     }
 }
 
@@ -131,7 +153,7 @@ public enum AlertPlanner {
         }
         let reach = zones(reachedBy: alert, map: map, geocodes: settings.acceptedGeocodes)
         plan.zones = reach.zones
-        plan.notes += reach.notes
+        for (note, english) in zip(reach.codes, reach.notes) { plan.note(note, english) }
         guard !plan.zones.isEmpty else {
             let described = alert.infos.flatMap(\.areas).map(\.description)
             plan.refuse("area_no_zone", ["areas": described.joined(separator: "; ")], "its area (\(described.joined(separator: "; "))) reaches no zone")
@@ -147,8 +169,8 @@ public enum AlertPlanner {
         var mapped: [String] = []
         for tagged in alert.infos {
             guard let language = language(for: tagged.language, in: settings) else {
-                let note = "language \(tagged.language) is not in alerts.languages"
-                if !plan.notes.contains(note) { plan.notes.append(note) }
+                plan.note(AlertNoteCode("language_unmapped", ["language": tagged.language]),
+                          "language \(tagged.language) is not in alerts.languages")
                 continue
             }
             if !mapped.contains(language) { mapped.append(language) }
@@ -163,7 +185,8 @@ public enum AlertPlanner {
         let recorded = library.languages(of: mapping.message.value)
         let languages = mapped.filter(recorded.contains)
         for language in mapped where !recorded.contains(language) && !siren {
-            plan.notes.append("message \(mapping.message.value) has no \(language) recording")
+            plan.note(AlertNoteCode("no_recording", ["message": mapping.message.value, "language": language]),
+                      "message \(mapping.message.value) has no \(language) recording")
         }
         for zone in plan.zones {
             var request = AdmissionRequest(
@@ -182,7 +205,8 @@ public enum AlertPlanner {
     /// - Parameter geocodes: the kinds of `<geocode>` that are area codes (`alerts.geocodes`); the
     ///   others are left out, with one note for the whole alert, however many `<info>`s repeat them.
     public static func zones(reachedBy alert: CAPAlert, map: ZoneMap,
-                             geocodes kinds: [GeocodeKind] = GeocodeKind.chineseAdministrative) -> (zones: [String], notes: [String]) {
+                             geocodes kinds: [GeocodeKind] = GeocodeKind.chineseAdministrative)
+        -> (zones: [String], notes: [String], codes: [AlertNoteCode]) {
         var shapes: [AlertShape] = []
         var geocoded: [String] = []
         // Left out, by value name, each value once.
@@ -205,6 +229,7 @@ public enum AlertPlanner {
             }
         }
         var notes: [String] = []
+        var codes: [AlertNoteCode] = []
         if !otherKinds.isEmpty {
             let accepted = kinds.map(\.valueName).joined(separator: ", ")
             let listed = otherKinds.map { kind in
@@ -213,16 +238,24 @@ public enum AlertPlanner {
             }
             notes.append("geocodes left out, their value name is not in alerts.geocodes (\(accepted.isEmpty ? "none" : accepted)): "
                          + listed.joined(separator: "; "))
+            // The value names and codes as in the document, for a technician; how many more in `more`.
+            let more = otherKinds.reduce(0) { $0 + max(0, $1.values.count - 3) }
+            codes.append(AlertNoteCode("geocodes_other_kind", [
+                "accepted": accepted.isEmpty ? "—" : accepted,
+                "geocodes": otherKinds.map { "\($0.name) \($0.values.prefix(3).joined(separator: ", "))" }.joined(separator: "; "),
+                "more": String(more),
+            ]))
         }
         if !badLengths.isEmpty {
             notes.append("geocodes left out, not a code of the digits alerts.geocodes gives: " + badLengths.joined(separator: ", "))
+            codes.append(AlertNoteCode("geocodes_bad_length", ["geocodes": badLengths.joined(separator: ", ")]))
         }
         let reached = map.reach(shapes) + geocoded
         let tree = map.tree
         let zones = tree.ids.filter { id in
             reached.contains(id) && !reached.contains { $0 != id && tree.zone(id, isWithin: $0) }
         }
-        return (zones, notes)
+        return (zones, notes, codes)
     }
 
     /// The language a CAP tag maps to: the tag itself (any case), else its primary subtag (`zh` for `zh-CN`).
@@ -266,8 +299,9 @@ extension AlertPlan {
             }
         }
         if !outside.isEmpty {
-            plan.notes.append("outside the commanding key's zones (\(scope.joined(separator: ", "))), not played: "
-                              + outside.joined(separator: ", "))
+            plan.note(AlertNoteCode("outside_key", ["scope": scope.joined(separator: ", "), "zones": outside.joined(separator: ", ")]),
+                      "outside the commanding key's zones (\(scope.joined(separator: ", "))), not played: "
+                      + outside.joined(separator: ", "))
         }
         if plan.reason == nil, plan.requests.isEmpty, !requests.isEmpty {
             plan.refuse("outside_key", ["zones": scope.joined(separator: ", ")],
