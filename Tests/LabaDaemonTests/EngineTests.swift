@@ -57,9 +57,10 @@ import Testing
         let f = try await EngineFixture(Self.config, start: "2026-12-02 10:00")
         let loop = try await f.engine.admit(AdmissionRequest(content: .message("notice"), target: .zones(["town"]), loop: true))
         let id = loop.records[0].id
-        // Two segments a pass: segment 200 is the 101st pass.
-        _ = try await f.next("the loop's 101st pass") { event in
-            if case .broadcast(let r) = event { return r.id == id && r.segment >= 200 }
+        // Two segments a pass: segment 100 is the 51st pass, well past the 64 facts of 32 passes.
+        // Each segment writes the record: on a loaded machine that is seconds, hence the wait.
+        _ = try await f.next("the loop's 51st pass", seconds: 180) { event in
+            if case .broadcast(let r) = event { return r.id == id && r.segment >= 100 }
             return false
         }
         _ = try await f.engine.stop(.all, clear: true)
