@@ -109,12 +109,18 @@ extension Site {
         _ = try await self.visit(request, context)
         let message = context.parameters.get("message") ?? "", language = context.parameters.get("language") ?? ""
         guard let recording = await door.library.recordings[message]?[language] else { throw Failure.notFound }
-        let data = try await NIOThreadPool.singleton.runIfActive { try Data(contentsOf: URL(fileURLWithPath: recording.path)) }
-        var headers = HTTPFields()
         let ext = (recording.path as NSString).pathExtension.lowercased()
-        headers[.contentType] = ["wav": "audio/wav", "flac": "audio/flac", "ogg": "audio/ogg", "opus": "audio/ogg", "mp3": "audio/mpeg"][ext]
+        let type = ["wav": "audio/wav", "flac": "audio/flac", "ogg": "audio/ogg", "opus": "audio/ogg", "mp3": "audio/mpeg"][ext]
             ?? "application/octet-stream"
-        headers[.cacheControl] = "no-cache"
+        return try await Self.audio(at: recording.path, type: type, cache: "no-cache")
+    }
+
+    /// A recording's file as the answer, read off the event loop.
+    static func audio(at path: String, type: String, cache: String) async throws -> Response {
+        let data = try await NIOThreadPool.singleton.runIfActive { try Data(contentsOf: URL(fileURLWithPath: path)) }
+        var headers = HTTPFields()
+        headers[.contentType] = type
+        headers[.cacheControl] = cache
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
@@ -188,11 +194,7 @@ extension Site {
     func stagedAudio(_ request: Request, _ context: ConsoleContext) async throws -> Response {
         _ = try await self.visit(request, context)
         guard let path = await door.stagedRecording(context.parameters.get("token") ?? "") else { throw Failure.notFound }
-        let data = try await NIOThreadPool.singleton.runIfActive { try Data(contentsOf: URL(fileURLWithPath: path)) }
-        var headers = HTTPFields()
-        headers[.contentType] = "audio/wav"
-        headers[.cacheControl] = "no-store"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return try await Self.audio(at: path, type: "audio/wav", cache: "no-store")
     }
 
     /// `POST /recordings/MESSAGE/LANGUAGE/confirm?token=T`: saves what the clerk has heard.
