@@ -274,8 +274,13 @@ def clerk():
              "mic-test" in d.find_element(By.CSS_SELECTOR, "#recent tr:nth-child(2)").text
              and d.find_element(By.CSS_SELECTOR, "#recent tr:nth-child(2)").get_attribute("data-outcome") == "completed",
              "the recorded message is broadcast and completes")
+        # Chrome's Web Audio follows the fake microphone's clock with a varying resampler: on a
+        # loaded machine the 700 Hz file was once captured as 760 Hz. What is asserted is that the
+        # broadcast plays what was saved, and that what was saved is the microphone's tone.
+        saved = tones(os.path.join(os.path.dirname(CAPTURE), "audio", "mic-test", "mandarin.wav"))
         heard = tones(CAPTURE)
-        check(heard == [700], f"broadcasting it plays the microphone's tone ({heard})")
+        check(len(saved) == 1 and 600 <= saved[0] <= 800, f"the saved recording holds the microphone's 700 Hz tone ({saved})")
+        check(heard == saved, f"broadcasting it plays the saved recording's tone ({heard}, saved {saved})")
 
         # Screenshots, and a phone's width.
         d.get(BASE + "/")

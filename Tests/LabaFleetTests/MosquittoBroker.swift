@@ -68,7 +68,7 @@ final class EventLog: Sendable {
     var all: [MQTTEvent] { state.withLock { $0.events } }
 
     /// The first event not returned before that `match` accepts, waiting for it if needed.
-    func next<T: Sendable>(within seconds: Double = 10, _ what: String = "event",
+    func next<T: Sendable>(within seconds: Double = 30, _ what: String = "event",
                            _ match: @escaping @Sendable (MQTTEvent) -> T?) async throws -> T {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         let timer = Task { [self] in
@@ -101,21 +101,21 @@ final class EventLog: Sendable {
         }
     }
 
-    func connected(within seconds: Double = 10) async throws -> Bool {
+    func connected(within seconds: Double = 30) async throws -> Bool {
         try await next(within: seconds, "connected") { if case .connected(let present) = $0 { present } else { nil } }
     }
 
-    func subscribed(within seconds: Double = 10) async throws -> [Int] {
+    func subscribed(within seconds: Double = 30) async throws -> [Int] {
         try await next(within: seconds, "SUBACK") { if case .subscribed(_, let granted) = $0 { granted } else { nil } }
     }
 
-    func acknowledged(_ id: Int32, within seconds: Double = 10) async throws -> Int {
+    func acknowledged(_ id: Int32, within seconds: Double = 30) async throws -> Int {
         try await next(within: seconds, "PUBACK of \(id)") {
             if case .acknowledged(let mid, let reason) = $0, mid == id { reason } else { nil }
         }
     }
 
-    func message(within seconds: Double = 10) async throws -> MQTTMessage {
+    func message(within seconds: Double = 30) async throws -> MQTTMessage {
         try await next(within: seconds, "message") { if case .message(let m) = $0 { m } else { nil } }
     }
 }

@@ -30,7 +30,9 @@ public struct BrokerError: Error, CustomStringConvertible {
 /// One mosquitto process. `start` again after `kill` restarts it on the same port and persistence.
 public final class MosquittoBroker: @unchecked Sendable {
     public let folder: TemporaryFolder
-    public let port: Int
+    public private(set) var port: Int
+    /// Whether the port was chosen here (and so may be chosen again when another process took it first).
+    private let portChosen: Bool
     private let settings: String
     /// A whole configuration file of the test's own, instead of one made from `settings`.
     private let configFile: String?
@@ -48,7 +50,19 @@ public final class MosquittoBroker: @unchecked Sendable {
         self.settings = settings
         self.configFile = nil
         self.port = try port ?? Self.freePort()
-        try start()
+        self.portChosen = port == nil
+        // The port was free a moment ago; another test's server or client may take it before
+        // mosquitto binds it. Then mosquitto exits, and a fresh port is tried.
+        var attempt = 1
+        while true {
+            do {
+                try start()
+                return
+            } catch let error as BrokerError where portChosen && attempt < 4 && error.description.contains("in use") {
+                attempt += 1
+                self.port = try Self.freePort()
+            }
+        }
     }
 
     /// Runs `mosquitto -c configFile`, which must log to stderr and listen on `port` on the loopback.
@@ -57,6 +71,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         self.settings = ""
         self.configFile = configFile
         self.port = port
+        self.portChosen = false
         try start()
     }
 
@@ -87,9 +102,10 @@ public final class MosquittoBroker: @unchecked Sendable {
         process.standardError = pipe
         process.standardOutput = FileHandle.nullDevice
         let running = DispatchSemaphore(value: 0)
+        let ran = Lines()
         let handle = pipe.fileHandleForReading
         // Reads the log as it comes, so that the pipe never fills, and says when the broker runs.
-        Thread.detachNewThread { [log] in
+        Thread.detachNewThread { [log, ran] in
             var pending = Data()
             var signalled = false
             while true {
@@ -102,6 +118,7 @@ public final class MosquittoBroker: @unchecked Sendable {
                     log.lines.withLock { $0.append(line) }
                     if !signalled, line.contains(" running") {
                         signalled = true
+                        ran.lines.withLock { $0.append(line) }
                         running.signal()
                     }
                 }
@@ -110,9 +127,14 @@ public final class MosquittoBroker: @unchecked Sendable {
         }
         try process.run()
         self.process = process
-        guard running.wait(timeout: .now() + 10) == .success, process.isRunning, Self.accepts(port: port) else {
+        // Its own "running" line, not only an open port: when mosquitto could not bind (the port
+        // was taken), the port may still accept, and it is another process's.
+        let signalled = running.wait(timeout: .now() + 30) == .success
+        guard signalled, !ran.lines.withLock({ $0.isEmpty }), process.isRunning, Self.accepts(port: port) else {
             kill(signal: SIGKILL)
-            throw BrokerError(description: "mosquitto did not start:\n" + logLines.joined(separator: "\n"))
+            let lines = logLines
+            let inUse = lines.contains { $0.contains("Address already in use") } ? " (port \(port) in use)" : ""
+            throw BrokerError(description: "mosquitto did not start\(inUse):\n" + lines.joined(separator: "\n"))
         }
     }
 
