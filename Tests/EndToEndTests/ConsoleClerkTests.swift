@@ -14,7 +14,7 @@ import Testing
 
     @Test(.enabled(if: ConsoleTests.browserAvailable || ProcessInfo.processInfo.environment["CI"] != nil,
                    "needs chromium-driver, selenium and pulseaudio (make deps)"))
-    func aClerkReadsNamesTitlesClerkTimesAndResultsAt1280And360() throws {
+    func aClerkReadsNamesTitlesClerkTimesAndResultsAt1280And360() async throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones(seconds: 1.5)
         let pulse = try #require(try fixture.usePacedPCM(), "the PulseAudio null sink did not start")
@@ -78,10 +78,10 @@ import Testing
         #expect(fixture.waitForLog("console listening on http://127.0.0.1:\(port)"))
 
         let texts = fixture.dir + "/pages.json"
-        let browser = try Binaries.run(executable: "/usr/bin/env",
+        let browser = try await blocking { try Binaries.run(executable: "/usr/bin/env",
                                        ["python3", Binaries.repo("Tests/Browser/clerk.py"), "http://127.0.0.1:\(port)",
                                         Binaries.repo(".build/screenshots"), upload, fixture.dir + "/tongzhi.txt", texts],
-                                       environment: ["SE_AVOID_STATS": "true"], timeout: 170)
+                                       environment: ["SE_AVOID_STATS": "true"], timeout: 170) }
         print(browser.stdout)
         #expect(browser.status == 0, "\(browser.stdout)\n\(browser.stderr)")
 

@@ -13,7 +13,7 @@ import Testing
 
     @Test(.enabled(if: ConsoleTests.browserAvailable || ProcessInfo.processInfo.environment["CI"] != nil,
                    "needs chromium-driver, selenium and pulseaudio (make deps)"))
-    func aClerkAddsAMarketDayEntryPreviewsItAndRemovesIt() throws {
+    func aClerkAddsAMarketDayEntryPreviewsItAndRemovesIt() async throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones()
         try FileManager.default.createDirectory(atPath: fixture.dir + "/audio/market", withIntermediateDirectories: true)
@@ -81,10 +81,10 @@ import Testing
                 && dry.stdout.contains(#""next":["2026-12-03T07:30:00+08:00","2026-12-08T07:30:00+08:00""#), "\(dry.stdout)")
         #expect(try String(contentsOfFile: fixture.dir + "/state/schedule.yaml", encoding: .utf8).contains("version: 1\n"))
 
-        let browser = try Binaries.run(executable: "/usr/bin/env",
+        let browser = try await blocking { try Binaries.run(executable: "/usr/bin/env",
                                        ["python3", Binaries.repo("Tests/Browser/schedule.py"), "http://127.0.0.1:\(port)",
                                         Binaries.repo(".build/screenshots"), Binaries.directory + "/laba"],
-                                       environment: fixture.environment.merging(["SE_AVOID_STATS": "true"]) { $1 }, timeout: 170)
+                                       environment: fixture.environment.merging(["SE_AVOID_STATS": "true"]) { $1 }, timeout: 170) }
         print(browser.stdout)
         #expect(browser.status == 0, "\(browser.stdout)\n\(browser.stderr)")
 

@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test(.enabled(if: browserAvailable || ProcessInfo.processInfo.environment["CI"] != nil, "needs chromium-driver, selenium and pulseaudio (make deps)"))
-    func aClerkAndAnAttackerInARealBrowser() throws {
+    func aClerkAndAnAttackerInARealBrowser() async throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones(seconds: 0.8)
         let pulse = try #require(try fixture.usePacedPCM(), "the PulseAudio null sink did not start")
@@ -73,10 +73,10 @@ import Testing
         #expect(fixture.waitForLog("console listening on http://127.0.0.1:\(port)"))
 
         let shots = Binaries.repo(".build/screenshots")
-        let browser = try Binaries.run(executable: "/usr/bin/env",
+        let browser = try await blocking { try Binaries.run(executable: "/usr/bin/env",
                                        ["python3", Binaries.repo("Tests/Browser/console.py"), "http://127.0.0.1:\(port)",
                                         fixture.dir + "/laba_square.wav", shots, mic],
-                                       environment: ["SE_AVOID_STATS": "true"], timeout: 170)
+                                       environment: ["SE_AVOID_STATS": "true"], timeout: 170) }
         print(browser.stdout)
         #expect(browser.status == 0, "\(browser.stdout)\n\(browser.stderr)")
         #expect(fixture.waitForLog("logins locked after repeated wrong passwords"), "the lock-out is logged")

@@ -12,7 +12,7 @@ import Testing
 @Suite(.serialized) struct ConsoleToolsTests {
     @Test(.enabled(if: ConsoleTests.browserAvailable || ProcessInfo.processInfo.environment["CI"] != nil,
                    "needs chromium-driver, selenium and pulseaudio (make deps)"))
-    func passwordsVolumeAndOneTapButtons() throws {
+    func passwordsVolumeAndOneTapButtons() async throws {
         let fixture = try DaemonFixture()
         try fixture.writeTones()
         let port = try ConsoleTests.freePort()
@@ -35,9 +35,9 @@ import Testing
         }
         try fixture.start()
         #expect(fixture.waitForLog("console listening on http://127.0.0.1:\(port)"))
-        let browser = try Binaries.run(executable: "/usr/bin/env",
+        let browser = try await blocking { try Binaries.run(executable: "/usr/bin/env",
                                        ["python3", Binaries.repo("Tests/Browser/tools.py"), "http://127.0.0.1:\(port)", fixture.dir],
-                                       environment: ["SE_AVOID_STATS": "true"], timeout: 170)
+                                       environment: ["SE_AVOID_STATS": "true"], timeout: 170) }
         print(browser.stdout)
         #expect(browser.status == 0, "\(browser.stdout)\n\(browser.stderr)")
         #expect(fixture.waitForLog("console: password changed"))

@@ -10,18 +10,18 @@ import Testing
     /// Hostile CAP files in the watched folder (DOCTYPEs, entity bombs, elements out of order, a
     /// foreign geocode, links) and hostile gpsd lines (wrong fix times, a simulated fix, 8 MiB
     /// without a newline) against the real labad: the script exits 0 only when the attack failed.
-    @Test func hostileAlertsAndGPSLinesLeaveTheHornsWorking() throws {
-        let result = try Binaries.run(executable: "/usr/bin/env", ["python3", Binaries.repo("Bench/attack/cap-and-gps.py"), Binaries.directory],
-                                      timeout: 240)
+    @Test func hostileAlertsAndGPSLinesLeaveTheHornsWorking() async throws {
+        let result = try await blocking { try Binaries.run(executable: "/usr/bin/env", ["python3", Binaries.repo("Bench/attack/cap-and-gps.py"), Binaries.directory],
+                                      timeout: 240) }
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(!result.stdout.contains("FAIL"), "\(result.stdout)")
     }
 
     /// 300 wrong passwords at once from one address, then the right one, and a login name that
     /// tries to forge a journal entry, against the real console: exits 0 only when both failed.
-    @Test func aBurstOfLoginsAndAForgedLogLineLeaveTheHeadSigningIn() throws {
-        let result = try Binaries.run(executable: "/usr/bin/env",
-                                      ["python3", Binaries.repo("Bench/attack/logins-and-logs.py"), Binaries.directory], timeout: 240)
+    @Test func aBurstOfLoginsAndAForgedLogLineLeaveTheHeadSigningIn() async throws {
+        let result = try await blocking { try Binaries.run(executable: "/usr/bin/env",
+                                      ["python3", Binaries.repo("Bench/attack/logins-and-logs.py"), Binaries.directory], timeout: 240) }
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
     }
 }
