@@ -40,10 +40,15 @@ let package = Package(
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         .systemLibrary(name: "CLinux"),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
-        .systemLibrary(name: "CShout", pkgConfig: "shout", providers: [.apt(["libshout-dev"])]),
-        .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
+        .systemLibrary(name: "CShout"),
+        .systemLibrary(name: "CGPIOD"),
         .systemLibrary(name: "COpus", pkgConfig: "libopusenc", providers: [.apt(["libopusenc-dev", "libopusfile-dev", "libogg-dev"])]),
-        .systemLibrary(name: "CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        .systemLibrary(name: "CXlsxWriter"),
+        // libshout, libgpiod and libxlsxwriter are not linked: the functions Laba calls load their
+        // library on first use (dlopen), so that neither `laba` nor `labad` loads them, and
+        // libshout's 27 libraries, at every start (headers only above: libshout-dev, libgpiod-dev,
+        // libxlsxwriter-dev).
+        .target(name: "CLazyLibraries"),
 
         // The message catalogue (en, zh-Hans) of everything a clerk reads; Foundation only, so that the
         // CLI and the web console share it.
@@ -63,14 +68,14 @@ let package = Package(
                                                   .product(name: "Logging", package: "swift-log")]),
         // A commander's live talk to its units through Icecast: the only target that touches
         // libshout, libopusenc, libopusfile and libogg.
-        .target(name: "LabaStream", dependencies: ["LabaAudio", "CShout", "COpus",
+        .target(name: "LabaStream", dependencies: ["LabaAudio", "CShout", "COpus", "CLazyLibraries",
                                                    .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                                    .product(name: "NIOSSL", package: "swift-nio-ssl")]),
         // Spreadsheets (.xlsx) of the record, the report, the schedule log and the coverage: the only
         // target that touches libxlsxwriter.
-        .target(name: "LabaSheet", dependencies: ["CXlsxWriter", "LabaControl", "LabaCatalog", "LabaCore"]),
+        .target(name: "LabaSheet", dependencies: ["CXlsxWriter", "CLazyLibraries", "LabaControl", "LabaCatalog", "LabaCore"]),
         // Services and their composition.
-        .target(name: "LabaDaemon", dependencies: ["LabaCore", "LabaAudio", "LabaStore", "LabaControl", "LabaFleet", "LabaStream", "LabaCatalog", "CLinux", "CGPIOD",
+        .target(name: "LabaDaemon", dependencies: ["LabaCore", "LabaAudio", "LabaStore", "LabaControl", "LabaFleet", "LabaStream", "LabaCatalog", "CLinux", "CGPIOD", "CLazyLibraries",
                                                    .product(name: "Logging", package: "swift-log"),
                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                    .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -122,6 +122,15 @@ else
              done | sort -u | paste -sd, | sed 's/,/, /g')
 fi
 [ -n "$shlibs" ] || { echo "deb: no shared libraries found in the binaries" >&2; exit 1; }
+# The libraries loaded on first use (Sources/CLazyLibraries/lazy.c, its LAZY_SONAMES line) are not
+# NEEDED by the binary: their packages are added by name.
+lazy=$(sed -n 's|^// LAZY_SONAMES: ||p' Sources/CLazyLibraries/lazy.c)
+[ -n "$lazy" ] || { echo "deb: no LAZY_SONAMES line in Sources/CLazyLibraries/lazy.c" >&2; exit 1; }
+for soname in $lazy; do
+    owner=$(dpkg -S "*/$soname" 2>/dev/null | awk -F: 'NR == 1 { print $1 }')
+    [ -n "$owner" ] || { echo "deb: no package on this machine ships $soname" >&2; exit 1; }
+    grep -qw "$owner" <<< "$shlibs" || shlibs="$shlibs, $owner"
+done
 if grep -qi swift <<< "$shlibs"; then echo "deb: a Swift package in Depends: $shlibs" >&2; exit 1; fi
 # Beside the libraries: systemd-sysusers creates the user in postinst, and the unit's ExecReload=
 # runs /bin/kill (procps, which a minimal Debian lacks).

@@ -149,6 +149,13 @@ extension Engine {
         return Array(records.prefix(filter.limit))
     }
 
+    /// Each output's zone now (a van's follows its position): what a fleet command's scope is
+    /// checked against, without building the whole status on the command's way to its first frame.
+    public func outputZones() -> [String: String] {
+        Dictionary(setup.config.outputs.map { ($0.id.value, scheduler.planner.outputZones[$0.id.value] ?? $0.zone.value) },
+                   uniquingKeysWith: { a, _ in a })
+    }
+
     /// - Parameter withNext: whether to look up each output's next scheduled broadcast (the
     ///   fleet's status, published on every change, leaves it out).
     public func status(withNext: Bool = true) -> EngineStatus {

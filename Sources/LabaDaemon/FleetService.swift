@@ -72,6 +72,8 @@ public actor FleetService: Service {
     var door: FrontDoor?
     /// The key and clock of each command being carried out (by id), for its claim.
     var claims: [String: Store.CommandClaim] = [:]
+    /// Per key, the cutoff of the last pruning of its seen command ids (microseconds).
+    var prunedBefore: [String: Int64] = [:]
     /// A commander's watchers of its units (the console's live views): each hears the id of a
     /// unit whose status or last record has just been stored.
     var unitWatchers: [Int: AsyncStream<String>.Continuation] = [:]
@@ -431,8 +433,7 @@ public actor FleetService: Service {
     private func receiveCommand(_ bytes: [UInt8]) async {
         let t = now()
         let store = self.store
-        let outputZones = Dictionary(await engine.status(withNext: false).outputs.map { ($0.id, $0.zone) },
-                                     uniquingKeysWith: { a, _ in a })
+        let outputZones = await engine.outputZones()
         let marks = (try? store.commandMarks()) ?? [:]
         let context = CommandContext(unit: unit, outputZones: outputZones, clock: commandClock,
                                      mark: { marks[$0].map(Instant.init(microseconds:)) },
@@ -450,7 +451,7 @@ public actor FleetService: Service {
             claims[command.id] = Store.CommandClaim(key: verified.key, id: command.id, issuedAt: command.issuedAt.microseconds,
                                                     expiresAt: command.expiresAt.microseconds, advancesMark: verified.synced)
             await obey(verified, at: t)
-            if verified.synced { pruneSeen(key: verified.key) }
+            if verified.synced { pruneSeen(key: verified.key, mark: max(marks[verified.key] ?? 0, command.issuedAt.microseconds)) }
         case .refused(let refusal, let command):
             if refusal.code == .expired, let command, claims[command.id] == nil,
                let envelope = try? FleetJSON.decode(SignedEnvelope.self, from: bytes) {
@@ -475,14 +476,20 @@ public actor FleetService: Service {
         flushOutbox()
     }
 
-    /// Forgets the ids a key's mark refuses anyway (issued more than one command life before it).
-    private func pruneSeen(key: String) {
-        guard let mark = (try? store.commandMarks())?[key] else { return }
-        let before = commandClock.forgetBefore(mark: Instant(microseconds: mark))
-        do { try store.pruneSeenCommands(key: key, issuedBefore: before.microseconds) } catch {
+    /// Forgets the ids a key's mark refuses anyway (issued more than one command life before it),
+    /// once the mark has moved an hour past the last time: a write of its own on a command's way
+    /// is not needed for each command (the mark, not this list, refuses the old ones).
+    private func pruneSeen(key: String, mark: Int64) {
+        let before = commandClock.forgetBefore(mark: Instant(microseconds: mark)).microseconds
+        if let last = prunedBefore[key], before < last + Self.pruneEvery { return }
+        prunedBefore[key] = before
+        do { try store.pruneSeenCommands(key: key, issuedBefore: before) } catch {
             logger.warning("cannot forget old fleet command ids", metadata: ["error": "\(error)"])
         }
     }
+
+    /// How far a key's mark moves between two prunings of its seen ids (microseconds): an hour.
+    static let pruneEvery: Int64 = 3_600_000_000
 
     /// The claim of a command being carried out: its key and whether it moves the key's mark.
     func claim(_ command: FleetCommand) -> Store.CommandClaim {

@@ -32,6 +32,20 @@ import Testing
         #expect(refused.stderr.contains("is invalid; nothing started"))
     }
 
+    /// libshout (and its 27 libraries), libgpiod and libxlsxwriter are loaded on first use, not at
+    /// every start: `laba --version` does not load them.
+    @Test func theOptionalLibrariesAreLoadedOnlyWhenUsed() throws {
+        let lazy = ["libshout.so.3", "libgpiod.so.2", "libxlsxwriter.so.4"]
+        // The dynamic linker's own account of what it loads (LD_DEBUG=files): what the binary
+        // names (NEEDED) and what they name in turn.
+        let version = try Binaries.run("laba", ["--version"], environment: ["LD_DEBUG": "files"])
+        #expect(version.status == 0 && version.stderr.contains("file=libc.so.6"), "\(version.stderr.suffix(400))")
+        for soname in lazy { #expect(!version.stderr.contains("file=\(soname)"), "laba --version loaded \(soname)") }
+        #expect(!version.stderr.contains("file=libcairo"))
+
+        // Used, it comes: SpreadsheetTests sees libxlsxwriter loaded by `laba history --format xlsx`.
+    }
+
     @Test func busyboxFormRunsTheDaemonToo() throws {
         let result = try Binaries.run("laba", ["labad", "--help"])
         #expect(result.status == 0)

@@ -75,6 +75,10 @@ import Testing
         let history = fixture.dir + "/播出记录.xlsx"
         let written = try laba("history", "--format", "xlsx", "--to", history)
         #expect(written.status == 0 && written.stderr.contains("已写入"), "\(written.stderr)")
+        // libxlsxwriter is loaded when a spreadsheet is written, not at laba's start (OneExecutableTests).
+        let traced = try Binaries.run("laba", ["history", "--format", "xlsx", "--to", fixture.dir + "/traced.xlsx"],
+                                      environment: env.merging(["LD_DEBUG": "files"]) { $1 })
+        #expect(traced.status == 0 && traced.stderr.contains("file=libxlsxwriter.so.4"), "\(traced.stderr.suffix(600))")
         let record = try #require(try Self.read(history).sheets.first)
         #expect(record.name == "播出记录")
         let header = record.rows[0].map { $0?.text ?? "" }
