@@ -95,6 +95,15 @@ one_executable() {
     echo "labad -> $(readlink "$ROOT/usr/bin/labad")"
     [ "$elves" = 1 ] && [ "$(readlink "$ROOT/usr/bin/labad")" = laba ]
 }
+# The libraries laba loads on first use (Sources/CLazyLibraries/lazy.c) are not NEEDED by the binary:
+# Depends names their packages, and the installed system finds them by soname, as dlopen will.
+lazy_libraries_found() {
+    local soname found=0
+    for soname in $(sed -n 's|^// LAZY_SONAMES: ||p' Sources/CLazyLibraries/lazy.c); do
+        in_root /sbin/ldconfig -p | grep -F "$soname " || { echo "not found: $soname"; found=1; }
+    done
+    return $found
+}
 installed_size_fits() { local size; size=$(dpkg-deb -f "$DEB" Installed-Size); echo "$size KiB"; [ "$size" -le 102400 ]; }
 # A chroot without /proc: the static binary still reads its arguments (from the C library), and
 # the daemon says it needs /proc instead of starting with its defaults.
@@ -139,6 +148,7 @@ check "the state dir belongs to laba, mode 750" state_dir
 check "man pages, completions and the copyright file (the linked packages' licences) are installed" docs
 check "one executable: /usr/bin/laba the only ELF, /usr/bin/labad a link to it" one_executable
 check "installed size at most 100 MiB" installed_size_fits
+check "the libraries loaded on first use (libshout, libgpiod, libxlsxwriter) are installed with it" lazy_libraries_found
 check "without /proc, labad --version still prints the version and the daemon says it needs /proc" without_proc
 
 # --- labad by hand, as the unit would run it, on the capture PCMs ---------------------------------

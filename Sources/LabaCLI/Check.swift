@@ -10,6 +10,7 @@ import LabaFleet
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Validate the configuration and its recordings.",
         discussion: """
             Prints every error and warning as FILE:LINE:COL: error|warning: MESSAGE, then a table of \

@@ -9,6 +9,7 @@ import NIOCore
 
 struct Play: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "play",
         abstract: "Broadcast a message now, in zones or everywhere.",
         discussion: """
             Prints the id of the broadcast on each output reached. With --wait, follows them to their outcome.
@@ -148,7 +149,7 @@ func suggestion(in text: String, for given: [String], known: [String]) -> String
 }
 
 struct Stop: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Stop a broadcast, or what plays in zones.")
+    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop a broadcast, or what plays in zones.")
 
     @Argument(help: "A broadcast id.")
     var id: String?
@@ -216,7 +217,7 @@ struct Stop: AsyncParsableCommand {
 }
 
 struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "What plays and waits on each output.")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "What plays and waits on each output.")
 
     @OptionGroup var socket: SocketOptions
 
@@ -280,7 +281,7 @@ struct Status: AsyncParsableCommand {
 }
 
 struct Queue: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The broadcasts waiting and playing, per output.")
+    static let configuration = CommandConfiguration(commandName: "queue", abstract: "The broadcasts waiting and playing, per output.")
 
     @OptionGroup var socket: SocketOptions
 
@@ -305,6 +306,7 @@ struct Queue: AsyncParsableCommand {
 
 struct Reload: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "reload",
         abstract: "Ask labad to re-read its configuration.",
         discussion: "Prints the new file's errors and exits 1 when it was refused (the running configuration stays).")
 
@@ -331,6 +333,7 @@ func jsonLine<T: Encodable>(_ value: T) throws -> String {
 
 struct Zone: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "zone",
         abstract: "List the outputs and their zones, or move an output (a mobile unit) to another zone.",
         discussion: "The move is kept across restarts; from then on the output follows the new zone's schedule and languages.")
 

@@ -9,6 +9,7 @@ import LabaCore
 
 struct Edit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "edit",
         abstract: "Edit the configuration safely: check it, show what changes, install it and reload labad.",
         discussion: """
             Opens a copy of the configuration in $VISUAL or $EDITOR (default vi). When the editor closes, \

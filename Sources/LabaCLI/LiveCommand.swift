@@ -13,6 +13,7 @@ import NIOHTTP1
 
 struct Live: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "live",
         abstract: "Speak live on the zones' horns, from the unit's microphone.",
         discussion: "labad captures from --input (else live.input of the configuration) until Ctrl-C, live.max, or live.silence; what the talk interrupted resumes after it. The talk is recorded in the state dir (laba history shows where). On a commander with fleet.stream, the units of the zones it commands hear it too, through Icecast.")
 

@@ -9,6 +9,7 @@ import LabaCore
 
 struct Next: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "next",
         abstract: "List upcoming scheduled broadcasts.",
         discussion: """
             Asks the running daemon (so that zone moves count), or reads the configuration when no daemon \

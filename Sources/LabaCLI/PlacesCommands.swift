@@ -51,6 +51,7 @@ struct HistoryMap: Encodable {
 
 struct Alerts: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "alerts",
         abstract: "The CAP alerts received: where they reached, what played, or why nothing did.",
         discussion: "With --send FILE, gives labad a CAP 1.2 file (as dropping it in alerts.watch does) and prints its record.")
 

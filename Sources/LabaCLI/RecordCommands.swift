@@ -35,7 +35,7 @@ enum ReportKey: String, ExpressibleByArgument, CaseIterable {
 }
 
 struct History: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The record of broadcasts: what played where, and how it ended.")
+    static let configuration = CommandConfiguration(commandName: "history", abstract: "The record of broadcasts: what played where, and how it ended.")
 
     @Option(help: "Only this zone.") var zone: String?
     @Option(help: "Only this message.") var message: String?
@@ -99,7 +99,7 @@ struct History: AsyncParsableCommand {
 }
 
 struct Report: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Counts and airtime per zone, language, message or output, by outcome.")
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "Counts and airtime per zone, language, message or output, by outcome.")
 
     @Option(help: "zone, language, message, output or unit (a commander's fleet).") var by = ReportKey.zone
     @Flag(help: "Include the units' records (on a commander).") var fleet = false

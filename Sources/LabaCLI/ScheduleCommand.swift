@@ -11,6 +11,7 @@ import NIOHTTP1
 
 struct Schedule: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "schedule",
         abstract: "List and change the operators' schedule (beside the technician's configuration).",
         discussion: """
             Entries added here live in labad's state dir (schedule.yaml), not in the configuration file; \

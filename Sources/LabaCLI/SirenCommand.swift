@@ -21,6 +21,7 @@ extension SirenKind: ExpressibleByArgument {
 
 struct Siren: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "siren",
         abstract: "Sound a civil-defence signal in zones or everywhere.",
         discussion: """
             preliminary: 36 s on, 24 s off, three times; air-raid: 6 s on, 6 s off, fifteen times; all-clear: \

@@ -47,6 +47,7 @@ let passwordCost: UInt8 = 10
 
 struct User: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "user",
         abstract: "Manage the web console's accounts (run as root or the laba user).",
         subcommands: [Add.self, Passwd.self, Zones.self, Remove.self, List.self])
 
@@ -55,7 +56,7 @@ struct User: ParsableCommand {
     }
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add an account; the password is asked twice, or read from standard input.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add an account; the password is asked twice, or read from standard input.")
         @Argument(help: "The account's name (what the record shows).") var name: String
         @Option(help: "viewer (sees), operator (broadcasts, stops, records, moves units) or admin (also manages accounts).")
         var role: Role
@@ -90,7 +91,7 @@ struct User: ParsableCommand {
     }
 
     struct Passwd: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set an account's password (its sessions end).")
+        static let configuration = CommandConfiguration(commandName: "passwd", abstract: "Set an account's password (its sessions end).")
         @Argument(help: "The account.") var name: String
         @Flag(help: "Read the password as one line from standard input.") var passwordStdin = false
         @OptionGroup var state: StateOptions
@@ -110,6 +111,7 @@ struct User: ParsableCommand {
 
     struct Zones: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "zones",
             abstract: "Set where an account may broadcast, stop, talk, move and schedule (its sessions go on).",
             discussion: "Without zones, an operator acts within operators.zones of the configuration, or everywhere when that is unset; an admin acts everywhere.")
         @Argument(help: "The account.") var name: String
@@ -144,7 +146,7 @@ struct User: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove an account (its sessions end; its records stay).")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove an account (its sessions end; its records stay).")
         @Argument(help: "The account.") var name: String
         @OptionGroup var state: StateOptions
 
@@ -159,7 +161,7 @@ struct User: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the accounts and their roles.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the accounts and their roles.")
         @OptionGroup var state: StateOptions
 
         func run() throws {
@@ -275,6 +277,7 @@ struct ConsoleCommand: ParsableCommand {
 
     struct Cert: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "cert",
             abstract: "Print the SHA-256 fingerprint of the console's certificate, for the clerk to compare with the browser's.")
         @OptionGroup var config: ConfigOptions
         @OptionGroup var state: StateOptions

@@ -55,8 +55,18 @@ import Testing
         let started = try await f.engine.startLive(LiveRequest(target: .zones(["village"]), feed: feed))
         _ = try await f.started("the talk on van") { $0.source == .live }
         feed.push(Self.tone(4_800))
-        _ = try await f.engine.stop(.zones(["village"]), clear: false)
-        let record = try await f.ended("the stopped talk") { $0.source == .live }
+        let stopped = try await f.engine.stop(.zones(["village"]), clear: false)
+        #expect(stopped == ["van"])
+        let record: BroadcastRecord
+        do {
+            record = try await f.ended("the stopped talk") { $0.source == .live }
+        } catch {
+            // Seen twice in about six runs of every suite beside stress-ng, never alone: what the
+            // engine held when the stop did not end the talk, for the next one to read.
+            let van = await f.engine.status(withNext: false).outputs.first { $0.id == "van" }
+            Issue.record("the stop did not end the talk: van playing \(String(describing: van?.playing)), queue \(van?.queue ?? [])")
+            throw error
+        }
         #expect(record.outcome == .stopped)
         // No output carries it any more: the capture ends, and says why.
         _ = try await f.next("the talk's end written to its record") { event in

@@ -45,7 +45,10 @@ import Testing
         let down = try await unitLog.message()
         #expect(down.payload == Array("play".utf8))
         // MQTT 5 on the bridge: the expiry came along (with 3.1.1 it would be nil).
-        #expect((590...600).contains(down.expiresIn ?? -1), "expiresIn \(String(describing: down.expiresIn))")
+        // The broker counts down the time it held the message: bounded by the time passed here (on a
+        // loaded machine the bridge's start alone can take half a minute).
+        let held = Int((Instant(Date()) - now).seconds.rounded(.up)) + 1
+        #expect(((600 - held)...600).contains(down.expiresIn ?? -1), "expiresIn \(String(describing: down.expiresIn)) after \(held) s")
 
         let status = try unit.publish(topic: topics.topic(.unitStatus(unit: "xianghe-1")), payload: Array("online".utf8), retain: true)
         #expect(try await unitLog.acknowledged(status) < 0x80)
