@@ -506,7 +506,9 @@ public actor Engine {
                 }
                 live[id] = record
             }
-            if shuttingDown, case .cancelled(let segment) = result.outcome, var record = live[id] {
+            // Cut by the shutdown: it resumes at the next start, from its segment. Not a live talk,
+            // whose capture ends with the daemon: it is recorded stopped, as when its capture ends first.
+            if shuttingDown, case .cancelled(let segment) = result.outcome, var record = live[id], record.source != .live {
                 record.state = .queued
                 record.segment = segment
                 write(record)
