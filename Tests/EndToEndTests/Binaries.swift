@@ -1,4 +1,5 @@
 import Foundation
+import LabaTestSupport
 
 /// Runs the built `laba` and `labad` binaries.
 enum Binaries {
@@ -69,9 +70,9 @@ enum Binaries {
         }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         errDone.wait()
-        process.waitUntilExit()
+        let status = process.endStatus()
         let errData = errBox.data
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        return Result(status: status, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 

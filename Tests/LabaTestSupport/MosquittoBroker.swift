@@ -142,7 +142,7 @@ public final class MosquittoBroker: @unchecked Sendable {
     public func kill(signal: Int32 = SIGTERM) {
         guard let process, process.isRunning else { return }
         Foundation.kill(process.processIdentifier, signal)
-        process.waitUntilExit()
+        process.waitForEnd()
         self.process = nil
     }
 
@@ -188,3 +188,37 @@ public final class MosquittoBroker: @unchecked Sendable {
     }
 }
 
+
+extension Process {
+    /// Returns once the child has ended. Foundation's `waitUntilExit` spins its run loop until
+    /// Foundation has seen the child's SIGCHLD, and once in a full test run it never did: a broker
+    /// killed with SIGKILL stayed a zombie and two tests spun for ever. The child's own state
+    /// (`/proc/PID/stat`: gone or a zombie) ends the wait too; Foundation may reap it later.
+    public func waitForEnd(timeout: Double = 60) {
+        let pid = processIdentifier
+        let deadline = Date().addingTimeInterval(timeout)
+        while isRunning, Date() < deadline {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return }
+            // The state is the field after the command's closing parenthesis.
+            let state = stat[stat.index(after: close)...].dropFirst().first
+            if state == "Z" || state == "X" { return }
+            usleep(5_000)
+        }
+    }
+
+    /// The child's exit status once it has ended (as `terminationStatus`: the exit code, or the
+    /// signal that ended it), read without reaping it when Foundation has not seen it end.
+    public func endStatus() -> Int32 {
+        waitForEnd()
+        if !isRunning { return terminationStatus }
+        var info = siginfo_t()
+        if waitid(P_PID, id_t(processIdentifier), &info, WEXITED | WNOHANG | WNOWAIT) == 0, info._sifields._sigchld.si_pid != 0 {
+            return info._sifields._sigchld.si_status
+        }
+        // Reaped by Foundation a moment ago: its status is about to be set.
+        let deadline = Date().addingTimeInterval(5)
+        while isRunning, Date() < deadline { usleep(1_000) }
+        return isRunning ? -1 : terminationStatus
+    }
+}
