@@ -190,20 +190,24 @@ public final class MosquittoBroker: @unchecked Sendable {
 
 
 extension Process {
-    /// Returns once the child has ended. Foundation's `waitUntilExit` spins its run loop until
-    /// Foundation has seen the child's SIGCHLD, and once in a full test run it never did: a broker
-    /// killed with SIGKILL stayed a zombie and two tests spun for ever. The child's own state
-    /// (`/proc/PID/stat`: gone or a zombie) ends the wait too; Foundation may reap it later.
-    public func waitForEnd(timeout: Double = 60) {
+    /// Returns once the child has ended and Foundation has seen it end (so that it lets go of the
+    /// child's pipes: its run loop source does that, on the thread that waits, as `waitUntilExit`
+    /// does). Once in a full test run Foundation never saw a child's SIGCHLD: a broker killed with
+    /// SIGKILL stayed a zombie and `waitUntilExit` spun for ever on both of the cooperative pool's
+    /// threads. So a child that has been a zombie (`/proc/PID/stat`) for 5 s ends the wait too.
+    public func waitForEnd() {
         let pid = processIdentifier
-        let deadline = Date().addingTimeInterval(timeout)
-        while isRunning, Date() < deadline {
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return }
+        var zombieSince: Date?
+        while isRunning {
+            _ = RunLoop.current.run(mode: .default, before: Date().addingTimeInterval(0.01))
+            guard isRunning else { return }
+            let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
             // The state is the field after the command's closing parenthesis.
-            let state = stat[stat.index(after: close)...].dropFirst().first
-            if state == "Z" || state == "X" { return }
-            usleep(5_000)
+            let state = stat.flatMap { text in text.lastIndex(of: ")").flatMap { text[text.index(after: $0)...].dropFirst().first } }
+            if stat == nil || state == "Z" || state == "X" {
+                if let since = zombieSince, Date().timeIntervalSince(since) > 5 { return }
+                if zombieSince == nil { zombieSince = Date() }
+            }
         }
     }
 
