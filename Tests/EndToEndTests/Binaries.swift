@@ -70,6 +70,10 @@ enum Binaries {
         }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         errDone.wait()
+        // Read to the end: closed here, not when Foundation lets go of the Process (a full run once
+        // held 1,400 such ends, and libmosquitto's select() aborts on a descriptor above 1023).
+        try? out.fileHandleForReading.close()
+        try? errHandle.close()
         let status = process.endStatus()
         let errData = errBox.data
         return Result(status: status, stdout: String(decoding: outData, as: UTF8.self),

@@ -26,8 +26,9 @@ func run(_ executable: String, _ arguments: [String], in directory: String? = ni
     process.standardError = pipe
     try process.run()
     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
+    try? pipe.fileHandleForReading.close()
+    process.waitForEnd()
+    guard process.endStatus() == 0 else {
         throw BrokerError(description: "\(executable) \(arguments.joined(separator: " ")) failed:\n\(output)")
     }
     return output
