@@ -46,17 +46,21 @@ class UnixHTTP(http.client.HTTPConnection):
         self.sock.connect(self.unix_path)
 
 
-def get(sock, path):
-    conn = UnixHTTP(sock)
+def fetch(conn, path, label, headers={}):
+    """One GET on `conn`, its body; anything but 200 ends the bench with what was answered."""
     try:
-        conn.request("GET", "/v1" + path)
+        conn.request("GET", path, headers=headers)
         response = conn.getresponse()
         body = response.read()
         if response.status != 200:
-            raise SystemExit(f"GET {path}: {response.status} {body[:300]!r}")
+            raise SystemExit(f"{label}GET {path}: {response.status} {body[:300]!r}")
         return body
     finally:
         conn.close()
+
+
+def get(sock, path):
+    return fetch(UnixHTTP(sock), "/v1" + path, "")
 
 
 class Console:
@@ -76,16 +80,8 @@ class Console:
         self.cookie = cookie.split(";")[0]
 
     def get(self, path):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        try:
-            conn.request("GET", path, headers={"Cookie": self.cookie})
-            response = conn.getresponse()
-            body = response.read()
-            if response.status != 200:
-                raise SystemExit(f"console GET {path}: {response.status} {body[:300]!r}")
-            return body
-        finally:
-            conn.close()
+        return fetch(http.client.HTTPConnection("127.0.0.1", self.port, timeout=120), path, "console ",
+                     {"Cookie": self.cookie})
 
 
 def note(text):

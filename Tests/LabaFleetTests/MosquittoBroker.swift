@@ -27,7 +27,6 @@ func run(_ executable: String, _ arguments: [String], in directory: String? = ni
     try process.run()
     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     try? pipe.fileHandleForReading.close()
-    process.waitForEnd()
     guard process.endStatus() == 0 else {
         throw BrokerError(description: "\(executable) \(arguments.joined(separator: " ")) failed:\n\(output)")
     }
